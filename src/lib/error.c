@@ -1,0 +1,71 @@
+/* Error records: the library's only way of saying what went wrong. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "stm32boot/error.h"
+
+const char *stm32_status_name(enum stm32_status status)
+{
+	switch (status) {
+	case STM32_OK: return "ok";
+	case STM32_E_INVALID: return "invalid argument";
+	case STM32_E_NOMEM: return "out of memory";
+	case STM32_E_IO: return "I/O error";
+	case STM32_E_BUSY: return "busy";
+	case STM32_E_TIMEOUT: return "timeout";
+	case STM32_E_NACK: return "NACK";
+	case STM32_E_PROTOCOL: return "protocol error";
+	case STM32_E_UNSUPPORTED: return "unsupported";
+	case STM32_E_FORMAT: return "bad file format";
+	case STM32_E_RANGE: return "out of range";
+	case STM32_E_VERIFY: return "verify failed";
+	case STM32_E_PROTECTED: return "read-protected";
+	case STM32_E_UNKNOWN_DEVICE: return "unknown device";
+	case STM32_E_CANCELLED: return "cancelled";
+	}
+	return "unknown status";
+}
+
+void stm32_error_clear(struct stm32_error *err)
+{
+	if (!err)
+		return;
+	memset(err, 0, sizeof(*err));
+	err->status = STM32_OK;
+	err->command = -1;
+}
+
+enum stm32_status stm32_error_set(struct stm32_error *err, enum stm32_status status,
+				  const char *fmt, ...)
+{
+	if (!err)
+		return status;
+	stm32_error_clear(err);
+	err->status = status;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err->message, sizeof(err->message), fmt, ap);
+	va_end(ap);
+	return status;
+}
+
+void stm32_error_command(struct stm32_error *err, int command)
+{
+	if (err)
+		err->command = command;
+}
+
+void stm32_error_address(struct stm32_error *err, uint32_t address)
+{
+	if (err) {
+		err->has_address = true;
+		err->address = address;
+	}
+}
+
+void stm32_error_line(struct stm32_error *err, long line)
+{
+	if (err)
+		err->line = line;
+}
