@@ -1,0 +1,115 @@
+/* libstm32boot: transports.
+ *
+ * A transport moves bytes to and from the bootloader and drives the modem
+ * lines a GPIO sequence may use. Each OS backend fills a struct
+ * stm32_transport_ops; the protocol code above is written once. */
+#ifndef STM32BOOT_TRANSPORT_H
+#define STM32BOOT_TRANSPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "stm32boot/error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum stm32_link_kind {
+	STM32_LINK_UART, /* byte stream with 0x7F auto-baud (AN3155) */
+	STM32_LINK_I2C,  /* frame per transaction (AN4221) */
+	STM32_LINK_SPI,  /* full duplex frames (AN4286) */
+};
+
+enum stm32_line {
+	STM32_LINE_RTS,
+	STM32_LINE_DTR,
+};
+
+/* Transport flags, set by the backend at open. */
+#define STM32_TRANSPORT_PARITY_LOST 0x0001u /* the tty did not keep the parity setting */
+#define STM32_TRANSPORT_NOT_A_TTY   0x0002u
+
+struct stm32_transport;
+
+struct stm32_transport_ops {
+	const char *name; /* "serial", "sim", ... */
+	enum stm32_status (*write)(struct stm32_transport *t, const uint8_t *data, size_t length,
+				   struct stm32_error *err);
+	/* Read exactly length bytes, waiting at most timeout_ms in all. On timeout
+	 * returns STM32_E_TIMEOUT with *got set to the bytes that did arrive. */
+	enum stm32_status (*read)(struct stm32_transport *t, uint8_t *data, size_t length,
+				  unsigned timeout_ms, size_t *got, struct stm32_error *err);
+	/* Discard anything received and not yet read. */
+	enum stm32_status (*drain)(struct stm32_transport *t, struct stm32_error *err);
+	/* Assert (true) or clear a modem line: TIOCM bit set / cleared. */
+	enum stm32_status (*set_line)(struct stm32_transport *t, enum stm32_line line, bool asserted,
+				      struct stm32_error *err);
+	enum stm32_status (*send_break)(struct stm32_transport *t, struct stm32_error *err);
+	/* A short description of the link settings, e.g. "115200 8E1". */
+	void (*describe)(struct stm32_transport *t, char *buf, size_t size);
+	void (*close)(struct stm32_transport *t);
+};
+
+struct stm32_transport {
+	const struct stm32_transport_ops *ops;
+	enum stm32_link_kind kind;
+	unsigned flags;   /* STM32_TRANSPORT_* */
+	unsigned baud;    /* bits per second on the wire, 0 if unknown */
+	void *impl;       /* backend state */
+};
+
+/* Serial settings. baud 0 keeps the port's current settings (stm32flash -b 0). */
+struct stm32_uart_config {
+	unsigned baud;
+	unsigned data_bits; /* 5..8 */
+	char parity;        /* 'n', 'e', 'o' */
+	unsigned stop_bits; /* 1 or 2 */
+};
+
+/* Options for opening any port by name. */
+struct stm32_port_options {
+	struct stm32_uart_config uart;
+	/* Program to run for "sim:" ports; NULL means "stm32boot-sim" on PATH. */
+	const char *sim_program;
+};
+
+void stm32_port_options_default(struct stm32_port_options *opts); /* 115200 8E1 */
+
+/* Open a port by name:
+ *   a tty path (also a pty from socat/ser2net);
+ *   "sim:DEVICE[,image=FILE][,speed=realtime|fast][,OPTION=VALUE...]" which
+ *   starts the emulator on a fresh pty and talks to it like any tty.
+ * Refuses (STM32_E_BUSY) a port another process holds. */
+enum stm32_status stm32_port_open(const char *port, const struct stm32_port_options *opts,
+				  struct stm32_transport **out, struct stm32_error *err);
+
+enum stm32_status stm32_uart_open(const char *path, const struct stm32_uart_config *cfg,
+				  struct stm32_transport **out, struct stm32_error *err);
+
+/* Parse "8e1" style modes. */
+enum stm32_status stm32_uart_parse_mode(const char *text, struct stm32_uart_config *cfg,
+					struct stm32_error *err);
+/* True for the baud rates stm32flash 0.7 accepts (-b). */
+bool stm32_uart_baud_valid(unsigned baud);
+
+void stm32_transport_close(struct stm32_transport *t);
+
+static inline enum stm32_status stm32_transport_write(struct stm32_transport *t, const uint8_t *data,
+						      size_t length, struct stm32_error *err)
+{
+	return t->ops->write(t, data, length, err);
+}
+
+static inline enum stm32_status stm32_transport_read(struct stm32_transport *t, uint8_t *data,
+						     size_t length, unsigned timeout_ms, size_t *got,
+						     struct stm32_error *err)
+{
+	return t->ops->read(t, data, length, timeout_ms, got, err);
+}
+
+#ifdef __cplusplus
+}
+#endif
+#endif
