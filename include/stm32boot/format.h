@@ -1,0 +1,63 @@
+/* libstm32boot: image file formats.
+ *
+ * Input: raw binary, Intel HEX (records 00-05), Motorola S-record (S0-S3,
+ * S5-S9) and ELF (PT_LOAD segments at their physical addresses), detected by
+ * content, not by extension. Output: binary, Intel HEX or S-record, written
+ * to a temporary file and renamed into place only when complete. */
+#ifndef STM32BOOT_FORMAT_H
+#define STM32BOOT_FORMAT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "stm32boot/error.h"
+#include "stm32boot/image.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum stm32_format {
+	STM32_FORMAT_AUTO = 0, /* detect by content (input) or extension (output) */
+	STM32_FORMAT_BINARY,
+	STM32_FORMAT_IHEX,
+	STM32_FORMAT_SREC,
+	STM32_FORMAT_ELF,
+};
+
+const char *stm32_format_name(enum stm32_format format); /* "binary", "Intel HEX", ... */
+/* "bin", "hex"/"ihex", "srec"/"s19"/..., "elf"; STM32_FORMAT_AUTO if unknown. */
+enum stm32_format stm32_format_parse(const char *name);
+/* Output format chosen by file extension: .hex/.ihex, .srec/.s19/.s28/.s37/.mot,
+ * anything else binary. */
+enum stm32_format stm32_format_from_extension(const char *path);
+
+/* Detect the format of a buffer by content. */
+enum stm32_format stm32_format_detect(const uint8_t *data, size_t length);
+
+/* Parse a buffer into image (which must be initialised and empty). A raw
+ * binary is placed at binary_base. *detected (may be NULL) gets the format
+ * used. Errors name the line (text formats) or offset and what is wrong. */
+enum stm32_status stm32_format_parse_buffer(const uint8_t *data, size_t length,
+					    enum stm32_format format, uint32_t binary_base,
+					    struct stm32_image *image, enum stm32_format *detected,
+					    struct stm32_error *err);
+
+/* Read and parse a file; path "-" reads standard input (binary forced, as
+ * stm32flash does). Refuses directories, unreadable files and files larger
+ * than 4 GiB with a clear message. */
+enum stm32_status stm32_format_load(const char *path, enum stm32_format format,
+				    uint32_t binary_base, struct stm32_image *image,
+				    enum stm32_format *detected, struct stm32_error *err);
+
+/* Write image to path in format (AUTO: by extension). A binary output is the
+ * bytes from the lowest to the highest address with gaps filled with 0xFF.
+ * "-" writes to standard output. Writes path.tmp-XXXXXX then renames; on
+ * failure nothing is left under path. */
+enum stm32_status stm32_format_save(const char *path, enum stm32_format format,
+				    const struct stm32_image *image, struct stm32_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
