@@ -1,0 +1,39 @@
+/* libstm32boot: helpers shared by the plan*.c files (not public). */
+#ifndef STM32BOOT_PLAN_INTERNAL_H
+#define STM32BOOT_PLAN_INTERNAL_H
+
+#include <stdint.h>
+
+#include "stm32boot/plan.h"
+
+/* The bytes the bootloader programs at once, and never less than a word:
+ * every write block starts and ends on this boundary. */
+uint32_t plan_program_align(const struct stm32_device *device, enum stm32_region region);
+
+/* The end of the region holding address (0 when none); region may be NULL. */
+uint64_t plan_region_end(const struct stm32_device *device, uint32_t address,
+			 enum stm32_region *region);
+
+/* True for SRAM below ram_start, which the bootloader keeps for itself. */
+bool plan_in_reserved_ram(const struct stm32_device *device, uint32_t address);
+
+/* Resolve opts' -S range against device into [*start, *end). With no range,
+ * [default_start, default_end). Fails when the address lies nowhere. */
+enum stm32_status plan_resolve_range(const struct stm32_device *device,
+				     const struct stm32_plan_options *opts, uint32_t default_start,
+				     uint64_t default_end, uint32_t *start, uint64_t *end,
+				     struct stm32_error *err);
+
+/* Fill the erase part of plan for the units [first, last] given which of them
+ * are selected (selected == NULL: all of them), honouring mass / bank erase. */
+enum stm32_status plan_set_erase(struct stm32_plan *plan, const struct stm32_plan_options *opts,
+				 const uint8_t *selected, bool whole_flash_requested,
+				 struct stm32_error *err);
+
+/* The chunk limit for erase lists on device with opts. */
+uint32_t plan_erase_chunk(const struct stm32_device *device, const struct stm32_plan_options *opts);
+
+void plan_start(struct stm32_plan *plan, const struct stm32_device *device,
+		enum stm32_plan_action action, const struct stm32_plan_options *opts);
+
+#endif

@@ -1,0 +1,356 @@
+/* Flash plans: writing an image. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "plan_internal.h"
+
+/* A run of image bytes inside one region. */
+struct piece {
+	uint32_t address;
+	uint32_t length;
+	enum stm32_region region;
+	const uint8_t *data;
+};
+
+struct piece_list {
+	struct piece *items;
+	size_t count;
+	size_t capacity;
+};
+
+/* A block before its bytes are laid out. */
+struct span {
+	uint32_t address;
+	uint32_t length;
+	enum stm32_region region;
+};
+
+struct span_list {
+	struct span *items;
+	size_t count;
+	size_t capacity;
+};
+
+static bool grow(void **items, size_t *capacity, size_t count, size_t item_size)
+{
+	if (count < *capacity)
+		return true;
+	size_t wanted = *capacity ? *capacity * 2 : 16;
+	void *bigger = realloc(*items, wanted * item_size);
+	if (!bigger)
+		return false;
+	*items = bigger;
+	*capacity = wanted;
+	return true;
+}
+
+static enum stm32_status validate_options(const struct stm32_device *dev,
+					  const struct stm32_plan_options *opts,
+					  struct stm32_error *err)
+{
+	uint32_t block = opts->block_size ? opts->block_size : STM32_PLAN_DEFAULT_BLOCK;
+	uint32_t unit = plan_program_align(dev, STM32_REGION_FLASH);
+	if (block < 4 || block > 256 || block % 4 != 0)
+		return stm32_error_set(err, STM32_E_INVALID,
+				       "write block size %" PRIu32 " must be 4..256 and a multiple of 4",
+				       block);
+	if (block % unit != 0)
+		return stm32_error_set(err, STM32_E_INVALID,
+				       "write block size %" PRIu32 " would split the %" PRIu32
+				       "-byte program unit of %s",
+				       block, unit, dev->name);
+	if (opts->has_range && opts->range_address % 4 != 0)
+		return stm32_error_set(err, STM32_E_INVALID,
+				       "start address 0x%08" PRIX32 " must be a multiple of 4",
+				       opts->range_address);
+	return STM32_OK;
+}
+
+static enum stm32_status refuse_address(const struct stm32_device *dev, uint32_t address,
+					struct stm32_error *err)
+{
+	char option_text[64] = "";
+	if (dev->opt_size)
+		snprintf(option_text, sizeof(option_text), ", option bytes 0x%08" PRIX32 "-0x%08" PRIX32,
+			 dev->opt_start, dev->opt_start + dev->opt_size - 1);
+	if (plan_in_reserved_ram(dev, address))
+		stm32_error_set(err, STM32_E_RANGE,
+				"0x%08" PRIX32 " is in RAM the bootloader uses (the host may use "
+				"0x%08" PRIX32 "-0x%08" PRIX32 ")",
+				address, dev->ram_start, dev->ram_end - 1);
+	else
+		stm32_error_set(err, STM32_E_RANGE,
+				"0x%08" PRIX32 " is outside the writable memory of %s: flash 0x%08" PRIX32
+				"-0x%08" PRIX32 ", RAM 0x%08" PRIX32 "-0x%08" PRIX32 "%s",
+				address, dev->name, dev->flash_start,
+				dev->flash_start + dev->flash_size - 1, dev->ram_start, dev->ram_end - 1,
+				option_text);
+	stm32_error_address(err, address);
+	return STM32_E_RANGE;
+}
+
+static bool writable(enum stm32_region region)
+{
+	return region != STM32_REGION_SYSTEM;
+}
+
+/* Cut the image into pieces at region boundaries, refusing any byte that has
+ * no writable home or lies outside the requested range. */
+static enum stm32_status split_image(const struct stm32_device *dev, const struct stm32_image *image,
+				     uint32_t range_start, uint64_t range_end,
+				     struct piece_list *out, struct stm32_error *err)
+{
+	for (size_t i = 0; i < image->count; i++) {
+		const struct stm32_segment *seg = &image->segments[i];
+		uint64_t at = seg->address, end = (uint64_t)seg->address + seg->length;
+		while (at < end) {
+			if (at < range_start || at >= range_end) {
+				stm32_error_set(err, STM32_E_RANGE,
+						"0x%08" PRIX32 " is outside the requested range 0x%08" PRIX32
+						"-0x%08" PRIX32,
+						(uint32_t)at, range_start, (uint32_t)(range_end - 1));
+				stm32_error_address(err, (uint32_t)at);
+				return STM32_E_RANGE;
+			}
+			enum stm32_region region;
+			uint64_t region_end = plan_region_end(dev, (uint32_t)at, &region);
+			if (region_end == 0 || !writable(region))
+				return refuse_address(dev, (uint32_t)at, err);
+			uint64_t stop = end < region_end ? end : region_end;
+			if (!grow((void **)&out->items, &out->capacity, out->count, sizeof(struct piece)))
+				return stm32_error_set(err, STM32_E_NOMEM, "out of memory planning the write");
+			out->items[out->count++] = (struct piece){
+				.address = (uint32_t)at,
+				.length = (uint32_t)(stop - at),
+				.region = region,
+				.data = seg->data + (at - seg->address),
+			};
+			at = stop;
+		}
+	}
+	return STM32_OK;
+}
+
+static enum stm32_status mark_touched_sectors(const struct stm32_device *dev,
+					      const struct piece_list *pieces, uint8_t *selected)
+{
+	for (size_t i = 0; i < pieces->count; i++) {
+		const struct piece *p = &pieces->items[i];
+		if (p->region != STM32_REGION_FLASH)
+			continue;
+		long first = stm32_device_sector_at(dev, p->address);
+		long last = stm32_device_sector_at(dev, p->address + p->length - 1);
+		for (long s = first; s <= last && s >= 0; s++)
+			selected[s] = 1;
+	}
+	return STM32_OK;
+}
+
+static enum stm32_status plan_erase_for_write(struct stm32_plan *plan,
+					      const struct stm32_plan_options *opts,
+					      const struct piece_list *pieces, struct stm32_error *err)
+{
+	if (opts->erase == STM32_ERASE_NO)
+		return STM32_OK;
+	if (opts->erase == STM32_ERASE_ALL)
+		return plan_set_erase(plan, opts, NULL, true, err);
+	size_t total = stm32_device_sector_count(plan->device);
+	uint8_t *selected = calloc(total ? total : 1, 1);
+	if (!selected)
+		return stm32_error_set(err, STM32_E_NOMEM, "out of memory for the erase list");
+	mark_touched_sectors(plan->device, pieces, selected);
+	enum stm32_status status = plan_set_erase(plan, opts, selected, false, err);
+	free(selected);
+	return status;
+}
+
+static bool add_span(struct span_list *list, uint32_t address, uint32_t length,
+		     enum stm32_region region)
+{
+	if (!grow((void **)&list->items, &list->capacity, list->count, sizeof(struct span)))
+		return false;
+	list->items[list->count++] = (struct span){ address, length, region };
+	return true;
+}
+
+/* Flash and RAM: cover each piece with whole program units, join units that
+ * touch or overlap, then cut at block_size boundaries so no command crosses
+ * one (block_size is a multiple of the unit, so no unit is split). Gaps
+ * wider than a unit stay unwritten. */
+static enum stm32_status plan_memory_spans(const struct stm32_device *dev,
+					   const struct piece_list *pieces, uint32_t block,
+					   struct span_list *out, struct stm32_error *err)
+{
+	size_t i = 0;
+	while (i < pieces->count) {
+		const struct piece *p = &pieces->items[i];
+		if (p->region == STM32_REGION_OPTION) {
+			i++;
+			continue;
+		}
+		uint32_t align = plan_program_align(dev, p->region);
+		uint64_t start = p->address / align * align;
+		uint64_t end = ((uint64_t)p->address + p->length + align - 1) / align * align;
+		for (i++; i < pieces->count; i++) {
+			const struct piece *next = &pieces->items[i];
+			if (next->region != p->region || next->address / align * align > end)
+				break;
+			uint64_t next_end = ((uint64_t)next->address + next->length + align - 1) / align * align;
+			if (next_end > end)
+				end = next_end;
+		}
+		for (uint64_t at = start; at < end;) {
+			uint64_t window_end = (at / block + 1) * block;
+			uint64_t stop = window_end < end ? window_end : end;
+			if (!add_span(out, (uint32_t)at, (uint32_t)(stop - at), p->region))
+				return stm32_error_set(err, STM32_E_NOMEM, "out of memory planning the write");
+			at = stop;
+		}
+	}
+	return STM32_OK;
+}
+
+/* Option bytes go in ONE write: the chip reprograms the whole area and resets
+ * after it. Bytes the image does not give keep their factory values. */
+static enum stm32_status plan_option_span(const struct stm32_device *dev,
+					  const struct piece_list *pieces, struct span_list *out,
+					  struct stm32_error *err)
+{
+	uint64_t low = UINT64_MAX, high = 0;
+	for (size_t i = 0; i < pieces->count; i++) {
+		const struct piece *p = &pieces->items[i];
+		if (p->region != STM32_REGION_OPTION)
+			continue;
+		if (p->address < low)
+			low = p->address;
+		if ((uint64_t)p->address + p->length > high)
+			high = (uint64_t)p->address + p->length;
+	}
+	if (high == 0)
+		return STM32_OK;
+	low = low / 4 * 4;
+	high = (high + 3) / 4 * 4;
+	if (high - low > 256)
+		return stm32_error_set(err, STM32_E_RANGE,
+				       "option bytes span %llu bytes; one write takes at most 256",
+				       (unsigned long long)(high - low));
+	(void)dev;
+	if (!add_span(out, (uint32_t)low, (uint32_t)(high - low), STM32_REGION_OPTION))
+		return stm32_error_set(err, STM32_E_NOMEM, "out of memory planning the write");
+	return STM32_OK;
+}
+
+static void overlay_option_bytes(const struct stm32_device *dev, const struct piece_list *pieces,
+				 uint8_t *data, uint32_t address, uint32_t length)
+{
+	for (uint32_t i = 0; i < length; i++) {
+		uint32_t offset = address + i - dev->opt_start;
+		bool known = dev->opt_factory && offset < dev->opt_size;
+		data[i] = known ? dev->opt_factory[offset] : 0xFF;
+	}
+	for (size_t i = 0; i < pieces->count; i++) {
+		const struct piece *p = &pieces->items[i];
+		if (p->region == STM32_REGION_OPTION)
+			memcpy(data + (p->address - address), p->data, p->length);
+	}
+}
+
+static enum stm32_status lay_out_data(struct stm32_plan *plan, const struct stm32_image *image,
+				      const struct span_list *spans, const struct piece_list *pieces,
+				      struct stm32_error *err)
+{
+	size_t verify_pieces = 0;
+	uint64_t bytes = 0;
+	for (size_t i = 0; i < spans->count; i++)
+		bytes += spans->items[i].length;
+	for (size_t i = 0; i < pieces->count; i++) {
+		const struct piece *p = &pieces->items[i];
+		plan->image_bytes += p->length;
+		if (plan->verify && p->region != STM32_REGION_OPTION) {
+			verify_pieces++;
+			bytes += p->length;
+		}
+	}
+	plan->storage = malloc(bytes ? (size_t)bytes : 1);
+	plan->blocks = calloc(spans->count ? spans->count : 1, sizeof(*plan->blocks));
+	plan->ranges = calloc(verify_pieces ? verify_pieces : 1, sizeof(*plan->ranges));
+	if (!plan->storage || !plan->blocks || !plan->ranges)
+		return stm32_error_set(err, STM32_E_NOMEM, "out of memory for the write plan");
+	plan->storage_size = (size_t)bytes;
+
+	uint8_t *cursor = plan->storage;
+	for (size_t i = 0; i < spans->count; i++) {
+		const struct span *s = &spans->items[i];
+		if (s->region == STM32_REGION_OPTION)
+			overlay_option_bytes(plan->device, pieces, cursor, s->address, s->length);
+		else
+			stm32_image_read(image, s->address, cursor, s->length, 0xFF);
+		plan->blocks[plan->block_count++] = (struct stm32_plan_block){
+			.address = s->address, .length = s->length, .region = s->region, .data = cursor,
+		};
+		plan->write_bytes += s->length;
+		plan->writes_flash |= s->region == STM32_REGION_FLASH;
+		plan->writes_ram |= s->region == STM32_REGION_RAM;
+		plan->writes_option_bytes |= s->region == STM32_REGION_OPTION;
+		cursor += s->length;
+	}
+	for (size_t i = 0; plan->verify && i < pieces->count; i++) {
+		const struct piece *p = &pieces->items[i];
+		if (p->region == STM32_REGION_OPTION)
+			continue;
+		memcpy(cursor, p->data, p->length);
+		plan->ranges[plan->range_count++] = (struct stm32_plan_range){
+			.address = p->address, .length = p->length, .region = p->region, .expected = cursor,
+		};
+		plan->range_bytes += p->length;
+		cursor += p->length;
+	}
+	return STM32_OK;
+}
+
+static enum stm32_status build_write_plan(struct stm32_plan *plan, const struct stm32_image *image,
+					  const struct stm32_plan_options *opts,
+					  struct piece_list *pieces, struct span_list *spans,
+					  struct stm32_error *err)
+{
+	const struct stm32_device *dev = plan->device;
+	uint32_t range_start;
+	uint64_t range_end;
+	enum stm32_status status = plan_resolve_range(dev, opts, 0, UINT64_C(1) << 32, &range_start,
+						      &range_end, err);
+	if (status == STM32_OK)
+		status = split_image(dev, image, range_start, range_end, pieces, err);
+	if (status == STM32_OK)
+		status = plan_erase_for_write(plan, opts, pieces, err);
+	if (status == STM32_OK)
+		status = plan_memory_spans(dev, pieces, plan->block_size, spans, err);
+	if (status == STM32_OK)
+		status = plan_option_span(dev, pieces, spans, err);
+	if (status == STM32_OK)
+		status = lay_out_data(plan, image, spans, pieces, err);
+	return status;
+}
+
+enum stm32_status stm32_plan_write(const struct stm32_device *device, const struct stm32_image *image,
+				   const struct stm32_plan_options *opts, struct stm32_plan *plan,
+				   struct stm32_error *err)
+{
+	plan_start(plan, device, STM32_PLAN_WRITE, opts);
+	plan->verify = opts->verify;
+	enum stm32_status status = validate_options(device, opts, err);
+	if (status != STM32_OK)
+		return status;
+	if (!image || image->count == 0)
+		return stm32_error_set(err, STM32_E_INVALID, "the image is empty: nothing to write");
+
+	struct piece_list pieces = { 0 };
+	struct span_list spans = { 0 };
+	status = build_write_plan(plan, image, opts, &pieces, &spans, err);
+	free(pieces.items);
+	free(spans.items);
+	if (status != STM32_OK)
+		stm32_plan_free(plan);
+	return status;
+}
