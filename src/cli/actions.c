@@ -1,0 +1,462 @@
+/* stm32boot command line: the actions, on a connected session. Each one
+ * plans first (everything is checked before the chip is touched), then
+ * shows the plan (--dry-run) or carries it out with progress. */
+#include "actions.h"
+
+#include <signal.h>
+#include <string.h>
+
+#include "chip.h"
+#include "planview.h"
+#include "progress.h"
+#include "report.h"
+#include "stm32boot/protocol.h"
+
+static volatile sig_atomic_t cancel_requested;
+
+void cli_request_cancel(void)
+{
+	cancel_requested = 1;
+}
+
+/* Turns the library's progress callbacks into bars, one per phase. With a
+ * fixed total (a read done in several calls) the caller owns the bar. */
+struct progress_bridge {
+	struct cli_progress bar;
+	bool active;
+	enum stm32_phase phase;
+	const char *erase_unit;
+	bool fixed_total;
+	uint64_t offset;
+};
+
+static void bridge_finish(struct progress_bridge *b)
+{
+	if (b->active)
+		cli_progress_end(&b->bar);
+	b->active = false;
+}
+
+static bool on_progress(void *user, enum stm32_phase phase, uint64_t done, uint64_t total,
+			uint32_t address)
+{
+	(void)address;
+	struct progress_bridge *b = user;
+	if (!b->fixed_total && (!b->active || b->phase != phase || (done == 0 && b->bar.done != 0))) {
+		bridge_finish(b);
+		const char *unit = phase == STM32_PHASE_ERASE ? b->erase_unit : "bytes";
+		cli_progress_begin(&b->bar, stm32_phase_name(phase), unit, total);
+		b->active = true;
+		b->phase = phase;
+	}
+	cli_progress_update(&b->bar, b->offset + done);
+	return !cancel_requested;
+}
+
+static void bridge_init(struct progress_bridge *b, const struct stm32_device *dev)
+{
+	memset(b, 0, sizeof *b);
+	b->erase_unit = cli_erase_unit_name(dev);
+}
+
+static void report_action_failure(const char *what, const struct stm32_error *err)
+{
+	if (err->status == STM32_E_CANCELLED) {
+		cli_error("%s interrupted", what);
+		return;
+	}
+	cli_report_failure(CLI_STAGE_ACTION, what, err);
+}
+
+static void print_summary(const char *done_what, uint64_t bytes, const struct timespec *started)
+{
+	double seconds = cli_seconds_since(started);
+	char rate[32];
+	cli_format_rate(bytes, seconds, rate, sizeof rate);
+	cli_info("%s %llu bytes in %.1f s (%s)", done_what, (unsigned long long)bytes, seconds, rate);
+}
+
+/* The address and length of erase units first .. first+count-1 (count 0:
+ * to the end of flash). */
+static bool page_span(const struct stm32_device *dev, unsigned first, unsigned count,
+		      uint32_t *address, uint32_t *length)
+{
+	size_t units = stm32_device_sector_count(dev);
+	if (first >= units) {
+		cli_error("start page %u is beyond the last %s of this chip (%zu in all)", first,
+			  cli_erase_unit_name(dev), units);
+		return false;
+	}
+	size_t last = count == 0 ? units - 1 : (size_t)first + count - 1;
+	if (last >= units) {
+		cli_error("pages %u..%zu run past the end of flash (%zu %s in all)", first, last, units,
+			  cli_erase_unit_name(dev));
+		return false;
+	}
+	uint32_t unit_size, last_address;
+	stm32_device_sector(dev, first, address, &unit_size);
+	stm32_device_sector(dev, last, &last_address, &unit_size);
+	*length = last_address + unit_size - *address;
+	return true;
+}
+
+/* stm32flash's -F TX: (TX - 2) rounded down to 4, and here also to the
+ * chip's program unit. */
+static bool write_block_size(const struct cli_context *ctx, uint32_t *block)
+{
+	uint32_t unit = ctx->session->device->program_unit ? ctx->session->device->program_unit : 4;
+	uint32_t size = (ctx->opts->frame_tx - 2u) & ~3u;
+	if (size > STM32_MAX_BLOCK)
+		size = STM32_MAX_BLOCK;
+	size -= size % unit;
+	if (size < 4 || size < unit) {
+		cli_error("-F TX %u leaves no room for one %u-byte program unit of this chip",
+			  ctx->opts->frame_tx, unit);
+		return false;
+	}
+	*block = size;
+	return true;
+}
+
+/* -S addr[:len] or -s page [-e count] as a memory range. */
+static bool requested_range(const struct cli_context *ctx, struct stm32_plan_options *po)
+{
+	const struct cli_options *o = ctx->opts;
+	if (o->has_start_address) {
+		po->has_range = true;
+		po->range_address = o->start_address;
+		po->range_length = o->has_length ? o->length : 0;
+		return true;
+	}
+	if (o->has_start_page || (o->has_erase_count && o->erase_count > 0)) {
+		unsigned count = o->has_erase_count ? o->erase_count : 0;
+		if (!page_span(ctx->session->device, o->has_start_page ? o->start_page : 0, count,
+			       &po->range_address, &po->range_length))
+			return false;
+		po->has_range = true;
+		if (!o->has_erase_count)
+			po->range_length = 0;
+	}
+	return true;
+}
+
+static bool plan_failed(const char *what, const struct stm32_error *err)
+{
+	cli_report_failure(CLI_STAGE_PLAN, what, err);
+	return false;
+}
+
+static bool refuse_if_protected(const struct cli_context *ctx, const char *what)
+{
+	if (!ctx->session->read_protected)
+		return true;
+	cli_error("the chip is read-protected: %s is refused by its bootloader", what);
+	cli_hint("the chip is read-protected: -k removes protection (and erases the flash)");
+	return false;
+}
+
+/* A raw binary has no addresses: it goes to -S, to page -s, or to flash. */
+static bool place_binary(struct cli_context *ctx)
+{
+	const struct cli_options *o = ctx->opts;
+	const struct stm32_device *dev = ctx->session->device;
+	uint32_t base = dev->flash_start;
+	if (o->has_start_address) {
+		base = o->start_address;
+	} else if (o->has_start_page) {
+		uint32_t length;
+		if (!page_span(dev, o->start_page, 0, &base, &length))
+			return false;
+	}
+	struct stm32_error err;
+	stm32_error_clear(&err);
+	if (base != 0 && stm32_image_relocate(ctx->input, base, &err) != STM32_OK)
+		return plan_failed("write", &err);
+	return true;
+}
+
+static bool run_write(struct cli_context *ctx)
+{
+	const struct cli_options *o = ctx->opts;
+	if (!refuse_if_protected(ctx, "writing"))
+		return false;
+	if (ctx->input_format == STM32_FORMAT_BINARY && !place_binary(ctx))
+		return false;
+
+	struct stm32_plan_options po;
+	stm32_plan_options_default(&po);
+	po.erase = o->has_erase_count && o->erase_count == 0 ? STM32_ERASE_NO : STM32_ERASE_TOUCHED;
+	po.verify = o->verify;
+	po.retries = o->retries;
+	if (!write_block_size(ctx, &po.block_size) || !requested_range(ctx, &po))
+		return false;
+
+	struct stm32_error err;
+	stm32_error_clear(&err);
+	struct stm32_plan plan;
+	memset(&plan, 0, sizeof plan);
+	if (stm32_plan_write(ctx->session->device, ctx->input, &po, &plan, &err) != STM32_OK)
+		return plan_failed("write", &err);
+
+	bool ok = true;
+	if (o->dry_run) {
+		cli_show_plan(&plan, ctx->transport->baud);
+	} else {
+		struct progress_bridge bridge;
+		bridge_init(&bridge, ctx->session->device);
+		struct timespec started;
+		cli_clock_now(&started);
+		ok = stm32_flash_execute(ctx->session, &plan, on_progress, &bridge, &err) == STM32_OK;
+		bridge_finish(&bridge);
+		if (!ok)
+			report_action_failure("write", &err);
+		else
+			print_summary(plan.verify ? "Wrote and verified" : "Wrote", plan.image_bytes, &started);
+		if (ok && plan.writes_option_bytes) {
+			cli_info("The chip reset itself to load the new option bytes.");
+			ctx->chip_reset_itself = true;
+		}
+	}
+	stm32_plan_free(&plan);
+	return ok;
+}
+
+static bool run_erase(struct cli_context *ctx)
+{
+	const struct cli_options *o = ctx->opts;
+	if (o->has_erase_count && o->erase_count == 0) {
+		cli_info("Nothing to erase (-e 0).");
+		return true;
+	}
+	if (!refuse_if_protected(ctx, "erasing"))
+		return false;
+	struct stm32_plan_options po;
+	stm32_plan_options_default(&po);
+	if (o->has_start_address) {
+		po.has_range = true;
+		po.range_address = o->start_address;
+		po.range_length = o->has_length ? o->length : 0;
+	} else if (o->has_start_page || o->has_erase_count) {
+		po.has_pages = true;
+		po.first_page = o->has_start_page ? o->start_page : 0;
+		po.page_count = o->has_erase_count ? o->erase_count : 0;
+	}
+	struct stm32_error err;
+	stm32_error_clear(&err);
+	struct stm32_plan plan;
+	memset(&plan, 0, sizeof plan);
+	if (stm32_plan_erase(ctx->session->device, &po, &plan, &err) != STM32_OK)
+		return plan_failed("erase", &err);
+
+	bool ok = true;
+	if (o->dry_run) {
+		cli_show_plan(&plan, ctx->transport->baud);
+	} else {
+		struct progress_bridge bridge;
+		bridge_init(&bridge, ctx->session->device);
+		struct timespec started;
+		cli_clock_now(&started);
+		ok = stm32_flash_execute(ctx->session, &plan, on_progress, &bridge, &err) == STM32_OK;
+		bridge_finish(&bridge);
+		if (!ok) {
+			report_action_failure("erase", &err);
+		} else if (plan.erase_kind == STM32_ERASE_KIND_MASS) {
+			cli_info("Erased the whole flash (mass erase) in %.1f s", cli_seconds_since(&started));
+		} else {
+			uint64_t bytes = 0;
+			for (size_t i = 0; i < plan.sector_count; i++)
+				bytes += plan.sectors[i].size;
+			cli_info("Erased %zu %s (%llu bytes) in %.1f s", plan.sector_count,
+				 cli_erase_unit_name(ctx->session->device), (unsigned long long)bytes,
+				 cli_seconds_since(&started));
+		}
+	}
+	stm32_plan_free(&plan);
+	return ok;
+}
+
+/* Reads in pieces no larger than -F RX, under one progress bar. */
+static bool read_range(struct cli_context *ctx, uint32_t address, uint32_t length,
+		       struct stm32_image *image, struct stm32_error *err)
+{
+	struct progress_bridge bridge;
+	bridge_init(&bridge, ctx->session->device);
+	bridge.fixed_total = true;
+	cli_progress_begin(&bridge.bar, "read", "bytes", length);
+	bridge.active = true;
+	uint32_t piece = ctx->opts->frame_rx < STM32_MAX_BLOCK ? ctx->opts->frame_rx : length;
+	bool ok = true;
+	for (uint32_t done = 0; ok && done < length; done += piece) {
+		uint32_t n = length - done < piece ? length - done : piece;
+		bridge.offset = done;
+		ok = stm32_flash_read_image(ctx->session, address + done, n, image, on_progress, &bridge,
+					    err) == STM32_OK;
+	}
+	bridge_finish(&bridge);
+	return ok;
+}
+
+static bool run_read(struct cli_context *ctx)
+{
+	const struct cli_options *o = ctx->opts;
+	if (!refuse_if_protected(ctx, "reading"))
+		return false;
+	struct stm32_plan_options po;
+	stm32_plan_options_default(&po);
+	if (!requested_range(ctx, &po))
+		return false;
+	struct stm32_error err;
+	stm32_error_clear(&err);
+	struct stm32_plan plan;
+	memset(&plan, 0, sizeof plan);
+	if (stm32_plan_read(ctx->session->device, &po, &plan, &err) != STM32_OK)
+		return plan_failed("read", &err);
+	uint32_t address = plan.ranges[0].address, length = plan.ranges[0].length;
+	bool ok = true;
+	if (o->dry_run) {
+		cli_show_plan(&plan, ctx->transport->baud);
+	} else {
+		struct stm32_image image;
+		stm32_image_init(&image);
+		struct timespec started;
+		cli_clock_now(&started);
+		ok = read_range(ctx, address, length, &image, &err);
+		if (!ok) {
+			report_action_failure("read", &err);
+		} else if (stm32_format_save(o->file, o->format, &image, &err) != STM32_OK) {
+			cli_report_failure(CLI_STAGE_SAVE, o->file, &err);
+			ok = false;
+		} else {
+			char what[64];
+			snprintf(what, sizeof what, "Read 0x%08X..0x%08X:", address,
+				 (uint32_t)(address + length - 1u));
+			print_summary(what, length, &started);
+		}
+		stm32_image_free(&image);
+	}
+	stm32_plan_free(&plan);
+	return ok;
+}
+
+static bool run_crc(struct cli_context *ctx)
+{
+	if (!refuse_if_protected(ctx, "reading"))
+		return false;
+	struct stm32_plan_options po;
+	stm32_plan_options_default(&po);
+	if (!requested_range(ctx, &po))
+		return false;
+	struct stm32_error err;
+	stm32_error_clear(&err);
+	struct stm32_plan plan;
+	memset(&plan, 0, sizeof plan);
+	if (stm32_plan_checksum(ctx->session->device, &po, &plan, &err) != STM32_OK)
+		return plan_failed("CRC", &err);
+	uint32_t address = plan.ranges[0].address, length = plan.ranges[0].length;
+	bool ok = true;
+	if (ctx->opts->dry_run) {
+		cli_show_plan(&plan, ctx->transport->baud);
+	} else {
+		struct progress_bridge bridge;
+		bridge_init(&bridge, ctx->session->device);
+		uint32_t crc = 0;
+		bool on_device = false;
+		ok = stm32_flash_checksum(ctx->session, address, length, &crc, &on_device, on_progress,
+					  &bridge, &err) == STM32_OK;
+		bridge_finish(&bridge);
+		if (!ok)
+			report_action_failure("CRC", &err);
+		else
+			printf("CRC(0x%08X-0x%08X) = 0x%08X%s\n", address, (uint32_t)(address + length),
+			       crc, cli_output_verbosity() >= CLI_VERBOSE
+					    ? (on_device ? " (computed by the chip)" : " (computed from a read-back)")
+					    : "");
+	}
+	stm32_plan_free(&plan);
+	return ok;
+}
+
+typedef enum stm32_status (*protection_command)(struct stm32_bl *bl, struct stm32_error *err);
+
+static bool run_protection(struct cli_context *ctx, protection_command command, int opcode,
+			   const char *what, const char *consequence)
+{
+	if (ctx->opts->dry_run) {
+		cli_info("Plan: %s (bootloader command 0x%02X); %s.", what, (unsigned)opcode, consequence);
+		return true;
+	}
+	struct stm32_error err;
+	stm32_error_clear(&err);
+	cli_info("%s...", what);
+	if (command(&ctx->session->bl, &err) != STM32_OK) {
+		if (err.command < 0)
+			err.command = opcode;
+		report_action_failure(what, &err);
+		return false;
+	}
+	ctx->chip_reset_itself = true;
+	cli_info("Done: %s.", consequence);
+	return true;
+}
+
+bool cli_run_action(struct cli_context *ctx)
+{
+	switch (ctx->opts->action) {
+	case CLI_ACTION_NONE: return true;
+	case CLI_ACTION_WRITE: return run_write(ctx);
+	case CLI_ACTION_ERASE: return run_erase(ctx);
+	case CLI_ACTION_READ: return run_read(ctx);
+	case CLI_ACTION_CRC: return run_crc(ctx);
+	case CLI_ACTION_WRITE_UNPROTECT:
+		return run_protection(ctx, stm32_bl_write_unprotect, STM32_CMD_WRITE_UNPROTECT,
+				      "Write-unprotecting the flash", "the chip resets itself");
+	case CLI_ACTION_READ_PROTECT:
+		return run_protection(ctx, stm32_bl_readout_protect, STM32_CMD_READOUT_PROTECT,
+				      "Read-protecting the flash", "the chip resets itself");
+	case CLI_ACTION_READ_UNPROTECT:
+		return run_protection(ctx, stm32_bl_readout_unprotect, STM32_CMD_READOUT_UNPROTECT,
+				      "Read-unprotecting the flash",
+				      "the flash is erased and the chip resets itself");
+	}
+	return false;
+}
+
+bool cli_run_go(struct cli_context *ctx)
+{
+	uint32_t address = ctx->opts->go_address ? ctx->opts->go_address
+						 : ctx->session->device->flash_start;
+	if (ctx->opts->dry_run) {
+		cli_info("Would start the program at 0x%08X (-g).", address);
+		return true;
+	}
+	struct stm32_error err;
+	stm32_error_clear(&err);
+	if (ctx->chip_reset_itself && stm32_session_reconnect(ctx->session, &err) != STM32_OK) {
+		cli_report_failure(CLI_STAGE_CONNECT, "the port after the chip's reset", &err);
+		return false;
+	}
+	if (stm32_flash_go(ctx->session, address, &err) != STM32_OK) {
+		char where[16];
+		snprintf(where, sizeof where, "0x%08X", address);
+		cli_report_failure(CLI_STAGE_GO, where, &err);
+		return false;
+	}
+	cli_info("Started the program at 0x%08X.", address);
+	return true;
+}
+
+bool cli_run_software_reset(struct cli_context *ctx)
+{
+	if (ctx->opts->dry_run) {
+		cli_info("Would reset the chip (-R).");
+		return true;
+	}
+	struct stm32_error err;
+	stm32_error_clear(&err);
+	if (stm32_flash_reset(ctx->session, &err) != STM32_OK) {
+		cli_report_failure(CLI_STAGE_RESET, ctx->opts->port, &err);
+		return false;
+	}
+	cli_info("Reset the chip.");
+	return true;
+}

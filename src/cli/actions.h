@@ -1,0 +1,36 @@
+/* stm32boot command line: the actions (-w -r -o -C -u -j -k) and what
+ * follows them (-g, -R), on a connected session. */
+#ifndef STM32BOOT_CLI_ACTIONS_H
+#define STM32BOOT_CLI_ACTIONS_H
+
+#include <stdbool.h>
+
+#include "options.h"
+#include "stm32boot/flash.h"
+#include "stm32boot/format.h"
+#include "stm32boot/image.h"
+#include "stm32boot/session.h"
+
+struct cli_context {
+	const struct cli_options *opts;
+	struct stm32_session *session;
+	struct stm32_transport *transport;
+	struct stm32_image *input;       /* -w: the loaded file */
+	enum stm32_format input_format;  /* -w: what it was parsed as */
+	bool chip_reset_itself;          /* after -u / -j / -k or an option-byte write */
+};
+
+/* Run the requested action (or with --dry-run, show its plan). Prints its
+ * own errors; returns false on failure. */
+bool cli_run_action(struct cli_context *ctx);
+
+/* -g: Go to the address (0 = flash start). */
+bool cli_run_go(struct cli_context *ctx);
+
+/* -R without an exit GPIO sequence: software reset. */
+bool cli_run_software_reset(struct cli_context *ctx);
+
+/* Set by the SIGINT handler: cancel at the next progress callback. */
+void cli_request_cancel(void);
+
+#endif

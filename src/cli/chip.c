@@ -1,0 +1,140 @@
+/* stm32boot command line: naming the connected chip, the way esptool and
+ * st-info do: what it is, what it holds, whether it is protected. */
+#include "chip.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "progress.h"
+#include "report.h"
+
+#define SRAM_BASE 0x20000000u
+#define LARGE_UNIT 16384u /* units this big are called sectors in the manuals */
+
+const char *cli_erase_unit_name(const struct stm32_device *dev)
+{
+	for (size_t i = 0; i < dev->layout_runs; i++)
+		if (dev->layout[i].size >= LARGE_UNIT || dev->layout[i].size != dev->layout[0].size)
+			return "sectors";
+	return "pages";
+}
+
+/* Runs of the same unit size are merged (a dual-bank part lists each bank). */
+static size_t merged_run_count(const struct stm32_device *dev)
+{
+	size_t groups = 0;
+	for (size_t i = 0; i < dev->layout_runs; i++)
+		if (i == 0 || dev->layout[i].size != dev->layout[i - 1].size)
+			groups++;
+	return groups;
+}
+
+void cli_format_flash_layout(const struct stm32_device *dev, char *buf, size_t size)
+{
+	char total[32];
+	cli_format_size(dev->flash_size, total, sizeof total);
+	size_t used = (size_t)snprintf(buf, size, "%s%s", total, merged_run_count(dev) > 1 ? ":" : ",");
+	bool first = true;
+	for (size_t i = 0; i < dev->layout_runs && used < size; i++) {
+		uint32_t count = dev->layout[i].count;
+		while (i + 1 < dev->layout_runs && dev->layout[i + 1].size == dev->layout[i].size)
+			count += dev->layout[++i].count;
+		char unit[32];
+		cli_format_size(dev->layout[i].size, unit, sizeof unit);
+		used += (size_t)snprintf(buf + used, size - used, "%s %u x %s", first ? "" : ",",
+					 count, unit);
+		first = false;
+	}
+	if (used < size)
+		snprintf(buf + used, size - used, " %s", cli_erase_unit_name(dev));
+}
+
+static void describe_ram(const struct stm32_device *dev)
+{
+	if (dev->ram_end <= dev->ram_start) {
+		cli_info("RAM:          none usable by the host");
+		return;
+	}
+	char total[32], usable[32];
+	uint32_t base = dev->ram_start >= SRAM_BASE && dev->ram_start - SRAM_BASE < dev->ram_end - SRAM_BASE
+			? SRAM_BASE : dev->ram_start;
+	cli_format_size(dev->ram_end - base, total, sizeof total);
+	cli_format_size(dev->ram_end - dev->ram_start, usable, sizeof usable);
+	if (base == dev->ram_start)
+		cli_info("RAM:          %s at 0x%08X", total, base);
+	else
+		cli_info("RAM:          %s at 0x%08X (%s from 0x%08X usable; the bootloader keeps the rest)",
+			 total, base, usable, dev->ram_start);
+}
+
+static void describe_option_bytes(const struct stm32_session *s)
+{
+	if (!s->option_bytes_known || s->option_bytes_size == 0) {
+		cli_info("Option bytes: %s", s->read_protected ? "unreadable (read-protected)" : "unknown");
+		return;
+	}
+	char hex[3 * sizeof s->option_bytes + 1];
+	size_t used = 0;
+	uint32_t count = s->option_bytes_size < sizeof s->option_bytes ? s->option_bytes_size
+								       : (uint32_t)sizeof s->option_bytes;
+	for (uint32_t i = 0; i < count; i++)
+		used += (size_t)snprintf(hex + used, sizeof hex - used, "%s%02X", i ? " " : "",
+					 s->option_bytes[i]);
+	cli_info("Option bytes: %s (at 0x%08X)", hex, s->device->opt_start);
+}
+
+static void describe_protection(const struct stm32_session *s)
+{
+	const struct stm32_device *dev = s->device;
+	if (s->option_bytes_known && dev->rdp_offset >= 0 &&
+	    (uint32_t)dev->rdp_offset < s->option_bytes_size) {
+		uint8_t rdp = s->option_bytes[dev->rdp_offset];
+		if (rdp == dev->rdp_level0)
+			cli_info("Readout protection: off (level 0, RDP 0x%02X)", rdp);
+		else if (rdp == 0xCC)
+			cli_info("Readout protection: ON, level 2 (permanent; RDP 0xCC)");
+		else
+			cli_info("Readout protection: ON, level 1 (RDP 0x%02X)", rdp);
+		return;
+	}
+	cli_info("Readout protection: %s", s->read_protected ? "ON (Read Memory is refused)" : "off");
+}
+
+static void describe_unique_id(const struct stm32_session *s)
+{
+	if (!s->uid_known) {
+		cli_detail("Unique ID:    unknown");
+		return;
+	}
+	char hex[2 * sizeof s->uid + 1];
+	for (size_t i = 0; i < sizeof s->uid; i++)
+		snprintf(hex + 2 * i, 3, "%02X", s->uid[i]);
+	cli_info("Unique ID:    %s", hex);
+}
+
+void cli_describe_chip(const struct stm32_session *s, struct stm32_transport *t)
+{
+	const struct stm32_device *dev = s->device;
+	char link[64] = "";
+	if (t->ops->describe)
+		t->ops->describe(t, link, sizeof link);
+	cli_info("Interface:    %s %s", t->ops->name, link);
+	cli_info("Chip:         PID 0x%03X, %s (%s)", s->bl.pid, dev->description, dev->name);
+	cli_info("Bootloader:   v%u.%u, option bytes 0x%02X 0x%02X", s->bl.version >> 4,
+		 s->bl.version & 0x0Fu, s->bl.option1, s->bl.option2);
+	char layout[160];
+	cli_format_flash_layout(dev, layout, sizeof layout);
+	cli_info("Flash:        %s at 0x%08X%s", layout, dev->flash_start,
+		 s->flash_size_known ? "" : " (size from the device table)");
+	describe_ram(dev);
+	describe_option_bytes(s);
+	describe_protection(s);
+	describe_unique_id(s);
+	char commands[3 * 64 + 1];
+	size_t used = 0;
+	for (size_t i = 0; i < s->bl.command_count && i < 64; i++)
+		used += (size_t)snprintf(commands + used, sizeof commands - used, "%s%02X", i ? " " : "",
+					 s->bl.commands[i]);
+	cli_detail("Commands:     %s", s->bl.command_count ? commands : "(none)");
+}

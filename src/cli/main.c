@@ -1,0 +1,47 @@
+/* stm32boot: flash STM32 microcontrollers through their ROM bootloader. */
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "actions.h"
+#include "options.h"
+#include "report.h"
+#include "run.h"
+#include "stm32boot/version.h"
+
+static void on_interrupt(int signo)
+{
+	(void)signo;
+	cli_request_cancel();
+}
+
+/* Ctrl-C stops after the current bootloader command, so the chip is never
+ * left mid-frame and the exit GPIO sequence still runs. */
+static void install_interrupt_handler(void)
+{
+	struct sigaction action;
+	memset(&action, 0, sizeof action);
+	action.sa_handler = on_interrupt;
+	sigemptyset(&action.sa_mask);
+	sigaction(SIGINT, &action, NULL);
+	sigaction(SIGTERM, &action, NULL);
+}
+
+int main(int argc, char **argv)
+{
+	struct cli_options opts;
+	if (!cli_parse_options(argc, argv, &opts))
+		return 1;
+	if (opts.show_help) {
+		cli_print_usage(stdout);
+		return 0;
+	}
+	if (opts.show_version) {
+		printf("stm32boot %s (libstm32boot %s)\n", STM32BOOT_VERSION, stm32boot_version());
+		return 0;
+	}
+	bool data_on_stdout = opts.action == CLI_ACTION_READ && strcmp(opts.file, "-") == 0;
+	cli_output_configure(opts.verbosity, data_on_stdout);
+	install_interrupt_handler();
+	return cli_run(&opts);
+}

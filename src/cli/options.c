@@ -1,0 +1,438 @@
+/* stm32boot command line: option parsing and the checks that need no chip. */
+#include "options.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report.h"
+#include "stm32boot/gpio.h"
+
+/* stm32flash 0.7's option string, so its scripts parse the same way. */
+static const char short_options[] = ":a:b:m:r:w:e:vn:g:jkfcChuos:S:F:i:R";
+
+enum long_only_option {
+	OPT_VERSION = 0x100,
+	OPT_QUIET,
+	OPT_VERBOSE,
+	OPT_DRY_RUN,
+	OPT_FORMAT,
+	OPT_SIM,
+};
+
+static const struct option long_options[] = {
+	{"address", required_argument, NULL, 'a'},
+	{"baud", required_argument, NULL, 'b'},
+	{"mode", required_argument, NULL, 'm'},
+	{"read", required_argument, NULL, 'r'},
+	{"write", required_argument, NULL, 'w'},
+	{"write-unprotect", no_argument, NULL, 'u'},
+	{"read-protect", no_argument, NULL, 'j'},
+	{"read-unprotect", no_argument, NULL, 'k'},
+	{"erase-only", no_argument, NULL, 'o'},
+	{"erase-pages", required_argument, NULL, 'e'},
+	{"verify", no_argument, NULL, 'v'},
+	{"retries", required_argument, NULL, 'n'},
+	{"go", required_argument, NULL, 'g'},
+	{"start-page", required_argument, NULL, 's'},
+	{"start", required_argument, NULL, 'S'},
+	{"frame", required_argument, NULL, 'F'},
+	{"force-binary", no_argument, NULL, 'f'},
+	{"help", no_argument, NULL, 'h'},
+	{"no-init", no_argument, NULL, 'c'},
+	{"gpio", required_argument, NULL, 'i'},
+	{"crc", no_argument, NULL, 'C'},
+	{"reset", no_argument, NULL, 'R'},
+	{"version", no_argument, NULL, OPT_VERSION},
+	{"quiet", no_argument, NULL, OPT_QUIET},
+	{"verbose", no_argument, NULL, OPT_VERBOSE},
+	{"dry-run", no_argument, NULL, OPT_DRY_RUN},
+	{"format", required_argument, NULL, OPT_FORMAT},
+	{"sim", required_argument, NULL, OPT_SIM},
+	{NULL, 0, NULL, 0},
+};
+
+const char *cli_action_name(enum cli_action action)
+{
+	switch (action) {
+	case CLI_ACTION_NONE: return "connect";
+	case CLI_ACTION_READ: return "memory read (-r)";
+	case CLI_ACTION_WRITE: return "memory write (-w)";
+	case CLI_ACTION_WRITE_UNPROTECT: return "write unprotect (-u)";
+	case CLI_ACTION_READ_PROTECT: return "read protect (-j)";
+	case CLI_ACTION_READ_UNPROTECT: return "read unprotect (-k)";
+	case CLI_ACTION_ERASE: return "flash erase (-o)";
+	case CLI_ACTION_CRC: return "memory crc (-C)";
+	}
+	return "?";
+}
+
+void cli_print_usage(FILE *stream)
+{
+	fputs(
+"Usage: stm32boot [OPTIONS] PORT\n"
+"Flash STM32 microcontrollers through their ROM bootloader (stm32flash compatible).\n"
+"\n"
+"PORT is a serial device (/dev/ttyUSB0) or sim:DEVICE[,image=FILE,...] for the emulator.\n"
+"\n"
+"Actions (at most one; without one, connect and describe the chip):\n"
+"  -r, --read FILE           read memory to FILE (- = stdout)\n"
+"  -w, --write FILE          write FILE (binary, Intel HEX, S-record or ELF; - = stdin)\n"
+"  -o, --erase-only          erase only (whole flash, or the -S / -s -e range)\n"
+"  -C, --crc                 print the CRC-32 of a memory range (whole flash by default)\n"
+"  -u, --write-unprotect     disable write protection\n"
+"  -j, --read-protect        enable readout protection\n"
+"  -k, --read-unprotect      disable readout protection (erases the flash)\n"
+"\n"
+"Connection:\n"
+"  -b, --baud RATE           baud rate (default 115200; 0 keeps the port's settings)\n"
+"  -m, --mode MODE           data bits, parity, stop bits (default 8e1)\n"
+"  -a, --address ADDR        I2C slave address (I2C ports only)\n"
+"  -c, --no-init             do not send the 0x7F sync byte (bootloader already synced)\n"
+"  -F, --frame RX[:TX]       largest frames the link carries (default 256:258)\n"
+"  -i, --gpio SEQ            GPIO entry[:exit] sequences, e.g. -rts,dtr,rts:-dtr,rts\n"
+"      --sim PROGRAM         emulator program for sim: ports\n"
+"\n"
+"Memory range and writing:\n"
+"  -S, --start ADDR[:LEN]    start address (multiple of 4) and length\n"
+"  -s, --start-page N        first page to erase / start of the range\n"
+"  -e, --erase-pages N       pages to erase with -o (-e 0: do not erase)\n"
+"  -v, --verify              verify what was written by reading it back\n"
+"  -n, --retries N           rewrites of a block that failed to verify (default 10)\n"
+"  -f, --force-binary        treat the -w file as raw binary\n"
+"      --format FMT          -r output format: binary, hex, srec (default: by extension)\n"
+"\n"
+"Afterwards:\n"
+"  -g, --go ADDR             start the program at ADDR (0 = flash start)\n"
+"  -R, --reset               reset the chip at the end\n"
+"\n"
+"General:\n"
+"      --dry-run             connect, identify and show the plan; change nothing\n"
+"      --quiet               print errors only\n"
+"      --verbose             print more detail\n"
+"  -h, --help                show this help\n"
+"      --version             show the version\n"
+"\n"
+"Numbers accept 0x (hex), 0 (octal) and decimal. Exit status: 0 success, 1 failure.\n"
+"See stm32boot(1).\n",
+		stream);
+}
+
+static bool usage_error(const char *fmt, const char *arg)
+{
+	char message[300];
+	snprintf(message, sizeof message, fmt, arg);
+	cli_error("%s", message);
+	cli_hint("stm32boot --help lists the options");
+	return false;
+}
+
+/* strtoul(…, 0) like stm32flash, but the whole argument must be a number. */
+static bool parse_number(const char *text, unsigned long max, unsigned long *out)
+{
+	if (!text || !*text || *text == '-' || *text == '+')
+		return false;
+	char *end = NULL;
+	errno = 0;
+	unsigned long value = strtoul(text, &end, 0);
+	if (errno || *end != '\0' || value > max)
+		return false;
+	*out = value;
+	return true;
+}
+
+static bool parse_u32(const char *text, uint32_t *out)
+{
+	unsigned long value;
+	if (!parse_number(text, UINT32_MAX, &value))
+		return false;
+	*out = (uint32_t)value;
+	return true;
+}
+
+static bool parse_baud(const char *arg, struct cli_options *opts)
+{
+	unsigned long baud;
+	if (!parse_number(arg, UINT_MAX, &baud) || (baud != 0 && !stm32_uart_baud_valid((unsigned)baud)))
+		return usage_error("invalid baud rate '%s'", arg);
+	opts->uart.baud = (unsigned)baud;
+	return true;
+}
+
+static bool parse_mode(const char *arg, struct cli_options *opts)
+{
+	struct stm32_error err;
+	stm32_error_clear(&err);
+	unsigned baud = opts->uart.baud;
+	if (strlen(arg) != 3 || stm32_uart_parse_mode(arg, &opts->uart, &err) != STM32_OK)
+		return usage_error("invalid serial mode '%s' (expected data bits 5-8, parity n/e/o, stop bits 1/2, e.g. 8e1)", arg);
+	opts->uart.baud = baud;
+	return true;
+}
+
+static bool parse_i2c_address(const char *arg, struct cli_options *opts)
+{
+	unsigned long address;
+	if (!parse_number(arg, 0x77, &address) || address < 0x03)
+		return usage_error("invalid I2C address '%s' (must be 0x03..0x77)", arg);
+	opts->has_i2c_address = true;
+	opts->i2c_address = (unsigned)address;
+	return true;
+}
+
+static bool parse_start(const char *arg, struct cli_options *opts)
+{
+	char copy[64];
+	if (strlen(arg) >= sizeof copy)
+		return usage_error("invalid start address '%s'", arg);
+	strcpy(copy, arg);
+	char *colon = strchr(copy, ':');
+	if (colon)
+		*colon = '\0';
+	if (!parse_u32(copy, &opts->start_address))
+		return usage_error("invalid start address in -S '%s'", arg);
+	if (opts->start_address % 4 != 0)
+		return usage_error("start address in -S '%s' must be word-aligned (a multiple of 4)", arg);
+	opts->has_start_address = true;
+	opts->has_length = false;
+	if (colon) {
+		if (!parse_u32(colon + 1, &opts->length) || opts->length == 0)
+			return usage_error("invalid length in -S '%s' (must be a non-zero number)", arg);
+		if ((uint64_t)opts->start_address + opts->length > (uint64_t)UINT32_MAX + 1)
+			return usage_error("-S '%s' runs past the end of the 4 GiB address space", arg);
+		opts->has_length = true;
+	}
+	return true;
+}
+
+static bool parse_frame_part(const char *text, unsigned max, unsigned min, const char *which,
+			     unsigned *out)
+{
+	unsigned long value;
+	if (!parse_number(text, UINT_MAX, &value))
+		return usage_error("invalid frame size '%s' in -F", text);
+	if (value == 0)
+		value = max;
+	if (value > max) {
+		cli_warning("-F %s length %lu is above the maximum %u; using %u", which, value, max, max);
+		value = max;
+	}
+	if (value < min) {
+		char message[120];
+		snprintf(message, sizeof message, "-F %s length %lu is too small (minimum %u)", which,
+			 value, min);
+		return usage_error("%s", message);
+	}
+	*out = (unsigned)value;
+	return true;
+}
+
+static bool parse_frame(const char *arg, struct cli_options *opts)
+{
+	char copy[64];
+	if (strlen(arg) >= sizeof copy || !*arg)
+		return usage_error("invalid frame sizes '%s' in -F (expected RX[:TX])", arg);
+	strcpy(copy, arg);
+	char *colon = strchr(copy, ':');
+	if (colon)
+		*colon = '\0';
+	if (!parse_frame_part(copy, CLI_FRAME_RX_MAX, CLI_FRAME_RX_MIN, "RX", &opts->frame_rx))
+		return false;
+	if (colon && !parse_frame_part(colon + 1, CLI_FRAME_TX_MAX, CLI_FRAME_TX_MIN, "TX", &opts->frame_tx))
+		return false;
+	return true;
+}
+
+static bool parse_gpio(const char *arg, struct cli_options *opts)
+{
+	struct stm32_gpio_sequence entry = {0}, exit_seq = {0};
+	struct stm32_error err;
+	stm32_error_clear(&err);
+	enum stm32_status status = stm32_gpio_parse(arg, &entry, &exit_seq, &err);
+	stm32_gpio_sequence_free(&entry);
+	stm32_gpio_sequence_free(&exit_seq);
+	if (status != STM32_OK) {
+		char message[400];
+		snprintf(message, sizeof message, "invalid GPIO sequence '%s' in -i: %s", arg,
+			 err.message[0] ? err.message : stm32_status_name(status));
+		return usage_error("%s", message);
+	}
+	opts->gpio_sequence = arg;
+	return true;
+}
+
+static bool set_action(struct cli_options *opts, enum cli_action action, const char *file)
+{
+	if (opts->action != CLI_ACTION_NONE && opts->action != action) {
+		char message[160];
+		snprintf(message, sizeof message, "can't do %s and %s at the same time",
+			 cli_action_name(opts->action), cli_action_name(action));
+		return usage_error("%s", message);
+	}
+	if (opts->action == action && file)
+		return usage_error("%s given twice", cli_action_name(action));
+	opts->action = action;
+	if (file)
+		opts->file = file;
+	return true;
+}
+
+static bool parse_output_format(const char *arg, struct cli_options *opts)
+{
+	enum stm32_format format = stm32_format_parse(arg);
+	if (format == STM32_FORMAT_AUTO || format == STM32_FORMAT_ELF)
+		return usage_error("unknown output format '%s' (binary, hex or srec)", arg);
+	opts->format = format;
+	return true;
+}
+
+static bool parse_page_count(const char *arg, struct cli_options *opts)
+{
+	unsigned long count;
+	if (!parse_number(arg, 0xFFFF, &count))
+		return usage_error("invalid page count '%s' in -e (must be 0..0xffff)", arg);
+	opts->has_erase_count = true;
+	opts->erase_count = (unsigned)count;
+	return true;
+}
+
+static bool parse_start_page(const char *arg, struct cli_options *opts)
+{
+	unsigned long page;
+	if (!parse_number(arg, 0xFFFF, &page))
+		return usage_error("invalid start page '%s' in -s (must be 0..0xffff)", arg);
+	opts->has_start_page = true;
+	opts->start_page = (unsigned)page;
+	return true;
+}
+
+static bool parse_go(const char *arg, struct cli_options *opts)
+{
+	if (!parse_u32(arg, &opts->go_address))
+		return usage_error("invalid execution address '%s' in -g", arg);
+	if (opts->go_address % 4 != 0)
+		return usage_error("execution address '%s' in -g must be word-aligned (a multiple of 4)", arg);
+	opts->has_go = true;
+	return true;
+}
+
+static bool parse_retries(const char *arg, struct cli_options *opts)
+{
+	unsigned long retries;
+	if (!parse_number(arg, 1000000, &retries))
+		return usage_error("invalid retry count '%s' in -n", arg);
+	opts->retries = (unsigned)retries;
+	return true;
+}
+
+static bool apply_option(int option, const char *arg, struct cli_options *opts)
+{
+	switch (option) {
+	case 'a': return parse_i2c_address(arg, opts);
+	case 'b': return parse_baud(arg, opts);
+	case 'm': return parse_mode(arg, opts);
+	case 'r': return set_action(opts, CLI_ACTION_READ, arg);
+	case 'w': return set_action(opts, CLI_ACTION_WRITE, arg);
+	case 'u': return set_action(opts, CLI_ACTION_WRITE_UNPROTECT, NULL);
+	case 'j': return set_action(opts, CLI_ACTION_READ_PROTECT, NULL);
+	case 'k': return set_action(opts, CLI_ACTION_READ_UNPROTECT, NULL);
+	case 'o': return set_action(opts, CLI_ACTION_ERASE, NULL);
+	case 'C': return set_action(opts, CLI_ACTION_CRC, NULL);
+	case 'e': return parse_page_count(arg, opts);
+	case 's': return parse_start_page(arg, opts);
+	case 'S': return parse_start(arg, opts);
+	case 'v': opts->verify = true; return true;
+	case 'n': return parse_retries(arg, opts);
+	case 'g': return parse_go(arg, opts);
+	case 'F': return parse_frame(arg, opts);
+	case 'f': opts->force_binary = true; return true;
+	case 'c': opts->skip_sync = true; return true;
+	case 'i': return parse_gpio(arg, opts);
+	case 'R': opts->reset = true; return true;
+	case 'h': opts->show_help = true; return true;
+	case OPT_VERSION: opts->show_version = true; return true;
+	case OPT_QUIET: opts->verbosity = CLI_QUIET; return true;
+	case OPT_VERBOSE: opts->verbosity = CLI_VERBOSE; return true;
+	case OPT_DRY_RUN: opts->dry_run = true; return true;
+	case OPT_FORMAT: return parse_output_format(arg, opts);
+	case OPT_SIM: opts->sim_program = arg; return true;
+	}
+	return usage_error("unhandled option %s", "");
+}
+
+static bool report_getopt_problem(int option, int bad_option, char **argv)
+{
+	const char *text = argv[optind - 1];
+	if (option == ':') {
+		if (bad_option)
+			return usage_error("option -%c needs a value", (char[]){(char)bad_option, 0});
+		return usage_error("option %s needs a value", text);
+	}
+	if (bad_option)
+		return usage_error("unknown option -%s", (char[]){(char)bad_option, 0});
+	return usage_error("unknown option %s", text);
+}
+
+/* Combinations stm32flash refuses, and those we refuse instead of ignoring. */
+static bool check_combinations(const struct cli_options *opts)
+{
+	if (opts->verify && opts->action != CLI_ACTION_WRITE)
+		return usage_error("%s", "-v is only valid when writing (-w)");
+	if (opts->has_start_address && (opts->has_start_page || opts->has_erase_count))
+		return usage_error("%s", "can't combine a start page / page count (-s, -e) with a start address / length (-S)");
+	if (opts->action == CLI_ACTION_WRITE && opts->has_erase_count && opts->erase_count > 0)
+		return usage_error("%s", "-e N with -w: the pages to erase follow from the file (use -e 0 to write without erasing, or -o -e N to erase pages)");
+	bool ranged = opts->action == CLI_ACTION_READ || opts->action == CLI_ACTION_WRITE ||
+		      opts->action == CLI_ACTION_ERASE || opts->action == CLI_ACTION_CRC;
+	if (opts->has_start_page && !ranged)
+		return usage_error("%s", "-s only applies to -r, -w, -o and -C");
+	if (opts->has_erase_count && opts->erase_count > 0 && !ranged)
+		return usage_error("%s", "-e N only applies to -o, -r and -C");
+	if (opts->format != STM32_FORMAT_AUTO && opts->action != CLI_ACTION_READ)
+		return usage_error("%s", "--format only applies to -r (the -w format is detected from the content; -f forces binary)");
+	if (opts->force_binary && opts->action != CLI_ACTION_WRITE)
+		return usage_error("%s", "-f only applies to -w");
+	return true;
+}
+
+static void set_defaults(struct cli_options *opts)
+{
+	memset(opts, 0, sizeof *opts);
+	struct stm32_port_options port;
+	stm32_port_options_default(&port);
+	opts->uart = port.uart;
+	opts->uart.baud = CLI_DEFAULT_BAUD;
+	opts->retries = CLI_DEFAULT_RETRIES;
+	opts->frame_rx = CLI_FRAME_RX_MAX;
+	opts->frame_tx = CLI_FRAME_TX_MAX;
+	opts->verbosity = CLI_NORMAL;
+	opts->format = STM32_FORMAT_AUTO;
+}
+
+bool cli_parse_options(int argc, char **argv, struct cli_options *opts)
+{
+	set_defaults(opts);
+	opterr = 0;
+	optind = 1;
+	for (;;) {
+		int option = getopt_long(argc, argv, short_options, long_options, NULL);
+		if (option == -1)
+			break;
+		if (option == '?' || option == ':') {
+			if (!report_getopt_problem(option, optopt, argv))
+				return false;
+		} else if (!apply_option(option, optarg, opts)) {
+			return false;
+		}
+	}
+	if (opts->show_help || opts->show_version)
+		return true;
+	if (optind >= argc)
+		return usage_error("%s", "no port given (e.g. /dev/ttyUSB0 or sim:stm32f103xb)");
+	if (argc - optind > 1)
+		return usage_error("unexpected argument '%s' (only one port may be given)", argv[optind + 1]);
+	opts->port = argv[optind];
+	return check_combinations(opts);
+}

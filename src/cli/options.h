@@ -1,0 +1,84 @@
+/* stm32boot command line: what the user asked for.
+ *
+ * The short options and their meanings follow stm32flash 0.7 so existing
+ * scripts keep working; every option also has a long name. */
+#ifndef STM32BOOT_CLI_OPTIONS_H
+#define STM32BOOT_CLI_OPTIONS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "stm32boot/format.h"
+#include "stm32boot/transport.h"
+
+#define CLI_DEFAULT_BAUD 115200u
+#define CLI_DEFAULT_RETRIES 10u
+#define CLI_FRAME_RX_MAX 256u
+#define CLI_FRAME_TX_MAX 258u
+#define CLI_FRAME_RX_MIN 20u
+#define CLI_FRAME_TX_MIN 6u
+
+enum cli_action {
+	CLI_ACTION_NONE,            /* connect and describe the chip */
+	CLI_ACTION_READ,            /* -r */
+	CLI_ACTION_WRITE,           /* -w */
+	CLI_ACTION_WRITE_UNPROTECT, /* -u */
+	CLI_ACTION_READ_PROTECT,    /* -j */
+	CLI_ACTION_READ_UNPROTECT,  /* -k */
+	CLI_ACTION_ERASE,           /* -o */
+	CLI_ACTION_CRC,             /* -C */
+};
+
+enum cli_verbosity {
+	CLI_QUIET,
+	CLI_NORMAL,
+	CLI_VERBOSE,
+};
+
+struct cli_options {
+	const char *port;
+	enum cli_action action;
+	const char *file;            /* -r / -w */
+	enum stm32_format format;    /* --format, AUTO: by extension (-r) or content (-w) */
+	bool force_binary;           /* -f */
+
+	struct stm32_uart_config uart; /* -b, -m */
+	bool has_i2c_address;        /* -a */
+	unsigned i2c_address;
+
+	bool verify;                 /* -v */
+	unsigned retries;            /* -n */
+
+	bool has_erase_count;        /* -e */
+	unsigned erase_count;        /* 0 = do not erase */
+	bool has_start_page;         /* -s */
+	unsigned start_page;
+	bool has_start_address;      /* -S */
+	uint32_t start_address;
+	bool has_length;
+	uint32_t length;
+
+	bool has_go;                 /* -g */
+	uint32_t go_address;         /* 0 = flash start */
+	bool reset;                  /* -R */
+	const char *gpio_sequence;   /* -i */
+	bool skip_sync;              /* -c */
+	unsigned frame_rx, frame_tx; /* -F */
+
+	enum cli_verbosity verbosity;
+	bool dry_run;
+	const char *sim_program;     /* --sim */
+	bool show_help, show_version;
+};
+
+/* Parse argv into opts. On a usage error prints one "stm32boot: error:" line
+ * (and a hint) to stderr and returns false. */
+bool cli_parse_options(int argc, char **argv, struct cli_options *opts);
+
+/* The --help text, written to stream. */
+void cli_print_usage(FILE *stream);
+
+const char *cli_action_name(enum cli_action action);
+
+#endif

@@ -1,0 +1,187 @@
+/* stm32boot command line: messages, and the wording of library errors. */
+#include "report.h"
+
+#include <stdarg.h>
+#include <string.h>
+
+#include "stm32boot/protocol.h"
+
+/* The CLI's one piece of process-wide state: where information goes. Set
+ * once, before anything is printed. */
+static struct {
+	enum cli_verbosity verbosity;
+	bool data_on_stdout;
+} output = {CLI_NORMAL, false};
+
+void cli_output_configure(enum cli_verbosity verbosity, bool data_on_stdout)
+{
+	output.verbosity = verbosity;
+	output.data_on_stdout = data_on_stdout;
+}
+
+enum cli_verbosity cli_output_verbosity(void)
+{
+	return output.verbosity;
+}
+
+FILE *cli_info_stream(void)
+{
+	return output.data_on_stdout ? stderr : stdout;
+}
+
+static void print_line(FILE *stream, const char *prefix, const char *fmt, va_list args)
+{
+	fputs(prefix, stream);
+	vfprintf(stream, fmt, args);
+	fputc('\n', stream);
+	fflush(stream);
+}
+
+void cli_info(const char *fmt, ...)
+{
+	if (output.verbosity < CLI_NORMAL)
+		return;
+	va_list args;
+	va_start(args, fmt);
+	print_line(cli_info_stream(), "", fmt, args);
+	va_end(args);
+}
+
+void cli_detail(const char *fmt, ...)
+{
+	if (output.verbosity < CLI_VERBOSE)
+		return;
+	va_list args;
+	va_start(args, fmt);
+	print_line(cli_info_stream(), "", fmt, args);
+	va_end(args);
+}
+
+void cli_warning(const char *fmt, ...)
+{
+	va_list args;
+	va_start(args, fmt);
+	print_line(stderr, "stm32boot: warning: ", fmt, args);
+	va_end(args);
+}
+
+void cli_error(const char *fmt, ...)
+{
+	fflush(stdout);
+	va_list args;
+	va_start(args, fmt);
+	print_line(stderr, "stm32boot: error: ", fmt, args);
+	va_end(args);
+}
+
+void cli_hint(const char *fmt, ...)
+{
+	va_list args;
+	va_start(args, fmt);
+	print_line(stderr, "hint: ", fmt, args);
+	va_end(args);
+}
+
+static const char *command_name(int opcode)
+{
+	switch (opcode) {
+	case STM32_CMD_GET: return "Get";
+	case STM32_CMD_GET_VERSION: return "Get Version";
+	case STM32_CMD_GET_ID: return "Get ID";
+	case STM32_CMD_READ_MEMORY: return "Read Memory";
+	case STM32_CMD_GO: return "Go";
+	case STM32_CMD_WRITE_MEMORY: case 0x32: return "Write Memory";
+	case STM32_CMD_ERASE: return "Erase";
+	case STM32_CMD_EXTENDED_ERASE: case 0x45: return "Extended Erase";
+	case STM32_CMD_WRITE_PROTECT: case 0x64: return "Write Protect";
+	case STM32_CMD_WRITE_UNPROTECT: case 0x74: return "Write Unprotect";
+	case STM32_CMD_READOUT_PROTECT: case 0x83: return "Readout Protect";
+	case STM32_CMD_READOUT_UNPROTECT: case 0x93: return "Readout Unprotect";
+	case STM32_CMD_GET_CHECKSUM: return "Get Checksum";
+	case 0x7F: return "sync";
+	}
+	return "command";
+}
+
+/* A printf template with one %s for the subject. */
+static const char *stage_template(enum cli_stage stage)
+{
+	switch (stage) {
+	case CLI_STAGE_LOAD: return "can't load %s";
+	case CLI_STAGE_OPEN: return "can't open %s";
+	case CLI_STAGE_GPIO: return "GPIO sequence on %s failed";
+	case CLI_STAGE_CONNECT: return "connecting through %s failed";
+	case CLI_STAGE_PLAN: return "%s refused";
+	case CLI_STAGE_ACTION: return "%s failed";
+	case CLI_STAGE_SAVE: return "can't write %s";
+	case CLI_STAGE_GO: return "starting the program at %s failed";
+	case CLI_STAGE_RESET: return "reset through %s failed";
+	}
+	return "%s";
+}
+
+/* "…: <message> (Write Memory 0x31 at 0x08000100)" */
+static void format_where(const struct stm32_error *err, char *buf, size_t size)
+{
+	buf[0] = '\0';
+	if (err->command >= 0 && err->has_address)
+		snprintf(buf, size, " (%s 0x%02X at 0x%08X)", command_name(err->command),
+			 (unsigned)err->command, err->address);
+	else if (err->command >= 0)
+		snprintf(buf, size, " (%s 0x%02X)", command_name(err->command), (unsigned)err->command);
+	else if (err->has_address)
+		snprintf(buf, size, " (at 0x%08X)", err->address);
+}
+
+static bool is_no_answer_to_sync(enum cli_stage stage, const struct stm32_error *err)
+{
+	return stage == CLI_STAGE_CONNECT &&
+	       (err->status == STM32_E_TIMEOUT || err->status == STM32_E_PROTOCOL);
+}
+
+static bool is_memory_command(int command)
+{
+	return command == STM32_CMD_READ_MEMORY || command == STM32_CMD_WRITE_MEMORY ||
+	       command == 0x32 || command == STM32_CMD_ERASE || command == STM32_CMD_EXTENDED_ERASE ||
+	       command == 0x45 || command == STM32_CMD_GET_CHECKSUM;
+}
+
+static void print_hint(enum cli_stage stage, const char *subject, const struct stm32_error *err)
+{
+	if (err->status == STM32_E_PROTECTED ||
+	    (err->status == STM32_E_NACK && is_memory_command(err->command)))
+		cli_hint("the chip is read-protected: -k removes protection (and erases the flash)");
+	else if (err->status == STM32_E_BUSY)
+		cli_hint("another program holds %s (a terminal, ModemManager, another stm32boot?)", subject);
+	else if (is_no_answer_to_sync(stage, err))
+		cli_hint("is BOOT0 high and was the chip reset? is the baud rate too high? right port?");
+	else if (err->status == STM32_E_UNKNOWN_DEVICE)
+		cli_hint("this chip is not in stm32boot's device table: check the port, or report its PID");
+	else if (err->status == STM32_E_VERIFY)
+		cli_hint("the flash did not keep what was written: is the area write-protected (-u removes it) or was it not erased (-e 0)? try a lower baud rate");
+	else if (err->status == STM32_E_RANGE)
+		cli_hint("check the file's addresses and -S against the chip's memory map (shown without --quiet)");
+	else if (err->status == STM32_E_FORMAT && stage == CLI_STAGE_LOAD)
+		cli_hint("-f writes the file as raw binary; otherwise fix the file");
+	else if (err->status == STM32_E_IO && stage == CLI_STAGE_OPEN)
+		cli_hint("check that %s exists and that you may use it (group dialout?)", subject);
+	else if (err->status == STM32_E_TIMEOUT)
+		cli_hint("the chip stopped answering: check the wiring and power, try a lower baud rate");
+	else if (err->status == STM32_E_UNSUPPORTED)
+		cli_hint("this chip's bootloader does not offer that command");
+}
+
+void cli_report_failure(enum cli_stage stage, const char *subject, const struct stm32_error *err)
+{
+	char where[96];
+	format_where(err, where, sizeof where);
+	const char *message = err->message[0] ? err->message : stm32_status_name(err->status);
+	if (is_no_answer_to_sync(stage, err))
+		cli_error("no answer from the bootloader on %s: %s%s", subject, message, where);
+	else {
+		char what[300];
+		snprintf(what, sizeof what, stage_template(stage), subject ? subject : "");
+		cli_error("%s: %s%s", what, message, where);
+	}
+	print_hint(stage, subject, err);
+}

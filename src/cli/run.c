@@ -1,0 +1,214 @@
+/* stm32boot command line: one run, start to end. Everything that can be
+ * checked without the chip (options, the input file, GPIO sequences) is
+ * checked before the port is opened, so a mistake never costs flash. */
+#include "run.h"
+
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "actions.h"
+#include "chip.h"
+#include "report.h"
+#include "stm32boot/gpio.h"
+#include "stm32boot/session.h"
+
+struct cli_run {
+	const struct cli_options *opts;
+	struct stm32_image input;
+	enum stm32_format input_format;
+	struct stm32_gpio_sequence entry, exit;
+	struct stm32_transport *transport;
+	struct stm32_session session;
+	char sim_program[PATH_MAX];
+};
+
+static bool is_sim_port(const char *port)
+{
+	return strncmp(port, "sim:", 4) == 0;
+}
+
+static bool is_i2c_port(const char *port)
+{
+	return strncmp(port, "/dev/i2c-", 9) == 0;
+}
+
+/* --sim, else stm32boot-sim beside this executable, else NULL (PATH). */
+static const char *find_sim_program(struct cli_run *run)
+{
+	if (run->opts->sim_program)
+		return run->opts->sim_program;
+	char self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+	if (n <= 0)
+		return NULL;
+	self[n] = '\0';
+	char *slash = strrchr(self, '/');
+	if (!slash)
+		return NULL;
+	*slash = '\0';
+	if ((size_t)snprintf(run->sim_program, sizeof run->sim_program, "%s/stm32boot-sim", self) >=
+	    sizeof run->sim_program)
+		return NULL;
+	return access(run->sim_program, X_OK) == 0 ? run->sim_program : NULL;
+}
+
+static bool check_port_kind(const struct cli_options *opts)
+{
+	if (is_i2c_port(opts->port)) {
+		cli_error("I2C ports (%s) are not supported by this version of stm32boot", opts->port);
+		cli_hint("use the chip's UART bootloader, or stm32flash for I2C");
+		return false;
+	}
+	if (opts->has_i2c_address)
+		cli_warning("-a 0x%02X ignored: the I2C address applies only to I2C ports, and %s is not one",
+			    opts->i2c_address, opts->port);
+	return true;
+}
+
+static bool load_input(struct cli_run *run)
+{
+	const struct cli_options *o = run->opts;
+	struct stm32_error err;
+	stm32_error_clear(&err);
+	enum stm32_format format = o->force_binary ? STM32_FORMAT_BINARY : STM32_FORMAT_AUTO;
+	/* Binaries load at 0 and move once the chip (its flash start) is known. */
+	if (stm32_format_load(o->file, format, 0, &run->input, &run->input_format, &err) != STM32_OK) {
+		cli_report_failure(CLI_STAGE_LOAD, strcmp(o->file, "-") ? o->file : "standard input", &err);
+		return false;
+	}
+	cli_detail("Input:        %s, %s, %llu bytes", o->file, stm32_format_name(run->input_format),
+		   (unsigned long long)stm32_image_size(&run->input));
+	return true;
+}
+
+static bool parse_gpio(struct cli_run *run)
+{
+	if (!run->opts->gpio_sequence)
+		return true;
+	struct stm32_error err;
+	stm32_error_clear(&err);
+	if (stm32_gpio_parse(run->opts->gpio_sequence, &run->entry, &run->exit, &err) != STM32_OK) {
+		cli_report_failure(CLI_STAGE_GPIO, "-i", &err);
+		return false;
+	}
+	return true;
+}
+
+static bool open_port(struct cli_run *run)
+{
+	struct stm32_port_options po;
+	stm32_port_options_default(&po);
+	po.uart = run->opts->uart;
+	po.sim_program = find_sim_program(run);
+	struct stm32_error err;
+	stm32_error_clear(&err);
+	if (stm32_port_open(run->opts->port, &po, &run->transport, &err) != STM32_OK) {
+		cli_report_failure(CLI_STAGE_OPEN, run->opts->port, &err);
+		return false;
+	}
+	/* The emulator's pty has no parity bit; losing it there is expected. */
+	if ((run->transport->flags & STM32_TRANSPORT_PARITY_LOST) && !is_sim_port(run->opts->port))
+		cli_warning("%s did not keep the parity setting (%s); the bootloader may not answer",
+			    run->opts->port, run->opts->uart.parity == 'n' ? "none" : "even/odd");
+	return true;
+}
+
+static void show_gpio_step(const struct stm32_gpio_step *step, void *user)
+{
+	(void)user;
+	switch (step->kind) {
+	case STM32_GPIO_RTS: cli_detail("  GPIO: rts %s", step->level ? "high" : "low"); break;
+	case STM32_GPIO_DTR: cli_detail("  GPIO: dtr %s", step->level ? "high" : "low"); break;
+	case STM32_GPIO_BREAK: cli_detail("  GPIO: break"); break;
+	case STM32_GPIO_SYSFS: cli_detail("  GPIO: gpio %u %s", step->number, step->level ? "high" : "low"); break;
+	case STM32_GPIO_CHARDEV:
+		cli_detail("  GPIO: %s:%s%u %s", step->chip, step->line_name, step->number,
+			   step->level ? "high" : "low");
+		break;
+	case STM32_GPIO_DELAY: cli_detail("  GPIO: wait %u ms", step->delay_ms); break;
+	}
+}
+
+static bool run_gpio(struct cli_run *run, const struct stm32_gpio_sequence *seq, const char *which)
+{
+	if (seq->count == 0)
+		return true;
+	cli_detail("GPIO %s sequence", which);
+	struct stm32_error err;
+	stm32_error_clear(&err);
+	if (stm32_gpio_run(run->transport, seq, show_gpio_step, NULL, &err) != STM32_OK) {
+		char subject[300];
+		snprintf(subject, sizeof subject, "%s (%s sequence)", run->opts->port, which);
+		cli_report_failure(CLI_STAGE_GPIO, subject, &err);
+		return false;
+	}
+	return true;
+}
+
+static bool connect_chip(struct cli_run *run)
+{
+	struct stm32_session_options so;
+	stm32_session_options_default(&so);
+	so.skip_sync = run->opts->skip_sync;
+	struct stm32_error err;
+	stm32_error_clear(&err);
+	if (stm32_session_connect(&run->session, run->transport, &so, &err) != STM32_OK) {
+		cli_report_failure(CLI_STAGE_CONNECT, run->opts->port, &err);
+		return false;
+	}
+	cli_describe_chip(&run->session, run->transport);
+	return true;
+}
+
+/* -g, else -R (skipped after -u/-j/-k, whose chip resets itself, and when
+ * an exit GPIO sequence does the reset). */
+static bool run_afterwards(struct cli_run *run, struct cli_context *ctx)
+{
+	if (run->opts->has_go)
+		return cli_run_go(ctx);
+	if (!run->opts->reset || run->exit.count > 0)
+		return true;
+	if (ctx->chip_reset_itself) {
+		cli_detail("-R skipped: the chip already reset itself");
+		return true;
+	}
+	return cli_run_software_reset(ctx);
+}
+
+static bool run_with_port(struct cli_run *run)
+{
+	if (!run_gpio(run, &run->entry, "entry") || !connect_chip(run))
+		return false;
+	struct cli_context ctx = {
+		.opts = run->opts,
+		.session = &run->session,
+		.transport = run->transport,
+		.input = &run->input,
+		.input_format = run->input_format,
+	};
+	return cli_run_action(&ctx) && run_afterwards(run, &ctx);
+}
+
+int cli_run(const struct cli_options *opts)
+{
+	struct cli_run run;
+	memset(&run, 0, sizeof run);
+	run.opts = opts;
+	stm32_image_init(&run.input);
+	bool ok = check_port_kind(opts) && parse_gpio(&run) &&
+		  (opts->action != CLI_ACTION_WRITE || load_input(&run)) && open_port(&run);
+	if (ok)
+		ok = run_with_port(&run);
+	if (run.transport) {
+		/* stm32flash runs the exit sequence whenever there is one. */
+		if (!run_gpio(&run, &run.exit, "exit"))
+			ok = false;
+		stm32_transport_close(run.transport);
+	}
+	stm32_gpio_sequence_free(&run.entry);
+	stm32_gpio_sequence_free(&run.exit);
+	stm32_image_free(&run.input);
+	return ok ? 0 : 1;
+}
