@@ -1,0 +1,64 @@
+/* Executor plumbing: progress reports and command retries. */
+#include "flash_internal.h"
+
+const char *stm32_phase_name(enum stm32_phase phase)
+{
+	switch (phase) {
+	case STM32_PHASE_ERASE:
+		return "erase";
+	case STM32_PHASE_WRITE:
+		return "write";
+	case STM32_PHASE_VERIFY:
+		return "verify";
+	case STM32_PHASE_READ:
+		return "read";
+	case STM32_PHASE_CHECKSUM:
+		return "checksum";
+	}
+	return "?";
+}
+
+void flash_progress_start(struct flash_progress *p, stm32_progress_fn fn, void *user,
+			  enum stm32_phase phase, uint64_t total, uint32_t address)
+{
+	*p = (struct flash_progress){ .fn = fn, .user = user, .phase = phase, .total = total };
+	if (fn)
+		(void)fn(user, phase, 0, total, address); /* a cancel here is seen at the first step */
+}
+
+enum stm32_status flash_progress_step(struct flash_progress *p, uint64_t step, uint32_t address,
+				      struct stm32_error *err)
+{
+	p->done += step;
+	if (p->fn && !p->fn(p->user, p->phase, p->done, p->total, address)) {
+		stm32_error_set(err, STM32_E_CANCELLED, "cancelled during %s at 0x%08X",
+				stm32_phase_name(p->phase), address);
+		stm32_error_address(err, address);
+		return STM32_E_CANCELLED;
+	}
+	return STM32_OK;
+}
+
+static bool worth_retrying(enum stm32_status status)
+{
+	return status == STM32_E_TIMEOUT || status == STM32_E_NACK || status == STM32_E_PROTOCOL;
+}
+
+enum stm32_status flash_with_retries(struct stm32_session *s, unsigned retries,
+				     flash_attempt_fn attempt, flash_took_effect_fn took_effect,
+				     void *ctx, struct stm32_error *err)
+{
+	for (unsigned tries = 0;; tries++) {
+		enum stm32_status status = attempt(s, ctx, err);
+		if (status == STM32_OK || !worth_retrying(status) || tries >= retries)
+			return status;
+		/* A garbled reply leaves the bootloader mid-command; resync first so
+		 * the next try is not read as data. A failed resync is no reason to
+		 * stop: the next try will tell. */
+		(void)stm32_bl_resync(&s->bl, FLASH_RESYNC_MS, NULL);
+		if (took_effect && took_effect(s, ctx)) {
+			stm32_error_clear(err);
+			return STM32_OK;
+		}
+	}
+}
