@@ -1,0 +1,219 @@
+/* Connecting to a bootloader: sync, ask who it is, learn what it will tell. */
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+
+#include "stm32boot/session.h"
+
+#define RECONNECT_BOOT_MS 100    /* the ROM needs this long after a reset */
+#define RECONNECT_ATTEMPTS 5
+#define MIN_MASS_ERASE_MS 30000u
+#define OPTION_BYTES_MAX 128u
+
+void stm32_session_options_default(struct stm32_session_options *opts)
+{
+	memset(opts, 0, sizeof(*opts));
+	opts->skip_sync = false;
+	opts->sync_attempts = 3;
+}
+
+static void sleep_ms(unsigned ms)
+{
+	struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L};
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
+/* Stale bytes (a late ACK, line noise after a reset) would be taken as the
+ * answer to 0x7F; dropping them is best effort. */
+static void discard_input(struct stm32_transport *t)
+{
+	struct stm32_error ignored;
+	stm32_error_clear(&ignored);
+	if (t->ops->drain)
+		t->ops->drain(t, &ignored);
+}
+
+static enum stm32_status sync_rounds(struct stm32_bl *bl, unsigned attempts,
+				     struct stm32_error *err)
+{
+	enum stm32_status st = STM32_E_TIMEOUT;
+	if (attempts == 0)
+		attempts = 1;
+	for (unsigned i = 0; i < attempts; i++) {
+		discard_input(bl->transport);
+		st = stm32_bl_sync(bl, err);
+		if (st == STM32_OK)
+			return STM32_OK;
+		/* A broken port will not heal by retrying. */
+		if (st == STM32_E_IO)
+			return st;
+	}
+	return st;
+}
+
+static uint64_t scaled(uint64_t ms, uint64_t factor, uint64_t extra)
+{
+	return ms * factor + extra;
+}
+
+static unsigned clamp_ms(uint64_t ms)
+{
+	return ms > ~0u ? ~0u : (unsigned)ms;
+}
+
+static uint32_t largest_erase_ms(const struct stm32_device *dev)
+{
+	uint32_t largest = 0;
+	for (size_t i = 0; i < dev->erase_time_count; i++)
+		if (dev->erase_times[i].ms > largest)
+			largest = dev->erase_times[i].ms;
+	return largest;
+}
+
+/* Three times the datasheet's typical figures, plus slack for the host and
+ * the adapter: never so tight that a slow but healthy chip fails. */
+static void set_timeouts(struct stm32_bl *bl, const struct stm32_device *dev)
+{
+	struct stm32_bl_timeouts *t = &bl->timeouts;
+	uint64_t page = scaled(largest_erase_ms(dev), 3, 1000);
+	t->page_erase_ms = clamp_ms(page);
+
+	uint64_t mass = dev->t_mass_ms
+		? scaled(dev->t_mass_ms, 3, 0)
+		: scaled((uint64_t)largest_erase_ms(dev) * stm32_device_sector_count(dev), 3, 0);
+	t->mass_erase_ms = clamp_ms(mass < MIN_MASS_ERASE_MS ? MIN_MASS_ERASE_MS : mass);
+
+	uint32_t unit = dev->program_unit ? dev->program_unit : 4;
+	uint64_t block_us = (uint64_t)(STM32_MAX_BLOCK / unit) * dev->t_prog_us;
+	t->write_ms = clamp_ms(scaled(block_us, 3, 0) / 1000 + 500);
+
+	/* Option changes erase and rewrite an option page, then reload. */
+	t->option_ms = clamp_ms((uint64_t)t->page_erase_ms + 1000);
+}
+
+static uint32_t le16(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8;
+}
+
+static size_t rows_with_pid(uint16_t pid)
+{
+	size_t rows = 0;
+	for (size_t i = 0; i < stm32_device_count(); i++)
+		if (stm32_device_at(i)->pid == pid)
+			rows++;
+	return rows;
+}
+
+/* Best effort: a NACK at the first ACK means readout protection. Any other
+ * failure leaves the value unknown; neither is an error of the connect. */
+static bool try_read(struct stm32_session *s, uint32_t address, uint8_t *data, size_t length)
+{
+	if (s->read_protected || s->bl.cmd_read < 0 || address == 0 || length == 0)
+		return false;
+	struct stm32_error ignored;
+	stm32_error_clear(&ignored);
+	enum stm32_status st = stm32_bl_read_memory(&s->bl, address, data, length, &ignored);
+	if (st == STM32_E_PROTECTED)
+		s->read_protected = true;
+	else if (st == STM32_E_TIMEOUT || st == STM32_E_PROTOCOL)
+		stm32_bl_resync(&s->bl, 1000, &ignored);
+	return st == STM32_OK;
+}
+
+static void read_flash_size(struct stm32_session *s, const struct stm32_device *dev)
+{
+	uint8_t raw[2];
+	if (s->flash_size_known || !try_read(s, dev->flash_size_reg, raw, sizeof(raw)))
+		return;
+	uint32_t kib = le16(raw);
+	if (kib == 0 || kib == 0xFFFF)
+		return;
+	s->flash_kib = kib;
+	s->flash_size_known = true;
+}
+
+static const struct stm32_device *identify(struct stm32_session *s, struct stm32_error *err)
+{
+	uint16_t pid = s->bl.pid;
+	const struct stm32_device *first = stm32_device_by_pid(pid);
+	if (!first) {
+		stm32_error_set(err, STM32_E_UNKNOWN_DEVICE,
+				"unknown or unsupported device (product ID 0x%03X)", pid);
+		return NULL;
+	}
+	if (rows_with_pid(pid) < 2)
+		return first;
+	read_flash_size(s, first);
+	if (!s->flash_size_known)
+		return first;
+	const struct stm32_device *exact = stm32_device_by_pid_and_size(pid, s->flash_kib);
+	return exact ? exact : first;
+}
+
+static void learn_details(struct stm32_session *s)
+{
+	const struct stm32_device *dev = s->device;
+	read_flash_size(s, dev);
+	if (try_read(s, dev->uid_reg, s->uid, sizeof(s->uid)))
+		s->uid_known = true;
+	uint32_t size = dev->opt_size < OPTION_BYTES_MAX ? dev->opt_size : OPTION_BYTES_MAX;
+	if (try_read(s, dev->opt_start, s->option_bytes, size)) {
+		s->option_bytes_known = true;
+		s->option_bytes_size = size;
+	}
+}
+
+static enum stm32_status ask_identity(struct stm32_bl *bl, struct stm32_error *err)
+{
+	enum stm32_status st = stm32_bl_get(bl, err);
+	if (st == STM32_OK) {
+		/* Get Version repeats Get's version; keep Get's, it names the
+		 * protocol the command list belongs to. */
+		uint8_t version = bl->version;
+		st = stm32_bl_get_version(bl, err);
+		bl->version = version;
+	}
+	if (st == STM32_OK)
+		st = stm32_bl_get_id(bl, err);
+	return st;
+}
+
+enum stm32_status stm32_session_connect(struct stm32_session *s, struct stm32_transport *t,
+					const struct stm32_session_options *opts,
+					struct stm32_error *err)
+{
+	struct stm32_session_options defaults;
+	if (!opts) {
+		stm32_session_options_default(&defaults);
+		opts = &defaults;
+	}
+	memset(s, 0, sizeof(*s));
+	stm32_bl_init(&s->bl, t);
+	enum stm32_status st = STM32_OK;
+	if (!opts->skip_sync)
+		st = sync_rounds(&s->bl, opts->sync_attempts, err);
+	if (st == STM32_OK)
+		st = ask_identity(&s->bl, err);
+	if (st != STM32_OK)
+		return st;
+	s->device = identify(s, err);
+	if (!s->device)
+		return STM32_E_UNKNOWN_DEVICE;
+	set_timeouts(&s->bl, s->device);
+	learn_details(s);
+	return STM32_OK;
+}
+
+enum stm32_status stm32_session_reconnect(struct stm32_session *s, struct stm32_error *err)
+{
+	sleep_ms(RECONNECT_BOOT_MS);
+	enum stm32_status st = sync_rounds(&s->bl, RECONNECT_ATTEMPTS, err);
+	if (st == STM32_OK) {
+		struct stm32_bl_timeouts timeouts = s->bl.timeouts;
+		st = stm32_bl_get(&s->bl, err);
+		s->bl.timeouts = timeouts;
+	}
+	return st;
+}
