@@ -1,0 +1,797 @@
+/* The bootloader's command interpreter (AN3155 UART protocol). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine.h"
+
+enum stage {
+	STAGE_COMMAND,
+	STAGE_COMPLEMENT,
+	STAGE_ADDRESS,        /* 4 address bytes + XOR */
+	STAGE_READ_LENGTH,    /* N, ~N */
+	STAGE_WRITE_DATA,     /* N, N+1 bytes, XOR */
+	STAGE_ERASE,          /* 0x43 or 0x44 argument */
+	STAGE_PROTECT_LIST,   /* N, N+1 codes, XOR */
+	STAGE_CHECKSUM_SIZE,
+	STAGE_CHECKSUM_POLYNOMIAL,
+	STAGE_CHECKSUM_INITIAL,
+};
+
+/* Largest argument: an Extended Erase list of 0xFFF0 pages. */
+#define RX_CAPACITY (2u + 2u * 0xFFF0u + 1u)
+
+enum opcode {
+	OP_GET = 0x00, OP_GET_VERSION = 0x01, OP_GET_ID = 0x02, OP_READ = 0x11,
+	OP_GO = 0x21, OP_WRITE = 0x31, OP_ERASE = 0x43, OP_EXTENDED_ERASE = 0x44,
+	OP_WRITE_PROTECT = 0x63, OP_WRITE_UNPROTECT = 0x73, OP_READOUT_PROTECT = 0x82,
+	OP_READOUT_UNPROTECT = 0x92, OP_GET_CHECKSUM = 0xA1,
+};
+
+bool sim_engine_init(struct sim_engine *engine, struct sim_chip *chip,
+		     struct sim_stats *stats, bool timed)
+{
+	memset(engine, 0, sizeof(*engine));
+	engine->chip = chip;
+	engine->stats = stats;
+	engine->timed = timed;
+	engine->boot0_high = true;
+	engine->run = SIM_RUN_RESET;
+	engine->rx = malloc(RX_CAPACITY);
+	return engine->rx != NULL;
+}
+
+void sim_engine_free(struct sim_engine *engine)
+{
+	free(engine->rx);
+	free(engine->out);
+	memset(engine, 0, sizeof(*engine));
+}
+
+/* ---- output queue ---- */
+
+static void emit(struct sim_engine *engine, uint8_t byte)
+{
+	if (engine->out_head + engine->out_count == engine->out_capacity) {
+		if (engine->out_head) {
+			memmove(engine->out, engine->out + engine->out_head,
+				engine->out_count * sizeof(*engine->out));
+			engine->out_head = 0;
+		} else {
+			size_t capacity = engine->out_capacity ? engine->out_capacity * 2 : 512;
+			struct sim_output *grown = realloc(engine->out, capacity * sizeof(*grown));
+			if (!grown)
+				return; /* a lost reply byte; the host will time out */
+			engine->out = grown;
+			engine->out_capacity = capacity;
+		}
+	}
+	uint64_t ready = engine->busy_until_us > engine->now_us ? engine->busy_until_us
+								 : engine->now_us;
+	engine->out[engine->out_head + engine->out_count++] = (struct sim_output){byte, ready};
+}
+
+bool sim_engine_peek_output(const struct sim_engine *engine, struct sim_output *out)
+{
+	if (!engine->out_count)
+		return false;
+	*out = engine->out[engine->out_head];
+	return true;
+}
+
+void sim_engine_drop_output(struct sim_engine *engine)
+{
+	if (!engine->out_count)
+		return;
+	engine->out_head++;
+	if (--engine->out_count == 0)
+		engine->out_head = 0;
+}
+
+/* ---- small helpers ---- */
+
+static void expect(struct sim_engine *engine, enum stage stage, size_t length)
+{
+	engine->stage = stage;
+	engine->rx_have = 0;
+	engine->rx_need = length;
+}
+
+static void to_command(struct sim_engine *engine)
+{
+	expect(engine, STAGE_COMMAND, 0);
+}
+
+static void nack(struct sim_engine *engine)
+{
+	emit(engine, SIM_NACK);
+	engine->stats->nacks++;
+	to_command(engine);
+}
+
+/* An ACK that lets the host go on to the next stage; fault injection may
+ * turn it into a NACK, which abandons the command. */
+static bool accept(struct sim_engine *engine)
+{
+	if (sim_faults_take_nack(engine->faults)) {
+		nack(engine);
+		return false;
+	}
+	emit(engine, SIM_ACK);
+	return true;
+}
+
+static uint8_t xor_of(const uint8_t *data, size_t length)
+{
+	uint8_t x = 0;
+	for (size_t i = 0; i < length; i++)
+		x ^= data[i];
+	return x;
+}
+
+static uint32_t big_endian32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static uint32_t little_endian32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* The chip works for duration_us: replies wait, the UART is not read. */
+static void spend(struct sim_engine *engine, uint64_t duration_us)
+{
+	if (engine->timed)
+		engine->busy_until_us = engine->now_us + duration_us;
+}
+
+static bool protected_by_rdp(const struct sim_engine *engine)
+{
+	return sim_chip_rdp_level(engine->chip) != 0;
+}
+
+static uint64_t mass_erase_us(const struct sim_engine *engine)
+{
+	const struct stm32_device *dev = engine->chip->dev;
+	uint32_t address, size;
+	if (dev->t_mass_ms)
+		return (uint64_t)dev->t_mass_ms * 1000u;
+	if (stm32_device_sector(dev, 0, &address, &size))
+		return (uint64_t)stm32_device_erase_ms(dev, size) * 1000u;
+	return 0;
+}
+
+uint32_t sim_crc32_words(const uint8_t *data, size_t length, uint32_t polynomial,
+			 uint32_t initial)
+{
+	uint32_t crc = initial;
+	for (size_t i = 0; i + 3 < length; i += 4) {
+		crc ^= little_endian32(data + i);
+		for (int bit = 0; bit < 32; bit++)
+			crc = crc & 0x80000000u ? (crc << 1) ^ polynomial : crc << 1;
+	}
+	return crc;
+}
+
+/* ---- reset and boot ---- */
+
+static void clear_activity(struct sim_engine *engine)
+{
+	to_command(engine);
+	engine->synced = false;
+	engine->has_held = false;
+	engine->busy_until_us = 0;
+}
+
+static void boot(struct sim_engine *engine)
+{
+	clear_activity(engine);
+	/* RDP level 2 disables boot from system memory: main flash runs. */
+	if (engine->boot0_high && sim_chip_rdp_level(engine->chip) < 2) {
+		engine->run = SIM_RUN_BOOTLOADER;
+		engine->stats->boots_bootloader++;
+	} else {
+		engine->run = SIM_RUN_APPLICATION;
+		engine->stats->boots_application++;
+	}
+}
+
+void sim_engine_set_boot0(struct sim_engine *engine, bool high)
+{
+	engine->boot0_high = high;
+}
+
+void sim_engine_hold_reset(struct sim_engine *engine)
+{
+	if (engine->run == SIM_RUN_RESET)
+		return;
+	engine->stats->resets++;
+	clear_activity(engine);
+	engine->run = SIM_RUN_RESET;
+}
+
+void sim_engine_release_reset(struct sim_engine *engine)
+{
+	if (engine->run == SIM_RUN_RESET)
+		boot(engine);
+}
+
+void sim_engine_system_reset(struct sim_engine *engine)
+{
+	engine->stats->resets++;
+	boot(engine);
+}
+
+void sim_engine_set_line_garbled(struct sim_engine *engine, bool garbled)
+{
+	engine->line_garbled = garbled;
+}
+
+const char *sim_engine_state_name(const struct sim_engine *engine)
+{
+	switch (engine->run) {
+	case SIM_RUN_BOOTLOADER:
+		return "bootloader";
+	case SIM_RUN_APPLICATION:
+		return "application";
+	case SIM_RUN_RESET:
+		break;
+	}
+	return "reset";
+}
+
+/* ---- commands without arguments ---- */
+
+static void reply_get(struct sim_engine *engine)
+{
+	const struct stm32_device *dev = engine->chip->dev;
+	emit(engine, (uint8_t)dev->command_count);
+	emit(engine, dev->bootloader_version);
+	for (size_t i = 0; i < dev->command_count; i++)
+		emit(engine, dev->commands[i]);
+	emit(engine, SIM_ACK);
+}
+
+static void reply_get_version(struct sim_engine *engine)
+{
+	emit(engine, engine->chip->dev->bootloader_version);
+	emit(engine, 0x00);
+	emit(engine, 0x00);
+	emit(engine, SIM_ACK);
+}
+
+static void reply_get_id(struct sim_engine *engine)
+{
+	emit(engine, 0x01);
+	emit(engine, (uint8_t)(engine->chip->dev->pid >> 8));
+	emit(engine, (uint8_t)engine->chip->dev->pid);
+	emit(engine, SIM_ACK);
+}
+
+static void readout_unprotect(struct sim_engine *engine)
+{
+	struct sim_chip *chip = engine->chip;
+	/* The RDP regression erases all of flash whatever its write protection. */
+	memset(chip->flash, 0xFF, chip->dev->flash_size);
+	memset(chip->unit_programmed, 0, chip->unit_count);
+	sim_chip_set_rdp_level(chip, 0);
+	engine->stats->mass_erases++;
+	spend(engine, mass_erase_us(engine));
+	emit(engine, SIM_ACK);
+	sim_engine_system_reset(engine);
+}
+
+static void start_command(struct sim_engine *engine)
+{
+	uint8_t op = engine->opcode;
+	if (!stm32_device_has_command(engine->chip->dev, op)) {
+		nack(engine);
+		return;
+	}
+	switch (op) {
+	case OP_GET:
+	case OP_GET_VERSION:
+	case OP_GET_ID:
+		if (!accept(engine))
+			return;
+		if (op == OP_GET)
+			reply_get(engine);
+		else if (op == OP_GET_VERSION)
+			reply_get_version(engine);
+		else
+			reply_get_id(engine);
+		to_command(engine);
+		return;
+	case OP_READOUT_UNPROTECT:
+		if (accept(engine))
+			readout_unprotect(engine);
+		return;
+	default:
+		break;
+	}
+	if (protected_by_rdp(engine)) {
+		nack(engine);
+		return;
+	}
+	switch (op) {
+	case OP_READ:
+	case OP_GO:
+	case OP_WRITE:
+	case OP_GET_CHECKSUM:
+		if (accept(engine))
+			expect(engine, STAGE_ADDRESS, 5);
+		return;
+	case OP_ERASE:
+	case OP_EXTENDED_ERASE:
+		if (accept(engine))
+			expect(engine, STAGE_ERASE, op == OP_ERASE ? 1 : 2);
+		return;
+	case OP_WRITE_PROTECT:
+		if (accept(engine))
+			expect(engine, STAGE_PROTECT_LIST, 1);
+		return;
+	case OP_WRITE_UNPROTECT:
+		if (!accept(engine))
+			return;
+		sim_chip_wrp_clear_all(engine->chip);
+		emit(engine, SIM_ACK);
+		sim_engine_system_reset(engine);
+		return;
+	case OP_READOUT_PROTECT:
+		if (!accept(engine))
+			return;
+		sim_chip_set_rdp_level(engine->chip, 1);
+		emit(engine, SIM_ACK);
+		sim_engine_system_reset(engine);
+		return;
+	default:
+		nack(engine); /* listed but not modelled (Special commands) */
+		return;
+	}
+}
+
+/* ---- address stage ---- */
+
+static bool is_reset_stub(const struct sim_chip *chip, uint32_t address)
+{
+	bool sysresetreq = false, aircr = false, obl_launch = false, flash_cr = false;
+	uint32_t end = SIM_RAM_BASE + chip->ram_size;
+	for (uint32_t a = address & ~3u; a + 4 <= end && a < address + 64; a += 4) {
+		uint32_t word = little_endian32(chip->ram + (a - SIM_RAM_BASE));
+		sysresetreq |= word == 0x05FA0004u;
+		aircr |= word == 0xE000ED0Cu;
+		obl_launch |= word == 0x00002000u;
+		flash_cr |= word == 0x40022010u;
+	}
+	return (sysresetreq && aircr) || (obl_launch && flash_cr);
+}
+
+static void go(struct sim_engine *engine, uint32_t address)
+{
+	if (sim_chip_area(engine->chip, address) == SIM_AREA_RAM &&
+	    is_reset_stub(engine->chip, address)) {
+		sim_engine_system_reset(engine);
+		return;
+	}
+	clear_activity(engine);
+	engine->run = SIM_RUN_APPLICATION;
+	engine->stats->boots_application++;
+}
+
+static bool writable_start(const struct sim_chip *chip, uint32_t address)
+{
+	switch (sim_chip_area(chip, address)) {
+	case SIM_AREA_FLASH:
+	case SIM_AREA_OPTIONS:
+		return true;
+	case SIM_AREA_RAM:
+		return address >= chip->dev->ram_start;
+	default:
+		return false;
+	}
+}
+
+static void address_received(struct sim_engine *engine)
+{
+	const struct sim_chip *chip = engine->chip;
+	if (xor_of(engine->rx, 4) != engine->rx[4]) {
+		nack(engine);
+		return;
+	}
+	uint32_t address = big_endian32(engine->rx);
+	enum sim_area area = sim_chip_area(chip, address);
+	bool valid;
+	switch (engine->opcode) {
+	case OP_READ:
+		valid = area != SIM_AREA_NONE;
+		break;
+	case OP_GO:
+		valid = area == SIM_AREA_FLASH || area == SIM_AREA_RAM;
+		break;
+	case OP_WRITE:
+		valid = address % 4 == 0 && writable_start(chip, address);
+		break;
+	default: /* Get Checksum */
+		valid = address % 4 == 0 && area != SIM_AREA_NONE;
+		break;
+	}
+	if (!valid) {
+		nack(engine);
+		return;
+	}
+	engine->address = address;
+	if (!accept(engine))
+		return;
+	switch (engine->opcode) {
+	case OP_READ:
+		expect(engine, STAGE_READ_LENGTH, 2);
+		break;
+	case OP_GO:
+		go(engine, address);
+		break;
+	case OP_WRITE:
+		expect(engine, STAGE_WRITE_DATA, 1);
+		break;
+	default:
+		expect(engine, STAGE_CHECKSUM_SIZE, 5);
+		break;
+	}
+}
+
+/* ---- Read, Write ---- */
+
+static void read_length_received(struct sim_engine *engine)
+{
+	if ((engine->rx[0] ^ engine->rx[1]) != 0xFF) {
+		nack(engine);
+		return;
+	}
+	if (!accept(engine))
+		return;
+	uint8_t data[256];
+	size_t count = (size_t)engine->rx[0] + 1;
+	sim_chip_read(engine->chip, engine->address, data, count);
+	for (size_t i = 0; i < count; i++)
+		emit(engine, data[i]);
+	to_command(engine);
+}
+
+static void write_flash(struct sim_engine *engine, const uint8_t *data, size_t count)
+{
+	const struct stm32_device *dev = engine->chip->dev;
+	uint32_t unit = dev->program_unit;
+	uint32_t first = engine->address - engine->address % unit;
+	uint64_t units = ((uint64_t)engine->address + count - first + unit - 1) / unit;
+	enum sim_program_result result = sim_flash_program(engine->chip, engine->address, data, count);
+	spend(engine, units * dev->t_prog_us);
+	if (result != SIM_PROGRAM_OK) {
+		nack(engine);
+		return;
+	}
+	engine->stats->program_operations++;
+	engine->stats->bytes_programmed += count;
+	emit(engine, SIM_ACK);
+	to_command(engine);
+}
+
+static void write_data_received(struct sim_engine *engine)
+{
+	struct sim_chip *chip = engine->chip;
+	size_t count = (size_t)engine->rx[0] + 1;
+	const uint8_t *data = engine->rx + 1;
+	if (xor_of(engine->rx, count + 1) != engine->rx[count + 1] || count % 4 != 0 ||
+	    !sim_chip_span_in_area(chip, engine->address, count)) {
+		nack(engine);
+		return;
+	}
+	switch (sim_chip_area(chip, engine->address)) {
+	case SIM_AREA_FLASH:
+		write_flash(engine, data, count);
+		return;
+	case SIM_AREA_RAM:
+		memcpy(chip->ram + (engine->address - SIM_RAM_BASE), data, count);
+		emit(engine, SIM_ACK);
+		to_command(engine);
+		return;
+	default: /* option bytes: program, then the option-byte reload resets */
+		sim_chip_write_options(chip, engine->address - chip->dev->opt_start, data, count);
+		spend(engine, (uint64_t)(count / chip->dev->program_unit + 1) * chip->dev->t_prog_us);
+		emit(engine, SIM_ACK);
+		sim_engine_system_reset(engine);
+		return;
+	}
+}
+
+/* ---- Erase, Extended Erase ---- */
+
+static size_t erase_need(const struct sim_engine *engine)
+{
+	const uint8_t *rx = engine->rx;
+	if (engine->opcode == OP_ERASE)
+		return rx[0] == 0xFF ? 2 : (size_t)rx[0] + 3;
+	if (engine->rx_have < 2)
+		return 2;
+	unsigned n = (unsigned)rx[0] << 8 | rx[1];
+	return n >= 0xFFF0 ? 3 : 2u * (n + 1u) + 3u;
+}
+
+static void erase_pages(struct sim_engine *engine, const uint8_t *list, size_t count, bool wide)
+{
+	struct sim_chip *chip = engine->chip;
+	for (size_t i = 0; i < count; i++) {
+		size_t page = wide ? (size_t)list[2 * i] << 8 | list[2 * i + 1] : list[i];
+		if (page >= chip->sector_count) {
+			nack(engine);
+			return;
+		}
+	}
+	uint64_t duration = 0;
+	for (size_t i = 0; i < count; i++) {
+		size_t page = wide ? (size_t)list[2 * i] << 8 | list[2 * i + 1] : list[i];
+		uint32_t address, size;
+		stm32_device_sector(chip->dev, page, &address, &size);
+		sim_flash_erase_sector(chip, page);
+		duration += (uint64_t)stm32_device_erase_ms(chip->dev, size) * 1000u;
+		engine->stats->page_erases++;
+		engine->stats->erased_pages[page]++;
+	}
+	spend(engine, duration);
+	emit(engine, SIM_ACK);
+	to_command(engine);
+}
+
+static void mass_erase(struct sim_engine *engine)
+{
+	if (engine->chip->dev->flags & STM32_DEV_NO_MASS_ERASE) {
+		nack(engine);
+		return;
+	}
+	sim_flash_erase_all(engine->chip);
+	engine->stats->mass_erases++;
+	spend(engine, mass_erase_us(engine));
+	emit(engine, SIM_ACK);
+	to_command(engine);
+}
+
+static void bank_erase(struct sim_engine *engine, unsigned bank)
+{
+	const struct stm32_device *dev = engine->chip->dev;
+	if (dev->bank_count < 2 || !(dev->flags & STM32_DEV_BANK_ERASE)) {
+		nack(engine);
+		return;
+	}
+	sim_flash_erase_bank(engine->chip, bank);
+	engine->stats->bank_erases++;
+	spend(engine, mass_erase_us(engine));
+	emit(engine, SIM_ACK);
+	to_command(engine);
+}
+
+static void erase_received(struct sim_engine *engine)
+{
+	const uint8_t *rx = engine->rx;
+	if (engine->opcode == OP_ERASE) {
+		if (rx[0] == 0xFF) {
+			if (rx[1] != 0x00)
+				nack(engine);
+			else
+				mass_erase(engine);
+			return;
+		}
+		size_t count = (size_t)rx[0] + 1;
+		if (xor_of(rx, count + 1) != rx[count + 1])
+			nack(engine);
+		else
+			erase_pages(engine, rx + 1, count, false);
+		return;
+	}
+	unsigned n = (unsigned)rx[0] << 8 | rx[1];
+	if (n >= 0xFFF0) {
+		if ((uint8_t)(rx[0] ^ rx[1]) != rx[2])
+			nack(engine);
+		else if (n == 0xFFFF)
+			mass_erase(engine);
+		else if (n == 0xFFFE || n == 0xFFFD)
+			bank_erase(engine, n == 0xFFFE ? 1 : 2);
+		else
+			nack(engine);
+		return;
+	}
+	size_t count = (size_t)n + 1;
+	if (xor_of(rx, 2 + 2 * count) != rx[2 + 2 * count])
+		nack(engine);
+	else
+		erase_pages(engine, rx + 2, count, true);
+}
+
+/* ---- Write Protect ---- */
+
+static void protect_list_received(struct sim_engine *engine)
+{
+	size_t count = (size_t)engine->rx[0] + 1;
+	const uint8_t *codes = engine->rx + 1;
+	if (xor_of(engine->rx, count + 1) != engine->rx[count + 1]) {
+		nack(engine);
+		return;
+	}
+	for (size_t i = 0; i < count; i++) {
+		if (codes[i] >= sim_chip_wrp_code_count(engine->chip)) {
+			nack(engine);
+			return;
+		}
+	}
+	for (size_t i = 0; i < count; i++)
+		sim_chip_wrp_set(engine->chip, codes[i]);
+	emit(engine, SIM_ACK);
+	sim_engine_system_reset(engine);
+}
+
+/* ---- Get Checksum ---- */
+
+static bool word_received(struct sim_engine *engine, uint32_t *value)
+{
+	if (xor_of(engine->rx, 4) != engine->rx[4]) {
+		nack(engine);
+		return false;
+	}
+	*value = big_endian32(engine->rx);
+	return true;
+}
+
+static void checksum_stage_received(struct sim_engine *engine)
+{
+	uint32_t value;
+	if (!word_received(engine, &value))
+		return;
+	switch (engine->stage) {
+	case STAGE_CHECKSUM_SIZE:
+		if (value == 0 || value % 4 != 0 ||
+		    !sim_chip_span_in_area(engine->chip, engine->address, value)) {
+			nack(engine);
+			return;
+		}
+		engine->size = value;
+		if (accept(engine))
+			expect(engine, STAGE_CHECKSUM_POLYNOMIAL, 5);
+		return;
+	case STAGE_CHECKSUM_POLYNOMIAL:
+		engine->polynomial = value;
+		if (accept(engine))
+			expect(engine, STAGE_CHECKSUM_INITIAL, 5);
+		return;
+	default:
+		break;
+	}
+	if (!accept(engine))
+		return;
+	uint8_t *data = malloc(engine->size);
+	if (!data) {
+		nack(engine);
+		return;
+	}
+	sim_chip_read(engine->chip, engine->address, data, engine->size);
+	uint32_t crc = sim_crc32_words(data, engine->size, engine->polynomial, value);
+	free(data);
+	uint8_t bytes[4] = {(uint8_t)(crc >> 24), (uint8_t)(crc >> 16), (uint8_t)(crc >> 8),
+			    (uint8_t)crc};
+	emit(engine, SIM_ACK);
+	for (int i = 0; i < 4; i++)
+		emit(engine, bytes[i]);
+	emit(engine, xor_of(bytes, 4));
+	to_command(engine);
+}
+
+/* ---- byte dispatch ---- */
+
+static void update_need(struct sim_engine *engine)
+{
+	switch (engine->stage) {
+	case STAGE_WRITE_DATA:
+	case STAGE_PROTECT_LIST:
+		engine->rx_need = (size_t)engine->rx[0] + 3;
+		break;
+	case STAGE_ERASE:
+		engine->rx_need = erase_need(engine);
+		break;
+	default:
+		break;
+	}
+}
+
+static void stage_complete(struct sim_engine *engine)
+{
+	switch (engine->stage) {
+	case STAGE_ADDRESS:
+		address_received(engine);
+		break;
+	case STAGE_READ_LENGTH:
+		read_length_received(engine);
+		break;
+	case STAGE_WRITE_DATA:
+		write_data_received(engine);
+		break;
+	case STAGE_ERASE:
+		erase_received(engine);
+		break;
+	case STAGE_PROTECT_LIST:
+		protect_list_received(engine);
+		break;
+	default:
+		checksum_stage_received(engine);
+		break;
+	}
+}
+
+static void handle(struct sim_engine *engine, uint8_t byte)
+{
+	if (!engine->synced) {
+		/* Auto-baud: anything before the first 0x7F is line noise to the chip. */
+		if (byte == 0x7F) {
+			engine->synced = true;
+			emit(engine, SIM_ACK);
+		}
+		return;
+	}
+	switch (engine->stage) {
+	case STAGE_COMMAND:
+		engine->opcode = byte;
+		engine->stage = STAGE_COMPLEMENT;
+		return;
+	case STAGE_COMPLEMENT:
+		if ((engine->opcode ^ byte) != 0xFF) {
+			nack(engine);
+			return;
+		}
+		engine->stats->commands[engine->opcode]++;
+		start_command(engine);
+		return;
+	default:
+		break;
+	}
+	if (engine->rx_have >= RX_CAPACITY) {
+		nack(engine);
+		return;
+	}
+	engine->rx[engine->rx_have++] = byte;
+	update_need(engine);
+	if (engine->rx_have == engine->rx_need)
+		stage_complete(engine);
+}
+
+void sim_engine_advance(struct sim_engine *engine, uint64_t now_us)
+{
+	if (engine->has_held && now_us >= engine->busy_until_us) {
+		engine->has_held = false;
+		engine->now_us = engine->busy_until_us;
+		handle(engine, engine->held);
+	}
+}
+
+uint64_t sim_engine_held_due(const struct sim_engine *engine)
+{
+	return engine->has_held ? engine->busy_until_us : 0;
+}
+
+void sim_engine_receive(struct sim_engine *engine, uint8_t byte, uint64_t at_us)
+{
+	if (engine->run != SIM_RUN_BOOTLOADER || engine->line_garbled)
+		return;
+	sim_engine_advance(engine, at_us);
+	if (engine->timed && at_us < engine->busy_until_us) {
+		/* The UART data register holds one byte; later ones overrun it. */
+		if (engine->has_held) {
+			engine->stats->bytes_lost_busy++;
+		} else {
+			engine->held = byte;
+			engine->has_held = true;
+		}
+		return;
+	}
+	engine->now_us = at_us;
+	handle(engine, byte);
+}
+
+void sim_engine_power_on(struct sim_engine *engine)
+{
+	boot(engine);
+}

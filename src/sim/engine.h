@@ -1,0 +1,90 @@
+/* The bootloader's UART protocol as a byte-driven state machine.
+ *
+ * Feed it the bytes the host sent, each with its arrival time in
+ * microseconds; it queues reply bytes, each with the time it is ready to
+ * leave. In timed mode erase and program operations take the family's
+ * typical time, during which the chip does not read its UART: it keeps one
+ * received byte and loses the rest. Untimed, everything is instantaneous. */
+#ifndef STM32SIM_ENGINE_H
+#define STM32SIM_ENGINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "chip.h"
+#include "faults.h"
+#include "stats.h"
+
+#define SIM_ACK  0x79u
+#define SIM_NACK 0x1Fu
+
+enum sim_run_state {
+	SIM_RUN_BOOTLOADER,
+	SIM_RUN_APPLICATION,
+	SIM_RUN_RESET, /* NRST held low */
+};
+
+struct sim_output {
+	uint8_t byte;
+	uint64_t ready_us;
+};
+
+struct sim_engine {
+	struct sim_chip *chip;
+	struct sim_stats *stats;
+	struct sim_faults *faults; /* may be NULL */
+	bool timed;
+
+	enum sim_run_state run;
+	bool boot0_high;
+	bool line_garbled; /* host frames bytes other than 8E1 */
+	bool synced;       /* auto-baud done since the last reset */
+
+	/* the command being received */
+	uint8_t opcode;
+	int stage;
+	uint8_t *rx;
+	size_t rx_have, rx_need;
+	uint32_t address, size, polynomial;
+
+	uint64_t now_us;     /* arrival time of the byte being handled */
+	uint64_t busy_until_us;
+	bool has_held;
+	uint8_t held;
+
+	struct sim_output *out;
+	size_t out_head, out_count, out_capacity;
+};
+
+bool sim_engine_init(struct sim_engine *engine, struct sim_chip *chip,
+		     struct sim_stats *stats, bool timed);
+void sim_engine_free(struct sim_engine *engine);
+
+void sim_engine_receive(struct sim_engine *engine, uint8_t byte, uint64_t at_us);
+/* Handle a byte held while busy once the operation has finished by now_us. */
+void sim_engine_advance(struct sim_engine *engine, uint64_t now_us);
+/* When a held byte will be handled; 0 if none. */
+uint64_t sim_engine_held_due(const struct sim_engine *engine);
+
+bool sim_engine_peek_output(const struct sim_engine *engine, struct sim_output *out);
+void sim_engine_drop_output(struct sim_engine *engine);
+
+/* First boot after power-up (BOOT0 must be set before). */
+void sim_engine_power_on(struct sim_engine *engine);
+
+/* Reset and boot pins. */
+void sim_engine_set_boot0(struct sim_engine *engine, bool high);
+void sim_engine_hold_reset(struct sim_engine *engine);
+void sim_engine_release_reset(struct sim_engine *engine);
+/* A reset the chip itself performs (SYSRESETREQ, option-byte reload). */
+void sim_engine_system_reset(struct sim_engine *engine);
+void sim_engine_set_line_garbled(struct sim_engine *engine, bool garbled);
+
+const char *sim_engine_state_name(const struct sim_engine *engine);
+
+/* CRC-32 of the STM32 CRC unit over little-endian words (Get Checksum). */
+uint32_t sim_crc32_words(const uint8_t *data, size_t length, uint32_t polynomial,
+			 uint32_t initial);
+
+#endif

@@ -1,0 +1,45 @@
+/* Counters the emulator keeps for tests, written as JSON on exit
+ * (docs/architecture.md, "Stats file"). */
+#ifndef STM32SIM_STATS_H
+#define STM32SIM_STATS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+struct sim_fault_counts {
+	uint64_t corrupt_in, corrupt_out, drop_in, drop_out, nack, stall, reset, hangup;
+};
+
+struct sim_stats {
+	uint64_t commands[256];   /* opcodes received with a valid complement */
+	uint64_t nacks;
+	uint64_t bytes_in, bytes_out;
+	uint64_t page_erases;     /* erase units erased through page lists */
+	uint32_t *erased_pages;   /* per erase unit, page-list erases only */
+	size_t sector_count;
+	uint64_t mass_erases, bank_erases;
+	uint64_t program_operations, bytes_programmed; /* flash writes only */
+	uint64_t resets, boots_bootloader, boots_application;
+	uint64_t bytes_lost_busy; /* received while erasing/programming and lost */
+	struct sim_fault_counts faults;
+};
+
+/* What the stats file reports beside the counters. */
+struct sim_stats_context {
+	const char *device;
+	int rdp_level;
+	const char *state;
+};
+
+bool sim_stats_init(struct sim_stats *stats, size_t sector_count);
+void sim_stats_free(struct sim_stats *stats);
+void sim_stats_write_json(FILE *out, const struct sim_stats *stats,
+			  const struct sim_stats_context *context);
+/* Write to a temporary file beside path, then rename: readers never see a
+ * half-written file. Returns false with errno set on failure. */
+bool sim_stats_save(const char *path, const struct sim_stats *stats,
+		    const struct sim_stats_context *context);
+
+#endif
