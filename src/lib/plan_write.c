@@ -119,6 +119,8 @@ static enum stm32_status split_image(const struct stm32_device *dev, const struc
 			if (region_end == 0 || !writable(region))
 				return refuse_address(dev, (uint32_t)at, err);
 			uint64_t stop = end < region_end ? end : region_end;
+			if (stop > range_end)
+				stop = range_end;
 			if (!grow((void **)&out->items, &out->capacity, out->count, sizeof(struct piece)))
 				return stm32_error_set(err, STM32_E_NOMEM, "out of memory planning the write");
 			out->items[out->count++] = (struct piece){
