@@ -1,0 +1,216 @@
+#!/bin/bash
+# One stm32flash 0.7 scenario against stm32boot-sim.
+#   run_case.sh SIM INTERPOSER MODE DEVICE CASE
+# MODE direct: stm32flash talks to the bare pty with -m 8n1. A Linux pty
+#   forces CS8 and drops PARENB, so stm32flash's exact read-back of its
+#   termios fails for the default 8e1 ("Failed to set terminal flags"). With
+#   8n1 what it sets is what the pty keeps, so the check passes; -b 0 (no
+#   termios at all) is not needed. The emulator hears no TERMIOS message and
+#   keeps assuming correct framing.
+# MODE interposer: stm32flash keeps its default 8e1 and runs with
+#   libsiminterpose.so preloaded; the emulator gets modem lines, BREAK and
+#   the real frame format over its control socket (tests/interposer/README.md).
+# Exit 0 pass, 1 fail, 77 skip (only when stm32flash is absent outside CI).
+set -u
+HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/lib.sh"
+
+[ $# -eq 5 ] || { echo "usage: $0 SIM INTERPOSER MODE DEVICE CASE" >&2; exit 2; }
+CASE=$5
+peer_init "$1" "$2" "$3" "$4"
+
+expected_pid() {
+    case "$DEVICE" in
+    stm32f103*) echo 0x0410 ;;
+    stm32f407*) echo 0x0413 ;;
+    stm32g071*) echo 0x0460 ;;
+    *) fail "no expected PID known for $DEVICE" ;;
+    esac
+}
+
+uses_extended_erase() {
+    case "$DEVICE" in stm32f103*) return 1 ;; *) return 0 ;; esac
+}
+
+# Erase units a write of the first 64 KiB covers, per device.
+units_for_64k() {
+    case "$DEVICE" in
+    stm32f103*) jq -nc '[range(0;64)]' ;;   # 1 KiB pages
+    stm32f407*) jq -nc '[0,1,2,3]' ;;       # 16 KiB sectors 0-3
+    stm32g071*) jq -nc '[range(0;32)]' ;;   # 2 KiB pages
+    esac
+}
+
+erased_units_are() { # erased_units_are JSON-ARRAY: each erased exactly once
+    stat_is '.erased_pages | keys | map(tonumber) | sort' "$1"
+    stat_is '[.erased_pages[]] | unique' '[1]'
+    stat_is '.page_erases' "$(jq -n "$1 | length")"
+    stat_is '.mass_erases' 0
+}
+
+case_info() {
+    sim_start
+    flash_ok
+    log_has "Device ID    : $(expected_pid)"
+    sim_stop
+    stat_is '.device' "\"$DEVICE\""
+    stat_is '.commands["0x02"]' 1
+    stat_is '.state' '"bootloader"'
+}
+
+case_write_read() {
+    local flash_size
+    random_file "$WORK/app.bin" 65536
+    sim_start
+    flash_ok -w "$WORK/app.bin" -v
+    log_has "Wrote and verified address 0x08010000 (100.00%)"
+    sim_stop
+    erased_units_are "$(units_for_64k)"
+    stat_is '.bytes_programmed' 65536
+    if uses_extended_erase; then
+        stat_is '.commands["0x44"] > 0 and (.commands | has("0x43") | not)' true
+    else
+        stat_is '.commands["0x43"] > 0 and (.commands | has("0x44") | not)' true
+    fi
+
+    extract_flash "$WORK/flash.bin"
+    flash_size=$(image_flash_size)
+    same_bytes "$WORK/app.bin" "$WORK/flash.bin" 65536
+    erased_file "$WORK/blank.bin" $((flash_size - 65536))
+    same_bytes "$WORK/blank.bin" "$WORK/flash.bin" $((flash_size - 65536)) 0 65536
+
+    sim_start
+    flash_ok -r "$WORK/read.bin"
+    sim_stop
+    [ "$(stat -c %s "$WORK/read.bin")" = "$flash_size" ] || fail "read back $(stat -c %s "$WORK/read.bin") bytes, flash is $flash_size"
+    same_bytes "$WORK/flash.bin" "$WORK/read.bin"
+    stat_is '.page_erases + .mass_erases + .bytes_programmed' 0
+}
+
+case_erase() {
+    random_file "$WORK/full.bin" 131072
+    sim_start
+    flash_ok -w "$WORK/full.bin"
+    sim_stop
+    stat_is '.mass_erases' 1   # the file spans the whole flash
+
+    sim_start
+    flash_ok -o -S 0x08001000:0x2000        # pages 4..11
+    log_has "Erasing flash"
+    flash_ok -r "$WORK/erased.bin" -S 0x08001000:0x2000
+    sim_stop
+    erased_units_are "$(jq -nc '[range(4;12)]')"
+    erased_file "$WORK/blank.bin" 8192
+    same_bytes "$WORK/blank.bin" "$WORK/erased.bin"
+
+    extract_flash "$WORK/flash.bin"
+    same_bytes "$WORK/full.bin" "$WORK/flash.bin" 4096
+    same_bytes "$WORK/blank.bin" "$WORK/flash.bin" 8192 0 4096
+    same_bytes "$WORK/full.bin" "$WORK/flash.bin" $((131072 - 12288)) 12288 12288
+}
+
+case_go() {
+    random_file "$WORK/app.bin" 2048
+    sim_start
+    flash_ok -w "$WORK/app.bin" -g 0x08000000
+    log_has "Starting execution at address 0x08000000... done."
+    if [ "$MODE" = interposer ]; then
+        [ "$(sim_query_state)" = "STATE application" ] || fail "control socket says '$(sim_query_state)', not application"
+    fi
+    sim_stop
+    stat_is '.commands["0x21"]' 1
+    stat_is '.state' '"application"'
+    stat_is '.boots_application' 1
+}
+
+case_protect() {
+    random_file "$WORK/app.bin" 4096
+    sim_start
+    flash_ok -w "$WORK/app.bin"
+    flash_ok -j
+    log_has "Read-Protecting flash"
+    sim_stop
+    stat_is '.rdp_level' 1
+    stat_is '.commands["0x82"]' 1
+    extract_flash "$WORK/flash.bin"
+    same_bytes "$WORK/app.bin" "$WORK/flash.bin" 4096   # protection hides, does not erase
+
+    sim_start   # the protection survives in the image
+    flash -r "$WORK/read.bin" -S 0x08000000:256
+    [ "$FLASH_STATUS" -ne 0 ] || fail "reading a read-protected chip succeeded"
+    flash_ok -k
+    log_has "Read-UnProtecting flash"
+    sim_stop
+    stat_is '.rdp_level' 0
+    stat_is '.commands["0x92"]' 1
+    extract_flash "$WORK/flash.bin"
+    erased_file "$WORK/blank.bin" "$(image_flash_size)"
+    same_bytes "$WORK/blank.bin" "$WORK/flash.bin"
+}
+
+case_write_unprotect() {
+    sim_start
+    flash_ok -u
+    log_has "Write-unprotecting flash"
+    sim_stop
+    stat_is '.commands["0x73"]' 1
+    stat_is '.nacks' 0
+    stat_is '.state' '"bootloader"'
+}
+
+# The chip expects 8E1; a host framing 8N1 sends it garbage.
+case_wrong_framing() {
+    [ "$MODE" = interposer ] || fail "wrong_framing needs the interposer"
+    sim_start
+    flash -m 8n1
+    [ "$FLASH_STATUS" -ne 0 ] || fail "stm32flash succeeded talking 8N1 to an 8E1 chip"
+    log_has "Failed to init device"
+    flash_ok   # same session, right framing: the chip still answers
+    log_has "Device ID    : $(expected_pid)"
+    sim_stop
+    stat_is '.commands["0x02"]' 1
+}
+
+# BOOT0 on RTS, NRST on DTR through an inverter: with both lines de-asserted
+# at start, NRST is low (in reset). stm32flash -i drives entry and exit.
+case_gpio() {
+    [ "$MODE" = interposer ] || fail "gpio needs the interposer"
+    sim_start --boot0 rts --reset dtr --invert-reset
+    [ "$(sim_query_state)" = "STATE reset" ] || fail "chip starts in '$(sim_query_state)', not held in reset"
+    flash
+    [ "$FLASH_STATUS" -ne 0 ] || fail "a chip held in reset answered"
+    [ "$(sim_query_state)" = "STATE reset" ] || fail "chip left reset without the entry sequence"
+
+    flash_ok -i '-rts,-dtr,dtr:rts,-dtr,dtr' -R
+    log_has "Device ID    : $(expected_pid)"
+    log_has "GPIO sequence end"
+    [ "$(sim_query_state)" = "STATE application" ] || fail "after the exit sequence the chip is '$(sim_query_state)'"
+    sim_stop
+    stat_is '.state' '"application"'
+    stat_is '.boots_bootloader' 1
+    stat_is '.boots_application' 1
+    stat_is '.commands["0x02"]' 1
+}
+
+# Same seed, same spec, same host bytes: same faults.
+case_faults_repeat() {
+    local run statuses=()
+    random_file "$WORK/app.bin" 65536
+    for run in 1 2; do
+        rm -f "$IMAGE"
+        sim_start --faults 'nack=0.01,corrupt-in=0.0002' --seed 4242
+        flash -w "$WORK/app.bin" -v
+        statuses+=("$FLASH_STATUS")
+        sim_stop
+        jq -S .faults "$STATS" >"$WORK/faults.$run.json"
+    done
+    cmp -s "$WORK/faults.1.json" "$WORK/faults.2.json" \
+        || fail "fault stats differ: $(cat "$WORK/faults.1.json") vs $(cat "$WORK/faults.2.json")"
+    [ "$(jq '[.[]] | add' "$WORK/faults.1.json")" -gt 0 ] || fail "no fault was injected, the comparison proves nothing"
+    [ "${statuses[0]}" = "${statuses[1]}" ] || fail "stm32flash exit statuses differ: ${statuses[*]}"
+    note "faults: $(jq -c . "$WORK/faults.1.json"), stm32flash status ${statuses[0]}"
+}
+
+declare -F "case_$CASE" >/dev/null || fail "unknown case $CASE"
+"case_$CASE"
+echo "PASS: $MODE $DEVICE $CASE"
