@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <termios.h>
@@ -242,7 +243,7 @@ EXPORTED int tcgetattr(int fd, struct termios *settings)
     struct remembered_termios memory;
     if (!is_emulator_tty(fd, &device) || !sim_recall_settings(&memory))
         return real_tcgetattr()(fd, settings);
-    *settings = memory.settings;
+    memcpy(settings, &memory.settings, sizeof(*settings));
     return 0;
 }
 

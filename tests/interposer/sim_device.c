@@ -1,6 +1,7 @@
 #include "sim_device.h"
 
 #include <stdio.h>
+#include <string.h>
 #include <sys/ioctl.h>
 #include <time.h>
 
@@ -82,7 +83,7 @@ int sim_stop_break(const struct sim_device *device)
 
 int sim_settings_applied(const struct sim_device *device, const struct remembered_termios *settings)
 {
-    uart.settings = *settings;
+    memcpy(&uart.settings, settings, sizeof(uart.settings)); /* padding too */
     uart.settings_known = true;
     char request[128];
     describe_line_settings(settings, request, sizeof(request));
@@ -92,6 +93,6 @@ int sim_settings_applied(const struct sim_device *device, const struct remembere
 bool sim_recall_settings(struct remembered_termios *out)
 {
     if (uart.settings_known)
-        *out = uart.settings;
+        memcpy(out, &uart.settings, sizeof(*out));
     return uart.settings_known;
 }

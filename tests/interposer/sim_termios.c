@@ -39,7 +39,7 @@ static speed_t speed_code_of(tcflag_t cflag)
 
 void remember_from_glibc(struct remembered_termios *memory, const struct termios *settings)
 {
-    memory->settings = *settings;
+    memcpy(&memory->settings, settings, sizeof(memory->settings)); /* padding too: verbatim */
     memory->baud = baud_from_speed_code(cfgetospeed(settings));
 }
 

@@ -137,6 +137,7 @@ static void the_pty_itself_rejects_modem_ioctls(void **state)
 static struct termios raw_mode(speed_t speed, tcflag_t frame)
 {
     struct termios settings;
+    memset(&settings, 0, sizeof(settings));
     assert_int_equal(tcgetattr(fixture.tty, &settings), 0);
     cfmakeraw(&settings);
     settings.c_cflag &= ~(tcflag_t)(CSIZE | PARENB | PARODD | CSTOPB);
