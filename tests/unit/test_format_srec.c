@@ -66,12 +66,16 @@ static void s6_count_gaps_crlf_no_termination(void **state)
 	append_srec(body, 6, 2, NULL, 0);
 	/* to CRLF with a blank line and trailing blanks */
 	char text[1024] = "\r\n";
+	size_t n = strlen(text);
 	for (const char *p = body; *p; p++) {
-		if (*p == '\n')
-			strcat(text, "  \r\n");
-		else
-			strncat(text, p, 1);
+		if (*p == '\n') {
+			memcpy(text + n, "  \r\n", 4);
+			n += 4;
+		} else {
+			text[n++] = *p;
+		}
 	}
+	text[n] = '\0';
 	struct stm32_image image;
 	struct stm32_error err;
 	assert_int_equal(parse_text(text, STM32_FORMAT_AUTO, &image, &err), STM32_OK);
