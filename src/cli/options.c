@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -120,10 +121,15 @@ void cli_print_usage(FILE *stream)
 		stream);
 }
 
-static bool usage_error(const char *fmt, const char *arg)
+static bool usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static bool usage_error(const char *fmt, ...)
 {
-	char message[300];
-	snprintf(message, sizeof message, fmt, arg);
+	char message[512];
+	va_list args;
+	va_start(args, fmt);
+	vsnprintf(message, sizeof message, fmt, args);
+	va_end(args);
 	cli_error("%s", message);
 	cli_hint("stm32boot --help lists the options");
 	return false;
@@ -220,10 +226,7 @@ static bool parse_frame_part(const char *text, unsigned max, unsigned min, const
 		value = max;
 	}
 	if (value < min) {
-		char message[120];
-		snprintf(message, sizeof message, "-F %s length %lu is too small (minimum %u)", which,
-			 value, min);
-		return usage_error("%s", message);
+		return usage_error("-F %s length %lu is too small (minimum %u)", which, value, min);
 	}
 	*out = (unsigned)value;
 	return true;
@@ -254,10 +257,8 @@ static bool parse_gpio(const char *arg, struct cli_options *opts)
 	stm32_gpio_sequence_free(&entry);
 	stm32_gpio_sequence_free(&exit_seq);
 	if (status != STM32_OK) {
-		char message[400];
-		snprintf(message, sizeof message, "invalid GPIO sequence '%s' in -i: %s", arg,
-			 err.message[0] ? err.message : stm32_status_name(status));
-		return usage_error("%s", message);
+		return usage_error("invalid GPIO sequence '%s' in -i: %s", arg,
+				   err.message[0] ? err.message : stm32_status_name(status));
 	}
 	opts->gpio_sequence = arg;
 	return true;
@@ -266,10 +267,8 @@ static bool parse_gpio(const char *arg, struct cli_options *opts)
 static bool set_action(struct cli_options *opts, enum cli_action action, const char *file)
 {
 	if (opts->action != CLI_ACTION_NONE && opts->action != action) {
-		char message[160];
-		snprintf(message, sizeof message, "can't do %s and %s at the same time",
-			 cli_action_name(opts->action), cli_action_name(action));
-		return usage_error("%s", message);
+		return usage_error("can't do %s and %s at the same time",
+				   cli_action_name(opts->action), cli_action_name(action));
 	}
 	if (opts->action == action && file)
 		return usage_error("%s given twice", cli_action_name(action));
@@ -359,7 +358,7 @@ static bool apply_option(int option, const char *arg, struct cli_options *opts)
 	case OPT_FORMAT: return parse_output_format(arg, opts);
 	case OPT_SIM: opts->sim_program = arg; return true;
 	}
-	return usage_error("unhandled option %s", "");
+	return usage_error("unhandled option %d", option);
 }
 
 static bool report_getopt_problem(int option, int bad_option, char **argv)
@@ -367,11 +366,11 @@ static bool report_getopt_problem(int option, int bad_option, char **argv)
 	const char *text = argv[optind - 1];
 	if (option == ':') {
 		if (bad_option)
-			return usage_error("option -%c needs a value", (char[]){(char)bad_option, 0});
+			return usage_error("option -%c needs a value", (char)bad_option);
 		return usage_error("option %s needs a value", text);
 	}
 	if (bad_option)
-		return usage_error("unknown option -%s", (char[]){(char)bad_option, 0});
+		return usage_error("unknown option -%c", (char)bad_option);
 	return usage_error("unknown option %s", text);
 }
 

@@ -1,0 +1,197 @@
+# Helpers for the stm32boot end-to-end tests (sourced by run.sh).
+#
+# Each test gets a scratch directory $WORK with the emulated chip's image
+# file $IMG and statistics $STATS. `run` invokes stm32boot with a sim: port
+# onto them; checks call `fail` with a reason. Nothing here looks at time.
+
+STM32BOOT=${STM32BOOT:?path of the stm32boot executable}
+STM32BOOT_SIM_PROGRAM=${STM32BOOT_SIM_PROGRAM:?path of stm32boot-sim}
+DEVICE=stm32f103xb
+RUNS=0
+
+fail() {
+	echo "FAIL: $*" >&2
+	if [ -n "${OUT:-}" ]; then
+		echo "---- last command: $(cat "$WORK/cmd.$RUNS" 2>/dev/null)" >&2
+		echo "---- stdout" >&2; cat "$OUT" >&2
+		echo "---- stderr" >&2; cat "$ERR" >&2
+	fi
+	exit 1
+}
+
+e2e_init() {
+	command -v jq >/dev/null || fail "jq is required (apt-get install jq)"
+	[ -x "$STM32BOOT" ] || fail "stm32boot not built: $STM32BOOT"
+	[ -x "$STM32BOOT_SIM_PROGRAM" ] || fail "emulator not built: $STM32BOOT_SIM_PROGRAM"
+	WORK=$(mktemp -d /tmp/stm32e2e.XXXXXX) || fail "mktemp"
+	trap 'e2e_cleanup' EXIT
+	IMG=$WORK/chip.img
+	STATS=$WORK/stats.json
+	# Sanitizer reports must never pass for an ordinary exit status 1.
+	export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}exitcode=86"
+	export UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}halt_on_error=1:exitcode=87"
+}
+
+e2e_cleanup() {
+	[ -n "${SIM_PID:-}" ] && kill -TERM "$SIM_PID" 2>/dev/null && wait "$SIM_PID" 2>/dev/null
+	[ -n "${E2E_KEEP:-}" ] || rm -rf "$WORK"
+}
+
+# The port for the current device, image and stats (extra ,key=value appended).
+port() {
+	echo "sim:$DEVICE,image=$IMG,stats=$STATS,speed=fast${1:+,$1}"
+}
+
+# run [stm32boot options...] PORT: sets STATUS, OUT, ERR. The stats file is
+# removed first so every check sees this run's statistics only.
+run() {
+	RUNS=$((RUNS + 1))
+	OUT=$WORK/out.$RUNS
+	ERR=$WORK/err.$RUNS
+	rm -f "$STATS"
+	printf '%q ' stm32boot --sim "$STM32BOOT_SIM_PROGRAM" "$@" >"$WORK/cmd.$RUNS"
+	STATUS=0
+	timeout 100 "$STM32BOOT" --sim "$STM32BOOT_SIM_PROGRAM" "$@" >"$OUT" 2>"$ERR" </dev/null || STATUS=$?
+	if grep -qE 'AddressSanitizer|LeakSanitizer|runtime error:' "$ERR"; then
+		fail "sanitizer report"
+	fi
+}
+
+# run_ok ARGS...: the run succeeds, prints no error.
+run_ok() {
+	run "$@"
+	[ "$STATUS" -eq 0 ] || fail "exit status $STATUS, expected 0"
+	! grep -q 'error:' "$ERR" || fail "an error was printed"
+}
+
+# run_fail ARGS...: exit status 1 and exactly one "stm32boot: error:" line.
+run_fail() {
+	run "$@"
+	[ "$STATUS" -eq 1 ] || fail "exit status $STATUS, expected 1"
+	local errors
+	errors=$(grep -c '^stm32boot: error: ' "$ERR")
+	[ "$errors" -eq 1 ] || fail "$errors error lines, expected exactly one"
+}
+
+out_has() { grep -qF -- "$1" "$OUT" || fail "stdout lacks '$1'"; }
+err_has() { grep -qF -- "$1" "$ERR" || fail "stderr lacks '$1'"; }
+out_lacks() { ! grep -qF -- "$1" "$OUT" || fail "stdout has '$1'"; }
+err_lacks() { ! grep -qF -- "$1" "$ERR" || fail "stderr has '$1'"; }
+error_has() { grep '^stm32boot: error: ' "$ERR" | grep -qF -- "$1" || fail "the error line lacks '$1'"; }
+hint_has() { grep '^hint: ' "$ERR" | grep -qF -- "$1" || fail "no hint with '$1'"; }
+
+stat_is() { # stat_is JQ-EXPR EXPECTED
+	[ -s "$STATS" ] || fail "no emulator statistics in $STATS"
+	local actual
+	actual=$(jq -c "$1" "$STATS") || fail "jq $1 failed"
+	[ "$actual" = "$2" ] || fail "stats $1 is $actual, expected $2"
+}
+
+stat_at_least() { # stat_at_least JQ-EXPR MIN
+	[ -s "$STATS" ] || fail "no emulator statistics in $STATS"
+	local actual
+	actual=$(jq -c "$1" "$STATS") || fail "jq $1 failed"
+	[ "$actual" -ge "$2" ] || fail "stats $1 is $actual, expected at least $2"
+}
+
+# Nothing was erased or programmed in the last run. When the run failed
+# before the emulator was started there are no statistics, and the chip's
+# image must simply be unchanged (see flash_unchanged).
+nothing_written() {
+	[ -e "$STATS" ] || return 0
+	stat_is .page_erases 0
+	stat_is .mass_erases 0
+	stat_is .bank_erases 0
+	stat_is .program_operations 0
+}
+
+# A chip whose flash holds known random bytes, and a copy to compare with.
+seed_chip() {
+	random_file "$WORK/seed.bin" "$(flash_size)"
+	run_ok -w "$WORK/seed.bin" "$(port)"
+	extract_flash "$WORK/seeded.flash"
+	same_bytes "$WORK/seeded.flash" "$WORK/seed.bin"
+}
+
+flash_unchanged() {
+	extract_flash "$WORK/now.flash"
+	same_bytes "$WORK/now.flash" "$WORK/seeded.flash"
+}
+
+# Header fields of the emulator's image file (docs/architecture.md).
+image_u32() { od -An -tu4 -j "$1" -N 4 --endian=little "$IMG" | tr -d ' '; }
+
+flash_size() {
+	case "$DEVICE" in
+	stm32f103xb) echo 131072 ;;
+	*) fail "flash_size: add $DEVICE" ;;
+	esac
+}
+
+extract_flash() { # extract_flash OUT: the flash region of $IMG
+	[ -f "$IMG" ] || fail "no image file $IMG"
+	[ "$(head -c 8 "$IMG")" = STM32SIM ] || fail "image file has no STM32SIM magic"
+	dd if="$IMG" of="$1" bs=4096 iflag=skip_bytes,count_bytes skip=32 \
+		count="$(image_u32 12)" status=none || fail "dd failed"
+}
+
+# Bytes COUNT at flash offset OFFSET of the image into OUT.
+flash_slice() { # flash_slice OUT OFFSET COUNT
+	dd if="$IMG" of="$1" bs=4096 iflag=skip_bytes,count_bytes skip=$((32 + $2)) \
+		count="$3" status=none || fail "dd failed"
+}
+
+erased_file() { head -c "$2" /dev/zero | tr '\0' '\377' >"$1"; }
+random_file() { head -c "$2" /dev/urandom >"$1"; }
+# Same bytes every time, for runs whose seeded faults depend on the data.
+pattern_file() { yes 'stm32boot end-to-end test pattern 0123456789' | head -c "$2" >"$1"; }
+
+same_bytes() { # same_bytes A B
+	cmp -s "$1" "$2" || fail "$1 and $2 differ ($(cmp "$1" "$2" 2>&1 | head -1))"
+}
+
+# Intel HEX / S-record writers for test inputs (independent of the library).
+hex_record() { # hex_record TYPE ADDRESS16 BYTES...
+	local type=$1 address=$2; shift 2
+	local sum=$(( $# + (address >> 8) + (address & 0xFF) + type )) line b
+	line=$(printf ':%02X%04X%02X' $# "$address" "$type")
+	for b in "$@"; do line+=$(printf '%02X' "$b"); sum=$((sum + b)); done
+	printf '%s%02X\n' "$line" $(( (256 - (sum & 0xFF)) & 0xFF ))
+}
+
+# bin_to_hex BIN ADDRESS: Intel HEX of BIN's bytes placed at ADDRESS.
+bin_to_hex() {
+	local bytes address=$2 offset=0 upper=-1 chunk
+	mapfile -t bytes < <(od -An -v -tu1 -w1 "$1" | tr -d ' ')
+	while [ "$offset" -lt "${#bytes[@]}" ]; do
+		local at=$((address + offset))
+		if [ $((at >> 16)) -ne "$upper" ]; then
+			upper=$((at >> 16))
+			hex_record 4 0 $((upper >> 8)) $((upper & 0xFF))
+		fi
+		chunk=16
+		[ $(( (at & 0xFFFF) + chunk )) -le 65536 ] || chunk=$((65536 - (at & 0xFFFF)))
+		hex_record 0 $((at & 0xFFFF)) "${bytes[@]:offset:chunk}"
+		offset=$((offset + chunk))
+	done
+	hex_record 1 0
+}
+
+srec_record() { # srec_record TYPE ADDRESS32 BYTES... (S3/S7 style, 4-byte address)
+	local type=$1 address=$2; shift 2
+	local count=$(( $# + 5 )) line b
+	local sum=$(( count + (address >> 24) + ((address >> 16) & 0xFF) + ((address >> 8) & 0xFF) + (address & 0xFF) ))
+	line=$(printf 'S%d%02X%08X' "$type" "$count" "$address")
+	for b in "$@"; do line+=$(printf '%02X' "$b"); sum=$((sum + b)); done
+	printf '%s%02X\n' "$line" $(( 255 - (sum & 0xFF) ))
+}
+
+bin_to_srec() { # bin_to_srec BIN ADDRESS
+	local bytes address=$2 offset=0
+	mapfile -t bytes < <(od -An -v -tu1 -w1 "$1" | tr -d ' ')
+	while [ "$offset" -lt "${#bytes[@]}" ]; do
+		srec_record 3 $((address + offset)) "${bytes[@]:offset:16}"
+		offset=$((offset + 16))
+	done
+	srec_record 7 "$address"
+}
