@@ -120,11 +120,28 @@ static const char *stage_template(enum cli_stage stage)
 	return "%s";
 }
 
-/* "…: <message> (Write Memory 0x31 at 0x08000100)" */
+/* fmt is an upper-case hex format; the lower-case spelling counts too. */
+static bool message_mentions(const struct stm32_error *err, const char *fmt, unsigned value)
+{
+	char upper[16], lower[16];
+	snprintf(upper, sizeof upper, fmt, value);
+	for (size_t i = 0; i < sizeof lower; i++)
+		lower[i] = (char)(upper[i] >= 'A' && upper[i] <= 'F' ? upper[i] + ('a' - 'A') : upper[i]);
+	return strstr(err->message, upper) || strstr(err->message, lower);
+}
+
+/* "…: <message> (Write Memory 0x31 at 0x08000100)", leaving out what the
+ * library's message already says. */
 static void format_where(const struct stm32_error *err, char *buf, size_t size)
 {
 	buf[0] = '\0';
-	if (err->command >= 0 && err->has_address)
+	bool command_said = err->command >= 0 && message_mentions(err, "0x%02X", (unsigned)err->command);
+	bool address_said = err->has_address && message_mentions(err, "0x%08X", err->address);
+	if (command_said && (address_said || !err->has_address))
+		return;
+	if (command_said && err->has_address)
+		snprintf(buf, size, " (at 0x%08X)", err->address);
+	else if (err->command >= 0 && err->has_address && !address_said)
 		snprintf(buf, size, " (%s 0x%02X at 0x%08X)", command_name(err->command),
 			 (unsigned)err->command, err->address);
 	else if (err->command >= 0)
