@@ -125,7 +125,7 @@ static bool try_read(struct stm32_session *s, uint32_t address, uint8_t *data, s
 static void read_flash_size(struct stm32_session *s, const struct stm32_device *dev)
 {
 	uint8_t raw[2];
-	if (s->flash_size_known || !try_read(s, dev->flash_size_reg, raw, sizeof(raw)))
+	if (!try_read(s, dev->flash_size_reg, raw, sizeof(raw)))
 		return;
 	uint32_t kib = le16(raw);
 	if (kib == 0 || kib == 0xFFFF)
@@ -134,6 +134,8 @@ static void read_flash_size(struct stm32_session *s, const struct stm32_device *
 	s->flash_size_known = true;
 }
 
+/* Rows sharing a PID differ in flash size; the flash-size register (at the
+ * same address for all of them) picks the row. */
 static const struct stm32_device *identify(struct stm32_session *s, struct stm32_error *err)
 {
 	uint16_t pid = s->bl.pid;
@@ -143,10 +145,8 @@ static const struct stm32_device *identify(struct stm32_session *s, struct stm32
 				"unknown or unsupported device (product ID 0x%03X)", pid);
 		return NULL;
 	}
-	if (rows_with_pid(pid) < 2)
-		return first;
 	read_flash_size(s, first);
-	if (!s->flash_size_known)
+	if (rows_with_pid(pid) < 2 || !s->flash_size_known)
 		return first;
 	const struct stm32_device *exact = stm32_device_by_pid_and_size(pid, s->flash_kib);
 	return exact ? exact : first;
@@ -155,7 +155,6 @@ static const struct stm32_device *identify(struct stm32_session *s, struct stm32
 static void learn_details(struct stm32_session *s)
 {
 	const struct stm32_device *dev = s->device;
-	read_flash_size(s, dev);
 	if (try_read(s, dev->uid_reg, s->uid, sizeof(s->uid)))
 		s->uid_known = true;
 	uint32_t size = dev->opt_size < OPTION_BYTES_MAX ? dev->opt_size : OPTION_BYTES_MAX;
