@@ -145,6 +145,14 @@ image_flash_size() {
     image_u32 12
 }
 
+image_option_bytes() { # image_option_bytes OFFSET COUNT: hex, no spaces
+    local flash_size option_size
+    flash_size=$(image_flash_size)
+    option_size=$(image_u32 16)
+    [ $(($1 + $2)) -le "$option_size" ] || fail "image has only $option_size option bytes"
+    od -An -tx1 -v -j $((32 + flash_size + $1)) -N "$2" "$IMAGE" | tr -d ' \n'
+}
+
 extract_flash() { # extract_flash OUT: the flash region of $IMAGE
     [ "$(head -c 8 "$IMAGE")" = STM32SIM ] || fail "image file has no STM32SIM magic"
     [ "$(image_u32 8)" = 1 ] || fail "image file format version is not 1"

@@ -148,14 +148,43 @@ case_protect() {
     same_bytes "$WORK/blank.bin" "$WORK/flash.bin"
 }
 
+# F1 option bytes (16 bytes at 0x1FFFF800, each value then its complement):
+# RDP, USER, DATA0, DATA1, WRP0..WRP3. WRP0=0xFE protects pages 0-3.
+f1_options_protecting_pages_0_to_3() {
+    printf '\xa5\x5a\xff\x00\xff\x00\xff\x00\xfe\x01\xff\x00\xff\x00\xff\x00' >"$1"
+}
+
 case_write_unprotect() {
+    [ "$DEVICE" = stm32f103xb ] || fail "write_unprotect knows only the F1 option layout"
+    f1_options_protecting_pages_0_to_3 "$WORK/options.bin"
+    random_file "$WORK/app.bin" 1024
+    erased_file "$WORK/blank.bin" 1024
+
+    sim_start
+    flash_ok -w "$WORK/options.bin" -S 0x1FFFF800
+    sim_stop
+    [ "$(image_option_bytes 8 8)" = "fe01ff00ff00ff00" ] || fail "WRP option bytes are $(image_option_bytes 8 8) after writing them"
+
+    # AN3155: writes to protected pages are not refused, they just do nothing.
+    sim_start
+    flash_ok -w "$WORK/app.bin"
+    sim_stop
+    extract_flash "$WORK/flash.bin"
+    same_bytes "$WORK/blank.bin" "$WORK/flash.bin" 1024
+
     sim_start
     flash_ok -u
     log_has "Write-unprotecting flash"
     sim_stop
     stat_is '.commands["0x73"]' 1
-    stat_is '.nacks' 0
-    stat_is '.state' '"bootloader"'
+    stat_is '.boots_bootloader' 2   # the chip resets itself after 0x73
+    [ "$(image_option_bytes 8 8)" = "ff00ff00ff00ff00" ] || fail "WRP option bytes are $(image_option_bytes 8 8) after -u"
+
+    sim_start
+    flash_ok -w "$WORK/app.bin"
+    sim_stop
+    extract_flash "$WORK/flash.bin"
+    same_bytes "$WORK/app.bin" "$WORK/flash.bin" 1024
 }
 
 # The chip expects 8E1; a host framing 8N1 sends it garbage.
@@ -192,23 +221,47 @@ case_gpio() {
     stat_is '.commands["0x02"]' 1
 }
 
-# Same seed, same spec, same host bytes: same faults.
+# NRST on BREAK (held low while the BREAK lasts), BOOT0 on RTS. The chip
+# starts in the bootloader (NRST released, BOOT0 high); only the exit BREAK
+# can bring it into the application.
+case_gpio_break() {
+    [ "$MODE" = interposer ] || fail "gpio_break needs the interposer"
+    sim_start --boot0 rts --reset brk
+    [ "$(sim_query_state)" = "STATE bootloader" ] || fail "chip starts in '$(sim_query_state)'"
+    flash_ok -i '-rts&brk:rts&brk' -R
+    log_has "Device ID    : $(expected_pid)"
+    [ "$(sim_query_state)" = "STATE application" ] || fail "after the exit BREAK the chip is '$(sim_query_state)'"
+    sim_stop
+    stat_is '.resets' 2
+    stat_is '.boots_bootloader' 2
+    stat_is '.boots_application' 1
+}
+
+# Same seed, same spec, same host bytes: same faults. A whole-flash read with
+# bytes to the host corrupted: stm32flash does not check read data, so it
+# finishes and the corruption lands in its output file, byte for byte.
+faulty_read() { # faulty_read SEED OUT
+    rm -f "$IMAGE"
+    sim_start --faults 'corrupt-out=0.0003' --seed "$1"
+    flash_ok -r "$2"
+    sim_stop
+}
+
 case_faults_repeat() {
-    local run statuses=()
-    random_file "$WORK/app.bin" 65536
-    for run in 1 2; do
-        rm -f "$IMAGE"
-        sim_start --faults 'nack=0.01,corrupt-in=0.0002' --seed 4242
-        flash -w "$WORK/app.bin" -v
-        statuses+=("$FLASH_STATUS")
-        sim_stop
-        jq -S .faults "$STATS" >"$WORK/faults.$run.json"
-    done
+    faulty_read 4242 "$WORK/read.1.bin"
+    jq -S .faults "$STATS" >"$WORK/faults.1.json"
+    faulty_read 4242 "$WORK/read.2.bin"
+    jq -S .faults "$STATS" >"$WORK/faults.2.json"
     cmp -s "$WORK/faults.1.json" "$WORK/faults.2.json" \
-        || fail "fault stats differ: $(cat "$WORK/faults.1.json") vs $(cat "$WORK/faults.2.json")"
-    [ "$(jq '[.[]] | add' "$WORK/faults.1.json")" -gt 0 ] || fail "no fault was injected, the comparison proves nothing"
-    [ "${statuses[0]}" = "${statuses[1]}" ] || fail "stm32flash exit statuses differ: ${statuses[*]}"
-    note "faults: $(jq -c . "$WORK/faults.1.json"), stm32flash status ${statuses[0]}"
+        || fail "fault stats differ: $(jq -c . "$WORK/faults.1.json") vs $(jq -c . "$WORK/faults.2.json")"
+    [ "$(jq .corrupt_out "$WORK/faults.1.json")" -gt 0 ] || fail "no fault was injected, the comparison proves nothing"
+    same_bytes "$WORK/read.1.bin" "$WORK/read.2.bin"
+    erased_file "$WORK/blank.bin" "$(stat -c %s "$WORK/read.1.bin")"
+    cmp -s "$WORK/blank.bin" "$WORK/read.1.bin" && fail "corrupted reads of a blank chip came back clean"
+
+    faulty_read 4243 "$WORK/read.3.bin"
+    cmp -s "$WORK/read.1.bin" "$WORK/read.3.bin" && fail "another seed corrupted exactly the same bytes"
+    note "faults with seed 4242: $(jq -c . "$WORK/faults.1.json")"
 }
 
 declare -F "case_$CASE" >/dev/null || fail "unknown case $CASE"
