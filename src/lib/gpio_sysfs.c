@@ -22,7 +22,7 @@ static const char *sysfs_root(void)
 
 static int write_text(const char *path, const char *text)
 {
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
 	if (fd < 0)
 		return -1;
 	size_t length = strlen(text);
