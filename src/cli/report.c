@@ -135,18 +135,15 @@ static bool message_mentions(const struct stm32_error *err, const char *fmt, uns
 static void format_where(const struct stm32_error *err, char *buf, size_t size)
 {
 	buf[0] = '\0';
-	bool command_said = err->command >= 0 && message_mentions(err, "0x%02X", (unsigned)err->command);
-	bool address_said = err->has_address && message_mentions(err, "0x%08X", err->address);
-	if (command_said && (address_said || !err->has_address))
-		return;
-	if (command_said && err->has_address)
-		snprintf(buf, size, " (at 0x%08X)", err->address);
-	else if (err->command >= 0 && err->has_address && !address_said)
+	bool show_command = err->command >= 0 &&
+			    !message_mentions(err, "0x%02X", (unsigned)err->command);
+	bool show_address = err->has_address && !message_mentions(err, "0x%08X", err->address);
+	if (show_command && show_address)
 		snprintf(buf, size, " (%s 0x%02X at 0x%08X)", command_name(err->command),
 			 (unsigned)err->command, err->address);
-	else if (err->command >= 0)
+	else if (show_command)
 		snprintf(buf, size, " (%s 0x%02X)", command_name(err->command), (unsigned)err->command);
-	else if (err->has_address)
+	else if (show_address)
 		snprintf(buf, size, " (at 0x%08X)", err->address);
 }
 
@@ -177,9 +174,9 @@ static void print_hint(enum cli_stage stage, const char *subject, const struct s
 	else if (err->status == STM32_E_VERIFY)
 		cli_hint("the flash did not keep what was written: is the area write-protected (-u removes it) or was it not erased (-e 0)? try a lower baud rate");
 	else if (err->status == STM32_E_RANGE)
-		cli_hint("check the file's addresses and -S against the chip's memory map (shown without --quiet)");
-	else if (err->status == STM32_E_FORMAT && stage == CLI_STAGE_LOAD)
-		cli_hint("-f writes the file as raw binary; otherwise fix the file");
+		cli_hint("compare the addresses (the file's, -S, -s, -e) with the chip's memory map: stm32boot PORT shows it");
+	else if (err->status == STM32_E_FORMAT && stage == CLI_STAGE_LOAD && !strstr(err->message, "empty"))
+		cli_hint("if the file is meant to be raw binary, -f writes it as it is");
 	else if (err->status == STM32_E_IO && stage == CLI_STAGE_OPEN)
 		cli_hint("check that %s exists and that you may use it (group dialout?)", subject);
 	else if (err->status == STM32_E_TIMEOUT)
@@ -195,6 +192,9 @@ void cli_report_failure(enum cli_stage stage, const char *subject, const struct 
 	const char *message = err->message[0] ? err->message : stm32_status_name(err->status);
 	if (is_no_answer_to_sync(stage, err))
 		cli_error("no answer from the bootloader on %s: %s%s", subject, message, where);
+	else if (stage == CLI_STAGE_LOAD && subject && strncmp(message, subject, strlen(subject)) == 0)
+		/* The message names the file already. */
+		cli_error("%s%s%s", message[strlen(subject)] == ':' ? "can't load " : "", message, where);
 	else {
 		char what[300];
 		snprintf(what, sizeof what, stage_template(stage), subject ? subject : "");

@@ -1,0 +1,179 @@
+# Bad input: one clear error line, exit status 1, and nothing erased or
+# programmed (the chip keeps what it had).
+
+t_malformed_hex_checksum() {
+	seed_chip
+	run_fail -w "$E2E_DATA/bad-checksum.hex" "$(port)"
+	error_has "bad-checksum.hex"
+	nothing_written
+	flash_unchanged
+}
+
+t_malformed_hex_digits() {
+	seed_chip
+	run_fail -w "$E2E_DATA/bad-digits.hex" "$(port)"
+	error_has "bad-digits.hex"
+	nothing_written
+	flash_unchanged
+}
+
+t_malformed_srec() {
+	seed_chip
+	run_fail -w "$E2E_DATA/bad-length.srec" "$(port)"
+	error_has "bad-length.srec"
+	nothing_written
+	flash_unchanged
+}
+
+t_malformed_elf() {
+	seed_chip
+	run_fail -w "$E2E_DATA/truncated.elf" "$(port)"
+	error_has "truncated.elf"
+	nothing_written
+	flash_unchanged
+}
+
+t_bad_corpus() {
+	if [ ! -d "$E2E_BAD" ]; then
+		echo "SKIP: the malformed-input corpus tests/bad does not exist yet"
+		exit 77
+	fi
+	seed_chip
+	local file count=0
+	for file in "$E2E_BAD"/*; do
+		[ -f "$file" ] || continue
+		case "$file" in *.md) continue ;; esac
+		run_fail -w "$file" "$(port)"
+		nothing_written
+		count=$((count + 1))
+	done
+	[ "$count" -gt 0 ] || fail "no malformed files in $E2E_BAD"
+	flash_unchanged
+}
+
+t_image_beyond_flash() {
+	seed_chip
+	random_file "$WORK/big.bin" $(( $(flash_size) + 4 ))
+	run_fail -w "$WORK/big.bin" "$(port)"
+	error_has "0x08020000"
+	nothing_written
+	flash_unchanged
+}
+
+t_hex_outside_flash() {
+	seed_chip
+	random_file "$WORK/a.bin" 16
+	bin_to_hex "$WORK/a.bin" 0x09000000 >"$WORK/far.hex"
+	run_fail -w "$WORK/far.hex" "$(port)"
+	error_has "0x09000000"
+	nothing_written
+	flash_unchanged
+}
+
+t_data_beyond_start_range() {
+	seed_chip
+	random_file "$WORK/fw.bin" 2048
+	run_fail -w "$WORK/fw.bin" -S 0x08000000:1024 "$(port)"
+	nothing_written
+	flash_unchanged
+}
+
+t_start_range_outside_memory() {
+	seed_chip
+	run_fail -r "$WORK/x.bin" -S 0x30000000:16 "$(port)"
+	nothing_written
+	run_fail -o -S 0x08000000:0x40000 "$(port)"
+	nothing_written
+	flash_unchanged
+}
+
+t_start_page_beyond_flash() {
+	seed_chip
+	run_fail -o -s 200 -e 1 "$(port)"
+	error_has "200"
+	nothing_written
+	flash_unchanged
+}
+
+t_empty_file() {
+	seed_chip
+	: >"$WORK/empty.bin"
+	run_fail -w "$WORK/empty.bin" "$(port)"
+	nothing_written
+	flash_unchanged
+}
+
+t_directory() {
+	seed_chip
+	run_fail -w "$WORK" "$(port)"
+	error_has "directory"
+	[ ! -e "$STATS" ] || fail "the emulator was started"
+	flash_unchanged
+}
+
+t_missing_file() {
+	seed_chip
+	run_fail -w "$WORK/no-such-file.hex" "$(port)"
+	error_has "no-such-file.hex"
+	[ ! -e "$STATS" ] || fail "the emulator was started"
+	flash_unchanged
+}
+
+# Each bad value: a usage error before the port is even opened.
+bad_value() {
+	run_fail "$@" "$(port)"
+	[ ! -e "$STATS" ] || fail "the emulator was started for: $*"
+	hint_has "--help"
+}
+
+t_bad_option_values() {
+	seed_chip
+	bad_value -b 12345;          error_has "baud"
+	bad_value -b fast;           error_has "baud"
+	bad_value -m 8x1;            error_has "mode"
+	bad_value -m 8e;             error_has "mode"
+	bad_value -S 0x08000002;     error_has "word-aligned"
+	bad_value -S 0x08000000:0;   error_has "length"
+	bad_value -S 0xFFFFFFF0:0x20; error_has "4 GiB"
+	bad_value -S nonsense;       error_has "start address"
+	bad_value -g 0x08000001;     error_has "word-aligned"
+	bad_value -g zero;           error_has "execution address"
+	bad_value -i 'rts;dtr';      error_has "GPIO"
+	bad_value -F 10;             error_has "too small"
+	bad_value -F 256:2;          error_has "too small"
+	bad_value -F abc;            error_has "frame"
+	bad_value -o -e 0x10000;     error_has "page count"
+	bad_value -o -e -1;          error_has "page count"
+	bad_value -a 0x02;           error_has "I2C address"
+	bad_value -a 0x78;           error_has "I2C address"
+	bad_value -n many;           error_has "retry"
+	bad_value --format elf -r "$WORK/x"; error_has "format"
+	flash_unchanged
+}
+
+t_bad_combinations() {
+	bad_value -r "$WORK/a" -w "$WORK/b";  error_has "at the same time"
+	bad_value -o -C;                      error_has "at the same time"
+	bad_value -j -k;                      error_has "at the same time"
+	bad_value -v -r "$WORK/a";            error_has "-v is only valid when writing"
+	bad_value -o -S 0x08000000 -s 1;      error_has "can't combine"
+	bad_value -w "$E2E_EXAMPLES/blinky.hex" -e 4; error_has "-e N with -w"
+	run_fail
+	error_has "no port given"
+	run_fail "$(port)" extra
+	error_has "only one port"
+}
+
+t_i2c_address_on_serial_port() {
+	run_ok -a 0x39 "$(port)"
+	err_has "warning: -a 0x39 ignored"
+	run_fail /dev/i2c-1
+	error_has "I2C ports"
+}
+
+t_failed_go_exits_nonzero() {
+	# Go to an address the bootloader refuses (system memory is not executable
+	# from the bootloader's Go): must be an error, unlike stm32flash.
+	run_fail -g 0xFFFFFFFC "$(port)"
+	error_has "0xFFFFFFFC"
+}
