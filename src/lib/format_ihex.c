@@ -168,7 +168,7 @@ enum stm32_status format_ihex_read(const struct format_input *in, struct stm32_i
 		if (st.seen_end)
 			return format_line_error(err, STM32_E_FORMAT, line.number,
 						 "text after the end-of-file record");
-		size_t count;
+		size_t count = 0;
 		enum stm32_status status = ihex_decode_line(&line, bytes, &count, err);
 		if (status == STM32_OK)
 			status = ihex_record(&st, line.number, bytes, count, err);

@@ -122,8 +122,8 @@ enum stm32_status format_srec_read(const struct format_input *in, struct stm32_i
 		if (st.seen_end)
 			return format_line_error(err, STM32_E_FORMAT, line.number,
 						 "text after the termination record (S7/S8/S9)");
-		int type;
-		size_t total;
+		int type = 0;
+		size_t total = 0;
 		enum stm32_status status = srec_decode_line(&line, &type, bytes, &total, err);
 		if (status == STM32_OK)
 			status = srec_record(&st, line.number, type, bytes, total, err);
