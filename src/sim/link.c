@@ -1,0 +1,42 @@
+/* Fault injection and byte counting between the pty and the engine. */
+#include "link.h"
+
+bool sim_link_from_host(struct sim_link *link, uint8_t byte, uint64_t at_us)
+{
+	link->engine->stats->bytes_in++;
+	struct sim_rx_fault fault = sim_faults_on_rx(link->faults, &byte);
+	if (fault.stall_ms) {
+		uint64_t until = at_us + (uint64_t)fault.stall_ms * 1000u;
+		if (until > link->stall_until_us)
+			link->stall_until_us = until;
+	}
+	if (!fault.drop)
+		sim_engine_receive(link->engine, byte, at_us);
+	if (fault.reset_chip)
+		sim_engine_system_reset(link->engine);
+	return fault.hang_up;
+}
+
+bool sim_link_to_host(struct sim_link *link, uint64_t now_us, uint64_t not_before_us,
+		      uint8_t *byte, bool *send, uint64_t *wait_until_us)
+{
+	struct sim_output next;
+	*wait_until_us = 0;
+	if (!sim_engine_peek_output(link->engine, &next))
+		return false;
+	uint64_t due = next.ready_us;
+	if (due < not_before_us)
+		due = not_before_us;
+	if (due < link->stall_until_us)
+		due = link->stall_until_us;
+	if (due > now_us) {
+		*wait_until_us = due;
+		return false;
+	}
+	sim_engine_drop_output(link->engine);
+	*byte = next.byte;
+	*send = sim_faults_on_tx(link->faults, byte);
+	if (*send)
+		link->engine->stats->bytes_out++;
+	return true;
+}

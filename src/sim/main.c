@@ -1,0 +1,516 @@
+/* stm32boot-sim: an STM32 ROM bootloader (AN3155 UART) on a pseudo-terminal. */
+#define _GNU_SOURCE /* ppoll: wait for fds and stop signals without a race */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "chip.h"
+#include "control.h"
+#include "engine.h"
+#include "faults.h"
+#include "image_file.h"
+#include "link.h"
+#include "pty.h"
+#include "stats.h"
+#include "wiring.h"
+
+#define EXIT_USAGE 2
+#define MAX_CLIENTS 8
+#define CLIENT_LINE_MAX 256
+
+struct options {
+	const struct stm32_device *device;
+	const char *link_path, *image_path, *stats_path, *control_path;
+	bool realtime;
+	struct sim_fault_spec faults;
+	uint64_t seed;
+	struct sim_wiring wiring;
+};
+
+struct client {
+	int fd;
+	char line[CLIENT_LINE_MAX];
+	size_t length;
+};
+
+struct emulator {
+	struct options options;
+	struct sim_chip chip;
+	struct sim_stats stats;
+	struct sim_faults faults;
+	struct sim_engine engine;
+	struct sim_link link;
+	struct sim_line_settings settings;
+	struct sim_pty pty;
+	int listen_fd;
+	struct client clients[MAX_CLIENTS];
+	struct timespec start;
+	uint64_t last_rx_us, last_tx_us;
+	bool hung_up;
+};
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_stop_signal(int signal_number)
+{
+	(void)signal_number;
+	stop_requested = 1;
+}
+
+static void usage_error(const char *fmt, const char *arg)
+{
+	fputs("stm32boot-sim: ", stderr);
+	fprintf(stderr, fmt, arg);
+	fputs(" (try --help)\n", stderr);
+	exit(EXIT_USAGE);
+}
+
+static void print_help(void)
+{
+	puts("Usage: stm32boot-sim --device NAME|PID [options]\n"
+	     "Emulate an STM32 ROM bootloader (AN3155 UART protocol) on a pseudo-terminal.\n"
+	     "\n"
+	     "  --device NAME|PID     device name, alias or PID (see --list-devices)\n"
+	     "  --link PATH           symlink PATH to the pty (else print its path first on stdout)\n"
+	     "  --image FILE          load flash/option bytes from FILE if it exists; save on exit\n"
+	     "  --speed realtime|fast realtime paces bytes at the host's baud and spends typical\n"
+	     "                        program/erase times; fast (default) does neither\n"
+	     "  --faults SPEC         inject faults; SPEC is a comma list of\n"
+	     "                          corrupt-in=P corrupt-out=P drop-in=P drop-out=P nack=P\n"
+	     "                          stall=P:MS reset-after=N hangup-after=N\n"
+	     "                        (P probability per byte or per ACK, MS milliseconds,\n"
+	     "                        N count of bytes from the host)\n"
+	     "  --seed N              seed of the fault generator (default 1)\n"
+	     "  --stats FILE          write counters as JSON on exit\n"
+	     "  --control SOCKET      Unix socket for LINES/BREAK/TERMIOS/STATE requests\n"
+	     "  --boot0 none|rts|dtr  modem line wired to BOOT0 (default none: tied high)\n"
+	     "  --reset none|rts|dtr|brk  line wired to NRST (default none)\n"
+	     "  --invert-boot0, --invert-reset, --invert (both)  inverter between line and pin\n"
+	     "  --list-devices        print the device database and exit\n"
+	     "  --help                this text\n"
+	     "\n"
+	     "Runs until SIGINT or SIGTERM, then saves the image and stats and exits 0.\n"
+	     "Bad options exit 2.");
+}
+
+static void list_devices(void)
+{
+	for (size_t i = 0; i < stm32_device_count(); i++) {
+		const struct stm32_device *d = stm32_device_at(i);
+		printf("%-16s 0x%03X %-4s %6u KiB  %s\n", d->name, d->pid, d->family,
+		       d->flash_size / 1024u, d->description);
+	}
+}
+
+static uint64_t parse_seed(const char *text)
+{
+	char *end;
+	errno = 0;
+	unsigned long long seed = strtoull(text, &end, 0);
+	if (end == text || *end || errno || text[0] == '-')
+		usage_error("bad --seed '%s'", text);
+	return seed;
+}
+
+static void parse_options(int argc, char **argv, struct options *o)
+{
+	enum { OPT_INVERT_BOOT0 = 256, OPT_INVERT_RESET, OPT_INVERT, OPT_LIST };
+	static const struct option long_options[] = {
+		{"device", required_argument, NULL, 'd'},  {"link", required_argument, NULL, 'l'},
+		{"image", required_argument, NULL, 'i'},   {"speed", required_argument, NULL, 's'},
+		{"faults", required_argument, NULL, 'f'},  {"seed", required_argument, NULL, 'S'},
+		{"stats", required_argument, NULL, 't'},   {"control", required_argument, NULL, 'c'},
+		{"boot0", required_argument, NULL, 'b'},   {"reset", required_argument, NULL, 'r'},
+		{"invert-boot0", no_argument, NULL, OPT_INVERT_BOOT0},
+		{"invert-reset", no_argument, NULL, OPT_INVERT_RESET},
+		{"invert", no_argument, NULL, OPT_INVERT},
+		{"list-devices", no_argument, NULL, OPT_LIST},
+		{"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
+	};
+	char why[160];
+	memset(o, 0, sizeof(*o));
+	o->seed = 1;
+	opterr = 0;
+	int c;
+	while ((c = getopt_long(argc, argv, ":h", long_options, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			o->device = stm32_device_find(optarg);
+			if (!o->device)
+				usage_error("unknown device '%s'", optarg);
+			break;
+		case 'l': o->link_path = optarg; break;
+		case 'i': o->image_path = optarg; break;
+		case 't': o->stats_path = optarg; break;
+		case 'c': o->control_path = optarg; break;
+		case 's':
+			if (strcmp(optarg, "realtime") == 0)
+				o->realtime = true;
+			else if (strcmp(optarg, "fast") != 0)
+				usage_error("bad --speed '%s' (realtime or fast)", optarg);
+			break;
+		case 'f':
+			if (!sim_faults_parse(optarg, &o->faults, why, sizeof(why)))
+				usage_error("%s", why);
+			break;
+		case 'S': o->seed = parse_seed(optarg); break;
+		case 'b':
+			if (!sim_line_parse(optarg, false, &o->wiring.boot0))
+				usage_error("bad --boot0 '%s' (none, rts or dtr)", optarg);
+			break;
+		case 'r':
+			if (!sim_line_parse(optarg, true, &o->wiring.reset))
+				usage_error("bad --reset '%s' (none, rts, dtr or brk)", optarg);
+			break;
+		case OPT_INVERT_BOOT0: o->wiring.invert_boot0 = true; break;
+		case OPT_INVERT_RESET: o->wiring.invert_reset = true; break;
+		case OPT_INVERT: o->wiring.invert_boot0 = o->wiring.invert_reset = true; break;
+		case OPT_LIST: list_devices(); exit(0);
+		case 'h': print_help(); exit(0);
+		case ':': usage_error("option '%s' needs a value", argv[optind - 1]); break;
+		default: usage_error("unknown option '%s'", argv[optind - 1]); break;
+		}
+	}
+	if (optind < argc)
+		usage_error("unexpected argument '%s'", argv[optind]);
+	if (!o->device)
+		usage_error("%s", "--device is required");
+}
+
+static uint64_t elapsed_us(const struct emulator *em)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (uint64_t)(now.tv_sec - em->start.tv_sec) * 1000000u +
+	       (uint64_t)((now.tv_nsec - em->start.tv_nsec) / 1000);
+}
+
+static void sleep_ms(unsigned ms)
+{
+	struct timespec t = {ms / 1000u, (long)(ms % 1000u) * 1000000L};
+	while (nanosleep(&t, &t) != 0 && errno == EINTR)
+		;
+}
+
+/* 11 bits per byte on the wire (start, 8 data, parity, stop). */
+static uint64_t byte_time_us(const struct emulator *em)
+{
+	unsigned baud = em->settings.baud ? em->settings.baud : sim_pty_baud(&em->pty);
+	return baud ? 11000000u / baud : 0;
+}
+
+static void hang_up(struct emulator *em)
+{
+	sim_pty_close(&em->pty);
+	em->hung_up = true;
+}
+
+static void read_from_host(struct emulator *em, uint64_t now)
+{
+	uint8_t buffer[4096];
+	ssize_t n = read(em->pty.master, buffer, sizeof(buffer));
+	uint64_t spacing = em->options.realtime ? byte_time_us(em) : 0;
+	for (ssize_t i = 0; i < n && !em->hung_up; i++) {
+		uint64_t at = now;
+		if (em->options.realtime && em->last_rx_us + spacing > at)
+			at = em->last_rx_us + spacing;
+		em->last_rx_us = at;
+		if (sim_link_from_host(&em->link, buffer[i], at))
+			hang_up(em);
+	}
+}
+
+/* Send what is due; returns when to look again (0 = nothing queued). */
+static uint64_t write_to_host(struct emulator *em, uint64_t now)
+{
+	uint64_t spacing = em->options.realtime ? byte_time_us(em) : 0;
+	uint8_t batch[512];
+	size_t count = 0;
+	uint64_t wait_until = 0;
+	while (!em->hung_up && count < sizeof(batch)) {
+		uint64_t not_before = em->options.realtime ? em->last_tx_us + spacing : 0;
+		uint8_t byte;
+		bool send;
+		if (!sim_link_to_host(&em->link, now, not_before, &byte, &send, &wait_until))
+			break;
+		if (send)
+			batch[count++] = byte;
+		if (em->options.realtime) {
+			em->last_tx_us = now > not_before ? now : not_before;
+			if (send)
+				break; /* paced: one byte per due time */
+		}
+	}
+	size_t done = 0;
+	while (done < count) {
+		ssize_t n = write(em->pty.master, batch + done, count - done);
+		if (n > 0) {
+			done += (size_t)n;
+		} else if (n < 0 && errno == EAGAIN) {
+			struct pollfd p = {em->pty.master, POLLOUT, 0};
+			poll(&p, 1, 100);
+		} else {
+			break;
+		}
+	}
+	if (count && !wait_until)
+		return now; /* more may be due already */
+	return wait_until;
+}
+
+static int open_control_socket(const char *path)
+{
+	struct sockaddr_un address = {.sun_family = AF_UNIX};
+	if (strlen(path) >= sizeof(address.sun_path)) {
+		fprintf(stderr, "stm32boot-sim: control socket path too long: %s\n", path);
+		return -1;
+	}
+	strcpy(address.sun_path, path);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	struct stat st;
+	if (lstat(path, &st) == 0 && S_ISSOCK(st.st_mode))
+		unlink(path);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&address, sizeof(address)) != 0 ||
+	    listen(fd, MAX_CLIENTS) != 0) {
+		fprintf(stderr, "stm32boot-sim: control socket %s: %s\n", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static void accept_client(struct emulator *em)
+{
+	int fd = accept(em->listen_fd, NULL, NULL);
+	if (fd < 0)
+		return;
+	for (int i = 0; i < MAX_CLIENTS; i++) {
+		if (em->clients[i].fd < 0) {
+			em->clients[i] = (struct client){.fd = fd};
+			return;
+		}
+	}
+	close(fd);
+}
+
+static void drop_client(struct client *client)
+{
+	close(client->fd);
+	client->fd = -1;
+	client->length = 0;
+}
+
+static void serve_client(struct emulator *em, struct client *client)
+{
+	char buffer[256];
+	ssize_t n = read(client->fd, buffer, sizeof(buffer));
+	if (n <= 0) {
+		drop_client(client);
+		return;
+	}
+	struct sim_control_target target = {&em->engine, &em->options.wiring, &em->settings,
+					    sleep_ms};
+	for (ssize_t i = 0; i < n; i++) {
+		if (buffer[i] != '\n') {
+			if (client->length + 1 < sizeof(client->line))
+				client->line[client->length++] = buffer[i];
+			continue;
+		}
+		if (client->length && client->line[client->length - 1] == '\r')
+			client->length--;
+		client->line[client->length] = '\0';
+		client->length = 0;
+		char reply[128];
+		sim_control_request(&target, client->line, reply, sizeof(reply));
+		size_t reply_length = strlen(reply);
+		reply[reply_length++] = '\n';
+		if (send(client->fd, reply, reply_length, MSG_NOSIGNAL) != (ssize_t)reply_length) {
+			drop_client(client);
+			return;
+		}
+	}
+}
+
+static int poll_timeout_ms(uint64_t now, uint64_t wake_at)
+{
+	if (!wake_at)
+		return -1;
+	if (wake_at <= now)
+		return 0;
+	uint64_t ms = (wake_at - now + 999) / 1000;
+	return ms > 1000 ? 1000 : (int)ms;
+}
+
+static void serve(struct emulator *em, const sigset_t *wait_mask)
+{
+	while (!stop_requested) {
+		uint64_t now = elapsed_us(em);
+		sim_engine_advance(&em->engine, now);
+		uint64_t wake_at = write_to_host(em, now);
+		uint64_t held = sim_engine_held_due(&em->engine);
+		if (held && (!wake_at || held < wake_at))
+			wake_at = held;
+
+		struct pollfd fds[2 + MAX_CLIENTS];
+		nfds_t count = 0;
+		fds[count++] = (struct pollfd){em->hung_up ? -1 : em->pty.master, POLLIN, 0};
+		fds[count++] = (struct pollfd){em->listen_fd, POLLIN, 0};
+		for (int i = 0; i < MAX_CLIENTS; i++)
+			fds[count++] = (struct pollfd){em->clients[i].fd, POLLIN, 0};
+		int timeout = poll_timeout_ms(now, wake_at);
+		struct timespec ts = {timeout / 1000, (long)(timeout % 1000) * 1000000L};
+		int ready = ppoll(fds, count, timeout < 0 ? NULL : &ts, wait_mask);
+		if (ready <= 0)
+			continue;
+		now = elapsed_us(em);
+		/* Bytes already in the pty were written before any pending control
+		 * request got its reply, so they go first. */
+		if (fds[0].revents & POLLIN)
+			read_from_host(em, now);
+		for (int i = 0; i < MAX_CLIENTS; i++)
+			if (fds[2 + i].revents & (POLLIN | POLLHUP | POLLERR))
+				serve_client(em, &em->clients[i]);
+		if (fds[1].revents & POLLIN)
+			accept_client(em);
+	}
+}
+
+static bool load_image(struct emulator *em)
+{
+	char why[320];
+	bool existed;
+	if (!em->options.image_path)
+		return true;
+	if (!sim_image_load(&em->chip, em->options.image_path, &existed, why, sizeof(why))) {
+		fprintf(stderr, "stm32boot-sim: %s\n", why);
+		return false;
+	}
+	return true;
+}
+
+static bool save_results(struct emulator *em)
+{
+	bool ok = true;
+	char why[320];
+	if (em->options.image_path &&
+	    !sim_image_save(&em->chip, em->options.image_path, why, sizeof(why))) {
+		fprintf(stderr, "stm32boot-sim: %s\n", why);
+		ok = false;
+	}
+	struct sim_stats_context context = {em->chip.dev->name, sim_chip_rdp_level(&em->chip),
+					    sim_engine_state_name(&em->engine)};
+	if (em->options.stats_path &&
+	    !sim_stats_save(em->options.stats_path, &em->stats, &context)) {
+		fprintf(stderr, "stm32boot-sim: %s: %s\n", em->options.stats_path, strerror(errno));
+		ok = false;
+	}
+	return ok;
+}
+
+static bool publish_pty(struct emulator *em)
+{
+	if (!em->options.link_path) {
+		printf("%s\n", em->pty.path);
+		fflush(stdout);
+		return true;
+	}
+	struct stat st;
+	if (lstat(em->options.link_path, &st) == 0 && S_ISLNK(st.st_mode))
+		unlink(em->options.link_path);
+	if (symlink(em->pty.path, em->options.link_path) != 0) {
+		fprintf(stderr, "stm32boot-sim: --link %s: %s\n", em->options.link_path,
+			strerror(errno));
+		return false;
+	}
+	return true;
+}
+
+static bool set_up(struct emulator *em)
+{
+	char why[320];
+	const struct options *o = &em->options;
+	em->listen_fd = -1;
+	for (int i = 0; i < MAX_CLIENTS; i++)
+		em->clients[i].fd = -1;
+	em->settings.framing_8e1 = true;
+	if (!sim_chip_init(&em->chip, o->device) ||
+	    !sim_stats_init(&em->stats, em->chip.sector_count) ||
+	    !sim_engine_init(&em->engine, &em->chip, &em->stats, o->realtime)) {
+		fprintf(stderr, "stm32boot-sim: out of memory\n");
+		return false;
+	}
+	if (!load_image(em))
+		return false;
+	sim_faults_init(&em->faults, &o->faults, o->seed, &em->stats.faults);
+	em->engine.faults = &em->faults;
+	em->link = (struct sim_link){&em->engine, &em->faults, 0};
+	sim_engine_set_boot0(&em->engine, sim_wiring_boot0_high(&o->wiring));
+	if (sim_wiring_nrst_high(&o->wiring))
+		sim_engine_power_on(&em->engine);
+	if (o->control_path && (em->listen_fd = open_control_socket(o->control_path)) < 0)
+		return false;
+	if (!sim_pty_open(&em->pty, why, sizeof(why))) {
+		fprintf(stderr, "stm32boot-sim: %s\n", why);
+		return false;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &em->start);
+	return publish_pty(em);
+}
+
+static void tear_down(struct emulator *em)
+{
+	for (int i = 0; i < MAX_CLIENTS; i++)
+		if (em->clients[i].fd >= 0)
+			close(em->clients[i].fd);
+	if (em->listen_fd >= 0) {
+		close(em->listen_fd);
+		unlink(em->options.control_path);
+	}
+	if (em->options.link_path)
+		unlink(em->options.link_path);
+	if (!em->hung_up)
+		sim_pty_close(&em->pty);
+	sim_engine_free(&em->engine);
+	sim_stats_free(&em->stats);
+	sim_chip_free(&em->chip);
+}
+
+int main(int argc, char **argv)
+{
+	static struct emulator em;
+	em.pty.master = em.pty.slave = -1;
+	parse_options(argc, argv, &em.options);
+
+	sigset_t stop_signals, wait_mask;
+	sigemptyset(&stop_signals);
+	sigaddset(&stop_signals, SIGINT);
+	sigaddset(&stop_signals, SIGTERM);
+	sigprocmask(SIG_BLOCK, &stop_signals, &wait_mask);
+	sigdelset(&wait_mask, SIGINT);
+	sigdelset(&wait_mask, SIGTERM);
+	struct sigaction action = {.sa_handler = on_stop_signal};
+	sigemptyset(&action.sa_mask);
+	sigaction(SIGINT, &action, NULL);
+	sigaction(SIGTERM, &action, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	if (!set_up(&em)) {
+		tear_down(&em);
+		return 1;
+	}
+	serve(&em, &wait_mask);
+	bool saved = save_results(&em);
+	tear_down(&em);
+	return saved ? 0 : 1;
+}
