@@ -107,6 +107,46 @@ static int raw_ioctl(int fd, unsigned long request, void *argument)
     return (int)syscall(SYS_ioctl, fd, request, argument);
 }
 
+/* Must run before any test applies settings: the shim remembers them for
+ * the rest of the process, as a UART keeps them for the rest of its life. */
+static void tcgetattr_passes_through_until_settings_are_applied(void **state)
+{
+    (void)state;
+    struct kernel_termios on_pty;
+    assert_int_equal(raw_ioctl(fixture.tty, TCGETS, &on_pty), 0);
+    struct termios seen;
+    assert_int_equal(tcgetattr(fixture.tty, &seen), 0);
+    assert_int_equal(seen.c_cflag, on_pty.c_cflag);
+    assert_int_equal(seen.c_iflag, on_pty.c_iflag);
+    struct kernel_termios through_ioctl;
+    assert_int_equal(ioctl(fixture.tty, TCGETS, &through_ioctl), 0);
+    assert_memory_equal(&through_ioctl, &on_pty, sizeof(on_pty));
+    assert_int_equal(fake_server_request_count(fixture.server), 0);
+}
+
+static void a_refused_tcsetattr_is_not_reported(void **state)
+{
+    (void)state;
+    struct termios settings;
+    memset(&settings, 0, sizeof(settings));
+    assert_int_equal(tcgetattr(fixture.tty, &settings), 0);
+    errno = 0;
+    assert_int_equal(tcsetattr(fixture.tty, 12345, &settings), -1);
+    assert_int_equal(errno, EINVAL);
+    assert_int_equal(fake_server_request_count(fixture.server), 0);
+}
+
+static void only_rts_and_dtr_are_kept(void **state)
+{
+    (void)state;
+    int many = TIOCM_RTS | TIOCM_CTS | TIOCM_DSR | TIOCM_CAR;
+    assert_int_equal(ioctl(fixture.tty, TIOCMSET, &many), 0);
+    int lines = -1;
+    assert_int_equal(ioctl(fixture.tty, TIOCMGET, &lines), 0);
+    assert_int_equal(lines, TIOCM_RTS);
+    assert_request(0, "LINES rts=1 dtr=0");
+}
+
 static void modem_lines_are_kept_and_forwarded(void **state)
 {
     (void)state;
@@ -374,6 +414,9 @@ static void a_restarted_emulator_is_reached(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup(tcgetattr_passes_through_until_settings_are_applied, test_setup),
+        cmocka_unit_test_setup(a_refused_tcsetattr_is_not_reported, test_setup),
+        cmocka_unit_test_setup(only_rts_and_dtr_are_kept, test_setup),
         cmocka_unit_test_setup(modem_lines_are_kept_and_forwarded, test_setup),
         cmocka_unit_test_setup(the_pty_itself_rejects_modem_ioctls, test_setup),
         cmocka_unit_test_setup(tcsetattr_reaches_pty_and_emulator_and_reads_back_exactly, test_setup),
