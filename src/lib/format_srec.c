@@ -134,9 +134,10 @@ enum stm32_status format_srec_read(const struct format_input *in, struct stm32_i
 			format_report_progress(in, reported);
 		}
 	}
-	if (st.data_records == 0 && stm32_image_size(image) == 0 && !st.seen_end)
-		return format_line_error(err, STM32_E_FORMAT, cursor.line_number,
-					 "no S-records found");
+	if (st.data_records == 0 && !st.seen_end)
+		return format_line_error(err, STM32_E_FORMAT,
+					 cursor.line_number ? cursor.line_number : 1,
+					 "no data records (S1/S2/S3) and no termination record");
 	image->has_entry = st.has_entry;
 	image->entry = st.entry;
 	return STM32_OK;

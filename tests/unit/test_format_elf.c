@@ -109,6 +109,40 @@ static void loads_elf64(void **state)
 	stm32_image_free(&image);
 }
 
+static void put_be(uint8_t *at, uint32_t value, size_t bytes)
+{
+	for (size_t i = 0; i < bytes; i++)
+		at[i] = (uint8_t)(value >> (8 * (bytes - 1 - i)));
+}
+
+/* A big-endian ELF32 (libelf converts); one PT_LOAD of 8 bytes at 0x1000. */
+static void loads_big_endian_elf32(void **state)
+{
+	(void)state;
+	uint8_t f[52 + 32 + 8] = { 0x7F, 'E', 'L', 'F', ELFCLASS32, ELFDATA2MSB, EV_CURRENT };
+	put_be(f + 16, ET_EXEC, 2);
+	put_be(f + 18, EM_PPC, 2);
+	put_be(f + 20, EV_CURRENT, 4);
+	put_be(f + 24, 0x1004, 4); /* e_entry */
+	put_be(f + 28, 52, 4);     /* e_phoff */
+	put_be(f + 40, 52, 2);     /* e_ehsize */
+	put_be(f + 42, 32, 2);     /* e_phentsize */
+	put_be(f + 44, 1, 2);      /* e_phnum */
+	const uint32_t program[8] = { PT_LOAD, 84, 0x1000, 0x1000, 8, 8, PF_R | PF_X, 4 };
+	for (size_t i = 0; i < 8; i++)
+		put_be(f + 52 + 4 * i, program[i], 4);
+	for (size_t i = 0; i < 8; i++)
+		f[84 + i] = (uint8_t)(i + 1);
+	struct stm32_image image;
+	struct stm32_error err;
+	assert_int_equal(parse_bytes(f, sizeof(f), &image, &err, NULL), STM32_OK);
+	assert_int_equal(image.count, 1);
+	assert_int_equal(image.segments[0].address, 0x1000);
+	assert_bytes_at(&image, 0x1000, f + 84, 8);
+	assert_int_equal(image.entry, 0x1004);
+	stm32_image_free(&image);
+}
+
 static void expect_refusal(const void *data, size_t length, enum stm32_status status,
 			   const char *mentions)
 {
@@ -176,6 +210,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(loads_physical_addresses_and_skips_bss),
 		cmocka_unit_test(loads_elf64),
+		cmocka_unit_test(loads_big_endian_elf32),
 		cmocka_unit_test(refuses_no_loadable_data),
 		cmocka_unit_test(refuses_truncated_header),
 		cmocka_unit_test(refuses_segment_past_end_of_file),
