@@ -173,6 +173,15 @@ static void refuses_text_after_termination(void **state)
 	expect_refusal(text, STM32_E_FORMAT, 3, "termination");
 }
 
+static void refuses_input_without_records(void **state)
+{
+	(void)state;
+	char text[512] = "\n";
+	append_srec(text, 0, 0, header, sizeof(header));
+	expect_refusal(text, STM32_E_FORMAT, 2, "no data records");
+	expect_refusal("", STM32_E_FORMAT, 1, "no data records");
+}
+
 static void refuses_data_past_4_gib(void **state)
 {
 	(void)state;
@@ -195,6 +204,7 @@ int main(void)
 		cmocka_unit_test(refuses_odd_digits_and_bad_characters),
 		cmocka_unit_test(refuses_overlap),
 		cmocka_unit_test(refuses_text_after_termination),
+		cmocka_unit_test(refuses_input_without_records),
 		cmocka_unit_test(refuses_data_past_4_gib),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
