@@ -124,6 +124,8 @@ long stm32_device_sector_at(const struct stm32_device *dev, uint32_t address)
 
 uint32_t stm32_device_erase_ms(const struct stm32_device *dev, uint32_t sector_size)
 {
+	if (dev->erase_time_count == 0)
+		return 0;
 	const struct stm32_erase_time *best = &dev->erase_times[0];
 	for (size_t i = 0; i < dev->erase_time_count; i++) {
 		const struct stm32_erase_time *t = &dev->erase_times[i];

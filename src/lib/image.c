@@ -47,6 +47,9 @@ bool stm32_image_covers_any(const struct stm32_image *image, uint32_t address, u
 
 static enum stm32_status reserve(struct stm32_segment *seg, size_t need, struct stm32_error *err)
 {
+	/* a segment length is 32-bit: one covering all 4 GiB cannot be held */
+	if (need > UINT32_MAX)
+		return stm32_error_set(err, STM32_E_RANGE, "an image segment cannot span the whole 4 GiB address space");
 	if (need <= seg->capacity)
 		return STM32_OK;
 	size_t cap = seg->capacity ? seg->capacity : 256;
