@@ -41,7 +41,10 @@ enum stm32_status flash_progress_step(struct flash_progress *p, uint64_t step, u
 
 static bool worth_retrying(enum stm32_status status)
 {
-	return status == STM32_E_TIMEOUT || status == STM32_E_NACK || status == STM32_E_PROTOCOL;
+	/* A NACK at a command's first stage reads as readout protection, but line
+	 * noise does the same; a truly protected chip just NACKs again. */
+	return status == STM32_E_TIMEOUT || status == STM32_E_NACK || status == STM32_E_PROTOCOL ||
+	       status == STM32_E_PROTECTED;
 }
 
 enum stm32_status flash_with_retries(struct stm32_session *s, unsigned retries,
