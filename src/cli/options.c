@@ -93,7 +93,7 @@ void cli_print_usage(FILE *stream)
 "  -a, --address ADDR        I2C slave address (I2C ports only)\n"
 "  -c, --no-init             do not send the 0x7F sync byte (bootloader already synced)\n"
 "  -F, --frame RX[:TX]       largest frames the link carries (default 256:258)\n"
-"  -i, --gpio SEQ            GPIO entry[:exit] sequences, e.g. -rts,dtr,rts:-dtr,rts\n"
+"  -i, --gpio SEQ            GPIO entry[:exit] sequences, e.g. -rts&dtr,-dtr:rts&dtr,-dtr\n"
 "      --sim PROGRAM         emulator program for sim: ports\n"
 "\n"
 "Memory range and writing:\n"
