@@ -54,7 +54,11 @@ static int percent_of(const struct cli_progress *p)
 
 static void format_time_left(const struct cli_progress *p, double elapsed, char *buf, size_t size)
 {
-	if (p->done == 0 || p->done >= p->total || elapsed <= 0.0) {
+	if (p->done >= p->total) {
+		snprintf(buf, size, "0:00");
+		return;
+	}
+	if (p->done == 0 || elapsed <= 0.0) {
 		snprintf(buf, size, "--:--");
 		return;
 	}
