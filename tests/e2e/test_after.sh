@@ -86,3 +86,24 @@ t_no_init_on_fresh_chip_fails() {
 	hint_has "BOOT0"
 	nothing_written
 }
+
+t_port_held_by_another_program() {
+	command -v flock >/dev/null || fail "flock (util-linux) is required"
+	"$STM32BOOT_SIM_PROGRAM" --device "$DEVICE" --link "$WORK/tty" --stats "$STATS" --speed fast \
+		>"$WORK/sim.out" 2>"$WORK/sim.err" &
+	SIM_PID=$!
+	local i
+	for i in $(seq 100); do [ -e "$WORK/tty" ] && break; sleep 0.05; done
+	[ -e "$WORK/tty" ] || fail "emulator did not start"
+	# Hold the port's lock until the fifo is written to.
+	mkfifo "$WORK/release"
+	flock -x "$WORK/tty" cat "$WORK/release" &
+	local holder=$!
+	for i in $(seq 100); do flock -n -x "$WORK/tty" true 2>/dev/null || break; sleep 0.05; done
+	run_fail "$WORK/tty"
+	hint_has "another program holds $WORK/tty"
+	echo >"$WORK/release"
+	wait "$holder"
+	kill -TERM "$SIM_PID"; wait "$SIM_PID"; SIM_PID=
+	stat_is .program_operations 0
+}
