@@ -1,0 +1,251 @@
+/* bench_limit: the modelled lower bound of a benchmark workload.
+ *
+ * The bound is what the bootloader protocol cannot avoid: the bytes the
+ * smallest plan must move, at 11 bits per byte (start, 8 data, parity,
+ * stop), plus the erase and programming time the emulator spends for that
+ * plan (data/devices.tsv via the shared device table, the same numbers
+ * stm32boot-sim --speed realtime uses). The emulator is busy while it erases
+ * or programs and answers only afterwards, so those times add to the wire
+ * time. Host and process start-up are not part of the bound.
+ *
+ *   bench_limit DEVICE BAUD write FILE      blank chip: write + verify FILE
+ *   bench_limit DEVICE BAUD same FILE       FILE already in flash: prove it
+ *   bench_limit DEVICE BAUD update OLD NEW  OLD in flash, make it NEW, verify
+ *   bench_limit DEVICE BAUD read LENGTH     read LENGTH bytes from flash start
+ *
+ * FILE is raw binary placed at the flash start. The smallest plan:
+ * - every session: sync, Get (to learn the erase command), Get ID;
+ * - writes skip blocks that are all 0xFF (the erase leaves 0xFF) and trim
+ *   leading and trailing 0xFF words inside a 256-byte block;
+ * - erase only the pages/sectors holding bytes of the file, in one list
+ *   (mass erase would destroy the rest of the chip, so it is not used);
+ * - prove flash contents with Get Checksum (0xA1) when the bootloader has it:
+ *   one over the whole span for "same", one per erase unit when a difference
+ *   must be located or written data verified; without 0xA1, read back.
+ * Prints one line: seconds wire_bytes erase_ms program_ms. */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "stm32boot/device.h"
+
+#define BLOCK 256u
+#define OP_GET_CHECKSUM 0xA1u
+#define OP_EXTENDED_ERASE 0x44u
+
+struct cost {
+	uint64_t wire_bytes;
+	uint64_t erase_us;
+	uint64_t program_us;
+};
+
+struct flash_file {
+	uint8_t *data;
+	size_t length;
+};
+
+/* Bytes each command moves in both directions, ACKs included. */
+static uint64_t sync_bytes(void) { return 1 + 1; }
+static uint64_t get_bytes(const struct stm32_device *dev) { return 2 + 4 + dev->command_count; }
+static uint64_t get_id_bytes(void) { return 2 + 5; }
+/* cmd+complement, ACK, address+XOR, ACK, N+~N, ACK, data */
+static uint64_t read_bytes(uint32_t n) { return 2 + 1 + 5 + 1 + 2 + 1 + n; }
+/* cmd+complement, ACK, address+XOR, ACK, N data XOR, ACK */
+static uint64_t write_bytes(uint32_t n) { return 2 + 1 + 5 + 1 + 1 + n + 1 + 1; }
+/* cmd+complement, ACK, address, size, polynomial, init (each 4+XOR, ACK), 79, CRC+XOR */
+static uint64_t checksum_bytes(void) { return 2 + 1 + 4 * (5 + 1) + 1 + 5; }
+
+static uint64_t erase_bytes(const struct stm32_device *dev, size_t pages)
+{
+	if (pages == 0)
+		return 0;
+	if (stm32_device_has_command(dev, OP_EXTENDED_ERASE))
+		return 2 + 1 + 2 + 2 * pages + 1 + 1; /* 16-bit count and page numbers */
+	size_t commands = (pages + 255) / 256;          /* 8-bit count: 256 pages each */
+	return commands * (2 + 1 + 1 + 1 + 1) + pages;
+}
+
+static bool has_checksum(const struct stm32_device *dev)
+{
+	return stm32_device_has_command(dev, OP_GET_CHECKSUM);
+}
+
+static void session(const struct stm32_device *dev, struct cost *c)
+{
+	c->wire_bytes += sync_bytes() + get_bytes(dev) + get_id_bytes();
+}
+
+static uint64_t program_us(const struct stm32_device *dev, uint32_t address, uint32_t count)
+{
+	uint32_t unit = dev->program_unit;
+	uint32_t first = address - address % unit;
+	uint64_t units = ((uint64_t)address + count - first + unit - 1) / unit;
+	return units * dev->t_prog_us;
+}
+
+/* The non-0xFF part of a block, widened to whole words and program units. */
+static bool trimmed(const struct stm32_device *dev, const uint8_t *block, uint32_t n,
+		    uint32_t *from, uint32_t *to)
+{
+	uint32_t align = dev->program_unit > 4 ? dev->program_unit : 4;
+	uint32_t lo = 0, hi = n;
+	while (lo < n && block[lo] == 0xFF)
+		lo++;
+	if (lo == n)
+		return false;
+	while (hi > lo && block[hi - 1] == 0xFF)
+		hi--;
+	*from = lo - lo % align;
+	*to = hi + (align - hi % align) % align;
+	if (*to > n)
+		*to = n;
+	return true;
+}
+
+/* Read back [offset, offset+length) of the flash in 256-byte commands. */
+static void read_span(uint64_t length, struct cost *c)
+{
+	for (uint64_t done = 0; done < length; done += BLOCK)
+		c->wire_bytes += read_bytes(length - done < BLOCK ? (uint32_t)(length - done) : BLOCK);
+}
+
+/* Erase the listed units, write their non-blank data and verify it. */
+static void rewrite_units(const struct stm32_device *dev, const struct flash_file *f,
+			  const bool *unit_selected, size_t unit_count, struct cost *c)
+{
+	size_t pages = 0;
+	for (size_t u = 0; u < unit_count; u++) {
+		uint32_t address, size;
+		if (!unit_selected[u] || !stm32_device_sector(dev, u, &address, &size))
+			continue;
+		pages++;
+		c->erase_us += (uint64_t)stm32_device_erase_ms(dev, size) * 1000u;
+		uint32_t begin = address - dev->flash_start;
+		uint64_t end = (uint64_t)begin + size < f->length ? (uint64_t)begin + size : f->length;
+		for (uint64_t off = begin; off < end; off += BLOCK) {
+			uint32_t n = end - off < BLOCK ? (uint32_t)(end - off) : BLOCK;
+			uint32_t from, to;
+			if (!trimmed(dev, f->data + off, n, &from, &to))
+				continue;
+			c->wire_bytes += write_bytes(to - from);
+			c->program_us += program_us(dev, dev->flash_start + (uint32_t)off + from, to - from);
+			if (!has_checksum(dev))
+				c->wire_bytes += read_bytes(to - from);
+		}
+		if (has_checksum(dev))
+			c->wire_bytes += checksum_bytes();
+	}
+	c->wire_bytes += erase_bytes(dev, pages);
+}
+
+static size_t unit_of(const struct stm32_device *dev, size_t offset)
+{
+	return (size_t)stm32_device_sector_at(dev, dev->flash_start + (uint32_t)offset);
+}
+
+static void plan_write(const struct stm32_device *dev, const struct flash_file *f, struct cost *c)
+{
+	size_t units = stm32_device_sector_count(dev);
+	bool *selected = calloc(units, sizeof(*selected));
+	if (!selected)
+		exit(1);
+	for (size_t off = 0; off < f->length; off++)
+		selected[unit_of(dev, off)] = true;
+	rewrite_units(dev, f, selected, units, c);
+	free(selected);
+}
+
+static void plan_same(const struct stm32_device *dev, const struct flash_file *f, struct cost *c)
+{
+	if (has_checksum(dev))
+		c->wire_bytes += checksum_bytes();
+	else
+		read_span(f->length, c);
+}
+
+static void plan_update(const struct stm32_device *dev, const struct flash_file *old,
+			const struct flash_file *new, struct cost *c)
+{
+	size_t units = stm32_device_sector_count(dev);
+	bool *changed = calloc(units, sizeof(*changed));
+	if (!changed)
+		exit(1);
+	size_t touched = 0;
+	for (size_t off = 0; off < new->length; off++) {
+		size_t u = unit_of(dev, off);
+		if (!changed[u] && (off >= old->length || old->data[off] != new->data[off]))
+			changed[u] = true;
+	}
+	for (size_t off = 0; off < new->length; off++)
+		if (off == 0 || unit_of(dev, off) != unit_of(dev, off - 1))
+			touched++;
+	/* Locating the difference: a checksum per unit, or one full read. */
+	if (has_checksum(dev))
+		c->wire_bytes += touched * checksum_bytes();
+	else
+		read_span(new->length, c);
+	rewrite_units(dev, new, changed, units, c);
+	free(changed);
+}
+
+static bool load(const char *path, const struct stm32_device *dev, struct flash_file *f)
+{
+	FILE *in = fopen(path, "rb");
+	if (!in) {
+		fprintf(stderr, "bench_limit: %s: %s\n", path, strerror(errno));
+		return false;
+	}
+	f->data = malloc(dev->flash_size);
+	f->length = f->data ? fread(f->data, 1, dev->flash_size, in) : 0;
+	bool ok = f->data && f->length > 0 && fgetc(in) == EOF;
+	fclose(in);
+	if (!ok)
+		fprintf(stderr, "bench_limit: %s: empty, unreadable or larger than the flash\n", path);
+	return ok;
+}
+
+static int usage(void)
+{
+	fprintf(stderr, "usage: bench_limit DEVICE BAUD write|same FILE | update OLD NEW | read LENGTH\n");
+	return 2;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 5)
+		return usage();
+	const struct stm32_device *dev = stm32_device_find(argv[1]);
+	unsigned long baud = strtoul(argv[2], NULL, 0);
+	const char *what = argv[3];
+	if (!dev || baud == 0) {
+		fprintf(stderr, "bench_limit: unknown device or bad baud\n");
+		return 2;
+	}
+	struct cost c = {0, 0, 0};
+	struct flash_file a = {0}, b = {0};
+	session(dev, &c);
+	if (strcmp(what, "write") == 0 && argc == 5 && load(argv[4], dev, &a)) {
+		plan_write(dev, &a, &c);
+	} else if (strcmp(what, "same") == 0 && argc == 5 && load(argv[4], dev, &a)) {
+		plan_same(dev, &a, &c);
+	} else if (strcmp(what, "update") == 0 && argc == 6 && load(argv[4], dev, &a) &&
+		   load(argv[5], dev, &b)) {
+		plan_update(dev, &a, &b, &c);
+	} else if (strcmp(what, "read") == 0 && argc == 5) {
+		read_span(strtoull(argv[4], NULL, 0), &c);
+	} else {
+		free(a.data);
+		free(b.data);
+		return usage();
+	}
+	double seconds = (double)c.wire_bytes * 11.0 / (double)baud +
+			 (double)(c.erase_us + c.program_us) / 1e6;
+	printf("%.3f %llu %.1f %.1f\n", seconds, (unsigned long long)c.wire_bytes,
+	       (double)c.erase_us / 1000.0, (double)c.program_us / 1000.0);
+	free(a.data);
+	free(b.data);
+	return 0;
+}
