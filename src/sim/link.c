@@ -34,6 +34,7 @@ bool sim_link_to_host(struct sim_link *link, uint64_t now_us, uint64_t not_befor
 		return false;
 	}
 	sim_engine_drop_output(link->engine);
+	*wait_until_us = due; /* when it went out on the wire */
 	*byte = next.byte;
 	*send = sim_faults_on_tx(link->faults, byte);
 	if (*send)

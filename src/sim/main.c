@@ -241,15 +241,17 @@ static uint64_t write_to_host(struct emulator *em, uint64_t now)
 		uint64_t not_before = em->options.realtime ? em->last_tx_us + spacing : 0;
 		uint8_t byte;
 		bool send;
-		if (!sim_link_to_host(&em->link, now, not_before, &byte, &send, &wait_until))
+		uint64_t sent_at;
+		if (!sim_link_to_host(&em->link, now, not_before, &byte, &send, &sent_at)) {
+			wait_until = sent_at;
 			break;
+		}
 		if (send)
 			batch[count++] = byte;
-		if (em->options.realtime) {
-			em->last_tx_us = now > not_before ? now : not_before;
-			if (send)
-				break; /* paced: one byte per due time */
-		}
+		/* Pace from when each byte was due, not from when we woke: wakeups
+		 * are late by up to a scheduler tick, and the line rate must hold. */
+		if (em->options.realtime)
+			em->last_tx_us = sent_at;
 	}
 	size_t done = 0;
 	while (done < count) {
@@ -342,14 +344,16 @@ static void serve_client(struct emulator *em, struct client *client)
 	}
 }
 
-static int poll_timeout_ms(uint64_t now, uint64_t wake_at)
+/* Microseconds to sleep, or -1 for "until something happens"; at 115200
+ * baud a byte lasts 95 us, so millisecond poll timeouts would slow the line. */
+static long poll_timeout_us(uint64_t now, uint64_t wake_at)
 {
 	if (!wake_at)
 		return -1;
 	if (wake_at <= now)
 		return 0;
-	uint64_t ms = (wake_at - now + 999) / 1000;
-	return ms > 1000 ? 1000 : (int)ms;
+	uint64_t us = wake_at - now;
+	return us > 1000000 ? 1000000 : (long)us;
 }
 
 static void serve(struct emulator *em, const sigset_t *wait_mask)
@@ -368,8 +372,8 @@ static void serve(struct emulator *em, const sigset_t *wait_mask)
 		fds[count++] = (struct pollfd){em->listen_fd, POLLIN, 0};
 		for (int i = 0; i < MAX_CLIENTS; i++)
 			fds[count++] = (struct pollfd){em->clients[i].fd, POLLIN, 0};
-		int timeout = poll_timeout_ms(now, wake_at);
-		struct timespec ts = {timeout / 1000, (long)(timeout % 1000) * 1000000L};
+		long timeout = poll_timeout_us(now, wake_at);
+		struct timespec ts = {timeout / 1000000, (timeout % 1000000) * 1000L};
 		int ready = ppoll(fds, count, timeout < 0 ? NULL : &ts, wait_mask);
 		if (ready <= 0)
 			continue;

@@ -77,8 +77,10 @@ static const struct {
 
 unsigned sim_pty_baud(const struct sim_pty *pty)
 {
+	/* The slave's settings are the host's: on Linux the master side keeps a
+	 * termios of its own that the host's tcsetattr never touches. */
 	struct termios tio;
-	if (pty->master < 0 || tcgetattr(pty->master, &tio) != 0)
+	if (pty->slave < 0 || tcgetattr(pty->slave, &tio) != 0)
 		return 115200;
 	speed_t code = cfgetospeed(&tio);
 	for (size_t i = 0; i < sizeof(speeds) / sizeof(speeds[0]); i++)
