@@ -37,9 +37,10 @@ cleanup() {
 # A skip is only honest where stm32flash genuinely cannot be installed; CI
 # installs it, so there a missing binary is a failure.
 require_tools() {
-    local tool
-    for tool in jq socat cmp dd od; do
-        command -v "$tool" >/dev/null || fail "$tool is required (Debian package: ${tool/cmp/diffutils})"
+    local tool_package tool
+    for tool_package in jq:jq socat:socat cmp:diffutils dd:coreutils od:coreutils; do
+        tool=${tool_package%%:*}
+        command -v "$tool" >/dev/null || fail "$tool is required (Debian package ${tool_package#*:})"
     done
     if [ ! -x "$PEER_STM32FLASH" ]; then
         [ "${CI:-}" = true ] && fail "$PEER_STM32FLASH missing on CI (apt-get install stm32flash)"
