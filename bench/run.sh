@@ -18,7 +18,7 @@ OUT=
 KEEP=0
 BAUD=115200
 STM32FLASH=${STM32FLASH:-/usr/bin/stm32flash}
-ALL_WORKLOADS="W1 W2 W3 W3c W4 W5 W6"
+ALL_WORKLOADS="W0 W1 W2 W3 W3c W4 W5 W6"
 QUICK_WORKLOADS="W2 W3c W5"
 
 die() { echo "bench: $*" >&2; exit 1; }
@@ -95,6 +95,8 @@ define() { # define ID DEVICE BEFORE INPUT "MODEL ARGS" TITLE GOAL_PEER GOAL_LIM
     DEVICE[$1]=$2 BEFORE[$1]=$3 INPUT[$1]=$4 MODEL[$1]=$5 TITLE[$1]=$6
     GOAL_PEER[$1]=$7 GOAL_LIMIT[$1]=$8
 }
+define W0 stm32f103xb - - "read 0" \
+    "(information) connect and identify only, F103xB" - -
 define W1 stm32f103xb - "$WORK/r64.bin" "write $WORK/r64.bin" \
     "write + verify 64 KiB random, blank F103xB" 1.0 1.05
 define W2 stm32f103xb - "$ROOT/bench/firmware-20k.bin" "write $ROOT/bench/firmware-20k.bin" \
@@ -113,10 +115,10 @@ define W6 stm32f407xg - "$WORK/r100.bin" "write $WORK/r100.bin" \
 tool_args() { # tool_args TOOL ID OUTFILE: the flasher's arguments (port last)
     local tool=$1 id=$2 out=$3
     local common=(-b "$BAUD")
-    if [ "$id" = W5 ]; then
-        echo "${common[@]} -S $FLASH_BASE:131072 -r $out"
-        return
-    fi
+    case "$id" in
+    W0) echo "${common[@]}"; return ;;
+    W5) echo "${common[@]} -S $FLASH_BASE:131072 -r $out"; return ;;
+    esac
     case "$tool:$id" in
     stm32boot:W3|stm32boot:W3c|stm32boot:W4)
         echo "${common[@]} ${BOOT_DIFF[*]} ${BOOT_VERIFY[*]} -w ${INPUT[$id]}" ;;
@@ -168,7 +170,10 @@ image_flash() { tail -c +33 "$1"; }
 
 outcome_ok() { # outcome_ok ID OUTFILE: the run did what the workload asks
     local id=$1 out=$2
-    if [ "$id" = W5 ]; then
+    if [ "$id" = W0 ]; then # identified the chip and changed nothing
+        jq -e '.commands["0x02"] >= 1 and .program_operations == 0 and .page_erases == 0
+               and .mass_erases == 0' "$WORK/stats.json" >/dev/null
+    elif [ "$id" = W5 ]; then
         cmp -s -n 131072 "$out" <(image_flash "$WORK/chip.img")
     else
         local size
@@ -231,6 +236,9 @@ median() { # median ID TOOL FIELD: median of that field over successful runs
 }
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "n/a" || b == "n/a" || b == 0) print "n/a"; else printf "%.2f", a / b }'; }
+goal() { # goal RATIO TARGET: "0.93 ≤ 1.0 met"
+    if [ "$2" = - ]; then echo "$1"; else echo "$1 ≤ $2 $(verdict "$1" "$2")"; fi
+}
 verdict() { awk -v r="$1" -v g="$2" 'BEGIN { if (r == "n/a") print "n/a"; else if (r <= g) print "met"; else print "MISSED" }'; }
 
 print_table() {
@@ -249,7 +257,7 @@ print_table() {
         if [ "$flash" = n/a ]; then
             flash="n/a ($(awk -v id="$id" '$1 == id && $2 == "stm32flash" && $3 == "n/a" { $1 = $2 = $3 = ""; sub(/^ +/, ""); print; exit }' "$RESULTS"))"
         fi
-        echo "| $id | ${TITLE[$id]} | $boot | $flash | $r1 ≤ ${GOAL_PEER[$id]} $(verdict "$r1" "${GOAL_PEER[$id]}") | $limit | $r2 ≤ ${GOAL_LIMIT[$id]} $(verdict "$r2" "${GOAL_LIMIT[$id]}") | ${bb:-n/a} / ${fb:-n/a} / $limit_bytes |"
+        echo "| $id | ${TITLE[$id]} | $boot | $flash | $(goal "$r1" "${GOAL_PEER[$id]}") | $limit | $(goal "$r2" "${GOAL_LIMIT[$id]}") | ${bb:-n/a} / ${fb:-n/a} / $limit_bytes |"
     done
 }
 
@@ -280,7 +288,7 @@ for id in $WORKLOADS; do
 done
 {
     echo "Date: $(date -u '+%Y-%m-%d %H:%M UTC'); baud $BAUD; $REPS run(s) per tool and workload (median)."
-    echo "stm32boot $("$BOOT" --version 2>&1 | head -1) (options: ${BOOT_VERIFY[*]} ${BOOT_DIFF[*]}); $("$STM32FLASH" -h 2>&1 | grep -m1 -i 'stm32flash' || echo stm32flash)."
+    echo "$("$BOOT" --version 2>&1 | head -1) (options: ${BOOT_VERIFY[*]} ${BOOT_DIFF[*]}); stm32flash $(dpkg-query -W -f '${Version}' stm32flash 2>/dev/null || echo '(version unknown)')."
     echo
     print_table
     hex_parse
