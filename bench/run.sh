@@ -3,7 +3,7 @@
 # host-side Intel HEX parse measurement. See bench/README.md.
 #
 #   bench/run.sh [--quick] [--build DIR] [--reps N] [--only W1,W5,...]
-#                [--raw-sim] [--out FILE] [--keep]
+#                [--out FILE] [--keep]
 #
 # Prints one Markdown table (and writes it to --out FILE when given).
 set -u -o pipefail
@@ -13,7 +13,6 @@ BUILD=$ROOT/build
 REPS=3
 ONLY=
 QUICK=0
-RAW_SIM=0
 OUT=
 KEEP=0
 BAUD=115200
@@ -30,7 +29,6 @@ while [ $# -gt 0 ]; do
     --build) BUILD=$(cd "$2" && pwd) || die "no build directory $2"; shift ;;
     --reps) REPS=$2; shift ;;
     --only) ONLY=${2//,/ }; shift ;;
-    --raw-sim) RAW_SIM=1 ;;
     --out) OUT=$2; shift ;;
     --keep) KEEP=1 ;;
     -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
@@ -47,13 +45,10 @@ SIM=$BUILD/bin/stm32boot-sim
 LIMIT=$BUILD/bin/bench_limit
 HEXPARSE=$BUILD/bin/bench_hexparse
 INTERPOSER=$BUILD/lib/libsiminterpose.so
-FINE_TIMER=$BUILD/lib/libbench_sim_fine_timer.so
 for f in "$BOOT" "$SIM" "$LIMIT" "$HEXPARSE"; do
     [ -x "$f" ] || die "$f is not built (cmake --build $BUILD)"
 done
-for f in "$INTERPOSER" "$FINE_TIMER"; do
-    [ -f "$f" ] || die "$f is not built (cmake --build $BUILD)"
-done
+[ -f "$INTERPOSER" ] || die "$INTERPOSER is not built (cmake --build $BUILD)"
 [ -x "$STM32FLASH" ] || die "stm32flash not found at $STM32FLASH (apt-get install stm32flash)"
 command -v jq >/dev/null || die "jq is required (apt-get install jq)"
 [ -x /usr/bin/time ] || die "/usr/bin/time is required (apt-get install time)"
@@ -147,11 +142,10 @@ wait_for() { # wait_for TEST-OP PATH
 }
 
 sim_start() { # sim_start ID
-    local id=$1 preload=()
+    local id=$1
     rm -f "$WORK/tty" "$WORK/ctl" "$WORK/stats.json" "$WORK/chip.img"
     [ "${BEFORE[$id]}" = - ] || cp "$WORK/before.$id.img" "$WORK/chip.img"
-    [ "$RAW_SIM" = 1 ] || preload=(env "LD_PRELOAD=$FINE_TIMER")
-    "${preload[@]}" "$SIM" --device "${DEVICE[$id]}" --speed realtime --link "$WORK/tty" \
+    "$SIM" --device "${DEVICE[$id]}" --speed realtime --link "$WORK/tty" \
         --control "$WORK/ctl" --image "$WORK/chip.img" --stats "$WORK/stats.json" \
         >"$WORK/sim.log" 2>&1 &
     SIM_PID=$!
@@ -213,8 +207,17 @@ run_once() { # run_once TOOL ID REP
     seconds=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.3f", (b - a) / 1e9 }')
     bytes=$(jq -r '"\(.bytes_in) \(.bytes_out)"' "$WORK/stats.json")
     say "$id $tool run $rep: $seconds s (bytes in/out $bytes)"
+    pacing_check "$id" "$tool" "$seconds" $bytes
     echo "$id $tool $seconds $bytes" >>"$RESULTS"
     [ "$KEEP" = 1 ] && cp "$WORK/stats.json" "$WORK/$id.$tool.$rep.stats.json"
+    return 0
+}
+
+# A run cannot be shorter than its bytes at 11 bits each; if it is, the
+# emulator paced the line faster than $BAUD and the figures are not comparable.
+pacing_check() { # pacing_check ID TOOL SECONDS BYTES_IN BYTES_OUT
+    awk -v s="$3" -v n=$(( $4 + $5 )) -v baud="$BAUD" 'BEGIN { exit !(s < 0.99 * n * 11 / baud) }' &&
+        die "$1 $2: $3 s for $(( $4 + $5 )) bytes is faster than $BAUD baud; the emulator is not pacing at $BAUD"
     return 0
 }
 
@@ -281,7 +284,7 @@ hex_parse() {
 
 # ---- main -------------------------------------------------------------------------
 say "stm32boot options in use: verify '${BOOT_VERIFY[*]}', re-flash '${BOOT_DIFF[*]:-(no --diff)}'"
-say "workloads: $WORKLOADS; $REPS run(s) each; emulator timer shim: $([ "$RAW_SIM" = 1 ] && echo off || echo on)"
+say "workloads: $WORKLOADS; $REPS run(s) each"
 for id in $WORKLOADS; do
     [ -n "${DEVICE[$id]:-}" ] || die "unknown workload $id"
     run_workload "$id"
