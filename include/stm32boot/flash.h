@@ -26,6 +26,12 @@ enum stm32_phase {
 	STM32_PHASE_READ,     /* bytes */
 	STM32_PHASE_CHECKSUM, /* bytes */
 };
+/* Diff's compare (chip against image, before anything is written) reports as
+ * a verify phase, preserve's reading of what an erase would destroy as a read
+ * phase: they are just that. (Own phase names need stm32_phase_name to learn
+ * them first.) */
+#define STM32_PHASE_COMPARE STM32_PHASE_VERIFY
+#define STM32_PHASE_KEEP    STM32_PHASE_READ
 
 const char *stm32_phase_name(enum stm32_phase phase); /* "erase", "write", ... */
 
@@ -46,6 +52,26 @@ typedef bool (*stm32_progress_fn)(void *user, enum stm32_phase phase, uint64_t d
 enum stm32_status stm32_flash_execute(struct stm32_session *s, const struct stm32_plan *plan,
 				      stm32_progress_fn progress, void *user,
 				      struct stm32_error *err);
+
+/* What a write plan did, for the caller's summary. */
+struct stm32_flash_report {
+	size_t units;            /* flash erase units the image touches */
+	size_t units_unchanged;  /* diff: equal already; neither erased nor written */
+	size_t units_blank;      /* diff: blank where the image goes; written unerased */
+	size_t units_erased;     /* erased by page list (a mass erase counts all) */
+	size_t blocks_written;
+	size_t blocks_skipped;   /* all 0xFF on erased flash, or in unchanged units */
+	uint64_t bytes_written;
+	uint64_t bytes_kept;     /* preserve: bytes read and written back */
+	bool verified;
+	bool verified_by_crc;    /* on the chip with Get Checksum, not by reading */
+};
+
+/* stm32_flash_execute, filling report (may be NULL). */
+enum stm32_status stm32_flash_execute_report(struct stm32_session *s, const struct stm32_plan *plan,
+					     stm32_progress_fn progress, void *user,
+					     struct stm32_flash_report *report,
+					     struct stm32_error *err);
 
 /* Read [address, address+length) into buffer in 256-byte Read Memory
  * commands, each retried like a write block. */

@@ -58,6 +58,13 @@ enum stm32_region {
 #define STM32_ERASE_CHUNK_LEGACY   255u /* pages per 0x43 command */
 #define STM32_ERASE_CHUNK_EXTENDED 511u /* pages per 0x44 (L1/L0 cannot take 512) */
 
+/* How written bytes are checked (and, with diff, compared beforehand). */
+enum stm32_verify_method {
+	STM32_VERIFY_AUTO = 0, /* CRC when the device lists Get Checksum (0xA1), else read */
+	STM32_VERIFY_CRC,      /* Get Checksum per erase unit; a read-back where it is missing */
+	STM32_VERIFY_READ,     /* read every byte back */
+};
+
 struct stm32_plan_options {
 	enum stm32_erase_mode erase;
 	/* In STM32_ERASE_TOUCHED mode, replace the page list by a mass erase when
@@ -86,8 +93,24 @@ struct stm32_plan_options {
 	 * (255 for 0x43, 511 for 0x44). The executor never exceeds the limit of
 	 * the opcode the connected bootloader actually offers. */
 	uint32_t erase_chunk;
-	bool verify;      /* read back every written byte after writing (default true) */
+	bool verify;      /* check every written byte after writing (default true) */
+	enum stm32_verify_method verify_method; /* how verify (and diff) compare */
 	unsigned retries; /* extra attempts per command after NACK / timeout */
+
+	/* Incremental flashing: compare each touched erase unit with the image
+	 * first; the executor then erases and writes only units that differ
+	 * (a unit already blank where the image goes is written, not erased).
+	 * Needs erase == STM32_ERASE_TOUCHED. Never a mass or bank erase. */
+	bool diff;
+	/* Keep the bytes of every erased unit that lie outside the image: the
+	 * executor reads them before the erase and writes them back. */
+	bool preserve;
+	/* Option-byte writes that lock the chip for good (RDP level 2, the
+	 * bootloader made unreachable) are refused unless this is set. */
+	bool allow_permanent_lock;
+	/* The chip's option bytes now (opt_size bytes), for the old -> new view
+	 * and the lock checks; NULL = the device row's factory values. */
+	const uint8_t *current_option_bytes;
 };
 
 /* One erase unit. */
@@ -103,6 +126,23 @@ struct stm32_plan_block {
 	uint32_t length;     /* multiple of 4 and of the program unit */
 	enum stm32_region region;
 	const uint8_t *data; /* owned by the plan */
+};
+
+/* A flash erase unit the write touches (write plans). */
+struct stm32_plan_unit {
+	uint32_t index;          /* erase unit number, as in stm32_plan_sector */
+	uint32_t address;
+	uint32_t size;
+	bool erased;             /* the plan's erase covers it (diff: if it differs) */
+	size_t first_block, block_count;     /* its flash blocks in plan->blocks */
+	size_t first_compare, compare_count; /* its entries in plan->compares */
+};
+
+/* An option-byte write the planner found dangerous. */
+enum stm32_option_risk {
+	STM32_OPTION_SAFE = 0,
+	STM32_OPTION_RDP_LEVEL2,     /* readout protection level 2: no way back */
+	STM32_OPTION_BOOT_LOCKED,    /* BOOT0 pin ignored and boot forced to flash */
 };
 
 /* A contiguous range of the image to read back (no padding). */
@@ -144,9 +184,36 @@ struct stm32_plan {
 	size_t range_count;
 	uint64_t range_bytes;
 
+	/* Blocks all 0xFF in units the plan erases: not sent (they are erased). */
+	size_t blank_blocks;
+	uint64_t blank_bytes;
+	enum stm32_verify_method verify_method; /* resolved: CRC or READ, never AUTO */
+	bool diff;
+	bool preserve;
+
+	/* Flash units the write touches, ascending, with their blocks. */
+	struct stm32_plan_unit *units;
+	size_t unit_count;
+	/* Program-unit aligned runs of image bytes (0xFF padding), cut at erase
+	 * unit boundaries: what diff compares and a CRC verify checks. RAM runs
+	 * come after the flash ones. */
+	struct stm32_plan_range *compares;
+	size_t compare_count;
+	/* Preserve: the bytes of erased units outside the image, ascending. */
+	struct stm32_plan_range *keeps;
+	size_t keep_count;
+	uint64_t keep_bytes;
+
+	/* Option bytes: the values before the write (current or factory), one
+	 * per byte of the option block, and what the planner found. */
+	const uint8_t *option_old;
+	enum stm32_option_risk option_risk;
+	uint32_t option_risk_address;
+
 	/* Internal storage for data / expected; do not touch. */
 	uint8_t *storage;
 	size_t storage_size;
+	uint8_t *extra_storage; /* compares' expected bytes and option_old */
 };
 
 void stm32_plan_options_default(struct stm32_plan_options *opts);
@@ -200,11 +267,30 @@ struct stm32_plan_estimate {
 	uint64_t total_ms;
 };
 
+/* With diff: the compare phase; erase/write/verify are the worst case
+ * (every unit differs); best_ms is the total when none does. */
+struct stm32_plan_estimate_diff {
+	uint64_t compare_ms;
+	uint64_t best_ms;
+	uint64_t worst_ms;
+};
+
 #define STM32_PLAN_TURNAROUND_US 1000u /* per reply: USB-serial latency */
 
 void stm32_plan_estimate(const struct stm32_plan *plan, unsigned baud,
 			 struct stm32_plan_estimate *out);
 uint64_t stm32_plan_estimate_ms(const struct stm32_plan *plan, unsigned baud);
+/* Diff plans: the compare phase and the range of totals. */
+void stm32_plan_estimate_diff(const struct stm32_plan *plan, unsigned baud,
+			      struct stm32_plan_estimate_diff *out);
+
+/* "readout protection level 2" etc. */
+const char *stm32_option_risk_name(enum stm32_option_risk risk);
+/* The option-byte risk of writing new_bytes over old_bytes (opt_size
+ * bytes each, from opt_start) on device. *address: the first byte involved. */
+enum stm32_option_risk stm32_option_bytes_risk(const struct stm32_device *device,
+					       const uint8_t *old_bytes, const uint8_t *new_bytes,
+					       uint32_t *address);
 
 #ifdef __cplusplus
 }

@@ -102,8 +102,8 @@ static uint64_t erase_units(const struct stm32_plan *plan)
 	return plan->sector_count + (plan->erase_banks & 1u) + ((plan->erase_banks >> 1) & 1u);
 }
 
-static enum stm32_status run_erase(struct stm32_session *s, const struct stm32_plan *plan,
-				   stm32_progress_fn progress, void *user, struct stm32_error *err)
+enum stm32_status flash_run_erase(struct stm32_session *s, const struct stm32_plan *plan,
+				  stm32_progress_fn progress, void *user, struct stm32_error *err)
 {
 	if (plan->erase_kind == STM32_ERASE_KIND_NONE)
 		return STM32_OK;
@@ -149,8 +149,8 @@ static bool block_already_written(struct stm32_session *s, void *ctx)
 	return memcmp(found, b->data, b->length) == 0;
 }
 
-static enum stm32_status write_block(struct stm32_session *s, const struct stm32_plan *plan,
-				     const struct stm32_plan_block *block, struct stm32_error *err)
+enum stm32_status flash_write_block(struct stm32_session *s, const struct stm32_plan *plan,
+				   const struct stm32_plan_block *block, struct stm32_error *err)
 {
 	struct write_job job = { block };
 	enum stm32_status status =
@@ -162,26 +162,10 @@ static enum stm32_status write_block(struct stm32_session *s, const struct stm32
 	return status;
 }
 
-static enum stm32_status run_writes(struct stm32_session *s, const struct stm32_plan *plan,
-				    struct flash_progress *p, struct stm32_error *err)
-{
-	for (size_t i = 0; i < plan->block_count; i++) {
-		const struct stm32_plan_block *block = &plan->blocks[i];
-		if (block->region == STM32_REGION_OPTION)
-			continue;
-		enum stm32_status status = write_block(s, plan, block, err);
-		if (status == STM32_OK)
-			status = flash_progress_step(p, block->length, block->address, err);
-		if (status != STM32_OK)
-			return status;
-	}
-	return STM32_OK;
-}
-
 /* The chip reprograms its option bytes and resets once it has them, so its
  * ACK may be lost to the reset: only a NACK is a refusal. */
-static enum stm32_status run_option_writes(struct stm32_session *s, const struct stm32_plan *plan,
-					   struct flash_progress *p, struct stm32_error *err)
+enum stm32_status flash_run_option_writes(struct stm32_session *s, const struct stm32_plan *plan,
+					  struct flash_progress *p, struct stm32_error *err)
 {
 	for (size_t i = 0; i < plan->block_count; i++) {
 		const struct stm32_plan_block *block = &plan->blocks[i];
@@ -200,52 +184,6 @@ static enum stm32_status run_option_writes(struct stm32_session *s, const struct
 			status = flash_progress_step(p, block->length, block->address, err);
 		if (status != STM32_OK)
 			return status;
-	}
-	return STM32_OK;
-}
-
-/* ---- verify ---- */
-
-static enum stm32_status compare(const struct stm32_plan_range *range, uint32_t offset,
-				 const uint8_t *found, uint32_t n, struct stm32_error *err)
-{
-	for (uint32_t i = 0; i < n; i++) {
-		uint8_t expected = range->expected[offset + i];
-		if (found[i] == expected)
-			continue;
-		uint32_t address = range->address + offset + i;
-		stm32_error_set(err, STM32_E_VERIFY,
-				"verify failed at 0x%08" PRIX32 ": expected 0x%02X, read 0x%02X",
-				address, expected, found[i]);
-		stm32_error_address(err, address);
-		return STM32_E_VERIFY;
-	}
-	return STM32_OK;
-}
-
-static enum stm32_status run_verify(struct stm32_session *s, const struct stm32_plan *plan,
-				    stm32_progress_fn progress, void *user,
-				    struct stm32_error *err)
-{
-	if (!plan->verify || plan->range_count == 0)
-		return STM32_OK;
-	struct flash_progress p;
-	flash_progress_start(&p, progress, user, STM32_PHASE_VERIFY, plan->range_bytes,
-			     plan->ranges[0].address);
-	uint8_t found[STM32_MAX_BLOCK];
-	for (size_t r = 0; r < plan->range_count; r++) {
-		const struct stm32_plan_range *range = &plan->ranges[r];
-		for (uint32_t offset = 0; offset < range->length;) {
-			uint32_t left = range->length - offset;
-			uint32_t n = left < sizeof(found) ? left : (uint32_t)sizeof(found);
-			enum stm32_status status = flash_read_range(s, range->address + offset, n, found,
-								    plan->retries, &p, err);
-			if (status == STM32_OK)
-				status = compare(range, offset, found, n, err);
-			if (status != STM32_OK)
-				return status;
-			offset += n;
-		}
 	}
 	return STM32_OK;
 }
@@ -274,21 +212,20 @@ enum stm32_status stm32_flash_execute(struct stm32_session *s, const struct stm3
 				      stm32_progress_fn progress, void *user,
 				      struct stm32_error *err)
 {
-	stm32_error_clear(err);
-	enum stm32_status status = check_plan(s, plan, err);
-	if (status == STM32_OK)
-		status = run_erase(s, plan, progress, user, err);
-	if (status != STM32_OK || plan->action != STM32_PLAN_WRITE)
-		return status;
+	return stm32_flash_execute_report(s, plan, progress, user, NULL, err);
+}
 
-	struct flash_progress p;
-	flash_progress_start(&p, progress, user, STM32_PHASE_WRITE, plan->write_bytes,
-			     plan->block_count ? plan->blocks[0].address : 0);
-	status = run_writes(s, plan, &p, err);
-	/* Verify before the option bytes: their reset may clear RAM. */
-	if (status == STM32_OK)
-		status = run_verify(s, plan, progress, user, err);
-	if (status == STM32_OK && plan->writes_option_bytes)
-		status = run_option_writes(s, plan, &p, err);
-	return status;
+enum stm32_status stm32_flash_execute_report(struct stm32_session *s, const struct stm32_plan *plan,
+					     stm32_progress_fn progress, void *user,
+					     struct stm32_flash_report *report, struct stm32_error *err)
+{
+	stm32_error_clear(err);
+	if (report)
+		memset(report, 0, sizeof(*report));
+	enum stm32_status status = check_plan(s, plan, err);
+	if (status != STM32_OK)
+		return status;
+	if (plan->action == STM32_PLAN_WRITE)
+		return flash_execute_write(s, plan, progress, user, report, err);
+	return flash_run_erase(s, plan, progress, user, err);
 }

@@ -42,4 +42,19 @@ enum stm32_status flash_read_range(struct stm32_session *s, uint32_t address, ui
 				   uint8_t *buffer, unsigned retries, struct flash_progress *p,
 				   struct stm32_error *err);
 
+/* flash_execute.c: the plan's erase (all of it), one write block with
+ * retries, and the option-byte blocks followed by a reconnect. */
+enum stm32_status flash_run_erase(struct stm32_session *s, const struct stm32_plan *plan,
+				  stm32_progress_fn progress, void *user, struct stm32_error *err);
+enum stm32_status flash_write_block(struct stm32_session *s, const struct stm32_plan *plan,
+				   const struct stm32_plan_block *block, struct stm32_error *err);
+enum stm32_status flash_run_option_writes(struct stm32_session *s, const struct stm32_plan *plan,
+					  struct flash_progress *p, struct stm32_error *err);
+
+/* flash_write.c: a write plan: compare (diff), keep (preserve), erase,
+ * write, verify, option bytes. report may be NULL. */
+enum stm32_status flash_execute_write(struct stm32_session *s, const struct stm32_plan *plan,
+				      stm32_progress_fn progress, void *user,
+				      struct stm32_flash_report *report, struct stm32_error *err);
+
 #endif

@@ -33,6 +33,60 @@ enum stm32_status plan_set_erase(struct stm32_plan *plan, const struct stm32_pla
 /* The chunk limit for erase lists on device with opts. */
 uint32_t plan_erase_chunk(const struct stm32_device *device, const struct stm32_plan_options *opts);
 
+/* A run of image bytes inside one region. */
+struct piece {
+	uint32_t address;
+	uint32_t length;
+	enum stm32_region region;
+	const uint8_t *data;
+};
+
+struct piece_list {
+	struct piece *items;
+	size_t count;
+	size_t capacity;
+};
+
+/* A block (or compare run) before its bytes are laid out. */
+struct span {
+	uint32_t address;
+	uint32_t length;
+	enum stm32_region region;
+};
+
+struct span_list {
+	struct span *items;
+	size_t count;
+	size_t capacity;
+};
+
+/* Make room for one more item in a doubling array. */
+bool plan_grow(void **items, size_t *capacity, size_t count, size_t item_size);
+bool plan_add_span(struct span_list *list, uint32_t address, uint32_t length,
+		   enum stm32_region region);
+
+/* Spans covering pieces in whole program units, cut at block boundaries
+ * (block 0: not cut) and at erase-unit boundaries. */
+enum stm32_status plan_memory_spans(const struct stm32_device *dev, const struct piece_list *pieces,
+				    uint32_t block, struct span_list *out, struct stm32_error *err);
+
+/* The end of the flash erase unit holding address (outside flash: no limit). */
+uint64_t plan_unit_end(const struct stm32_device *dev, enum stm32_region region, uint32_t address);
+
+/* plan_smart.c: --diff / --preserve / verify method / option-byte checks. */
+enum stm32_status plan_check_smart_options(struct stm32_plan *plan,
+					   const struct stm32_plan_options *opts,
+					   struct stm32_error *err);
+/* Preserve: flash spans are the whole touched units, cut at block_size. */
+enum stm32_status plan_whole_unit_spans(const struct stm32_plan *plan,
+					const struct piece_list *pieces, struct span_list *out,
+					struct stm32_error *err);
+/* After the blocks are laid out: units, compares, keeps, blank blocks,
+ * option-byte old values and risk. */
+enum stm32_status plan_add_smart(struct stm32_plan *plan, const struct stm32_image *image,
+				 const struct stm32_plan_options *opts,
+				 const struct piece_list *pieces, struct stm32_error *err);
+
 void plan_start(struct stm32_plan *plan, const struct stm32_device *device,
 		enum stm32_plan_action action, const struct stm32_plan_options *opts);
 

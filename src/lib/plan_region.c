@@ -13,6 +13,7 @@ void stm32_plan_options_default(struct stm32_plan_options *opts)
 	opts->allow_mass_erase = true;
 	opts->block_size = STM32_PLAN_DEFAULT_BLOCK;
 	opts->verify = true;
+	opts->verify_method = STM32_VERIFY_AUTO;
 	opts->retries = STM32_PLAN_DEFAULT_RETRIES;
 }
 
@@ -124,7 +125,11 @@ void stm32_plan_free(struct stm32_plan *plan)
 	free(plan->sectors);
 	free(plan->blocks);
 	free(plan->ranges);
+	free(plan->units);
+	free(plan->compares);
+	free(plan->keeps);
 	free(plan->storage);
+	free(plan->extra_storage);
 	memset(plan, 0, sizeof(*plan));
 }
 

@@ -6,34 +6,7 @@
 
 #include "plan_internal.h"
 
-/* A run of image bytes inside one region. */
-struct piece {
-	uint32_t address;
-	uint32_t length;
-	enum stm32_region region;
-	const uint8_t *data;
-};
-
-struct piece_list {
-	struct piece *items;
-	size_t count;
-	size_t capacity;
-};
-
-/* A block before its bytes are laid out. */
-struct span {
-	uint32_t address;
-	uint32_t length;
-	enum stm32_region region;
-};
-
-struct span_list {
-	struct span *items;
-	size_t count;
-	size_t capacity;
-};
-
-static bool grow(void **items, size_t *capacity, size_t count, size_t item_size)
+bool plan_grow(void **items, size_t *capacity, size_t count, size_t item_size)
 {
 	if (count < *capacity)
 		return true;
@@ -121,7 +94,7 @@ static enum stm32_status split_image(const struct stm32_device *dev, const struc
 			uint64_t stop = end < region_end ? end : region_end;
 			if (stop > range_end)
 				stop = range_end;
-			if (!grow((void **)&out->items, &out->capacity, out->count, sizeof(struct piece)))
+			if (!plan_grow((void **)&out->items, &out->capacity, out->count, sizeof(struct piece)))
 				return stm32_error_set(err, STM32_E_NOMEM, "out of memory planning the write");
 			out->items[out->count++] = (struct piece){
 				.address = (uint32_t)at,
@@ -158,20 +131,24 @@ static enum stm32_status plan_erase_for_write(struct stm32_plan *plan,
 		return STM32_OK;
 	if (opts->erase == STM32_ERASE_ALL)
 		return plan_set_erase(plan, opts, NULL, true, err);
+	/* Diff erases unit by unit what differs: the candidates are a page list. */
+	struct stm32_plan_options list_only = *opts;
+	if (opts->diff)
+		list_only.allow_mass_erase = false;
 	size_t total = stm32_device_sector_count(plan->device);
 	uint8_t *selected = calloc(total ? total : 1, 1);
 	if (!selected)
 		return stm32_error_set(err, STM32_E_NOMEM, "out of memory for the erase list");
 	mark_touched_sectors(plan->device, pieces, selected);
-	enum stm32_status status = plan_set_erase(plan, opts, selected, false, err);
+	enum stm32_status status = plan_set_erase(plan, &list_only, selected, false, err);
 	free(selected);
 	return status;
 }
 
-static bool add_span(struct span_list *list, uint32_t address, uint32_t length,
+bool plan_add_span(struct span_list *list, uint32_t address, uint32_t length,
 		     enum stm32_region region)
 {
-	if (!grow((void **)&list->items, &list->capacity, list->count, sizeof(struct span)))
+	if (!plan_grow((void **)&list->items, &list->capacity, list->count, sizeof(struct span)))
 		return false;
 	list->items[list->count++] = (struct span){ address, length, region };
 	return true;
@@ -179,11 +156,11 @@ static bool add_span(struct span_list *list, uint32_t address, uint32_t length,
 
 /* Flash and RAM: cover each piece with whole program units, join units that
  * touch or overlap, then cut at block_size boundaries so no command crosses
- * one (block_size is a multiple of the unit, so no unit is split). Gaps
- * wider than a unit stay unwritten. */
-static enum stm32_status plan_memory_spans(const struct stm32_device *dev,
-					   const struct piece_list *pieces, uint32_t block,
-					   struct span_list *out, struct stm32_error *err)
+ * one (block_size is a multiple of the unit, so no unit is split), nor an
+ * erase unit boundary (so every block belongs to one erase unit; block 0:
+ * only those). Gaps wider than a unit stay unwritten. */
+enum stm32_status plan_memory_spans(const struct stm32_device *dev, const struct piece_list *pieces,
+				    uint32_t block, struct span_list *out, struct stm32_error *err)
 {
 	size_t i = 0;
 	while (i < pieces->count) {
@@ -204,9 +181,12 @@ static enum stm32_status plan_memory_spans(const struct stm32_device *dev,
 				end = next_end;
 		}
 		for (uint64_t at = start; at < end;) {
-			uint64_t window_end = (at / block + 1) * block;
+			uint64_t window_end = block ? (at / block + 1) * block : end;
 			uint64_t stop = window_end < end ? window_end : end;
-			if (!add_span(out, (uint32_t)at, (uint32_t)(stop - at), p->region))
+			uint64_t unit_end = plan_unit_end(dev, p->region, (uint32_t)at);
+			if (unit_end < stop)
+				stop = unit_end;
+			if (!plan_add_span(out, (uint32_t)at, (uint32_t)(stop - at), p->region))
 				return stm32_error_set(err, STM32_E_NOMEM, "out of memory planning the write");
 			at = stop;
 		}
@@ -239,7 +219,7 @@ static enum stm32_status plan_option_span(const struct stm32_device *dev,
 				       "option bytes span %llu bytes; one write takes at most 256",
 				       (unsigned long long)(high - low));
 	(void)dev;
-	if (!add_span(out, (uint32_t)low, (uint32_t)(high - low), STM32_REGION_OPTION))
+	if (!plan_add_span(out, (uint32_t)low, (uint32_t)(high - low), STM32_REGION_OPTION))
 		return stm32_error_set(err, STM32_E_NOMEM, "out of memory planning the write");
 	return STM32_OK;
 }
@@ -327,11 +307,17 @@ static enum stm32_status build_write_plan(struct stm32_plan *plan, const struct 
 	if (status == STM32_OK)
 		status = plan_erase_for_write(plan, opts, pieces, err);
 	if (status == STM32_OK)
+		status = plan_check_smart_options(plan, opts, err);
+	if (status == STM32_OK && plan->preserve)
+		status = plan_whole_unit_spans(plan, pieces, spans, err);
+	else if (status == STM32_OK)
 		status = plan_memory_spans(dev, pieces, plan->block_size, spans, err);
 	if (status == STM32_OK)
 		status = plan_option_span(dev, pieces, spans, err);
 	if (status == STM32_OK)
 		status = lay_out_data(plan, image, spans, pieces, err);
+	if (status == STM32_OK)
+		status = plan_add_smart(plan, image, opts, pieces, err);
 	return status;
 }
 
