@@ -4,6 +4,7 @@
 #include "actions.h"
 
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "chip.h"
@@ -175,6 +176,63 @@ static bool place_binary(struct cli_context *ctx)
 	return true;
 }
 
+/* Does the file give option bytes? Then the lock checks and --dry-run
+ * compare with what the chip holds now, if it can be read. */
+static bool image_has_option_bytes(const struct stm32_image *image, const struct stm32_device *dev)
+{
+	for (size_t i = 0; dev->opt_size && i < image->count; i++) {
+		uint64_t start = image->segments[i].address;
+		uint64_t end = start + image->segments[i].length;
+		if (start < (uint64_t)dev->opt_start + dev->opt_size && end > dev->opt_start)
+			return true;
+	}
+	return false;
+}
+
+static uint8_t *read_current_option_bytes(struct cli_context *ctx)
+{
+	const struct stm32_device *dev = ctx->session->device;
+	if (!image_has_option_bytes(ctx->input, dev) || ctx->session->bl.cmd_read < 0)
+		return NULL;
+	uint8_t *bytes = malloc(dev->opt_size);
+	struct stm32_error err;
+	stm32_error_clear(&err);
+	if (bytes && stm32_flash_read(ctx->session, dev->opt_start, dev->opt_size, bytes, NULL, NULL,
+				      &err) == STM32_OK)
+		return bytes;
+	cli_warning("could not read the chip's option bytes; comparing with the factory values");
+	free(bytes);
+	return NULL;
+}
+
+static void print_write_summary(const struct stm32_plan *plan,
+				const struct stm32_flash_report *report,
+				const struct timespec *started, const struct stm32_device *dev)
+{
+	const char *unit = cli_erase_unit_name(dev);
+	if (plan->diff)
+		cli_info("Unchanged: %zu of %zu %s; %zu written without erase (blank), %zu erased",
+			 report->units_unchanged, report->units, unit, report->units_blank,
+			 report->units_erased);
+	if (plan->preserve && report->bytes_kept)
+		cli_info("Kept %llu bytes outside the file in the erased %s",
+			 (unsigned long long)report->bytes_kept, unit);
+	cli_detail("Sent %zu blocks (%llu bytes), skipped %zu", report->blocks_written,
+		   (unsigned long long)report->bytes_written, report->blocks_skipped);
+	const char *what = !plan->verify ? "Wrote"
+			   : report->verified_by_crc ? "Wrote and verified (by CRC)"
+						     : "Wrote and verified";
+	print_summary(what, plan->image_bytes, started);
+}
+
+static bool plan_write_failed(const struct stm32_error *err)
+{
+	cli_report_failure(CLI_STAGE_PLAN, "write", err);
+	if (strstr(err->message, "permanent"))
+		cli_hint("if you really mean it, add --allow-permanent-lock (there is no way back)");
+	return false;
+}
+
 static bool run_write(struct cli_context *ctx)
 {
 	const struct cli_options *o = ctx->opts;
@@ -187,31 +245,44 @@ static bool run_write(struct cli_context *ctx)
 	stm32_plan_options_default(&po);
 	po.erase = o->has_erase_count && o->erase_count == 0 ? STM32_ERASE_NO : STM32_ERASE_TOUCHED;
 	po.verify = o->verify;
+	po.verify_method = o->verify_method;
+	po.diff = o->diff;
+	po.preserve = o->preserve;
+	po.allow_permanent_lock = o->allow_permanent_lock;
 	po.retries = o->retries;
 	if (!write_block_size(ctx, &po.block_size) || !requested_range(ctx, &po))
 		return false;
+	uint8_t *current_options = read_current_option_bytes(ctx);
+	po.current_option_bytes = current_options;
 
 	struct stm32_error err;
 	stm32_error_clear(&err);
 	struct stm32_plan plan;
 	memset(&plan, 0, sizeof plan);
-	if (stm32_plan_write(ctx->session->device, ctx->input, &po, &plan, &err) != STM32_OK)
-		return plan_failed("write", &err);
+	enum stm32_status planned = stm32_plan_write(ctx->session->device, ctx->input, &po, &plan, &err);
+	free(current_options);
+	if (planned != STM32_OK)
+		return plan_write_failed(&err);
 
 	bool ok = true;
 	if (o->dry_run) {
 		cli_show_plan(&plan, ctx->transport->baud);
 	} else {
+		if (plan.option_risk != STM32_OPTION_SAFE)
+			cli_warning("the option bytes set %s, as --allow-permanent-lock permits",
+				    stm32_option_risk_name(plan.option_risk));
 		struct progress_bridge bridge;
 		bridge_init(&bridge, ctx->session->device);
 		struct timespec started;
 		cli_clock_now(&started);
-		ok = stm32_flash_execute(ctx->session, &plan, on_progress, &bridge, &err) == STM32_OK;
+		struct stm32_flash_report report;
+		ok = stm32_flash_execute_report(ctx->session, &plan, on_progress, &bridge, &report,
+						&err) == STM32_OK;
 		bridge_finish(&bridge);
 		if (!ok)
 			report_action_failure("write", &err);
 		else
-			print_summary(plan.verify ? "Wrote and verified" : "Wrote", plan.image_bytes, &started);
+			print_write_summary(&plan, &report, &started, ctx->session->device);
 		if (ok && plan.writes_option_bytes) {
 			cli_info("The chip reset itself to load the new option bytes.");
 			ctx->chip_reset_itself = true;

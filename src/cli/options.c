@@ -21,6 +21,9 @@ enum long_only_option {
 	OPT_DRY_RUN,
 	OPT_FORMAT,
 	OPT_SIM,
+	OPT_DIFF,
+	OPT_PRESERVE,
+	OPT_ALLOW_PERMANENT_LOCK,
 };
 
 static const struct option long_options[] = {
@@ -34,7 +37,7 @@ static const struct option long_options[] = {
 	{"read-unprotect", no_argument, NULL, 'k'},
 	{"erase-only", no_argument, NULL, 'o'},
 	{"erase-pages", required_argument, NULL, 'e'},
-	{"verify", no_argument, NULL, 'v'},
+	{"verify", optional_argument, NULL, 'v'},
 	{"retries", required_argument, NULL, 'n'},
 	{"go", required_argument, NULL, 'g'},
 	{"start-page", required_argument, NULL, 's'},
@@ -52,6 +55,9 @@ static const struct option long_options[] = {
 	{"dry-run", no_argument, NULL, OPT_DRY_RUN},
 	{"format", required_argument, NULL, OPT_FORMAT},
 	{"sim", required_argument, NULL, OPT_SIM},
+	{"diff", no_argument, NULL, OPT_DIFF},
+	{"preserve", no_argument, NULL, OPT_PRESERVE},
+	{"allow-permanent-lock", no_argument, NULL, OPT_ALLOW_PERMANENT_LOCK},
 	{NULL, 0, NULL, 0},
 };
 
@@ -100,7 +106,15 @@ void cli_print_usage(FILE *stream)
 "  -S, --start ADDR[:LEN]    start address (multiple of 4) and length\n"
 "  -s, --start-page N        first page to erase / start of the range\n"
 "  -e, --erase-pages N       pages to erase with -o (-e 0: do not erase)\n"
-"  -v, --verify              verify what was written by reading it back\n"
+"  -v, --verify[=HOW]        verify what was written; HOW: auto (default: Get Checksum\n"
+"                            per erase unit where the bootloader has it, else read\n"
+"                            back), crc, read, none\n"
+"      --diff                incremental: compare each touched page/sector with the\n"
+"                            file first; erase and write only those that differ\n"
+"      --preserve            keep the bytes of erased pages/sectors outside the file\n"
+"                            (read before the erase, written back after)\n"
+"      --allow-permanent-lock  permit option bytes that lock the chip for good\n"
+"                            (RDP level 2, bootloader made unreachable)\n"
 "  -n, --retries N           rewrites of a block that failed to verify (default 10)\n"
 "  -f, --force-binary        treat the -w file as raw binary\n"
 "      --format FMT          -r output format: binary, hex, srec (default: by extension)\n"
@@ -110,7 +124,8 @@ void cli_print_usage(FILE *stream)
 "  -R, --reset               reset the chip at the end\n"
 "\n"
 "General:\n"
-"      --dry-run             connect, identify and show the plan; change nothing\n"
+"      --dry-run             connect, identify and show the plan, what an erase would\n"
+"                            destroy, option-byte changes and the time; change nothing\n"
 "      --quiet               print errors only\n"
 "      --verbose             print more detail\n"
 "  -h, --help                show this help\n"
@@ -326,6 +341,24 @@ static bool parse_retries(const char *arg, struct cli_options *opts)
 	return true;
 }
 
+/* -v / --verify: auto; --verify=none turns a -v given earlier off. */
+static bool parse_verify(const char *arg, struct cli_options *opts)
+{
+	opts->verify_given = true;
+	opts->verify = true;
+	if (!arg || strcmp(arg, "auto") == 0)
+		opts->verify_method = STM32_VERIFY_AUTO;
+	else if (strcmp(arg, "crc") == 0)
+		opts->verify_method = STM32_VERIFY_CRC;
+	else if (strcmp(arg, "read") == 0)
+		opts->verify_method = STM32_VERIFY_READ;
+	else if (strcmp(arg, "none") == 0)
+		opts->verify = false;
+	else
+		return usage_error("invalid --verify method '%s' (auto, crc, read or none)", arg);
+	return true;
+}
+
 static bool apply_option(int option, const char *arg, struct cli_options *opts)
 {
 	switch (option) {
@@ -342,7 +375,7 @@ static bool apply_option(int option, const char *arg, struct cli_options *opts)
 	case 'e': return parse_page_count(arg, opts);
 	case 's': return parse_start_page(arg, opts);
 	case 'S': return parse_start(arg, opts);
-	case 'v': opts->verify = true; return true;
+	case 'v': return parse_verify(arg, opts);
 	case 'n': return parse_retries(arg, opts);
 	case 'g': return parse_go(arg, opts);
 	case 'F': return parse_frame(arg, opts);
@@ -357,6 +390,9 @@ static bool apply_option(int option, const char *arg, struct cli_options *opts)
 	case OPT_DRY_RUN: opts->dry_run = true; return true;
 	case OPT_FORMAT: return parse_output_format(arg, opts);
 	case OPT_SIM: opts->sim_program = arg; return true;
+	case OPT_DIFF: opts->diff = true; return true;
+	case OPT_PRESERVE: opts->preserve = true; return true;
+	case OPT_ALLOW_PERMANENT_LOCK: opts->allow_permanent_lock = true; return true;
 	}
 	return usage_error("unhandled option %d", option);
 }
@@ -377,8 +413,13 @@ static bool report_getopt_problem(int option, int bad_option, char **argv)
 /* Combinations stm32flash refuses, and those we refuse instead of ignoring. */
 static bool check_combinations(const struct cli_options *opts)
 {
-	if (opts->verify && opts->action != CLI_ACTION_WRITE)
+	if (opts->verify_given && opts->action != CLI_ACTION_WRITE)
 		return usage_error("%s", "-v is only valid when writing (-w)");
+	if ((opts->diff || opts->preserve || opts->allow_permanent_lock) &&
+	    opts->action != CLI_ACTION_WRITE)
+		return usage_error("%s", "--diff, --preserve and --allow-permanent-lock only apply to -w");
+	if (opts->diff && opts->has_erase_count && opts->erase_count == 0)
+		return usage_error("%s", "--diff decides itself what to erase; it cannot be combined with -e 0");
 	if (opts->has_start_address && (opts->has_start_page || opts->has_erase_count))
 		return usage_error("%s", "can't combine a start page / page count (-s, -e) with a start address / length (-S)");
 	if (opts->action == CLI_ACTION_WRITE && opts->has_erase_count && opts->erase_count > 0)

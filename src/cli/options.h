@@ -10,6 +10,7 @@
 #include <stdio.h>
 
 #include "stm32boot/format.h"
+#include "stm32boot/plan.h"
 #include "stm32boot/transport.h"
 
 #define CLI_DEFAULT_BAUD 115200u
@@ -47,7 +48,12 @@ struct cli_options {
 	bool has_i2c_address;        /* -a */
 	unsigned i2c_address;
 
-	bool verify;                 /* -v */
+	bool verify;                 /* -v, --verify[=auto|crc|read] */
+	enum stm32_verify_method verify_method; /* --verify=... */
+	bool verify_given;           /* -v or --verify=... (none included) */
+	bool diff;                   /* --diff */
+	bool preserve;               /* --preserve */
+	bool allow_permanent_lock;   /* --allow-permanent-lock */
 	unsigned retries;            /* -n */
 
 	bool has_erase_count;        /* -e */

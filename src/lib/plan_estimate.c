@@ -49,14 +49,56 @@ static struct cost erase_cost(const struct stm32_plan *plan)
 	return c;
 }
 
+/* Get Checksum: opcode, address, size, polynomial, initial value, result. */
+static void add_checksum(struct cost *c, uint64_t bytes)
+{
+	c->wire_bytes += 2 + 5 + 5 + 5 + 5 + 6 + 6;
+	c->replies += 6;
+	c->device_us += bytes / 1024u * 10u; /* ~100 MB/s CRC unit */
+}
+
 static struct cost write_cost(const struct stm32_plan *plan)
 {
 	const struct stm32_device *dev = plan->device;
 	uint32_t unit = dev->program_unit ? dev->program_unit : 4;
 	struct cost c = { 0 };
-	c.wire_bytes = plan->write_bytes + plan->block_count * MEMORY_COMMAND_OVERHEAD;
-	c.replies = plan->block_count * MEMORY_COMMAND_REPLIES;
-	c.device_us = plan->write_bytes / unit * dev->t_prog_us;
+	uint64_t bytes = plan->write_bytes - plan->blank_bytes;
+	uint64_t blocks = plan->block_count - plan->blank_blocks;
+	c.wire_bytes = bytes + blocks * MEMORY_COMMAND_OVERHEAD;
+	c.replies = blocks * MEMORY_COMMAND_REPLIES;
+	c.device_us = bytes / unit * dev->t_prog_us;
+	if (plan->preserve)
+		for (size_t i = 0; i < plan->keep_count; i++)
+			add_reads(&c, plan->keeps[i].length);
+	return c;
+}
+
+static bool checks_on_chip(const struct stm32_plan *plan)
+{
+	return plan->verify_method == STM32_VERIFY_CRC &&
+	       stm32_device_has_command(plan->device, STM32_CMD_GET_CHECKSUM);
+}
+
+/* Verify of a write plan by CRC: one Get Checksum per compare run (per unit
+ * with preserve); RAM and units written unerased are read back. */
+static struct cost crc_verify_cost(const struct stm32_plan *plan)
+{
+	struct cost c = { 0 };
+	for (size_t i = 0; i < plan->unit_count; i++) {
+		const struct stm32_plan_unit *u = &plan->units[i];
+		if (!u->erased) {
+			for (size_t k = 0; k < u->compare_count; k++)
+				add_reads(&c, plan->compares[u->first_compare + k].length);
+		} else if (plan->preserve) {
+			add_checksum(&c, u->size);
+		} else {
+			for (size_t k = 0; k < u->compare_count; k++)
+				add_checksum(&c, plan->compares[u->first_compare + k].length);
+		}
+	}
+	for (size_t i = 0; i < plan->range_count; i++)
+		if (plan->ranges[i].region != STM32_REGION_FLASH)
+			add_reads(&c, plan->ranges[i].length);
 	return c;
 }
 
@@ -65,13 +107,12 @@ static struct cost range_cost(const struct stm32_plan *plan)
 	struct cost c = { 0 };
 	if (plan->action == STM32_PLAN_WRITE && !plan->verify)
 		return c;
+	if (plan->action == STM32_PLAN_WRITE && checks_on_chip(plan))
+		return crc_verify_cost(plan);
 	bool on_device = plan->action == STM32_PLAN_CHECKSUM &&
 			 stm32_device_has_command(plan->device, STM32_CMD_GET_CHECKSUM);
 	if (on_device) {
-		/* opcode, address, size, polynomial, initial value, result */
-		c.wire_bytes = 2 + 5 + 5 + 5 + 5 + 6 + 6;
-		c.replies = 6;
-		c.device_us = plan->range_bytes / 1024u * 10u; /* ~100 MB/s CRC unit */
+		add_checksum(&c, plan->range_bytes);
 		return c;
 	}
 	for (size_t i = 0; i < plan->range_count; i++)
@@ -96,4 +137,45 @@ uint64_t stm32_plan_estimate_ms(const struct stm32_plan *plan, unsigned baud)
 	struct stm32_plan_estimate estimate;
 	stm32_plan_estimate(plan, baud, &estimate);
 	return estimate.total_ms;
+}
+
+static struct cost compare_cost(const struct stm32_plan *plan)
+{
+	struct cost c = { 0 };
+	bool on_chip = checks_on_chip(plan);
+	for (size_t i = 0; i < plan->unit_count; i++) {
+		const struct stm32_plan_unit *u = &plan->units[i];
+		for (size_t k = 0; k < u->compare_count; k++) {
+			uint32_t length = plan->compares[u->first_compare + k].length;
+			if (on_chip)
+				add_checksum(&c, length);
+			else
+				add_reads(&c, length);
+		}
+	}
+	return c;
+}
+
+/* Blocks that go whatever the compare says: RAM. */
+static struct cost fixed_write_cost(const struct stm32_plan *plan)
+{
+	struct cost c = { 0 };
+	for (size_t i = 0; i < plan->block_count; i++) {
+		if (plan->blocks[i].region != STM32_REGION_RAM)
+			continue;
+		c.wire_bytes += plan->blocks[i].length + MEMORY_COMMAND_OVERHEAD;
+		c.replies += MEMORY_COMMAND_REPLIES;
+	}
+	return c;
+}
+
+void stm32_plan_estimate_diff(const struct stm32_plan *plan, unsigned baud,
+			      struct stm32_plan_estimate_diff *out)
+{
+	if (baud == 0)
+		baud = FALLBACK_BAUD;
+	struct cost compare = compare_cost(plan), fixed = fixed_write_cost(plan);
+	out->compare_ms = cost_ms(&compare, baud);
+	out->best_ms = out->compare_ms + cost_ms(&fixed, baud);
+	out->worst_ms = out->compare_ms + stm32_plan_estimate_ms(plan, baud);
 }

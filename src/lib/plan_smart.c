@@ -411,7 +411,8 @@ enum stm32_status plan_add_smart(struct stm32_plan *plan, const struct stm32_ima
 	enum stm32_status status = add_units(plan, pieces, err);
 	if (status == STM32_OK)
 		status = add_compares(plan, image, pieces, &cursor, err);
-	if (status == STM32_OK && plan->preserve)
+	/* Without preserve they still tell --dry-run what an erase destroys. */
+	if (status == STM32_OK)
 		status = add_keeps(plan, pieces, err);
 	if (status == STM32_OK)
 		status = check_option_bytes(plan, opts, cursor, err);
