@@ -8,6 +8,9 @@
 #define RECONNECT_BOOT_MS 100    /* the ROM needs this long after a reset */
 #define RECONNECT_ATTEMPTS 5
 #define MIN_MASS_ERASE_MS 30000u
+/* No part needs longer for a whole-chip erase (H7 x8: ~26 s); summing
+ * per-page figures of page-only families must not yield hours. */
+#define MAX_MASS_ERASE_MS 300000u
 #define OPTION_BYTES_MAX 128u
 
 void stm32_session_options_default(struct stm32_session_options *opts)
@@ -82,7 +85,11 @@ static void set_timeouts(struct stm32_bl *bl, const struct stm32_device *dev)
 	uint64_t mass = dev->t_mass_ms
 		? scaled(dev->t_mass_ms, 3, 0)
 		: scaled((uint64_t)largest_erase_ms(dev) * stm32_device_sector_count(dev), 3, 0);
-	t->mass_erase_ms = clamp_ms(mass < MIN_MASS_ERASE_MS ? MIN_MASS_ERASE_MS : mass);
+	if (mass < MIN_MASS_ERASE_MS)
+		mass = MIN_MASS_ERASE_MS;
+	if (mass > MAX_MASS_ERASE_MS)
+		mass = MAX_MASS_ERASE_MS;
+	t->mass_erase_ms = clamp_ms(mass);
 
 	uint32_t unit = dev->program_unit ? dev->program_unit : 4;
 	uint64_t block_us = (uint64_t)(STM32_MAX_BLOCK / unit) * dev->t_prog_us;
