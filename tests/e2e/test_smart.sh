@@ -157,3 +157,11 @@ t_smart_options_need_write() {
 	run_fail -w "$WORK/fw.bin" --diff -e 0 "$(port)"
 	error_has "cannot be combined with -e 0"
 }
+
+t_help_lists_smart_options() {
+	run_ok --help
+	out_has "--diff"
+	out_has "--preserve"
+	out_has "--verify[=HOW]"
+	out_has "--allow-permanent-lock"
+}
