@@ -47,6 +47,24 @@ static bool worth_retrying(enum stm32_status status)
 	       status == STM32_E_PROTECTED;
 }
 
+/* A garbled reply leaves the bootloader mid-command: resync (FF 00 pairs)
+ * so the next try is not read as data. A chip that answers nothing at all
+ * has most likely been reset and sits waiting for its auto-baud byte: sync
+ * again and carry on with the same command, not from the start. A failed
+ * recovery is no reason to stop; the next try will tell. Only a dead port
+ * (STM32_E_IO) is returned, with err saying why. */
+static enum stm32_status get_back_in_step(struct stm32_session *s, struct stm32_error *err)
+{
+	struct stm32_error why;
+	stm32_error_clear(&why);
+	enum stm32_status st = stm32_bl_resync(&s->bl, FLASH_RESYNC_MS, &why);
+	if (st == STM32_E_TIMEOUT)
+		st = stm32_session_reconnect(s, &why);
+	if (st == STM32_E_IO && err)
+		*err = why;
+	return st;
+}
+
 enum stm32_status flash_with_retries(struct stm32_session *s, unsigned retries,
 				     flash_attempt_fn attempt, flash_took_effect_fn took_effect,
 				     void *ctx, struct stm32_error *err)
@@ -55,10 +73,9 @@ enum stm32_status flash_with_retries(struct stm32_session *s, unsigned retries,
 		enum stm32_status status = attempt(s, ctx, err);
 		if (status == STM32_OK || !worth_retrying(status) || tries >= retries)
 			return status;
-		/* A garbled reply leaves the bootloader mid-command; resync first so
-		 * the next try is not read as data. A failed resync is no reason to
-		 * stop: the next try will tell. */
-		(void)stm32_bl_resync(&s->bl, FLASH_RESYNC_MS, NULL);
+		enum stm32_status back = get_back_in_step(s, err);
+		if (back == STM32_E_IO)
+			return back; /* the port is gone: no retry can help */
 		if (took_effect && took_effect(s, ctx)) {
 			stm32_error_clear(err);
 			return STM32_OK;

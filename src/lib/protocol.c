@@ -14,6 +14,9 @@
 #define CRC_POLYNOMIAL 0x04C11DB7u
 #define CRC_INITIAL 0xFFFFFFFFu
 #define BITS_PER_BYTE_ON_WIRE 11u /* start + 8 data + parity + stop */
+/* NACKs in a row to a memory command's opcode before it counts as readout
+ * protection rather than noise. */
+#define STM32_PROTECTION_PROBES 3u
 
 void stm32_bl_init(struct stm32_bl *bl, struct stm32_transport *transport)
 {
@@ -143,15 +146,29 @@ static bool refused_by_protection(uint8_t opcode)
 	}
 }
 
-static enum stm32_status send_command(struct stm32_bl *bl, uint8_t opcode, struct stm32_error *err)
+/* A NACK to the opcode leaves the bootloader waiting for a new command, so
+ * asking again costs two bytes. */
+static enum stm32_status send_opcode(struct stm32_bl *bl, uint8_t opcode, struct stm32_error *err)
 {
 	uint8_t frame[2] = {opcode, (uint8_t)~opcode};
-	enum stm32_status st = send_and_ack(bl, frame, sizeof(frame), bl->timeouts.ack_ms,
-					    "to the command", err);
-	if (st == STM32_E_NACK && refused_by_protection(opcode))
+	return send_and_ack(bl, frame, sizeof(frame), bl->timeouts.ack_ms, "to the command", err);
+}
+
+/* Readout protection NACKs a memory command every time; line noise or a
+ * flaky adapter only now and then. Only a refusal that repeats is reported
+ * as protection, so callers neither give a wrong hint nor give up early. */
+static enum stm32_status send_command(struct stm32_bl *bl, uint8_t opcode, struct stm32_error *err)
+{
+	enum stm32_status st = send_opcode(bl, opcode, err);
+	if (st != STM32_E_NACK || !refused_by_protection(opcode))
+		return st;
+	for (unsigned ask = 1; ask < STM32_PROTECTION_PROBES && st == STM32_E_NACK; ask++)
+		st = send_opcode(bl, opcode, err);
+	if (st == STM32_E_NACK)
 		return stm32_error_set(err, STM32_E_PROTECTED,
-				       "the bootloader refused %s (0x%02X): readout protection "
-				       "is active", command_name(opcode), opcode);
+				       "the bootloader refused %s (0x%02X) %u times: readout "
+				       "protection is active", command_name(opcode), opcode,
+				       STM32_PROTECTION_PROBES);
 	return st;
 }
 

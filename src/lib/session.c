@@ -12,6 +12,9 @@
  * per-page figures of page-only families must not yield hours. */
 #define MAX_MASS_ERASE_MS 300000u
 #define OPTION_BYTES_MAX 128u
+#define IDENTITY_ATTEMPTS 4u    /* Get + Get Version + Get ID, asked again on noise */
+#define DETAIL_READ_ATTEMPTS 3u
+#define RESYNC_MS 1000u
 
 void stm32_session_options_default(struct stm32_session_options *opts)
 {
@@ -35,6 +38,17 @@ static void discard_input(struct stm32_transport *t)
 	stm32_error_clear(&ignored);
 	if (t->ops->drain)
 		t->ops->drain(t, &ignored);
+}
+
+/* After a garbled exchange: drop what is in flight and resynchronise (AN3155
+ * FF 00 pairs); best effort, the next command tells whether it worked. */
+static void get_back_in_step(struct stm32_bl *bl)
+{
+	struct stm32_error ignored;
+	stm32_error_clear(&ignored);
+	discard_input(bl->transport);
+	(void)stm32_bl_resync(bl, RESYNC_MS, &ignored);
+	discard_input(bl->transport);
 }
 
 static enum stm32_status sync_rounds(struct stm32_bl *bl, unsigned attempts,
@@ -121,12 +135,21 @@ static bool try_read(struct stm32_session *s, uint32_t address, uint8_t *data, s
 		return false;
 	struct stm32_error ignored;
 	stm32_error_clear(&ignored);
-	enum stm32_status st = stm32_bl_read_memory(&s->bl, address, data, length, &ignored);
-	if (st == STM32_E_PROTECTED)
-		s->read_protected = true;
-	else if (st == STM32_E_TIMEOUT || st == STM32_E_PROTOCOL)
-		stm32_bl_resync(&s->bl, 1000, &ignored);
-	return st == STM32_OK;
+	/* The flash-size register picks the device row, so noise must not
+	 * leave it unknown after one garbled reply. */
+	for (unsigned attempt = 0; attempt < DETAIL_READ_ATTEMPTS; attempt++) {
+		enum stm32_status st = stm32_bl_read_memory(&s->bl, address, data, length, &ignored);
+		if (st == STM32_OK)
+			return true;
+		if (st == STM32_E_PROTECTED) {
+			s->read_protected = true;
+			return false;
+		}
+		if (st == STM32_E_IO)
+			return false;
+		get_back_in_step(&s->bl);
+	}
+	return false;
 }
 
 static void read_flash_size(struct stm32_session *s, const struct stm32_device *dev)
@@ -171,7 +194,7 @@ static void learn_details(struct stm32_session *s)
 	}
 }
 
-static enum stm32_status ask_identity(struct stm32_bl *bl, struct stm32_error *err)
+static enum stm32_status ask_identity_once(struct stm32_bl *bl, struct stm32_error *err)
 {
 	enum stm32_status st = stm32_bl_get(bl, err);
 	if (st == STM32_OK) {
@@ -183,6 +206,21 @@ static enum stm32_status ask_identity(struct stm32_bl *bl, struct stm32_error *e
 	}
 	if (st == STM32_OK)
 		st = stm32_bl_get_id(bl, err);
+	return st;
+}
+
+/* A NACK, a garbled byte or a lost one during Get / Get Version / Get ID is
+ * what a noisy line does; none of these commands changes the chip, so they
+ * are simply asked again once the link is back in step. */
+static enum stm32_status ask_identity(struct stm32_bl *bl, struct stm32_error *err)
+{
+	enum stm32_status st = STM32_E_TIMEOUT;
+	for (unsigned attempt = 0; attempt < IDENTITY_ATTEMPTS; attempt++) {
+		st = ask_identity_once(bl, err);
+		if (st != STM32_E_NACK && st != STM32_E_TIMEOUT && st != STM32_E_PROTOCOL)
+			return st;
+		get_back_in_step(bl);
+	}
 	return st;
 }
 

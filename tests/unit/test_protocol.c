@@ -311,8 +311,10 @@ static void test_read_memory_protected(void **state)
 {
 	struct fixture *f = *state;
 	connect_v22(f);
-	mock_expect(f->m, MOCK_BYTES(0x11, 0xEE));
-	mock_reply(f->m, MOCK_BYTES(NACK));
+	for (int ask = 0; ask < 3; ask++) {
+		mock_expect(f->m, MOCK_BYTES(0x11, 0xEE));
+		mock_reply(f->m, MOCK_BYTES(NACK));
+	}
 	uint8_t data[4];
 	assert_int_equal(stm32_bl_read_memory(&f->bl, 0x08000000, data, 4, &f->err),
 			 STM32_E_PROTECTED);
@@ -467,11 +469,51 @@ static void test_write_memory_protected(void **state)
 {
 	struct fixture *f = *state;
 	connect_v22(f);
-	mock_expect(f->m, MOCK_BYTES(0x31, 0xCE));
-	mock_reply(f->m, MOCK_BYTES(NACK));
+	for (int ask = 0; ask < 3; ask++) {
+		mock_expect(f->m, MOCK_BYTES(0x31, 0xCE));
+		mock_reply(f->m, MOCK_BYTES(NACK));
+	}
 	const uint8_t data[4] = {0};
 	assert_int_equal(stm32_bl_write_memory(&f->bl, 0x08000000, data, 4, &f->err),
 			 STM32_E_PROTECTED);
+	assert_int_equal(f->err.command, 0x31);
+	mock_assert_done(f->m);
+}
+
+/* One NACK to the opcode is noise, not protection: the command is asked
+ * again and carries on. */
+static void test_read_memory_single_nack_is_retried(void **state)
+{
+	struct fixture *f = *state;
+	connect_v22(f);
+	mock_expect(f->m, MOCK_BYTES(0x11, 0xEE));
+	mock_reply(f->m, MOCK_BYTES(NACK));
+	mock_expect(f->m, MOCK_BYTES(0x11, 0xEE));
+	mock_reply(f->m, MOCK_BYTES(ACK));
+	mock_expect(f->m, MOCK_BYTES(0x08, 0x00, 0x00, 0x00, 0x08));
+	mock_reply(f->m, MOCK_BYTES(ACK));
+	mock_expect(f->m, MOCK_BYTES(0x03, 0xFC));
+	mock_reply(f->m, MOCK_BYTES(ACK, 1, 2, 3, 4));
+	uint8_t data[4];
+	assert_int_equal(stm32_bl_read_memory(&f->bl, 0x08000000, data, 4, &f->err), STM32_OK);
+	assert_memory_equal(data, ((uint8_t[]){1, 2, 3, 4}), 4);
+	mock_assert_done(f->m);
+}
+
+/* Two NACKs then a different answer: still not protection. */
+static void test_write_memory_two_nacks_then_silence_is_timeout(void **state)
+{
+	struct fixture *f = *state;
+	connect_v22(f);
+	for (int ask = 0; ask < 2; ask++) {
+		mock_expect(f->m, MOCK_BYTES(0x31, 0xCE));
+		mock_reply(f->m, MOCK_BYTES(NACK));
+	}
+	mock_expect(f->m, MOCK_BYTES(0x31, 0xCE));
+	mock_silence(f->m);
+	const uint8_t data[4] = {0};
+	assert_int_equal(stm32_bl_write_memory(&f->bl, 0x08000000, data, 4, &f->err),
+			 STM32_E_TIMEOUT);
 	assert_int_equal(f->err.command, 0x31);
 }
 
@@ -801,6 +843,8 @@ int main(void)
 		T(test_write_memory_worked_example), T(test_write_memory_pads_tail),
 		T(test_write_memory_unaligned), T(test_write_memory_nack_after_data),
 		T(test_write_memory_timeout_after_data), T(test_write_memory_protected),
+		T(test_read_memory_single_nack_is_retried),
+		T(test_write_memory_two_nacks_then_silence_is_timeout),
 		T(test_extended_erase_worked_example), T(test_extended_erase_16bit_pages),
 		T(test_legacy_erase_pages), T(test_legacy_erase_refuses_wide_pages),
 		T(test_erase_nack_after_list), T(test_mass_erase_extended), T(test_mass_erase_legacy),

@@ -105,6 +105,16 @@ static void connect_f103(void **state, uint16_t kib, const char *expect_name)
 	mock_assert_done(f->m);
 }
 
+/* A readout-protected chip NACKs Read Memory's opcode every time it is asked
+ * (the host asks three times before it believes it). */
+static void script_read_refused(struct mock *m)
+{
+	for (int ask = 0; ask < 3; ask++) {
+		mock_expect(m, MOCK_BYTES(0x11, 0xEE));
+		mock_reply(m, MOCK_BYTES(NACK));
+	}
+}
+
 static void test_shared_pid_small_part(void **state)
 {
 	connect_f103(state, 64, "stm32f103x8");
@@ -173,8 +183,7 @@ static void test_read_protected_chip(void **state)
 	const struct stm32_device *dev = stm32_device_find("stm32f407xg");
 	script_sync(f->m);
 	script_identity(f->m, dev->pid);
-	mock_expect(f->m, MOCK_BYTES(0x11, 0xEE));
-	mock_reply(f->m, MOCK_BYTES(NACK));
+	script_read_refused(f->m);
 	/* No further reads may follow: the mock fails on any extra byte. */
 	assert_int_equal(stm32_session_connect(&f->s, &f->m->transport, &f->opts, &f->err), STM32_OK);
 	assert_true(f->s.read_protected);
@@ -191,8 +200,7 @@ static void test_skip_sync(void **state)
 	const struct stm32_device *dev = stm32_device_find("stm32f407xg");
 	f->opts.skip_sync = true;
 	script_identity(f->m, dev->pid);
-	mock_expect(f->m, MOCK_BYTES(0x11, 0xEE));
-	mock_reply(f->m, MOCK_BYTES(NACK));
+	script_read_refused(f->m);
 	assert_int_equal(stm32_session_connect(&f->s, &f->m->transport, &f->opts, &f->err), STM32_OK);
 	mock_assert_done(f->m);
 }
@@ -224,8 +232,7 @@ static void test_sync_retry_discards_noise(void **state)
 	mock_noise(f->m, MOCK_BYTES(0x00, 0x12)); /* garbage the next drain must drop */
 	script_sync(f->m);
 	script_identity(f->m, dev->pid);
-	mock_expect(f->m, MOCK_BYTES(0x11, 0xEE));
-	mock_reply(f->m, MOCK_BYTES(NACK));
+	script_read_refused(f->m);
 	assert_int_equal(stm32_session_connect(&f->s, &f->m->transport, &f->opts, &f->err), STM32_OK);
 	mock_assert_done(f->m);
 }
@@ -236,8 +243,7 @@ static void test_timeouts_follow_device(void **state)
 	const struct stm32_device *dev = stm32_device_find("stm32f407xg");
 	f->opts.skip_sync = true;
 	script_identity(f->m, dev->pid);
-	mock_expect(f->m, MOCK_BYTES(0x11, 0xEE));
-	mock_reply(f->m, MOCK_BYTES(NACK));
+	script_read_refused(f->m);
 	assert_int_equal(stm32_session_connect(&f->s, &f->m->transport, &f->opts, &f->err), STM32_OK);
 	uint32_t largest = 0;
 	for (size_t i = 0; i < dev->erase_time_count; i++)
@@ -256,8 +262,7 @@ static void test_reconnect(void **state)
 	const struct stm32_device *dev = stm32_device_find("stm32f407xg");
 	f->opts.skip_sync = true;
 	script_identity(f->m, dev->pid);
-	mock_expect(f->m, MOCK_BYTES(0x11, 0xEE));
-	mock_reply(f->m, MOCK_BYTES(NACK));
+	script_read_refused(f->m);
 	assert_int_equal(stm32_session_connect(&f->s, &f->m->transport, &f->opts, &f->err), STM32_OK);
 	unsigned page_ms = f->s.bl.timeouts.page_erase_ms;
 	script_sync(f->m);
