@@ -23,6 +23,26 @@ static bool all_selected(const uint8_t *selected, size_t first, size_t end)
 	return true;
 }
 
+/* Typical time to erase units [first, end) one by one. */
+static uint64_t unit_erase_ms(const struct stm32_device *dev, size_t first, size_t end)
+{
+	uint64_t total = 0;
+	for (size_t i = first; i < end; i++) {
+		uint32_t size;
+		stm32_device_sector(dev, i, NULL, &size);
+		total += stm32_device_erase_ms(dev, size);
+	}
+	return total;
+}
+
+/* Mass and bank erases lose nothing extra when every unit is erased anyway;
+ * take them only where the family erases that way faster (it does on most;
+ * a family whose mass erase is slow or unknown keeps the page list). */
+static bool mass_is_faster(const struct stm32_device *dev, size_t first, size_t end)
+{
+	return dev->t_mass_ms > 0 && dev->t_mass_ms <= unit_erase_ms(dev, first, end);
+}
+
 /* A bank wholly selected is cheaper as one bank erase than as its page list. */
 static void take_whole_banks(struct stm32_plan *plan, uint8_t *selected, size_t count)
 {
@@ -32,7 +52,8 @@ static void take_whole_banks(struct stm32_plan *plan, uint8_t *selected, size_t 
 		return;
 	size_t bounds[3] = { 0, dev->bank2_first_sector, count };
 	for (unsigned bank = 0; bank < 2; bank++) {
-		if (!all_selected(selected, bounds[bank], bounds[bank + 1]))
+		if (!all_selected(selected, bounds[bank], bounds[bank + 1]) ||
+		    !mass_is_faster(dev, bounds[bank], bounds[bank + 1]))
 			continue;
 		plan->erase_banks |= 1u << bank;
 		memset(selected + bounds[bank], 0, bounds[bank + 1] - bounds[bank]);
@@ -77,7 +98,8 @@ enum stm32_status plan_set_erase(struct stm32_plan *plan, const struct stm32_pla
 	enum stm32_status status = STM32_OK;
 	bool every_unit = count > 0 && all_selected(chosen, 0, count);
 	bool may_mass = whole_flash_requested || opts->allow_mass_erase;
-	if (every_unit && may_mass && !(dev->flags & STM32_DEV_NO_MASS_ERASE)) {
+	if (every_unit && may_mass && !(dev->flags & STM32_DEV_NO_MASS_ERASE) &&
+	    mass_is_faster(dev, 0, count)) {
 		plan->erase_kind = STM32_ERASE_KIND_MASS;
 		goto out;
 	}
