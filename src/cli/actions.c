@@ -219,7 +219,9 @@ static void print_write_summary(const struct stm32_plan *plan,
 			 (unsigned long long)report->bytes_kept, unit);
 	cli_detail("Sent %zu blocks (%llu bytes), skipped %zu", report->blocks_written,
 		   (unsigned long long)report->bytes_written, report->blocks_skipped);
-	const char *what = !plan->verify ? "Wrote"
+	bool nothing_written = plan->diff && report->units > 0 && report->units_unchanged == report->units;
+	const char *what = nothing_written ? "Already on the chip, compared"
+			   : !plan->verify ? "Wrote"
 			   : report->verified_by_crc ? "Wrote and verified (by CRC)"
 						     : "Wrote and verified";
 	print_summary(what, plan->image_bytes, started);

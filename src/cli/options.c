@@ -176,8 +176,20 @@ static bool parse_u32(const char *text, uint32_t *out)
 static bool parse_baud(const char *arg, struct cli_options *opts)
 {
 	unsigned long baud;
-	if (!parse_number(arg, UINT_MAX, &baud) || (baud != 0 && !stm32_uart_baud_valid((unsigned)baud)))
-		return usage_error("invalid baud rate '%s'", arg);
+	if (!parse_number(arg, UINT_MAX, &baud) || (baud != 0 && !stm32_uart_baud_valid((unsigned)baud))) {
+		/* name the choices, as stm32flash does */
+		static const unsigned common[] = {
+			1200, 1800, 2400, 4800, 9600, 14400, 19200, 38400, 56000, 57600, 115200,
+			128000, 230400, 256000, 460800, 500000, 576000, 921600, 1000000, 1152000,
+			1500000, 2000000, 2500000, 3000000, 3500000, 4000000,
+		};
+		char list[400] = "";
+		size_t used = 0;
+		for (size_t i = 0; i < sizeof common / sizeof common[0] && used < sizeof list; i++)
+			if (stm32_uart_baud_valid(common[i]))
+				used += (size_t)snprintf(list + used, sizeof list - used, " %u", common[i]);
+		return usage_error("invalid baud rate '%s'; valid rates:%s (0 keeps the port's)", arg, list);
+	}
 	opts->uart.baud = (unsigned)baud;
 	return true;
 }

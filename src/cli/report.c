@@ -177,6 +177,8 @@ static void print_hint(enum cli_stage stage, const char *subject, const struct s
 		cli_hint("compare the addresses (the file's, -S, -s, -e) with the chip's memory map: stm32boot PORT shows it");
 	else if (err->status == STM32_E_FORMAT && stage == CLI_STAGE_LOAD && !strstr(err->message, "empty"))
 		cli_hint("if the file is meant to be raw binary, -f writes it as it is");
+	else if (stage == CLI_STAGE_OPEN && subject && strncmp(subject, "sim:", 4) == 0)
+		cli_hint("stm32boot-sim --list-devices names the emulated devices; sim: options are its long options (sim:DEVICE,image=FILE)");
 	else if (err->status == STM32_E_IO && stage == CLI_STAGE_OPEN)
 		cli_hint("check that %s exists and that you may use it (group dialout?)", subject);
 	else if (err->status == STM32_E_TIMEOUT)
@@ -195,6 +197,9 @@ void cli_report_failure(enum cli_stage stage, const char *subject, const struct 
 	else if (stage == CLI_STAGE_LOAD && subject && strncmp(message, subject, strlen(subject)) == 0)
 		/* The message names the file already. */
 		cli_error("%s%s%s", message[strlen(subject)] == ':' ? "can't load " : "", message, where);
+	else if (stage == CLI_STAGE_OPEN && subject && strstr(message, subject))
+		/* "cannot open /dev/ttyX: ..." says it all */
+		cli_error("%s%s", message, where);
 	else {
 		char what[300];
 		snprintf(what, sizeof what, stage_template(stage), subject ? subject : "");
