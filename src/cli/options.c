@@ -115,7 +115,7 @@ void cli_print_usage(FILE *stream)
 "                            (read before the erase, written back after)\n"
 "      --allow-permanent-lock  permit option bytes that lock the chip for good\n"
 "                            (RDP level 2, bootloader made unreachable)\n"
-"  -n, --retries N           rewrites of a block that failed to verify (default 10)\n"
+"  -n, --retries N           retries of a refused or unanswered command (default 10)\n"
 "  -f, --force-binary        treat the -w file as raw binary\n"
 "      --format FMT          -r output format: binary, hex, srec (default: by extension)\n"
 "\n"
