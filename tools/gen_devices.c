@@ -32,7 +32,7 @@ static const char *const required[] = {
 	"flash_start", "flash_layout", "ram_start", "ram_end", "opt_start", "opt_size",
 	"opt_factory", "rdp_offset", "rdp_level0", "sysmem_start", "sysmem_end",
 	"flash_size_reg", "uid_reg", "program_unit", "t_prog_us", "t_erase_ms",
-	"t_mass_ms", "flags", "notes",
+	"t_mass_ms", "flags", "interfaces", "i2c_address", "notes",
 };
 #define N_REQUIRED (sizeof(required) / sizeof(required[0]))
 
@@ -143,6 +143,28 @@ static unsigned flags_of(const char *s)
 		flags |= known[i].bit;
 	}
 	return flags;
+}
+
+static unsigned interfaces_of(const char *s)
+{
+	static const struct { const char *name; unsigned bit; } known[] = {
+		{ "uart", 1 }, { "i2c", 2 }, { "spi", 4 },
+	};
+	unsigned bits = 0;
+	char buf[128];
+	snprintf(buf, sizeof(buf), "%s", s);
+	for (char *tok = strtok(buf, ","); tok; tok = strtok(NULL, ",")) {
+		size_t i;
+		for (i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+			if (strcmp(tok, known[i].name) == 0)
+				break;
+		if (i == sizeof(known) / sizeof(known[0]))
+			die("interfaces: unknown interface '%s'", tok);
+		bits |= known[i].bit;
+	}
+	if (!(bits & 1))
+		die("interfaces: every STM32 bootloader has uart");
+	return bits;
 }
 
 static void emit_row(FILE *out, int row, char **f, unsigned long *sizes_out)
@@ -273,6 +295,12 @@ static void emit_row(FILE *out, int row, char **f, unsigned long *sizes_out)
 		number(field(f, "flash_size_reg"), "flash_size_reg"), number(field(f, "uid_reg"), "uid_reg"));
 	fprintf(out, "\t.program_unit = %luu, .t_prog_us = %luu, .erase_times = erase_times_%d, .erase_time_count = %d, \\\n",
 		unit, number(field(f, "t_prog_us"), "t_prog_us"), row, nerase);
+	const char *i2c = field(f, "i2c_address");
+	long i2c_address = is_none(i2c) ? -1 : (long)number(i2c, "i2c_address");
+	if (i2c_address != -1 && (i2c_address < 0x03 || i2c_address > 0x77))
+		die("i2c_address: 0x%lX is not a 7-bit address in 0x03-0x77", i2c_address);
+	fprintf(out, "\t.interfaces = 0x%Xu, .i2c_address = %ld, \\\n", interfaces_of(field(f, "interfaces")),
+		i2c_address);
 	fprintf(out, "\t.t_mass_ms = %luu, .flags = 0x%Xu, .notes = ", number(field(f, "t_mass_ms"), "t_mass_ms"),
 		flags_of(field(f, "flags")));
 	c_string(out, field(f, "notes"));

@@ -20,6 +20,11 @@ extern "C" {
 #define STM32_DEV_PEMPTY        0x0004u /* empty-check latch in FLASH_SR.PEMPTY (L45x/L46x) */
 #define STM32_DEV_BANK_ERASE    0x0008u /* Extended Erase accepts FFFE/FFFD bank codes */
 
+/* Bootloader interfaces (the "interfaces" column). */
+#define STM32_IF_UART 0x1u
+#define STM32_IF_I2C  0x2u /* AN4221 */
+#define STM32_IF_SPI  0x4u /* AN4286 */
+
 /* A run of equally sized erase units (pages or sectors). */
 struct stm32_sector_run {
 	uint32_t size;  /* bytes */
@@ -68,6 +73,8 @@ struct stm32_device {
 	size_t erase_time_count;
 	uint32_t t_mass_ms;      /* typical mass (or bank) erase time; 0 if none */
 	unsigned flags;          /* STM32_DEV_* */
+	unsigned interfaces;     /* STM32_IF_*: bootloader interfaces of the family */
+	int i2c_address;         /* 7-bit I2C bootloader address, -1 if not known */
 	const char *notes;
 };
 

@@ -187,7 +187,7 @@ static void erase_times(void **state)
 	assert_int_equal(stm32_device_erase_ms(f4, 256 * 1024), 1000); /* nearest */
 	assert_int_equal(stm32_device_erase_ms(f4, 1024), 250);
 	assert_int_equal(stm32_device_erase_ms(must_find("stm32f103xb"), 1024), 20);
-	assert_int_equal(stm32_device_erase_ms(must_find("stm32l07x"), 128), 3200);
+	assert_int_equal(stm32_device_erase_ms(must_find("stm32l07x"), 128), 3); /* 3.2 ms page erase */
 	/* every unit of every device has a non-zero typical time */
 	for (size_t d = 0; d < stm32_device_count(); d++) {
 		const struct stm32_device *dev = stm32_device_at(d);
@@ -320,6 +320,27 @@ static void table_matches_tsv(void **state)
 	assert_int_equal(rows, stm32_device_count());
 }
 
+static void interfaces_and_i2c_addresses(void **state)
+{
+	(void)state;
+	const struct stm32_device *f1 = must_find("stm32f103xb");
+	assert_int_equal(f1->interfaces, STM32_IF_UART); /* F1: USART only */
+	assert_int_equal(f1->i2c_address, -1);
+	const struct stm32_device *g0 = must_find("stm32g071rb");
+	assert_int_equal(g0->interfaces, STM32_IF_UART | STM32_IF_I2C | STM32_IF_SPI);
+	assert_int_equal(g0->i2c_address, 0x51);
+	assert_int_equal(must_find("stm32f411xe")->i2c_address, 0x39);
+	/* F0 has I2C but no SPI bootloader; WL the other way round */
+	assert_int_equal(must_find("stm32f030x8")->interfaces, STM32_IF_UART | STM32_IF_I2C);
+	assert_int_equal(must_find("stm32wl55")->interfaces, STM32_IF_UART | STM32_IF_SPI);
+	for (size_t d = 0; d < stm32_device_count(); d++) {
+		const struct stm32_device *dev = stm32_device_at(d);
+		assert_true(dev->interfaces & STM32_IF_UART);
+		if (dev->i2c_address != -1)
+			assert_true(dev->interfaces & STM32_IF_I2C);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -332,6 +353,7 @@ int main(void)
 		cmocka_unit_test(erase_times),
 		cmocka_unit_test(in_flash),
 		cmocka_unit_test(table_matches_tsv),
+		cmocka_unit_test(interfaces_and_i2c_addresses),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
