@@ -50,6 +50,11 @@ struct stm32_transport_ops {
 	/* A short description of the link settings, e.g. "115200 8E1". */
 	void (*describe)(struct stm32_transport *t, char *buf, size_t size);
 	void (*close)(struct stm32_transport *t);
+	/* Optional (NULL on UART and I2C): one full-duplex SPI transfer, length
+	 * bytes out while length bytes come in. out NULL clocks out 0x00 (the
+	 * host dummy byte of AN4286); in NULL discards what came in. */
+	enum stm32_status (*transfer)(struct stm32_transport *t, const uint8_t *out, uint8_t *in,
+				      size_t length, struct stm32_error *err);
 };
 
 struct stm32_transport {
@@ -108,6 +113,22 @@ static inline enum stm32_status stm32_transport_read(struct stm32_transport *t, 
 {
 	return t->ops->read(t, data, length, timeout_ms, got, err);
 }
+
+/* I2C through Linux i2c-dev (AN4221): path is /dev/i2c-N, address7 the
+ * bootloader's 7-bit address (0x03..0x77). write() is one write transaction
+ * of the whole frame, read() one read transaction of exactly length bytes; a
+ * transaction the device does not acknowledge fails with STM32_E_TIMEOUT.
+ * Elsewhere than Linux: STM32_E_UNSUPPORTED. */
+enum stm32_status stm32_i2c_open(const char *path, unsigned address7, struct stm32_transport **out,
+				 struct stm32_error *err);
+
+/* SPI through Linux spidev (AN4286): path is /dev/spidevB.C, mode 0, 8 bits,
+ * MSB first, at most speed_hz (0 means 1 MHz). write() and read() are
+ * transfers that ignore the bytes in / clock out 0x00; ops->transfer is the
+ * full-duplex one. Elsewhere than Linux: STM32_E_UNSUPPORTED. */
+#define STM32_SPI_DEFAULT_SPEED_HZ 1000000u
+enum stm32_status stm32_spi_open(const char *path, unsigned speed_hz, struct stm32_transport **out,
+				 struct stm32_error *err);
 
 #ifdef __cplusplus
 }
