@@ -69,7 +69,7 @@ trap 'exit 130' INT TERM
 BOOT_HELP=$("$BOOT" --help 2>&1)
 boot_has() { grep -q -- "$1" <<<"$BOOT_HELP"; }
 BOOT_VERIFY=(-v)
-boot_has '--verify=' && BOOT_VERIFY=(--verify=auto)
+grep -qE -- '--verify(\[)?=' <<<"$BOOT_HELP" && BOOT_VERIFY=(--verify=auto)
 BOOT_DIFF=()
 boot_has '--diff' && BOOT_DIFF=(--diff)
 
