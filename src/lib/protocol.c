@@ -275,22 +275,76 @@ enum stm32_status stm32_bl_sync(struct stm32_bl *bl, struct stm32_error *err)
 			       answer);
 }
 
-enum stm32_status stm32_bl_resync(struct stm32_bl *bl, unsigned timeout_ms, struct stm32_error *err)
+#define RESYNC_STEP_MS 100u
+#define BACKLOG_QUIET_MS 20u
+#define BACKLOG_MAX_ROUNDS 64u
+
+/* Send bytes and wait one step for a NACK: true when one came. */
+static enum stm32_status nacked_after(struct stm32_bl *bl, const uint8_t *bytes, size_t length,
+				      bool *nacked, struct stm32_error *err)
 {
-	static const uint8_t invalid_command[2] = {0xFF, 0x00};
-	const unsigned step_ms = 100;
-	uint64_t deadline = monotonic_ms() + timeout_ms;
-	do {
-		enum stm32_status st = send_bytes(bl, invalid_command, 2, err);
-		if (st != STM32_OK)
-			return st;
-		uint8_t byte = 0;
+	*nacked = false;
+	enum stm32_status st = send_bytes(bl, bytes, length, err);
+	if (st != STM32_OK)
+		return st;
+	uint8_t byte = 0;
+	size_t got = 0;
+	st = stm32_transport_read(bl->transport, &byte, 1, RESYNC_STEP_MS, &got, err);
+	if (st == STM32_E_TIMEOUT)
+		return STM32_OK;
+	*nacked = st == STM32_OK && byte == STM32_NACK;
+	return st;
+}
+
+/* Garbage taken as commands (a chip that reset and synced on a 0x7F inside
+ * a data block, say) leaves a queue of NACKs; read one at a time they would
+ * answer every later command. Read until the line has been quiet a while. */
+static enum stm32_status discard_backlog(struct stm32_bl *bl, struct stm32_error *err)
+{
+	uint8_t junk[64];
+	for (unsigned rounds = 0; rounds < BACKLOG_MAX_ROUNDS; rounds++) {
 		size_t got = 0;
-		st = stm32_transport_read(bl->transport, &byte, 1, step_ms, &got, err);
-		if (st == STM32_OK && byte == STM32_NACK)
+		enum stm32_status st = stm32_transport_read(bl->transport, junk, sizeof(junk),
+							    BACKLOG_QUIET_MS, &got, err);
+		if (st == STM32_E_TIMEOUT && got == 0)
 			return STM32_OK;
 		if (st != STM32_OK && st != STM32_E_TIMEOUT)
 			return st;
+	}
+	return STM32_OK;
+}
+
+/* FF 00 pairs fill whatever data stage the bootloader is in with bytes
+ * whose XOR check fails, until it NACKs and waits for a command. But the
+ * NACK may have come from the FF, leaving the 00 behind as the first half of
+ * a new command: then every later command would be off by one byte (and
+ * its NACKs read as readout protection). A lone 00 settles it: as a
+ * complement it never matches, as an opcode it waits for a second 00, which
+ * does not match either. The first NACK after a lone 00 means in step.
+ * Stale answers are thrown away first and after each NACK. */
+enum stm32_status stm32_bl_resync(struct stm32_bl *bl, unsigned timeout_ms, struct stm32_error *err)
+{
+	static const uint8_t invalid_command[2] = {0xFF, 0x00};
+	static const uint8_t lone_zero = 0x00;
+	uint64_t deadline = monotonic_ms() + timeout_ms;
+	bool paired_nack = false;
+	enum stm32_status st = discard_backlog(bl, err);
+	if (st != STM32_OK)
+		return st;
+	do {
+		bool nacked;
+		st = paired_nack ? nacked_after(bl, &lone_zero, 1, &nacked, err)
+				 : nacked_after(bl, invalid_command, 2, &nacked, err);
+		if (st != STM32_OK && st != STM32_E_TIMEOUT)
+			return st;
+		if (nacked && paired_nack)
+			return discard_backlog(bl, err);
+		if (nacked) {
+			paired_nack = true;
+			st = discard_backlog(bl, err);
+			if (st != STM32_OK)
+				return st;
+		}
 	} while (monotonic_ms() < deadline);
 	return stm32_error_set(err, STM32_E_TIMEOUT,
 			       "could not resynchronise with the bootloader within %u ms", timeout_ms);

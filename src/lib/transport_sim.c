@@ -3,7 +3,11 @@
  * The library never links emulator code; it starts the program, reads the
  * pty path from its first line of output, and opens that path with the UART
  * backend. Closing the port stops the emulator and waits for it, so that its
- * image and statistics files are complete when close returns. */
+ * image and statistics files are complete when close returns. On Linux the
+ * emulator also dies with the host process. */
+#ifdef __linux__
+#define _GNU_SOURCE /* pipe2 */
+#endif
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -13,6 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 #include <time.h>
 #include <unistd.h>
 
@@ -184,6 +191,70 @@ static enum stm32_status build_argv(const char *spec, const char *program, struc
 	return STM32_OK;
 }
 
+#ifdef __linux__
+/* Between fork and exec only async-signal-safe calls: the host may have
+ * threads. The emulator is asked to die with us (PR_SET_PDEATHSIG), so a
+ * host that crashes or is killed never leaves one behind; if we are already
+ * gone by then, it must not start at all. A failed exec reports its errno
+ * through a close-on-exec pipe, as posix_spawnp would return it. */
+static void run_child(char **args, int out_fd, int report_fd, pid_t parent)
+{
+	int e;
+	if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 || getppid() != parent) {
+		e = ECHILD;
+	} else if (dup2(out_fd, STDOUT_FILENO) < 0) {
+		e = errno;
+	} else {
+		execvp(args[0], args);
+		e = errno;
+	}
+	ssize_t ignored = write(report_fd, &e, sizeof(e));
+	(void)ignored;
+	_exit(127);
+}
+
+static int start_child(char **args, int out_fd, pid_t *child)
+{
+	int report[2];
+	if (pipe2(report, O_CLOEXEC) != 0)
+		return errno;
+	pid_t parent = getpid();
+	pid_t pid = fork();
+	if (pid < 0) {
+		int e = errno;
+		close(report[0]);
+		close(report[1]);
+		return e;
+	}
+	if (pid == 0)
+		run_child(args, out_fd, report[1], parent);
+	close(report[1]);
+	int e = 0;
+	ssize_t n;
+	while ((n = read(report[0], &e, sizeof(e))) < 0 && errno == EINTR)
+		;
+	close(report[0]);
+	if (n == (ssize_t)sizeof(e)) {
+		int status;
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
+		return e ? e : ECHILD;
+	}
+	*child = pid;
+	return 0;
+}
+#else
+static int start_child(char **args, int out_fd, pid_t *child)
+{
+	posix_spawn_file_actions_t actions;
+	posix_spawn_file_actions_init(&actions);
+	posix_spawn_file_actions_adddup2(&actions, out_fd, STDOUT_FILENO);
+	int rc = posix_spawnp(child, args[0], &actions, NULL, args, environ);
+	posix_spawn_file_actions_destroy(&actions);
+	return rc;
+}
+#endif
+
 static enum stm32_status spawn_sim(struct sim_argv *a, pid_t *child, int *out_fd,
 				   struct stm32_error *err)
 {
@@ -194,11 +265,7 @@ static enum stm32_status spawn_sim(struct sim_argv *a, pid_t *child, int *out_fd
 	 * other children: the read end would keep the pipe open for ever. */
 	fcntl(fds[0], F_SETFD, FD_CLOEXEC);
 	fcntl(fds[1], F_SETFD, FD_CLOEXEC);
-	posix_spawn_file_actions_t actions;
-	posix_spawn_file_actions_init(&actions);
-	posix_spawn_file_actions_adddup2(&actions, fds[1], STDOUT_FILENO);
-	int rc = posix_spawnp(child, a->args[0], &actions, NULL, a->args, environ);
-	posix_spawn_file_actions_destroy(&actions);
+	int rc = start_child(a->args, fds[1], child);
 	close(fds[1]);
 	if (rc != 0) {
 		close(fds[0]);

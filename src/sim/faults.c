@@ -85,7 +85,8 @@ bool sim_faults_parse(const char *text, struct sim_fault_spec *spec, char *why, 
 	const char *p = text;
 	while (*p) {
 		const char *equals = strchr(p, '=');
-		const char *comma = strchr(p, ',');
+		/* ';' also separates items: a "sim:" port name splits at commas. */
+		const char *comma = strpbrk(p, ",;");
 		size_t item_length = comma ? (size_t)(comma - p) : strlen(p);
 		const char *end = NULL;
 		if (!equals || (comma && equals > comma) ||

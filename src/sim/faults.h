@@ -9,6 +9,8 @@
  *   stall=P:MS     after a byte from the host, hold all output back MS ms
  *   reset-after=N  reset the chip once, right after the N-th byte from the host
  *   hangup-after=N close the pty once, right after the N-th byte from the host
+ * Items are separated by ',' or ';' (a "sim:" port name splits at commas,
+ * so there write e.g. faults=drop-in=1e-4;nack=0.01).
  * Each kind draws from its own PRNG stream derived from the seed, so the same
  * seed, spec and host bytes give the same faults however the bytes are
  * grouped in time. */

@@ -27,6 +27,8 @@
 #define EXIT_USAGE 2
 #define MAX_CLIENTS 8
 #define CLIENT_LINE_MAX 256
+#define OUTPUT_POLL_MS 100
+#define OUTPUT_STUCK_MS 2000u /* host not reading: drop the rest */
 
 struct options {
 	const struct stm32_device *device;
@@ -57,6 +59,7 @@ struct emulator {
 	struct timespec start;
 	uint64_t last_rx_us, last_tx_us;
 	bool hung_up;
+	const sigset_t *wait_mask; /* the mask that lets SIGINT/SIGTERM in */
 };
 
 static volatile sig_atomic_t stop_requested;
@@ -85,7 +88,7 @@ static void print_help(void)
 	     "  --image FILE          load flash/option bytes from FILE if it exists; save on exit\n"
 	     "  --speed realtime|fast realtime paces bytes at the host's baud and spends typical\n"
 	     "                        program/erase times; fast (default) does neither\n"
-	     "  --faults SPEC         inject faults; SPEC is a comma list of\n"
+	     "  --faults SPEC         inject faults; SPEC is a list (',' or ';') of\n"
 	     "                          corrupt-in=P corrupt-out=P drop-in=P drop-out=P nack=P\n"
 	     "                          stall=P:MS reset-after=N hangup-after=N\n"
 	     "                        (P probability per byte or per ACK, MS milliseconds,\n"
@@ -219,6 +222,10 @@ static void read_from_host(struct emulator *em, uint64_t now)
 {
 	uint8_t buffer[4096];
 	ssize_t n = read(em->pty.master, buffer, sizeof(buffer));
+	if (n < 0 && errno != EAGAIN && errno != EINTR) {
+		hang_up(em); /* EIO: nobody will ever write here again */
+		return;
+	}
 	uint64_t spacing = em->options.realtime ? byte_time_us(em) : 0;
 	for (ssize_t i = 0; i < n && !em->hung_up; i++) {
 		uint64_t at = now;
@@ -228,6 +235,31 @@ static void read_from_host(struct emulator *em, uint64_t now)
 		if (sim_link_from_host(&em->link, buffer[i], at))
 			hang_up(em);
 	}
+}
+
+/* A host that stopped reading (or died while this process still holds the
+ * pty slave) must not keep us here: a real UART's bytes are simply lost when
+ * nobody listens. Waiting uses the stop-signal mask, so SIGTERM still ends
+ * the emulator; after OUTPUT_STUCK_MS without progress the rest is dropped. */
+static void send_batch(struct emulator *em, const uint8_t *batch, size_t count)
+{
+	size_t done = 0;
+	unsigned waited_ms = 0;
+	while (done < count && !stop_requested && waited_ms < OUTPUT_STUCK_MS) {
+		ssize_t n = write(em->pty.master, batch + done, count - done);
+		if (n > 0) {
+			done += (size_t)n;
+			waited_ms = 0;
+			continue;
+		}
+		if (n < 0 && errno != EAGAIN && errno != EINTR)
+			break;
+		struct pollfd p = {em->pty.master, POLLOUT, 0};
+		struct timespec step = {0, OUTPUT_POLL_MS * 1000000L};
+		(void)ppoll(&p, 1, &step, em->wait_mask);
+		waited_ms += OUTPUT_POLL_MS;
+	}
+	em->stats.output_dropped += count - done;
 }
 
 /* Send what is due; returns when to look again (0 = nothing queued). */
@@ -253,18 +285,7 @@ static uint64_t write_to_host(struct emulator *em, uint64_t now)
 		if (em->options.realtime)
 			em->last_tx_us = sent_at;
 	}
-	size_t done = 0;
-	while (done < count) {
-		ssize_t n = write(em->pty.master, batch + done, count - done);
-		if (n > 0) {
-			done += (size_t)n;
-		} else if (n < 0 && errno == EAGAIN) {
-			struct pollfd p = {em->pty.master, POLLOUT, 0};
-			poll(&p, 1, 100);
-		} else {
-			break;
-		}
-	}
+	send_batch(em, batch, count);
 	if (count && !wait_until)
 		return now; /* more may be due already */
 	return wait_until;
@@ -377,6 +398,10 @@ static void serve(struct emulator *em, const sigset_t *wait_mask)
 		int ready = ppoll(fds, count, timeout < 0 ? NULL : &ts, wait_mask);
 		if (ready <= 0)
 			continue;
+		/* An error or hang-up on the pty without data would be reported
+		 * again at once by every ppoll: a busy loop. The line is gone. */
+		if ((fds[0].revents & (POLLERR | POLLHUP | POLLNVAL)) && !(fds[0].revents & POLLIN))
+			hang_up(em);
 		now = elapsed_us(em);
 		/* Bytes already in the pty were written before any pending control
 		 * request got its reply, so they go first. */
@@ -513,6 +538,7 @@ int main(int argc, char **argv)
 		tear_down(&em);
 		return 1;
 	}
+	em.wait_mask = &wait_mask;
 	serve(&em, &wait_mask);
 	bool saved = save_results(&em);
 	tear_down(&em);

@@ -66,6 +66,7 @@ void sim_stats_write_json(FILE *out, const struct sim_stats *stats,
 		", \"boots_application\": %" PRIu64 ",\n",
 		stats->resets, stats->boots_bootloader, stats->boots_application);
 	fprintf(out, "  \"bytes_lost_busy\": %" PRIu64 ",\n", stats->bytes_lost_busy);
+	fprintf(out, "  \"output_dropped\": %" PRIu64 ",\n", stats->output_dropped);
 	fprintf(out, "  \"rdp_level\": %d,\n", context->rdp_level);
 	fprintf(out, "  \"state\": \"%s\",\n", context->state);
 	fprintf(out, "  \"faults\": {\"corrupt_in\": %" PRIu64 ", \"corrupt_out\": %" PRIu64

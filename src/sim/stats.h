@@ -23,6 +23,7 @@ struct sim_stats {
 	uint64_t program_operations, bytes_programmed; /* flash writes only */
 	uint64_t resets, boots_bootloader, boots_application;
 	uint64_t bytes_lost_busy; /* received while erasing/programming and lost */
+	uint64_t output_dropped;  /* replies the host never read (it stopped reading) */
 	struct sim_fault_counts faults;
 };
 
