@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <termios.h>
 
+#include "sim_bus.h"
 #include "sim_device.h"
 #include "sim_link.h"
 #include "sim_termios.h"
@@ -211,6 +212,9 @@ EXPORTED int ioctl(int fd, unsigned long request, ...)
     void *argument = va_arg(arguments, void *);
     va_end(arguments);
 
+    struct sim_bus_node *bus_node = sim_bus_node(fd);
+    if (bus_node)
+        return sim_bus_ioctl(fd, bus_node, request, argument);
     struct sim_device device;
     if (!is_handled_request(request) || !is_emulator_tty(fd, &device))
         return real_ioctl()(fd, request, argument);
