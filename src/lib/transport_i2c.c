@@ -170,11 +170,13 @@ static enum stm32_status open_node(struct i2c_link *link, struct stm32_error *er
 	if (link->fd >= 0)
 		return STM32_OK;
 	int e = errno;
-	if (e == ENOENT)
-		return stm32_error_set(err, STM32_E_IO,
-				       "cannot open %s: %s (is the i2c-dev module loaded?)",
-				       link->path, strerror(e));
-	return io_error(err, e, "cannot open", link->path);
+	if (e != ENOENT)
+		return io_error(err, e, "cannot open", link->path);
+	enum stm32_status st = stm32_error_set(err, STM32_E_IO, "cannot open %s: %s (is the i2c-dev module loaded?)",
+					       link->path, strerror(e));
+	if (err)
+		err->sys_errno = e;
+	return st;
 }
 
 /* One flasher per bus: two programs interleaving transactions with the
