@@ -135,9 +135,65 @@ static enum stm32_status compare_unit(struct write_run *run, const struct stm32_
 	return STM32_OK;
 }
 
+/* The compare ranges in plan order, when they form one word-aligned run. */
+static bool compares_contiguous(const struct stm32_plan *plan, uint32_t *start, uint32_t *length)
+{
+	bool first = true;
+	uint64_t end = 0;
+	for (size_t i = 0; i < plan->unit_count; i++) {
+		for (size_t c = 0; c < plan->units[i].compare_count; c++) {
+			const struct stm32_plan_range *r = &plan->compares[plan->units[i].first_compare + c];
+			if ((r->address | r->length) % 4 != 0 || (!first && r->address != end))
+				return false;
+			if (first)
+				*start = r->address;
+			first = false;
+			end = (uint64_t)r->address + r->length;
+		}
+	}
+	if (first || end - *start > UINT32_MAX)
+		return false;
+	*length = (uint32_t)(end - *start);
+	return true;
+}
+
+/* With Get Checksum, one CRC over the whole image answers the common case
+ * (re-flashing what is already there) in a single command; only when it
+ * differs does the compare go unit by unit. */
+static enum stm32_status whole_image_same(struct write_run *run, bool *same, struct stm32_error *err)
+{
+	const struct stm32_plan *plan = run->plan;
+	uint32_t start, length, found;
+	bool available;
+	*same = false;
+	if (plan->unit_count < 2 || !compares_contiguous(plan, &start, &length))
+		return STM32_OK;
+	enum stm32_status status = chip_crc(run, start, length, &found, &available, err);
+	if (status != STM32_OK || !available)
+		return status;
+	uint32_t wanted = 0xFFFFFFFFu;
+	for (size_t i = 0; i < plan->unit_count; i++)
+		for (size_t c = 0; c < plan->units[i].compare_count; c++) {
+			const struct stm32_plan_range *r = &plan->compares[plan->units[i].first_compare + c];
+			wanted = stm32_crc32(wanted, r->expected, r->length);
+		}
+	*same = found == wanted;
+	return STM32_OK;
+}
+
 static enum stm32_status run_compare(struct write_run *run, struct stm32_error *err)
 {
 	const struct stm32_plan *plan = run->plan;
+	bool all_same;
+	enum stm32_status whole = whole_image_same(run, &all_same, err);
+	if (whole != STM32_OK)
+		return whole;
+	if (all_same) {
+		for (size_t i = 0; i < plan->unit_count; i++)
+			run->state[i] = UNIT_SAME;
+		run->report->units_unchanged += plan->unit_count;
+		return STM32_OK;
+	}
 	uint64_t total = 0;
 	for (size_t i = 0; i < plan->unit_count; i++)
 		for (size_t c = 0; c < plan->units[i].compare_count; c++)

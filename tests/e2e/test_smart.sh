@@ -50,12 +50,20 @@ t_verify_crc_on_h563_uses_get_checksum() {
 	stat_at_least '.commands["0xa1"]' 1
 	stat_is '.commands["0x11"] // 0' "$connect_reads"
 	out_has "verified (by CRC)"
-	# The same image again with --diff: compared by CRC, nothing changes.
+	# The same image again with --diff: one CRC over the whole image says
+	# nothing changed.
 	run_ok -w "$WORK/fw.bin" -v --diff "$(port)"
-	stat_is '.commands["0xa1"]' 8
+	stat_is '.commands["0xa1"]' 1
 	stat_is '.commands["0x11"] // 0' "$connect_reads"
 	stat_is .page_erases 0
 	stat_is .program_operations 0
+	# One byte changed: the whole-image CRC differs, then one CRC per 8 KiB
+	# sector finds the one to rewrite, then one CRC verifies it.
+	printf '\x01' | dd of="$WORK/fw.bin" bs=1 seek=20000 conv=notrunc 2>/dev/null
+	run_ok -w "$WORK/fw.bin" -v --diff "$(port)"
+	stat_is '.commands["0xa1"]' 10
+	stat_is .page_erases 1
+	stat_is '.commands["0x11"] // 0' "$connect_reads"
 }
 
 t_verify_read_and_none() {
