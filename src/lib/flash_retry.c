@@ -76,7 +76,9 @@ enum stm32_status flash_with_retries(struct stm32_session *s, unsigned retries,
 		enum stm32_status back = get_back_in_step(s, err);
 		if (back == STM32_E_IO)
 			return back; /* the port is gone: no retry can help */
-		if (took_effect && took_effect(s, ctx)) {
+		/* A NACK is a refusal: the command did not happen. */
+		bool refused = status == STM32_E_NACK || status == STM32_E_PROTECTED;
+		if (!refused && took_effect && took_effect(s, ctx)) {
 			stm32_error_clear(err);
 			return STM32_OK;
 		}

@@ -302,6 +302,11 @@ static enum stm32_status nacked_after(struct stm32_bl *bl, const uint8_t *bytes,
 static enum stm32_status discard_backlog(struct stm32_bl *bl, struct stm32_error *err)
 {
 	uint8_t junk[64];
+	if (bl->transport->ops->drain) {
+		enum stm32_status st = bl->transport->ops->drain(bl->transport, err);
+		if (st == STM32_E_IO)
+			return st;
+	}
 	for (unsigned rounds = 0; rounds < BACKLOG_MAX_ROUNDS; rounds++) {
 		size_t got = 0;
 		enum stm32_status st = stm32_transport_read(bl->transport, junk, sizeof(junk),

@@ -12,7 +12,8 @@
  * per-page figures of page-only families must not yield hours. */
 #define MAX_MASS_ERASE_MS 300000u
 #define OPTION_BYTES_MAX 128u
-#define IDENTITY_ATTEMPTS 4u    /* Get + Get Version + Get ID, asked again on noise */
+#define IDENTITY_ATTEMPTS 6u    /* each of Get, Get Version, Get ID, asked again on noise */
+#define PROTECTION_CONFIRMATIONS 2u /* refused reads (each already asked 3 times) */
 #define DETAIL_READ_ATTEMPTS 3u
 #define RESYNC_MS 1000u
 
@@ -137,11 +138,16 @@ static bool try_read(struct stm32_session *s, uint32_t address, uint8_t *data, s
 	stm32_error_clear(&ignored);
 	/* The flash-size register picks the device row, so noise must not
 	 * leave it unknown after one garbled reply. */
+	unsigned refusals = 0;
 	for (unsigned attempt = 0; attempt < DETAIL_READ_ATTEMPTS; attempt++) {
 		enum stm32_status st = stm32_bl_read_memory(&s->bl, address, data, length, &ignored);
 		if (st == STM32_OK)
 			return true;
 		if (st == STM32_E_PROTECTED) {
+			/* Protection makes every later write fail with a hint to
+			 * unprotect (which erases the chip): be sure first. */
+			if (++refusals < PROTECTION_CONFIRMATIONS)
+				continue;
 			s->read_protected = true;
 			return false;
 		}
@@ -194,33 +200,36 @@ static void learn_details(struct stm32_session *s)
 	}
 }
 
-static enum stm32_status ask_identity_once(struct stm32_bl *bl, struct stm32_error *err)
-{
-	enum stm32_status st = stm32_bl_get(bl, err);
-	if (st == STM32_OK) {
-		/* Get Version repeats Get's version; keep Get's, it names the
-		 * protocol the command list belongs to. */
-		uint8_t version = bl->version;
-		st = stm32_bl_get_version(bl, err);
-		bl->version = version;
-	}
-	if (st == STM32_OK)
-		st = stm32_bl_get_id(bl, err);
-	return st;
-}
+typedef enum stm32_status (*identity_query_fn)(struct stm32_bl *bl, struct stm32_error *err);
 
 /* A NACK, a garbled byte or a lost one during Get / Get Version / Get ID is
- * what a noisy line does; none of these commands changes the chip, so they
- * are simply asked again once the link is back in step. */
-static enum stm32_status ask_identity(struct stm32_bl *bl, struct stm32_error *err)
+ * what a noisy line does; these commands change nothing on the chip, so each
+ * is simply asked again once the link is back in step. */
+static enum stm32_status ask_with_retries(struct stm32_bl *bl, identity_query_fn query,
+					  struct stm32_error *err)
 {
 	enum stm32_status st = STM32_E_TIMEOUT;
 	for (unsigned attempt = 0; attempt < IDENTITY_ATTEMPTS; attempt++) {
-		st = ask_identity_once(bl, err);
+		st = query(bl, err);
 		if (st != STM32_E_NACK && st != STM32_E_TIMEOUT && st != STM32_E_PROTOCOL)
 			return st;
 		get_back_in_step(bl);
 	}
+	return st;
+}
+
+static enum stm32_status ask_identity(struct stm32_bl *bl, struct stm32_error *err)
+{
+	enum stm32_status st = ask_with_retries(bl, stm32_bl_get, err);
+	if (st == STM32_OK) {
+		/* Get Version repeats Get's version; keep Get's, it names the
+		 * protocol the command list belongs to. */
+		uint8_t version = bl->version;
+		st = ask_with_retries(bl, stm32_bl_get_version, err);
+		bl->version = version;
+	}
+	if (st == STM32_OK)
+		st = ask_with_retries(bl, stm32_bl_get_id, err);
 	return st;
 }
 

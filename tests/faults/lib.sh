@@ -36,7 +36,8 @@ flash_of() {
 
 # write_run FIRMWARE SEED SPEC IMG: one write+verify; sets STATUS, OUT, ERR.
 write_run() {
-	local firmware=$1 seed=$2 spec=$3 img=$4
+	local firmware=$1 seed=$2 spec=${3//,/;} img=$4 # a sim: port splits at ','
+
 	OUT=$img.out
 	ERR=$img.err
 	STATUS=0

@@ -131,6 +131,27 @@ static void test_resync_until_nack(void **state)
 	mock_reply(f->m, MOCK_BYTES(ACK));
 	mock_expect(f->m, MOCK_BYTES(0xFF, 0x00));
 	mock_reply(f->m, MOCK_BYTES(NACK));
+	/* Was the NACK the FF's (00 now pending as an opcode) or the 00's? A
+	 * lone 00 is silent in the second case and NACKed in both after a
+	 * second one. */
+	mock_expect(f->m, MOCK_BYTES(0x00));
+	mock_silence(f->m);
+	mock_expect(f->m, MOCK_BYTES(0x00));
+	mock_reply(f->m, MOCK_BYTES(NACK));
+	assert_int_equal(stm32_bl_resync(&f->bl, 5000, &f->err), STM32_OK);
+	mock_assert_done(f->m);
+}
+
+/* A queue of stale NACKs (garbage taken as commands) is thrown away, not
+ * read one per later command. */
+static void test_resync_discards_backlog(void **state)
+{
+	struct fixture *f = *state;
+	mock_noise(f->m, MOCK_BYTES(NACK, NACK, NACK, NACK, NACK));
+	mock_expect(f->m, MOCK_BYTES(0xFF, 0x00));
+	mock_reply(f->m, MOCK_BYTES(NACK, NACK, NACK));
+	mock_expect(f->m, MOCK_BYTES(0x00));
+	mock_reply(f->m, MOCK_BYTES(NACK));
 	assert_int_equal(stm32_bl_resync(&f->bl, 5000, &f->err), STM32_OK);
 	mock_assert_done(f->m);
 }
@@ -833,6 +854,7 @@ int main(void)
 		T(test_sync_ack), T(test_sync_nack_means_already_synced),
 		T(test_sync_silence_then_nack), T(test_sync_silence_twice_times_out),
 		T(test_sync_garbage), T(test_resync_until_nack),
+		T(test_resync_discards_backlog),
 		T(test_get_v22), T(test_get_v31_with_checksum), T(test_get_prefers_highest_variant),
 		T(test_get_nack), T(test_get_truncated_list_times_out), T(test_get_missing_final_ack),
 		T(test_get_version), T(test_get_version_l412_extra_ack), T(test_get_version_nack),

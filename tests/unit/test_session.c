@@ -106,10 +106,11 @@ static void connect_f103(void **state, uint16_t kib, const char *expect_name)
 }
 
 /* A readout-protected chip NACKs Read Memory's opcode every time it is asked
- * (the host asks three times before it believes it). */
+ * (the host asks three times per read, and reads twice, before it believes
+ * it). */
 static void script_read_refused(struct mock *m)
 {
-	for (int ask = 0; ask < 3; ask++) {
+	for (int ask = 0; ask < 6; ask++) {
 		mock_expect(m, MOCK_BYTES(0x11, 0xEE));
 		mock_reply(m, MOCK_BYTES(NACK));
 	}
