@@ -162,9 +162,10 @@ static bool is_memory_command(int command)
 
 static void print_hint(enum cli_stage stage, const char *subject, const struct stm32_error *err)
 {
-	if (err->status == STM32_E_PROTECTED ||
-	    (err->status == STM32_E_NACK && is_memory_command(err->command)))
+	if (err->status == STM32_E_PROTECTED)
 		cli_hint("the chip is read-protected: -k removes protection (and erases the flash)");
+	else if (err->status == STM32_E_NACK && is_memory_command(err->command))
+		cli_hint("the bootloader refused it: a noisy line (-n sets the retries, a lower -b helps) or an address it does not accept");
 	else if (err->status == STM32_E_BUSY)
 		cli_hint("another program holds %s (a terminal, ModemManager, another stm32boot?)", subject);
 	else if (is_no_answer_to_sync(stage, err))

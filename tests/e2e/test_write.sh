@@ -143,8 +143,10 @@ t_write_retries_count() {
 
 t_write_zero_retries_fails_on_nack() {
 	pattern_file "$WORK/fw.bin" 4096
-	run_fail -w "$WORK/fw.bin" -n 0 "$(port "faults=nack=0.03,seed=12")"
+	run_fail -w "$WORK/fw.bin" -n 0 "$(port "faults=nack=0.2,seed=1")"
 	error_has "NACK"
+	# a refused address is not readout protection
+	err_lacks "read-protected"
 }
 
 t_baud_rate() {
