@@ -65,6 +65,7 @@ struct stm32_flash_report {
 	uint64_t bytes_kept;     /* preserve: bytes read and written back */
 	bool verified;
 	bool verified_by_crc;    /* on the chip with Get Checksum, not by reading */
+	size_t units_rewritten;  /* units erased and written again after a failed verify */
 };
 
 /* stm32_flash_execute, filling report (may be NULL). */
@@ -72,6 +73,25 @@ enum stm32_status stm32_flash_execute_report(struct stm32_session *s, const stru
 					     stm32_progress_fn progress, void *user,
 					     struct stm32_flash_report *report,
 					     struct stm32_error *err);
+
+/* Re-entering the bootloader after the chip reset on its own (brown-out,
+ * watchdog, a glitch on NRST): the caller's -i entry sequence, for instance.
+ * Called when a retry finds the chip answering nothing at all, before the
+ * executor syncs again (0x7F, Get) and carries on from the block that failed.
+ * Return STM32_OK when the sequence ran. */
+typedef enum stm32_status (*stm32_reentry_fn)(void *user, struct stm32_error *err);
+
+struct stm32_flash_options {
+	stm32_reentry_fn reenter; /* NULL: only sync again (BOOT0 assumed to stay high) */
+	void *reenter_user;
+};
+
+/* stm32_flash_execute_report with options (may be NULL: as without). */
+enum stm32_status stm32_flash_execute_options(struct stm32_session *s, const struct stm32_plan *plan,
+					      const struct stm32_flash_options *options,
+					      stm32_progress_fn progress, void *user,
+					      struct stm32_flash_report *report,
+					      struct stm32_error *err);
 
 /* Read [address, address+length) into buffer in 256-byte Read Memory
  * commands, each retried like a write block. */

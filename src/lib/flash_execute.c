@@ -25,9 +25,11 @@ static enum stm32_status try_erase(struct stm32_session *s, void *ctx, struct st
 }
 
 static enum stm32_status erase_once(struct stm32_session *s, const struct stm32_plan *plan,
-				    struct erase_job *job, uint32_t address, struct stm32_error *err)
+				    const struct stm32_flash_options *options, struct erase_job *job,
+				    uint32_t address, struct stm32_error *err)
 {
-	enum stm32_status status = flash_with_retries(s, plan->retries, try_erase, NULL, job, err);
+	enum stm32_status status = flash_with_retries(s, plan->retries, options, try_erase, NULL,
+						      job, err);
 	if (status != STM32_OK) {
 		stm32_error_command(err, s->bl.cmd_erase);
 		stm32_error_address(err, address);
@@ -55,6 +57,7 @@ static enum stm32_status erase_chunk_limit(const struct stm32_session *s,
 }
 
 static enum stm32_status erase_banks(struct stm32_session *s, const struct stm32_plan *plan,
+				     const struct stm32_flash_options *options,
 				     struct flash_progress *p, struct stm32_error *err)
 {
 	for (int bank = 1; bank <= 2; bank++) {
@@ -62,7 +65,7 @@ static enum stm32_status erase_banks(struct stm32_session *s, const struct stm32
 			continue;
 		uint32_t address = bank == 1 ? plan->device->flash_start : plan->device->bank2_start;
 		struct erase_job job = { .bank = bank };
-		enum stm32_status status = erase_once(s, plan, &job, address, err);
+		enum stm32_status status = erase_once(s, plan, options, &job, address, err);
 		if (status == STM32_OK)
 			status = flash_progress_step(p, 1, address, err);
 		if (status != STM32_OK)
@@ -72,6 +75,7 @@ static enum stm32_status erase_banks(struct stm32_session *s, const struct stm32
 }
 
 static enum stm32_status erase_sectors(struct stm32_session *s, const struct stm32_plan *plan,
+				       const struct stm32_flash_options *options,
 				       struct flash_progress *p, struct stm32_error *err)
 {
 	size_t limit;
@@ -87,7 +91,7 @@ static enum stm32_status erase_sectors(struct stm32_session *s, const struct stm
 			pages[i] = (uint16_t)plan->sectors[first + i].index;
 		struct erase_job job = { .pages = pages, .count = count };
 		uint32_t address = plan->sectors[first].address;
-		status = erase_once(s, plan, &job, address, err);
+		status = erase_once(s, plan, options, &job, address, err);
 		if (status == STM32_OK)
 			status = flash_progress_step(p, count, address, err);
 	}
@@ -103,6 +107,7 @@ static uint64_t erase_units(const struct stm32_plan *plan)
 }
 
 enum stm32_status flash_run_erase(struct stm32_session *s, const struct stm32_plan *plan,
+				  const struct stm32_flash_options *options,
 				  stm32_progress_fn progress, void *user, struct stm32_error *err)
 {
 	if (plan->erase_kind == STM32_ERASE_KIND_NONE)
@@ -114,12 +119,13 @@ enum stm32_status flash_run_erase(struct stm32_session *s, const struct stm32_pl
 			     plan->device->flash_start);
 	if (plan->erase_kind == STM32_ERASE_KIND_MASS) {
 		struct erase_job job = { .mass = true };
-		enum stm32_status status = erase_once(s, plan, &job, plan->device->flash_start, err);
+		enum stm32_status status = erase_once(s, plan, options, &job, plan->device->flash_start,
+						      err);
 		return status == STM32_OK ? flash_progress_step(&p, 1, plan->device->flash_start, err)
 					  : status;
 	}
-	enum stm32_status status = erase_banks(s, plan, &p, err);
-	return status == STM32_OK ? erase_sectors(s, plan, &p, err) : status;
+	enum stm32_status status = erase_banks(s, plan, options, &p, err);
+	return status == STM32_OK ? erase_sectors(s, plan, options, &p, err) : status;
 }
 
 /* ---- write ---- */
@@ -150,11 +156,12 @@ static bool block_already_written(struct stm32_session *s, void *ctx)
 }
 
 enum stm32_status flash_write_block(struct stm32_session *s, const struct stm32_plan *plan,
+				   const struct stm32_flash_options *options,
 				   const struct stm32_plan_block *block, struct stm32_error *err)
 {
 	struct write_job job = { block };
-	enum stm32_status status =
-		flash_with_retries(s, plan->retries, try_write, block_already_written, &job, err);
+	enum stm32_status status = flash_with_retries(s, plan->retries, options, try_write,
+						      block_already_written, &job, err);
 	if (status != STM32_OK) {
 		stm32_error_command(err, STM32_CMD_WRITE_MEMORY);
 		stm32_error_address(err, block->address);
@@ -219,6 +226,15 @@ enum stm32_status stm32_flash_execute_report(struct stm32_session *s, const stru
 					     stm32_progress_fn progress, void *user,
 					     struct stm32_flash_report *report, struct stm32_error *err)
 {
+	return stm32_flash_execute_options(s, plan, NULL, progress, user, report, err);
+}
+
+enum stm32_status stm32_flash_execute_options(struct stm32_session *s, const struct stm32_plan *plan,
+					      const struct stm32_flash_options *options,
+					      stm32_progress_fn progress, void *user,
+					      struct stm32_flash_report *report,
+					      struct stm32_error *err)
+{
 	stm32_error_clear(err);
 	if (report)
 		memset(report, 0, sizeof(*report));
@@ -226,6 +242,6 @@ enum stm32_status stm32_flash_execute_report(struct stm32_session *s, const stru
 	if (status != STM32_OK)
 		return status;
 	if (plan->action == STM32_PLAN_WRITE)
-		return flash_execute_write(s, plan, progress, user, report, err);
-	return flash_run_erase(s, plan, progress, user, err);
+		return flash_execute_write(s, plan, options, progress, user, report, err);
+	return flash_run_erase(s, plan, options, progress, user, err);
 }

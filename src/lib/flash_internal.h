@@ -31,22 +31,27 @@ typedef enum stm32_status (*flash_attempt_fn)(struct stm32_session *s, void *ctx
 typedef bool (*flash_took_effect_fn)(struct stm32_session *s, void *ctx);
 
 /* Run attempt; on NACK, timeout or a garbled reply resync the link and try
- * again, up to retries more times. */
+ * again, up to retries more times. options (may be NULL) says how to get
+ * back into the bootloader after a reset. */
 enum stm32_status flash_with_retries(struct stm32_session *s, unsigned retries,
+				     const struct stm32_flash_options *options,
 				     flash_attempt_fn attempt, flash_took_effect_fn took_effect,
 				     void *ctx, struct stm32_error *err);
 
 /* Read [address, address+length) in 256-byte commands, each with retries,
  * reporting progress in p. */
 enum stm32_status flash_read_range(struct stm32_session *s, uint32_t address, uint32_t length,
-				   uint8_t *buffer, unsigned retries, struct flash_progress *p,
+				   uint8_t *buffer, unsigned retries,
+				   const struct stm32_flash_options *options, struct flash_progress *p,
 				   struct stm32_error *err);
 
 /* flash_execute.c: the plan's erase (all of it), one write block with
  * retries, and the option-byte blocks followed by a reconnect. */
 enum stm32_status flash_run_erase(struct stm32_session *s, const struct stm32_plan *plan,
+				  const struct stm32_flash_options *options,
 				  stm32_progress_fn progress, void *user, struct stm32_error *err);
 enum stm32_status flash_write_block(struct stm32_session *s, const struct stm32_plan *plan,
+				   const struct stm32_flash_options *options,
 				   const struct stm32_plan_block *block, struct stm32_error *err);
 enum stm32_status flash_run_option_writes(struct stm32_session *s, const struct stm32_plan *plan,
 					  struct flash_progress *p, struct stm32_error *err);
@@ -54,6 +59,7 @@ enum stm32_status flash_run_option_writes(struct stm32_session *s, const struct 
 /* flash_write.c: a write plan: compare (diff), keep (preserve), erase,
  * write, verify, option bytes. report may be NULL. */
 enum stm32_status flash_execute_write(struct stm32_session *s, const struct stm32_plan *plan,
+				      const struct stm32_flash_options *options,
 				      stm32_progress_fn progress, void *user,
 				      struct stm32_flash_report *report, struct stm32_error *err);
 

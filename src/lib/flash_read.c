@@ -27,14 +27,15 @@ static enum stm32_status check_readable(const struct stm32_session *s, struct st
 }
 
 enum stm32_status flash_read_range(struct stm32_session *s, uint32_t address, uint32_t length,
-				   uint8_t *buffer, unsigned retries, struct flash_progress *p,
+				   uint8_t *buffer, unsigned retries,
+				   const struct stm32_flash_options *options, struct flash_progress *p,
 				   struct stm32_error *err)
 {
 	enum stm32_status status = check_readable(s, err);
 	for (uint32_t offset = 0; status == STM32_OK && offset < length;) {
 		uint32_t n = length - offset < STM32_MAX_BLOCK ? length - offset : STM32_MAX_BLOCK;
 		struct read_job job = { address + offset, buffer + offset, n };
-		status = flash_with_retries(s, retries, try_read, NULL, &job, err);
+		status = flash_with_retries(s, retries, options, try_read, NULL, &job, err);
 		if (status != STM32_OK) {
 			stm32_error_command(err, STM32_CMD_READ_MEMORY);
 			stm32_error_address(err, job.address);
@@ -54,7 +55,8 @@ enum stm32_status stm32_flash_read(struct stm32_session *s, uint32_t address, ui
 	if ((uint64_t)address + length > UINT64_C(1) << 32)
 		return stm32_error_set(err, STM32_E_RANGE, "read range passes the end of the address space");
 	flash_progress_start(&p, progress, user, STM32_PHASE_READ, length, address);
-	return flash_read_range(s, address, length, buffer, STM32_PLAN_DEFAULT_RETRIES, &p, err);
+	return flash_read_range(s, address, length, buffer, STM32_PLAN_DEFAULT_RETRIES, NULL, &p,
+				err);
 }
 
 enum stm32_status stm32_flash_read_image(struct stm32_session *s, uint32_t address,
@@ -81,7 +83,7 @@ static enum stm32_status checksum_by_reading(struct stm32_session *s, uint32_t a
 	for (uint32_t offset = 0; offset < length;) {
 		uint32_t n = length - offset < sizeof(chunk) ? length - offset : (uint32_t)sizeof(chunk);
 		enum stm32_status status = flash_read_range(s, address + offset, n, chunk,
-							    STM32_PLAN_DEFAULT_RETRIES, p, err);
+							    STM32_PLAN_DEFAULT_RETRIES, NULL, p, err);
 		if (status != STM32_OK)
 			return status;
 		value = stm32_crc32(value, chunk, n);

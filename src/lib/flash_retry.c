@@ -53,11 +53,23 @@ static bool worth_retrying(enum stm32_status status)
  * again and carry on with the same command, not from the start. A failed
  * recovery is no reason to stop; the next try will tell. Only a dead port
  * (STM32_E_IO) is returned, with err saying why. */
-static enum stm32_status get_back_in_step(struct stm32_session *s, struct stm32_error *err)
+static enum stm32_status get_back_in_step(struct stm32_session *s,
+					  const struct stm32_flash_options *options,
+					  struct stm32_error *err)
 {
 	struct stm32_error why;
 	stm32_error_clear(&why);
 	enum stm32_status st = stm32_bl_resync(&s->bl, FLASH_RESYNC_MS, &why);
+	if (st == STM32_E_TIMEOUT && options && options->reenter) {
+		/* With BOOT0 on a GPIO the chip may have booted the application:
+		 * only the entry sequence brings the bootloader back. */
+		st = options->reenter(options->reenter_user, &why);
+		if (st == STM32_E_IO && err)
+			*err = why;
+		if (st == STM32_E_IO)
+			return st;
+		st = STM32_E_TIMEOUT;
+	}
 	if (st == STM32_E_TIMEOUT)
 		st = stm32_session_reconnect(s, &why);
 	if (st == STM32_E_IO && err)
@@ -66,6 +78,7 @@ static enum stm32_status get_back_in_step(struct stm32_session *s, struct stm32_
 }
 
 enum stm32_status flash_with_retries(struct stm32_session *s, unsigned retries,
+				     const struct stm32_flash_options *options,
 				     flash_attempt_fn attempt, flash_took_effect_fn took_effect,
 				     void *ctx, struct stm32_error *err)
 {
@@ -73,7 +86,7 @@ enum stm32_status flash_with_retries(struct stm32_session *s, unsigned retries,
 		enum stm32_status status = attempt(s, ctx, err);
 		if (status == STM32_OK || !worth_retrying(status) || tries >= retries)
 			return status;
-		enum stm32_status back = get_back_in_step(s, err);
+		enum stm32_status back = get_back_in_step(s, options, err);
 		if (back == STM32_E_IO)
 			return back; /* the port is gone: no retry can help */
 		/* A NACK is a refusal: the command did not happen. */

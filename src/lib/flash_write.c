@@ -20,6 +20,7 @@ struct write_run {
 	const struct stm32_plan *plan;
 	stm32_progress_fn progress;
 	void *user;
+	const struct stm32_flash_options *options; /* may be NULL */
 	struct stm32_flash_report *report;
 	enum unit_state *state;   /* per plan unit */
 	uint8_t **content;        /* preserve: each unit's bytes after the write */
@@ -77,7 +78,7 @@ static enum stm32_status chip_crc(struct write_run *run, uint32_t address, uint3
 	if (run->s->bl.cmd_checksum < 0 || run->plan->verify_method != STM32_VERIFY_CRC)
 		return STM32_OK;
 	struct crc_job job = { .address = address, .length = length };
-	enum stm32_status status = flash_with_retries(run->s, run->plan->retries, try_crc, NULL,
+	enum stm32_status status = flash_with_retries(run->s, run->plan->retries, run->options, try_crc, NULL,
 						      &job, err);
 	if (status != STM32_OK) {
 		stm32_error_command(err, STM32_CMD_GET_CHECKSUM);
@@ -101,7 +102,7 @@ static enum stm32_status compare_by_reading(struct write_run *run,
 		uint32_t n = range->length - offset < sizeof(found) ? range->length - offset
 								    : (uint32_t)sizeof(found);
 		enum stm32_status status = flash_read_range(run->s, range->address + offset, n, found,
-							    run->plan->retries, p, err);
+							    run->plan->retries, run->options, p, err);
 		if (status != STM32_OK)
 			return status;
 		*same = *same && memcmp(found, range->expected + offset, n) == 0;
@@ -236,7 +237,7 @@ static enum stm32_status keep_unit(struct write_run *run, size_t index, struct f
 			continue;
 		uint8_t *into = content + (keep->address - u->address);
 		enum stm32_status status = flash_read_range(run->s, keep->address, keep->length, into,
-							    plan->retries, p, err);
+							    plan->retries, run->options, p, err);
 		if (status != STM32_OK)
 			return status;
 		kept_blank = kept_blank && all_ff(into, keep->length);
@@ -286,7 +287,7 @@ static enum stm32_status run_unit_erase(struct write_run *run, struct stm32_erro
 	if (!plan->diff) {
 		for (size_t i = 0; i < plan->unit_count; i++)
 			run->report->units_erased += plan->units[i].erased;
-		return flash_run_erase(run->s, plan, run->progress, run->user, err);
+		return flash_run_erase(run->s, plan, run->options, run->progress, run->user, err);
 	}
 	struct stm32_plan only_differing = *plan;
 	only_differing.erase_banks = 0;
@@ -305,8 +306,8 @@ static enum stm32_status run_unit_erase(struct write_run *run, struct stm32_erro
 	run->report->units_erased = only_differing.sector_count;
 	only_differing.erase_kind = only_differing.sector_count ? STM32_ERASE_KIND_PAGES
 								: STM32_ERASE_KIND_NONE;
-	enum stm32_status status = flash_run_erase(run->s, &only_differing, run->progress, run->user,
-						   err);
+	enum stm32_status status = flash_run_erase(run->s, &only_differing, run->options,
+						   run->progress, run->user, err);
 	free(only_differing.sectors);
 	return status;
 }
@@ -344,7 +345,7 @@ static enum stm32_status run_writes(struct write_run *run, struct flash_progress
 		}
 		struct stm32_plan_block block = plan->blocks[b];
 		block.data = data;
-		enum stm32_status status = flash_write_block(run->s, plan, &block, err);
+		enum stm32_status status = flash_write_block(run->s, plan, run->options, &block, err);
 		if (status == STM32_OK)
 			status = flash_progress_step(p, block.length, block.address, err);
 		if (status != STM32_OK)
@@ -465,21 +466,139 @@ static uint32_t next_piece(const struct write_run *run, const struct stm32_plan_
 	return n;
 }
 
+/* Read Memory has no checksum: a byte flipped on its way back looks like a
+ * flash error. A mismatching piece is read again, up to VERIFY_REREADS more
+ * times, and passes when any read matches (line noise does not turn wrong
+ * bytes into exactly the right ones). Costs nothing while the flash is
+ * right; re-reads do not count as progress. */
+#define VERIFY_REREADS 2u
+
+static enum stm32_status read_and_compare(struct write_run *run,
+					  const struct stm32_plan_range *range, uint32_t offset,
+					  uint32_t n, struct flash_progress *p,
+					  struct stm32_error *err)
+{
+	uint8_t found[STM32_MAX_BLOCK];
+	struct flash_progress quiet = { .phase = STM32_PHASE_VERIFY };
+	for (unsigned reads = 0;; reads++) {
+		enum stm32_status status = flash_read_range(run->s, range->address + offset, n, found,
+							    run->plan->retries, run->options,
+							    reads == 0 ? p : &quiet, err);
+		if (status == STM32_OK)
+			status = compare_read(range, offset, found, n, err);
+		if (status != STM32_E_VERIFY || reads >= VERIFY_REREADS)
+			return status;
+		stm32_error_clear(err);
+	}
+}
+
+/* ---- repair: a unit that fails verify is erased and written again ---- */
+
+/* Only a unit this run erased (or found blank) may be erased again: NOR
+ * flash cannot set bits back without an erase, and a unit the plan left
+ * unerased holds bytes the user did not ask to lose. */
+static bool repairable(const struct write_run *run, long unit)
+{
+	return unit >= 0 && (run->state[unit] == UNIT_ERASE || run->state[unit] == UNIT_BLANK);
+}
+
+static enum stm32_status rewrite_unit(struct write_run *run, size_t index, struct stm32_error *err)
+{
+	const struct stm32_plan *plan = run->plan;
+	const struct stm32_plan_unit *u = &plan->units[index];
+	struct stm32_plan_sector sector = { u->index, u->address, u->size };
+	struct stm32_plan only_this = *plan;
+	only_this.erase_kind = STM32_ERASE_KIND_PAGES;
+	only_this.erase_banks = 0;
+	only_this.sectors = &sector;
+	only_this.sector_count = 1;
+	enum stm32_status status = flash_run_erase(run->s, &only_this, run->options, NULL, NULL, err);
+	run->state[index] = UNIT_ERASE;
+	run->crc_verified[index] = false;
+	for (size_t b = 0; status == STM32_OK && b < u->block_count; b++) {
+		const uint8_t *data = block_bytes(run, u->first_block + b);
+		if (!data)
+			continue;
+		struct stm32_plan_block block = plan->blocks[u->first_block + b];
+		block.data = data;
+		status = flash_write_block(run->s, plan, run->options, &block, err);
+	}
+	return status;
+}
+
+/* Every image byte of the unit, read back. */
+static enum stm32_status verify_unit_by_reading(struct write_run *run, size_t index,
+						struct stm32_error *err)
+{
+	const struct stm32_plan_unit *u = &run->plan->units[index];
+	uint64_t unit_end = (uint64_t)u->address + u->size;
+	struct flash_progress quiet = { .phase = STM32_PHASE_VERIFY };
+	for (size_t r = 0; r < run->plan->range_count; r++) {
+		const struct stm32_plan_range *range = &run->plan->ranges[r];
+		uint64_t lo = range->address > u->address ? range->address : u->address;
+		uint64_t hi = (uint64_t)range->address + range->length;
+		hi = hi < unit_end ? hi : unit_end;
+		for (uint64_t at = lo; at < hi;) {
+			uint32_t n = hi - at < STM32_MAX_BLOCK ? (uint32_t)(hi - at) : STM32_MAX_BLOCK;
+			enum stm32_status status = read_and_compare(
+				run, range, (uint32_t)(at - range->address), n, &quiet, err);
+			if (status != STM32_OK)
+				return status;
+			at += n;
+		}
+	}
+	return STM32_OK;
+}
+
+/* A verify failure in a unit this run erased: most likely a block that never
+ * reached the flash (a chip reset in the middle of it, after which the chip
+ * synced on a 0x7F inside the data and ACKed it). Erase the unit again and
+ * rewrite it, up to plan->retries times; then give up with the last
+ * difference, saying what was tried. */
+static enum stm32_status repair_unit(struct write_run *run, size_t index, struct stm32_error *err)
+{
+	struct stm32_error last = *err;
+	unsigned attempts = run->plan->retries;
+	for (unsigned tries = 1; tries <= attempts; tries++) {
+		stm32_error_clear(err);
+		enum stm32_status status = rewrite_unit(run, index, err);
+		if (status == STM32_OK)
+			status = verify_unit_by_reading(run, index, err);
+		run->report->units_rewritten++;
+		if (status == STM32_OK)
+			return STM32_OK;
+		if (status != STM32_E_VERIFY)
+			return status;
+		last = *err;
+	}
+	*err = last;
+	if (attempts == 0)
+		return last.status;
+	char first[sizeof(last.message)];
+	memcpy(first, last.message, sizeof(first));
+	stm32_error_set(err, STM32_E_VERIFY,
+			"%.180s (still after erasing and rewriting its erase unit %u times)", first,
+			attempts);
+	if (last.has_address)
+		stm32_error_address(err, last.address);
+	return STM32_E_VERIFY;
+}
+
 static enum stm32_status read_verify(struct write_run *run, struct flash_progress *p,
 				     struct stm32_error *err)
 {
-	uint8_t found[STM32_MAX_BLOCK];
 	for (size_t r = 0; r < run->plan->range_count; r++) {
 		const struct stm32_plan_range *range = &run->plan->ranges[r];
 		for (uint32_t offset = 0; offset < range->length;) {
 			bool skip;
 			uint32_t n = next_piece(run, range, offset, &skip);
 			enum stm32_status status = STM32_OK;
-			if (!skip) {
-				status = flash_read_range(run->s, range->address + offset, n, found,
-							  run->plan->retries, p, err);
-				if (status == STM32_OK)
-					status = compare_read(range, offset, found, n, err);
+			if (!skip)
+				status = read_and_compare(run, range, offset, n, p, err);
+			if (status == STM32_E_VERIFY) {
+				long u = unit_at(run->plan, range->address + offset);
+				if (repairable(run, u))
+					status = repair_unit(run, (size_t)u, err);
 			}
 			if (status != STM32_OK)
 				return status;
@@ -507,6 +626,8 @@ static enum stm32_status run_verify(struct write_run *run, struct stm32_error *e
 	bool all_by_crc = plan->unit_count > 0;
 	for (size_t i = 0; i < plan->unit_count; i++) {
 		enum stm32_status status = crc_verify_unit(run, i, &p, err);
+		if (status == STM32_E_VERIFY && repairable(run, (long)i))
+			status = repair_unit(run, i, err);
 		if (status != STM32_OK)
 			return status;
 		all_by_crc = all_by_crc && (run->crc_verified[i] || run->state[i] == UNIT_SAME);
@@ -586,12 +707,13 @@ static enum stm32_status write_steps(struct write_run *run, struct stm32_error *
 }
 
 enum stm32_status flash_execute_write(struct stm32_session *s, const struct stm32_plan *plan,
+				      const struct stm32_flash_options *options,
 				      stm32_progress_fn progress, void *user,
 				      struct stm32_flash_report *report, struct stm32_error *err)
 {
 	struct stm32_flash_report ignored;
 	struct write_run run = {
-		.s = s, .plan = plan, .progress = progress, .user = user,
+		.s = s, .plan = plan, .options = options, .progress = progress, .user = user,
 		.report = report ? report : &ignored,
 	};
 	memset(run.report, 0, sizeof(*run.report));

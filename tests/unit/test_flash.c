@@ -23,6 +23,8 @@ enum fault_kind {
 	FAULT_NACK,           /* refuse the command's last stage; nothing happens */
 	FAULT_LOSE_ACK,       /* do the work but send no final ACK */
 	FAULT_GARBLE_REPLY,   /* do the work, send a wrong byte instead of the ACK */
+	FAULT_FLIP_READ,      /* Read Memory: a bit of the first data byte flips on the line */
+	FAULT_DROP_WRITE,     /* Write Memory: ACKed, nothing programmed (a reset mid-block) */
 };
 
 struct fault {
@@ -225,7 +227,7 @@ static size_t on_length(struct fake *f, const uint8_t *in, size_t len)
 	}
 	reply(f, STM32_ACK);
 	for (size_t i = 0; i < n; i++)
-		reply(f, at[i]);
+		reply(f, f->active == FAULT_FLIP_READ && i == 0 ? at[i] ^ 0x10u : at[i]);
 	f->state = WANT_COMMAND;
 	return 2;
 }
@@ -253,7 +255,8 @@ static size_t on_data(struct fake *f, const uint8_t *in, size_t len)
 		nack(f);
 		return n + 2;
 	}
-	program(f, at, is_flash, in + 1, n);
+	if (f->active != FAULT_DROP_WRITE)
+		program(f, at, is_flash, in + 1, n);
 	if (is_flash == false && f->address == f->dev->ram_start)
 		f->go_address = 0;
 	finish(f);
@@ -589,13 +592,96 @@ static void verify_names_first_difference(void **state)
 	plan_image(&r, &image, &plan);
 	assert_int_equal(stm32_flash_execute(&r.session, &plan, NULL, NULL, &err), STM32_E_VERIFY);
 	assert_int_equal(err.address, 0x08000123);
-	char expected[96];
-	snprintf(expected, sizeof(expected), "verify failed at 0x08000123: expected 0x%02X, read 0xFF",
-		 (uint8_t)(0x123 * 7 + 3));
+	char expected[160];
+	snprintf(expected, sizeof(expected),
+		 "verify failed at 0x08000123: expected 0x%02X, read 0xFF (still after erasing and "
+		 "rewriting its erase unit %u times)",
+		 (uint8_t)(0x123 * 7 + 3), plan.retries);
 	assert_string_equal(err.message, expected);
+	/* the stuck byte's page was erased again once per retry, nothing else */
+	assert_int_equal(r.fake.pages_erased, 1 + plan.retries);
 	stm32_plan_free(&plan);
 	stm32_image_free(&image);
 	fake_free(&r.fake);
+}
+
+/* Read Memory has no checksum: a byte flipped on the way back during verify
+ * is read again, not taken for a flash error, and nothing is rewritten. */
+static void flipped_byte_on_read_back_is_read_again(void **state)
+{
+	(void)state;
+	struct rig r;
+	struct stm32_plan plan;
+	struct stm32_error err;
+	struct stm32_flash_report report;
+	rig_init(&r, "stm32f103xb");
+	add_fault(&r, 0x11, 2, 2, FAULT_FLIP_READ); /* the second read, and its first re-read */
+	struct stm32_image image = pattern_image(0x08000000, 1024);
+	plan_image(&r, &image, &plan);
+	assert_int_equal(stm32_flash_execute_report(&r.session, &plan, NULL, NULL, &report, &err),
+			 STM32_OK);
+	assert_true(report.verified);
+	assert_int_equal(report.units_rewritten, 0);
+	assert_int_equal(r.fake.commands[0x11], 4 + 2); /* 1024 bytes: 4 reads, 2 re-reads */
+	assert_int_equal(r.fake.pages_erased, 1);
+	assert_memory_equal(r.fake.flash, image.segments[0].data, 1024);
+	stm32_plan_free(&plan);
+	stm32_image_free(&image);
+	fake_free(&r.fake);
+}
+
+/* A write the chip ACKed without programming (it reset in the middle of the
+ * block and synced on a 0x7F in the data) is caught by verify; its page is
+ * erased again and rewritten, and the run ends verified. */
+static void block_lost_to_a_reset_is_rewritten(void **state)
+{
+	(void)state;
+	struct rig r;
+	struct stm32_plan plan;
+	struct stm32_error err;
+	struct stm32_flash_report report;
+	rig_init(&r, "stm32f103xb");
+	add_fault(&r, 0x31, 6, 1, FAULT_DROP_WRITE); /* the 6th block: the second 1 KiB page */
+	struct stm32_image image = pattern_image(0x08000000, 2048);
+	plan_image(&r, &image, &plan);
+	assert_int_equal(stm32_flash_execute_report(&r.session, &plan, NULL, NULL, &report, &err),
+			 STM32_OK);
+	assert_true(report.verified);
+	assert_int_equal(report.units_rewritten, 1);
+	assert_int_equal(r.fake.pages_erased, 2 + 1);
+	assert_int_equal(r.fake.commands[0x31], 8 + 4); /* the page's 4 blocks again */
+	assert_memory_equal(r.fake.flash, image.segments[0].data, 2048);
+	stm32_plan_free(&plan);
+	stm32_image_free(&image);
+	fake_free(&r.fake);
+}
+
+/* A page that keeps losing its block: rewritten plan->retries times, then a
+ * clear verify failure; without retries (-n 0) it is not rewritten at all. */
+static void persistently_lost_block_fails_after_retries(void **state)
+{
+	(void)state;
+	for (unsigned retries = 0; retries <= 2; retries += 2) {
+		struct rig r;
+		struct stm32_plan plan;
+		struct stm32_error err;
+		struct stm32_flash_report report;
+		rig_init(&r, "stm32f103xb");
+		add_fault(&r, 0x31, 1, 100, FAULT_DROP_WRITE);
+		struct stm32_image image = pattern_image(0x08000000, 512);
+		plan_image(&r, &image, &plan);
+		plan.retries = retries;
+		assert_int_equal(stm32_flash_execute_report(&r.session, &plan, NULL, NULL, &report,
+							    &err),
+				 STM32_E_VERIFY);
+		assert_int_equal(err.address, 0x08000000);
+		assert_int_equal(report.units_rewritten, retries);
+		assert_int_equal(r.fake.pages_erased, 1 + retries);
+		assert_true(retries == 0 || strstr(err.message, "rewriting its erase unit 2 times"));
+		stm32_plan_free(&plan);
+		stm32_image_free(&image);
+		fake_free(&r.fake);
+	}
 }
 
 static void garbled_read_during_verify_is_retried(void **state)
@@ -833,6 +919,9 @@ int main(void)
 		cmocka_unit_test(persistent_nack_fails_naming_the_block),
 		cmocka_unit_test(verify_names_first_difference),
 		cmocka_unit_test(garbled_read_during_verify_is_retried),
+		cmocka_unit_test(flipped_byte_on_read_back_is_read_again),
+		cmocka_unit_test(block_lost_to_a_reset_is_rewritten),
+		cmocka_unit_test(persistently_lost_block_fails_after_retries),
 		cmocka_unit_test(callback_cancels),
 		cmocka_unit_test(erase_plans_mass_and_chunked),
 		cmocka_unit_test(legacy_erase_cannot_name_high_pages),
