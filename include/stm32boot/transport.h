@@ -78,11 +78,18 @@ struct stm32_port_options {
 	struct stm32_uart_config uart;
 	/* Program to run for "sim:" ports; NULL means "stm32boot-sim" on PATH. */
 	const char *sim_program;
+	/* The bootloader's 7-bit address on /dev/i2c-* ports; 0 = not given,
+	 * which such a port refuses (the address cannot be guessed safely). */
+	unsigned i2c_address;
+	/* Clock for /dev/spidev* ports; 0 = STM32_SPI_DEFAULT_SPEED_HZ. */
+	unsigned spi_speed_hz;
 };
 
 void stm32_port_options_default(struct stm32_port_options *opts); /* 115200 8E1 */
 
 /* Open a port by name:
+ *   "/dev/i2c-N": Linux i2c-dev, at opts->i2c_address (required);
+ *   "/dev/spidevB.C": Linux spidev, at opts->spi_speed_hz;
  *   a tty path (also a pty from socat/ser2net);
  *   "sim:DEVICE[,image=FILE][,speed=realtime|fast][,OPTION=VALUE...]" which
  *   starts the emulator on a fresh pty and talks to it like any tty.

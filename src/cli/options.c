@@ -24,6 +24,7 @@ enum long_only_option {
 	OPT_DIFF,
 	OPT_PRESERVE,
 	OPT_ALLOW_PERMANENT_LOCK,
+	OPT_SPI_SPEED,
 };
 
 static const struct option long_options[] = {
@@ -58,6 +59,7 @@ static const struct option long_options[] = {
 	{"diff", no_argument, NULL, OPT_DIFF},
 	{"preserve", no_argument, NULL, OPT_PRESERVE},
 	{"allow-permanent-lock", no_argument, NULL, OPT_ALLOW_PERMANENT_LOCK},
+	{"spi-speed", required_argument, NULL, OPT_SPI_SPEED},
 	{NULL, 0, NULL, 0},
 };
 
@@ -96,7 +98,9 @@ void cli_print_usage(FILE *stream)
 "Connection:\n"
 "  -b, --baud RATE           baud rate (default 115200; 0 keeps the port's settings)\n"
 "  -m, --mode MODE           data bits, parity, stop bits (default 8e1)\n"
-"  -a, --address ADDR        I2C slave address (I2C ports only)\n"
+"  -a, --address ADDR        bootloader's 7-bit I2C address, 0x03..0x77 (required\n"
+"                            for /dev/i2c-N ports; see AN2606, e.g. 0x39)\n"
+"      --spi-speed HZ        SPI clock for /dev/spidevB.C ports (default 1000000)\n"
 "  -c, --no-init             do not send the 0x7F sync byte (bootloader already synced)\n"
 "  -F, --frame RX[:TX]       largest frames the link carries (default 256:258)\n"
 "  -i, --gpio SEQ            GPIO entry[:exit] sequences, e.g. -rts&dtr,-dtr:rts&dtr,-dtr\n"
@@ -344,6 +348,20 @@ static bool parse_go(const char *arg, struct cli_options *opts)
 	return true;
 }
 
+/* spidev takes the clock as a 32-bit Hz value; the STM32 SPI bootloaders
+ * run at most some tens of MHz, so anything above 100 MHz is a typo. */
+#define SPI_SPEED_MAX_HZ 100000000ul
+
+static bool parse_spi_speed(const char *arg, struct cli_options *opts)
+{
+	unsigned long hz;
+	if (!parse_number(arg, SPI_SPEED_MAX_HZ, &hz) || hz == 0)
+		return usage_error("invalid SPI clock '%s' in --spi-speed (1 to 100000000 Hz)", arg);
+	opts->has_spi_speed = true;
+	opts->spi_speed_hz = (unsigned)hz;
+	return true;
+}
+
 static bool parse_retries(const char *arg, struct cli_options *opts)
 {
 	unsigned long retries;
@@ -405,6 +423,7 @@ static bool apply_option(int option, const char *arg, struct cli_options *opts)
 	case OPT_DIFF: opts->diff = true; return true;
 	case OPT_PRESERVE: opts->preserve = true; return true;
 	case OPT_ALLOW_PERMANENT_LOCK: opts->allow_permanent_lock = true; return true;
+	case OPT_SPI_SPEED: return parse_spi_speed(arg, opts);
 	}
 	return usage_error("unhandled option %d", option);
 }

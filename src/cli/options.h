@@ -47,6 +47,8 @@ struct cli_options {
 	struct stm32_uart_config uart; /* -b, -m */
 	bool has_i2c_address;        /* -a */
 	unsigned i2c_address;
+	bool has_spi_speed;          /* --spi-speed */
+	unsigned spi_speed_hz;
 
 	bool verify;                 /* -v, --verify[=auto|crc|read] */
 	enum stm32_verify_method verify_method; /* --verify=... */

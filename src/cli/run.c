@@ -54,16 +54,24 @@ static const char *find_sim_program(struct cli_run *run)
 	return access(run->sim_program, X_OK) == 0 ? run->sim_program : NULL;
 }
 
+static bool is_spi_port(const char *port)
+{
+	return strncmp(port, "/dev/spidev", 11) == 0;
+}
+
 static bool check_port_kind(const struct cli_options *opts)
 {
-	if (is_i2c_port(opts->port)) {
-		cli_error("I2C ports (%s) are not supported by this version of stm32boot", opts->port);
-		cli_hint("use the chip's UART bootloader, or stm32flash for I2C");
+	if (is_i2c_port(opts->port) && !opts->has_i2c_address) {
+		cli_error("%s is an I2C bus: the bootloader's address is needed (-a)", opts->port);
+		cli_hint("AN2606 lists it per chip, e.g. -a 0x39 for STM32F411");
 		return false;
 	}
-	if (opts->has_i2c_address)
+	if (opts->has_i2c_address && !is_i2c_port(opts->port))
 		cli_warning("-a 0x%02X ignored: the I2C address applies only to I2C ports, and %s is not one",
 			    opts->i2c_address, opts->port);
+	if (opts->has_spi_speed && !is_spi_port(opts->port))
+		cli_warning("--spi-speed ignored: it applies only to SPI ports, and %s is not one",
+			    opts->port);
 	return true;
 }
 
@@ -101,6 +109,8 @@ static bool open_port(struct cli_run *run)
 	struct stm32_port_options po;
 	stm32_port_options_default(&po);
 	po.uart = run->opts->uart;
+	po.i2c_address = run->opts->i2c_address;
+	po.spi_speed_hz = run->opts->spi_speed_hz;
 	po.sim_program = find_sim_program(run);
 	struct stm32_error err;
 	stm32_error_clear(&err);

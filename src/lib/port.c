@@ -1,4 +1,5 @@
-/* Opening a port by name: a tty path or an emulator ("sim:..."). */
+/* Opening a port by name: an I2C or SPI device node, a tty path or an
+ * emulator ("sim:..."). */
 #include <string.h>
 
 #include "stm32boot/transport.h"
@@ -12,6 +13,22 @@ void stm32_port_options_default(struct stm32_port_options *opts)
 	opts->uart.parity = 'e';
 	opts->uart.stop_bits = 1;
 	opts->sim_program = NULL;
+}
+
+/* The device nodes Linux gives I2C adapters and SPI chip selects. */
+#define I2C_PORT_PREFIX "/dev/i2c-"
+#define SPI_PORT_PREFIX "/dev/spidev"
+
+/* Probing addresses would write to whatever else sits on the bus, so the
+ * address is the user's to give (as stm32flash's -a). */
+static enum stm32_status open_i2c(const char *port, const struct stm32_port_options *opts,
+				  struct stm32_transport **out, struct stm32_error *err)
+{
+	if (opts->i2c_address == 0)
+		return stm32_error_set(err, STM32_E_INVALID,
+				       "%s is an I2C bus: give the bootloader's 7-bit address "
+				       "(-a, e.g. -a 0x39; see AN2606)", port);
+	return stm32_i2c_open(port, opts->i2c_address, out, err);
 }
 
 enum stm32_status stm32_port_open(const char *port, const struct stm32_port_options *opts,
@@ -28,6 +45,10 @@ enum stm32_status stm32_port_open(const char *port, const struct stm32_port_opti
 	size_t prefix = strlen(STM32_SIM_PORT_PREFIX);
 	if (strncmp(port, STM32_SIM_PORT_PREFIX, prefix) == 0)
 		return stm32_sim_port_open(port + prefix, opts, out, err);
+	if (strncmp(port, I2C_PORT_PREFIX, strlen(I2C_PORT_PREFIX)) == 0)
+		return open_i2c(port, opts, out, err);
+	if (strncmp(port, SPI_PORT_PREFIX, strlen(SPI_PORT_PREFIX)) == 0)
+		return stm32_spi_open(port, opts->spi_speed_hz, out, err);
 	return stm32_uart_open(port, &opts->uart, out, err);
 }
 

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "stm32boot/protocol.h"
+#include "protocol_link.h"
 
 #define CRC_POLYNOMIAL 0x04C11DB7u
 #define CRC_INITIAL 0xFFFFFFFFu
@@ -74,19 +75,19 @@ static unsigned saturating_add(unsigned a, unsigned b)
 static enum stm32_status send_bytes(struct stm32_bl *bl, const uint8_t *data, size_t length,
 				    struct stm32_error *err)
 {
-	return stm32_transport_write(bl->transport, data, length, err);
+	return stm32_link_send(bl, data, length, err);
 }
 
 static enum stm32_status receive(struct stm32_bl *bl, uint8_t *data, size_t length,
 				 unsigned timeout_ms, const char *what, struct stm32_error *err)
 {
-	size_t got = 0;
-	enum stm32_status st = stm32_transport_read(bl->transport, data, length, timeout_ms, &got, err);
-	if (st == STM32_E_TIMEOUT)
-		return stm32_error_set(err, STM32_E_TIMEOUT,
-				       "no %s from the bootloader within %u ms (%zu of %zu bytes)",
-				       what, timeout_ms, got, length);
-	return st;
+	return stm32_link_receive(bl, data, length, timeout_ms, what, err);
+}
+
+static enum stm32_status receive_more(struct stm32_bl *bl, uint8_t *data, size_t length,
+				      unsigned timeout_ms, const char *what, struct stm32_error *err)
+{
+	return stm32_link_receive_more(bl, data, length, timeout_ms, what, err);
 }
 
 static uint64_t monotonic_ms(void)
@@ -96,30 +97,10 @@ static uint64_t monotonic_ms(void)
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
-/* One ACK. BUSY bytes (sent by no-stretch commands while the device works)
- * are skipped, all within the one deadline. */
 static enum stm32_status expect_ack(struct stm32_bl *bl, unsigned timeout_ms, const char *stage,
 				    struct stm32_error *err)
 {
-	uint64_t deadline = monotonic_ms() + timeout_ms;
-	uint8_t byte = STM32_BUSY;
-	while (byte == STM32_BUSY) {
-		uint64_t now = monotonic_ms();
-		unsigned left = now < deadline ? (unsigned)(deadline - now) : 0;
-		size_t got = 0;
-		enum stm32_status st = stm32_transport_read(bl->transport, &byte, 1, left, &got, err);
-		if (st == STM32_E_TIMEOUT)
-			return stm32_error_set(err, STM32_E_TIMEOUT,
-					       "no ACK from the bootloader %s within %u ms", stage,
-					       timeout_ms);
-		if (st != STM32_OK)
-			return st;
-	}
-	if (byte == STM32_ACK)
-		return STM32_OK;
-	if (byte == STM32_NACK)
-		return stm32_error_set(err, STM32_E_NACK, "the bootloader answered NACK %s", stage);
-	return stm32_error_set(err, STM32_E_PROTOCOL, "got 0x%02X instead of ACK %s", byte, stage);
+	return stm32_link_expect_ack(bl, timeout_ms, stage, err);
 }
 
 static enum stm32_status send_and_ack(struct stm32_bl *bl, const uint8_t *data, size_t length,
@@ -150,8 +131,10 @@ static bool refused_by_protection(uint8_t opcode)
  * asking again costs two bytes. */
 static enum stm32_status send_opcode(struct stm32_bl *bl, uint8_t opcode, struct stm32_error *err)
 {
-	uint8_t frame[2] = {opcode, (uint8_t)~opcode};
-	return send_and_ack(bl, frame, sizeof(frame), bl->timeouts.ack_ms, "to the command", err);
+	enum stm32_status st = stm32_link_send_command(bl, opcode, err);
+	if (st != STM32_OK)
+		return st;
+	return expect_ack(bl, bl->timeouts.ack_ms, "to the command", err);
 }
 
 /* Readout protection NACKs a memory command every time; line noise or a
@@ -255,7 +238,7 @@ static enum stm32_status sync_round(struct stm32_bl *bl, uint8_t *answer, struct
 	return receive(bl, answer, 1, bl->timeouts.sync_ms, "answer to 0x7F", err);
 }
 
-enum stm32_status stm32_bl_sync(struct stm32_bl *bl, struct stm32_error *err)
+static enum stm32_status uart_sync(struct stm32_bl *bl, struct stm32_error *err)
 {
 	uint8_t answer = 0;
 	enum stm32_status st = sync_round(bl, &answer, err);
@@ -273,6 +256,39 @@ enum stm32_status stm32_bl_sync(struct stm32_bl *bl, struct stm32_error *err)
 		return STM32_OK;
 	return stm32_error_set(err, STM32_E_PROTOCOL, "got 0x%02X instead of ACK in answer to 0x7F",
 			       answer);
+}
+
+/* 0x5A opens a frame and the device answers it with its ACK procedure. A
+ * device already in step takes it as the start of a command and says
+ * nothing; session retries then complete a bad command, which it NACKs:
+ * in step either way. */
+static enum stm32_status spi_sync(struct stm32_bl *bl, struct stm32_error *err)
+{
+	static const uint8_t frame_start = STM32_SPI_FRAME_START;
+	enum stm32_status st = send_bytes(bl, &frame_start, 1, err);
+	if (st == STM32_OK)
+		st = expect_ack(bl, bl->timeouts.sync_ms, "to 0x5A", err);
+	if (st == STM32_E_NACK) {
+		stm32_error_clear(err);
+		return STM32_OK;
+	}
+	if (st == STM32_E_TIMEOUT)
+		return stm32_error_set(err, STM32_E_TIMEOUT,
+				       "no answer to 0x5A within %u ms: is the chip in its SPI "
+				       "bootloader?", bl->timeouts.sync_ms);
+	return st;
+}
+
+/* I2C has no auto-baud byte: the device picks its interface when it sees
+ * its own address, i.e. at the first command. */
+enum stm32_status stm32_bl_sync(struct stm32_bl *bl, struct stm32_error *err)
+{
+	switch (bl->transport->kind) {
+	case STM32_LINK_I2C: return STM32_OK;
+	case STM32_LINK_SPI: return spi_sync(bl, err);
+	case STM32_LINK_UART: break;
+	}
+	return uart_sync(bl, err);
 }
 
 #define RESYNC_STEP_MS 100u
@@ -327,7 +343,8 @@ static enum stm32_status discard_backlog(struct stm32_bl *bl, struct stm32_error
  * complement it never matches, as an opcode it waits for a second 00, which
  * does not match either. The first NACK after a lone 00 means in step.
  * Stale answers are thrown away first and after each NACK. */
-enum stm32_status stm32_bl_resync(struct stm32_bl *bl, unsigned timeout_ms, struct stm32_error *err)
+static enum stm32_status uart_resync(struct stm32_bl *bl, unsigned timeout_ms,
+				       struct stm32_error *err)
 {
 	static const uint8_t invalid_command[2] = {0xFF, 0x00};
 	static const uint8_t lone_zero = 0x00;
@@ -353,6 +370,40 @@ enum stm32_status stm32_bl_resync(struct stm32_bl *bl, unsigned timeout_ms, stru
 	} while (monotonic_ms() < deadline);
 	return stm32_error_set(err, STM32_E_TIMEOUT,
 			       "could not resynchronise with the bootloader within %u ms", timeout_ms);
+}
+
+/* On I2C a transaction is a whole frame: FF 00 as a data frame fails its
+ * check, as a command it does not match its complement; the device NACKs
+ * and waits for a command. SPI frames are not delimited, so a data phase
+ * may swallow a round or two until one ends in a NACK. */
+static enum stm32_status framed_resync(struct stm32_bl *bl, unsigned timeout_ms,
+				       struct stm32_error *err)
+{
+	static const uint8_t i2c_invalid[2] = {0xFF, 0x00};
+	static const uint8_t spi_invalid[3] = {STM32_SPI_FRAME_START, 0xFF, 0x00};
+	bool spi = stm32_link_is_spi(bl);
+	uint64_t deadline = monotonic_ms() + timeout_ms;
+	do {
+		enum stm32_status st = spi ? send_bytes(bl, spi_invalid, sizeof(spi_invalid), err)
+					   : send_bytes(bl, i2c_invalid, sizeof(i2c_invalid), err);
+		if (st == STM32_OK)
+			st = expect_ack(bl, RESYNC_STEP_MS, "to an invalid command", err);
+		if (st == STM32_E_NACK) {
+			stm32_error_clear(err);
+			return STM32_OK;
+		}
+		if (st == STM32_E_IO)
+			return st;
+	} while (monotonic_ms() < deadline);
+	return stm32_error_set(err, STM32_E_TIMEOUT,
+			       "could not resynchronise with the bootloader within %u ms", timeout_ms);
+}
+
+enum stm32_status stm32_bl_resync(struct stm32_bl *bl, unsigned timeout_ms, struct stm32_error *err)
+{
+	if (bl->transport->kind != STM32_LINK_UART)
+		return framed_resync(bl, timeout_ms, err);
+	return uart_resync(bl, timeout_ms, err);
 }
 
 /* ---- Get, Get Version, Get ID ---------------------------------------------- */
@@ -391,22 +442,72 @@ static void choose_opcodes(struct stm32_bl *bl)
 #undef PICK
 }
 
-static enum stm32_status do_get(struct stm32_bl *bl, struct stm32_error *err)
+/* Reply: count N, version, N opcodes. */
+static enum stm32_status stream_get_reply(struct stm32_bl *bl, uint8_t *reply,
+					  struct stm32_error *err)
 {
 	enum stm32_status st = send_command(bl, STM32_CMD_GET, err);
-	uint8_t count = 0;
 	if (st == STM32_OK)
-		st = receive(bl, &count, 1, bl->timeouts.ack_ms, "length of the command list", err);
-	uint8_t reply[256];
+		st = receive(bl, reply, 1, bl->timeouts.ack_ms, "length of the command list", err);
 	if (st == STM32_OK)
-		st = receive(bl, reply, (size_t)count + 1, bl->timeouts.ack_ms, "command list", err);
+		st = receive_more(bl, reply + 1, (size_t)reply[0] + 1, bl->timeouts.ack_ms,
+				  "command list", err);
 	if (st == STM32_OK)
 		st = expect_ack(bl, bl->timeouts.ack_ms, "after the command list", err);
+	return st;
+}
+
+/* How many opcodes an I2C bootloader of this protocol version lists: v1.0
+ * the 11 classic ones, v1.1 adds six no-stretch ones, v1.2 the checksum. */
+static size_t i2c_expected_commands(uint8_t version)
+{
+	switch (version) {
+	case 0x10: return 11;
+	case 0x12: return 18;
+	default: return 17;
+	}
+}
+
+#define I2C_GET_ASKS 2
+
+/* The reply is one read transaction, and a read transaction cannot be
+ * continued: a master that stops after the count byte and reads again gets
+ * whatever the device sends next, not the rest. So the whole reply is read
+ * at a length known beforehand (from Get Version, which the session asks
+ * first); when the count byte says otherwise, the device has told the true
+ * length and Get, which changes nothing, is asked again with it. */
+static enum stm32_status i2c_get_reply(struct stm32_bl *bl, uint8_t *reply,
+				       struct stm32_error *err)
+{
+	size_t commands = i2c_expected_commands(bl->version);
+	for (unsigned ask = 0; ask < I2C_GET_ASKS; ask++) {
+		enum stm32_status st = send_command(bl, STM32_CMD_GET, err);
+		if (st == STM32_OK)
+			st = receive(bl, reply, commands + 2, bl->timeouts.ack_ms, "command list", err);
+		if (st != STM32_OK)
+			return st;
+		if (reply[0] == commands)
+			return expect_ack(bl, bl->timeouts.ack_ms, "after the command list", err);
+		commands = reply[0];
+		struct stm32_error ignored;
+		stm32_error_clear(&ignored);
+		(void)expect_ack(bl, bl->timeouts.ack_ms, "after the command list", &ignored);
+	}
+	return stm32_error_set(err, STM32_E_PROTOCOL,
+			       "the command list changed length between two Get commands");
+}
+
+static enum stm32_status do_get(struct stm32_bl *bl, struct stm32_error *err)
+{
+	uint8_t reply[2 + 256];
+	enum stm32_status st = stm32_link_is_i2c(bl) ? i2c_get_reply(bl, reply, err)
+						     : stream_get_reply(bl, reply, err);
 	if (st != STM32_OK)
 		return st;
-	bl->version = reply[0];
+	uint8_t count = reply[0];
+	bl->version = reply[1];
 	bl->command_count = count < sizeof(bl->commands) ? count : sizeof(bl->commands);
-	memcpy(bl->commands, reply + 1, bl->command_count);
+	memcpy(bl->commands, reply + 2, bl->command_count);
 	choose_opcodes(bl);
 	return STM32_OK;
 }
@@ -429,7 +530,7 @@ static enum stm32_status do_get_version(struct stm32_bl *bl, struct stm32_error 
 	 * real version is 0x79, so drop it and read one byte more. */
 	if (st == STM32_OK && reply[0] == STM32_ACK) {
 		memmove(reply, reply + 1, length - 1);
-		st = receive(bl, reply + length - 1, 1, bl->timeouts.ack_ms, "version", err);
+		st = receive_more(bl, reply + length - 1, 1, bl->timeouts.ack_ms, "version", err);
 	}
 	if (st == STM32_OK)
 		st = expect_ack(bl, bl->timeouts.ack_ms, "after the version", err);
@@ -450,11 +551,23 @@ static enum stm32_status do_get_id(struct stm32_bl *bl, struct stm32_error *err)
 {
 	enum stm32_status st = send_command(bl, STM32_CMD_GET_ID, err);
 	uint8_t count = 0;
-	if (st == STM32_OK)
-		st = receive(bl, &count, 1, bl->timeouts.ack_ms, "length of the ID", err);
 	uint8_t id[256];
-	if (st == STM32_OK)
-		st = receive(bl, id, (size_t)count + 1, bl->timeouts.ack_ms, "product ID", err);
+	if (st == STM32_OK && stm32_link_is_i2c(bl)) {
+		/* One transaction: every STM32 PID is two bytes. */
+		uint8_t reply[3];
+		st = receive(bl, reply, sizeof(reply), bl->timeouts.ack_ms, "product ID", err);
+		count = reply[0];
+		memcpy(id, reply + 1, 2);
+		if (st == STM32_OK && count != 1)
+			return stm32_error_set(err, STM32_E_PROTOCOL,
+					       "the product ID is said to be %u bytes long, expected 2",
+					       count + 1u);
+	} else if (st == STM32_OK) {
+		st = receive(bl, &count, 1, bl->timeouts.ack_ms, "length of the ID", err);
+		if (st == STM32_OK)
+			st = receive_more(bl, id, (size_t)count + 1, bl->timeouts.ack_ms,
+					  "product ID", err);
+	}
 	if (st == STM32_OK)
 		st = expect_ack(bl, bl->timeouts.ack_ms, "after the product ID", err);
 	if (st != STM32_OK)
@@ -585,6 +698,29 @@ static enum stm32_status build_page_list(const struct stm32_bl *bl, const uint16
 	return STM32_OK;
 }
 
+/* I2C and SPI (AN4221, AN4286) take a counted list as two frames: the count
+ * with its own check, then the items with a check over the items alone. */
+static enum stm32_status send_split_list(struct stm32_bl *bl, const uint8_t *frame,
+					 size_t count_bytes, size_t item_bytes, unsigned timeout_ms,
+					 const char *stage, struct stm32_error *err)
+{
+	uint8_t head[3];
+	memcpy(head, frame, count_bytes);
+	head[count_bytes] = count_bytes == 1 ? (uint8_t)~frame[0] : xor_of(frame, count_bytes);
+	enum stm32_status st = send_and_ack(bl, head, count_bytes + 1, bl->timeouts.ack_ms,
+					    "to the count", err);
+	if (st != STM32_OK)
+		return st;
+	uint8_t *items = malloc(item_bytes + 1);
+	if (!items)
+		return stm32_error_set(err, STM32_E_NOMEM, "out of memory");
+	memcpy(items, frame + count_bytes, item_bytes);
+	items[item_bytes] = xor_of(items, item_bytes);
+	st = send_and_ack(bl, items, item_bytes + 1, timeout_ms, stage, err);
+	free(items);
+	return st;
+}
+
 static enum stm32_status do_erase_pages(struct stm32_bl *bl, const uint16_t *pages, size_t count,
 					struct stm32_error *err)
 {
@@ -600,7 +736,10 @@ static enum stm32_status do_erase_pages(struct stm32_bl *bl, const uint16_t *pag
 	st = build_page_list(bl, pages, count, frame, &length, err);
 	if (st == STM32_OK)
 		st = send_command(bl, (uint8_t)bl->cmd_erase, err);
-	if (st == STM32_OK)
+	if (st == STM32_OK && stm32_link_splits_lists(bl) && extended_erase(bl))
+		st = send_split_list(bl, frame, 2, length - 3, erase_timeout(bl, count),
+				     "after erasing", err);
+	else if (st == STM32_OK)
 		st = send_and_ack(bl, frame, length, erase_timeout(bl, count), "after erasing", err);
 	free(frame);
 	return st;
@@ -704,6 +843,9 @@ static enum stm32_status do_write_protect(struct stm32_bl *bl, const uint8_t *se
 	frame[0] = (uint8_t)(count - 1);
 	memcpy(frame + 1, sectors, count);
 	frame[1 + count] = xor_of(frame, 1 + count);
+	if (stm32_link_splits_lists(bl))
+		return send_split_list(bl, frame, 1, count, bl->timeouts.option_ms,
+				       "after setting the protection", err);
 	return send_and_ack(bl, frame, count + 2, bl->timeouts.option_ms,
 			    "after setting the protection", err);
 }
@@ -758,6 +900,32 @@ enum stm32_status stm32_bl_readout_unprotect(struct stm32_bl *bl, struct stm32_e
 
 /* ---- Get Checksum ------------------------------------------------------------ */
 
+static enum stm32_status check_crc_reply(const uint8_t *reply, uint32_t *crc,
+					 struct stm32_error *err)
+{
+	if (xor_of(reply, 4) != reply[4])
+		return stm32_error_set(err, STM32_E_PROTOCOL,
+				       "checksum %02X%02X%02X%02X arrived with check byte 0x%02X, "
+				       "expected 0x%02X", reply[0], reply[1], reply[2], reply[3],
+				       reply[4], xor_of(reply, 4));
+	*crc = (uint32_t)reply[0] << 24 | (uint32_t)reply[1] << 16 | (uint32_t)reply[2] << 8 |
+	       reply[3];
+	return STM32_OK;
+}
+
+/* I2C and SPI: the device computes (BUSY meanwhile), answers with its ACK,
+ * then the result, one I2C transaction or one SPI data phase. */
+static enum stm32_status read_framed_crc(struct stm32_bl *bl, uint32_t *crc, struct stm32_error *err)
+{
+	uint8_t reply[5];
+	enum stm32_status st = expect_ack(bl, bl->timeouts.checksum_ms, "after the computation", err);
+	if (st == STM32_OK)
+		st = receive(bl, reply, sizeof(reply), bl->timeouts.ack_ms, "checksum", err);
+	if (st != STM32_OK)
+		return st;
+	return check_crc_reply(reply, crc, err);
+}
+
 static enum stm32_status read_crc(struct stm32_bl *bl, uint32_t *crc, struct stm32_error *err)
 {
 	/* Whether an ACK precedes the result is not settled (protocol.md
@@ -770,19 +938,12 @@ static enum stm32_status read_crc(struct stm32_bl *bl, uint32_t *crc, struct stm
 		return stm32_error_set(err, STM32_E_NACK, "the bootloader answered NACK instead "
 				       "of the checksum");
 	if (reply[0] == STM32_ACK)
-		st = receive(bl, reply, 5, bl->timeouts.ack_ms, "checksum", err);
+		st = receive_more(bl, reply, 5, bl->timeouts.ack_ms, "checksum", err);
 	else
-		st = receive(bl, reply + 1, 4, bl->timeouts.ack_ms, "checksum", err);
+		st = receive_more(bl, reply + 1, 4, bl->timeouts.ack_ms, "checksum", err);
 	if (st != STM32_OK)
 		return st;
-	if (xor_of(reply, 4) != reply[4])
-		return stm32_error_set(err, STM32_E_PROTOCOL,
-				       "checksum %02X%02X%02X%02X arrived with check byte 0x%02X, "
-				       "expected 0x%02X", reply[0], reply[1], reply[2], reply[3],
-				       reply[4], xor_of(reply, 4));
-	*crc = (uint32_t)reply[0] << 24 | (uint32_t)reply[1] << 16 | (uint32_t)reply[2] << 8 |
-	       reply[3];
-	return STM32_OK;
+	return check_crc_reply(reply, crc, err);
 }
 
 static enum stm32_status do_get_checksum(struct stm32_bl *bl, uint32_t address, uint32_t length,
@@ -799,11 +960,15 @@ static enum stm32_status do_get_checksum(struct stm32_bl *bl, uint32_t address, 
 		st = send_address(bl, address, err);
 	if (st == STM32_OK)
 		st = send_word(bl, length, bl->timeouts.ack_ms, "to the size", err);
+	if (st == STM32_OK && stm32_link_is_i2c(bl))
+		return read_framed_crc(bl, crc, err);
 	if (st == STM32_OK)
 		st = send_word(bl, CRC_POLYNOMIAL, bl->timeouts.ack_ms, "to the polynomial", err);
 	if (st == STM32_OK)
 		st = send_word(bl, CRC_INITIAL, bl->timeouts.ack_ms, "to the initial value", err);
-	if (st == STM32_OK)
+	if (st == STM32_OK && stm32_link_is_spi(bl))
+		st = read_framed_crc(bl, crc, err);
+	else if (st == STM32_OK)
 		st = read_crc(bl, crc, err);
 	return st;
 }

@@ -220,8 +220,15 @@ static enum stm32_status ask_with_retries(struct stm32_bl *bl, identity_query_fn
 
 static enum stm32_status ask_identity(struct stm32_bl *bl, struct stm32_error *err)
 {
-	enum stm32_status st = ask_with_retries(bl, stm32_bl_get, err);
-	if (st == STM32_OK) {
+	enum stm32_status st = STM32_OK;
+	/* An I2C Get reply is read as one transaction whose length the host
+	 * must know in advance; the protocol version tells it. */
+	bool version_first = bl->transport->kind == STM32_LINK_I2C;
+	if (version_first)
+		st = ask_with_retries(bl, stm32_bl_get_version, err);
+	if (st == STM32_OK)
+		st = ask_with_retries(bl, stm32_bl_get, err);
+	if (st == STM32_OK && !version_first) {
 		/* Get Version repeats Get's version; keep Get's, it names the
 		 * protocol the command list belongs to. */
 		uint8_t version = bl->version;
