@@ -39,6 +39,9 @@ struct mock {
 	unsigned max_timeout;
 	size_t reads, writes;
 	bool fail_lines;        /* set_line answers UNSUPPORTED, as a pty does */
+	/* Each write and read call in order, "W2 R1 R19 ": on I2C one call is
+	 * one bus transaction, so this is the framing the host chose. */
+	char frames[2048];
 };
 
 static inline struct mock *mock_of(struct stm32_transport *t)
@@ -55,6 +58,12 @@ static inline void mock_log(struct mock *m, const char *fmt, ...)
 	va_end(ap);
 }
 
+static inline void mock_frame(struct mock *m, char direction, size_t length)
+{
+	size_t used = strlen(m->frames);
+	snprintf(m->frames + used, sizeof(m->frames) - used, "%c%zu ", direction, length);
+}
+
 static inline void mock_skip_finished(struct mock *m)
 {
 	while (m->cursor < m->count && m->steps[m->cursor].kind != MOCK_SILENCE &&
@@ -68,6 +77,7 @@ static enum stm32_status mock_write(struct stm32_transport *t, const uint8_t *da
 	(void)err;
 	struct mock *m = mock_of(t);
 	m->writes++;
+	mock_frame(m, 'W', length);
 	for (size_t i = 0; i < length; i++) {
 		mock_skip_finished(m);
 		if (m->cursor >= m->count)
@@ -90,6 +100,7 @@ static enum stm32_status mock_read(struct stm32_transport *t, uint8_t *data, siz
 {
 	struct mock *m = mock_of(t);
 	m->reads++;
+	mock_frame(m, 'R', length);
 	m->last_timeout = timeout_ms;
 	if (timeout_ms > m->max_timeout)
 		m->max_timeout = timeout_ms;
