@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite: unit, emulator, interposer, stm32flash peer and CLI
 # end-to-end and fault-campaign tests; once in a normal build (its unit
-# tests also under valgrind) and once under ASan+UBSan.
+# tests also under valgrind) and once under ASan+UBSan; then each libFuzzer
+# target (clang) for about a minute.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/deps.sh
@@ -30,3 +31,19 @@ cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DSTM32BOOT_SANITIZE=ON >/dev/
 cmake --build build-asan -j"$jobs"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	ctest --test-dir build-asan --output-on-failure -j"$jobs"
+
+echo "== libFuzzer targets (clang), about 60 s each =="
+# Fresh copies of the corpora: what libFuzzer adds stays out of the tree.
+CC=clang cmake -S . -B build-fuzzers -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSTM32BOOT_FUZZ=ON >/dev/null
+cmake --build build-fuzzers -j"$jobs" --target fuzz_formats fuzz_protocol
+fuzz_work=$(mktemp -d)
+trap 'rm -rf "$fuzz_work"' EXIT
+mkdir "$fuzz_work/formats" "$fuzz_work/protocol"
+cp tests/fuzz/corpus/* tests/bad/* "$fuzz_work/formats/"
+cp tests/fuzz/corpus-protocol/* "$fuzz_work/protocol/"
+for target in formats protocol; do
+	build-fuzzers/bin/fuzz_$target -max_total_time=60 -timeout=25 -rss_limit_mb=2048 \
+		-artifact_prefix=build-fuzzers/crash- "$fuzz_work/$target" 2>"$fuzz_work/$target.log" ||
+		{ tail -40 "$fuzz_work/$target.log"; echo "fuzz_$target failed; input kept as build-fuzzers/crash-*"; exit 1; }
+	grep -E '^Done [0-9]+ runs' "$fuzz_work/$target.log" | sed "s/^/fuzz_$target: /"
+done
