@@ -1,4 +1,5 @@
-/* The bootloader's command interpreter (AN3155 UART protocol). */
+/* The bootloader's command interpreter: AN3155 (UART), with the command
+ * grammar differences of AN4221 (I2C) and AN4286 (SPI). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,7 +12,11 @@ enum stage {
 	STAGE_READ_LENGTH,    /* N, ~N */
 	STAGE_WRITE_DATA,     /* N, N+1 bytes, XOR */
 	STAGE_ERASE,          /* 0x43 or 0x44 argument */
+	STAGE_ERASE_COUNT,    /* split frames: N_hi, N_lo, XOR */
+	STAGE_ERASE_LIST,     /* split frames: pages, XOR of the pages */
 	STAGE_PROTECT_LIST,   /* N, N+1 codes, XOR */
+	STAGE_PROTECT_COUNT,  /* split frames: N, ~N */
+	STAGE_PROTECT_CODES,  /* split frames: codes, XOR of the codes */
 	STAGE_CHECKSUM_SIZE,
 	STAGE_CHECKSUM_POLYNOMIAL,
 	STAGE_CHECKSUM_INITIAL,
@@ -25,7 +30,32 @@ enum opcode {
 	OP_GO = 0x21, OP_WRITE = 0x31, OP_ERASE = 0x43, OP_EXTENDED_ERASE = 0x44,
 	OP_WRITE_PROTECT = 0x63, OP_WRITE_UNPROTECT = 0x73, OP_READOUT_PROTECT = 0x82,
 	OP_READOUT_UNPROTECT = 0x92, OP_GET_CHECKSUM = 0xA1,
+	/* AN4221 no-stretch twins: same bytes, BUSY while the operation runs */
+	OP_NS_WRITE = 0x32, OP_NS_ERASE = 0x45, OP_NS_WRITE_PROTECT = 0x64,
+	OP_NS_WRITE_UNPROTECT = 0x74, OP_NS_READOUT_PROTECT = 0x83,
+	OP_NS_READOUT_UNPROTECT = 0x93,
 };
+
+#define I2C_VERSION 0x11u          /* AN4221 v1.1: no-stretch commands */
+#define I2C_VERSION_WITH_CRC 0x12u /* v1.2 adds Get Checksum */
+#define SPI_VERSION 0x11u
+#define FIXED_CRC_POLYNOMIAL 0x04C11DB7u
+#define FIXED_CRC_INITIAL 0xFFFFFFFFu
+
+struct no_stretch_twin {
+	uint8_t stretch, no_stretch;
+};
+
+static const struct no_stretch_twin no_stretch_twins[] = {
+	{OP_WRITE, OP_NS_WRITE},
+	{OP_EXTENDED_ERASE, OP_NS_ERASE},
+	{OP_WRITE_PROTECT, OP_NS_WRITE_PROTECT},
+	{OP_WRITE_UNPROTECT, OP_NS_WRITE_UNPROTECT},
+	{OP_READOUT_PROTECT, OP_NS_READOUT_PROTECT},
+	{OP_READOUT_UNPROTECT, OP_NS_READOUT_UNPROTECT},
+};
+
+#define TWIN_COUNT (sizeof(no_stretch_twins) / sizeof(no_stretch_twins[0]))
 
 bool sim_engine_init(struct sim_engine *engine, struct sim_chip *chip,
 		     struct sim_stats *stats, bool timed)
@@ -37,7 +67,74 @@ bool sim_engine_init(struct sim_engine *engine, struct sim_chip *chip,
 	engine->boot0_high = true;
 	engine->run = SIM_RUN_RESET;
 	engine->rx = malloc(RX_CAPACITY);
+	sim_engine_set_interface(engine, SIM_INTERFACE_UART);
 	return engine->rx != NULL;
+}
+
+static void add_command(struct sim_engine *engine, uint8_t opcode)
+{
+	if (engine->command_count < SIM_MAX_COMMANDS)
+		engine->commands[engine->command_count++] = opcode;
+}
+
+/* The I2C list is the UART list with the no-stretch twins of the listed
+ * commands inserted right after 0x92, i.e. before 50/51/A1 (protocol.md
+ * 1.4 note, the OpenBL order). */
+static void build_i2c_list(struct sim_engine *engine)
+{
+	const struct stm32_device *dev = engine->chip->dev;
+	for (size_t i = 0; i < dev->command_count; i++) {
+		add_command(engine, dev->commands[i]);
+		if (dev->commands[i] != OP_READOUT_UNPROTECT)
+			continue;
+		for (size_t t = 0; t < TWIN_COUNT; t++)
+			if (stm32_device_has_command(dev, no_stretch_twins[t].stretch))
+				add_command(engine, no_stretch_twins[t].no_stretch);
+	}
+	bool has_crc = stm32_device_has_command(dev, OP_GET_CHECKSUM);
+	engine->version = has_crc ? I2C_VERSION_WITH_CRC : I2C_VERSION;
+}
+
+void sim_engine_set_interface(struct sim_engine *engine, enum sim_interface interface)
+{
+	const struct stm32_device *dev = engine->chip->dev;
+	engine->interface = interface;
+	engine->command_count = 0;
+	if (interface == SIM_INTERFACE_I2C) {
+		build_i2c_list(engine);
+		return;
+	}
+	for (size_t i = 0; i < dev->command_count; i++)
+		add_command(engine, dev->commands[i]);
+	engine->version = interface == SIM_INTERFACE_SPI ? SPI_VERSION : dev->bootloader_version;
+}
+
+const char *sim_interface_name(enum sim_interface interface)
+{
+	switch (interface) {
+	case SIM_INTERFACE_I2C:
+		return "i2c";
+	case SIM_INTERFACE_SPI:
+		return "spi";
+	case SIM_INTERFACE_UART:
+		break;
+	}
+	return "uart";
+}
+
+static bool is_listed(const struct sim_engine *engine, uint8_t opcode)
+{
+	for (size_t i = 0; i < engine->command_count; i++)
+		if (engine->commands[i] == opcode)
+			return true;
+	return false;
+}
+
+/* On I2C and SPI, Erase and Write Protect send their count in a frame of
+ * its own, acknowledged before the list. */
+static bool split_frames(const struct sim_engine *engine)
+{
+	return engine->interface != SIM_INTERFACE_UART;
 }
 
 void sim_engine_free(struct sim_engine *engine)
@@ -49,7 +146,8 @@ void sim_engine_free(struct sim_engine *engine)
 
 /* ---- output queue ---- */
 
-static void emit(struct sim_engine *engine, uint8_t byte)
+static void emit_as(struct sim_engine *engine, uint8_t byte, enum sim_output_kind kind,
+		    bool polled)
 {
 	if (engine->out_head + engine->out_count == engine->out_capacity) {
 		if (engine->out_head) {
@@ -67,7 +165,18 @@ static void emit(struct sim_engine *engine, uint8_t byte)
 	}
 	uint64_t ready = engine->busy_until_us > engine->now_us ? engine->busy_until_us
 								 : engine->now_us;
-	engine->out[engine->out_head + engine->out_count++] = (struct sim_output){byte, ready};
+	engine->out[engine->out_head + engine->out_count++] =
+		(struct sim_output){byte, ready, kind, polled};
+}
+
+static void emit(struct sim_engine *engine, uint8_t byte)
+{
+	emit_as(engine, byte, SIM_OUT_DATA, false);
+}
+
+static void emit_ack(struct sim_engine *engine)
+{
+	emit_as(engine, SIM_ACK, SIM_OUT_ACK, false);
 }
 
 bool sim_engine_peek_output(const struct sim_engine *engine, struct sim_output *out)
@@ -103,7 +212,21 @@ static void to_command(struct sim_engine *engine)
 
 static void nack(struct sim_engine *engine)
 {
-	emit(engine, SIM_NACK);
+	emit_as(engine, SIM_NACK, SIM_OUT_NACK, false);
+	engine->stats->nacks++;
+	to_command(engine);
+}
+
+/* The answer at the end of an operation that may take time: with a
+ * no-stretch opcode the I2C master polls for it. */
+static void finish_ack(struct sim_engine *engine)
+{
+	emit_as(engine, SIM_ACK, SIM_OUT_ACK, engine->no_stretch);
+}
+
+static void finish_nack(struct sim_engine *engine)
+{
+	emit_as(engine, SIM_NACK, SIM_OUT_NACK, engine->no_stretch);
 	engine->stats->nacks++;
 	to_command(engine);
 }
@@ -116,7 +239,7 @@ static bool accept(struct sim_engine *engine)
 		nack(engine);
 		return false;
 	}
-	emit(engine, SIM_ACK);
+	emit_ack(engine);
 	return true;
 }
 
@@ -186,6 +309,8 @@ static void clear_activity(struct sim_engine *engine)
 static void boot(struct sim_engine *engine)
 {
 	clear_activity(engine);
+	/* I2C is selected by the address match: there is no sync byte. */
+	engine->synced = engine->interface == SIM_INTERFACE_I2C;
 	/* RDP level 2 disables boot from system memory: main flash runs. */
 	if (engine->boot0_high && sim_chip_rdp_level(engine->chip) < 2) {
 		engine->run = SIM_RUN_BOOTLOADER;
@@ -244,20 +369,22 @@ const char *sim_engine_state_name(const struct sim_engine *engine)
 
 static void reply_get(struct sim_engine *engine)
 {
-	const struct stm32_device *dev = engine->chip->dev;
-	emit(engine, (uint8_t)dev->command_count);
-	emit(engine, dev->bootloader_version);
-	for (size_t i = 0; i < dev->command_count; i++)
-		emit(engine, dev->commands[i]);
-	emit(engine, SIM_ACK);
+	emit(engine, (uint8_t)engine->command_count);
+	emit(engine, engine->version);
+	for (size_t i = 0; i < engine->command_count; i++)
+		emit(engine, engine->commands[i]);
+	emit_ack(engine);
 }
 
 static void reply_get_version(struct sim_engine *engine)
 {
-	emit(engine, engine->chip->dev->bootloader_version);
-	emit(engine, 0x00);
-	emit(engine, 0x00);
-	emit(engine, SIM_ACK);
+	emit(engine, engine->version);
+	/* Only the UART reply carries the two legacy option bytes. */
+	if (engine->interface == SIM_INTERFACE_UART) {
+		emit(engine, 0x00);
+		emit(engine, 0x00);
+	}
+	emit_ack(engine);
 }
 
 static void reply_get_id(struct sim_engine *engine)
@@ -265,7 +392,7 @@ static void reply_get_id(struct sim_engine *engine)
 	emit(engine, 0x01);
 	emit(engine, (uint8_t)(engine->chip->dev->pid >> 8));
 	emit(engine, (uint8_t)engine->chip->dev->pid);
-	emit(engine, SIM_ACK);
+	emit_ack(engine);
 }
 
 static void readout_unprotect(struct sim_engine *engine)
@@ -277,17 +404,29 @@ static void readout_unprotect(struct sim_engine *engine)
 	sim_chip_set_rdp_level(chip, 0);
 	engine->stats->mass_erases++;
 	spend(engine, mass_erase_us(engine));
-	emit(engine, SIM_ACK);
+	finish_ack(engine);
 	sim_engine_system_reset(engine);
+}
+
+static uint8_t stretch_twin(uint8_t opcode)
+{
+	for (size_t t = 0; t < TWIN_COUNT; t++)
+		if (no_stretch_twins[t].no_stretch == opcode)
+			return no_stretch_twins[t].stretch;
+	return opcode;
 }
 
 static void start_command(struct sim_engine *engine)
 {
-	uint8_t op = engine->opcode;
-	if (!stm32_device_has_command(engine->chip->dev, op)) {
+	if (!is_listed(engine, engine->opcode)) {
 		nack(engine);
 		return;
 	}
+	uint8_t op = stretch_twin(engine->opcode);
+	/* AN4221 calls the I2C Get Checksum a no-stretch command too. */
+	engine->no_stretch = op != engine->opcode ||
+			     (op == OP_GET_CHECKSUM && engine->interface == SIM_INTERFACE_I2C);
+	engine->opcode = op;
 	switch (op) {
 	case OP_GET:
 	case OP_GET_VERSION:
@@ -323,25 +462,30 @@ static void start_command(struct sim_engine *engine)
 		return;
 	case OP_ERASE:
 	case OP_EXTENDED_ERASE:
-		if (accept(engine))
+		if (!accept(engine))
+			return;
+		if (op == OP_EXTENDED_ERASE && split_frames(engine))
+			expect(engine, STAGE_ERASE_COUNT, 3);
+		else
 			expect(engine, STAGE_ERASE, op == OP_ERASE ? 1 : 2);
 		return;
 	case OP_WRITE_PROTECT:
 		if (accept(engine))
-			expect(engine, STAGE_PROTECT_LIST, 1);
+			expect(engine, split_frames(engine) ? STAGE_PROTECT_COUNT : STAGE_PROTECT_LIST,
+			       split_frames(engine) ? 2 : 1);
 		return;
 	case OP_WRITE_UNPROTECT:
 		if (!accept(engine))
 			return;
 		sim_chip_wrp_clear_all(engine->chip);
-		emit(engine, SIM_ACK);
+		finish_ack(engine);
 		sim_engine_system_reset(engine);
 		return;
 	case OP_READOUT_PROTECT:
 		if (!accept(engine))
 			return;
 		sim_chip_set_rdp_level(engine->chip, 1);
-		emit(engine, SIM_ACK);
+		finish_ack(engine);
 		sim_engine_system_reset(engine);
 		return;
 	default:
@@ -465,12 +609,12 @@ static void write_flash(struct sim_engine *engine, const uint8_t *data, size_t c
 	enum sim_program_result result = sim_flash_program(engine->chip, engine->address, data, count);
 	spend(engine, units * dev->t_prog_us);
 	if (result != SIM_PROGRAM_OK) {
-		nack(engine);
+		finish_nack(engine);
 		return;
 	}
 	engine->stats->program_operations++;
 	engine->stats->bytes_programmed += count;
-	emit(engine, SIM_ACK);
+	finish_ack(engine);
 	to_command(engine);
 }
 
@@ -490,13 +634,13 @@ static void write_data_received(struct sim_engine *engine)
 		return;
 	case SIM_AREA_RAM:
 		memcpy(chip->ram + (engine->address - SIM_RAM_BASE), data, count);
-		emit(engine, SIM_ACK);
+		finish_ack(engine);
 		to_command(engine);
 		return;
 	default: /* option bytes: program, then the option-byte reload resets */
 		sim_chip_write_options(chip, engine->address - chip->dev->opt_start, data, count);
 		spend(engine, (uint64_t)(count / chip->dev->program_unit + 1) * chip->dev->t_prog_us);
-		emit(engine, SIM_ACK);
+		finish_ack(engine);
 		sim_engine_system_reset(engine);
 		return;
 	}
@@ -521,7 +665,7 @@ static void erase_pages(struct sim_engine *engine, const uint8_t *list, size_t c
 	for (size_t i = 0; i < count; i++) {
 		size_t page = wide ? (size_t)list[2 * i] << 8 | list[2 * i + 1] : list[i];
 		if (page >= chip->sector_count) {
-			nack(engine);
+			finish_nack(engine);
 			return;
 		}
 	}
@@ -536,20 +680,20 @@ static void erase_pages(struct sim_engine *engine, const uint8_t *list, size_t c
 		engine->stats->erased_pages[page]++;
 	}
 	spend(engine, duration);
-	emit(engine, SIM_ACK);
+	finish_ack(engine);
 	to_command(engine);
 }
 
 static void mass_erase(struct sim_engine *engine)
 {
 	if (engine->chip->dev->flags & STM32_DEV_NO_MASS_ERASE) {
-		nack(engine);
+		finish_nack(engine);
 		return;
 	}
 	sim_flash_erase_all(engine->chip);
 	engine->stats->mass_erases++;
 	spend(engine, mass_erase_us(engine));
-	emit(engine, SIM_ACK);
+	finish_ack(engine);
 	to_command(engine);
 }
 
@@ -557,14 +701,52 @@ static void bank_erase(struct sim_engine *engine, unsigned bank)
 {
 	const struct stm32_device *dev = engine->chip->dev;
 	if (dev->bank_count < 2 || !(dev->flags & STM32_DEV_BANK_ERASE)) {
-		nack(engine);
+		finish_nack(engine);
 		return;
 	}
 	sim_flash_erase_bank(engine->chip, bank);
 	engine->stats->bank_erases++;
 	spend(engine, mass_erase_us(engine));
-	emit(engine, SIM_ACK);
+	finish_ack(engine);
 	to_command(engine);
+}
+
+static void special_erase(struct sim_engine *engine, unsigned code)
+{
+	if (code == 0xFFFF)
+		mass_erase(engine);
+	else if (code == 0xFFFE || code == 0xFFFD)
+		bank_erase(engine, code == 0xFFFE ? 1 : 2);
+	else
+		finish_nack(engine);
+}
+
+/* Split frames, first frame: the count (or a special code) and its XOR. */
+static void erase_count_received(struct sim_engine *engine)
+{
+	const uint8_t *rx = engine->rx;
+	unsigned n = (unsigned)rx[0] << 8 | rx[1];
+	if ((uint8_t)(rx[0] ^ rx[1]) != rx[2]) {
+		nack(engine);
+		return;
+	}
+	if (n >= 0xFFF0) {
+		special_erase(engine, n);
+		return;
+	}
+	engine->list_count = (size_t)n + 1;
+	if (accept(engine))
+		expect(engine, STAGE_ERASE_LIST, 2 * engine->list_count + 1);
+}
+
+/* Second frame: its XOR covers the page numbers only, not the count. */
+static void erase_list_received(struct sim_engine *engine)
+{
+	size_t bytes = 2 * engine->list_count;
+	if (xor_of(engine->rx, bytes) != engine->rx[bytes])
+		nack(engine);
+	else
+		erase_pages(engine, engine->rx, engine->list_count, true);
 }
 
 static void erase_received(struct sim_engine *engine)
@@ -589,12 +771,8 @@ static void erase_received(struct sim_engine *engine)
 	if (n >= 0xFFF0) {
 		if ((uint8_t)(rx[0] ^ rx[1]) != rx[2])
 			nack(engine);
-		else if (n == 0xFFFF)
-			mass_erase(engine);
-		else if (n == 0xFFFE || n == 0xFFFD)
-			bank_erase(engine, n == 0xFFFE ? 1 : 2);
 		else
-			nack(engine);
+			special_erase(engine, n);
 		return;
 	}
 	size_t count = (size_t)n + 1;
@@ -606,24 +784,50 @@ static void erase_received(struct sim_engine *engine)
 
 /* ---- Write Protect ---- */
 
-static void protect_list_received(struct sim_engine *engine)
+static void protect(struct sim_engine *engine, const uint8_t *codes, size_t count)
 {
-	size_t count = (size_t)engine->rx[0] + 1;
-	const uint8_t *codes = engine->rx + 1;
-	if (xor_of(engine->rx, count + 1) != engine->rx[count + 1]) {
-		nack(engine);
-		return;
-	}
 	for (size_t i = 0; i < count; i++) {
 		if (codes[i] >= sim_chip_wrp_code_count(engine->chip)) {
-			nack(engine);
+			finish_nack(engine);
 			return;
 		}
 	}
 	for (size_t i = 0; i < count; i++)
 		sim_chip_wrp_set(engine->chip, codes[i]);
-	emit(engine, SIM_ACK);
+	finish_ack(engine);
 	sim_engine_system_reset(engine);
+}
+
+static void protect_list_received(struct sim_engine *engine)
+{
+	size_t count = (size_t)engine->rx[0] + 1;
+	if (xor_of(engine->rx, count + 1) != engine->rx[count + 1]) {
+		nack(engine);
+		return;
+	}
+	protect(engine, engine->rx + 1, count);
+}
+
+/* Split frames: N and ~N first, then the codes with their own XOR. */
+static void protect_count_received(struct sim_engine *engine)
+{
+	if ((engine->rx[0] ^ engine->rx[1]) != 0xFF) {
+		nack(engine);
+		return;
+	}
+	engine->list_count = (size_t)engine->rx[0] + 1;
+	if (accept(engine))
+		expect(engine, STAGE_PROTECT_CODES, engine->list_count + 1);
+}
+
+static void protect_codes_received(struct sim_engine *engine)
+{
+	size_t count = engine->list_count;
+	if (xor_of(engine->rx, count) != engine->rx[count]) {
+		nack(engine);
+		return;
+	}
+	protect(engine, engine->rx, count);
 }
 
 /* ---- Get Checksum ---- */
@@ -636,6 +840,25 @@ static bool word_received(struct sim_engine *engine, uint32_t *value)
 	}
 	*value = big_endian32(engine->rx);
 	return true;
+}
+
+static void reply_checksum(struct sim_engine *engine, uint32_t polynomial, uint32_t initial)
+{
+	uint8_t *data = malloc(engine->size);
+	if (!data) {
+		nack(engine);
+		return;
+	}
+	sim_chip_read(engine->chip, engine->address, data, engine->size);
+	uint32_t crc = sim_crc32_words(data, engine->size, polynomial, initial);
+	free(data);
+	uint8_t bytes[4] = {(uint8_t)(crc >> 24), (uint8_t)(crc >> 16), (uint8_t)(crc >> 8),
+			    (uint8_t)crc};
+	finish_ack(engine);
+	for (int i = 0; i < 4; i++)
+		emit(engine, bytes[i]);
+	emit(engine, xor_of(bytes, 4));
+	to_command(engine);
 }
 
 static void checksum_stage_received(struct sim_engine *engine)
@@ -651,8 +874,14 @@ static void checksum_stage_received(struct sim_engine *engine)
 			return;
 		}
 		engine->size = value;
-		if (accept(engine))
-			expect(engine, STAGE_CHECKSUM_POLYNOMIAL, 5);
+		if (!accept(engine))
+			return;
+		if (engine->interface == SIM_INTERFACE_I2C) {
+			/* AN4221 v1.2: fixed CRC parameters, no more frames. */
+			reply_checksum(engine, FIXED_CRC_POLYNOMIAL, FIXED_CRC_INITIAL);
+			return;
+		}
+		expect(engine, STAGE_CHECKSUM_POLYNOMIAL, 5);
 		return;
 	case STAGE_CHECKSUM_POLYNOMIAL:
 		engine->polynomial = value;
@@ -662,23 +891,8 @@ static void checksum_stage_received(struct sim_engine *engine)
 	default:
 		break;
 	}
-	if (!accept(engine))
-		return;
-	uint8_t *data = malloc(engine->size);
-	if (!data) {
-		nack(engine);
-		return;
-	}
-	sim_chip_read(engine->chip, engine->address, data, engine->size);
-	uint32_t crc = sim_crc32_words(data, engine->size, engine->polynomial, value);
-	free(data);
-	uint8_t bytes[4] = {(uint8_t)(crc >> 24), (uint8_t)(crc >> 16), (uint8_t)(crc >> 8),
-			    (uint8_t)crc};
-	emit(engine, SIM_ACK);
-	for (int i = 0; i < 4; i++)
-		emit(engine, bytes[i]);
-	emit(engine, xor_of(bytes, 4));
-	to_command(engine);
+	if (accept(engine))
+		reply_checksum(engine, engine->polynomial, value);
 }
 
 /* ---- byte dispatch ---- */
@@ -716,6 +930,18 @@ static void stage_complete(struct sim_engine *engine)
 	case STAGE_PROTECT_LIST:
 		protect_list_received(engine);
 		break;
+	case STAGE_ERASE_COUNT:
+		erase_count_received(engine);
+		break;
+	case STAGE_ERASE_LIST:
+		erase_list_received(engine);
+		break;
+	case STAGE_PROTECT_COUNT:
+		protect_count_received(engine);
+		break;
+	case STAGE_PROTECT_CODES:
+		protect_codes_received(engine);
+		break;
 	default:
 		checksum_stage_received(engine);
 		break;
@@ -725,10 +951,12 @@ static void stage_complete(struct sim_engine *engine)
 static void handle(struct sim_engine *engine, uint8_t byte)
 {
 	if (!engine->synced) {
-		/* Auto-baud: anything before the first 0x7F is line noise to the chip. */
-		if (byte == 0x7F) {
+		/* UART auto-baud 0x7F, SPI start-of-frame 0x5A: anything before
+		 * it is noise to the chip. */
+		uint8_t sync = engine->interface == SIM_INTERFACE_SPI ? 0x5A : 0x7F;
+		if (byte == sync) {
 			engine->synced = true;
-			emit(engine, SIM_ACK);
+			emit_ack(engine);
 		}
 		return;
 	}
@@ -765,6 +993,11 @@ void sim_engine_advance(struct sim_engine *engine, uint64_t now_us)
 		engine->now_us = engine->busy_until_us;
 		handle(engine, engine->held);
 	}
+}
+
+bool sim_engine_awaiting_command(const struct sim_engine *engine)
+{
+	return engine->synced && engine->stage == STAGE_COMMAND;
 }
 
 uint64_t sim_engine_held_due(const struct sim_engine *engine)

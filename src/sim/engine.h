@@ -19,6 +19,25 @@
 #define SIM_ACK  0x79u
 #define SIM_NACK 0x1Fu
 
+/* The bootloader interface the chip was entered through. The command
+ * engine is shared; the interfaces differ in the Get list and version, the
+ * Get Version reply, whether Erase and Write Protect split their argument
+ * into two frames, and (I2C) the no-stretch opcodes. Byte framing on the
+ * bus is done by link_i2c.c and link_spi.c. */
+enum sim_interface {
+	SIM_INTERFACE_UART,
+	SIM_INTERFACE_I2C,
+	SIM_INTERFACE_SPI,
+};
+
+enum sim_output_kind {
+	SIM_OUT_DATA,
+	SIM_OUT_ACK,
+	SIM_OUT_NACK,
+};
+
+#define SIM_MAX_COMMANDS 32
+
 enum sim_run_state {
 	SIM_RUN_BOOTLOADER,
 	SIM_RUN_APPLICATION,
@@ -28,6 +47,10 @@ enum sim_run_state {
 struct sim_output {
 	uint8_t byte;
 	uint64_t ready_us;
+	enum sim_output_kind kind;
+	/* The reply that ends a no-stretch operation: an I2C master polling
+	 * for it reads BUSY (0x76) until it is ready. */
+	bool polled;
 };
 
 struct sim_engine {
@@ -36,17 +59,24 @@ struct sim_engine {
 	struct sim_faults *faults; /* may be NULL */
 	bool timed;
 
+	enum sim_interface interface;
+	uint8_t commands[SIM_MAX_COMMANDS]; /* the Get list on this interface */
+	size_t command_count;
+	uint8_t version;                    /* protocol version on this interface */
+
 	enum sim_run_state run;
 	bool boot0_high;
 	bool line_garbled; /* host frames bytes other than 8E1 */
 	bool synced;       /* auto-baud done since the last reset */
 
 	/* the command being received */
-	uint8_t opcode;
+	uint8_t opcode;      /* a no-stretch opcode is stored as its stretch twin */
+	bool no_stretch;
 	int stage;
 	uint8_t *rx;
 	size_t rx_have, rx_need;
 	uint32_t address, size, polynomial;
+	size_t list_count;   /* split frames: entries announced by the count frame */
 
 	uint64_t now_us;     /* arrival time of the byte being handled */
 	uint64_t busy_until_us;
@@ -60,6 +90,11 @@ struct sim_engine {
 bool sim_engine_init(struct sim_engine *engine, struct sim_chip *chip,
 		     struct sim_stats *stats, bool timed);
 void sim_engine_free(struct sim_engine *engine);
+/* Choose the interface (default UART); call before sim_engine_power_on. */
+void sim_engine_set_interface(struct sim_engine *engine, enum sim_interface interface);
+const char *sim_interface_name(enum sim_interface interface);
+/* Waiting for a command opcode (SPI expects its 0x5A start-of-frame then). */
+bool sim_engine_awaiting_command(const struct sim_engine *engine);
 
 void sim_engine_receive(struct sim_engine *engine, uint8_t byte, uint64_t at_us);
 /* Handle a byte held while busy once the operation has finished by now_us. */

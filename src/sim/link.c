@@ -1,7 +1,18 @@
 /* Fault injection and byte counting between the pty and the engine. */
 #include "link.h"
 
+static void deliver_to_engine(void *context, uint8_t byte, uint64_t at_us)
+{
+	sim_engine_receive(context, byte, at_us);
+}
+
 bool sim_link_from_host(struct sim_link *link, uint8_t byte, uint64_t at_us)
+{
+	return sim_link_from_host_via(link, byte, at_us, deliver_to_engine, link->engine);
+}
+
+bool sim_link_from_host_via(struct sim_link *link, uint8_t byte, uint64_t at_us,
+			    sim_link_deliver_fn *deliver, void *context)
 {
 	link->engine->stats->bytes_in++;
 	struct sim_rx_fault fault = sim_faults_on_rx(link->faults, &byte);
@@ -11,10 +22,18 @@ bool sim_link_from_host(struct sim_link *link, uint8_t byte, uint64_t at_us)
 			link->stall_until_us = until;
 	}
 	if (!fault.drop)
-		sim_engine_receive(link->engine, byte, at_us);
+		deliver(context, byte, at_us);
 	if (fault.reset_chip)
 		sim_engine_system_reset(link->engine);
 	return fault.hang_up;
+}
+
+bool sim_link_next_due(const struct sim_link *link, struct sim_output *next, uint64_t *due_us)
+{
+	if (!sim_engine_peek_output(link->engine, next))
+		return false;
+	*due_us = next->ready_us > link->stall_until_us ? next->ready_us : link->stall_until_us;
+	return true;
 }
 
 bool sim_link_to_host(struct sim_link *link, uint64_t now_us, uint64_t not_before_us,

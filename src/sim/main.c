@@ -1,4 +1,5 @@
-/* stm32boot-sim: an STM32 ROM bootloader (AN3155 UART) on a pseudo-terminal. */
+/* stm32boot-sim: an STM32 ROM bootloader on a pseudo-terminal (AN3155 UART)
+ * or on a bus socket (AN4221 I2C, AN4286 SPI). */
 #define _GNU_SOURCE /* ppoll: wait for fds and stop signals without a race */
 #include <errno.h>
 #include <getopt.h>
@@ -14,12 +15,15 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bus.h"
 #include "chip.h"
 #include "control.h"
 #include "engine.h"
 #include "faults.h"
 #include "image_file.h"
 #include "link.h"
+#include "link_i2c.h"
+#include "link_spi.h"
 #include "pty.h"
 #include "stats.h"
 #include "wiring.h"
@@ -37,6 +41,8 @@ struct options {
 	struct sim_fault_spec faults;
 	uint64_t seed;
 	struct sim_wiring wiring;
+	enum sim_interface interface;
+	int i2c_address; /* -1: not given */
 };
 
 struct client {
@@ -54,6 +60,12 @@ struct emulator {
 	struct sim_link link;
 	struct sim_line_settings settings;
 	struct sim_pty pty;
+	struct sim_i2c i2c;
+	struct sim_spi spi;
+	struct sim_bus bus;
+	bool on_bus;           /* I2C or SPI: a bus socket instead of the pty */
+	char bus_dir[64];      /* temporary directory of an unnamed bus socket */
+	char bus_path[128];
 	int listen_fd;
 	struct client clients[MAX_CLIENTS];
 	struct timespec start;
@@ -81,10 +93,15 @@ static void usage_error(const char *fmt, const char *arg)
 static void print_help(void)
 {
 	puts("Usage: stm32boot-sim --device NAME|PID [options]\n"
-	     "Emulate an STM32 ROM bootloader (AN3155 UART protocol) on a pseudo-terminal.\n"
+	     "Emulate an STM32 ROM bootloader: AN3155 UART on a pseudo-terminal, or AN4221 I2C /\n"
+	     "AN4286 SPI on a bus socket.\n"
 	     "\n"
 	     "  --device NAME|PID     device name, alias or PID (see --list-devices)\n"
-	     "  --link PATH           symlink PATH to the pty (else print its path first on stdout)\n"
+	     "  --interface uart|i2c|spi  bootloader interface (default uart); i2c and spi\n"
+	     "                        listen on a Unix bus socket instead of a pty\n"
+	     "  --i2c-address ADDR    7-bit I2C address (default: the device's, if known)\n"
+	     "  --link PATH           symlink PATH to the pty, or create the bus socket at PATH\n"
+	     "                        (else print the pty or socket path first on stdout)\n"
 	     "  --image FILE          load flash/option bytes from FILE if it exists; save on exit\n"
 	     "  --speed realtime|fast realtime paces bytes at the host's baud and spends typical\n"
 	     "                        program/erase times; fast (default) does neither\n"
@@ -125,9 +142,48 @@ static uint64_t parse_seed(const char *text)
 	return seed;
 }
 
+static enum sim_interface parse_interface(const char *text)
+{
+	if (strcmp(text, "uart") == 0)
+		return SIM_INTERFACE_UART;
+	if (strcmp(text, "i2c") == 0)
+		return SIM_INTERFACE_I2C;
+	if (strcmp(text, "spi") != 0)
+		usage_error("bad --interface '%s' (uart, i2c or spi)", text);
+	return SIM_INTERFACE_SPI;
+}
+
+static int parse_i2c_address(const char *text)
+{
+	char *end;
+	errno = 0;
+	long address = strtol(text, &end, 0);
+	if (end == text || *end || errno || address < 0x03 || address > 0x77)
+		usage_error("bad --i2c-address '%s' (a 7-bit address, 0x03 to 0x77)", text);
+	return (int)address;
+}
+
+/* The device must have the interface, and on I2C an address. */
+static void check_interface(struct options *o)
+{
+	static const unsigned needed[] = {STM32_IF_UART, STM32_IF_I2C, STM32_IF_SPI};
+	const char *name = sim_interface_name(o->interface);
+	if (!(o->device->interfaces & needed[o->interface])) {
+		fprintf(stderr, "stm32boot-sim: %s has no %s bootloader interface\n",
+			o->device->name, name);
+		exit(EXIT_USAGE);
+	}
+	if (o->interface != SIM_INTERFACE_I2C || o->i2c_address >= 0)
+		return;
+	o->i2c_address = o->device->i2c_address;
+	if (o->i2c_address < 0)
+		usage_error("the I2C address of %s is not known: give --i2c-address", o->device->name);
+}
+
 static void parse_options(int argc, char **argv, struct options *o)
 {
-	enum { OPT_INVERT_BOOT0 = 256, OPT_INVERT_RESET, OPT_INVERT, OPT_LIST };
+	enum { OPT_INVERT_BOOT0 = 256, OPT_INVERT_RESET, OPT_INVERT, OPT_LIST, OPT_INTERFACE,
+	       OPT_I2C_ADDRESS };
 	static const struct option long_options[] = {
 		{"device", required_argument, NULL, 'd'},  {"link", required_argument, NULL, 'l'},
 		{"image", required_argument, NULL, 'i'},   {"speed", required_argument, NULL, 's'},
@@ -138,11 +194,14 @@ static void parse_options(int argc, char **argv, struct options *o)
 		{"invert-reset", no_argument, NULL, OPT_INVERT_RESET},
 		{"invert", no_argument, NULL, OPT_INVERT},
 		{"list-devices", no_argument, NULL, OPT_LIST},
+		{"interface", required_argument, NULL, OPT_INTERFACE},
+		{"i2c-address", required_argument, NULL, OPT_I2C_ADDRESS},
 		{"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
 	};
 	char why[160];
 	memset(o, 0, sizeof(*o));
 	o->seed = 1;
+	o->i2c_address = -1;
 	opterr = 0;
 	int c;
 	while ((c = getopt_long(argc, argv, ":h", long_options, NULL)) != -1) {
@@ -179,6 +238,8 @@ static void parse_options(int argc, char **argv, struct options *o)
 		case OPT_INVERT_RESET: o->wiring.invert_reset = true; break;
 		case OPT_INVERT: o->wiring.invert_boot0 = o->wiring.invert_reset = true; break;
 		case OPT_LIST: list_devices(); exit(0);
+		case OPT_INTERFACE: o->interface = parse_interface(optarg); break;
+		case OPT_I2C_ADDRESS: o->i2c_address = parse_i2c_address(optarg); break;
 		case 'h': print_help(); exit(0);
 		case ':': usage_error("option '%s' needs a value", argv[optind - 1]); break;
 		default: usage_error("unknown option '%s'", argv[optind - 1]); break;
@@ -188,6 +249,7 @@ static void parse_options(int argc, char **argv, struct options *o)
 		usage_error("unexpected argument '%s'", argv[optind]);
 	if (!o->device)
 		usage_error("%s", "--device is required");
+	check_interface(o);
 }
 
 static uint64_t elapsed_us(const struct emulator *em)
@@ -214,7 +276,10 @@ static uint64_t byte_time_us(const struct emulator *em)
 
 static void hang_up(struct emulator *em)
 {
-	sim_pty_close(&em->pty);
+	if (em->on_bus)
+		sim_bus_hang_up(&em->bus);
+	else
+		sim_pty_close(&em->pty);
 	em->hung_up = true;
 }
 
@@ -377,22 +442,29 @@ static long poll_timeout_us(uint64_t now, uint64_t wake_at)
 	return us > 1000000 ? 1000000 : (long)us;
 }
 
+static uint64_t earliest(uint64_t a, uint64_t b)
+{
+	return a && (!b || a < b) ? a : b;
+}
+
 static void serve(struct emulator *em, const sigset_t *wait_mask)
 {
 	while (!stop_requested) {
 		uint64_t now = elapsed_us(em);
 		sim_engine_advance(&em->engine, now);
-		uint64_t wake_at = write_to_host(em, now);
-		uint64_t held = sim_engine_held_due(&em->engine);
-		if (held && (!wake_at || held < wake_at))
-			wake_at = held;
+		uint64_t wake_at = em->on_bus ? sim_bus_retry(&em->bus, now) : write_to_host(em, now);
+		wake_at = earliest(wake_at, sim_engine_held_due(&em->engine));
 
-		struct pollfd fds[2 + MAX_CLIENTS];
+		struct pollfd fds[2 + MAX_CLIENTS + 1 + SIM_BUS_MAX_MASTERS];
 		nfds_t count = 0;
-		fds[count++] = (struct pollfd){em->hung_up ? -1 : em->pty.master, POLLIN, 0};
+		int pty_fd = em->hung_up || em->on_bus ? -1 : em->pty.master;
+		fds[count++] = (struct pollfd){pty_fd, POLLIN, 0};
 		fds[count++] = (struct pollfd){em->listen_fd, POLLIN, 0};
 		for (int i = 0; i < MAX_CLIENTS; i++)
 			fds[count++] = (struct pollfd){em->clients[i].fd, POLLIN, 0};
+		nfds_t bus_first = count;
+		if (em->on_bus)
+			count += sim_bus_poll_fds(&em->bus, fds + bus_first);
 		long timeout = poll_timeout_us(now, wake_at);
 		struct timespec ts = {timeout / 1000000, (timeout % 1000000) * 1000L};
 		int ready = ppoll(fds, count, timeout < 0 ? NULL : &ts, wait_mask);
@@ -407,6 +479,10 @@ static void serve(struct emulator *em, const sigset_t *wait_mask)
 		 * request got its reply, so they go first. */
 		if (fds[0].revents & POLLIN)
 			read_from_host(em, now);
+		if (em->on_bus && !em->bus.hung_up) {
+			sim_bus_service(&em->bus, fds + bus_first, now);
+			em->hung_up = em->bus.hung_up;
+		}
 		for (int i = 0; i < MAX_CLIENTS; i++)
 			if (fds[2 + i].revents & (POLLIN | POLLHUP | POLLERR))
 				serve_client(em, &em->clients[i]);
@@ -438,7 +514,8 @@ static bool save_results(struct emulator *em)
 		ok = false;
 	}
 	struct sim_stats_context context = {em->chip.dev->name, sim_chip_rdp_level(&em->chip),
-					    sim_engine_state_name(&em->engine)};
+					    sim_engine_state_name(&em->engine),
+					    sim_interface_name(em->options.interface)};
 	if (em->options.stats_path &&
 	    !sim_stats_save(em->options.stats_path, &em->stats, &context)) {
 		fprintf(stderr, "stm32boot-sim: %s: %s\n", em->options.stats_path, strerror(errno));
@@ -465,6 +542,37 @@ static bool publish_pty(struct emulator *em)
 	return true;
 }
 
+/* The bus socket at --link, else in a fresh temporary directory. */
+static bool open_bus(struct emulator *em)
+{
+	char why[320];
+	const char *path = em->options.link_path;
+	if (!path) {
+		strcpy(em->bus_dir, "/tmp/stm32boot-sim.XXXXXX");
+		if (!mkdtemp(em->bus_dir)) {
+			em->bus_dir[0] = '\0';
+			fprintf(stderr, "stm32boot-sim: temporary directory: %s\n", strerror(errno));
+			return false;
+		}
+		snprintf(em->bus_path, sizeof(em->bus_path), "%s/bus", em->bus_dir);
+		path = em->bus_path;
+	}
+	em->bus.interface = em->options.interface;
+	em->bus.i2c = &em->i2c;
+	em->bus.spi = &em->spi;
+	sim_i2c_init(&em->i2c, &em->link, (uint8_t)em->options.i2c_address);
+	sim_spi_init(&em->spi, &em->link);
+	if (!sim_bus_open(&em->bus, path, why, sizeof(why))) {
+		fprintf(stderr, "stm32boot-sim: %s\n", why);
+		return false;
+	}
+	if (!em->options.link_path) {
+		printf("%s\n", path);
+		fflush(stdout);
+	}
+	return true;
+}
+
 static bool set_up(struct emulator *em)
 {
 	char why[320];
@@ -479,6 +587,11 @@ static bool set_up(struct emulator *em)
 		fprintf(stderr, "stm32boot-sim: out of memory\n");
 		return false;
 	}
+	sim_engine_set_interface(&em->engine, o->interface);
+	em->on_bus = o->interface != SIM_INTERFACE_UART;
+	em->bus.listen_fd = -1;
+	for (int i = 0; i < SIM_BUS_MAX_MASTERS; i++)
+		em->bus.masters[i].fd = -1;
 	if (!load_image(em))
 		return false;
 	sim_faults_init(&em->faults, &o->faults, o->seed, &em->stats.faults);
@@ -489,11 +602,13 @@ static bool set_up(struct emulator *em)
 		sim_engine_power_on(&em->engine);
 	if (o->control_path && (em->listen_fd = open_control_socket(o->control_path)) < 0)
 		return false;
+	clock_gettime(CLOCK_MONOTONIC, &em->start);
+	if (em->on_bus)
+		return open_bus(em);
 	if (!sim_pty_open(&em->pty, why, sizeof(why))) {
 		fprintf(stderr, "stm32boot-sim: %s\n", why);
 		return false;
 	}
-	clock_gettime(CLOCK_MONOTONIC, &em->start);
 	return publish_pty(em);
 }
 
@@ -508,8 +623,15 @@ static void tear_down(struct emulator *em)
 	}
 	if (em->options.link_path)
 		unlink(em->options.link_path);
-	if (!em->hung_up)
+	if (em->on_bus) {
+		sim_bus_close(&em->bus);
+		if (em->bus_dir[0]) {
+			unlink(em->bus_path);
+			rmdir(em->bus_dir);
+		}
+	} else if (!em->hung_up) {
 		sim_pty_close(&em->pty);
+	}
 	sim_engine_free(&em->engine);
 	sim_stats_free(&em->stats);
 	sim_chip_free(&em->chip);

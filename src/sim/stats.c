@@ -52,6 +52,8 @@ void sim_stats_write_json(FILE *out, const struct sim_stats *stats,
 {
 	const struct sim_fault_counts *f = &stats->faults;
 	fprintf(out, "{\n  \"device\": \"%s\",\n", context->device);
+	fprintf(out, "  \"interface\": \"%s\",\n",
+		context->interface ? context->interface : "uart");
 	write_commands(out, stats);
 	fprintf(out, "  \"nacks\": %" PRIu64 ",\n", stats->nacks);
 	fprintf(out, "  \"bytes_in\": %" PRIu64 ", \"bytes_out\": %" PRIu64 ",\n",

@@ -32,6 +32,7 @@ struct sim_stats_context {
 	const char *device;
 	int rdp_level;
 	const char *state;
+	const char *interface; /* "uart", "i2c" or "spi"; NULL = uart */
 };
 
 bool sim_stats_init(struct sim_stats *stats, size_t sector_count);
