@@ -8,6 +8,12 @@ STM32BOOT=${STM32BOOT:?path of the stm32boot executable}
 STM32BOOT_SIM_PROGRAM=${STM32BOOT_SIM_PROGRAM:?path of stm32boot-sim}
 DEVICE=stm32f103xb
 RUNS=0
+# uart: sim: ports. i2c / spi: the emulator serves a bus socket and
+# stm32boot opens an i2c-dev / spidev node the interposer connects to it.
+E2E_INTERFACE=${E2E_INTERFACE:-uart}
+I2C_NODE=/dev/i2c-7
+SPI_NODE=/dev/spidev0.0
+I2C_ADDRESS=0x39
 
 fail() {
 	echo "FAIL: $*" >&2
@@ -38,8 +44,59 @@ e2e_cleanup() {
 }
 
 # The port for the current device, image and stats (extra ,key=value appended).
+# On a bus the extras are kept for the emulator that run starts.
 port() {
-	echo "sim:$DEVICE,image=$IMG,stats=$STATS,speed=fast${1:+,$1}"
+	case "$E2E_INTERFACE" in
+	i2c) printf '%s' "${1:-}" >"$WORK/port.extra"; echo "$I2C_NODE" ;;
+	spi) printf '%s' "${1:-}" >"$WORK/port.extra"; echo "$SPI_NODE" ;;
+	*) echo "sim:$DEVICE,image=$IMG,stats=$STATS,speed=fast${1:+,$1}" ;;
+	esac
+}
+
+# Start the emulator on a bus socket with port's extras as options (KEY=VALUE
+# becomes --KEY VALUE, FLAG --FLAG), as the library does for sim: ports.
+bus_start() {
+	local extra=() item
+	if [ -s "$WORK/port.extra" ]; then
+		local IFS=,
+		for item in $(cat "$WORK/port.extra"); do
+			case "$item" in
+			*=*) extra+=("--${item%%=*}" "${item#*=}") ;;
+			?*) extra+=("--$item") ;;
+			esac
+		done
+	fi
+	BUS=$WORK/bus
+	rm -f "$BUS" "$WORK/port.extra"
+	"$STM32BOOT_SIM_PROGRAM" --device "$DEVICE" --interface "$E2E_INTERFACE" --link "$BUS" \
+		--i2c-address "$I2C_ADDRESS" --image "$IMG" --stats "$STATS" --speed fast \
+		"${extra[@]}" >"$WORK/sim.out" 2>"$WORK/sim.err" &
+	SIM_PID=$!
+	local tries=0
+	until [ -S "$BUS" ]; do
+		kill -0 "$SIM_PID" 2>/dev/null || fail "the emulator exited: $(cat "$WORK/sim.err")"
+		tries=$((tries + 1))
+		[ "$tries" -lt 500 ] || fail "the emulator never made its bus socket"
+		sleep 0.01
+	done
+}
+
+# The emulator writes its image and statistics when it exits.
+bus_stop() {
+	kill -TERM "$SIM_PID" 2>/dev/null
+	wait "$SIM_PID" 2>/dev/null
+	SIM_PID=
+}
+
+# stm32boot with what the interface needs: the interposer, the node, -a.
+invoke() {
+	case "$E2E_INTERFACE" in
+	i2c) LD_PRELOAD=$STM32BOOT_INTERPOSER STM32BOOT_SIM_I2C=$I2C_NODE STM32BOOT_SIM_BUS=$BUS \
+		timeout 100 "$STM32BOOT" -a "$I2C_ADDRESS" "$@" ;;
+	spi) LD_PRELOAD=$STM32BOOT_INTERPOSER STM32BOOT_SIM_SPI=$SPI_NODE STM32BOOT_SIM_BUS=$BUS \
+		timeout 100 "$STM32BOOT" "$@" ;;
+	*) timeout 100 "$STM32BOOT" --sim "$STM32BOOT_SIM_PROGRAM" "$@" ;;
+	esac
 }
 
 # run [stm32boot options...] PORT: sets STATUS, OUT, ERR. The stats file is
@@ -51,7 +108,9 @@ run() {
 	rm -f "$STATS"
 	printf '%q ' stm32boot --sim "$STM32BOOT_SIM_PROGRAM" "$@" >"$WORK/cmd.$RUNS"
 	STATUS=0
-	timeout 100 "$STM32BOOT" --sim "$STM32BOOT_SIM_PROGRAM" "$@" >"$OUT" 2>"$ERR" </dev/null || STATUS=$?
+	[ "$E2E_INTERFACE" = uart ] || bus_start
+	invoke "$@" >"$OUT" 2>"$ERR" </dev/null || STATUS=$?
+	[ "$E2E_INTERFACE" = uart ] || bus_stop
 	if grep -qE 'AddressSanitizer|LeakSanitizer|runtime error:' "$ERR"; then
 		fail "sanitizer report"
 	fi
@@ -124,6 +183,7 @@ image_u32() { od -An -tu4 -j "$1" -N 4 --endian=little "$IMG" | tr -d ' '; }
 flash_size() {
 	case "$DEVICE" in
 	stm32f103xb) echo 131072 ;;
+	stm32f411xe) echo 524288 ;;
 	*) fail "flash_size: add $DEVICE" ;;
 	esac
 }
