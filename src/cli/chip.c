@@ -119,7 +119,12 @@ void cli_describe_chip(const struct stm32_session *s, struct stm32_transport *t)
 	char link[64] = "";
 	if (t->ops->describe)
 		t->ops->describe(t, link, sizeof link);
-	cli_info("Interface:    %s %s", t->ops->name, link);
+	/* Bus backends already name themselves ("i2c addr 0x39"). */
+	size_t name_length = strlen(t->ops->name);
+	if (strncmp(link, t->ops->name, name_length) == 0 && link[name_length] == ' ')
+		cli_info("Interface:    %s", link);
+	else
+		cli_info("Interface:    %s %s", t->ops->name, link);
 	cli_info("Chip:         PID 0x%03X, %s (%s)", s->bl.pid, dev->description, dev->name);
 	cli_info("Bootloader:   v%u.%u, option bytes 0x%02X 0x%02X", s->bl.version >> 4,
 		 s->bl.version & 0x0Fu, s->bl.option1, s->bl.option2);
