@@ -168,6 +168,10 @@ static void print_hint(enum cli_stage stage, const char *subject, const struct s
 		cli_hint("the bootloader refused it: a noisy line (-n sets the retries, a lower -b helps) or an address it does not accept");
 	else if (err->status == STM32_E_BUSY)
 		cli_hint("another program holds %s (a terminal, ModemManager, another stm32boot?)", subject);
+	else if (is_no_answer_to_sync(stage, err) && subject && strncmp(subject, "/dev/i2c", 8) == 0)
+		cli_hint("is BOOT0 high and was the chip reset? is -a the bootloader's 7-bit address (AN2606 lists it per part)? right bus?");
+	else if (is_no_answer_to_sync(stage, err) && subject && strncmp(subject, "/dev/spidev", 11) == 0)
+		cli_hint("is BOOT0 high and was the chip reset? is --spi-speed too high? right bus and chip select?");
 	else if (is_no_answer_to_sync(stage, err))
 		cli_hint("is BOOT0 high and was the chip reset? is the baud rate too high? right port?");
 	else if (err->status == STM32_E_UNKNOWN_DEVICE)
