@@ -235,6 +235,25 @@ static bool plan_write_failed(const struct stm32_error *err)
 	return false;
 }
 
+/* The executor calls this when the chip went silent mid-flash (it reset):
+ * the -i entry sequence puts it back into the bootloader. */
+static enum stm32_status reenter_bootloader(void *user, struct stm32_error *err)
+{
+	struct cli_context *ctx = user;
+	cli_warning("the chip stopped answering; running the -i entry sequence again");
+	return stm32_gpio_run(ctx->transport, ctx->entry, NULL, NULL, err);
+}
+
+static struct stm32_flash_options flash_options(struct cli_context *ctx)
+{
+	struct stm32_flash_options options = { 0 };
+	if (ctx->entry && ctx->entry->count > 0) {
+		options.reenter = reenter_bootloader;
+		options.reenter_user = ctx;
+	}
+	return options;
+}
+
 static bool run_write(struct cli_context *ctx)
 {
 	const struct cli_options *o = ctx->opts;
@@ -278,8 +297,9 @@ static bool run_write(struct cli_context *ctx)
 		struct timespec started;
 		cli_clock_now(&started);
 		struct stm32_flash_report report;
-		ok = stm32_flash_execute_report(ctx->session, &plan, on_progress, &bridge, &report,
-						&err) == STM32_OK;
+		struct stm32_flash_options options = flash_options(ctx);
+		ok = stm32_flash_execute_options(ctx->session, &plan, &options, on_progress, &bridge,
+						 &report, &err) == STM32_OK;
 		bridge_finish(&bridge);
 		if (!ok)
 			report_action_failure("write", &err);
@@ -329,7 +349,9 @@ static bool run_erase(struct cli_context *ctx)
 		bridge_init(&bridge, ctx->session->device);
 		struct timespec started;
 		cli_clock_now(&started);
-		ok = stm32_flash_execute(ctx->session, &plan, on_progress, &bridge, &err) == STM32_OK;
+		struct stm32_flash_options options = flash_options(ctx);
+		ok = stm32_flash_execute_options(ctx->session, &plan, &options, on_progress, &bridge,
+						 NULL, &err) == STM32_OK;
 		bridge_finish(&bridge);
 		if (!ok) {
 			report_action_failure("erase", &err);

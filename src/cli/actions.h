@@ -8,6 +8,7 @@
 #include "options.h"
 #include "stm32boot/flash.h"
 #include "stm32boot/format.h"
+#include "stm32boot/gpio.h"
 #include "stm32boot/image.h"
 #include "stm32boot/session.h"
 
@@ -18,6 +19,8 @@ struct cli_context {
 	struct stm32_image *input;       /* -w: the loaded file */
 	enum stm32_format input_format;  /* -w: what it was parsed as */
 	bool chip_reset_itself;          /* after -u / -j / -k or an option-byte write */
+	/* -i entry sequence, re-run if the chip resets mid-flash (may be empty) */
+	const struct stm32_gpio_sequence *entry;
 };
 
 /* Run the requested action (or with --dry-run, show its plan). Prints its

@@ -197,6 +197,7 @@ static bool run_with_port(struct cli_run *run)
 		.transport = run->transport,
 		.input = &run->input,
 		.input_format = run->input_format,
+		.entry = &run->entry,
 	};
 	return cli_run_action(&ctx) && run_afterwards(run, &ctx);
 }

@@ -346,17 +346,27 @@ static enum stm32_status discard_backlog(struct stm32_bl *bl, struct stm32_error
 static enum stm32_status uart_resync(struct stm32_bl *bl, unsigned timeout_ms,
 				       struct stm32_error *err)
 {
-	static const uint8_t invalid_command[2] = {0xFF, 0x00};
+	/* Silence is answered with ever longer bursts of pairs, so a data stage
+	 * of 258 bytes fills in a few rounds, not in 129 of them; once more
+	 * bytes than any data stage takes went unanswered, nobody is listening
+	 * (the chip reset and waits for 0x7F, or runs its application). */
+	enum { MAX_PAIRS = 64, SILENCE_BYTES = 1100 };
 	static const uint8_t lone_zero = 0x00;
+	uint8_t pairs[2 * MAX_PAIRS];
+	for (size_t i = 0; i < sizeof(pairs); i += 2) {
+		pairs[i] = 0xFF;
+		pairs[i + 1] = 0x00;
+	}
 	uint64_t deadline = monotonic_ms() + timeout_ms;
 	bool paired_nack = false;
+	size_t burst = 1, unanswered = 0;
 	enum stm32_status st = discard_backlog(bl, err);
 	if (st != STM32_OK)
 		return st;
 	do {
 		bool nacked;
 		st = paired_nack ? nacked_after(bl, &lone_zero, 1, &nacked, err)
-				 : nacked_after(bl, invalid_command, 2, &nacked, err);
+				 : nacked_after(bl, pairs, 2 * burst, &nacked, err);
 		if (st != STM32_OK && st != STM32_E_TIMEOUT)
 			return st;
 		if (nacked && paired_nack)
@@ -366,6 +376,15 @@ static enum stm32_status uart_resync(struct stm32_bl *bl, unsigned timeout_ms,
 			st = discard_backlog(bl, err);
 			if (st != STM32_OK)
 				return st;
+			continue;
+		}
+		if (!paired_nack) {
+			unanswered += 2 * burst;
+			if (unanswered >= SILENCE_BYTES)
+				return stm32_error_set(err, STM32_E_TIMEOUT,
+						       "the bootloader answers nothing (%zu bytes unanswered): "
+						       "it may have reset", unanswered);
+			burst = burst * 2 > MAX_PAIRS ? MAX_PAIRS : burst * 2;
 		}
 	} while (monotonic_ms() < deadline);
 	return stm32_error_set(err, STM32_E_TIMEOUT,

@@ -48,7 +48,11 @@ static void get_back_in_step(struct stm32_bl *bl)
 	struct stm32_error ignored;
 	stm32_error_clear(&ignored);
 	discard_input(bl->transport);
-	(void)stm32_bl_resync(bl, RESYNC_MS, &ignored);
+	/* Nobody answering at all: the chip most likely reset and waits for its
+	 * auto-baud byte. */
+	if (stm32_bl_resync(bl, RESYNC_MS, &ignored) == STM32_E_TIMEOUT &&
+	    bl->transport->kind == STM32_LINK_UART)
+		(void)stm32_bl_sync(bl, &ignored);
 	discard_input(bl->transport);
 }
 

@@ -7,12 +7,12 @@
 ENTER='-rts&dtr,-dtr'   # BOOT0 high, pulse NRST low: the bootloader starts
 LEAVE='rts&dtr,-dtr'    # BOOT0 low, pulse NRST low: the application starts
 
-wired_sim_start() {
+wired_sim_start() { # wired_sim_start [EXTRA EMULATOR OPTIONS...]
 	[ -n "${STM32BOOT_INTERPOSER:-}" ] && [ -f "$STM32BOOT_INTERPOSER" ] \
 		|| fail "the test interposer (tests/interposer) is not built"
 	"$STM32BOOT_SIM_PROGRAM" --device "$DEVICE" --link "$WORK/tty" --image "$IMG" \
 		--stats "$STATS" --control "$WORK/control" --speed fast --boot0 rts --reset dtr \
-		>"$WORK/sim.out" 2>"$WORK/sim.err" &
+		"$@" >"$WORK/sim.out" 2>"$WORK/sim.err" &
 	SIM_PID=$!
 	local i
 	for i in $(seq 100); do [ -e "$WORK/tty" ] && [ -S "$WORK/control" ] && break; sleep 0.05; done
@@ -46,6 +46,23 @@ t_gpio_entry_and_exit_sequences() {
 	stat_is .boots_application 1  # the exit sequence
 	stat_is .resets 2
 	flash_slice "$WORK/got.bin" 0 1024
+	same_bytes "$WORK/got.bin" "$WORK/fw.bin"
+}
+
+# The chip resets itself in the middle of the write: the executor finds it
+# silent, runs the -i entry sequence again and carries on.
+t_gpio_entry_sequence_rerun_after_a_reset() {
+	# reset-after counts bytes: 1500 lands inside the fifth Write Memory. The
+	# data holds no 0x7F, so the reset chip stays silent until synced.
+	wired_sim_start --faults reset-after=1500 --seed 1
+	head -c 4096 /dev/zero | tr '\0' 'Z' >"$WORK/fw.bin"
+	run_wired -i "$ENTER:$LEAVE" -w "$WORK/fw.bin" -v
+	[ "$STATUS" -eq 0 ] || fail "exit status $STATUS: $(cat "$ERR")"
+	grep -q 'running the -i entry sequence again' "$ERR" || fail "the entry sequence was not run again"
+	wired_sim_stop
+	stat_is .faults.reset 1
+	stat_is .boots_bootloader 4  # power-on, entry, the fault's reset, entry again
+	flash_slice "$WORK/got.bin" 0 4096
 	same_bytes "$WORK/got.bin" "$WORK/fw.bin"
 }
 
