@@ -43,14 +43,14 @@ static void discard_input(struct stm32_transport *t)
 
 /* After a garbled exchange: drop what is in flight and resynchronise (AN3155
  * FF 00 pairs); best effort, the next command tells whether it worked. */
-static void get_back_in_step(struct stm32_bl *bl)
+static void get_back_in_step(struct stm32_bl *bl, bool may_sync)
 {
 	struct stm32_error ignored;
 	stm32_error_clear(&ignored);
 	discard_input(bl->transport);
 	/* Nobody answering at all: the chip most likely reset and waits for its
 	 * auto-baud byte. */
-	if (stm32_bl_resync(bl, RESYNC_MS, &ignored) == STM32_E_TIMEOUT &&
+	if (stm32_bl_resync(bl, RESYNC_MS, &ignored) == STM32_E_TIMEOUT && may_sync &&
 	    bl->transport->kind == STM32_LINK_UART)
 		(void)stm32_bl_sync(bl, &ignored);
 	discard_input(bl->transport);
@@ -157,7 +157,7 @@ static bool try_read(struct stm32_session *s, uint32_t address, uint8_t *data, s
 		}
 		if (st == STM32_E_IO)
 			return false;
-		get_back_in_step(&s->bl);
+		get_back_in_step(&s->bl, true);
 	}
 	return false;
 }
@@ -210,37 +210,39 @@ typedef enum stm32_status (*identity_query_fn)(struct stm32_bl *bl, struct stm32
  * what a noisy line does; these commands change nothing on the chip, so each
  * is simply asked again once the link is back in step. */
 static enum stm32_status ask_with_retries(struct stm32_bl *bl, identity_query_fn query,
-					  struct stm32_error *err)
+					  bool may_sync, struct stm32_error *err)
 {
 	enum stm32_status st = STM32_E_TIMEOUT;
 	for (unsigned attempt = 0; attempt < IDENTITY_ATTEMPTS; attempt++) {
 		st = query(bl, err);
 		if (st != STM32_E_NACK && st != STM32_E_TIMEOUT && st != STM32_E_PROTOCOL)
 			return st;
-		get_back_in_step(bl);
+		get_back_in_step(bl, may_sync);
 	}
 	return st;
 }
 
-static enum stm32_status ask_identity(struct stm32_bl *bl, struct stm32_error *err)
+/* may_sync: a silent chip may be sent 0x7F (not when the caller said the
+ * bootloader is already synced, stm32flash -c). */
+static enum stm32_status ask_identity(struct stm32_bl *bl, bool may_sync, struct stm32_error *err)
 {
 	enum stm32_status st = STM32_OK;
 	/* An I2C Get reply is read as one transaction whose length the host
 	 * must know in advance; the protocol version tells it. */
 	bool version_first = bl->transport->kind == STM32_LINK_I2C;
 	if (version_first)
-		st = ask_with_retries(bl, stm32_bl_get_version, err);
+		st = ask_with_retries(bl, stm32_bl_get_version, may_sync, err);
 	if (st == STM32_OK)
-		st = ask_with_retries(bl, stm32_bl_get, err);
+		st = ask_with_retries(bl, stm32_bl_get, may_sync, err);
 	if (st == STM32_OK && !version_first) {
 		/* Get Version repeats Get's version; keep Get's, it names the
 		 * protocol the command list belongs to. */
 		uint8_t version = bl->version;
-		st = ask_with_retries(bl, stm32_bl_get_version, err);
+		st = ask_with_retries(bl, stm32_bl_get_version, may_sync, err);
 		bl->version = version;
 	}
 	if (st == STM32_OK)
-		st = ask_with_retries(bl, stm32_bl_get_id, err);
+		st = ask_with_retries(bl, stm32_bl_get_id, may_sync, err);
 	return st;
 }
 
@@ -259,7 +261,7 @@ enum stm32_status stm32_session_connect(struct stm32_session *s, struct stm32_tr
 	if (!opts->skip_sync)
 		st = sync_rounds(&s->bl, opts->sync_attempts, err);
 	if (st == STM32_OK)
-		st = ask_identity(&s->bl, err);
+		st = ask_identity(&s->bl, !opts->skip_sync, err);
 	if (st != STM32_OK)
 		return st;
 	s->device = identify(s, err);
