@@ -6,6 +6,7 @@
 #ifndef STM32BOOT_ERROR_H
 #define STM32BOOT_ERROR_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -52,6 +53,17 @@ void stm32_error_clear(struct stm32_error *err);
 enum stm32_status stm32_error_set(struct stm32_error *err, enum stm32_status status,
 				  const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+
+/* stm32_error_set with a va_list. */
+enum stm32_status stm32_error_vset(struct stm32_error *err, enum stm32_status status,
+				   const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
+
+/* Like stm32_error_set, for a failed system call: the message gets
+ * ": strerror(errnum)" appended and sys_errno is set. */
+enum stm32_status stm32_error_sys(struct stm32_error *err, enum stm32_status status, int errnum,
+				  const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 
 /* Attach the opcode / address / file line to an already set error. */
 void stm32_error_command(struct stm32_error *err, int command);

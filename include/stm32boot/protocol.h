@@ -103,6 +103,10 @@ enum stm32_status stm32_bl_readout_unprotect(struct stm32_bl *bl, struct stm32_e
 enum stm32_status stm32_bl_get_checksum(struct stm32_bl *bl, uint32_t address, uint32_t length,
 					uint32_t *crc, struct stm32_error *err);
 
+/* A command's name for messages ("Write Memory", "sync" for 0x7F, no-stretch
+ * variants named as their twin; "command" if unknown). */
+const char *stm32_command_name(int opcode);
+
 /* The STM32 CRC unit's CRC-32 (poly 0x04C11DB7, MSB first, 32-bit little-
  * endian words, no final XOR). Start with crc = 0xFFFFFFFF; length must be a
  * multiple of 4. */

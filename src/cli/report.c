@@ -82,27 +82,6 @@ void cli_hint(const char *fmt, ...)
 	va_end(args);
 }
 
-static const char *command_name(int opcode)
-{
-	switch (opcode) {
-	case STM32_CMD_GET: return "Get";
-	case STM32_CMD_GET_VERSION: return "Get Version";
-	case STM32_CMD_GET_ID: return "Get ID";
-	case STM32_CMD_READ_MEMORY: return "Read Memory";
-	case STM32_CMD_GO: return "Go";
-	case STM32_CMD_WRITE_MEMORY: case 0x32: return "Write Memory";
-	case STM32_CMD_ERASE: return "Erase";
-	case STM32_CMD_EXTENDED_ERASE: case 0x45: return "Extended Erase";
-	case STM32_CMD_WRITE_PROTECT: case 0x64: return "Write Protect";
-	case STM32_CMD_WRITE_UNPROTECT: case 0x74: return "Write Unprotect";
-	case STM32_CMD_READOUT_PROTECT: case 0x83: return "Readout Protect";
-	case STM32_CMD_READOUT_UNPROTECT: case 0x93: return "Readout Unprotect";
-	case STM32_CMD_GET_CHECKSUM: return "Get Checksum";
-	case 0x7F: return "sync";
-	}
-	return "command";
-}
-
 /* A printf template with one %s for the subject. */
 static const char *stage_template(enum cli_stage stage)
 {
@@ -139,10 +118,10 @@ static void format_where(const struct stm32_error *err, char *buf, size_t size)
 			    !message_mentions(err, "0x%02X", (unsigned)err->command);
 	bool show_address = err->has_address && !message_mentions(err, "0x%08X", err->address);
 	if (show_command && show_address)
-		snprintf(buf, size, " (%s 0x%02X at 0x%08X)", command_name(err->command),
+		snprintf(buf, size, " (%s 0x%02X at 0x%08X)", stm32_command_name(err->command),
 			 (unsigned)err->command, err->address);
 	else if (show_command)
-		snprintf(buf, size, " (%s 0x%02X)", command_name(err->command), (unsigned)err->command);
+		snprintf(buf, size, " (%s 0x%02X)", stm32_command_name(err->command), (unsigned)err->command);
 	else if (show_address)
 		snprintf(buf, size, " (at 0x%08X)", err->address);
 }

@@ -36,17 +36,39 @@ void stm32_error_clear(struct stm32_error *err)
 	err->command = -1;
 }
 
-enum stm32_status stm32_error_set(struct stm32_error *err, enum stm32_status status,
-				  const char *fmt, ...)
+enum stm32_status stm32_error_vset(struct stm32_error *err, enum stm32_status status,
+				   const char *fmt, va_list ap)
 {
 	if (!err)
 		return status;
 	stm32_error_clear(err);
 	err->status = status;
+	vsnprintf(err->message, sizeof(err->message), fmt, ap);
+	return status;
+}
+
+enum stm32_status stm32_error_set(struct stm32_error *err, enum stm32_status status,
+				  const char *fmt, ...)
+{
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(err->message, sizeof(err->message), fmt, ap);
+	stm32_error_vset(err, status, fmt, ap);
 	va_end(ap);
+	return status;
+}
+
+enum stm32_status stm32_error_sys(struct stm32_error *err, enum stm32_status status, int errnum,
+				  const char *fmt, ...)
+{
+	if (!err)
+		return status;
+	va_list ap;
+	va_start(ap, fmt);
+	stm32_error_vset(err, status, fmt, ap);
+	va_end(ap);
+	err->sys_errno = errnum;
+	size_t used = strlen(err->message);
+	snprintf(err->message + used, sizeof(err->message) - used, ": %s", strerror(errnum));
 	return status;
 }
 

@@ -94,11 +94,9 @@ enum stm32_status format_line_error(struct stm32_error *err, enum stm32_status s
 {
 	if (!err)
 		return status;
-	stm32_error_clear(err);
-	err->status = status;
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(err->message, sizeof(err->message), fmt, ap);
+	stm32_error_vset(err, status, fmt, ap);
 	va_end(ap);
 	char prefix[32];
 	snprintf(prefix, sizeof(prefix), "line %ld: ", line);

@@ -37,7 +37,7 @@ void stm32_bl_init(struct stm32_bl *bl, struct stm32_transport *transport)
 	bl->cmd_readout_protect = bl->cmd_readout_unprotect = bl->cmd_checksum = -1;
 }
 
-static const char *command_name(int opcode)
+const char *stm32_command_name(int opcode)
 {
 	switch (opcode) {
 	case STM32_CMD_GET: return "Get";
@@ -53,6 +53,7 @@ static const char *command_name(int opcode)
 	case STM32_CMD_READOUT_PROTECT: case 0x83: return "Readout Protect";
 	case STM32_CMD_READOUT_UNPROTECT: case 0x93: return "Readout Unprotect";
 	case STM32_CMD_GET_CHECKSUM: return "Get Checksum";
+	case 0x7F: return "sync";
 	default: return "command";
 	}
 }
@@ -150,7 +151,7 @@ static enum stm32_status send_command(struct stm32_bl *bl, uint8_t opcode, struc
 	if (st == STM32_E_NACK)
 		return stm32_error_set(err, STM32_E_PROTECTED,
 				       "the bootloader refused %s (0x%02X) %u times: readout "
-				       "protection is active", command_name(opcode), opcode,
+				       "protection is active", stm32_command_name(opcode), opcode,
 				       STM32_PROTECTION_PROBES);
 	return st;
 }
@@ -190,10 +191,10 @@ static void prefix_message(struct stm32_error *err, int opcode, bool has_address
 {
 	char prefix[64];
 	if (has_address)
-		snprintf(prefix, sizeof(prefix), "%s (0x%02X) at 0x%08X: ", command_name(opcode),
+		snprintf(prefix, sizeof(prefix), "%s (0x%02X) at 0x%08X: ", stm32_command_name(opcode),
 			 opcode, (unsigned)address);
 	else
-		snprintf(prefix, sizeof(prefix), "%s (0x%02X): ", command_name(opcode), opcode);
+		snprintf(prefix, sizeof(prefix), "%s (0x%02X): ", stm32_command_name(opcode), opcode);
 	size_t plen = strlen(prefix), cap = sizeof(err->message);
 	size_t mlen = strnlen(err->message, cap - 1);
 	if (plen + mlen >= cap)

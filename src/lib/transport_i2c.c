@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "stm32boot/transport.h"
+#include "transport_bus.h"
 
 /* The 7-bit addresses a device may use: the rest are reserved by the I2C
  * specification (general call, CBUS, high-speed codes, 10-bit prefix). */
@@ -32,19 +33,14 @@ static enum stm32_status check_address(unsigned address7, struct stm32_error *er
 #include <unistd.h>
 
 struct i2c_link {
-	int fd;
+	struct bus_node node;
 	unsigned address;
-	char *path;
 };
 
 static enum stm32_status io_error(struct stm32_error *err, int errnum, const char *what,
 				  const char *path)
 {
-	enum stm32_status st = stm32_error_set(err, STM32_E_IO, "%s %s: %s", what, path,
-					       strerror(errnum));
-	if (err)
-		err->sys_errno = errnum;
-	return st;
+	return stm32_error_sys(err, STM32_E_IO, errnum, "%s %s", what, path);
 }
 
 /* How adapters report a transaction nobody acknowledged: ENXIO for the
@@ -60,10 +56,10 @@ static enum stm32_status transaction_failed(struct i2c_link *link, int errnum, c
 					    struct stm32_error *err)
 {
 	if (!is_no_answer(errnum))
-		return io_error(err, errnum, what, link->path);
+		return io_error(err, errnum, what, link->node.path);
 	enum stm32_status st = stm32_error_set(err, STM32_E_TIMEOUT,
 					       "no answer from I2C address 0x%02x on %s (%s)",
-					       link->address, link->path, strerror(errnum));
+					       link->address, link->node.path, strerror(errnum));
 	if (err)
 		err->sys_errno = errnum;
 	return st;
@@ -75,14 +71,14 @@ static enum stm32_status i2c_write(struct stm32_transport *t, const uint8_t *dat
 	struct i2c_link *link = t->impl;
 	ssize_t n;
 	do
-		n = write(link->fd, data, length);
+		n = write(link->node.fd, data, length);
 	while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return transaction_failed(link, errno, "cannot write to", err);
 	if ((size_t)n != length)
 		return stm32_error_set(err, STM32_E_IO,
 				       "%s sent %zd of a %zu-byte frame in one transaction",
-				       link->path, n, length);
+				       link->node.path, n, length);
 	return STM32_OK;
 }
 
@@ -98,7 +94,7 @@ static enum stm32_status i2c_read(struct stm32_transport *t, uint8_t *data, size
 		*got = 0;
 	ssize_t n;
 	do
-		n = read(link->fd, data, length);
+		n = read(link->node.fd, data, length);
 	while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return transaction_failed(link, errno, "cannot read from", err);
@@ -107,15 +103,7 @@ static enum stm32_status i2c_read(struct stm32_transport *t, uint8_t *data, size
 	if ((size_t)n != length)
 		return stm32_error_set(err, STM32_E_IO,
 				       "%s returned %zd of %zu bytes from one transaction",
-				       link->path, n, length);
-	return STM32_OK;
-}
-
-/* Nothing arrives unasked on I2C: there is never anything to discard. */
-static enum stm32_status i2c_drain(struct stm32_transport *t, struct stm32_error *err)
-{
-	(void)t;
-	(void)err;
+				       link->node.path, n, length);
 	return STM32_OK;
 }
 
@@ -124,17 +112,12 @@ static enum stm32_status i2c_set_line(struct stm32_transport *t, enum stm32_line
 {
 	(void)line;
 	(void)asserted;
-	struct i2c_link *link = t->impl;
-	return stm32_error_set(err, STM32_E_UNSUPPORTED,
-			       "%s is an I2C bus: it has no RTS/DTR lines (use GPIO entry)",
-			       link->path);
+	return bus_no_modem_lines(&((struct i2c_link *)t->impl)->node, "I2C", err);
 }
 
 static enum stm32_status i2c_send_break(struct stm32_transport *t, struct stm32_error *err)
 {
-	struct i2c_link *link = t->impl;
-	return stm32_error_set(err, STM32_E_UNSUPPORTED, "%s is an I2C bus: it cannot send a BREAK",
-			       link->path);
+	return bus_no_break(&((struct i2c_link *)t->impl)->node, "I2C", err);
 }
 
 static void i2c_describe(struct stm32_transport *t, char *buf, size_t size)
@@ -146,9 +129,7 @@ static void i2c_describe(struct stm32_transport *t, char *buf, size_t size)
 static void i2c_close(struct stm32_transport *t)
 {
 	struct i2c_link *link = t->impl;
-	flock(link->fd, LOCK_UN);
-	close(link->fd);
-	free(link->path);
+	bus_node_close(&link->node);
 	free(link);
 	free(t);
 }
@@ -157,83 +138,56 @@ static const struct stm32_transport_ops i2c_ops = {
 	.name = "i2c",
 	.write = i2c_write,
 	.read = i2c_read,
-	.drain = i2c_drain,
+	.drain = bus_nothing_to_drain,
 	.set_line = i2c_set_line,
 	.send_break = i2c_send_break,
 	.describe = i2c_describe,
 	.close = i2c_close,
 };
 
-static enum stm32_status open_node(struct i2c_link *link, struct stm32_error *err)
-{
-	link->fd = open(link->path, O_RDWR | O_CLOEXEC);
-	if (link->fd >= 0)
-		return STM32_OK;
-	int e = errno;
-	if (e != ENOENT)
-		return io_error(err, e, "cannot open", link->path);
-	enum stm32_status st = stm32_error_set(err, STM32_E_IO, "cannot open %s: %s (is the i2c-dev module loaded?)",
-					       link->path, strerror(e));
-	if (err)
-		err->sys_errno = e;
-	return st;
-}
-
-/* One flasher per bus: two programs interleaving transactions with the
- * bootloader would corrupt each other's frames. */
-static enum stm32_status lock_bus(struct i2c_link *link, struct stm32_error *err)
-{
-	if (flock(link->fd, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK)
-		return stm32_error_set(err, STM32_E_BUSY, "%s is in use by another process",
-				       link->path);
-	return STM32_OK;
-}
-
 /* The bootloader's frames need plain I2C messages; an SMBus-only adapter
  * cannot send a 258-byte write or a read without a command byte. */
 static enum stm32_status check_plain_i2c(struct i2c_link *link, struct stm32_error *err)
 {
 	unsigned long functions = 0;
-	if (ioctl(link->fd, I2C_FUNCS, &functions) != 0) {
+	if (ioctl(link->node.fd, I2C_FUNCS, &functions) != 0) {
 		int e = errno;
 		if (e == ENOTTY || e == EINVAL) {
 			enum stm32_status st = stm32_error_set(err, STM32_E_INVALID,
 							       "%s is not an I2C adapter (%s)",
-							       link->path, strerror(e));
+							       link->node.path, strerror(e));
 			if (err)
 				err->sys_errno = e;
 			return st;
 		}
-		return io_error(err, e, "cannot ask the capabilities of", link->path);
+		return io_error(err, e, "cannot ask the capabilities of", link->node.path);
 	}
 	if (!(functions & I2C_FUNC_I2C))
 		return stm32_error_set(err, STM32_E_UNSUPPORTED,
 				       "%s is an SMBus-only adapter: the bootloader needs plain I2C",
-				       link->path);
+				       link->node.path);
 	return STM32_OK;
 }
 
 static enum stm32_status select_device(struct i2c_link *link, struct stm32_error *err)
 {
-	if (ioctl(link->fd, I2C_SLAVE, (unsigned long)link->address) == 0)
+	if (ioctl(link->node.fd, I2C_SLAVE, (unsigned long)link->address) == 0)
 		return STM32_OK;
 	int e = errno;
 	if (e == EBUSY) {
 		enum stm32_status st = stm32_error_set(err, STM32_E_BUSY,
 						       "a kernel driver owns I2C address 0x%02x on %s",
-						       link->address, link->path);
+						       link->address, link->node.path);
 		if (err)
 			err->sys_errno = e;
 		return st;
 	}
-	return io_error(err, e, "cannot select the I2C address on", link->path);
+	return io_error(err, e, "cannot select the I2C address on", link->node.path);
 }
 
-static enum stm32_status prepare(struct i2c_link *link, struct stm32_error *err)
+static enum stm32_status prepare(struct i2c_link *link, const char *path, struct stm32_error *err)
 {
-	enum stm32_status st = open_node(link, err);
-	if (st == STM32_OK)
-		st = lock_bus(link, err);
+	enum stm32_status st = bus_node_open(&link->node, path, "is the i2c-dev module loaded?", err);
 	if (st == STM32_OK)
 		st = check_plain_i2c(link, err);
 	if (st == STM32_OK)
@@ -250,21 +204,15 @@ enum stm32_status stm32_i2c_open(const char *path, unsigned address7, struct stm
 		return st;
 	struct stm32_transport *t = calloc(1, sizeof(*t));
 	struct i2c_link *link = calloc(1, sizeof(*link));
-	char *path_copy = strdup(path);
-	if (!t || !link || !path_copy) {
+	if (!t || !link) {
 		free(t);
 		free(link);
-		free(path_copy);
 		return stm32_error_set(err, STM32_E_NOMEM, "out of memory opening %s", path);
 	}
-	link->fd = -1;
 	link->address = address7;
-	link->path = path_copy;
-	st = prepare(link, err);
+	st = prepare(link, path, err);
 	if (st != STM32_OK) {
-		if (link->fd >= 0)
-			close(link->fd);
-		free(link->path);
+		bus_node_close(&link->node);
 		free(link);
 		free(t);
 		return st;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "stm32boot/transport.h"
+#include "transport_bus.h"
 
 #ifdef __linux__
 
@@ -25,19 +26,14 @@
 #define SPI_DUMMY_BYTE 0x00u
 
 struct spi_link {
-	int fd;
+	struct bus_node node;
 	unsigned speed_hz;
-	char *path;
 };
 
 static enum stm32_status io_error(struct stm32_error *err, int errnum, const char *what,
 				  const char *path)
 {
-	enum stm32_status st = stm32_error_set(err, STM32_E_IO, "%s %s: %s", what, path,
-					       strerror(errnum));
-	if (err)
-		err->sys_errno = errnum;
-	return st;
+	return stm32_error_sys(err, STM32_E_IO, errnum, "%s %s", what, path);
 }
 
 static enum stm32_status transfer_chunk(struct spi_link *link, const uint8_t *out, uint8_t *in,
@@ -52,13 +48,13 @@ static enum stm32_status transfer_chunk(struct spi_link *link, const uint8_t *ou
 	message.len = (uint32_t)length;
 	int done;
 	do
-		done = ioctl(link->fd, SPI_IOC_MESSAGE(1), &message);
+		done = ioctl(link->node.fd, SPI_IOC_MESSAGE(1), &message);
 	while (done < 0 && errno == EINTR);
 	if (done < 0)
-		return io_error(err, errno, "SPI transfer failed on", link->path);
+		return io_error(err, errno, "SPI transfer failed on", link->node.path);
 	if ((size_t)done != length)
 		return stm32_error_set(err, STM32_E_IO, "%s transferred %d of %zu bytes",
-				       link->path, done, length);
+				       link->node.path, done, length);
 	return STM32_OK;
 }
 
@@ -97,30 +93,17 @@ static enum stm32_status spi_read(struct stm32_transport *t, uint8_t *data, size
 	return st;
 }
 
-/* Nothing arrives unasked on SPI: the master clocks every byte. */
-static enum stm32_status spi_drain(struct stm32_transport *t, struct stm32_error *err)
-{
-	(void)t;
-	(void)err;
-	return STM32_OK;
-}
-
 static enum stm32_status spi_set_line(struct stm32_transport *t, enum stm32_line line,
 				      bool asserted, struct stm32_error *err)
 {
 	(void)line;
 	(void)asserted;
-	struct spi_link *link = t->impl;
-	return stm32_error_set(err, STM32_E_UNSUPPORTED,
-			       "%s is an SPI bus: it has no RTS/DTR lines (use GPIO entry)",
-			       link->path);
+	return bus_no_modem_lines(&((struct spi_link *)t->impl)->node, "SPI", err);
 }
 
 static enum stm32_status spi_send_break(struct stm32_transport *t, struct stm32_error *err)
 {
-	struct spi_link *link = t->impl;
-	return stm32_error_set(err, STM32_E_UNSUPPORTED, "%s is an SPI bus: it cannot send a BREAK",
-			       link->path);
+	return bus_no_break(&((struct spi_link *)t->impl)->node, "SPI", err);
 }
 
 static void spi_describe(struct stm32_transport *t, char *buf, size_t size)
@@ -132,9 +115,7 @@ static void spi_describe(struct stm32_transport *t, char *buf, size_t size)
 static void spi_close(struct stm32_transport *t)
 {
 	struct spi_link *link = t->impl;
-	flock(link->fd, LOCK_UN);
-	close(link->fd);
-	free(link->path);
+	bus_node_close(&link->node);
 	free(link);
 	free(t);
 }
@@ -143,7 +124,7 @@ static const struct stm32_transport_ops spi_ops = {
 	.name = "spi",
 	.write = spi_write,
 	.read = spi_read,
-	.drain = spi_drain,
+	.drain = bus_nothing_to_drain,
 	.set_line = spi_set_line,
 	.send_break = spi_send_break,
 	.describe = spi_describe,
@@ -151,43 +132,20 @@ static const struct stm32_transport_ops spi_ops = {
 	.transfer = spi_transfer,
 };
 
-static enum stm32_status open_node(struct spi_link *link, struct stm32_error *err)
-{
-	link->fd = open(link->path, O_RDWR | O_CLOEXEC);
-	if (link->fd >= 0)
-		return STM32_OK;
-	int e = errno;
-	if (e != ENOENT)
-		return io_error(err, e, "cannot open", link->path);
-	enum stm32_status st = stm32_error_set(err, STM32_E_IO, "cannot open %s: %s (is spidev bound to that chip select?)",
-					       link->path, strerror(e));
-	if (err)
-		err->sys_errno = e;
-	return st;
-}
-
-static enum stm32_status lock_bus(struct spi_link *link, struct stm32_error *err)
-{
-	if (flock(link->fd, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK)
-		return stm32_error_set(err, STM32_E_BUSY, "%s is in use by another process",
-				       link->path);
-	return STM32_OK;
-}
-
 static enum stm32_status setting_refused(struct spi_link *link, const char *what,
 					 struct stm32_error *err)
 {
 	int e = errno;
 	if (e == ENOTTY) {
 		enum stm32_status st = stm32_error_set(err, STM32_E_INVALID,
-						       "%s is not a spidev device (%s)", link->path,
+						       "%s is not a spidev device (%s)", link->node.path,
 						       strerror(e));
 		if (err)
 			err->sys_errno = e;
 		return st;
 	}
 	enum stm32_status st = stm32_error_set(err, STM32_E_UNSUPPORTED, "%s refused %s: %s",
-					       link->path, what, strerror(e));
+					       link->node.path, what, strerror(e));
 	if (err)
 		err->sys_errno = e;
 	return st;
@@ -198,32 +156,30 @@ static enum stm32_status setting_refused(struct spi_link *link, const char *what
 static enum stm32_status configure(struct spi_link *link, struct stm32_error *err)
 {
 	uint8_t mode = SPI_MODE_0;
-	if (ioctl(link->fd, SPI_IOC_WR_MODE, &mode) != 0)
+	if (ioctl(link->node.fd, SPI_IOC_WR_MODE, &mode) != 0)
 		return setting_refused(link, "SPI mode 0", err);
 	uint8_t bits = 8;
-	if (ioctl(link->fd, SPI_IOC_WR_BITS_PER_WORD, &bits) != 0)
+	if (ioctl(link->node.fd, SPI_IOC_WR_BITS_PER_WORD, &bits) != 0)
 		return setting_refused(link, "8-bit words", err);
 	uint8_t lsb_first = 0;
-	if (ioctl(link->fd, SPI_IOC_WR_LSB_FIRST, &lsb_first) != 0)
+	if (ioctl(link->node.fd, SPI_IOC_WR_LSB_FIRST, &lsb_first) != 0)
 		return setting_refused(link, "MSB-first order", err);
 	uint32_t speed = link->speed_hz;
-	if (ioctl(link->fd, SPI_IOC_WR_MAX_SPEED_HZ, &speed) != 0)
+	if (ioctl(link->node.fd, SPI_IOC_WR_MAX_SPEED_HZ, &speed) != 0)
 		return setting_refused(link, "the clock speed", err);
 	uint8_t mode_kept = 0xFF;
-	if (ioctl(link->fd, SPI_IOC_RD_MODE, &mode_kept) != 0)
+	if (ioctl(link->node.fd, SPI_IOC_RD_MODE, &mode_kept) != 0)
 		return setting_refused(link, "to report its mode", err);
 	if ((mode_kept & (SPI_CPHA | SPI_CPOL | SPI_LSB_FIRST)) != SPI_MODE_0)
 		return stm32_error_set(err, STM32_E_UNSUPPORTED,
-				       "%s did not keep SPI mode 0 (mode byte 0x%02x)", link->path,
+				       "%s did not keep SPI mode 0 (mode byte 0x%02x)", link->node.path,
 				       mode_kept);
 	return STM32_OK;
 }
 
-static enum stm32_status prepare(struct spi_link *link, struct stm32_error *err)
+static enum stm32_status prepare(struct spi_link *link, const char *path, struct stm32_error *err)
 {
-	enum stm32_status st = open_node(link, err);
-	if (st == STM32_OK)
-		st = lock_bus(link, err);
+	enum stm32_status st = bus_node_open(&link->node, path, "is spidev bound to that chip select?", err);
 	if (st == STM32_OK)
 		st = configure(link, err);
 	return st;
@@ -235,21 +191,15 @@ enum stm32_status stm32_spi_open(const char *path, unsigned speed_hz, struct stm
 	*out = NULL;
 	struct stm32_transport *t = calloc(1, sizeof(*t));
 	struct spi_link *link = calloc(1, sizeof(*link));
-	char *path_copy = strdup(path);
-	if (!t || !link || !path_copy) {
+	if (!t || !link) {
 		free(t);
 		free(link);
-		free(path_copy);
 		return stm32_error_set(err, STM32_E_NOMEM, "out of memory opening %s", path);
 	}
-	link->fd = -1;
 	link->speed_hz = speed_hz ? speed_hz : STM32_SPI_DEFAULT_SPEED_HZ;
-	link->path = path_copy;
-	enum stm32_status st = prepare(link, err);
+	enum stm32_status st = prepare(link, path, err);
 	if (st != STM32_OK) {
-		if (link->fd >= 0)
-			close(link->fd);
-		free(link->path);
+		bus_node_close(&link->node);
 		free(link);
 		free(t);
 		return st;

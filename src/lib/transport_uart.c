@@ -117,11 +117,7 @@ static int remaining_ms(uint64_t deadline)
 static enum stm32_status io_error(struct stm32_error *err, int errnum, const char *what,
 				  const char *path)
 {
-	enum stm32_status st = stm32_error_set(err, STM32_E_IO, "%s %s: %s", what, path,
-					       strerror(errnum));
-	if (err)
-		err->sys_errno = errnum;
-	return st;
+	return stm32_error_sys(err, STM32_E_IO, errnum, "%s %s", what, path);
 }
 
 static enum stm32_status uart_write(struct stm32_transport *t, const uint8_t *data, size_t length,
