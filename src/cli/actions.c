@@ -391,9 +391,16 @@ static bool read_range(struct cli_context *ctx, uint32_t address, uint32_t lengt
 	return ok;
 }
 
-static bool run_read(struct cli_context *ctx)
+typedef enum stm32_status (*range_planner)(const struct stm32_device *device,
+					   const struct stm32_plan_options *opts,
+					   struct stm32_plan *plan, struct stm32_error *err);
+
+/* -r and -C: the range from -S (or the whole flash), planned the same way.
+ * On false the failure has been reported. */
+static bool plan_range(struct cli_context *ctx, range_planner planner, const char *what,
+		       struct stm32_plan *plan)
 {
-	const struct cli_options *o = ctx->opts;
+	memset(plan, 0, sizeof *plan);
 	if (!refuse_if_protected(ctx, "reading"))
 		return false;
 	struct stm32_plan_options po;
@@ -402,10 +409,19 @@ static bool run_read(struct cli_context *ctx)
 		return false;
 	struct stm32_error err;
 	stm32_error_clear(&err);
+	if (planner(ctx->session->device, &po, plan, &err) != STM32_OK)
+		return plan_failed(what, &err);
+	return true;
+}
+
+static bool run_read(struct cli_context *ctx)
+{
+	const struct cli_options *o = ctx->opts;
 	struct stm32_plan plan;
-	memset(&plan, 0, sizeof plan);
-	if (stm32_plan_read(ctx->session->device, &po, &plan, &err) != STM32_OK)
-		return plan_failed("read", &err);
+	if (!plan_range(ctx, stm32_plan_read, "read", &plan))
+		return false;
+	struct stm32_error err;
+	stm32_error_clear(&err);
 	uint32_t address = plan.ranges[0].address, length = plan.ranges[0].length;
 	bool ok = true;
 	if (o->dry_run) {
@@ -435,18 +451,11 @@ static bool run_read(struct cli_context *ctx)
 
 static bool run_crc(struct cli_context *ctx)
 {
-	if (!refuse_if_protected(ctx, "reading"))
-		return false;
-	struct stm32_plan_options po;
-	stm32_plan_options_default(&po);
-	if (!requested_range(ctx, &po))
+	struct stm32_plan plan;
+	if (!plan_range(ctx, stm32_plan_checksum, "CRC", &plan))
 		return false;
 	struct stm32_error err;
 	stm32_error_clear(&err);
-	struct stm32_plan plan;
-	memset(&plan, 0, sizeof plan);
-	if (stm32_plan_checksum(ctx->session->device, &po, &plan, &err) != STM32_OK)
-		return plan_failed("CRC", &err);
 	uint32_t address = plan.ranges[0].address, length = plan.ranges[0].length;
 	bool ok = true;
 	if (ctx->opts->dry_run) {
