@@ -395,25 +395,41 @@ static enum stm32_status uart_resync(struct stm32_bl *bl, unsigned timeout_ms,
 /* On I2C a transaction is a whole frame: FF 00 as a data frame fails its
  * check, as a command it does not match its complement; the device NACKs
  * and waits for a command. SPI frames are not delimited, so a data phase
- * may swallow a round or two until one ends in a NACK. */
+ * may swallow a round or two until one ends in a NACK. A bootloader that
+ * takes bytes as a stream (as on UART) may have NACKed the FF alone and kept
+ * the 00 as an opcode: on I2C a lone 00 settles it, as uart_resync explains.
+ * Several rounds with no answer at all mean the chip reset (on SPI it waits
+ * for 0x5A again) or is gone: the caller syncs or gives up. */
 static enum stm32_status framed_resync(struct stm32_bl *bl, unsigned timeout_ms,
 				       struct stm32_error *err)
 {
+	enum { SILENT_ROUNDS = 4 };
 	static const uint8_t i2c_invalid[2] = {0xFF, 0x00};
 	static const uint8_t spi_invalid[3] = {STM32_SPI_FRAME_START, 0xFF, 0x00};
+	static const uint8_t lone_zero = 0x00;
 	bool spi = stm32_link_is_spi(bl);
+	bool settling = false;
+	unsigned silent = 0;
 	uint64_t deadline = monotonic_ms() + timeout_ms;
 	do {
-		enum stm32_status st = spi ? send_bytes(bl, spi_invalid, sizeof(spi_invalid), err)
-					   : send_bytes(bl, i2c_invalid, sizeof(i2c_invalid), err);
+		enum stm32_status st = settling ? send_bytes(bl, &lone_zero, 1, err)
+				       : spi    ? send_bytes(bl, spi_invalid, sizeof(spi_invalid), err)
+						: send_bytes(bl, i2c_invalid, sizeof(i2c_invalid), err);
 		if (st == STM32_OK)
 			st = expect_ack(bl, RESYNC_STEP_MS, "to an invalid command", err);
-		if (st == STM32_E_NACK) {
+		if (st == STM32_E_NACK && (spi || settling)) {
 			stm32_error_clear(err);
 			return STM32_OK;
 		}
+		if (st == STM32_E_NACK) {
+			settling = true;
+			continue;
+		}
 		if (st == STM32_E_IO)
 			return st;
+		if (st == STM32_E_TIMEOUT && !settling && ++silent >= SILENT_ROUNDS)
+			return stm32_error_set(err, STM32_E_TIMEOUT,
+					       "the bootloader answers nothing: it may have reset");
 	} while (monotonic_ms() < deadline);
 	return stm32_error_set(err, STM32_E_TIMEOUT,
 			       "could not resynchronise with the bootloader within %u ms", timeout_ms);

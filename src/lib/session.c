@@ -49,9 +49,8 @@ static void get_back_in_step(struct stm32_bl *bl, bool may_sync)
 	stm32_error_clear(&ignored);
 	discard_input(bl->transport);
 	/* Nobody answering at all: the chip most likely reset and waits for its
-	 * auto-baud byte. */
-	if (stm32_bl_resync(bl, RESYNC_MS, &ignored) == STM32_E_TIMEOUT && may_sync &&
-	    bl->transport->kind == STM32_LINK_UART)
+	 * sync (0x7F on UART, 0x5A on SPI; nothing on I2C). */
+	if (stm32_bl_resync(bl, RESYNC_MS, &ignored) == STM32_E_TIMEOUT && may_sync)
 		(void)stm32_bl_sync(bl, &ignored);
 	discard_input(bl->transport);
 }

@@ -216,7 +216,9 @@ static int transaction(int fd, uint8_t request, unsigned address, const uint8_t 
         errno = saved_errno;
         return 0;
     }
-    errno = status == STATUS_NO_ACK ? ENXIO : EIO;
+    /* An emulator that went away is an adapter that was unplugged: the
+     * kernel reports ENODEV then, not a bus error. */
+    errno = status < 0 ? ENODEV : status == STATUS_NO_ACK ? ENXIO : EIO;
     return -1;
 }
 
