@@ -111,6 +111,35 @@ t_directory() {
 	flash_unchanged
 }
 
+# A 4 GiB sparse file is refused from its size, before a byte is read.
+t_sparse_4gib_file() {
+	seed_chip
+	truncate -s 4G "$WORK/huge.bin"
+	run_fail -w "$WORK/huge.bin" "$(port)"
+	error_has "huge.bin"
+	nothing_written
+	flash_unchanged
+}
+
+# A file the user may not read (root reads anything, so drop to nobody).
+t_unreadable_file() {
+	seed_chip
+	printf 'data' >"$WORK/secret.bin"
+	chmod 000 "$WORK/secret.bin"
+	local as_user=()
+	if [ "$(id -u)" -eq 0 ]; then
+		command -v setpriv >/dev/null || fail "setpriv (util-linux) is required as root"
+		as_user=(setpriv --reuid=nobody --regid=nogroup --clear-groups)
+	fi
+	RUNS=$((RUNS + 1)); OUT=$WORK/out.$RUNS; ERR=$WORK/err.$RUNS; STATUS=0
+	"${as_user[@]}" timeout 100 "$STM32BOOT" --sim "$STM32BOOT_SIM_PROGRAM" -w "$WORK/secret.bin" \
+		sim:"$DEVICE" >"$OUT" 2>"$ERR" </dev/null || STATUS=$?
+	[ "$STATUS" -eq 1 ] || fail "exit status $STATUS, expected 1"
+	[ "$(grep -c '^stm32boot: error: ' "$ERR")" -eq 1 ] || fail "not exactly one error line"
+	error_has "Permission denied"
+	flash_unchanged
+}
+
 t_missing_file() {
 	seed_chip
 	run_fail -w "$WORK/no-such-file.hex" "$(port)"
