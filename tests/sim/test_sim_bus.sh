@@ -6,42 +6,7 @@
 set -u
 SIM=$1
 TALK=$2
-WORK=$(mktemp -d /tmp/test_sim_bus.XXXXXX)
-SIM_PID=
-failures=0
-
-cleanup() {
-	[ -n "$SIM_PID" ] && kill "$SIM_PID" 2>/dev/null
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-fail() {
-	echo "FAIL: $*"
-	failures=$((failures + 1))
-}
-
-expect_eq() { # what got want
-	if [ "$2" != "$3" ]; then
-		fail "$1: got '$2', want '$3'"
-	else
-		echo "ok: $1"
-	fi
-}
-
-start_sim() { # socket args...
-	local socket=$1
-	shift
-	"$SIM" --link "$socket" "$@" 2>"$WORK/sim.err" &
-	SIM_PID=$!
-	for _ in $(seq 200); do
-		[ -S "$socket" ] && return 0
-		kill -0 "$SIM_PID" 2>/dev/null || break
-		sleep 0.05
-	done
-	fail "emulator did not create $socket: $(cat "$WORK/sim.err")"
-	return 1
-}
+. "$(dirname "$0")/lib.sh"
 
 stop_sim() {
 	kill -TERM "$SIM_PID"
