@@ -126,14 +126,22 @@ t_unreadable_file() {
 	seed_chip
 	printf 'data' >"$WORK/secret.bin"
 	chmod 000 "$WORK/secret.bin"
-	local as_user=()
+	local as_user=() program=$STM32BOOT
 	if [ "$(id -u)" -eq 0 ]; then
 		command -v setpriv >/dev/null || fail "setpriv (util-linux) is required as root"
 		as_user=(setpriv --reuid=nobody --regid=nogroup --clear-groups)
+		# the build tree may sit where nobody cannot reach it (a clone in
+		# a private folder): run a copy from a folder anyone may enter
+		local bin
+		bin=$(mktemp -d)
+		chmod 755 "$bin"
+		cp "$STM32BOOT" "$bin/stm32boot"
+		program=$bin/stm32boot
 	fi
 	RUNS=$((RUNS + 1)); OUT=$WORK/out.$RUNS; ERR=$WORK/err.$RUNS; STATUS=0
-	"${as_user[@]}" timeout 100 "$STM32BOOT" --sim "$STM32BOOT_SIM_PROGRAM" -w "$WORK/secret.bin" \
+	"${as_user[@]}" timeout 100 "$program" --sim "$STM32BOOT_SIM_PROGRAM" -w "$WORK/secret.bin" \
 		sim:"$DEVICE" >"$OUT" 2>"$ERR" </dev/null || STATUS=$?
+	[ "$program" = "$STM32BOOT" ] || rm -rf "$(dirname "$program")"
 	[ "$STATUS" -eq 1 ] || fail "exit status $STATUS, expected 1"
 	[ "$(grep -c '^stm32boot: error: ' "$ERR")" -eq 1 ] || fail "not exactly one error line"
 	error_has "Permission denied"
