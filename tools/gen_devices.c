@@ -32,7 +32,7 @@ static const char *const required[] = {
 	"flash_start", "flash_layout", "ram_start", "ram_end", "opt_start", "opt_size",
 	"opt_factory", "rdp_offset", "rdp_level0", "sysmem_start", "sysmem_end",
 	"flash_size_reg", "uid_reg", "program_unit", "t_prog_us", "t_erase_ms",
-	"t_mass_ms", "flags", "interfaces", "i2c_address", "notes",
+	"t_mass_ms", "flags", "interfaces", "i2c_address", "uart_max_baud", "notes",
 };
 #define N_REQUIRED (sizeof(required) / sizeof(required[0]))
 
@@ -299,8 +299,17 @@ static void emit_row(FILE *out, int row, char **f, unsigned long *sizes_out)
 	long i2c_address = is_none(i2c) ? -1 : (long)number(i2c, "i2c_address");
 	if (i2c_address != -1 && (i2c_address < 0x03 || i2c_address > 0x77))
 		die("i2c_address: 0x%lX is not a 7-bit address in 0x03-0x77", i2c_address);
-	fprintf(out, "\t.interfaces = 0x%Xu, .i2c_address = %ld, \\\n", interfaces_of(field(f, "interfaces")),
-		i2c_address);
+	/* The highest rate the ROM's 0x7F auto-baud is documented (or derived)
+	 * to handle: at least AN3155's tested 115200, at most stm32flash's
+	 * fastest rate, 4 Mbaud. */
+	const char *max_baud = field(f, "uart_max_baud");
+	if (is_none(max_baud))
+		die("uart_max_baud: missing (115200, AN3155's tested maximum, unless a higher rate is documented)");
+	unsigned long uart_max_baud = number(max_baud, "uart_max_baud");
+	if (uart_max_baud < 115200 || uart_max_baud > 4000000)
+		die("uart_max_baud: %lu is outside 115200-4000000", uart_max_baud);
+	fprintf(out, "\t.interfaces = 0x%Xu, .i2c_address = %ld, .uart_max_baud = %luu, \\\n",
+		interfaces_of(field(f, "interfaces")), i2c_address, uart_max_baud);
 	fprintf(out, "\t.t_mass_ms = %luu, .flags = 0x%Xu, .notes = ", number(field(f, "t_mass_ms"), "t_mass_ms"),
 		flags_of(field(f, "flags")));
 	c_string(out, field(f, "notes"));

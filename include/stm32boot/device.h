@@ -75,6 +75,11 @@ struct stm32_device {
 	unsigned flags;          /* STM32_DEV_* */
 	unsigned interfaces;     /* STM32_IF_*: bootloader interfaces of the family */
 	int i2c_address;         /* 7-bit I2C bootloader address, -1 if not known */
+	/* Highest UART rate the bootloader's 0x7F auto-baud is documented (or
+	 * derived, docs/devices.md) to measure correctly; 115200, AN3155's
+	 * highest tested rate, unless a higher one is documented for the family.
+	 * Above it the chip may not answer the sync byte at all. */
+	uint32_t uart_max_baud;
 	const char *notes;
 };
 

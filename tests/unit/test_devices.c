@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "stm32boot/device.h"
+#include "stm32boot/transport.h"
 
 static const struct stm32_device *must_find(const char *name)
 {
@@ -341,6 +342,40 @@ static void interfaces_and_i2c_addresses(void **state)
 	}
 }
 
+/* The uart_max_baud column, found by its header name, reaches the table row
+ * by row; every value is one a host can set (-b accepts it) and none is
+ * below AN3155's tested 115200. */
+static void uart_max_baud_matches_tsv(void **state)
+{
+	(void)state;
+	FILE *tsv = fopen(TEST_DATA_DIR "/../data/devices.tsv", "r");
+	assert_non_null(tsv);
+	static char line[16384];
+	int baud_column = -1;
+	size_t rows = 0;
+	while (fgets(line, sizeof(line), tsv)) {
+		if (line[0] == '#' || line[0] == '\n')
+			continue;
+		if (baud_column < 0) {
+			for (int i = 0; i < 64 && baud_column < 0; i++)
+				if (strcmp(column(line, i), "uart_max_baud") == 0)
+					baud_column = i;
+			assert_true(baud_column >= 0);
+			continue;
+		}
+		const struct stm32_device *dev = must_find(column(line, 0));
+		char *end;
+		unsigned long baud = strtoul(column(line, baud_column), &end, 0);
+		assert_true(*end == '\0');
+		assert_int_equal(dev->uart_max_baud, baud);
+		assert_true(dev->uart_max_baud >= 115200);
+		assert_true(stm32_uart_baud_valid(dev->uart_max_baud));
+		rows++;
+	}
+	fclose(tsv);
+	assert_int_equal(rows, stm32_device_count());
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -354,6 +389,7 @@ int main(void)
 		cmocka_unit_test(in_flash),
 		cmocka_unit_test(table_matches_tsv),
 		cmocka_unit_test(interfaces_and_i2c_addresses),
+		cmocka_unit_test(uart_max_baud_matches_tsv),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
