@@ -948,13 +948,35 @@ static void stage_complete(struct sim_engine *engine)
 	}
 }
 
+void sim_engine_set_autobaud(struct sim_engine *engine, unsigned max_baud,
+			     unsigned (*host_baud)(void *context), void *context)
+{
+	engine->max_baud = max_baud;
+	engine->host_baud = host_baud;
+	engine->host_baud_context = context;
+}
+
+/* The chip times the 0x7F frame against its own clock; the faster the
+ * host, the coarser the divider it sets up (AN3155 section 2), and above
+ * the rate the family is documented for the ACK goes out at a rate the host
+ * does not read. A real ROM then stays tuned wrong until reset; this one
+ * stays unsynced, so a host may try again at a lower rate. */
+static bool autobaud_misses(const struct sim_engine *engine)
+{
+	if (engine->interface != SIM_INTERFACE_UART || !engine->host_baud)
+		return false;
+	unsigned limit = engine->max_baud ? engine->max_baud : engine->chip->dev->uart_max_baud;
+	unsigned host = engine->host_baud(engine->host_baud_context);
+	return host && limit && host > limit;
+}
+
 static void handle(struct sim_engine *engine, uint8_t byte)
 {
 	if (!engine->synced) {
 		/* UART auto-baud 0x7F, SPI start-of-frame 0x5A: anything before
 		 * it is noise to the chip. */
 		uint8_t sync = engine->interface == SIM_INTERFACE_SPI ? 0x5A : 0x7F;
-		if (byte == sync) {
+		if (byte == sync && !autobaud_misses(engine)) {
 			engine->synced = true;
 			emit_ack(engine);
 		}

@@ -68,6 +68,11 @@ struct sim_engine {
 	bool boot0_high;
 	bool line_garbled; /* host frames bytes other than 8E1 */
 	bool synced;       /* auto-baud done since the last reset */
+	/* UART auto-baud limit (sim_engine_set_autobaud): the host's rate, asked
+	 * when a 0x7F arrives, and the highest rate the chip measures right. */
+	unsigned (*host_baud)(void *context);
+	void *host_baud_context;
+	unsigned max_baud;
 
 	/* the command being received */
 	uint8_t opcode;      /* a no-stretch opcode is stored as its stretch twin */
@@ -115,6 +120,12 @@ void sim_engine_release_reset(struct sim_engine *engine);
 /* A reset the chip itself performs (SYSRESETREQ, option-byte reload). */
 void sim_engine_system_reset(struct sim_engine *engine);
 void sim_engine_set_line_garbled(struct sim_engine *engine, bool garbled);
+/* UART auto-baud (AN3155 section 2): a 0x7F sent faster than max_baud (0:
+ * the device row's uart_max_baud) is mis-measured and not answered.
+ * host_baud returns the host's current rate, 0 when unknown; without it
+ * (the default) every rate is measured right. */
+void sim_engine_set_autobaud(struct sim_engine *engine, unsigned max_baud,
+			     unsigned (*host_baud)(void *context), void *context);
 
 const char *sim_engine_state_name(const struct sim_engine *engine);
 
