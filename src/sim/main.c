@@ -40,6 +40,7 @@ struct options {
 	bool realtime;
 	struct sim_fault_spec faults;
 	uint64_t seed;
+	unsigned max_baud; /* 0: the device row's uart_max_baud */
 	struct sim_wiring wiring;
 	enum sim_interface interface;
 	int i2c_address; /* -1: not given */
@@ -110,6 +111,9 @@ static void print_help(void)
 	     "                          stall=P:MS reset-after=N hangup-after=N\n"
 	     "                        (P probability per byte or per ACK, MS milliseconds,\n"
 	     "                        N count of bytes from the host)\n"
+	     "  --max-baud N          highest host baud the UART auto-baud measures right;\n"
+	     "                        a 0x7F sent faster is not answered (default: the\n"
+	     "                        device row's uart_max_baud)\n"
 	     "  --seed N              seed of the fault generator (default 1)\n"
 	     "  --stats FILE          write counters as JSON on exit\n"
 	     "  --control SOCKET      Unix socket for LINES/BREAK/TERMIOS/STATE requests\n"
@@ -140,6 +144,16 @@ static uint64_t parse_seed(const char *text)
 	if (end == text || *end || errno || text[0] == '-')
 		usage_error("bad --seed '%s'", text);
 	return seed;
+}
+
+static unsigned parse_max_baud(const char *text)
+{
+	char *end;
+	errno = 0;
+	long baud = strtol(text, &end, 10);
+	if (end == text || *end || errno || baud < 1200 || baud > 4000000)
+		usage_error("bad --max-baud '%s' (baud, 1200 to 4000000)", text);
+	return (unsigned)baud;
 }
 
 static enum sim_interface parse_interface(const char *text)
@@ -193,6 +207,7 @@ static void parse_options(int argc, char **argv, struct options *o)
 		{"invert-boot0", no_argument, NULL, OPT_INVERT_BOOT0},
 		{"invert-reset", no_argument, NULL, OPT_INVERT_RESET},
 		{"invert", no_argument, NULL, OPT_INVERT},
+		{"max-baud", required_argument, NULL, 'B'},
 		{"list-devices", no_argument, NULL, OPT_LIST},
 		{"interface", required_argument, NULL, OPT_INTERFACE},
 		{"i2c-address", required_argument, NULL, OPT_I2C_ADDRESS},
@@ -237,6 +252,7 @@ static void parse_options(int argc, char **argv, struct options *o)
 		case OPT_INVERT_BOOT0: o->wiring.invert_boot0 = true; break;
 		case OPT_INVERT_RESET: o->wiring.invert_reset = true; break;
 		case OPT_INVERT: o->wiring.invert_boot0 = o->wiring.invert_reset = true; break;
+		case 'B': o->max_baud = parse_max_baud(optarg); break;
 		case OPT_LIST: list_devices(); exit(0);
 		case OPT_INTERFACE: o->interface = parse_interface(optarg); break;
 		case OPT_I2C_ADDRESS: o->i2c_address = parse_i2c_address(optarg); break;
@@ -267,10 +283,21 @@ static void sleep_ms(unsigned ms)
 		;
 }
 
+/* The host's rate: what the interposer said (TERMIOS), else the pty's. */
+static unsigned host_baud(const struct emulator *em)
+{
+	return em->settings.baud ? em->settings.baud : sim_pty_baud(&em->pty);
+}
+
+static unsigned host_baud_of(void *context)
+{
+	return host_baud(context);
+}
+
 /* 11 bits per byte on the wire (start, 8 data, parity, stop). */
 static uint64_t byte_time_us(const struct emulator *em)
 {
-	unsigned baud = em->settings.baud ? em->settings.baud : sim_pty_baud(&em->pty);
+	unsigned baud = host_baud(em);
 	return baud ? 11000000u / baud : 0;
 }
 
@@ -588,6 +615,7 @@ static bool set_up(struct emulator *em)
 		return false;
 	}
 	sim_engine_set_interface(&em->engine, o->interface);
+	sim_engine_set_autobaud(&em->engine, o->max_baud, host_baud_of, em);
 	em->on_bus = o->interface != SIM_INTERFACE_UART;
 	em->bus.listen_fd = -1;
 	for (int i = 0; i < SIM_BUS_MAX_MASTERS; i++)
