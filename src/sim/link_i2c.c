@@ -10,6 +10,16 @@ void sim_i2c_init(struct sim_i2c *i2c, struct sim_link *link, uint8_t address)
 	i2c->address = address;
 }
 
+uint64_t sim_i2c_transaction_bits(size_t length)
+{
+	return 9u * ((uint64_t)length + 1u) + 2u;
+}
+
+uint64_t sim_i2c_bits_us(const struct sim_i2c *i2c, uint64_t bits)
+{
+	return i2c->clock_hz ? bits * 1000000u / i2c->clock_hz : 0;
+}
+
 /* Only the running bootloader drives its I2C peripheral. */
 static bool acknowledges(const struct sim_i2c *i2c, uint8_t address)
 {
@@ -44,9 +54,13 @@ enum sim_bus_status sim_i2c_write(struct sim_i2c *i2c, uint8_t address, const ui
 		return SIM_BUS_NO_DEVICE;
 	discard_queued(i2c);
 	struct sim_engine *engine = i2c->link->engine;
-	for (size_t i = 0; i < length && !i2c->hung_up; i++)
-		if (sim_link_from_host_via(i2c->link, data[i], now_us, deliver_when_free, engine))
+	for (size_t i = 0; i < length && !i2c->hung_up; i++) {
+		/* START, the address byte, then bytes 0..i, each with its ACK */
+		uint64_t bits = 1u + 9u * ((uint64_t)i + 2u);
+		uint64_t at_us = now_us + sim_i2c_bits_us(i2c, bits);
+		if (sim_link_from_host_via(i2c->link, data[i], at_us, deliver_when_free, engine))
 			i2c->hung_up = true;
+	}
 	return SIM_BUS_DONE;
 }
 

@@ -91,16 +91,29 @@ static void follow_reset(struct sim_spi *spi)
 	spi->awaiting_confirm = spi->start_seen = spi->in_payload = false;
 }
 
+uint64_t sim_spi_bytes_us(size_t length, uint32_t clock_hz)
+{
+	return clock_hz ? 8u * (uint64_t)length * 1000000u / clock_hz : 0;
+}
+
+void sim_spi_transfer_clocked(struct sim_spi *spi, const uint8_t *mosi, uint8_t *miso,
+			      size_t length, uint64_t start_us, uint32_t clock_hz)
+{
+	for (size_t i = 0; i < length; i++) {
+		uint64_t shift_at = start_us + sim_spi_bytes_us(i, clock_hz);
+		uint64_t arrived_at = start_us + sim_spi_bytes_us(i + 1, clock_hz);
+		follow_reset(spi);
+		bool listening;
+		miso[i] = shift_out(spi, shift_at, &listening);
+		if (!listening || spi->hung_up || spi->link->engine->run != SIM_RUN_BOOTLOADER)
+			continue;
+		if (sim_link_from_host_via(spi->link, mosi[i], arrived_at, take_in, spi))
+			spi->hung_up = true;
+	}
+}
+
 void sim_spi_transfer(struct sim_spi *spi, const uint8_t *mosi, uint8_t *miso, size_t length,
 		      uint64_t now_us)
 {
-	for (size_t i = 0; i < length; i++) {
-		follow_reset(spi);
-		bool listening;
-		miso[i] = shift_out(spi, now_us, &listening);
-		if (!listening || spi->hung_up || spi->link->engine->run != SIM_RUN_BOOTLOADER)
-			continue;
-		if (sim_link_from_host_via(spi->link, mosi[i], now_us, take_in, spi))
-			spi->hung_up = true;
-	}
+	sim_spi_transfer_clocked(spi, mosi, miso, length, now_us, 0);
 }

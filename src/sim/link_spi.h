@@ -38,8 +38,16 @@ struct sim_spi {
 void sim_spi_init(struct sim_spi *spi, struct sim_link *link);
 
 /* One full-duplex transfer: length bytes from the host in mosi, the chip's
- * bytes for the same clocks into miso. */
+ * bytes for the same clocks into miso, all at now_us. */
 void sim_spi_transfer(struct sim_spi *spi, const uint8_t *mosi, uint8_t *miso, size_t length,
 		      uint64_t now_us);
+/* The same clocked at clock_hz from start_us, 8 bit times a byte: byte i
+ * starts shifting out at start_us + 8 i bit times (the chip decides then
+ * what it sends) and the host's byte i has arrived 8 bit times later.
+ * clock_hz 0 is sim_spi_transfer. */
+void sim_spi_transfer_clocked(struct sim_spi *spi, const uint8_t *mosi, uint8_t *miso,
+			      size_t length, uint64_t start_us, uint32_t clock_hz);
+/* Microseconds of length bytes at clock_hz, rounded down; 0 without a clock. */
+uint64_t sim_spi_bytes_us(size_t length, uint32_t clock_hz);
 
 #endif

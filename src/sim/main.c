@@ -44,6 +44,7 @@ struct options {
 	struct sim_wiring wiring;
 	enum sim_interface interface;
 	int i2c_address; /* -1: not given */
+	uint32_t i2c_clock_hz;
 };
 
 struct client {
@@ -101,10 +102,15 @@ static void print_help(void)
 	     "  --interface uart|i2c|spi  bootloader interface (default uart); i2c and spi\n"
 	     "                        listen on a Unix bus socket instead of a pty\n"
 	     "  --i2c-address ADDR    7-bit I2C address (default: the device's, if known)\n"
+	     "  --i2c-clock HZ        I2C bus clock (SCL) for --speed realtime, 1000 to 5000000\n"
+	     "                        (default 400000); the host cannot tell it to the slave\n"
 	     "  --link PATH           symlink PATH to the pty, or create the bus socket at PATH\n"
 	     "                        (else print the pty or socket path first on stdout)\n"
 	     "  --image FILE          load flash/option bytes from FILE if it exists; save on exit\n"
-	     "  --speed realtime|fast realtime paces bytes at the host's baud and spends typical\n"
+	     "  --speed realtime|fast realtime paces bytes on the wire (UART: 11 bits at the\n"
+	     "                        host's baud; I2C: 9 bits a byte plus START, address and\n"
+	     "                        STOP at --i2c-clock; SPI: 8 bits at the clock the host\n"
+	     "                        sends with each transfer, else 1 MHz) and spends typical\n"
 	     "                        program/erase times; fast (default) does neither\n"
 	     "  --faults SPEC         inject faults; SPEC is a list (',' or ';') of\n"
 	     "                          corrupt-in=P corrupt-out=P drop-in=P drop-out=P nack=P\n"
@@ -177,6 +183,16 @@ static int parse_i2c_address(const char *text)
 	return (int)address;
 }
 
+static uint32_t parse_i2c_clock(const char *text)
+{
+	char *end;
+	errno = 0;
+	long hz = strtol(text, &end, 10);
+	if (end == text || *end || errno || hz < 1000 || hz > 5000000)
+		usage_error("bad --i2c-clock '%s' (Hz, 1000 to 5000000)", text);
+	return (uint32_t)hz;
+}
+
 /* The device must have the interface, and on I2C an address. */
 static void check_interface(struct options *o)
 {
@@ -197,7 +213,7 @@ static void check_interface(struct options *o)
 static void parse_options(int argc, char **argv, struct options *o)
 {
 	enum { OPT_INVERT_BOOT0 = 256, OPT_INVERT_RESET, OPT_INVERT, OPT_LIST, OPT_INTERFACE,
-	       OPT_I2C_ADDRESS };
+	       OPT_I2C_ADDRESS, OPT_I2C_CLOCK };
 	static const struct option long_options[] = {
 		{"device", required_argument, NULL, 'd'},  {"link", required_argument, NULL, 'l'},
 		{"image", required_argument, NULL, 'i'},   {"speed", required_argument, NULL, 's'},
@@ -211,12 +227,14 @@ static void parse_options(int argc, char **argv, struct options *o)
 		{"list-devices", no_argument, NULL, OPT_LIST},
 		{"interface", required_argument, NULL, OPT_INTERFACE},
 		{"i2c-address", required_argument, NULL, OPT_I2C_ADDRESS},
+		{"i2c-clock", required_argument, NULL, OPT_I2C_CLOCK},
 		{"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
 	};
 	char why[160];
 	memset(o, 0, sizeof(*o));
 	o->seed = 1;
 	o->i2c_address = -1;
+	o->i2c_clock_hz = SIM_BUS_I2C_DEFAULT_HZ;
 	opterr = 0;
 	int c;
 	while ((c = getopt_long(argc, argv, ":h", long_options, NULL)) != -1) {
@@ -256,6 +274,7 @@ static void parse_options(int argc, char **argv, struct options *o)
 		case OPT_LIST: list_devices(); exit(0);
 		case OPT_INTERFACE: o->interface = parse_interface(optarg); break;
 		case OPT_I2C_ADDRESS: o->i2c_address = parse_i2c_address(optarg); break;
+		case OPT_I2C_CLOCK: o->i2c_clock_hz = parse_i2c_clock(optarg); break;
 		case 'h': print_help(); exit(0);
 		case ':': usage_error("option '%s' needs a value", argv[optind - 1]); break;
 		default: usage_error("unknown option '%s'", argv[optind - 1]); break;
@@ -589,6 +608,9 @@ static bool open_bus(struct emulator *em)
 	em->bus.spi = &em->spi;
 	sim_i2c_init(&em->i2c, &em->link, (uint8_t)em->options.i2c_address);
 	sim_spi_init(&em->spi, &em->link);
+	em->bus.paced = em->options.realtime;
+	em->i2c.clock_hz = em->options.realtime ? em->options.i2c_clock_hz : 0;
+	em->bus.spi_clock_hz = SIM_BUS_SPI_DEFAULT_HZ;
 	if (!sim_bus_open(&em->bus, path, why, sizeof(why))) {
 		fprintf(stderr, "stm32boot-sim: %s\n", why);
 		return false;

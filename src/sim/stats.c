@@ -69,6 +69,10 @@ void sim_stats_write_json(FILE *out, const struct sim_stats *stats,
 		stats->resets, stats->boots_bootloader, stats->boots_application);
 	fprintf(out, "  \"bytes_lost_busy\": %" PRIu64 ",\n", stats->bytes_lost_busy);
 	fprintf(out, "  \"output_dropped\": %" PRIu64 ",\n", stats->output_dropped);
+	if (context->interface && strcmp(context->interface, "uart") != 0)
+		fprintf(out, "  \"bus_transactions\": %" PRIu64 ", \"bus_bytes\": %" PRIu64
+			", \"bus_wire_us\": %" PRIu64 ",\n",
+			stats->bus_transactions, stats->bus_bytes, stats->bus_wire_ns / 1000u);
 	fprintf(out, "  \"rdp_level\": %d,\n", context->rdp_level);
 	fprintf(out, "  \"state\": \"%s\",\n", context->state);
 	fprintf(out, "  \"faults\": {\"corrupt_in\": %" PRIu64 ", \"corrupt_out\": %" PRIu64

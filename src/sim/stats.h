@@ -24,6 +24,9 @@ struct sim_stats {
 	uint64_t resets, boots_bootloader, boots_application;
 	uint64_t bytes_lost_busy; /* received while erasing/programming and lost */
 	uint64_t output_dropped;  /* replies the host never read (it stopped reading) */
+	/* I2C and SPI: transactions (I2C START..STOP, SPI transfers) and their
+	 * data bytes, and the wire time charged for them (realtime only) */
+	uint64_t bus_transactions, bus_bytes, bus_wire_ns;
 	struct sim_fault_counts faults;
 };
 
