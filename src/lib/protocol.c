@@ -265,8 +265,9 @@ static enum stm32_status uart_sync(struct stm32_bl *bl, struct stm32_error *err)
  * in step either way. */
 static enum stm32_status spi_sync(struct stm32_bl *bl, struct stm32_error *err)
 {
-	static const uint8_t frame_start = STM32_SPI_FRAME_START;
-	enum stm32_status st = send_bytes(bl, &frame_start, 1, err);
+	/* 0x79 first: see framed_resync. */
+	static const uint8_t sync[2] = {STM32_ACK, STM32_SPI_FRAME_START};
+	enum stm32_status st = send_bytes(bl, sync, sizeof(sync), err);
 	if (st == STM32_OK)
 		st = expect_ack(bl, bl->timeouts.sync_ms, "to 0x5A", err);
 	if (st == STM32_E_NACK) {
@@ -398,14 +399,19 @@ static enum stm32_status uart_resync(struct stm32_bl *bl, unsigned timeout_ms,
  * may swallow a round or two until one ends in a NACK. A bootloader that
  * takes bytes as a stream (as on UART) may have NACKed the FF alone and kept
  * the 00 as an opcode: on I2C a lone 00 settles it, as uart_resync explains.
- * Several rounds with no answer at all mean the chip reset (on SPI it waits
- * for 0x5A again) or is gone: the caller syncs or gives up. */
+ * An SPI device that reset takes the round's 0x5A as its sync and answers
+ * with its ACK procedure, which the round confirms before going again.
+ * Several rounds with no answer at all mean the chip reset or is gone: the
+ * caller syncs or gives up. */
 static enum stm32_status framed_resync(struct stm32_bl *bl, unsigned timeout_ms,
 				       struct stm32_error *err)
 {
 	enum { SILENT_ROUNDS = 4 };
 	static const uint8_t i2c_invalid[2] = {0xFF, 0x00};
-	static const uint8_t spi_invalid[3] = {STM32_SPI_FRAME_START, 0xFF, 0x00};
+	/* The leading 0x79 frees a device still waiting for the host to confirm
+	 * an ACK it never saw; a device waiting for a command ignores it, as it
+	 * ignores anything but 0x5A. */
+	static const uint8_t spi_invalid[4] = {STM32_ACK, STM32_SPI_FRAME_START, 0xFF, 0x00};
 	static const uint8_t lone_zero = 0x00;
 	bool spi = stm32_link_is_spi(bl);
 	bool settling = false;
@@ -415,6 +421,10 @@ static enum stm32_status framed_resync(struct stm32_bl *bl, unsigned timeout_ms,
 		enum stm32_status st = settling ? send_bytes(bl, &lone_zero, 1, err)
 				       : spi    ? send_bytes(bl, spi_invalid, sizeof(spi_invalid), err)
 						: send_bytes(bl, i2c_invalid, sizeof(i2c_invalid), err);
+		/* An SPI device that answers while the round is sent had reset and
+		 * took its 0x5A as the sync (now confirmed): go round again. */
+		if (st == STM32_E_PROTOCOL && spi)
+			continue;
 		if (st == STM32_OK)
 			st = expect_ack(bl, RESYNC_STEP_MS, "to an invalid command", err);
 		if (st == STM32_E_NACK && (spi || settling)) {

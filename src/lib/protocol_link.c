@@ -34,21 +34,60 @@ static enum stm32_status write_all(struct stm32_bl *bl, const uint8_t *data, siz
 	return stm32_transport_write(bl->transport, data, length, err);
 }
 
-enum stm32_status stm32_link_send_command(struct stm32_bl *bl, uint8_t opcode,
-					  struct stm32_error *err)
+static enum stm32_status spi_confirm(struct stm32_bl *bl, struct stm32_error *err)
 {
-	if (stm32_link_is_spi(bl)) {
-		uint8_t frame[3] = {STM32_SPI_FRAME_START, opcode, (uint8_t)~opcode};
-		return write_all(bl, frame, sizeof(frame), err);
+	static const uint8_t confirm = STM32_ACK;
+	return write_all(bl, &confirm, 1, err);
+}
+
+/* While the host sends a frame, an SPI device in step clocks out its idle
+ * pattern. An ACK or NACK there means it was not where the host thought: it
+ * reset and took a 0x5A inside the frame as its sync, or rejected the frame
+ * early. Either way it now ignores everything but the host's 0x79, so that
+ * is sent at once, and the frame is reported as not taken. */
+static enum stm32_status spi_send_watching(struct stm32_bl *bl, const uint8_t *data,
+					   size_t length, struct stm32_error *err)
+{
+	enum { PIECE = 512 }; /* longer than any frame: one transfer each */
+	uint8_t seen[PIECE];
+	struct stm32_transport *t = bl->transport;
+	int answer = -1;
+	for (size_t done = 0; done < length;) {
+		size_t piece = length - done < PIECE ? length - done : PIECE;
+		enum stm32_status st = t->ops->transfer(t, data + done, seen, piece, err);
+		if (st != STM32_OK)
+			return st;
+		for (size_t i = 0; i < piece && answer < 0; i++)
+			if (seen[i] == STM32_ACK || seen[i] == STM32_NACK)
+				answer = seen[i];
+		done += piece;
 	}
-	uint8_t frame[2] = {opcode, (uint8_t)~opcode};
-	return write_all(bl, frame, sizeof(frame), err);
+	if (answer < 0)
+		return STM32_OK;
+	enum stm32_status st = spi_confirm(bl, err);
+	if (st != STM32_OK)
+		return st;
+	return stm32_error_set(err, STM32_E_PROTOCOL,
+			       "the bootloader answered 0x%02X before the frame was complete", answer);
 }
 
 enum stm32_status stm32_link_send(struct stm32_bl *bl, const uint8_t *data, size_t length,
 				  struct stm32_error *err)
 {
+	if (stm32_link_is_spi(bl) && bl->transport->ops->transfer)
+		return spi_send_watching(bl, data, length, err);
 	return write_all(bl, data, length, err);
+}
+
+enum stm32_status stm32_link_send_command(struct stm32_bl *bl, uint8_t opcode,
+					  struct stm32_error *err)
+{
+	if (stm32_link_is_spi(bl)) {
+		uint8_t frame[3] = {STM32_SPI_FRAME_START, opcode, (uint8_t)~opcode};
+		return stm32_link_send(bl, frame, sizeof(frame), err);
+	}
+	uint8_t frame[2] = {opcode, (uint8_t)~opcode};
+	return write_all(bl, frame, sizeof(frame), err);
 }
 
 static enum stm32_status answer_of(uint8_t byte, const char *stage, struct stm32_error *err)
@@ -118,7 +157,6 @@ static enum stm32_status i2c_expect_ack(struct stm32_bl *bl, unsigned timeout_ms
 static enum stm32_status spi_expect_ack(struct stm32_bl *bl, unsigned timeout_ms,
 					const char *stage, struct stm32_error *err)
 {
-	static const uint8_t confirm = STM32_ACK;
 	uint64_t deadline = monotonic_ms() + timeout_ms;
 	for (;;) {
 		uint8_t byte = 0;
@@ -126,7 +164,7 @@ static enum stm32_status spi_expect_ack(struct stm32_bl *bl, unsigned timeout_ms
 		enum stm32_status st = stm32_transport_read(bl->transport, &byte, 1,
 							    ms_left(deadline), &got, err);
 		if (st == STM32_OK && (byte == STM32_ACK || byte == STM32_NACK)) {
-			enum stm32_status sent = write_all(bl, &confirm, 1, err);
+			enum stm32_status sent = spi_confirm(bl, err);
 			return sent != STM32_OK ? sent : answer_of(byte, stage, err);
 		}
 		if (st != STM32_OK && st != STM32_E_TIMEOUT)

@@ -36,7 +36,10 @@ static inline bool stm32_link_splits_lists(const struct stm32_bl *bl)
 /* One command frame: opcode and complement (after 0x5A on SPI). */
 enum stm32_status stm32_link_send_command(struct stm32_bl *bl, uint8_t opcode,
 					  struct stm32_error *err);
-/* One data frame (address, count, data, list): one I2C transaction. */
+/* One data frame (address, count, data, list): one I2C transaction. On
+ * SPI (both kinds of frame) an ACK or NACK the device clocks out while the
+ * frame goes is confirmed and the frame fails with STM32_E_PROTOCOL: the
+ * device was out of step (see spi_send_watching). */
 enum stm32_status stm32_link_send(struct stm32_bl *bl, const uint8_t *data, size_t length,
 				  struct stm32_error *err);
 /* Wait for ACK or NACK within timeout_ms: UART reads bytes skipping BUSY;

@@ -42,6 +42,10 @@ struct mock {
 	/* Each write and read call in order, "W2 R1 R19 ": on I2C one call is
 	 * one bus transaction, so this is the framing the host chose. */
 	char frames[2048];
+	/* SPI: what the device clocks out while the host writes (queued; 0xA5
+	 * idle once used up), when the transport is made full duplex. */
+	uint8_t clocked_out[64];
+	size_t clocked_out_count, clocked_out_used;
 };
 
 static inline struct mock *mock_of(struct stm32_transport *t)
@@ -162,6 +166,43 @@ static void mock_describe(struct stm32_transport *t, char *buf, size_t size)
 static void mock_close(struct stm32_transport *t)
 {
 	(void)t;
+}
+
+static enum stm32_status mock_transfer(struct stm32_transport *t, const uint8_t *out, uint8_t *in,
+				       size_t length, struct stm32_error *err)
+{
+	struct mock *m = mock_of(t);
+	if (!out)
+		fail_msg("mock: a full-duplex transfer without bytes to send");
+	enum stm32_status st = mock_write(t, out, length, err);
+	for (size_t i = 0; in && i < length; i++)
+		in[i] = m->clocked_out_used < m->clocked_out_count
+				? m->clocked_out[m->clocked_out_used++]
+				: 0xA5;
+	return st;
+}
+
+static const struct stm32_transport_ops mock_duplex_ops = {
+	.name = "mock-duplex",
+	.write = mock_write,
+	.read = mock_read,
+	.drain = mock_drain,
+	.set_line = mock_set_line,
+	.send_break = mock_send_break,
+	.describe = mock_describe,
+	.close = mock_close,
+	.transfer = mock_transfer,
+};
+
+/* From now on writes are full-duplex transfers in which the device clocks
+ * out these bytes (then 0xA5). */
+static inline void mock_clock_out(struct mock *m, const uint8_t *bytes, size_t length)
+{
+	assert_true(length <= sizeof(m->clocked_out));
+	memcpy(m->clocked_out, bytes, length);
+	m->clocked_out_count = length;
+	m->clocked_out_used = 0;
+	m->transport.ops = &mock_duplex_ops;
 }
 
 static const struct stm32_transport_ops mock_ops = {

@@ -330,7 +330,7 @@ static void spi_ack(struct mock *m)
 static void test_spi_sync(void **state)
 {
 	struct fixture *f = *state;
-	mock_expect(f->m, MOCK_BYTES(0x5A));
+	mock_expect(f->m, MOCK_BYTES(ACK, 0x5A));
 	spi_ack(f->m);
 	assert_int_equal(stm32_bl_sync(&f->bl, &f->err), STM32_OK);
 	mock_assert_done(f->m);
@@ -339,9 +339,38 @@ static void test_spi_sync(void **state)
 static void test_spi_sync_silence_times_out(void **state)
 {
 	struct fixture *f = *state;
-	mock_expect(f->m, MOCK_BYTES(0x5A));
+	mock_expect(f->m, MOCK_BYTES(ACK, 0x5A));
 	assert_int_equal(stm32_bl_sync(&f->bl, &f->err), STM32_E_TIMEOUT);
 	assert_non_null(strstr(f->err.message, "0x5A"));
+}
+
+/* The device NACKs before the frame is complete (it was out of step): the
+ * host sees it on MISO, confirms it and reports the frame as not taken. */
+static void test_spi_answer_during_a_frame_is_confirmed(void **state)
+{
+	struct fixture *f = *state;
+	mock_clock_out(f->m, MOCK_BYTES(IDLE, NACK, IDLE));
+	mock_expect(f->m, MOCK_BYTES(0x5A, 0x02, 0xFD));
+	mock_expect(f->m, MOCK_BYTES(ACK));
+	assert_int_equal(stm32_bl_get_id(&f->bl, &f->err), STM32_E_PROTOCOL);
+	assert_non_null(strstr(f->err.message, "0x1F before the frame was complete"));
+	mock_assert_done(f->m);
+}
+
+/* A device that reset waits for 0x5A: it takes the resync round's 0x5A as
+ * its sync and answers while the round is still going out. The host
+ * confirms that ACK and goes round again, which the device now NACKs. */
+static void test_spi_resync_after_a_reset(void **state)
+{
+	struct fixture *f = *state;
+	mock_clock_out(f->m, MOCK_BYTES(IDLE, IDLE, 0x00, ACK));
+	mock_expect(f->m, MOCK_BYTES(ACK, 0x5A, 0xFF, 0x00));
+	mock_expect(f->m, MOCK_BYTES(ACK));
+	mock_expect(f->m, MOCK_BYTES(ACK, 0x5A, 0xFF, 0x00));
+	mock_reply(f->m, MOCK_BYTES(IDLE, NACK));
+	mock_expect(f->m, MOCK_BYTES(ACK));
+	assert_int_equal(stm32_bl_resync(&f->bl, 500, &f->err), STM32_OK);
+	mock_assert_done(f->m);
 }
 
 static void test_spi_get_id(void **state)
@@ -519,6 +548,8 @@ int main(void)
 		I2C(test_i2c_resync_sends_an_invalid_frame),
 		SPI(test_spi_sync),
 		SPI(test_spi_sync_silence_times_out),
+		SPI(test_spi_answer_during_a_frame_is_confirmed),
+		SPI(test_spi_resync_after_a_reset),
 		SPI(test_spi_get_id),
 		SPI(test_spi_get_and_version),
 		SPI(test_spi_read_memory),
