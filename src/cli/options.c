@@ -96,7 +96,11 @@ void cli_print_usage(FILE *stream)
 "  -k, --read-unprotect      disable readout protection (erases the flash)\n"
 "\n"
 "Connection:\n"
-"  -b, --baud RATE           baud rate (default 115200; 0 keeps the port's settings)\n"
+"  -b, --baud RATE           baud rate (default 115200, or a sim:DEVICE's higher\n"
+"                            documented maximum; 0 keeps the port's settings); a\n"
+"                            rate above the chip's documented maximum is warned\n"
+"                            about, and when the chip does not answer above 115200\n"
+"                            the hint suggests -b 115200\n"
 "  -m, --mode MODE           data bits, parity, stop bits (default 8e1)\n"
 "  -a, --address ADDR        bootloader's 7-bit I2C address, 0x03..0x77 (required\n"
 "                            for /dev/i2c-N ports; see AN2606, e.g. 0x39)\n"
@@ -177,24 +181,37 @@ static bool parse_u32(const char *text, uint32_t *out)
 	return true;
 }
 
+/* stm32flash 0.7's -b list, in increasing order. */
+static const unsigned common_bauds[] = {
+	1200, 1800, 2400, 4800, 9600, 14400, 19200, 38400, 56000, 57600, 115200,
+	128000, 230400, 256000, 460800, 500000, 576000, 921600, 1000000, 1152000,
+	1500000, 2000000, 2500000, 3000000, 3500000, 4000000,
+};
+
+unsigned cli_fastest_baud_up_to(unsigned max_baud)
+{
+	unsigned best = CLI_DEFAULT_BAUD;
+	for (size_t i = 0; i < sizeof common_bauds / sizeof common_bauds[0]; i++)
+		if (common_bauds[i] > best && common_bauds[i] <= max_baud &&
+		    stm32_uart_baud_valid(common_bauds[i]))
+			best = common_bauds[i];
+	return best;
+}
+
 static bool parse_baud(const char *arg, struct cli_options *opts)
 {
 	unsigned long baud;
 	if (!parse_number(arg, UINT_MAX, &baud) || (baud != 0 && !stm32_uart_baud_valid((unsigned)baud))) {
 		/* name the choices, as stm32flash does */
-		static const unsigned common[] = {
-			1200, 1800, 2400, 4800, 9600, 14400, 19200, 38400, 56000, 57600, 115200,
-			128000, 230400, 256000, 460800, 500000, 576000, 921600, 1000000, 1152000,
-			1500000, 2000000, 2500000, 3000000, 3500000, 4000000,
-		};
 		char list[400] = "";
 		size_t used = 0;
-		for (size_t i = 0; i < sizeof common / sizeof common[0] && used < sizeof list; i++)
-			if (stm32_uart_baud_valid(common[i]))
-				used += (size_t)snprintf(list + used, sizeof list - used, " %u", common[i]);
+		for (size_t i = 0; i < sizeof common_bauds / sizeof common_bauds[0] && used < sizeof list; i++)
+			if (stm32_uart_baud_valid(common_bauds[i]))
+				used += (size_t)snprintf(list + used, sizeof list - used, " %u", common_bauds[i]);
 		return usage_error("invalid baud rate '%s'; valid rates:%s (0 keeps the port's)", arg, list);
 	}
 	opts->uart.baud = (unsigned)baud;
+	opts->baud_given = true;
 	return true;
 }
 

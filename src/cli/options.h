@@ -45,6 +45,7 @@ struct cli_options {
 	bool force_binary;           /* -f */
 
 	struct stm32_uart_config uart; /* -b, -m */
+	bool baud_given;             /* -b (else the default, see cli_default_baud) */
 	bool has_i2c_address;        /* -a */
 	unsigned i2c_address;
 	bool has_spi_speed;          /* --spi-speed */
@@ -83,6 +84,11 @@ struct cli_options {
 /* Parse argv into opts. On a usage error prints one "stm32boot: error:" line
  * (and a hint) to stderr and returns false. */
 bool cli_parse_options(int argc, char **argv, struct cli_options *opts);
+
+/* The fastest rate -b accepts that is at most max_baud (CLI_DEFAULT_BAUD
+ * when max_baud is below it): the default for a chip known to handle
+ * max_baud. */
+unsigned cli_fastest_baud_up_to(unsigned max_baud);
 
 /* The --help text, written to stream. */
 void cli_print_usage(FILE *stream);

@@ -139,7 +139,8 @@ static bool is_memory_command(int command)
 	       command == 0x45 || command == STM32_CMD_GET_CHECKSUM;
 }
 
-static void print_hint(enum cli_stage stage, const char *subject, const struct stm32_error *err)
+static void print_hint(enum cli_stage stage, const char *subject, const struct stm32_error *err,
+		       unsigned baud)
 {
 	if (err->status == STM32_E_PROTECTED)
 		cli_hint("the chip is read-protected: -k removes protection (and erases the flash)");
@@ -151,6 +152,9 @@ static void print_hint(enum cli_stage stage, const char *subject, const struct s
 		cli_hint("is BOOT0 high and was the chip reset? is -a the bootloader's 7-bit address (AN2606 lists it per part)? right bus?");
 	else if (is_no_answer_to_sync(stage, err) && subject && strncmp(subject, "/dev/spidev", 11) == 0)
 		cli_hint("is BOOT0 high and was the chip reset? is --spi-speed too high? right bus and chip select?");
+	else if (is_no_answer_to_sync(stage, err) && baud > CLI_DEFAULT_BAUD)
+		cli_hint("%u baud is above 115200, the highest rate AN3155 tests the bootloader's auto-baud at: try -b 115200 (and is BOOT0 high, was the chip reset, right port?)",
+			 baud);
 	else if (is_no_answer_to_sync(stage, err))
 		cli_hint("is BOOT0 high and was the chip reset? is the baud rate too high? right port?");
 	else if (err->status == STM32_E_UNKNOWN_DEVICE)
@@ -171,7 +175,8 @@ static void print_hint(enum cli_stage stage, const char *subject, const struct s
 		cli_hint("this chip's bootloader does not offer that command");
 }
 
-void cli_report_failure(enum cli_stage stage, const char *subject, const struct stm32_error *err)
+static void report(enum cli_stage stage, const char *subject, const struct stm32_error *err,
+		   unsigned baud)
 {
 	char where[96];
 	format_where(err, where, sizeof where);
@@ -189,5 +194,15 @@ void cli_report_failure(enum cli_stage stage, const char *subject, const struct 
 		snprintf(what, sizeof what, stage_template(stage), subject ? subject : "");
 		cli_error("%s: %s%s", what, message, where);
 	}
-	print_hint(stage, subject, err);
+	print_hint(stage, subject, err, baud);
+}
+
+void cli_report_failure(enum cli_stage stage, const char *subject, const struct stm32_error *err)
+{
+	report(stage, subject, err, 0);
+}
+
+void cli_report_connect_failure(const char *subject, const struct stm32_error *err, unsigned baud)
+{
+	report(CLI_STAGE_CONNECT, subject, err, baud);
 }

@@ -39,5 +39,9 @@ enum cli_stage {
 /* One "stm32boot: error: ..." line naming what failed and where, then a
  * "hint:" line when there is a likely fix. subject names the file or port. */
 void cli_report_failure(enum cli_stage stage, const char *subject, const struct stm32_error *err);
+/* The same for a failed connect (CLI_STAGE_CONNECT) on a UART running at
+ * baud (0: not a UART, or unknown): when the chip did not answer the sync
+ * at a rate above 115200 the hint suggests -b 115200. */
+void cli_report_connect_failure(const char *subject, const struct stm32_error *err, unsigned baud);
 
 #endif

@@ -3,6 +3,7 @@
  * checked before the port is opened, so a mistake never costs flash. */
 #include "run.h"
 
+#include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -104,11 +105,50 @@ static bool parse_gpio(struct cli_run *run)
 	return true;
 }
 
+/* A sim:DEVICE[,KEY=VALUE...] port names its chip before anything is sent:
+ * the highest rate its auto-baud handles is its uart_max_baud, or the
+ * emulator's max-baud=N when the port sets one. 0 when not known. */
+static unsigned sim_port_max_baud(const char *port)
+{
+	char spec[256];
+	if (!is_sim_port(port) || (size_t)snprintf(spec, sizeof spec, "%s", port + 4) >= sizeof spec)
+		return 0;
+	char *save = NULL;
+	const char *name = strtok_r(spec, ",", &save);
+	const struct stm32_device *dev = name ? stm32_device_find(name) : NULL;
+	if (!dev)
+		return 0;
+	unsigned max_baud = dev->uart_max_baud;
+	for (char *item = strtok_r(NULL, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
+		if (strncmp(item, "max-baud=", 9) != 0)
+			continue;
+		char *end;
+		errno = 0;
+		unsigned long value = strtoul(item + 9, &end, 10);
+		if (!errno && *end == '\0' && end != item + 9 && value <= UINT_MAX)
+			max_baud = (unsigned)value;
+	}
+	return max_baud;
+}
+
+/* Without -b: 115200, or more when the chip is known before connecting and
+ * handles more. */
+static unsigned chosen_baud(const struct cli_options *opts)
+{
+	if (opts->baud_given)
+		return opts->uart.baud;
+	unsigned baud = cli_fastest_baud_up_to(sim_port_max_baud(opts->port));
+	if (baud > CLI_DEFAULT_BAUD)
+		cli_detail("Baud rate:    %u, the highest the emulated chip handles (no -b)", baud);
+	return baud > CLI_DEFAULT_BAUD ? baud : opts->uart.baud;
+}
+
 static bool open_port(struct cli_run *run)
 {
 	struct stm32_port_options po;
 	stm32_port_options_default(&po);
 	po.uart = run->opts->uart;
+	po.uart.baud = chosen_baud(run->opts);
 	po.i2c_address = run->opts->i2c_address;
 	po.spi_speed_hz = run->opts->spi_speed_hz;
 	po.sim_program = find_sim_program(run);
@@ -164,11 +204,20 @@ static bool connect_chip(struct cli_run *run)
 	so.skip_sync = run->opts->skip_sync;
 	struct stm32_error err;
 	stm32_error_clear(&err);
+	unsigned baud = run->transport->kind == STM32_LINK_UART ? run->transport->baud : 0;
 	if (stm32_session_connect(&run->session, run->transport, &so, &err) != STM32_OK) {
-		cli_report_failure(CLI_STAGE_CONNECT, run->opts->port, &err);
+		cli_report_connect_failure(run->opts->port, &err, baud);
 		return false;
 	}
 	cli_describe_chip(&run->session, run->transport);
+	/* AN3155 tests the auto-baud up to 115200; above a family's documented
+	 * maximum it may mis-measure. This chip answered, so go on, but say so. */
+	const struct stm32_device *dev = run->session.device;
+	if (dev && baud > dev->uart_max_baud)
+		cli_warning("%u baud is above %u, the highest rate documented for the %s bootloader; "
+			    "it answered, so carrying on (-b %u if transfers fail)",
+			    baud, (unsigned)dev->uart_max_baud, dev->description,
+			    (unsigned)dev->uart_max_baud);
 	return true;
 }
 
