@@ -77,8 +77,9 @@ static inline void fake_bus_pause_briefly(void)
 }
 
 /* Starts fake_bus_server (from BUILD/bin) in a new temporary directory and
- * waits until its socket is in place. 0 on success. */
-static inline int fake_bus_start(struct fake_bus *bus, unsigned i2c_address)
+ * waits until its socket is in place. 0 on success. With log_clocks, SPI
+ * log lines show the clock each transfer carried (X 2 hz=1000000 out=...). */
+static inline int fake_bus_start_with(struct fake_bus *bus, unsigned i2c_address, int log_clocks)
 {
     memset(bus, 0, sizeof(*bus));
     char bin[PATH_MAX], server[PATH_MAX + 32], address[16];
@@ -96,7 +97,8 @@ static inline int fake_bus_start(struct fake_bus *bus, unsigned i2c_address)
         return -1;
     if (bus->pid == 0) {
         unsetenv("LD_PRELOAD"); /* the server is plain; keep the shim out of it */
-        execl(server, server, bus->socket_path, bus->log_path, address, (char *)NULL);
+        execl(server, server, bus->socket_path, bus->log_path, address,
+              log_clocks ? "clocks" : (char *)NULL, (char *)NULL);
         _exit(127);
     }
     /* Bounded by attempts, not time: about 10 s before giving up. */
@@ -111,6 +113,11 @@ static inline int fake_bus_start(struct fake_bus *bus, unsigned i2c_address)
         fake_bus_pause_briefly();
     }
     return -1;
+}
+
+static inline int fake_bus_start(struct fake_bus *bus, unsigned i2c_address)
+{
+    return fake_bus_start_with(bus, i2c_address, 0);
 }
 
 static inline void fake_bus_stop(struct fake_bus *bus)

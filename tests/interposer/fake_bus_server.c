@@ -8,7 +8,10 @@
  *     received in the previous one (zeros first).
  * Every request is logged, one line each, before it is answered:
  *   W 0x39 3 00ff00      R 0x39 2      W 0x42 1 nack      X 2 out=5a00
- * Usage: fake_bus_server SOCKET LOG [I2C-ADDRESS]
+ * With the word "clocks" after the address, SPI lines also show the clock
+ * the transfer carried (hz=none when it carried none):
+ *   X 2 hz=8000000 out=5a00
+ * Usage: fake_bus_server SOCKET LOG [I2C-ADDRESS [clocks]]
  * The socket appears (renamed into place) only once it accepts connections. */
 #include <errno.h>
 #include <poll.h>
@@ -30,6 +33,7 @@ struct device {
     size_t i2c_frame_length;
     uint8_t spi_previous[MAX_FRAME];
     size_t spi_previous_length;
+    bool log_clocks;
     FILE *log;
 };
 
@@ -121,8 +125,12 @@ static int i2c_read(struct device *device, int fd, unsigned address, size_t leng
     return outcome;
 }
 
-static int spi_transfer(struct device *device, int fd, size_t length)
+/* flags 1: a 4-byte little-endian clock precedes the data. */
+static int spi_transfer(struct device *device, int fd, uint8_t flags, size_t length)
 {
+    uint8_t clock[4] = {0};
+    if (flags > 1 || (flags == 1 && receive_all(fd, clock, sizeof(clock)) != 0))
+        return -1;
     uint8_t *out = malloc(length ? length : 1);
     uint8_t *answer = malloc(length + 1);
     if (!out || !answer || receive_all(fd, out, length) != 0) {
@@ -135,7 +143,14 @@ static int spi_transfer(struct device *device, int fd, size_t length)
         answer[1 + i] = i < device->spi_previous_length ? device->spi_previous[i] : 0;
     memcpy(device->spi_previous, out, length);
     device->spi_previous_length = length;
-    fprintf(device->log, "X %zu out=", length);
+    fprintf(device->log, "X %zu ", length);
+    if (device->log_clocks && flags == 1)
+        fprintf(device->log, "hz=%lu ", (unsigned long)clock[0] | (unsigned long)clock[1] << 8
+                                            | (unsigned long)clock[2] << 16
+                                            | (unsigned long)clock[3] << 24);
+    else if (device->log_clocks)
+        fputs("hz=none ", device->log);
+    fputs("out=", device->log);
     log_bytes(device->log, out, length);
     fputc('\n', device->log);
     fflush(device->log);
@@ -155,7 +170,7 @@ static int serve_request(struct device *device, int fd)
     switch (header[0]) {
     case 'W': return i2c_write(device, fd, header[1], length);
     case 'R': return i2c_read(device, fd, header[1], length);
-    case 'X': return spi_transfer(device, fd, length);
+    case 'X': return spi_transfer(device, fd, header[1], length);
     default:
         fprintf(device->log, "? 0x%02x\n", header[0]);
         fflush(device->log);
@@ -208,12 +223,13 @@ static void serve(struct device *device, int listener)
 
 int main(int argc, char **argv)
 {
-    if (argc < 3 || argc > 4) {
-        fprintf(stderr, "usage: %s SOCKET LOG [I2C-ADDRESS]\n", argv[0]);
+    if (argc < 3 || argc > 5 || (argc == 5 && strcmp(argv[4], "clocks") != 0)) {
+        fprintf(stderr, "usage: %s SOCKET LOG [I2C-ADDRESS [clocks]]\n", argv[0]);
         return 2;
     }
     static struct device device;
-    device.i2c_address = argc == 4 ? (unsigned)strtoul(argv[3], NULL, 0) : 0x39;
+    device.i2c_address = argc >= 4 ? (unsigned)strtoul(argv[3], NULL, 0) : 0x39;
+    device.log_clocks = argc == 5;
     device.log = fopen(argv[2], "w");
     if (!device.log) {
         perror(argv[2]);

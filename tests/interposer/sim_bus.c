@@ -25,6 +25,7 @@ enum {
     REQUEST_I2C_WRITE = 'W',
     REQUEST_I2C_READ = 'R',
     REQUEST_SPI_TRANSFER = 'X',
+    SPI_WITH_CLOCK = 1, /* byte 1 of 'X': the clock follows the header */
     STATUS_DONE = 0,
     STATUS_NO_ACK = 1,
     MAX_REQUEST_LENGTH = 0xFFFF,
@@ -182,15 +183,20 @@ static int receive_into(int fd, uint8_t *data, size_t length)
     return 0;
 }
 
-/* Sends one request; out NULL with an outgoing payload sends zeros. Returns
- * the status byte, or -1 when the emulator cannot be reached. */
+/* Sends one request; out NULL with an outgoing payload sends zeros. An SPI
+ * transfer with a non-zero clock_hz carries it (flag 1, then 4 bytes little
+ * endian). Returns the status byte, or -1 when the emulator cannot be
+ * reached. */
 static int exchange(int fd, uint8_t request, unsigned address, const uint8_t *out, uint8_t *in,
-                    size_t length)
+                    size_t length, uint32_t clock_hz)
 {
-    uint8_t header[4] = {request, (uint8_t)address, (uint8_t)(length & 0xFF),
-                         (uint8_t)(length >> 8)};
+    bool with_clock = request == REQUEST_SPI_TRANSFER && clock_hz != 0;
+    uint8_t header[8] = {request, with_clock ? SPI_WITH_CLOCK : (uint8_t)address,
+                         (uint8_t)(length & 0xFF), (uint8_t)(length >> 8),
+                         (uint8_t)clock_hz, (uint8_t)(clock_hz >> 8), (uint8_t)(clock_hz >> 16),
+                         (uint8_t)(clock_hz >> 24)};
     bool has_payload = request != REQUEST_I2C_READ;
-    if (send_all(fd, header, sizeof(header)) != 0)
+    if (send_all(fd, header, with_clock ? 8 : 4) != 0)
         return -1;
     if (has_payload && (out ? send_all(fd, out, length) : send_zeros(fd, length)) != 0)
         return -1;
@@ -204,14 +210,14 @@ static int exchange(int fd, uint8_t request, unsigned address, const uint8_t *ou
 }
 
 static int transaction(int fd, uint8_t request, unsigned address, const uint8_t *out, uint8_t *in,
-                       size_t length)
+                       size_t length, uint32_t clock_hz)
 {
     if (length > MAX_REQUEST_LENGTH) {
         errno = EMSGSIZE;
         return -1;
     }
     int saved_errno = errno;
-    int status = exchange(fd, request, address, out, in, length);
+    int status = exchange(fd, request, address, out, in, length, clock_hz);
     if (status == STATUS_DONE) {
         errno = saved_errno;
         return 0;
@@ -224,15 +230,16 @@ static int transaction(int fd, uint8_t request, unsigned address, const uint8_t 
 
 int sim_bus_i2c_write(int fd, unsigned address, const uint8_t *data, size_t length)
 {
-    return transaction(fd, REQUEST_I2C_WRITE, address, data, NULL, length);
+    return transaction(fd, REQUEST_I2C_WRITE, address, data, NULL, length, 0);
 }
 
 int sim_bus_i2c_read(int fd, unsigned address, uint8_t *data, size_t length)
 {
-    return transaction(fd, REQUEST_I2C_READ, address, NULL, data, length);
+    return transaction(fd, REQUEST_I2C_READ, address, NULL, data, length, 0);
 }
 
-int sim_bus_spi_transfer(int fd, const uint8_t *out, uint8_t *in, size_t length)
+int sim_bus_spi_transfer(int fd, const uint8_t *out, uint8_t *in, size_t length,
+                         uint32_t speed_hz)
 {
-    return transaction(fd, REQUEST_SPI_TRANSFER, 0, out, in, length);
+    return transaction(fd, REQUEST_SPI_TRANSFER, 0, out, in, length, speed_hz);
 }

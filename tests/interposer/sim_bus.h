@@ -38,8 +38,11 @@ void sim_bus_forget(int fd);
  * kernel's fault code for an unacknowledged address phase. */
 int sim_bus_i2c_write(int fd, unsigned address, const uint8_t *data, size_t length);
 int sim_bus_i2c_read(int fd, unsigned address, uint8_t *data, size_t length);
-/* out NULL sends zeros, in NULL discards (spidev's NULL tx_buf/rx_buf). */
-int sim_bus_spi_transfer(int fd, const uint8_t *out, uint8_t *in, size_t length);
+/* out NULL sends zeros, in NULL discards (spidev's NULL tx_buf/rx_buf).
+ * speed_hz is the transfer's clock, sent along so that a realtime emulator
+ * takes the wire time the host's controller would (0: none sent). */
+int sim_bus_spi_transfer(int fd, const uint8_t *out, uint8_t *in, size_t length,
+                         uint32_t speed_hz);
 
 /* read(2)/write(2)/ioctl(2) on an emulated node. */
 ssize_t sim_bus_read(int fd, struct sim_bus_node *node, void *buffer, size_t count);

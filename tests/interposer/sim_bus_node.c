@@ -44,7 +44,7 @@ ssize_t sim_bus_read(int fd, struct sim_bus_node *node, void *buffer, size_t cou
         errno = EMSGSIZE;
         return -1;
     }
-    if (sim_bus_spi_transfer(fd, NULL, buffer, count) != 0)
+    if (sim_bus_spi_transfer(fd, NULL, buffer, count, node->spi_max_speed_hz) != 0)
         return -1;
     return (ssize_t)count;
 }
@@ -57,7 +57,7 @@ ssize_t sim_bus_write(int fd, struct sim_bus_node *node, const void *buffer, siz
         errno = EMSGSIZE;
         return -1;
     }
-    if (sim_bus_spi_transfer(fd, buffer, NULL, count) != 0)
+    if (sim_bus_spi_transfer(fd, buffer, NULL, count, node->spi_max_speed_hz) != 0)
         return -1;
     return (ssize_t)count;
 }
@@ -120,7 +120,9 @@ static bool is_spi_message(unsigned long request)
         && _IOC_DIR(request) == _IOC_WRITE;
 }
 
-static int spi_message(int fd, unsigned long request, const struct spi_ioc_transfer *transfers)
+/* As spidev: a transfer's own speed_hz, else the node's. */
+static int spi_message(int fd, const struct sim_bus_node *node, unsigned long request,
+                       const struct spi_ioc_transfer *transfers)
 {
     size_t size = _IOC_SIZE(request);
     if (size % sizeof(struct spi_ioc_transfer) != 0)
@@ -135,7 +137,8 @@ static int spi_message(int fd, unsigned long request, const struct spi_ioc_trans
         const struct spi_ioc_transfer *transfer = &transfers[i];
         const uint8_t *out = (const uint8_t *)(uintptr_t)transfer->tx_buf;
         uint8_t *in = (uint8_t *)(uintptr_t)transfer->rx_buf;
-        if (sim_bus_spi_transfer(fd, out, in, transfer->len) != 0)
+        uint32_t speed = transfer->speed_hz ? transfer->speed_hz : node->spi_max_speed_hz;
+        if (sim_bus_spi_transfer(fd, out, in, transfer->len, speed) != 0)
             return -1;
     }
     return (int)total;
@@ -161,7 +164,7 @@ static void spi_set_lsb_first(struct sim_bus_node *node, uint8_t lsb_first)
 static int spi_ioctl(int fd, struct sim_bus_node *node, unsigned long request, void *argument)
 {
     if (is_spi_message(request))
-        return spi_message(fd, request, argument);
+        return spi_message(fd, node, request, argument);
     switch (request) {
     case SPI_IOC_RD_MODE: *(uint8_t *)argument = (uint8_t)node->spi_mode; return 0;
     case SPI_IOC_RD_MODE32: *(uint32_t *)argument = node->spi_mode; return 0;

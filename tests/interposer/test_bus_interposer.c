@@ -31,7 +31,7 @@ static struct fake_bus bus;
 static int group_setup(void **state)
 {
     (void)state;
-    return fake_bus_start(&bus, DEVICE_ADDRESS);
+    return fake_bus_start_with(&bus, DEVICE_ADDRESS, 1); /* SPI lines show the clock */
 }
 
 static int group_teardown(void **state)
@@ -156,7 +156,8 @@ static void spi_message_honours_missing_buffers(void **state)
     transfers[1].len = 2;
     assert_int_equal(ioctl(fd, SPI_IOC_MESSAGE(2), transfers), 4);
     assert_memory_equal(in, first, sizeof(first));
-    assert_log("X 2 out=5a01\nX 2 out=0000\n");
+    /* no speed_hz in either transfer: the node's (1 MHz at open) */
+    assert_log("X 2 hz=1000000 out=5a01\nX 2 hz=1000000 out=0000\n");
     close(fd);
 }
 
@@ -169,11 +170,37 @@ static void spi_read_and_write_are_half_duplex(void **state)
     uint8_t in[2] = {0};
     assert_int_equal(read(fd, in, 2), 2);
     assert_memory_equal(in, frame, 2);
-    assert_log("X 2 out=31ce\nX 2 out=0000\n");
+    assert_log("X 2 hz=1000000 out=31ce\nX 2 hz=1000000 out=0000\n");
     static uint8_t too_long[4097];
     errno = 0;
     assert_int_equal(write(fd, too_long, sizeof(too_long)), -1);
     assert_int_equal(errno, EMSGSIZE);
+    close(fd);
+}
+
+/* The clock reaches the bus with every transfer, as spidev picks it: a
+ * transfer's own speed_hz, else the node's SPI_IOC_WR_MAX_SPEED_HZ. */
+static void spi_transfers_carry_their_clock(void **state)
+{
+    (void)state;
+    int fd = open(SPI_NODE, O_RDWR);
+    assert_true(fd >= 0);
+    uint32_t node_speed = 8000000;
+    assert_int_equal(ioctl(fd, SPI_IOC_WR_MAX_SPEED_HZ, &node_speed), 0);
+    const uint8_t sync = 0x5A;
+    assert_int_equal(write(fd, &sync, 1), 1);
+    uint8_t in = 0;
+    assert_int_equal(read(fd, &in, 1), 1);
+    struct spi_ioc_transfer transfers[2];
+    memset(transfers, 0, sizeof(transfers));
+    transfers[0].tx_buf = (uintptr_t)&sync;
+    transfers[0].len = 1;
+    transfers[0].speed_hz = 250000;
+    transfers[1].tx_buf = (uintptr_t)&sync;
+    transfers[1].len = 1; /* speed_hz 0: the node's */
+    assert_int_equal(ioctl(fd, SPI_IOC_MESSAGE(2), transfers), 2);
+    assert_log("X 1 hz=8000000 out=5a\nX 1 hz=8000000 out=00\n"
+               "X 1 hz=250000 out=5a\nX 1 hz=8000000 out=5a\n");
     close(fd);
 }
 
@@ -280,6 +307,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup(i2c_rdwr_is_one_transaction_per_message, test_setup),
         cmocka_unit_test_setup(spi_message_honours_missing_buffers, test_setup),
         cmocka_unit_test_setup(spi_read_and_write_are_half_duplex, test_setup),
+        cmocka_unit_test_setup(spi_transfers_carry_their_clock, test_setup),
         cmocka_unit_test_setup(spi_settings_are_kept_per_open, test_setup),
         cmocka_unit_test_setup(every_open_variant_reaches_the_bus, test_setup),
         cmocka_unit_test_setup(a_closed_descriptor_is_forgotten, test_setup),
