@@ -3,6 +3,7 @@
  *   W ADDR HEX   ->  status             (I2C write transaction)
  *   R ADDR N     ->  status HEX         (I2C read of N bytes)
  *   X HEX        ->  status HEX         (SPI transfer)
+ *   S HZ HEX     ->  status HEX         (SPI transfer carrying its clock)
  *   Z HEX        ->  status             (raw request bytes, for bad requests)
  * Usage: sim_bus_talk SOCKET */
 #include <stdint.h>
@@ -73,7 +74,7 @@ static void print_reply(const uint8_t *reply, size_t data_length)
 
 int main(int argc, char **argv)
 {
-	static uint8_t request[4 + MAX], reply[1 + MAX];
+	static uint8_t request[8 + MAX], reply[1 + MAX];
 	static char line[2 * MAX + 64];
 	if (argc != 2) {
 		fprintf(stderr, "usage: sim_bus_talk SOCKET\n");
@@ -89,6 +90,22 @@ int main(int argc, char **argv)
 		unsigned address = 0, count = 0;
 		char hex[sizeof(line)] = "";
 		size_t length = 0, answer = 0;
+		unsigned long clock = 0;
+		if (line[0] == 'S' && sscanf(line, "S %lu %s", &clock, hex) == 2) {
+			length = parse_hex(hex, request + 8);
+			request[0] = 'X';
+			request[1] = 1;
+			request[2] = (uint8_t)length;
+			request[3] = (uint8_t)(length >> 8);
+			for (int i = 0; i < 4; i++)
+				request[4 + i] = (uint8_t)(clock >> (8 * i));
+			if (exchange(fd, request, 8 + length, reply, 1 + length) != 0) {
+				fprintf(stderr, "sim_bus_talk: connection lost\n");
+				return 1;
+			}
+			print_reply(reply, length);
+			continue;
+		}
 		if (sscanf(line, "W %x %s", &address, hex) >= 1 && line[0] == 'W') {
 			length = parse_hex(hex, request + 4);
 		} else if (line[0] == 'R' && sscanf(line, "R %x %u", &address, &count) == 2) {
