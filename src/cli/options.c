@@ -116,7 +116,9 @@ void cli_print_usage(FILE *stream)
 "  -e, --erase-pages N       pages to erase with -o (-e 0: do not erase)\n"
 "  -v, --verify[=HOW]        verify what was written; HOW: auto (default: Get Checksum\n"
 "                            per erase unit where the bootloader has it, else read\n"
-"                            back), crc, read, none\n"
+"                            back), crc, read, none. With -r: check what was read\n"
+"                            (by Get Checksum, which -r does unasked where the\n"
+"                            bootloader has it, else by a second read)\n"
 "      --diff                incremental: compare each touched page/sector with the\n"
 "                            file first; erase and write only those that differ\n"
 "      --preserve            keep the bytes of erased pages/sectors outside the file\n"
@@ -181,7 +183,7 @@ static bool parse_u32(const char *text, uint32_t *out)
 	return true;
 }
 
-/* stm32flash 0.7's -b list, in increasing order. */
+/* stm32flash 0.7's -b list. */
 static const unsigned common_bauds[] = {
 	1200, 1800, 2400, 4800, 9600, 14400, 19200, 38400, 56000, 57600, 115200,
 	128000, 230400, 256000, 460800, 500000, 576000, 921600, 1000000, 1152000,
@@ -190,11 +192,17 @@ static const unsigned common_bauds[] = {
 
 unsigned cli_fastest_baud_up_to(unsigned max_baud)
 {
+	/* Not 128000 or 256000: -b accepts them, but termios has no constant
+	 * for them (stm32flash's POSIX backend cannot set them either), so a
+	 * default never picks them. */
+	static const unsigned faster[] = {
+		230400, 460800, 500000, 576000, 921600, 1000000, 1152000,
+		1500000, 2000000, 2500000, 3000000, 3500000, 4000000,
+	};
 	unsigned best = CLI_DEFAULT_BAUD;
-	for (size_t i = 0; i < sizeof common_bauds / sizeof common_bauds[0]; i++)
-		if (common_bauds[i] > best && common_bauds[i] <= max_baud &&
-		    stm32_uart_baud_valid(common_bauds[i]))
-			best = common_bauds[i];
+	for (size_t i = 0; i < sizeof faster / sizeof faster[0]; i++)
+		if (faster[i] <= max_baud && stm32_uart_baud_valid(faster[i]))
+			best = faster[i];
 	return best;
 }
 
@@ -461,8 +469,8 @@ static bool report_getopt_problem(int option, int bad_option, char **argv)
 /* Combinations stm32flash refuses, and those we refuse instead of ignoring. */
 static bool check_combinations(const struct cli_options *opts)
 {
-	if (opts->verify_given && opts->action != CLI_ACTION_WRITE)
-		return usage_error("%s", "-v is only valid when writing (-w)");
+	if (opts->verify_given && opts->action != CLI_ACTION_WRITE && opts->action != CLI_ACTION_READ)
+		return usage_error("%s", "-v is only valid when writing (-w) or reading (-r)");
 	if ((opts->diff || opts->preserve || opts->allow_permanent_lock) &&
 	    opts->action != CLI_ACTION_WRITE)
 		return usage_error("%s", "--diff, --preserve and --allow-permanent-lock only apply to -w");

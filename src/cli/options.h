@@ -85,9 +85,8 @@ struct cli_options {
  * (and a hint) to stderr and returns false. */
 bool cli_parse_options(int argc, char **argv, struct cli_options *opts);
 
-/* The fastest rate -b accepts that is at most max_baud (CLI_DEFAULT_BAUD
- * when max_baud is below it): the default for a chip known to handle
- * max_baud. */
+/* The fastest standard termios rate that is at most max_baud, and at least
+ * CLI_DEFAULT_BAUD: the default for a chip known to handle max_baud. */
 unsigned cli_fastest_baud_up_to(unsigned max_baud);
 
 /* The --help text, written to stream. */
