@@ -105,6 +105,29 @@ enum stm32_status stm32_flash_read_image(struct stm32_session *s, uint32_t addre
 					 stm32_progress_fn progress, void *user,
 					 struct stm32_error *err);
 
+/* What stm32_flash_check_read did. */
+struct stm32_read_check_report {
+	bool checked;
+	bool by_crc;          /* Get Checksum on the chip (the few bytes outside its
+			       * 4-aligned middle are read a second time) */
+	size_t blocks_reread; /* blocks that had come back wrong and were read again */
+};
+
+/* Check length bytes read from address into buffer against the chip, and
+ * repair in buffer the blocks that came back wrong: a Read Memory reply has
+ * no checksum, so a byte flipped on the line goes unseen. how AUTO or CRC,
+ * where the bootloader lists Get Checksum: one CRC over the range; on a
+ * mismatch the range is halved down to the 256-byte blocks that differ,
+ * each read again until it matches. READ, or no Get Checksum (or the chip
+ * declines the range): a second read, and a block whose two reads differ is
+ * read until a read agrees with one before it. STM32_E_VERIFY (address in
+ * err) when a block never settles. progress: a STM32_PHASE_VERIFY phase. */
+enum stm32_status stm32_flash_check_read(struct stm32_session *s, uint32_t address,
+					 uint32_t length, uint8_t *buffer,
+					 enum stm32_verify_method how, stm32_progress_fn progress,
+					 void *user, struct stm32_read_check_report *report,
+					 struct stm32_error *err);
+
 /* CRC-32 of the STM32 CRC unit (stm32_crc32) over [address, address+length),
  * both multiples of 4: Get Checksum (0xA1) when the bootloader lists it,
  * else read back and computed here. *on_device (may be NULL) tells which. */

@@ -372,7 +372,7 @@ static bool run_erase(struct cli_context *ctx)
 
 /* Reads in pieces no larger than -F RX, under one progress bar. */
 static bool read_range(struct cli_context *ctx, uint32_t address, uint32_t length,
-		       struct stm32_image *image, struct stm32_error *err)
+		       uint8_t *buffer, struct stm32_error *err)
 {
 	struct progress_bridge bridge;
 	bridge_init(&bridge, ctx->session->device);
@@ -384,11 +384,51 @@ static bool read_range(struct cli_context *ctx, uint32_t address, uint32_t lengt
 	for (uint32_t done = 0; ok && done < length; done += piece) {
 		uint32_t n = length - done < piece ? length - done : piece;
 		bridge.offset = done;
-		ok = stm32_flash_read_image(ctx->session, address + done, n, image, on_progress, &bridge,
-					    err) == STM32_OK;
+		ok = stm32_flash_read(ctx->session, address + done, n, buffer + done, on_progress,
+				      &bridge, err) == STM32_OK;
 	}
 	bridge_finish(&bridge);
 	return ok;
+}
+
+/* -r checks what it read where that is cheap (one Get Checksum), or
+ * always when -v / --verify=HOW asks; --verify=none never. */
+static bool read_check_wanted(const struct cli_context *ctx)
+{
+	const struct cli_options *o = ctx->opts;
+	if (o->verify_given)
+		return o->verify;
+	return ctx->session->bl.cmd_checksum >= 0;
+}
+
+static bool check_read(struct cli_context *ctx, uint32_t address, uint32_t length,
+		       uint8_t *buffer, struct stm32_read_check_report *report,
+		       struct stm32_error *err)
+{
+	memset(report, 0, sizeof *report);
+	if (!read_check_wanted(ctx))
+		return true;
+	struct progress_bridge bridge;
+	bridge_init(&bridge, ctx->session->device);
+	bool ok = stm32_flash_check_read(ctx->session, address, length, buffer,
+					 ctx->opts->verify_method, on_progress, &bridge, report,
+					 err) == STM32_OK;
+	bridge_finish(&bridge);
+	return ok;
+}
+
+static void describe_read_check(const struct stm32_read_check_report *report)
+{
+	if (!report->checked)
+		return;
+	if (report->blocks_reread)
+		cli_info("Checked %s; %zu block%s had come back wrong and %s read again",
+			 report->by_crc ? "by the chip's checksum" : "by a second read",
+			 report->blocks_reread, report->blocks_reread == 1 ? "" : "s",
+			 report->blocks_reread == 1 ? "was" : "were");
+	else
+		cli_info("Checked %s: every byte as read",
+			 report->by_crc ? "by the chip's checksum" : "by a second read");
 }
 
 typedef enum stm32_status (*range_planner)(const struct stm32_device *device,
@@ -431,7 +471,16 @@ static bool run_read(struct cli_context *ctx)
 		stm32_image_init(&image);
 		struct timespec started;
 		cli_clock_now(&started);
-		ok = read_range(ctx, address, length, &image, &err);
+		struct stm32_read_check_report check;
+		uint8_t *buffer = malloc(length ? length : 1);
+		if (!buffer) {
+			stm32_error_set(&err, STM32_E_NOMEM, "out of memory for %u bytes", length);
+			ok = false;
+		}
+		ok = ok && read_range(ctx, address, length, buffer, &err) &&
+		     check_read(ctx, address, length, buffer, &check, &err) &&
+		     stm32_image_add(&image, address, buffer, length, &err) == STM32_OK;
+		free(buffer);
 		if (!ok) {
 			report_action_failure("read", &err);
 		} else if (stm32_format_save(o->file, o->format, &image, &err) != STM32_OK) {
@@ -442,6 +491,7 @@ static bool run_read(struct cli_context *ctx)
 			snprintf(what, sizeof what, "Read 0x%08X..0x%08X:", address,
 				 (uint32_t)(address + length - 1u));
 			print_summary(what, length, &started);
+			describe_read_check(&check);
 		}
 		stm32_image_free(&image);
 	}

@@ -116,7 +116,9 @@ void cli_print_usage(FILE *stream)
 "  -e, --erase-pages N       pages to erase with -o (-e 0: do not erase)\n"
 "  -v, --verify[=HOW]        verify what was written; HOW: auto (default: Get Checksum\n"
 "                            per erase unit where the bootloader has it, else read\n"
-"                            back), crc, read, none\n"
+"                            back), crc, read, none. With -r: check what was read\n"
+"                            (by Get Checksum, which -r does unasked where the\n"
+"                            bootloader has it, else by a second read)\n"
 "      --diff                incremental: compare each touched page/sector with the\n"
 "                            file first; erase and write only those that differ\n"
 "      --preserve            keep the bytes of erased pages/sectors outside the file\n"
@@ -467,8 +469,8 @@ static bool report_getopt_problem(int option, int bad_option, char **argv)
 /* Combinations stm32flash refuses, and those we refuse instead of ignoring. */
 static bool check_combinations(const struct cli_options *opts)
 {
-	if (opts->verify_given && opts->action != CLI_ACTION_WRITE)
-		return usage_error("%s", "-v is only valid when writing (-w)");
+	if (opts->verify_given && opts->action != CLI_ACTION_WRITE && opts->action != CLI_ACTION_READ)
+		return usage_error("%s", "-v is only valid when writing (-w) or reading (-r)");
 	if ((opts->diff || opts->preserve || opts->allow_permanent_lock) &&
 	    opts->action != CLI_ACTION_WRITE)
 		return usage_error("%s", "--diff, --preserve and --allow-permanent-lock only apply to -w");

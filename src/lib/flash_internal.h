@@ -45,6 +45,14 @@ enum stm32_status flash_read_range(struct stm32_session *s, uint32_t address, ui
 				   const struct stm32_flash_options *options, struct flash_progress *p,
 				   struct stm32_error *err);
 
+/* The chip's CRC-32 of [address, address+length) by Get Checksum, with
+ * retries; *available false (and STM32_OK) when the bootloader lacks the
+ * command or declines the range (a NACK: reading gives the answer). */
+enum stm32_status flash_chip_crc(struct stm32_session *s, unsigned retries,
+				 const struct stm32_flash_options *options, uint32_t address,
+				 uint32_t length, uint32_t *crc, bool *available,
+				 struct stm32_error *err);
+
 /* flash_execute.c: the plan's erase (all of it), one write block with
  * retries, and the option-byte blocks followed by a reconnect. */
 enum stm32_status flash_run_erase(struct stm32_session *s, const struct stm32_plan *plan,

@@ -47,6 +47,46 @@ enum stm32_status flash_read_range(struct stm32_session *s, uint32_t address, ui
 	return status;
 }
 
+struct crc_job {
+	uint32_t address, length, crc;
+	bool refused;
+};
+
+static enum stm32_status try_crc(struct stm32_session *s, void *ctx, struct stm32_error *err)
+{
+	struct crc_job *job = ctx;
+	enum stm32_status status = stm32_bl_get_checksum(&s->bl, job->address, job->length,
+							 &job->crc, err);
+	/* A NACK is the bootloader declining this range, not line noise: reading
+	 * gives the answer instead, so do not spend retries on it. */
+	if (status == STM32_E_NACK) {
+		job->refused = true;
+		stm32_error_clear(err);
+		return STM32_OK;
+	}
+	return status;
+}
+
+enum stm32_status flash_chip_crc(struct stm32_session *s, unsigned retries,
+				 const struct stm32_flash_options *options, uint32_t address,
+				 uint32_t length, uint32_t *crc, bool *available,
+				 struct stm32_error *err)
+{
+	*available = false;
+	if (s->bl.cmd_checksum < 0)
+		return STM32_OK;
+	struct crc_job job = { .address = address, .length = length };
+	enum stm32_status status = flash_with_retries(s, retries, options, try_crc, NULL, &job, err);
+	if (status != STM32_OK) {
+		stm32_error_command(err, STM32_CMD_GET_CHECKSUM);
+		stm32_error_address(err, address);
+		return status;
+	}
+	*available = !job.refused;
+	*crc = job.crc;
+	return STM32_OK;
+}
+
 enum stm32_status stm32_flash_read(struct stm32_session *s, uint32_t address, uint32_t length,
 				   uint8_t *buffer, stm32_progress_fn progress, void *user,
 				   struct stm32_error *err)
@@ -105,18 +145,15 @@ enum stm32_status stm32_flash_checksum(struct stm32_session *s, uint32_t address
 	flash_progress_start(&p, progress, user, STM32_PHASE_CHECKSUM, length, address);
 	if (on_device)
 		*on_device = false;
-	if (s->bl.cmd_checksum >= 0) {
-		enum stm32_status status = stm32_bl_get_checksum(&s->bl, address, length, crc, err);
-		if (status == STM32_OK) {
-			if (on_device)
-				*on_device = true;
-			return flash_progress_step(&p, length, address, err);
-		}
-		/* The bootloader may refuse a range it cannot compute (a NACK); reading
-		 * gives the same answer, only slower. Anything else is a real failure. */
-		if (status != STM32_E_NACK)
-			return status;
-		stm32_error_clear(err); /* after a NACK the bootloader awaits a command */
+	bool available = false;
+	enum stm32_status status = flash_chip_crc(s, STM32_PLAN_DEFAULT_RETRIES, NULL, address,
+						  length, crc, &available, err);
+	if (status != STM32_OK)
+		return status;
+	if (available) {
+		if (on_device)
+			*on_device = true;
+		return flash_progress_step(&p, length, address, err);
 	}
 	return checksum_by_reading(s, address, length, crc, &p, err);
 }

@@ -50,44 +50,15 @@ static uint32_t crc_of_ff(uint32_t length)
 
 /* ---- Get Checksum on the chip ---- */
 
-struct crc_job {
-	uint32_t address, length, crc;
-	bool refused;
-};
-
-static enum stm32_status try_crc(struct stm32_session *s, void *ctx, struct stm32_error *err)
-{
-	struct crc_job *job = ctx;
-	enum stm32_status status = stm32_bl_get_checksum(&s->bl, job->address, job->length,
-							 &job->crc, err);
-	/* A NACK is the bootloader declining this range, not line noise: reading
-	 * gives the answer instead, so do not spend retries on it. */
-	if (status == STM32_E_NACK) {
-		job->refused = true;
-		stm32_error_clear(err);
-		return STM32_OK;
-	}
-	return status;
-}
-
 /* The chip's CRC of a range; *available false when it cannot give one. */
 static enum stm32_status chip_crc(struct write_run *run, uint32_t address, uint32_t length,
 				  uint32_t *crc, bool *available, struct stm32_error *err)
 {
 	*available = false;
-	if (run->s->bl.cmd_checksum < 0 || run->plan->verify_method != STM32_VERIFY_CRC)
+	if (run->plan->verify_method != STM32_VERIFY_CRC)
 		return STM32_OK;
-	struct crc_job job = { .address = address, .length = length };
-	enum stm32_status status = flash_with_retries(run->s, run->plan->retries, run->options, try_crc, NULL,
-						      &job, err);
-	if (status != STM32_OK) {
-		stm32_error_command(err, STM32_CMD_GET_CHECKSUM);
-		stm32_error_address(err, address);
-		return status;
-	}
-	*available = !job.refused;
-	*crc = job.crc;
-	return STM32_OK;
+	return flash_chip_crc(run->s, run->plan->retries, run->options, address, length, crc,
+			      available, err);
 }
 
 /* ---- compare (diff) ---- */

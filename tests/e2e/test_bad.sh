@@ -192,7 +192,7 @@ t_bad_combinations() {
 	bad_value -r "$WORK/a" -w "$WORK/b";  error_has "at the same time"
 	bad_value -o -C;                      error_has "at the same time"
 	bad_value -j -k;                      error_has "at the same time"
-	bad_value -v -r "$WORK/a";            error_has "-v is only valid when writing"
+	bad_value -v -e 1 -o;                 error_has "-v is only valid when writing (-w) or reading (-r)"
 	bad_value -o -S 0x08000000 -s 1;      error_has "can't combine"
 	bad_value -w "$E2E_EXAMPLES/blinky.hex" -e 4; error_has "-e N with -w"
 	run_fail

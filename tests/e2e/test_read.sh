@@ -54,3 +54,49 @@ t_read_small_frames() {
 	# 1000 bytes in reads of at most 100: at least 10 Read Memory commands.
 	stat_at_least '.commands["0x11"]' 10
 }
+
+# A Read Memory reply has no checksum: bytes the line flips on their way
+# back would land in the file. -v reads a second time and settles the blocks
+# whose two reads differ (the F103 has no Get Checksum).
+t_read_verify_repairs_bytes_flipped_on_the_way_back() {
+	seed_chip
+	run_ok -r "$WORK/dump.bin" -v "$(port "faults=corrupt-out=2e-4,seed=5")"
+	stat_at_least .faults.corrupt_out 1
+	same_bytes "$WORK/dump.bin" "$WORK/seeded.flash"
+	out_has "Checked by a second read"
+	out_has "had come back wrong"
+	# Read twice: at least two Read Memory commands per 256-byte block.
+	stat_at_least '.commands["0x11"]' $(( 2 * $(flash_size) / 256 ))
+}
+
+# Where the bootloader has Get Checksum, -r checks by it unasked: one CRC
+# for a clean read, and the blocks that differ found by halving.
+t_read_checks_by_get_checksum_unasked() {
+	DEVICE=stm32h563zi
+	random_file "$WORK/want.bin" 65536
+	run_ok -w "$WORK/want.bin" "$(port)"
+	run_ok -r "$WORK/dump.bin" -S 0x08000000:65536 "$(port)"
+	stat_is '.commands["0xa1"]' 1
+	out_has "Checked by the chip's checksum: every byte as read"
+	same_bytes "$WORK/dump.bin" "$WORK/want.bin"
+	run_ok -r "$WORK/dump.bin" -S 0x08000000:65536 "$(port "faults=corrupt-out=2e-4,seed=3")"
+	stat_at_least .faults.corrupt_out 1
+	same_bytes "$WORK/dump.bin" "$WORK/want.bin"
+	out_has "had come back wrong"
+}
+
+t_read_verify_none_does_not_check() {
+	DEVICE=stm32h563zi
+	random_file "$WORK/fw.bin" 8192
+	run_ok -w "$WORK/fw.bin" "$(port)"
+	run_ok -r "$WORK/dump.bin" -S 0x08000000:4096 --verify=none "$(port)"
+	stat_is '.commands["0xa1"] // 0' 0
+	out_lacks "Checked"
+	# A range that ends off a word boundary: the middle by CRC, the last
+	# bytes by a second read.
+	run_ok -r "$WORK/dump.bin" -S 0x08000004:4001 --verify=crc "$(port)"
+	stat_is '.commands["0xa1"]' 1
+	out_has "Checked by the chip's checksum"
+	dd if="$WORK/fw.bin" of="$WORK/want.bin" bs=1 skip=4 count=4001 status=none
+	same_bytes "$WORK/dump.bin" "$WORK/want.bin"
+}
