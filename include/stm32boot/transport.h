@@ -92,7 +92,10 @@ void stm32_port_options_default(struct stm32_port_options *opts); /* 115200 8E1 
  *   "/dev/spidevB.C": Linux spidev, at opts->spi_speed_hz;
  *   a tty path (also a pty from socat/ser2net);
  *   "sim:DEVICE[,image=FILE][,speed=realtime|fast][,OPTION=VALUE...]" which
- *   starts the emulator on a fresh pty and talks to it like any tty.
+ *   starts the emulator on a fresh pty and talks to it like any tty; with
+ *   interface=i2c|spi it talks to the emulator's bus socket as an I2C link
+ *   (at opts->i2c_address, else the device's) or an SPI one
+ *   (opts->spi_speed_hz).
  * Refuses (STM32_E_BUSY) a port another process holds. */
 enum stm32_status stm32_port_open(const char *port, const struct stm32_port_options *opts,
 				  struct stm32_transport **out, struct stm32_error *err);

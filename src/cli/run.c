@@ -11,6 +11,7 @@
 
 #include "actions.h"
 #include "chip.h"
+#include "port_kind.h"
 #include "report.h"
 #include "stm32boot/gpio.h"
 #include "stm32boot/session.h"
@@ -24,16 +25,6 @@ struct cli_run {
 	struct stm32_session session;
 	char sim_program[PATH_MAX];
 };
-
-static bool is_sim_port(const char *port)
-{
-	return strncmp(port, "sim:", 4) == 0;
-}
-
-static bool is_i2c_port(const char *port)
-{
-	return strncmp(port, "/dev/i2c-", 9) == 0;
-}
 
 /* --sim, else stm32boot-sim beside this executable, else NULL (PATH). */
 static const char *find_sim_program(struct cli_run *run)
@@ -55,22 +46,19 @@ static const char *find_sim_program(struct cli_run *run)
 	return access(run->sim_program, X_OK) == 0 ? run->sim_program : NULL;
 }
 
-static bool is_spi_port(const char *port)
-{
-	return strncmp(port, "/dev/spidev", 11) == 0;
-}
-
 static bool check_port_kind(const struct cli_options *opts)
 {
-	if (is_i2c_port(opts->port) && !opts->has_i2c_address) {
+	enum stm32_link_kind link = cli_port_link(opts->port);
+	/* A sim: port knows its device, and so the address. */
+	if (link == STM32_LINK_I2C && !opts->has_i2c_address && !cli_port_is_sim(opts->port)) {
 		cli_error("%s is an I2C bus: the bootloader's address is needed (-a)", opts->port);
 		cli_hint("AN2606 lists it per chip, e.g. -a 0x39 for STM32F411");
 		return false;
 	}
-	if (opts->has_i2c_address && !is_i2c_port(opts->port))
+	if (opts->has_i2c_address && link != STM32_LINK_I2C)
 		cli_warning("-a 0x%02X ignored: the I2C address applies only to I2C ports, and %s is not one",
 			    opts->i2c_address, opts->port);
-	if (opts->has_spi_speed && !is_spi_port(opts->port))
+	if (opts->has_spi_speed && link != STM32_LINK_SPI)
 		cli_warning("--spi-speed ignored: it applies only to SPI ports, and %s is not one",
 			    opts->port);
 	return true;
@@ -111,7 +99,7 @@ static bool parse_gpio(struct cli_run *run)
 static unsigned sim_port_max_baud(const char *port)
 {
 	char spec[256];
-	if (!is_sim_port(port) || (size_t)snprintf(spec, sizeof spec, "%s", port + 4) >= sizeof spec)
+	if (!cli_port_is_sim(port) || (size_t)snprintf(spec, sizeof spec, "%s", port + 4) >= sizeof spec)
 		return 0;
 	char *save = NULL;
 	const char *name = strtok_r(spec, ",", &save);
@@ -159,7 +147,7 @@ static bool open_port(struct cli_run *run)
 		return false;
 	}
 	/* The emulator's pty has no parity bit; losing it there is expected. */
-	if ((run->transport->flags & STM32_TRANSPORT_PARITY_LOST) && !is_sim_port(run->opts->port))
+	if ((run->transport->flags & STM32_TRANSPORT_PARITY_LOST) && !cli_port_is_sim(run->opts->port))
 		cli_warning("%s did not keep the parity setting (%s); the bootloader may not answer",
 			    run->opts->port, run->opts->uart.parity == 'n' ? "none" : "even/odd");
 	return true;

@@ -8,8 +8,15 @@
 #define STM32_SIM_PORT_PREFIX "sim:"
 
 /* Start the emulator for "sim:DEVICE[,KEY[=VALUE]...]" (spec is the text
- * after the prefix) and open its pty with the UART backend. */
+ * after the prefix) and open its pty with the UART backend, or with
+ * interface=i2c|spi its bus socket with stm32_simbus_open. */
 enum stm32_status stm32_sim_port_open(const char *spec, const struct stm32_port_options *opts,
 				      struct stm32_transport **out, struct stm32_error *err);
+
+/* The emulator's bus socket at path as an I2C link (the device at
+ * address7) or an SPI one (clocked at clock_hz, 0 = the spidev default). */
+enum stm32_status stm32_simbus_open(const char *path, enum stm32_link_kind kind, unsigned address7,
+				    unsigned clock_hz, struct stm32_transport **out,
+				    struct stm32_error *err);
 
 #endif

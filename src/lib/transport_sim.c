@@ -2,7 +2,8 @@
  *
  * The library never links emulator code; it starts the program, reads the
  * pty path from its first line of output, and opens that path with the UART
- * backend. Closing the port stops the emulator and waits for it, so that its
+ * backend (with interface=i2c|spi the line is the path of its bus socket,
+ * opened as an I2C or SPI link). Closing the port stops the emulator and waits for it, so that its
  * image and statistics files are complete when close returns. On Linux the
  * emulator also dies with the host process. */
 #ifdef __linux__
@@ -23,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "stm32boot/device.h"
 #include "stm32boot/transport.h"
 #include "transport_internal.h"
 
@@ -105,6 +107,13 @@ static enum stm32_status sim_send_break(struct stm32_transport *t, struct stm32_
 	return s->tty->ops->send_break(s->tty, err);
 }
 
+static enum stm32_status sim_transfer(struct stm32_transport *t, const uint8_t *out, uint8_t *in,
+				      size_t length, struct stm32_error *err)
+{
+	struct sim *s = t->impl;
+	return s->tty->ops->transfer(s->tty, out, in, length, err);
+}
+
 static void sim_describe(struct stm32_transport *t, char *buf, size_t size)
 {
 	struct sim *s = t->impl;
@@ -132,11 +141,26 @@ static const struct stm32_transport_ops sim_ops = {
 	.close = sim_close,
 };
 
+/* An SPI link is full duplex: the protocol layer watches what comes in. */
+static const struct stm32_transport_ops sim_duplex_ops = {
+	.name = "sim",
+	.write = sim_write,
+	.read = sim_read,
+	.drain = sim_drain,
+	.set_line = sim_set_line,
+	.send_break = sim_send_break,
+	.describe = sim_describe,
+	.close = sim_close,
+	.transfer = sim_transfer,
+};
+
 struct sim_argv {
 	char *text;               /* spec copy, cut into pieces in place */
 	char *args[SIM_MAX_ARGS]; /* program, --device, DEVICE, --KEY, VALUE, ..., NULL */
 	char *owned[SIM_MAX_ARGS]; /* "--KEY" strings to free */
 	size_t count, owned_count;
+	char *device;
+	enum stm32_link_kind interface; /* from interface=uart|i2c|spi */
 };
 
 static void sim_argv_free(struct sim_argv *a)
@@ -159,6 +183,18 @@ static enum stm32_status add_option(struct sim_argv *a, char *item, struct stm32
 	if (!flag)
 		return stm32_error_set(err, STM32_E_NOMEM, "out of memory");
 	sprintf(flag, "--%s", item);
+	if (strcmp(item, "interface") == 0) {
+		const char *name = eq ? eq + 1 : "";
+		if (strcmp(name, "i2c") == 0)
+			a->interface = STM32_LINK_I2C;
+		else if (strcmp(name, "spi") == 0)
+			a->interface = STM32_LINK_SPI;
+		else if (strcmp(name, "uart") != 0) {
+			free(flag);
+			return stm32_error_set(err, STM32_E_INVALID,
+					       "sim: port interface '%s' is not uart, i2c or spi", name);
+		}
+	}
 	a->owned[a->owned_count++] = flag;
 	a->args[a->count++] = flag;
 	if (eq)
@@ -182,6 +218,8 @@ static enum stm32_status build_argv(const char *spec, const char *program, struc
 	a->args[a->count++] = (char *)program;
 	a->args[a->count++] = "--device";
 	a->args[a->count++] = device;
+	a->device = device;
+	a->interface = STM32_LINK_UART;
 	for (char *item = strtok_r(NULL, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
 		enum stm32_status st = add_option(a, item, err);
 		if (st != STM32_OK)
@@ -280,7 +318,7 @@ static enum stm32_status spawn_sim(struct sim_argv *a, pid_t *child, int *out_fd
 	return STM32_OK;
 }
 
-/* The emulator's first stdout line is the pty slave path. */
+/* The emulator's first stdout line is the pty slave path (or bus socket). */
 static enum stm32_status read_first_line(int fd, pid_t child, const char *program, char *line,
 					 size_t size, bool *reaped, struct stm32_error *err)
 {
@@ -296,7 +334,7 @@ static enum stm32_status read_first_line(int fd, pid_t child, const char *progra
 			waited += 50;
 			if (waited >= SIM_STARTUP_MS)
 				return stm32_error_set(err, STM32_E_TIMEOUT,
-						       "the emulator '%s' printed no pty path within %d ms",
+						       "the emulator '%s' printed no pty or bus path within %d ms",
 						       program, SIM_STARTUP_MS);
 			continue;
 		}
@@ -311,7 +349,7 @@ static enum stm32_status read_first_line(int fd, pid_t child, const char *progra
 			*reaped = true;
 			describe_exit(status, how, sizeof(how));
 			return stm32_error_set(err, STM32_E_IO,
-					       "the emulator '%s' %s before printing its pty path",
+					       "the emulator '%s' %s before printing its pty or bus path",
 					       program, how);
 		}
 		if (line[have] == '\n')
@@ -321,7 +359,7 @@ static enum stm32_status read_first_line(int fd, pid_t child, const char *progra
 	line[have] = '\0';
 	if (have == 0 || line[0] != '/')
 		return stm32_error_set(err, STM32_E_PROTOCOL,
-				       "the emulator '%s' printed '%s' instead of a pty path", program,
+				       "the emulator '%s' printed '%s' instead of a pty or bus path", program,
 				       line);
 	return STM32_OK;
 }
@@ -339,12 +377,35 @@ static enum stm32_status wrap(struct stm32_transport *tty, pid_t child, int out_
 	s->tty = tty;
 	s->child = child;
 	s->out_fd = out_fd;
-	t->ops = &sim_ops;
+	t->ops = tty->ops->transfer ? &sim_duplex_ops : &sim_ops;
 	t->kind = tty->kind;
 	t->flags = tty->flags;
 	t->baud = tty->baud;
 	t->impl = s;
 	*out = t;
+	return STM32_OK;
+}
+
+/* -a when given, else the device's own address (the emulator's default):
+ * a wrong -a then finds nobody answering, as on a real bus. */
+static enum stm32_status bus_address(const char *device_name, const struct stm32_port_options *opts,
+				     unsigned *address, struct stm32_error *err)
+{
+	if (opts->i2c_address) {
+		*address = opts->i2c_address;
+		return STM32_OK;
+	}
+	const struct stm32_device *device = stm32_device_find(device_name);
+	if (!device)
+		return stm32_error_set(err, STM32_E_INVALID, "sim: unknown device '%s'", device_name);
+	if (!(device->interfaces & STM32_IF_I2C))
+		return stm32_error_set(err, STM32_E_INVALID, "%s's bootloader has no I2C interface",
+				       device->name);
+	if (device->i2c_address < 0)
+		return stm32_error_set(err, STM32_E_INVALID,
+				       "%s has no known I2C bootloader address: give it with -a",
+				       device->name);
+	*address = (unsigned)device->i2c_address;
 	return STM32_OK;
 }
 
@@ -355,6 +416,10 @@ enum stm32_status stm32_sim_port_open(const char *spec, const struct stm32_port_
 	const char *program = opts->sim_program ? opts->sim_program : SIM_DEFAULT_PROGRAM;
 	struct sim_argv argv;
 	enum stm32_status st = build_argv(spec, program, &argv, err);
+	enum stm32_link_kind interface = argv.interface;
+	unsigned i2c_address = 0;
+	if (st == STM32_OK && interface == STM32_LINK_I2C)
+		st = bus_address(argv.device, opts, &i2c_address, err);
 	pid_t child = -1;
 	int out_fd = -1;
 	if (st == STM32_OK)
@@ -366,8 +431,10 @@ enum stm32_status stm32_sim_port_open(const char *spec, const struct stm32_port_
 	struct stm32_transport *tty = NULL;
 	bool reaped = false;
 	st = read_first_line(out_fd, child, program, path, sizeof(path), &reaped, err);
-	if (st == STM32_OK)
+	if (st == STM32_OK && interface == STM32_LINK_UART)
 		st = stm32_uart_open(path, &opts->uart, &tty, err);
+	else if (st == STM32_OK)
+		st = stm32_simbus_open(path, interface, i2c_address, opts->spi_speed_hz, &tty, err);
 	if (st == STM32_OK)
 		st = wrap(tty, child, out_fd, out, err);
 	if (st != STM32_OK) {

@@ -131,3 +131,45 @@ t_spi_bad_speed() {
 	run_ok --spi-speed 8000000 --verbose "$(port)"
 	out_has "8000000 Hz"
 }
+
+# sim: ports with interface=i2c|spi: no interposer, no device node; the
+# library talks to the emulator's bus socket with the same protocol code.
+t_sim_port_i2c_write_verify_read() {
+	DEVICE=stm32g071rb
+	random_file "$WORK/fw.bin" 5000
+	run_ok -w "$WORK/fw.bin" -v "$(port interface=i2c)"
+	out_has "Interface:    sim i2c addr 0x51 (emulated)"
+	out_has "Wrote and verified 5000 bytes"
+	stat_is .interface '"i2c"'
+	flash_slice "$WORK/head.bin" 0 5000
+	same_bytes "$WORK/head.bin" "$WORK/fw.bin"
+	run_ok -r "$WORK/dump.bin" -S 0x08000000:5000 "$(port interface=i2c)"
+	same_bytes "$WORK/dump.bin" "$WORK/fw.bin"
+}
+
+t_sim_port_spi_write_verify_at_its_clock() {
+	DEVICE=stm32g071rb
+	random_file "$WORK/fw.bin" 5000
+	run_ok --spi-speed 4000000 -w "$WORK/fw.bin" -v "$(port interface=spi)"
+	out_has "Interface:    sim spi 4000000 Hz mode 0 (emulated)"
+	stat_is .interface '"spi"'
+	flash_slice "$WORK/head.bin" 0 5000
+	same_bytes "$WORK/head.bin" "$WORK/fw.bin"
+	# -a belongs to I2C: warned about and ignored on an SPI sim: port.
+	run_ok -a 0x51 "$(port interface=spi)"
+	err_has "-a 0x51 ignored"
+}
+
+t_sim_port_bus_errors() {
+	DEVICE=stm32g071rb
+	run_fail -a 0x22 "$(port interface=i2c)"
+	error_has "no answer from I2C address 0x22"
+	run_fail "$(port interface=can)"
+	error_has "interface 'can' is not uart, i2c or spi"
+	DEVICE=stm32f103xb
+	run_fail "$(port interface=i2c)"
+	error_has "stm32f103xb's bootloader has no I2C interface"
+	DEVICE=stm32g071rb
+	run_fail -i rts "$(port interface=spi)"
+	error_has "an SPI link has no RTS/DTR lines"
+}
