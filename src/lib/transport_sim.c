@@ -107,10 +107,14 @@ static enum stm32_status sim_send_break(struct stm32_transport *t, struct stm32_
 	return s->tty->ops->send_break(s->tty, err);
 }
 
+/* Only SPI links are full duplex; the protocol layer asks no other. */
 static enum stm32_status sim_transfer(struct stm32_transport *t, const uint8_t *out, uint8_t *in,
 				      size_t length, struct stm32_error *err)
 {
 	struct sim *s = t->impl;
+	if (!s->tty->ops->transfer)
+		return stm32_error_set(err, STM32_E_UNSUPPORTED, "a %s link is not full duplex",
+				       s->tty->ops->name);
 	return s->tty->ops->transfer(s->tty, out, in, length, err);
 }
 
@@ -131,18 +135,6 @@ static void sim_close(struct stm32_transport *t)
 }
 
 static const struct stm32_transport_ops sim_ops = {
-	.name = "sim",
-	.write = sim_write,
-	.read = sim_read,
-	.drain = sim_drain,
-	.set_line = sim_set_line,
-	.send_break = sim_send_break,
-	.describe = sim_describe,
-	.close = sim_close,
-};
-
-/* An SPI link is full duplex: the protocol layer watches what comes in. */
-static const struct stm32_transport_ops sim_duplex_ops = {
 	.name = "sim",
 	.write = sim_write,
 	.read = sim_read,
@@ -377,7 +369,7 @@ static enum stm32_status wrap(struct stm32_transport *tty, pid_t child, int out_
 	s->tty = tty;
 	s->child = child;
 	s->out_fd = out_fd;
-	t->ops = tty->ops->transfer ? &sim_duplex_ops : &sim_ops;
+	t->ops = &sim_ops;
 	t->kind = tty->kind;
 	t->flags = tty->flags;
 	t->baud = tty->baud;

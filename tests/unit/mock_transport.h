@@ -182,27 +182,14 @@ static enum stm32_status mock_transfer(struct stm32_transport *t, const uint8_t 
 	return st;
 }
 
-static const struct stm32_transport_ops mock_duplex_ops = {
-	.name = "mock-duplex",
-	.write = mock_write,
-	.read = mock_read,
-	.drain = mock_drain,
-	.set_line = mock_set_line,
-	.send_break = mock_send_break,
-	.describe = mock_describe,
-	.close = mock_close,
-	.transfer = mock_transfer,
-};
-
-/* From now on writes are full-duplex transfers in which the device clocks
- * out these bytes (then 0xA5). */
+/* What the device clocks out (then 0xA5) during the host's next full-duplex
+ * transfers (SPI frames). */
 static inline void mock_clock_out(struct mock *m, const uint8_t *bytes, size_t length)
 {
 	assert_true(length <= sizeof(m->clocked_out));
 	memcpy(m->clocked_out, bytes, length);
 	m->clocked_out_count = length;
 	m->clocked_out_used = 0;
-	m->transport.ops = &mock_duplex_ops;
 }
 
 static const struct stm32_transport_ops mock_ops = {
@@ -214,6 +201,7 @@ static const struct stm32_transport_ops mock_ops = {
 	.send_break = mock_send_break,
 	.describe = mock_describe,
 	.close = mock_close,
+	.transfer = mock_transfer,
 };
 
 static inline struct mock *mock_new(void)
