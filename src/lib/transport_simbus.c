@@ -35,34 +35,35 @@ static enum stm32_status lost(struct simbus *bus, int errnum, struct stm32_error
 			       "the emulator's bus %s went away", bus->path);
 }
 
-static enum stm32_status send_all(struct simbus *bus, const uint8_t *data, size_t length,
-				  struct stm32_error *err)
+/* All of length bytes one way: out when sending, else in. */
+static enum stm32_status move_all(struct simbus *bus, const uint8_t *out, uint8_t *in,
+				  size_t length, struct stm32_error *err)
 {
 	while (length) {
-		ssize_t n = send(bus->fd, data, length, MSG_NOSIGNAL);
+		ssize_t n = out ? send(bus->fd, out, length, MSG_NOSIGNAL) : recv(bus->fd, in, length, 0);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
 			return lost(bus, n < 0 ? errno : 0, err);
-		data += n;
+		if (out)
+			out += n;
+		else
+			in += n;
 		length -= (size_t)n;
 	}
 	return STM32_OK;
 }
 
+static enum stm32_status send_all(struct simbus *bus, const uint8_t *data, size_t length,
+				  struct stm32_error *err)
+{
+	return move_all(bus, data, NULL, length, err);
+}
+
 static enum stm32_status receive_all(struct simbus *bus, uint8_t *data, size_t length,
 				     struct stm32_error *err)
 {
-	while (length) {
-		ssize_t n = recv(bus->fd, data, length, 0);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return lost(bus, n < 0 ? errno : 0, err);
-		data += n;
-		length -= (size_t)n;
-	}
-	return STM32_OK;
+	return move_all(bus, NULL, data, length, err);
 }
 
 /* One request: header (+ clock) + payload out, status + reply_length in. */
@@ -105,6 +106,8 @@ static enum stm32_status spi_transfer(struct stm32_transport *t, const uint8_t *
 				      size_t length, struct stm32_error *err)
 {
 	struct simbus *bus = t->impl;
+	if (bus->kind != STM32_LINK_SPI)
+		return stm32_error_set(err, STM32_E_UNSUPPORTED, "an I2C link is not full duplex");
 	uint8_t *dummies = NULL, *discard = NULL;
 	if (!out)
 		out = dummies = calloc(length ? length : 1, 1);
@@ -188,19 +191,8 @@ static void simbus_close(struct stm32_transport *t)
 	free(t);
 }
 
-static const struct stm32_transport_ops simbus_i2c_ops = {
-	.name = "i2c",
-	.write = simbus_write,
-	.read = simbus_read,
-	.drain = simbus_drain,
-	.set_line = simbus_set_line,
-	.send_break = simbus_send_break,
-	.describe = simbus_describe,
-	.close = simbus_close,
-};
-
-static const struct stm32_transport_ops simbus_spi_ops = {
-	.name = "spi",
+static const struct stm32_transport_ops simbus_ops = {
+	.name = "simbus",
 	.write = simbus_write,
 	.read = simbus_read,
 	.drain = simbus_drain,
@@ -254,7 +246,7 @@ enum stm32_status stm32_simbus_open(const char *path, enum stm32_link_kind kind,
 		free(t);
 		return st;
 	}
-	t->ops = kind == STM32_LINK_SPI ? &simbus_spi_ops : &simbus_i2c_ops;
+	t->ops = &simbus_ops;
 	t->kind = kind;
 	t->baud = kind == STM32_LINK_SPI ? bus->clock_hz : 0;
 	t->impl = bus;
