@@ -108,8 +108,9 @@ struct stm32_plan_options {
 	/* Option-byte writes that lock the chip for good (RDP level 2, the
 	 * bootloader made unreachable) are refused unless this is set. */
 	bool allow_permanent_lock;
-	/* The chip's option bytes now (opt_size bytes), for the old -> new view
-	 * and the lock checks; NULL = the device row's factory values. */
+	/* The chip's option bytes now (opt_size bytes), for the old -> new view,
+	 * the lock checks and the bytes of an option-byte write the image leaves
+	 * out; NULL = the device row's factory values. */
 	const uint8_t *current_option_bytes;
 };
 

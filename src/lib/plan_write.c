@@ -194,43 +194,44 @@ enum stm32_status plan_memory_spans(const struct stm32_device *dev, const struct
 	return STM32_OK;
 }
 
-/* Option bytes go in ONE write: the chip reprograms the whole area and resets
- * after it. Bytes the image does not give keep their factory values. */
+/* Option bytes go in ONE write of the whole area: F0/F1/F3 bootloaders erase
+ * every option byte before programming those sent, so a write of the one
+ * byte a file changes would wipe write protection and the user bytes. The
+ * bytes the image does not give keep their current values (see
+ * overlay_option_bytes). */
 static enum stm32_status plan_option_span(const struct stm32_device *dev,
 					  const struct piece_list *pieces, struct span_list *out,
 					  struct stm32_error *err)
 {
-	uint64_t low = UINT64_MAX, high = 0;
-	for (size_t i = 0; i < pieces->count; i++) {
-		const struct piece *p = &pieces->items[i];
-		if (p->region != STM32_REGION_OPTION)
-			continue;
-		if (p->address < low)
-			low = p->address;
-		if ((uint64_t)p->address + p->length > high)
-			high = (uint64_t)p->address + p->length;
-	}
-	if (high == 0)
+	bool touched = false;
+	for (size_t i = 0; i < pieces->count; i++)
+		touched |= pieces->items[i].region == STM32_REGION_OPTION;
+	if (!touched)
 		return STM32_OK;
-	low = low / 4 * 4;
-	high = (high + 3) / 4 * 4;
+	uint32_t low = dev->opt_start / 4 * 4;
+	uint64_t high = ((uint64_t)dev->opt_start + dev->opt_size + 3) / 4 * 4;
 	if (high - low > 256)
 		return stm32_error_set(err, STM32_E_RANGE,
-				       "option bytes span %llu bytes; one write takes at most 256",
+				       "the option bytes span %llu bytes; one write takes at most 256",
 				       (unsigned long long)(high - low));
-	(void)dev;
-	if (!plan_add_span(out, (uint32_t)low, (uint32_t)(high - low), STM32_REGION_OPTION))
+	if (!plan_add_span(out, low, (uint32_t)(high - low), STM32_REGION_OPTION))
 		return stm32_error_set(err, STM32_E_NOMEM, "out of memory planning the write");
 	return STM32_OK;
 }
 
-static void overlay_option_bytes(const struct stm32_device *dev, const struct piece_list *pieces,
-				 uint8_t *data, uint32_t address, uint32_t length)
+/* The bytes of the option span the image leaves out (the span is whole
+ * words) are written as the chip holds them now when the caller read them,
+ * else as the factory set them: a file that sets RDP alone must not reset
+ * the user options beside it. */
+static void overlay_option_bytes(const struct stm32_device *dev, const uint8_t *current,
+				 const struct piece_list *pieces, uint8_t *data, uint32_t address,
+				 uint32_t length)
 {
+	const uint8_t *before = current ? current : dev->opt_factory;
 	for (uint32_t i = 0; i < length; i++) {
 		uint32_t offset = address + i - dev->opt_start;
-		bool known = dev->opt_factory && offset < dev->opt_size;
-		data[i] = known ? dev->opt_factory[offset] : 0xFF;
+		bool known = before && offset < dev->opt_size;
+		data[i] = known ? before[offset] : 0xFF;
 	}
 	for (size_t i = 0; i < pieces->count; i++) {
 		const struct piece *p = &pieces->items[i];
@@ -240,6 +241,7 @@ static void overlay_option_bytes(const struct stm32_device *dev, const struct pi
 }
 
 static enum stm32_status lay_out_data(struct stm32_plan *plan, const struct stm32_image *image,
+				      const struct stm32_plan_options *opts,
 				      const struct span_list *spans, const struct piece_list *pieces,
 				      struct stm32_error *err)
 {
@@ -266,7 +268,8 @@ static enum stm32_status lay_out_data(struct stm32_plan *plan, const struct stm3
 	for (size_t i = 0; i < spans->count; i++) {
 		const struct span *s = &spans->items[i];
 		if (s->region == STM32_REGION_OPTION)
-			overlay_option_bytes(plan->device, pieces, cursor, s->address, s->length);
+			overlay_option_bytes(plan->device, opts->current_option_bytes, pieces, cursor,
+					     s->address, s->length);
 		else
 			stm32_image_read(image, s->address, cursor, s->length, 0xFF);
 		plan->blocks[plan->block_count++] = (struct stm32_plan_block){
@@ -315,7 +318,7 @@ static enum stm32_status build_write_plan(struct stm32_plan *plan, const struct 
 	if (status == STM32_OK)
 		status = plan_option_span(dev, pieces, spans, err);
 	if (status == STM32_OK)
-		status = lay_out_data(plan, image, spans, pieces, err);
+		status = lay_out_data(plan, image, opts, spans, pieces, err);
 	if (status == STM32_OK)
 		status = plan_add_smart(plan, image, opts, pieces, err);
 	return status;

@@ -173,3 +173,21 @@ t_help_lists_smart_options() {
 	out_has "--verify[=HOW]"
 	out_has "--allow-permanent-lock"
 }
+
+# F1 bootloaders erase every option byte before programming those sent: a
+# file that sets a few of them must not wipe the rest (user byte, WRP).
+t_option_bytes_write_keeps_the_bytes_the_file_leaves_out() {
+	DEVICE=stm32f103xb
+	run_ok -r "$WORK/before.bin" -S 0x1FFFF800:16 "$(port)"
+	# USER = 0xFE (hardware watchdog), nUSER = 0x01.
+	{ hex_record 4 0 0x1F 0xFF; hex_record 0 0xF802 0xFE 0x01; hex_record 1 0; } >"$WORK/user.hex"
+	run_ok -w "$WORK/user.hex" "$(port)"
+	out_has "reset itself to load the new option bytes"
+	# RDP level 0 again (no change): the user byte set above must stay.
+	{ hex_record 4 0 0x1F 0xFF; hex_record 0 0xF800 0xA5 0x5A; hex_record 1 0; } >"$WORK/rdp.hex"
+	run_ok -w "$WORK/rdp.hex" "$(port)"
+	run_ok -r "$WORK/after.bin" -S 0x1FFFF800:16 "$(port)"
+	printf '\xa5\x5a\xfe\x01' >"$WORK/want.bin"
+	tail -c 12 "$WORK/before.bin" >>"$WORK/want.bin"
+	same_bytes "$WORK/after.bin" "$WORK/want.bin"
+}

@@ -227,6 +227,48 @@ static void test_option_write_refused_without_permission(void **state)
 	stm32_image_free(&image);
 }
 
+/* A file that sets only the RDP byte: the whole option area is written (F1
+ * erases it all first), the rest as the chip holds it now, not as the
+ * factory left it. */
+static void test_option_span_keeps_the_chips_other_bytes(void **state)
+{
+	(void)state;
+	const struct stm32_device *f1 = stm32_device_find("stm32f103xb");
+	struct stm32_image image;
+	stm32_image_init(&image);
+	uint8_t rdp[2] = { 0x00, 0xFF }; /* level 1 (any value but 0xA5) */
+	assert_int_equal(stm32_image_add(&image, f1->opt_start, rdp, 2, NULL), STM32_OK);
+	uint8_t current[64];
+	memcpy(current, f1->opt_factory, f1->opt_size);
+	current[2] = 0x06; /* USER: software watchdog off, as some board set it */
+	current[3] = 0xF9;
+	struct stm32_plan_options opts;
+	stm32_plan_options_default(&opts);
+	opts.current_option_bytes = current;
+	struct stm32_plan plan;
+	struct stm32_error err;
+	assert_int_equal(plan_with("stm32f103xb", &image, &opts, &plan, &err), STM32_OK);
+	const struct stm32_plan_block *block = NULL;
+	for (size_t i = 0; i < plan.block_count; i++)
+		if (plan.blocks[i].region == STM32_REGION_OPTION)
+			block = &plan.blocks[i];
+	assert_non_null(block);
+	assert_int_equal(block->address, f1->opt_start);
+	assert_int_equal(block->length, f1->opt_size);
+	assert_int_equal(block->data[0], 0x00);
+	assert_int_equal(block->data[1], 0xFF);
+	assert_memory_equal(block->data + 2, current + 2, f1->opt_size - 2);
+	stm32_plan_free(&plan);
+	/* Not read from the chip: the factory values fill in. */
+	opts.current_option_bytes = NULL;
+	assert_int_equal(plan_with("stm32f103xb", &image, &opts, &plan, &err), STM32_OK);
+	for (size_t i = 0; i < plan.block_count; i++)
+		if (plan.blocks[i].region == STM32_REGION_OPTION)
+			assert_int_equal(plan.blocks[i].data[2], f1->opt_factory[2]);
+	stm32_plan_free(&plan);
+	stm32_image_free(&image);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -237,6 +279,7 @@ int main(void)
 		cmocka_unit_test(test_preserve_widens_to_units_and_keeps_the_rest),
 		cmocka_unit_test(test_option_risk_rules),
 		cmocka_unit_test(test_option_write_refused_without_permission),
+		cmocka_unit_test(test_option_span_keeps_the_chips_other_bytes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
