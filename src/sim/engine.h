@@ -121,7 +121,7 @@ void sim_engine_release_reset(struct sim_engine *engine);
 void sim_engine_system_reset(struct sim_engine *engine);
 void sim_engine_set_line_garbled(struct sim_engine *engine, bool garbled);
 /* UART auto-baud (AN3155 section 2): a 0x7F sent faster than max_baud (0:
- * the device row's uart_max_baud) is mis-measured and not answered.
+ * no limit) is mis-measured and not answered.
  * host_baud returns the host's current rate, 0 when unknown; without it
  * (the default) every rate is measured right. */
 void sim_engine_set_autobaud(struct sim_engine *engine, unsigned max_baud,

@@ -40,7 +40,7 @@ struct options {
 	bool realtime;
 	struct sim_fault_spec faults;
 	uint64_t seed;
-	unsigned max_baud; /* 0: the device row's uart_max_baud */
+	unsigned max_baud; /* 0: no limit */
 	struct sim_wiring wiring;
 	enum sim_interface interface;
 	int i2c_address; /* -1: not given */
@@ -118,8 +118,8 @@ static void print_help(void)
 	     "                        (P probability per byte or per ACK, MS milliseconds,\n"
 	     "                        N count of bytes from the host)\n"
 	     "  --max-baud N          highest host baud the UART auto-baud measures right;\n"
-	     "                        a 0x7F sent faster is not answered (default: the\n"
-	     "                        device row's uart_max_baud)\n"
+	     "                        a 0x7F sent faster is not answered (default: no\n"
+	     "                        limit; AN3155 tests 115200, many chips sync faster)\n"
 	     "  --seed N              seed of the fault generator (default 1)\n"
 	     "  --stats FILE          write counters as JSON on exit\n"
 	     "  --control SOCKET      Unix socket for LINES/BREAK/TERMIOS/STATE requests\n"

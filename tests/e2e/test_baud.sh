@@ -1,6 +1,6 @@
 # -b and the chip's documented UART maximum (data/devices.tsv uart_max_baud,
-# 115200 for the stm32f103xb used here): the emulator does not answer a 0x7F
-# sent faster than that (stm32boot-sim --max-baud raises it), stm32boot
+# 115200 for the stm32f103xb used here): an emulator given --max-baud does
+# not answer a 0x7F sent faster than that (without it, any rate), stm32boot
 # hints -b 115200 when the sync fails above 115200, warns once when a chip
 # answers above its documented maximum, and without -b runs a sim: port at
 # the fastest rate its emulated chip handles.
@@ -9,7 +9,7 @@
 warnings() { grep -c '^stm32boot: warning: ' "$ERR"; }
 
 t_sync_refused_above_the_documented_maximum() {
-	run_fail -b 460800 "$(port)"
+	run_fail -b 460800 "$(port max-baud=115200)"
 	error_has "no answer"
 	hint_has "-b 115200"
 	# The chip heard the sync bytes and sent nothing back.
@@ -17,7 +17,7 @@ t_sync_refused_above_the_documented_maximum() {
 	stat_is .bytes_out 0
 	stat_is .state '"bootloader"'
 	# At the documented maximum the same chip answers, with no warning.
-	run_ok -b 115200 "$(port)"
+	run_ok -b 115200 "$(port max-baud=115200)"
 	out_has "Interface:    sim 115200 8E1"
 	[ "$(warnings)" -eq 0 ] || fail "a warning at the documented rate"
 }
@@ -90,7 +90,7 @@ run_interposed() {
 }
 
 t_tty_port_through_the_interposer() {
-	interposed_sim_start
+	interposed_sim_start --max-baud 115200
 	run_interposed -b 230400
 	[ "$STATUS" -eq 1 ] || fail "exit status $STATUS, expected 1"
 	hint_has "-b 115200"
