@@ -7,15 +7,24 @@
  * Application Interrupt and Reset Control Register resets the whole chip. */
 #define AIRCR_ADDRESS    0xE000ED0Cu
 #define AIRCR_SYSRESET   0x05FA0004u
+/* F030xC/F09x (RM0360 "Empty check"): a chip that booted its bootloader
+ * because its flash was blank keeps doing so after a system reset; only an
+ * option-byte reload re-reads the flag, and setting FLASH_CR.OBL_LAUNCH
+ * (bit 13) does one, which also resets. The bootloader leaves FLASH_CR
+ * unlocked after programming (stm32flash's reset for these parts relies on
+ * the same). */
+#define F0_FLASH_CR      0x40022010u
+#define F0_OBL_LAUNCH    0x00002000u
 
 /* Go loads MSP from the first word and jumps to the second, so the stub is a
- * two-word vector table followed by hand-assembled Thumb code:
- *   +8  4802      LDR  r0, [pc, #8]    ; r0 = AIRCR      (literal at +20)
- *   +10 4903      LDR  r1, [pc, #12]   ; r1 = key|reset  (literal at +24)
+ * two-word vector table followed by hand-assembled Thumb code that stores
+ * one word to one register:
+ *   +8  4802      LDR  r0, [pc, #8]    ; r0 = register  (literal at +20)
+ *   +10 4903      LDR  r1, [pc, #12]   ; r1 = value     (literal at +24)
  *   +12 6001      STR  r1, [r0]
  *   +14 F3BF 8F4F DSB                  ; the store must land before we spin
  *   +18 E7FE      B    .               ; wait for the reset
- *   +20 literal AIRCR_ADDRESS, +24 literal AIRCR_SYSRESET
+ *   +20 literal AIRCR_ADDRESS (F0_FLASH_CR), +24 AIRCR_SYSRESET (F0_OBL_LAUNCH)
  * LDR (literal) reads from Align(PC, 4) + imm8 * 4 with PC = its address + 4:
  * for +8 that is 12 + 2*4 = 20, for +10 it is 12 + 3*4 = 24. */
 static const uint16_t reset_code[] = { 0x4802, 0x4903, 0x6001, 0xF3BF, 0x8F4F, 0xE7FE };
@@ -42,8 +51,9 @@ size_t stm32_flash_reset_stub(const struct stm32_device *device, uint8_t *buf)
 		buf[STUB_CODE_OFFSET + 2 * i] = (uint8_t)(reset_code[i] & 0xFF);
 		buf[STUB_CODE_OFFSET + 2 * i + 1] = (uint8_t)(reset_code[i] >> 8);
 	}
-	put_le32(buf + STUB_LITERALS_OFFSET, AIRCR_ADDRESS);
-	put_le32(buf + STUB_LITERALS_OFFSET + 4, AIRCR_SYSRESET);
+	bool reload = device->flags & STM32_DEV_OBL_LAUNCH;
+	put_le32(buf + STUB_LITERALS_OFFSET, reload ? F0_FLASH_CR : AIRCR_ADDRESS);
+	put_le32(buf + STUB_LITERALS_OFFSET + 4, reload ? F0_OBL_LAUNCH : AIRCR_SYSRESET);
 	return STUB_LENGTH;
 }
 

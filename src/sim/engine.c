@@ -312,7 +312,7 @@ static void boot(struct sim_engine *engine)
 	/* I2C is selected by the address match: there is no sync byte. */
 	engine->synced = engine->interface == SIM_INTERFACE_I2C;
 	/* RDP level 2 disables boot from system memory: main flash runs. */
-	if (engine->boot0_high && sim_chip_rdp_level(engine->chip) < 2) {
+	if ((engine->boot0_high || engine->empty_boot) && sim_chip_rdp_level(engine->chip) < 2) {
 		engine->run = SIM_RUN_BOOTLOADER;
 		engine->stats->boots_bootloader++;
 	} else {
@@ -345,6 +345,26 @@ void sim_engine_system_reset(struct sim_engine *engine)
 {
 	engine->stats->resets++;
 	boot(engine);
+}
+
+/* RM0360 "Empty check" (F030xC/F070x6, likewise the F09x) and FLASH_SR.PEMPTY
+ * (L45x/L46x): the flag is only updated when the option bytes load, i.e. at
+ * power-on and option-byte reload, never by a plain system or pin reset. */
+static void latch_empty_check(struct sim_engine *engine)
+{
+	const struct sim_chip *chip = engine->chip;
+	engine->empty_boot = false;
+	if (!(chip->dev->flags & (STM32_DEV_OBL_LAUNCH | STM32_DEV_PEMPTY)) ||
+	    chip->dev->flash_size < 4)
+		return;
+	static const uint8_t blank[4] = {0xFF, 0xFF, 0xFF, 0xFF};
+	engine->empty_boot = memcmp(chip->flash, blank, sizeof(blank)) == 0;
+}
+
+void sim_engine_option_reload(struct sim_engine *engine)
+{
+	latch_empty_check(engine);
+	sim_engine_system_reset(engine);
 }
 
 void sim_engine_set_line_garbled(struct sim_engine *engine, bool garbled)
@@ -405,7 +425,7 @@ static void readout_unprotect(struct sim_engine *engine)
 	engine->stats->mass_erases++;
 	spend(engine, mass_erase_us(engine));
 	finish_ack(engine);
-	sim_engine_system_reset(engine);
+	sim_engine_option_reload(engine);
 }
 
 static uint8_t stretch_twin(uint8_t opcode)
@@ -479,14 +499,14 @@ static void start_command(struct sim_engine *engine)
 			return;
 		sim_chip_wrp_clear_all(engine->chip);
 		finish_ack(engine);
-		sim_engine_system_reset(engine);
+		sim_engine_option_reload(engine);
 		return;
 	case OP_READOUT_PROTECT:
 		if (!accept(engine))
 			return;
 		sim_chip_set_rdp_level(engine->chip, 1);
 		finish_ack(engine);
-		sim_engine_system_reset(engine);
+		sim_engine_option_reload(engine);
 		return;
 	default:
 		nack(engine); /* listed but not modelled (Special commands) */
@@ -496,7 +516,11 @@ static void start_command(struct sim_engine *engine)
 
 /* ---- address stage ---- */
 
-static bool is_reset_stub(const struct sim_chip *chip, uint32_t address)
+enum reset_stub { NO_STUB, SYSRESETREQ_STUB, OBL_LAUNCH_STUB };
+
+/* What a Go into RAM runs, judged by the constants in its first 64 bytes:
+ * AIRCR with VECTKEY|SYSRESETREQ, or the F0 FLASH_CR with OBL_LAUNCH. */
+static enum reset_stub reset_stub_at(const struct sim_chip *chip, uint32_t address)
 {
 	bool sysresetreq = false, aircr = false, obl_launch = false, flash_cr = false;
 	uint32_t end = SIM_RAM_BASE + chip->ram_size;
@@ -507,13 +531,21 @@ static bool is_reset_stub(const struct sim_chip *chip, uint32_t address)
 		obl_launch |= word == 0x00002000u;
 		flash_cr |= word == 0x40022010u;
 	}
-	return (sysresetreq && aircr) || (obl_launch && flash_cr);
+	if (obl_launch && flash_cr)
+		return OBL_LAUNCH_STUB;
+	return sysresetreq && aircr ? SYSRESETREQ_STUB : NO_STUB;
 }
 
 static void go(struct sim_engine *engine, uint32_t address)
 {
-	if (sim_chip_area(engine->chip, address) == SIM_AREA_RAM &&
-	    is_reset_stub(engine->chip, address)) {
+	enum reset_stub stub = sim_chip_area(engine->chip, address) == SIM_AREA_RAM
+				       ? reset_stub_at(engine->chip, address)
+				       : NO_STUB;
+	if (stub == OBL_LAUNCH_STUB) {
+		sim_engine_option_reload(engine);
+		return;
+	}
+	if (stub == SYSRESETREQ_STUB) {
 		sim_engine_system_reset(engine);
 		return;
 	}
@@ -641,7 +673,7 @@ static void write_data_received(struct sim_engine *engine)
 		sim_chip_write_options(chip, engine->address - chip->dev->opt_start, data, count);
 		spend(engine, (uint64_t)(count / chip->dev->program_unit + 1) * chip->dev->t_prog_us);
 		finish_ack(engine);
-		sim_engine_system_reset(engine);
+		sim_engine_option_reload(engine);
 		return;
 	}
 }
@@ -795,7 +827,7 @@ static void protect(struct sim_engine *engine, const uint8_t *codes, size_t coun
 	for (size_t i = 0; i < count; i++)
 		sim_chip_wrp_set(engine->chip, codes[i]);
 	finish_ack(engine);
-	sim_engine_system_reset(engine);
+	sim_engine_option_reload(engine);
 }
 
 static void protect_list_received(struct sim_engine *engine)
@@ -1049,5 +1081,6 @@ void sim_engine_receive(struct sim_engine *engine, uint8_t byte, uint64_t at_us)
 
 void sim_engine_power_on(struct sim_engine *engine)
 {
+	latch_empty_check(engine);
 	boot(engine);
 }

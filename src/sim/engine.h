@@ -66,6 +66,10 @@ struct sim_engine {
 
 	enum sim_run_state run;
 	bool boot0_high;
+	/* Empty check (OBL_LAUNCH and PEMPTY families): latched at power-on and
+	 * at each option-byte reload, set when the first flash word reads blank;
+	 * while set, a reset with BOOT0 low starts the bootloader anyway. */
+	bool empty_boot;
 	bool line_garbled; /* host frames bytes other than 8E1 */
 	bool synced;       /* auto-baud done since the last reset */
 	/* UART auto-baud limit (sim_engine_set_autobaud): the host's rate, asked
@@ -117,8 +121,12 @@ void sim_engine_power_on(struct sim_engine *engine);
 void sim_engine_set_boot0(struct sim_engine *engine, bool high);
 void sim_engine_hold_reset(struct sim_engine *engine);
 void sim_engine_release_reset(struct sim_engine *engine);
-/* A reset the chip itself performs (SYSRESETREQ, option-byte reload). */
+/* A reset the chip itself performs (SYSRESETREQ, a fault): the empty check
+ * keeps its latch. */
 void sim_engine_system_reset(struct sim_engine *engine);
+/* The reset that ends an option-byte reload (option-byte write, RDP and
+ * WRP changes, OBL_LAUNCH): the empty check is latched again first. */
+void sim_engine_option_reload(struct sim_engine *engine);
 void sim_engine_set_line_garbled(struct sim_engine *engine, bool garbled);
 /* UART auto-baud (AN3155 section 2): a 0x7F sent faster than max_baud (0:
  * no limit) is mis-measured and not answered.

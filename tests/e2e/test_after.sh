@@ -107,3 +107,34 @@ t_port_held_by_another_program() {
 	kill -TERM "$SIM_PID"; wait "$SIM_PID"; SIM_PID=
 	stat_is .program_operations 0
 }
+
+# F030xC/F09x boot their bootloader while the first flash word is blank,
+# BOOT0 low or not, and re-read that only when the option bytes load: -R
+# reloads them (FLASH_CR.OBL_LAUNCH), so the program just written runs.
+t_reset_after_programming_a_blank_f030xc_runs_the_program() {
+	DEVICE=stm32f030xc
+	local boot0_low=boot0=dtr,invert-boot0 # DTR not asserted: BOOT0 low
+	run_ok "$(port "$boot0_low")"
+	stat_is .state '"bootloader"' # blank: the empty check picks the bootloader
+	random_file "$WORK/fw.bin" 4096
+	run_ok -w "$WORK/fw.bin" -R "$(port "$boot0_low")"
+	out_has "Reset the chip."
+	stat_is .resets 1
+	stat_is .state '"application"'
+	run_fail "$(port "$boot0_low")" # the program runs from power-on now
+	stat_is .state '"application"'
+}
+
+# L45x/L46x keep the flag in FLASH_SR.PEMPTY and -R is a plain system reset:
+# the chip lands in its bootloader again, and stm32boot says so.
+t_reset_after_programming_a_blank_l45x_warns() {
+	DEVICE=stm32l45x
+	local boot0_low=boot0=dtr,invert-boot0
+	random_file "$WORK/fw.bin" 4096
+	run_ok -w "$WORK/fw.bin" -R "$(port "$boot0_low")"
+	stat_is .state '"bootloader"'
+	err_has "re-reads its empty-flash flag only at power-on"
+	err_has "-g 0x08000000"
+	run_fail "$(port "$boot0_low")" # a power cycle: now the program runs
+	stat_is .state '"application"'
+}

@@ -877,6 +877,25 @@ static void reset_stub_is_a_vector_table_and_aircr_write(void **state)
 	assert_int_equal(stm32_flash_reset_stub(stm32_device_find("stm32f04x"), stub), 0);
 }
 
+/* F030xC/F09x: an option-byte reload (FLASH_CR.OBL_LAUNCH), the same code
+ * with the other register and value, and no AIRCR write. */
+static void reset_stub_reloads_option_bytes_on_obl_launch_parts(void **state)
+{
+	(void)state;
+	const struct stm32_device *f0 = stm32_device_find("stm32f030xc");
+	assert_true(f0->flags & STM32_DEV_OBL_LAUNCH);
+	uint8_t stub[STM32_RESET_STUB_MAX], plain[STM32_RESET_STUB_MAX];
+	size_t length = stm32_flash_reset_stub(f0, stub);
+	assert_true(length >= 16);
+	static const uint8_t flash_cr[4] = { 0x10, 0x20, 0x02, 0x40 }, obl[4] = { 0x00, 0x20, 0x00, 0x00 };
+	static const uint8_t aircr[4] = { 0x0C, 0xED, 0x00, 0xE0 };
+	assert_non_null(memmem(stub, length, flash_cr, 4));
+	assert_non_null(memmem(stub, length, obl, 4));
+	assert_null(memmem(stub, length, aircr, 4));
+	assert_int_equal(stm32_flash_reset_stub(stm32_device_find("stm32f103xb"), plain), length);
+	assert_memory_equal(stub + 8, plain + 8, 12); /* the same instructions */
+}
+
 static void reset_writes_stub_and_goes(void **state)
 {
 	(void)state;
@@ -929,6 +948,7 @@ int main(void)
 		cmocka_unit_test(reads_memory),
 		cmocka_unit_test(checksum_on_device_and_by_reading),
 		cmocka_unit_test(reset_stub_is_a_vector_table_and_aircr_write),
+		cmocka_unit_test(reset_stub_reloads_option_bytes_on_obl_launch_parts),
 		cmocka_unit_test(reset_writes_stub_and_goes),
 		cmocka_unit_test(go_checks_alignment),
 	};
