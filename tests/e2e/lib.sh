@@ -81,11 +81,34 @@ bus_start() {
 	done
 }
 
-# The emulator writes its image and statistics when it exits.
-bus_stop() {
+# Stop the emulator (bus or tty): it writes its image and statistics as it exits.
+sim_stop() {
 	kill -TERM "$SIM_PID" 2>/dev/null
 	wait "$SIM_PID" 2>/dev/null
 	SIM_PID=
+}
+
+# An emulator on $WORK/tty that stm32boot reaches as a plain tty through the
+# test interposer, which forwards its termios and modem lines (TERMIOS,
+# LINES, BREAK) to the emulator's control socket:
+#   tty_sim_start [EMULATOR OPTIONS...]; run_on_tty ARGS...; sim_stop
+tty_sim_start() {
+	[ -n "${STM32BOOT_INTERPOSER:-}" ] && [ -f "$STM32BOOT_INTERPOSER" ] \
+		|| fail "the test interposer (tests/interposer) is not built"
+	"$STM32BOOT_SIM_PROGRAM" --device "$DEVICE" --link "$WORK/tty" --image "$IMG" \
+		--stats "$STATS" --control "$WORK/control" --speed fast "$@" \
+		>"$WORK/sim.out" 2>"$WORK/sim.err" &
+	SIM_PID=$!
+	local i
+	for i in $(seq 100); do [ -e "$WORK/tty" ] && [ -S "$WORK/control" ] && break; sleep 0.05; done
+	[ -S "$WORK/control" ] || fail "emulator did not start: $(cat "$WORK/sim.err")"
+}
+
+run_on_tty() { # run_on_tty ARGS...: sets STATUS, OUT, ERR
+	RUNS=$((RUNS + 1)); OUT=$WORK/out.$RUNS; ERR=$WORK/err.$RUNS
+	STATUS=0
+	LD_PRELOAD=$STM32BOOT_INTERPOSER STM32BOOT_SIM_TTY=$WORK/tty STM32BOOT_SIM_CONTROL=$WORK/control \
+		timeout 100 "$STM32BOOT" "$@" "$WORK/tty" >"$OUT" 2>"$ERR" </dev/null || STATUS=$?
 }
 
 # stm32boot with what the interface needs: the interposer, the node, -a.
@@ -110,7 +133,7 @@ run() {
 	STATUS=0
 	[ "$E2E_INTERFACE" = uart ] || bus_start
 	invoke "$@" >"$OUT" 2>"$ERR" </dev/null || STATUS=$?
-	[ "$E2E_INTERFACE" = uart ] || bus_stop
+	[ "$E2E_INTERFACE" = uart ] || sim_stop
 	if grep -qE 'AddressSanitizer|LeakSanitizer|runtime error:' "$ERR"; then
 		fail "sanitizer report"
 	fi

@@ -65,50 +65,27 @@ t_default_rate_follows_the_emulated_chip() {
 }
 
 # A tty port (the chip unknown until identified) through the test
-# interposer, which tells the emulator the host's termios (TERMIOS).
-interposed_sim_start() { # interposed_sim_start [EMULATOR OPTIONS...]
-	[ -n "${STM32BOOT_INTERPOSER:-}" ] && [ -f "$STM32BOOT_INTERPOSER" ] \
-		|| fail "the test interposer (tests/interposer) is not built"
-	"$STM32BOOT_SIM_PROGRAM" --device "$DEVICE" --link "$WORK/tty" --image "$IMG" \
-		--stats "$STATS" --control "$WORK/control" --speed fast "$@" \
-		>"$WORK/sim.out" 2>"$WORK/sim.err" &
-	SIM_PID=$!
-	local i
-	for i in $(seq 100); do [ -e "$WORK/tty" ] && [ -S "$WORK/control" ] && break; sleep 0.05; done
-	[ -S "$WORK/control" ] || fail "emulator did not start: $(cat "$WORK/sim.err")"
-}
-
-interposed_sim_stop() {
-	kill -TERM "$SIM_PID"; wait "$SIM_PID"; SIM_PID=
-}
-
-run_interposed() {
-	RUNS=$((RUNS + 1)); OUT=$WORK/out.$RUNS; ERR=$WORK/err.$RUNS
-	STATUS=0
-	LD_PRELOAD=$STM32BOOT_INTERPOSER STM32BOOT_SIM_TTY=$WORK/tty STM32BOOT_SIM_CONTROL=$WORK/control \
-		timeout 100 "$STM32BOOT" "$@" "$WORK/tty" >"$OUT" 2>"$ERR" </dev/null || STATUS=$?
-}
-
+# interposer, which tells the emulator the host's termios (lib.sh).
 t_tty_port_through_the_interposer() {
-	interposed_sim_start --max-baud 115200
-	run_interposed -b 230400
+	tty_sim_start --max-baud 115200
+	run_on_tty -b 230400
 	[ "$STATUS" -eq 1 ] || fail "exit status $STATUS, expected 1"
 	hint_has "-b 115200"
 	# The rate is the host's to choose: the same emulator answers at 115200.
-	run_interposed -b 115200
+	run_on_tty -b 115200
 	[ "$STATUS" -eq 0 ] || fail "exit status $STATUS at 115200: $(cat "$ERR")"
 	out_has "PID 0x410"
-	interposed_sim_stop
-	interposed_sim_start --max-baud 2000000
-	run_interposed -b 2000000
+	sim_stop
+	tty_sim_start --max-baud 2000000
+	run_on_tty -b 2000000
 	[ "$STATUS" -eq 0 ] || fail "exit status $STATUS at 2000000: $(cat "$ERR")"
 	[ "$(warnings)" -eq 1 ] || fail "$(warnings) warning lines, expected one"
 	err_has "2000000 baud is above 115200"
 	# Not a sim: port, so no -b means 115200 whatever the emulator allows.
-	run_interposed
+	run_on_tty
 	[ "$STATUS" -eq 0 ] || fail "exit status $STATUS without -b: $(cat "$ERR")"
 	[ "$(warnings)" -eq 0 ] || fail "a warning without -b"
-	interposed_sim_stop
+	sim_stop
 }
 
 t_emulator_max_baud_option_is_checked() {

@@ -8,40 +8,20 @@ ENTER='-rts&dtr,-dtr'   # BOOT0 high, pulse NRST low: the bootloader starts
 LEAVE='rts&dtr,-dtr'    # BOOT0 low, pulse NRST low: the application starts
 
 wired_sim_start() { # wired_sim_start [EXTRA EMULATOR OPTIONS...]
-	[ -n "${STM32BOOT_INTERPOSER:-}" ] && [ -f "$STM32BOOT_INTERPOSER" ] \
-		|| fail "the test interposer (tests/interposer) is not built"
-	"$STM32BOOT_SIM_PROGRAM" --device "$DEVICE" --link "$WORK/tty" --image "$IMG" \
-		--stats "$STATS" --control "$WORK/control" --speed fast --boot0 rts --reset dtr \
-		"$@" >"$WORK/sim.out" 2>"$WORK/sim.err" &
-	SIM_PID=$!
-	local i
-	for i in $(seq 100); do [ -e "$WORK/tty" ] && [ -S "$WORK/control" ] && break; sleep 0.05; done
-	[ -S "$WORK/control" ] || fail "emulator did not start"
-}
-
-wired_sim_stop() {
-	kill -TERM "$SIM_PID"; wait "$SIM_PID"; SIM_PID=
+	tty_sim_start --boot0 rts --reset dtr "$@"
 }
 
 sim_state() {
 	printf 'STATE\n' | socat -t 5 - "UNIX-CONNECT:$WORK/control"
 }
 
-# run_wired ARGS...: stm32boot on the wired emulator's tty.
-run_wired() {
-	RUNS=$((RUNS + 1)); OUT=$WORK/out.$RUNS; ERR=$WORK/err.$RUNS
-	STATUS=0
-	LD_PRELOAD=$STM32BOOT_INTERPOSER STM32BOOT_SIM_TTY=$WORK/tty STM32BOOT_SIM_CONTROL=$WORK/control \
-		timeout 100 "$STM32BOOT" "$@" "$WORK/tty" >"$OUT" 2>"$ERR" </dev/null || STATUS=$?
-}
-
 t_gpio_entry_and_exit_sequences() {
 	wired_sim_start
 	random_file "$WORK/fw.bin" 1024
-	run_wired -i "$ENTER:$LEAVE" -w "$WORK/fw.bin" -v
+	run_on_tty -i "$ENTER:$LEAVE" -w "$WORK/fw.bin" -v
 	[ "$STATUS" -eq 0 ] || fail "exit status $STATUS"
 	[ "$(sim_state)" = "STATE application" ] || fail "the exit sequence did not start the application"
-	wired_sim_stop
+	sim_stop
 	stat_is .boots_bootloader 2   # power-on, then the entry sequence
 	stat_is .boots_application 1  # the exit sequence
 	stat_is .resets 2
@@ -56,10 +36,10 @@ t_gpio_entry_sequence_rerun_after_a_reset() {
 	# data holds no 0x7F, so the reset chip stays silent until synced.
 	wired_sim_start --faults reset-after=1500 --seed 1
 	head -c 4096 /dev/zero | tr '\0' 'Z' >"$WORK/fw.bin"
-	run_wired -i "$ENTER:$LEAVE" -w "$WORK/fw.bin" -v
+	run_on_tty -i "$ENTER:$LEAVE" -w "$WORK/fw.bin" -v
 	[ "$STATUS" -eq 0 ] || fail "exit status $STATUS: $(cat "$ERR")"
 	grep -q 'running the -i entry sequence again' "$ERR" || fail "the entry sequence was not run again"
-	wired_sim_stop
+	sim_stop
 	stat_is .faults.reset 1
 	stat_is .boots_bootloader 4  # power-on, entry, the fault's reset, entry again
 	flash_slice "$WORK/got.bin" 0 4096
@@ -69,20 +49,20 @@ t_gpio_entry_sequence_rerun_after_a_reset() {
 t_gpio_wrong_entry_sequence_fails() {
 	wired_sim_start
 	# Resetting with BOOT0 low starts the application: nobody answers 0x7F.
-	run_wired -i "$LEAVE"
+	run_on_tty -i "$LEAVE"
 	[ "$STATUS" -eq 1 ] || fail "exit status $STATUS, expected 1"
 	grep -q '^stm32boot: error: no answer' "$ERR" || fail "no 'no answer' error"
 	grep -q '^hint: is BOOT0 high' "$ERR" || fail "no BOOT0 hint"
-	wired_sim_stop
+	sim_stop
 	stat_is .program_operations 0
 }
 
 t_gpio_reset_uses_exit_sequence() {
 	wired_sim_start
-	run_wired -i "$ENTER:$LEAVE" -R
+	run_on_tty -i "$ENTER:$LEAVE" -R
 	[ "$STATUS" -eq 0 ] || fail "exit status $STATUS"
 	[ "$(sim_state)" = "STATE application" ] || fail "-R did not run the exit sequence"
-	wired_sim_stop
+	sim_stop
 	# Only GPIO resets (entry + exit), no software reset stub.
 	stat_is .resets 2
 	stat_is '.commands["0x21"] // 0' 0
@@ -91,10 +71,10 @@ t_gpio_reset_uses_exit_sequence() {
 t_gpio_parity_from_mode_reaches_the_chip() {
 	wired_sim_start
 	# Through the interposer the emulator sees the real framing: 8O1 is garbage.
-	run_wired -m 8o1
+	run_on_tty -m 8o1
 	[ "$STATUS" -eq 1 ] || fail "exit status $STATUS, expected 1"
 	grep -q '^hint: is BOOT0 high' "$ERR" || fail "no hint"
-	run_wired -m 8e1
+	run_on_tty -m 8e1
 	[ "$STATUS" -eq 0 ] || fail "8e1 did not connect"
-	wired_sim_stop
+	sim_stop
 }

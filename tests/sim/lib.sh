@@ -40,3 +40,12 @@ start_sim() { # link args...
 	fail "emulator did not publish $link: $(cat "$WORK/sim.err")"
 	return 1
 }
+
+# SIGTERM, and expect the clean exit (status 0) that saves image and stats.
+stop_sim_cleanly() {
+	kill -TERM "$SIM_PID"
+	wait "$SIM_PID"
+	local status=$?
+	SIM_PID=
+	expect_eq "emulator exit status" "$status" 0
+}

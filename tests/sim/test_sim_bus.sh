@@ -8,14 +8,6 @@ SIM=$1
 TALK=$2
 . "$(dirname "$0")/lib.sh"
 
-stop_sim() {
-	kill -TERM "$SIM_PID"
-	wait "$SIM_PID"
-	local status=$?
-	SIM_PID=
-	expect_eq "emulator exit status" "$status" 0
-}
-
 # --- I2C: Get ID, Get Version, an address nobody answers, a bad request ---
 start_sim "$WORK/i2c" --device stm32f411xe --interface i2c --stats "$WORK/i2c.json"
 got=$(printf '%s\n' "W 39 02fd" "R 39 1" "R 39 3" "R 39 1" \
@@ -23,7 +15,7 @@ got=$(printf '%s\n' "W 39 02fd" "R 39 1" "R 39 3" "R 39 1" \
 	"W 3a 00ff" "R 3a 1" "X 5a0000" | "$TALK" "$WORK/i2c" | tr '\n' ' ')
 expect_eq "i2c get id, get version, wrong address, spi request" "$got" \
 	"0 0 79 0 010431 0 79 0 0 79 0 11 0 79 1 1 2 "
-stop_sim
+stop_sim_cleanly
 expect_eq "i2c stats interface" "$(jq -r .interface "$WORK/i2c.json")" i2c
 expect_eq "i2c stats get id" "$(jq -r '.commands["0x02"]' "$WORK/i2c.json")" 1
 expect_eq "i2c stats bytes in" "$(jq -r .bytes_in "$WORK/i2c.json")" 4
@@ -37,7 +29,7 @@ got=$(printf '%s\n' "W 42 32cd" "R 42 1" "W 42 0800000008" "R 42 1" \
 	"W 51 00ff" | "$TALK" "$WORK/i2c" | tr '\n' ' ')
 expect_eq "i2c 0x32 write busy poll and read back at --i2c-address" "$got" \
 	"0 0 79 0 0 79 0 0 76 0 79 0 0 79 0 0 79 0 0 79 0 deadbeef 1 "
-stop_sim
+stop_sim_cleanly
 expect_eq "image holds the write" "$(od -An -tx1 -j32 -N4 "$WORK/g0.img" | tr -d ' ')" deadbeef
 
 # --- SPI: sync, Get ID with the ACK procedure and the dummy byte ---
@@ -50,7 +42,7 @@ got=$(printf '%s\n' "X 5a" "X 0000" "X 79" "X 5a02fd" "X 0000" "X 79" "X 0000000
 	"W 39 00ff" | "$TALK" "$socket" | tr '\n' ' ')
 expect_eq "spi sync and get id" "$got" \
 	"0 a5 0 0079 0 a5 0 a5a5a5 0 0079 0 a5 0 00010431 0 0079 0 a5 2 "
-stop_sim
+stop_sim_cleanly
 expect_eq "spi stats interface" "$(jq -r .interface "$WORK/spi.json")" spi
 expect_eq "temporary socket directory removed" "$([ -e "$socket" ] && echo present || echo gone)" gone
 

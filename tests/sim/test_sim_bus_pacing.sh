@@ -12,14 +12,6 @@ SIM=$1
 TALK=$2
 . "$(dirname "$0")/lib.sh"
 
-stop_sim() {
-	kill -TERM "$SIM_PID"
-	wait "$SIM_PID"
-	local status=$?
-	SIM_PID=
-	expect_eq "emulator exit status" "$status" 0
-}
-
 bus_stats() { # the transactions, data bytes and wire time of the last run
 	jq -r '"\(.bus_transactions) \(.bus_bytes) \(.bus_wire_us)"' "$WORK/stats.json"
 }
@@ -40,7 +32,7 @@ i2c_run() { # i2c_run TITLE EXPECTED-STATS SIM-ARGS...
 	local got
 	got=$(printf '%s\n' "${I2C_SCRIPT[@]}" | "$TALK" "$WORK/bus" | tr '\n' ' ')
 	expect_eq "$title: replies" "$got" "$I2C_REPLIES"
-	stop_sim
+	stop_sim_cleanly
 	expect_eq "$title: transactions, bytes, wire us" "$(bus_stats)" "$want"
 }
 i2c_run "i2c realtime, default 400 kHz" "10 12 545" --speed realtime   # 218 x 2.5 us
@@ -65,7 +57,7 @@ spi_run() { # spi_run TITLE DATA-LINE EXPECTED-REPLY EXPECTED-STATS SIM-ARGS...
 	local got
 	got=$(printf '%s\n' "${SPI_HEAD[@]}" "$line" | "$TALK" "$WORK/bus" | tail -n1)
 	expect_eq "$title: the transfer around the program time" "$got" "$reply"
-	stop_sim
+	stop_sim_cleanly
 	expect_eq "$title: transactions, bytes, wire us" "$(bus_stats)" "$want"
 	expect_eq "$title: flash holds the word" \
 		"$(od -An -tx1 -j32 -N4 "$WORK/chip.img" | tr -d ' ')" deadbeef
@@ -86,7 +78,7 @@ got=$(printf '%s\n' "S 8000000 5a" "S 2000000 0000" "S 125000 79" \
 	"Z 58010100000000005a" "Z 580201005a" "S 4000000 00" | "$TALK" "$WORK/bus" | tr '\n' ' ')
 expect_eq "spi clocks per transfer; zero clock and unknown flag are bad requests" "$got" \
 	"0 a5 0 0079 0 a5 2 2 0 a5 "
-stop_sim
+stop_sim_cleanly
 # 1 + 8 + 64 + 2 us: 8 bits at 8 MHz, 16 at 2 MHz, 8 at 125 kHz, 8 at 4 MHz
 expect_eq "spi wire time of mixed clocks" "$(bus_stats)" "4 5 75"
 
