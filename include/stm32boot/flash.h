@@ -137,9 +137,10 @@ enum stm32_status stm32_flash_checksum(struct stm32_session *s, uint32_t address
 
 /* Software reset (stm32flash -R without an exit GPIO sequence): write a small
  * Thumb stub to RAM at device->ram_start that requests SYSRESETREQ through
- * AIRCR (on STM32_DEV_OBL_LAUNCH devices: an option-byte reload through
- * FLASH_CR.OBL_LAUNCH, so a chip programmed from blank leaves its bootloader),
- * and Go to it. STM32_E_UNSUPPORTED when the device has no usable RAM
+ * AIRCR, and Go to it. So that a chip programmed from blank leaves its
+ * bootloader, STM32_DEV_OBL_LAUNCH devices get an option-byte reload
+ * (FLASH_CR.OBL_LAUNCH) instead, and STM32_DEV_PEMPTY devices clear
+ * FLASH_SR.PEMPTY first. STM32_E_UNSUPPORTED when the device has no usable RAM
  * or no Write / Go command. The session is not usable afterwards. */
 enum stm32_status stm32_flash_reset(struct stm32_session *s, struct stm32_error *err);
 

@@ -612,11 +612,5 @@ bool cli_run_software_reset(struct cli_context *ctx)
 		return false;
 	}
 	cli_info("Reset the chip.");
-	/* FLASH_SR.PEMPTY is only re-read at power-on: a chip that booted its
-	 * bootloader because it was blank does so again after this reset. */
-	if ((ctx->session->device->flags & STM32_DEV_PEMPTY) && ctx->opts->action == CLI_ACTION_WRITE)
-		cli_warning("%s re-reads its empty-flash flag only at power-on: if it was blank before this "
-			    "write, the reset lands in the bootloader again (power-cycle it, or use -g 0x%08X)",
-			    ctx->session->device->name, ctx->session->device->flash_start);
 	return true;
 }

@@ -16,21 +16,41 @@
 #define F0_FLASH_CR      0x40022010u
 #define F0_OBL_LAUNCH    0x00002000u
 
-/* Go loads MSP from the first word and jumps to the second, so the stub is a
- * two-word vector table followed by hand-assembled Thumb code that stores
- * one word to one register:
+/* L45x/L46x keep the empty-check flag in FLASH_SR.PEMPTY (bit 17), which
+ * software toggles by writing 1: cleared only if set, it lets the system
+ * reset after it boot the program just written. */
+#define L4_FLASH_SR      0x40022010u
+#define L4_PEMPTY        0x00020000u
+
+/* Go loads MSP from the first word and jumps to the second, so a stub is a
+ * two-word vector table followed by hand-assembled Thumb code and its
+ * literals. LDR (literal) reads from Align(PC, 4) + imm8 * 4, with PC = its
+ * own address + 4.
+ *
+ * One store, then wait for the reset it causes:
  *   +8  4802      LDR  r0, [pc, #8]    ; r0 = register  (literal at +20)
  *   +10 4903      LDR  r1, [pc, #12]   ; r1 = value     (literal at +24)
  *   +12 6001      STR  r1, [r0]
  *   +14 F3BF 8F4F DSB                  ; the store must land before we spin
- *   +18 E7FE      B    .               ; wait for the reset
- *   +20 literal AIRCR_ADDRESS (F0_FLASH_CR), +24 AIRCR_SYSRESET (F0_OBL_LAUNCH)
- * LDR (literal) reads from Align(PC, 4) + imm8 * 4 with PC = its address + 4:
- * for +8 that is 12 + 2*4 = 20, for +10 it is 12 + 3*4 = 24. */
-static const uint16_t reset_code[] = { 0x4802, 0x4903, 0x6001, 0xF3BF, 0x8F4F, 0xE7FE };
+ *   +18 E7FE      B    .
+ * with AIRCR_ADDRESS, AIRCR_SYSRESET (or F0_FLASH_CR, F0_OBL_LAUNCH). */
+static const uint16_t store_and_wait[] = { 0x4802, 0x4903, 0x6001, 0xF3BF, 0x8F4F, 0xE7FE };
+
+/* Clear PEMPTY if set, then SYSRESETREQ:
+ *   +8  4805      LDR  r0, [pc, #20]   ; FLASH_SR       (literal at +32)
+ *   +10 4906      LDR  r1, [pc, #24]   ; PEMPTY         (literal at +36)
+ *   +12 6802      LDR  r2, [r0]
+ *   +14 400A      ANDS r2, r1          ; 1 only where PEMPTY is set
+ *   +16 6002      STR  r2, [r0]        ; toggles it to 0; other bits are w1c
+ *   +18 4805      LDR  r0, [pc, #20]   ; AIRCR          (literal at +40)
+ *   +20 4905      LDR  r1, [pc, #20]   ; key | reset    (literal at +44)
+ *   +22 6001      STR  r1, [r0]
+ *   +24 F3BF 8F4F DSB
+ *   +28 E7FE      B    .
+ *   +30 BF00      NOP                  ; literals word-aligned */
+static const uint16_t clear_pempty_and_reset[] = { 0x4805, 0x4906, 0x6802, 0x400A, 0x6002, 0x4805,
+						   0x4905, 0x6001, 0xF3BF, 0x8F4F, 0xE7FE, 0xBF00 };
 #define STUB_CODE_OFFSET 8u
-#define STUB_LITERALS_OFFSET 20u
-#define STUB_LENGTH 28u
 
 static void put_le32(uint8_t *out, uint32_t value)
 {
@@ -38,23 +58,44 @@ static void put_le32(uint8_t *out, uint32_t value)
 		out[i] = (uint8_t)(value >> (8 * i));
 }
 
-size_t stm32_flash_reset_stub(const struct stm32_device *device, uint8_t *buf)
+/* Vector table, code, literals; the length, or 0 when RAM has no room. */
+static size_t build_stub(const struct stm32_device *device, const uint16_t *code, size_t halfwords,
+			 const uint32_t *literals, size_t literal_count, uint8_t *buf)
 {
-	if (device->ram_start % 4 != 0 || device->ram_end < device->ram_start ||
-	    device->ram_end - device->ram_start < STUB_LENGTH)
+	size_t literals_offset = STUB_CODE_OFFSET + 2 * halfwords;
+	size_t length = literals_offset + 4 * literal_count;
+	if (literals_offset % 4 != 0 || length > STM32_RESET_STUB_MAX || device->ram_start % 4 != 0 ||
+	    device->ram_end < device->ram_start || device->ram_end - device->ram_start < length)
 		return 0;
 	/* The stub never pushes, but a valid stack keeps a fault at bay: the top
 	 * of usable RAM, 8-aligned as the AAPCS wants. */
 	put_le32(buf, device->ram_end & ~7u);
 	put_le32(buf + 4, (device->ram_start + STUB_CODE_OFFSET) | 1u); /* Thumb bit */
-	for (size_t i = 0; i < sizeof(reset_code) / sizeof(reset_code[0]); i++) {
-		buf[STUB_CODE_OFFSET + 2 * i] = (uint8_t)(reset_code[i] & 0xFF);
-		buf[STUB_CODE_OFFSET + 2 * i + 1] = (uint8_t)(reset_code[i] >> 8);
+	for (size_t i = 0; i < halfwords; i++) {
+		buf[STUB_CODE_OFFSET + 2 * i] = (uint8_t)(code[i] & 0xFF);
+		buf[STUB_CODE_OFFSET + 2 * i + 1] = (uint8_t)(code[i] >> 8);
 	}
-	bool reload = device->flags & STM32_DEV_OBL_LAUNCH;
-	put_le32(buf + STUB_LITERALS_OFFSET, reload ? F0_FLASH_CR : AIRCR_ADDRESS);
-	put_le32(buf + STUB_LITERALS_OFFSET + 4, reload ? F0_OBL_LAUNCH : AIRCR_SYSRESET);
-	return STUB_LENGTH;
+	for (size_t i = 0; i < literal_count; i++)
+		put_le32(buf + literals_offset + 4 * i, literals[i]);
+	return length;
+}
+
+#define COUNT(array) (sizeof(array) / sizeof((array)[0]))
+
+size_t stm32_flash_reset_stub(const struct stm32_device *device, uint8_t *buf)
+{
+	if (device->flags & STM32_DEV_PEMPTY) {
+		static const uint32_t literals[] = { L4_FLASH_SR, L4_PEMPTY, AIRCR_ADDRESS, AIRCR_SYSRESET };
+		return build_stub(device, clear_pempty_and_reset, COUNT(clear_pempty_and_reset), literals,
+				  COUNT(literals), buf);
+	}
+	if (device->flags & STM32_DEV_OBL_LAUNCH) {
+		static const uint32_t literals[] = { F0_FLASH_CR, F0_OBL_LAUNCH };
+		return build_stub(device, store_and_wait, COUNT(store_and_wait), literals, COUNT(literals),
+				  buf);
+	}
+	static const uint32_t literals[] = { AIRCR_ADDRESS, AIRCR_SYSRESET };
+	return build_stub(device, store_and_wait, COUNT(store_and_wait), literals, COUNT(literals), buf);
 }
 
 enum stm32_status stm32_flash_reset(struct stm32_session *s, struct stm32_error *err)

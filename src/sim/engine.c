@@ -516,24 +516,29 @@ static void start_command(struct sim_engine *engine)
 
 /* ---- address stage ---- */
 
-enum reset_stub { NO_STUB, SYSRESETREQ_STUB, OBL_LAUNCH_STUB };
+enum reset_stub { NO_STUB, SYSRESETREQ_STUB, OBL_LAUNCH_STUB, PEMPTY_CLEAR_STUB };
 
 /* What a Go into RAM runs, judged by the constants in its first 64 bytes:
- * AIRCR with VECTKEY|SYSRESETREQ, or the F0 FLASH_CR with OBL_LAUNCH. */
+ * AIRCR with VECTKEY|SYSRESETREQ; the F0 FLASH_CR with OBL_LAUNCH; or the L4
+ * FLASH_SR (the same address) with PEMPTY, then SYSRESETREQ. */
 static enum reset_stub reset_stub_at(const struct sim_chip *chip, uint32_t address)
 {
-	bool sysresetreq = false, aircr = false, obl_launch = false, flash_cr = false;
+	bool sysresetreq = false, aircr = false, obl_launch = false, flash_reg = false;
+	bool pempty = false;
 	uint32_t end = SIM_RAM_BASE + chip->ram_size;
 	for (uint32_t a = address & ~3u; a + 4 <= end && a < address + 64; a += 4) {
 		uint32_t word = little_endian32(chip->ram + (a - SIM_RAM_BASE));
 		sysresetreq |= word == 0x05FA0004u;
 		aircr |= word == 0xE000ED0Cu;
 		obl_launch |= word == 0x00002000u;
-		flash_cr |= word == 0x40022010u;
+		pempty |= word == 0x00020000u;
+		flash_reg |= word == 0x40022010u;
 	}
-	if (obl_launch && flash_cr)
+	if (obl_launch && flash_reg)
 		return OBL_LAUNCH_STUB;
-	return sysresetreq && aircr ? SYSRESETREQ_STUB : NO_STUB;
+	if (!sysresetreq || !aircr)
+		return NO_STUB;
+	return pempty && flash_reg ? PEMPTY_CLEAR_STUB : SYSRESETREQ_STUB;
 }
 
 static void go(struct sim_engine *engine, uint32_t address)
@@ -545,7 +550,9 @@ static void go(struct sim_engine *engine, uint32_t address)
 		sim_engine_option_reload(engine);
 		return;
 	}
-	if (stub == SYSRESETREQ_STUB) {
+	if (stub == PEMPTY_CLEAR_STUB && (engine->chip->dev->flags & STM32_DEV_PEMPTY))
+		engine->empty_boot = false; /* the stub writes 1 only where PEMPTY is set */
+	if (stub != NO_STUB) {
 		sim_engine_system_reset(engine);
 		return;
 	}

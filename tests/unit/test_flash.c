@@ -877,6 +877,50 @@ static void reset_stub_is_a_vector_table_and_aircr_write(void **state)
 	assert_int_equal(stm32_flash_reset_stub(stm32_device_find("stm32f04x"), stub), 0);
 }
 
+/* The words the stub's LDR (literal) instructions load, in program order:
+ * checks the hand-assembled offsets against the literals they must reach. */
+static size_t loaded_literals(const uint8_t *stub, size_t length, uint32_t *out, size_t max)
+{
+	size_t count = 0;
+	for (size_t at = 8; at + 2 <= length && count < max; at += 2) {
+		uint16_t halfword = (uint16_t)(stub[at] | stub[at + 1] << 8);
+		if (halfword == 0xE7FE) /* B . : the end of the code */
+			break;
+		if ((halfword & 0xF800) != 0x4800)
+			continue;
+		uint32_t pc = (uint32_t)at + 4u;
+		size_t literal = (pc & ~3u) + (size_t)(halfword & 0xFF) * 4u;
+		assert_true(literal + 4 <= length);
+		out[count++] = stub[literal] | stub[literal + 1] << 8 | stub[literal + 2] << 16 |
+			       (uint32_t)stub[literal + 3] << 24;
+	}
+	return count;
+}
+
+static void reset_stubs_load_the_right_literals(void **state)
+{
+	(void)state;
+	uint8_t stub[STM32_RESET_STUB_MAX];
+	uint32_t words[8];
+	size_t length = stm32_flash_reset_stub(stm32_device_find("stm32f103xb"), stub);
+	assert_int_equal(loaded_literals(stub, length, words, 8), 2);
+	assert_int_equal(words[0], 0xE000ED0Cu);
+	assert_int_equal(words[1], 0x05FA0004u);
+	length = stm32_flash_reset_stub(stm32_device_find("stm32f030xc"), stub);
+	assert_int_equal(loaded_literals(stub, length, words, 8), 2);
+	assert_int_equal(words[0], 0x40022010u);
+	assert_int_equal(words[1], 0x00002000u);
+	const struct stm32_device *l45 = stm32_device_find("stm32l45x");
+	assert_true(l45->flags & STM32_DEV_PEMPTY);
+	length = stm32_flash_reset_stub(l45, stub);
+	assert_true(length > 0 && length <= STM32_RESET_STUB_MAX);
+	assert_int_equal(loaded_literals(stub, length, words, 8), 4);
+	assert_int_equal(words[0], 0x40022010u); /* FLASH_SR */
+	assert_int_equal(words[1], 0x00020000u); /* PEMPTY */
+	assert_int_equal(words[2], 0xE000ED0Cu);
+	assert_int_equal(words[3], 0x05FA0004u);
+}
+
 /* F030xC/F09x: an option-byte reload (FLASH_CR.OBL_LAUNCH), the same code
  * with the other register and value, and no AIRCR write. */
 static void reset_stub_reloads_option_bytes_on_obl_launch_parts(void **state)
@@ -949,6 +993,7 @@ int main(void)
 		cmocka_unit_test(checksum_on_device_and_by_reading),
 		cmocka_unit_test(reset_stub_is_a_vector_table_and_aircr_write),
 		cmocka_unit_test(reset_stub_reloads_option_bytes_on_obl_launch_parts),
+		cmocka_unit_test(reset_stubs_load_the_right_literals),
 		cmocka_unit_test(reset_writes_stub_and_goes),
 		cmocka_unit_test(go_checks_alignment),
 	};
