@@ -194,27 +194,42 @@ enum stm32_status plan_memory_spans(const struct stm32_device *dev, const struct
 	return STM32_OK;
 }
 
-/* Option bytes go in ONE write of the whole area: F0/F1/F3 bootloaders erase
- * every option byte before programming those sent, so a write of the one
- * byte a file changes would wipe write protection and the user bytes. The
- * bytes the image does not give keep their current values (see
- * overlay_option_bytes). */
+/* Option bytes go in ONE write. F0/F1/F3 bootloaders erase every option
+ * byte before programming those sent, so a write of the one byte a file
+ * changes would wipe write protection and the user bytes: when the chip's
+ * current option bytes are known, the write covers the whole area, the
+ * bytes the image does not give kept as they are (overlay_option_bytes).
+ * When they are not (they could not be read), writing the rest from the
+ * factory values could undo settings on families that keep what is not
+ * sent, so the write covers the image's bytes alone, in whole words. */
 static enum stm32_status plan_option_span(const struct stm32_device *dev,
+					  const struct stm32_plan_options *opts,
 					  const struct piece_list *pieces, struct span_list *out,
 					  struct stm32_error *err)
 {
-	bool touched = false;
-	for (size_t i = 0; i < pieces->count; i++)
-		touched |= pieces->items[i].region == STM32_REGION_OPTION;
-	if (!touched)
+	uint64_t low = UINT64_MAX, high = 0;
+	for (size_t i = 0; i < pieces->count; i++) {
+		const struct piece *p = &pieces->items[i];
+		if (p->region != STM32_REGION_OPTION)
+			continue;
+		if (p->address < low)
+			low = p->address;
+		if ((uint64_t)p->address + p->length > high)
+			high = (uint64_t)p->address + p->length;
+	}
+	if (high == 0)
 		return STM32_OK;
-	uint32_t low = dev->opt_start / 4 * 4;
-	uint64_t high = ((uint64_t)dev->opt_start + dev->opt_size + 3) / 4 * 4;
+	if (opts->current_option_bytes) {
+		low = dev->opt_start;
+		high = (uint64_t)dev->opt_start + dev->opt_size;
+	}
+	low = low / 4 * 4;
+	high = (high + 3) / 4 * 4;
 	if (high - low > 256)
 		return stm32_error_set(err, STM32_E_RANGE,
-				       "the option bytes span %llu bytes; one write takes at most 256",
+				       "option bytes span %llu bytes; one write takes at most 256",
 				       (unsigned long long)(high - low));
-	if (!plan_add_span(out, low, (uint32_t)(high - low), STM32_REGION_OPTION))
+	if (!plan_add_span(out, (uint32_t)low, (uint32_t)(high - low), STM32_REGION_OPTION))
 		return stm32_error_set(err, STM32_E_NOMEM, "out of memory planning the write");
 	return STM32_OK;
 }
@@ -316,7 +331,7 @@ static enum stm32_status build_write_plan(struct stm32_plan *plan, const struct 
 	else if (status == STM32_OK)
 		status = plan_memory_spans(dev, pieces, plan->block_size, spans, err);
 	if (status == STM32_OK)
-		status = plan_option_span(dev, pieces, spans, err);
+		status = plan_option_span(dev, opts, pieces, spans, err);
 	if (status == STM32_OK)
 		status = lay_out_data(plan, image, opts, spans, pieces, err);
 	if (status == STM32_OK)

@@ -368,14 +368,13 @@ static void option_bytes_are_flagged_and_last(void **state)
 	const struct stm32_plan_block *opt = &plan.blocks[1];
 	assert_int_equal(opt->region, STM32_REGION_OPTION);
 	assert_int_equal(opt->address, 0x1FFFF800);
-	/* the whole area (F1 erases it all first); the rest keeps the factory
-	 * values (no current ones given), not 0xFF */
-	assert_int_equal(opt->length, 16);
+	/* the chip's current option bytes not given: the image's bytes alone,
+	 * in a whole word whose rest keeps the factory values, not 0xFF */
+	assert_int_equal(opt->length, 4);
 	assert_int_equal(opt->data[0], 0xA5);
 	assert_int_equal(opt->data[1], 0x5A);
 	assert_int_equal(opt->data[2], 0xFF);
 	assert_int_equal(opt->data[3], 0x00);
-	assert_int_equal(opt->data[15], 0x00);
 	/* only the flash bytes are verified */
 	assert_int_equal(plan.range_count, 1);
 	assert_int_equal(plan.ranges[0].region, STM32_REGION_FLASH);

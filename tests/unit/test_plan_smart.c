@@ -227,9 +227,9 @@ static void test_option_write_refused_without_permission(void **state)
 	stm32_image_free(&image);
 }
 
-/* A file that sets only the RDP byte: the whole option area is written (F1
- * erases it all first), the rest as the chip holds it now, not as the
- * factory left it. */
+/* A file that sets only the RDP byte, the chip's option bytes read first:
+ * the whole option area is written (F1 erases it all first), the rest as
+ * the chip holds it now, not as the factory left it. */
 static void test_option_span_keeps_the_chips_other_bytes(void **state)
 {
 	(void)state;
@@ -259,12 +259,15 @@ static void test_option_span_keeps_the_chips_other_bytes(void **state)
 	assert_int_equal(block->data[1], 0xFF);
 	assert_memory_equal(block->data + 2, current + 2, f1->opt_size - 2);
 	stm32_plan_free(&plan);
-	/* Not read from the chip: the factory values fill in. */
+	/* Not read from the chip: the image's word alone, the factory values
+	 * filling it in. */
 	opts.current_option_bytes = NULL;
 	assert_int_equal(plan_with("stm32f103xb", &image, &opts, &plan, &err), STM32_OK);
 	for (size_t i = 0; i < plan.block_count; i++)
-		if (plan.blocks[i].region == STM32_REGION_OPTION)
+		if (plan.blocks[i].region == STM32_REGION_OPTION) {
+			assert_int_equal(plan.blocks[i].length, 4);
 			assert_int_equal(plan.blocks[i].data[2], f1->opt_factory[2]);
+		}
 	stm32_plan_free(&plan);
 	stm32_image_free(&image);
 }
