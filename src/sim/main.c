@@ -152,14 +152,24 @@ static uint64_t parse_seed(const char *text)
 	return seed;
 }
 
-static unsigned parse_max_baud(const char *text)
+/* A whole number in [low, high] (base: 10, or 0 for 0x... too), else
+ * exit 2 with "bad --OPTION 'TEXT' (what)". */
+static long parse_in_range(const char *option, const char *text, int base, long low, long high,
+			   const char *what)
 {
 	char *end;
 	errno = 0;
-	long baud = strtol(text, &end, 10);
-	if (end == text || *end || errno || baud < 1200 || baud > 4000000)
-		usage_error("bad --max-baud '%s' (baud, 1200 to 4000000)", text);
-	return (unsigned)baud;
+	long value = strtol(text, &end, base);
+	if (end == text || *end || errno || value < low || value > high) {
+		fprintf(stderr, "stm32boot-sim: bad --%s '%s' (%s) (try --help)\n", option, text, what);
+		exit(EXIT_USAGE);
+	}
+	return value;
+}
+
+static unsigned parse_max_baud(const char *text)
+{
+	return (unsigned)parse_in_range("max-baud", text, 10, 1200, 4000000, "baud, 1200 to 4000000");
 }
 
 static enum sim_interface parse_interface(const char *text)
@@ -175,22 +185,13 @@ static enum sim_interface parse_interface(const char *text)
 
 static int parse_i2c_address(const char *text)
 {
-	char *end;
-	errno = 0;
-	long address = strtol(text, &end, 0);
-	if (end == text || *end || errno || address < 0x03 || address > 0x77)
-		usage_error("bad --i2c-address '%s' (a 7-bit address, 0x03 to 0x77)", text);
-	return (int)address;
+	return (int)parse_in_range("i2c-address", text, 0, 0x03, 0x77,
+				   "a 7-bit address, 0x03 to 0x77");
 }
 
 static uint32_t parse_i2c_clock(const char *text)
 {
-	char *end;
-	errno = 0;
-	long hz = strtol(text, &end, 10);
-	if (end == text || *end || errno || hz < 1000 || hz > 5000000)
-		usage_error("bad --i2c-clock '%s' (Hz, 1000 to 5000000)", text);
-	return (uint32_t)hz;
+	return (uint32_t)parse_in_range("i2c-clock", text, 10, 1000, 5000000, "Hz, 1000 to 5000000");
 }
 
 /* The device must have the interface, and on I2C an address. */
