@@ -126,19 +126,39 @@ static void print_help(void)
 	     "  --boot0 none|rts|dtr  modem line wired to BOOT0 (default none: tied high)\n"
 	     "  --reset none|rts|dtr|brk  line wired to NRST (default none)\n"
 	     "  --invert-boot0, --invert-reset, --invert (both)  inverter between line and pin\n"
-	     "  --list-devices        print the device database and exit\n"
+	     "  --list-devices        print the device database (name, PID, family, flash,\n"
+	     "                        interfaces with the I2C address) and exit\n"
 	     "  --help                this text\n"
 	     "\n"
 	     "Runs until SIGINT or SIGTERM, then saves the image and stats and exits 0.\n"
 	     "Bad options exit 2.");
 }
 
+/* "uart,i2c@0x51,spi": what --interface accepts for the device (and so
+ * sim:DEVICE,interface=...), with the I2C address where it is known. */
+static void describe_interfaces(const struct stm32_device *d, char *out, size_t size)
+{
+	size_t used = 0;
+	out[0] = '\0';
+	if (d->interfaces & STM32_IF_UART)
+		used += (size_t)snprintf(out + used, size - used, "uart");
+	if ((d->interfaces & STM32_IF_I2C) && used < size) {
+		used += (size_t)snprintf(out + used, size - used, "%si2c", used ? "," : "");
+		if (d->i2c_address >= 0 && used < size)
+			used += (size_t)snprintf(out + used, size - used, "@0x%02X", d->i2c_address);
+	}
+	if ((d->interfaces & STM32_IF_SPI) && used < size)
+		snprintf(out + used, size - used, "%sspi", used ? "," : "");
+}
+
 static void list_devices(void)
 {
 	for (size_t i = 0; i < stm32_device_count(); i++) {
 		const struct stm32_device *d = stm32_device_at(i);
-		printf("%-16s 0x%03X %-4s %6u KiB  %s\n", d->name, d->pid, d->family,
-		       d->flash_size / 1024u, d->description);
+		char interfaces[32];
+		describe_interfaces(d, interfaces, sizeof interfaces);
+		printf("%-16s 0x%03X %-4s %6u KiB  %-18s %s\n", d->name, d->pid, d->family,
+		       d->flash_size / 1024u, interfaces, d->description);
 	}
 }
 

@@ -73,6 +73,10 @@ for args in "--device nosuch" "--device stm32f103xb --speed slow" \
 done
 "$SIM" --help | grep -q "corrupt-in=P" || fail "--help lacks the fault syntax"
 "$SIM" --list-devices | grep -q "^stm32h743zi " || fail "--list-devices lacks stm32h743zi"
+"$SIM" --list-devices | grep -qE "^stm32g071rb .* uart,i2c@0x51,spi " ||
+	fail "--list-devices does not give stm32g071rb's interfaces and I2C address"
+"$SIM" --list-devices | grep -qE "^stm32f103xb .* uart  +STM32F10" ||
+	fail "--list-devices gives stm32f103xb more than its UART"
 
 echo "== pty path on stdout, device by PID"
 mkfifo "$WORK/out"
