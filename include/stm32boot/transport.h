@@ -100,6 +100,14 @@ void stm32_port_options_default(struct stm32_port_options *opts); /* 115200 8E1 
 enum stm32_status stm32_port_open(const char *port, const struct stm32_port_options *opts,
 				  struct stm32_transport **out, struct stm32_error *err);
 
+/* The kind of link stm32_port_open would open for port, without opening it
+ * (to check options that belong to one kind, e.g. an I2C address): I2C for
+ * /dev/i2c-*, SPI for /dev/spidev*, a sim: port's interface=i2c|spi, else
+ * UART. */
+enum stm32_link_kind stm32_port_link(const char *port);
+/* True for "sim:..." ports, which run the emulator. */
+bool stm32_port_is_sim(const char *port);
+
 enum stm32_status stm32_uart_open(const char *path, const struct stm32_uart_config *cfg,
 				  struct stm32_transport **out, struct stm32_error *err);
 

@@ -4,8 +4,8 @@
 #include <stdarg.h>
 #include <string.h>
 
-#include "port_kind.h"
 #include "stm32boot/protocol.h"
+#include "stm32boot/transport.h"
 
 /* The CLI's one piece of process-wide state: where information goes. Set
  * once, before anything is printed. */
@@ -149,9 +149,9 @@ static void print_hint(enum cli_stage stage, const char *subject, const struct s
 		cli_hint("the bootloader refused it: a noisy line (-n sets the retries, a lower -b helps) or an address it does not accept");
 	else if (err->status == STM32_E_BUSY)
 		cli_hint("another program holds %s (a terminal, ModemManager, another stm32boot?)", subject);
-	else if (is_no_answer_to_sync(stage, err) && subject && cli_port_link(subject) == STM32_LINK_I2C)
+	else if (is_no_answer_to_sync(stage, err) && subject && stm32_port_link(subject) == STM32_LINK_I2C)
 		cli_hint("is BOOT0 high and was the chip reset? is -a the bootloader's 7-bit address (AN2606 lists it per part)? right bus?");
-	else if (is_no_answer_to_sync(stage, err) && subject && cli_port_link(subject) == STM32_LINK_SPI)
+	else if (is_no_answer_to_sync(stage, err) && subject && stm32_port_link(subject) == STM32_LINK_SPI)
 		cli_hint("is BOOT0 high and was the chip reset? is --spi-speed too high? right bus and chip select?");
 	else if (is_no_answer_to_sync(stage, err) && baud > CLI_DEFAULT_BAUD)
 		cli_hint("%u baud is above 115200, the highest rate AN3155 tests the bootloader's auto-baud at: try -b 115200 (and is BOOT0 high, was the chip reset, right port?)",

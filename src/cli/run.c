@@ -11,7 +11,6 @@
 
 #include "actions.h"
 #include "chip.h"
-#include "port_kind.h"
 #include "report.h"
 #include "stm32boot/gpio.h"
 #include "stm32boot/session.h"
@@ -48,9 +47,9 @@ static const char *find_sim_program(struct cli_run *run)
 
 static bool check_port_kind(const struct cli_options *opts)
 {
-	enum stm32_link_kind link = cli_port_link(opts->port);
+	enum stm32_link_kind link = stm32_port_link(opts->port);
 	/* A sim: port knows its device, and so the address. */
-	if (link == STM32_LINK_I2C && !opts->has_i2c_address && !cli_port_is_sim(opts->port)) {
+	if (link == STM32_LINK_I2C && !opts->has_i2c_address && !stm32_port_is_sim(opts->port)) {
 		cli_error("%s is an I2C bus: the bootloader's address is needed (-a)", opts->port);
 		cli_hint("AN2606 lists it per chip, e.g. -a 0x39 for STM32F411");
 		return false;
@@ -99,7 +98,7 @@ static bool parse_gpio(struct cli_run *run)
 static unsigned sim_port_max_baud(const char *port)
 {
 	char spec[256];
-	if (!cli_port_is_sim(port) || (size_t)snprintf(spec, sizeof spec, "%s", port + 4) >= sizeof spec)
+	if (!stm32_port_is_sim(port) || (size_t)snprintf(spec, sizeof spec, "%s", port + 4) >= sizeof spec)
 		return 0;
 	char *save = NULL;
 	const char *name = strtok_r(spec, ",", &save);
@@ -147,7 +146,7 @@ static bool open_port(struct cli_run *run)
 		return false;
 	}
 	/* The emulator's pty has no parity bit; losing it there is expected. */
-	if ((run->transport->flags & STM32_TRANSPORT_PARITY_LOST) && !cli_port_is_sim(run->opts->port))
+	if ((run->transport->flags & STM32_TRANSPORT_PARITY_LOST) && !stm32_port_is_sim(run->opts->port))
 		cli_warning("%s did not keep the parity setting (%s); the bootloader may not answer",
 			    run->opts->port, run->opts->uart.parity == 'n' ? "none" : "even/odd");
 	return true;

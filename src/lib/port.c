@@ -31,6 +31,22 @@ static enum stm32_status open_i2c(const char *port, const struct stm32_port_opti
 	return stm32_i2c_open(port, opts->i2c_address, out, err);
 }
 
+bool stm32_port_is_sim(const char *port)
+{
+	return strncmp(port, STM32_SIM_PORT_PREFIX, strlen(STM32_SIM_PORT_PREFIX)) == 0;
+}
+
+enum stm32_link_kind stm32_port_link(const char *port)
+{
+	if (stm32_port_is_sim(port))
+		return stm32_sim_port_link(port + strlen(STM32_SIM_PORT_PREFIX));
+	if (strncmp(port, I2C_PORT_PREFIX, strlen(I2C_PORT_PREFIX)) == 0)
+		return STM32_LINK_I2C;
+	if (strncmp(port, SPI_PORT_PREFIX, strlen(SPI_PORT_PREFIX)) == 0)
+		return STM32_LINK_SPI;
+	return STM32_LINK_UART;
+}
+
 enum stm32_status stm32_port_open(const char *port, const struct stm32_port_options *opts,
 				  struct stm32_transport **out, struct stm32_error *err)
 {
@@ -42,13 +58,13 @@ enum stm32_status stm32_port_open(const char *port, const struct stm32_port_opti
 		stm32_port_options_default(&defaults);
 		opts = &defaults;
 	}
-	size_t prefix = strlen(STM32_SIM_PORT_PREFIX);
-	if (strncmp(port, STM32_SIM_PORT_PREFIX, prefix) == 0)
-		return stm32_sim_port_open(port + prefix, opts, out, err);
-	if (strncmp(port, I2C_PORT_PREFIX, strlen(I2C_PORT_PREFIX)) == 0)
-		return open_i2c(port, opts, out, err);
-	if (strncmp(port, SPI_PORT_PREFIX, strlen(SPI_PORT_PREFIX)) == 0)
-		return stm32_spi_open(port, opts->spi_speed_hz, out, err);
+	if (stm32_port_is_sim(port))
+		return stm32_sim_port_open(port + strlen(STM32_SIM_PORT_PREFIX), opts, out, err);
+	switch (stm32_port_link(port)) {
+	case STM32_LINK_I2C: return open_i2c(port, opts, out, err);
+	case STM32_LINK_SPI: return stm32_spi_open(port, opts->spi_speed_hz, out, err);
+	case STM32_LINK_UART: break;
+	}
 	return stm32_uart_open(port, &opts->uart, out, err);
 }
 

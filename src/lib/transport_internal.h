@@ -13,6 +13,13 @@
 enum stm32_status stm32_sim_port_open(const char *spec, const struct stm32_port_options *opts,
 				      struct stm32_transport **out, struct stm32_error *err);
 
+/* "uart", "i2c" or "spi" (a sim: port's interface=) as a link kind; false
+ * for any other name. */
+bool stm32_sim_interface_named(const char *name, enum stm32_link_kind *kind);
+/* The link a sim: spec (the text after the prefix) asks for: its last
+ * interface= option, UART when there is none (or it names no interface). */
+enum stm32_link_kind stm32_sim_port_link(const char *spec);
+
 /* The emulator's bus socket at path as an I2C link (the device at
  * address7) or an SPI one (clocked at clock_hz, 0 = the spidev default). */
 enum stm32_status stm32_simbus_open(const char *path, enum stm32_link_kind kind, unsigned address7,

@@ -175,23 +175,49 @@ static enum stm32_status add_option(struct sim_argv *a, char *item, struct stm32
 	if (!flag)
 		return stm32_error_set(err, STM32_E_NOMEM, "out of memory");
 	sprintf(flag, "--%s", item);
-	if (strcmp(item, "interface") == 0) {
-		const char *name = eq ? eq + 1 : "";
-		if (strcmp(name, "i2c") == 0)
-			a->interface = STM32_LINK_I2C;
-		else if (strcmp(name, "spi") == 0)
-			a->interface = STM32_LINK_SPI;
-		else if (strcmp(name, "uart") != 0) {
-			free(flag);
-			return stm32_error_set(err, STM32_E_INVALID,
-					       "sim: port interface '%s' is not uart, i2c or spi", name);
-		}
+	if (strcmp(item, "interface") == 0 &&
+	    !stm32_sim_interface_named(eq ? eq + 1 : "", &a->interface)) {
+		free(flag);
+		return stm32_error_set(err, STM32_E_INVALID,
+				       "sim: port interface '%s' is not uart, i2c or spi", eq ? eq + 1 : "");
 	}
 	a->owned[a->owned_count++] = flag;
 	a->args[a->count++] = flag;
 	if (eq)
 		a->args[a->count++] = eq + 1;
 	return STM32_OK;
+}
+
+bool stm32_sim_interface_named(const char *name, enum stm32_link_kind *kind)
+{
+	static const struct {
+		const char *name;
+		enum stm32_link_kind kind;
+	} interfaces[] = {{"uart", STM32_LINK_UART}, {"i2c", STM32_LINK_I2C}, {"spi", STM32_LINK_SPI}};
+	for (size_t i = 0; i < sizeof(interfaces) / sizeof(interfaces[0]); i++)
+		if (strcmp(name, interfaces[i].name) == 0) {
+			*kind = interfaces[i].kind;
+			return true;
+		}
+	return false;
+}
+
+enum stm32_link_kind stm32_sim_port_link(const char *spec)
+{
+	static const char key[] = "interface=";
+	enum stm32_link_kind kind = STM32_LINK_UART;
+	for (const char *comma = strchr(spec, ','); comma; comma = strchr(comma + 1, ',')) {
+		if (strncmp(comma + 1, key, sizeof(key) - 1) != 0)
+			continue;
+		const char *value = comma + sizeof(key);
+		char name[8] = "";
+		size_t length = strcspn(value, ",");
+		if (length < sizeof(name))
+			memcpy(name, value, length);
+		if (!stm32_sim_interface_named(name, &kind))
+			kind = STM32_LINK_UART;
+	}
+	return kind;
 }
 
 /* "DEVICE,key=value,flag" -> program --device DEVICE --key value --flag */

@@ -508,6 +508,25 @@ static void test_i2c_port_needs_an_address(void **state)
 	assert_non_null(strstr(err.message, "-a"));
 }
 
+/* What stm32_port_open would open, told from the name alone. */
+static void test_port_names_give_their_link(void **state)
+{
+	(void)state;
+	assert_int_equal(stm32_port_link("/dev/ttyUSB0"), STM32_LINK_UART);
+	assert_int_equal(stm32_port_link("/dev/i2c-1"), STM32_LINK_I2C);
+	assert_int_equal(stm32_port_link("/dev/spidev0.0"), STM32_LINK_SPI);
+	assert_int_equal(stm32_port_link("sim:stm32g071rb"), STM32_LINK_UART);
+	assert_int_equal(stm32_port_link("sim:stm32g071rb,image=x,interface=i2c"), STM32_LINK_I2C);
+	assert_int_equal(stm32_port_link("sim:stm32g071rb,interface=spi,speed=fast"), STM32_LINK_SPI);
+	/* the last interface= wins; a name that is no interface means UART */
+	assert_int_equal(stm32_port_link("sim:g0,interface=i2c,interface=spi"), STM32_LINK_SPI);
+	assert_int_equal(stm32_port_link("sim:g0,interface=can"), STM32_LINK_UART);
+	assert_int_equal(stm32_port_link("sim:g0,interface=i2cx"), STM32_LINK_UART);
+	assert_int_equal(stm32_port_link("sim:g0,xinterface=i2c"), STM32_LINK_UART);
+	assert_true(stm32_port_is_sim("sim:g0"));
+	assert_false(stm32_port_is_sim("/dev/ttyS0"));
+}
+
 static void test_i2c_port_goes_to_i2c_dev(void **state)
 {
 	(void)state;
@@ -559,6 +578,7 @@ int main(void)
 		SPI(test_spi_write_protect_in_two_frames),
 		cmocka_unit_test(test_i2c_port_needs_an_address),
 		cmocka_unit_test(test_i2c_port_goes_to_i2c_dev),
+		cmocka_unit_test(test_port_names_give_their_link),
 #undef I2C
 #undef SPI
 	};
