@@ -184,11 +184,6 @@ static bool answer_at(struct sim_bus *bus, struct sim_bus_master *master, size_t
 	return send_all(master->fd, master->reply, master->answer_length);
 }
 
-static bool answer_now(struct sim_bus_master *master, size_t data_length)
-{
-	return send_all(master->fd, master->reply, 1 + data_length);
-}
-
 /* The data phase of a read begins at at_us (after the address byte, or
  * when the chip releases a stretched clock). */
 static bool try_i2c_read(struct sim_bus *bus, struct sim_bus_master *master, uint64_t at_us,
@@ -286,7 +281,7 @@ static bool handle_request(struct sim_bus *bus, struct sim_bus_master *master, u
 		break;
 	}
 	master->reply[0] = SIM_BUS_BAD_REQUEST;
-	return answer_now(master, 0);
+	return answer_at(bus, master, 0, now_us, now_us);
 }
 
 static bool link_hung_up(const struct sim_bus *bus)
