@@ -12,44 +12,15 @@
 #include <string.h>
 #include <sys/file.h>
 
-#include "../interposer/fake_bus_process.h"
 #include "stm32boot/transport.h"
 
 #define I2C_NODE "/dev/i2c-sim-unit"
 #define DEVICE_ADDRESS 0x39
 
-static struct fake_bus bus;
-
-static int group_setup(void **state)
-{
-    (void)state;
-    if (fake_bus_start(&bus, DEVICE_ADDRESS) != 0)
-        return -1;
-    setenv("STM32BOOT_SIM_BUS", bus.socket_path, 1);
-    setenv("STM32BOOT_SIM_I2C", I2C_NODE, 1);
-    return 0;
-}
-
-static int group_teardown(void **state)
-{
-    (void)state;
-    fake_bus_stop(&bus);
-    return 0;
-}
-
-static int test_setup(void **state)
-{
-    (void)state;
-    fake_bus_mark(&bus);
-    return 0;
-}
-
-static void assert_log(const char *expected)
-{
-    char seen[4096];
-    fake_bus_log_since_mark(&bus, seen, sizeof(seen));
-    assert_string_equal(seen, expected);
-}
+#define FAKE_BUS_NODE_VARIABLE "STM32BOOT_SIM_I2C"
+#define FAKE_BUS_NODE I2C_NODE
+#define FAKE_BUS_ADDRESS DEVICE_ADDRESS
+#include "fake_bus_fixture.h"
 
 static struct stm32_transport *open_at(unsigned address)
 {

@@ -12,43 +12,14 @@
 #include <fcntl.h>
 #include <string.h>
 
-#include "../interposer/fake_bus_process.h"
 #include "stm32boot/transport.h"
 
 #define SPI_NODE "/dev/spidev-sim-unit.0"
 
-static struct fake_bus bus;
-
-static int group_setup(void **state)
-{
-    (void)state;
-    if (fake_bus_start(&bus, 0x39) != 0)
-        return -1;
-    setenv("STM32BOOT_SIM_BUS", bus.socket_path, 1);
-    setenv("STM32BOOT_SIM_SPI", SPI_NODE, 1);
-    return 0;
-}
-
-static int group_teardown(void **state)
-{
-    (void)state;
-    fake_bus_stop(&bus);
-    return 0;
-}
-
-static int test_setup(void **state)
-{
-    (void)state;
-    fake_bus_mark(&bus);
-    return 0;
-}
-
-static void assert_log(const char *expected)
-{
-    char seen[16384];
-    fake_bus_log_since_mark(&bus, seen, sizeof(seen));
-    assert_string_equal(seen, expected);
-}
+#define FAKE_BUS_NODE_VARIABLE "STM32BOOT_SIM_SPI"
+#define FAKE_BUS_NODE SPI_NODE
+#define FAKE_BUS_ADDRESS 0x39
+#include "fake_bus_fixture.h"
 
 static struct stm32_transport *open_at(unsigned speed_hz)
 {
