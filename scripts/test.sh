@@ -10,7 +10,7 @@ stm32boot_install_deps "${STM32BOOT_BUILD_DEPS[@]}" "${STM32BOOT_TEST_DEPS[@]}" 
 jobs=$(nproc)
 
 echo "== build and test =="
-cmake -S . -B build-test -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake -S . -B build-test -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSTM32BOOT_WERROR=ON >/dev/null
 cmake --build build-test -j"$jobs"
 ctest --test-dir build-test --output-on-failure -j"$jobs"
 
@@ -27,14 +27,14 @@ for t in build-test/bin/test_*; do
 done
 
 echo "== build and test under ASan+UBSan =="
-cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DSTM32BOOT_SANITIZE=ON >/dev/null
+cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DSTM32BOOT_WERROR=ON -DSTM32BOOT_SANITIZE=ON >/dev/null
 cmake --build build-asan -j"$jobs"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	ctest --test-dir build-asan --output-on-failure -j"$jobs"
 
 echo "== libFuzzer targets (clang), about 60 s each =="
 # Fresh copies of the corpora: what libFuzzer adds stays out of the tree.
-CC=clang cmake -S . -B build-fuzzers -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSTM32BOOT_FUZZ=ON >/dev/null
+CC=clang cmake -S . -B build-fuzzers -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSTM32BOOT_WERROR=ON -DSTM32BOOT_FUZZ=ON >/dev/null
 cmake --build build-fuzzers -j"$jobs" --target fuzz_formats fuzz_protocol
 fuzz_work=$(mktemp -d)
 trap 'rm -rf "$fuzz_work"' EXIT

@@ -336,7 +336,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	fprintf(out, "/* Generated from data/devices.tsv by tools/gen_devices.c: do not edit. */\n");
-	fprintf(out, "#include \"stm32boot/device.h\"\n#include \"device_table.h\"\n\n");
+	fprintf(out, "#include \"stm32boot/device.h\"\n#include \"core/device_table.h\"\n\n");
 
 	char line[MAX_LINE];
 	char *fields[MAX_COLUMNS];

@@ -1,0 +1,420 @@
+/* Flash plans: what incremental flashing (diff), preserve, the verify method
+ * and the option-byte safety checks add to a write plan. */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "plan/plan_internal.h"
+#include "stm32boot/protocol.h"
+
+uint64_t plan_unit_end(const struct stm32_device *dev, enum stm32_region region, uint32_t address)
+{
+	if (region != STM32_REGION_FLASH)
+		return UINT64_MAX;
+	long index = stm32_device_sector_at(dev, address);
+	uint32_t start, size;
+	if (index < 0 || !stm32_device_sector(dev, (size_t)index, &start, &size))
+		return UINT64_MAX;
+	return (uint64_t)start + size;
+}
+
+enum stm32_status plan_check_smart_options(struct stm32_plan *plan,
+					   const struct stm32_plan_options *opts,
+					   struct stm32_error *err)
+{
+	if (opts->diff && opts->erase != STM32_ERASE_TOUCHED)
+		return stm32_error_set(err, STM32_E_INVALID,
+				       "incremental flashing decides itself what to erase; it cannot "
+				       "be combined with %s",
+				       opts->erase == STM32_ERASE_NO ? "writing without erasing"
+								     : "erasing the whole flash");
+	if (opts->preserve && opts->erase == STM32_ERASE_ALL)
+		return stm32_error_set(err, STM32_E_INVALID,
+				       "erasing the whole flash and preserving what lies outside the "
+				       "image contradict each other");
+	plan->diff = opts->diff;
+	/* Nothing is erased without an erase: there is nothing to keep. */
+	plan->preserve = opts->preserve && opts->erase == STM32_ERASE_TOUCHED;
+	bool has_crc = stm32_device_has_command(plan->device, STM32_CMD_GET_CHECKSUM);
+	switch (opts->verify_method) {
+	case STM32_VERIFY_AUTO:
+	case STM32_VERIFY_CRC:
+		plan->verify_method = has_crc ? STM32_VERIFY_CRC : STM32_VERIFY_READ;
+		break;
+	case STM32_VERIFY_READ:
+		plan->verify_method = STM32_VERIFY_READ;
+		break;
+	}
+	return STM32_OK;
+}
+
+/* Which erase units hold flash image bytes: a byte per unit. */
+static uint8_t *touched_units(const struct stm32_device *dev, const struct piece_list *pieces)
+{
+	size_t total = stm32_device_sector_count(dev);
+	uint8_t *touched = calloc(total ? total : 1, 1);
+	if (!touched)
+		return NULL;
+	for (size_t i = 0; i < pieces->count; i++) {
+		const struct piece *p = &pieces->items[i];
+		if (p->region != STM32_REGION_FLASH)
+			continue;
+		long first = stm32_device_sector_at(dev, p->address);
+		long last = stm32_device_sector_at(dev, p->address + p->length - 1);
+		for (long s = first; s >= 0 && s <= last; s++)
+			touched[s] = 1;
+	}
+	return touched;
+}
+
+enum stm32_status plan_whole_unit_spans(const struct stm32_plan *plan,
+					const struct piece_list *pieces, struct span_list *out,
+					struct stm32_error *err)
+{
+	const struct stm32_device *dev = plan->device;
+	uint8_t *touched = touched_units(dev, pieces);
+	if (!touched)
+		return stm32_error_set(err, STM32_E_NOMEM, "out of memory planning the write");
+	size_t total = stm32_device_sector_count(dev);
+	bool ok = true;
+	for (size_t i = 0; ok && i < total; i++) {
+		uint32_t start, size;
+		if (!touched[i] || !stm32_device_sector(dev, i, &start, &size))
+			continue;
+		for (uint32_t at = 0; ok && at < size; at += plan->block_size) {
+			uint32_t n = size - at < plan->block_size ? size - at : plan->block_size;
+			ok = plan_add_span(out, start + at, n, STM32_REGION_FLASH);
+		}
+	}
+	free(touched);
+	if (!ok)
+		return stm32_error_set(err, STM32_E_NOMEM, "out of memory planning the write");
+
+	struct piece_list others = { 0 };
+	for (size_t i = 0; ok && i < pieces->count; i++) {
+		if (pieces->items[i].region != STM32_REGION_RAM)
+			continue;
+		ok = plan_grow((void **)&others.items, &others.capacity, others.count,
+			       sizeof(struct piece));
+		if (ok)
+			others.items[others.count++] = pieces->items[i];
+	}
+	enum stm32_status status = ok ? plan_memory_spans(dev, &others, plan->block_size, out, err)
+				      : stm32_error_set(err, STM32_E_NOMEM, "out of memory planning the write");
+	free(others.items);
+	return status;
+}
+
+/* ---- units ---- */
+
+static bool unit_erased_by_plan(const struct stm32_plan *plan, uint32_t index)
+{
+	if (plan->erase_kind == STM32_ERASE_KIND_MASS)
+		return true;
+	if (plan->erase_kind == STM32_ERASE_KIND_NONE)
+		return false;
+	unsigned bank = plan->device->bank_count == 2 && index >= plan->device->bank2_first_sector ? 2 : 1;
+	if (plan->erase_banks & (1u << (bank - 1)))
+		return true;
+	for (size_t i = 0; i < plan->sector_count; i++)
+		if (plan->sectors[i].index == index)
+			return true;
+	return false;
+}
+
+static bool all_ff(const uint8_t *data, size_t length)
+{
+	for (size_t i = 0; i < length; i++)
+		if (data[i] != 0xFF)
+			return false;
+	return true;
+}
+
+static struct stm32_plan_unit *unit_holding(struct stm32_plan *plan, uint32_t address)
+{
+	for (size_t i = 0; i < plan->unit_count; i++) {
+		struct stm32_plan_unit *u = &plan->units[i];
+		if (address >= u->address && (uint64_t)address < (uint64_t)u->address + u->size)
+			return u;
+	}
+	return NULL;
+}
+
+static enum stm32_status add_units(struct stm32_plan *plan, const struct piece_list *pieces,
+				   struct stm32_error *err)
+{
+	const struct stm32_device *dev = plan->device;
+	uint8_t *touched = touched_units(dev, pieces);
+	if (!touched)
+		return stm32_error_set(err, STM32_E_NOMEM, "out of memory planning the write");
+	size_t total = stm32_device_sector_count(dev), count = 0;
+	for (size_t i = 0; i < total; i++)
+		count += touched[i];
+	plan->units = calloc(count ? count : 1, sizeof(*plan->units));
+	if (!plan->units) {
+		free(touched);
+		return stm32_error_set(err, STM32_E_NOMEM, "out of memory planning the write");
+	}
+	for (size_t i = 0; i < total; i++) {
+		if (!touched[i])
+			continue;
+		struct stm32_plan_unit *u = &plan->units[plan->unit_count++];
+		u->index = (uint32_t)i;
+		stm32_device_sector(dev, i, &u->address, &u->size);
+		u->erased = unit_erased_by_plan(plan, u->index);
+	}
+	free(touched);
+
+	for (size_t b = 0; b < plan->block_count; b++) {
+		const struct stm32_plan_block *block = &plan->blocks[b];
+		if (block->region != STM32_REGION_FLASH)
+			continue;
+		struct stm32_plan_unit *u = unit_holding(plan, block->address);
+		if (!u)
+			continue;
+		if (u->block_count == 0)
+			u->first_block = b;
+		u->block_count++;
+		if (u->erased && !plan->preserve && all_ff(block->data, block->length)) {
+			plan->blank_blocks++;
+			plan->blank_bytes += block->length;
+		}
+	}
+	return STM32_OK;
+}
+
+/* ---- compares ---- */
+
+static enum stm32_status add_compares(struct stm32_plan *plan, const struct stm32_image *image,
+				      const struct piece_list *pieces, uint8_t **cursor,
+				      struct stm32_error *err)
+{
+	struct span_list runs = { 0 };
+	enum stm32_status status = plan_memory_spans(plan->device, pieces, 0, &runs, err);
+	if (status == STM32_OK && runs.count) {
+		plan->compares = calloc(runs.count, sizeof(*plan->compares));
+		if (!plan->compares)
+			status = stm32_error_set(err, STM32_E_NOMEM, "out of memory planning the write");
+	}
+	for (size_t i = 0; status == STM32_OK && i < runs.count; i++) {
+		const struct span *run = &runs.items[i];
+		stm32_image_read(image, run->address, *cursor, run->length, 0xFF);
+		plan->compares[plan->compare_count] = (struct stm32_plan_range){
+			.address = run->address, .length = run->length, .region = run->region,
+			.expected = *cursor,
+		};
+		*cursor += run->length;
+		struct stm32_plan_unit *u = run->region == STM32_REGION_FLASH
+						    ? unit_holding(plan, run->address) : NULL;
+		if (u) {
+			if (u->compare_count == 0)
+				u->first_compare = plan->compare_count;
+			u->compare_count++;
+		}
+		plan->compare_count++;
+	}
+	free(runs.items);
+	return status;
+}
+
+static uint64_t compare_bytes_needed(const struct stm32_plan *plan, const struct piece_list *pieces)
+{
+	uint64_t bytes = 0;
+	for (size_t i = 0; i < pieces->count; i++) {
+		const struct piece *p = &pieces->items[i];
+		if (p->region == STM32_REGION_OPTION)
+			continue;
+		/* widening to program units adds at most one unit on each side */
+		bytes += p->length + 2u * plan_program_align(plan->device, p->region);
+	}
+	return bytes;
+}
+
+/* ---- keeps (preserve) ---- */
+
+static bool add_keep(struct stm32_plan *plan, size_t *capacity, uint32_t address, uint32_t length)
+{
+	if (!plan_grow((void **)&plan->keeps, capacity, plan->keep_count, sizeof(*plan->keeps)))
+		return false;
+	plan->keeps[plan->keep_count++] = (struct stm32_plan_range){
+		.address = address, .length = length, .region = STM32_REGION_FLASH,
+	};
+	plan->keep_bytes += length;
+	return true;
+}
+
+/* The bytes of unit u that no image piece covers, as ascending ranges. */
+static enum stm32_status add_unit_keeps(struct stm32_plan *plan, const struct stm32_plan_unit *u,
+					const struct piece_list *pieces, size_t *capacity,
+					struct stm32_error *err)
+{
+	uint8_t *mine = calloc(u->size, 1);
+	if (!mine)
+		return stm32_error_set(err, STM32_E_NOMEM, "out of memory planning the write");
+	uint64_t unit_end = (uint64_t)u->address + u->size;
+	for (size_t i = 0; i < pieces->count; i++) {
+		const struct piece *p = &pieces->items[i];
+		uint64_t lo = p->address > u->address ? p->address : u->address;
+		uint64_t hi = (uint64_t)p->address + p->length;
+		if (hi > unit_end)
+			hi = unit_end;
+		if (p->region == STM32_REGION_FLASH && lo < hi)
+			memset(mine + (lo - u->address), 1, (size_t)(hi - lo));
+	}
+	bool ok = true;
+	for (uint32_t at = 0; ok && at < u->size;) {
+		if (mine[at]) {
+			at++;
+			continue;
+		}
+		uint32_t end = at;
+		while (end < u->size && !mine[end])
+			end++;
+		ok = add_keep(plan, capacity, u->address + at, end - at);
+		at = end;
+	}
+	free(mine);
+	return ok ? STM32_OK : stm32_error_set(err, STM32_E_NOMEM, "out of memory planning the write");
+}
+
+static enum stm32_status add_keeps(struct stm32_plan *plan, const struct piece_list *pieces,
+				   struct stm32_error *err)
+{
+	size_t capacity = 0;
+	for (size_t i = 0; i < plan->unit_count; i++) {
+		if (!plan->units[i].erased)
+			continue;
+		enum stm32_status status = add_unit_keeps(plan, &plan->units[i], pieces, &capacity, err);
+		if (status != STM32_OK)
+			return status;
+	}
+	return STM32_OK;
+}
+
+/* ---- option bytes ---- */
+
+const char *stm32_option_risk_name(enum stm32_option_risk risk)
+{
+	switch (risk) {
+	case STM32_OPTION_SAFE:
+		return "no lasting lock";
+	case STM32_OPTION_RDP_LEVEL2:
+		return "readout protection level 2 (the chip can never be read, written or "
+		       "debugged again)";
+	case STM32_OPTION_BOOT_LOCKED:
+		return "BOOT0 pin ignored and boot forced to flash (the ROM bootloader can no "
+		       "longer be entered)";
+	}
+	return "?";
+}
+
+static uint32_t word_at(const uint8_t *bytes)
+{
+	return (uint32_t)bytes[0] | (uint32_t)bytes[1] << 8 | (uint32_t)bytes[2] << 16 |
+	       (uint32_t)bytes[3] << 24;
+}
+
+#define G0_NBOOT_SEL (1u << 24) /* 1: BOOT0 comes from the nBOOT0 bit, not the pin */
+#define G0_NBOOT0    (1u << 26) /* 1 (with nBOOT_SEL): boot from main flash */
+#define G4_NSWBOOT0  (1u << 26) /* 0: BOOT0 comes from the nBOOT0 bit, not the pin */
+#define G4_NBOOT0    (1u << 27) /* 1 (with nSWBOOT0 = 0): boot from main flash */
+
+/* Does this USER option word make the bootloader unreachable through the
+ * BOOT0 pin? Families whose layout we do not know answer false. */
+static bool boot_pin_locked_out(const struct stm32_device *dev, uint32_t optr)
+{
+	const char *family = dev->family ? dev->family : "";
+	if (strcmp(family, "G0") == 0)
+		return (optr & G0_NBOOT_SEL) && (optr & G0_NBOOT0);
+	bool l47x = strncmp(dev->name, "stm32l47", 8) == 0 || strncmp(dev->name, "stm32l48", 8) == 0;
+	if (strcmp(family, "G4") == 0 || (strcmp(family, "L4") == 0 && !l47x))
+		return !(optr & G4_NSWBOOT0) && (optr & G4_NBOOT0);
+	return false;
+}
+
+enum stm32_option_risk stm32_option_bytes_risk(const struct stm32_device *device,
+					       const uint8_t *old_bytes, const uint8_t *new_bytes,
+					       uint32_t *address)
+{
+	const char *family = device->family ? device->family : "";
+	int rdp = device->rdp_offset;
+	/* F1 has no level 2: any byte but 0xA5 is level 1. Elsewhere 0xCC is 2. */
+	if (rdp >= 0 && (uint32_t)rdp < device->opt_size && strcmp(family, "F1") != 0 &&
+	    new_bytes[rdp] == 0xCC && old_bytes[rdp] != 0xCC) {
+		if (address)
+			*address = device->opt_start + (uint32_t)rdp;
+		return STM32_OPTION_RDP_LEVEL2;
+	}
+	if (device->opt_size >= 4 && boot_pin_locked_out(device, word_at(new_bytes)) &&
+	    !boot_pin_locked_out(device, word_at(old_bytes))) {
+		if (address)
+			*address = device->opt_start + 3;
+		return STM32_OPTION_BOOT_LOCKED;
+	}
+	return STM32_OPTION_SAFE;
+}
+
+static const struct stm32_plan_block *option_block(const struct stm32_plan *plan)
+{
+	for (size_t i = 0; i < plan->block_count; i++)
+		if (plan->blocks[i].region == STM32_REGION_OPTION)
+			return &plan->blocks[i];
+	return NULL;
+}
+
+static enum stm32_status check_option_bytes(struct stm32_plan *plan,
+					    const struct stm32_plan_options *opts, uint8_t *old_copy,
+					    struct stm32_error *err)
+{
+	const struct stm32_device *dev = plan->device;
+	const struct stm32_plan_block *block = option_block(plan);
+	if (!block || !dev->opt_size)
+		return STM32_OK;
+	const uint8_t *old_bytes = opts->current_option_bytes ? opts->current_option_bytes
+							      : dev->opt_factory;
+	uint8_t *after = malloc(dev->opt_size);
+	if (!after)
+		return stm32_error_set(err, STM32_E_NOMEM, "out of memory checking option bytes");
+	if (old_bytes)
+		memcpy(after, old_bytes, dev->opt_size);
+	else
+		memset(after, 0xFF, dev->opt_size);
+	uint32_t offset = block->address - dev->opt_start;
+	memcpy(old_copy, after + offset, block->length);
+	memcpy(after + offset, block->data, block->length);
+	plan->option_old = old_copy;
+	uint32_t address = dev->opt_start;
+	plan->option_risk = old_bytes ? stm32_option_bytes_risk(dev, old_bytes, after, &address)
+				      : STM32_OPTION_SAFE;
+	plan->option_risk_address = address;
+	free(after);
+	if (plan->option_risk == STM32_OPTION_SAFE || opts->allow_permanent_lock)
+		return STM32_OK;
+	stm32_error_set(err, STM32_E_INVALID,
+			"refusing the option-byte write: it would set %s (byte 0x%08" PRIX32
+			"); this is permanent and needs explicit permission",
+			stm32_option_risk_name(plan->option_risk), address);
+	stm32_error_address(err, address);
+	return STM32_E_INVALID;
+}
+
+enum stm32_status plan_add_smart(struct stm32_plan *plan, const struct stm32_image *image,
+				 const struct stm32_plan_options *opts,
+				 const struct piece_list *pieces, struct stm32_error *err)
+{
+	const struct stm32_plan_block *options = option_block(plan);
+	uint64_t extra = compare_bytes_needed(plan, pieces) + (options ? options->length : 0);
+	plan->extra_storage = malloc(extra ? (size_t)extra : 1);
+	if (!plan->extra_storage)
+		return stm32_error_set(err, STM32_E_NOMEM, "out of memory planning the write");
+	uint8_t *cursor = plan->extra_storage;
+	enum stm32_status status = add_units(plan, pieces, err);
+	if (status == STM32_OK)
+		status = add_compares(plan, image, pieces, &cursor, err);
+	/* Without preserve they still tell --dry-run what an erase destroys. */
+	if (status == STM32_OK)
+		status = add_keeps(plan, pieces, err);
+	if (status == STM32_OK)
+		status = check_option_bytes(plan, opts, cursor, err);
+	return status;
+}
