@@ -32,10 +32,44 @@ enum stm32_status {
 	STM32_E_CANCELLED,
 };
 
+/* Which library operation failed: what callers choose hints by (a back
+ * end's own command code is in stm32_error.command, for messages only). */
+enum stm32_op {
+	STM32_OP_NONE = 0,
+	STM32_OP_CONNECT,
+	STM32_OP_PLAN,
+	STM32_OP_READ,
+	STM32_OP_WRITE,
+	STM32_OP_ERASE,
+	STM32_OP_CRC,
+	STM32_OP_VERIFY,
+	STM32_OP_OPTION_WRITE,
+	STM32_OP_READOUT_PROTECT,
+	STM32_OP_READOUT_UNPROTECT,
+	STM32_OP_WRITE_PROTECT,
+	STM32_OP_WRITE_UNPROTECT,
+	STM32_OP_GO,
+	STM32_OP_RESET,
+	STM32_OP_RECOVER,
+	STM32_OP_RECONNECT,
+	STM32_OP_WRITE_IMAGE,
+	STM32_OP_LOAD,       /* reading an input file */
+	STM32_OP_SAVE,       /* writing an output file */
+};
+
+/* Why, where the status alone does not say. */
+enum stm32_reason {
+	STM32_REASON_NONE = 0,
+	STM32_REASON_PERMANENT_LOCK, /* the option bytes would lock the chip for good */
+	STM32_REASON_EMPTY_INPUT,    /* the input file holds no data */
+};
+
 struct stm32_error {
 	enum stm32_status status;
+	enum stm32_op op;    /* the operation that failed, STM32_OP_NONE if not known */
+	enum stm32_reason reason;
 	int sys_errno;       /* errno for STM32_E_IO, else 0 */
-	int command;         /* bootloader opcode involved, or -1 */
+	int command;         /* the back end's command code (ROM: AN3155 opcode), or -1 */
 	bool has_address;
 	uint32_t address;    /* where it failed, when has_address */
 	long line;           /* input file line for STM32_E_FORMAT, or 0 */
@@ -44,6 +78,8 @@ struct stm32_error {
 
 /* A short stable name for a status ("timeout", "nack", ...). */
 const char *stm32_status_name(enum stm32_status status);
+/* A short stable name for an operation ("read", "erase", ...). */
+const char *stm32_op_name(enum stm32_op op);
 
 /* Clear an error record (status STM32_OK, command -1). err may be NULL. */
 void stm32_error_clear(struct stm32_error *err);
@@ -65,7 +101,11 @@ enum stm32_status stm32_error_sys(struct stm32_error *err, enum stm32_status sta
 				  const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
-/* Attach the opcode / address / file line to an already set error. */
+/* Attach the operation / reason / opcode / address / file line to an
+ * already set error. stm32_error_op keeps an operation already set (the
+ * innermost one names the failure best). */
+void stm32_error_op(struct stm32_error *err, enum stm32_op op);
+void stm32_error_reason(struct stm32_error *err, enum stm32_reason reason);
 void stm32_error_command(struct stm32_error *err, int command);
 void stm32_error_address(struct stm32_error *err, uint32_t address);
 void stm32_error_line(struct stm32_error *err, long line);

@@ -5,7 +5,9 @@
  * to write with which bytes, which ranges to read back. It is plain data the
  * caller may show (--dry-run) and then hand to stm32_flash_execute
  * (flash.h). Planning validates the whole request against the device first:
- * a plan that was built is a plan the device can take.
+ * a plan that was built is a plan the device can take. The planner knows
+ * the way in only by its descriptor (target.h): what it can do, how large
+ * its requests may be, what they cost.
  *
  * Rules and rationale: docs/flash-plan.md. */
 #ifndef STM32BOOT_PLAN_H
@@ -18,6 +20,7 @@
 #include "stm32boot/device.h"
 #include "stm32boot/error.h"
 #include "stm32boot/image.h"
+#include "stm32boot/target.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -54,14 +57,11 @@ enum stm32_region {
 };
 
 #define STM32_PLAN_DEFAULT_BLOCK   256u /* stm32flash -F default */
-#define STM32_PLAN_DEFAULT_RETRIES 10u  /* stm32flash -n default */
-#define STM32_ERASE_CHUNK_LEGACY   255u /* pages per 0x43 command */
-#define STM32_ERASE_CHUNK_EXTENDED 511u /* pages per 0x44 (L1/L0 cannot take 512) */
 
 /* How written bytes are checked (and, with diff, compared beforehand). */
 enum stm32_verify_method {
-	STM32_VERIFY_AUTO = 0, /* CRC when the device lists Get Checksum (0xA1), else read */
-	STM32_VERIFY_CRC,      /* Get Checksum per erase unit; a read-back where it is missing */
+	STM32_VERIFY_AUTO = 0, /* the chip's CRC where the back end has one, else read */
+	STM32_VERIFY_CRC,      /* the chip's CRC per erase unit; a read-back where it is missing */
 	STM32_VERIFY_READ,     /* read every byte back */
 };
 
@@ -86,16 +86,15 @@ struct stm32_plan_options {
 	uint32_t first_page;
 	uint32_t page_count;
 
-	/* Bytes per Write Memory: 4..256, a multiple of 4 and of the device's
-	 * program unit. 0 = STM32_PLAN_DEFAULT_BLOCK. Reads use 256. */
+	/* Bytes per write request: 4..the back end's max_write, a multiple of 4
+	 * and of the device's program unit. 0 = STM32_PLAN_DEFAULT_BLOCK (or
+	 * max_write when smaller). */
 	uint32_t block_size;
-	/* Erase units per erase command; 0 = by the device's Get list
-	 * (255 for 0x43, 511 for 0x44). The executor never exceeds the limit of
-	 * the opcode the connected bootloader actually offers. */
+	/* Erase units per erase request; 0 = the back end's
+	 * erase_units_per_request, which is never exceeded. */
 	uint32_t erase_chunk;
 	bool verify;      /* check every written byte after writing (default true) */
 	enum stm32_verify_method verify_method; /* how verify (and diff) compare */
-	unsigned retries; /* extra attempts per command after NACK / timeout */
 
 	/* Incremental flashing: compare each touched erase unit with the image
 	 * first; the executor then erases and writes only units that differ
@@ -156,7 +155,8 @@ struct stm32_plan_range {
 
 struct stm32_plan {
 	enum stm32_plan_action action;
-	const struct stm32_device *device;
+	const struct stm32_device *device;   /* == target.device */
+	struct stm32_target_desc target;     /* the way in it was planned for */
 
 	/* Erase. Banks are erased before the listed sectors. */
 	enum stm32_erase_kind erase_kind;
@@ -176,7 +176,6 @@ struct stm32_plan {
 	bool writes_ram;
 	bool writes_option_bytes;            /* the chip resets; the CLI should say so */
 	uint32_t block_size;
-	unsigned retries;
 
 	/* Verify (write plans) or the range to read / checksum. Option bytes
 	 * are not verified (they take effect only after the reset). */
@@ -223,26 +222,26 @@ void stm32_plan_options_default(struct stm32_plan_options *opts);
  * offending address and the valid ranges) any byte outside flash, RAM from
  * ram_start, or the option-byte area, and any byte outside the -S range.
  * An empty image is STM32_E_INVALID. */
-enum stm32_status stm32_plan_write(const struct stm32_device *device, const struct stm32_image *image,
+enum stm32_status stm32_plan_write(const struct stm32_target_desc *target, const struct stm32_image *image,
 				   const struct stm32_plan_options *opts, struct stm32_plan *plan,
 				   struct stm32_error *err);
 
 /* Plan an erase (stm32flash -o): opts->has_range (unit-aligned), or
  * opts->has_pages, or the whole flash (mass erase, or every unit on
  * STM32_DEV_NO_MASS_ERASE devices). opts->erase is ignored. */
-enum stm32_status stm32_plan_erase(const struct stm32_device *device,
+enum stm32_status stm32_plan_erase(const struct stm32_target_desc *target,
 				   const struct stm32_plan_options *opts, struct stm32_plan *plan,
 				   struct stm32_error *err);
 
 /* Plan a read of opts' range (no range: the whole flash). The range must lie
  * in flash, RAM, the option bytes or system memory; the single entry of
  * plan->ranges is it. */
-enum stm32_status stm32_plan_read(const struct stm32_device *device,
+enum stm32_status stm32_plan_read(const struct stm32_target_desc *target,
 				  const struct stm32_plan_options *opts, struct stm32_plan *plan,
 				  struct stm32_error *err);
 
 /* Like stm32_plan_read, and address and length must be multiples of 4. */
-enum stm32_status stm32_plan_checksum(const struct stm32_device *device,
+enum stm32_status stm32_plan_checksum(const struct stm32_target_desc *target,
 				      const struct stm32_plan_options *opts, struct stm32_plan *plan,
 				      struct stm32_error *err);
 
@@ -258,9 +257,10 @@ bool stm32_plan_region_at(const struct stm32_device *device, uint32_t address,
 
 const char *stm32_region_name(enum stm32_region region); /* "flash", "RAM", ... */
 
-/* A time estimate per phase, in milliseconds, at baud bits/s (8E1 = 11
- * bits a byte), from bytes on the wire, a per-reply turnaround and the
- * device's typical program / erase times. */
+/* A time estimate per phase, in milliseconds, from the back end's cost
+ * model (bytes on the link at its rate, round trips) and the device's
+ * typical program / erase times. A link of unknown rate is taken as
+ * STM32_PLAN_FALLBACK_BPS. */
 struct stm32_plan_estimate {
 	uint64_t erase_ms;
 	uint64_t write_ms;
@@ -276,14 +276,12 @@ struct stm32_plan_estimate_diff {
 	uint64_t worst_ms;
 };
 
-#define STM32_PLAN_TURNAROUND_US 1000u /* per reply: USB-serial latency */
+#define STM32_PLAN_FALLBACK_BPS 57600u /* stm32flash's default rate */
 
-void stm32_plan_estimate(const struct stm32_plan *plan, unsigned baud,
-			 struct stm32_plan_estimate *out);
-uint64_t stm32_plan_estimate_ms(const struct stm32_plan *plan, unsigned baud);
+void stm32_plan_estimate(const struct stm32_plan *plan, struct stm32_plan_estimate *out);
+uint64_t stm32_plan_estimate_ms(const struct stm32_plan *plan);
 /* Diff plans: the compare phase and the range of totals. */
-void stm32_plan_estimate_diff(const struct stm32_plan *plan, unsigned baud,
-			      struct stm32_plan_estimate_diff *out);
+void stm32_plan_estimate_diff(const struct stm32_plan *plan, struct stm32_plan_estimate_diff *out);
 
 /* "readout protection level 2" etc. */
 const char *stm32_option_risk_name(enum stm32_option_risk risk);

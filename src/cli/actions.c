@@ -1,4 +1,4 @@
-/* stm32boot command line: the actions, on a connected session. Each one
+/* stm32boot command line: the actions, on a connected target. Each one
  * plans first (everything is checked before the chip is touched), then
  * shows the plan (--dry-run) or carries it out with progress. */
 #include "actions.h"
@@ -11,7 +11,7 @@
 #include "planview.h"
 #include "progress.h"
 #include "report.h"
-#include "stm32boot/protocol.h"
+#include "stm32boot/rom.h"
 
 static volatile sig_atomic_t cancel_requested;
 
@@ -105,10 +105,10 @@ static bool page_span(const struct stm32_device *dev, unsigned first, unsigned c
  * chip's program unit. */
 static bool write_block_size(const struct cli_context *ctx, uint32_t *block)
 {
-	uint32_t unit = ctx->session->device->program_unit ? ctx->session->device->program_unit : 4;
+	uint32_t unit = ctx->target->desc.device->program_unit ? ctx->target->desc.device->program_unit : 4;
 	uint32_t size = (ctx->opts->frame_tx - 2u) & ~3u;
-	if (size > STM32_MAX_BLOCK)
-		size = STM32_MAX_BLOCK;
+	if (size > ctx->target->desc.max_write)
+		size = ctx->target->desc.max_write;
 	size -= size % unit;
 	if (size < 4 || size < unit) {
 		cli_error("-F TX %u leaves no room for one %u-byte program unit of this chip",
@@ -131,7 +131,7 @@ static bool requested_range(const struct cli_context *ctx, struct stm32_plan_opt
 	}
 	if (o->has_start_page || (o->has_erase_count && o->erase_count > 0)) {
 		unsigned count = o->has_erase_count ? o->erase_count : 0;
-		if (!page_span(ctx->session->device, o->has_start_page ? o->start_page : 0, count,
+		if (!page_span(ctx->target->desc.device, o->has_start_page ? o->start_page : 0, count,
 			       &po->range_address, &po->range_length))
 			return false;
 		po->has_range = true;
@@ -149,7 +149,7 @@ static bool plan_failed(const char *what, const struct stm32_error *err)
 
 static bool refuse_if_protected(const struct cli_context *ctx, const char *what)
 {
-	if (!ctx->session->read_protected)
+	if (!ctx->target->chip.read_protected)
 		return true;
 	cli_error("the chip is read-protected: %s is refused by its bootloader", what);
 	cli_hint("the chip is read-protected: -k removes protection (and erases the flash)");
@@ -160,7 +160,7 @@ static bool refuse_if_protected(const struct cli_context *ctx, const char *what)
 static bool place_binary(struct cli_context *ctx)
 {
 	const struct cli_options *o = ctx->opts;
-	const struct stm32_device *dev = ctx->session->device;
+	const struct stm32_device *dev = ctx->target->desc.device;
 	uint32_t base = dev->flash_start;
 	if (o->has_start_address) {
 		base = o->start_address;
@@ -191,13 +191,14 @@ static bool image_has_option_bytes(const struct stm32_image *image, const struct
 
 static uint8_t *read_current_option_bytes(struct cli_context *ctx)
 {
-	const struct stm32_device *dev = ctx->session->device;
-	if (!image_has_option_bytes(ctx->input, dev) || ctx->session->bl.cmd_read < 0)
+	const struct stm32_device *dev = ctx->target->desc.device;
+	if (!image_has_option_bytes(ctx->input, dev) ||
+	    !stm32_target_can(&ctx->target->desc, STM32_CAP_READ))
 		return NULL;
 	uint8_t *bytes = malloc(dev->opt_size);
 	struct stm32_error err;
 	stm32_error_clear(&err);
-	if (bytes && stm32_flash_read(ctx->session, dev->opt_start, dev->opt_size, bytes, NULL, NULL,
+	if (bytes && stm32_flash_read(ctx->target, dev->opt_start, dev->opt_size, bytes, NULL,
 				      &err) == STM32_OK)
 		return bytes;
 	cli_warning("could not read the chip's option bytes; comparing with the factory values");
@@ -230,27 +231,20 @@ static void print_write_summary(const struct stm32_plan *plan,
 static bool plan_write_failed(const struct stm32_error *err)
 {
 	cli_report_failure(CLI_STAGE_PLAN, "write", err);
-	if (strstr(err->message, "permanent"))
+	if (err->reason == STM32_REASON_PERMANENT_LOCK)
 		cli_hint("if you really mean it, add --allow-permanent-lock (there is no way back)");
 	return false;
 }
 
-/* The executor calls this when the chip went silent mid-flash (it reset):
- * the -i entry sequence puts it back into the bootloader. */
-static enum stm32_status reenter_bootloader(void *user, struct stm32_error *err)
+/* The engine's options for an action whose progress goes to bridge. */
+static struct stm32_flash_options flash_options(const struct cli_context *ctx,
+						struct progress_bridge *bridge)
 {
-	struct cli_context *ctx = user;
-	cli_warning("the chip stopped answering; running the -i entry sequence again");
-	return stm32_gpio_run(ctx->transport, ctx->entry, NULL, NULL, err);
-}
-
-static struct stm32_flash_options flash_options(struct cli_context *ctx)
-{
-	struct stm32_flash_options options = { 0 };
-	if (ctx->entry && ctx->entry->count > 0) {
-		options.reenter = reenter_bootloader;
-		options.reenter_user = ctx;
-	}
+	struct stm32_flash_options options;
+	stm32_flash_options_default(&options);
+	options.progress = on_progress;
+	options.progress_user = bridge;
+	options.retries = ctx->opts->retries;
 	return options;
 }
 
@@ -270,7 +264,6 @@ static bool run_write(struct cli_context *ctx)
 	po.diff = o->diff;
 	po.preserve = o->preserve;
 	po.allow_permanent_lock = o->allow_permanent_lock;
-	po.retries = o->retries;
 	if (!write_block_size(ctx, &po.block_size) || !requested_range(ctx, &po))
 		return false;
 	uint8_t *current_options = read_current_option_bytes(ctx);
@@ -280,31 +273,30 @@ static bool run_write(struct cli_context *ctx)
 	stm32_error_clear(&err);
 	struct stm32_plan plan;
 	memset(&plan, 0, sizeof plan);
-	enum stm32_status planned = stm32_plan_write(ctx->session->device, ctx->input, &po, &plan, &err);
+	enum stm32_status planned = stm32_plan_write(&ctx->target->desc, ctx->input, &po, &plan, &err);
 	free(current_options);
 	if (planned != STM32_OK)
 		return plan_write_failed(&err);
 
 	bool ok = true;
 	if (o->dry_run) {
-		cli_show_plan(&plan, ctx->transport->baud);
+		cli_show_plan(&plan);
 	} else {
 		if (plan.option_risk != STM32_OPTION_SAFE)
 			cli_warning("the option bytes set %s, as --allow-permanent-lock permits",
 				    stm32_option_risk_name(plan.option_risk));
 		struct progress_bridge bridge;
-		bridge_init(&bridge, ctx->session->device);
+		bridge_init(&bridge, ctx->target->desc.device);
 		struct timespec started;
 		cli_clock_now(&started);
 		struct stm32_flash_report report;
-		struct stm32_flash_options options = flash_options(ctx);
-		ok = stm32_flash_execute_options(ctx->session, &plan, &options, on_progress, &bridge,
-						 &report, &err) == STM32_OK;
+		struct stm32_flash_options options = flash_options(ctx, &bridge);
+		ok = stm32_flash_execute(ctx->target, &plan, &options, &report, &err) == STM32_OK;
 		bridge_finish(&bridge);
 		if (!ok)
 			report_action_failure("write", &err);
 		else
-			print_write_summary(&plan, &report, &started, ctx->session->device);
+			print_write_summary(&plan, &report, &started, ctx->target->desc.device);
 		if (ok && plan.writes_option_bytes) {
 			cli_info("The chip reset itself to load the new option bytes.");
 			ctx->chip_reset_itself = true;
@@ -338,20 +330,19 @@ static bool run_erase(struct cli_context *ctx)
 	stm32_error_clear(&err);
 	struct stm32_plan plan;
 	memset(&plan, 0, sizeof plan);
-	if (stm32_plan_erase(ctx->session->device, &po, &plan, &err) != STM32_OK)
+	if (stm32_plan_erase(&ctx->target->desc, &po, &plan, &err) != STM32_OK)
 		return plan_failed("erase", &err);
 
 	bool ok = true;
 	if (o->dry_run) {
-		cli_show_plan(&plan, ctx->transport->baud);
+		cli_show_plan(&plan);
 	} else {
 		struct progress_bridge bridge;
-		bridge_init(&bridge, ctx->session->device);
+		bridge_init(&bridge, ctx->target->desc.device);
 		struct timespec started;
 		cli_clock_now(&started);
-		struct stm32_flash_options options = flash_options(ctx);
-		ok = stm32_flash_execute_options(ctx->session, &plan, &options, on_progress, &bridge,
-						 NULL, &err) == STM32_OK;
+		struct stm32_flash_options options = flash_options(ctx, &bridge);
+		ok = stm32_flash_execute(ctx->target, &plan, &options, NULL, &err) == STM32_OK;
 		bridge_finish(&bridge);
 		if (!ok) {
 			report_action_failure("erase", &err);
@@ -362,7 +353,7 @@ static bool run_erase(struct cli_context *ctx)
 			for (size_t i = 0; i < plan.sector_count; i++)
 				bytes += plan.sectors[i].size;
 			cli_info("Erased %zu %s (%llu bytes) in %.1f s", plan.sector_count,
-				 cli_erase_unit_name(ctx->session->device), (unsigned long long)bytes,
+				 cli_erase_unit_name(ctx->target->desc.device), (unsigned long long)bytes,
 				 cli_seconds_since(&started));
 		}
 	}
@@ -375,17 +366,22 @@ static bool read_range(struct cli_context *ctx, uint32_t address, uint32_t lengt
 		       uint8_t *buffer, struct stm32_error *err)
 {
 	struct progress_bridge bridge;
-	bridge_init(&bridge, ctx->session->device);
+	bridge_init(&bridge, ctx->target->desc.device);
 	bridge.fixed_total = true;
 	cli_progress_begin(&bridge.bar, "read", "bytes", length);
 	bridge.active = true;
-	uint32_t piece = ctx->opts->frame_rx < STM32_MAX_BLOCK ? ctx->opts->frame_rx : length;
+	uint32_t largest = ctx->target->desc.max_read;
+	uint32_t piece = ctx->opts->frame_rx < largest ? ctx->opts->frame_rx : length;
+	struct stm32_flash_options options;
+	stm32_flash_options_default(&options);
+	options.progress = on_progress;
+	options.progress_user = &bridge;
 	bool ok = true;
 	for (uint32_t done = 0; ok && done < length; done += piece) {
 		uint32_t n = length - done < piece ? length - done : piece;
 		bridge.offset = done;
-		ok = stm32_flash_read(ctx->session, address + done, n, buffer + done, on_progress,
-				      &bridge, err) == STM32_OK;
+		ok = stm32_flash_read(ctx->target, address + done, n, buffer + done, &options, err) ==
+		     STM32_OK;
 	}
 	bridge_finish(&bridge);
 	return ok;
@@ -398,7 +394,7 @@ static bool read_check_wanted(const struct cli_context *ctx)
 	const struct cli_options *o = ctx->opts;
 	if (o->verify_given)
 		return o->verify;
-	return ctx->session->bl.cmd_checksum >= 0;
+	return stm32_target_can(&ctx->target->desc, STM32_CAP_CRC);
 }
 
 static bool check_read(struct cli_context *ctx, uint32_t address, uint32_t length,
@@ -409,10 +405,13 @@ static bool check_read(struct cli_context *ctx, uint32_t address, uint32_t lengt
 	if (!read_check_wanted(ctx))
 		return true;
 	struct progress_bridge bridge;
-	bridge_init(&bridge, ctx->session->device);
-	bool ok = stm32_flash_check_read(ctx->session, address, length, buffer,
-					 ctx->opts->verify_method, on_progress, &bridge, report,
-					 err) == STM32_OK;
+	bridge_init(&bridge, ctx->target->desc.device);
+	struct stm32_flash_options options;
+	stm32_flash_options_default(&options);
+	options.progress = on_progress;
+	options.progress_user = &bridge;
+	bool ok = stm32_flash_check_read(ctx->target, address, length, buffer,
+					 ctx->opts->verify_method, &options, report, err) == STM32_OK;
 	bridge_finish(&bridge);
 	return ok;
 }
@@ -431,7 +430,7 @@ static void describe_read_check(const struct stm32_read_check_report *report)
 			 report->by_crc ? "by the chip's checksum" : "by a second read");
 }
 
-typedef enum stm32_status (*range_planner)(const struct stm32_device *device,
+typedef enum stm32_status (*range_planner)(const struct stm32_target_desc *target,
 					   const struct stm32_plan_options *opts,
 					   struct stm32_plan *plan, struct stm32_error *err);
 
@@ -449,7 +448,7 @@ static bool plan_range(struct cli_context *ctx, range_planner planner, const cha
 		return false;
 	struct stm32_error err;
 	stm32_error_clear(&err);
-	if (planner(ctx->session->device, &po, plan, &err) != STM32_OK)
+	if (planner(&ctx->target->desc, &po, plan, &err) != STM32_OK)
 		return plan_failed(what, &err);
 	return true;
 }
@@ -465,7 +464,7 @@ static bool run_read(struct cli_context *ctx)
 	uint32_t address = plan.ranges[0].address, length = plan.ranges[0].length;
 	bool ok = true;
 	if (o->dry_run) {
-		cli_show_plan(&plan, ctx->transport->baud);
+		cli_show_plan(&plan);
 	} else {
 		struct stm32_image image;
 		stm32_image_init(&image);
@@ -509,14 +508,18 @@ static bool run_crc(struct cli_context *ctx)
 	uint32_t address = plan.ranges[0].address, length = plan.ranges[0].length;
 	bool ok = true;
 	if (ctx->opts->dry_run) {
-		cli_show_plan(&plan, ctx->transport->baud);
+		cli_show_plan(&plan);
 	} else {
 		struct progress_bridge bridge;
-		bridge_init(&bridge, ctx->session->device);
+		bridge_init(&bridge, ctx->target->desc.device);
 		uint32_t crc = 0;
 		bool on_device = false;
-		ok = stm32_flash_checksum(ctx->session, address, length, &crc, &on_device, on_progress,
-					  &bridge, &err) == STM32_OK;
+		struct stm32_flash_options options;
+		stm32_flash_options_default(&options);
+		options.progress = on_progress;
+		options.progress_user = &bridge;
+		ok = stm32_flash_checksum(ctx->target, address, length, &crc, &on_device, &options,
+					  &err) == STM32_OK;
 		bridge_finish(&bridge);
 		if (!ok)
 			report_action_failure("CRC", &err);
@@ -530,21 +533,24 @@ static bool run_crc(struct cli_context *ctx)
 	return ok;
 }
 
-typedef enum stm32_status (*protection_command)(struct stm32_bl *bl, struct stm32_error *err);
+typedef enum stm32_status (*protection_command)(struct stm32_target *t, struct stm32_error *err);
 
-static bool run_protection(struct cli_context *ctx, protection_command command, int opcode,
+static bool run_protection(struct cli_context *ctx, protection_command command, enum stm32_op op,
 			   const char *what, const char *consequence)
 {
 	if (ctx->opts->dry_run) {
-		cli_info("Plan: %s (bootloader command 0x%02X); %s.", what, (unsigned)opcode, consequence);
+		int opcode = stm32_rom_command_for(ctx->target, op);
+		if (opcode >= 0)
+			cli_info("Plan: %s (bootloader command 0x%02X); %s.", what, (unsigned)opcode,
+				 consequence);
+		else
+			cli_info("Plan: %s; %s.", what, consequence);
 		return true;
 	}
 	struct stm32_error err;
 	stm32_error_clear(&err);
 	cli_info("%s...", what);
-	if (command(&ctx->session->bl, &err) != STM32_OK) {
-		if (err.command < 0)
-			err.command = opcode;
+	if (command(ctx->target, &err) != STM32_OK) {
 		report_action_failure(what, &err);
 		return false;
 	}
@@ -562,13 +568,13 @@ bool cli_run_action(struct cli_context *ctx)
 	case CLI_ACTION_READ: return run_read(ctx);
 	case CLI_ACTION_CRC: return run_crc(ctx);
 	case CLI_ACTION_WRITE_UNPROTECT:
-		return run_protection(ctx, stm32_bl_write_unprotect, STM32_CMD_WRITE_UNPROTECT,
+		return run_protection(ctx, stm32_target_write_unprotect, STM32_OP_WRITE_UNPROTECT,
 				      "Write-unprotecting the flash", "the chip resets itself");
 	case CLI_ACTION_READ_PROTECT:
-		return run_protection(ctx, stm32_bl_readout_protect, STM32_CMD_READOUT_PROTECT,
+		return run_protection(ctx, stm32_target_readout_protect, STM32_OP_READOUT_PROTECT,
 				      "Read-protecting the flash", "the chip resets itself");
 	case CLI_ACTION_READ_UNPROTECT:
-		return run_protection(ctx, stm32_bl_readout_unprotect, STM32_CMD_READOUT_UNPROTECT,
+		return run_protection(ctx, stm32_target_readout_unprotect, STM32_OP_READOUT_UNPROTECT,
 				      "Read-unprotecting the flash",
 				      "the flash is erased and the chip resets itself");
 	}
@@ -578,18 +584,18 @@ bool cli_run_action(struct cli_context *ctx)
 bool cli_run_go(struct cli_context *ctx)
 {
 	uint32_t address = ctx->opts->go_address ? ctx->opts->go_address
-						 : ctx->session->device->flash_start;
+						 : ctx->target->desc.device->flash_start;
 	if (ctx->opts->dry_run) {
 		cli_info("Would start the program at 0x%08X (-g).", address);
 		return true;
 	}
 	struct stm32_error err;
 	stm32_error_clear(&err);
-	if (ctx->chip_reset_itself && stm32_session_reconnect(ctx->session, &err) != STM32_OK) {
+	if (ctx->chip_reset_itself && stm32_target_reconnect(ctx->target, &err) != STM32_OK) {
 		cli_report_failure(CLI_STAGE_CONNECT, "the port after the chip's reset", &err);
 		return false;
 	}
-	if (stm32_flash_go(ctx->session, address, &err) != STM32_OK) {
+	if (stm32_target_go(ctx->target, address, &err) != STM32_OK) {
 		char where[16];
 		snprintf(where, sizeof where, "0x%08X", address);
 		cli_report_failure(CLI_STAGE_GO, where, &err);
@@ -607,7 +613,7 @@ bool cli_run_software_reset(struct cli_context *ctx)
 	}
 	struct stm32_error err;
 	stm32_error_clear(&err);
-	if (stm32_flash_reset(ctx->session, &err) != STM32_OK) {
+	if (stm32_target_reset(ctx->target, &err) != STM32_OK) {
 		cli_report_failure(CLI_STAGE_RESET, ctx->opts->port, &err);
 		return false;
 	}

@@ -1,5 +1,5 @@
 /* stm32boot command line: the actions (-w -r -o -C -u -j -k) and what
- * follows them (-g, -R), on a connected session. */
+ * follows them (-g, -R), on a connected target. */
 #ifndef STM32BOOT_CLI_ACTIONS_H
 #define STM32BOOT_CLI_ACTIONS_H
 
@@ -10,17 +10,15 @@
 #include "stm32boot/format.h"
 #include "stm32boot/gpio.h"
 #include "stm32boot/image.h"
-#include "stm32boot/session.h"
+#include "stm32boot/target.h"
 
 struct cli_context {
 	const struct cli_options *opts;
-	struct stm32_session *session;
+	struct stm32_target *target;
 	struct stm32_transport *transport;
 	struct stm32_image *input;       /* -w: the loaded file */
 	enum stm32_format input_format;  /* -w: what it was parsed as */
 	bool chip_reset_itself;          /* after -u / -j / -k or an option-byte write */
-	/* -i entry sequence, re-run if the chip resets mid-flash (may be empty) */
-	const struct stm32_gpio_sequence *entry;
 };
 
 /* Run the requested action (or with --dry-run, show its plan). Prints its

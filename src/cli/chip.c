@@ -8,6 +8,7 @@
 
 #include "progress.h"
 #include "report.h"
+#include "stm32boot/rom.h"
 
 #define SRAM_BASE 0x20000000u
 #define LARGE_UNIT 16384u /* units this big are called sectors in the manuals */
@@ -68,7 +69,7 @@ static void describe_ram(const struct stm32_device *dev)
 			 total, base, usable, dev->ram_start);
 }
 
-static void describe_option_bytes(const struct stm32_session *s)
+static void describe_option_bytes(const struct stm32_chip_facts *s, const struct stm32_device *dev)
 {
 	if (!s->option_bytes_known || s->option_bytes_size == 0) {
 		cli_info("Option bytes: %s", s->read_protected ? "unreadable (read-protected)" : "unknown");
@@ -81,12 +82,11 @@ static void describe_option_bytes(const struct stm32_session *s)
 	for (uint32_t i = 0; i < count; i++)
 		used += (size_t)snprintf(hex + used, sizeof hex - used, "%s%02X", i ? " " : "",
 					 s->option_bytes[i]);
-	cli_info("Option bytes: %s (at 0x%08X)", hex, s->device->opt_start);
+	cli_info("Option bytes: %s (at 0x%08X)", hex, dev->opt_start);
 }
 
-static void describe_protection(const struct stm32_session *s)
+static void describe_protection(const struct stm32_chip_facts *s, const struct stm32_device *dev)
 {
-	const struct stm32_device *dev = s->device;
 	if (s->option_bytes_known && dev->rdp_offset >= 0 &&
 	    (uint32_t)dev->rdp_offset < s->option_bytes_size) {
 		uint8_t rdp = s->option_bytes[dev->rdp_offset];
@@ -101,7 +101,7 @@ static void describe_protection(const struct stm32_session *s)
 	cli_info("Readout protection: %s", s->read_protected ? "ON (Read Memory is refused)" : "off");
 }
 
-static void describe_unique_id(const struct stm32_session *s)
+static void describe_unique_id(const struct stm32_chip_facts *s)
 {
 	if (!s->uid_known) {
 		cli_detail("Unique ID:    unknown");
@@ -113,9 +113,37 @@ static void describe_unique_id(const struct stm32_session *s)
 	cli_info("Unique ID:    %s", hex);
 }
 
-void cli_describe_chip(const struct stm32_session *s, struct stm32_transport *t)
+/* What the ROM bootloader says of itself. */
+static void describe_bootloader(const struct stm32_target *target, const struct stm32_device *dev)
 {
-	const struct stm32_device *dev = s->device;
+	struct stm32_rom_info rom;
+	if (!stm32_rom_info(target, &rom)) {
+		cli_info("Chip:         %s (%s), through the %s", dev->description, dev->name,
+			 target->desc.name);
+		return;
+	}
+	cli_info("Chip:         PID 0x%03X, %s (%s)", rom.pid, dev->description, dev->name);
+	cli_info("Bootloader:   v%u.%u, option bytes 0x%02X 0x%02X", rom.version >> 4,
+		 rom.version & 0x0Fu, rom.option1, rom.option2);
+}
+
+static void describe_commands(const struct stm32_target *target)
+{
+	struct stm32_rom_info rom;
+	if (!stm32_rom_info(target, &rom))
+		return;
+	char commands[3 * 64 + 1];
+	size_t used = 0;
+	for (size_t i = 0; i < rom.command_count && i < 64; i++)
+		used += (size_t)snprintf(commands + used, sizeof commands - used, "%s%02X", i ? " " : "",
+					 rom.commands[i]);
+	cli_detail("Commands:     %s", rom.command_count ? commands : "(none)");
+}
+
+void cli_describe_chip(const struct stm32_target *target, struct stm32_transport *t)
+{
+	const struct stm32_device *dev = target->desc.device;
+	const struct stm32_chip_facts *s = &target->chip;
 	char link[64] = "";
 	if (t->ops->describe)
 		t->ops->describe(t, link, sizeof link);
@@ -125,21 +153,14 @@ void cli_describe_chip(const struct stm32_session *s, struct stm32_transport *t)
 		cli_info("Interface:    %s", link);
 	else
 		cli_info("Interface:    %s %s", t->ops->name, link);
-	cli_info("Chip:         PID 0x%03X, %s (%s)", s->bl.pid, dev->description, dev->name);
-	cli_info("Bootloader:   v%u.%u, option bytes 0x%02X 0x%02X", s->bl.version >> 4,
-		 s->bl.version & 0x0Fu, s->bl.option1, s->bl.option2);
+	describe_bootloader(target, dev);
 	char layout[160];
 	cli_format_flash_layout(dev, layout, sizeof layout);
 	cli_info("Flash:        %s at 0x%08X%s", layout, dev->flash_start,
 		 s->flash_size_known ? "" : " (size from the device table)");
 	describe_ram(dev);
-	describe_option_bytes(s);
-	describe_protection(s);
+	describe_option_bytes(s, dev);
+	describe_protection(s, dev);
 	describe_unique_id(s);
-	char commands[3 * 64 + 1];
-	size_t used = 0;
-	for (size_t i = 0; i < s->bl.command_count && i < 64; i++)
-		used += (size_t)snprintf(commands + used, sizeof commands - used, "%s%02X", i ? " " : "",
-					 s->bl.commands[i]);
-	cli_detail("Commands:     %s", s->bl.command_count ? commands : "(none)");
+	describe_commands(target);
 }

@@ -171,8 +171,9 @@ static void show_ranges(const struct stm32_plan *plan)
 			 plan->ranges[i].length, stm32_region_name(plan->ranges[i].region));
 }
 
-void cli_show_plan(const struct stm32_plan *plan, unsigned baud)
+void cli_show_plan(const struct stm32_plan *plan)
 {
+	unsigned baud = plan->target.cost.bits_per_second;
 	cli_info("Plan (%s%s):", action_words(plan->action), plan->diff ? ", incremental" : "");
 	show_compare(plan);
 	show_erase(plan);
@@ -182,14 +183,14 @@ void cli_show_plan(const struct stm32_plan *plan, unsigned baud)
 		show_ranges(plan);
 	if (baud && plan->diff) {
 		struct stm32_plan_estimate_diff estimate;
-		stm32_plan_estimate_diff(plan, baud, &estimate);
+		stm32_plan_estimate_diff(plan, &estimate);
 		cli_info("  time:   about %.1f s at %u baud if nothing differs (compare %.1f s), "
 			 "%.1f s if everything does",
 			 (double)estimate.best_ms / 1000.0, baud, (double)estimate.compare_ms / 1000.0,
 			 (double)estimate.worst_ms / 1000.0);
 	} else if (baud) {
 		struct stm32_plan_estimate estimate;
-		stm32_plan_estimate(plan, baud, &estimate);
+		stm32_plan_estimate(plan, &estimate);
 		cli_info("  time:   about %.1f s at %u baud", (double)estimate.total_ms / 1000.0, baud);
 	}
 	cli_info("Dry run: nothing was changed.");

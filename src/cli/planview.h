@@ -4,6 +4,6 @@
 
 #include "stm32boot/plan.h"
 
-void cli_show_plan(const struct stm32_plan *plan, unsigned baud);
+void cli_show_plan(const struct stm32_plan *plan);
 
 #endif

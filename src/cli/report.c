@@ -4,7 +4,7 @@
 #include <stdarg.h>
 #include <string.h>
 
-#include "stm32boot/protocol.h"
+#include "stm32boot/rom.h"
 #include "stm32boot/transport.h"
 
 /* The CLI's one piece of process-wide state: where information goes. Set
@@ -133,11 +133,10 @@ static bool is_no_answer_to_sync(enum cli_stage stage, const struct stm32_error 
 	       (err->status == STM32_E_TIMEOUT || err->status == STM32_E_PROTOCOL);
 }
 
-static bool is_memory_command(int command)
+static bool is_memory_operation(enum stm32_op op)
 {
-	return command == STM32_CMD_READ_MEMORY || command == STM32_CMD_WRITE_MEMORY ||
-	       command == 0x32 || command == STM32_CMD_ERASE || command == STM32_CMD_EXTENDED_ERASE ||
-	       command == 0x45 || command == STM32_CMD_GET_CHECKSUM;
+	return op == STM32_OP_READ || op == STM32_OP_WRITE || op == STM32_OP_ERASE ||
+	       op == STM32_OP_CRC || op == STM32_OP_OPTION_WRITE;
 }
 
 static void print_hint(enum cli_stage stage, const char *subject, const struct stm32_error *err,
@@ -145,7 +144,7 @@ static void print_hint(enum cli_stage stage, const char *subject, const struct s
 {
 	if (err->status == STM32_E_PROTECTED)
 		cli_hint("the chip is read-protected: -k removes protection (and erases the flash)");
-	else if (err->status == STM32_E_NACK && is_memory_command(err->command))
+	else if (err->status == STM32_E_NACK && is_memory_operation(err->op))
 		cli_hint("the bootloader refused it: a noisy line (-n sets the retries, a lower -b helps) or an address it does not accept");
 	else if (err->status == STM32_E_BUSY)
 		cli_hint("another program holds %s (a terminal, ModemManager, another stm32boot?)", subject);
@@ -164,7 +163,7 @@ static void print_hint(enum cli_stage stage, const char *subject, const struct s
 		cli_hint("the flash did not keep what was written: is the area write-protected (-u removes it) or was it not erased (-e 0)? try a lower baud rate");
 	else if (err->status == STM32_E_RANGE)
 		cli_hint("compare the addresses (the file's, -S, -s, -e) with the chip's memory map: stm32boot PORT shows it");
-	else if (err->status == STM32_E_FORMAT && stage == CLI_STAGE_LOAD && !strstr(err->message, "empty"))
+	else if (err->status == STM32_E_FORMAT && stage == CLI_STAGE_LOAD && err->reason != STM32_REASON_EMPTY_INPUT)
 		cli_hint("if the file is meant to be raw binary, -f writes it as it is");
 	else if (stage == CLI_STAGE_OPEN && subject && strncmp(subject, "sim:", 4) == 0)
 		cli_hint("stm32boot-sim --list-devices names the emulated devices; sim: options are its long options (sim:DEVICE,image=FILE)");

@@ -13,7 +13,7 @@
 #include "chip.h"
 #include "report.h"
 #include "stm32boot/gpio.h"
-#include "stm32boot/session.h"
+#include "stm32boot/rom.h"
 
 struct cli_run {
 	const struct cli_options *opts;
@@ -21,7 +21,7 @@ struct cli_run {
 	enum stm32_format input_format;
 	struct stm32_gpio_sequence entry, exit;
 	struct stm32_transport *transport;
-	struct stm32_session session;
+	struct stm32_target *target;
 	char sim_program[PATH_MAX];
 };
 
@@ -184,22 +184,35 @@ static bool run_gpio(struct cli_run *run, const struct stm32_gpio_sequence *seq,
 	return true;
 }
 
+/* The engine calls this when the chip went silent mid-flash (it reset):
+ * the -i entry sequence puts it back into the bootloader. */
+static enum stm32_status reenter_bootloader(void *user, struct stm32_error *err)
+{
+	struct cli_run *run = user;
+	cli_warning("the chip stopped answering; running the -i entry sequence again");
+	return stm32_gpio_run(run->transport, &run->entry, NULL, NULL, err);
+}
+
 static bool connect_chip(struct cli_run *run)
 {
-	struct stm32_session_options so;
-	stm32_session_options_default(&so);
+	struct stm32_rom_options so;
+	stm32_rom_options_default(&so);
 	so.skip_sync = run->opts->skip_sync;
+	if (run->entry.count > 0) {
+		so.reenter = reenter_bootloader;
+		so.reenter_user = run;
+	}
 	struct stm32_error err;
 	stm32_error_clear(&err);
 	unsigned baud = run->transport->kind == STM32_LINK_UART ? run->transport->baud : 0;
-	if (stm32_session_connect(&run->session, run->transport, &so, &err) != STM32_OK) {
+	if (stm32_rom_open(run->transport, &so, &run->target, &err) != STM32_OK) {
 		cli_report_connect_failure(run->opts->port, &err, baud);
 		return false;
 	}
-	cli_describe_chip(&run->session, run->transport);
+	cli_describe_chip(run->target, run->transport);
 	/* AN3155 tests the auto-baud up to 115200; above a family's documented
 	 * maximum it may mis-measure. This chip answered, so go on, but say so. */
-	const struct stm32_device *dev = run->session.device;
+	const struct stm32_device *dev = run->target->desc.device;
 	if (dev && baud > dev->uart_max_baud)
 		cli_warning("%u baud is above %u, the highest rate documented for the %s bootloader; "
 			    "it answered, so carrying on (-b %u if transfers fail)",
@@ -229,11 +242,10 @@ static bool run_with_port(struct cli_run *run)
 		return false;
 	struct cli_context ctx = {
 		.opts = run->opts,
-		.session = &run->session,
+		.target = run->target,
 		.transport = run->transport,
 		.input = &run->input,
 		.input_format = run->input_format,
-		.entry = &run->entry,
 	};
 	return cli_run_action(&ctx) && run_afterwards(run, &ctx);
 }
@@ -248,6 +260,7 @@ int cli_run(const struct cli_options *opts)
 		  (opts->action != CLI_ACTION_WRITE || load_input(&run)) && open_port(&run);
 	if (ok)
 		ok = run_with_port(&run);
+	stm32_target_close(run.target);
 	if (run.transport) {
 		/* stm32flash runs the exit sequence whenever there is one. */
 		if (!run_gpio(&run, &run.exit, "exit"))

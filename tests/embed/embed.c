@@ -26,27 +26,34 @@ int main(int argc, char **argv)
 	struct stm32_transport *t;
 	if (stm32_port_open("sim:stm32g071rb", &opts, &t, &err))
 		return fail("open", &err);
-	struct stm32_session s;
-	struct stm32_session_options so;
-	stm32_session_options_default(&so);
-	if (stm32_session_connect(&s, t, &so, &err))
+	struct stm32_target *target;
+	if (stm32_rom_open(t, NULL, &target, &err))
 		return fail("connect", &err);
-	if (strcmp(s.device->name, "stm32g071rb") != 0) {
-		fprintf(stderr, "embed: identified %s\n", s.device->name);
+	if (strcmp(target->desc.device->name, "stm32g071rb") != 0) {
+		fprintf(stderr, "embed: identified %s\n", target->desc.device->name);
 		return 1;
 	}
 	uint8_t data[64];
 	for (size_t i = 0; i < sizeof(data); i++)
 		data[i] = (uint8_t)(i * 7 + 1);
-	/* erase page 1, write, read back through the protocol layer */
-	uint16_t page = 1;
-	if (stm32_bl_erase_pages(&s.bl, &page, 1, &err))
-		return fail("erase", &err);
-	if (stm32_bl_write_memory(&s.bl, 0x08000800, data, sizeof(data), &err))
+	/* plan, flash (erase page 1, write, verify), read back */
+	struct stm32_image image;
+	stm32_image_init(&image);
+	if (stm32_image_add(&image, 0x08000800, data, sizeof(data), &err))
+		return fail("image", &err);
+	struct stm32_plan_options po;
+	stm32_plan_options_default(&po);
+	struct stm32_plan plan;
+	if (stm32_plan_write(&target->desc, &image, &po, &plan, &err))
+		return fail("plan", &err);
+	if (stm32_flash_execute(target, &plan, NULL, NULL, &err))
 		return fail("write", &err);
+	stm32_plan_free(&plan);
+	stm32_image_free(&image);
 	uint8_t back[64];
-	if (stm32_bl_read_memory(&s.bl, 0x08000800, back, sizeof(back), &err))
+	if (stm32_flash_read(target, 0x08000800, sizeof(back), back, NULL, &err))
 		return fail("read", &err);
+	stm32_target_close(target);
 	stm32_transport_close(t);
 	if (memcmp(data, back, sizeof(data)) != 0) {
 		fprintf(stderr, "embed: read back differs\n");

@@ -10,7 +10,7 @@
 #include "stm32boot/format.h"
 #include "stm32boot/image.h"
 #include "stm32boot/plan.h"
-#include "stm32boot/session.h"
+#include "stm32boot/rom.h"
 
 #define IMAGE_BYTES 600u /* three 256-byte blocks, the last one short */
 #define FUZZ_RETRIES 1u
@@ -33,25 +33,26 @@ static void make_image(struct stm32_image *image, uint32_t address)
 		abort();
 }
 
-static void write_plan(struct stm32_session *s, uint8_t options)
+static void write_plan(struct stm32_target *s, uint8_t options)
 {
 	struct stm32_plan_options opts;
 	struct stm32_plan plan;
 	struct stm32_image image;
 	struct stm32_error err;
 	stm32_plan_options_default(&opts);
-	opts.retries = FUZZ_RETRIES;
 	opts.diff = (options & CONVERSATION_OPTION_DIFF) != 0;
 	opts.preserve = (options & CONVERSATION_OPTION_PRESERVE) != 0;
 	opts.verify_method = (options & CONVERSATION_OPTION_CRC) ? STM32_VERIFY_CRC
 								 : STM32_VERIFY_READ;
 	opts.block_size = (options & CONVERSATION_OPTION_SMALL) ? 64u : 0u;
-	make_image(&image, s->device->flash_start + 0x100u);
+	make_image(&image, s->desc.device->flash_start + 0x100u);
 	memset(&plan, 0, sizeof(plan));
-	if (stm32_plan_write(s->device, &image, &opts, &plan, &err) == STM32_OK) {
+	if (stm32_plan_write(&s->desc, &image, &opts, &plan, &err) == STM32_OK) {
 		struct stm32_flash_report report;
-		enum stm32_status status = stm32_flash_execute_report(s, &plan, NULL, NULL, &report,
-								      &err);
+		struct stm32_flash_options run;
+		stm32_flash_options_default(&run);
+		run.retries = FUZZ_RETRIES;
+		enum stm32_status status = stm32_flash_execute(s, &plan, &run, &report, &err);
 		check_error(status, &err);
 		if (status == STM32_OK && plan.verify && !report.verified)
 			abort();
@@ -60,32 +61,30 @@ static void write_plan(struct stm32_session *s, uint8_t options)
 	stm32_image_free(&image);
 }
 
-static void read_and_checksum(struct stm32_session *s)
+static void read_and_checksum(struct stm32_target *s)
 {
 	uint8_t buffer[300];
 	uint32_t crc;
 	bool on_device;
 	struct stm32_error err;
-	enum stm32_status status = stm32_flash_read(s, s->device->flash_start, sizeof(buffer),
-						    buffer, NULL, NULL, &err);
+	enum stm32_status status = stm32_flash_read(s, s->desc.device->flash_start, sizeof(buffer),
+						    buffer, NULL, &err);
 	check_error(status, &err);
-	status = stm32_flash_checksum(s, s->device->flash_start, 256, &crc, &on_device, NULL, NULL,
-				      &err);
+	status = stm32_flash_checksum(s, s->desc.device->flash_start, 256, &crc, &on_device, NULL, &err);
 	check_error(status, &err);
 }
 
 void conversation_run(struct stm32_transport *t, uint8_t options)
 {
-	struct stm32_session session;
-	struct stm32_session_options sopts;
+	struct stm32_target *target;
 	struct stm32_error err;
-	stm32_session_options_default(&sopts);
-	enum stm32_status status = stm32_session_connect(&session, t, &sopts, &err);
+	enum stm32_status status = stm32_rom_open(t, NULL, &target, &err);
 	check_error(status, &err);
 	if (status != STM32_OK)
 		return;
-	if (!session.device)
+	if (!target->desc.device)
 		abort();
-	write_plan(&session, options);
-	read_and_checksum(&session);
+	write_plan(target, options);
+	read_and_checksum(target);
+	stm32_target_close(target);
 }

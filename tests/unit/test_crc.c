@@ -5,7 +5,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "stm32boot/protocol.h"
+#include "stm32boot/crc.h"
 
 /* The hardware's definition: XOR a little-endian word in, 32 MSB-first steps. */
 static uint32_t reference_crc(uint32_t crc, const uint8_t *data, size_t length)

@@ -16,7 +16,8 @@
 #include <cmocka.h>
 
 #include "stm32boot/flash.h"
-#include "stm32boot/protocol.h"
+#include "plan_test_util.h"
+#include "rom/rom_internal.h"
 
 enum fault_kind {
 	FAULT_NONE,
@@ -407,8 +408,43 @@ static const struct stm32_transport_ops fake_ops = {
 struct rig {
 	struct fake fake;
 	struct stm32_transport transport;
-	struct stm32_session session;
+	struct stm32_session session; /* set up by hand: the fake answers no Get */
+	struct stm32_target *target;  /* the ROM back end over it */
+	unsigned retries;
 };
+
+/* (Again, after a test changed the session.) */
+static void rig_wrap(struct rig *r)
+{
+	stm32_target_close(r->target);
+	assert_int_equal(rom_target_wrap(&r->session, NULL, &r->target, NULL), STM32_OK);
+}
+
+static void rig_free(struct rig *r)
+{
+	stm32_target_close(r->target);
+	r->target = NULL;
+	fake_free(&r->fake);
+}
+
+static struct stm32_flash_options rig_options(const struct rig *r, stm32_progress_fn progress,
+					      void *user)
+{
+	struct stm32_flash_options options;
+	stm32_flash_options_default(&options);
+	options.progress = progress;
+	options.progress_user = user;
+	options.retries = r->retries;
+	return options;
+}
+
+static enum stm32_status execute(struct rig *r, const struct stm32_plan *plan,
+				 stm32_progress_fn progress, void *user,
+				 struct stm32_flash_report *report, struct stm32_error *err)
+{
+	struct stm32_flash_options options = rig_options(r, progress, user);
+	return stm32_flash_execute(r->target, plan, &options, report, err);
+}
 
 static void rig_init(struct rig *r, const char *device)
 {
@@ -425,6 +461,8 @@ static void rig_init(struct rig *r, const char *device)
 	r->session.bl.cmd_checksum = -1;
 	memcpy(r->session.bl.commands, r->fake.dev->commands, r->fake.dev->command_count);
 	r->session.bl.command_count = r->fake.dev->command_count;
+	r->retries = STM32_FLASH_DEFAULT_RETRIES;
+	rig_wrap(r);
 }
 
 static void add_fault(struct rig *r, uint8_t opcode, unsigned nth, unsigned times, enum fault_kind kind)
@@ -475,8 +513,8 @@ static void plan_image(struct rig *r, const struct stm32_image *image, struct st
 {
 	struct stm32_plan_options opts;
 	stm32_plan_options_default(&opts);
-	opts.retries = 3;
-	assert_int_equal(stm32_plan_write(r->fake.dev, image, &opts, plan, NULL), STM32_OK);
+	r->retries = 3;
+	assert_int_equal(stm32_plan_write(&r->target->desc, image, &opts, plan, NULL), STM32_OK);
 }
 
 static void assert_flash_holds(struct rig *r, const struct stm32_image *image)
@@ -500,7 +538,7 @@ static void writes_erases_and_verifies(void **state)
 	memset(r.fake.flash, 0x00, r.fake.dev->flash_size); /* old contents everywhere */
 	struct stm32_image image = pattern_image(0x08000000, 3001);
 	plan_image(&r, &image, &plan);
-	assert_int_equal(stm32_flash_execute(&r.session, &plan, record, &log, &err), STM32_OK);
+	assert_int_equal(execute(&r, &plan, record, &log, NULL, &err), STM32_OK);
 	assert_flash_holds(&r, &image);
 	assert_int_equal(r.fake.flash[3001], 0xFF);   /* padding of the last block */
 	assert_int_equal(r.fake.flash[3 * 1024], 0x00); /* page 3 untouched */
@@ -518,7 +556,7 @@ static void writes_erases_and_verifies(void **state)
 	assert_int_equal(log.last_done[STM32_PHASE_ERASE], 3);
 	stm32_plan_free(&plan);
 	stm32_image_free(&image);
-	fake_free(&r.fake);
+	rig_free(&r);
 }
 
 static void nacked_block_is_retried_after_resync(void **state)
@@ -531,13 +569,13 @@ static void nacked_block_is_retried_after_resync(void **state)
 	add_fault(&r, 0x31, 3, 2, FAULT_NACK);
 	struct stm32_image image = pattern_image(0x08000000, 2048);
 	plan_image(&r, &image, &plan);
-	assert_int_equal(stm32_flash_execute(&r.session, &plan, NULL, NULL, &err), STM32_OK);
+	assert_int_equal(execute(&r, &plan, NULL, NULL, NULL, &err), STM32_OK);
 	assert_flash_holds(&r, &image);
 	assert_int_equal(r.fake.commands[0x31], 8 + 2);
 	assert_true(r.fake.nacks >= 4); /* two refusals, and each resync ends on a NACK */
 	stm32_plan_free(&plan);
 	stm32_image_free(&image);
-	fake_free(&r.fake);
+	rig_free(&r);
 }
 
 static void lost_ack_block_is_not_rewritten(void **state)
@@ -551,12 +589,12 @@ static void lost_ack_block_is_not_rewritten(void **state)
 	add_fault(&r, 0x31, 5, 1, FAULT_GARBLE_REPLY);
 	struct stm32_image image = pattern_image(0x08000000, 2048);
 	plan_image(&r, &image, &plan);
-	assert_int_equal(stm32_flash_execute(&r.session, &plan, NULL, NULL, &err), STM32_OK);
+	assert_int_equal(execute(&r, &plan, NULL, NULL, NULL, &err), STM32_OK);
 	assert_flash_holds(&r, &image);
 	assert_int_equal(r.fake.commands[0x31], 8); /* read back instead of writing twice */
 	stm32_plan_free(&plan);
 	stm32_image_free(&image);
-	fake_free(&r.fake);
+	rig_free(&r);
 }
 
 static void persistent_nack_fails_naming_the_block(void **state)
@@ -569,7 +607,7 @@ static void persistent_nack_fails_naming_the_block(void **state)
 	add_fault(&r, 0x31, 2, 100, FAULT_NACK);
 	struct stm32_image image = pattern_image(0x08000000, 1024);
 	plan_image(&r, &image, &plan);
-	assert_int_equal(stm32_flash_execute(&r.session, &plan, NULL, NULL, &err), STM32_E_NACK);
+	assert_int_equal(execute(&r, &plan, NULL, NULL, NULL, &err), STM32_E_NACK);
 	assert_int_equal(err.status, STM32_E_NACK);
 	assert_int_equal(err.command, STM32_CMD_WRITE_MEMORY);
 	assert_true(err.has_address);
@@ -577,7 +615,7 @@ static void persistent_nack_fails_naming_the_block(void **state)
 	assert_int_equal(r.fake.commands[0x31], 1 + 4); /* first block, then 1 + 3 retries */
 	stm32_plan_free(&plan);
 	stm32_image_free(&image);
-	fake_free(&r.fake);
+	rig_free(&r);
 }
 
 static void verify_names_first_difference(void **state)
@@ -590,19 +628,19 @@ static void verify_names_first_difference(void **state)
 	r.fake.stuck_address = 0x08000123;
 	struct stm32_image image = pattern_image(0x08000000, 1024);
 	plan_image(&r, &image, &plan);
-	assert_int_equal(stm32_flash_execute(&r.session, &plan, NULL, NULL, &err), STM32_E_VERIFY);
+	assert_int_equal(execute(&r, &plan, NULL, NULL, NULL, &err), STM32_E_VERIFY);
 	assert_int_equal(err.address, 0x08000123);
 	char expected[160];
 	snprintf(expected, sizeof(expected),
 		 "verify failed at 0x08000123: expected 0x%02X, read 0xFF (still after erasing and "
 		 "rewriting its erase unit %u times)",
-		 (uint8_t)(0x123 * 7 + 3), plan.retries);
+		 (uint8_t)(0x123 * 7 + 3), r.retries);
 	assert_string_equal(err.message, expected);
 	/* the stuck byte's page was erased again once per retry, nothing else */
-	assert_int_equal(r.fake.pages_erased, 1 + plan.retries);
+	assert_int_equal(r.fake.pages_erased, 1 + r.retries);
 	stm32_plan_free(&plan);
 	stm32_image_free(&image);
-	fake_free(&r.fake);
+	rig_free(&r);
 }
 
 /* Read Memory has no checksum: a byte flipped on the way back during verify
@@ -618,7 +656,7 @@ static void flipped_byte_on_read_back_is_read_again(void **state)
 	add_fault(&r, 0x11, 2, 2, FAULT_FLIP_READ); /* the second read, and its first re-read */
 	struct stm32_image image = pattern_image(0x08000000, 1024);
 	plan_image(&r, &image, &plan);
-	assert_int_equal(stm32_flash_execute_report(&r.session, &plan, NULL, NULL, &report, &err),
+	assert_int_equal(execute(&r, &plan, NULL, NULL, &report, &err),
 			 STM32_OK);
 	assert_true(report.verified);
 	assert_int_equal(report.units_rewritten, 0);
@@ -627,7 +665,7 @@ static void flipped_byte_on_read_back_is_read_again(void **state)
 	assert_memory_equal(r.fake.flash, image.segments[0].data, 1024);
 	stm32_plan_free(&plan);
 	stm32_image_free(&image);
-	fake_free(&r.fake);
+	rig_free(&r);
 }
 
 /* A write the chip ACKed without programming (it reset in the middle of the
@@ -644,7 +682,7 @@ static void block_lost_to_a_reset_is_rewritten(void **state)
 	add_fault(&r, 0x31, 6, 1, FAULT_DROP_WRITE); /* the 6th block: the second 1 KiB page */
 	struct stm32_image image = pattern_image(0x08000000, 2048);
 	plan_image(&r, &image, &plan);
-	assert_int_equal(stm32_flash_execute_report(&r.session, &plan, NULL, NULL, &report, &err),
+	assert_int_equal(execute(&r, &plan, NULL, NULL, &report, &err),
 			 STM32_OK);
 	assert_true(report.verified);
 	assert_int_equal(report.units_rewritten, 1);
@@ -653,7 +691,7 @@ static void block_lost_to_a_reset_is_rewritten(void **state)
 	assert_memory_equal(r.fake.flash, image.segments[0].data, 2048);
 	stm32_plan_free(&plan);
 	stm32_image_free(&image);
-	fake_free(&r.fake);
+	rig_free(&r);
 }
 
 /* A page that keeps losing its block: rewritten plan->retries times, then a
@@ -670,9 +708,8 @@ static void persistently_lost_block_fails_after_retries(void **state)
 		add_fault(&r, 0x31, 1, 100, FAULT_DROP_WRITE);
 		struct stm32_image image = pattern_image(0x08000000, 512);
 		plan_image(&r, &image, &plan);
-		plan.retries = retries;
-		assert_int_equal(stm32_flash_execute_report(&r.session, &plan, NULL, NULL, &report,
-							    &err),
+		r.retries = retries;
+		assert_int_equal(execute(&r, &plan, NULL, NULL, &report, &err),
 				 STM32_E_VERIFY);
 		assert_int_equal(err.address, 0x08000000);
 		assert_int_equal(report.units_rewritten, retries);
@@ -680,7 +717,7 @@ static void persistently_lost_block_fails_after_retries(void **state)
 		assert_true(retries == 0 || strstr(err.message, "rewriting its erase unit 2 times"));
 		stm32_plan_free(&plan);
 		stm32_image_free(&image);
-		fake_free(&r.fake);
+		rig_free(&r);
 	}
 }
 
@@ -694,11 +731,11 @@ static void garbled_read_during_verify_is_retried(void **state)
 	add_fault(&r, 0x11, 2, 1, FAULT_LOSE_ACK);
 	struct stm32_image image = pattern_image(0x08000000, 1024);
 	plan_image(&r, &image, &plan);
-	assert_int_equal(stm32_flash_execute(&r.session, &plan, NULL, NULL, &err), STM32_OK);
+	assert_int_equal(execute(&r, &plan, NULL, NULL, NULL, &err), STM32_OK);
 	assert_int_equal(r.fake.commands[0x11], 5);
 	stm32_plan_free(&plan);
 	stm32_image_free(&image);
-	fake_free(&r.fake);
+	rig_free(&r);
 }
 
 static void callback_cancels(void **state)
@@ -711,12 +748,12 @@ static void callback_cancels(void **state)
 	rig_init(&r, "stm32f103xb");
 	struct stm32_image image = pattern_image(0x08000000, 2048);
 	plan_image(&r, &image, &plan);
-	assert_int_equal(stm32_flash_execute(&r.session, &plan, record, &log, &err), STM32_E_CANCELLED);
+	assert_int_equal(execute(&r, &plan, record, &log, NULL, &err), STM32_E_CANCELLED);
 	assert_int_equal(r.fake.commands[0x31], 1);
 	assert_int_equal(r.fake.commands[0x11], 0);
 	stm32_plan_free(&plan);
 	stm32_image_free(&image);
-	fake_free(&r.fake);
+	rig_free(&r);
 }
 
 static void erase_plans_mass_and_chunked(void **state)
@@ -730,18 +767,18 @@ static void erase_plans_mass_and_chunked(void **state)
 
 	rig_init(&r, "stm32f103xb");
 	memset(r.fake.flash, 0, r.fake.dev->flash_size);
-	assert_int_equal(stm32_plan_erase(r.fake.dev, &opts, &plan, NULL), STM32_OK);
-	assert_int_equal(stm32_flash_execute(&r.session, &plan, NULL, NULL, &err), STM32_OK);
+	assert_int_equal(stm32_plan_erase(&r.target->desc, &opts, &plan, NULL), STM32_OK);
+	assert_int_equal(execute(&r, &plan, NULL, NULL, NULL, &err), STM32_OK);
 	assert_int_equal(r.fake.mass_erases, 1);
 	assert_int_equal(r.fake.flash[r.fake.dev->flash_size - 1], 0xFF);
 	stm32_plan_free(&plan);
-	fake_free(&r.fake);
+	rig_free(&r);
 
 	/* L0 has no mass erase: 1536 pages go out as 511 + 511 + 511 + 3 */
 	rig_init(&r, "stm32l07x");
 	memset(r.fake.flash, 0, r.fake.dev->flash_size);
-	assert_int_equal(stm32_plan_erase(r.fake.dev, &opts, &plan, NULL), STM32_OK);
-	assert_int_equal(stm32_flash_execute(&r.session, &plan, NULL, NULL, &err), STM32_OK);
+	assert_int_equal(stm32_plan_erase(&r.target->desc, &opts, &plan, NULL), STM32_OK);
+	assert_int_equal(execute(&r, &plan, NULL, NULL, NULL, &err), STM32_OK);
 	assert_int_equal(r.fake.mass_erases, 0);
 	assert_int_equal(r.fake.page_erase_commands, 4);
 	assert_int_equal(r.fake.pages_erased, 1536);
@@ -749,20 +786,20 @@ static void erase_plans_mass_and_chunked(void **state)
 		if (r.fake.flash[i] != 0xFF)
 			fail_msg("byte %u not erased", i);
 	stm32_plan_free(&plan);
-	fake_free(&r.fake);
+	rig_free(&r);
 
 	/* L476 bank 2 through the bank erase code */
 	rig_init(&r, "stm32l476rg");
 	memset(r.fake.flash, 0, r.fake.dev->flash_size);
 	opts.has_range = true;
 	opts.range_address = 0x08080000;
-	assert_int_equal(stm32_plan_erase(r.fake.dev, &opts, &plan, NULL), STM32_OK);
-	assert_int_equal(stm32_flash_execute(&r.session, &plan, NULL, NULL, &err), STM32_OK);
+	assert_int_equal(stm32_plan_erase(&r.target->desc, &opts, &plan, NULL), STM32_OK);
+	assert_int_equal(execute(&r, &plan, NULL, NULL, NULL, &err), STM32_OK);
 	assert_int_equal(r.fake.bank_erases, 1);
 	assert_int_equal(r.fake.flash[0x7FFFF], 0x00);
 	assert_int_equal(r.fake.flash[0x80000], 0xFF);
 	stm32_plan_free(&plan);
-	fake_free(&r.fake);
+	rig_free(&r);
 }
 
 static void legacy_erase_cannot_name_high_pages(void **state)
@@ -777,11 +814,11 @@ static void legacy_erase_cannot_name_high_pages(void **state)
 	opts.first_page = 300;
 	opts.page_count = 2;
 	rig_init(&r, "stm32f10x-xl"); /* 512 pages, 0x43 only */
-	assert_int_equal(stm32_plan_erase(r.fake.dev, &opts, &plan, NULL), STM32_OK);
-	assert_int_equal(stm32_flash_execute(&r.session, &plan, NULL, NULL, &err), STM32_E_UNSUPPORTED);
+	assert_int_equal(stm32_plan_erase(&r.target->desc, &opts, &plan, NULL), STM32_OK);
+	assert_int_equal(execute(&r, &plan, NULL, NULL, NULL, &err), STM32_E_UNSUPPORTED);
 	assert_int_equal(r.fake.commands[0x43], 0);
 	stm32_plan_free(&plan);
-	fake_free(&r.fake);
+	rig_free(&r);
 }
 
 static void plan_for_another_device_is_refused(void **state)
@@ -793,11 +830,11 @@ static void plan_for_another_device_is_refused(void **state)
 	struct stm32_error err;
 	stm32_plan_options_default(&opts);
 	rig_init(&r, "stm32f103xb");
-	assert_int_equal(stm32_plan_erase(stm32_device_find("stm32f407xg"), &opts, &plan, NULL), STM32_OK);
-	assert_int_equal(stm32_flash_execute(&r.session, &plan, NULL, NULL, &err), STM32_E_INVALID);
+	assert_int_equal(stm32_plan_erase(rom_target(stm32_device_find("stm32f407xg")), &opts, &plan, NULL), STM32_OK);
+	assert_int_equal(execute(&r, &plan, NULL, NULL, NULL, &err), STM32_E_INVALID);
 	assert_int_equal(r.fake.mass_erases + r.fake.page_erase_commands, 0);
 	stm32_plan_free(&plan);
-	fake_free(&r.fake);
+	rig_free(&r);
 }
 
 static void reads_memory(void **state)
@@ -811,7 +848,8 @@ static void reads_memory(void **state)
 		r.fake.flash[0x400 + i] = (uint8_t)(i ^ 0x5A);
 	add_fault(&r, 0x11, 2, 1, FAULT_GARBLE_REPLY);
 	uint8_t buffer[1000];
-	assert_int_equal(stm32_flash_read(&r.session, 0x08000400, 1000, buffer, record, &log, &err), STM32_OK);
+	struct stm32_flash_options read_options = rig_options(&r, record, &log);
+	assert_int_equal(stm32_flash_read(r.target, 0x08000400, 1000, buffer, &read_options, &err), STM32_OK);
 	assert_memory_equal(buffer, r.fake.flash + 0x400, 1000);
 	assert_int_equal(r.fake.commands[0x11], 5); /* 4 chunks + the retried one */
 	assert_int_equal(log.last_done[STM32_PHASE_READ], 1000);
@@ -819,12 +857,12 @@ static void reads_memory(void **state)
 
 	struct stm32_image image;
 	stm32_image_init(&image);
-	assert_int_equal(stm32_flash_read_image(&r.session, 0x08000400, 16, &image, NULL, NULL, &err), STM32_OK);
+	assert_int_equal(stm32_flash_read_image(r.target, 0x08000400, 16, &image, NULL, &err), STM32_OK);
 	assert_int_equal(image.count, 1);
 	assert_int_equal(image.segments[0].address, 0x08000400);
 	assert_memory_equal(image.segments[0].data, r.fake.flash + 0x400, 16);
 	stm32_image_free(&image);
-	fake_free(&r.fake);
+	rig_free(&r);
 }
 
 static void checksum_on_device_and_by_reading(void **state)
@@ -838,22 +876,23 @@ static void checksum_on_device_and_by_reading(void **state)
 	for (uint32_t i = 0; i < 4096; i++)
 		r.fake.flash[i] = (uint8_t)(i * 13);
 	uint32_t want = stm32_crc32(0xFFFFFFFFu, r.fake.flash, 4096);
-	assert_int_equal(stm32_flash_checksum(&r.session, 0x08000000, 4096, &crc, &on_device, NULL, NULL, &err), STM32_OK);
+	assert_int_equal(stm32_flash_checksum(r.target, 0x08000000, 4096, &crc, &on_device, NULL, &err), STM32_OK);
 	assert_false(on_device);
 	assert_int_equal(crc, want);
 	assert_int_equal(r.fake.commands[0x11], 16);
 
 	r.fake.has_checksum = true;
 	r.session.bl.cmd_checksum = STM32_CMD_GET_CHECKSUM;
+	rig_wrap(&r);
 	crc = 0;
-	assert_int_equal(stm32_flash_checksum(&r.session, 0x08000000, 4096, &crc, &on_device, NULL, NULL, &err), STM32_OK);
+	assert_int_equal(stm32_flash_checksum(r.target, 0x08000000, 4096, &crc, &on_device, NULL, &err), STM32_OK);
 	assert_true(on_device);
 	assert_int_equal(crc, want);
 	assert_int_equal(r.fake.commands[0xA1], 1);
 	assert_int_equal(r.fake.commands[0x11], 16);
 
-	assert_int_equal(stm32_flash_checksum(&r.session, 0x08000002, 8, &crc, NULL, NULL, NULL, &err), STM32_E_INVALID);
-	fake_free(&r.fake);
+	assert_int_equal(stm32_flash_checksum(r.target, 0x08000002, 8, &crc, NULL, NULL, &err), STM32_E_INVALID);
+	rig_free(&r);
 }
 
 static void reset_stub_is_a_vector_table_and_aircr_write(void **state)
@@ -861,7 +900,7 @@ static void reset_stub_is_a_vector_table_and_aircr_write(void **state)
 	(void)state;
 	const struct stm32_device *f1 = stm32_device_find("stm32f103xb");
 	uint8_t stub[STM32_RESET_STUB_MAX];
-	size_t length = stm32_flash_reset_stub(f1, stub);
+	size_t length = stm32_rom_reset_stub(f1, stub);
 	assert_true(length >= 16 && length <= STM32_RESET_STUB_MAX);
 	assert_int_equal(length % 4, 0);
 	uint32_t sp = stub[0] | stub[1] << 8 | stub[2] << 16 | (uint32_t)stub[3] << 24;
@@ -874,7 +913,7 @@ static void reset_stub_is_a_vector_table_and_aircr_write(void **state)
 	assert_non_null(memmem(stub, length, aircr, 4));
 	assert_non_null(memmem(stub, length, key, 4));
 	/* a device whose RAM table leaves no room gets no stub */
-	assert_int_equal(stm32_flash_reset_stub(stm32_device_find("stm32f04x"), stub), 0);
+	assert_int_equal(stm32_rom_reset_stub(stm32_device_find("stm32f04x"), stub), 0);
 }
 
 /* The words the stub's LDR (literal) instructions load, in program order:
@@ -902,17 +941,17 @@ static void reset_stubs_load_the_right_literals(void **state)
 	(void)state;
 	uint8_t stub[STM32_RESET_STUB_MAX];
 	uint32_t words[8];
-	size_t length = stm32_flash_reset_stub(stm32_device_find("stm32f103xb"), stub);
+	size_t length = stm32_rom_reset_stub(stm32_device_find("stm32f103xb"), stub);
 	assert_int_equal(loaded_literals(stub, length, words, 8), 2);
 	assert_int_equal(words[0], 0xE000ED0Cu);
 	assert_int_equal(words[1], 0x05FA0004u);
-	length = stm32_flash_reset_stub(stm32_device_find("stm32f030xc"), stub);
+	length = stm32_rom_reset_stub(stm32_device_find("stm32f030xc"), stub);
 	assert_int_equal(loaded_literals(stub, length, words, 8), 2);
 	assert_int_equal(words[0], 0x40022010u);
 	assert_int_equal(words[1], 0x00002000u);
 	const struct stm32_device *l45 = stm32_device_find("stm32l45x");
 	assert_true(l45->flags & STM32_DEV_PEMPTY);
-	length = stm32_flash_reset_stub(l45, stub);
+	length = stm32_rom_reset_stub(l45, stub);
 	assert_true(length > 0 && length <= STM32_RESET_STUB_MAX);
 	assert_int_equal(loaded_literals(stub, length, words, 8), 4);
 	assert_int_equal(words[0], 0x40022010u); /* FLASH_SR */
@@ -929,14 +968,14 @@ static void reset_stub_reloads_option_bytes_on_obl_launch_parts(void **state)
 	const struct stm32_device *f0 = stm32_device_find("stm32f030xc");
 	assert_true(f0->flags & STM32_DEV_OBL_LAUNCH);
 	uint8_t stub[STM32_RESET_STUB_MAX], plain[STM32_RESET_STUB_MAX];
-	size_t length = stm32_flash_reset_stub(f0, stub);
+	size_t length = stm32_rom_reset_stub(f0, stub);
 	assert_true(length >= 16);
 	static const uint8_t flash_cr[4] = { 0x10, 0x20, 0x02, 0x40 }, obl[4] = { 0x00, 0x20, 0x00, 0x00 };
 	static const uint8_t aircr[4] = { 0x0C, 0xED, 0x00, 0xE0 };
 	assert_non_null(memmem(stub, length, flash_cr, 4));
 	assert_non_null(memmem(stub, length, obl, 4));
 	assert_null(memmem(stub, length, aircr, 4));
-	assert_int_equal(stm32_flash_reset_stub(stm32_device_find("stm32f103xb"), plain), length);
+	assert_int_equal(stm32_rom_reset_stub(stm32_device_find("stm32f103xb"), plain), length);
 	assert_memory_equal(stub + 8, plain + 8, 12); /* the same instructions */
 }
 
@@ -946,17 +985,17 @@ static void reset_writes_stub_and_goes(void **state)
 	struct rig r;
 	struct stm32_error err;
 	rig_init(&r, "stm32f103xb");
-	assert_int_equal(stm32_flash_reset(&r.session, &err), STM32_OK);
+	assert_int_equal(stm32_target_reset(r.target, &err), STM32_OK);
 	assert_int_equal(r.fake.commands[0x31], 1);
 	assert_int_equal(r.fake.commands[0x21], 1);
 	assert_int_equal(r.fake.go_address, r.fake.dev->ram_start);
 	assert_true(r.fake.reset_requested);
-	fake_free(&r.fake);
+	rig_free(&r);
 
 	rig_init(&r, "stm32f04x");
-	assert_int_equal(stm32_flash_reset(&r.session, &err), STM32_E_UNSUPPORTED);
+	assert_int_equal(stm32_target_reset(r.target, &err), STM32_E_UNSUPPORTED);
 	assert_int_equal(r.fake.commands[0x31], 0);
-	fake_free(&r.fake);
+	rig_free(&r);
 }
 
 static void go_checks_alignment(void **state)
@@ -965,12 +1004,12 @@ static void go_checks_alignment(void **state)
 	struct rig r;
 	struct stm32_error err;
 	rig_init(&r, "stm32f103xb");
-	assert_int_equal(stm32_flash_go(&r.session, 0x08000002, &err), STM32_E_INVALID);
+	assert_int_equal(stm32_target_go(r.target, 0x08000002, &err), STM32_E_INVALID);
 	assert_int_equal(r.fake.commands[0x21], 0);
-	assert_int_equal(stm32_flash_go(&r.session, 0x08000000, &err), STM32_OK);
+	assert_int_equal(stm32_target_go(r.target, 0x08000000, &err), STM32_OK);
 	assert_int_equal(r.fake.go_address, 0x08000000);
 	assert_false(r.fake.reset_requested);
-	fake_free(&r.fake);
+	rig_free(&r);
 }
 
 int main(void)

@@ -12,12 +12,14 @@
 
 #include <cmocka.h>
 
+#include "stm32boot/crc.h"
 #include "stm32boot/flash.h"
+#include "stm32boot/rom.h"
 #include "stm32boot/transport.h"
 
 struct chip {
 	struct stm32_transport *transport;
-	struct stm32_session session;
+	struct stm32_target *target;
 	char image_path[64];
 };
 
@@ -62,7 +64,6 @@ static void write_programmed_image(const struct stm32_device *dev, const char *p
 static void chip_open(struct chip *c, const char *device, bool programmed, const char *extra)
 {
 	struct stm32_port_options popts;
-	struct stm32_session_options sopts;
 	struct stm32_error err;
 	char port[256];
 	memset(c, 0, sizeof(*c));
@@ -78,14 +79,15 @@ static void chip_open(struct chip *c, const char *device, bool programmed, const
 		fail_msg("open %s: %s", port, err.message);
 	open_transport = c->transport;
 	memcpy(open_image, c->image_path, sizeof(open_image));
-	stm32_session_options_default(&sopts);
-	if (stm32_session_connect(&c->session, c->transport, &sopts, &err) != STM32_OK)
+	if (stm32_rom_open(c->transport, NULL, &c->target, &err) != STM32_OK)
 		fail_msg("connect: %s", err.message);
-	assert_string_equal(c->session.device->name, device);
+	assert_string_equal(c->target->desc.device->name, device);
 }
 
 static void chip_close(struct chip *c)
 {
+	stm32_target_close(c->target);
+	c->target = NULL;
 	if (c->transport)
 		stm32_transport_close(c->transport);
 	c->transport = NULL;
@@ -108,7 +110,7 @@ static uint8_t byte_at(struct chip *c, uint32_t address)
 {
 	uint8_t b = 0;
 	struct stm32_error err;
-	if (stm32_flash_read(&c->session, address, 1, &b, NULL, NULL, &err) != STM32_OK)
+	if (stm32_flash_read(c->target, address, 1, &b, NULL, &err) != STM32_OK)
 		fail_msg("read 0x%08X: %s", address, err.message);
 	return b;
 }
@@ -128,8 +130,8 @@ static void flash_image(struct chip *c, const struct stm32_image *image, struct 
 	struct stm32_plan_options opts;
 	struct stm32_error err;
 	stm32_plan_options_default(&opts);
-	assert_int_equal(stm32_plan_write(c->session.device, image, &opts, plan, &err), STM32_OK);
-	if (stm32_flash_execute(&c->session, plan, NULL, NULL, &err) != STM32_OK)
+	assert_int_equal(stm32_plan_write(&c->target->desc, image, &opts, plan, &err), STM32_OK);
+	if (stm32_flash_execute(c->target, plan, NULL, NULL, &err) != STM32_OK)
 		fail_msg("execute: %s", err.message);
 }
 
@@ -140,7 +142,7 @@ static void assert_image_on_chip(struct chip *c, const struct stm32_image *image
 		const struct stm32_segment *s = &image->segments[i];
 		uint8_t *back = malloc(s->length);
 		assert_non_null(back);
-		assert_int_equal(stm32_flash_read(&c->session, s->address, s->length, back, NULL, NULL, &err), STM32_OK);
+		assert_int_equal(stm32_flash_read(c->target, s->address, s->length, back, NULL, &err), STM32_OK);
 		assert_memory_equal(back, s->data, s->length);
 		free(back);
 	}
@@ -229,14 +231,14 @@ static void l0_erase_all_by_pages(void **state)
 	struct stm32_error err;
 	chip_open(&c, "stm32l07x", true, NULL);
 	stm32_plan_options_default(&opts);
-	assert_int_equal(stm32_plan_erase(c.session.device, &opts, &plan, &err), STM32_OK);
+	assert_int_equal(stm32_plan_erase(&c.target->desc, &opts, &plan, &err), STM32_OK);
 	assert_int_equal(plan.erase_kind, STM32_ERASE_KIND_PAGES);
-	if (stm32_flash_execute(&c.session, &plan, NULL, NULL, &err) != STM32_OK)
+	if (stm32_flash_execute(c.target, &plan, NULL, NULL, &err) != STM32_OK)
 		fail_msg("execute: %s", err.message);
-	uint8_t *back = malloc(c.session.device->flash_size);
+	uint8_t *back = malloc(c.target->desc.device->flash_size);
 	assert_non_null(back);
-	assert_int_equal(stm32_flash_read(&c.session, 0x08000000, c.session.device->flash_size, back, NULL, NULL, &err), STM32_OK);
-	for (uint32_t i = 0; i < c.session.device->flash_size; i++)
+	assert_int_equal(stm32_flash_read(c.target, 0x08000000, c.target->desc.device->flash_size, back, NULL, &err), STM32_OK);
+	for (uint32_t i = 0; i < c.target->desc.device->flash_size; i++)
 		if (back[i] != 0xFF)
 			fail_msg("0x%08X not erased", 0x08000000 + i);
 	free(back);
@@ -259,7 +261,7 @@ static void checksums_agree(void **state)
 		flash_image(&c, &image, &plan);
 		uint32_t crc = 0;
 		bool on_device = !d;
-		if (stm32_flash_checksum(&c.session, 0x08000000, 4096, &crc, &on_device, NULL, NULL, &err) != STM32_OK)
+		if (stm32_flash_checksum(c.target, 0x08000000, 4096, &crc, &on_device, NULL, &err) != STM32_OK)
 			fail_msg("checksum on %s: %s", devices[d], err.message);
 		assert_int_equal(on_device, d == 1);
 		assert_int_equal(crc, stm32_crc32(0xFFFFFFFFu, image.segments[0].data, 4096));

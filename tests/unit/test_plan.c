@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include "stm32boot/plan.h"
+#include "plan_test_util.h"
 
 static const struct stm32_device *device(const char *name)
 {
@@ -35,7 +36,7 @@ static enum stm32_status plan_one(const char *dev, uint32_t address, size_t leng
 	struct stm32_image image;
 	stm32_image_init(&image);
 	add_pattern(&image, address, length, 0x10);
-	enum stm32_status status = stm32_plan_write(device(dev), &image, opts, plan, err);
+	enum stm32_status status = stm32_plan_write(rom_target(device(dev)), &image, opts, plan, err);
 	stm32_image_free(&image);
 	return status;
 }
@@ -93,7 +94,7 @@ static void gaps_stay_unwritten(void **state)
 	stm32_image_init(&image);
 	add_pattern(&image, 0x08001000, 512, 0);
 	add_pattern(&image, 0x08003000, 256, 0);
-	assert_int_equal(stm32_plan_write(device("stm32f103xb"), &image, &opts, &plan, NULL), STM32_OK);
+	assert_int_equal(stm32_plan_write(rom_target(device("stm32f103xb")), &image, &opts, &plan, NULL), STM32_OK);
 	assert_int_equal(plan.block_count, 3); /* stm32flash writes 33 blocks here */
 	assert_int_equal(plan.blocks[0].address, 0x08001000);
 	assert_int_equal(plan.blocks[1].address, 0x08001100);
@@ -114,7 +115,7 @@ static void small_gap_inside_a_window(void **state)
 	stm32_image_init(&image);
 	add_pattern(&image, 0x08000000, 8, 0);
 	add_pattern(&image, 0x08000080, 8, 0);
-	assert_int_equal(stm32_plan_write(device("stm32f103xb"), &image, &opts, &plan, NULL), STM32_OK);
+	assert_int_equal(stm32_plan_write(rom_target(device("stm32f103xb")), &image, &opts, &plan, NULL), STM32_OK);
 	assert_int_equal(plan.block_count, 2);
 	assert_int_equal(plan.blocks[0].length, 8);
 	assert_int_equal(plan.blocks[1].address, 0x08000080);
@@ -134,7 +135,7 @@ static void wide_program_unit_is_never_split(void **state)
 	add_pattern(&image, 0x08000005, 1, 0xA0);
 	add_pattern(&image, 0x08000028, 1, 0xB0);
 	add_pattern(&image, 0x08000064, 4, 0xC0);
-	assert_int_equal(stm32_plan_write(device("stm32h743zi"), &image, &opts, &plan, NULL), STM32_OK);
+	assert_int_equal(stm32_plan_write(rom_target(device("stm32h743zi")), &image, &opts, &plan, NULL), STM32_OK);
 	assert_int_equal(plan.block_count, 2);
 	assert_int_equal(plan.blocks[0].address, 0x08000000);
 	assert_int_equal(plan.blocks[0].length, 64);
@@ -246,12 +247,12 @@ static void no_mass_erase_device(void **state)
 	assert_int_equal(plan.sectors[1535].address, 0x08000000 + 1535 * 128);
 	assert_int_equal(stm32_plan_erase_commands(&plan), 4); /* 511 + 511 + 511 + 3 */
 	stm32_plan_free(&plan);
-	assert_int_equal(stm32_plan_erase(device("stm32l07x"), &opts, &plan, NULL), STM32_OK);
+	assert_int_equal(stm32_plan_erase(rom_target(device("stm32l07x")), &opts, &plan, NULL), STM32_OK);
 	assert_int_equal(plan.erase_kind, STM32_ERASE_KIND_PAGES);
 	assert_int_equal(plan.sector_count, 1536);
 	stm32_plan_free(&plan);
 	/* an F1 erases everything with one command */
-	assert_int_equal(stm32_plan_erase(device("stm32f103xb"), &opts, &plan, NULL), STM32_OK);
+	assert_int_equal(stm32_plan_erase(rom_target(device("stm32f103xb")), &opts, &plan, NULL), STM32_OK);
 	assert_int_equal(plan.erase_kind, STM32_ERASE_KIND_MASS);
 	assert_false(plan.mass_erase_unavailable);
 	stm32_plan_free(&plan);
@@ -361,7 +362,7 @@ static void option_bytes_are_flagged_and_last(void **state)
 	const uint8_t rdp[2] = { 0xA5, 0x5A };
 	assert_int_equal(stm32_image_add(&image, 0x1FFFF800, rdp, 2, NULL), STM32_OK);
 	add_pattern(&image, 0x08000000, 16, 0);
-	assert_int_equal(stm32_plan_write(device("stm32f103xb"), &image, &opts, &plan, NULL), STM32_OK);
+	assert_int_equal(stm32_plan_write(rom_target(device("stm32f103xb")), &image, &opts, &plan, NULL), STM32_OK);
 	assert_true(plan.writes_option_bytes);
 	assert_int_equal(plan.block_count, 2);
 	assert_int_equal(plan.blocks[0].region, STM32_REGION_FLASH);
@@ -390,7 +391,7 @@ static void empty_image_is_refused(void **state)
 	struct stm32_image image;
 	stm32_plan_options_default(&opts);
 	stm32_image_init(&image);
-	assert_int_equal(stm32_plan_write(device("stm32f103xb"), &image, &opts, &plan, NULL),
+	assert_int_equal(stm32_plan_write(rom_target(device("stm32f103xb")), &image, &opts, &plan, NULL),
 			 STM32_E_INVALID);
 }
 
@@ -405,21 +406,21 @@ static void erase_only_ranges(void **state)
 	opts.has_range = true;
 	opts.range_address = 0x08000400;
 	opts.range_length = 0x800;
-	assert_int_equal(stm32_plan_erase(f1, &opts, &plan, NULL), STM32_OK);
+	assert_int_equal(stm32_plan_erase(rom_target(f1), &opts, &plan, NULL), STM32_OK);
 	assert_int_equal(plan.action, STM32_PLAN_ERASE);
 	assert_sectors(&plan, (const uint32_t[]){ 1, 2 }, 2);
 	stm32_plan_free(&plan);
 	opts.range_address = 0x08000200; /* not on a page boundary */
-	assert_int_equal(stm32_plan_erase(f1, &opts, &plan, &err), STM32_E_RANGE);
+	assert_int_equal(stm32_plan_erase(rom_target(f1), &opts, &plan, &err), STM32_E_RANGE);
 	assert_int_equal(err.address, 0x08000200);
 	assert_non_null(strstr(err.message, "aligned"));
 	opts.range_address = 0x08000400;
 	opts.range_length = 0x500; /* ends mid-page */
-	assert_int_equal(stm32_plan_erase(f1, &opts, &plan, &err), STM32_E_RANGE);
+	assert_int_equal(stm32_plan_erase(rom_target(f1), &opts, &plan, &err), STM32_E_RANGE);
 	/* F4: a range must end on a sector end, however large the sector */
 	opts.range_address = 0x08010000;
 	opts.range_length = 0x10000;
-	assert_int_equal(stm32_plan_erase(device("stm32f407xg"), &opts, &plan, NULL), STM32_OK);
+	assert_int_equal(stm32_plan_erase(rom_target(device("stm32f407xg")), &opts, &plan, NULL), STM32_OK);
 	assert_sectors(&plan, (const uint32_t[]){ 4 }, 1);
 	stm32_plan_free(&plan);
 	/* -s 4 -e 2 */
@@ -427,16 +428,16 @@ static void erase_only_ranges(void **state)
 	opts.has_pages = true;
 	opts.first_page = 4;
 	opts.page_count = 2;
-	assert_int_equal(stm32_plan_erase(f1, &opts, &plan, NULL), STM32_OK);
+	assert_int_equal(stm32_plan_erase(rom_target(f1), &opts, &plan, NULL), STM32_OK);
 	assert_sectors(&plan, (const uint32_t[]){ 4, 5 }, 2);
 	stm32_plan_free(&plan);
 	opts.first_page = 127;
-	assert_int_equal(stm32_plan_erase(f1, &opts, &plan, &err), STM32_E_RANGE);
+	assert_int_equal(stm32_plan_erase(rom_target(f1), &opts, &plan, &err), STM32_E_RANGE);
 	/* the whole flash by range is a mass erase, as with stm32flash */
 	stm32_plan_options_default(&opts);
 	opts.has_range = true;
 	opts.range_address = 0x08000000;
-	assert_int_equal(stm32_plan_erase(f1, &opts, &plan, NULL), STM32_OK);
+	assert_int_equal(stm32_plan_erase(rom_target(f1), &opts, &plan, NULL), STM32_OK);
 	assert_int_equal(plan.erase_kind, STM32_ERASE_KIND_MASS);
 	stm32_plan_free(&plan);
 }
@@ -449,25 +450,25 @@ static void read_and_checksum_ranges(void **state)
 	struct stm32_error err;
 	const struct stm32_device *f1 = device("stm32f103xb");
 	stm32_plan_options_default(&opts);
-	assert_int_equal(stm32_plan_read(f1, &opts, &plan, NULL), STM32_OK);
+	assert_int_equal(stm32_plan_read(rom_target(f1), &opts, &plan, NULL), STM32_OK);
 	assert_int_equal(plan.ranges[0].address, 0x08000000);
 	assert_int_equal(plan.ranges[0].length, 128 * 1024);
 	stm32_plan_free(&plan);
 	opts.has_range = true;
 	opts.range_address = 0x1FFFF000; /* system memory, to its end */
-	assert_int_equal(stm32_plan_read(f1, &opts, &plan, NULL), STM32_OK);
+	assert_int_equal(stm32_plan_read(rom_target(f1), &opts, &plan, NULL), STM32_OK);
 	assert_int_equal(plan.ranges[0].region, STM32_REGION_SYSTEM);
 	assert_int_equal(plan.ranges[0].length, 0x800);
 	stm32_plan_free(&plan);
 	opts.range_address = 0x0801FF00;
 	opts.range_length = 0x200; /* passes the end of flash */
-	assert_int_equal(stm32_plan_read(f1, &opts, &plan, &err), STM32_E_RANGE);
+	assert_int_equal(stm32_plan_read(rom_target(f1), &opts, &plan, &err), STM32_E_RANGE);
 	assert_int_equal(err.address, 0x08020000);
 	opts.range_address = 0x08000000;
 	opts.range_length = 0x102;
-	assert_int_equal(stm32_plan_checksum(f1, &opts, &plan, &err), STM32_E_INVALID);
+	assert_int_equal(stm32_plan_checksum(rom_target(f1), &opts, &plan, &err), STM32_E_INVALID);
 	opts.range_length = 0x100;
-	assert_int_equal(stm32_plan_checksum(f1, &opts, &plan, &err), STM32_OK);
+	assert_int_equal(stm32_plan_checksum(rom_target(f1), &opts, &plan, &err), STM32_OK);
 	assert_int_equal(plan.action, STM32_PLAN_CHECKSUM);
 	stm32_plan_free(&plan);
 }
@@ -481,12 +482,12 @@ static void estimate_grows_with_bytes_and_shrinks_with_baud(void **state)
 	stm32_plan_options_default(&opts);
 	for (size_t kib = 1; kib <= 64; kib *= 2) {
 		assert_int_equal(plan_one("stm32f103xb", 0x08000000, kib * 1024, &opts, &plan, NULL), STM32_OK);
-		uint64_t ms = stm32_plan_estimate_ms(&plan, 115200);
+		uint64_t ms = estimate_ms_at(&plan, 115200);
 		assert_true(ms > previous);
 		previous = ms;
 		struct stm32_plan_estimate slow, fast;
-		stm32_plan_estimate(&plan, 57600, &slow);
-		stm32_plan_estimate(&plan, 921600, &fast);
+		estimate_at(&plan, 57600, &slow);
+		estimate_at(&plan, 921600, &fast);
 		assert_true(slow.write_ms > fast.write_ms);
 		assert_true(slow.verify_ms > fast.verify_ms);
 		assert_int_equal(slow.total_ms, slow.erase_ms + slow.write_ms + slow.verify_ms);
@@ -495,7 +496,7 @@ static void estimate_grows_with_bytes_and_shrinks_with_baud(void **state)
 	}
 	/* 8 KiB at 115200 8E1 needs at least 2 * 8192 * 11 / 115200 s on the wire */
 	assert_int_equal(plan_one("stm32f103xb", 0x08000000, 8192, &opts, &plan, NULL), STM32_OK);
-	assert_true(stm32_plan_estimate_ms(&plan, 115200) >= 2 * 8192 * 11 * 1000 / 115200);
+	assert_true(estimate_ms_at(&plan, 115200) >= 2 * 8192 * 11 * 1000 / 115200);
 	stm32_plan_free(&plan);
 }
 

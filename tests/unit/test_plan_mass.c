@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "stm32boot/plan.h"
+#include "plan_test_util.h"
 
 static void fill_flash(struct stm32_image *image, const struct stm32_device *dev)
 {
@@ -29,7 +30,7 @@ static void plan_whole_flash(const struct stm32_device *dev, struct stm32_plan *
 	stm32_plan_options_default(&opts);
 	struct stm32_error err;
 	stm32_error_clear(&err);
-	assert_int_equal(stm32_plan_write(dev, &image, &opts, plan, &err), STM32_OK);
+	assert_int_equal(stm32_plan_write(rom_target(dev), &image, &opts, plan, &err), STM32_OK);
 	stm32_image_free(&image);
 }
 

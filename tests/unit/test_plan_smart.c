@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "stm32boot/plan.h"
+#include "plan_test_util.h"
 
 static void add_bytes(struct stm32_image *image, uint32_t address, size_t length, uint8_t value)
 {
@@ -28,7 +29,7 @@ static enum stm32_status plan_with(const char *name, struct stm32_image *image,
 	const struct stm32_device *dev = stm32_device_find(name);
 	assert_non_null(dev);
 	stm32_error_clear(err);
-	return stm32_plan_write(dev, image, opts, plan, err);
+	return stm32_plan_write(rom_target(dev), image, opts, plan, err);
 }
 
 static void test_diff_lists_touched_units_never_mass(void **state)
@@ -54,7 +55,7 @@ static void test_diff_lists_touched_units_never_mass(void **state)
 	assert_int_equal(plan.compares[plan.units[5].first_compare].address, 0x08001400);
 	assert_int_equal(plan.units[5].block_count, 4);
 	struct stm32_plan_estimate_diff estimate;
-	stm32_plan_estimate_diff(&plan, 115200, &estimate);
+	estimate_diff_at(&plan, 115200, &estimate);
 	assert_true(estimate.compare_ms > 0);
 	assert_true(estimate.best_ms < estimate.worst_ms);
 	stm32_plan_free(&plan);
@@ -95,12 +96,12 @@ static void test_verify_method_by_device(void **state)
 	struct stm32_error err;
 	assert_int_equal(plan_with("stm32h563zi", &image, &opts, &plan, &err), STM32_OK);
 	assert_int_equal(plan.verify_method, STM32_VERIFY_CRC);
-	uint64_t by_crc = stm32_plan_estimate_ms(&plan, 115200);
+	uint64_t by_crc = estimate_ms_at(&plan, 115200);
 	stm32_plan_free(&plan);
 	opts.verify_method = STM32_VERIFY_READ;
 	assert_int_equal(plan_with("stm32h563zi", &image, &opts, &plan, &err), STM32_OK);
 	assert_int_equal(plan.verify_method, STM32_VERIFY_READ);
-	assert_true(stm32_plan_estimate_ms(&plan, 115200) > by_crc);
+	assert_true(estimate_ms_at(&plan, 115200) > by_crc);
 	stm32_plan_free(&plan);
 	opts.verify_method = STM32_VERIFY_CRC;
 	assert_int_equal(plan_with("stm32f103xb", &image, &opts, &plan, &err), STM32_OK);

@@ -6,7 +6,7 @@
 #include <cmocka.h>
 
 #include "mock_transport.h"
-#include "stm32boot/protocol.h"
+#include "rom/rom_protocol.h"
 
 #define ACK 0x79
 #define NACK 0x1F

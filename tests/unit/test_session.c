@@ -7,7 +7,7 @@
 #include <cmocka.h>
 
 #include "mock_transport.h"
-#include "stm32boot/session.h"
+#include "rom/rom_session.h"
 
 #define ACK 0x79
 #define NACK 0x1F

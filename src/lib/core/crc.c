@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "stm32boot/protocol.h"
+#include "stm32boot/crc.h"
 
 /* entry[i] = i << 24 shifted through 8 steps of polynomial 0x04C11DB7.
  * Checked against the bit-by-bit definition in tests/unit/test_crc.c. */

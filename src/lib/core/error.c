@@ -72,6 +72,47 @@ enum stm32_status stm32_error_sys(struct stm32_error *err, enum stm32_status sta
 	return status;
 }
 
+const char *stm32_op_name(enum stm32_op op)
+{
+	static const char *const names[] = {
+		[STM32_OP_NONE] = "none",
+		[STM32_OP_CONNECT] = "connect",
+		[STM32_OP_PLAN] = "plan",
+		[STM32_OP_READ] = "read",
+		[STM32_OP_WRITE] = "write",
+		[STM32_OP_ERASE] = "erase",
+		[STM32_OP_CRC] = "crc",
+		[STM32_OP_VERIFY] = "verify",
+		[STM32_OP_OPTION_WRITE] = "option-byte write",
+		[STM32_OP_READOUT_PROTECT] = "readout protect",
+		[STM32_OP_READOUT_UNPROTECT] = "readout unprotect",
+		[STM32_OP_WRITE_PROTECT] = "write protect",
+		[STM32_OP_WRITE_UNPROTECT] = "write unprotect",
+		[STM32_OP_GO] = "go",
+		[STM32_OP_RESET] = "reset",
+		[STM32_OP_RECOVER] = "recover",
+		[STM32_OP_RECONNECT] = "reconnect",
+		[STM32_OP_WRITE_IMAGE] = "write image",
+		[STM32_OP_LOAD] = "load",
+		[STM32_OP_SAVE] = "save",
+	};
+	if ((unsigned)op < sizeof(names) / sizeof(names[0]) && names[op])
+		return names[op];
+	return "?";
+}
+
+void stm32_error_op(struct stm32_error *err, enum stm32_op op)
+{
+	if (err && err->op == STM32_OP_NONE)
+		err->op = op;
+}
+
+void stm32_error_reason(struct stm32_error *err, enum stm32_reason reason)
+{
+	if (err)
+		err->reason = reason;
+}
+
 void stm32_error_command(struct stm32_error *err, int command)
 {
 	if (err)

@@ -1,12 +1,15 @@
-/* libstm32boot: helpers shared by the flash*.c files (not public). */
+/* libstm32boot: helpers shared by the flash*.c files (not public). The
+ * executor talks to the chip only through the back-end table (target.h). */
 #ifndef STM32BOOT_FLASH_INTERNAL_H
 #define STM32BOOT_FLASH_INTERNAL_H
 
+#include "stm32boot/crc.h"
 #include "stm32boot/flash.h"
+#include "stm32boot/target.h"
 
-/* How long stm32_bl_resync may take before a retry; a lost byte costs at
- * most one 0xFF/0x00 pair, so this is generous. */
-#define FLASH_RESYNC_MS 2000u
+/* The executor's own unit of reading back and comparing: a buffer this
+ * large is read in requests of the back end's max_read. */
+#define FLASH_BLOCK 256
 
 /* Progress of one phase, reported to the caller's callback. */
 struct flash_progress {
@@ -23,52 +26,50 @@ void flash_progress_start(struct flash_progress *p, stm32_progress_fn fn, void *
 enum stm32_status flash_progress_step(struct flash_progress *p, uint64_t step, uint32_t address,
 				      struct stm32_error *err);
 
-/* One try of one command. */
-typedef enum stm32_status (*flash_attempt_fn)(struct stm32_session *s, void *ctx,
-					       struct stm32_error *err);
-/* After a failed try and a resync: did the command take effect anyway (its
- * reply was lost)? May be NULL. */
-typedef bool (*flash_took_effect_fn)(struct stm32_session *s, void *ctx);
+/* options, or the defaults when NULL: what every entry point works with. */
+const struct stm32_flash_options *flash_options_or_default(const struct stm32_flash_options *options,
+							   struct stm32_flash_options *defaults);
 
-/* Run attempt; on NACK, timeout or a garbled reply resync the link and try
- * again, up to retries more times. options (may be NULL) says how to get
- * back into the bootloader after a reset. */
-enum stm32_status flash_with_retries(struct stm32_session *s, unsigned retries,
-				     const struct stm32_flash_options *options,
+/* One try of one request. */
+typedef enum stm32_status (*flash_attempt_fn)(struct stm32_target *t, void *ctx,
+					       struct stm32_error *err);
+/* After a failed try and a recovery: did the request take effect anyway
+ * (its reply was lost)? May be NULL. */
+typedef bool (*flash_took_effect_fn)(struct stm32_target *t, void *ctx);
+
+/* Run attempt; on NACK, timeout or a garbled reply let the back end
+ * recover and try again, up to retries more times. */
+enum stm32_status flash_with_retries(struct stm32_target *t, unsigned retries,
 				     flash_attempt_fn attempt, flash_took_effect_fn took_effect,
 				     void *ctx, struct stm32_error *err);
 
-/* Read [address, address+length) in 256-byte commands, each with retries,
- * reporting progress in p. */
-enum stm32_status flash_read_range(struct stm32_session *s, uint32_t address, uint32_t length,
-				   uint8_t *buffer, unsigned retries,
-				   const struct stm32_flash_options *options, struct flash_progress *p,
+/* Read [address, address+length) in requests of the back end's largest
+ * read, each with retries, reporting progress in p. */
+enum stm32_status flash_read_range(struct stm32_target *t, uint32_t address, uint32_t length,
+				   uint8_t *buffer, unsigned retries, struct flash_progress *p,
 				   struct stm32_error *err);
 
-/* The chip's CRC-32 of [address, address+length) by Get Checksum, with
- * retries; *available false (and STM32_OK) when the bootloader lacks the
- * command or declines the range (a NACK: reading gives the answer). */
-enum stm32_status flash_chip_crc(struct stm32_session *s, unsigned retries,
-				 const struct stm32_flash_options *options, uint32_t address,
+/* The chip's CRC-32 of [address, address+length), with retries;
+ * *available false (and STM32_OK) when the back end has no CRC or the chip
+ * declines the range (a NACK: reading gives the answer). */
+enum stm32_status flash_chip_crc(struct stm32_target *t, unsigned retries, uint32_t address,
 				 uint32_t length, uint32_t *crc, bool *available,
 				 struct stm32_error *err);
 
-/* flash_execute.c: the plan's erase (all of it), one write block with
- * retries, and the option-byte blocks followed by a reconnect. */
-enum stm32_status flash_run_erase(struct stm32_session *s, const struct stm32_plan *plan,
-				  const struct stm32_flash_options *options,
-				  stm32_progress_fn progress, void *user, struct stm32_error *err);
-enum stm32_status flash_write_block(struct stm32_session *s, const struct stm32_plan *plan,
-				   const struct stm32_flash_options *options,
+/* flash_steps.c: the plan's erase (all of it), one write block with
+ * retries, and the option-byte blocks. */
+enum stm32_status flash_run_erase(struct stm32_target *t, const struct stm32_plan *plan,
+				  unsigned retries, stm32_progress_fn progress, void *user,
+				  struct stm32_error *err);
+enum stm32_status flash_write_block(struct stm32_target *t, unsigned retries,
 				   const struct stm32_plan_block *block, struct stm32_error *err);
-enum stm32_status flash_run_option_writes(struct stm32_session *s, const struct stm32_plan *plan,
+enum stm32_status flash_run_option_writes(struct stm32_target *t, const struct stm32_plan *plan,
 					  struct flash_progress *p, struct stm32_error *err);
 
 /* flash_write.c: a write plan: compare (diff), keep (preserve), erase,
- * write, verify, option bytes. report may be NULL. */
-enum stm32_status flash_execute_write(struct stm32_session *s, const struct stm32_plan *plan,
+ * write, verify, option bytes. report may be NULL; options resolved. */
+enum stm32_status flash_execute_write(struct stm32_target *t, const struct stm32_plan *plan,
 				      const struct stm32_flash_options *options,
-				      stm32_progress_fn progress, void *user,
 				      struct stm32_flash_report *report, struct stm32_error *err);
 
 #endif

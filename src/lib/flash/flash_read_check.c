@@ -14,7 +14,7 @@
 #define ALIGN_DOWN4(x) ((x) & ~UINT32_C(3))
 
 struct read_check {
-	struct stm32_session *s;
+	struct stm32_target *t;
 	uint32_t address;  /* of buffer[0] */
 	uint8_t *buffer;
 	unsigned retries;
@@ -32,7 +32,7 @@ static enum stm32_status read_again(struct read_check *c, uint32_t address, uint
 {
 	struct flash_progress quiet;
 	flash_progress_start(&quiet, NULL, NULL, STM32_PHASE_READ, length, address);
-	return flash_read_range(c->s, address, length, into, c->retries, NULL, &quiet, err);
+	return flash_read_range(c->t, address, length, into, c->retries, &quiet, err);
 }
 
 static enum stm32_status never_settled(uint32_t address, uint32_t length, unsigned reads,
@@ -53,7 +53,7 @@ static enum stm32_status never_settled(uint32_t address, uint32_t length, unsign
 static enum stm32_status settle_by_reading(struct read_check *c, uint32_t address,
 					   uint32_t length, struct stm32_error *err)
 {
-	uint8_t previous[STM32_MAX_BLOCK], latest[STM32_MAX_BLOCK];
+	uint8_t previous[FLASH_BLOCK], latest[FLASH_BLOCK];
 	uint8_t *kept = at(c, address);
 	enum stm32_status st = read_again(c, address, length, latest, err);
 	if (st != STM32_OK || memcmp(latest, kept, length) == 0)
@@ -78,7 +78,7 @@ static enum stm32_status check_by_reading(struct read_check *c, uint32_t address
 					  uint32_t length, struct stm32_error *err)
 {
 	for (uint32_t offset = 0; offset < length;) {
-		uint32_t n = length - offset < STM32_MAX_BLOCK ? length - offset : STM32_MAX_BLOCK;
+		uint32_t n = length - offset < FLASH_BLOCK ? length - offset : FLASH_BLOCK;
 		enum stm32_status st = settle_by_reading(c, address + offset, n, err);
 		if (st == STM32_OK)
 			st = flash_progress_step(&c->progress, n, address + offset, err);
@@ -101,7 +101,7 @@ static uint32_t local_crc(struct read_check *c, uint32_t address, uint32_t lengt
 static enum stm32_status settle_block_by_crc(struct read_check *c, uint32_t address,
 					     uint32_t length, uint32_t chip, struct stm32_error *err)
 {
-	uint8_t fresh[STM32_MAX_BLOCK];
+	uint8_t fresh[FLASH_BLOCK];
 	for (unsigned reads = 0; reads <= c->retries; reads++) {
 		enum stm32_status st = read_again(c, address, length, fresh, err);
 		if (st != STM32_OK)
@@ -113,7 +113,7 @@ static enum stm32_status settle_block_by_crc(struct read_check *c, uint32_t addr
 		}
 	}
 	bool available = false;
-	enum stm32_status st = flash_chip_crc(c->s, c->retries, NULL, address, length, &chip,
+	enum stm32_status st = flash_chip_crc(c->t, c->retries, address, length, &chip,
 					      &available, err);
 	if (st == STM32_OK && available && local_crc(c, address, length) == chip)
 		return STM32_OK;
@@ -128,18 +128,18 @@ static enum stm32_status settle_by_crc(struct read_check *c, uint32_t address, u
 				       bool *available, struct stm32_error *err)
 {
 	uint32_t chip = 0;
-	enum stm32_status st = flash_chip_crc(c->s, c->retries, NULL, address, length, &chip,
+	enum stm32_status st = flash_chip_crc(c->t, c->retries, address, length, &chip,
 					      available, err);
 	if (st != STM32_OK || !*available)
 		return st;
 	if (local_crc(c, address, length) == chip)
 		return flash_progress_step(&c->progress, length, address, err);
-	if (length <= STM32_MAX_BLOCK) {
+	if (length <= FLASH_BLOCK) {
 		st = settle_block_by_crc(c, address, length, chip, err);
 		return st != STM32_OK ? st : flash_progress_step(&c->progress, length, address, err);
 	}
-	uint32_t blocks = (length + STM32_MAX_BLOCK - 1u) / STM32_MAX_BLOCK;
-	uint32_t first = blocks / 2u * STM32_MAX_BLOCK;
+	uint32_t blocks = (length + FLASH_BLOCK - 1u) / FLASH_BLOCK;
+	uint32_t first = blocks / 2u * FLASH_BLOCK;
 	st = settle_by_crc(c, address, first, available, err);
 	if (st == STM32_OK && *available)
 		st = settle_by_crc(c, address + first, length - first, available, err);
@@ -166,12 +166,17 @@ static enum stm32_status check_by_crc(struct read_check *c, uint32_t length, boo
 	return st;
 }
 
-enum stm32_status stm32_flash_check_read(struct stm32_session *s, uint32_t address,
+enum stm32_status stm32_flash_check_read(struct stm32_target *t, uint32_t address,
 					 uint32_t length, uint8_t *buffer,
-					 enum stm32_verify_method how, stm32_progress_fn progress,
-					 void *user, struct stm32_read_check_report *report,
+					 enum stm32_verify_method how,
+					 const struct stm32_flash_options *options,
+					 struct stm32_read_check_report *report,
 					 struct stm32_error *err)
 {
+	struct stm32_flash_options defaults;
+	options = flash_options_or_default(options, &defaults);
+	stm32_progress_fn progress = options->progress;
+	void *user = options->progress_user;
 	struct stm32_read_check_report ignored;
 	if (!report)
 		report = &ignored;
@@ -182,12 +187,12 @@ enum stm32_status stm32_flash_check_read(struct stm32_session *s, uint32_t addre
 		return stm32_error_set(err, STM32_E_RANGE,
 				       "read range passes the end of the address space");
 	struct read_check c = {
-		.s = s, .address = address, .buffer = buffer,
-		.retries = STM32_PLAN_DEFAULT_RETRIES, .report = report,
+		.t = t, .address = address, .buffer = buffer,
+		.retries = options->retries, .report = report,
 	};
 	flash_progress_start(&c.progress, progress, user, STM32_PHASE_VERIFY, length, address);
 	report->checked = true;
-	if (how != STM32_VERIFY_READ && s->bl.cmd_checksum >= 0) {
+	if (how != STM32_VERIFY_READ && stm32_target_can(&t->desc, STM32_CAP_CRC)) {
 		bool available = false;
 		enum stm32_status st = check_by_crc(&c, length, &available, err);
 		if (st != STM32_OK || available) {

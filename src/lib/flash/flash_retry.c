@@ -47,51 +47,47 @@ static bool worth_retrying(enum stm32_status status)
 	       status == STM32_E_PROTECTED;
 }
 
-/* A garbled reply leaves the bootloader mid-command: resync (FF 00 pairs)
- * so the next try is not read as data. A chip that answers nothing at all
- * has most likely been reset and sits waiting for its auto-baud byte: sync
- * again and carry on with the same command, not from the start. A failed
- * recovery is no reason to stop; the next try will tell. Only a dead port
- * (STM32_E_IO) is returned, with err saying why. */
-static enum stm32_status get_back_in_step(struct stm32_session *s,
-					  const struct stm32_flash_options *options,
-					  struct stm32_error *err)
+void stm32_flash_options_default(struct stm32_flash_options *opts)
 {
+	*opts = (struct stm32_flash_options){ .retries = STM32_FLASH_DEFAULT_RETRIES };
+}
+
+const struct stm32_flash_options *flash_options_or_default(const struct stm32_flash_options *options,
+							   struct stm32_flash_options *defaults)
+{
+	if (options)
+		return options;
+	stm32_flash_options_default(defaults);
+	return defaults;
+}
+
+/* A back end without recover is retried as it is. A failed recovery is no
+ * reason to stop (the next try will tell); only a dead link is. */
+static enum stm32_status recover(struct stm32_target *t, struct stm32_error *err)
+{
+	if (!t->ops->recover)
+		return STM32_OK;
 	struct stm32_error why;
 	stm32_error_clear(&why);
-	enum stm32_status st = stm32_bl_resync(&s->bl, FLASH_RESYNC_MS, &why);
-	if (st == STM32_E_TIMEOUT && options && options->reenter) {
-		/* With BOOT0 on a GPIO the chip may have booted the application:
-		 * only the entry sequence brings the bootloader back. */
-		st = options->reenter(options->reenter_user, &why);
-		if (st == STM32_E_IO && err)
-			*err = why;
-		if (st == STM32_E_IO)
-			return st;
-		st = STM32_E_TIMEOUT;
-	}
-	if (st == STM32_E_TIMEOUT)
-		st = stm32_session_reconnect(s, &why);
+	enum stm32_status st = t->ops->recover(t, &why);
 	if (st == STM32_E_IO && err)
 		*err = why;
 	return st;
 }
 
-enum stm32_status flash_with_retries(struct stm32_session *s, unsigned retries,
-				     const struct stm32_flash_options *options,
+enum stm32_status flash_with_retries(struct stm32_target *t, unsigned retries,
 				     flash_attempt_fn attempt, flash_took_effect_fn took_effect,
 				     void *ctx, struct stm32_error *err)
 {
 	for (unsigned tries = 0;; tries++) {
-		enum stm32_status status = attempt(s, ctx, err);
+		enum stm32_status status = attempt(t, ctx, err);
 		if (status == STM32_OK || !worth_retrying(status) || tries >= retries)
 			return status;
-		enum stm32_status back = get_back_in_step(s, options, err);
-		if (back == STM32_E_IO)
-			return back; /* the port is gone: no retry can help */
-		/* A NACK is a refusal: the command did not happen. */
+		if (recover(t, err) == STM32_E_IO)
+			return STM32_E_IO; /* the link is gone: no retry can help */
+		/* A NACK is a refusal: the request did not happen. */
 		bool refused = status == STM32_E_NACK || status == STM32_E_PROTECTED;
-		if (!refused && took_effect && took_effect(s, ctx)) {
+		if (!refused && took_effect && took_effect(t, ctx)) {
 			stm32_error_clear(err);
 			return STM32_OK;
 		}

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "flash/flash_internal.h"
+#include "core/util.h"
 
 enum unit_state {
 	UNIT_WRITE, /* not erased by the plan: write over what is there */
@@ -16,25 +17,17 @@ enum unit_state {
 };
 
 struct write_run {
-	struct stm32_session *s;
+	struct stm32_target *t;
 	const struct stm32_plan *plan;
 	stm32_progress_fn progress;
 	void *user;
-	const struct stm32_flash_options *options; /* may be NULL */
+	unsigned retries;
 	struct stm32_flash_report *report;
 	enum unit_state *state;   /* per plan unit */
 	uint8_t **content;        /* preserve: each unit's bytes after the write */
 	bool *crc_verified;       /* per unit */
 	long *block_unit;         /* per block: its unit, or -1 */
 };
-
-static bool all_ff(const uint8_t *data, size_t length)
-{
-	for (size_t i = 0; i < length; i++)
-		if (data[i] != 0xFF)
-			return false;
-	return true;
-}
 
 static uint32_t crc_of_ff(uint32_t length)
 {
@@ -57,7 +50,7 @@ static enum stm32_status chip_crc(struct write_run *run, uint32_t address, uint3
 	*available = false;
 	if (run->plan->verify_method != STM32_VERIFY_CRC)
 		return STM32_OK;
-	return flash_chip_crc(run->s, run->plan->retries, run->options, address, length, crc,
+	return flash_chip_crc(run->t, run->retries, address, length, crc,
 			      available, err);
 }
 
@@ -68,16 +61,16 @@ static enum stm32_status compare_by_reading(struct write_run *run,
 					    struct flash_progress *p, bool *same, bool *blank,
 					    struct stm32_error *err)
 {
-	uint8_t found[STM32_MAX_BLOCK];
+	uint8_t found[FLASH_BLOCK];
 	for (uint32_t offset = 0; offset < range->length;) {
 		uint32_t n = range->length - offset < sizeof(found) ? range->length - offset
 								    : (uint32_t)sizeof(found);
-		enum stm32_status status = flash_read_range(run->s, range->address + offset, n, found,
-							    run->plan->retries, run->options, p, err);
+		enum stm32_status status = flash_read_range(run->t, range->address + offset, n, found,
+							    run->retries, p, err);
 		if (status != STM32_OK)
 			return status;
 		*same = *same && memcmp(found, range->expected + offset, n) == 0;
-		*blank = *blank && all_ff(found, n);
+		*blank = *blank && core_all_ff(found, n);
 		offset += n;
 	}
 	return STM32_OK;
@@ -207,11 +200,11 @@ static enum stm32_status keep_unit(struct write_run *run, size_t index, struct f
 		if (keep->address < u->address || keep->address - u->address >= u->size)
 			continue;
 		uint8_t *into = content + (keep->address - u->address);
-		enum stm32_status status = flash_read_range(run->s, keep->address, keep->length, into,
-							    plan->retries, run->options, p, err);
+		enum stm32_status status = flash_read_range(run->t, keep->address, keep->length, into,
+							    run->retries, p, err);
 		if (status != STM32_OK)
 			return status;
-		kept_blank = kept_blank && all_ff(into, keep->length);
+		kept_blank = kept_blank && core_all_ff(into, keep->length);
 		run->report->bytes_kept += keep->length;
 	}
 	/* Written unerased, the kept bytes would be programmed over themselves. */
@@ -258,7 +251,7 @@ static enum stm32_status run_unit_erase(struct write_run *run, struct stm32_erro
 	if (!plan->diff) {
 		for (size_t i = 0; i < plan->unit_count; i++)
 			run->report->units_erased += plan->units[i].erased;
-		return flash_run_erase(run->s, plan, run->options, run->progress, run->user, err);
+		return flash_run_erase(run->t, plan, run->retries, run->progress, run->user, err);
 	}
 	struct stm32_plan only_differing = *plan;
 	only_differing.erase_banks = 0;
@@ -277,7 +270,7 @@ static enum stm32_status run_unit_erase(struct write_run *run, struct stm32_erro
 	run->report->units_erased = only_differing.sector_count;
 	only_differing.erase_kind = only_differing.sector_count ? STM32_ERASE_KIND_PAGES
 								: STM32_ERASE_KIND_NONE;
-	enum stm32_status status = flash_run_erase(run->s, &only_differing, run->options,
+	enum stm32_status status = flash_run_erase(run->t, &only_differing, run->retries,
 						   run->progress, run->user, err);
 	free(only_differing.sectors);
 	return status;
@@ -301,7 +294,7 @@ static const uint8_t *block_bytes(const struct write_run *run, size_t b)
 	if (run->content[u])
 		data = run->content[u] + (block->address - run->plan->units[u].address);
 	bool erased = state == UNIT_ERASE || state == UNIT_BLANK;
-	return erased && all_ff(data, block->length) ? NULL : data;
+	return erased && core_all_ff(data, block->length) ? NULL : data;
 }
 
 static enum stm32_status run_writes(struct write_run *run, struct flash_progress *p,
@@ -316,7 +309,7 @@ static enum stm32_status run_writes(struct write_run *run, struct flash_progress
 		}
 		struct stm32_plan_block block = plan->blocks[b];
 		block.data = data;
-		enum stm32_status status = flash_write_block(run->s, plan, run->options, &block, err);
+		enum stm32_status status = flash_write_block(run->t, run->retries, &block, err);
 		if (status == STM32_OK)
 			status = flash_progress_step(p, block.length, block.address, err);
 		if (status != STM32_OK)
@@ -424,7 +417,7 @@ static uint32_t next_piece(const struct write_run *run, const struct stm32_plan_
 			   uint32_t offset, bool *skip)
 {
 	uint32_t address = range->address + offset;
-	uint32_t n = range->length - offset < STM32_MAX_BLOCK ? range->length - offset : STM32_MAX_BLOCK;
+	uint32_t n = range->length - offset < FLASH_BLOCK ? range->length - offset : FLASH_BLOCK;
 	long u = range->region == STM32_REGION_FLASH ? unit_at(run->plan, address) : -1;
 	*skip = false;
 	if (u < 0)
@@ -449,11 +442,11 @@ static enum stm32_status read_and_compare(struct write_run *run,
 					  uint32_t n, struct flash_progress *p,
 					  struct stm32_error *err)
 {
-	uint8_t found[STM32_MAX_BLOCK];
+	uint8_t found[FLASH_BLOCK];
 	struct flash_progress quiet = { .phase = STM32_PHASE_VERIFY };
 	for (unsigned reads = 0;; reads++) {
-		enum stm32_status status = flash_read_range(run->s, range->address + offset, n, found,
-							    run->plan->retries, run->options,
+		enum stm32_status status = flash_read_range(run->t, range->address + offset, n, found,
+							    run->retries,
 							    reads == 0 ? p : &quiet, err);
 		if (status == STM32_OK)
 			status = compare_read(range, offset, found, n, err);
@@ -483,7 +476,7 @@ static enum stm32_status rewrite_unit(struct write_run *run, size_t index, struc
 	only_this.erase_banks = 0;
 	only_this.sectors = &sector;
 	only_this.sector_count = 1;
-	enum stm32_status status = flash_run_erase(run->s, &only_this, run->options, NULL, NULL, err);
+	enum stm32_status status = flash_run_erase(run->t, &only_this, run->retries, NULL, NULL, err);
 	run->state[index] = UNIT_ERASE;
 	run->crc_verified[index] = false;
 	for (size_t b = 0; status == STM32_OK && b < u->block_count; b++) {
@@ -492,7 +485,7 @@ static enum stm32_status rewrite_unit(struct write_run *run, size_t index, struc
 			continue;
 		struct stm32_plan_block block = plan->blocks[u->first_block + b];
 		block.data = data;
-		status = flash_write_block(run->s, plan, run->options, &block, err);
+		status = flash_write_block(run->t, run->retries, &block, err);
 	}
 	return status;
 }
@@ -510,7 +503,7 @@ static enum stm32_status verify_unit_by_reading(struct write_run *run, size_t in
 		uint64_t hi = (uint64_t)range->address + range->length;
 		hi = hi < unit_end ? hi : unit_end;
 		for (uint64_t at = lo; at < hi;) {
-			uint32_t n = hi - at < STM32_MAX_BLOCK ? (uint32_t)(hi - at) : STM32_MAX_BLOCK;
+			uint32_t n = hi - at < FLASH_BLOCK ? (uint32_t)(hi - at) : FLASH_BLOCK;
 			enum stm32_status status = read_and_compare(
 				run, range, (uint32_t)(at - range->address), n, &quiet, err);
 			if (status != STM32_OK)
@@ -524,12 +517,12 @@ static enum stm32_status verify_unit_by_reading(struct write_run *run, size_t in
 /* A verify failure in a unit this run erased: most likely a block that never
  * reached the flash (a chip reset in the middle of it, after which the chip
  * synced on a 0x7F inside the data and ACKed it). Erase the unit again and
- * rewrite it, up to plan->retries times; then give up with the last
+ * rewrite it, up to the retries times; then give up with the last
  * difference, saying what was tried. */
 static enum stm32_status repair_unit(struct write_run *run, size_t index, struct stm32_error *err)
 {
 	struct stm32_error last = *err;
-	unsigned attempts = run->plan->retries;
+	unsigned attempts = run->retries;
 	for (unsigned tries = 1; tries <= attempts; tries++) {
 		stm32_error_clear(err);
 		enum stm32_status status = rewrite_unit(run, index, err);
@@ -604,7 +597,7 @@ static enum stm32_status run_verify(struct write_run *run, struct stm32_error *e
 		all_by_crc = all_by_crc && (run->crc_verified[i] || run->state[i] == UNIT_SAME);
 	}
 	run->report->verified = true;
-	run->report->verified_by_crc = all_by_crc && run->s->bl.cmd_checksum >= 0 &&
+	run->report->verified_by_crc = all_by_crc && stm32_target_can(&run->t->desc, STM32_CAP_CRC) &&
 				       plan->verify_method == STM32_VERIFY_CRC;
 	return read_verify(run, &p, err);
 }
@@ -673,19 +666,18 @@ static enum stm32_status write_steps(struct write_run *run, struct stm32_error *
 	if (status == STM32_OK)
 		status = run_verify(run, err);
 	if (status == STM32_OK && plan->writes_option_bytes)
-		status = flash_run_option_writes(run->s, plan, &p, err);
+		status = flash_run_option_writes(run->t, plan, &p, err);
 	return status;
 }
 
-enum stm32_status flash_execute_write(struct stm32_session *s, const struct stm32_plan *plan,
+enum stm32_status flash_execute_write(struct stm32_target *t, const struct stm32_plan *plan,
 				      const struct stm32_flash_options *options,
-				      stm32_progress_fn progress, void *user,
 				      struct stm32_flash_report *report, struct stm32_error *err)
 {
 	struct stm32_flash_report ignored;
 	struct write_run run = {
-		.s = s, .plan = plan, .options = options, .progress = progress, .user = user,
-		.report = report ? report : &ignored,
+		.t = t, .plan = plan, .progress = options->progress, .user = options->progress_user,
+		.retries = options->retries, .report = report ? report : &ignored,
 	};
 	memset(run.report, 0, sizeof(*run.report));
 	enum stm32_status status = prepare(&run, err);

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "gpio/gpio_internal.h"
+#include "core/util.h"
 #include "stm32boot/gpio.h"
 
 #define DELAY_STEP_MS 100
@@ -208,13 +209,6 @@ enum stm32_status stm32_gpio_parse(const char *text, struct stm32_gpio_sequence 
 	return st;
 }
 
-static void sleep_ms(unsigned ms)
-{
-	struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L};
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		;
-}
-
 struct gpio_run {
 	struct stm32_transport *transport;
 	struct gpio_sysfs sysfs;
@@ -238,7 +232,7 @@ static enum stm32_status run_step(struct gpio_run *run, const struct stm32_gpio_
 	case STM32_GPIO_CHARDEV:
 		return gpio_chardev_drive(&run->chardev, step, err);
 	case STM32_GPIO_DELAY:
-		sleep_ms(step->delay_ms);
+		core_sleep_ms(step->delay_ms);
 		return STM32_OK;
 	}
 	return stm32_error_set(err, STM32_E_INVALID, "unknown GPIO step");

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "gpio/gpio_internal.h"
+#include "core/util.h"
 
 #define SYSFS_ROOT "/sys/class/gpio"
 #define EXPORT_WAIT_MS 1000 /* udev may take a while to make the files writable */
@@ -52,13 +53,6 @@ static void pin_path(char *buf, size_t size, unsigned number, const char *file)
 	snprintf(buf, size, "%s/gpio%u/%s", sysfs_root(), number, file);
 }
 
-static void sleep_ms(unsigned ms)
-{
-	struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L};
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		;
-}
-
 static enum stm32_status export_pin(unsigned number, struct stm32_error *err)
 {
 	char path[512], text[16];
@@ -75,7 +69,7 @@ static enum stm32_status export_pin(unsigned number, struct stm32_error *err)
 	for (unsigned waited = 0; waited < EXPORT_WAIT_MS; waited += 10) {
 		if (access(path, W_OK) == 0)
 			return STM32_OK;
-		sleep_ms(10);
+		core_sleep_ms(10);
 	}
 	return stm32_error_set(err, STM32_E_IO, "GPIO %u did not appear in %s after export",
 			       number, sysfs_root());

@@ -8,8 +8,11 @@
 enum stm32_status format_binary_read(const struct format_input *in, struct stm32_image *image,
 				     struct stm32_error *err)
 {
-	if (in->length == 0)
-		return stm32_error_set(err, STM32_E_FORMAT, "the input is empty");
+	if (in->length == 0) {
+		stm32_error_set(err, STM32_E_FORMAT, "the input is empty");
+		stm32_error_reason(err, STM32_REASON_EMPTY_INPUT);
+		return STM32_E_FORMAT;
+	}
 	if ((uint64_t)in->binary_base + in->length > 0x100000000ull) {
 		stm32_error_set(err, STM32_E_RANGE,
 				"%zu bytes placed at 0x%08X run past the 4 GiB address space",

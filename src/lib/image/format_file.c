@@ -125,6 +125,7 @@ static enum stm32_status load_stream(int fd, const char *name, enum stm32_format
 	enum stm32_status status;
 	if (length == 0) {
 		status = stm32_error_set(err, STM32_E_FORMAT, "%s is empty", name);
+		stm32_error_reason(err, STM32_REASON_EMPTY_INPUT);
 	} else {
 		struct format_input in = { .data = buffer, .length = length, .binary_base = binary_base };
 		status = parse_named(&in, name, format, image, detected, err);
@@ -153,8 +154,11 @@ static enum stm32_status load_descriptor(int fd, const char *path, enum stm32_fo
 		return stm32_error_set(err, STM32_E_RANGE,
 				       "%s is too large (%lld bytes; files must be under 4 GiB)", path,
 				       (long long)st.st_size);
-	if (st.st_size == 0)
-		return stm32_error_set(err, STM32_E_FORMAT, "%s is empty", path);
+	if (st.st_size == 0) {
+		stm32_error_set(err, STM32_E_FORMAT, "%s is empty", path);
+		stm32_error_reason(err, STM32_REASON_EMPTY_INPUT);
+		return STM32_E_FORMAT;
+	}
 	return load_mapped(fd, path, (size_t)st.st_size, format, binary_base, image, detected, err);
 }
 

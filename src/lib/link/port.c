@@ -67,9 +67,3 @@ enum stm32_status stm32_port_open(const char *port, const struct stm32_port_opti
 	}
 	return stm32_uart_open(port, &opts->uart, out, err);
 }
-
-void stm32_transport_close(struct stm32_transport *t)
-{
-	if (t)
-		t->ops->close(t);
-}

@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "stm32boot/device.h"
+#include "core/util.h"
 #include "stm32boot/transport.h"
 #include "link/transport_internal.h"
 
@@ -51,13 +52,6 @@ static void describe_exit(int status, char *buf, size_t size)
 		snprintf(buf, size, "stopped");
 }
 
-static void sleep_ms(unsigned ms)
-{
-	struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L};
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		;
-}
-
 /* SIGTERM, then give the emulator time to write its files before SIGKILL. */
 static void stop_child(pid_t child)
 {
@@ -67,7 +61,7 @@ static void stop_child(pid_t child)
 		pid_t r = waitpid(child, &status, WNOHANG);
 		if (r == child || (r < 0 && errno != EINTR))
 			return;
-		sleep_ms(10);
+		core_sleep_ms(10);
 	}
 	kill(child, SIGKILL);
 	while (waitpid(child, &status, 0) < 0 && errno == EINTR)

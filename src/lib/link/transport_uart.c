@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "stm32boot/transport.h"
+#include "core/util.h"
 
 /* A write that cannot make progress for this long means the port is stuck
  * (flow control asserted by a broken adapter, a hung pty peer). */
@@ -98,16 +99,9 @@ enum stm32_status stm32_uart_parse_mode(const char *text, struct stm32_uart_conf
 	return STM32_OK;
 }
 
-static uint64_t monotonic_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
 static int remaining_ms(uint64_t deadline)
 {
-	uint64_t now = monotonic_ms();
+	uint64_t now = core_monotonic_ms();
 	if (now >= deadline)
 		return 0;
 	uint64_t left = deadline - now;
@@ -151,7 +145,7 @@ static enum stm32_status uart_read(struct stm32_transport *t, uint8_t *data, siz
 				   unsigned timeout_ms, size_t *got, struct stm32_error *err)
 {
 	struct uart *u = t->impl;
-	uint64_t deadline = monotonic_ms() + timeout_ms;
+	uint64_t deadline = core_monotonic_ms() + timeout_ms;
 	size_t have = 0;
 	enum stm32_status st = STM32_OK;
 	while (have < length) {

@@ -3,17 +3,6 @@
 #include <string.h>
 
 #include "plan/plan_internal.h"
-#include "stm32boot/protocol.h"
-
-uint32_t plan_erase_chunk(const struct stm32_device *device, const struct stm32_plan_options *opts)
-{
-	uint32_t limit = stm32_device_has_command(device, STM32_CMD_EXTENDED_ERASE)
-				 ? STM32_ERASE_CHUNK_EXTENDED
-				 : STM32_ERASE_CHUNK_LEGACY;
-	if (opts->erase_chunk != 0 && opts->erase_chunk < limit)
-		limit = opts->erase_chunk;
-	return limit;
-}
 
 static bool all_selected(const uint8_t *selected, size_t first, size_t end)
 {
@@ -47,7 +36,7 @@ static bool mass_is_faster(const struct stm32_device *dev, size_t first, size_t 
 static void take_whole_banks(struct stm32_plan *plan, uint8_t *selected, size_t count)
 {
 	const struct stm32_device *dev = plan->device;
-	if (!(dev->flags & STM32_DEV_BANK_ERASE) || dev->bank_count != 2 ||
+	if (!stm32_target_can(&plan->target, STM32_CAP_BANK_ERASE) || dev->bank_count != 2 ||
 	    dev->bank2_first_sector == 0 || dev->bank2_first_sector >= count)
 		return;
 	size_t bounds[3] = { 0, dev->bank2_first_sector, count };
@@ -98,14 +87,15 @@ enum stm32_status plan_set_erase(struct stm32_plan *plan, const struct stm32_pla
 	enum stm32_status status = STM32_OK;
 	bool every_unit = count > 0 && all_selected(chosen, 0, count);
 	bool may_mass = whole_flash_requested || opts->allow_mass_erase;
-	if (every_unit && may_mass && !(dev->flags & STM32_DEV_NO_MASS_ERASE) &&
+	bool has_mass = stm32_target_can(&plan->target, STM32_CAP_MASS_ERASE);
+	if (every_unit && may_mass && has_mass &&
 	    mass_is_faster(dev, 0, count)) {
 		plan->erase_kind = STM32_ERASE_KIND_MASS;
 		goto out;
 	}
 	if (every_unit && whole_flash_requested)
 		plan->mass_erase_unavailable = true;
-	if (may_mass && !(dev->flags & STM32_DEV_NO_MASS_ERASE))
+	if (may_mass && has_mass)
 		take_whole_banks(plan, chosen, count);
 	status = list_sectors(plan, chosen, count, err);
 	if (status == STM32_OK && (plan->erase_banks || plan->sector_count))
@@ -181,11 +171,12 @@ static enum stm32_status select_pages(const struct stm32_device *dev,
 	return STM32_OK;
 }
 
-enum stm32_status stm32_plan_erase(const struct stm32_device *device,
+enum stm32_status stm32_plan_erase(const struct stm32_target_desc *target,
 				   const struct stm32_plan_options *opts, struct stm32_plan *plan,
 				   struct stm32_error *err)
 {
-	plan_start(plan, device, STM32_PLAN_ERASE, opts);
+	const struct stm32_device *device = target->device;
+	plan_start(plan, target, STM32_PLAN_ERASE, opts);
 	if (opts->has_range && opts->has_pages)
 		return stm32_error_set(err, STM32_E_INVALID,
 				       "give either an address range or a page range to erase, not both");

@@ -1,15 +1,8 @@
-/* Flash plans: how long they take. */
+/* Flash plans: how long they take, by the back end's cost model
+ * (struct stm32_target_cost) and the device's program and erase times. */
 #include "plan/plan_internal.h"
-#include "stm32boot/protocol.h"
 
-#define BITS_PER_BYTE 11u      /* 8E1: start + 8 data + parity + stop */
-#define FALLBACK_BAUD 57600u   /* stm32flash's default, when the rate is unknown */
-#define READ_CHUNK 256u
-
-/* Bytes and replies of one Read or Write Memory command carrying n bytes:
- * opcode pair + ACK, address + XOR + ACK, count (+ data + XOR) + ACK. */
-#define MEMORY_COMMAND_OVERHEAD 12u
-#define MEMORY_COMMAND_REPLIES 3u
+#define DEFAULT_READ_CHUNK 256u
 
 struct cost {
 	uint64_t wire_bytes;
@@ -17,28 +10,41 @@ struct cost {
 	uint64_t device_us; /* programming / erasing */
 };
 
-static uint64_t cost_ms(const struct cost *c, unsigned baud)
+static uint64_t cost_ms(const struct stm32_plan *plan, const struct cost *c)
 {
-	uint64_t wire_us = c->wire_bytes * BITS_PER_BYTE * UINT64_C(1000000) / baud;
-	uint64_t total_us = wire_us + c->replies * STM32_PLAN_TURNAROUND_US + c->device_us;
+	const struct stm32_target_cost *model = &plan->target.cost;
+	uint64_t rate = model->bits_per_second ? model->bits_per_second : STM32_PLAN_FALLBACK_BPS;
+	uint64_t bits = model->bits_per_byte ? model->bits_per_byte : 8u;
+	uint64_t wire_us = c->wire_bytes * bits * UINT64_C(1000000) / rate;
+	uint64_t total_us = wire_us + c->replies * model->round_trip_us + c->device_us;
 	return (total_us + 999) / 1000;
 }
 
-static void add_reads(struct cost *c, uint64_t bytes)
+static void add_reads(const struct stm32_plan *plan, struct cost *c, uint64_t bytes)
 {
-	uint64_t commands = (bytes + READ_CHUNK - 1) / READ_CHUNK;
-	c->wire_bytes += bytes + commands * MEMORY_COMMAND_OVERHEAD;
-	c->replies += commands * MEMORY_COMMAND_REPLIES;
+	const struct stm32_target_cost *model = &plan->target.cost;
+	uint32_t chunk = plan->target.max_read ? plan->target.max_read : DEFAULT_READ_CHUNK;
+	uint64_t requests = (bytes + chunk - 1) / chunk;
+	c->wire_bytes += bytes + requests * model->read_overhead;
+	c->replies += requests * model->read_round_trips;
+}
+
+static void add_writes(const struct stm32_plan *plan, struct cost *c, uint64_t bytes,
+		       uint64_t requests)
+{
+	const struct stm32_target_cost *model = &plan->target.cost;
+	c->wire_bytes += bytes + requests * model->write_overhead;
+	c->replies += requests * model->write_round_trips;
 }
 
 static struct cost erase_cost(const struct stm32_plan *plan)
 {
 	const struct stm32_device *dev = plan->device;
+	const struct stm32_target_cost *model = &plan->target.cost;
 	struct cost c = { 0 };
-	size_t commands = stm32_plan_erase_commands(plan);
-	/* opcode pair + ACK, then the list or special code + checksum + ACK */
-	c.wire_bytes = commands * 7u + plan->sector_count * 2u;
-	c.replies = commands * 2u;
+	size_t requests = stm32_plan_erase_commands(plan);
+	c.wire_bytes = requests * model->erase_overhead + plan->sector_count * model->erase_unit_bytes;
+	c.replies = requests * model->erase_round_trips;
 	if (plan->erase_kind == STM32_ERASE_KIND_MASS)
 		c.device_us += (uint64_t)dev->t_mass_ms * 1000u;
 	for (unsigned bank = 0; bank < 2; bank++)
@@ -49,11 +55,11 @@ static struct cost erase_cost(const struct stm32_plan *plan)
 	return c;
 }
 
-/* Get Checksum: opcode, address, size, polynomial, initial value, result. */
-static void add_checksum(struct cost *c, uint64_t bytes)
+/* One CRC request over bytes. */
+static void add_checksum(const struct stm32_plan *plan, struct cost *c, uint64_t bytes)
 {
-	c->wire_bytes += 2 + 5 + 5 + 5 + 5 + 6 + 6;
-	c->replies += 6;
+	c->wire_bytes += plan->target.cost.crc_overhead;
+	c->replies += plan->target.cost.crc_round_trips;
 	c->device_us += bytes / 1024u * 10u; /* ~100 MB/s CRC unit */
 }
 
@@ -64,19 +70,18 @@ static struct cost write_cost(const struct stm32_plan *plan)
 	struct cost c = { 0 };
 	uint64_t bytes = plan->write_bytes - plan->blank_bytes;
 	uint64_t blocks = plan->block_count - plan->blank_blocks;
-	c.wire_bytes = bytes + blocks * MEMORY_COMMAND_OVERHEAD;
-	c.replies = blocks * MEMORY_COMMAND_REPLIES;
+	add_writes(plan, &c, bytes, blocks);
 	c.device_us = bytes / unit * dev->t_prog_us;
 	if (plan->preserve)
 		for (size_t i = 0; i < plan->keep_count; i++)
-			add_reads(&c, plan->keeps[i].length);
+			add_reads(plan, &c, plan->keeps[i].length);
 	return c;
 }
 
 static bool checks_on_chip(const struct stm32_plan *plan)
 {
 	return plan->verify_method == STM32_VERIFY_CRC &&
-	       stm32_device_has_command(plan->device, STM32_CMD_GET_CHECKSUM);
+	       stm32_target_can(&plan->target, STM32_CAP_CRC);
 }
 
 /* Verify of a write plan by CRC: one Get Checksum per compare run (per unit
@@ -88,17 +93,17 @@ static struct cost crc_verify_cost(const struct stm32_plan *plan)
 		const struct stm32_plan_unit *u = &plan->units[i];
 		if (!u->erased) {
 			for (size_t k = 0; k < u->compare_count; k++)
-				add_reads(&c, plan->compares[u->first_compare + k].length);
+				add_reads(plan, &c, plan->compares[u->first_compare + k].length);
 		} else if (plan->preserve) {
-			add_checksum(&c, u->size);
+			add_checksum(plan, &c, u->size);
 		} else {
 			for (size_t k = 0; k < u->compare_count; k++)
-				add_checksum(&c, plan->compares[u->first_compare + k].length);
+				add_checksum(plan, &c, plan->compares[u->first_compare + k].length);
 		}
 	}
 	for (size_t i = 0; i < plan->range_count; i++)
 		if (plan->ranges[i].region != STM32_REGION_FLASH)
-			add_reads(&c, plan->ranges[i].length);
+			add_reads(plan, &c, plan->ranges[i].length);
 	return c;
 }
 
@@ -110,32 +115,29 @@ static struct cost range_cost(const struct stm32_plan *plan)
 	if (plan->action == STM32_PLAN_WRITE && checks_on_chip(plan))
 		return crc_verify_cost(plan);
 	bool on_device = plan->action == STM32_PLAN_CHECKSUM &&
-			 stm32_device_has_command(plan->device, STM32_CMD_GET_CHECKSUM);
+			 stm32_target_can(&plan->target, STM32_CAP_CRC);
 	if (on_device) {
-		add_checksum(&c, plan->range_bytes);
+		add_checksum(plan, &c, plan->range_bytes);
 		return c;
 	}
 	for (size_t i = 0; i < plan->range_count; i++)
-		add_reads(&c, plan->ranges[i].length);
+		add_reads(plan, &c, plan->ranges[i].length);
 	return c;
 }
 
-void stm32_plan_estimate(const struct stm32_plan *plan, unsigned baud,
-			 struct stm32_plan_estimate *out)
+void stm32_plan_estimate(const struct stm32_plan *plan, struct stm32_plan_estimate *out)
 {
-	if (baud == 0)
-		baud = FALLBACK_BAUD;
 	struct cost erase = erase_cost(plan), write = write_cost(plan), range = range_cost(plan);
-	out->erase_ms = plan->erase_kind == STM32_ERASE_KIND_NONE ? 0 : cost_ms(&erase, baud);
-	out->write_ms = plan->block_count ? cost_ms(&write, baud) : 0;
-	out->verify_ms = cost_ms(&range, baud);
+	out->erase_ms = plan->erase_kind == STM32_ERASE_KIND_NONE ? 0 : cost_ms(plan, &erase);
+	out->write_ms = plan->block_count ? cost_ms(plan, &write) : 0;
+	out->verify_ms = cost_ms(plan, &range);
 	out->total_ms = out->erase_ms + out->write_ms + out->verify_ms;
 }
 
-uint64_t stm32_plan_estimate_ms(const struct stm32_plan *plan, unsigned baud)
+uint64_t stm32_plan_estimate_ms(const struct stm32_plan *plan)
 {
 	struct stm32_plan_estimate estimate;
-	stm32_plan_estimate(plan, baud, &estimate);
+	stm32_plan_estimate(plan, &estimate);
 	return estimate.total_ms;
 }
 
@@ -148,9 +150,9 @@ static struct cost compare_cost(const struct stm32_plan *plan)
 		for (size_t k = 0; k < u->compare_count; k++) {
 			uint32_t length = plan->compares[u->first_compare + k].length;
 			if (on_chip)
-				add_checksum(&c, length);
+				add_checksum(plan, &c, length);
 			else
-				add_reads(&c, length);
+				add_reads(plan, &c, length);
 		}
 	}
 	return c;
@@ -163,19 +165,15 @@ static struct cost fixed_write_cost(const struct stm32_plan *plan)
 	for (size_t i = 0; i < plan->block_count; i++) {
 		if (plan->blocks[i].region != STM32_REGION_RAM)
 			continue;
-		c.wire_bytes += plan->blocks[i].length + MEMORY_COMMAND_OVERHEAD;
-		c.replies += MEMORY_COMMAND_REPLIES;
+		add_writes(plan, &c, plan->blocks[i].length, 1);
 	}
 	return c;
 }
 
-void stm32_plan_estimate_diff(const struct stm32_plan *plan, unsigned baud,
-			      struct stm32_plan_estimate_diff *out)
+void stm32_plan_estimate_diff(const struct stm32_plan *plan, struct stm32_plan_estimate_diff *out)
 {
-	if (baud == 0)
-		baud = FALLBACK_BAUD;
 	struct cost compare = compare_cost(plan), fixed = fixed_write_cost(plan);
-	out->compare_ms = cost_ms(&compare, baud);
-	out->best_ms = out->compare_ms + cost_ms(&fixed, baud);
-	out->worst_ms = out->compare_ms + stm32_plan_estimate_ms(plan, baud);
+	out->compare_ms = cost_ms(plan, &compare);
+	out->best_ms = out->compare_ms + cost_ms(plan, &fixed);
+	out->worst_ms = out->compare_ms + stm32_plan_estimate_ms(plan);
 }

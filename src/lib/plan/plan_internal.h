@@ -31,7 +31,12 @@ enum stm32_status plan_set_erase(struct stm32_plan *plan, const struct stm32_pla
 				 struct stm32_error *err);
 
 /* The chunk limit for erase lists on device with opts. */
-uint32_t plan_erase_chunk(const struct stm32_device *device, const struct stm32_plan_options *opts);
+uint32_t plan_erase_chunk(const struct stm32_target_desc *target,
+			  const struct stm32_plan_options *opts);
+/* Bytes per write request: the caller's, else the default (or the back
+ * end's largest write when that is smaller). */
+uint32_t plan_block_size(const struct stm32_target_desc *target,
+			 const struct stm32_plan_options *opts);
 
 /* A run of image bytes inside one region. */
 struct piece {
@@ -60,7 +65,7 @@ struct span_list {
 	size_t capacity;
 };
 
-/* Make room for one more item in a doubling array. */
+/* plan_spans.c. Make room for one more item in a doubling array. */
 bool plan_grow(void **items, size_t *capacity, size_t count, size_t item_size);
 bool plan_add_span(struct span_list *list, uint32_t address, uint32_t length,
 		   enum stm32_region region);
@@ -73,8 +78,8 @@ enum stm32_status plan_memory_spans(const struct stm32_device *dev, const struct
 /* The end of the flash erase unit holding address (outside flash: no limit). */
 uint64_t plan_unit_end(const struct stm32_device *dev, enum stm32_region region, uint32_t address);
 
-/* plan_smart.c: --diff / --preserve / verify method / option-byte checks. */
-enum stm32_status plan_check_smart_options(struct stm32_plan *plan,
+/* plan_incremental.c: --diff / --preserve / verify method. */
+enum stm32_status plan_check_incremental_options(struct stm32_plan *plan,
 					   const struct stm32_plan_options *opts,
 					   struct stm32_error *err);
 /* Preserve: flash spans are the whole touched units, cut at block_size. */
@@ -83,11 +88,19 @@ enum stm32_status plan_whole_unit_spans(const struct stm32_plan *plan,
 					struct stm32_error *err);
 /* After the blocks are laid out: units, compares, keeps, blank blocks,
  * option-byte old values and risk. */
-enum stm32_status plan_add_smart(struct stm32_plan *plan, const struct stm32_image *image,
+enum stm32_status plan_add_incremental(struct stm32_plan *plan, const struct stm32_image *image,
 				 const struct stm32_plan_options *opts,
 				 const struct piece_list *pieces, struct stm32_error *err);
 
-void plan_start(struct stm32_plan *plan, const struct stm32_device *device,
+/* plan_option_bytes.c: the plan's option-byte block (NULL if none), and
+ * its old values and lock checks, written at cursor in extra_storage. */
+const struct stm32_plan_block *plan_option_block(const struct stm32_plan *plan);
+enum stm32_status plan_check_option_bytes(struct stm32_plan *plan,
+					  const struct stm32_plan_options *opts, uint8_t *cursor,
+					  struct stm32_error *err);
+
+/* plan_region.c: an empty plan for target and action. */
+void plan_start(struct stm32_plan *plan, const struct stm32_target_desc *target,
 		enum stm32_plan_action action, const struct stm32_plan_options *opts);
 
 #endif

@@ -4,12 +4,13 @@
 
 #include "plan/plan_internal.h"
 
-static enum stm32_status plan_range(const struct stm32_device *dev,
+static enum stm32_status plan_range(const struct stm32_target_desc *target,
 				    const struct stm32_plan_options *opts,
 				    enum stm32_plan_action action, struct stm32_plan *plan,
 				    struct stm32_error *err)
 {
-	plan_start(plan, dev, action, opts);
+	const struct stm32_device *dev = target->device;
+	plan_start(plan, target, action, opts);
 	uint32_t start;
 	uint64_t end;
 	enum stm32_status status = plan_resolve_range(
@@ -39,21 +40,21 @@ static enum stm32_status plan_range(const struct stm32_device *dev,
 	return STM32_OK;
 }
 
-enum stm32_status stm32_plan_read(const struct stm32_device *device,
+enum stm32_status stm32_plan_read(const struct stm32_target_desc *target,
 				  const struct stm32_plan_options *opts, struct stm32_plan *plan,
 				  struct stm32_error *err)
 {
-	enum stm32_status status = plan_range(device, opts, STM32_PLAN_READ, plan, err);
+	enum stm32_status status = plan_range(target, opts, STM32_PLAN_READ, plan, err);
 	if (status != STM32_OK)
 		stm32_plan_free(plan);
 	return status;
 }
 
-enum stm32_status stm32_plan_checksum(const struct stm32_device *device,
+enum stm32_status stm32_plan_checksum(const struct stm32_target_desc *target,
 				      const struct stm32_plan_options *opts, struct stm32_plan *plan,
 				      struct stm32_error *err)
 {
-	enum stm32_status status = plan_range(device, opts, STM32_PLAN_CHECKSUM, plan, err);
+	enum stm32_status status = plan_range(target, opts, STM32_PLAN_CHECKSUM, plan, err);
 	if (status == STM32_OK && (plan->ranges[0].address % 4 || plan->ranges[0].length % 4)) {
 		status = stm32_error_set(err, STM32_E_INVALID,
 					 "checksum range 0x%08" PRIX32 " + %" PRIu32

@@ -14,7 +14,6 @@ void stm32_plan_options_default(struct stm32_plan_options *opts)
 	opts->block_size = STM32_PLAN_DEFAULT_BLOCK;
 	opts->verify = true;
 	opts->verify_method = STM32_VERIFY_AUTO;
-	opts->retries = STM32_PLAN_DEFAULT_RETRIES;
 }
 
 const char *stm32_region_name(enum stm32_region region)
@@ -106,16 +105,35 @@ enum stm32_status plan_resolve_range(const struct stm32_device *device,
 	return STM32_OK;
 }
 
-void plan_start(struct stm32_plan *plan, const struct stm32_device *device,
+void plan_start(struct stm32_plan *plan, const struct stm32_target_desc *target,
 		enum stm32_plan_action action, const struct stm32_plan_options *opts)
 {
 	memset(plan, 0, sizeof(*plan));
 	plan->action = action;
-	plan->device = device;
+	plan->target = *target;
+	plan->device = target->device;
 	plan->erase_kind = STM32_ERASE_KIND_NONE;
-	plan->erase_chunk = plan_erase_chunk(device, opts);
-	plan->block_size = opts->block_size ? opts->block_size : STM32_PLAN_DEFAULT_BLOCK;
-	plan->retries = opts->retries;
+	plan->erase_chunk = plan_erase_chunk(target, opts);
+	plan->block_size = plan_block_size(target, opts);
+}
+
+uint32_t plan_erase_chunk(const struct stm32_target_desc *target,
+			  const struct stm32_plan_options *opts)
+{
+	uint32_t limit = target->erase_units_per_request ? target->erase_units_per_request : 1;
+	if (opts->erase_chunk != 0 && opts->erase_chunk < limit)
+		limit = opts->erase_chunk;
+	return limit;
+}
+
+uint32_t plan_block_size(const struct stm32_target_desc *target,
+			 const struct stm32_plan_options *opts)
+{
+	if (opts->block_size)
+		return opts->block_size;
+	if (target->max_write && target->max_write < STM32_PLAN_DEFAULT_BLOCK)
+		return target->max_write;
+	return STM32_PLAN_DEFAULT_BLOCK;
 }
 
 void stm32_plan_free(struct stm32_plan *plan)

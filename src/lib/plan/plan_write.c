@@ -6,29 +6,19 @@
 
 #include "plan/plan_internal.h"
 
-bool plan_grow(void **items, size_t *capacity, size_t count, size_t item_size)
-{
-	if (count < *capacity)
-		return true;
-	size_t wanted = *capacity ? *capacity * 2 : 16;
-	void *bigger = realloc(*items, wanted * item_size);
-	if (!bigger)
-		return false;
-	*items = bigger;
-	*capacity = wanted;
-	return true;
-}
-
-static enum stm32_status validate_options(const struct stm32_device *dev,
+static enum stm32_status validate_options(const struct stm32_target_desc *target,
 					  const struct stm32_plan_options *opts,
 					  struct stm32_error *err)
 {
-	uint32_t block = opts->block_size ? opts->block_size : STM32_PLAN_DEFAULT_BLOCK;
+	const struct stm32_device *dev = target->device;
+	uint32_t block = plan_block_size(target, opts);
+	uint32_t largest = target->max_write ? target->max_write : STM32_PLAN_DEFAULT_BLOCK;
 	uint32_t unit = plan_program_align(dev, STM32_REGION_FLASH);
-	if (block < 4 || block > 256 || block % 4 != 0)
+	if (block < 4 || block > largest || block % 4 != 0)
 		return stm32_error_set(err, STM32_E_INVALID,
-				       "write block size %" PRIu32 " must be 4..256 and a multiple of 4",
-				       block);
+				       "write block size %" PRIu32 " must be 4..%" PRIu32
+				       " and a multiple of 4",
+				       block, largest);
 	if (block % unit != 0)
 		return stm32_error_set(err, STM32_E_INVALID,
 				       "write block size %" PRIu32 " would split the %" PRIu32
@@ -143,55 +133,6 @@ static enum stm32_status plan_erase_for_write(struct stm32_plan *plan,
 	enum stm32_status status = plan_set_erase(plan, &list_only, selected, false, err);
 	free(selected);
 	return status;
-}
-
-bool plan_add_span(struct span_list *list, uint32_t address, uint32_t length,
-		     enum stm32_region region)
-{
-	if (!plan_grow((void **)&list->items, &list->capacity, list->count, sizeof(struct span)))
-		return false;
-	list->items[list->count++] = (struct span){ address, length, region };
-	return true;
-}
-
-/* Flash and RAM: cover each piece with whole program units, join units that
- * touch or overlap, then cut at block_size boundaries so no command crosses
- * one (block_size is a multiple of the unit, so no unit is split), nor an
- * erase unit boundary (so every block belongs to one erase unit; block 0:
- * only those). Gaps wider than a unit stay unwritten. */
-enum stm32_status plan_memory_spans(const struct stm32_device *dev, const struct piece_list *pieces,
-				    uint32_t block, struct span_list *out, struct stm32_error *err)
-{
-	size_t i = 0;
-	while (i < pieces->count) {
-		const struct piece *p = &pieces->items[i];
-		if (p->region == STM32_REGION_OPTION) {
-			i++;
-			continue;
-		}
-		uint32_t align = plan_program_align(dev, p->region);
-		uint64_t start = p->address / align * align;
-		uint64_t end = ((uint64_t)p->address + p->length + align - 1) / align * align;
-		for (i++; i < pieces->count; i++) {
-			const struct piece *next = &pieces->items[i];
-			if (next->region != p->region || next->address / align * align > end)
-				break;
-			uint64_t next_end = ((uint64_t)next->address + next->length + align - 1) / align * align;
-			if (next_end > end)
-				end = next_end;
-		}
-		for (uint64_t at = start; at < end;) {
-			uint64_t window_end = block ? (at / block + 1) * block : end;
-			uint64_t stop = window_end < end ? window_end : end;
-			uint64_t unit_end = plan_unit_end(dev, p->region, (uint32_t)at);
-			if (unit_end < stop)
-				stop = unit_end;
-			if (!plan_add_span(out, (uint32_t)at, (uint32_t)(stop - at), p->region))
-				return stm32_error_set(err, STM32_E_NOMEM, "out of memory planning the write");
-			at = stop;
-		}
-	}
-	return STM32_OK;
 }
 
 /* Option bytes go in ONE write. F0/F1/F3 bootloaders erase every option
@@ -325,7 +266,7 @@ static enum stm32_status build_write_plan(struct stm32_plan *plan, const struct 
 	if (status == STM32_OK)
 		status = plan_erase_for_write(plan, opts, pieces, err);
 	if (status == STM32_OK)
-		status = plan_check_smart_options(plan, opts, err);
+		status = plan_check_incremental_options(plan, opts, err);
 	if (status == STM32_OK && plan->preserve)
 		status = plan_whole_unit_spans(plan, pieces, spans, err);
 	else if (status == STM32_OK)
@@ -335,17 +276,18 @@ static enum stm32_status build_write_plan(struct stm32_plan *plan, const struct 
 	if (status == STM32_OK)
 		status = lay_out_data(plan, image, opts, spans, pieces, err);
 	if (status == STM32_OK)
-		status = plan_add_smart(plan, image, opts, pieces, err);
+		status = plan_add_incremental(plan, image, opts, pieces, err);
 	return status;
 }
 
-enum stm32_status stm32_plan_write(const struct stm32_device *device, const struct stm32_image *image,
+enum stm32_status stm32_plan_write(const struct stm32_target_desc *target,
+				   const struct stm32_image *image,
 				   const struct stm32_plan_options *opts, struct stm32_plan *plan,
 				   struct stm32_error *err)
 {
-	plan_start(plan, device, STM32_PLAN_WRITE, opts);
+	plan_start(plan, target, STM32_PLAN_WRITE, opts);
 	plan->verify = opts->verify;
-	enum stm32_status status = validate_options(device, opts, err);
+	enum stm32_status status = validate_options(target, opts, err);
 	if (status != STM32_OK)
 		return status;
 	if (!image || image->count == 0)

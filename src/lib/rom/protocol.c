@@ -9,11 +9,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "stm32boot/protocol.h"
+#include "rom/protocol_internal.h"
+#include "core/util.h"
 #include "rom/protocol_link.h"
 
-#define CRC_POLYNOMIAL 0x04C11DB7u
-#define CRC_INITIAL 0xFFFFFFFFu
 #define BITS_PER_BYTE_ON_WIRE 11u /* start + 8 data + parity + stop */
 /* NACKs in a row to a memory command's opcode before it counts as readout
  * protection rather than noise. */
@@ -60,7 +59,7 @@ const char *stm32_command_name(int opcode)
 
 /* Time the bytes just written spend on the wire: at low baud rates a
  * 256-byte block takes longer to leave the host than an ACK timeout. */
-static unsigned wire_ms(const struct stm32_bl *bl, size_t bytes)
+unsigned rom_wire_ms(const struct stm32_bl *bl, size_t bytes)
 {
 	unsigned baud = bl->transport->baud;
 	if (baud == 0)
@@ -68,7 +67,7 @@ static unsigned wire_ms(const struct stm32_bl *bl, size_t bytes)
 	return (unsigned)((bytes * BITS_PER_BYTE_ON_WIRE * 1000u + baud - 1) / baud);
 }
 
-static unsigned saturating_add(unsigned a, unsigned b)
+unsigned rom_saturating_add(unsigned a, unsigned b)
 {
 	return a > ~0u - b ? ~0u : a + b;
 }
@@ -79,39 +78,32 @@ static enum stm32_status send_bytes(struct stm32_bl *bl, const uint8_t *data, si
 	return stm32_link_send(bl, data, length, err);
 }
 
-static enum stm32_status receive(struct stm32_bl *bl, uint8_t *data, size_t length,
+enum stm32_status rom_receive(struct stm32_bl *bl, uint8_t *data, size_t length,
 				 unsigned timeout_ms, const char *what, struct stm32_error *err)
 {
 	return stm32_link_receive(bl, data, length, timeout_ms, what, err);
 }
 
-static enum stm32_status receive_more(struct stm32_bl *bl, uint8_t *data, size_t length,
+enum stm32_status rom_receive_more(struct stm32_bl *bl, uint8_t *data, size_t length,
 				      unsigned timeout_ms, const char *what, struct stm32_error *err)
 {
 	return stm32_link_receive_more(bl, data, length, timeout_ms, what, err);
 }
 
-static uint64_t monotonic_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
-static enum stm32_status expect_ack(struct stm32_bl *bl, unsigned timeout_ms, const char *stage,
+enum stm32_status rom_expect_ack(struct stm32_bl *bl, unsigned timeout_ms, const char *stage,
 				    struct stm32_error *err)
 {
 	return stm32_link_expect_ack(bl, timeout_ms, stage, err);
 }
 
-static enum stm32_status send_and_ack(struct stm32_bl *bl, const uint8_t *data, size_t length,
+enum stm32_status rom_send_and_ack(struct stm32_bl *bl, const uint8_t *data, size_t length,
 				      unsigned timeout_ms, const char *stage,
 				      struct stm32_error *err)
 {
 	enum stm32_status st = send_bytes(bl, data, length, err);
 	if (st != STM32_OK)
 		return st;
-	return expect_ack(bl, saturating_add(timeout_ms, wire_ms(bl, length)), stage, err);
+	return rom_expect_ack(bl, rom_saturating_add(timeout_ms, rom_wire_ms(bl, length)), stage, err);
 }
 
 /* NACK to the opcode of a memory command: AN3155 says that is what readout
@@ -135,13 +127,13 @@ static enum stm32_status send_opcode(struct stm32_bl *bl, uint8_t opcode, struct
 	enum stm32_status st = stm32_link_send_command(bl, opcode, err);
 	if (st != STM32_OK)
 		return st;
-	return expect_ack(bl, bl->timeouts.ack_ms, "to the command", err);
+	return rom_expect_ack(bl, bl->timeouts.ack_ms, "to the command", err);
 }
 
 /* Readout protection NACKs a memory command every time; line noise or a
  * flaky adapter only now and then. Only a refusal that repeats is reported
  * as protection, so callers neither give a wrong hint nor give up early. */
-static enum stm32_status send_command(struct stm32_bl *bl, uint8_t opcode, struct stm32_error *err)
+enum stm32_status rom_send_command(struct stm32_bl *bl, uint8_t opcode, struct stm32_error *err)
 {
 	enum stm32_status st = send_opcode(bl, opcode, err);
 	if (st != STM32_E_NACK || !refused_by_protection(opcode))
@@ -156,7 +148,7 @@ static enum stm32_status send_command(struct stm32_bl *bl, uint8_t opcode, struc
 	return st;
 }
 
-static uint8_t xor_of(const uint8_t *data, size_t length)
+uint8_t rom_xor_of(const uint8_t *data, size_t length)
 {
 	uint8_t x = 0;
 	for (size_t i = 0; i < length; i++)
@@ -164,7 +156,7 @@ static uint8_t xor_of(const uint8_t *data, size_t length)
 	return x;
 }
 
-static void put_be32(uint8_t *p, uint32_t value)
+void rom_put_be32(uint8_t *p, uint32_t value)
 {
 	p[0] = (uint8_t)(value >> 24);
 	p[1] = (uint8_t)(value >> 16);
@@ -172,19 +164,19 @@ static void put_be32(uint8_t *p, uint32_t value)
 	p[3] = (uint8_t)value;
 }
 
-static enum stm32_status send_word(struct stm32_bl *bl, uint32_t value, unsigned timeout_ms,
+enum stm32_status rom_send_word(struct stm32_bl *bl, uint32_t value, unsigned timeout_ms,
 				   const char *stage, struct stm32_error *err)
 {
 	uint8_t frame[5];
-	put_be32(frame, value);
-	frame[4] = xor_of(frame, 4);
-	return send_and_ack(bl, frame, sizeof(frame), timeout_ms, stage, err);
+	rom_put_be32(frame, value);
+	frame[4] = rom_xor_of(frame, 4);
+	return rom_send_and_ack(bl, frame, sizeof(frame), timeout_ms, stage, err);
 }
 
-static enum stm32_status send_address(struct stm32_bl *bl, uint32_t address,
+enum stm32_status rom_send_address(struct stm32_bl *bl, uint32_t address,
 				      struct stm32_error *err)
 {
-	return send_word(bl, address, bl->timeouts.ack_ms, "to the address", err);
+	return rom_send_word(bl, address, bl->timeouts.ack_ms, "to the address", err);
 }
 
 static void prefix_message(struct stm32_error *err, int opcode, bool has_address, uint32_t address)
@@ -206,7 +198,7 @@ static void prefix_message(struct stm32_error *err, int opcode, bool has_address
 
 /* Attach the opcode (and address) to whatever went wrong, and make the
  * message say which command it was. */
-static enum stm32_status annotate(struct stm32_error *err, enum stm32_status st, int opcode,
+enum stm32_status rom_annotate(struct stm32_error *err, enum stm32_status st, int opcode,
 				  bool has_address, uint32_t address)
 {
 	if (st == STM32_OK || !err)
@@ -219,7 +211,7 @@ static enum stm32_status annotate(struct stm32_error *err, enum stm32_status st,
 	return st;
 }
 
-static enum stm32_status require(const struct stm32_bl *bl, int opcode, const char *what,
+enum stm32_status rom_require(const struct stm32_bl *bl, int opcode, const char *what,
 				 struct stm32_error *err)
 {
 	(void)bl;
@@ -236,7 +228,7 @@ static enum stm32_status sync_round(struct stm32_bl *bl, uint8_t *answer, struct
 	enum stm32_status st = send_bytes(bl, &autobaud, 1, err);
 	if (st != STM32_OK)
 		return st;
-	return receive(bl, answer, 1, bl->timeouts.sync_ms, "answer to 0x7F", err);
+	return rom_receive(bl, answer, 1, bl->timeouts.sync_ms, "answer to 0x7F", err);
 }
 
 static enum stm32_status uart_sync(struct stm32_bl *bl, struct stm32_error *err)
@@ -269,7 +261,7 @@ static enum stm32_status spi_sync(struct stm32_bl *bl, struct stm32_error *err)
 	static const uint8_t sync[2] = {STM32_ACK, STM32_SPI_FRAME_START};
 	enum stm32_status st = send_bytes(bl, sync, sizeof(sync), err);
 	if (st == STM32_OK)
-		st = expect_ack(bl, bl->timeouts.sync_ms, "to 0x5A", err);
+		st = rom_expect_ack(bl, bl->timeouts.sync_ms, "to 0x5A", err);
 	if (st == STM32_E_NACK) {
 		stm32_error_clear(err);
 		return STM32_OK;
@@ -359,7 +351,7 @@ static enum stm32_status uart_resync(struct stm32_bl *bl, unsigned timeout_ms,
 		pairs[i] = 0xFF;
 		pairs[i + 1] = 0x00;
 	}
-	uint64_t deadline = monotonic_ms() + timeout_ms;
+	uint64_t deadline = core_monotonic_ms() + timeout_ms;
 	bool paired_nack = false;
 	size_t burst = 1, unanswered = 0;
 	enum stm32_status st = discard_backlog(bl, err);
@@ -388,7 +380,7 @@ static enum stm32_status uart_resync(struct stm32_bl *bl, unsigned timeout_ms,
 						       "it may have reset", unanswered);
 			burst = burst * 2 > MAX_PAIRS ? MAX_PAIRS : burst * 2;
 		}
-	} while (monotonic_ms() < deadline);
+	} while (core_monotonic_ms() < deadline);
 	return stm32_error_set(err, STM32_E_TIMEOUT,
 			       "could not resynchronise with the bootloader within %u ms", timeout_ms);
 }
@@ -416,7 +408,7 @@ static enum stm32_status framed_resync(struct stm32_bl *bl, unsigned timeout_ms,
 	bool spi = stm32_link_is_spi(bl);
 	bool settling = false;
 	unsigned silent = 0;
-	uint64_t deadline = monotonic_ms() + timeout_ms;
+	uint64_t deadline = core_monotonic_ms() + timeout_ms;
 	do {
 		enum stm32_status st = settling ? send_bytes(bl, &lone_zero, 1, err)
 				       : spi    ? send_bytes(bl, spi_invalid, sizeof(spi_invalid), err)
@@ -426,7 +418,7 @@ static enum stm32_status framed_resync(struct stm32_bl *bl, unsigned timeout_ms,
 		if (st == STM32_E_PROTOCOL && spi)
 			continue;
 		if (st == STM32_OK)
-			st = expect_ack(bl, RESYNC_STEP_MS, "to an invalid command", err);
+			st = rom_expect_ack(bl, RESYNC_STEP_MS, "to an invalid command", err);
 		if (st == STM32_E_NACK && (spi || settling)) {
 			stm32_error_clear(err);
 			return STM32_OK;
@@ -440,7 +432,7 @@ static enum stm32_status framed_resync(struct stm32_bl *bl, unsigned timeout_ms,
 		if (st == STM32_E_TIMEOUT && !settling && ++silent >= SILENT_ROUNDS)
 			return stm32_error_set(err, STM32_E_TIMEOUT,
 					       "the bootloader answers nothing: it may have reset");
-	} while (monotonic_ms() < deadline);
+	} while (core_monotonic_ms() < deadline);
 	return stm32_error_set(err, STM32_E_TIMEOUT,
 			       "could not resynchronise with the bootloader within %u ms", timeout_ms);
 }
@@ -470,7 +462,7 @@ static int pick(const struct stm32_bl *bl, const uint8_t *variants, size_t count
 	return best;
 }
 
-static void choose_opcodes(struct stm32_bl *bl)
+void stm32_bl_choose_opcodes(struct stm32_bl *bl)
 {
 	static const uint8_t read[] = {0x11}, go[] = {0x21}, write[] = {0x31, 0x32};
 	static const uint8_t erase[] = {0x43, 0x44, 0x45}, wp[] = {0x63, 0x64}, wup[] = {0x73, 0x74};
@@ -492,14 +484,14 @@ static void choose_opcodes(struct stm32_bl *bl)
 static enum stm32_status stream_get_reply(struct stm32_bl *bl, uint8_t *reply,
 					  struct stm32_error *err)
 {
-	enum stm32_status st = send_command(bl, STM32_CMD_GET, err);
+	enum stm32_status st = rom_send_command(bl, STM32_CMD_GET, err);
 	if (st == STM32_OK)
-		st = receive(bl, reply, 1, bl->timeouts.ack_ms, "length of the command list", err);
+		st = rom_receive(bl, reply, 1, bl->timeouts.ack_ms, "length of the command list", err);
 	if (st == STM32_OK)
-		st = receive_more(bl, reply + 1, (size_t)reply[0] + 1, bl->timeouts.ack_ms,
+		st = rom_receive_more(bl, reply + 1, (size_t)reply[0] + 1, bl->timeouts.ack_ms,
 				  "command list", err);
 	if (st == STM32_OK)
-		st = expect_ack(bl, bl->timeouts.ack_ms, "after the command list", err);
+		st = rom_expect_ack(bl, bl->timeouts.ack_ms, "after the command list", err);
 	return st;
 }
 
@@ -527,17 +519,17 @@ static enum stm32_status i2c_get_reply(struct stm32_bl *bl, uint8_t *reply,
 {
 	size_t commands = i2c_expected_commands(bl->version);
 	for (unsigned ask = 0; ask < I2C_GET_ASKS; ask++) {
-		enum stm32_status st = send_command(bl, STM32_CMD_GET, err);
+		enum stm32_status st = rom_send_command(bl, STM32_CMD_GET, err);
 		if (st == STM32_OK)
-			st = receive(bl, reply, commands + 2, bl->timeouts.ack_ms, "command list", err);
+			st = rom_receive(bl, reply, commands + 2, bl->timeouts.ack_ms, "command list", err);
 		if (st != STM32_OK)
 			return st;
 		if (reply[0] == commands)
-			return expect_ack(bl, bl->timeouts.ack_ms, "after the command list", err);
+			return rom_expect_ack(bl, bl->timeouts.ack_ms, "after the command list", err);
 		commands = reply[0];
 		struct stm32_error ignored;
 		stm32_error_clear(&ignored);
-		(void)expect_ack(bl, bl->timeouts.ack_ms, "after the command list", &ignored);
+		(void)rom_expect_ack(bl, bl->timeouts.ack_ms, "after the command list", &ignored);
 	}
 	return stm32_error_set(err, STM32_E_PROTOCOL,
 			       "the command list changed length between two Get commands");
@@ -554,32 +546,32 @@ static enum stm32_status do_get(struct stm32_bl *bl, struct stm32_error *err)
 	bl->version = reply[1];
 	bl->command_count = count < sizeof(bl->commands) ? count : sizeof(bl->commands);
 	memcpy(bl->commands, reply + 2, bl->command_count);
-	choose_opcodes(bl);
+	stm32_bl_choose_opcodes(bl);
 	return STM32_OK;
 }
 
 enum stm32_status stm32_bl_get(struct stm32_bl *bl, struct stm32_error *err)
 {
-	return annotate(err, do_get(bl, err), STM32_CMD_GET, false, 0);
+	return rom_annotate(err, do_get(bl, err), STM32_CMD_GET, false, 0);
 }
 
 static enum stm32_status do_get_version(struct stm32_bl *bl, struct stm32_error *err)
 {
-	enum stm32_status st = send_command(bl, STM32_CMD_GET_VERSION, err);
+	enum stm32_status st = rom_send_command(bl, STM32_CMD_GET_VERSION, err);
 	if (st != STM32_OK)
 		return st;
 	/* Frame-based links send the version alone; UART adds two option bytes. */
 	size_t length = bl->transport->kind == STM32_LINK_UART ? 3 : 1;
 	uint8_t reply[3] = {0};
-	st = receive(bl, reply, length, bl->timeouts.ack_ms, "version", err);
+	st = rom_receive(bl, reply, length, bl->timeouts.ack_ms, "version", err);
 	/* STM32L412/L422 (bootloader 3.1) repeat the ACK before the version; no
 	 * real version is 0x79, so drop it and read one byte more. */
 	if (st == STM32_OK && reply[0] == STM32_ACK) {
 		memmove(reply, reply + 1, length - 1);
-		st = receive_more(bl, reply + length - 1, 1, bl->timeouts.ack_ms, "version", err);
+		st = rom_receive_more(bl, reply + length - 1, 1, bl->timeouts.ack_ms, "version", err);
 	}
 	if (st == STM32_OK)
-		st = expect_ack(bl, bl->timeouts.ack_ms, "after the version", err);
+		st = rom_expect_ack(bl, bl->timeouts.ack_ms, "after the version", err);
 	if (st != STM32_OK)
 		return st;
 	bl->version = reply[0];
@@ -590,18 +582,18 @@ static enum stm32_status do_get_version(struct stm32_bl *bl, struct stm32_error 
 
 enum stm32_status stm32_bl_get_version(struct stm32_bl *bl, struct stm32_error *err)
 {
-	return annotate(err, do_get_version(bl, err), STM32_CMD_GET_VERSION, false, 0);
+	return rom_annotate(err, do_get_version(bl, err), STM32_CMD_GET_VERSION, false, 0);
 }
 
 static enum stm32_status do_get_id(struct stm32_bl *bl, struct stm32_error *err)
 {
-	enum stm32_status st = send_command(bl, STM32_CMD_GET_ID, err);
+	enum stm32_status st = rom_send_command(bl, STM32_CMD_GET_ID, err);
 	uint8_t count = 0;
 	uint8_t id[256];
 	if (st == STM32_OK && stm32_link_is_i2c(bl)) {
 		/* One transaction: every STM32 PID is two bytes. */
 		uint8_t reply[3];
-		st = receive(bl, reply, sizeof(reply), bl->timeouts.ack_ms, "product ID", err);
+		st = rom_receive(bl, reply, sizeof(reply), bl->timeouts.ack_ms, "product ID", err);
 		count = reply[0];
 		memcpy(id, reply + 1, 2);
 		if (st == STM32_OK && count != 1)
@@ -609,13 +601,13 @@ static enum stm32_status do_get_id(struct stm32_bl *bl, struct stm32_error *err)
 					       "the product ID is said to be %u bytes long, expected 2",
 					       count + 1u);
 	} else if (st == STM32_OK) {
-		st = receive(bl, &count, 1, bl->timeouts.ack_ms, "length of the ID", err);
+		st = rom_receive(bl, &count, 1, bl->timeouts.ack_ms, "length of the ID", err);
 		if (st == STM32_OK)
-			st = receive_more(bl, id, (size_t)count + 1, bl->timeouts.ack_ms,
+			st = rom_receive_more(bl, id, (size_t)count + 1, bl->timeouts.ack_ms,
 					  "product ID", err);
 	}
 	if (st == STM32_OK)
-		st = expect_ack(bl, bl->timeouts.ack_ms, "after the product ID", err);
+		st = rom_expect_ack(bl, bl->timeouts.ack_ms, "after the product ID", err);
 	if (st != STM32_OK)
 		return st;
 	if (count < 1)
@@ -627,7 +619,7 @@ static enum stm32_status do_get_id(struct stm32_bl *bl, struct stm32_error *err)
 
 enum stm32_status stm32_bl_get_id(struct stm32_bl *bl, struct stm32_error *err)
 {
-	return annotate(err, do_get_id(bl, err), STM32_CMD_GET_ID, false, 0);
+	return rom_annotate(err, do_get_id(bl, err), STM32_CMD_GET_ID, false, 0);
 }
 
 bool stm32_bl_has(const struct stm32_bl *bl, uint8_t opcode)
@@ -635,393 +627,3 @@ bool stm32_bl_has(const struct stm32_bl *bl, uint8_t opcode)
 	return listed(bl, opcode);
 }
 
-/* ---- memory ------------------------------------------------------------------ */
-
-static enum stm32_status do_read_memory(struct stm32_bl *bl, uint32_t address, uint8_t *data,
-					size_t length, struct stm32_error *err)
-{
-	if (length < 1 || length > STM32_MAX_BLOCK)
-		return stm32_error_set(err, STM32_E_INVALID,
-				       "cannot read %zu bytes at once (1 to 256)", length);
-	enum stm32_status st = require(bl, bl->cmd_read, "Read Memory", err);
-	if (st == STM32_OK)
-		st = send_command(bl, (uint8_t)bl->cmd_read, err);
-	if (st == STM32_OK)
-		st = send_address(bl, address, err);
-	uint8_t count[2] = {(uint8_t)(length - 1), (uint8_t)~(length - 1)};
-	if (st == STM32_OK)
-		st = send_and_ack(bl, count, 2, bl->timeouts.ack_ms, "to the length", err);
-	if (st == STM32_OK)
-		st = receive(bl, data, length, saturating_add(bl->timeouts.ack_ms, wire_ms(bl, length)),
-			     "data", err);
-	return st;
-}
-
-enum stm32_status stm32_bl_read_memory(struct stm32_bl *bl, uint32_t address, uint8_t *data,
-				       size_t length, struct stm32_error *err)
-{
-	return annotate(err, do_read_memory(bl, address, data, length, err), STM32_CMD_READ_MEMORY,
-			true, address);
-}
-
-static enum stm32_status do_write_memory(struct stm32_bl *bl, uint32_t address,
-					 const uint8_t *data, size_t length,
-					 struct stm32_error *err)
-{
-	if (length < 1 || length > STM32_MAX_BLOCK)
-		return stm32_error_set(err, STM32_E_INVALID,
-				       "cannot write %zu bytes at once (1 to 256)", length);
-	if (address % 4 != 0)
-		return stm32_error_set(err, STM32_E_INVALID,
-				       "write address 0x%08X is not a multiple of 4", (unsigned)address);
-	enum stm32_status st = require(bl, bl->cmd_write, "Write Memory", err);
-	if (st == STM32_OK)
-		st = send_command(bl, (uint8_t)bl->cmd_write, err);
-	if (st == STM32_OK)
-		st = send_address(bl, address, err);
-	if (st != STM32_OK)
-		return st;
-	/* The bootloader programs whole words: pad the tail with erased bytes. */
-	size_t padded = (length + 3) & ~(size_t)3;
-	uint8_t frame[1 + STM32_MAX_BLOCK + 1];
-	frame[0] = (uint8_t)(padded - 1);
-	memcpy(frame + 1, data, length);
-	memset(frame + 1 + length, 0xFF, padded - length);
-	frame[1 + padded] = xor_of(frame, 1 + padded);
-	return send_and_ack(bl, frame, padded + 2, bl->timeouts.write_ms, "after programming", err);
-}
-
-enum stm32_status stm32_bl_write_memory(struct stm32_bl *bl, uint32_t address, const uint8_t *data,
-					size_t length, struct stm32_error *err)
-{
-	return annotate(err, do_write_memory(bl, address, data, length, err),
-			bl->cmd_write >= 0 ? bl->cmd_write : STM32_CMD_WRITE_MEMORY, true, address);
-}
-
-/* ---- erase ----------------------------------------------------------------- */
-
-static unsigned erase_timeout(const struct stm32_bl *bl, size_t pages)
-{
-	uint64_t ms = (uint64_t)bl->timeouts.page_erase_ms * pages;
-	return ms > ~0u ? ~0u : (unsigned)ms;
-}
-
-static bool extended_erase(const struct stm32_bl *bl)
-{
-	return bl->cmd_erase != STM32_CMD_ERASE;
-}
-
-static enum stm32_status build_page_list(const struct stm32_bl *bl, const uint16_t *pages,
-					 size_t count, uint8_t *frame, size_t *length,
-					 struct stm32_error *err)
-{
-	size_t n = 0;
-	if (!extended_erase(bl)) {
-		if (count > 255)
-			return stm32_error_set(err, STM32_E_INVALID,
-					       "legacy Erase takes at most 255 pages, not %zu", count);
-		frame[n++] = (uint8_t)(count - 1);
-		for (size_t i = 0; i < count; i++) {
-			if (pages[i] > 0xFF)
-				return stm32_error_set(err, STM32_E_RANGE,
-						       "page %u does not fit legacy Erase (0 to 255)",
-						       pages[i]);
-			frame[n++] = (uint8_t)pages[i];
-		}
-	} else {
-		if (count > 0xFFF0)
-			return stm32_error_set(err, STM32_E_INVALID,
-					       "too many pages for one Extended Erase: %zu", count);
-		frame[n++] = (uint8_t)((count - 1) >> 8);
-		frame[n++] = (uint8_t)(count - 1);
-		for (size_t i = 0; i < count; i++) {
-			frame[n++] = (uint8_t)(pages[i] >> 8);
-			frame[n++] = (uint8_t)pages[i];
-		}
-	}
-	frame[n] = xor_of(frame, n);
-	*length = n + 1;
-	return STM32_OK;
-}
-
-/* I2C and SPI (AN4221, AN4286) take a counted list as two frames: the count
- * with its own check, then the items with a check over the items alone. */
-static enum stm32_status send_split_list(struct stm32_bl *bl, const uint8_t *frame,
-					 size_t count_bytes, size_t item_bytes, unsigned timeout_ms,
-					 const char *stage, struct stm32_error *err)
-{
-	uint8_t head[3];
-	memcpy(head, frame, count_bytes);
-	head[count_bytes] = count_bytes == 1 ? (uint8_t)~frame[0] : xor_of(frame, count_bytes);
-	enum stm32_status st = send_and_ack(bl, head, count_bytes + 1, bl->timeouts.ack_ms,
-					    "to the count", err);
-	if (st != STM32_OK)
-		return st;
-	uint8_t *items = malloc(item_bytes + 1);
-	if (!items)
-		return stm32_error_set(err, STM32_E_NOMEM, "out of memory");
-	memcpy(items, frame + count_bytes, item_bytes);
-	items[item_bytes] = xor_of(items, item_bytes);
-	st = send_and_ack(bl, items, item_bytes + 1, timeout_ms, stage, err);
-	free(items);
-	return st;
-}
-
-static enum stm32_status do_erase_pages(struct stm32_bl *bl, const uint16_t *pages, size_t count,
-					struct stm32_error *err)
-{
-	if (count == 0)
-		return stm32_error_set(err, STM32_E_INVALID, "no pages to erase");
-	enum stm32_status st = require(bl, bl->cmd_erase, "Erase", err);
-	if (st != STM32_OK)
-		return st;
-	uint8_t *frame = malloc(3 + 2 * count);
-	if (!frame)
-		return stm32_error_set(err, STM32_E_NOMEM, "out of memory");
-	size_t length = 0;
-	st = build_page_list(bl, pages, count, frame, &length, err);
-	if (st == STM32_OK)
-		st = send_command(bl, (uint8_t)bl->cmd_erase, err);
-	if (st == STM32_OK && stm32_link_splits_lists(bl) && extended_erase(bl))
-		st = send_split_list(bl, frame, 2, length - 3, erase_timeout(bl, count),
-				     "after erasing", err);
-	else if (st == STM32_OK)
-		st = send_and_ack(bl, frame, length, erase_timeout(bl, count), "after erasing", err);
-	free(frame);
-	return st;
-}
-
-enum stm32_status stm32_bl_erase_pages(struct stm32_bl *bl, const uint16_t *pages, size_t count,
-				       struct stm32_error *err)
-{
-	int opcode = bl->cmd_erase >= 0 ? bl->cmd_erase : STM32_CMD_EXTENDED_ERASE;
-	return annotate(err, do_erase_pages(bl, pages, count, err), opcode, false, 0);
-}
-
-static enum stm32_status erase_special(struct stm32_bl *bl, const uint8_t *code, size_t length,
-				       struct stm32_error *err)
-{
-	enum stm32_status st = send_command(bl, (uint8_t)bl->cmd_erase, err);
-	if (st != STM32_OK)
-		return st;
-	return send_and_ack(bl, code, length, bl->timeouts.mass_erase_ms, "after the erase", err);
-}
-
-static enum stm32_status do_erase_mass(struct stm32_bl *bl, struct stm32_error *err)
-{
-	static const uint8_t legacy[2] = {0xFF, 0x00};
-	static const uint8_t extended[3] = {0xFF, 0xFF, 0x00};
-	enum stm32_status st = require(bl, bl->cmd_erase, "Erase", err);
-	if (st != STM32_OK)
-		return st;
-	if (extended_erase(bl))
-		return erase_special(bl, extended, sizeof(extended), err);
-	return erase_special(bl, legacy, sizeof(legacy), err);
-}
-
-enum stm32_status stm32_bl_erase_mass(struct stm32_bl *bl, struct stm32_error *err)
-{
-	int opcode = bl->cmd_erase >= 0 ? bl->cmd_erase : STM32_CMD_EXTENDED_ERASE;
-	return annotate(err, do_erase_mass(bl, err), opcode, false, 0);
-}
-
-static enum stm32_status do_erase_bank(struct stm32_bl *bl, int bank, struct stm32_error *err)
-{
-	if (bank != 1 && bank != 2)
-		return stm32_error_set(err, STM32_E_INVALID, "there is no bank %d (1 or 2)", bank);
-	enum stm32_status st = require(bl, bl->cmd_erase, "Erase", err);
-	if (st != STM32_OK)
-		return st;
-	if (!extended_erase(bl))
-		return stm32_error_set(err, STM32_E_UNSUPPORTED,
-				       "bank erase needs Extended Erase (0x44)");
-	uint8_t code[3] = {0xFF, bank == 1 ? 0xFE : 0xFD, 0};
-	code[2] = xor_of(code, 2);
-	return erase_special(bl, code, sizeof(code), err);
-}
-
-enum stm32_status stm32_bl_erase_bank(struct stm32_bl *bl, int bank, struct stm32_error *err)
-{
-	int opcode = bl->cmd_erase >= 0 ? bl->cmd_erase : STM32_CMD_EXTENDED_ERASE;
-	return annotate(err, do_erase_bank(bl, bank, err), opcode, false, 0);
-}
-
-/* ---- Go ---------------------------------------------------------------------- */
-
-static enum stm32_status do_go(struct stm32_bl *bl, uint32_t address, struct stm32_error *err)
-{
-	enum stm32_status st = require(bl, bl->cmd_go, "Go", err);
-	if (st == STM32_OK)
-		st = send_command(bl, (uint8_t)bl->cmd_go, err);
-	if (st != STM32_OK)
-		return st;
-	/* Some parts jump before their final ACK leaves the UART. */
-	uint8_t frame[5];
-	put_be32(frame, address);
-	frame[4] = xor_of(frame, 4);
-	st = send_and_ack(bl, frame, sizeof(frame), bl->timeouts.ack_ms, "to the address", err);
-	if (st == STM32_E_TIMEOUT) {
-		stm32_error_clear(err);
-		return STM32_OK;
-	}
-	return st;
-}
-
-enum stm32_status stm32_bl_go(struct stm32_bl *bl, uint32_t address, struct stm32_error *err)
-{
-	return annotate(err, do_go(bl, address, err), STM32_CMD_GO, true, address);
-}
-
-/* ---- protection -------------------------------------------------------------- */
-
-static enum stm32_status do_write_protect(struct stm32_bl *bl, const uint8_t *sectors,
-					  size_t count, struct stm32_error *err)
-{
-	if (count < 1 || count > 256)
-		return stm32_error_set(err, STM32_E_INVALID,
-				       "Write Protect takes 1 to 256 sector codes, not %zu", count);
-	enum stm32_status st = require(bl, bl->cmd_write_protect, "Write Protect", err);
-	if (st == STM32_OK)
-		st = send_command(bl, (uint8_t)bl->cmd_write_protect, err);
-	if (st != STM32_OK)
-		return st;
-	uint8_t frame[1 + 256 + 1];
-	frame[0] = (uint8_t)(count - 1);
-	memcpy(frame + 1, sectors, count);
-	frame[1 + count] = xor_of(frame, 1 + count);
-	if (stm32_link_splits_lists(bl))
-		return send_split_list(bl, frame, 1, count, bl->timeouts.option_ms,
-				       "after setting the protection", err);
-	return send_and_ack(bl, frame, count + 2, bl->timeouts.option_ms,
-			    "after setting the protection", err);
-}
-
-enum stm32_status stm32_bl_write_protect(struct stm32_bl *bl, const uint8_t *sectors, size_t count,
-					 struct stm32_error *err)
-{
-	int opcode = bl->cmd_write_protect >= 0 ? bl->cmd_write_protect : STM32_CMD_WRITE_PROTECT;
-	return annotate(err, do_write_protect(bl, sectors, count, err), opcode, false, 0);
-}
-
-/* Command, ACK, then a second ACK once the option bytes are changed (the
- * device resets right after it). */
-static enum stm32_status two_ack_command(struct stm32_bl *bl, int opcode, const char *what,
-					 unsigned second_ms, struct stm32_error *err)
-{
-	enum stm32_status st = require(bl, opcode, what, err);
-	if (st == STM32_OK)
-		st = send_command(bl, (uint8_t)opcode, err);
-	if (st == STM32_OK)
-		st = expect_ack(bl, second_ms, "after changing the option bytes", err);
-	return st;
-}
-
-enum stm32_status stm32_bl_write_unprotect(struct stm32_bl *bl, struct stm32_error *err)
-{
-	int opcode = bl->cmd_write_unprotect >= 0 ? bl->cmd_write_unprotect
-						  : STM32_CMD_WRITE_UNPROTECT;
-	enum stm32_status st = two_ack_command(bl, bl->cmd_write_unprotect, "Write Unprotect",
-					       bl->timeouts.option_ms, err);
-	return annotate(err, st, opcode, false, 0);
-}
-
-enum stm32_status stm32_bl_readout_protect(struct stm32_bl *bl, struct stm32_error *err)
-{
-	int opcode = bl->cmd_readout_protect >= 0 ? bl->cmd_readout_protect
-						  : STM32_CMD_READOUT_PROTECT;
-	enum stm32_status st = two_ack_command(bl, bl->cmd_readout_protect, "Readout Protect",
-					       bl->timeouts.option_ms, err);
-	return annotate(err, st, opcode, false, 0);
-}
-
-enum stm32_status stm32_bl_readout_unprotect(struct stm32_bl *bl, struct stm32_error *err)
-{
-	int opcode = bl->cmd_readout_unprotect >= 0 ? bl->cmd_readout_unprotect
-						    : STM32_CMD_READOUT_UNPROTECT;
-	/* The second ACK follows the mass erase that unprotecting triggers. */
-	enum stm32_status st = two_ack_command(bl, bl->cmd_readout_unprotect, "Readout Unprotect",
-					       bl->timeouts.mass_erase_ms, err);
-	return annotate(err, st, opcode, false, 0);
-}
-
-/* ---- Get Checksum ------------------------------------------------------------ */
-
-static enum stm32_status check_crc_reply(const uint8_t *reply, uint32_t *crc,
-					 struct stm32_error *err)
-{
-	if (xor_of(reply, 4) != reply[4])
-		return stm32_error_set(err, STM32_E_PROTOCOL,
-				       "checksum %02X%02X%02X%02X arrived with check byte 0x%02X, "
-				       "expected 0x%02X", reply[0], reply[1], reply[2], reply[3],
-				       reply[4], xor_of(reply, 4));
-	*crc = (uint32_t)reply[0] << 24 | (uint32_t)reply[1] << 16 | (uint32_t)reply[2] << 8 |
-	       reply[3];
-	return STM32_OK;
-}
-
-/* I2C and SPI: the device computes (BUSY meanwhile), answers with its ACK,
- * then the result, one I2C transaction or one SPI data phase. */
-static enum stm32_status read_framed_crc(struct stm32_bl *bl, uint32_t *crc, struct stm32_error *err)
-{
-	uint8_t reply[5];
-	enum stm32_status st = expect_ack(bl, bl->timeouts.checksum_ms, "after the computation", err);
-	if (st == STM32_OK)
-		st = receive(bl, reply, sizeof(reply), bl->timeouts.ack_ms, "checksum", err);
-	if (st != STM32_OK)
-		return st;
-	return check_crc_reply(reply, crc, err);
-}
-
-static enum stm32_status read_crc(struct stm32_bl *bl, uint32_t *crc, struct stm32_error *err)
-{
-	/* Whether an ACK precedes the result is not settled (protocol.md
-	 * §1.16): take one if it comes, else the byte is the CRC's first. */
-	uint8_t reply[5];
-	enum stm32_status st = receive(bl, reply, 1, bl->timeouts.checksum_ms, "checksum", err);
-	if (st != STM32_OK)
-		return st;
-	if (reply[0] == STM32_NACK)
-		return stm32_error_set(err, STM32_E_NACK, "the bootloader answered NACK instead "
-				       "of the checksum");
-	if (reply[0] == STM32_ACK)
-		st = receive_more(bl, reply, 5, bl->timeouts.ack_ms, "checksum", err);
-	else
-		st = receive_more(bl, reply + 1, 4, bl->timeouts.ack_ms, "checksum", err);
-	if (st != STM32_OK)
-		return st;
-	return check_crc_reply(reply, crc, err);
-}
-
-static enum stm32_status do_get_checksum(struct stm32_bl *bl, uint32_t address, uint32_t length,
-					 uint32_t *crc, struct stm32_error *err)
-{
-	if (address % 4 != 0 || length % 4 != 0 || length == 0)
-		return stm32_error_set(err, STM32_E_INVALID,
-				       "checksum range 0x%08X + %u must be non-empty and word aligned",
-				       (unsigned)address, (unsigned)length);
-	enum stm32_status st = require(bl, bl->cmd_checksum, "Get Checksum", err);
-	if (st == STM32_OK)
-		st = send_command(bl, (uint8_t)bl->cmd_checksum, err);
-	if (st == STM32_OK)
-		st = send_address(bl, address, err);
-	if (st == STM32_OK)
-		st = send_word(bl, length, bl->timeouts.ack_ms, "to the size", err);
-	if (st == STM32_OK && stm32_link_is_i2c(bl))
-		return read_framed_crc(bl, crc, err);
-	if (st == STM32_OK)
-		st = send_word(bl, CRC_POLYNOMIAL, bl->timeouts.ack_ms, "to the polynomial", err);
-	if (st == STM32_OK)
-		st = send_word(bl, CRC_INITIAL, bl->timeouts.ack_ms, "to the initial value", err);
-	if (st == STM32_OK && stm32_link_is_spi(bl))
-		st = read_framed_crc(bl, crc, err);
-	else if (st == STM32_OK)
-		st = read_crc(bl, crc, err);
-	return st;
-}
-
-enum stm32_status stm32_bl_get_checksum(struct stm32_bl *bl, uint32_t address, uint32_t length,
-					uint32_t *crc, struct stm32_error *err)
-{
-	return annotate(err, do_get_checksum(bl, address, length, crc, err), STM32_CMD_GET_CHECKSUM,
-			true, address);
-}

@@ -11,22 +11,9 @@
 #include <time.h>
 
 #include "rom/protocol_link.h"
+#include "core/util.h"
 
 #define SPI_DUMMY 0x00
-
-static uint64_t monotonic_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
-static void sleep_ms(unsigned ms)
-{
-	struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L};
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		;
-}
 
 static enum stm32_status write_all(struct stm32_bl *bl, const uint8_t *data, size_t length,
 				   struct stm32_error *err)
@@ -107,7 +94,7 @@ static enum stm32_status no_ack(const char *stage, unsigned timeout_ms, struct s
 
 static unsigned ms_left(uint64_t deadline)
 {
-	uint64_t now = monotonic_ms();
+	uint64_t now = core_monotonic_ms();
 	return now < deadline ? (unsigned)(deadline - now) : 0;
 }
 
@@ -116,7 +103,7 @@ static unsigned ms_left(uint64_t deadline)
 static enum stm32_status uart_expect_ack(struct stm32_bl *bl, unsigned timeout_ms,
 					 const char *stage, struct stm32_error *err)
 {
-	uint64_t deadline = monotonic_ms() + timeout_ms;
+	uint64_t deadline = core_monotonic_ms() + timeout_ms;
 	uint8_t byte = STM32_BUSY;
 	while (byte == STM32_BUSY) {
 		size_t got = 0;
@@ -135,7 +122,7 @@ static enum stm32_status uart_expect_ack(struct stm32_bl *bl, unsigned timeout_m
 static enum stm32_status i2c_expect_ack(struct stm32_bl *bl, unsigned timeout_ms,
 					const char *stage, struct stm32_error *err)
 {
-	uint64_t deadline = monotonic_ms() + timeout_ms;
+	uint64_t deadline = core_monotonic_ms() + timeout_ms;
 	for (;;) {
 		uint8_t byte = 0;
 		size_t got = 0;
@@ -147,7 +134,7 @@ static enum stm32_status i2c_expect_ack(struct stm32_bl *bl, unsigned timeout_ms
 			return st;
 		if (ms_left(deadline) == 0)
 			return no_ack(stage, timeout_ms, err);
-		sleep_ms(STM32_LINK_POLL_MS);
+		core_sleep_ms(STM32_LINK_POLL_MS);
 	}
 }
 
@@ -157,7 +144,7 @@ static enum stm32_status i2c_expect_ack(struct stm32_bl *bl, unsigned timeout_ms
 static enum stm32_status spi_expect_ack(struct stm32_bl *bl, unsigned timeout_ms,
 					const char *stage, struct stm32_error *err)
 {
-	uint64_t deadline = monotonic_ms() + timeout_ms;
+	uint64_t deadline = core_monotonic_ms() + timeout_ms;
 	for (;;) {
 		uint8_t byte = 0;
 		size_t got = 0;
@@ -172,7 +159,7 @@ static enum stm32_status spi_expect_ack(struct stm32_bl *bl, unsigned timeout_ms
 		if (ms_left(deadline) == 0)
 			return no_ack(stage, timeout_ms, err);
 		if (st != STM32_OK || byte == STM32_BUSY || byte == 0xA5)
-			sleep_ms(STM32_LINK_POLL_MS);
+			core_sleep_ms(STM32_LINK_POLL_MS);
 	}
 }
 

@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "stm32boot/protocol.h"
+#include "rom/rom_protocol.h"
 
 #define STM32_SPI_FRAME_START 0x5A
 /* Milliseconds between two polls of a busy I2C or SPI device. */

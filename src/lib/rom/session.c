@@ -3,7 +3,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "stm32boot/session.h"
+#include "rom/rom_internal.h"
+#include "core/util.h"
 
 #define RECONNECT_BOOT_MS 100    /* the ROM needs this long after a reset */
 #define RECONNECT_ATTEMPTS 5
@@ -22,13 +23,6 @@ void stm32_session_options_default(struct stm32_session_options *opts)
 	memset(opts, 0, sizeof(*opts));
 	opts->skip_sync = false;
 	opts->sync_attempts = 3;
-}
-
-static void sleep_ms(unsigned ms)
-{
-	struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L};
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		;
 }
 
 /* Stale bytes (a late ACK, line noise after a reset) would be taken as the
@@ -273,7 +267,7 @@ enum stm32_status stm32_session_connect(struct stm32_session *s, struct stm32_tr
 
 enum stm32_status stm32_session_reconnect(struct stm32_session *s, struct stm32_error *err)
 {
-	sleep_ms(RECONNECT_BOOT_MS);
+	core_sleep_ms(RECONNECT_BOOT_MS);
 	enum stm32_status st = sync_rounds(&s->bl, RECONNECT_ATTEMPTS, err);
 	if (st == STM32_OK) {
 		struct stm32_bl_timeouts timeouts = s->bl.timeouts;

@@ -1,7 +1,7 @@
-/* Software reset through a RAM stub, and Go. */
+/* The ROM back end's software reset (a stub in RAM started with Go), and Go. */
 #include <string.h>
 
-#include "flash/flash_internal.h"
+#include "rom/rom_internal.h"
 
 /* ARMv7-M / ARMv6-M: writing VECTKEY 0x05FA with SYSRESETREQ (bit 2) to the
  * Application Interrupt and Reset Control Register resets the whole chip. */
@@ -82,7 +82,7 @@ static size_t build_stub(const struct stm32_device *device, const uint16_t *code
 
 #define COUNT(array) (sizeof(array) / sizeof((array)[0]))
 
-size_t stm32_flash_reset_stub(const struct stm32_device *device, uint8_t *buf)
+size_t stm32_rom_reset_stub(const struct stm32_device *device, uint8_t *buf)
 {
 	if (device->flags & STM32_DEV_PEMPTY) {
 		static const uint32_t literals[] = { L4_FLASH_SR, L4_PEMPTY, AIRCR_ADDRESS, AIRCR_SYSRESET };
@@ -98,10 +98,10 @@ size_t stm32_flash_reset_stub(const struct stm32_device *device, uint8_t *buf)
 	return build_stub(device, store_and_wait, COUNT(store_and_wait), literals, COUNT(literals), buf);
 }
 
-enum stm32_status stm32_flash_reset(struct stm32_session *s, struct stm32_error *err)
+enum stm32_status rom_reset(struct stm32_session *s, struct stm32_error *err)
 {
 	uint8_t stub[STM32_RESET_STUB_MAX];
-	size_t length = stm32_flash_reset_stub(s->device, stub);
+	size_t length = stm32_rom_reset_stub(s->device, stub);
 	if (length == 0)
 		return stm32_error_set(err, STM32_E_UNSUPPORTED,
 				       "%s has no free RAM recorded for the reset stub "
@@ -116,10 +116,10 @@ enum stm32_status stm32_flash_reset(struct stm32_session *s, struct stm32_error 
 		stm32_error_address(err, s->device->ram_start);
 		return status;
 	}
-	return stm32_flash_go(s, s->device->ram_start, err);
+	return rom_go(s, s->device->ram_start, err);
 }
 
-enum stm32_status stm32_flash_go(struct stm32_session *s, uint32_t address, struct stm32_error *err)
+enum stm32_status rom_go(struct stm32_session *s, uint32_t address, struct stm32_error *err)
 {
 	if (address % 4 != 0) {
 		stm32_error_set(err, STM32_E_INVALID, "Go address 0x%08X must be a multiple of 4", address);

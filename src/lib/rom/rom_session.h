@@ -1,17 +1,17 @@
-/* libstm32boot: a connected bootloader session.
+/* Private to src/lib/rom: a connected bootloader session.
  *
  * Connecting syncs (unless told not to), asks Get, Get Version and Get ID,
  * looks the PID up in the device database, and learns what the chip will
  * tell: flash size register, unique ID, option bytes, readout protection. */
-#ifndef STM32BOOT_SESSION_H
-#define STM32BOOT_SESSION_H
+#ifndef STM32BOOT_ROM_SESSION_H
+#define STM32BOOT_ROM_SESSION_H
 
 #include <stdbool.h>
 #include <stdint.h>
 
 #include "stm32boot/device.h"
 #include "stm32boot/error.h"
-#include "stm32boot/protocol.h"
+#include "rom/rom_protocol.h"
 #include "stm32boot/transport.h"
 
 #ifdef __cplusplus

@@ -1,40 +1,21 @@
-/* libstm32boot: the AN3155 bootloader protocol, one function per command.
+/* Private to src/lib/rom: the AN3155 / AN4221 / AN4286 bootloader
+ * protocol, one function per command.
  *
  * No policy here: callers decide what to erase, in which order, how often to
- * retry. Every function sends one command and checks its answer. */
-#ifndef STM32BOOT_PROTOCOL_H
-#define STM32BOOT_PROTOCOL_H
+ * retry. Every function sends one command and checks its answer. Nothing
+ * outside src/lib/rom includes this (scripts/check-layers.sh); unit tests of
+ * the ROM back end may. */
+#ifndef STM32BOOT_ROM_PROTOCOL_H
+#define STM32BOOT_ROM_PROTOCOL_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "stm32boot/crc.h"
 #include "stm32boot/error.h"
+#include "stm32boot/rom.h"
 #include "stm32boot/transport.h"
-
-#ifdef __cplusplus
-extern "C" {
-#endif
-
-#define STM32_ACK  0x79
-#define STM32_NACK 0x1F
-#define STM32_BUSY 0x76
-
-#define STM32_CMD_GET               0x00
-#define STM32_CMD_GET_VERSION       0x01
-#define STM32_CMD_GET_ID            0x02
-#define STM32_CMD_READ_MEMORY       0x11
-#define STM32_CMD_GO                0x21
-#define STM32_CMD_WRITE_MEMORY      0x31
-#define STM32_CMD_ERASE             0x43
-#define STM32_CMD_EXTENDED_ERASE    0x44
-#define STM32_CMD_WRITE_PROTECT     0x63
-#define STM32_CMD_WRITE_UNPROTECT   0x73
-#define STM32_CMD_READOUT_PROTECT   0x82
-#define STM32_CMD_READOUT_UNPROTECT 0x92
-#define STM32_CMD_GET_CHECKSUM      0xA1
-
-#define STM32_MAX_BLOCK 256 /* bytes per Read/Write Memory */
 
 /* Timeouts in milliseconds; stm32_bl_init sets generous defaults, callers
  * (the session, from the device's timing table) tighten or widen them. */
@@ -76,6 +57,8 @@ enum stm32_status stm32_bl_get_version(struct stm32_bl *bl, struct stm32_error *
 enum stm32_status stm32_bl_get_id(struct stm32_bl *bl, struct stm32_error *err);
 
 bool stm32_bl_has(const struct stm32_bl *bl, uint8_t opcode);
+/* Set the cmd_* choices from bl->commands (Get does this itself). */
+void stm32_bl_choose_opcodes(struct stm32_bl *bl);
 
 /* 1..256 bytes. */
 enum stm32_status stm32_bl_read_memory(struct stm32_bl *bl, uint32_t address, uint8_t *data,
@@ -103,16 +86,4 @@ enum stm32_status stm32_bl_readout_unprotect(struct stm32_bl *bl, struct stm32_e
 enum stm32_status stm32_bl_get_checksum(struct stm32_bl *bl, uint32_t address, uint32_t length,
 					uint32_t *crc, struct stm32_error *err);
 
-/* A command's name for messages ("Write Memory", "sync" for 0x7F, no-stretch
- * variants named as their twin; "command" if unknown). */
-const char *stm32_command_name(int opcode);
-
-/* The STM32 CRC unit's CRC-32 (poly 0x04C11DB7, MSB first, 32-bit little-
- * endian words, no final XOR). Start with crc = 0xFFFFFFFF; length must be a
- * multiple of 4. */
-uint32_t stm32_crc32(uint32_t crc, const uint8_t *data, size_t length);
-
-#ifdef __cplusplus
-}
-#endif
 #endif
