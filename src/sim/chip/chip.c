@@ -2,7 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "chip/chip.h"
+#include "chip/chip_private.h"
 
 /* FNV-1a: a stable per-device seed for the fills that must look like data
  * but stay identical from run to run. */
@@ -27,6 +27,18 @@ static void fill_deterministic(uint8_t *out, size_t length, uint32_t seed)
 	}
 }
 
+bool sim_chip_family_is(const struct sim_chip *chip, const char *a, const char *b, const char *c)
+{
+	const char *f = chip->dev->family;
+	return strcmp(f, a) == 0 || (b && strcmp(f, b) == 0) || (c && strcmp(f, c) == 0);
+}
+
+bool sim_chip_dword_controller(const struct sim_chip *chip)
+{
+	return chip->dev->program_unit == 8 && (sim_chip_family_is(chip, "L4", "G0", "G4") ||
+						sim_chip_family_is(chip, "WB", "WL", NULL));
+}
+
 bool sim_chip_is_ecc_family(const struct sim_chip *chip)
 {
 	return chip->dev->program_unit >= 8;
@@ -46,11 +58,19 @@ bool sim_chip_init(struct sim_chip *chip, const struct stm32_device *dev)
 	chip->unit_programmed = calloc(chip->unit_count ? chip->unit_count : 1, 1);
 	chip->ram = calloc(chip->ram_size ? chip->ram_size : 1, 1);
 	chip->sysmem = malloc(sysmem_size ? sysmem_size : 1);
+	size_t sysmem2_size = dev->sysmem2_end > dev->sysmem2_start ?
+			      dev->sysmem2_end - dev->sysmem2_start : 0;
+	if (sysmem2_size)
+		chip->sysmem2 = malloc(sysmem2_size);
+	chip->otp_size = dev->otp_end > dev->otp_start ? dev->otp_end - dev->otp_start : 0;
+	if (chip->otp_size)
+		chip->otp = malloc(chip->otp_size);
 	chip->wrp_unmapped = calloc(chip->sector_count ? chip->sector_count : 1, 1);
 	if (dev->opt_size)
 		chip->options = malloc(dev->opt_size);
 	if (!chip->flash || !chip->unit_programmed || !chip->ram || !chip->sysmem ||
-	    !chip->wrp_unmapped || (dev->opt_size && !chip->options)) {
+	    !chip->wrp_unmapped || (dev->opt_size && !chip->options) ||
+	    (sysmem2_size && !chip->sysmem2) || (chip->otp_size && !chip->otp)) {
 		sim_chip_free(chip);
 		return false;
 	}
@@ -61,8 +81,12 @@ bool sim_chip_init(struct sim_chip *chip, const struct stm32_device *dev)
 		else
 			memset(chip->options, 0xFF, dev->opt_size);
 	}
+	if (chip->otp)
+		memset(chip->otp, 0xFF, chip->otp_size); /* shipped blank */
 	uint32_t seed = name_hash(dev->name);
 	fill_deterministic(chip->sysmem, sysmem_size, seed);
+	if (chip->sysmem2)
+		fill_deterministic(chip->sysmem2, sysmem2_size, seed ^ 0xA5A5A5A5u);
 	fill_deterministic(chip->uid, sizeof(chip->uid), seed ^ 0x5A5A5A5Au);
 	return true;
 }
@@ -73,6 +97,8 @@ void sim_chip_free(struct sim_chip *chip)
 	free(chip->unit_programmed);
 	free(chip->ram);
 	free(chip->sysmem);
+	free(chip->sysmem2);
+	free(chip->otp);
 	free(chip->options);
 	free(chip->wrp_unmapped);
 	memset(chip, 0, sizeof(*chip));
@@ -101,6 +127,9 @@ static enum sim_area area_bounds(const struct sim_chip *chip, uint32_t address,
 		{SIM_AREA_SYSMEM, dev->sysmem_start,
 		 dev->sysmem_end > dev->sysmem_start ? dev->sysmem_end - dev->sysmem_start : 0},
 		{SIM_AREA_OPTIONS, dev->opt_start, chip->options ? dev->opt_size : 0},
+		{SIM_AREA_OTP, dev->otp_start, chip->otp_size},
+		{SIM_AREA_SYSMEM2, dev->sysmem2_start,
+		 chip->sysmem2 ? dev->sysmem2_end - dev->sysmem2_start : 0},
 	};
 	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
 		if (in_range(address, map[i].start, map[i].size)) {
@@ -150,6 +179,10 @@ static uint8_t read_byte(const struct sim_chip *chip, uint32_t address)
 		return chip->sysmem[address - start];
 	case SIM_AREA_OPTIONS:
 		return chip->options[address - start];
+	case SIM_AREA_OTP:
+		return chip->otp[address - start];
+	case SIM_AREA_SYSMEM2:
+		return chip->sysmem2[address - start];
 	case SIM_AREA_NONE:
 		break;
 	}

@@ -5,11 +5,16 @@
  *  - word families (F2/F4/F7, L0/L1): bits may be cleared at will;
  *  - ECC families (8, 16 or 32-byte units): a unit programs once per erase,
  *    and the bootloader pads the part of a unit the write does not cover
- *    with 0xFF. */
+ *    with 0xFF. The 64-bit controllers (L4, G0, G4, WB, WL) also accept
+ *    all zeros over a programmed double word (their PROGERR rule: RM0444,
+ *    RM0351, RM0440, RM0434, RM0453).
+ * OTP has the unit of the family and is never erased: an ECC unit holding
+ * any 0 bit refuses every later program, zeros included (RM0444 "OTP area");
+ * on word families bits only clear. */
 #include <string.h>
 
 #include "base/bytes.h"
-#include "chip/chip.h"
+#include "chip/chip_private.h"
 
 static bool address_protected(const struct sim_chip *chip, uint32_t address)
 {
@@ -45,6 +50,14 @@ static enum sim_program_result program_words(struct sim_chip *chip, uint32_t off
 	return SIM_PROGRAM_OK;
 }
 
+static bool all_zero(const uint8_t *data, size_t length)
+{
+	for (size_t i = 0; i < length; i++)
+		if (data[i])
+			return false;
+	return true;
+}
+
 static enum sim_program_result program_ecc_units(struct sim_chip *chip, uint32_t offset,
 						 const uint8_t *data, size_t length)
 {
@@ -63,7 +76,8 @@ static enum sim_program_result program_ecc_units(struct sim_chip *chip, uint32_t
 		if (address_protected(chip, chip->dev->flash_start + (uint32_t)u))
 			continue;
 		size_t index = (size_t)(u / unit);
-		if (chip->unit_programmed[index])
+		bool zeros = sim_chip_dword_controller(chip) && all_zero(buffer, unit);
+		if (chip->unit_programmed[index] && !zeros)
 			return SIM_PROGRAM_FAILED;
 		for (uint32_t k = 0; k < unit; k++)
 			chip->flash[u + k] &= buffer[k];
@@ -121,4 +135,31 @@ void sim_flash_derive_programmed(struct sim_chip *chip)
 	for (size_t i = 0; i < chip->unit_count; i++) {
 		chip->unit_programmed[i] = !sim_all_ff(chip->flash + i * unit, unit);
 	}
+}
+
+enum sim_program_result sim_otp_program(struct sim_chip *chip, uint32_t address,
+					const uint8_t *data, size_t length)
+{
+	uint32_t offset = address - chip->dev->otp_start;
+	uint32_t unit = chip->dev->program_unit;
+	if (unit < 8) {
+		for (size_t i = 0; i < length; i++)
+			chip->otp[offset + i] &= data[i];
+		return SIM_PROGRAM_OK;
+	}
+	uint32_t first = offset - offset % unit;
+	uint64_t end = (uint64_t)offset + length;
+	uint8_t buffer[64];
+	for (uint64_t u = first; u < end && u + unit <= chip->otp_size; u += unit) {
+		memset(buffer, 0xFF, unit);
+		for (uint32_t k = 0; k < unit; k++) {
+			uint64_t at = u + k;
+			if (at >= offset && at < end)
+				buffer[k] = data[at - offset];
+		}
+		if (!sim_all_ff(chip->otp + u, unit))
+			return SIM_PROGRAM_FAILED;
+		memcpy(chip->otp + u, buffer, unit);
+	}
+	return SIM_PROGRAM_OK;
 }

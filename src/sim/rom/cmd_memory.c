@@ -30,6 +30,7 @@ static bool writable_start(const struct sim_chip *chip, uint32_t address)
 	switch (sim_chip_area(chip, address)) {
 	case SIM_AREA_FLASH:
 	case SIM_AREA_OPTIONS:
+	case SIM_AREA_OTP:
 		return true;
 	case SIM_AREA_RAM:
 		return address >= chip->dev->ram_start;
@@ -121,6 +122,21 @@ static void write_flash(struct sim_engine *engine, const uint8_t *data, size_t c
 	rom_to_command(engine);
 }
 
+/* OTP programs like flash but is never erased: a refused unit is a NACK,
+ * as in flash (program_operations counts flash only). */
+static void write_otp(struct sim_engine *engine, const uint8_t *data, size_t count)
+{
+	const struct stm32_device *dev = engine->chip->dev;
+	enum sim_program_result result = sim_otp_program(engine->chip, engine->address, data, count);
+	rom_spend(engine, (uint64_t)(count / dev->program_unit + 1) * dev->t_prog_us);
+	if (result != SIM_PROGRAM_OK) {
+		rom_finish_nack(engine);
+		return;
+	}
+	rom_finish_ack(engine);
+	rom_to_command(engine);
+}
+
 void rom_write_data_received(struct sim_engine *engine)
 {
 	struct sim_chip *chip = engine->chip;
@@ -134,6 +150,9 @@ void rom_write_data_received(struct sim_engine *engine)
 	switch (sim_chip_area(chip, engine->address)) {
 	case SIM_AREA_FLASH:
 		write_flash(engine, data, count);
+		return;
+	case SIM_AREA_OTP:
+		write_otp(engine, data, count);
 		return;
 	case SIM_AREA_RAM:
 		memcpy(chip->ram + (engine->address - SIM_RAM_BASE), data, count);

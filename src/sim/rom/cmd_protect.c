@@ -20,14 +20,12 @@ void rom_readout_unprotect(struct sim_engine *engine)
 
 static void protect(struct sim_engine *engine, const uint8_t *codes, size_t count)
 {
-	for (size_t i = 0; i < count; i++) {
-		if (codes[i] >= sim_chip_wrp_code_count(engine->chip)) {
-			rom_finish_nack(engine);
-			return;
-		}
+	/* All codes or none: a bad code, or a page set the chip's WRP areas
+	 * cannot hold, changes nothing. */
+	if (!sim_chip_wrp_protect(engine->chip, codes, count)) {
+		rom_finish_nack(engine);
+		return;
 	}
-	for (size_t i = 0; i < count; i++)
-		sim_chip_wrp_set(engine->chip, codes[i]);
 	rom_finish_ack(engine);
 	sim_engine_option_reload(engine);
 }
