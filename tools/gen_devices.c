@@ -33,6 +33,7 @@ static const char *const required[] = {
 	"opt_factory", "rdp_offset", "rdp_level0", "sysmem_start", "sysmem_end",
 	"flash_size_reg", "uid_reg", "program_unit", "t_prog_us", "t_erase_ms",
 	"t_mass_ms", "flags", "interfaces", "i2c_address", "uart_max_baud", "notes",
+	"otp_start", "otp_end", "sysmem2_start", "sysmem2_end",
 };
 #define N_REQUIRED (sizeof(required) / sizeof(required[0]))
 
@@ -293,6 +294,17 @@ static void emit_row(FILE *out, int row, char **f, unsigned long *sizes_out)
 	fprintf(out, "\t.sysmem_start = 0x%08lXu, .sysmem_end = 0x%08lXu, .flash_size_reg = 0x%08lXu, .uid_reg = 0x%08lXu, \\\n",
 		number(field(f, "sysmem_start"), "sysmem_start"), number(field(f, "sysmem_end"), "sysmem_end"),
 		number(field(f, "flash_size_reg"), "flash_size_reg"), number(field(f, "uid_reg"), "uid_reg"));
+	/* Optional areas, "-" when the part has none (or it is not recorded). */
+	unsigned long otp_start = number(field(f, "otp_start"), "otp_start");
+	unsigned long otp_end = number(field(f, "otp_end"), "otp_end");
+	unsigned long sysmem2_start = number(field(f, "sysmem2_start"), "sysmem2_start");
+	unsigned long sysmem2_end = number(field(f, "sysmem2_end"), "sysmem2_end");
+	if ((otp_start || otp_end) && otp_end <= otp_start)
+		die("otp_end 0x%lX must lie above otp_start 0x%lX", otp_end, otp_start);
+	if ((sysmem2_start || sysmem2_end) && sysmem2_end <= sysmem2_start)
+		die("sysmem2_end 0x%lX must lie above sysmem2_start 0x%lX", sysmem2_end, sysmem2_start);
+	fprintf(out, "\t.otp_start = 0x%08lXu, .otp_end = 0x%08lXu, .sysmem2_start = 0x%08lXu, .sysmem2_end = 0x%08lXu, \\\n",
+		otp_start, otp_end, sysmem2_start, sysmem2_end);
 	fprintf(out, "\t.program_unit = %luu, .t_prog_us = %luu, .erase_times = erase_times_%d, .erase_time_count = %d, \\\n",
 		unit, number(field(f, "t_prog_us"), "t_prog_us"), row, nerase);
 	const char *i2c = field(f, "i2c_address");

@@ -66,6 +66,12 @@ struct stm32_device {
 	uint32_t sysmem_end;     /* exclusive */
 	uint32_t flash_size_reg; /* 16-bit flash size in KiB, 0 if unknown */
 	uint32_t uid_reg;        /* 96-bit unique ID, 0 if unknown */
+	/* One-time-programmable area; 0, 0 when none is recorded. */
+	uint32_t otp_start;
+	uint32_t otp_end;        /* exclusive */
+	/* A second system-memory block (G0B1/C1: 0x1FFF8000); 0, 0 when none. */
+	uint32_t sysmem2_start;
+	uint32_t sysmem2_end;    /* exclusive */
 
 	uint32_t program_unit;   /* bytes programmed at once (2, 4, 8, 16, 32) */
 	uint32_t t_prog_us;      /* typical time to program one unit */

@@ -15,18 +15,18 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "bus.h"
-#include "chip.h"
-#include "control.h"
-#include "engine.h"
-#include "faults.h"
-#include "image_file.h"
-#include "link.h"
-#include "link_i2c.h"
-#include "link_spi.h"
-#include "pty.h"
-#include "stats.h"
-#include "wiring.h"
+#include "base/faults.h"
+#include "base/stats.h"
+#include "chip/chip.h"
+#include "chip/image_file.h"
+#include "link/bus.h"
+#include "link/control.h"
+#include "link/link.h"
+#include "link/link_i2c.h"
+#include "link/link_spi.h"
+#include "link/pty.h"
+#include "link/wiring.h"
+#include "rom/engine.h"
 
 #define EXIT_USAGE 2
 #define MAX_CLIENTS 8

@@ -1,0 +1,100 @@
+/* Inside the ROM bootloader part (src/sim/rom): what its files share. Not
+ * for other parts, which use rom/engine.h.
+ *
+ * The files form layers, each calling only those below it, never back:
+ *   engine.c        byte intake, command dispatch, Get/Get Version/Get ID
+ *   cmd_*.c         one command family each, called for completed stages
+ *   boot.c          reset and boot model
+ *   reset_stub.c    recognising reset stubs in RAM (chip memory only)
+ *   reply.c         reply queue, ACK/NACK, stage bookkeeping, busy time
+ * (cmd_protect.c also uses cmd_erase.c's mass-erase time.) */
+#ifndef STM32SIM_ROM_PRIVATE_H
+#define STM32SIM_ROM_PRIVATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "rom/engine.h"
+
+enum stage {
+	STAGE_COMMAND,
+	STAGE_COMPLEMENT,
+	STAGE_ADDRESS,        /* 4 address bytes + XOR */
+	STAGE_READ_LENGTH,    /* N, ~N */
+	STAGE_WRITE_DATA,     /* N, N+1 bytes, XOR */
+	STAGE_ERASE,          /* 0x43 or 0x44 argument */
+	STAGE_ERASE_COUNT,    /* split frames: N_hi, N_lo, XOR */
+	STAGE_ERASE_LIST,     /* split frames: pages, XOR of the pages */
+	STAGE_PROTECT_LIST,   /* N, N+1 codes, XOR */
+	STAGE_PROTECT_COUNT,  /* split frames: N, ~N */
+	STAGE_PROTECT_CODES,  /* split frames: codes, XOR of the codes */
+	STAGE_CHECKSUM_SIZE,
+	STAGE_CHECKSUM_POLYNOMIAL,
+	STAGE_CHECKSUM_INITIAL,
+};
+
+/* Largest argument: an Extended Erase list of 0xFFF0 pages. */
+#define RX_CAPACITY (2u + 2u * 0xFFF0u + 1u)
+
+enum opcode {
+	OP_GET = 0x00, OP_GET_VERSION = 0x01, OP_GET_ID = 0x02, OP_READ = 0x11,
+	OP_GO = 0x21, OP_WRITE = 0x31, OP_ERASE = 0x43, OP_EXTENDED_ERASE = 0x44,
+	OP_WRITE_PROTECT = 0x63, OP_WRITE_UNPROTECT = 0x73, OP_READOUT_PROTECT = 0x82,
+	OP_READOUT_UNPROTECT = 0x92, OP_GET_CHECKSUM = 0xA1,
+	/* AN4221 no-stretch twins: same bytes, BUSY while the operation runs */
+	OP_NS_WRITE = 0x32, OP_NS_ERASE = 0x45, OP_NS_WRITE_PROTECT = 0x64,
+	OP_NS_WRITE_UNPROTECT = 0x74, OP_NS_READOUT_PROTECT = 0x83,
+	OP_NS_READOUT_UNPROTECT = 0x93,
+};
+
+/* reply.c */
+void rom_emit(struct sim_engine *engine, uint8_t byte);
+void rom_emit_ack(struct sim_engine *engine);
+/* NACK and back to waiting for a command. */
+void rom_nack(struct sim_engine *engine);
+/* The answer at the end of an operation that may take time (polled on I2C
+ * for a no-stretch opcode); finish_nack also returns to command. */
+void rom_finish_ack(struct sim_engine *engine);
+void rom_finish_nack(struct sim_engine *engine);
+/* ACK a stage, unless fault injection turns it into a NACK (false). */
+bool rom_accept(struct sim_engine *engine);
+void rom_expect(struct sim_engine *engine, enum stage stage, size_t length);
+void rom_to_command(struct sim_engine *engine);
+/* The chip works for duration_us: replies wait, the UART is not read. */
+void rom_spend(struct sim_engine *engine, uint64_t duration_us);
+
+/* boot.c */
+/* Forget the command in progress, the sync and any busy time. */
+void rom_clear_activity(struct sim_engine *engine);
+void rom_latch_empty_check(struct sim_engine *engine);
+
+/* reset_stub.c */
+enum reset_stub { NO_STUB, SYSRESETREQ_STUB, OBL_LAUNCH_STUB, PEMPTY_CLEAR_STUB };
+enum reset_stub rom_reset_stub_at(const struct sim_chip *chip, uint32_t address);
+
+/* cmd_memory.c: address, Read length, Write data stages. */
+void rom_address_received(struct sim_engine *engine);
+void rom_read_length_received(struct sim_engine *engine);
+void rom_write_data_received(struct sim_engine *engine);
+
+/* cmd_erase.c */
+uint64_t rom_mass_erase_us(const struct sim_engine *engine);
+/* Bytes the (non-split) erase argument needs, from what has arrived. */
+size_t rom_erase_need(const struct sim_engine *engine);
+void rom_erase_received(struct sim_engine *engine);
+void rom_erase_count_received(struct sim_engine *engine);
+void rom_erase_list_received(struct sim_engine *engine);
+
+/* cmd_protect.c */
+void rom_protect_list_received(struct sim_engine *engine);
+void rom_protect_count_received(struct sim_engine *engine);
+void rom_protect_codes_received(struct sim_engine *engine);
+void rom_write_unprotect(struct sim_engine *engine);
+void rom_readout_protect(struct sim_engine *engine);
+void rom_readout_unprotect(struct sim_engine *engine);
+
+/* cmd_checksum.c */
+void rom_checksum_stage_received(struct sim_engine *engine);
+
+#endif

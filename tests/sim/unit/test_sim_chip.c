@@ -1,0 +1,315 @@
+/* The emulator's chip model without the protocol: flash physics per family,
+ * option bytes, image files, fault specs, wiring and control requests. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "test_sim_harness.h"
+#include "link/control.h"
+#include "base/faults.h"
+#include "chip/image_file.h"
+#include "link/wiring.h"
+
+static struct sim_chip *chip_new(const char *device)
+{
+	struct sim_chip *chip = calloc(1, sizeof(*chip));
+	assert_non_null(chip);
+	assert_true(sim_chip_init(chip, stm32_device_find(device)));
+	return chip;
+}
+
+static void chip_delete(struct sim_chip *chip)
+{
+	sim_chip_free(chip);
+	free(chip);
+}
+
+static void test_f1_halfword_rules(void **state)
+{
+	(void)state;
+	struct sim_chip *c = chip_new("stm32f103xb");
+	const uint32_t base = 0x08000000;
+	uint8_t a[4] = {0x34, 0x12, 0x78, 0x56};
+	assert_int_equal(sim_flash_program(c, base, a, 4), SIM_PROGRAM_OK);
+	assert_memory_equal(c->flash, a, 4);
+	uint8_t b[4] = {0x30, 0x10, 0x78, 0x56}; /* would only clear bits, still PGERR */
+	assert_int_equal(sim_flash_program(c, base, b, 4), SIM_PROGRAM_FAILED);
+	assert_memory_equal(c->flash, a, 4);
+	uint8_t zero[4] = {0, 0, 0, 0}; /* 0x0000 over anything is allowed */
+	assert_int_equal(sim_flash_program(c, base, zero, 4), SIM_PROGRAM_OK);
+	assert_memory_equal(c->flash, zero, 4);
+	assert_true(sim_flash_erase_sector(c, 0));
+	assert_int_equal(c->flash[0], 0xFF);
+	assert_int_equal(sim_flash_program(c, base, b, 4), SIM_PROGRAM_OK);
+	chip_delete(c);
+}
+
+static void test_f4_bits_only_clear(void **state)
+{
+	(void)state;
+	struct sim_chip *c = chip_new("stm32f407xg");
+	uint8_t a[4] = {0xF0, 0xF0, 0xFF, 0x00}, b[4] = {0x3C, 0xFF, 0x0F, 0xFF};
+	assert_int_equal(sim_flash_program(c, 0x08000000, a, 4), SIM_PROGRAM_OK);
+	assert_int_equal(sim_flash_program(c, 0x08000000, b, 4), SIM_PROGRAM_OK);
+	assert_memory_equal(c->flash, ((uint8_t[]){0x30, 0xF0, 0x0F, 0x00}), 4);
+	chip_delete(c);
+}
+
+static void check_ecc_family(const char *device, uint32_t unit)
+{
+	struct sim_chip *c = chip_new(device);
+	assert_int_equal(c->dev->program_unit, unit);
+	uint8_t four[4] = {1, 2, 3, 4};
+	assert_int_equal(sim_flash_program(c, 0x08000000, four, 4), SIM_PROGRAM_OK);
+	/* the rest of the unit was padded with 0xFF and the unit is now used */
+	for (uint32_t i = 4; i < unit; i++)
+		assert_int_equal(c->flash[i], 0xFF);
+	assert_int_equal(sim_flash_program(c, 0x08000004, four, 4), SIM_PROGRAM_FAILED);
+	assert_int_equal(c->flash[4], 0xFF);
+	/* the next unit is fresh */
+	assert_int_equal(sim_flash_program(c, 0x08000000 + unit, four, 4), SIM_PROGRAM_OK);
+	assert_true(sim_flash_erase_sector(c, 0));
+	assert_int_equal(sim_flash_program(c, 0x08000004, four, 4), SIM_PROGRAM_OK);
+	assert_int_equal(c->flash[0], 0xFF);
+	assert_int_equal(c->flash[4], 1);
+	chip_delete(c);
+}
+
+static void test_ecc_units(void **state)
+{
+	(void)state;
+	check_ecc_family("stm32l476rg", 8);
+	check_ecc_family("stm32g071rb", 8);
+	check_ecc_family("stm32u575", 16);
+	check_ecc_family("stm32h743zi", 32);
+}
+
+static void test_memory_map(void **state)
+{
+	(void)state;
+	struct sim_chip *c = chip_new("stm32f407xg");
+	assert_int_equal(sim_chip_area(c, 0x08000000), SIM_AREA_FLASH);
+	assert_int_equal(sim_chip_area(c, 0x080FFFFF), SIM_AREA_FLASH);
+	assert_int_equal(sim_chip_area(c, 0x08100000), SIM_AREA_NONE);
+	assert_int_equal(sim_chip_area(c, 0x2001FFFF), SIM_AREA_RAM);
+	assert_int_equal(sim_chip_area(c, 0x1FFF0000), SIM_AREA_SYSMEM);
+	assert_int_equal(sim_chip_area(c, 0x1FFFC000), SIM_AREA_OPTIONS);
+	assert_int_equal(sim_chip_area(c, 0x1FFF7A22), SIM_AREA_FLASH_SIZE_REG);
+	assert_int_equal(sim_chip_area(c, 0x1FFF7A10), SIM_AREA_UID_REG);
+	assert_false(sim_chip_span_in_area(c, 0x080FFFFC, 8));
+	uint8_t size[2], sys1[8], sys2[8];
+	sim_chip_read(c, 0x1FFF7A22, size, 2);
+	assert_int_equal(size[0] | size[1] << 8, 1024);
+	sim_chip_read(c, 0x1FFF0000, sys1, 8);
+	struct sim_chip *again = chip_new("stm32f407xg");
+	sim_chip_read(again, 0x1FFF0000, sys2, 8);
+	assert_memory_equal(sys1, sys2, 8); /* deterministic system memory */
+	chip_delete(again);
+	chip_delete(c);
+}
+
+static void test_rdp_encoding(void **state)
+{
+	(void)state;
+	struct sim_chip *c = chip_new("stm32l476rg");
+	assert_int_equal(sim_chip_rdp_level(c), 0);
+	sim_chip_set_rdp_level(c, 1);
+	assert_int_equal(c->options[0], 0xBB);
+	assert_int_equal(c->options[4], 0x44); /* complement word */
+	assert_int_equal(sim_chip_rdp_level(c), 1);
+	c->options[0] = 0xCC;
+	assert_int_equal(sim_chip_rdp_level(c), 2);
+	chip_delete(c);
+	c = chip_new("stm32f103xb");
+	c->options[0] = 0xCC; /* no level 2 on F1 */
+	assert_int_equal(sim_chip_rdp_level(c), 1);
+	chip_delete(c);
+}
+
+static void test_f4_write_protect_bits(void **state)
+{
+	(void)state;
+	struct sim_chip *c = chip_new("stm32f407xg");
+	assert_true(sim_chip_wrp_set(c, 5));
+	assert_int_equal(c->options[8], 0xDF);
+	assert_true(sim_chip_sector_protected(c, 5));
+	assert_false(sim_flash_erase_sector(c, 5));
+	assert_true(sim_flash_erase_sector(c, 4));
+	assert_false(sim_chip_wrp_set(c, 12));
+	sim_chip_wrp_clear_all(c);
+	assert_false(sim_chip_sector_protected(c, 5));
+	chip_delete(c);
+}
+
+static void test_image_round_trip(void **state)
+{
+	(void)state;
+	char path[] = "/tmp/test_sim_imageXXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	close(fd);
+	unlink(path);
+	char why[300];
+	bool existed = true;
+	struct sim_chip *c = chip_new("stm32h743zi");
+	assert_true(sim_image_load(c, path, &existed, why, sizeof(why)));
+	assert_false(existed);
+	uint8_t data[32] = {0xAB};
+	assert_int_equal(sim_flash_program(c, 0x08000040, data, 32), SIM_PROGRAM_OK);
+	c->unmapped_rdp_level = 1;
+	assert_true(sim_image_save(c, path, why, sizeof(why)));
+	chip_delete(c);
+
+	c = chip_new("stm32h743zi");
+	assert_true(sim_image_load(c, path, &existed, why, sizeof(why)));
+	assert_true(existed);
+	assert_int_equal(c->flash[0x40], 0xAB);
+	assert_int_equal(c->unmapped_rdp_level, 1);
+	/* the loaded unit counts as programmed (ECC) */
+	assert_int_equal(sim_flash_program(c, 0x08000040, data, 32), SIM_PROGRAM_FAILED);
+	chip_delete(c);
+
+	c = chip_new("stm32f103xb"); /* different sizes: refused with a reason */
+	assert_false(sim_image_load(c, path, &existed, why, sizeof(why)));
+	assert_non_null(strstr(why, "flash size"));
+	assert_null(strchr(why, '\n'));
+	chip_delete(c);
+	unlink(path);
+}
+
+static void test_fault_spec(void **state)
+{
+	(void)state;
+	struct sim_fault_spec spec;
+	char why[200];
+	assert_true(sim_faults_parse("corrupt-in=1e-4,drop-out=0.5,stall=0.1:20,reset-after=7",
+				     &spec, why, sizeof(why)));
+	assert_true(spec.corrupt_in == 1e-4);
+	assert_true(spec.drop_out == 0.5);
+	assert_int_equal(spec.stall_ms, 20);
+	assert_int_equal(spec.reset_after, 7);
+	assert_true(sim_faults_parse("", &spec, why, sizeof(why)));
+	assert_false(sim_faults_parse("drop-in=2", &spec, why, sizeof(why)));
+	assert_false(sim_faults_parse("bogus=1", &spec, why, sizeof(why)));
+	assert_false(sim_faults_parse("stall=0.1", &spec, why, sizeof(why)));
+	assert_false(sim_faults_parse("nack=0.1x", &spec, why, sizeof(why)));
+}
+
+static uint64_t run_faults(uint64_t seed, uint8_t *out)
+{
+	struct sim_fault_spec spec;
+	char why[200];
+	assert_true(sim_faults_parse("corrupt-in=0.2,drop-in=0.1,corrupt-out=0.2,drop-out=0.1,nack=0.3",
+				     &spec, why, sizeof(why)));
+	struct sim_fault_counts counts = {0};
+	struct sim_faults faults;
+	sim_faults_init(&faults, &spec, seed, &counts);
+	uint64_t mix = 0;
+	for (int i = 0; i < 200; i++) {
+		uint8_t b = (uint8_t)i;
+		struct sim_rx_fault r = sim_faults_on_rx(&faults, &b);
+		out[i] = r.drop ? 0 : b;
+		uint8_t t = (uint8_t)(255 - i);
+		mix = mix * 31 + (sim_faults_on_tx(&faults, &t) ? t : 0x100u);
+		mix = mix * 31 + sim_faults_take_nack(&faults);
+	}
+	return mix ^ counts.corrupt_in << 8 ^ counts.drop_in << 16 ^ counts.nack << 24;
+}
+
+static void test_fault_determinism(void **state)
+{
+	(void)state;
+	uint8_t a[200], b[200], c[200];
+	uint64_t ma = run_faults(42, a), mb = run_faults(42, b), mc = run_faults(43, c);
+	assert_true(ma == mb);
+	assert_memory_equal(a, b, sizeof(a));
+	assert_true(ma != mc || memcmp(a, c, sizeof(a)) != 0);
+}
+
+static void test_wiring_and_control(void **state)
+{
+	(void)state;
+	struct harness *h = harness_new("stm32f103xb", false);
+	struct sim_wiring wiring = {.boot0 = SIM_LINE_DTR, .reset = SIM_LINE_RTS};
+	struct sim_line_settings settings = {0, true};
+	struct sim_control_target target = {&h->engine, &wiring, &settings, NULL};
+	char reply[64];
+	sim_control_request(&target, "STATE", reply, sizeof(reply));
+	assert_string_equal(reply, "STATE bootloader");
+	/* RTS asserted drives NRST low: held in reset */
+	sim_control_request(&target, "LINES rts=1 dtr=1", reply, sizeof(reply));
+	assert_string_equal(reply, "OK");
+	sim_control_request(&target, "STATE", reply, sizeof(reply));
+	assert_string_equal(reply, "STATE reset");
+	/* release with DTR asserted: BOOT0 low, the application runs */
+	sim_control_request(&target, "LINES rts=0 dtr=1", reply, sizeof(reply));
+	sim_control_request(&target, "STATE", reply, sizeof(reply));
+	assert_string_equal(reply, "STATE application");
+	sim_control_request(&target, "LINES rts=1 dtr=0", reply, sizeof(reply));
+	sim_control_request(&target, "LINES rts=0 dtr=0", reply, sizeof(reply));
+	sim_control_request(&target, "STATE", reply, sizeof(reply));
+	assert_string_equal(reply, "STATE bootloader");
+	assert_int_equal(h->stats.resets, 2);
+	harness_sync(h);
+	/* 8N1 framing: the chip sees garbage and answers nothing */
+	sim_control_request(&target, "TERMIOS baud=115200 bits=8 parity=n stop=1", reply,
+			    sizeof(reply));
+	assert_string_equal(reply, "OK");
+	SEND(h, 0x02, 0xFD);
+	assert_int_equal(h->reply_length, 0);
+	sim_control_request(&target, "TERMIOS baud=115200 bits=8 parity=e stop=1", reply,
+			    sizeof(reply));
+	SEND(h, 0x02, 0xFD);
+	EXPECT_REPLY(h, 0x79, 0x01, 0x04, 0x10, 0x79);
+	sim_control_request(&target, "LINES rts=2 dtr=0", reply, sizeof(reply));
+	assert_string_equal(reply, "ERR bad request");
+	harness_free(h);
+}
+
+static void test_break_resets_with_brk_wiring(void **state)
+{
+	(void)state;
+	struct harness *h = harness_new("stm32f103xb", false);
+	struct sim_wiring wiring = {.boot0 = SIM_LINE_NONE, .reset = SIM_LINE_BRK};
+	struct sim_line_settings settings = {0, true};
+	struct sim_control_target target = {&h->engine, &wiring, &settings, NULL};
+	char reply[64];
+	harness_sync(h);
+	sim_control_request(&target, "BREAK 10", reply, sizeof(reply));
+	assert_string_equal(reply, "OK");
+	assert_int_equal(h->stats.resets, 1);
+	assert_int_equal(h->stats.boots_bootloader, 2);
+	harness_sync(h); /* needs auto-baud again */
+	harness_free(h);
+}
+
+static void test_inverted_wiring(void **state)
+{
+	(void)state;
+	struct sim_wiring wiring = {.boot0 = SIM_LINE_RTS, .reset = SIM_LINE_DTR,
+				    .invert_boot0 = true, .invert_reset = true};
+	assert_false(sim_wiring_boot0_high(&wiring)); /* de-asserted, inverted: low */
+	assert_false(sim_wiring_nrst_high(&wiring));
+	wiring.rts = wiring.dtr = true;
+	assert_true(sim_wiring_boot0_high(&wiring));
+	assert_true(sim_wiring_nrst_high(&wiring));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_f1_halfword_rules),
+		cmocka_unit_test(test_f4_bits_only_clear),
+		cmocka_unit_test(test_ecc_units),
+		cmocka_unit_test(test_memory_map),
+		cmocka_unit_test(test_rdp_encoding),
+		cmocka_unit_test(test_f4_write_protect_bits),
+		cmocka_unit_test(test_image_round_trip),
+		cmocka_unit_test(test_fault_spec),
+		cmocka_unit_test(test_fault_determinism),
+		cmocka_unit_test(test_wiring_and_control),
+		cmocka_unit_test(test_break_resets_with_brk_wiring),
+		cmocka_unit_test(test_inverted_wiring),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
