@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The whole test suite: unit, emulator, interposer, stm32flash peer and CLI
-# end-to-end and fault-campaign tests; once in a normal build (its unit
-# tests also under valgrind) and once under ASan+UBSan; then each libFuzzer
-# target (clang) for about a minute.
+# end-to-end and fault-campaign tests, and the layer check; once in a normal
+# build (its unit tests also under valgrind) and once under ASan+UBSan; a
+# Release build; then each libFuzzer target (clang) for about a minute.
+# Warnings are errors in every build here (STM32BOOT_WERROR=ON).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/deps.sh
@@ -13,6 +14,10 @@ echo "== build and test =="
 cmake -S . -B build-test -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSTM32BOOT_WERROR=ON >/dev/null
 cmake --build build-test -j"$jobs"
 ctest --test-dir build-test --output-on-failure -j"$jobs"
+
+echo "== Release build (what users build), warnings as errors =="
+cmake -S . -B build-release -DCMAKE_BUILD_TYPE=Release -DSTM32BOOT_WERROR=ON >/dev/null
+cmake --build build-release -j"$jobs" >/dev/null
 
 echo "== valgrind memcheck: unit tests =="
 # The unit tests cover the library's host code without child processes; the

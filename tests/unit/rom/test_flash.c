@@ -75,6 +75,7 @@ struct fake {
 static uint8_t *memory_at(struct fake *f, uint32_t address, size_t length, bool *is_flash)
 {
 	const struct stm32_device *d = f->dev;
+	*is_flash = false;
 	if (address >= d->flash_start && (uint64_t)address + length <= (uint64_t)d->flash_start + d->flash_size) {
 		*is_flash = true;
 		return f->flash + (address - d->flash_start);
