@@ -128,6 +128,7 @@ static unsigned flags_of(const char *s)
 		{ "obl_launch", "STM32_DEV_OBL_LAUNCH", 2 },
 		{ "pempty", "STM32_DEV_PEMPTY", 4 },
 		{ "bank_erase", "STM32_DEV_BANK_ERASE", 8 },
+		{ "no_ram_access", "STM32_DEV_NO_RAM_ACCESS", 16 },
 	};
 	unsigned flags = 0;
 	if (is_none(s))

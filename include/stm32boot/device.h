@@ -19,6 +19,7 @@ extern "C" {
 #define STM32_DEV_OBL_LAUNCH    0x0002u /* reset needs an option-byte reload (F030xC/F09x) */
 #define STM32_DEV_PEMPTY        0x0004u /* empty-check latch in FLASH_SR.PEMPTY (L45x/L46x) */
 #define STM32_DEV_BANK_ERASE    0x0008u /* Extended Erase accepts FFFE/FFFD bank codes */
+#define STM32_DEV_NO_RAM_ACCESS 0x0010u /* Read/Write Memory refuse SRAM (L031/L041, AN2606) */
 
 /* Bootloader interfaces (the "interfaces" column). */
 #define STM32_IF_UART 0x1u

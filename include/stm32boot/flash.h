@@ -21,7 +21,7 @@ extern "C" {
 
 enum stm32_phase {
 	STM32_PHASE_ERASE,    /* done/total in erase units (a mass / bank erase counts 1) */
-	STM32_PHASE_WRITE,    /* bytes */
+	STM32_PHASE_WRITE,    /* bytes: with verify the image's, as VERIFY counts; else the blocks' */
 	STM32_PHASE_VERIFY,   /* bytes */
 	STM32_PHASE_READ,     /* bytes */
 	STM32_PHASE_CHECKSUM, /* bytes */

@@ -29,7 +29,7 @@ enum stm32_line {
 
 /* Transport flags, set by the backend at open. */
 #define STM32_TRANSPORT_PARITY_LOST 0x0001u /* the tty did not keep the parity setting */
-#define STM32_TRANSPORT_NOT_A_TTY   0x0002u
+#define STM32_TRANSPORT_NOT_A_TTY   0x0002u /* no longer set: stm32_uart_open refuses non-terminals */
 
 struct stm32_transport;
 

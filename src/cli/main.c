@@ -25,6 +25,10 @@ static void install_interrupt_handler(void)
 	sigemptyset(&action.sa_mask);
 	sigaction(SIGINT, &action, NULL);
 	sigaction(SIGTERM, &action, NULL);
+	/* A pipe whose reader has gone, or a file-size limit, is a write
+	 * error to report (and clean up after), not a silent death. */
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGXFSZ, SIG_IGN);
 }
 
 int main(int argc, char **argv)

@@ -187,6 +187,19 @@ static bool parse_u32(const char *text, uint32_t *out)
 	return true;
 }
 
+/* A well-formed number above max (or too large for strtoull at all). */
+static bool number_too_large(const char *text, uint64_t max)
+{
+	if (!text || !*text || *text == '-' || *text == '+')
+		return false;
+	char *end = NULL;
+	errno = 0;
+	unsigned long long value = strtoull(text, &end, 0);
+	if (end == text || *end != '\0')
+		return false;
+	return errno == ERANGE || value > max;
+}
+
 /* stm32flash 0.7's -b list. */
 static const unsigned common_bauds[] = {
 	1200, 1800, 2400, 4800, 9600, 14400, 19200, 38400, 56000, 57600, 115200,
@@ -264,10 +277,16 @@ static bool parse_start(const char *arg, struct cli_options *opts)
 	opts->has_start_address = true;
 	opts->has_length = false;
 	if (colon) {
+		/* From the start to the end of the 4 GiB address space, within 32 bits. */
+		uint64_t largest = (uint64_t)UINT32_MAX + 1 - opts->start_address;
+		if (largest > UINT32_MAX)
+			largest = UINT32_MAX;
+		if (number_too_large(colon + 1, largest))
+			return usage_error("length in -S '%s' is too large: the largest from 0x%08X is "
+					   "0x%llX (%llu bytes, within the 4 GiB address space)", arg, (unsigned)opts->start_address,
+					   (unsigned long long)largest, (unsigned long long)largest);
 		if (!parse_u32(colon + 1, &opts->length) || opts->length == 0)
 			return usage_error("invalid length in -S '%s' (must be a non-zero number)", arg);
-		if ((uint64_t)opts->start_address + opts->length > (uint64_t)UINT32_MAX + 1)
-			return usage_error("-S '%s' runs past the end of the 4 GiB address space", arg);
 		opts->has_length = true;
 	}
 	return true;

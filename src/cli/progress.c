@@ -106,7 +106,8 @@ void cli_progress_begin(struct cli_progress *p, const char *phase, const char *u
 	p->unit = unit;
 	p->total = total;
 	p->done = 0;
-	p->enabled = cli_output_verbosity() >= CLI_NORMAL;
+	/* A phase with nothing to do (--diff found it all on the chip) prints nothing. */
+	p->enabled = cli_output_verbosity() >= CLI_NORMAL && total > 0;
 	p->terminal = isatty(STDERR_FILENO) == 1;
 	p->drawn = false;
 	p->last_tenth = 0;

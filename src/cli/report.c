@@ -186,7 +186,8 @@ static void report(enum cli_stage stage, const char *subject, const struct stm32
 	else if (stage == CLI_STAGE_LOAD && subject && strncmp(message, subject, strlen(subject)) == 0)
 		/* The message names the file already. */
 		cli_error("%s%s%s", message[strlen(subject)] == ':' ? "can't load " : "", message, where);
-	else if (stage == CLI_STAGE_OPEN && subject && strstr(message, subject))
+	else if ((stage == CLI_STAGE_OPEN || stage == CLI_STAGE_SAVE) && subject &&
+		 strstr(message, subject))
 		/* "cannot open /dev/ttyX: ..." says it all */
 		cli_error("%s%s", message, where);
 	else {

@@ -7,6 +7,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "actions.h"
@@ -77,6 +78,17 @@ static bool load_input(struct cli_run *run)
 	cli_detail("Input:        %s, %s, %llu bytes", o->file, stm32_format_name(run->input_format),
 		   (unsigned long long)stm32_image_size(&run->input));
 	return true;
+}
+
+/* -r into a directory can never be saved: say so before reading the chip. */
+static bool check_output(const struct cli_options *o)
+{
+	struct stat st;
+	if (o->action != CLI_ACTION_READ || strcmp(o->file, "-") == 0 || stat(o->file, &st) != 0 ||
+	    !S_ISDIR(st.st_mode))
+		return true;
+	cli_error("can't write %s: it is a directory", o->file);
+	return false;
 }
 
 static bool parse_gpio(struct cli_run *run)
@@ -256,7 +268,7 @@ int cli_run(const struct cli_options *opts)
 	memset(&run, 0, sizeof run);
 	run.opts = opts;
 	stm32_image_init(&run.input);
-	bool ok = check_port_kind(opts) && parse_gpio(&run) &&
+	bool ok = check_port_kind(opts) && check_output(opts) && parse_gpio(&run) &&
 		  (opts->action != CLI_ACTION_WRITE || load_input(&run)) && open_port(&run);
 	if (ok)
 		ok = run_with_port(&run);

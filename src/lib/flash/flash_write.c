@@ -278,6 +278,19 @@ static enum stm32_status run_unit_erase(struct write_run *run, struct stm32_erro
 
 /* ---- write ---- */
 
+static uint64_t image_bytes_in(const struct stm32_plan *plan, uint64_t start, uint64_t end);
+
+/* What write progress counts for a block. With verify, the file bytes in
+ * it, as verify counts them (not the 0xFF padding to the program unit, nor
+ * bytes --preserve keeps); without, the plan keeps no file ranges, and
+ * there is no verify count to match: the block's length. */
+static uint64_t block_image_bytes(const struct stm32_plan *plan, const struct stm32_plan_block *block)
+{
+	if (!plan->verify || plan->range_count == 0)
+		return block->length;
+	return image_bytes_in(plan, block->address, (uint64_t)block->address + block->length);
+}
+
 /* The bytes block b should carry, or NULL when it need not be sent. */
 static const uint8_t *block_bytes(const struct write_run *run, size_t b)
 {
@@ -311,7 +324,8 @@ static enum stm32_status run_writes(struct write_run *run, struct flash_progress
 		block.data = data;
 		enum stm32_status status = flash_write_block(run->t, run->retries, &block, err);
 		if (status == STM32_OK)
-			status = flash_progress_step(p, block.length, block.address, err);
+			status = flash_progress_step(p, block_image_bytes(plan, &block), block.address,
+						     err);
 		if (status != STM32_OK)
 			return status;
 		run->report->blocks_written++;
@@ -642,7 +656,7 @@ static uint64_t bytes_to_write(const struct write_run *run)
 	uint64_t total = 0;
 	for (size_t b = 0; b < run->plan->block_count; b++)
 		if (block_bytes(run, b))
-			total += run->plan->blocks[b].length;
+			total += block_image_bytes(run->plan, &run->plan->blocks[b]);
 	return total;
 }
 

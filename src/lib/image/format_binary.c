@@ -38,7 +38,6 @@ enum stm32_status format_binary_read(const struct format_input *in, struct stm32
 enum stm32_status format_binary_write(FILE *out, const struct stm32_image *image,
 				      struct stm32_error *err)
 {
-	(void)err;
 	uint8_t erased[4096];
 	memset(erased, 0xFF, sizeof(erased));
 	uint64_t position = image->count ? image->segments[0].address : 0;
@@ -47,10 +46,12 @@ enum stm32_status format_binary_write(FILE *out, const struct stm32_image *image
 		while (position < seg->address) {
 			uint64_t gap = seg->address - position;
 			size_t step = gap < sizeof(erased) ? (size_t)gap : sizeof(erased);
-			fwrite(erased, 1, step, out);
+			if (fwrite(erased, 1, step, out) != step)
+				return format_write_failed(err);
 			position += step;
 		}
-		fwrite(seg->data, 1, seg->length, out);
+		if (fwrite(seg->data, 1, seg->length, out) != seg->length)
+			return format_write_failed(err);
 		position += seg->length;
 	}
 	return STM32_OK;

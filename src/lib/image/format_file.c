@@ -2,8 +2,9 @@
  *
  * Regular files are mapped, not read, and the pages a parser has finished
  * with are dropped as it goes, so a large text file costs little more memory
- * than the image it describes. Output goes to a temporary file next to the
- * target and is renamed over it only when complete. */
+ * than the image it describes. Output to a new name or a regular file goes
+ * to a temporary file beside it (beside the file a symlink leads to) and is
+ * renamed over it only when complete; a device or FIFO is written in place. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -217,37 +218,62 @@ static int create_temporary(const char *path, char *name, size_t name_size)
 	return -1;
 }
 
-/* Flush and check a stream; returns 0 or the errno of the failure. */
-static int finish_stream(FILE *out)
+/* Write the image and flush; a failure is "cannot write NAME: <errno text>". */
+static enum stm32_status write_and_flush(FILE *out, const char *name, enum stm32_format format,
+					 const struct stm32_image *image, struct stm32_error *err)
 {
 	errno = 0;
+	enum stm32_status status = write_image(out, format, image, err);
+	if (status == STM32_E_IO && err && err->sys_errno)
+		return io_error(err, err->sys_errno, "cannot write", name);
+	if (status != STM32_OK)
+		return status;
+	errno = 0;
 	if (fflush(out) != 0 || ferror(out))
-		return errno ? errno : EIO;
-	return 0;
+		return io_error(err, errno ? errno : EIO, "cannot write", name);
+	return STM32_OK;
 }
 
 static enum stm32_status save_to_stdout(enum stm32_format format, const struct stm32_image *image,
 					struct stm32_error *err)
 {
-	enum stm32_status status = write_image(stdout, format, image, err);
-	if (status != STM32_OK)
-		return status;
-	int failure = finish_stream(stdout);
-	if (failure)
-		return io_error(err, failure, "cannot write", "standard output");
-	return STM32_OK;
+	return write_and_flush(stdout, "standard output", format, image, err);
 }
 
-static enum stm32_status save_via_temporary(const char *path, enum stm32_format format,
+/* A character device, a FIFO, a socket: written where it is, never
+ * replaced (a rename would put a regular file in its place). */
+static enum stm32_status save_in_place(const char *path, enum stm32_format format,
+				       const struct stm32_image *image, struct stm32_error *err)
+{
+	int fd = open(path, O_WRONLY | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0)
+		return io_error(err, errno, "cannot open", path);
+	FILE *out = fdopen(fd, "wb");
+	if (!out) {
+		enum stm32_status status = io_error(err, errno, "cannot write", path);
+		close(fd);
+		return status;
+	}
+	enum stm32_status status = write_and_flush(out, path, format, image, err);
+	if (fclose(out) != 0 && status == STM32_OK)
+		status = io_error(err, errno ? errno : EIO, "cannot write", path);
+	return status;
+}
+
+/* target is the file a new or regular output ends as (the end of any
+ * symlinks): the temporary sits beside it, so the rename replaces the
+ * file and leaves the links that lead to it. Messages name shown. */
+static enum stm32_status save_via_temporary(const char *target, const char *shown,
+					    enum stm32_format format,
 					    const struct stm32_image *image,
 					    struct stm32_error *err)
 {
-	size_t name_size = strlen(path) + 16;
+	size_t name_size = strlen(target) + 16;
 	char *temporary = malloc(name_size);
 	if (!temporary)
 		return stm32_error_set(err, STM32_E_NOMEM, "out of memory");
 	enum stm32_status status = STM32_OK;
-	int fd = create_temporary(path, temporary, name_size);
+	int fd = create_temporary(target, temporary, name_size);
 	if (fd < 0) {
 		status = io_error(err, errno, "cannot create", temporary);
 		free(temporary);
@@ -255,25 +281,87 @@ static enum stm32_status save_via_temporary(const char *path, enum stm32_format 
 	}
 	FILE *out = fdopen(fd, "wb");
 	if (!out) {
-		status = io_error(err, errno, "cannot write", temporary);
+		status = io_error(err, errno, "cannot write", shown);
 		close(fd);
 	} else {
 		setvbuf(out, NULL, _IOFBF, 1 << 16);
-		status = write_image(out, format, image, err);
-		int failure = status == STM32_OK ? finish_stream(out) : 0;
-		if (!failure && status == STM32_OK && fsync(fd) != 0)
+		status = write_and_flush(out, shown, format, image, err);
+		int failure = 0;
+		if (status == STM32_OK && fsync(fd) != 0)
 			failure = errno;
+		errno = 0;
 		if (fclose(out) != 0 && !failure && status == STM32_OK)
 			failure = errno ? errno : EIO;
 		if (failure)
-			status = io_error(err, failure, "cannot write", temporary);
+			status = io_error(err, failure, "cannot write", shown);
 	}
-	if (status == STM32_OK && rename(temporary, path) != 0)
-		status = io_error(err, errno, "cannot rename the finished file to", path);
+	if (status == STM32_OK && rename(temporary, target) != 0)
+		status = io_error(err, errno, "cannot rename the finished file to", target);
 	if (status != STM32_OK)
 		unlink(temporary);
 	free(temporary);
 	return status;
+}
+
+#define SYMLINK_HOPS 40 /* as the kernel's MAXSYMLINKS */
+
+/* Follow path's symlinks to the name they end at: *target (malloc'd) and,
+ * when something is there, its *st (*exists). A dangling link ends at the
+ * name it points to, which the save then creates. */
+static enum stm32_status resolve_output(const char *path, char **target, bool *exists,
+					struct stat *st, struct stm32_error *err)
+{
+	char *current = strdup(path);
+	if (!current)
+		return stm32_error_set(err, STM32_E_NOMEM, "out of memory");
+	for (unsigned hop = 0;; hop++) {
+		if (lstat(current, st) != 0) {
+			int error_number = errno;
+			if (error_number == ENOENT) {
+				*exists = false;
+				*target = current;
+				return STM32_OK;
+			}
+			free(current);
+			return io_error(err, error_number, "cannot examine", path);
+		}
+		if (!S_ISLNK(st->st_mode)) {
+			*exists = true;
+			*target = current;
+			return STM32_OK;
+		}
+		if (hop == SYMLINK_HOPS) {
+			free(current);
+			return io_error(err, ELOOP, "cannot follow", path);
+		}
+		size_t room = (size_t)st->st_size + 1 > 256 ? (size_t)st->st_size + 1 : 256;
+		char *link = malloc(room);
+		ssize_t length = link ? readlink(current, link, room) : -1;
+		if (length < 0 || (size_t)length >= room) {
+			int error_number = link ? (length < 0 ? errno : ENAMETOOLONG) : ENOMEM;
+			free(link);
+			free(current);
+			return io_error(err, error_number, "cannot follow", path);
+		}
+		link[length] = '\0';
+		const char *slash = strrchr(current, '/');
+		char *next;
+		if (link[0] == '/' || !slash) {
+			next = link;
+		} else {
+			size_t dir = (size_t)(slash - current) + 1;
+			next = malloc(dir + (size_t)length + 1);
+			if (next) {
+				memcpy(next, current, dir);
+				memcpy(next + dir, link, (size_t)length + 1);
+			}
+			free(link);
+		}
+		free(current);
+		if (!next)
+			return stm32_error_set(err, STM32_E_NOMEM, "out of memory");
+		current = next;
+	}
 }
 
 enum stm32_status stm32_format_save(const char *path, enum stm32_format format,
@@ -290,5 +378,22 @@ enum stm32_status stm32_format_save(const char *path, enum stm32_format format,
 		return write_image(NULL, format, image, err);
 	if (to_stdout)
 		return save_to_stdout(format, image, err);
-	return save_via_temporary(path, format, image, err);
+	char *target = NULL;
+	bool exists = false;
+	struct stat st;
+	enum stm32_status status = resolve_output(path, &target, &exists, &st, err);
+	if (status != STM32_OK)
+		return status;
+	if (exists && S_ISDIR(st.st_mode)) {
+		stm32_error_set(err, STM32_E_IO, "%s is a directory", path);
+		if (err)
+			err->sys_errno = EISDIR;
+		status = STM32_E_IO;
+	} else if (exists && !S_ISREG(st.st_mode)) {
+		status = save_in_place(target, format, image, err);
+	} else {
+		status = save_via_temporary(target, path, format, image, err);
+	}
+	free(target);
+	return status;
 }

@@ -222,7 +222,6 @@ static void ihex_emit_u32(FILE *out, uint8_t type, uint32_t value, size_t bytes)
 enum stm32_status format_ihex_write(FILE *out, const struct stm32_image *image,
 				    struct stm32_error *err)
 {
-	(void)err;
 	uint32_t current_upper = 0;
 	for (size_t s = 0; s < image->count; s++) {
 		const struct stm32_segment *seg = &image->segments[s];
@@ -242,11 +241,13 @@ enum stm32_status format_ihex_write(FILE *out, const struct stm32_image *image,
 				chunk = room;
 			ihex_emit(out, IHEX_DATA, (uint16_t)address,
 				  seg->data + (address - seg->address), (size_t)chunk);
+			if (ferror(out))
+				return format_write_failed(err);
 			address += chunk;
 		}
 	}
 	if (image->has_entry)
 		ihex_emit_u32(out, IHEX_LINEAR_START, image->entry, 4);
 	ihex_emit(out, IHEX_END_OF_FILE, 0, NULL, 0);
-	return STM32_OK;
+	return ferror(out) ? format_write_failed(err) : STM32_OK;
 }

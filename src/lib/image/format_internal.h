@@ -92,8 +92,10 @@ enum stm32_status format_elf_read(const struct format_input *in, struct stm32_im
 bool format_looks_like_ihex(const uint8_t *data, size_t length);
 bool format_looks_like_srec(const uint8_t *data, size_t length);
 
-/* ---- writers: write the whole image to out; I/O errors are found by the
- * caller through ferror(). ---- */
+/* ---- writers: write the whole image to out. An I/O error stops them at
+ * once: STM32_E_IO with the errno of the failed write in sys_errno (from
+ * format_write_failed); the caller names the file. ---- */
+enum stm32_status format_write_failed(struct stm32_error *err);
 enum stm32_status format_binary_write(FILE *out, const struct stm32_image *image,
 				      struct stm32_error *err);
 enum stm32_status format_ihex_write(FILE *out, const struct stm32_image *image,

@@ -173,7 +173,6 @@ static void srec_emit(FILE *out, int type, uint32_t address, const uint8_t *data
 enum stm32_status format_srec_write(FILE *out, const struct stm32_image *image,
 				    struct stm32_error *err)
 {
-	(void)err;
 	srec_emit(out, 0, 0, (const uint8_t *)srec_header_text, sizeof(srec_header_text) - 1);
 	unsigned long records = 0;
 	for (size_t s = 0; s < image->count; s++) {
@@ -183,6 +182,8 @@ enum stm32_status format_srec_write(FILE *out, const struct stm32_image *image,
 			if (chunk > SREC_LINE_DATA)
 				chunk = SREC_LINE_DATA;
 			srec_emit(out, 3, seg->address + done, seg->data + done, chunk);
+			if (ferror(out))
+				return format_write_failed(err);
 			records++;
 		}
 	}
@@ -191,5 +192,5 @@ enum stm32_status format_srec_write(FILE *out, const struct stm32_image *image,
 	else if (records <= 0xFFFFFF)
 		srec_emit(out, 6, (uint32_t)records, NULL, 0);
 	srec_emit(out, 7, image->has_entry ? image->entry : 0, NULL, 0);
-	return STM32_OK;
+	return ferror(out) ? format_write_failed(err) : STM32_OK;
 }

@@ -1,5 +1,6 @@
 /* Helpers shared by the line-oriented formats (Intel HEX, S-record): line
  * splitting, table-driven hex decoding, and errors that name the line. */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -183,4 +184,14 @@ bool format_looks_like_srec(const uint8_t *data, size_t length)
 		return false;
 	return n >= 4 && text[0] == 'S' && text[1] >= '0' && text[1] <= '9' &&
 	       all_hex(text + 2, n - 2);
+}
+
+/* The writers stop at the first failed write and keep its errno. */
+enum stm32_status format_write_failed(struct stm32_error *err)
+{
+	int error_number = errno ? errno : EIO;
+	stm32_error_set(err, STM32_E_IO, "%s", strerror(error_number));
+	if (err)
+		err->sys_errno = error_number;
+	return STM32_E_IO;
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
@@ -367,6 +368,32 @@ static void describe_current(struct uart *u, struct stm32_transport *t)
 	describe_config(u->description, sizeof(u->description), t->baud, &cur);
 }
 
+/* What a path that is not a terminal is, for the refusal, or NULL when
+ * st is a character device (a tty, or not: tcgetattr tells). */
+static const char *not_a_port_kind(const struct stat *st)
+{
+	if (S_ISREG(st->st_mode))
+		return "a regular file";
+	if (S_ISDIR(st->st_mode))
+		return "a directory";
+	if (S_ISBLK(st->st_mode))
+		return "a block device";
+	if (S_ISFIFO(st->st_mode))
+		return "a FIFO";
+	if (S_ISSOCK(st->st_mode))
+		return "a socket";
+	return NULL;
+}
+
+static enum stm32_status refuse_not_a_port(const char *path, const char *kind,
+					   struct stm32_error *err)
+{
+	stm32_error_set(err, STM32_E_INVALID, "%s is %s, not a serial port", path, kind);
+	if (err)
+		err->sys_errno = ENOTTY;
+	return STM32_E_INVALID;
+}
+
 static enum stm32_status lock_port(struct uart *u, struct stm32_error *err)
 {
 	if (flock(u->fd, LOCK_EX | LOCK_NB) != 0) {
@@ -388,9 +415,10 @@ static enum stm32_status configure_port(struct stm32_transport *t, struct uart *
 	if (tcgetattr(u->fd, &u->saved) != 0) {
 		if (errno != ENOTTY && errno != EINVAL)
 			return io_error(err, errno, "cannot read the settings of", u->path);
-		t->flags |= STM32_TRANSPORT_NOT_A_TTY;
-		snprintf(u->description, sizeof(u->description), "not a tty");
-		return STM32_OK;
+		struct stat st;
+		const char *kind = fstat(u->fd, &st) == 0 ? not_a_port_kind(&st) : NULL;
+		return refuse_not_a_port(u->path, kind ? kind : "a non-terminal character device",
+					 err);
 	}
 	u->have_saved = true;
 	if (ioctl(u->fd, TIOCEXCL) == 0)
@@ -411,6 +439,12 @@ enum stm32_status stm32_uart_open(const char *path, const struct stm32_uart_conf
 				  struct stm32_transport **out, struct stm32_error *err)
 {
 	*out = NULL;
+	/* Refused before open: a directory cannot be opened for writing, and
+	 * the bootloader would never answer through a file. */
+	struct stat node;
+	const char *kind = stat(path, &node) == 0 ? not_a_port_kind(&node) : NULL;
+	if (kind)
+		return refuse_not_a_port(path, kind, err);
 	struct stm32_transport *t = calloc(1, sizeof(*t));
 	struct uart *u = calloc(1, sizeof(*u));
 	char *copy = strdup(path);

@@ -33,7 +33,8 @@ static bool writable_start(const struct sim_chip *chip, uint32_t address)
 	case SIM_AREA_OTP:
 		return true;
 	case SIM_AREA_RAM:
-		return address >= chip->dev->ram_start;
+		return address >= chip->dev->ram_start &&
+		       !(chip->dev->flags & STM32_DEV_NO_RAM_ACCESS);
 	default:
 		return false;
 	}
@@ -51,7 +52,8 @@ void rom_address_received(struct sim_engine *engine)
 	bool valid;
 	switch (engine->opcode) {
 	case OP_READ:
-		valid = area != SIM_AREA_NONE;
+		valid = area != SIM_AREA_NONE &&
+			!(area == SIM_AREA_RAM && (chip->dev->flags & STM32_DEV_NO_RAM_ACCESS));
 		break;
 	case OP_GO:
 		valid = area == SIM_AREA_FLASH || area == SIM_AREA_RAM;

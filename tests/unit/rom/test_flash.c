@@ -552,7 +552,9 @@ static void writes_erases_and_verifies(void **state)
 	assert_int_equal(log.order[0], STM32_PHASE_ERASE);
 	assert_int_equal(log.order[1], STM32_PHASE_WRITE);
 	assert_int_equal(log.order[2], STM32_PHASE_VERIFY);
-	assert_int_equal(log.last_done[STM32_PHASE_WRITE], plan.write_bytes);
+	/* With verify, write counts the file's bytes as verify does, not the
+	 * padding of the last block (issue 11). */
+	assert_int_equal(log.last_done[STM32_PHASE_WRITE], 3001);
 	assert_int_equal(log.last_done[STM32_PHASE_VERIFY], 3001);
 	assert_int_equal(log.last_done[STM32_PHASE_ERASE], 3);
 	stm32_plan_free(&plan);
