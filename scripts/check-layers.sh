@@ -4,7 +4,7 @@
 #     back end's private headers or call its stm32_bl_* / stm32_session_*;
 #  2. src/cli includes only the public headers (and its own);
 #  3. the library never prints and never exits;
-#  4. no two library or CLI files include, or call, each other in a loop
+#  4. no two library, CLI or emulator files include, or call, each other in a loop
 #     (with BUILD_DIR: calls, from the objects' symbols);
 #  5. no source file over 800 lines.
 #
@@ -66,7 +66,7 @@ include_edges() {
 		done < <(sed -nE 's/^#include "([^"]+)".*/\1/p' "$file")
 	done < <(find "$root" -name '*.[ch]')
 }
-for root in src/lib src/cli; do
+for root in src/lib src/cli src/sim; do
 	if ! include_edges "$root" | tsort >/dev/null 2>/tmp/layers.$$; then
 		fail "include loop in $root: $(tr '\n' ' ' </tmp/layers.$$)"
 	fi
@@ -85,7 +85,7 @@ call_edges() {
 	done
 }
 if [ -n "$build" ]; then
-	mapfile -t objects < <(find "$build/src/lib/CMakeFiles" "$build/src/cli/CMakeFiles" -name '*.o' 2>/dev/null)
+	mapfile -t objects < <(find "$build/src/lib/CMakeFiles" "$build/src/cli/CMakeFiles" "$build/src/sim/CMakeFiles" -name '*.o' 2>/dev/null)
 	if [ ${#objects[@]} -eq 0 ]; then
 		fail "no objects under $build (build it first)"
 	elif ! call_edges "${objects[@]}" | sed "s|$build/||g" | tsort >/dev/null 2>/tmp/layers.$$; then

@@ -1,0 +1,334 @@
+/* The Unicorn wrapper: memory map, hooks, slices, stop reasons, Go.
+ *
+ * Unicorn facts this file is built around (docs/sim.md, "The Cortex-M
+ * core"): code cannot be fetched from MMIO, so flash is mapped as memory on
+ * the chip's own buffer, read+exec only; a program's store to it raises
+ * the write-protection hook, which hands it to the flash controller, but
+ * Unicorn then performs the raw store anyway, so the bytes the controller
+ * decided are put back before the next instruction. The PC is exact in
+ * hooks only when a code hook exists, so one runs on every instruction; it
+ * also counts instructions and enforces the budget (the count argument of
+ * uc_emu_start is not reliable). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <unicorn/unicorn.h>
+
+#include "cpu/cpu_internal.h"
+#include "cpu/memory_port.h"
+
+#include "stm32boot/device.h"
+
+#define PAGE 0x400u
+#define PERIPH_BASE 0x40000000u
+#define PERIPH_SIZE 0x20000000u
+#define PPB_BASE 0xE0000000u
+#define PPB_SIZE 0x00100000u
+#define NEVER_PC 0xFFFFFFFFu
+#define EXCP_BKPT 7 /* QEMU's exception number for BKPT */
+
+static uint32_t page_down(uint32_t v) { return v & ~(PAGE - 1); }
+static uint64_t page_up(uint64_t v) { return (v + PAGE - 1) & ~(uint64_t)(PAGE - 1); }
+
+static void set_stop(struct sim_cpu *cpu, enum sim_cpu_stop reason, const char *what)
+{
+	if (cpu->stop_set)
+		return;
+	cpu->stop_set = true;
+	cpu->stop = (struct sim_cpu_stop_info){.reason = reason, .what = what};
+	uc_reg_read(cpu->uc, UC_ARM_REG_PC, &cpu->stop.pc);
+}
+
+/* Peripheral requests become stops; clock changes the instruction time. */
+static void after_access(struct sim_cpu *cpu)
+{
+	struct sim_soc_env *env = &cpu->soc.env;
+	cpu->ps_per_instruction = sim_ps_of_cycles(1, env->clocks.hclk ? env->clocks.hclk : 1);
+	cpu->deadline_ps = sim_soc_deadline(&cpu->soc);
+	if (env->fault_request) {
+		set_stop(cpu, SIM_CPU_STOP_FAULT, env->fault_request);
+		cpu->stop.address = env->fault_address;
+		env->fault_request = NULL;
+		uc_emu_stop(cpu->uc);
+	} else if (env->reset_request != SIM_RESET_NONE) {
+		set_stop(cpu, SIM_CPU_STOP_RESET, "reset requested");
+		cpu->stop.reset = env->reset_request;
+		env->reset_request = SIM_RESET_NONE;
+		uc_emu_stop(cpu->uc);
+	}
+}
+
+static uint64_t on_mmio_read(uc_engine *uc, uint64_t offset, unsigned size, void *user)
+{
+	struct sim_cpu_region *region = user;
+	struct sim_cpu *cpu = region->cpu;
+	uint32_t pc;
+	uc_reg_read(uc, UC_ARM_REG_PC, &pc);
+	uint32_t value;
+	if (region->info) {
+		uint8_t b[4] = {0};
+		sim_port_read(cpu->chip, region->base + (uint32_t)offset, b, size > 4 ? 4 : size);
+		value = (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+	} else {
+		value = sim_mmio_read(&cpu->soc.bus, region->base + (uint32_t)offset, size, pc);
+	}
+	after_access(cpu);
+	return value;
+}
+
+static void on_mmio_write(uc_engine *uc, uint64_t offset, unsigned size, uint64_t value, void *user)
+{
+	struct sim_cpu_region *region = user;
+	struct sim_cpu *cpu = region->cpu;
+	uint32_t pc;
+	uc_reg_read(uc, UC_ARM_REG_PC, &pc);
+	/* System memory, option bytes and ID registers are read-only to the
+	 * program here; the bus counts and logs the attempt. */
+	if (region->info)
+		cpu->soc.bus.stats->unmodelled_accesses++;
+	else
+		sim_mmio_write(&cpu->soc.bus, region->base + (uint32_t)offset, size, (uint32_t)value, pc);
+	after_access(cpu);
+}
+
+static void invalidate(struct sim_cpu *cpu, uint32_t address, uint32_t length)
+{
+	uc_ctl_remove_cache(cpu->uc, address, (uint64_t)address + length);
+	const struct sim_memory_view *m = &cpu->mem;
+	if (cpu->alias == SIM_ALIAS_FLASH && address >= m->flash_start &&
+	    address - m->flash_start < m->flash_size) {
+		uint32_t at = address - m->flash_start;
+		uc_ctl_remove_cache(cpu->uc, at, (uint64_t)at + length);
+	}
+}
+
+static void flash_changed(void *owner, uint32_t address, uint32_t length)
+{
+	struct sim_cpu *cpu = owner;
+	cpu->dirty_flash = true;
+	(void)address;
+	(void)length;
+}
+
+static void apply_fixes(struct sim_cpu *cpu)
+{
+	for (size_t i = 0; i < cpu->fix_count; i++) {
+		struct sim_cpu_fix *f = &cpu->fixes[i];
+		memcpy(cpu->mem.flash + f->offset, f->bytes, f->size);
+	}
+	cpu->fix_count = 0;
+	if (cpu->dirty_flash) {
+		invalidate(cpu, cpu->mem.flash_start, cpu->mem.flash_size);
+		cpu->dirty_flash = false;
+	}
+}
+
+static bool on_flash_store(uc_engine *uc, uc_mem_type type, uint64_t address, int size,
+			   int64_t value, void *user)
+{
+	struct sim_cpu *cpu = user;
+	(void)uc;
+	(void)type;
+	const struct sim_memory_view *m = &cpu->mem;
+	uint32_t a = (uint32_t)address;
+	if (cpu->alias == SIM_ALIAS_FLASH && a < m->flash_size)
+		a += m->flash_start; /* a store through the alias at 0 */
+	if (a < m->flash_start || a - m->flash_start >= m->flash_size || size > 8 ||
+	    cpu->fix_count >= SIM_CPU_FIXES) {
+		set_stop(cpu, SIM_CPU_STOP_FAULT, "store to read-only memory");
+		cpu->stop.address = (uint32_t)address;
+		cpu->stop.write = true;
+		return false;
+	}
+	uint32_t offset = a - m->flash_start;
+	sim_flashctl_memory_write(&cpu->soc.flash, a, (unsigned)size, (uint32_t)value);
+	/* Unicorn stores the raw value after this returns: remember what the
+	 * controller left there. */
+	struct sim_cpu_fix *f = &cpu->fixes[cpu->fix_count++];
+	f->offset = offset;
+	f->size = (uint32_t)size;
+	memcpy(f->bytes, m->flash + offset, (size_t)size);
+	after_access(cpu);
+	return true;
+}
+
+static bool on_unmapped(uc_engine *uc, uc_mem_type type, uint64_t address, int size, int64_t value,
+			void *user)
+{
+	struct sim_cpu *cpu = user;
+	(void)uc;
+	(void)size;
+	(void)value;
+	set_stop(cpu, SIM_CPU_STOP_UNMAPPED,
+		 type == UC_MEM_FETCH_UNMAPPED ? "instruction fetch from unmapped memory" :
+		 type == UC_MEM_WRITE_UNMAPPED ? "write to unmapped memory" :
+						 "read from unmapped memory");
+	cpu->stop.address = (uint32_t)address;
+	cpu->stop.write = type == UC_MEM_WRITE_UNMAPPED;
+	return false;
+}
+
+static void on_interrupt(uc_engine *uc, uint32_t intno, void *user)
+{
+	struct sim_cpu *cpu = user;
+	if (intno == EXCP_BKPT)
+		set_stop(cpu, SIM_CPU_STOP_BREAKPOINT, "BKPT");
+	else
+		set_stop(cpu, SIM_CPU_STOP_FAULT,
+			 intno == 2 ? "SVC (exceptions are not delivered)" :
+			 intno == 1 ? "undefined instruction (UsageFault)" : "exception (HardFault)");
+	uc_emu_stop(uc);
+}
+
+static void on_instruction(uc_engine *uc, uint64_t address, uint32_t size, void *user)
+{
+	struct sim_cpu *cpu = user;
+	(void)address;
+	(void)size;
+	if (cpu->fix_count || cpu->dirty_flash)
+		apply_fixes(cpu);
+	if (cpu->stop_set) {
+		uc_emu_stop(uc);
+		return;
+	}
+	struct sim_soc_env *env = &cpu->soc.env;
+	if (env->now_ps >= cpu->deadline_ps) {
+		set_stop(cpu, SIM_CPU_STOP_RESET, "independent watchdog timeout");
+		cpu->stop.reset = SIM_RESET_IWDG;
+		uc_emu_stop(uc);
+		return;
+	}
+	if (cpu->stats.instructions >= cpu->budget_end) {
+		set_stop(cpu, SIM_CPU_STOP_BUDGET, "instruction budget used");
+		uc_emu_stop(uc);
+		return;
+	}
+	cpu->stats.instructions++;
+	env->now_ps += cpu->ps_per_instruction;
+}
+
+static bool map_region(struct sim_cpu *cpu, uint32_t base, uint64_t size, bool info)
+{
+	if (cpu->region_count >= SIM_CPU_REGIONS)
+		return false;
+	struct sim_cpu_region *r = &cpu->regions[cpu->region_count++];
+	*r = (struct sim_cpu_region){cpu, base, info};
+	return uc_mmio_map(cpu->uc, base, (size_t)size, on_mmio_read, r, on_mmio_write, r) == UC_ERR_OK;
+}
+
+/* System memory, option bytes, flash-size and UID registers: read through
+ * the chip's memory map, on whole 1 KiB pages (Unicorn's granule), merged
+ * where they touch. */
+static bool map_info_pages(struct sim_cpu *cpu)
+{
+	const struct stm32_device *dev = sim_port_device(cpu->chip);
+	struct { uint32_t start; uint64_t end; } r[4] = {
+		{dev->sysmem_start, dev->sysmem_end},
+		{dev->opt_start, (uint64_t)dev->opt_start + dev->opt_size},
+		{dev->flash_size_reg, (uint64_t)dev->flash_size_reg + 2},
+		{dev->uid_reg, (uint64_t)dev->uid_reg + 12},
+	};
+	size_t n = 0;
+	for (size_t i = 0; i < 4; i++)
+		if (r[i].start && r[i].end > r[i].start) {
+			r[n].start = page_down(r[i].start);
+			r[n].end = page_up(r[i].end);
+			n++;
+		}
+	for (size_t i = 1; i < n; i++) /* insertion sort: four entries */
+		for (size_t j = i; j > 0 && r[j].start < r[j - 1].start; j--) {
+			__typeof__(r[0]) t = r[j];
+			r[j] = r[j - 1];
+			r[j - 1] = t;
+		}
+	for (size_t i = 0; i < n;) {
+		uint32_t start = r[i].start;
+		uint64_t end = r[i].end;
+		for (i++; i < n && r[i].start <= end; i++)
+			end = r[i].end > end ? r[i].end : end;
+		if (!map_region(cpu, start, end - start, true))
+			return false;
+	}
+	return true;
+}
+
+bool sim_cpu_map_alias(struct sim_cpu *cpu, enum sim_cpu_alias alias)
+{
+	if (cpu->alias == alias)
+		return true;
+	if (cpu->alias_size)
+		uc_mem_unmap(cpu->uc, 0, cpu->alias_size);
+	cpu->alias_size = 0;
+	cpu->alias = SIM_ALIAS_NONE;
+	const struct stm32_device *dev = sim_port_device(cpu->chip);
+	uc_err e = UC_ERR_OK;
+	uint64_t size = 0;
+	if (alias == SIM_ALIAS_FLASH) {
+		size = page_down(cpu->mem.flash_size);
+		e = uc_mem_map_ptr(cpu->uc, 0, (size_t)size, UC_PROT_READ | UC_PROT_EXEC, cpu->mem.flash);
+	} else if (alias == SIM_ALIAS_SYSMEM && dev->sysmem_end > dev->sysmem_start) {
+		size = page_up(dev->sysmem_end - dev->sysmem_start);
+		struct sim_cpu_region *r = &cpu->alias_region;
+		*r = (struct sim_cpu_region){cpu, dev->sysmem_start, true};
+		e = uc_mmio_map(cpu->uc, 0, (size_t)size, on_mmio_read, r, on_mmio_write, r);
+	}
+	if (e != UC_ERR_OK)
+		return false;
+	cpu->alias = alias;
+	cpu->alias_size = size;
+	uc_ctl_remove_cache(cpu->uc, 0, size ? size : 1);
+	return true;
+}
+
+bool sim_cpu_map_memory(struct sim_cpu *cpu)
+{
+	const struct sim_memory_view *m = &cpu->mem;
+	uint32_t ram = page_down(m->ram_size);
+	if (uc_mem_map_ptr(cpu->uc, m->flash_start, page_down(m->flash_size),
+			   UC_PROT_READ | UC_PROT_EXEC, m->flash) != UC_ERR_OK)
+		return false;
+	if (ram && uc_mem_map_ptr(cpu->uc, m->ram_start, ram, UC_PROT_ALL, m->ram) != UC_ERR_OK)
+		return false;
+	return map_info_pages(cpu) && map_region(cpu, PERIPH_BASE, PERIPH_SIZE, false) &&
+	       map_region(cpu, PPB_BASE, PPB_SIZE, false);
+}
+
+bool sim_cpu_add_hooks(struct sim_cpu *cpu)
+{
+	uc_hook h;
+	return uc_hook_add(cpu->uc, &h, UC_HOOK_CODE, (void *)on_instruction, cpu, 1, 0) == UC_ERR_OK &&
+	       uc_hook_add(cpu->uc, &h, UC_HOOK_MEM_UNMAPPED, (void *)on_unmapped, cpu, 1, 0) ==
+		       UC_ERR_OK &&
+	       uc_hook_add(cpu->uc, &h, UC_HOOK_MEM_WRITE_PROT, (void *)on_flash_store, cpu, 1, 0) ==
+		       UC_ERR_OK &&
+	       uc_hook_add(cpu->uc, &h, UC_HOOK_INTR, (void *)on_interrupt, cpu, 1, 0) == UC_ERR_OK;
+}
+
+void sim_cpu_init_soc(struct sim_cpu *cpu, const struct sim_family_info *info)
+{
+	sim_soc_init(&cpu->soc, info, cpu->chip, &cpu->stats, &cpu->callbacks);
+	cpu->soc.flash.flash_changed = flash_changed;
+	cpu->soc.flash.owner = cpu;
+	after_access(cpu);
+}
+
+void sim_cpu_after_access(struct sim_cpu *cpu)
+{
+	after_access(cpu);
+}
+
+void sim_cpu_invalidate(struct sim_cpu *cpu, uint32_t address, uint32_t length)
+{
+	invalidate(cpu, address, length);
+}
+
+void sim_cpu_finish_slice(struct sim_cpu *cpu)
+{
+	apply_fixes(cpu);
+}
+
+void sim_cpu_set_stop(struct sim_cpu *cpu, enum sim_cpu_stop reason, const char *what)
+{
+	set_stop(cpu, reason, what);
+}

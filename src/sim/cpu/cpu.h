@@ -1,0 +1,123 @@
+/* A Cortex-M core for the emulated chip (Unicorn underneath): it runs RAM
+ * programs, the flashed firmware and the host's reset stubs against
+ * register-level peripheral models. The ROM bootloader itself stays the
+ * native protocol engine; this module is what runs once code is started.
+ *
+ * Lifecycle: sim_cpu_new() on a chip, then sim_cpu_go() (the Go command) or
+ * sim_cpu_boot_flash() (reset with BOOT0 low), then sim_cpu_run() slices
+ * until a stop reason asks the caller to act. A reset stop leaves the core
+ * halted: call sim_cpu_reset() and boot again (flash or bootloader). */
+#ifndef STM32SIM_CPU_H
+#define STM32SIM_CPU_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct sim_chip;
+struct sim_cpu;
+
+enum sim_cpu_core { SIM_CORE_M0, SIM_CORE_M0PLUS, SIM_CORE_M3, SIM_CORE_M4, SIM_CORE_M7, SIM_CORE_M33 };
+
+enum sim_cpu_stop {
+	SIM_CPU_STOP_BUDGET,     /* the slice's instruction budget is used up */
+	SIM_CPU_STOP_IDLE,       /* WFI/WFE: nothing to do until an event */
+	SIM_CPU_STOP_UNMAPPED,   /* access outside every mapped region: address, pc */
+	SIM_CPU_STOP_FAULT,      /* what would be a HardFault: pc, what */
+	SIM_CPU_STOP_BREAKPOINT, /* BKPT: pc on the BKPT */
+	SIM_CPU_STOP_RESET,      /* a reset was requested: see reset */
+	SIM_CPU_STOP_HALTED,     /* not started (no Go/boot since the last reset) */
+};
+
+enum sim_reset_cause {
+	SIM_RESET_NONE,
+	SIM_RESET_SYSRESETREQ, /* AIRCR with VECTKEY and SYSRESETREQ */
+	SIM_RESET_IWDG,        /* the watchdog counted down to 0 */
+	SIM_RESET_OBL_LAUNCH,  /* FLASH_CR.OBL_LAUNCH: option-byte reload */
+	SIM_RESET_CAUSES,
+};
+
+struct sim_cpu_stop_info {
+	enum sim_cpu_stop reason;
+	enum sim_reset_cause reset; /* with SIM_CPU_STOP_RESET */
+	uint32_t pc;                /* address of the instruction concerned */
+	uint32_t address;           /* the faulting data address (unmapped) */
+	bool write;                 /* the unmapped access was a write */
+	const char *what;           /* one line, static storage */
+};
+
+struct sim_cpu_callbacks {
+	/* A byte the program sent on a USART (index 1 = USART1), with the baud
+	 * its BRR and kernel clock give. */
+	void (*usart_tx)(void *user, unsigned usart, uint8_t byte, uint32_t baud);
+	/* One line of diagnostics (unmodelled peripheral, first time only). */
+	void (*log)(void *user, const char *line);
+	void *user;
+};
+
+#define SIM_CPU_PERIPH_MAX 16u
+
+struct sim_cpu_periph_stat {
+	const char *name; /* "RCC", "USART1", ... */
+	uint64_t reads, writes;
+};
+
+struct sim_cpu_stats {
+	uint64_t instructions;
+	uint64_t faults;          /* fault and unmapped stops */
+	uint64_t unmodelled_accesses;
+	uint64_t usart_tx_bytes, usart_rx_bytes, usart_rx_overruns;
+	uint64_t iwdg_refreshes;
+	uint64_t resets[SIM_RESET_CAUSES];
+	struct sim_cpu_periph_stat periph[SIM_CPU_PERIPH_MAX];
+	size_t periph_count;
+};
+
+/* The core for a device family ("F1" -> M3); false for an unknown family. */
+bool sim_cpu_core_of_family(const char *family, enum sim_cpu_core *core);
+const char *sim_cpu_core_name(enum sim_cpu_core core);
+
+/* A core on the chip's memories. NULL with a message in err on failure.
+ * The chip must outlive the core; its flash and RAM are shared, not copied. */
+struct sim_cpu *sim_cpu_new(struct sim_chip *chip, const struct sim_cpu_callbacks *callbacks,
+			    char *err, size_t err_size);
+void sim_cpu_free(struct sim_cpu *cpu);
+enum sim_cpu_core sim_cpu_core(const struct sim_cpu *cpu);
+
+/* Power-on or system reset: peripherals to their reset values (RCC keeps
+ * its reset flags, with the cause added), core halted. */
+void sim_cpu_reset(struct sim_cpu *cpu, enum sim_reset_cause cause);
+/* What the ROM bootloader leaves configured when it hands over (clock tree,
+ * USART1 at the host's baud in 8E1, flash controller unlocked). */
+void sim_cpu_rom_handoff(struct sim_cpu *cpu, uint32_t host_baud);
+/* Go (AN2606): MSP from [address], PC from [address + 4], VTOR untouched,
+ * system memory stays at 0. False (with why in fail) when the vector
+ * cannot be read or has no Thumb bit: the core would fault at once. */
+bool sim_cpu_go(struct sim_cpu *cpu, uint32_t address, struct sim_cpu_stop_info *fail);
+/* Reset with BOOT0 low: flash aliased at 0, MSP and PC from its vectors. */
+bool sim_cpu_boot_flash(struct sim_cpu *cpu, struct sim_cpu_stop_info *fail);
+
+/* Run at most budget instructions. */
+struct sim_cpu_stop_info sim_cpu_run(struct sim_cpu *cpu, uint64_t budget);
+/* Let emulated time pass without instructions (a WFI wait). */
+void sim_cpu_idle(struct sim_cpu *cpu, uint64_t ns);
+uint64_t sim_cpu_time_ns(const struct sim_cpu *cpu);
+
+/* Someone else (the ROM engine) wrote these bytes of flash or RAM: drop
+ * translated code that came from them. */
+void sim_cpu_memory_changed(struct sim_cpu *cpu, uint32_t address, uint32_t length);
+/* A byte from the host arrives on a USART's RX line. */
+void sim_cpu_usart_receive(struct sim_cpu *cpu, unsigned usart, uint8_t byte);
+
+/* Core registers for tests and reports. */
+uint32_t sim_cpu_reg(struct sim_cpu *cpu, int uc_arm_reg);
+/* The empty-check latch (FLASH_SR.PEMPTY on pempty devices) as the
+ * program left it. */
+bool sim_cpu_pempty(const struct sim_cpu *cpu);
+void sim_cpu_set_pempty(struct sim_cpu *cpu, bool set);
+
+const struct sim_cpu_stats *sim_cpu_stats(const struct sim_cpu *cpu);
+const char *sim_cpu_stop_name(enum sim_cpu_stop reason);
+const char *sim_cpu_reset_name(enum sim_reset_cause cause);
+
+#endif

@@ -1,0 +1,265 @@
+/* The 64-bit flash controller of G0 (RM0444 §3), L4 (RM0351 §3) and G4:
+ *  - KEYR as on F1 (a wrong key locks CR until reset and is a bus error:
+ *    the core stops with a fault); OPTKEYR 0x08192A3B, 0x4C5D6E7F clears
+ *    OPTLOCK;
+ *  - CR.PG then two word stores, the second at the first + 4, program one
+ *    double word: SIZERR for a byte/half-word store, PGAERR for a first
+ *    word not 8-aligned or a second one elsewhere, PGSERR for a store
+ *    without PG or while an earlier error flag is still set, PROGERR if the
+ *    double word is not erased (unless writing zeros), WRPERR if protected;
+ *  - CR.PER + PNB (+ BKER) + STRT erases a page, MER1/MER2 + STRT a bank;
+ *    STRT with an error flag set gives PGSERR and does nothing;
+ *  - EOP only with EOPIE (RM: "set only if EOPIE = 1"); BSY1 while busy,
+ *    CFGBSY (G0) while a double word is half written;
+ *  - OBL_LAUNCH (OPTLOCK clear) reloads the option bytes: a reset;
+ *  - PEMPTY (L45x/L46x, SR bit 17) toggles when written with 1.
+ * Option-byte programming (OPTSTRT) and fast programming are not modelled. */
+#include "cpu/memory_port.h"
+#include "cpu/periph.h"
+
+#include "stm32boot/device.h"
+
+#define DW_KEYR    0x08u
+#define DW_OPTKEYR 0x0Cu
+#define DW_SR      0x10u
+#define DW_CR      0x14u
+#define DW_OPTR    0x20u
+#define KEY1 0x45670123u
+#define KEY2 0xCDEF89ABu
+#define OPTKEY1 0x08192A3Bu
+#define OPTKEY2 0x4C5D6E7Fu
+#define SR_EOP     (1u << 0)
+#define SR_OPERR   (1u << 1)
+#define SR_PROGERR (1u << 3)
+#define SR_WRPERR  (1u << 4)
+#define SR_PGAERR  (1u << 5)
+#define SR_SIZERR  (1u << 6)
+#define SR_PGSERR  (1u << 7)
+#define SR_MISERR  (1u << 8)
+#define SR_FASTERR (1u << 9)
+#define SR_OPTVERR (1u << 15)
+#define SR_BSY1    (1u << 16)
+#define SR_PEMPTY  (1u << 17)
+#define SR_CFGBSY  (1u << 18)
+#define SR_W1C (SR_EOP | SR_OPERR | SR_PROGERR | SR_WRPERR | SR_PGAERR | SR_SIZERR | SR_PGSERR | \
+		SR_MISERR | SR_FASTERR | SR_OPTVERR)
+#define SR_PROGRAM_ERRORS (SR_PROGERR | SR_WRPERR | SR_PGAERR | SR_SIZERR | SR_PGSERR | SR_MISERR | \
+			   SR_FASTERR)
+#define CR_PG   (1u << 0)
+#define CR_PER  (1u << 1)
+#define CR_MER1 (1u << 2)
+#define CR_MER2 (1u << 15)
+#define CR_STRT (1u << 16)
+#define CR_OPTSTRT (1u << 17)
+#define CR_EOPIE (1u << 24)
+#define CR_OBL_LAUNCH (1u << 27)
+#define CR_OPTLOCK (1u << 30)
+#define CR_LOCK (1u << 31)
+
+static bool busy(const struct sim_flashctl *fc)
+{
+	return fc->env->now_ps < fc->busy_until_ps;
+}
+
+static void finish(struct sim_flashctl *fc, uint64_t us)
+{
+	fc->busy_until_ps = fc->env->now_ps + us * 1000000ull;
+	if (fc->cr & CR_EOPIE)
+		fc->sr |= SR_EOP;
+}
+
+static void changed(struct sim_flashctl *fc, uint32_t address, uint32_t length)
+{
+	if (fc->flash_changed)
+		fc->flash_changed(fc->owner, address, length);
+}
+
+uint32_t sim_flash_dword_read(struct sim_flashctl *fc, uint32_t offset)
+{
+	switch (offset) {
+	case DW_SR: {
+		uint32_t sr = fc->sr | (busy(fc) ? SR_BSY1 : 0);
+		if (fc->pempty_device && fc->pempty)
+			sr |= SR_PEMPTY;
+		if (fc->bker_bit == 13 && (busy(fc) || fc->dword_half))
+			sr |= SR_CFGBSY;
+		return sr;
+	}
+	case DW_CR:
+		return fc->cr | (fc->locked ? CR_LOCK : 0) | (fc->optlocked ? CR_OPTLOCK : 0);
+	case DW_OPTR: {
+		const struct stm32_device *dev = sim_port_device(fc->chip);
+		uint8_t b[4] = {0xAA, 0xFF, 0xFF, 0xFF};
+		if (dev->opt_start)
+			sim_port_read(fc->chip, dev->opt_start, b, 4);
+		return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+	}
+	}
+	return 0;
+}
+
+/* A wrong key: locked until reset, and the bus answers with an error. */
+static void key_error(struct sim_flashctl *fc, bool options)
+{
+	if (options) {
+		fc->optlocked = true;
+	} else {
+		fc->locked_until_reset = true;
+		fc->locked = true;
+	}
+	sim_env_request_fault(fc->env, "bus error: wrong flash key sequence", 0);
+}
+
+static void write_key(struct sim_flashctl *fc, uint32_t *step, uint32_t value, uint32_t k1,
+		      uint32_t k2, bool options)
+{
+	if (*step == 0 && value == k1) {
+		*step = 1;
+	} else if (*step == 1 && value == k2) {
+		*step = 0;
+		if (options)
+			fc->optlocked = false;
+		else
+			fc->locked = false;
+	} else {
+		*step = 0;
+		key_error(fc, options);
+	}
+}
+
+static uint32_t page_number(const struct sim_flashctl *fc)
+{
+	uint32_t width = fc->bker_bit - 3;
+	return (fc->cr >> 3) & ((1u << width) - 1u);
+}
+
+static void erase_page(struct sim_flashctl *fc)
+{
+	const struct stm32_device *dev = sim_port_device(fc->chip);
+	uint32_t index = page_number(fc);
+	if (dev->bank_count > 1 && (fc->cr & (1u << fc->bker_bit)))
+		index += dev->bank2_first_sector;
+	uint32_t address, size;
+	if (!stm32_device_sector(dev, index, &address, &size))
+		return; /* past the last page: nothing to erase */
+	if (sim_port_protected(fc->chip, address)) {
+		fc->sr |= SR_WRPERR;
+		return;
+	}
+	sim_port_erase_page(fc->chip, index, &address, &size);
+	changed(fc, address, size);
+	finish(fc, 1000ull * sim_port_erase_ms(fc->chip, size));
+}
+
+static void start(struct sim_flashctl *fc)
+{
+	if (fc->sr & SR_PROGRAM_ERRORS) {
+		fc->sr |= SR_PGSERR;
+		return;
+	}
+	const struct sim_memory_view m = sim_port_memory(fc->chip);
+	if (fc->cr & (CR_MER1 | CR_MER2)) {
+		const struct stm32_device *dev = sim_port_device(fc->chip);
+		if (dev->bank_count < 2 || ((fc->cr & CR_MER1) && (fc->cr & CR_MER2)))
+			sim_port_erase_all(fc->chip);
+		else
+			sim_port_erase_bank(fc->chip, (fc->cr & CR_MER1) ? 1 : 2);
+		changed(fc, m.flash_start, m.flash_size);
+		finish(fc, 1000ull * sim_port_mass_ms(fc->chip));
+	} else if (fc->cr & CR_PER) {
+		erase_page(fc);
+	}
+}
+
+static void write_cr(struct sim_flashctl *fc, uint32_t value)
+{
+	if (fc->locked)
+		return;
+	fc->cr = value & ~(CR_LOCK | CR_OPTLOCK | CR_STRT | CR_OPTSTRT | CR_OBL_LAUNCH);
+	if ((value & CR_OBL_LAUNCH) && !fc->optlocked)
+		sim_env_request_reset(fc->env, SIM_RESET_OBL_LAUNCH);
+	if ((value & CR_STRT) && !busy(fc))
+		start(fc);
+	if (value & CR_OPTLOCK)
+		fc->optlocked = true;
+	if (value & CR_LOCK) {
+		fc->locked = true;
+		fc->optlocked = true;
+	}
+}
+
+void sim_flash_dword_write(struct sim_flashctl *fc, uint32_t offset, uint32_t value)
+{
+	switch (offset) {
+	case DW_KEYR:
+		if (!fc->locked_until_reset)
+			write_key(fc, &fc->key_step, value, KEY1, KEY2, false);
+		break;
+	case DW_OPTKEYR:
+		if (!fc->locked)
+			write_key(fc, &fc->optkey_step, value, OPTKEY1, OPTKEY2, true);
+		break;
+	case DW_SR:
+		fc->sr &= ~(value & SR_W1C);
+		if (fc->pempty_device && (value & SR_PEMPTY))
+			fc->pempty = !fc->pempty;
+		break;
+	case DW_CR: write_cr(fc, value); break;
+	default: break;
+	}
+}
+
+static void program_dword(struct sim_flashctl *fc, uint32_t address, uint32_t low, uint32_t high)
+{
+	if (sim_port_protected(fc->chip, address)) {
+		fc->sr |= SR_WRPERR;
+		return;
+	}
+	uint8_t old[8], data[8];
+	sim_port_read(fc->chip, address, old, 8);
+	bool erased = true;
+	for (int i = 0; i < 8; i++)
+		erased = erased && old[i] == 0xFF;
+	for (int i = 0; i < 4; i++) {
+		data[i] = (uint8_t)(low >> (8 * i));
+		data[4 + i] = (uint8_t)(high >> (8 * i));
+	}
+	bool zeros = low == 0 && high == 0;
+	if ((!erased && !zeros) || !sim_port_program(fc->chip, address, data, 8)) {
+		fc->sr |= SR_PROGERR;
+		return;
+	}
+	changed(fc, address, 8);
+	finish(fc, sim_port_program_us(fc->chip));
+}
+
+void sim_flash_dword_memory_write(struct sim_flashctl *fc, uint32_t address, unsigned size,
+				  uint32_t value)
+{
+	if (fc->locked || !(fc->cr & CR_PG) || (fc->sr & SR_PROGRAM_ERRORS)) {
+		fc->sr |= SR_PGSERR;
+		fc->dword_half = false;
+		return;
+	}
+	if (size != 4) {
+		fc->sr |= SR_SIZERR | SR_PGSERR;
+		fc->dword_half = false;
+		return;
+	}
+	if (!fc->dword_half) {
+		if (address % 8 != 0) {
+			fc->sr |= SR_PGAERR;
+			return;
+		}
+		fc->dword_half = true;
+		fc->dword_address = address;
+		fc->dword_low = value;
+		return;
+	}
+	fc->dword_half = false;
+	if (address != fc->dword_address + 4) {
+		fc->sr |= SR_PGAERR;
+		return;
+	}
+	program_dword(fc, fc->dword_address, fc->dword_low, value);
+}

@@ -1,0 +1,181 @@
+/* The F1 flash program/erase controller (RM0008 §3 and PM0075), also used
+ * for F0/F3 (RM0360/RM0316: the same registers plus CR.OBL_LAUNCH):
+ *  - KEYR takes KEY1 then KEY2 to clear CR.LOCK; any other write locks the
+ *    controller until the next reset;
+ *  - CR.PG then a half-word store programs it: PGERR if the half-word is
+ *    not erased (unless the value is 0x0000), WRPRTERR if its page is
+ *    write protected, EOP when done; BSY for t_prog_us of emulated time;
+ *  - CR.PER + AR + STRT erases a page, CR.MER + STRT the whole flash;
+ *  - OPTKEYR (same keys) sets CR.OPTWRE; option-byte program/erase is not
+ *    modelled.
+ * Emulator choices where RM0008 says nothing: a word store is two half-word
+ * programs (low first), a byte store sets PGERR, a store without PG is
+ * ignored. Writes to the flash-side bits of a locked CR are ignored. */
+#include "cpu/memory_port.h"
+#include "cpu/periph.h"
+
+#define F1_KEYR    0x04u
+#define F1_OPTKEYR 0x08u
+#define F1_SR      0x0Cu
+#define F1_CR      0x10u
+#define F1_AR      0x14u
+#define F1_OBR     0x1Cu
+#define F1_WRPR    0x20u
+#define KEY1 0x45670123u
+#define KEY2 0xCDEF89ABu
+#define SR_BSY      (1u << 0)
+#define SR_PGERR    (1u << 2)
+#define SR_WRPRTERR (1u << 4)
+#define SR_EOP      (1u << 5)
+#define CR_PG     (1u << 0)
+#define CR_PER    (1u << 1)
+#define CR_MER    (1u << 2)
+#define CR_OPTPG  (1u << 4)
+#define CR_OPTER  (1u << 5)
+#define CR_STRT   (1u << 6)
+#define CR_LOCK   (1u << 7)
+#define CR_OPTWRE (1u << 9)
+#define CR_OBL_LAUNCH (1u << 13)
+
+static bool busy(const struct sim_flashctl *fc)
+{
+	return fc->env->now_ps < fc->busy_until_ps;
+}
+
+static void occupy(struct sim_flashctl *fc, uint64_t us)
+{
+	fc->busy_until_ps = fc->env->now_ps + us * 1000000ull;
+}
+
+static void changed(struct sim_flashctl *fc, uint32_t address, uint32_t length)
+{
+	if (fc->flash_changed)
+		fc->flash_changed(fc->owner, address, length);
+}
+
+uint32_t sim_flash_f1_read(struct sim_flashctl *fc, uint32_t offset)
+{
+	switch (offset) {
+	case F1_SR: return fc->sr | (busy(fc) ? SR_BSY : 0);
+	case F1_CR: return fc->cr | (fc->locked ? CR_LOCK : 0);
+	case F1_AR: return fc->ar;
+	case F1_OBR: /* RDPRT (bit 1) and USER bits all 1; no option error */
+		return (sim_port_rdp_level(fc->chip) ? 2u : 0u) | 0xFFu << 2;
+	case F1_WRPR: return 0xFFFFFFFFu; /* write protection not decoded here */
+	}
+	return 0;
+}
+
+/* Two keys in order, else locked until reset. */
+static bool key_sequence(struct sim_flashctl *fc, uint32_t *step, uint32_t value)
+{
+	if (*step == 0 && value == KEY1) {
+		*step = 1;
+		return false;
+	}
+	if (*step == 1 && value == KEY2) {
+		*step = 0;
+		return true;
+	}
+	*step = 0;
+	fc->locked_until_reset = true;
+	fc->locked = true;
+	fc->cr &= ~CR_OPTWRE;
+	return false;
+}
+
+static void start(struct sim_flashctl *fc)
+{
+	const struct sim_memory_view m = sim_port_memory(fc->chip);
+	if (fc->cr & CR_MER) {
+		sim_port_erase_all(fc->chip);
+		changed(fc, m.flash_start, m.flash_size);
+		occupy(fc, 1000ull * sim_port_mass_ms(fc->chip));
+		fc->sr |= SR_EOP;
+	} else if (fc->cr & CR_PER) {
+		if (!sim_port_in_flash(fc->chip, fc->ar, 1))
+			return;
+		if (sim_port_protected(fc->chip, fc->ar)) {
+			fc->sr |= SR_WRPRTERR;
+			return;
+		}
+		uint32_t page, size;
+		if (!sim_port_erase_page_at(fc->chip, fc->ar, &page, &size))
+			return;
+		changed(fc, page, size);
+		occupy(fc, 1000ull * sim_port_erase_ms(fc->chip, size));
+		fc->sr |= SR_EOP;
+	}
+}
+
+static void write_cr(struct sim_flashctl *fc, uint32_t value)
+{
+	if (fc->locked)
+		return;
+	if (value & CR_LOCK) {
+		fc->locked = true;
+		fc->cr &= ~CR_OPTWRE;
+	}
+	uint32_t keep_optwre = (value & CR_OPTWRE) ? fc->cr & CR_OPTWRE : 0; /* set only by keys */
+	fc->cr = (value & (CR_PG | CR_PER | CR_MER | CR_OPTPG | CR_OPTER | 0x1C00u)) | keep_optwre;
+	if (fc->obl_launch && (value & CR_OBL_LAUNCH))
+		sim_env_request_reset(fc->env, SIM_RESET_OBL_LAUNCH);
+	if ((value & CR_STRT) && !busy(fc))
+		start(fc);
+}
+
+void sim_flash_f1_write(struct sim_flashctl *fc, uint32_t offset, uint32_t value)
+{
+	switch (offset) {
+	case F1_KEYR:
+		if (!fc->locked_until_reset && key_sequence(fc, &fc->key_step, value))
+			fc->locked = false;
+		break;
+	case F1_OPTKEYR:
+		if (!fc->locked && key_sequence(fc, &fc->optkey_step, value))
+			fc->cr |= CR_OPTWRE;
+		break;
+	case F1_SR: fc->sr &= ~(value & (SR_PGERR | SR_WRPRTERR | SR_EOP)); break;
+	case F1_CR: write_cr(fc, value); break;
+	case F1_AR:
+		if (!busy(fc))
+			fc->ar = value;
+		break;
+	default: break;
+	}
+}
+
+static void program_halfword(struct sim_flashctl *fc, uint32_t address, uint16_t value)
+{
+	if (sim_port_protected(fc->chip, address)) {
+		fc->sr |= SR_WRPRTERR;
+		return;
+	}
+	uint8_t old[2];
+	sim_port_read(fc->chip, address, old, 2);
+	if ((old[0] != 0xFF || old[1] != 0xFF) && value != 0) {
+		fc->sr |= SR_PGERR;
+		return;
+	}
+	const uint8_t data[2] = {(uint8_t)value, (uint8_t)(value >> 8)};
+	if (!sim_port_program(fc->chip, address, data, 2)) {
+		fc->sr |= SR_PGERR;
+		return;
+	}
+	changed(fc, address, 2);
+	occupy(fc, sim_port_program_us(fc->chip));
+	fc->sr |= SR_EOP;
+}
+
+void sim_flash_f1_memory_write(struct sim_flashctl *fc, uint32_t address, unsigned size, uint32_t value)
+{
+	if (fc->locked || !(fc->cr & CR_PG))
+		return;
+	if (size == 1 || address % 2 != 0) {
+		fc->sr |= SR_PGERR;
+		return;
+	}
+	program_halfword(fc, address, (uint16_t)value);
+	if (size == 4)
+		program_halfword(fc, address + 2, (uint16_t)(value >> 16));
+}

@@ -1,0 +1,68 @@
+/* The flash controller seen by the program: one entry point per access,
+ * dispatched to the family's model (flash_f1.c, flash_dword.c). */
+#include <string.h>
+
+#include "cpu/memory_port.h"
+#include "cpu/periph.h"
+
+#include "stm32boot/device.h"
+
+void sim_flashctl_reset(struct sim_flashctl *fc, struct sim_soc_env *env, struct sim_chip *chip,
+			const struct sim_family_info *info)
+{
+	bool pempty = fc->pempty; /* the latch is the option loader's, not reset's */
+	void (*changed)(void *, uint32_t, uint32_t) = fc->flash_changed;
+	void *owner = fc->owner;
+	memset(fc, 0, sizeof(*fc));
+	fc->env = env;
+	fc->chip = chip;
+	fc->kind = info->flash;
+	fc->obl_launch = strcmp(info->family, "F1") != 0;
+	fc->bker_bit = info->flash_bker_bit;
+	fc->pempty_device = (sim_port_device(chip)->flags & STM32_DEV_PEMPTY) != 0;
+	fc->pempty = pempty;
+	fc->flash_changed = changed;
+	fc->owner = owner;
+	fc->locked = true;
+	fc->optlocked = true;
+}
+
+void sim_flashctl_unlock(struct sim_flashctl *fc)
+{
+	if (!fc->locked_until_reset)
+		fc->locked = false;
+}
+
+uint32_t sim_flashctl_read(void *ctx, uint32_t offset)
+{
+	struct sim_flashctl *fc = ctx;
+	switch (fc->kind) {
+	case SIM_FLASH_F1: return sim_flash_f1_read(fc, offset);
+	case SIM_FLASH_DWORD: return sim_flash_dword_read(fc, offset);
+	case SIM_FLASH_NONE: break;
+	}
+	return 0;
+}
+
+void sim_flashctl_write(void *ctx, uint32_t offset, uint32_t value, uint32_t mask)
+{
+	struct sim_flashctl *fc = ctx;
+	/* Registers of both controllers take whole words; a narrower store
+	 * keeps the other lanes as the register holds them. */
+	uint32_t old = sim_flashctl_read(fc, offset);
+	value = sim_merge(old, value, mask);
+	switch (fc->kind) {
+	case SIM_FLASH_F1: sim_flash_f1_write(fc, offset, value); break;
+	case SIM_FLASH_DWORD: sim_flash_dword_write(fc, offset, value); break;
+	case SIM_FLASH_NONE: break;
+	}
+}
+
+void sim_flashctl_memory_write(struct sim_flashctl *fc, uint32_t address, unsigned size, uint32_t value)
+{
+	switch (fc->kind) {
+	case SIM_FLASH_F1: sim_flash_f1_memory_write(fc, address, size, value); break;
+	case SIM_FLASH_DWORD: sim_flash_dword_memory_write(fc, address, size, value); break;
+	case SIM_FLASH_NONE: break; /* no controller modelled: the store is lost */
+	}
+}

@@ -1,0 +1,154 @@
+/* The register-level peripheral models: their state and entry points. Each
+ * model lives in its own file (scb.c, systick.c, dbgmcu.c, iwdg.c, crc.c,
+ * rcc.c, usart.c, flash_f1.c, flash_dword.c) and is attached to the bus by
+ * soc.c. Models talk to the rest of the system only through sim_soc_env
+ * and, for flash, through memory_port.h. */
+#ifndef STM32SIM_CPU_PERIPH_H
+#define STM32SIM_CPU_PERIPH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "cpu/family.h"
+#include "cpu/soc_env.h"
+
+struct sim_chip;
+
+/* SCB and NVIC (0xE000E000 .. 0xE000EFFF minus SysTick). */
+struct sim_scb {
+	struct sim_soc_env *env;
+	uint32_t cpuid;
+	bool has_vtor; /* ARMv6-M Cortex-M0 has none; M0+ on STM32 has one */
+	uint32_t vtor, scr, ccr, shcsr, aircr_prigroup;
+	uint32_t shpr[3];
+	uint32_t nvic_iser[16], nvic_ipr[124];
+};
+void sim_scb_reset(struct sim_scb *scb, struct sim_soc_env *env, enum sim_cpu_core core);
+uint32_t sim_scb_read(void *ctx, uint32_t offset);
+void sim_scb_write(void *ctx, uint32_t offset, uint32_t value, uint32_t mask);
+
+/* SysTick (0xE000E010): counts emulated time, COUNTFLAG; no exception. */
+struct sim_systick {
+	struct sim_soc_env *env;
+	uint32_t ctrl, load, val;
+	uint64_t epoch_ps; /* time at which val was exact */
+};
+void sim_systick_reset(struct sim_systick *st, struct sim_soc_env *env);
+uint32_t sim_systick_read(void *ctx, uint32_t offset);
+void sim_systick_write(void *ctx, uint32_t offset, uint32_t value, uint32_t mask);
+
+/* DBGMCU: IDCODE (DEV_ID = the device's PID) and CR. */
+struct sim_dbgmcu {
+	uint32_t idcode, cr, apb1fz, apb2fz;
+};
+void sim_dbgmcu_reset(struct sim_dbgmcu *dbg, uint16_t pid);
+uint32_t sim_dbgmcu_read(void *ctx, uint32_t offset);
+void sim_dbgmcu_write(void *ctx, uint32_t offset, uint32_t value, uint32_t mask);
+
+/* IWDG: keys, prescaler/reload behind 0x5555, countdown in emulated time. */
+struct sim_iwdg {
+	struct sim_soc_env *env;
+	uint32_t lsi_hz;
+	bool running, access;
+	uint32_t pr, rlr, winr;
+	uint64_t expiry_ps;   /* valid while running */
+	uint64_t update_until_ps; /* PVU/RVU/WVU busy until then */
+	uint32_t update_bits;
+};
+void sim_iwdg_reset(struct sim_iwdg *iwdg, struct sim_soc_env *env, uint32_t lsi_hz);
+uint32_t sim_iwdg_read(void *ctx, uint32_t offset);
+void sim_iwdg_write(void *ctx, uint32_t offset, uint32_t value, uint32_t mask);
+/* When the watchdog resets the chip, UINT64_MAX when it is not running. */
+uint64_t sim_iwdg_deadline(const struct sim_iwdg *iwdg);
+
+/* CRC unit. */
+struct sim_crc {
+	enum sim_crc_layout layout;
+	uint32_t crc, idr, cr, init, pol;
+};
+void sim_crc_reset(struct sim_crc *crc, enum sim_crc_layout layout);
+uint32_t sim_crc_read(void *ctx, uint32_t offset);
+void sim_crc_write(void *ctx, uint32_t offset, uint32_t value, uint32_t mask);
+
+/* RCC: oscillators are ready as soon as they are switched on (no HSE
+ * crystal: HSE never becomes ready), the switch follows SW at once. */
+#define SIM_RCC_WORDS 64u
+struct sim_rcc {
+	struct sim_soc_env *env;
+	enum sim_rcc_layout layout;
+	bool single_apb; /* F0: one APB prescaler */
+	bool no_msi;     /* G4: HSI16 at reset */
+	uint32_t regs[SIM_RCC_WORDS];
+};
+void sim_rcc_power_on(struct sim_rcc *rcc, struct sim_soc_env *env, const struct sim_family_info *info);
+/* System reset: registers to reset values, reset flags kept and cause added. */
+void sim_rcc_reset(struct sim_rcc *rcc, enum sim_reset_cause cause);
+/* The ROM's clock tree: the PLL from HSI at sysclk_hz. */
+void sim_rcc_rom_handoff(struct sim_rcc *rcc, uint32_t sysclk_hz);
+uint32_t sim_rcc_read(void *ctx, uint32_t offset);
+void sim_rcc_write(void *ctx, uint32_t offset, uint32_t value, uint32_t mask);
+
+/* USART, either register layout. */
+struct sim_usart {
+	struct sim_soc_env *env;
+	enum sim_usart_layout layout;
+	unsigned index; /* 1 = USART1 */
+	uint32_t cr1, cr2, cr3, brr, gtpr;
+	bool tc, rxne, ore;
+	uint8_t rdr;
+};
+void sim_usart_reset(struct sim_usart *u, struct sim_soc_env *env, enum sim_usart_layout layout,
+		     unsigned index);
+uint32_t sim_usart_read(void *ctx, uint32_t offset);
+void sim_usart_write(void *ctx, uint32_t offset, uint32_t value, uint32_t mask);
+void sim_usart_receive(struct sim_usart *u, uint8_t byte);
+/* The baud BRR gives at the kernel clock; 0 when BRR is too small. */
+uint32_t sim_usart_baud(const struct sim_usart *u, uint32_t kernel_hz);
+/* Program 8E1 at baud, TX and RX enabled: what the ROM leaves. */
+void sim_usart_rom_handoff(struct sim_usart *u, uint32_t kernel_hz, uint32_t baud);
+
+/* Flash controllers. One struct for both kinds: the fields a kind does not
+ * use stay 0. */
+struct sim_flashctl {
+	struct sim_soc_env *env;
+	struct sim_chip *chip;
+	enum sim_flash_kind kind;
+	bool obl_launch; /* F0/F3 CR bit 13 */
+	bool pempty_device;
+	bool pempty;
+	unsigned bker_bit;
+	uint32_t key_step, optkey_step; /* 0: locked, 1: first key seen */
+	bool locked_until_reset;
+	bool locked, optlocked;
+	uint32_t cr, sr, ar;
+	uint64_t busy_until_ps;
+	bool dword_half;  /* DWORD: first word of a double word latched */
+	uint32_t dword_address, dword_low;
+	/* Called after the controller changed flash contents. */
+	void (*flash_changed)(void *owner, uint32_t address, uint32_t length);
+	void *owner;
+};
+void sim_flashctl_reset(struct sim_flashctl *fc, struct sim_soc_env *env, struct sim_chip *chip,
+			const struct sim_family_info *info);
+void sim_flashctl_unlock(struct sim_flashctl *fc); /* the ROM's state after programming */
+uint32_t sim_flashctl_read(void *ctx, uint32_t offset);
+void sim_flashctl_write(void *ctx, uint32_t offset, uint32_t value, uint32_t mask);
+/* A store by the program into flash (address in the flash area). */
+void sim_flashctl_memory_write(struct sim_flashctl *fc, uint32_t address, unsigned size, uint32_t value);
+
+/* Family-specific halves, used by the generic entry points above. */
+uint32_t sim_flash_f1_read(struct sim_flashctl *fc, uint32_t offset);
+void sim_flash_f1_write(struct sim_flashctl *fc, uint32_t offset, uint32_t value);
+void sim_flash_f1_memory_write(struct sim_flashctl *fc, uint32_t address, unsigned size, uint32_t value);
+uint32_t sim_flash_dword_read(struct sim_flashctl *fc, uint32_t offset);
+void sim_flash_dword_write(struct sim_flashctl *fc, uint32_t offset, uint32_t value);
+void sim_flash_dword_memory_write(struct sim_flashctl *fc, uint32_t address, unsigned size,
+				  uint32_t value);
+
+/* Shared register helper: keep the bits outside mask. */
+static inline uint32_t sim_merge(uint32_t old, uint32_t value, uint32_t mask)
+{
+	return (old & ~mask) | (value & mask);
+}
+
+#endif

@@ -1,0 +1,67 @@
+/* Composition of the peripheral models on the bus. */
+#include <string.h>
+
+#include "cpu/memory_port.h"
+#include "cpu/soc.h"
+
+#include "stm32boot/device.h"
+
+#define SCS_BASE     0xE000E000u
+#define SYSTICK_BASE 0xE000E010u
+
+static void reset_blocks(struct sim_soc *soc)
+{
+	const struct sim_family_info *info = soc->info;
+	sim_scb_reset(&soc->scb, &soc->env, info->core);
+	sim_systick_reset(&soc->systick, &soc->env);
+	sim_dbgmcu_reset(&soc->dbgmcu, sim_port_device(soc->chip)->pid);
+	sim_iwdg_reset(&soc->iwdg, &soc->env, info->lsi_hz);
+	sim_crc_reset(&soc->crc, info->crc);
+	sim_usart_reset(&soc->usart1, &soc->env, info->usart, 1);
+	sim_flashctl_reset(&soc->flash, &soc->env, soc->chip, info);
+}
+
+void sim_soc_init(struct sim_soc *soc, const struct sim_family_info *info, struct sim_chip *chip,
+		  struct sim_cpu_stats *stats, const struct sim_cpu_callbacks *callbacks)
+{
+	memset(soc, 0, sizeof(*soc));
+	soc->info = info;
+	soc->chip = chip;
+	soc->env.stats = stats;
+	soc->env.callbacks = callbacks;
+	sim_mmio_bus_init(&soc->bus, stats, callbacks);
+	sim_rcc_power_on(&soc->rcc, &soc->env, info);
+	reset_blocks(soc);
+
+	struct sim_mmio_bus *bus = &soc->bus;
+	/* SysTick first: it sits inside the SCS range and the first match wins. */
+	sim_mmio_attach(bus, "SysTick", SYSTICK_BASE, 0x10, sim_systick_read, sim_systick_write,
+			&soc->systick);
+	sim_mmio_attach(bus, "SCB", SCS_BASE, 0x1000, sim_scb_read, sim_scb_write, &soc->scb);
+	sim_mmio_attach(bus, "DBGMCU", info->dbgmcu_base, 0x400, sim_dbgmcu_read, sim_dbgmcu_write,
+			&soc->dbgmcu);
+	sim_mmio_attach(bus, "IWDG", info->iwdg_base, 0x400, sim_iwdg_read, sim_iwdg_write, &soc->iwdg);
+	if (info->crc != SIM_CRC_NONE)
+		sim_mmio_attach(bus, "CRC", info->crc_base, 0x400, sim_crc_read, sim_crc_write, &soc->crc);
+	if (info->rcc != SIM_RCC_NONE)
+		sim_mmio_attach(bus, "RCC", info->rcc_base, 0x400, sim_rcc_read, sim_rcc_write, &soc->rcc);
+	if (info->usart != SIM_USART_NONE)
+		sim_mmio_attach(bus, "USART1", info->usart1_base, 0x400, sim_usart_read, sim_usart_write,
+				&soc->usart1);
+	if (info->flash != SIM_FLASH_NONE)
+		sim_mmio_attach(bus, "FLASH", info->flash_base, 0x400, sim_flashctl_read,
+				sim_flashctl_write, &soc->flash);
+}
+
+void sim_soc_reset(struct sim_soc *soc, enum sim_reset_cause cause)
+{
+	sim_rcc_reset(&soc->rcc, cause);
+	reset_blocks(soc);
+	soc->env.reset_request = SIM_RESET_NONE;
+	soc->env.fault_request = NULL;
+}
+
+uint64_t sim_soc_deadline(const struct sim_soc *soc)
+{
+	return sim_iwdg_deadline(&soc->iwdg);
+}

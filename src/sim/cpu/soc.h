@@ -1,0 +1,30 @@
+/* The peripherals of one chip, their bus and their shared environment. */
+#ifndef STM32SIM_CPU_SOC_H
+#define STM32SIM_CPU_SOC_H
+
+#include "cpu/mmio_bus.h"
+#include "cpu/periph.h"
+
+struct sim_soc {
+	const struct sim_family_info *info;
+	struct sim_chip *chip;
+	struct sim_soc_env env;
+	struct sim_mmio_bus bus;
+	struct sim_scb scb;
+	struct sim_systick systick;
+	struct sim_dbgmcu dbgmcu;
+	struct sim_iwdg iwdg;
+	struct sim_crc crc;
+	struct sim_rcc rcc;
+	struct sim_usart usart1;
+	struct sim_flashctl flash;
+};
+
+/* Attach every block the family has; power-on state. */
+void sim_soc_init(struct sim_soc *soc, const struct sim_family_info *info, struct sim_chip *chip,
+		  struct sim_cpu_stats *stats, const struct sim_cpu_callbacks *callbacks);
+void sim_soc_reset(struct sim_soc *soc, enum sim_reset_cause cause);
+/* Emulated time of the next thing that stops the core by itself. */
+uint64_t sim_soc_deadline(const struct sim_soc *soc);
+
+#endif

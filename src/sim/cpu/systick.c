@@ -1,0 +1,98 @@
+/* SysTick (ARMv7-M B3.3): a 24-bit down counter at HCLK (CLKSOURCE = 1) or
+ * HCLK/8, reloaded from LOAD when it reaches 0, COUNTFLAG set then and
+ * cleared by reading CTRL. The counter is computed from emulated time when
+ * read, not ticked. TICKINT is stored but no exception is taken. */
+#include <string.h>
+
+#include "cpu/periph.h"
+
+#define ST_CTRL  0x0u
+#define ST_LOAD  0x4u
+#define ST_VAL   0x8u
+#define ST_CALIB 0xCu
+#define CTRL_ENABLE    (1u << 0)
+#define CTRL_CLKSOURCE (1u << 2)
+#define CTRL_COUNTFLAG (1u << 16)
+#define MASK_24 0x00FFFFFFu
+
+void sim_systick_reset(struct sim_systick *st, struct sim_soc_env *env)
+{
+	memset(st, 0, sizeof(*st));
+	st->env = env;
+	st->ctrl = CTRL_CLKSOURCE;
+}
+
+static uint64_t tick_ps(const struct sim_systick *st)
+{
+	uint32_t hz = st->env->clocks.hclk;
+	if (!(st->ctrl & CTRL_CLKSOURCE))
+		hz /= 8;
+	return sim_ps_of_cycles(1, hz ? hz : 1);
+}
+
+/* Bring val up to the present. */
+static void catch_up(struct sim_systick *st)
+{
+	uint64_t now = st->env->now_ps;
+	if (!(st->ctrl & CTRL_ENABLE)) {
+		st->epoch_ps = now;
+		return;
+	}
+	uint64_t period = tick_ps(st);
+	uint64_t ticks = (now - st->epoch_ps) / period;
+	if (ticks == 0)
+		return;
+	st->epoch_ps += ticks * period;
+	if (ticks < st->val) {
+		st->val -= (uint32_t)ticks;
+		return;
+	}
+	st->ctrl |= CTRL_COUNTFLAG; /* reached 0 at least once */
+	uint64_t after_zero = ticks - st->val;
+	if (st->load == 0 || after_zero == 0) {
+		st->val = 0;
+		return;
+	}
+	/* From 0 the next tick loads LOAD; each period is LOAD + 1 ticks. */
+	uint64_t into = (after_zero - 1) % ((uint64_t)st->load + 1);
+	st->val = st->load - (uint32_t)into;
+}
+
+uint32_t sim_systick_read(void *ctx, uint32_t offset)
+{
+	struct sim_systick *st = ctx;
+	catch_up(st);
+	switch (offset) {
+	case ST_CTRL: {
+		uint32_t v = st->ctrl;
+		st->ctrl &= ~CTRL_COUNTFLAG;
+		return v;
+	}
+	case ST_LOAD: return st->load;
+	case ST_VAL: return st->val;
+	case ST_CALIB: return 1u << 31; /* NOREF: no reference clock */
+	}
+	return 0;
+}
+
+void sim_systick_write(void *ctx, uint32_t offset, uint32_t value, uint32_t mask)
+{
+	struct sim_systick *st = ctx;
+	catch_up(st);
+	switch (offset) {
+	case ST_CTRL: {
+		bool was_on = st->ctrl & CTRL_ENABLE;
+		st->ctrl = (sim_merge(st->ctrl, value, mask) & 0x7u) | (st->ctrl & CTRL_COUNTFLAG);
+		if (!was_on && (st->ctrl & CTRL_ENABLE))
+			st->epoch_ps = st->env->now_ps;
+		break;
+	}
+	case ST_LOAD: st->load = sim_merge(st->load, value, mask) & MASK_24; break;
+	case ST_VAL: /* any write clears the counter and COUNTFLAG */
+		st->val = 0;
+		st->ctrl &= ~CTRL_COUNTFLAG;
+		st->epoch_ps = st->env->now_ps;
+		break;
+	default: break;
+	}
+}

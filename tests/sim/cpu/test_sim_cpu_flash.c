@@ -1,0 +1,215 @@
+/* The flash controllers at register level against RM0008 (F1) and RM0444
+ * (G0): keys and lock, programming errors, page erase, busy time. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "chip/chip.h"
+#include "cpu/soc.h"
+
+#define FLASH_R 0x40022000u
+#define KEY1 0x45670123u
+#define KEY2 0xCDEF89ABu
+
+struct rig {
+	struct sim_chip chip;
+	struct sim_cpu_stats stats;
+	struct sim_soc soc;
+};
+
+static void rig_up(struct rig *r, const char *device)
+{
+	memset(r, 0, sizeof(*r));
+	const struct stm32_device *dev = stm32_device_find(device);
+	assert_non_null(dev);
+	assert_true(sim_chip_init(&r->chip, dev));
+	sim_soc_init(&r->soc, sim_family_info(dev->family), &r->chip, &r->stats, NULL);
+}
+
+static void rig_down(struct rig *r) { sim_chip_free(&r->chip); }
+static void wr(struct rig *r, uint32_t a, uint32_t v) { sim_mmio_write(&r->soc.bus, a, 4, v, 0); }
+static uint32_t rd(struct rig *r, uint32_t a) { return sim_mmio_read(&r->soc.bus, a, 4, 0); }
+static void store(struct rig *r, uint32_t a, unsigned size, uint32_t v)
+{
+	sim_flashctl_memory_write(&r->soc.flash, a, size, v);
+}
+static void wait_ms(struct rig *r, uint64_t ms) { r->soc.env.now_ps += ms * 1000000000ull; }
+
+/* F1 offsets: KEYR 4, SR 0xC, CR 0x10, AR 0x14. */
+static void f1_unlock(struct rig *r)
+{
+	wr(r, FLASH_R + 4, KEY1);
+	wr(r, FLASH_R + 4, KEY2);
+}
+
+static void f1_keys_unlock_and_wrong_key_locks_until_reset(void **state)
+{
+	(void)state;
+	struct rig r;
+	rig_up(&r, "stm32f103xb");
+	assert_true(rd(&r, FLASH_R + 0x10) & 0x80); /* LOCK at reset */
+	f1_unlock(&r);
+	assert_false(rd(&r, FLASH_R + 0x10) & 0x80);
+	wr(&r, FLASH_R + 0x10, 0x80); /* LOCK again */
+	wr(&r, FLASH_R + 4, KEY1);
+	wr(&r, FLASH_R + 4, 0x12345678u); /* wrong second key */
+	f1_unlock(&r);
+	assert_true(rd(&r, FLASH_R + 0x10) & 0x80); /* stays locked */
+	sim_soc_reset(&r.soc, SIM_RESET_SYSRESETREQ);
+	f1_unlock(&r);
+	assert_false(rd(&r, FLASH_R + 0x10) & 0x80);
+	rig_down(&r);
+}
+
+static void f1_program_sets_pgerr_on_non_erased_and_busy_then_eop(void **state)
+{
+	(void)state;
+	struct rig r;
+	rig_up(&r, "stm32f103xb");
+	f1_unlock(&r);
+	wr(&r, FLASH_R + 0x10, 1); /* PG */
+	store(&r, 0x08000400u, 2, 0x1234);
+	assert_int_equal(r.chip.flash[0x400], 0x34);
+	assert_int_equal(r.chip.flash[0x401], 0x12);
+	uint32_t sr = rd(&r, FLASH_R + 0xC);
+	assert_true(sr & 1);      /* BSY during t_prog_us */
+	wait_ms(&r, 1);
+	sr = rd(&r, FLASH_R + 0xC);
+	assert_false(sr & 1);
+	assert_true(sr & 0x20);   /* EOP */
+	assert_false(sr & 0x04);
+	store(&r, 0x08000400u, 2, 0x0F0F); /* not erased, not zero */
+	assert_true(rd(&r, FLASH_R + 0xC) & 0x04); /* PGERR */
+	assert_int_equal(r.chip.flash[0x400], 0x34); /* unchanged */
+	wr(&r, FLASH_R + 0xC, 0x24); /* write 1 to clear */
+	assert_int_equal(rd(&r, FLASH_R + 0xC) & 0x24, 0);
+	store(&r, 0x08000400u, 2, 0x0000); /* zero is always allowed */
+	assert_false(rd(&r, FLASH_R + 0xC) & 0x04);
+	assert_int_equal(r.chip.flash[0x400], 0x00);
+	rig_down(&r);
+}
+
+static void f1_locked_controller_ignores_pg(void **state)
+{
+	(void)state;
+	struct rig r;
+	rig_up(&r, "stm32f103xb");
+	wr(&r, FLASH_R + 0x10, 1); /* ignored: locked */
+	store(&r, 0x08000000u, 2, 0x1111);
+	assert_int_equal(r.chip.flash[0], 0xFF);
+	rig_down(&r);
+}
+
+static void f1_page_erase_erases_the_page_of_ar_only(void **state)
+{
+	(void)state;
+	struct rig r;
+	rig_up(&r, "stm32f103xb");
+	memset(r.chip.flash, 0x00, 0x1000);
+	f1_unlock(&r);
+	wr(&r, FLASH_R + 0x10, 2);              /* PER */
+	wr(&r, FLASH_R + 0x14, 0x08000404u);    /* AR inside page 1 */
+	wr(&r, FLASH_R + 0x10, 2 | 0x40);       /* STRT */
+	assert_true(rd(&r, FLASH_R + 0xC) & 1); /* busy for the erase time */
+	wait_ms(&r, 100);
+	assert_true(rd(&r, FLASH_R + 0xC) & 0x20);
+	assert_int_equal(r.chip.flash[0x3FF], 0x00);
+	assert_int_equal(r.chip.flash[0x400], 0xFF);
+	assert_int_equal(r.chip.flash[0x7FF], 0xFF);
+	assert_int_equal(r.chip.flash[0x800], 0x00);
+	rig_down(&r);
+}
+
+/* G0 offsets: KEYR 8, SR 0x10, CR 0x14; PNB from bit 3, EOPIE bit 24. */
+static void g0_unlock(struct rig *r)
+{
+	wr(r, FLASH_R + 8, KEY1);
+	wr(r, FLASH_R + 8, KEY2);
+}
+
+static void g0_wrong_key_is_a_bus_error_and_locks_until_reset(void **state)
+{
+	(void)state;
+	struct rig r;
+	rig_up(&r, "stm32g071rb");
+	assert_true(rd(&r, FLASH_R + 0x14) & 0x80000000u);
+	wr(&r, FLASH_R + 8, 0xDEADBEEFu);
+	assert_non_null(r.soc.env.fault_request);
+	g0_unlock(&r);
+	assert_true(rd(&r, FLASH_R + 0x14) & 0x80000000u);
+	sim_soc_reset(&r.soc, SIM_RESET_SYSRESETREQ);
+	g0_unlock(&r);
+	assert_false(rd(&r, FLASH_R + 0x14) & 0x80000000u);
+	rig_down(&r);
+}
+
+static void g0_double_word_program_and_its_errors(void **state)
+{
+	(void)state;
+	struct rig r;
+	rig_up(&r, "stm32g071rb");
+	g0_unlock(&r);
+	store(&r, 0x08000000u, 4, 0x11111111u); /* no PG */
+	assert_true(rd(&r, FLASH_R + 0x10) & 0x80); /* PGSERR */
+	wr(&r, FLASH_R + 0x10, 0xFFu);               /* clear errors */
+	wr(&r, FLASH_R + 0x14, 1u | 1u << 24);       /* PG, EOPIE */
+	store(&r, 0x08000000u, 4, 0x11111111u);
+	assert_int_equal(r.chip.flash[0], 0xFF);     /* nothing until the 2nd word */
+	store(&r, 0x08000004u, 4, 0x22222222u);
+	assert_int_equal(r.chip.flash[0], 0x11);
+	assert_int_equal(r.chip.flash[4], 0x22);
+	wait_ms(&r, 1);
+	assert_int_equal(rd(&r, FLASH_R + 0x10) & 0xFB, 0x01); /* EOP only */
+	wr(&r, FLASH_R + 0x10, 1);
+	store(&r, 0x08000000u, 4, 0x01010101u);  /* not erased */
+	store(&r, 0x08000004u, 4, 0x02020202u);
+	assert_true(rd(&r, FLASH_R + 0x10) & 0x08); /* PROGERR */
+	assert_int_equal(r.chip.flash[0], 0x11);
+	wr(&r, FLASH_R + 0x10, 0xFFu);
+	store(&r, 0x08000010u, 2, 0xAAAA);       /* half-word */
+	assert_true(rd(&r, FLASH_R + 0x10) & 0x40); /* SIZERR */
+	wr(&r, FLASH_R + 0x10, 0xFFu);
+	store(&r, 0x08000014u, 4, 0xAAAAAAAAu);  /* first word not 8-aligned */
+	assert_true(rd(&r, FLASH_R + 0x10) & 0x20); /* PGAERR */
+	rig_down(&r);
+}
+
+static void g0_page_erase_by_pnb_and_pgserr_with_pending_error(void **state)
+{
+	(void)state;
+	struct rig r;
+	rig_up(&r, "stm32g071rb");
+	memset(r.chip.flash, 0x00, 0x3000);
+	sim_flash_derive_programmed(&r.chip);
+	g0_unlock(&r);
+	wr(&r, FLASH_R + 0x14, 2u | 3u << 3 | 1u << 24 | 1u << 16); /* PER, PNB 3, STRT */
+	wait_ms(&r, 100);
+	assert_int_equal(r.chip.flash[3 * 2048 - 1], 0x00);
+	assert_int_equal(r.chip.flash[3 * 2048], 0xFF);
+	assert_int_equal(r.chip.flash[4 * 2048 - 1], 0xFF);
+	assert_int_equal(r.chip.flash[4 * 2048], 0x00);
+	assert_true(rd(&r, FLASH_R + 0x10) & 1); /* EOP */
+	store(&r, 0x08000000u, 2, 0);             /* SIZERR (and PGSERR) pending */
+	wr(&r, FLASH_R + 0x14, 2u | 1u << 3 | 1u << 16); /* erase page 1 */
+	assert_true(rd(&r, FLASH_R + 0x10) & 0x80);
+	assert_int_equal(r.chip.flash[2048], 0x00); /* not erased */
+	rig_down(&r);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(f1_keys_unlock_and_wrong_key_locks_until_reset),
+		cmocka_unit_test(f1_program_sets_pgerr_on_non_erased_and_busy_then_eop),
+		cmocka_unit_test(f1_locked_controller_ignores_pg),
+		cmocka_unit_test(f1_page_erase_erases_the_page_of_ar_only),
+		cmocka_unit_test(g0_wrong_key_is_a_bus_error_and_locks_until_reset),
+		cmocka_unit_test(g0_double_word_program_and_its_errors),
+		cmocka_unit_test(g0_page_erase_by_pnb_and_pgserr_with_pending_error),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
