@@ -209,11 +209,30 @@ static void expect_refusal(const char *text, enum stm32_status status, long line
 	stm32_image_free(&image);
 }
 
-static void refuses_bad_checksum(void **state)
+/* Lines that are not Intel HEX, each as literal text: the line the error
+ * names and a word its message must carry. */
+static void refuses_malformed_lines(void **state)
 {
 	(void)state;
-	expect_refusal(":0400000001020304F2\n:0400040001020304F3\n:00000001FF\n", STM32_E_FORMAT,
-		       2, "checksum");
+	static const struct {
+		const char *why, *text;
+		long line;
+		const char *mentions;
+	} cases[] = {
+		{ "bad checksum", ":0400000001020304F2\n:0400040001020304F3\n:00000001FF\n", 2,
+		  "checksum" },
+		{ "odd digit count", ":0400000001020304F2\n:040004000102030F3\n:00000001FF\n", 2, "odd" },
+		/* says 4 bytes, holds 3 (checksum made to match the bytes present) */
+		{ "byte count mismatch", ":04000000010203F6\n:00000001FF\n", 1, "byte count" },
+		{ "truncated line", ":0400000001020304F2\n:0400\n", 2, "too short" },
+		{ "missing colon", ":0400000001020304F2\n0400040001020304EE\n:00000001FF\n", 2, "':'" },
+		{ "non-hex character", ":0400000001020304F2\n:04000400010G0304EE\n:00000001FF\n", 2,
+		  "'G'" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		print_message("case: %s\n", cases[i].why);
+		expect_refusal(cases[i].text, STM32_E_FORMAT, cases[i].line, cases[i].mentions);
+	}
 }
 
 static void refuses_unknown_record_type(void **state)
@@ -244,40 +263,6 @@ static void refuses_data_after_eof(void **state)
 	strcat(text, "\n");
 	append_ihex(text, 0x00, 4, four, 4);
 	expect_refusal(text, STM32_E_FORMAT, 4, "after the end-of-file");
-}
-
-static void refuses_odd_digit_count(void **state)
-{
-	(void)state;
-	expect_refusal(":0400000001020304F2\n:040004000102030F3\n:00000001FF\n", STM32_E_FORMAT, 2,
-		       "odd");
-}
-
-static void refuses_byte_count_mismatch(void **state)
-{
-	(void)state;
-	/* says 4 bytes, holds 3 (checksum made to match the bytes present) */
-	expect_refusal(":04000000010203F6\n:00000001FF\n", STM32_E_FORMAT, 1, "byte count");
-}
-
-static void refuses_truncated_line(void **state)
-{
-	(void)state;
-	expect_refusal(":0400000001020304F2\n:0400\n", STM32_E_FORMAT, 2, "too short");
-}
-
-static void refuses_missing_colon(void **state)
-{
-	(void)state;
-	expect_refusal(":0400000001020304F2\n0400040001020304EE\n:00000001FF\n", STM32_E_FORMAT, 2,
-		       "':'");
-}
-
-static void refuses_non_hex_character(void **state)
-{
-	(void)state;
-	expect_refusal(":0400000001020304F2\n:04000400010G0304EE\n:00000001FF\n", STM32_E_FORMAT,
-		       2, "'G'");
 }
 
 static void refuses_overlap_naming_the_line(void **state)
@@ -364,15 +349,10 @@ int main(void)
 		cmocka_unit_test(eof_without_final_newline),
 		cmocka_unit_test(gaps_stay_gaps_and_order_is_free),
 		cmocka_unit_test(empty_data_record_and_max_length_record),
-		cmocka_unit_test(refuses_bad_checksum),
+		cmocka_unit_test(refuses_malformed_lines),
 		cmocka_unit_test(refuses_unknown_record_type),
 		cmocka_unit_test(refuses_missing_eof),
 		cmocka_unit_test(refuses_data_after_eof),
-		cmocka_unit_test(refuses_odd_digit_count),
-		cmocka_unit_test(refuses_byte_count_mismatch),
-		cmocka_unit_test(refuses_truncated_line),
-		cmocka_unit_test(refuses_missing_colon),
-		cmocka_unit_test(refuses_non_hex_character),
 		cmocka_unit_test(refuses_overlap_naming_the_line),
 		cmocka_unit_test(refuses_eof_with_data),
 		cmocka_unit_test(refuses_extended_address_of_wrong_length),

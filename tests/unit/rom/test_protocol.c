@@ -711,14 +711,46 @@ static void test_write_protect(void **state)
 	mock_assert_done(f->m);
 }
 
-static void test_write_unprotect_reads_both_acks(void **state)
+/* The commands that take only their opcode and answer with two ACKs (the
+ * chip resets after the second), each with the timeout it waits with. */
+static void test_two_ack_protection_commands(void **state)
 {
 	struct fixture *f = *state;
-	connect_v22(f);
-	mock_expect(f->m, MOCK_BYTES(0x73, 0x8C));
-	mock_reply(f->m, MOCK_BYTES(ACK, ACK));
-	assert_int_equal(stm32_bl_write_unprotect(&f->bl, &f->err), STM32_OK);
-	mock_assert_done(f->m);
+	static const struct {
+		const char *name;
+		enum stm32_status (*command)(struct stm32_bl *bl, struct stm32_error *err);
+		uint8_t opcode;
+		bool refused;        /* the chip answers NACK to the opcode */
+		bool waits_for_mass; /* the second ACK follows a mass erase */
+	} cases[] = {
+		{ "Write Unprotect", stm32_bl_write_unprotect, 0x73, false, false },
+		{ "Readout Protect", stm32_bl_readout_protect, 0x82, false, false },
+		{ "Readout Protect refused", stm32_bl_readout_protect, 0x82, true, false },
+		{ "Readout Unprotect", stm32_bl_readout_unprotect, 0x92, false, true },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		print_message("case: %s\n", cases[i].name);
+		free(f->m); /* a fresh bootloader for each case */
+		f->m = mock_new();
+		stm32_bl_init(&f->bl, &f->m->transport);
+		stm32_error_clear(&f->err);
+		connect_v22(f);
+		mock_expect(f->m, MOCK_BYTES(cases[i].opcode, (uint8_t)~cases[i].opcode));
+		if (cases[i].refused)
+			mock_reply(f->m, MOCK_BYTES(NACK));
+		else
+			mock_reply(f->m, MOCK_BYTES(ACK, ACK));
+		enum stm32_status st = cases[i].command(&f->bl, &f->err);
+		if (cases[i].refused) {
+			assert_int_equal(st, STM32_E_NACK);
+			assert_int_equal(f->err.command, cases[i].opcode);
+			continue;
+		}
+		assert_int_equal(st, STM32_OK);
+		if (cases[i].waits_for_mass)
+			assert_int_equal(f->m->last_timeout, f->bl.timeouts.mass_erase_ms);
+		mock_assert_done(f->m);
+	}
 }
 
 static void test_write_unprotect_missing_second_ack(void **state)
@@ -730,37 +762,6 @@ static void test_write_unprotect_missing_second_ack(void **state)
 	mock_silence(f->m);
 	assert_int_equal(stm32_bl_write_unprotect(&f->bl, &f->err), STM32_E_TIMEOUT);
 	assert_int_equal(f->err.command, 0x73);
-}
-
-static void test_readout_protect(void **state)
-{
-	struct fixture *f = *state;
-	connect_v22(f);
-	mock_expect(f->m, MOCK_BYTES(0x82, 0x7D));
-	mock_reply(f->m, MOCK_BYTES(ACK, ACK));
-	assert_int_equal(stm32_bl_readout_protect(&f->bl, &f->err), STM32_OK);
-	mock_assert_done(f->m);
-}
-
-static void test_readout_protect_nack(void **state)
-{
-	struct fixture *f = *state;
-	connect_v22(f);
-	mock_expect(f->m, MOCK_BYTES(0x82, 0x7D));
-	mock_reply(f->m, MOCK_BYTES(NACK));
-	assert_int_equal(stm32_bl_readout_protect(&f->bl, &f->err), STM32_E_NACK);
-	assert_int_equal(f->err.command, 0x82);
-}
-
-static void test_readout_unprotect_waits_for_mass_erase(void **state)
-{
-	struct fixture *f = *state;
-	connect_v22(f);
-	mock_expect(f->m, MOCK_BYTES(0x92, 0x6D));
-	mock_reply(f->m, MOCK_BYTES(ACK, ACK));
-	assert_int_equal(stm32_bl_readout_unprotect(&f->bl, &f->err), STM32_OK);
-	assert_int_equal(f->m->last_timeout, f->bl.timeouts.mass_erase_ms);
-	mock_assert_done(f->m);
 }
 
 /* ---- Get Checksum ---- */
@@ -873,9 +874,8 @@ int main(void)
 		T(test_erase_nack_after_list), T(test_mass_erase_extended), T(test_mass_erase_legacy),
 		T(test_bank_erase), T(test_bank_erase_needs_extended),
 		T(test_go), T(test_go_without_final_ack), T(test_go_nack_at_address),
-		T(test_write_protect), T(test_write_unprotect_reads_both_acks),
-		T(test_write_unprotect_missing_second_ack), T(test_readout_protect),
-		T(test_readout_protect_nack), T(test_readout_unprotect_waits_for_mass_erase),
+		T(test_write_protect), T(test_two_ack_protection_commands),
+		T(test_write_unprotect_missing_second_ack),
 		T(test_checksum_with_ack), T(test_checksum_without_ack), T(test_checksum_bad_check_byte),
 		T(test_checksum_unsupported), T(test_checksum_unaligned), T(test_busy_bytes_are_skipped),
 	};
