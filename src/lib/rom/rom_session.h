@@ -12,6 +12,7 @@
 #include "stm32boot/device.h"
 #include "stm32boot/error.h"
 #include "rom/rom_protocol.h"
+#include "stm32boot/target.h"
 #include "stm32boot/transport.h"
 
 #ifdef __cplusplus
@@ -26,14 +27,9 @@ struct stm32_session_options {
 struct stm32_session {
 	struct stm32_bl bl;
 	const struct stm32_device *device; /* never NULL after a successful connect */
-	bool flash_size_known;
-	uint32_t flash_kib;        /* from the flash-size register */
-	bool uid_known;
-	uint8_t uid[12];
-	bool option_bytes_known;
-	uint8_t option_bytes[128];
-	uint32_t option_bytes_size;
-	bool read_protected;       /* Read Memory refused: readout protection active */
+	/* What connecting learnt: flash-size register, UID, option bytes,
+	 * readout protection (the target publishes it as its chip facts). */
+	struct stm32_chip_facts facts;
 };
 
 void stm32_session_options_default(struct stm32_session_options *opts);

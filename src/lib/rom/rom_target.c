@@ -29,16 +29,7 @@ static struct stm32_session *session_of(struct stm32_target *t)
 /* The back end's view of the chip follows the session's. */
 static void publish_facts(struct rom_backend *rom)
 {
-	const struct stm32_session *s = &rom->session;
-	struct stm32_chip_facts *chip = &rom->target.chip;
-	chip->flash_size_known = s->flash_size_known;
-	chip->flash_kib = s->flash_kib;
-	chip->uid_known = s->uid_known;
-	memcpy(chip->uid, s->uid, sizeof chip->uid);
-	chip->option_bytes_known = s->option_bytes_known;
-	memcpy(chip->option_bytes, s->option_bytes, sizeof chip->option_bytes);
-	chip->option_bytes_size = s->option_bytes_size;
-	chip->read_protected = s->read_protected;
+	rom->target.chip = rom->session.facts;
 }
 
 static enum stm32_status lacks(const char *command_words, struct stm32_error *err)
@@ -271,31 +262,13 @@ void stm32_rom_options_default(struct stm32_rom_options *opts)
 	opts->sync_attempts = 3;
 }
 
-enum stm32_status stm32_rom_open(struct stm32_transport *t, const struct stm32_rom_options *opts,
-				 struct stm32_target **out, struct stm32_error *err)
+static const struct stm32_rom_options *options_or_default(const struct stm32_rom_options *opts,
+							  struct stm32_rom_options *defaults)
 {
-	*out = NULL;
-	struct stm32_rom_options defaults;
-	if (!opts) {
-		stm32_rom_options_default(&defaults);
-		opts = &defaults;
-	}
-	struct rom_backend *rom = calloc(1, sizeof(*rom));
-	if (!rom)
-		return stm32_error_set(err, STM32_E_NOMEM, "out of memory for the bootloader session");
-	struct stm32_session_options so;
-	stm32_session_options_default(&so);
-	so.skip_sync = opts->skip_sync;
-	so.sync_attempts = opts->sync_attempts;
-	enum stm32_status status = stm32_session_connect(&rom->session, t, &so, err);
-	if (status != STM32_OK) {
-		stm32_error_op(err, STM32_OP_CONNECT);
-		free(rom);
-		return status;
-	}
-	adopt(rom, opts);
-	*out = &rom->target;
-	return STM32_OK;
+	if (opts)
+		return opts;
+	stm32_rom_options_default(defaults);
+	return defaults;
 }
 
 enum stm32_status rom_target_wrap(const struct stm32_session *session,
@@ -304,10 +277,7 @@ enum stm32_status rom_target_wrap(const struct stm32_session *session,
 {
 	*out = NULL;
 	struct stm32_rom_options defaults;
-	if (!opts) {
-		stm32_rom_options_default(&defaults);
-		opts = &defaults;
-	}
+	opts = options_or_default(opts, &defaults);
 	struct rom_backend *rom = calloc(1, sizeof(*rom));
 	if (!rom)
 		return stm32_error_set(err, STM32_E_NOMEM, "out of memory for the bootloader session");
@@ -315,6 +285,25 @@ enum stm32_status rom_target_wrap(const struct stm32_session *session,
 	adopt(rom, opts);
 	*out = &rom->target;
 	return STM32_OK;
+}
+
+enum stm32_status stm32_rom_open(struct stm32_transport *t, const struct stm32_rom_options *opts,
+				 struct stm32_target **out, struct stm32_error *err)
+{
+	*out = NULL;
+	struct stm32_rom_options defaults;
+	opts = options_or_default(opts, &defaults);
+	struct stm32_session_options so;
+	stm32_session_options_default(&so);
+	so.skip_sync = opts->skip_sync;
+	so.sync_attempts = opts->sync_attempts;
+	struct stm32_session session;
+	enum stm32_status status = stm32_session_connect(&session, t, &so, err);
+	if (status != STM32_OK) {
+		stm32_error_op(err, STM32_OP_CONNECT);
+		return status;
+	}
+	return rom_target_wrap(&session, opts, out, err);
 }
 
 static const struct stm32_session *rom_session(const struct stm32_target *t)

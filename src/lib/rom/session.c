@@ -129,7 +129,7 @@ static size_t rows_with_pid(uint16_t pid)
  * failure leaves the value unknown; neither is an error of the connect. */
 static bool try_read(struct stm32_session *s, uint32_t address, uint8_t *data, size_t length)
 {
-	if (s->read_protected || s->bl.cmd_read < 0 || address == 0 || length == 0)
+	if (s->facts.read_protected || s->bl.cmd_read < 0 || address == 0 || length == 0)
 		return false;
 	struct stm32_error ignored;
 	stm32_error_clear(&ignored);
@@ -145,7 +145,7 @@ static bool try_read(struct stm32_session *s, uint32_t address, uint8_t *data, s
 			 * unprotect (which erases the chip): be sure first. */
 			if (++refusals < PROTECTION_CONFIRMATIONS)
 				continue;
-			s->read_protected = true;
+			s->facts.read_protected = true;
 			return false;
 		}
 		if (st == STM32_E_IO)
@@ -163,8 +163,8 @@ static void read_flash_size(struct stm32_session *s, const struct stm32_device *
 	uint32_t kib = le16(raw);
 	if (kib == 0 || kib == 0xFFFF)
 		return;
-	s->flash_kib = kib;
-	s->flash_size_known = true;
+	s->facts.flash_kib = kib;
+	s->facts.flash_size_known = true;
 }
 
 /* Rows sharing a PID differ in flash size; the flash-size register (at the
@@ -179,21 +179,21 @@ static const struct stm32_device *identify(struct stm32_session *s, struct stm32
 		return NULL;
 	}
 	read_flash_size(s, first);
-	if (rows_with_pid(pid) < 2 || !s->flash_size_known)
+	if (rows_with_pid(pid) < 2 || !s->facts.flash_size_known)
 		return first;
-	const struct stm32_device *exact = stm32_device_by_pid_and_size(pid, s->flash_kib);
+	const struct stm32_device *exact = stm32_device_by_pid_and_size(pid, s->facts.flash_kib);
 	return exact ? exact : first;
 }
 
 static void learn_details(struct stm32_session *s)
 {
 	const struct stm32_device *dev = s->device;
-	if (try_read(s, dev->uid_reg, s->uid, sizeof(s->uid)))
-		s->uid_known = true;
+	if (try_read(s, dev->uid_reg, s->facts.uid, sizeof(s->facts.uid)))
+		s->facts.uid_known = true;
 	uint32_t size = dev->opt_size < OPTION_BYTES_MAX ? dev->opt_size : OPTION_BYTES_MAX;
-	if (try_read(s, dev->opt_start, s->option_bytes, size)) {
-		s->option_bytes_known = true;
-		s->option_bytes_size = size;
+	if (try_read(s, dev->opt_start, s->facts.option_bytes, size)) {
+		s->facts.option_bytes_known = true;
+		s->facts.option_bytes_size = size;
 	}
 }
 

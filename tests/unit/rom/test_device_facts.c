@@ -73,8 +73,8 @@ static void check_host_reads_flash_size_at(const char *device, uint16_t pid, uin
 		script_read(m, dev->opt_start, dev->opt_factory, dev->opt_size);
 	assert_int_equal(stm32_session_connect(&s, &m->transport, &opts, &err), STM32_OK);
 	assert_ptr_equal(s.device, dev);
-	assert_true(s.flash_size_known);
-	assert_int_equal(s.flash_kib, kib);
+	assert_true(s.facts.flash_size_known);
+	assert_int_equal(s.facts.flash_kib, kib);
 	mock_assert_done(m);
 	free(m);
 }

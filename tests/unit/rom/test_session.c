@@ -93,14 +93,14 @@ static void connect_f103(void **state, uint16_t kib, const char *expect_name)
 	script_details(f->m, expected, uid, expected->opt_factory);
 	assert_int_equal(stm32_session_connect(&f->s, &f->m->transport, &f->opts, &f->err), STM32_OK);
 	assert_ptr_equal(f->s.device, expected);
-	assert_true(f->s.flash_size_known);
-	assert_int_equal(f->s.flash_kib, kib);
-	assert_true(f->s.uid_known);
-	assert_memory_equal(f->s.uid, uid, 12);
-	assert_true(f->s.option_bytes_known);
-	assert_int_equal(f->s.option_bytes_size, expected->opt_size);
-	assert_memory_equal(f->s.option_bytes, expected->opt_factory, expected->opt_size);
-	assert_false(f->s.read_protected);
+	assert_true(f->s.facts.flash_size_known);
+	assert_int_equal(f->s.facts.flash_kib, kib);
+	assert_true(f->s.facts.uid_known);
+	assert_memory_equal(f->s.facts.uid, uid, 12);
+	assert_true(f->s.facts.option_bytes_known);
+	assert_int_equal(f->s.facts.option_bytes_size, expected->opt_size);
+	assert_memory_equal(f->s.facts.option_bytes, expected->opt_factory, expected->opt_size);
+	assert_false(f->s.facts.read_protected);
 	assert_int_equal(f->s.bl.pid, 0x410);
 	mock_assert_done(f->m);
 }
@@ -137,7 +137,7 @@ static void test_shared_pid_unknown_size_takes_first_row(void **state)
 	script_details(f->m, first, uid, first->opt_factory);
 	assert_int_equal(stm32_session_connect(&f->s, &f->m->transport, &f->opts, &f->err), STM32_OK);
 	assert_ptr_equal(f->s.device, first);
-	assert_false(f->s.flash_size_known);
+	assert_false(f->s.facts.flash_size_known);
 	mock_assert_done(f->m);
 }
 
@@ -161,7 +161,7 @@ static void test_unique_pid(void **state)
 	script_details(f->m, dev, uid, dev->opt_factory);
 	assert_int_equal(stm32_session_connect(&f->s, &f->m->transport, &f->opts, &f->err), STM32_OK);
 	assert_ptr_equal(f->s.device, dev);
-	assert_int_equal(f->s.flash_kib, 1024);
+	assert_int_equal(f->s.facts.flash_kib, 1024);
 	mock_assert_done(f->m);
 }
 
@@ -187,10 +187,10 @@ static void test_read_protected_chip(void **state)
 	script_read_refused(f->m);
 	/* No further reads may follow: the mock fails on any extra byte. */
 	assert_int_equal(stm32_session_connect(&f->s, &f->m->transport, &f->opts, &f->err), STM32_OK);
-	assert_true(f->s.read_protected);
-	assert_false(f->s.flash_size_known);
-	assert_false(f->s.uid_known);
-	assert_false(f->s.option_bytes_known);
+	assert_true(f->s.facts.read_protected);
+	assert_false(f->s.facts.flash_size_known);
+	assert_false(f->s.facts.uid_known);
+	assert_false(f->s.facts.option_bytes_known);
 	assert_ptr_equal(f->s.device, dev);
 	mock_assert_done(f->m);
 }
