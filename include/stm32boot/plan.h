@@ -54,6 +54,7 @@ enum stm32_region {
 	STM32_REGION_RAM,
 	STM32_REGION_OPTION, /* option bytes: the chip resets after the write */
 	STM32_REGION_SYSTEM, /* system memory (readable only) */
+	STM32_REGION_OTP,    /* one-time programmable area (readable; not written) */
 };
 
 #define STM32_PLAN_DEFAULT_BLOCK   256u /* stm32flash -F default */

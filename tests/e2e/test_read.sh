@@ -100,3 +100,16 @@ t_read_verify_none_does_not_check() {
 	dd if="$WORK/fw.bin" of="$WORK/want.bin" bs=1 skip=4 count=4001 status=none
 	same_bytes "$WORK/dump.bin" "$WORK/want.bin"
 }
+
+# G0B1's OTP area (1 KiB at 0x1FFF7000) reads as 0xFF on a new chip; a file
+# that would write it is refused before anything is sent.
+t_read_otp_area() {
+	DEVICE=stm32g0b1
+	run_ok -r "$WORK/otp.bin" -S 0x1FFF7000:1024 "$(port)"
+	head -c 1024 /dev/zero | tr '\0' '\377' >"$WORK/blank.bin"
+	same_bytes "$WORK/otp.bin" "$WORK/blank.bin"
+	printf 'OTP' >"$WORK/otp-data.bin"
+	run_fail -w "$WORK/otp-data.bin" -S 0x1FFF7000 "$(port)"
+	err_has "one-time programmable"
+	nothing_written
+}

@@ -27,6 +27,8 @@ const char *stm32_region_name(enum stm32_region region)
 		return "option bytes";
 	case STM32_REGION_SYSTEM:
 		return "system memory";
+	case STM32_REGION_OTP:
+		return "OTP";
 	}
 	return "?";
 }
@@ -50,6 +52,9 @@ uint64_t plan_region_end(const struct stm32_device *device, uint32_t address,
 		{ STM32_REGION_OPTION, device->opt_start,
 		  (uint64_t)device->opt_start + device->opt_size },
 		{ STM32_REGION_SYSTEM, device->sysmem_start, device->sysmem_end },
+		/* Empty ranges (start == end) where a family has none. */
+		{ STM32_REGION_SYSTEM, device->sysmem2_start, device->sysmem2_end },
+		{ STM32_REGION_OTP, device->otp_start, device->otp_end },
 	};
 	for (size_t i = 0; i < sizeof(regions) / sizeof(regions[0]); i++) {
 		if (inside(address, regions[i].start, regions[i].end)) {

@@ -56,7 +56,20 @@ static enum stm32_status refuse_address(const struct stm32_device *dev, uint32_t
 
 static bool writable(enum stm32_region region)
 {
-	return region != STM32_REGION_SYSTEM;
+	return region != STM32_REGION_SYSTEM && region != STM32_REGION_OTP;
+}
+
+/* OTP bits program once and never erase: a plan that writes there could
+ * not be retried or verified-and-rewritten, so it is not planned. */
+static enum stm32_status refuse_otp(const struct stm32_device *dev, uint32_t address,
+				    struct stm32_error *err)
+{
+	stm32_error_set(err, STM32_E_RANGE,
+			"0x%08" PRIX32 " is in the one-time programmable area of %s (0x%08" PRIX32
+			"-0x%08" PRIX32 "): stm32boot reads it but does not write it",
+			address, dev->name, dev->otp_start, dev->otp_end - 1);
+	stm32_error_address(err, address);
+	return STM32_E_RANGE;
 }
 
 /* Cut the image into pieces at region boundaries, refusing any byte that has
@@ -79,6 +92,8 @@ static enum stm32_status split_image(const struct stm32_device *dev, const struc
 			}
 			enum stm32_region region;
 			uint64_t region_end = plan_region_end(dev, (uint32_t)at, &region);
+			if (region_end != 0 && region == STM32_REGION_OTP)
+				return refuse_otp(dev, (uint32_t)at, err);
 			if (region_end == 0 || !writable(region))
 				return refuse_address(dev, (uint32_t)at, err);
 			uint64_t stop = end < region_end ? end : region_end;

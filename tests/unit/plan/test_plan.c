@@ -442,6 +442,39 @@ static void erase_only_ranges(void **state)
 	stm32_plan_free(&plan);
 }
 
+/* G0B1: its OTP area and second system-memory block read like any region;
+ * writing OTP is refused by name before anything is sent. */
+static void otp_and_second_system_block_are_readable_not_writable(void **state)
+{
+	(void)state;
+	const struct stm32_device *g0 = device("stm32g0b1");
+	struct stm32_plan_options opts;
+	struct stm32_plan plan;
+	struct stm32_error err;
+	stm32_plan_options_default(&opts);
+	opts.has_range = true;
+	opts.range_address = 0x1FFF7000; /* OTP, to its end */
+	assert_int_equal(stm32_plan_read(rom_target(g0), &opts, &plan, &err), STM32_OK);
+	assert_int_equal(plan.ranges[0].region, STM32_REGION_OTP);
+	assert_int_equal(plan.ranges[0].length, 0x400);
+	assert_string_equal(stm32_region_name(plan.ranges[0].region), "OTP");
+	stm32_plan_free(&plan);
+	opts.range_address = 0x1FFF8000; /* the second system-memory block */
+	assert_int_equal(stm32_plan_read(rom_target(g0), &opts, &plan, &err), STM32_OK);
+	assert_int_equal(plan.ranges[0].region, STM32_REGION_SYSTEM);
+	stm32_plan_free(&plan);
+
+	struct stm32_image image;
+	stm32_image_init(&image);
+	const uint8_t word[8] = { 1, 2, 3, 4, 5, 6, 7, 8 };
+	assert_int_equal(stm32_image_add(&image, 0x1FFF7010, word, sizeof word, NULL), STM32_OK);
+	stm32_plan_options_default(&opts);
+	assert_int_equal(stm32_plan_write(rom_target(g0), &image, &opts, &plan, &err), STM32_E_RANGE);
+	assert_non_null(strstr(err.message, "one-time programmable"));
+	assert_int_equal(err.address, 0x1FFF7010);
+	stm32_image_free(&image);
+}
+
 static void read_and_checksum_ranges(void **state)
 {
 	(void)state;
@@ -519,6 +552,7 @@ int main(void)
 		cmocka_unit_test(empty_image_is_refused),
 		cmocka_unit_test(erase_only_ranges),
 		cmocka_unit_test(read_and_checksum_ranges),
+		cmocka_unit_test(otp_and_second_system_block_are_readable_not_writable),
 		cmocka_unit_test(estimate_grows_with_bytes_and_shrinks_with_baud),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
