@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Rebuilds the test firmware in tests/firmware with Debian's
+# Rebuilds the example firmware in examples/firmware (the demo's banner
+# program; the emulator's tests run all of them) with Debian's
 # gcc-arm-none-eabi, reproducibly (no paths, build ids or timestamps in the
 # images). With --check, builds into a temporary directory and fails if a
 # committed .bin differs.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-src=$root/tests/firmware
+src=$root/examples/firmware
 out=$src
 check=0
 if [ "${1:-}" = "--check" ]; then
@@ -23,7 +24,9 @@ CFLAGS=(-Os -mthumb -ffreestanding -nostdlib -fno-common -ffunction-sections -fd
 images=(
 	"f103_banner cortex-m3 FW_F103 f103.ld banner.c STM32F103"
 	"f030_banner cortex-m0 FW_F030 f030.ld banner.c STM32F030"
+	"f103_banner_ram cortex-m3 FW_F103 f103_ram.ld banner.c STM32F103-RAM"
 	"f103_iwdg cortex-m3 FW_F103 f103.ld iwdg.c STM32F103"
+	"f103_fault cortex-m3 FW_F103 f103.ld fault.c STM32F103"
 )
 status=0
 for line in "${images[@]}"; do
@@ -35,10 +38,10 @@ for line in "${images[@]}"; do
 	rm -f "$elf"
 	if [ $check -eq 1 ]; then
 		if ! cmp -s "$out/$name.bin" "$src/$name.bin"; then
-			echo "tests/firmware/$name.bin differs from its rebuild" >&2
+			echo "examples/firmware/$name.bin differs from its rebuild" >&2
 			status=1
 		fi
 	fi
 done
-[ $check -eq 1 ] && [ $status -eq 0 ] && echo "tests/firmware: committed images match their rebuild"
+[ $check -eq 1 ] && [ $status -eq 0 ] && echo "examples/firmware: committed images match their rebuild"
 exit $status

@@ -264,6 +264,95 @@ case_faults_repeat() {
     note "faults with seed 4242: $(jq -c . "$WORK/faults.1.json")"
 }
 
+# ---- Programs on the emulator's Cortex-M core (examples/firmware) ----
+FIRMWARE=$HERE/../../examples/firmware
+BANNER="(stm32boot example firmware)"
+
+# program_answers SEND TEXT: after stm32flash has let go of the port (it
+# drops what arrived before), the program answers SEND with a line holding TEXT.
+program_answers() {
+    local got
+    got=$( { printf '%s' "$1" >&3; timeout 5 head -n 1 <&3; } 3<>"$TTY" )
+    grep -qF -- "$2" <<<"$got" || fail "the program answered '$got' to '$1', not '$2'"
+}
+
+control() { # control REQUEST: one control-socket request, its reply checked
+    local reply
+    reply=$(printf '%s\n' "$1" | socat -t 5 - "UNIX-CONNECT:$CONTROL")
+    [ "$reply" = OK ] || [ "${reply#STATE}" != "$reply" ] || fail "control '$1' answered '$reply'"
+}
+
+# stm32flash -w into RAM, -g: the program's USART1 bytes reach the pty, and
+# the host's reach the program.
+case_go_ram_banner() {
+    sim_start
+    flash_ok -w "$FIRMWARE/f103_banner_ram.bin" -S 0x20001000 -g 0x20001000
+    log_has "Starting execution at address 0x20001000... done."
+    program_answers '?' "hello from STM32F103-RAM $BANNER"
+    program_answers 'x' 'x'
+    sim_stop
+    stat_is '.state' '"application"'
+    stat_is '.core.faults' 0
+    stat_is '.core.usart_rx_bytes' 2
+    stat_is '.core.usart_tx_bytes' 111   # the banner twice and the echo
+}
+
+case_go_flash_banner() {
+    sim_start
+    flash_ok -w "$FIRMWARE/f103_banner.bin" -v -g 0x08000000
+    program_answers '?' "hello from STM32F103 $BANNER"
+    sim_stop
+    stat_is '.core.usart_tx_bytes' 102   # the banner twice
+    stat_is '.boots_application' 1
+}
+
+# A program that stops refreshing the IWDG resets the chip: with BOOT0 high
+# into the bootloader (stm32flash talks to it again), with BOOT0 low into
+# the program, which then reports the watchdog's reset.
+case_iwdg() {
+    sim_start --control "$CONTROL" --boot0 dtr --reset rts
+    flash_ok -w "$FIRMWARE/f103_iwdg.bin" -g 0x08000000
+    flash_ok   # the bootloader again
+    log_has "Device ID    : $(expected_pid)"
+    # BOOT0 low, NRST pulsed: a pin reset keeps RCC_CSR.IWDGRSTF, so the
+    # program reports the watchdog's reset (and clears the flag)...
+    control "LINES rts=1 dtr=1"
+    control "LINES rts=0 dtr=1"
+    local got
+    got=$(timeout 5 head -n 1 "$TTY")
+    grep -qF "iwdg: reset by the watchdog" <<<"$got" || fail "the program said '$got'"
+    # ...and after the next pulse it starts the watchdog, is reset by it
+    # into itself (BOOT0 low) and says so.
+    control "LINES rts=1 dtr=1"
+    control "LINES rts=0 dtr=1"
+    got=$(timeout 5 head -n 3 "$TTY")
+    grep -qF "iwdg: power-on, starting the watchdog" <<<"$got" || fail "the program said '$got'"
+    grep -qF "iwdg: reset by the watchdog" <<<"$got" || fail "the program said '$got'"
+    [ "$(sim_query_state)" = "STATE application" ] || fail "state is '$(sim_query_state)'"
+    sim_stop
+    stat_is '.core.resets.iwdg' 2
+    stat_is '.core.iwdg_refreshes' 8
+}
+
+# A faulting program is reported (stats, a log line) and stops; a reset
+# brings the bootloader back.
+case_fault() {
+    sim_start --control "$CONTROL" --reset rts
+    flash_ok -w "$FIRMWARE/f103_fault.bin" -g 0x08000000
+    flash
+    [ "$FLASH_STATUS" -ne 0 ] || fail "the stopped program answered as a bootloader"
+    grep -qF "the program stopped: read from unmapped memory at pc 0x080000" "$WORK/sim.1.err" \
+        || fail "no fault line in the emulator's log"
+    control "LINES rts=1 dtr=0"
+    control "LINES rts=0 dtr=0"
+    flash_ok
+    log_has "Device ID    : $(expected_pid)"
+    sim_stop
+    stat_is '.core.faults' 1
+    stat_is '.core.last_fault.address' '"0x60000000"'
+    stat_is '.state' '"bootloader"'
+}
+
 declare -F "case_$CASE" >/dev/null || fail "unknown case $CASE"
 "case_$CASE"
 echo "PASS: $MODE $DEVICE $CASE"

@@ -47,6 +47,33 @@ static void write_erased_pages(FILE *out, const struct sim_stats *stats)
 	fputs("},\n", out);
 }
 
+static void write_core(FILE *out, const struct sim_core_counts *c)
+{
+	static const char *const causes[SIM_STATS_RESET_CAUSES] = {"sysresetreq", "iwdg",
+								    "obl_launch"};
+	fprintf(out, "  \"core\": {\"instructions\": %" PRIu64 ", \"faults\": %" PRIu64
+		", \"unmodelled_accesses\": %" PRIu64 ",\n", c->instructions, c->faults,
+		c->unmodelled_accesses);
+	fprintf(out, "           \"usart_tx_bytes\": %" PRIu64 ", \"usart_rx_bytes\": %" PRIu64
+		", \"usart_rx_overruns\": %" PRIu64 ", \"usart_garbled\": %" PRIu64 ",\n",
+		c->usart_tx_bytes, c->usart_rx_bytes, c->usart_rx_overruns, c->usart_garbled);
+	fprintf(out, "           \"iwdg_refreshes\": %" PRIu64 ",\n           \"resets\": {",
+		c->iwdg_refreshes);
+	for (size_t i = 0; i < SIM_STATS_RESET_CAUSES; i++)
+		fprintf(out, "%s\"%s\": %" PRIu64, i ? ", " : "", causes[i], c->resets[i]);
+	fputs("},\n           \"peripherals\": {", out);
+	for (size_t i = 0; i < c->block_count; i++)
+		fprintf(out, "%s\"%s\": {\"reads\": %" PRIu64 ", \"writes\": %" PRIu64 "}",
+			i ? ", " : "", c->blocks[i].name, c->blocks[i].reads, c->blocks[i].writes);
+	fputs("},\n           \"last_fault\": ", out);
+	if (c->fault_what)
+		fprintf(out, "{\"pc\": \"0x%08" PRIX32 "\", \"address\": \"0x%08" PRIX32
+			"\", \"what\": \"%s\"}", c->fault_pc, c->fault_address, c->fault_what);
+	else
+		fputs("null", out);
+	fputs("},\n", out);
+}
+
 void sim_stats_write_json(FILE *out, const struct sim_stats *stats,
 			  const struct sim_stats_context *context)
 {
@@ -73,6 +100,8 @@ void sim_stats_write_json(FILE *out, const struct sim_stats *stats,
 		fprintf(out, "  \"bus_transactions\": %" PRIu64 ", \"bus_bytes\": %" PRIu64
 			", \"bus_wire_us\": %" PRIu64 ",\n",
 			stats->bus_transactions, stats->bus_bytes, stats->bus_wire_ns / 1000u);
+	if (stats->core.present)
+		write_core(out, &stats->core);
 	fprintf(out, "  \"rdp_level\": %d,\n", context->rdp_level);
 	fprintf(out, "  \"state\": \"%s\",\n", context->state);
 	fprintf(out, "  \"faults\": {\"corrupt_in\": %" PRIu64 ", \"corrupt_out\": %" PRIu64

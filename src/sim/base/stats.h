@@ -12,6 +12,30 @@ struct sim_fault_counts {
 	uint64_t corrupt_in, corrupt_out, drop_in, drop_out, nack, stall, reset, hangup;
 };
 
+/* The Cortex-M core's counters (src/sim/cpu), copied here by the ROM part
+ * after every slice so that base needs no knowledge of the core. */
+#define SIM_STATS_BLOCKS 16u
+#define SIM_STATS_RESET_CAUSES 3u /* sysresetreq, iwdg, obl_launch */
+
+struct sim_block_count {
+	const char *name; /* static storage: "RCC", "USART1", ... */
+	uint64_t reads, writes;
+};
+
+struct sim_core_counts {
+	bool present; /* the emulator was built with the core */
+	uint64_t instructions, faults, unmodelled_accesses;
+	uint64_t usart_tx_bytes, usart_rx_bytes, usart_rx_overruns;
+	uint64_t usart_garbled; /* bytes the host read at a rate its receiver cannot follow */
+	uint64_t iwdg_refreshes;
+	uint64_t resets[SIM_STATS_RESET_CAUSES];
+	struct sim_block_count blocks[SIM_STATS_BLOCKS];
+	size_t block_count;
+	/* the last fault or unmapped access, what == NULL if none */
+	const char *fault_what;
+	uint32_t fault_pc, fault_address;
+};
+
 struct sim_stats {
 	uint64_t commands[256];   /* opcodes received with a valid complement */
 	uint64_t nacks;
@@ -28,6 +52,7 @@ struct sim_stats {
 	 * data bytes, and the wire time charged for them (realtime only) */
 	uint64_t bus_transactions, bus_bytes, bus_wire_ns;
 	struct sim_fault_counts faults;
+	struct sim_core_counts core;
 };
 
 /* What the stats file reports beside the counters. */

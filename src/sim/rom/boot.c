@@ -23,6 +23,7 @@ static void boot(struct sim_engine *engine)
 	} else {
 		engine->run = SIM_RUN_APPLICATION;
 		engine->stats->boots_application++;
+		rom_core_boot_flash(engine);
 	}
 }
 
@@ -37,6 +38,7 @@ void sim_engine_hold_reset(struct sim_engine *engine)
 		return;
 	engine->stats->resets++;
 	rom_clear_activity(engine);
+	rom_core_reset(engine, SIM_RESET_NONE);
 	engine->run = SIM_RUN_RESET;
 }
 
@@ -46,10 +48,18 @@ void sim_engine_release_reset(struct sim_engine *engine)
 		boot(engine);
 }
 
-void sim_engine_system_reset(struct sim_engine *engine)
+void rom_system_reset(struct sim_engine *engine, enum sim_reset_cause cause)
 {
 	engine->stats->resets++;
+	if (cause != SIM_RESET_NONE && cause - 1u < SIM_STATS_RESET_CAUSES)
+		engine->stats->core.resets[cause - 1u]++;
+	rom_core_reset(engine, cause);
 	boot(engine);
+}
+
+void sim_engine_system_reset(struct sim_engine *engine)
+{
+	rom_system_reset(engine, SIM_RESET_NONE);
 }
 
 /* RM0360 "Empty check" (F030xC/F070x6, likewise the F09x) and FLASH_SR.PEMPTY
@@ -63,12 +73,16 @@ void rom_latch_empty_check(struct sim_engine *engine)
 	    chip->dev->flash_size < 4)
 		return;
 	engine->empty_boot = sim_all_ff(chip->flash, 4);
+	/* FLASH_SR.PEMPTY, which the program may toggle, follows the latch. */
+	if (chip->dev->flags & STM32_DEV_PEMPTY)
+		rom_core_set_pempty(engine, engine->empty_boot);
 }
 
+/* The option-byte loader resets the chip (RCC notes OBLRSTF). */
 void sim_engine_option_reload(struct sim_engine *engine)
 {
 	rom_latch_empty_check(engine);
-	sim_engine_system_reset(engine);
+	rom_system_reset(engine, SIM_RESET_OBL_LAUNCH);
 }
 
 const char *sim_engine_state_name(const struct sim_engine *engine)

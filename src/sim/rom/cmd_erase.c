@@ -40,6 +40,7 @@ static void erase_pages(struct sim_engine *engine, const uint8_t *list, size_t c
 		uint32_t address, size;
 		stm32_device_sector(chip->dev, page, &address, &size);
 		sim_flash_erase_sector(chip, page);
+		rom_core_memory_changed(engine, address, size);
 		duration += (uint64_t)stm32_device_erase_ms(chip->dev, size) * 1000u;
 		engine->stats->page_erases++;
 		engine->stats->erased_pages[page]++;
@@ -56,6 +57,7 @@ static void mass_erase(struct sim_engine *engine)
 		return;
 	}
 	sim_flash_erase_all(engine->chip);
+	rom_core_memory_changed(engine, engine->chip->dev->flash_start, engine->chip->dev->flash_size);
 	engine->stats->mass_erases++;
 	rom_spend(engine, rom_mass_erase_us(engine));
 	rom_finish_ack(engine);
@@ -70,6 +72,7 @@ static void bank_erase(struct sim_engine *engine, unsigned bank)
 		return;
 	}
 	sim_flash_erase_bank(engine->chip, bank);
+	rom_core_memory_changed(engine, engine->chip->dev->flash_start, engine->chip->dev->flash_size);
 	engine->stats->bank_erases++;
 	rom_spend(engine, rom_mass_erase_us(engine));
 	rom_finish_ack(engine);

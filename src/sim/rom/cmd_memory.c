@@ -5,6 +5,20 @@
 #include "base/bytes.h"
 #include "rom/rom_private.h"
 
+#ifdef STM32SIM_HAVE_CPU
+/* AN2606: MSP from [address], PC from [address + 4]; the core runs it from
+ * the poll loop (rom/program.c), reset stubs included. */
+static void go(struct sim_engine *engine, uint32_t address)
+{
+	rom_clear_activity(engine);
+	engine->run = SIM_RUN_APPLICATION;
+	engine->stats->boots_application++;
+	rom_core_go(engine, address);
+}
+#else
+/* Without the core, a Go into RAM that holds a known reset stub (judged by
+ * its constants, reset_stub.c) does what the stub would; anything else is
+ * "the application", which never answers until a reset. */
 static void go(struct sim_engine *engine, uint32_t address)
 {
 	enum reset_stub stub = sim_chip_area(engine->chip, address) == SIM_AREA_RAM
@@ -23,6 +37,18 @@ static void go(struct sim_engine *engine, uint32_t address)
 	rom_clear_activity(engine);
 	engine->run = SIM_RUN_APPLICATION;
 	engine->stats->boots_application++;
+}
+#endif
+
+/* AN2606: the F1 bootloader V2.2 refuses a Go into the first 0x200 bytes
+ * of RAM (its own variables), whatever the device row's ram_start says. */
+#define F1_V22_GO_FLOOR 0x20000200u
+
+static bool go_refused(const struct sim_engine *engine, uint32_t address)
+{
+	const struct stm32_device *dev = engine->chip->dev;
+	return strcmp(dev->family, "F1") == 0 && dev->bootloader_version == 0x22 &&
+	       address >= SIM_RAM_BASE && address < F1_V22_GO_FLOOR;
 }
 
 static bool writable_start(const struct sim_chip *chip, uint32_t address)
@@ -56,7 +82,7 @@ void rom_address_received(struct sim_engine *engine)
 			!(area == SIM_AREA_RAM && (chip->dev->flags & STM32_DEV_NO_RAM_ACCESS));
 		break;
 	case OP_GO:
-		valid = area == SIM_AREA_FLASH || area == SIM_AREA_RAM;
+		valid = (area == SIM_AREA_FLASH || area == SIM_AREA_RAM) && !go_refused(engine, address);
 		break;
 	case OP_WRITE:
 		valid = address % 4 == 0 && writable_start(chip, address);
@@ -113,6 +139,7 @@ static void write_flash(struct sim_engine *engine, const uint8_t *data, size_t c
 	uint32_t first = engine->address - engine->address % unit;
 	uint64_t units = ((uint64_t)engine->address + count - first + unit - 1) / unit;
 	enum sim_program_result result = sim_flash_program(engine->chip, engine->address, data, count);
+	rom_core_memory_changed(engine, engine->address, (uint32_t)count);
 	rom_spend(engine, units * dev->t_prog_us);
 	if (result != SIM_PROGRAM_OK) {
 		rom_finish_nack(engine);
@@ -158,6 +185,7 @@ void rom_write_data_received(struct sim_engine *engine)
 		return;
 	case SIM_AREA_RAM:
 		memcpy(chip->ram + (engine->address - SIM_RAM_BASE), data, count);
+		rom_core_memory_changed(engine, engine->address, (uint32_t)count);
 		rom_finish_ack(engine);
 		rom_to_command(engine);
 		return;

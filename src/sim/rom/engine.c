@@ -30,6 +30,8 @@ bool sim_engine_init(struct sim_engine *engine, struct sim_chip *chip,
 		     struct sim_stats *stats, bool timed)
 {
 	memset(engine, 0, sizeof(*engine));
+	engine->stats = stats;
+	rom_core_sync_stats(engine); /* the stats say whether there is a core */
 	engine->chip = chip;
 	engine->stats = stats;
 	engine->timed = timed;
@@ -108,6 +110,7 @@ static bool split_frames(const struct sim_engine *engine)
 
 void sim_engine_free(struct sim_engine *engine)
 {
+	rom_core_free(engine);
 	free(engine->rx);
 	free(engine->out);
 	memset(engine, 0, sizeof(*engine));
@@ -366,8 +369,18 @@ uint64_t sim_engine_held_due(const struct sim_engine *engine)
 	return engine->has_held ? engine->busy_until_us : 0;
 }
 
+void sim_engine_set_log(struct sim_engine *engine, void (*log)(void *context, const char *line),
+			void *context)
+{
+	engine->log = log;
+	engine->log_context = context;
+}
+
 void sim_engine_receive(struct sim_engine *engine, uint8_t byte, uint64_t at_us)
 {
+	/* The program owns USART1 now: the host's bytes go to its RX. */
+	if (engine->run == SIM_RUN_APPLICATION)
+		rom_core_receive(engine, byte);
 	if (engine->run != SIM_RUN_BOOTLOADER || engine->line_garbled)
 		return;
 	sim_engine_advance(engine, at_us);

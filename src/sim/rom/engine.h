@@ -41,6 +41,22 @@ enum sim_output_kind {
 
 #define SIM_MAX_COMMANDS 32
 
+struct sim_cpu; /* src/sim/cpu: the Cortex-M core, when built with unicorn */
+
+/* The program on the core (rom/core.c, rom/program.c): started by Go or a
+ * boot from flash; it runs in slices from the caller's poll loop. */
+struct sim_program {
+	struct sim_cpu *cpu; /* created when code first starts; NULL before and without unicorn */
+	bool running;        /* started and not stopped by a fault or reset */
+	bool idle;           /* waiting in WFI since idle_since_us */
+	uint64_t idle_since_us;
+	/* Realtime: the wall time and core time that correspond (set on the
+	 * first slice after a start); the core never runs ahead of the wall. */
+	bool epoch_pending;
+	uint64_t epoch_us, epoch_ns;
+	uint64_t tx_free_ns; /* realtime: when the program's USART line is free */
+};
+
 enum sim_run_state {
 	SIM_RUN_BOOTLOADER,
 	SIM_RUN_APPLICATION,
@@ -97,6 +113,11 @@ struct sim_engine {
 
 	struct sim_output *out;
 	size_t out_head, out_count, out_capacity;
+
+	struct sim_program program;
+	/* One line of diagnostics (a faulting program, unmodelled peripherals). */
+	void (*log)(void *context, const char *line);
+	void *log_context;
 };
 
 bool sim_engine_init(struct sim_engine *engine, struct sim_chip *chip,
@@ -137,6 +158,18 @@ void sim_engine_set_line_garbled(struct sim_engine *engine, bool garbled);
  * (the default) every rate is measured right. */
 void sim_engine_set_autobaud(struct sim_engine *engine, unsigned max_baud,
 			     unsigned (*host_baud)(void *context), void *context);
+
+/* Where diagnostic lines go (default: nowhere). */
+void sim_engine_set_log(struct sim_engine *engine, void (*log)(void *context, const char *line),
+			void *context);
+
+/* Run the program (after Go or a boot from flash) on the core for at most
+ * budget instructions. False when no program runs (in the bootloader, held
+ * in reset, stopped by a fault, or built without the core); else *wake_us
+ * is when to call again: now_us at once, later while it waits in WFI or,
+ * in timed mode, while the core is ahead of the wall clock. */
+bool sim_engine_run_program(struct sim_engine *engine, uint64_t budget, uint64_t now_us,
+			    uint64_t *wake_us);
 
 const char *sim_engine_state_name(const struct sim_engine *engine);
 

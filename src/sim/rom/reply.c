@@ -29,6 +29,21 @@ static void emit_as(struct sim_engine *engine, uint8_t byte, enum sim_output_kin
 		(struct sim_output){byte, ready, kind, polled};
 }
 
+/* A program that prints to a host that does not read must not grow the
+ * queue without end: a real UART's bytes are lost then. */
+#define PROGRAM_OUTPUT_MAX 65536u
+
+void rom_emit_program(struct sim_engine *engine, uint8_t byte, uint64_t ready_us)
+{
+	if (engine->out_count >= PROGRAM_OUTPUT_MAX) {
+		engine->stats->output_dropped++;
+		return;
+	}
+	emit_as(engine, byte, SIM_OUT_DATA, false);
+	if (engine->out_count && ready_us)
+		engine->out[engine->out_head + engine->out_count - 1].ready_us = ready_us;
+}
+
 void rom_emit(struct sim_engine *engine, uint8_t byte)
 {
 	emit_as(engine, byte, SIM_OUT_DATA, false);

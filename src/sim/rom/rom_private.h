@@ -3,9 +3,11 @@
  *
  * The files form layers, each calling only those below it, never back:
  *   engine.c        byte intake, command dispatch, Get/Get Version/Get ID
+ *   program.c       slices of the program on the core, its stops (resets, faults)
  *   cmd_*.c         one command family each, called for completed stages
  *   boot.c          reset and boot model
- *   reset_stub.c    recognising reset stubs in RAM (chip memory only)
+ *   core.c          the only caller of src/sim/cpu: lifecycle, USART bytes
+ *   reset_stub.c    recognising reset stubs in RAM, built without the core only
  *   reply.c         reply queue, ACK/NACK, stage bookkeeping, busy time
  * (cmd_protect.c also uses cmd_erase.c's mass-erase time.) */
 #ifndef STM32SIM_ROM_PRIVATE_H
@@ -15,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cpu/cpu.h"
 #include "rom/engine.h"
 
 enum stage {
@@ -64,12 +67,43 @@ void rom_to_command(struct sim_engine *engine);
 /* The chip works for duration_us: replies wait, the UART is not read. */
 void rom_spend(struct sim_engine *engine, uint64_t duration_us);
 
+/* A program's byte for the host, ready at ready_us (0: at once); dropped
+ * (output_dropped) when the host has left too much unread. */
+void rom_emit_program(struct sim_engine *engine, uint8_t byte, uint64_t ready_us);
+
+/* core.c: every call into src/sim/cpu. Without the core they do nothing
+ * (rom_core_run says HALTED). */
+void rom_core_free(struct sim_engine *engine);
+void rom_core_memory_changed(struct sim_engine *engine, uint32_t address, uint32_t length);
+/* Any reset: the core halts, its peripherals reset (RCC notes the cause). */
+void rom_core_reset(struct sim_engine *engine, enum sim_reset_cause cause);
+/* Go: the ROM's handoff, then MSP and PC from the vector at address. */
+void rom_core_go(struct sim_engine *engine, uint32_t address);
+void rom_core_boot_flash(struct sim_engine *engine);
+struct sim_cpu_stop_info rom_core_run(struct sim_engine *engine, uint64_t budget);
+void rom_core_idle(struct sim_engine *engine, uint64_t ns);
+/* The core's emulated time. */
+uint64_t rom_core_time_ns(const struct sim_engine *engine);
+/* Realtime: the wall time (ns since the emulator started) the core has reached. */
+uint64_t rom_core_clock_ns(const struct sim_engine *engine);
+/* The empty-check latch as the program left it (pempty devices); fallback
+ * when there is no core. */
+bool rom_core_pempty(const struct sim_engine *engine, bool fallback);
+void rom_core_set_pempty(struct sim_engine *engine, bool set);
+void rom_core_receive(struct sim_engine *engine, uint8_t byte);
+/* The core's counters into stats->core. */
+void rom_core_sync_stats(struct sim_engine *engine);
+/* A stop that ends the program: stats and a log line. */
+void rom_core_report_fault(struct sim_engine *engine, const struct sim_cpu_stop_info *stop);
+
 /* boot.c */
 /* Forget the command in progress, the sync and any busy time. */
 void rom_clear_activity(struct sim_engine *engine);
 void rom_latch_empty_check(struct sim_engine *engine);
+/* A reset the chip performs, by cause (counted per cause in stats->core). */
+void rom_system_reset(struct sim_engine *engine, enum sim_reset_cause cause);
 
-/* reset_stub.c */
+/* reset_stub.c (without the core only) */
 enum reset_stub { NO_STUB, SYSRESETREQ_STUB, OBL_LAUNCH_STUB, PEMPTY_CLEAR_STUB };
 enum reset_stub rom_reset_stub_at(const struct sim_chip *chip, uint32_t address);
 

@@ -301,14 +301,14 @@ static void f103_banner_firmware_prints_its_banner(void **state)
 {
 	(void)state;
 	banner_firmware("stm32f103xb", "f103_banner.bin",
-			"stm32boot-sim test firmware: hello from STM32F103\r\n");
+			"hello from STM32F103 (stm32boot example firmware)\r\n");
 }
 
 static void f030_banner_firmware_prints_its_banner(void **state)
 {
 	(void)state;
 	banner_firmware("stm32f030x8", "f030_banner.bin",
-			"stm32boot-sim test firmware: hello from STM32F030\r\n");
+			"hello from STM32F030 (stm32boot example firmware)\r\n");
 }
 
 static void iwdg_firmware_is_reset_by_the_watchdog(void **state)

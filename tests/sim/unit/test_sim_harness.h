@@ -55,11 +55,24 @@ static inline void harness_collect(struct harness *h)
 	}
 }
 
+/* What the emulator's poll loop does between host bytes: run the program
+ * a Go or a boot started (on the core, when built), until it waits, ends
+ * or has run for a while. */
+static inline void harness_run_program(struct harness *h)
+{
+	uint64_t wake;
+	for (int slice = 0; slice < 100; slice++)
+		if (!sim_engine_run_program(&h->engine, 100000, h->clock_us, &wake) ||
+		    wake > h->clock_us)
+			return;
+}
+
 static inline void harness_send(struct harness *h, const uint8_t *bytes, size_t length)
 {
 	h->reply_length = 0;
 	for (size_t i = 0; i < length; i++)
 		sim_engine_receive(&h->engine, bytes[i], h->clock_us);
+	harness_run_program(h);
 	harness_collect(h);
 }
 

@@ -1,0 +1,233 @@
+/* stm32boot-sim's command line. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "link/bus.h"
+#include "options.h"
+
+static void usage_error(const char *fmt, const char *arg)
+{
+	fputs("stm32boot-sim: ", stderr);
+	fprintf(stderr, fmt, arg);
+	fputs(" (try --help)\n", stderr);
+	exit(EXIT_USAGE);
+}
+
+static void print_help(void)
+{
+	puts("Usage: stm32boot-sim --device NAME|PID [options]\n"
+	     "Emulate an STM32 ROM bootloader: AN3155 UART on a pseudo-terminal, or AN4221 I2C /\n"
+	     "AN4286 SPI on a bus socket.\n"
+	     "\n"
+	     "  --device NAME|PID     device name, alias or PID (see --list-devices)\n"
+	     "  --interface uart|i2c|spi  bootloader interface (default uart); i2c and spi\n"
+	     "                        listen on a Unix bus socket instead of a pty\n"
+	     "  --i2c-address ADDR    7-bit I2C address (default: the device's, if known)\n"
+	     "  --i2c-clock HZ        I2C bus clock (SCL) for --speed realtime, 1000 to 5000000\n"
+	     "                        (default 400000); the host cannot tell it to the slave\n"
+	     "  --link PATH           symlink PATH to the pty, or create the bus socket at PATH\n"
+	     "                        (else print the pty or socket path first on stdout)\n"
+	     "  --image FILE          load flash/option bytes from FILE if it exists; save on exit\n"
+	     "  --speed realtime|fast realtime paces bytes on the wire (UART: 11 bits at the\n"
+	     "                        host's baud; I2C: 9 bits a byte plus START, address and\n"
+	     "                        STOP at --i2c-clock; SPI: 8 bits at the clock the host\n"
+	     "                        sends with each transfer, else 1 MHz) and spends typical\n"
+	     "                        program/erase times; fast (default) does neither\n"
+	     "  --faults SPEC         inject faults; SPEC is a list (',' or ';') of\n"
+	     "                          corrupt-in=P corrupt-out=P drop-in=P drop-out=P nack=P\n"
+	     "                          stall=P:MS reset-after=N hangup-after=N\n"
+	     "                        (P probability per byte or per ACK, MS milliseconds,\n"
+	     "                        N count of bytes from the host)\n"
+	     "  --max-baud N          highest host baud the UART auto-baud measures right;\n"
+	     "                        a 0x7F sent faster is not answered (default: no\n"
+	     "                        limit; AN3155 tests 115200, many chips sync faster)\n"
+	     "  --seed N              seed of the fault generator (default 1)\n"
+	     "  --stats FILE          write counters as JSON on exit\n"
+	     "  --control SOCKET      Unix socket for LINES/BREAK/TERMIOS/STATE requests\n"
+	     "  --boot0 none|rts|dtr  modem line wired to BOOT0 (default none: tied high)\n"
+	     "  --reset none|rts|dtr|brk  line wired to NRST (default none)\n"
+	     "  --invert-boot0, --invert-reset, --invert (both)  inverter between line and pin\n"
+	     "  --list-devices        print the device database (name, PID, family, flash,\n"
+	     "                        interfaces with the I2C address) and exit\n"
+	     "  --help                this text\n"
+	     "\n"
+	     "Runs until SIGINT or SIGTERM, then saves the image and stats and exits 0.\n"
+	     "Bad options exit 2.");
+}
+
+/* "uart,i2c@0x51,spi": what --interface accepts for the device (and so
+ * sim:DEVICE,interface=...), with the I2C address where it is known. */
+static void describe_interfaces(const struct stm32_device *d, char *out, size_t size)
+{
+	size_t used = 0;
+	out[0] = '\0';
+	if (d->interfaces & STM32_IF_UART)
+		used += (size_t)snprintf(out + used, size - used, "uart");
+	if ((d->interfaces & STM32_IF_I2C) && used < size) {
+		used += (size_t)snprintf(out + used, size - used, "%si2c", used ? "," : "");
+		if (d->i2c_address >= 0 && used < size)
+			used += (size_t)snprintf(out + used, size - used, "@0x%02X", d->i2c_address);
+	}
+	if ((d->interfaces & STM32_IF_SPI) && used < size)
+		snprintf(out + used, size - used, "%sspi", used ? "," : "");
+}
+
+static void list_devices(void)
+{
+	for (size_t i = 0; i < stm32_device_count(); i++) {
+		const struct stm32_device *d = stm32_device_at(i);
+		char interfaces[32];
+		describe_interfaces(d, interfaces, sizeof interfaces);
+		printf("%-16s 0x%03X %-4s %6u KiB  %-18s %s\n", d->name, d->pid, d->family,
+		       d->flash_size / 1024u, interfaces, d->description);
+	}
+}
+
+static uint64_t parse_seed(const char *text)
+{
+	char *end;
+	errno = 0;
+	unsigned long long seed = strtoull(text, &end, 0);
+	if (end == text || *end || errno || text[0] == '-')
+		usage_error("bad --seed '%s'", text);
+	return seed;
+}
+
+/* A whole number in [low, high] (base: 10, or 0 for 0x... too), else
+ * exit 2 with "bad --OPTION 'TEXT' (what)". */
+static long parse_in_range(const char *option, const char *text, int base, long low, long high,
+			   const char *what)
+{
+	char *end;
+	errno = 0;
+	long value = strtol(text, &end, base);
+	if (end == text || *end || errno || value < low || value > high) {
+		fprintf(stderr, "stm32boot-sim: bad --%s '%s' (%s) (try --help)\n", option, text, what);
+		exit(EXIT_USAGE);
+	}
+	return value;
+}
+
+static unsigned parse_max_baud(const char *text)
+{
+	return (unsigned)parse_in_range("max-baud", text, 10, 1200, 4000000, "baud, 1200 to 4000000");
+}
+
+static enum sim_interface parse_interface(const char *text)
+{
+	if (strcmp(text, "uart") == 0)
+		return SIM_INTERFACE_UART;
+	if (strcmp(text, "i2c") == 0)
+		return SIM_INTERFACE_I2C;
+	if (strcmp(text, "spi") != 0)
+		usage_error("bad --interface '%s' (uart, i2c or spi)", text);
+	return SIM_INTERFACE_SPI;
+}
+
+static int parse_i2c_address(const char *text)
+{
+	return (int)parse_in_range("i2c-address", text, 0, 0x03, 0x77,
+				   "a 7-bit address, 0x03 to 0x77");
+}
+
+static uint32_t parse_i2c_clock(const char *text)
+{
+	return (uint32_t)parse_in_range("i2c-clock", text, 10, 1000, 5000000, "Hz, 1000 to 5000000");
+}
+
+/* The device must have the interface, and on I2C an address. */
+static void check_interface(struct options *o)
+{
+	static const unsigned needed[] = {STM32_IF_UART, STM32_IF_I2C, STM32_IF_SPI};
+	const char *name = sim_interface_name(o->interface);
+	if (!(o->device->interfaces & needed[o->interface])) {
+		fprintf(stderr, "stm32boot-sim: %s has no %s bootloader interface\n",
+			o->device->name, name);
+		exit(EXIT_USAGE);
+	}
+	if (o->interface != SIM_INTERFACE_I2C || o->i2c_address >= 0)
+		return;
+	o->i2c_address = o->device->i2c_address;
+	if (o->i2c_address < 0)
+		usage_error("the I2C address of %s is not known: give --i2c-address", o->device->name);
+}
+
+void sim_parse_options(int argc, char **argv, struct options *o)
+{
+	enum { OPT_INVERT_BOOT0 = 256, OPT_INVERT_RESET, OPT_INVERT, OPT_LIST, OPT_INTERFACE,
+	       OPT_I2C_ADDRESS, OPT_I2C_CLOCK };
+	static const struct option long_options[] = {
+		{"device", required_argument, NULL, 'd'},  {"link", required_argument, NULL, 'l'},
+		{"image", required_argument, NULL, 'i'},   {"speed", required_argument, NULL, 's'},
+		{"faults", required_argument, NULL, 'f'},  {"seed", required_argument, NULL, 'S'},
+		{"stats", required_argument, NULL, 't'},   {"control", required_argument, NULL, 'c'},
+		{"boot0", required_argument, NULL, 'b'},   {"reset", required_argument, NULL, 'r'},
+		{"invert-boot0", no_argument, NULL, OPT_INVERT_BOOT0},
+		{"invert-reset", no_argument, NULL, OPT_INVERT_RESET},
+		{"invert", no_argument, NULL, OPT_INVERT},
+		{"max-baud", required_argument, NULL, 'B'},
+		{"list-devices", no_argument, NULL, OPT_LIST},
+		{"interface", required_argument, NULL, OPT_INTERFACE},
+		{"i2c-address", required_argument, NULL, OPT_I2C_ADDRESS},
+		{"i2c-clock", required_argument, NULL, OPT_I2C_CLOCK},
+		{"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
+	};
+	char why[160];
+	memset(o, 0, sizeof(*o));
+	o->seed = 1;
+	o->i2c_address = -1;
+	o->i2c_clock_hz = SIM_BUS_I2C_DEFAULT_HZ;
+	opterr = 0;
+	int c;
+	while ((c = getopt_long(argc, argv, ":h", long_options, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			o->device = stm32_device_find(optarg);
+			if (!o->device)
+				usage_error("unknown device '%s'", optarg);
+			break;
+		case 'l': o->link_path = optarg; break;
+		case 'i': o->image_path = optarg; break;
+		case 't': o->stats_path = optarg; break;
+		case 'c': o->control_path = optarg; break;
+		case 's':
+			if (strcmp(optarg, "realtime") == 0)
+				o->realtime = true;
+			else if (strcmp(optarg, "fast") != 0)
+				usage_error("bad --speed '%s' (realtime or fast)", optarg);
+			break;
+		case 'f':
+			if (!sim_faults_parse(optarg, &o->faults, why, sizeof(why)))
+				usage_error("%s", why);
+			break;
+		case 'S': o->seed = parse_seed(optarg); break;
+		case 'b':
+			if (!sim_line_parse(optarg, false, &o->wiring.boot0))
+				usage_error("bad --boot0 '%s' (none, rts or dtr)", optarg);
+			break;
+		case 'r':
+			if (!sim_line_parse(optarg, true, &o->wiring.reset))
+				usage_error("bad --reset '%s' (none, rts, dtr or brk)", optarg);
+			break;
+		case OPT_INVERT_BOOT0: o->wiring.invert_boot0 = true; break;
+		case OPT_INVERT_RESET: o->wiring.invert_reset = true; break;
+		case OPT_INVERT: o->wiring.invert_boot0 = o->wiring.invert_reset = true; break;
+		case 'B': o->max_baud = parse_max_baud(optarg); break;
+		case OPT_LIST: list_devices(); exit(0);
+		case OPT_INTERFACE: o->interface = parse_interface(optarg); break;
+		case OPT_I2C_ADDRESS: o->i2c_address = parse_i2c_address(optarg); break;
+		case OPT_I2C_CLOCK: o->i2c_clock_hz = parse_i2c_clock(optarg); break;
+		case 'h': print_help(); exit(0);
+		case ':': usage_error("option '%s' needs a value", argv[optind - 1]); break;
+		default: usage_error("unknown option '%s'", argv[optind - 1]); break;
+		}
+	}
+	if (optind < argc)
+		usage_error("unexpected argument '%s'", argv[optind]);
+	if (!o->device)
+		usage_error("%s", "--device is required");
+	check_interface(o);
+}

@@ -1,0 +1,31 @@
+/* stm32boot-sim's command line: the options, --help and --list-devices. */
+#ifndef STM32SIM_OPTIONS_H
+#define STM32SIM_OPTIONS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "base/faults.h"
+#include "link/wiring.h"
+#include "rom/engine.h"
+
+#define EXIT_USAGE 2
+
+struct options {
+	const struct stm32_device *device;
+	const char *link_path, *image_path, *stats_path, *control_path;
+	bool realtime;
+	struct sim_fault_spec faults;
+	uint64_t seed;
+	unsigned max_baud; /* 0: no limit */
+	struct sim_wiring wiring;
+	enum sim_interface interface;
+	int i2c_address; /* -1: not given */
+	uint32_t i2c_clock_hz;
+};
+
+/* Parse argv into o; bad options print one line and exit 2, --help and
+ * --list-devices print and exit 0. */
+void sim_parse_options(int argc, char **argv, struct options *o);
+
+#endif

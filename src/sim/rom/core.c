@@ -1,0 +1,247 @@
+/* The Cortex-M core under the ROM: the one file of src/sim/rom that calls
+ * src/sim/cpu. It creates the core when code first starts (so the ROM path
+ * never pays for Unicorn), keeps it in step with the engine's writes and
+ * resets, and carries the program's USART1 bytes to the host. Built
+ * without unicorn, every function here does nothing. */
+#include <stdio.h>
+#include <string.h>
+
+#include "base/wire.h"
+#include "rom/rom_private.h"
+
+#ifdef STM32SIM_HAVE_CPU
+
+static void log_line(struct sim_engine *engine, const char *line)
+{
+	if (engine->log)
+		engine->log(engine->log_context, line);
+}
+
+static void on_log(void *user, const char *line)
+{
+	char text[200];
+	snprintf(text, sizeof(text), "core: %s", line);
+	log_line(user, text);
+}
+
+/* The host reads the program's frame with its own clock: in realtime, a
+ * rate BRR gives that its receiver cannot follow turns into other bytes. */
+static uint8_t as_host_reads(struct sim_engine *engine, uint8_t byte, uint32_t baud)
+{
+	unsigned host = engine->host_baud ? engine->host_baud(engine->host_baud_context) : 0;
+	bool framing_error;
+	uint8_t got = sim_uart_resample(byte, baud, host, &framing_error);
+	if (got != byte || framing_error)
+		engine->stats->core.usart_garbled++;
+	return got;
+}
+
+static void on_usart_tx(void *user, unsigned usart, uint8_t byte, uint32_t baud)
+{
+	struct sim_engine *engine = user;
+	/* Only USART1 is the bootloader's line; on I2C and SPI there is no
+	 * line to the host (the core still counts the bytes). */
+	if (usart != 1 || engine->interface != SIM_INTERFACE_UART)
+		return;
+	if (!engine->timed) {
+		rom_emit_program(engine, byte, 0);
+		return;
+	}
+	/* TXE is always ready in the model, so the line, not the program,
+	 * paces the bytes: one 8N1 frame at the BRR rate after the other. */
+	struct sim_program *p = &engine->program;
+	uint64_t at_ns = rom_core_clock_ns(engine);
+	if (at_ns < p->tx_free_ns)
+		at_ns = p->tx_free_ns;
+	if (baud)
+		at_ns += (uint64_t)SIM_UART_FRAME_BITS * 1000000000u / baud;
+	p->tx_free_ns = at_ns;
+	rom_emit_program(engine, as_host_reads(engine, byte, baud), at_ns / 1000u);
+}
+
+static struct sim_cpu *core(struct sim_engine *engine)
+{
+	struct sim_program *p = &engine->program;
+	if (p->cpu)
+		return p->cpu;
+	struct sim_cpu_callbacks callbacks = {on_usart_tx, on_log, engine};
+	char why[160], line[200];
+	p->cpu = sim_cpu_new(engine->chip, &callbacks, why, sizeof(why));
+	if (!p->cpu) {
+		snprintf(line, sizeof(line), "core: %s; the program does not run", why);
+		log_line(engine, line);
+		return NULL;
+	}
+	/* The engine's latch is the chip's until the program changes it. */
+	if (engine->chip->dev->flags & STM32_DEV_PEMPTY)
+		sim_cpu_set_pempty(p->cpu, engine->empty_boot);
+	return p->cpu;
+}
+
+void rom_core_free(struct sim_engine *engine)
+{
+	sim_cpu_free(engine->program.cpu);
+	engine->program.cpu = NULL;
+}
+
+void rom_core_memory_changed(struct sim_engine *engine, uint32_t address, uint32_t length)
+{
+	if (engine->program.cpu)
+		sim_cpu_memory_changed(engine->program.cpu, address, length);
+}
+
+void rom_core_reset(struct sim_engine *engine, enum sim_reset_cause cause)
+{
+	struct sim_program *p = &engine->program;
+	p->running = false;
+	p->idle = false;
+	/* No core yet: it will start from its reset state anyway. */
+	if (p->cpu)
+		sim_cpu_reset(p->cpu, cause);
+}
+
+static void started(struct sim_engine *engine, bool ok, const struct sim_cpu_stop_info *fail)
+{
+	struct sim_program *p = &engine->program;
+	p->running = ok;
+	p->idle = false;
+	p->epoch_pending = true;
+	p->tx_free_ns = 0;
+	if (!ok)
+		rom_core_report_fault(engine, fail);
+	rom_core_sync_stats(engine);
+}
+
+void rom_core_go(struct sim_engine *engine, uint32_t address)
+{
+	struct sim_cpu *cpu = core(engine);
+	if (!cpu)
+		return;
+	unsigned baud = engine->host_baud ? engine->host_baud(engine->host_baud_context) : 0;
+	sim_cpu_rom_handoff(cpu, baud ? baud : 115200u);
+	struct sim_cpu_stop_info fail = {0};
+	started(engine, sim_cpu_go(cpu, address, &fail), &fail);
+}
+
+void rom_core_boot_flash(struct sim_engine *engine)
+{
+	struct sim_cpu *cpu = core(engine);
+	if (!cpu)
+		return;
+	struct sim_cpu_stop_info fail = {0};
+	started(engine, sim_cpu_boot_flash(cpu, &fail), &fail);
+}
+
+struct sim_cpu_stop_info rom_core_run(struct sim_engine *engine, uint64_t budget)
+{
+	if (!engine->program.cpu)
+		return (struct sim_cpu_stop_info){.reason = SIM_CPU_STOP_HALTED, .what = "no core"};
+	return sim_cpu_run(engine->program.cpu, budget);
+}
+
+void rom_core_idle(struct sim_engine *engine, uint64_t ns)
+{
+	if (engine->program.cpu)
+		sim_cpu_idle(engine->program.cpu, ns);
+}
+
+uint64_t rom_core_time_ns(const struct sim_engine *engine)
+{
+	return engine->program.cpu ? sim_cpu_time_ns(engine->program.cpu) : 0;
+}
+
+uint64_t rom_core_clock_ns(const struct sim_engine *engine)
+{
+	const struct sim_program *p = &engine->program;
+	uint64_t core_ns = rom_core_time_ns(engine);
+	if (p->epoch_pending || core_ns < p->epoch_ns)
+		return p->epoch_us * 1000u;
+	return p->epoch_us * 1000u + (core_ns - p->epoch_ns);
+}
+
+bool rom_core_pempty(const struct sim_engine *engine, bool fallback)
+{
+	return engine->program.cpu ? sim_cpu_pempty(engine->program.cpu) : fallback;
+}
+
+void rom_core_set_pempty(struct sim_engine *engine, bool set)
+{
+	if (engine->program.cpu)
+		sim_cpu_set_pempty(engine->program.cpu, set);
+}
+
+void rom_core_receive(struct sim_engine *engine, uint8_t byte)
+{
+	if (engine->program.cpu && engine->program.running && engine->interface == SIM_INTERFACE_UART)
+		sim_cpu_usart_receive(engine->program.cpu, 1, byte);
+}
+
+void rom_core_sync_stats(struct sim_engine *engine)
+{
+	struct sim_core_counts *c = &engine->stats->core;
+	c->present = true;
+	if (!engine->program.cpu)
+		return;
+	const struct sim_cpu_stats *s = sim_cpu_stats(engine->program.cpu);
+	c->instructions = s->instructions;
+	c->faults = s->faults;
+	c->unmodelled_accesses = s->unmodelled_accesses;
+	c->usart_tx_bytes = s->usart_tx_bytes;
+	c->usart_rx_bytes = s->usart_rx_bytes;
+	c->usart_rx_overruns = s->usart_rx_overruns;
+	c->iwdg_refreshes = s->iwdg_refreshes;
+	c->block_count = s->periph_count < SIM_STATS_BLOCKS ? s->periph_count : SIM_STATS_BLOCKS;
+	for (size_t i = 0; i < c->block_count; i++)
+		c->blocks[i] = (struct sim_block_count){s->periph[i].name, s->periph[i].reads,
+							s->periph[i].writes};
+}
+
+void rom_core_report_fault(struct sim_engine *engine, const struct sim_cpu_stop_info *stop)
+{
+	struct sim_core_counts *c = &engine->stats->core;
+	c->fault_what = stop->what ? stop->what : "fault";
+	c->fault_pc = stop->pc;
+	c->fault_address = stop->address;
+	char line[200];
+	snprintf(line, sizeof(line),
+		 "core: the program stopped: %s at pc 0x%08X (address 0x%08X); it waits for a reset",
+		 c->fault_what, stop->pc, stop->address);
+	log_line(engine, line);
+	engine->program.running = false;
+}
+
+#else /* built without the core: the program is not run */
+
+void rom_core_free(struct sim_engine *engine) { (void)engine; }
+void rom_core_memory_changed(struct sim_engine *engine, uint32_t address, uint32_t length)
+{
+	(void)engine, (void)address, (void)length;
+}
+void rom_core_reset(struct sim_engine *engine, enum sim_reset_cause cause)
+{
+	(void)engine, (void)cause;
+}
+void rom_core_go(struct sim_engine *engine, uint32_t address) { (void)engine, (void)address; }
+void rom_core_boot_flash(struct sim_engine *engine) { (void)engine; }
+struct sim_cpu_stop_info rom_core_run(struct sim_engine *engine, uint64_t budget)
+{
+	(void)engine, (void)budget;
+	return (struct sim_cpu_stop_info){.reason = SIM_CPU_STOP_HALTED, .what = "no core"};
+}
+void rom_core_idle(struct sim_engine *engine, uint64_t ns) { (void)engine, (void)ns; }
+uint64_t rom_core_time_ns(const struct sim_engine *engine) { (void)engine; return 0; }
+uint64_t rom_core_clock_ns(const struct sim_engine *engine) { (void)engine; return 0; }
+bool rom_core_pempty(const struct sim_engine *engine, bool fallback)
+{
+	(void)engine;
+	return fallback;
+}
+void rom_core_set_pempty(struct sim_engine *engine, bool set) { (void)engine, (void)set; }
+void rom_core_receive(struct sim_engine *engine, uint8_t byte) { (void)engine, (void)byte; }
+void rom_core_sync_stats(struct sim_engine *engine) { (void)engine; }
+void rom_core_report_fault(struct sim_engine *engine, const struct sim_cpu_stop_info *stop)
+{
+	(void)engine, (void)stop;
+}
+
+#endif

@@ -1,0 +1,47 @@
+# The host's reset stubs (-R) run on the emulator's Cortex-M core: each
+# reset is caused by what the stub's code does, counted by cause.
+# (Needs the core: skipped when the emulator was built without unicorn,
+# i.e. does not link it.)
+
+needs_core() {
+	ldd "$STM32BOOT_SIM_PROGRAM" | grep -q libunicorn ||
+		{ echo "SKIP: emulator built without the core (libunicorn)"; exit 77; }
+}
+
+t_reset_stub_of_a_blank_f030xc_runs_obl_launch() {
+	DEVICE=stm32f030xc
+	needs_core
+	local boot0_low=boot0=dtr,invert-boot0
+	random_file "$WORK/fw.bin" 4096
+	run_ok -w "$WORK/fw.bin" -R "$(port "$boot0_low")"
+	stat_is '.core.resets' '{"sysresetreq":0,"iwdg":0,"obl_launch":1}'
+	stat_is '.core.instructions > 0' true
+	stat_is .state '"application"'
+}
+
+t_reset_stub_of_a_blank_l45x_clears_pempty_then_sysresetreq() {
+	DEVICE=stm32l45x
+	needs_core
+	local boot0_low=boot0=dtr,invert-boot0
+	random_file "$WORK/fw.bin" 4096
+	run_ok -w "$WORK/fw.bin" -R "$(port "$boot0_low")"
+	stat_is '.core.resets' '{"sysresetreq":1,"iwdg":0,"obl_launch":0}'
+	stat_is '.core.peripherals.FLASH.writes >= 1' true
+	stat_is .state '"application"'
+}
+
+t_reset_stub_of_an_f103_is_a_sysresetreq() {
+	needs_core
+	run_ok -R "$(port)"
+	stat_is '.core.resets.sysresetreq' 1
+	stat_is .state '"bootloader"'
+}
+
+# The banner example through stm32boot: written, verified and started; the
+# program runs (its bytes went out on USART1) and did not fault.
+t_go_runs_the_example_firmware() {
+	needs_core
+	run_ok -w "$E2E_EXAMPLES/firmware/f103_banner.bin" -v -g 0x08000000 "$(port)"
+	stat_is '.core.usart_tx_bytes' 51
+	stat_is '.core.faults' 0
+}
