@@ -108,3 +108,28 @@ t_dfu_port_without_a_device() {
 	run_fail "dfu:"
 	error_has "no STM32 DFU device"
 }
+
+t_dfu_port_by_address_and_serial() {
+	# stm32boot under the emulator directly: dfu:BUS-PORT and dfu:SERIAL pick
+	# the device, a serial that matches nothing is refused.
+	local sim=("$STM32BOOT_SIM_PROGRAM" --device "$DEVICE" --interface dfu --image "$IMG" --run --)
+	OUT=$WORK/out.address ERR=$WORK/err.address
+	"${sim[@]}" "$STM32BOOT" dfu:1-1 >"$OUT" 2>"$ERR" || fail "dfu:1-1 refused"
+	# DfuSe has no chip ID: the layout fits F2 and F4 rows alike, and it says so.
+	err_has "fits stm32f2xx, stm32f407xg"
+	out_has "Flash:        1 MiB: 4 x 16 KiB, 1 x 64 KiB, 7 x 128 KiB sectors at 0x08000000"
+	local serial
+	serial=$(sed -n 's/.*usb dfu:1-1 serial \([0-9A-F]*\).*/\1/p' "$OUT")
+	[ -n "$serial" ] || fail "no serial number shown"
+	OUT=$WORK/out.serial ERR=$WORK/err.serial
+	"${sim[@]}" "$STM32BOOT" "dfu:$serial,device=stm32f407xg" >"$OUT" 2>"$ERR" ||
+		fail "dfu:$serial refused"
+	out_has "usb dfu:1-1 serial $serial"
+	out_has "Chip:         STM32F40xxx/41xxx (stm32f407xg)"
+	err_lacks "fits"
+	OUT=$WORK/out.none ERR=$WORK/err.none
+	STATUS=0
+	"${sim[@]}" "$STM32BOOT" dfu:NOSUCHSERIAL >"$OUT" 2>"$ERR" || STATUS=$?
+	[ "$STATUS" -eq 1 ] || fail "exit status $STATUS for an unknown serial"
+	error_has "matches 'NOSUCHSERIAL'"
+}

@@ -15,20 +15,33 @@ static int find_alt(const struct dfu_layout *layouts, unsigned count, const char
 	return -1;
 }
 
+/* The first DFU row with this flash layout and option-byte area (else the
+ * first with the flash layout); the names of all that fit go to fitting. */
 static const struct stm32_device *by_layout(const struct dfu_layout *flash,
-					    const struct dfu_layout *options)
+					    const struct dfu_layout *options, char *fitting,
+					    size_t size, unsigned *fit_count)
 {
-	const struct stm32_device *near = NULL;
+	const struct stm32_device *best = NULL, *near = NULL;
+	size_t used = 0;
+	*fit_count = 0;
+	fitting[0] = '\0';
 	for (size_t i = 0; i < stm32_device_count(); i++) {
 		const struct stm32_device *d = stm32_device_at(i);
 		if (!(d->interfaces & STM32_IF_DFU) || !dfu_layout_matches(flash, d))
 			continue;
-		if (!options || (d->opt_start == options->start && d->opt_size == options->size))
-			return d;
-		if (!near)
-			near = d;
+		bool same_options = !options || (d->opt_start == options->start &&
+						  d->opt_size == options->size);
+		if (!same_options) {
+			near = near ? near : d;
+			continue;
+		}
+		best = best ? best : d;
+		(*fit_count)++;
+		if (used < size)
+			used += (size_t)snprintf(fitting + used, size - used, "%s%s", used ? ", " : "",
+						 d->name);
 	}
-	return near;
+	return best ? best : near;
 }
 
 static void warn(const struct stm32_dfu_options *opts, const char *fmt, const char *a,
@@ -61,8 +74,16 @@ enum stm32_status dfu_choose_device(const char *address,
 		return stm32_error_set(err, STM32_E_UNSUPPORTED,
 				       "dfu:%s: the flash is in several address ranges (%s)", address,
 				       names[flash_alt]);
+	char fitting[256];
+	unsigned fit_count = 0;
 	const struct stm32_device *row =
-		named ? named : by_layout(flash, *option_alt >= 0 ? &layouts[*option_alt] : NULL);
+		named ? named
+		      : by_layout(flash, *option_alt >= 0 ? &layouts[*option_alt] : NULL, fitting,
+				  sizeof fitting, &fit_count);
+	if (!named && fit_count > 1)
+		warn(opts, "DfuSe does not tell the part: the memory of dfu:%s fits %s; taking %s "
+			   "(name it with dfu:...,device=NAME)",
+		     address, fitting, row->name);
 	if (!row)
 		return stm32_error_set(err, STM32_E_UNKNOWN_DEVICE,
 				       "dfu:%s: no device in the table has the flash layout \"%s\"; "
