@@ -20,5 +20,6 @@
 #include "stm32boot/rom.h"
 #include "stm32boot/plan.h"
 #include "stm32boot/flash.h"
+#include "stm32boot/dfu.h"
 
 #endif

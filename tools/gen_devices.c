@@ -150,7 +150,7 @@ static unsigned flags_of(const char *s)
 static unsigned interfaces_of(const char *s)
 {
 	static const struct { const char *name; unsigned bit; } known[] = {
-		{ "uart", 1 }, { "i2c", 2 }, { "spi", 4 },
+		{ "uart", 1 }, { "i2c", 2 }, { "spi", 4 }, { "dfu", 8 },
 	};
 	unsigned bits = 0;
 	char buf[128];

@@ -25,6 +25,7 @@ extern "C" {
 #define STM32_IF_UART 0x1u
 #define STM32_IF_I2C  0x2u /* AN4221 */
 #define STM32_IF_SPI  0x4u /* AN4286 */
+#define STM32_IF_DFU  0x8u /* USB DFU with the DfuSe extensions (AN3156) */
 
 /* A run of equally sized erase units (pages or sectors). */
 struct stm32_sector_run {

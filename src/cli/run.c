@@ -13,6 +13,7 @@
 #include "actions.h"
 #include "chip.h"
 #include "report.h"
+#include "stm32boot/dfu.h"
 #include "stm32boot/gpio.h"
 #include "stm32boot/rom.h"
 
@@ -142,8 +143,32 @@ static unsigned chosen_baud(const struct cli_options *opts)
 	return baud > CLI_DEFAULT_BAUD ? baud : opts->uart.baud;
 }
 
+static void dfu_warning(void *user, const char *message)
+{
+	(void)user;
+	cli_warning("%s", message);
+}
+
+/* dfu: ports open their back end at once (no tty, no baud). */
+static bool open_dfu_port(struct cli_run *run)
+{
+	struct stm32_dfu_options dopts;
+	stm32_dfu_options_default(&dopts);
+	dopts.sim_program = find_sim_program(run);
+	dopts.warning = dfu_warning;
+	struct stm32_error err;
+	stm32_error_clear(&err);
+	if (stm32_dfu_open_port(run->opts->port, &dopts, &run->transport, &run->target, &err) ==
+	    STM32_OK)
+		return true;
+	cli_report_connect_failure(run->opts->port, &err, 0);
+	return false;
+}
+
 static bool open_port(struct cli_run *run)
 {
+	if (stm32_port_is_dfu(run->opts->port))
+		return open_dfu_port(run);
 	struct stm32_port_options po;
 	stm32_port_options_default(&po);
 	po.uart = run->opts->uart;
@@ -207,6 +232,10 @@ static enum stm32_status reenter_bootloader(void *user, struct stm32_error *err)
 
 static bool connect_chip(struct cli_run *run)
 {
+	if (run->target) { /* a back end that connected as the port opened (dfu:) */
+		cli_describe_chip(run->target, run->transport);
+		return true;
+	}
 	struct stm32_rom_options so;
 	stm32_rom_options_default(&so);
 	so.skip_sync = run->opts->skip_sync;

@@ -28,6 +28,9 @@
 #include "link/wiring.h"
 #include "options.h"
 #include "rom/engine.h"
+#ifdef STM32SIM_HAVE_USB
+#include "usb/usb_main.h"
+#endif
 
 #define MAX_CLIENTS 8
 #define CLIENT_LINE_MAX 256
@@ -362,7 +365,7 @@ static bool save_results(struct emulator *em)
 	}
 	struct sim_stats_context context = {em->chip.dev->name, sim_chip_rdp_level(&em->chip),
 					    sim_engine_state_name(&em->engine),
-					    sim_interface_name(em->options.interface)};
+					    sim_interface_name(em->options.interface), NULL, NULL};
 	if (em->options.stats_path &&
 	    !sim_stats_save(em->options.stats_path, &em->stats, &context)) {
 		fprintf(stderr, "stm32boot-sim: %s: %s\n", em->options.stats_path, strerror(errno));
@@ -514,6 +517,14 @@ int main(int argc, char **argv)
 	sigaction(SIGTERM, &action, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
+#ifdef STM32SIM_HAVE_USB
+	if (em.options.dfu) {
+		const struct options *o = &em.options;
+		struct sim_usb_config usb = {o->device, o->image_path, o->stats_path, o->realtime,
+					     o->faults, o->seed, o->run_argv};
+		return sim_usb_main(&usb, &wait_mask, &stop_requested);
+	}
+#endif
 	if (!set_up(&em)) {
 		tear_down(&em);
 		return 1;

@@ -23,8 +23,12 @@ static void print_help(void)
 	     "AN4286 SPI on a bus socket.\n"
 	     "\n"
 	     "  --device NAME|PID     device name, alias or PID (see --list-devices)\n"
-	     "  --interface uart|i2c|spi  bootloader interface (default uart); i2c and spi\n"
-	     "                        listen on a Unix bus socket instead of a pty\n"
+	     "  --interface uart|i2c|spi|dfu  bootloader interface (default uart); i2c and\n"
+	     "                        spi listen on a Unix bus socket instead of a pty; dfu\n"
+	     "                        is the USB DFU bootloader (AN3156) for libusb programs\n"
+	     "                        run under umockdev (print the UMOCKDEV_DIR, or --run)\n"
+	     "  --run -- CMD ARGS...  dfu: run CMD where it sees the device (LD_PRELOAD of\n"
+	     "                        " "libumockdev-preload, UMOCKDEV_DIR), exit with its status\n"
 	     "  --i2c-address ADDR    7-bit I2C address (default: the device's, if known)\n"
 	     "  --i2c-clock HZ        I2C bus clock (SCL) for --speed realtime, 1000 to 5000000\n"
 	     "                        (default 400000); the host cannot tell it to the slave\n"
@@ -72,7 +76,9 @@ static void describe_interfaces(const struct stm32_device *d, char *out, size_t 
 			used += (size_t)snprintf(out + used, size - used, "@0x%02X", d->i2c_address);
 	}
 	if ((d->interfaces & STM32_IF_SPI) && used < size)
-		snprintf(out + used, size - used, "%sspi", used ? "," : "");
+		used += (size_t)snprintf(out + used, size - used, "%sspi", used ? "," : "");
+	if ((d->interfaces & STM32_IF_DFU) && used < size)
+		snprintf(out + used, size - used, "%sdfu", used ? "," : "");
 }
 
 static void list_devices(void)
@@ -123,7 +129,7 @@ static enum sim_interface parse_interface(const char *text)
 	if (strcmp(text, "i2c") == 0)
 		return SIM_INTERFACE_I2C;
 	if (strcmp(text, "spi") != 0)
-		usage_error("bad --interface '%s' (uart, i2c or spi)", text);
+		usage_error("bad --interface '%s' (uart, i2c, spi or dfu)", text);
 	return SIM_INTERFACE_SPI;
 }
 
@@ -143,6 +149,16 @@ static void check_interface(struct options *o)
 {
 	static const unsigned needed[] = {STM32_IF_UART, STM32_IF_I2C, STM32_IF_SPI};
 	const char *name = sim_interface_name(o->interface);
+	if (o->run_argv && !o->dfu)
+		usage_error("%s", "--run needs --interface dfu");
+	if (o->dfu) {
+#ifndef STM32SIM_HAVE_USB
+		usage_error("%s", "--interface dfu: this stm32boot-sim was built without umockdev");
+#endif
+		if (!(o->device->interfaces & STM32_IF_DFU))
+			usage_error("%s has no USB DFU bootloader", o->device->name);
+		return;
+	}
 	if (!(o->device->interfaces & needed[o->interface])) {
 		fprintf(stderr, "stm32boot-sim: %s has no %s bootloader interface\n",
 			o->device->name, name);
@@ -158,7 +174,7 @@ static void check_interface(struct options *o)
 void sim_parse_options(int argc, char **argv, struct options *o)
 {
 	enum { OPT_INVERT_BOOT0 = 256, OPT_INVERT_RESET, OPT_INVERT, OPT_LIST, OPT_INTERFACE,
-	       OPT_I2C_ADDRESS, OPT_I2C_CLOCK };
+	       OPT_I2C_ADDRESS, OPT_I2C_CLOCK, OPT_RUN };
 	static const struct option long_options[] = {
 		{"device", required_argument, NULL, 'd'},  {"link", required_argument, NULL, 'l'},
 		{"image", required_argument, NULL, 'i'},   {"speed", required_argument, NULL, 's'},
@@ -173,6 +189,7 @@ void sim_parse_options(int argc, char **argv, struct options *o)
 		{"interface", required_argument, NULL, OPT_INTERFACE},
 		{"i2c-address", required_argument, NULL, OPT_I2C_ADDRESS},
 		{"i2c-clock", required_argument, NULL, OPT_I2C_CLOCK},
+		{"run", no_argument, NULL, OPT_RUN},
 		{"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
 	};
 	char why[160];
@@ -217,7 +234,12 @@ void sim_parse_options(int argc, char **argv, struct options *o)
 		case OPT_INVERT: o->wiring.invert_boot0 = o->wiring.invert_reset = true; break;
 		case 'B': o->max_baud = parse_max_baud(optarg); break;
 		case OPT_LIST: list_devices(); exit(0);
-		case OPT_INTERFACE: o->interface = parse_interface(optarg); break;
+		case OPT_INTERFACE:
+			o->dfu = strcmp(optarg, "dfu") == 0;
+			if (!o->dfu)
+				o->interface = parse_interface(optarg);
+			break;
+		case OPT_RUN: o->run_argv = argv; break; /* the command: after "--" */
 		case OPT_I2C_ADDRESS: o->i2c_address = parse_i2c_address(optarg); break;
 		case OPT_I2C_CLOCK: o->i2c_clock_hz = parse_i2c_clock(optarg); break;
 		case 'h': print_help(); exit(0);
@@ -225,7 +247,11 @@ void sim_parse_options(int argc, char **argv, struct options *o)
 		default: usage_error("unknown option '%s'", argv[optind - 1]); break;
 		}
 	}
-	if (optind < argc)
+	if (o->run_argv && optind >= argc)
+		usage_error("%s", "--run needs a command: --run -- CMD ARGS...");
+	if (o->run_argv)
+		o->run_argv = argv + optind;
+	else if (optind < argc)
 		usage_error("unexpected argument '%s'", argv[optind]);
 	if (!o->device)
 		usage_error("%s", "--device is required");

@@ -22,6 +22,8 @@ struct options {
 	enum sim_interface interface;
 	int i2c_address; /* -1: not given */
 	uint32_t i2c_clock_hz;
+	bool dfu;        /* --interface dfu: USB through umockdev (src/sim/usb) */
+	char **run_argv; /* --run -- CMD ARGS... */
 };
 
 /* Parse argv into o; bad options print one line and exit 2, --help and

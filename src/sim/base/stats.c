@@ -104,6 +104,8 @@ void sim_stats_write_json(FILE *out, const struct sim_stats *stats,
 		write_core(out, &stats->core);
 	fprintf(out, "  \"rdp_level\": %d,\n", context->rdp_level);
 	fprintf(out, "  \"state\": \"%s\",\n", context->state);
+	if (context->write_extra)
+		context->write_extra(out, context->extra);
 	fprintf(out, "  \"faults\": {\"corrupt_in\": %" PRIu64 ", \"corrupt_out\": %" PRIu64
 		", \"drop_in\": %" PRIu64 ", \"drop_out\": %" PRIu64 ",\n"
 		"             \"nack\": %" PRIu64 ", \"stall\": %" PRIu64 ", \"reset\": %" PRIu64

@@ -60,7 +60,10 @@ struct sim_stats_context {
 	const char *device;
 	int rdp_level;
 	const char *state;
-	const char *interface; /* "uart", "i2c" or "spi"; NULL = uart */
+	const char *interface; /* "uart", "i2c", "spi" or "dfu"; NULL = uart */
+	/* More members of the object (each line ending in ","), e.g. DFU's. */
+	void (*write_extra)(FILE *out, const void *extra);
+	const void *extra;
 };
 
 bool sim_stats_init(struct sim_stats *stats, size_t sector_count);

@@ -433,7 +433,7 @@ static void test_stats_name_the_interface(void **state)
 	size_t size = 0;
 	FILE *out = open_memstream(&text, &size);
 	assert_non_null(out);
-	struct sim_stats_context context = {"stm32f411xe", 0, "bootloader", "i2c"};
+	struct sim_stats_context context = {"stm32f411xe", 0, "bootloader", "i2c", NULL, NULL};
 	sim_stats_write_json(out, &b->stats, &context);
 	fclose(out);
 	assert_non_null(strstr(text, "\"interface\": \"i2c\""));

@@ -1,0 +1,62 @@
+/* libstm32boot: the USB DFU back end (the ROM's DfuSe bootloader, AN3156).
+ *
+ * stm32_dfu_open finds the STM32 DFU device (0483:df11), reads its memory
+ * layout from the alternate-setting strings, checks it against the device
+ * table and returns a struct stm32_target the flash engine (flash.h) drives:
+ * erase per page/sector (0x41 + address) or mass erase, writes and reads of
+ * wTransferSize bytes at the Set Address Pointer (0x21), go/reset by leaving
+ * DFU, read unprotect (0x92). No CRC: verify reads back.
+ *
+ * Port names: "dfu:" (the only such device; with several, the error lists
+ * them), "dfu:SERIAL", "dfu:BUS-PORT[.PORT...]" (as dfu-util's path), each
+ * optionally followed by ",device=NAME" (the device-table row, when the
+ * layout alone does not tell the part). "sim:DEVICE,interface=dfu[,...]"
+ * runs the emulator: the process re-executes itself under stm32boot-sim
+ * --run, where libusb sees the emulated device, with the port replaced by
+ * "dfu:,device=DEVICE". */
+#ifndef STM32BOOT_DFU_H
+#define STM32BOOT_DFU_H
+
+#include <stdbool.h>
+
+#include "stm32boot/error.h"
+#include "stm32boot/target.h"
+#include "stm32boot/transport.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Called for what the caller should hear but which does not stop the run
+ * (the layout the device reports differs from the device table's). */
+typedef void (*stm32_dfu_warning_fn)(void *user, const char *message);
+
+struct stm32_dfu_options {
+	unsigned timeout_ms;          /* per USB transfer (default 5000) */
+	const char *sim_program;      /* stm32boot-sim for sim: ports; NULL: on PATH */
+	stm32_dfu_warning_fn warning; /* NULL: warnings are dropped */
+	void *warning_user;
+};
+
+void stm32_dfu_options_default(struct stm32_dfu_options *opts);
+
+/* "dfu:..." or a sim: port with interface=dfu. */
+bool stm32_port_is_dfu(const char *port);
+
+/* Open the DFU device named by port ("dfu:..."). On success *out is the target. */
+enum stm32_status stm32_dfu_open(const char *port, const struct stm32_dfu_options *opts,
+				 struct stm32_target **out, struct stm32_error *err);
+
+/* What the CLI calls for a port stm32_port_is_dfu accepts: for "sim:" ports
+ * this re-executes the program under the emulator and returns only on
+ * failure; else the target, and a transport that only names the link (for
+ * messages; it moves no bytes and has no modem lines). Close the target,
+ * then the transport. */
+enum stm32_status stm32_dfu_open_port(const char *port, const struct stm32_dfu_options *opts,
+				      struct stm32_transport **transport,
+				      struct stm32_target **out, struct stm32_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

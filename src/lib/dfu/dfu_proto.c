@@ -1,0 +1,183 @@
+/* DFU requests (DFU 1.1 §6) with ST's DfuSe command handshake (AN3156):
+ * DNLOAD, then GETSTATUS (dfuDNBUSY: the operation starts), wait
+ * bwPollTimeout, GETSTATUS again (dfuDNLOAD-IDLE, or dfuERROR). */
+#include <string.h>
+
+#include "core/util.h"
+#include "dfu/dfu_proto.h"
+
+#define DFU_DNLOAD 1
+#define DFU_UPLOAD 2
+#define DFU_GETSTATUS 3
+#define DFU_CLRSTATUS 4
+#define DFU_ABORT 6
+#define STATUS_LENGTH 6
+
+const char *dfu_status_text(uint8_t status)
+{
+	static const char *const texts[] = {
+		"OK",
+		"errTARGET (the address or command is not supported)",
+		"errFILE (the firmware failed the device's checks)",
+		"errWRITE (the memory could not be written)",
+		"errERASE (the memory could not be erased)",
+		"errCHECK_ERASED (the erase check failed)",
+		"errPROG (programming failed)",
+		"errVERIFY (the programmed memory failed verification)",
+		"errADDRESS (the address is out of range)",
+		"errNOTDONE (the download was ended before it was complete)",
+		"errFIRMWARE (the firmware is corrupt)",
+		"errVENDOR (refused: readout protection is active)",
+		"errUSBR (unexpected USB reset)",
+		"errPOR (unexpected power-on reset)",
+		"errUNKNOWN",
+		"errSTALLEDPKT (the device stalled an unexpected request)",
+	};
+	return status < sizeof texts / sizeof texts[0] ? texts[status] : "unknown status";
+}
+
+const char *dfu_state_name(uint8_t state)
+{
+	static const char *const names[] = {
+		"appIDLE", "appDETACH", "dfuIDLE", "dfuDNLOAD-SYNC", "dfuDNBUSY", "dfuDNLOAD-IDLE",
+		"dfuMANIFEST-SYNC", "dfuMANIFEST", "dfuMANIFEST-WAIT-RESET", "dfuUPLOAD-IDLE",
+		"dfuERROR"};
+	return state < sizeof names / sizeof names[0] ? names[state] : "unknown state";
+}
+
+enum stm32_status dfu_get_status(struct dfu_link *l, struct dfu_status *out,
+				 struct stm32_error *err)
+{
+	uint8_t reply[STATUS_LENGTH];
+	size_t got;
+	l->polls++;
+	enum stm32_status s = dfu_usb_control(l->usb, true, DFU_GETSTATUS, 0, reply, sizeof reply,
+					      l->timeout_ms, &got, err);
+	if (s != STM32_OK)
+		return s;
+	if (got != STATUS_LENGTH)
+		return stm32_error_set(err, STM32_E_PROTOCOL, "GETSTATUS: %zu bytes, not 6", got);
+	out->status = reply[0];
+	out->poll_ms = (uint32_t)reply[1] | (uint32_t)reply[2] << 8 | (uint32_t)reply[3] << 16;
+	out->state = reply[4];
+	l->last = *out;
+	return STM32_OK;
+}
+
+static enum stm32_status simple_request(struct dfu_link *l, uint8_t request,
+					struct stm32_error *err)
+{
+	return dfu_usb_control(l->usb, false, request, 0, NULL, 0, l->timeout_ms, NULL, err);
+}
+
+enum stm32_status dfu_to_idle(struct dfu_link *l, struct stm32_error *err)
+{
+	struct dfu_status st;
+	enum stm32_status s = dfu_get_status(l, &st, err);
+	if (s != STM32_OK)
+		return s;
+	if (st.state == DFU_STATE_IDLE)
+		return STM32_OK;
+	s = simple_request(l, st.state == DFU_STATE_ERROR ? DFU_CLRSTATUS : DFU_ABORT, err);
+	if (s == STM32_OK)
+		s = dfu_get_status(l, &st, err);
+	if (s == STM32_OK && st.state != DFU_STATE_IDLE)
+		return stm32_error_set(err, STM32_E_PROTOCOL, "the device stays in %s, not dfuIDLE",
+				       dfu_state_name(st.state));
+	return s;
+}
+
+/* A dfuERROR: cleared so the next request starts clean, reported worded. */
+static enum stm32_status device_error(struct dfu_link *l, const struct dfu_status *st,
+				      struct stm32_error *err)
+{
+	struct stm32_error ignored;
+	(void)simple_request(l, DFU_CLRSTATUS, &ignored);
+	enum stm32_status status = STM32_E_PROTOCOL;
+	if (st->status == DFU_STATUS_ERR_VENDOR)
+		status = STM32_E_PROTECTED;
+	else if (st->status == DFU_STATUS_ERR_TARGET || st->status == DFU_STATUS_ERR_ADDRESS)
+		status = STM32_E_RANGE;
+	else if (st->status >= 0x03 && st->status <= 0x07)
+		status = STM32_E_NACK; /* write, erase, program, verify: worth a retry */
+	return stm32_error_set(err, status, "the device reported %s", dfu_status_text(st->status));
+}
+
+enum stm32_status dfu_download(struct dfu_link *l, uint16_t block, const uint8_t *data,
+			       uint16_t length, struct stm32_error *err)
+{
+	enum stm32_status s = dfu_usb_control(l->usb, false, DFU_DNLOAD, block, (uint8_t *)data,
+					      length, l->timeout_ms, NULL, err);
+	if (s != STM32_OK)
+		return s;
+	uint64_t waited_ms = 0;
+	for (;;) {
+		struct dfu_status st;
+		if ((s = dfu_get_status(l, &st, err)) != STM32_OK)
+			return s;
+		if (st.state == DFU_STATE_ERROR)
+			return device_error(l, &st, err);
+		if (st.state != DFU_STATE_DNBUSY)
+			return STM32_OK;
+		if (waited_ms > l->busy_limit_ms)
+			return stm32_error_set(err, STM32_E_TIMEOUT,
+					       "the device stayed busy for over %u ms",
+					       l->busy_limit_ms);
+		/* bwPollTimeout: the device does not want to be asked sooner. */
+		core_sleep_ms(st.poll_ms);
+		waited_ms += st.poll_ms ? st.poll_ms : 1;
+	}
+}
+
+enum stm32_status dfuse_command(struct dfu_link *l, uint8_t command, bool with_address,
+				uint32_t address, struct stm32_error *err)
+{
+	uint8_t c[5] = {command, (uint8_t)address, (uint8_t)(address >> 8),
+			(uint8_t)(address >> 16), (uint8_t)(address >> 24)};
+	enum stm32_status s = dfu_download(l, 0, c, with_address ? 5 : 1, err);
+	stm32_error_command(err, command);
+	return s;
+}
+
+enum stm32_status dfuse_upload(struct dfu_link *l, uint32_t address, uint8_t *data,
+			       uint16_t length, struct stm32_error *err)
+{
+	enum stm32_status s = dfuse_command(l, DFUSE_SET_ADDRESS, true, address, err);
+	/* UPLOAD is refused in dfuDNLOAD-IDLE: ABORT to dfuIDLE first. */
+	if (s == STM32_OK)
+		s = simple_request(l, DFU_ABORT, err);
+	size_t got = 0;
+	if (s == STM32_OK)
+		s = dfu_usb_control(l->usb, true, DFU_UPLOAD, 2, data, length, l->timeout_ms, &got, err);
+	if (s == STM32_E_NACK) {
+		/* A stalled UPLOAD: the status says why (readout protection). */
+		struct stm32_error status_err;
+		struct dfu_status st;
+		if (dfu_get_status(l, &st, &status_err) == STM32_OK && st.state == DFU_STATE_ERROR)
+			return device_error(l, &st, err);
+		return s;
+	}
+	if (s != STM32_OK)
+		return s;
+	(void)simple_request(l, DFU_ABORT, err);
+	if (got != length)
+		return stm32_error_set(err, STM32_E_RANGE, "UPLOAD at 0x%08X: %zu of %u bytes", address,
+				       got, length);
+	return STM32_OK;
+}
+
+enum stm32_status dfuse_leave(struct dfu_link *l, uint32_t address, struct stm32_error *err)
+{
+	enum stm32_status s = dfuse_command(l, DFUSE_SET_ADDRESS, true, address, err);
+	if (s != STM32_OK)
+		return s;
+	s = dfu_usb_control(l->usb, false, DFU_DNLOAD, 2, NULL, 0, l->timeout_ms, NULL, err);
+	if (s != STM32_OK)
+		return s;
+	/* The GETSTATUS that starts the manifestation; the device may already
+	 * be gone when it is answered, which is what was asked for. */
+	struct dfu_status st;
+	struct stm32_error gone;
+	(void)dfu_get_status(l, &st, &gone);
+	return STM32_OK;
+}

@@ -1,0 +1,45 @@
+/* The USB seam of the DFU back end: finding the one STM32 DFU device,
+ * control transfers, alternate settings. dfu_usb_libusb.c implements it on
+ * libusb-1.0 (Linux, and the BSDs and macOS libusb supports); nothing above
+ * it knows libusb. */
+#ifndef STM32BOOT_DFU_USB_H
+#define STM32BOOT_DFU_USB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "stm32boot/error.h"
+
+#define DFU_USB_VID 0x0483u
+#define DFU_USB_PID 0xDF11u
+#define DFU_USB_MAX_ALTS 8
+#define DFU_USB_NAME_MAX 256
+
+struct dfu_usb;
+
+/* What the device said of itself. */
+struct dfu_usb_info {
+	char address[32];            /* "1-1.4": bus, then the port path */
+	char serial[DFU_USB_NAME_MAX];
+	unsigned alt_count;
+	char alt_names[DFU_USB_MAX_ALTS][DFU_USB_NAME_MAX]; /* iInterface strings */
+	uint16_t transfer_size;      /* wTransferSize of the DFU functional descriptor */
+	uint16_t bcd_dfu;
+	uint8_t interface_number;
+};
+
+/* selector: "" (the only 0483:df11 device; several are refused with their
+ * list in the message), a serial number, or BUS-PORT[.PORT...]. */
+enum stm32_status dfu_usb_open(const char *selector, struct dfu_usb **out,
+			       struct dfu_usb_info *info, struct stm32_error *err);
+/* One control transfer on endpoint 0 (wIndex = the DFU interface). A STALL is
+ * STM32_E_NACK, no answer STM32_E_TIMEOUT, a device that left STM32_E_IO
+ * naming its address. *done: bytes moved in the data stage. */
+enum stm32_status dfu_usb_control(struct dfu_usb *usb, bool in, uint8_t request, uint16_t value,
+				  uint8_t *data, uint16_t length, unsigned timeout_ms,
+				  size_t *done, struct stm32_error *err);
+enum stm32_status dfu_usb_set_alt(struct dfu_usb *usb, unsigned alt, struct stm32_error *err);
+void dfu_usb_close(struct dfu_usb *usb);
+
+#endif

@@ -1,0 +1,236 @@
+/* dfu_usb.h on libusb-1.0. Each handle has its own libusb context (no
+ * globals); every transfer has a timeout. */
+#include <libusb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dfu/dfu_usb.h"
+
+#define CLASS_APPLICATION_SPECIFIC 0xFE
+#define SUBCLASS_DFU 0x01
+#define DESCRIPTOR_DFU_FUNCTIONAL 0x21
+#define STRING_TIMEOUT_MS 1000u
+#define LISTED_MAX 8
+
+struct dfu_usb {
+	libusb_context *context;
+	libusb_device_handle *handle;
+	uint8_t interface_number;
+	char address[32];
+};
+
+static void address_of(libusb_device *device, char *out, size_t size)
+{
+	uint8_t ports[8];
+	int n = libusb_get_port_numbers(device, ports, sizeof ports);
+	size_t used = (size_t)snprintf(out, size, "%u", libusb_get_bus_number(device));
+	for (int i = 0; i < n && used < size; i++)
+		used += (size_t)snprintf(out + used, size - used, "%c%u", i ? '.' : '-', ports[i]);
+}
+
+static bool is_stm32_dfu(libusb_device *device)
+{
+	struct libusb_device_descriptor d;
+	return libusb_get_device_descriptor(device, &d) == 0 && d.idVendor == DFU_USB_VID &&
+	       d.idProduct == DFU_USB_PID;
+}
+
+static void read_string(libusb_device_handle *h, uint8_t index, char *out, size_t size)
+{
+	out[0] = '\0';
+	if (index == 0)
+		return;
+	int n = libusb_get_string_descriptor_ascii(h, index, (unsigned char *)out, (int)size);
+	out[n > 0 ? (size_t)n < size ? (size_t)n : size - 1 : 0] = '\0';
+}
+
+/* The DFU interface: its alternate settings' names and the functional
+ * descriptor (after the last alternate setting, or in the configuration's
+ * extra bytes). */
+static enum stm32_status describe(struct dfu_usb *usb, libusb_device *device,
+				  struct dfu_usb_info *info, struct stm32_error *err)
+{
+	struct libusb_config_descriptor *config;
+	if (libusb_get_active_config_descriptor(device, &config) != 0)
+		return stm32_error_set(err, STM32_E_PROTOCOL, "dfu:%s: no configuration descriptor",
+				       usb->address);
+	bool found = false;
+	for (int i = 0; i < config->bNumInterfaces && !found; i++) {
+		const struct libusb_interface *interface = &config->interface[i];
+		for (int a = 0; a < interface->num_altsetting; a++) {
+			const struct libusb_interface_descriptor *alt = &interface->altsetting[a];
+			if (alt->bInterfaceClass != CLASS_APPLICATION_SPECIFIC ||
+			    alt->bInterfaceSubClass != SUBCLASS_DFU)
+				continue;
+			found = true;
+			usb->interface_number = alt->bInterfaceNumber;
+			if (info->alt_count < DFU_USB_MAX_ALTS)
+				read_string(usb->handle, alt->iInterface, info->alt_names[info->alt_count++],
+					    DFU_USB_NAME_MAX);
+			const unsigned char *extra = alt->extra;
+			for (int at = 0; at + 9 <= alt->extra_length; at += extra[at] ? extra[at] : 1) {
+				if (extra[at + 1] == DESCRIPTOR_DFU_FUNCTIONAL && extra[at] >= 9) {
+					info->transfer_size = (uint16_t)(extra[at + 5] | extra[at + 6] << 8);
+					info->bcd_dfu = (uint16_t)(extra[at + 7] | extra[at + 8] << 8);
+				}
+			}
+		}
+	}
+	libusb_free_config_descriptor(config);
+	info->interface_number = usb->interface_number;
+	if (!found)
+		return stm32_error_set(err, STM32_E_PROTOCOL, "dfu:%s has no DFU interface",
+				       usb->address);
+	if (info->transfer_size == 0)
+		info->transfer_size = 2048; /* AN3156's, when the descriptor is not found */
+	return STM32_OK;
+}
+
+static bool selected(libusb_device *device, const char *selector, const char *serial)
+{
+	if (!*selector)
+		return true;
+	char address[32];
+	address_of(device, address, sizeof address);
+	return strcmp(selector, address) == 0 || strcmp(selector, serial) == 0;
+}
+
+/* The serial number needs the device open; an unopenable one has none. */
+static void serial_of(libusb_device *device, char *out, size_t size)
+{
+	struct libusb_device_descriptor d;
+	libusb_device_handle *h;
+	out[0] = '\0';
+	if (libusb_get_device_descriptor(device, &d) == 0 && libusb_open(device, &h) == 0) {
+		read_string(h, d.iSerialNumber, out, size);
+		libusb_close(h);
+	}
+}
+
+static enum stm32_status choose(struct dfu_usb *usb, libusb_device **list, const char *selector,
+				libusb_device **chosen, struct stm32_error *err)
+{
+	char listed[LISTED_MAX * 80] = "";
+	size_t matches = 0, used = 0;
+	for (size_t i = 0; list[i]; i++) {
+		if (!is_stm32_dfu(list[i]))
+			continue;
+		char serial[DFU_USB_NAME_MAX], address[32];
+		serial_of(list[i], serial, sizeof serial);
+		if (!selected(list[i], selector, serial))
+			continue;
+		address_of(list[i], address, sizeof address);
+		if (matches++ < LISTED_MAX && used < sizeof listed)
+			used += (size_t)snprintf(listed + used, sizeof listed - used, "%sdfu:%s (serial %s)",
+						 used ? ", " : "", address, *serial ? serial : "none");
+		*chosen = list[i];
+	}
+	(void)usb;
+	if (matches == 1)
+		return STM32_OK;
+	if (matches == 0)
+		return stm32_error_set(err, STM32_E_IO,
+				       *selector ? "no STM32 DFU device (0483:df11) matches '%s'"
+						 : "no STM32 DFU device (0483:df11) found%s",
+				       selector);
+	return stm32_error_set(err, STM32_E_BUSY,
+			       "%zu STM32 DFU devices: %s; name one (dfu:SERIAL or dfu:BUS-PORT)",
+			       matches, listed);
+}
+
+enum stm32_status dfu_usb_open(const char *selector, struct dfu_usb **out,
+			       struct dfu_usb_info *info, struct stm32_error *err)
+{
+	*out = NULL;
+	memset(info, 0, sizeof *info);
+	struct dfu_usb *usb = calloc(1, sizeof *usb);
+	if (!usb)
+		return stm32_error_set(err, STM32_E_NOMEM, "out of memory");
+	int rc = libusb_init(&usb->context);
+	if (rc != 0) {
+		free(usb);
+		return stm32_error_set(err, STM32_E_IO, "libusb: %s", libusb_strerror(rc));
+	}
+	libusb_device **list = NULL;
+	libusb_device *chosen = NULL;
+	enum stm32_status s = STM32_OK;
+	if (libusb_get_device_list(usb->context, &list) < 0)
+		s = stm32_error_set(err, STM32_E_IO, "libusb: cannot list USB devices");
+	if (s == STM32_OK)
+		s = choose(usb, list, selector, &chosen, err);
+	if (s == STM32_OK) {
+		address_of(chosen, usb->address, sizeof usb->address);
+		rc = libusb_open(chosen, &usb->handle);
+		if (rc != 0)
+			s = stm32_error_set(err, STM32_E_IO, "dfu:%s: %s", usb->address,
+					    libusb_strerror(rc));
+	}
+	if (s == STM32_OK) {
+		struct libusb_device_descriptor d;
+		libusb_get_device_descriptor(chosen, &d);
+		read_string(usb->handle, d.iSerialNumber, info->serial, sizeof info->serial);
+		snprintf(info->address, sizeof info->address, "%s", usb->address);
+		s = describe(usb, chosen, info, err);
+	}
+	if (s == STM32_OK && (rc = libusb_claim_interface(usb->handle, usb->interface_number)) != 0)
+		s = stm32_error_set(err, rc == LIBUSB_ERROR_BUSY ? STM32_E_BUSY : STM32_E_IO,
+				    "dfu:%s: claiming the DFU interface: %s", usb->address,
+				    libusb_strerror(rc));
+	if (list)
+		libusb_free_device_list(list, 1);
+	if (s != STM32_OK) {
+		dfu_usb_close(usb);
+		return s;
+	}
+	*out = usb;
+	return STM32_OK;
+}
+
+static enum stm32_status usb_failure(const struct dfu_usb *usb, int rc, struct stm32_error *err)
+{
+	switch (rc) {
+	case LIBUSB_ERROR_PIPE:
+		return stm32_error_set(err, STM32_E_NACK, "dfu:%s stalled the request", usb->address);
+	case LIBUSB_ERROR_TIMEOUT:
+		return stm32_error_set(err, STM32_E_TIMEOUT, "dfu:%s did not answer", usb->address);
+	case LIBUSB_ERROR_NO_DEVICE:
+		return stm32_error_set(err, STM32_E_IO, "the USB device at dfu:%s disappeared",
+				       usb->address);
+	default:
+		return stm32_error_set(err, STM32_E_IO, "dfu:%s: %s", usb->address,
+				       libusb_strerror(rc));
+	}
+}
+
+enum stm32_status dfu_usb_control(struct dfu_usb *usb, bool in, uint8_t request, uint16_t value,
+				  uint8_t *data, uint16_t length, unsigned timeout_ms,
+				  size_t *done, struct stm32_error *err)
+{
+	uint8_t type = (uint8_t)((in ? LIBUSB_ENDPOINT_IN : LIBUSB_ENDPOINT_OUT) |
+				 LIBUSB_REQUEST_TYPE_CLASS | LIBUSB_RECIPIENT_INTERFACE);
+	int rc = libusb_control_transfer(usb->handle, type, request, value, usb->interface_number,
+					 data, length, timeout_ms);
+	if (done)
+		*done = rc > 0 ? (size_t)rc : 0;
+	return rc < 0 ? usb_failure(usb, rc, err) : STM32_OK;
+}
+
+enum stm32_status dfu_usb_set_alt(struct dfu_usb *usb, unsigned alt, struct stm32_error *err)
+{
+	int rc = libusb_set_interface_alt_setting(usb->handle, usb->interface_number, (int)alt);
+	return rc < 0 ? usb_failure(usb, rc, err) : STM32_OK;
+}
+
+void dfu_usb_close(struct dfu_usb *usb)
+{
+	if (!usb)
+		return;
+	if (usb->handle) {
+		(void)libusb_release_interface(usb->handle, usb->interface_number);
+		libusb_close(usb->handle);
+	}
+	if (usb->context)
+		libusb_exit(usb->context);
+	free(usb);
+}

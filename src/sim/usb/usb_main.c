@@ -1,0 +1,224 @@
+/* The DFU emulator's main thread: chip and image, the umockdev testbed, the
+ * --run child, the stats file. The model itself runs on umockdev's worker
+ * thread (usbfs.c); this thread only unplugs the device when it left the
+ * bus, and waits. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "base/stats.h"
+#include "chip/chip.h"
+#include "chip/image_file.h"
+#include "usb/usb_main.h"
+#include "usb/usbfs.h"
+
+#define SERVICE_PERIOD_NS 10000000L /* how often to look at the device and the child */
+#define NOT_STARTED 127
+
+struct usb_emulator {
+	const struct sim_usb_config *config;
+	struct sim_chip chip;
+	struct sim_stats stats;
+	struct sim_faults faults;
+	struct sim_dfuse dfu;
+	struct sim_usbfs *usb;
+};
+
+/* The client sees the device only through the preload; whatever the caller
+ * preloads already (libasan must stay first) keeps its place in front. */
+static void exec_child(char **argv)
+{
+	const char *before = getenv("LD_PRELOAD");
+	char preload[4096];
+	snprintf(preload, sizeof preload, "%s%s%s", before && *before ? before : "",
+		 before && *before ? " " : "", SIM_USB_PRELOAD);
+	setenv("LD_PRELOAD", preload, 1);
+	/* Control transfers take a few hundred microseconds; the default 50 us
+	 * timer slack of the preload's usleep(0) would double that. */
+	prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);
+	sigset_t none;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	signal(SIGPIPE, SIG_DFL);
+	execvp(argv[0], argv);
+	fprintf(stderr, "stm32boot-sim: --run %s: %s\n", argv[0], strerror(errno));
+	_exit(NOT_STARTED);
+}
+
+static void write_names(FILE *out, const char *title, const uint64_t *counts, size_t n,
+			const char *(*name)(unsigned))
+{
+	fprintf(out, "\"%s\": {", title);
+	const char *separator = "";
+	for (size_t i = 0; i < n; i++) {
+		if (!counts[i])
+			continue;
+		fprintf(out, "%s\"%s\": %" PRIu64, separator, name((unsigned)i), counts[i]);
+		separator = ", ";
+	}
+	fputs("}", out);
+}
+
+static const char *request_name(unsigned request)
+{
+	static const char *const names[SIM_DFU_REQUEST_COUNT] = {
+		"DETACH", "DNLOAD", "UPLOAD", "GETSTATUS", "CLRSTATUS", "GETSTATE", "ABORT"};
+	return names[request];
+}
+
+static const char *state_name(unsigned state)
+{
+	return sim_dfu_state_name((enum sim_dfu_state)state);
+}
+
+static const char *status_name(unsigned status)
+{
+	return sim_dfu_status_name((enum sim_dfu_status)status);
+}
+
+static const char *command_name(unsigned command)
+{
+	static char names[256][5];
+	snprintf(names[command], sizeof names[command], "0x%02X", command);
+	return names[command];
+}
+
+/* The "dfu" member of the stats file (docs/sim.md). */
+static void write_dfu_stats(FILE *out, const void *extra)
+{
+	const struct sim_dfuse *dfu = extra;
+	const struct sim_dfu_counts *c = &dfu->counts;
+	fputs("  \"dfu\": {", out);
+	write_names(out, "requests", c->requests, SIM_DFU_REQUEST_COUNT, request_name);
+	fputs(",\n          ", out);
+	write_names(out, "commands", c->commands, 256, command_name);
+	fputs(",\n          ", out);
+	write_names(out, "states", c->states, SIM_DFU_STATE_COUNT, state_name);
+	fputs(",\n          ", out);
+	write_names(out, "errors", c->errors, SIM_DFU_STATUS_COUNT, status_name);
+	fprintf(out, ",\n          \"mass_erase_commands\": %" PRIu64 ", \"stalls\": %" PRIu64
+		", \"standard_requests\": %" PRIu64 ",\n          \"upload_bytes\": %" PRIu64
+		", \"download_bytes\": %" PRIu64 ", \"resets\": %" PRIu64 ", \"leaves\": %" PRIu64
+		", \"final_state\": \"%s\"},\n",
+		c->mass_erase_commands, c->stalls, c->standard_requests, c->upload_bytes,
+		c->download_bytes, c->resets, c->leaves, sim_dfu_state_name(dfu->state));
+}
+
+struct save_job {
+	struct usb_emulator *em;
+	bool ok;
+};
+
+static void save(struct sim_dfuse *dfu, void *user)
+{
+	struct save_job *job = user;
+	struct usb_emulator *em = job->em;
+	const struct sim_usb_config *c = em->config;
+	char why[320];
+	if (c->image_path && !sim_image_save(&em->chip, c->image_path, why, sizeof why)) {
+		fprintf(stderr, "stm32boot-sim: %s\n", why);
+		job->ok = false;
+	}
+	struct sim_stats_context context = {em->chip.dev->name, sim_chip_rdp_level(&em->chip),
+					    dfu->in_application ? "application" : "bootloader",
+					    "dfu", write_dfu_stats, dfu};
+	if (c->stats_path && !sim_stats_save(c->stats_path, &em->stats, &context)) {
+		fprintf(stderr, "stm32boot-sim: %s: %s\n", c->stats_path, strerror(errno));
+		job->ok = false;
+	}
+}
+
+static int status_of(int wait_status)
+{
+	if (WIFEXITED(wait_status))
+		return WEXITSTATUS(wait_status);
+	return WIFSIGNALED(wait_status) ? 128 + WTERMSIG(wait_status) : 1;
+}
+
+/* Until a stop signal, or until the --run child has ended. */
+static int serve(struct usb_emulator *em, pid_t child, const sigset_t *wait_mask,
+		 volatile sig_atomic_t *stop)
+{
+	int status = 0;
+	while (!*stop) {
+		struct timespec period = {0, SERVICE_PERIOD_NS};
+		(void)ppoll(NULL, 0, &period, wait_mask);
+		(void)sim_usbfs_service(em->usb);
+		int wait_status;
+		if (child > 0 && waitpid(child, &wait_status, WNOHANG) == child)
+			return status_of(wait_status);
+	}
+	if (child > 0) {
+		kill(child, SIGTERM);
+		int wait_status;
+		if (waitpid(child, &wait_status, 0) == child)
+			status = status_of(wait_status);
+	}
+	return status;
+}
+
+static bool set_up(struct usb_emulator *em)
+{
+	const struct sim_usb_config *c = em->config;
+	char why[320];
+	bool existed;
+	if (!sim_chip_init(&em->chip, c->device) ||
+	    !sim_stats_init(&em->stats, em->chip.sector_count)) {
+		fprintf(stderr, "stm32boot-sim: out of memory\n");
+		return false;
+	}
+	if (c->image_path && !sim_image_load(&em->chip, c->image_path, &existed, why, sizeof why)) {
+		fprintf(stderr, "stm32boot-sim: %s\n", why);
+		return false;
+	}
+	sim_faults_init(&em->faults, &c->faults, c->seed, &em->stats.faults);
+	sim_dfuse_init(&em->dfu, &em->chip, &em->stats, &em->faults, c->realtime);
+	em->stats.boots_bootloader = 1;
+	em->usb = sim_usbfs_open(&em->dfu, c->realtime, why, sizeof why);
+	if (!em->usb) {
+		fprintf(stderr, "stm32boot-sim: %s\n", why);
+		return false;
+	}
+	return true;
+}
+
+int sim_usb_main(const struct sim_usb_config *config, const sigset_t *wait_mask,
+		 volatile sig_atomic_t *stop)
+{
+	static struct usb_emulator em;
+	em.config = config;
+	int status = 1;
+	if (set_up(&em)) {
+		pid_t child = 0;
+		if (config->run_argv) {
+			fflush(NULL);
+			child = fork();
+			if (child == 0)
+				exec_child(config->run_argv);
+			if (child < 0)
+				fprintf(stderr, "stm32boot-sim: --run: %s\n", strerror(errno));
+		} else {
+			/* What a client needs: UMOCKDEV_DIR=<this> LD_PRELOAD=<preload>. */
+			printf("%s\n", sim_usbfs_root(em.usb));
+			fflush(stdout);
+		}
+		if (child >= 0) {
+			status = serve(&em, child, wait_mask, stop);
+			struct save_job job = {&em, true};
+			sim_usbfs_with_model(em.usb, save, &job);
+			if (!job.ok && status == 0)
+				status = 1;
+		}
+	}
+	sim_usbfs_close(em.usb);
+	sim_stats_free(&em.stats);
+	sim_chip_free(&em.chip);
+	return status;
+}

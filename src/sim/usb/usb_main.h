@@ -1,0 +1,30 @@
+/* stm32boot-sim --interface dfu: the chip's USB DFU bootloader, emulated for
+ * libusb programs through umockdev, until a stop signal or, with --run, for
+ * as long as the command runs. */
+#ifndef STM32SIM_USB_MAIN_H
+#define STM32SIM_USB_MAIN_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "base/faults.h"
+#include "stm32boot/device.h"
+
+#define SIM_USB_PRELOAD "libumockdev-preload.so.0"
+
+struct sim_usb_config {
+	const struct stm32_device *device;
+	const char *image_path, *stats_path;
+	bool realtime;
+	struct sim_fault_spec faults;
+	uint64_t seed;
+	char **run_argv; /* the command for --run (NULL-terminated), or NULL */
+};
+
+/* The exit status of the program: --run's command's, else 0 (1 when the
+ * image or stats could not be saved, or the testbed not made). */
+int sim_usb_main(const struct sim_usb_config *config, const sigset_t *wait_mask,
+		 volatile sig_atomic_t *stop);
+
+#endif

@@ -1,0 +1,135 @@
+# stm32boot over USB DFU (AN3156) against the emulator: sim:...,interface=dfu
+# re-executes stm32boot under stm32boot-sim --run, so every request goes
+# through the real libusb (usbfs through umockdev) and the DFU back end.
+
+DEVICE=stm32f407xg
+SIZE=65536
+
+dfu_port() { echo "sim:$DEVICE,interface=dfu,image=$IMG,stats=$STATS${1:+,$1}"; }
+
+# The first SIZE bytes of the chip's flash into OUT.
+flash_head() { extract_flash "$WORK/all.flash"; head -c "$SIZE" "$WORK/all.flash" >"$1"; }
+
+write_seed() {
+	random_file "$WORK/seed.bin" "$SIZE"
+	run_ok -w "$WORK/seed.bin" "$(dfu_port)"
+}
+
+t_dfu_write_verify() {
+	random_file "$WORK/fw.bin" "$SIZE"
+	run_ok -w "$WORK/fw.bin" -v "$(dfu_port)"
+	out_has "Wrote and verified $SIZE bytes"
+	out_has "usb dfu:1-1"
+	flash_head "$WORK/got.bin"
+	same_bytes "$WORK/got.bin" "$WORK/fw.bin"
+	# 64 KiB at 0x08000000 are sectors 0-3 (4 x 16 KiB): only those erased.
+	stat_is '.erased_pages | keys | sort_by(tonumber)' '["0","1","2","3"]'
+	stat_is '.dfu.commands."0x41"' 4
+	stat_is .mass_erases 0
+	stat_is .bytes_programmed "$SIZE"
+	stat_is '.dfu.errors' '{}'
+}
+
+t_dfu_read() {
+	write_seed
+	run_ok -r "$WORK/dump.bin" -S "0x08000000:$SIZE" "$(dfu_port)"
+	same_bytes "$WORK/dump.bin" "$WORK/seed.bin"
+	stat_at_least '.dfu.requests.UPLOAD' 1
+	stat_is .program_operations 0
+}
+
+t_dfu_mass_erase() {
+	write_seed
+	run_ok -o "$(dfu_port)"
+	stat_is .mass_erases 1
+	stat_is '.dfu.mass_erase_commands' 1
+	flash_head "$WORK/got.bin"
+	erased_file "$WORK/erased.bin" "$SIZE"
+	same_bytes "$WORK/got.bin" "$WORK/erased.bin"
+}
+
+t_dfu_erase_range() {
+	write_seed
+	run_ok -o -S 0x08004000:0x4000 "$(dfu_port)"
+	stat_is '.erased_pages | keys' '["1"]'
+	flash_head "$WORK/got.bin"
+	cmp -s -n 16384 "$WORK/got.bin" "$WORK/seed.bin" || fail "sector 0 changed"
+}
+
+t_dfu_diff_rewrites_only_what_differs() {
+	write_seed
+	cp "$WORK/seed.bin" "$WORK/new.bin"
+	# One byte in sector 2 (0x08008000..0x0800BFFF) differs.
+	printf '\x00' | dd of="$WORK/new.bin" bs=1 seek=$((0x8100)) conv=notrunc status=none
+	run_ok --diff -v -w "$WORK/new.bin" "$(dfu_port)"
+	stat_is '.erased_pages | keys' '["2"]'
+	flash_head "$WORK/got.bin"
+	same_bytes "$WORK/got.bin" "$WORK/new.bin"
+}
+
+t_dfu_go_leaves_dfu() {
+	write_seed
+	run_ok -g 0x08000000 "$(dfu_port)"
+	stat_is .state '"application"'
+	stat_is '.dfu.leaves' 1
+	stat_is '.dfu.final_state' '"dfuMANIFEST"'
+}
+
+t_dfu_refused_write_is_worded() {
+	random_file "$WORK/fw.bin" 4096
+	run_fail -w "$WORK/fw.bin" "$(dfu_port faults=nack=1)"
+	error_has "errWRITE"
+	stat_at_least '.dfu.errors.errWRITE' 1
+}
+
+t_dfu_disappearing_device_is_an_error() {
+	random_file "$WORK/fw.bin" "$SIZE"
+	run_fail -w "$WORK/fw.bin" "$(dfu_port faults=hangup-after=40)"
+	error_has "disappeared"
+	error_has "dfu:1-1"
+}
+
+t_dfu_readout_protection_and_unprotect() {
+	write_seed
+	# Readout protection set through the UART bootloader of the same image.
+	run_ok -j "sim:$DEVICE,image=$IMG,stats=$STATS"
+	run_fail -r "$WORK/dump.bin" -S "0x08000000:$SIZE" "$(dfu_port)"
+	out_has "Readout protection: ON"
+	run_ok -k "$(dfu_port)"
+	stat_is .rdp_level 0
+	stat_is '.dfu.commands."0x92"' 1
+	flash_head "$WORK/got.bin"
+	erased_file "$WORK/erased.bin" "$SIZE"
+	same_bytes "$WORK/got.bin" "$WORK/erased.bin"
+}
+
+t_dfu_port_without_a_device() {
+	# No emulator, no preload: libusb finds no 0483:df11 device.
+	run_fail "dfu:"
+	error_has "no STM32 DFU device"
+}
+
+t_dfu_port_by_address_and_serial() {
+	# stm32boot under the emulator directly: dfu:BUS-PORT and dfu:SERIAL pick
+	# the device, a serial that matches nothing is refused.
+	local sim=("$STM32BOOT_SIM_PROGRAM" --device "$DEVICE" --interface dfu --image "$IMG" --run --)
+	OUT=$WORK/out.address ERR=$WORK/err.address
+	"${sim[@]}" "$STM32BOOT" dfu:1-1 >"$OUT" 2>"$ERR" || fail "dfu:1-1 refused"
+	# DfuSe has no chip ID: the layout fits F2 and F4 rows alike, and it says so.
+	err_has "fits stm32f2xx, stm32f407xg"
+	out_has "Flash:        1 MiB: 4 x 16 KiB, 1 x 64 KiB, 7 x 128 KiB sectors at 0x08000000"
+	local serial
+	serial=$(sed -n 's/.*usb dfu:1-1 serial \([0-9A-F]*\).*/\1/p' "$OUT")
+	[ -n "$serial" ] || fail "no serial number shown"
+	OUT=$WORK/out.serial ERR=$WORK/err.serial
+	"${sim[@]}" "$STM32BOOT" "dfu:$serial,device=stm32f407xg" >"$OUT" 2>"$ERR" ||
+		fail "dfu:$serial refused"
+	out_has "usb dfu:1-1 serial $serial"
+	out_has "Chip:         STM32F40xxx/41xxx (stm32f407xg)"
+	err_lacks "fits"
+	OUT=$WORK/out.none ERR=$WORK/err.none
+	STATUS=0
+	"${sim[@]}" "$STM32BOOT" dfu:NOSUCHSERIAL >"$OUT" 2>"$ERR" || STATUS=$?
+	[ "$STATUS" -eq 1 ] || fail "exit status $STATUS for an unknown serial"
+	error_has "matches 'NOSUCHSERIAL'"
+}
