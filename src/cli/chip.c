@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "optionbytes.h"
 #include "progress.h"
 #include "report.h"
 #include "stm32boot/rom.h"
@@ -161,7 +160,6 @@ void cli_describe_chip(const struct stm32_target *target, struct stm32_transport
 		 s->flash_size_known ? "" : " (size from the device table)");
 	describe_ram(dev);
 	describe_option_bytes(s, dev);
-	cli_describe_option_fields(target);
 	describe_protection(s, dev);
 	describe_unique_id(s);
 	describe_commands(target);
