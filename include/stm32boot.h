@@ -13,6 +13,7 @@
 #include "stm32boot/crc.h"
 #include "stm32boot/device.h"
 #include "stm32boot/image.h"
+#include "stm32boot/option_bytes.h"
 #include "stm32boot/format.h"
 #include "stm32boot/transport.h"
 #include "stm32boot/gpio.h"

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "chip.h"
+#include "optionbytes.h"
 #include "planview.h"
 #include "progress.h"
 #include "report.h"
@@ -277,6 +278,10 @@ static bool run_write(struct cli_context *ctx)
 	free(current_options);
 	if (planned != STM32_OK)
 		return plan_write_failed(&err);
+	if (!cli_refuse_write_protected(ctx, &plan)) {
+		stm32_plan_free(&plan);
+		return false;
+	}
 
 	bool ok = true;
 	if (o->dry_run) {
@@ -332,6 +337,10 @@ static bool run_erase(struct cli_context *ctx)
 	memset(&plan, 0, sizeof plan);
 	if (stm32_plan_erase(&ctx->target->desc, &po, &plan, &err) != STM32_OK)
 		return plan_failed("erase", &err);
+	if (!cli_refuse_write_protected(ctx, &plan)) {
+		stm32_plan_free(&plan);
+		return false;
+	}
 
 	bool ok = true;
 	if (o->dry_run) {
@@ -567,6 +576,9 @@ bool cli_run_action(struct cli_context *ctx)
 	case CLI_ACTION_ERASE: return run_erase(ctx);
 	case CLI_ACTION_READ: return run_read(ctx);
 	case CLI_ACTION_CRC: return run_crc(ctx);
+	case CLI_ACTION_OPTION_BYTES: return cli_run_option_bytes(ctx);
+	case CLI_ACTION_SET_OPTION: return cli_run_set_option(ctx);
+	case CLI_ACTION_WRITE_PROTECT: return cli_run_write_protect(ctx);
 	case CLI_ACTION_WRITE_UNPROTECT:
 		return run_protection(ctx, stm32_target_write_unprotect, STM32_OP_WRITE_UNPROTECT,
 				      "Write-unprotecting the flash", "the chip resets itself");

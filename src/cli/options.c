@@ -25,6 +25,9 @@ enum long_only_option {
 	OPT_PRESERVE,
 	OPT_ALLOW_PERMANENT_LOCK,
 	OPT_SPI_SPEED,
+	OPT_OPTION_BYTES,
+	OPT_SET_OPTION,
+	OPT_WRITE_PROTECT,
 };
 
 static const struct option long_options[] = {
@@ -60,6 +63,9 @@ static const struct option long_options[] = {
 	{"preserve", no_argument, NULL, OPT_PRESERVE},
 	{"allow-permanent-lock", no_argument, NULL, OPT_ALLOW_PERMANENT_LOCK},
 	{"spi-speed", required_argument, NULL, OPT_SPI_SPEED},
+	{"option-bytes", no_argument, NULL, OPT_OPTION_BYTES},
+	{"set-option", required_argument, NULL, OPT_SET_OPTION},
+	{"write-protect", required_argument, NULL, OPT_WRITE_PROTECT},
 	{NULL, 0, NULL, 0},
 };
 
@@ -74,6 +80,9 @@ const char *cli_action_name(enum cli_action action)
 	case CLI_ACTION_READ_UNPROTECT: return "read unprotect (-k)";
 	case CLI_ACTION_ERASE: return "flash erase (-o)";
 	case CLI_ACTION_CRC: return "memory crc (-C)";
+	case CLI_ACTION_OPTION_BYTES: return "option-byte display (--option-bytes)";
+	case CLI_ACTION_SET_OPTION: return "option-byte change (--set-option)";
+	case CLI_ACTION_WRITE_PROTECT: return "write protect (--write-protect)";
 	}
 	return "?";
 }
@@ -97,6 +106,14 @@ void cli_print_usage(FILE *stream)
 "  -u, --write-unprotect     disable write protection\n"
 "  -j, --read-protect        enable readout protection\n"
 "  -k, --read-unprotect      disable readout protection (erases the flash)\n"
+"      --option-bytes        show every option-byte field decoded, marking those\n"
+"                            that differ from the factory value\n"
+"      --set-option NAME=VALUE[,NAME=VALUE...]  change option-byte fields by name\n"
+"                            (repeatable; the whole area is read, changed, written\n"
+"                            and read back; complements are derived; --dry-run\n"
+"                            shows before/after)\n"
+"      --write-protect LIST  write-protect pages/sectors as the chip groups them\n"
+"                            (e.g. 0-3,7; --option-bytes lists the groups); -u lifts it\n"
 "\n"
 "Connection:\n"
 "  -b, --baud RATE           baud rate (default 115200, or more for a sim:DEVICE\n"
@@ -128,7 +145,8 @@ void cli_print_usage(FILE *stream)
 "                            file first; erase and write only those that differ\n"
 "      --preserve            keep the bytes of erased pages/sectors outside the file\n"
 "                            (read before the erase, written back after)\n"
-"      --allow-permanent-lock  permit option bytes that lock the chip for good\n"
+"      --allow-permanent-lock  permit option bytes that lock the chip for good (-w,\n"
+"                            --set-option)\n"
 "                            (RDP level 2, bootloader made unreachable)\n"
 "  -n, --retries N           retries of a refused or unanswered command (default 10)\n"
 "  -f, --force-binary        treat the -w file as raw binary\n"
@@ -358,6 +376,15 @@ static bool set_action(struct cli_options *opts, enum cli_action action, const c
 	return true;
 }
 
+static bool add_set_option(const char *arg, struct cli_options *opts)
+{
+	if (opts->set_option_count == CLI_SET_OPTION_MAX)
+		return usage_error("--set-option given more than %u times (join them with commas)",
+				   CLI_SET_OPTION_MAX);
+	opts->set_options[opts->set_option_count++] = arg;
+	return set_action(opts, CLI_ACTION_SET_OPTION, NULL);
+}
+
 static bool parse_output_format(const char *arg, struct cli_options *opts)
 {
 	enum stm32_format format = stm32_format_parse(arg);
@@ -473,6 +500,11 @@ static bool apply_option(int option, const char *arg, struct cli_options *opts)
 	case OPT_PRESERVE: opts->preserve = true; return true;
 	case OPT_ALLOW_PERMANENT_LOCK: opts->allow_permanent_lock = true; return true;
 	case OPT_SPI_SPEED: return parse_spi_speed(arg, opts);
+	case OPT_OPTION_BYTES: return set_action(opts, CLI_ACTION_OPTION_BYTES, NULL);
+	case OPT_SET_OPTION: return add_set_option(arg, opts);
+	case OPT_WRITE_PROTECT:
+		opts->write_protect = arg;
+		return set_action(opts, CLI_ACTION_WRITE_PROTECT, NULL);
 	}
 	return usage_error("unhandled option %d", option);
 }
@@ -495,9 +527,11 @@ static bool check_combinations(const struct cli_options *opts)
 {
 	if (opts->verify_given && opts->action != CLI_ACTION_WRITE && opts->action != CLI_ACTION_READ)
 		return usage_error("%s", "-v is only valid when writing (-w) or reading (-r)");
-	if ((opts->diff || opts->preserve || opts->allow_permanent_lock) &&
-	    opts->action != CLI_ACTION_WRITE)
-		return usage_error("%s", "--diff, --preserve and --allow-permanent-lock only apply to -w");
+	if ((opts->diff || opts->preserve) && opts->action != CLI_ACTION_WRITE)
+		return usage_error("%s", "--diff and --preserve only apply to -w");
+	if (opts->allow_permanent_lock && opts->action != CLI_ACTION_WRITE &&
+	    opts->action != CLI_ACTION_SET_OPTION)
+		return usage_error("%s", "--allow-permanent-lock only applies to -w and --set-option");
 	if (opts->diff && opts->has_erase_count && opts->erase_count == 0)
 		return usage_error("%s", "--diff decides itself what to erase; it cannot be combined with -e 0");
 	if (opts->has_start_address && (opts->has_start_page || opts->has_erase_count))

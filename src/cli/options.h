@@ -29,7 +29,12 @@ enum cli_action {
 	CLI_ACTION_READ_UNPROTECT,  /* -k */
 	CLI_ACTION_ERASE,           /* -o */
 	CLI_ACTION_CRC,             /* -C */
+	CLI_ACTION_OPTION_BYTES,    /* --option-bytes */
+	CLI_ACTION_SET_OPTION,      /* --set-option */
+	CLI_ACTION_WRITE_PROTECT,   /* --write-protect */
 };
+
+#define CLI_SET_OPTION_MAX 16
 
 enum cli_verbosity {
 	CLI_QUIET,
@@ -58,6 +63,9 @@ struct cli_options {
 	bool preserve;               /* --preserve */
 	bool allow_permanent_lock;   /* --allow-permanent-lock */
 	unsigned retries;            /* -n */
+	const char *set_options[CLI_SET_OPTION_MAX]; /* --set-option, each NAME=VALUE[,...] */
+	unsigned set_option_count;
+	const char *write_protect;   /* --write-protect LIST */
 
 	bool has_erase_count;        /* -e */
 	unsigned erase_count;        /* 0 = do not erase */

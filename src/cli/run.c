@@ -12,6 +12,7 @@
 
 #include "actions.h"
 #include "chip.h"
+#include "optionbytes.h"
 #include "report.h"
 #include "stm32boot/dfu.h"
 #include "stm32boot/gpio.h"
@@ -251,6 +252,7 @@ static bool connect_chip(struct cli_run *run)
 		return false;
 	}
 	cli_describe_chip(run->target, run->transport);
+	cli_describe_option_fields(run->target);
 	/* AN3155 tests the auto-baud up to 115200; above a family's documented
 	 * maximum it may mis-measure. This chip answered, so go on, but say so. */
 	const struct stm32_device *dev = run->target->desc.device;

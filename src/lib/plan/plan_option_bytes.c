@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "plan/plan_internal.h"
+#include "stm32boot/option_bytes.h"
 
 const char *stm32_option_risk_name(enum stm32_option_risk risk)
 {
@@ -21,30 +22,6 @@ const char *stm32_option_risk_name(enum stm32_option_risk risk)
 	return "?";
 }
 
-static uint32_t word_at(const uint8_t *bytes)
-{
-	return (uint32_t)bytes[0] | (uint32_t)bytes[1] << 8 | (uint32_t)bytes[2] << 16 |
-	       (uint32_t)bytes[3] << 24;
-}
-
-#define G0_NBOOT_SEL (1u << 24) /* 1: BOOT0 comes from the nBOOT0 bit, not the pin */
-#define G0_NBOOT0    (1u << 26) /* 1 (with nBOOT_SEL): boot from main flash */
-#define G4_NSWBOOT0  (1u << 26) /* 0: BOOT0 comes from the nBOOT0 bit, not the pin */
-#define G4_NBOOT0    (1u << 27) /* 1 (with nSWBOOT0 = 0): boot from main flash */
-
-/* Does this USER option word make the bootloader unreachable through the
- * BOOT0 pin? Families whose layout we do not know answer false. */
-static bool boot_pin_locked_out(const struct stm32_device *dev, uint32_t optr)
-{
-	const char *family = dev->family ? dev->family : "";
-	if (strcmp(family, "G0") == 0)
-		return (optr & G0_NBOOT_SEL) && (optr & G0_NBOOT0);
-	bool l47x = strncmp(dev->name, "stm32l47", 8) == 0 || strncmp(dev->name, "stm32l48", 8) == 0;
-	if (strcmp(family, "G4") == 0 || (strcmp(family, "L4") == 0 && !l47x))
-		return !(optr & G4_NSWBOOT0) && (optr & G4_NBOOT0);
-	return false;
-}
-
 enum stm32_option_risk stm32_option_bytes_risk(const struct stm32_device *device,
 					       const uint8_t *old_bytes, const uint8_t *new_bytes,
 					       uint32_t *address)
@@ -58,8 +35,10 @@ enum stm32_option_risk stm32_option_bytes_risk(const struct stm32_device *device
 			*address = device->opt_start + (uint32_t)rdp;
 		return STM32_OPTION_RDP_LEVEL2;
 	}
-	if (device->opt_size >= 4 && boot_pin_locked_out(device, word_at(new_bytes)) &&
-	    !boot_pin_locked_out(device, word_at(old_bytes))) {
+	/* The field table says which bits select the boot (nBOOT_SEL, nSWBOOT0,
+	 * BOOT_SEL) and which boots flash (nBOOT0): data/option_bytes.tsv. */
+	if (stm32_option_bytes_boot_locked(device, new_bytes, device->opt_size) &&
+	    !stm32_option_bytes_boot_locked(device, old_bytes, device->opt_size)) {
 		if (address)
 			*address = device->opt_start + 3;
 		return STM32_OPTION_BOOT_LOCKED;

@@ -90,6 +90,9 @@ bool sim_chip_wrp_set(struct sim_chip *chip, uint8_t code); /* false: bad code *
  * G0/G4/WB/WL a page set the WRP areas cannot express) none: false. */
 bool sim_chip_wrp_protect(struct sim_chip *chip, const uint8_t *codes, size_t count);
 void sim_chip_wrp_clear_all(struct sim_chip *chip);
+/* What BOOT0 the chip acts on at reset: the pin, or the nBOOT0 option bit
+ * where the option bytes select it (data/option_bytes.tsv). */
+bool sim_chip_boot0_level(const struct sim_chip *chip, bool pin_high);
 bool sim_chip_sector_protected(const struct sim_chip *chip, size_t sector);
 /* Write Memory into the option area: erase it, then program the bytes. */
 void sim_chip_write_options(struct sim_chip *chip, uint32_t offset,

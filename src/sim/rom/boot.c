@@ -17,7 +17,7 @@ static void boot(struct sim_engine *engine)
 	/* I2C is selected by the address match: there is no sync byte. */
 	engine->synced = engine->interface == SIM_INTERFACE_I2C;
 	/* RDP level 2 disables boot from system memory: main flash runs. */
-	if ((engine->boot0_high || engine->empty_boot) && sim_chip_rdp_level(engine->chip) < 2) {
+	if ((sim_chip_boot0_level(engine->chip, engine->boot0_high) || engine->empty_boot) && sim_chip_rdp_level(engine->chip) < 2) {
 		engine->run = SIM_RUN_BOOTLOADER;
 		engine->stats->boots_bootloader++;
 	} else {

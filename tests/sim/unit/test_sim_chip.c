@@ -141,6 +141,28 @@ static void test_f4_write_protect_bits(void **state)
 	chip_delete(c);
 }
 
+/* G4 OPTR (RM0440): nSWBOOT0 bit 26, nBOOT0 bit 27, in byte 3 of the area. */
+static void test_boot0_from_option_bits(void **state)
+{
+	(void)state;
+	struct sim_chip *c = chip_new("stm32g431");
+	assert_true(sim_chip_boot0_level(c, true));   /* factory: the pin decides */
+	assert_false(sim_chip_boot0_level(c, false));
+	uint8_t optr[4];
+	memcpy(optr, c->options, 4);
+	optr[3] &= (uint8_t)~0x04u;                      /* nSWBOOT0 = 0, nBOOT0 = 1 */
+	sim_chip_write_options(c, 0, optr, 4);
+	assert_false(sim_chip_boot0_level(c, true));  /* boots main flash, pin ignored */
+	optr[3] &= (uint8_t)~0x08u;                      /* nBOOT0 = 0 */
+	sim_chip_write_options(c, 0, optr, 4);
+	assert_true(sim_chip_boot0_level(c, false));  /* boots the bootloader, pin ignored */
+	chip_delete(c);
+	/* G0 keeps the pin (its factory nBOOT_SEL already selects the bit). */
+	c = chip_new("stm32g071rb");
+	assert_true(sim_chip_boot0_level(c, true));
+	chip_delete(c);
+}
+
 static void test_image_round_trip(void **state)
 {
 	(void)state;
@@ -304,6 +326,7 @@ int main(void)
 		cmocka_unit_test(test_memory_map),
 		cmocka_unit_test(test_rdp_encoding),
 		cmocka_unit_test(test_f4_write_protect_bits),
+		cmocka_unit_test(test_boot0_from_option_bits),
 		cmocka_unit_test(test_image_round_trip),
 		cmocka_unit_test(test_fault_spec),
 		cmocka_unit_test(test_fault_determinism),

@@ -1,0 +1,136 @@
+# --option-bytes, --set-option and --write-protect against the emulator,
+# per family: show, set a field and read the raw byte back from the
+# emulator's image file, RDP level 2 refused by name, write protection
+# refusing a write until -u lifts it.
+
+# opt_byte OFFSET: the option-area byte at OFFSET in $IMG, as 0xHH (the
+# image header says where the flash ends: docs/architecture.md).
+opt_byte() {
+	[ -e "$IMG" ] || fail "no image file"
+	local flash
+	flash=$(od -An -tu4 -j12 -N4 "$IMG" | tr -d ' ')
+	printf '0x%02X' "0x$(od -An -tx1 -j$((32 + flash + $1)) -N1 "$IMG" | tr -d ' ')"
+}
+
+byte_is() { # byte_is OFFSET EXPECTED
+	local got
+	got=$(opt_byte "$1")
+	[ "$got" = "$2" ] || fail "option byte $1 is $got, expected $2"
+}
+
+# set_and_check DEVICE FIELD=VALUE OFFSET BYTE COMPLEMENT-OFFSET COMPLEMENT
+set_and_check() {
+	DEVICE=$1
+	run_ok --option-bytes "$(port)"
+	out_has "Option bytes of the $1"
+	out_has "${2%%=*}"
+	out_lacks "* ${2%%=*}"
+	run_ok --set-option "$2" "$(port)"
+	out_has "Read back: the option bytes hold the new values."
+	byte_is "$3" "$4"
+	byte_is "$5" "$6"
+	run_ok --option-bytes "$(port)"
+	grep -qE "^\* ${2%%=*} " "$OUT" || fail "${2%%=*} is not marked as differing from factory"
+	run_ok "$(port)"
+	out_has "Option fields: ${2%%=*}="
+}
+
+t_f1_set_wdg_sw() { set_and_check stm32f103xb WDG_SW=0 2 0xFE 3 0x01; }
+t_f0_set_nboot1() { set_and_check stm32f030x8 nBOOT1=0 2 0xEF 3 0x10; }
+t_f4_set_bor_lev() { set_and_check stm32f407xg BOR_LEV=0 0 0xE0 2 0x1F; }
+t_g0_set_nboot0() { set_and_check stm32g071rb nBOOT0=0 3 0xFB 7 0x04; }
+t_g4_set_nrst_mode() { set_and_check stm32g431 NRST_MODE=1 3 0xDF 7 0x20; }
+t_l0_set_bor_lev() { set_and_check stm32l07x BOR_LEV=8 4 0x78 6 0x87; }
+t_l1_set_iwdg_sw() { set_and_check stm32l1-cat2 IWDG_SW=0 4 0x60 6 0x9F; }
+t_l4_set_nrst_stop() { set_and_check stm32l43x nRST_STOP=0 1 0xE8 5 0x17; }
+
+t_dry_run_shows_before_after() {
+	DEVICE=stm32f407xg
+	run_ok --dry-run --set-option BOR_LEV=1 --set-option WDG_SW=0 "$(port)"
+	out_has "BOR_LEV: 0x3 -> 0x1"
+	out_has "WDG_SW: 1 -> 0 (hardware watchdog"
+	out_has "Dry run"
+	nothing_written
+	[ ! -e "$IMG" ] || byte_is 0 0xEC
+}
+
+t_rdp_level2_refused_by_name() {
+	for DEVICE in stm32f407xg stm32g071rb stm32l07x; do
+		IMG=$WORK/$DEVICE.img
+		run_fail --set-option RDP=0xCC "$(port)"
+		error_has "refusing RDP=0xCC"
+		hint_has "--allow-permanent-lock"
+		nothing_written
+	done
+}
+
+t_unknown_field_and_value() {
+	run_fail --set-option NOPE=1 "$(port)"
+	error_has "no option byte named 'NOPE'"
+	error_has "WDG_SW"
+	run_fail --set-option WDG_SW=2 "$(port)"
+	error_has "valid: 0x0 (hardware watchdog"
+	run_fail --set-option nRDP=0 "$(port)"
+	error_has "derived"
+	run_fail --set-option WDG_SW=0,Data0=0x100 "$(port)"
+	error_has "Data0=0x100"
+	nothing_written
+	[ ! -e "$IMG" ] || byte_is 2 0xFF
+}
+
+t_allow_permanent_lock_needs_a_change() {
+	run_fail --allow-permanent-lock --option-bytes "$(port)"
+	error_has "only applies to -w and --set-option"
+}
+
+t_write_protect_refuses_write_until_u() {
+	run_ok --write-protect 0-1 "$(port)"
+	byte_is 8 0xFC
+	run_ok "$(port)"
+	out_has "Write-protected pages: 0-7"
+	random_file "$WORK/fw.bin" 2048
+	run_fail -w "$WORK/fw.bin" "$(port)"
+	error_has "pages 0-1 are write-protected"
+	hint_has "-u removes write protection"
+	nothing_written
+	run_fail -o "$(port)"
+	error_has "pages 0-7 are write-protected"
+	nothing_written
+	run_ok -u "$(port)"
+	byte_is 8 0xFF
+	run_ok -w "$WORK/fw.bin" "$(port)"
+}
+
+t_write_protect_f4_sector() {
+	DEVICE=stm32f407xg
+	run_ok --write-protect 1 "$(port)"
+	byte_is 8 0xFD
+	random_file "$WORK/fw.bin" 1024
+	run_fail -w "$WORK/fw.bin" -S 0x08004000 "$(port)"
+	error_has "sectors 1 is write-protected"
+	run_ok -w "$WORK/fw.bin" "$(port)"
+}
+
+t_write_protect_bad_list() {
+	run_fail --write-protect 40 "$(port)"
+	error_has "past the last write-protection group (0-31)"
+	run_fail --write-protect 3-x "$(port)"
+	error_has "'3-x' is not a number or a range"
+	nothing_written
+}
+
+t_h7_fields_unreachable() {
+	DEVICE=stm32h743zi
+	run_ok --option-bytes "$(port)"
+	out_has "registers the ROM bootloader does not map"
+	out_has "RDP"
+	run_fail --set-option RDP=0xBB "$(port)"
+	error_has "no option bytes the ROM bootloader can reach"
+}
+
+t_help_lists_option_byte_actions() {
+	run_ok --help
+	out_has "--option-bytes"
+	out_has "--set-option NAME=VALUE"
+	out_has "--write-protect LIST"
+}

@@ -1,0 +1,291 @@
+/* Option bytes by name (src/lib/optbytes): decode and encode round trips
+ * against values worked out by hand from the reference manuals' layouts
+ * (docs/option-bytes.md says which were confirmed where), the refusals,
+ * and the pages write protection covers. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "stm32boot/option_bytes.h"
+
+static const struct stm32_device *device(const char *name)
+{
+	const struct stm32_device *dev = stm32_device_find(name);
+	if (!dev)
+		fail_msg("no device %s", name);
+	return dev;
+}
+
+/* A device's factory option area in a buffer the tests may change. */
+static uint8_t *factory(const struct stm32_device *dev)
+{
+	static uint8_t bytes[128];
+	memset(bytes, 0xFF, sizeof bytes);
+	memcpy(bytes, dev->opt_factory, dev->opt_size);
+	return bytes;
+}
+
+static uint32_t get(const struct stm32_device *dev, const uint8_t *bytes, const char *name)
+{
+	const struct stm32_option_field *field = stm32_option_field_find(dev, name);
+	if (!field)
+		fail_msg("%s has no field %s", dev->name, name);
+	return stm32_option_field_get(field, bytes, dev->opt_size);
+}
+
+static void assign_ok(const struct stm32_device *dev, uint8_t *bytes, const char *list)
+{
+	struct stm32_error err;
+	stm32_error_clear(&err);
+	if (stm32_option_bytes_assign(dev, bytes, dev->opt_size, list, false, &err) != STM32_OK)
+		fail_msg("%s on %s: %s", list, dev->name, err.message);
+}
+
+static void f1_user_byte_and_complement(void **state)
+{
+	(void)state;
+	const struct stm32_device *dev = device("stm32f103xb");
+	uint8_t *bytes = factory(dev);
+	assert_int_equal(get(dev, bytes, "RDP"), 0xA5);
+	assert_int_equal(get(dev, bytes, "wdg_sw"), 1);
+	assign_ok(dev, bytes, "WDG_SW=0,Data0=0x12");
+	/* RM0008 layout: USER at byte 2, nUSER at 3; Data0 at 4, nData0 at 5. */
+	assert_int_equal(bytes[2], 0xFE);
+	assert_int_equal(bytes[3], 0x01);
+	assert_int_equal(bytes[4], 0x12);
+	assert_int_equal(bytes[5], 0xED);
+	assert_int_equal(get(dev, bytes, "WDG_SW"), 0);
+	/* F1 has no level 2: any RDP byte but 0xA5 is allowed and not permanent. */
+	assign_ok(dev, bytes, "RDP=0xCC");
+	assert_int_equal(bytes[0], 0xCC);
+	assert_int_equal(bytes[1], 0x33);
+}
+
+static void f0_rdp_level2_is_permanent(void **state)
+{
+	(void)state;
+	const struct stm32_device *dev = device("stm32f030x8");
+	uint8_t *bytes = factory(dev);
+	struct stm32_error err;
+	stm32_error_clear(&err);
+	assert_int_equal(stm32_option_bytes_assign(dev, bytes, dev->opt_size, "RDP=0xCC", false, &err),
+			 STM32_E_INVALID);
+	assert_int_equal(err.reason, STM32_REASON_PERMANENT_LOCK);
+	assert_non_null(strstr(err.message, "RDP"));
+	assert_int_equal(bytes[0], 0xAA); /* untouched */
+	assert_int_equal(stm32_option_bytes_assign(dev, bytes, dev->opt_size, "RDP=0xCC", true, &err),
+			 STM32_OK);
+	assert_int_equal(bytes[0], 0xCC);
+	assert_int_equal(bytes[1], 0x33);
+	/* RM0091: USER bit 4 (option bit 20) is nBOOT1. */
+	bytes = factory(dev);
+	assign_ok(dev, bytes, "nBOOT1=0");
+	assert_int_equal(bytes[2], 0xEF);
+	assert_int_equal(bytes[3], 0x10);
+	/* nBOOT0 and BOOT_SEL exist on F04x and F09x only. */
+	assert_null(stm32_option_field_find(dev, "BOOT_SEL"));
+	assert_non_null(stm32_option_field_find(device("stm32f04x"), "BOOT_SEL"));
+}
+
+static void f4_user_rdp_and_nwrp(void **state)
+{
+	(void)state;
+	const struct stm32_device *dev = device("stm32f407xg");
+	uint8_t *bytes = factory(dev);
+	assert_int_equal(get(dev, bytes, "BOR_LEV"), 3);
+	assert_int_equal(get(dev, bytes, "RDP"), 0xAA);
+	assert_int_equal(get(dev, bytes, "nWRP"), 0xFFF);
+	assign_ok(dev, bytes, "BOR_LEV=0,nWRP=0xFFE");
+	assert_int_equal(bytes[0], 0xE0);
+	assert_int_equal(bytes[2], 0x1F);
+	assert_int_equal(bytes[8], 0xFE);
+	assert_int_equal(bytes[9], 0x0F);
+	assert_int_equal(bytes[10], 0x01);
+	assert_int_equal(bytes[11], 0xF0);
+	bool units[16];
+	assert_int_equal(stm32_option_bytes_protected_units(dev, bytes, dev->opt_size, units), 1);
+	assert_true(units[0]);
+	assert_false(units[1]);
+}
+
+static void g0_optr_word_and_boot_lock(void **state)
+{
+	(void)state;
+	const struct stm32_device *dev = device("stm32g071rb");
+	uint8_t *bytes = factory(dev);
+	/* RM0444 factory OPTR 0xFFFFFEAA. */
+	assert_int_equal(get(dev, bytes, "BOREN"), 0);
+	assert_int_equal(get(dev, bytes, "NRST_MODE"), 3);
+	assert_int_equal(get(dev, bytes, "nBOOT_SEL"), 1);
+	/* nBOOT_SEL = 1 and nBOOT0 = 1: the pin is ignored, main flash boots. */
+	assert_true(stm32_option_bytes_boot_locked(dev, bytes, dev->opt_size));
+	assign_ok(dev, bytes, "nBOOT0=0");
+	assert_int_equal(bytes[3], 0xFB);
+	assert_int_equal(bytes[7], 0x04); /* complement word at +4 */
+	assert_false(stm32_option_bytes_boot_locked(dev, bytes, dev->opt_size));
+}
+
+static void g4_and_l4_software_boot0(void **state)
+{
+	(void)state;
+	const struct stm32_device *dev = device("stm32g431");
+	uint8_t *bytes = factory(dev);
+	assert_int_equal(get(dev, bytes, "BOR_LEV"), 0);
+	assert_false(stm32_option_bytes_boot_locked(dev, bytes, dev->opt_size));
+	assign_ok(dev, bytes, "nSWBOOT0=0");
+	assert_int_equal(bytes[3], 0xFB);
+	assert_int_equal(bytes[7], 0x04);
+	assert_true(stm32_option_bytes_boot_locked(dev, bytes, dev->opt_size));
+	/* L47x/L48x have no nSWBOOT0; the other L4 lines do. */
+	assert_null(stm32_option_field_find(device("stm32l476rg"), "nSWBOOT0"));
+	assert_non_null(stm32_option_field_find(device("stm32l43x"), "nSWBOOT0"));
+}
+
+static void l0_l1_halfword_complements(void **state)
+{
+	(void)state;
+	const struct stm32_device *dev = device("stm32l07x");
+	uint8_t *bytes = factory(dev);
+	assert_int_equal(get(dev, bytes, "BOR_LEV"), 0);
+	assert_int_equal(get(dev, bytes, "WDG_SW"), 1);
+	assert_int_equal(get(dev, bytes, "nBOOT1"), 1);
+	assign_ok(dev, bytes, "BOR_LEV=8");
+	assert_int_equal(bytes[4], 0x78);
+	assert_int_equal(bytes[6], 0x87);
+	const struct stm32_device *l1 = device("stm32l1-cat2");
+	bytes = factory(l1);
+	assign_ok(l1, bytes, "WRP1=0x01");
+	assert_int_equal(bytes[10], 0xFE);
+	bool units[512];
+	/* 4 KiB per bit: 16 pages of 256 bytes. */
+	assert_int_equal(stm32_option_bytes_protected_units(l1, bytes, l1->opt_size, units), 16);
+	assert_true(units[15]);
+	assert_false(units[16]);
+}
+
+static void f7_and_h7(void **state)
+{
+	(void)state;
+	const struct stm32_device *dev = device("stm32f74x");
+	uint8_t *bytes = factory(dev);
+	assert_int_equal(get(dev, bytes, "RDP"), 0xAA);
+	assert_int_equal(get(dev, bytes, "IWDG_SW"), 1);
+	const struct stm32_device *h7 = device("stm32h743zi");
+	const struct stm32_option_field *rdp = stm32_option_field_find(h7, "RDP");
+	assert_non_null(rdp);
+	assert_false(stm32_option_field_reachable(rdp, h7));
+	uint8_t none[4] = {0};
+	struct stm32_error err;
+	stm32_error_clear(&err);
+	assert_int_equal(stm32_option_field_set(rdp, h7, none, sizeof none, 0xAA, &err),
+			 STM32_E_UNSUPPORTED);
+	assert_non_null(strstr(err.message, "not reachable"));
+}
+
+static void bad_input_changes_nothing(void **state)
+{
+	(void)state;
+	const struct stm32_device *dev = device("stm32f103xb");
+	uint8_t *bytes = factory(dev);
+	struct stm32_error err;
+	stm32_error_clear(&err);
+	assert_int_equal(stm32_option_bytes_assign(dev, bytes, dev->opt_size, "WDG_SW=0,NOPE=1", false,
+						   &err), STM32_E_INVALID);
+	assert_non_null(strstr(err.message, "NOPE"));
+	assert_non_null(strstr(err.message, "nRST_STOP")); /* the valid names are listed */
+	assert_int_equal(bytes[2], 0xFF);
+	assert_int_equal(stm32_option_bytes_assign(dev, bytes, dev->opt_size, "WDG_SW=2", false, &err),
+			 STM32_E_INVALID);
+	assert_non_null(strstr(err.message, "software watchdog"));
+	assert_int_equal(stm32_option_bytes_assign(dev, bytes, dev->opt_size, "nRDP=0", false, &err),
+			 STM32_E_INVALID);
+	assert_non_null(strstr(err.message, "derived"));
+	assert_int_equal(stm32_option_bytes_assign(dev, bytes, dev->opt_size, "WDG_SW", false, &err),
+			 STM32_E_INVALID);
+	assert_int_equal(stm32_option_bytes_assign(dev, bytes, dev->opt_size, "Data0=x", false, &err),
+			 STM32_E_INVALID);
+	assert_memory_equal(bytes, dev->opt_factory, dev->opt_size);
+}
+
+static void wrp_groups(void **state)
+{
+	(void)state;
+	size_t first, count;
+	const struct stm32_device *md = device("stm32f103xb"); /* 128 pages of 1 KiB */
+	assert_int_equal(stm32_option_wrp_group_count(md), 32);
+	assert_true(stm32_option_wrp_group_units(md, 0, &first, &count));
+	assert_int_equal(first, 0);
+	assert_int_equal(count, 4);
+	const struct stm32_device *hd = device("stm32f10x-hd"); /* 256 pages of 2 KiB */
+	assert_true(stm32_option_wrp_group_units(hd, 31, &first, &count));
+	assert_int_equal(first, 62);
+	assert_int_equal(count, 256 - 62); /* the last bit: the rest of the flash */
+	assert_false(stm32_option_wrp_group_units(hd, 32, &first, &count));
+	uint8_t *bytes = factory(md);
+	assign_ok(md, bytes, "WRP0=0xFE");
+	bool units[128];
+	assert_int_equal(stm32_option_bytes_protected_units(md, bytes, md->opt_size, units), 4);
+	assert_true(units[3]);
+	assert_false(units[4]);
+	/* G0 areas: STRT 1, END 3 at WRP1AR; all ones is no area. */
+	const struct stm32_device *g0 = device("stm32g071rb");
+	bytes = factory(g0);
+	assert_int_equal(stm32_option_bytes_protected_units(g0, bytes, g0->opt_size, units), 0);
+	assign_ok(g0, bytes, "WRP1A_STRT=1,WRP1A_END=3");
+	assert_int_equal(stm32_option_bytes_protected_units(g0, bytes, g0->opt_size, units), 3);
+	assert_true(units[1] && units[3]);
+	assert_false(units[0] || units[4]);
+}
+
+/* Every reachable field of every device: the factory bytes decode to the
+ * table's factory value, and setting each listed value reads back the same
+ * and leaves the other fields as they were. */
+static void every_field_round_trips(void **state)
+{
+	(void)state;
+	size_t checked = 0;
+	for (size_t d = 0; d < stm32_device_count(); d++) {
+		const struct stm32_device *dev = stm32_device_at(d);
+		for (size_t i = 0; i < stm32_option_field_count(); i++) {
+			const struct stm32_option_field *field = stm32_option_field_at(i);
+			if (!stm32_option_field_applies(field, dev) || !stm32_option_field_reachable(field, dev))
+				continue;
+			uint8_t *bytes = factory(dev);
+			assert_int_equal(stm32_option_field_get(field, bytes, dev->opt_size), field->factory);
+			for (size_t v = 0; v < field->value_count; v++) {
+				uint32_t value = field->values[v].any_other ? field->factory : field->values[v].value;
+				struct stm32_error err;
+				stm32_error_clear(&err);
+				assert_int_equal(stm32_option_field_set(field, dev, bytes, dev->opt_size, value, &err),
+						 STM32_OK);
+				assert_int_equal(stm32_option_field_get(field, bytes, dev->opt_size), value);
+			}
+			assert_int_equal(stm32_option_field_set(field, dev, bytes, dev->opt_size, field->factory,
+								NULL), STM32_OK);
+			assert_memory_equal(bytes, dev->opt_factory, dev->opt_size);
+			checked++;
+		}
+	}
+	assert_true(checked > 300);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(f1_user_byte_and_complement),
+		cmocka_unit_test(f0_rdp_level2_is_permanent),
+		cmocka_unit_test(f4_user_rdp_and_nwrp),
+		cmocka_unit_test(g0_optr_word_and_boot_lock),
+		cmocka_unit_test(g4_and_l4_software_boot0),
+		cmocka_unit_test(l0_l1_halfword_complements),
+		cmocka_unit_test(f7_and_h7),
+		cmocka_unit_test(bad_input_changes_nothing),
+		cmocka_unit_test(wrp_groups),
+		cmocka_unit_test(every_field_round_trips),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
