@@ -10,10 +10,11 @@
  * Port names: "dfu:" (the only such device; with several, the error lists
  * them), "dfu:SERIAL", "dfu:BUS-PORT[.PORT...]" (as dfu-util's path), each
  * optionally followed by ",device=NAME" (the device-table row, when the
- * layout alone does not tell the part). "sim:DEVICE,interface=dfu[,...]"
- * runs the emulator: the process re-executes itself under stm32boot-sim
- * --run, where libusb sees the emulated device, with the port replaced by
- * "dfu:,device=DEVICE". */
+ * layout alone does not tell the part). The emulator's device is seen only
+ * by a process started under "stm32boot-sim --interface dfu --run -- CMD"
+ * (umockdev's preload): stm32_dfu_open_port refuses "sim:" ports, and the
+ * stm32boot command re-executes itself that way for
+ * "sim:DEVICE,interface=dfu" (src/cli/dfu_sim.c). */
 #ifndef STM32BOOT_DFU_H
 #define STM32BOOT_DFU_H
 
@@ -33,7 +34,7 @@ typedef void (*stm32_dfu_warning_fn)(void *user, const char *message);
 
 struct stm32_dfu_options {
 	unsigned timeout_ms;          /* per USB transfer (default 5000) */
-	const char *sim_program;      /* stm32boot-sim for sim: ports; NULL: on PATH */
+	const char *sim_program;      /* unused: sim: ports are the program's to run */
 	stm32_dfu_warning_fn warning; /* NULL: warnings are dropped */
 	void *warning_user;
 };
@@ -47,11 +48,10 @@ bool stm32_port_is_dfu(const char *port);
 enum stm32_status stm32_dfu_open(const char *port, const struct stm32_dfu_options *opts,
 				 struct stm32_target **out, struct stm32_error *err);
 
-/* What the CLI calls for a port stm32_port_is_dfu accepts: for "sim:" ports
- * this re-executes the program under the emulator and returns only on
- * failure; else the target, and a transport that only names the link (for
- * messages; it moves no bytes and has no modem lines). Close the target,
- * then the transport. */
+/* What the CLI calls for a "dfu:" port: the target, and a transport that
+ * only names the link (for messages; it moves no bytes and has no modem
+ * lines). Close the target, then the transport. A "sim:" port is refused
+ * (STM32_E_UNSUPPORTED): see above. */
 enum stm32_status stm32_dfu_open_port(const char *port, const struct stm32_dfu_options *opts,
 				      struct stm32_transport **transport,
 				      struct stm32_target **out, struct stm32_error *err);

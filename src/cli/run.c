@@ -14,6 +14,7 @@
 #include "chip.h"
 #include "optionbytes.h"
 #include "report.h"
+#include "dfu_sim.h"
 #include "stm32boot/dfu.h"
 #include "stm32boot/gpio.h"
 #include "stm32boot/rom.h"
@@ -298,6 +299,8 @@ int cli_run(const struct cli_options *opts)
 	struct cli_run run;
 	memset(&run, 0, sizeof run);
 	run.opts = opts;
+	if (opts->port && cli_is_emulated_dfu_port(opts->port))
+		return cli_run_under_emulated_dfu(opts->port, find_sim_program(&run)) ? 0 : 1;
 	stm32_image_init(&run.input);
 	bool ok = check_port_kind(opts) && check_output(opts) && parse_gpio(&run) &&
 		  (opts->action != CLI_ACTION_WRITE || load_input(&run)) && open_port(&run);

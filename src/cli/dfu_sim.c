@@ -1,0 +1,132 @@
+/* stm32boot command line: a sim:DEVICE,interface=dfu port. Only a process
+ * started under the emulator's umockdev preload sees the emulated USB
+ * device, so the program re-executes itself under
+ *   stm32boot-sim --device DEVICE [--KEY VALUE...] --run -- stm32boot ARGS
+ * with the port replaced by "dfu:,device=DEVICE" (the library's dfu: back
+ * end then finds the device through the real libusb). It happens before
+ * anything is printed, so nothing is said twice. Linux: /proc/self. */
+#define _GNU_SOURCE
+#include "dfu_sim.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "report.h"
+#include "stm32boot/device.h"
+#include "stm32boot/dfu.h"
+
+#define SIM_PREFIX "sim:"
+#define MAX_ARGS 256
+#define CMDLINE_MAX 65536
+
+/* /proc/self/cmdline with the port argument replaced. */
+static enum stm32_status own_arguments(const char *port, const char *replacement, char *buffer,
+				       char **args, size_t *count, struct stm32_error *err)
+{
+	FILE *f = fopen("/proc/self/cmdline", "r");
+	if (!f)
+		return stm32_error_sys(err, STM32_E_IO, errno, "/proc/self/cmdline");
+	size_t n = fread(buffer, 1, CMDLINE_MAX - 1, f);
+	fclose(f);
+	buffer[n] = '\0';
+	bool replaced = false;
+	*count = 0;
+	for (size_t at = 0; at < n && *count < MAX_ARGS; at += strlen(buffer + at) + 1) {
+		bool is_port = *count > 0 && strcmp(buffer + at, port) == 0;
+		args[(*count)++] = is_port ? (char *)replacement : buffer + at;
+		replaced = replaced || is_port;
+	}
+	if (!replaced)
+		return stm32_error_set(err, STM32_E_INVALID,
+				       "%s: the port is not an argument of its own on the command line",
+				       port);
+	return STM32_OK;
+}
+
+/* An ASan build must keep its runtime first in LD_PRELOAD (usb-bench.md,
+ * pitfall 4): find the one this process runs with. */
+static void keep_sanitizer_first(void)
+{
+	FILE *maps = fopen("/proc/self/maps", "r");
+	char line[PATH_MAX + 128];
+	while (maps && fgets(line, sizeof line, maps)) {
+		char *path = strchr(line, '/');
+		if (!path || !strstr(path, "/libasan.so"))
+			continue;
+		path[strcspn(path, "\n")] = '\0';
+		const char *before = getenv("LD_PRELOAD");
+		if (!before || !strstr(before, "libasan"))
+			setenv("LD_PRELOAD", path, 1);
+		break;
+	}
+	if (maps)
+		fclose(maps);
+}
+
+static enum stm32_status run_under_sim(const char *port, const char *sim_program,
+				       struct stm32_error *err)
+{
+	char spec[1024], replacement[128], cmdline[CMDLINE_MAX], self[PATH_MAX];
+	char options[MAX_ARGS][64];
+	char *argv[2 * MAX_ARGS + 8];
+	size_t argc = 0;
+	if ((size_t)snprintf(spec, sizeof spec, "%s", port + strlen(SIM_PREFIX)) >= sizeof spec)
+		return stm32_error_set(err, STM32_E_INVALID, "%s: too long", port);
+	argv[argc++] = (char *)(sim_program ? sim_program : "stm32boot-sim");
+	char *save = NULL;
+	char *device = strtok_r(spec, ",", &save);
+	if (!device || !stm32_device_find(device))
+		return stm32_error_set(err, STM32_E_UNKNOWN_DEVICE, "%s: unknown device", port);
+	argv[argc++] = "--device";
+	argv[argc++] = device;
+	for (char *item = strtok_r(NULL, ",", &save); item && argc < MAX_ARGS;
+	     item = strtok_r(NULL, ",", &save)) {
+		char *equals = strchr(item, '=');
+		if (!equals)
+			return stm32_error_set(err, STM32_E_INVALID, "%s: '%s' is not KEY=VALUE", port,
+					       item);
+		*equals = '\0';
+		char *option = options[argc];
+		snprintf(option, sizeof options[argc], "--%s", item);
+		argv[argc++] = option;
+		argv[argc++] = equals + 1;
+	}
+	snprintf(replacement, sizeof replacement, "dfu:,device=%s", device);
+	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+	if (n <= 0)
+		return stm32_error_sys(err, STM32_E_IO, errno, "/proc/self/exe");
+	self[n] = '\0';
+	argv[argc++] = "--run";
+	argv[argc++] = "--";
+	char *own[MAX_ARGS];
+	size_t own_count = 0;
+	enum stm32_status s = own_arguments(port, replacement, cmdline, own, &own_count, err);
+	if (s != STM32_OK)
+		return s;
+	argv[argc++] = self;
+	for (size_t i = 1; i < own_count; i++)
+		argv[argc++] = own[i];
+	argv[argc] = NULL;
+	keep_sanitizer_first();
+	fflush(NULL); /* what was said so far must not be lost with this image */
+	execvp(argv[0], argv);
+	return stm32_error_sys(err, STM32_E_IO, errno, "running %s for %s", argv[0], port);
+}
+
+bool cli_is_emulated_dfu_port(const char *port)
+{
+	return strncmp(port, SIM_PREFIX, strlen(SIM_PREFIX)) == 0 && stm32_port_is_dfu(port);
+}
+
+bool cli_run_under_emulated_dfu(const char *port, const char *sim_program)
+{
+	struct stm32_error err;
+	stm32_error_clear(&err);
+	run_under_sim(port, sim_program, &err); /* returns only when it could not */
+	cli_report_failure(CLI_STAGE_OPEN, port, &err);
+	return false;
+}
