@@ -25,6 +25,8 @@ enum long_only_option {
 	OPT_PRESERVE,
 	OPT_ALLOW_PERMANENT_LOCK,
 	OPT_SPI_SPEED,
+	OPT_LIST,
+	OPT_JSON,
 };
 
 static const struct option long_options[] = {
@@ -60,6 +62,8 @@ static const struct option long_options[] = {
 	{"preserve", no_argument, NULL, OPT_PRESERVE},
 	{"allow-permanent-lock", no_argument, NULL, OPT_ALLOW_PERMANENT_LOCK},
 	{"spi-speed", required_argument, NULL, OPT_SPI_SPEED},
+	{"list", no_argument, NULL, OPT_LIST},
+	{"json", no_argument, NULL, OPT_JSON},
 	{NULL, 0, NULL, 0},
 };
 
@@ -81,12 +85,17 @@ const char *cli_action_name(enum cli_action action)
 void cli_print_usage(FILE *stream)
 {
 	fputs(
-"Usage: stm32boot [OPTIONS] PORT\n"
+"Usage: stm32boot [OPTIONS] [PORT...]\n"
+"       stm32boot --list [--json]\n"
 "Flash STM32 microcontrollers through their ROM bootloader (stm32flash compatible).\n"
 "\n"
 "PORT is a serial device (/dev/ttyUSB0), an I2C bus (/dev/i2c-N, with -a), an SPI\n"
-"device (/dev/spidevB.C) or sim:DEVICE[,image=FILE,interface=uart|i2c|spi,...] for\n"
-"the emulator.\n"
+"device (/dev/spidevB.C), a network serial port (rfc2217://HOST:PORT: RFC 2217, as\n"
+"ser2net and labgrid export; socket://HOST:PORT: raw TCP, bytes only; IPv6 as\n"
+"[ADDR]:PORT) or sim:DEVICE[,image=FILE,interface=uart|i2c|spi,uid=HEX,...] for\n"
+"the emulator. Several PORTs are flashed in parallel, one worker per board, then a\n"
+"table of the results (exit status 0 only if every board succeeded). Without a\n"
+"PORT: the one board --list finds (several: they are listed, and none is used).\n"
 "\n"
 "Actions (at most one; without one, connect and describe the chip):\n"
 "  -r, --read FILE           read memory to FILE (- = stdout)\n"
@@ -138,6 +147,10 @@ void cli_print_usage(FILE *stream)
 "  -R, --reset               reset the chip at the end\n"
 "\n"
 "General:\n"
+"      --list                list the boards reachable now (serial ports with\n"
+"                            their USB adapter) and exit\n"
+"      --json                one JSON document on stdout (schema: docs/json.md);\n"
+"                            all other text on stderr\n"
 "      --dry-run             connect, identify and show the plan, what an erase would\n"
 "                            destroy, option-byte changes and the time; change nothing\n"
 "      --quiet               print errors only\n"
@@ -472,6 +485,8 @@ static bool apply_option(int option, const char *arg, struct cli_options *opts)
 	case OPT_PRESERVE: opts->preserve = true; return true;
 	case OPT_ALLOW_PERMANENT_LOCK: opts->allow_permanent_lock = true; return true;
 	case OPT_SPI_SPEED: return parse_spi_speed(arg, opts);
+	case OPT_LIST: opts->list = true; return true;
+	case OPT_JSON: opts->json = true; return true;
 	}
 	return usage_error("unhandled option %d", option);
 }
@@ -513,6 +528,14 @@ static bool check_combinations(const struct cli_options *opts)
 		return usage_error("%s", "--format only applies to -r (the -w format is detected from the content; -f forces binary)");
 	if (opts->force_binary && opts->action != CLI_ACTION_WRITE)
 		return usage_error("%s", "-f only applies to -w");
+	if (opts->list && (opts->port_count > 0 || opts->action != CLI_ACTION_NONE || opts->dry_run))
+		return usage_error("%s", "--list takes no PORT and no action: it only lists the boards");
+	if (opts->json && opts->action == CLI_ACTION_READ && strcmp(opts->file, "-") == 0)
+		return usage_error("%s", "-r - and --json both want standard output: give -r a file name");
+	if (opts->port_count > 1 && opts->action == CLI_ACTION_READ)
+		return usage_error("%s", "-r with several ports would write every board's memory to one file: read one board at a time");
+	if (opts->port_count > 1 && opts->action == CLI_ACTION_WRITE && strcmp(opts->file, "-") == 0)
+		return usage_error("%s", "-w - with several ports: standard input can be read once, give the file name");
 	return true;
 }
 
@@ -548,10 +571,15 @@ bool cli_parse_options(int argc, char **argv, struct cli_options *opts)
 	}
 	if (opts->show_help || opts->show_version)
 		return true;
-	if (optind >= argc)
-		return usage_error("%s", "no port given (e.g. /dev/ttyUSB0 or sim:stm32f103xb)");
-	if (argc - optind > 1)
-		return usage_error("unexpected argument '%s' (only one port may be given)", argv[optind + 1]);
-	opts->port = argv[optind];
+	opts->port_count = (size_t)(argc - optind);
+	opts->ports = (const char *const *)argv + optind;
+	opts->port = opts->port_count ? argv[optind] : NULL;
+	for (size_t i = 0; i < opts->port_count; i++) {
+		if (!*opts->ports[i])
+			return usage_error("%s", "an empty PORT was given");
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(opts->ports[i], opts->ports[j]) == 0)
+				return usage_error("PORT %s given twice", opts->ports[i]);
+	}
 	return check_combinations(opts);
 }

@@ -45,6 +45,8 @@ struct options {
 	enum sim_interface interface;
 	int i2c_address; /* -1: not given */
 	uint32_t i2c_clock_hz;
+	bool has_uid; /* --uid: the chip's unique ID, else one derived from the device */
+	uint8_t uid[SIM_UID_BYTES];
 };
 
 struct client {
@@ -121,6 +123,8 @@ static void print_help(void)
 	     "                        a 0x7F sent faster is not answered (default: no\n"
 	     "                        limit; AN3155 tests 115200, many chips sync faster)\n"
 	     "  --seed N              seed of the fault generator (default 1)\n"
+	     "  --uid HEX             the chip's 96-bit unique ID, 24 hex digits (default:\n"
+	     "                        derived from the device name)\n"
 	     "  --stats FILE          write counters as JSON on exit\n"
 	     "  --control SOCKET      Unix socket for LINES/BREAK/TERMIOS/STATE requests\n"
 	     "  --boot0 none|rts|dtr  modem line wired to BOOT0 (default none: tied high)\n"
@@ -159,6 +163,18 @@ static void list_devices(void)
 		describe_interfaces(d, interfaces, sizeof interfaces);
 		printf("%-16s 0x%03X %-4s %6u KiB  %-18s %s\n", d->name, d->pid, d->family,
 		       d->flash_size / 1024u, interfaces, d->description);
+	}
+}
+
+/* --uid: exactly 24 hex digits, the 12 bytes in the order the UID
+ * register holds them (byte 0 at the lowest address). */
+static void parse_uid(const char *text, uint8_t uid[SIM_UID_BYTES])
+{
+	if (strlen(text) != 2 * SIM_UID_BYTES || strspn(text, "0123456789abcdefABCDEF") != strlen(text))
+		usage_error("bad --uid '%s' (24 hex digits)", text);
+	for (unsigned i = 0; i < SIM_UID_BYTES; i++) {
+		char pair[3] = {text[2 * i], text[2 * i + 1], '\0'};
+		uid[i] = (uint8_t)strtoul(pair, NULL, 16);
 	}
 }
 
@@ -234,7 +250,7 @@ static void check_interface(struct options *o)
 static void parse_options(int argc, char **argv, struct options *o)
 {
 	enum { OPT_INVERT_BOOT0 = 256, OPT_INVERT_RESET, OPT_INVERT, OPT_LIST, OPT_INTERFACE,
-	       OPT_I2C_ADDRESS, OPT_I2C_CLOCK };
+	       OPT_I2C_ADDRESS, OPT_I2C_CLOCK, OPT_UID };
 	static const struct option long_options[] = {
 		{"device", required_argument, NULL, 'd'},  {"link", required_argument, NULL, 'l'},
 		{"image", required_argument, NULL, 'i'},   {"speed", required_argument, NULL, 's'},
@@ -249,6 +265,7 @@ static void parse_options(int argc, char **argv, struct options *o)
 		{"interface", required_argument, NULL, OPT_INTERFACE},
 		{"i2c-address", required_argument, NULL, OPT_I2C_ADDRESS},
 		{"i2c-clock", required_argument, NULL, OPT_I2C_CLOCK},
+		{"uid", required_argument, NULL, OPT_UID},
 		{"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
 	};
 	char why[160];
@@ -296,6 +313,7 @@ static void parse_options(int argc, char **argv, struct options *o)
 		case OPT_INTERFACE: o->interface = parse_interface(optarg); break;
 		case OPT_I2C_ADDRESS: o->i2c_address = parse_i2c_address(optarg); break;
 		case OPT_I2C_CLOCK: o->i2c_clock_hz = parse_i2c_clock(optarg); break;
+		case OPT_UID: parse_uid(optarg, o->uid); o->has_uid = true; break;
 		case 'h': print_help(); exit(0);
 		case ':': usage_error("option '%s' needs a value", argv[optind - 1]); break;
 		default: usage_error("unknown option '%s'", argv[optind - 1]); break;
@@ -657,6 +675,8 @@ static bool set_up(struct emulator *em)
 		fprintf(stderr, "stm32boot-sim: out of memory\n");
 		return false;
 	}
+	if (o->has_uid)
+		memcpy(em->chip.uid, o->uid, SIM_UID_BYTES);
 	sim_engine_set_interface(&em->engine, o->interface);
 	sim_engine_set_autobaud(&em->engine, o->max_baud, host_baud_of, em);
 	em->on_bus = o->interface != SIM_INTERFACE_UART;
