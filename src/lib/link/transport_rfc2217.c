@@ -233,7 +233,9 @@ static enum stm32_status rfc_send_break(struct stm32_transport *t, struct stm32_
 static void rfc_describe(struct stm32_transport *t, char *buf, size_t size)
 {
 	struct rfc *r = t->impl;
-	snprintf(buf, size, "%s", r->description);
+	/* Worth knowing when -i does nothing: the server may not drive them. */
+	snprintf(buf, size, "%s%s", r->description,
+		 r->control_unacked ? ", line changes not acknowledged" : "");
 }
 
 static void rfc_close(struct stm32_transport *t)
