@@ -184,17 +184,23 @@ void net_close(struct net_conn *c)
 	c->fd = -1;
 }
 
+/* A server's message is a line of text: printable, with a space, ended by
+ * CR or LF ("Port's device already in use\r\n"); ACKs (0x79, 'y') and
+ * other binary runs are not. */
 void net_note_data(struct net_conn *c, const uint8_t *data, size_t length)
 {
 	for (size_t i = 0; i < length; i++) {
 		uint8_t b = data[i];
-		if (b < 0x20 || b > 0x7E) {
-			c->tail_ended = c->tail_length > 0; /* a message is one printable run */
+		if (b == '\r' || b == '\n') {
+			c->tail_ended = c->tail_length > 0;
 			continue;
 		}
-		if (c->tail_ended)
+		if (b < 0x20 || b > 0x7E || c->tail_ended) {
 			c->tail_length = 0;
-		c->tail_ended = false;
+			c->tail_ended = false;
+			if (b < 0x20 || b > 0x7E)
+				continue;
+		}
 		if (c->tail_length == sizeof c->tail - 1) {
 			memmove(c->tail, c->tail + 1, sizeof c->tail - 2);
 			c->tail_length--;
@@ -207,7 +213,7 @@ void net_note_data(struct net_conn *c, const uint8_t *data, size_t length)
 static enum stm32_status dropped(struct net_conn *c, int errnum, struct stm32_error *err)
 {
 	char said[96] = "";
-	if (c->tail_length >= 8)
+	if (c->tail_ended && c->tail_length >= 8 && strchr(c->tail, ' '))
 		snprintf(said, sizeof said, "; the server said \"%s\"", c->tail);
 	char how[96];
 	if (errnum)
@@ -324,6 +330,7 @@ static enum stm32_status raw_drain(struct stm32_transport *t, struct stm32_error
 	for (;;) {
 		size_t n = 0;
 		enum stm32_status st = net_receive(&r->c, sink, sizeof sink, 0, &n, err);
+		net_note_data(&r->c, sink, n);
 		if (st == STM32_E_TIMEOUT)
 			return STM32_OK;
 		if (st != STM32_OK)
