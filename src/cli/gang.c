@@ -189,20 +189,21 @@ static void status_of(const struct worker *w, char *buf, size_t size)
 	}
 }
 
-static int port_width(const struct worker *workers, size_t count)
+/* The widest port name (at most limit: live lines must fit a terminal). */
+static int port_width(const struct worker *workers, size_t count, size_t limit)
 {
 	size_t width = 4;
 	for (size_t i = 0; i < count; i++)
 		if (strlen(workers[i].port) > width)
 			width = strlen(workers[i].port);
-	return width > 48 ? 48 : (int)width;
+	return width > limit ? (int)limit : (int)width;
 }
 
 static void draw_live(const struct worker *workers, size_t count, bool redraw)
 {
 	if (redraw)
 		fprintf(stderr, "\033[%zuA", count);
-	int width = port_width(workers, count);
+	int width = port_width(workers, count, 40);
 	for (size_t i = 0; i < count; i++) {
 		char status[STATUS_WIDTH + 16];
 		status_of(&workers[i], status, sizeof status);
@@ -285,7 +286,7 @@ static size_t flag_duplicates(const struct worker *workers, size_t count, bool *
 
 static void print_table(FILE *human, const struct worker *workers, size_t count, const bool *duplicate)
 {
-	int width = port_width(workers, count);
+	int width = port_width(workers, count, 512);
 	fprintf(human, "\n%-*s  %-16s %-25s %-7s %s\n", width, "PORT", "CHIP", "UID", "RESULT", "TIME");
 	size_t failed = 0;
 	for (size_t i = 0; i < count; i++) {
