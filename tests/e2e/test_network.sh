@@ -100,14 +100,20 @@ t_net_socket_refuses_modem_lines() {
 }
 
 t_net_bad_addresses() {
-	local address
-	for address in rfc2217://127.0.0.1 rfc2217://127.0.0.1:0 socket://127.0.0.1:99999 \
-		'socket://::1:4000' 'rfc2217://127.0.0.1:1?colour=red'; do
+	local address reason
+	while IFS='|' read -r address reason; do
 		run_net "$address"
 		[ "$STATUS" -eq 1 ] || fail "$address: exit status $STATUS, expected 1"
 		[ "$(grep -c '^stm32boot: error: ' "$ERR")" -eq 1 ] || fail "$address: expected one error line"
-		error_has "$address"
-	done
+		error_has "$address: $reason"
+	done <<'LIST'
+rfc2217://127.0.0.1|no port (expected rfc2217://HOST:PORT)
+rfc2217://127.0.0.1:0|the port must be a number from 1 to 65535
+socket://127.0.0.1:99999|the port must be a number from 1 to 65535
+socket://::1:4000|put an IPv6 address in brackets
+socket://[::1]4000|an IPv6 address is written [ADDRESS]:PORT
+rfc2217://127.0.0.1:1?colour=red|unknown option 'colour'
+LIST
 }
 
 t_net_rfc2217_client_on_a_raw_port_is_refused() {
