@@ -207,7 +207,13 @@ static void draw_live(const struct worker *workers, size_t count, bool redraw)
 	for (size_t i = 0; i < count; i++) {
 		char status[STATUS_WIDTH + 16];
 		status_of(&workers[i], status, sizeof status);
-		fprintf(stderr, "\r%-*.*s  %s\033[K\n", width, width, workers[i].port, status);
+		/* Too long: its end tells boards apart (sim:...,uid=...). */
+		const char *port = workers[i].port;
+		size_t length = strlen(port);
+		if (length > (size_t)width)
+			fprintf(stderr, "\r...%s  %s\033[K\n", port + length - (size_t)(width - 3), status);
+		else
+			fprintf(stderr, "\r%-*s  %s\033[K\n", width, port, status);
 	}
 	fflush(stderr);
 }
