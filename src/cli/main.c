@@ -36,7 +36,11 @@ int main(int argc, char **argv)
 {
 	struct cli_options opts;
 	if (!cli_parse_options(argc, argv, &opts)) {
-		if (opts.json) /* even a usage error is a document */
+		/* Even a usage error is a document, wherever --json stood. */
+		for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+			if (strcmp(argv[i], "--json") == 0)
+				opts.json = true;
+		if (opts.json)
 			cli_json_write_run(stdout, &opts, false, cli_first_error(), NULL, 0);
 		return 1;
 	}

@@ -74,6 +74,11 @@ t_json_usage_error() {
 	[ "$STATUS" -eq 1 ] || fail "exit status $STATUS, expected 1"
 	check_json "$OUT"
 	jq_is '.error | test("no-such-option")' true
+	# --json after the bad option counts too.
+	run -b 12345 --json "$(json_board 1 $UID1)"
+	[ "$STATUS" -eq 1 ] || fail "exit status $STATUS, expected 1"
+	check_json "$OUT"
+	jq_is '.error | test("invalid baud rate")' true
 }
 
 t_json_list() {
