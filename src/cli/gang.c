@@ -31,7 +31,6 @@ struct worker {
 	struct cli_board_result result;
 	size_t result_got;
 	bool finished;
-	bool shown;                    /* its block has been printed */
 };
 
 static bool out_append(struct worker *w, const char *data, size_t length)
@@ -220,11 +219,12 @@ static void draw_live(const struct worker *workers, size_t count, bool redraw)
 
 static void show_block(FILE *human, struct worker *w)
 {
+	if (w->out_length == 0) /* --quiet and nothing went wrong */
+		return;
 	fprintf(human, "--- %s ---\n%s", w->port, w->out ? w->out : "");
 	if (w->out_length && w->out[w->out_length - 1] != '\n')
 		fputc('\n', human);
 	fflush(human);
-	w->shown = true;
 }
 
 static void collect(struct worker *workers, size_t count, bool live, FILE *human)

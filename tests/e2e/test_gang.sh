@@ -68,3 +68,19 @@ t_gang_single_port_prints_as_before() {
 	out_lacks "boards:"
 	out_lacks "RESULT"
 }
+
+t_gang_quiet_prints_nothing_when_all_succeed() {
+	random_file "$WORK/fw.bin" 1024
+	run_ok --quiet -w "$WORK/fw.bin" -v "$(board 1 $UID1)" "$(board 2 $UID2)"
+	[ ! -s "$OUT" ] || fail "--quiet printed to stdout: $(cat "$OUT")"
+	[ ! -s "$ERR" ] || fail "--quiet printed to stderr"
+	board_flash_is 1 "$WORK/fw.bin"
+	board_flash_is 2 "$WORK/fw.bin"
+}
+
+t_gang_bad_emulator_uid_is_one_error() {
+	run -w "$E2E_EXAMPLES/blinky.hex" "$(board 1 $UID1)" "$(board 2 12)"
+	[ "$STATUS" -eq 1 ] || fail "exit status $STATUS, expected 1"
+	out_has "bad --uid '12' (24 hex digits)"
+	out_has "2 boards: 1 ok, 1 failed"
+}
