@@ -30,6 +30,7 @@ enum stm32_line {
 /* Transport flags, set by the backend at open. */
 #define STM32_TRANSPORT_PARITY_LOST 0x0001u /* the tty did not keep the parity setting */
 #define STM32_TRANSPORT_NOT_A_TTY   0x0002u /* no longer set: stm32_uart_open refuses non-terminals */
+#define STM32_TRANSPORT_BYTES_ONLY  0x0004u /* socket://: no baud, framing, modem lines or BREAK */
 
 struct stm32_transport;
 
@@ -91,6 +92,10 @@ void stm32_port_options_default(struct stm32_port_options *opts); /* 115200 8E1 
  *   "/dev/i2c-N": Linux i2c-dev, at opts->i2c_address (required);
  *   "/dev/spidevB.C": Linux spidev, at opts->spi_speed_hz;
  *   a tty path (also a pty from socat/ser2net);
+ *   "rfc2217://HOST:PORT": a serial port exported by an RFC 2217 server
+ *   (ser2net, labgrid), set remotely to opts->uart (stm32_rfc2217_open);
+ *   "socket://HOST:PORT": a raw TCP port carrying the bytes only
+ *   (stm32_socket_open); IPv6 literals in brackets, [::1]:4001;
  *   "sim:DEVICE[,image=FILE][,speed=realtime|fast][,OPTION=VALUE...]" which
  *   starts the emulator on a fresh pty and talks to it like any tty; with
  *   interface=i2c|spi it talks to the emulator's bus socket as an I2C link
@@ -107,6 +112,31 @@ enum stm32_status stm32_port_open(const char *port, const struct stm32_port_opti
 enum stm32_link_kind stm32_port_link(const char *port);
 /* True for "sim:..." ports, which run the emulator. */
 bool stm32_port_is_sim(const char *port);
+/* True for "rfc2217://..." and "socket://..." ports. */
+bool stm32_port_is_network(const char *port);
+/* False for ports known to carry no modem lines and no BREAK before they
+ * are opened (socket://, I2C, SPI): a -i sequence with rts/dtr/brk cannot
+ * run there. */
+bool stm32_port_has_modem_lines(const char *port);
+
+/* RFC 2217 (telnet COM-PORT-OPTION) client. address is "HOST:PORT" or
+ * "[V6]:PORT", optionally followed by pyserial's "?ign_set_control&..."
+ * (accepted, not needed). Negotiates COM-PORT-OPTION, BINARY both ways and
+ * SGA; sets baud (4-byte form), data size, parity and stop bits (cfg->baud
+ * 0: asks the server's). Measures the round trip at connect: reads wait
+ * that much longer than asked, and SET-CONTROL acks (DTR/RTS/BREAK) are
+ * awaited a few round trips, not at all once one went missing. 0xFF is
+ * doubled both ways; drain purges the server's receive buffer. A parity the
+ * server did not confirm sets STM32_TRANSPORT_PARITY_LOST. A dropped
+ * connection fails with STM32_E_IO saying how much had been sent. */
+enum stm32_status stm32_rfc2217_open(const char *address, const struct stm32_uart_config *cfg,
+				     struct stm32_transport **out, struct stm32_error *err);
+/* Raw TCP (ser2net's plain ports, socat): bytes only, so the flags say
+ * STM32_TRANSPORT_PARITY_LOST | STM32_TRANSPORT_BYTES_ONLY and set_line /
+ * send_break fail with STM32_E_UNSUPPORTED. baud is what the server's port
+ * is assumed to run at (for estimates). */
+enum stm32_status stm32_socket_open(const char *address, unsigned baud, struct stm32_transport **out,
+				    struct stm32_error *err);
 
 enum stm32_status stm32_uart_open(const char *path, const struct stm32_uart_config *cfg,
 				  struct stm32_transport **out, struct stm32_error *err);

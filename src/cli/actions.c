@@ -121,6 +121,28 @@ static bool write_block_size(const struct cli_context *ctx, uint32_t *block)
 }
 
 /* -S addr[:len] or -s page [-e count] as a memory range. */
+static void note_plan(struct cli_context *ctx, const struct stm32_plan *plan)
+{
+	struct cli_plan_summary *s = ctx->summary;
+	if (!s)
+		return;
+	memset(s, 0, sizeof *s);
+	s->known = true;
+	s->dry_run = ctx->opts->dry_run;
+	s->erase_kind = plan->erase_kind;
+	s->erase_units = plan->sector_count;
+	s->write_bytes = plan->write_bytes - plan->blank_bytes;
+	s->blank_bytes = plan->blank_bytes;
+	s->verify = plan->verify;
+	s->verify_method = plan->verify_method;
+	s->diff = plan->diff;
+	s->preserve = plan->preserve;
+	if (plan->range_count > 0 && plan->action != STM32_PLAN_WRITE) {
+		s->address = plan->ranges[0].address;
+		s->length = plan->ranges[0].length;
+	}
+}
+
 static bool requested_range(const struct cli_context *ctx, struct stm32_plan_options *po)
 {
 	const struct cli_options *o = ctx->opts;
@@ -278,6 +300,7 @@ static bool run_write(struct cli_context *ctx)
 	free(current_options);
 	if (planned != STM32_OK)
 		return plan_write_failed(&err);
+	note_plan(ctx, &plan);
 	if (!cli_refuse_write_protected(ctx, &plan)) {
 		stm32_plan_free(&plan);
 		return false;
@@ -335,7 +358,10 @@ static bool run_erase(struct cli_context *ctx)
 	stm32_error_clear(&err);
 	struct stm32_plan plan;
 	memset(&plan, 0, sizeof plan);
-	if (stm32_plan_erase(&ctx->target->desc, &po, &plan, &err) != STM32_OK)
+	bool planned = stm32_plan_erase(&ctx->target->desc, &po, &plan, &err) == STM32_OK;
+	if (planned)
+		note_plan(ctx, &plan);
+	if (!planned)
 		return plan_failed("erase", &err);
 	if (!cli_refuse_write_protected(ctx, &plan)) {
 		stm32_plan_free(&plan);
@@ -459,6 +485,7 @@ static bool plan_range(struct cli_context *ctx, range_planner planner, const cha
 	stm32_error_clear(&err);
 	if (planner(&ctx->target->desc, &po, plan, &err) != STM32_OK)
 		return plan_failed(what, &err);
+	note_plan(ctx, plan);
 	return true;
 }
 

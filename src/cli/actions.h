@@ -12,6 +12,21 @@
 #include "stm32boot/image.h"
 #include "stm32boot/target.h"
 
+/* What the action planned, for --json and the results table. */
+struct cli_plan_summary {
+	bool known;
+	bool dry_run;
+	enum stm32_erase_kind erase_kind;
+	size_t erase_units;      /* units erased (STM32_ERASE_KIND_PAGES) */
+	uint64_t write_bytes;    /* bytes written (-w) */
+	uint64_t blank_bytes;    /* all-0xFF bytes not sent: their units are erased */
+	bool verify;
+	enum stm32_verify_method verify_method;
+	bool diff, preserve;
+	uint32_t address;        /* -r / -C: the range */
+	uint64_t length;
+};
+
 struct cli_context {
 	const struct cli_options *opts;
 	struct stm32_target *target;
@@ -19,6 +34,7 @@ struct cli_context {
 	struct stm32_image *input;       /* -w: the loaded file */
 	enum stm32_format input_format;  /* -w: what it was parsed as */
 	bool chip_reset_itself;          /* after -u / -j / -k or an option-byte write */
+	struct cli_plan_summary *summary; /* filled when not NULL */
 };
 
 /* Run the requested action (or with --dry-run, show its plan). Prints its

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "actions.h"
+#include "json.h"
 #include "options.h"
 #include "report.h"
 #include "run.h"
@@ -34,8 +35,15 @@ static void install_interrupt_handler(void)
 int main(int argc, char **argv)
 {
 	struct cli_options opts;
-	if (!cli_parse_options(argc, argv, &opts))
+	if (!cli_parse_options(argc, argv, &opts)) {
+		/* Even a usage error is a document, wherever --json stood. */
+		for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+			if (strcmp(argv[i], "--json") == 0)
+				opts.json = true;
+		if (opts.json)
+			cli_json_write_run(stdout, &opts, false, cli_first_error(), NULL, 0);
 		return 1;
+	}
 	if (opts.show_help) {
 		cli_print_usage(stdout);
 		return 0;
@@ -44,7 +52,8 @@ int main(int argc, char **argv)
 		printf("stm32boot %s (libstm32boot %s)\n", STM32BOOT_VERSION, stm32boot_version());
 		return 0;
 	}
-	bool data_on_stdout = opts.action == CLI_ACTION_READ && strcmp(opts.file, "-") == 0;
+	/* --json: stdout carries the document only. */
+	bool data_on_stdout = opts.json || (opts.action == CLI_ACTION_READ && strcmp(opts.file, "-") == 0);
 	cli_output_configure(opts.verbosity, data_on_stdout);
 	install_interrupt_handler();
 	return cli_run(&opts);

@@ -28,6 +28,8 @@ enum long_only_option {
 	OPT_OPTION_BYTES,
 	OPT_SET_OPTION,
 	OPT_WRITE_PROTECT,
+	OPT_LIST,
+	OPT_JSON,
 };
 
 static const struct option long_options[] = {
@@ -66,6 +68,8 @@ static const struct option long_options[] = {
 	{"option-bytes", no_argument, NULL, OPT_OPTION_BYTES},
 	{"set-option", required_argument, NULL, OPT_SET_OPTION},
 	{"write-protect", required_argument, NULL, OPT_WRITE_PROTECT},
+	{"list", no_argument, NULL, OPT_LIST},
+	{"json", no_argument, NULL, OPT_JSON},
 	{NULL, 0, NULL, 0},
 };
 
@@ -90,13 +94,19 @@ const char *cli_action_name(enum cli_action action)
 void cli_print_usage(FILE *stream)
 {
 	fputs(
-"Usage: stm32boot [OPTIONS] PORT\n"
+"Usage: stm32boot [OPTIONS] [PORT...]\n"
+"       stm32boot --list [--json]\n"
 "Flash STM32 microcontrollers through their ROM bootloader (stm32flash compatible).\n"
 "\n"
 "PORT is a serial device (/dev/ttyUSB0), an I2C bus (/dev/i2c-N, with -a), an SPI\n"
 "device (/dev/spidevB.C), a USB DFU bootloader (dfu:, dfu:SERIAL, dfu:BUS-PORT,\n"
-"each with an optional ,device=NAME) or sim:DEVICE[,image=FILE,interface=uart|i2c|\n"
-"spi|dfu,...] for the emulator.\n"
+"each with an optional ,device=NAME), a network serial port (rfc2217://HOST:PORT:\n"
+"RFC 2217, as ser2net and labgrid export; socket://HOST:PORT: raw TCP, bytes only;\n"
+"IPv6 as [ADDR]:PORT) or sim:DEVICE[,image=FILE,interface=uart|i2c|spi|dfu,uid=HEX,\n"
+"...] for the emulator. Several PORTs are flashed in parallel, one worker per\n"
+"board, then a table of the results (exit status 0 only if every board\n"
+"succeeded). Without a PORT: the one board --list finds (several: they are\n"
+"listed, and none is used).\n"
 "\n"
 "Actions (at most one; without one, connect and describe the chip):\n"
 "  -r, --read FILE           read memory to FILE (- = stdout)\n"
@@ -157,6 +167,10 @@ void cli_print_usage(FILE *stream)
 "  -R, --reset               reset the chip at the end\n"
 "\n"
 "General:\n"
+"      --list                list the boards reachable now (serial ports with\n"
+"                            their USB adapter) and exit\n"
+"      --json                one JSON document on stdout (schema: docs/json.md);\n"
+"                            all other text on stderr\n"
 "      --dry-run             connect, identify and show the plan, what an erase would\n"
 "                            destroy, option-byte changes and the time; change nothing\n"
 "      --quiet               print errors only\n"
@@ -505,6 +519,8 @@ static bool apply_option(int option, const char *arg, struct cli_options *opts)
 	case OPT_WRITE_PROTECT:
 		opts->write_protect = arg;
 		return set_action(opts, CLI_ACTION_WRITE_PROTECT, NULL);
+	case OPT_LIST: opts->list = true; return true;
+	case OPT_JSON: opts->json = true; return true;
 	}
 	return usage_error("unhandled option %d", option);
 }
@@ -548,6 +564,14 @@ static bool check_combinations(const struct cli_options *opts)
 		return usage_error("%s", "--format only applies to -r (the -w format is detected from the content; -f forces binary)");
 	if (opts->force_binary && opts->action != CLI_ACTION_WRITE)
 		return usage_error("%s", "-f only applies to -w");
+	if (opts->list && (opts->port_count > 0 || opts->action != CLI_ACTION_NONE || opts->dry_run))
+		return usage_error("%s", "--list takes no PORT and no action: it only lists the boards");
+	if (opts->json && opts->action == CLI_ACTION_READ && strcmp(opts->file, "-") == 0)
+		return usage_error("%s", "-r - and --json both want standard output: give -r a file name");
+	if (opts->port_count > 1 && opts->action == CLI_ACTION_READ)
+		return usage_error("%s", "-r with several ports would write every board's memory to one file: read one board at a time");
+	if (opts->port_count > 1 && opts->action == CLI_ACTION_WRITE && strcmp(opts->file, "-") == 0)
+		return usage_error("%s", "-w - with several ports: standard input can be read once, give the file name");
 	return true;
 }
 
@@ -583,10 +607,15 @@ bool cli_parse_options(int argc, char **argv, struct cli_options *opts)
 	}
 	if (opts->show_help || opts->show_version)
 		return true;
-	if (optind >= argc)
-		return usage_error("%s", "no port given (e.g. /dev/ttyUSB0 or sim:stm32f103xb)");
-	if (argc - optind > 1)
-		return usage_error("unexpected argument '%s' (only one port may be given)", argv[optind + 1]);
-	opts->port = argv[optind];
+	opts->port_count = (size_t)(argc - optind);
+	opts->ports = (const char *const *)argv + optind;
+	opts->port = opts->port_count ? argv[optind] : NULL;
+	for (size_t i = 0; i < opts->port_count; i++) {
+		if (!*opts->ports[i])
+			return usage_error("%s", "an empty PORT was given");
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(opts->ports[i], opts->ports[j]) == 0)
+				return usage_error("PORT %s given twice", opts->ports[i]);
+	}
 	return check_combinations(opts);
 }

@@ -43,7 +43,9 @@ enum cli_verbosity {
 };
 
 struct cli_options {
-	const char *port;
+	const char *port;            /* the first PORT (NULL: none given, found by --list's search) */
+	const char *const *ports;    /* every PORT given (argv), port_count of them */
+	size_t port_count;
 	enum cli_action action;
 	const char *file;            /* -r / -w */
 	enum stm32_format format;    /* --format, AUTO: by extension (-r) or content (-w) */
@@ -87,6 +89,8 @@ struct cli_options {
 	bool dry_run;
 	const char *sim_program;     /* --sim */
 	bool show_help, show_version;
+	bool list;                   /* --list */
+	bool json;                   /* --json: one JSON document on stdout */
 };
 
 /* Parse argv into opts. On a usage error prints one "stm32boot: error:" line

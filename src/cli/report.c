@@ -12,7 +12,8 @@
 static struct {
 	enum cli_verbosity verbosity;
 	bool data_on_stdout;
-} output = {CLI_NORMAL, false};
+	char first_error[512];
+} output = {CLI_NORMAL, false, ""};
 
 void cli_output_configure(enum cli_verbosity verbosity, bool data_on_stdout)
 {
@@ -71,8 +72,24 @@ void cli_error(const char *fmt, ...)
 	fflush(stdout);
 	va_list args;
 	va_start(args, fmt);
+	if (!output.first_error[0]) {
+		va_list copy;
+		va_copy(copy, args);
+		vsnprintf(output.first_error, sizeof output.first_error, fmt, copy);
+		va_end(copy);
+	}
 	print_line(stderr, "stm32boot: error: ", fmt, args);
 	va_end(args);
+}
+
+const char *cli_first_error(void)
+{
+	return output.first_error;
+}
+
+void cli_first_error_clear(void)
+{
+	output.first_error[0] = '\0';
 }
 
 void cli_hint(const char *fmt, ...)

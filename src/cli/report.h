@@ -22,6 +22,10 @@ void cli_detail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void cli_warning(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void cli_hint(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The text of the first cli_error since cli_first_error_clear ("" if
+ * none): a board's error in --json and the results table. */
+const char *cli_first_error(void);
+void cli_first_error_clear(void);
 
 /* What the CLI was doing when the library failed, for wording the error. */
 enum cli_stage {

@@ -446,6 +446,8 @@ static bool set_up(struct emulator *em)
 		fprintf(stderr, "stm32boot-sim: out of memory\n");
 		return false;
 	}
+	if (o->has_uid)
+		memcpy(em->chip.uid, o->uid, SIM_UID_BYTES);
 	sim_engine_set_interface(&em->engine, o->interface);
 	sim_engine_set_autobaud(&em->engine, o->max_baud, host_baud_of, em);
 	sim_engine_set_log(&em->engine, log_line, em);

@@ -49,6 +49,8 @@ static void print_help(void)
 	     "                        a 0x7F sent faster is not answered (default: no\n"
 	     "                        limit; AN3155 tests 115200, many chips sync faster)\n"
 	     "  --seed N              seed of the fault generator (default 1)\n"
+	     "  --uid HEX             the chip's 96-bit unique ID, 24 hex digits (default:\n"
+	     "                        derived from the device name)\n"
 	     "  --stats FILE          write counters as JSON on exit\n"
 	     "  --control SOCKET      Unix socket for LINES/BREAK/TERMIOS/STATE requests\n"
 	     "  --boot0 none|rts|dtr  modem line wired to BOOT0 (default none: tied high)\n"
@@ -144,6 +146,18 @@ static uint32_t parse_i2c_clock(const char *text)
 	return (uint32_t)parse_in_range("i2c-clock", text, 10, 1000, 5000000, "Hz, 1000 to 5000000");
 }
 
+/* --uid: exactly 24 hex digits, the 12 bytes in the order the UID
+ * register holds them (byte 0 at the lowest address). */
+static void parse_uid(const char *text, uint8_t uid[SIM_UID_BYTES])
+{
+	if (strlen(text) != 2 * SIM_UID_BYTES || strspn(text, "0123456789abcdefABCDEF") != strlen(text))
+		usage_error("bad --uid '%s' (24 hex digits)", text);
+	for (unsigned i = 0; i < SIM_UID_BYTES; i++) {
+		char pair[3] = {text[2 * i], text[2 * i + 1], '\0'};
+		uid[i] = (uint8_t)strtoul(pair, NULL, 16);
+	}
+}
+
 /* The device must have the interface, and on I2C an address. */
 static void check_interface(struct options *o)
 {
@@ -174,7 +188,7 @@ static void check_interface(struct options *o)
 void sim_parse_options(int argc, char **argv, struct options *o)
 {
 	enum { OPT_INVERT_BOOT0 = 256, OPT_INVERT_RESET, OPT_INVERT, OPT_LIST, OPT_INTERFACE,
-	       OPT_I2C_ADDRESS, OPT_I2C_CLOCK, OPT_RUN };
+	       OPT_I2C_ADDRESS, OPT_I2C_CLOCK, OPT_RUN, OPT_UID };
 	static const struct option long_options[] = {
 		{"device", required_argument, NULL, 'd'},  {"link", required_argument, NULL, 'l'},
 		{"image", required_argument, NULL, 'i'},   {"speed", required_argument, NULL, 's'},
@@ -190,6 +204,7 @@ void sim_parse_options(int argc, char **argv, struct options *o)
 		{"i2c-address", required_argument, NULL, OPT_I2C_ADDRESS},
 		{"i2c-clock", required_argument, NULL, OPT_I2C_CLOCK},
 		{"run", no_argument, NULL, OPT_RUN},
+		{"uid", required_argument, NULL, OPT_UID},
 		{"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
 	};
 	char why[160];
@@ -240,6 +255,7 @@ void sim_parse_options(int argc, char **argv, struct options *o)
 				o->interface = parse_interface(optarg);
 			break;
 		case OPT_RUN: o->run_argv = argv; break; /* the command: after "--" */
+		case OPT_UID: parse_uid(optarg, o->uid); o->has_uid = true; break;
 		case OPT_I2C_ADDRESS: o->i2c_address = parse_i2c_address(optarg); break;
 		case OPT_I2C_CLOCK: o->i2c_clock_hz = parse_i2c_clock(optarg); break;
 		case 'h': print_help(); exit(0);

@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "base/faults.h"
+#include "chip/chip.h"
 #include "link/wiring.h"
 #include "rom/engine.h"
 
@@ -22,6 +23,8 @@ struct options {
 	enum sim_interface interface;
 	int i2c_address; /* -1: not given */
 	uint32_t i2c_clock_hz;
+	bool has_uid; /* --uid: the chip's unique ID, else one derived from the device */
+	uint8_t uid[SIM_UID_BYTES];
 	bool dfu;        /* --interface dfu: USB through umockdev (src/sim/usb) */
 	char **run_argv; /* --run -- CMD ARGS... */
 };

@@ -278,3 +278,35 @@ bin_to_srec() { # bin_to_srec BIN ADDRESS
 	done
 	srec_record 7 "$address"
 }
+
+# A sysfs tree of our own for the board search (STM32BOOT_SYSFS_ROOT): each
+# argument NAME:VID:PID:SERIAL is a USB serial adapter's tty; a legacy 8250
+# port (ttyS0) and a tty without a device are always there, and ignored.
+fake_sysfs() { # fake_sysfs DIR [NAME:VID:PID:SERIAL...]
+	local sys=$1 spec name vid pid serial usb; shift
+	mkdir -p "$sys/class/tty/tty" "$sys/class/tty/ttyS0" "$sys/devices/platform/serial8250" \
+		"$sys/bus/platform/drivers/serial8250" "$sys/bus/usb-serial/drivers/ftdi_sio"
+	ln -sfn ../../../devices/platform/serial8250 "$sys/class/tty/ttyS0/device"
+	ln -sfn ../../../bus/platform/drivers/serial8250 "$sys/devices/platform/serial8250/driver"
+	local n=0
+	for spec in "$@"; do
+		IFS=: read -r name vid pid serial <<<"$spec"
+		n=$((n + 1))
+		usb=$sys/devices/pci0000:00/usb1/1-$n
+		mkdir -p "$usb/1-$n:1.0/$name" "$sys/class/tty/$name"
+		printf '%s\n' "$vid" >"$usb/idVendor"
+		printf '%s\n' "$pid" >"$usb/idProduct"
+		printf 'FTDI\n' >"$usb/manufacturer"
+		printf 'FT232R USB UART\n' >"$usb/product"
+		printf '%s\n' "$serial" >"$usb/serial"
+		ln -sfn "../../../devices/pci0000:00/usb1/1-$n/1-$n:1.0/$name" "$sys/class/tty/$name/device"
+		ln -sfn ../../../../../../bus/usb-serial/drivers/ftdi_sio "$usb/1-$n:1.0/$name/driver"
+	done
+}
+
+# The documented --json schema (docs/json.md), checked by jq: check_json FILE.
+check_json() {
+	[ "$(jq -s length "$1")" = 1 ] || fail "stdout is not exactly one JSON document: $(head -c 300 "$1")"
+	jq -e -f "$(dirname "${BASH_SOURCE[0]}")/json_schema.jq" "$1" >/dev/null \
+		|| fail "the JSON does not follow docs/json.md: $(cat "$1")"
+}

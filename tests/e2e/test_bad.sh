@@ -195,10 +195,14 @@ t_bad_combinations() {
 	bad_value -v -e 1 -o;                 error_has "-v is only valid when writing (-w) or reading (-r)"
 	bad_value -o -S 0x08000000 -s 1;      error_has "can't combine"
 	bad_value -w "$E2E_EXAMPLES/blinky.hex" -e 4; error_has "-e N with -w"
-	run_fail
-	error_has "no port given"
-	run_fail "$(port)" extra
-	error_has "only one port"
+	# No PORT: the search for boards finds none in an empty sysfs.
+	mkdir -p "$WORK/nosys"
+	STM32BOOT_SYSFS_ROOT=$WORK/nosys run_fail
+	error_has "no port given, and no board found"
+	run_fail "$(port)" "$(port)"
+	error_has "given twice"
+	run_fail -r "$WORK/a" "$(port)" "$(port),uid=000000000000000000000001"
+	error_has "-r with several ports"
 }
 
 t_i2c_address_on_serial_port() {

@@ -1,5 +1,5 @@
-/* Opening a port by name: an I2C or SPI device node, a tty path or an
- * emulator ("sim:..."). */
+/* Opening a port by name: an I2C or SPI device node, a tty path, a
+ * network port ("rfc2217://", "socket://") or an emulator ("sim:..."). */
 #include <string.h>
 
 #include "stm32boot/transport.h"
@@ -36,8 +36,25 @@ bool stm32_port_is_sim(const char *port)
 	return strncmp(port, STM32_SIM_PORT_PREFIX, strlen(STM32_SIM_PORT_PREFIX)) == 0;
 }
 
+static bool has_prefix(const char *port, const char *prefix)
+{
+	return strncmp(port, prefix, strlen(prefix)) == 0;
+}
+
+bool stm32_port_is_network(const char *port)
+{
+	return has_prefix(port, STM32_RFC2217_PORT_PREFIX) || has_prefix(port, STM32_SOCKET_PORT_PREFIX);
+}
+
+bool stm32_port_has_modem_lines(const char *port)
+{
+	return !has_prefix(port, STM32_SOCKET_PORT_PREFIX) && stm32_port_link(port) == STM32_LINK_UART;
+}
+
 enum stm32_link_kind stm32_port_link(const char *port)
 {
+	if (stm32_port_is_network(port))
+		return STM32_LINK_UART;
 	if (stm32_port_is_sim(port))
 		return stm32_sim_port_link(port + strlen(STM32_SIM_PORT_PREFIX));
 	if (strncmp(port, I2C_PORT_PREFIX, strlen(I2C_PORT_PREFIX)) == 0)
@@ -58,6 +75,10 @@ enum stm32_status stm32_port_open(const char *port, const struct stm32_port_opti
 		stm32_port_options_default(&defaults);
 		opts = &defaults;
 	}
+	if (has_prefix(port, STM32_RFC2217_PORT_PREFIX))
+		return stm32_rfc2217_open(port + strlen(STM32_RFC2217_PORT_PREFIX), &opts->uart, out, err);
+	if (has_prefix(port, STM32_SOCKET_PORT_PREFIX))
+		return stm32_socket_open(port + strlen(STM32_SOCKET_PORT_PREFIX), opts->uart.baud, out, err);
 	if (stm32_port_is_sim(port))
 		return stm32_sim_port_open(port + strlen(STM32_SIM_PORT_PREFIX), opts, out, err);
 	switch (stm32_port_link(port)) {

@@ -6,6 +6,9 @@
 
 /* Port names starting with this prefix run the emulator. */
 #define STM32_SIM_PORT_PREFIX "sim:"
+/* Network ports (transport_rfc2217.c, transport_net.c). */
+#define STM32_RFC2217_PORT_PREFIX "rfc2217://"
+#define STM32_SOCKET_PORT_PREFIX "socket://"
 
 /* Start the emulator for "sim:DEVICE[,KEY[=VALUE]...]" (spec is the text
  * after the prefix) and open its pty with the UART backend, or with

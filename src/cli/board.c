@@ -1,0 +1,296 @@
+/* stm32boot command line: one board, from opening its port to closing it. */
+#include "board.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "chip.h"
+#include "optionbytes.h"
+#include "progress.h"
+#include "report.h"
+#include "stm32boot/dfu.h"
+#include "stm32boot/rom.h"
+
+struct board {
+	struct cli_job *job;
+	struct cli_options opts;         /* the job's, with this board's port */
+	struct stm32_transport *transport;
+	struct stm32_target *target;
+};
+
+static bool sequence_uses_lines(const struct stm32_gpio_sequence *seq)
+{
+	for (size_t i = 0; i < seq->count; i++)
+		if (seq->steps[i].kind == STM32_GPIO_RTS || seq->steps[i].kind == STM32_GPIO_DTR ||
+		    seq->steps[i].kind == STM32_GPIO_BREAK)
+			return true;
+	return false;
+}
+
+bool cli_board_check_port(const struct cli_job *job, const char *port)
+{
+	const struct cli_options *opts = job->opts;
+	enum stm32_link_kind link = stm32_port_link(port);
+	/* A sim: port knows its device, and so the address. */
+	if (link == STM32_LINK_I2C && !opts->has_i2c_address && !stm32_port_is_sim(port)) {
+		cli_error("%s is an I2C bus: the bootloader's address is needed (-a)", port);
+		cli_hint("AN2606 lists it per chip, e.g. -a 0x39 for STM32F411");
+		return false;
+	}
+	if (opts->has_i2c_address && link != STM32_LINK_I2C)
+		cli_warning("-a 0x%02X ignored: the I2C address applies only to I2C ports, and %s is not one",
+			    opts->i2c_address, port);
+	if (opts->has_spi_speed && link != STM32_LINK_SPI)
+		cli_warning("--spi-speed ignored: it applies only to SPI ports, and %s is not one",
+			    port);
+	if (link == STM32_LINK_UART && !stm32_port_has_modem_lines(port) &&
+	    (sequence_uses_lines(&job->entry) || sequence_uses_lines(&job->exit))) {
+		cli_error("-i drives RTS, DTR or BREAK, and %s carries bytes only: it has no modem lines", port);
+		cli_hint("rfc2217://HOST:PORT sets the lines remotely (ser2net: telnet(rfc2217) accepter)");
+		return false;
+	}
+	return true;
+}
+
+/* A sim:DEVICE[,KEY=VALUE...] port names its chip before anything is sent:
+ * the highest rate its auto-baud handles is its uart_max_baud, or the
+ * emulator's max-baud=N when the port sets one. 0 when not known. */
+static unsigned sim_port_max_baud(const char *port)
+{
+	char spec[256];
+	if (!stm32_port_is_sim(port) || (size_t)snprintf(spec, sizeof spec, "%s", port + 4) >= sizeof spec)
+		return 0;
+	char *save = NULL;
+	const char *name = strtok_r(spec, ",", &save);
+	const struct stm32_device *dev = name ? stm32_device_find(name) : NULL;
+	if (!dev)
+		return 0;
+	unsigned max_baud = dev->uart_max_baud;
+	for (char *item = strtok_r(NULL, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
+		if (strncmp(item, "max-baud=", 9) != 0)
+			continue;
+		char *end;
+		errno = 0;
+		unsigned long value = strtoul(item + 9, &end, 10);
+		if (!errno && *end == '\0' && end != item + 9 && value <= UINT_MAX)
+			max_baud = (unsigned)value;
+	}
+	return max_baud;
+}
+
+/* Without -b: 115200, or more when the chip is known before connecting and
+ * handles more. */
+static unsigned chosen_baud(const struct cli_options *opts)
+{
+	if (opts->baud_given)
+		return opts->uart.baud;
+	unsigned baud = cli_fastest_baud_up_to(sim_port_max_baud(opts->port));
+	if (baud > CLI_DEFAULT_BAUD)
+		cli_detail("Baud rate:    %u, the highest the emulated chip handles (no -b)", baud);
+	return baud > CLI_DEFAULT_BAUD ? baud : opts->uart.baud;
+}
+
+static void dfu_warning(void *user, const char *message)
+{
+	(void)user;
+	cli_warning("%s", message);
+}
+
+/* dfu: ports open their back end at once (no tty, no baud). */
+static bool open_dfu_port(struct board *b)
+{
+	struct stm32_dfu_options dopts;
+	stm32_dfu_options_default(&dopts);
+	dopts.warning = dfu_warning;
+	struct stm32_error err;
+	stm32_error_clear(&err);
+	if (stm32_dfu_open_port(b->opts.port, &dopts, &b->transport, &b->target, &err) == STM32_OK)
+		return true;
+	cli_report_connect_failure(b->opts.port, &err, 0);
+	return false;
+}
+
+static bool open_port(struct board *b)
+{
+	const struct cli_options *o = &b->opts;
+	if (stm32_port_is_dfu(o->port))
+		return open_dfu_port(b);
+	struct stm32_port_options po;
+	stm32_port_options_default(&po);
+	po.uart = o->uart;
+	po.uart.baud = chosen_baud(o);
+	po.i2c_address = o->i2c_address;
+	po.spi_speed_hz = o->spi_speed_hz;
+	po.sim_program = b->job->sim_program;
+	struct stm32_error err;
+	stm32_error_clear(&err);
+	if (stm32_port_open(o->port, &po, &b->transport, &err) != STM32_OK) {
+		cli_report_failure(CLI_STAGE_OPEN, o->port, &err);
+		return false;
+	}
+	if (b->transport->flags & STM32_TRANSPORT_BYTES_ONLY)
+		cli_warning("%s carries bytes only: the server's baud rate, parity and modem lines "
+			    "apply (rfc2217:// sets them)", o->port);
+	/* The emulator's pty has no parity bit; losing it there is expected. */
+	else if ((b->transport->flags & STM32_TRANSPORT_PARITY_LOST) && !stm32_port_is_sim(o->port))
+		cli_warning("%s did not keep the parity setting (%s); the bootloader may not answer",
+			    o->port, o->uart.parity == 'n' ? "none" : "even/odd");
+	return true;
+}
+
+static void show_gpio_step(const struct stm32_gpio_step *step, void *user)
+{
+	(void)user;
+	switch (step->kind) {
+	case STM32_GPIO_RTS: cli_detail("  GPIO: rts %s", step->level ? "high" : "low"); break;
+	case STM32_GPIO_DTR: cli_detail("  GPIO: dtr %s", step->level ? "high" : "low"); break;
+	case STM32_GPIO_BREAK: cli_detail("  GPIO: break"); break;
+	case STM32_GPIO_SYSFS: cli_detail("  GPIO: gpio %u %s", step->number, step->level ? "high" : "low"); break;
+	case STM32_GPIO_CHARDEV:
+		cli_detail("  GPIO: %s:%s%u %s", step->chip, step->line_name, step->number,
+			   step->level ? "high" : "low");
+		break;
+	case STM32_GPIO_DELAY: cli_detail("  GPIO: wait %u ms", step->delay_ms); break;
+	}
+}
+
+static bool run_gpio(struct board *b, const struct stm32_gpio_sequence *seq, const char *which)
+{
+	if (seq->count == 0)
+		return true;
+	cli_detail("GPIO %s sequence", which);
+	struct stm32_error err;
+	stm32_error_clear(&err);
+	if (stm32_gpio_run(b->transport, seq, show_gpio_step, NULL, &err) != STM32_OK) {
+		char subject[300];
+		snprintf(subject, sizeof subject, "%s (%s sequence)", b->opts.port, which);
+		cli_report_failure(CLI_STAGE_GPIO, subject, &err);
+		return false;
+	}
+	return true;
+}
+
+/* The engine calls this when the chip went silent mid-flash (it reset):
+ * the -i entry sequence puts it back into the bootloader. */
+static enum stm32_status reenter_bootloader(void *user, struct stm32_error *err)
+{
+	struct board *b = user;
+	cli_warning("the chip stopped answering; running the -i entry sequence again");
+	return stm32_gpio_run(b->transport, &b->job->entry, NULL, NULL, err);
+}
+
+static bool connect_chip(struct board *b)
+{
+	if (b->target) { /* a back end that connected as the port opened (dfu:) */
+		cli_describe_chip(b->target, b->transport);
+		return true;
+	}
+	struct stm32_rom_options so;
+	stm32_rom_options_default(&so);
+	so.skip_sync = b->opts.skip_sync;
+	if (b->job->entry.count > 0) {
+		so.reenter = reenter_bootloader;
+		so.reenter_user = b;
+	}
+	struct stm32_error err;
+	stm32_error_clear(&err);
+	unsigned baud = b->transport->kind == STM32_LINK_UART ? b->transport->baud : 0;
+	if (stm32_rom_open(b->transport, &so, &b->target, &err) != STM32_OK) {
+		cli_report_connect_failure(b->opts.port, &err, baud);
+		return false;
+	}
+	cli_describe_chip(b->target, b->transport);
+	cli_describe_option_fields(b->target);
+	/* AN3155 tests the auto-baud up to 115200; above a family's documented
+	 * maximum it may mis-measure. This chip answered, so go on, but say so. */
+	const struct stm32_device *dev = b->target->desc.device;
+	if (dev && baud > dev->uart_max_baud)
+		cli_warning("%u baud is above %u, the highest rate documented for the %s bootloader; "
+			    "it answered, so carrying on (-b %u if transfers fail)",
+			    baud, (unsigned)dev->uart_max_baud, dev->description,
+			    (unsigned)dev->uart_max_baud);
+	return true;
+}
+
+/* -g, else -R (skipped after -u/-j/-k, whose chip resets itself, and when
+ * an exit GPIO sequence does the reset). */
+static bool run_afterwards(struct board *b, struct cli_context *ctx)
+{
+	if (b->opts.has_go)
+		return cli_run_go(ctx);
+	if (!b->opts.reset || b->job->exit.count > 0)
+		return true;
+	if (ctx->chip_reset_itself) {
+		cli_detail("-R skipped: the chip already reset itself");
+		return true;
+	}
+	return cli_run_software_reset(ctx);
+}
+
+static void note_chip(const struct board *b, struct cli_board_result *r)
+{
+	const struct stm32_device *dev = b->target->desc.device;
+	r->connected = true;
+	if (dev) {
+		snprintf(r->chip_name, sizeof r->chip_name, "%s", dev->name);
+		snprintf(r->chip_description, sizeof r->chip_description, "%s", dev->description);
+		r->pid = dev->pid;
+	}
+	struct stm32_rom_info rom;
+	if (stm32_rom_info(b->target, &rom))
+		r->pid = rom.pid;
+	r->uid_known = b->target->chip.uid_known;
+	if (r->uid_known)
+		for (size_t i = 0; i < sizeof b->target->chip.uid; i++)
+			snprintf(r->uid + 2 * i, 3, "%02X", b->target->chip.uid[i]);
+}
+
+static bool run_with_port(struct board *b, struct cli_board_result *result)
+{
+	if (!run_gpio(b, &b->job->entry, "entry") || !connect_chip(b))
+		return false;
+	if (result)
+		note_chip(b, result);
+	struct cli_context ctx = {
+		.opts = &b->opts,
+		.target = b->target,
+		.transport = b->transport,
+		.input = &b->job->input,
+		.input_format = b->job->input_format,
+		.summary = result ? &result->plan : NULL,
+	};
+	return cli_run_action(&ctx) && run_afterwards(b, &ctx);
+}
+
+bool cli_board_run(struct cli_job *job, const char *port, struct cli_board_result *result)
+{
+	struct board b = {.job = job, .opts = *job->opts};
+	b.opts.port = port;
+	struct timespec started;
+	cli_clock_now(&started);
+	cli_first_error_clear();
+	if (result) {
+		memset(result, 0, sizeof *result);
+		snprintf(result->port, sizeof result->port, "%s", port);
+	}
+	bool ok = open_port(&b);
+	if (ok)
+		ok = run_with_port(&b, result);
+	stm32_target_close(b.target);
+	if (b.transport) {
+		/* stm32flash runs the exit sequence whenever there is one. */
+		if (!run_gpio(&b, &job->exit, "exit"))
+			ok = false;
+		stm32_transport_close(b.transport);
+	}
+	if (result) {
+		result->ok = ok;
+		result->seconds = cli_seconds_since(&started);
+		if (!ok)
+			snprintf(result->error, sizeof result->error, "%s",
+				 cli_first_error()[0] ? cli_first_error() : "failed");
+	}
+	return ok;
+}
