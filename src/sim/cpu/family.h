@@ -26,6 +26,7 @@ enum sim_flash_kind {
 	SIM_FLASH_NONE,
 	SIM_FLASH_F1,    /* half-word FPEC (RM0008); F0/F3 add OBL_LAUNCH */
 	SIM_FLASH_DWORD, /* 64-bit programming (RM0444 G0, RM0351 L4, G4) */
+	SIM_FLASH_F4,    /* sectors, PSIZE x8..x64 (RM0090 F4, RM0033 F2, RM0385/RM0410 F7) */
 };
 
 enum sim_crc_layout {
