@@ -78,6 +78,7 @@ struct sim_rcc {
 	enum sim_rcc_layout layout;
 	bool single_apb; /* F0: one APB prescaler */
 	bool no_msi;     /* G4: HSI16 at reset */
+	bool pllr_wb;    /* WB/WL: PLLR at 31:29 divides by R + 1, PLLREN bit 28 */
 	uint32_t regs[SIM_RCC_WORDS];
 };
 void sim_rcc_power_on(struct sim_rcc *rcc, struct sim_soc_env *env, const struct sim_family_info *info);
