@@ -66,7 +66,6 @@
 #define OPT_REG_OPTCR  0u
 #define OPT_REG_OPTCR1 1u
 #define RDP_LEVEL0 0xAAu
-#define RDP_LEVEL2 0xCCu
 #define OPT_MAX 256u
 
 static bool busy(const struct sim_flashctl *fc)
