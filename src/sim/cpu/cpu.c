@@ -83,9 +83,14 @@ static void on_mmio_write(uc_engine *uc, uint64_t offset, unsigned size, uint64_
 	struct sim_cpu *cpu = region->cpu;
 	uint32_t pc;
 	uc_reg_read(uc, UC_ARM_REG_PC, &pc);
-	/* System memory, option bytes and ID registers are read-only to the
-	 * program here; the bus counts and logs the attempt. */
-	if (region->info)
+	/* System memory and ID registers are read-only to the program; a
+	 * store into the option bytes goes to the flash controller (F1 OPTPG),
+	 * which counts it as unmodelled where it takes none. */
+	const struct stm32_device *dev = sim_port_device(cpu->chip);
+	uint32_t a = region->base + (uint32_t)offset;
+	if (region->info && dev->opt_size && a >= dev->opt_start && a - dev->opt_start < dev->opt_size)
+		sim_flashctl_option_write(&cpu->soc.flash, a, size, (uint32_t)value);
+	else if (region->info)
 		cpu->soc.bus.stats->unmodelled_accesses++;
 	else
 		sim_mmio_write(&cpu->soc.bus, region->base + (uint32_t)offset, size, (uint32_t)value, pc);

@@ -13,7 +13,10 @@ enum sim_rcc_layout {
 	SIM_RCC_F1, /* F0/F1/F3: CR, CFGR with PLLMUL, CSR at 0x24 (RM0008, RM0360) */
 	SIM_RCC_F4, /* F2/F4/F7: PLLCFGR at 0x04 (RM0090) */
 	SIM_RCC_G0, /* CR.HSION bit 8, CFGR at 0x08, SW[2:0] (RM0444) */
-	SIM_RCC_L4, /* MSI at reset, CFGR at 0x08, CSR at 0x94 (RM0351); G4 without MSI */
+	SIM_RCC_L4, /* MSI at reset, CFGR at 0x08, CSR at 0x94 (RM0351); G4 without MSI;
+		     * WB/WL (RM0434/RM0453) with their PLLR at 31:29 */
+	SIM_RCC_L0, /* MSI at reset, HSI16RDYF bit 2, CFGR 0x0C, CCIPR 0x4C, CSR 0x50 (RM0377) */
+	SIM_RCC_L1, /* MSI at reset, HSIRDY bit 1, CFGR 0x08, CSR 0x34 (RM0038) */
 };
 
 enum sim_usart_layout {
@@ -26,6 +29,7 @@ enum sim_flash_kind {
 	SIM_FLASH_NONE,
 	SIM_FLASH_F1,    /* half-word FPEC (RM0008); F0/F3 add OBL_LAUNCH */
 	SIM_FLASH_DWORD, /* 64-bit programming (RM0444 G0, RM0351 L4, G4) */
+	SIM_FLASH_F4,    /* sectors, PSIZE x8..x64 (RM0090 F4, RM0033 F2, RM0385/RM0410 F7) */
 };
 
 enum sim_crc_layout {

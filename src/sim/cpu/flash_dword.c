@@ -12,8 +12,16 @@
  *  - EOP only with EOPIE (RM: "set only if EOPIE = 1"); BSY1 while busy,
  *    CFGBSY (G0) while a double word is half written;
  *  - OBL_LAUNCH (OPTLOCK clear) reloads the option bytes: a reset;
- *  - PEMPTY (L45x/L46x, SR bit 17) toggles when written with 1.
- * Option-byte programming (OPTSTRT) and fast programming are not modelled. */
+ *  - PEMPTY (L45x/L46x, SR bit 17) toggles when written with 1;
+ *  - the option registers OPTR (0x20), PCROP1(A)SR, PCROP1(A)ER, WRP1AR,
+ *    WRP1BR (to 0x30) read the option bytes (the register at 0x20 + 4k is
+ *    the word at 8k of the option area) until the program writes them with
+ *    LOCK and OPTLOCK clear; OPTSTRT programs the written ones into the
+ *    option bytes, the controller computing each complement word; RDP from
+ *    level 1 back to 0xAA mass-erases the flash, at level 2 nothing
+ *    changes. They act after OBL_LAUNCH or a reset, which reload the
+ *    registers from the option bytes.
+ * Fast programming and the G0B1 bank-2 option registers are not modelled. */
 #include "cpu/memory_port.h"
 #include "cpu/periph.h"
 
@@ -56,6 +64,10 @@
 #define CR_OPTLOCK (1u << 30)
 #define CR_LOCK (1u << 31)
 
+#define DW_OPT_LAST 0x30u
+#define OPT_MAX 256u
+#define RDP_LEVEL0 0xAAu
+
 static bool busy(const struct sim_flashctl *fc)
 {
 	return fc->env->now_ps < fc->busy_until_ps;
@@ -74,6 +86,26 @@ static void changed(struct sim_flashctl *fc, uint32_t address, uint32_t length)
 		fc->flash_changed(fc->owner, address, length);
 }
 
+static uint32_t le32(const uint8_t *b)
+{
+	return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+}
+
+/* Option register k: the program's value, else the word at 8k of the
+ * option area (OPTR of a device without a mapped area reads level 0). */
+static uint32_t option_register(const struct sim_flashctl *fc, unsigned k)
+{
+	const struct stm32_device *dev = sim_port_device(fc->chip);
+	uint8_t b[4] = {0xAA, 0xFF, 0xFF, 0xFF};
+	if (fc->opt_written & (1u << k))
+		return fc->opt_regs[k];
+	if (dev->opt_start && 8u * k + 4u <= dev->opt_size)
+		sim_port_read(fc->chip, dev->opt_start + 8u * k, b, 4);
+	else if (k)
+		return 0;
+	return le32(b);
+}
+
 uint32_t sim_flash_dword_read(struct sim_flashctl *fc, uint32_t offset)
 {
 	switch (offset) {
@@ -87,14 +119,9 @@ uint32_t sim_flash_dword_read(struct sim_flashctl *fc, uint32_t offset)
 	}
 	case DW_CR:
 		return fc->cr | (fc->locked ? CR_LOCK : 0) | (fc->optlocked ? CR_OPTLOCK : 0);
-	case DW_OPTR: {
-		const struct stm32_device *dev = sim_port_device(fc->chip);
-		uint8_t b[4] = {0xAA, 0xFF, 0xFF, 0xFF};
-		if (dev->opt_start)
-			sim_port_read(fc->chip, dev->opt_start, b, 4);
-		return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
 	}
-	}
+	if (offset >= DW_OPTR && offset <= DW_OPT_LAST)
+		return option_register(fc, (offset - DW_OPTR) / 4);
 	return 0;
 }
 
@@ -171,6 +198,30 @@ static void start(struct sim_flashctl *fc)
 	}
 }
 
+/* OPTSTRT: the written option registers into the option bytes. */
+static void start_options(struct sim_flashctl *fc)
+{
+	const struct stm32_device *dev = sim_port_device(fc->chip);
+	uint8_t image[OPT_MAX];
+	int level = sim_port_rdp_level(fc->chip);
+	if (!dev->opt_start || dev->opt_size > OPT_MAX || level == 2)
+		return; /* level 2: the option bytes no longer change */
+	sim_port_read(fc->chip, dev->opt_start, image, dev->opt_size);
+	for (unsigned k = 0; k < SIM_FLASH_OPT_REGS && 8u * k + 8u <= dev->opt_size; k++)
+		if (fc->opt_written & (1u << k))
+			for (unsigned i = 0; i < 4; i++)
+				image[8u * k + i] = (uint8_t)(fc->opt_regs[k] >> (8 * i));
+	bool regression = level == 1 && image[0] == RDP_LEVEL0;
+	if (regression) {
+		const struct sim_memory_view m = sim_port_memory(fc->chip);
+		sim_port_erase_all(fc->chip);
+		changed(fc, m.flash_start, m.flash_size);
+	}
+	sim_port_write_options(fc->chip, image, dev->opt_size);
+	finish(fc, 1000ull * (sim_port_erase_ms(fc->chip, 2048) +
+			      (regression ? sim_port_mass_ms(fc->chip) : 0)));
+}
+
 static void write_cr(struct sim_flashctl *fc, uint32_t value)
 {
 	if (fc->locked)
@@ -180,6 +231,8 @@ static void write_cr(struct sim_flashctl *fc, uint32_t value)
 		sim_env_request_reset(fc->env, SIM_RESET_OBL_LAUNCH);
 	if ((value & CR_STRT) && !busy(fc))
 		start(fc);
+	if ((value & CR_OPTSTRT) && !fc->optlocked && !busy(fc))
+		start_options(fc);
 	if (value & CR_OPTLOCK)
 		fc->optlocked = true;
 	if (value & CR_LOCK) {
@@ -205,7 +258,12 @@ void sim_flash_dword_write(struct sim_flashctl *fc, uint32_t offset, uint32_t va
 			fc->pempty = !fc->pempty;
 		break;
 	case DW_CR: write_cr(fc, value); break;
-	default: break;
+	default:
+		if (offset >= DW_OPTR && offset <= DW_OPT_LAST && !fc->locked && !fc->optlocked) {
+			fc->opt_regs[(offset - DW_OPTR) / 4] = value;
+			fc->opt_written |= 1u << ((offset - DW_OPTR) / 4);
+		}
+		break;
 	}
 }
 

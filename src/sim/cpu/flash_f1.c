@@ -6,13 +6,22 @@
  *    not erased (unless the value is 0x0000), WRPRTERR if its page is
  *    write protected, EOP when done; BSY for t_prog_us of emulated time;
  *  - CR.PER + AR + STRT erases a page, CR.MER + STRT the whole flash;
- *  - OPTKEYR (same keys) sets CR.OPTWRE; option-byte program/erase is not
- *    modelled.
+ *  - OPTKEYR (same keys) sets CR.OPTWRE; with it CR.OPTER + STRT erases
+ *    the option bytes, CR.OPTPG then a half-word store into the option
+ *    area programs its low byte, the controller writing the complement
+ *    into the high byte (PGERR if the half-word is not erased). Writing
+ *    the level-0 RDP value on a chip that was protected at its last reset
+ *    mass-erases the flash first (PM0075 unprotection). The option bytes
+ *    take effect at the next reset (OBR keeps what the chip holds).
  * Emulator choices where RM0008 says nothing: a word store is two half-word
  * programs (low first), a byte store sets PGERR, a store without PG is
  * ignored. Writes to the flash-side bits of a locked CR are ignored. */
+#include <string.h>
+
 #include "cpu/memory_port.h"
 #include "cpu/periph.h"
+
+#include "stm32boot/device.h"
 
 #define F1_KEYR    0x04u
 #define F1_OPTKEYR 0x08u
@@ -84,10 +93,27 @@ static bool key_sequence(struct sim_flashctl *fc, uint32_t *step, uint32_t value
 	return false;
 }
 
+#define OPT_MAX 64u
+
+static void erase_options(struct sim_flashctl *fc)
+{
+	const struct stm32_device *dev = sim_port_device(fc->chip);
+	uint8_t image[OPT_MAX];
+	if (!(fc->cr & CR_OPTWRE) || dev->opt_size > OPT_MAX)
+		return;
+	memset(image, 0xFF, sizeof(image));
+	if (!sim_port_write_options(fc->chip, image, dev->opt_size))
+		return;
+	occupy(fc, 1000ull * sim_port_erase_ms(fc->chip, 1024));
+	fc->sr |= SR_EOP;
+}
+
 static void start(struct sim_flashctl *fc)
 {
 	const struct sim_memory_view m = sim_port_memory(fc->chip);
-	if (fc->cr & CR_MER) {
+	if (fc->cr & CR_OPTER) {
+		erase_options(fc);
+	} else if (fc->cr & CR_MER) {
 		sim_port_erase_all(fc->chip);
 		changed(fc, m.flash_start, m.flash_size);
 		occupy(fc, 1000ull * sim_port_mass_ms(fc->chip));
@@ -178,4 +204,47 @@ void sim_flash_f1_memory_write(struct sim_flashctl *fc, uint32_t address, unsign
 	program_halfword(fc, address, (uint16_t)value);
 	if (size == 4)
 		program_halfword(fc, address + 2, (uint16_t)(value >> 16));
+}
+
+static void unprotect(struct sim_flashctl *fc)
+{
+	const struct sim_memory_view m = sim_port_memory(fc->chip);
+	sim_port_erase_all(fc->chip);
+	changed(fc, m.flash_start, m.flash_size);
+	occupy(fc, 1000ull * sim_port_mass_ms(fc->chip));
+}
+
+/* OPTPG: the low byte as stored, the high byte its complement. */
+static void program_option(struct sim_flashctl *fc, uint32_t offset, uint8_t value)
+{
+	const struct stm32_device *dev = sim_port_device(fc->chip);
+	uint8_t image[OPT_MAX];
+	if (dev->opt_size > OPT_MAX || offset + 1 >= dev->opt_size)
+		return;
+	sim_port_read(fc->chip, dev->opt_start, image, dev->opt_size);
+	if (image[offset] != 0xFF || image[offset + 1] != 0xFF) {
+		fc->sr |= SR_PGERR;
+		return;
+	}
+	if ((int)offset == dev->rdp_offset && value == dev->rdp_level0 && fc->rdp_at_reset > 0)
+		unprotect(fc);
+	image[offset] = value;
+	image[offset + 1] = (uint8_t)~value;
+	sim_port_write_options(fc->chip, image, dev->opt_size);
+	occupy(fc, sim_port_program_us(fc->chip));
+	fc->sr |= SR_EOP;
+}
+
+void sim_flash_f1_option_write(struct sim_flashctl *fc, uint32_t address, unsigned size, uint32_t value)
+{
+	if (fc->locked || !(fc->cr & CR_OPTPG) || !(fc->cr & CR_OPTWRE))
+		return; /* as a flash store without PG: nothing happens */
+	if (size == 1 || address % 2 != 0) {
+		fc->sr |= SR_PGERR;
+		return;
+	}
+	uint32_t offset = address - sim_port_device(fc->chip)->opt_start;
+	program_option(fc, offset, (uint8_t)value);
+	if (size == 4)
+		program_option(fc, offset + 2, (uint8_t)(value >> 16));
 }

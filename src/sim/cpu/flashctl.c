@@ -1,5 +1,5 @@
 /* The flash controller seen by the program: one entry point per access,
- * dispatched to the family's model (flash_f1.c, flash_dword.c). */
+ * dispatched to the family's model (flash_f1.c, flash_f4.c, flash_dword.c). */
 #include <string.h>
 
 #include "cpu/memory_port.h"
@@ -25,6 +25,7 @@ void sim_flashctl_reset(struct sim_flashctl *fc, struct sim_soc_env *env, struct
 	fc->owner = owner;
 	fc->locked = true;
 	fc->optlocked = true;
+	fc->rdp_at_reset = sim_port_rdp_level(chip);
 }
 
 void sim_flashctl_unlock(struct sim_flashctl *fc)
@@ -39,6 +40,7 @@ uint32_t sim_flashctl_read(void *ctx, uint32_t offset)
 	switch (fc->kind) {
 	case SIM_FLASH_F1: return sim_flash_f1_read(fc, offset);
 	case SIM_FLASH_DWORD: return sim_flash_dword_read(fc, offset);
+	case SIM_FLASH_F4: return sim_flash_f4_read(fc, offset);
 	case SIM_FLASH_NONE: break;
 	}
 	return 0;
@@ -54,6 +56,7 @@ void sim_flashctl_write(void *ctx, uint32_t offset, uint32_t value, uint32_t mas
 	switch (fc->kind) {
 	case SIM_FLASH_F1: sim_flash_f1_write(fc, offset, value); break;
 	case SIM_FLASH_DWORD: sim_flash_dword_write(fc, offset, value); break;
+	case SIM_FLASH_F4: sim_flash_f4_write(fc, offset, value); break;
 	case SIM_FLASH_NONE: break;
 	}
 }
@@ -63,6 +66,18 @@ void sim_flashctl_memory_write(struct sim_flashctl *fc, uint32_t address, unsign
 	switch (fc->kind) {
 	case SIM_FLASH_F1: sim_flash_f1_memory_write(fc, address, size, value); break;
 	case SIM_FLASH_DWORD: sim_flash_dword_memory_write(fc, address, size, value); break;
+	case SIM_FLASH_F4: sim_flash_f4_memory_write(fc, address, size, value); break;
 	case SIM_FLASH_NONE: break; /* no controller modelled: the store is lost */
 	}
+}
+
+void sim_flashctl_option_write(struct sim_flashctl *fc, uint32_t address, unsigned size, uint32_t value)
+{
+	/* Only the F1 controller programs option bytes by stores (OPTPG); the
+	 * others take them through their option registers, and a store there
+	 * changes nothing. */
+	if (fc->kind == SIM_FLASH_F1)
+		sim_flash_f1_option_write(fc, address, size, value);
+	else
+		fc->env->stats->unmodelled_accesses++;
 }

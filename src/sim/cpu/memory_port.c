@@ -81,3 +81,11 @@ int sim_port_rdp_level(const struct sim_chip *chip)
 {
 	return sim_chip_rdp_level(chip);
 }
+
+bool sim_port_write_options(struct sim_chip *chip, const uint8_t *image, size_t length)
+{
+	if (!chip->options || length != chip->dev->opt_size)
+		return false;
+	sim_chip_write_options(chip, 0, image, length);
+	return true;
+}

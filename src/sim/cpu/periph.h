@@ -1,6 +1,6 @@
 /* The register-level peripheral models: their state and entry points. Each
  * model lives in its own file (scb.c, systick.c, dbgmcu.c, iwdg.c, crc.c,
- * rcc.c, usart.c, flash_f1.c, flash_dword.c) and is attached to the bus by
+ * rcc.c, usart.c, flash_f1.c, flash_f4.c, flash_dword.c) and is attached to the bus by
  * soc.c. Models talk to the rest of the system only through sim_soc_env
  * and, for flash, through memory_port.h. */
 #ifndef STM32SIM_CPU_PERIPH_H
@@ -78,6 +78,7 @@ struct sim_rcc {
 	enum sim_rcc_layout layout;
 	bool single_apb; /* F0: one APB prescaler */
 	bool no_msi;     /* G4: HSI16 at reset */
+	bool pllr_wb;    /* WB/WL: PLLR at 31:29 divides by R + 1, PLLREN bit 28 */
 	uint32_t regs[SIM_RCC_WORDS];
 };
 void sim_rcc_power_on(struct sim_rcc *rcc, struct sim_soc_env *env, const struct sim_family_info *info);
@@ -107,6 +108,8 @@ uint32_t sim_usart_baud(const struct sim_usart *u, uint32_t kernel_hz);
 /* Program 8E1 at baud, TX and RX enabled: what the ROM leaves. */
 void sim_usart_rom_handoff(struct sim_usart *u, uint32_t kernel_hz, uint32_t baud);
 
+#define SIM_FLASH_OPT_REGS 8u
+
 /* Flash controllers. One struct for both kinds: the fields a kind does not
  * use stay 0. */
 struct sim_flashctl {
@@ -122,8 +125,16 @@ struct sim_flashctl {
 	bool locked, optlocked;
 	uint32_t cr, sr, ar;
 	uint64_t busy_until_ps;
-	bool dword_half;  /* DWORD: first word of a double word latched */
+	bool dword_half;  /* DWORD, F4 x64: first word of a double word latched */
 	uint32_t dword_address, dword_low;
+	bool optlocked_until_reset; /* F4: a wrong option key */
+	int rdp_at_reset; /* the level the option loader read at the last reset */
+	/* Option registers the program wrote, not yet loaded from the option
+	 * bytes (F4: OPTCR, OPTCR1; DWORD: 0x20 + 4k); bit k of opt_written
+	 * says opt_regs[k] holds the program's value, else the register reads
+	 * what the option bytes hold. */
+	uint32_t opt_regs[SIM_FLASH_OPT_REGS];
+	uint32_t opt_written;
 	/* Called after the controller changed flash contents. */
 	void (*flash_changed)(void *owner, uint32_t address, uint32_t length);
 	void *owner;
@@ -136,10 +147,17 @@ void sim_flashctl_write(void *ctx, uint32_t offset, uint32_t value, uint32_t mas
 /* A store by the program into flash (address in the flash area). */
 void sim_flashctl_memory_write(struct sim_flashctl *fc, uint32_t address, unsigned size, uint32_t value);
 
+/* A store by the program into the option-byte area (F1 OPTPG). */
+void sim_flashctl_option_write(struct sim_flashctl *fc, uint32_t address, unsigned size, uint32_t value);
+
 /* Family-specific halves, used by the generic entry points above. */
 uint32_t sim_flash_f1_read(struct sim_flashctl *fc, uint32_t offset);
 void sim_flash_f1_write(struct sim_flashctl *fc, uint32_t offset, uint32_t value);
 void sim_flash_f1_memory_write(struct sim_flashctl *fc, uint32_t address, unsigned size, uint32_t value);
+void sim_flash_f1_option_write(struct sim_flashctl *fc, uint32_t address, unsigned size, uint32_t value);
+uint32_t sim_flash_f4_read(struct sim_flashctl *fc, uint32_t offset);
+void sim_flash_f4_write(struct sim_flashctl *fc, uint32_t offset, uint32_t value);
+void sim_flash_f4_memory_write(struct sim_flashctl *fc, uint32_t address, unsigned size, uint32_t value);
 uint32_t sim_flash_dword_read(struct sim_flashctl *fc, uint32_t offset);
 void sim_flash_dword_write(struct sim_flashctl *fc, uint32_t offset, uint32_t value);
 void sim_flash_dword_memory_write(struct sim_flashctl *fc, uint32_t address, unsigned size,

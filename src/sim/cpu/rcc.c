@@ -3,8 +3,9 @@
  * ready when on, the PLL is locked when on, SWS follows SW when the chosen
  * source is ready, LSI ready when on; no HSE crystal is fitted, so HSERDY
  * never sets and a switch to HSE never happens. Bit positions: RM0008
- * (F1), RM0360 (F0), RM0090 (F4), RM0444 (G0), RM0351 (L4). Reset flags
- * in CSR accumulate across resets until RMVF. */
+ * (F1), RM0360 (F0), RM0090 (F4), RM0444 (G0), RM0351 (L4), RM0434/RM0453
+ * (WB/WL, the L4 layout), RM0377 (L0), RM0038 (L1). Reset flags in CSR
+ * accumulate across resets until RMVF. */
 #include <string.h>
 
 #include "cpu/periph.h"
@@ -25,6 +26,8 @@ static struct rcc_shape shape_of(enum sim_rcc_layout layout)
 	case SIM_RCC_F4: return (struct rcc_shape){0x08, 0x74, 0, 2, 2, 1u << 24, 0xFE000000u};
 	case SIM_RCC_G0: return (struct rcc_shape){0x08, 0x60, 0x54, 3, 3, 1u << 23, 0xFE000000u};
 	case SIM_RCC_L4: return (struct rcc_shape){0x08, 0x94, 0x88, 2, 2, 1u << 23, 0xFF000000u};
+	case SIM_RCC_L0: return (struct rcc_shape){0x0C, 0x50, 0x4C, 2, 2, 1u << 23, 0xFF000000u};
+	case SIM_RCC_L1: return (struct rcc_shape){0x08, 0x34, 0, 2, 2, 1u << 24, 0xFE000000u};
 	case SIM_RCC_NONE: break;
 	}
 	return (struct rcc_shape){0};
@@ -92,12 +95,25 @@ static uint32_t sysclk_l4(const struct sim_rcc *rcc)
 {
 	uint32_t pllcfgr = rcc->regs[3];
 	uint32_t m = field(pllcfgr, 4, 3) + 1, n = field(pllcfgr, 8, 7);
-	uint32_t r = 2 * (field(pllcfgr, 25, 2) + 1);
+	uint32_t r = rcc->pllr_wb ? field(pllcfgr, 29, 3) + 1 : 2 * (field(pllcfgr, 25, 2) + 1);
 	uint32_t src = field(pllcfgr, 0, 2);
 	uint32_t in = src == 1 ? msi_hz(rcc) : src == 2 ? HSI16 : 0;
 	uint32_t pll = (uint32_t)((uint64_t)in / m * n / r);
 	uint32_t sws = field(rcc->regs[2], 2, 2);
 	return sws == 0 ? msi_hz(rcc) : sws == 1 ? HSI16 : sws == 3 ? pll : 0;
+}
+
+/* L0/L1: MSI range in ICSCR[15:13] (65.536 kHz << range), SW 0 MSI,
+ * 1 HSI16, 3 PLL (PLLMUL 21:18, PLLDIV 23:22 of CFGR, PLLSRC 16 = HSI16). */
+static uint32_t sysclk_l0(const struct sim_rcc *rcc, uint32_t cfgr)
+{
+	static const uint32_t mul[9] = {3, 4, 6, 8, 12, 16, 24, 32, 48};
+	uint32_t range = field(rcc->regs[1], 13, 3);
+	uint32_t msi = range < 7 ? 65536u << range : 0;
+	uint32_t m = field(cfgr, 18, 4), d = field(cfgr, 22, 2);
+	uint32_t pll = bit(cfgr, 16) || m > 8 || d == 0 ? 0 : HSI16 / (d + 1) * mul[m];
+	uint32_t sws = field(cfgr, 2, 2);
+	return sws == 0 ? msi : sws == 1 ? HSI16 : sws == 3 ? pll : 0;
 }
 
 static uint32_t usart1_kernel(const struct sim_rcc *rcc, const struct sim_clocks *c)
@@ -136,6 +152,13 @@ static void update_clocks(struct sim_rcc *rcc)
 		c.hclk = c.sysclk / ahb_div(field(cfgr, 8, 4));
 		c.pclk1 = c.pclk2 = c.hclk / apb_div(field(cfgr, 12, 3));
 		break;
+	case SIM_RCC_L0:
+	case SIM_RCC_L1:
+		c.sysclk = sysclk_l0(rcc, cfgr);
+		c.hclk = c.sysclk / ahb_div(field(cfgr, 4, 4));
+		c.pclk1 = c.hclk / apb_div(field(cfgr, 8, 3));
+		c.pclk2 = c.hclk / apb_div(field(cfgr, 11, 3));
+		break;
 	case SIM_RCC_L4:
 		c.sysclk = sysclk_l4(rcc);
 		c.hclk = c.sysclk / ahb_div(field(cfgr, 4, 4));
@@ -155,17 +178,22 @@ static void settle(struct sim_rcc *rcc)
 	struct rcc_shape s = shape_of(rcc->layout);
 	uint32_t *cr = reg(rcc, 0), *cfgr = reg(rcc, s.cfgr), *csr = reg(rcc, s.csr);
 	bool new_cr = rcc->layout == SIM_RCC_G0 || rcc->layout == SIM_RCC_L4;
-	unsigned hsion = new_cr ? 8 : 0, hsirdy = new_cr ? 10 : 1;
+	bool l0l1 = rcc->layout == SIM_RCC_L0 || rcc->layout == SIM_RCC_L1;
+	unsigned hsion = new_cr ? 8 : 0, hsirdy = new_cr ? 10 : rcc->layout == SIM_RCC_L0 ? 2 : 1;
 	*cr = (*cr & ~(1u << hsirdy | 1u << 17 | 1u << 25)) | (uint32_t)bit(*cr, hsion) << hsirdy |
 	      (uint32_t)bit(*cr, 24) << 25;
 	if (rcc->layout == SIM_RCC_L4)
 		*cr = (*cr & ~2u) | (uint32_t)bit(*cr, 0) << 1; /* MSIRDY */
+	if (l0l1)
+		*cr = (*cr & ~(1u << 9)) | (uint32_t)bit(*cr, 8) << 9; /* MSIRDY */
 	*csr = (*csr & ~2u) | (uint32_t)bit(*csr, 0) << 1;   /* LSIRDY */
 
 	uint32_t sw = field(*cfgr, 0, s.sw_bits);
 	bool ready;
 	if (rcc->layout == SIM_RCC_L4)
 		ready = sw == 0 ? bit(*cr, 1) : sw == 1 ? bit(*cr, 10) : sw == 3 ? bit(*cr, 25) : false;
+	else if (l0l1)
+		ready = sw == 0 ? bit(*cr, 9) : sw == 1 ? bit(*cr, hsirdy) : sw == 3 ? bit(*cr, 25) : false;
 	else if (rcc->layout == SIM_RCC_G0)
 		ready = sw == 0 ? bit(*cr, 10) : sw == 2 ? bit(*cr, 25) : sw == 3 ? bit(*csr, 1) : false;
 	else
@@ -195,6 +223,11 @@ static void load_reset_values(struct sim_rcc *rcc)
 		}
 		rcc->regs[3] = 0x1000u;
 		break;
+	case SIM_RCC_L0:
+	case SIM_RCC_L1: /* MSI on at 2.097 MHz (range 5) */
+		rcc->regs[0] = 0x300u;
+		rcc->regs[1] = 5u << 13;
+		break;
 	case SIM_RCC_NONE: break;
 	}
 	rcc->regs[shape_of(rcc->layout).csr / 4] |= flags;
@@ -207,6 +240,7 @@ void sim_rcc_power_on(struct sim_rcc *rcc, struct sim_soc_env *env, const struct
 	rcc->layout = info->rcc;
 	rcc->single_apb = strcmp(info->family, "F0") == 0;
 	rcc->no_msi = strcmp(info->family, "G4") == 0;
+	rcc->pllr_wb = strcmp(info->family, "WB") == 0 || strcmp(info->family, "WL") == 0;
 	if (rcc->layout == SIM_RCC_NONE) {
 		env->clocks = (struct sim_clocks){HSI16, HSI16, HSI16, HSI16, HSI16};
 		return;
@@ -227,7 +261,8 @@ void sim_rcc_reset(struct sim_rcc *rcc, enum sim_reset_cause cause)
 		*csr |= 1u << 28; /* SFTRSTF */
 	else if (cause == SIM_RESET_IWDG)
 		*csr |= 1u << 29; /* IWDGRSTF */
-	else if (cause == SIM_RESET_OBL_LAUNCH && rcc->layout != SIM_RCC_F4)
+	else if (cause == SIM_RESET_OBL_LAUNCH && rcc->layout != SIM_RCC_F4 &&
+		 rcc->layout != SIM_RCC_L1)
 		*csr |= 1u << 25; /* OBLRSTF */
 	settle(rcc);
 }
@@ -252,8 +287,17 @@ void sim_rcc_rom_handoff(struct sim_rcc *rcc, uint32_t sysclk_hz)
 		break;
 	case SIM_RCC_L4: /* HSI16 / 1 x N / 8 */
 		rcc->regs[0] |= 1u << 8 | 1u << 24;
-		rcc->regs[3] = 2u | (mhz / 2) << 8 | 1u << 24 | 3u << 25;
+		rcc->regs[3] = 2u | (mhz / 2) << 8 |
+			       (rcc->pllr_wb ? 1u << 28 | 7u << 29 : 1u << 24 | 3u << 25);
 		rcc->regs[2] = 3u;
+		break;
+	case SIM_RCC_L0: /* HSI16 x 4 / 2 = 32 MHz */
+		rcc->regs[0] |= 1u << 0 | 1u << 24;
+		rcc->regs[3] = 1u << 18 | 1u << 22 | 3u;
+		break;
+	case SIM_RCC_L1: /* HSI16 itself */
+		rcc->regs[0] |= 1u << 0;
+		rcc->regs[2] = 1u;
 		break;
 	case SIM_RCC_NONE: return;
 	}

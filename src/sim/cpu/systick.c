@@ -1,6 +1,7 @@
 /* SysTick (ARMv7-M B3.3): a 24-bit down counter at HCLK (CLKSOURCE = 1) or
- * HCLK/8, reloaded from LOAD when it reaches 0, COUNTFLAG set then and
- * cleared by reading CTRL. The counter is computed from emulated time when
+ * HCLK/8, reloaded from LOAD on the tick after it reads 0, COUNTFLAG set
+ * when it counts from 1 to 0 (not when it starts at 0, as after a VAL
+ * write) and cleared by reading CTRL or writing VAL. The counter is computed from emulated time when
  * read, not ticked. TICKINT is stored but no exception is taken. */
 #include <string.h>
 
@@ -47,15 +48,20 @@ static void catch_up(struct sim_systick *st)
 		st->val -= (uint32_t)ticks;
 		return;
 	}
-	st->ctrl |= CTRL_COUNTFLAG; /* reached 0 at least once */
-	uint64_t after_zero = ticks - st->val;
-	if (st->load == 0 || after_zero == 0) {
+	uint64_t rest = ticks - st->val;
+	if (st->val > 0)
+		st->ctrl |= CTRL_COUNTFLAG; /* counted from 1 to 0 */
+	if (rest == 0 || st->load == 0) {
 		st->val = 0;
 		return;
 	}
-	/* From 0 the next tick loads LOAD; each period is LOAD + 1 ticks. */
-	uint64_t into = (after_zero - 1) % ((uint64_t)st->load + 1);
-	st->val = st->load - (uint32_t)into;
+	/* From 0 the next tick loads RELOAD (no COUNTFLAG: it did not count
+	 * to 0), then RELOAD ticks more reach 0 again; each period is
+	 * RELOAD + 1 ticks. */
+	rest -= 1;
+	if (rest >= st->load)
+		st->ctrl |= CTRL_COUNTFLAG;
+	st->val = st->load - (uint32_t)(rest % ((uint64_t)st->load + 1));
 }
 
 uint32_t sim_systick_read(void *ctx, uint32_t offset)

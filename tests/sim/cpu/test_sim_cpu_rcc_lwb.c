@@ -1,0 +1,156 @@
+/* RCC and USART1 of L0 (RM0377), L1 (RM0038), WB (RM0434) and WL
+ * (RM0453): the clock a program's setup polls for, the reset flags, and a
+ * byte out of USART1 at the baud its BRR and kernel clock give. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "chip/chip.h"
+#include "cpu/soc.h"
+
+#define USART1 0x40013800u
+
+struct tx_log {
+	uint8_t byte;
+	uint32_t baud;
+	unsigned count;
+};
+
+static void on_tx(void *user, unsigned usart, uint8_t byte, uint32_t baud)
+{
+	struct tx_log *log = user;
+	assert_int_equal(usart, 1);
+	log->byte = byte;
+	log->baud = baud;
+	log->count++;
+}
+
+struct rig {
+	struct sim_chip chip;
+	struct sim_cpu_stats stats;
+	struct sim_cpu_callbacks callbacks;
+	struct tx_log tx;
+	struct sim_soc soc;
+};
+
+static void rig_up(struct rig *r, const char *device)
+{
+	memset(r, 0, sizeof(*r));
+	const struct stm32_device *dev = stm32_device_find(device);
+	assert_non_null(dev);
+	assert_true(sim_chip_init(&r->chip, dev));
+	r->callbacks = (struct sim_cpu_callbacks){.usart_tx = on_tx, .user = &r->tx};
+	sim_soc_init(&r->soc, sim_family_info(dev->family), &r->chip, &r->stats, &r->callbacks);
+}
+
+static void rig_down(struct rig *r) { sim_chip_free(&r->chip); }
+static void wr(struct rig *r, uint32_t a, uint32_t v) { sim_mmio_write(&r->soc.bus, a, 4, v, 0); }
+static uint32_t rd(struct rig *r, uint32_t a) { return sim_mmio_read(&r->soc.bus, a, 4, 0); }
+static void set(struct rig *r, uint32_t a, uint32_t bits) { wr(r, a, rd(r, a) | bits); }
+
+/* New-layout USART1: BRR 0x0C, CR1 UE 0 + TE 3, TDR 0x28. */
+static void send_new(struct rig *r, uint32_t brr)
+{
+	wr(r, USART1 + 0x0C, brr);
+	wr(r, USART1 + 0x00, 1u | 1u << 3);
+	assert_true(rd(r, USART1 + 0x1C) & (1u << 21)); /* TEACK */
+	wr(r, USART1 + 0x28, 'L');
+}
+
+static void l0_msi_at_reset_pll_from_hsi16_and_usart1(void **state)
+{
+	(void)state;
+	struct rig r;
+	const uint32_t rcc = 0x40021000u;
+	rig_up(&r, "stm32l07x");
+	assert_int_equal(r.soc.env.clocks.sysclk, 2097152u); /* MSI range 5 */
+	assert_int_equal(rd(&r, rcc + 0x50) & 0x0C000000u, 0x0C000000u); /* PORRSTF, PINRSTF */
+	set(&r, rcc, 1u << 0); /* HSI16ON */
+	assert_true(rd(&r, rcc) & (1u << 2)); /* HSI16RDYF */
+	wr(&r, rcc + 0x0C, 1u << 18 | 1u << 22); /* PLLMUL x4, PLLDIV /2 */
+	set(&r, rcc, 1u << 24);
+	assert_true(rd(&r, rcc) & (1u << 25)); /* PLLRDY */
+	set(&r, rcc + 0x0C, 3u);                /* SW = PLL */
+	assert_int_equal(rd(&r, rcc + 0x0C) & 0xCu, 0xCu); /* SWS = PLL */
+	assert_int_equal(r.soc.env.clocks.sysclk, 32000000u);
+	send_new(&r, 32000000u / 115200u);
+	assert_int_equal(r.tx.count, 1);
+	assert_int_equal(r.tx.byte, 'L');
+	assert_int_equal(r.tx.baud, 115523u); /* 32 MHz / 277 */
+	wr(&r, rcc + 0x4C, 2u); /* USART1SEL = HSI16 */
+	assert_int_equal(r.soc.env.clocks.usart1_kernel, 16000000u);
+	sim_soc_reset(&r.soc, SIM_RESET_SYSRESETREQ);
+	assert_true(rd(&r, rcc + 0x50) & (1u << 28)); /* SFTRSTF */
+	set(&r, rcc + 0x50, 1u << 23);                /* RMVF */
+	assert_int_equal(rd(&r, rcc + 0x50) & 0xFF000000u, 0);
+	rig_down(&r);
+}
+
+static void l1_msi_at_reset_hsi_switch_and_old_layout_usart1(void **state)
+{
+	(void)state;
+	struct rig r;
+	const uint32_t rcc = 0x40023800u;
+	rig_up(&r, "stm32l1-cat3");
+	assert_int_equal(r.soc.env.clocks.sysclk, 2097152u);
+	assert_true(rd(&r, rcc) & (1u << 9)); /* MSIRDY */
+	set(&r, rcc, 1u << 0);                /* HSION */
+	assert_true(rd(&r, rcc) & (1u << 1)); /* HSIRDY */
+	set(&r, rcc + 0x08, 1u);              /* SW = HSI */
+	assert_int_equal(rd(&r, rcc + 0x08) & 0xCu, 0x4u);
+	assert_int_equal(r.soc.env.clocks.pclk2, 16000000u);
+	wr(&r, USART1 + 0x08, 16000000u / 57600u); /* BRR */
+	wr(&r, USART1 + 0x0C, 1u << 13 | 1u << 3); /* UE, TE */
+	assert_true(rd(&r, USART1 + 0x00) & (1u << 7)); /* TXE */
+	wr(&r, USART1 + 0x04, 'M');
+	assert_int_equal(r.tx.byte, 'M');
+	assert_int_equal(r.tx.baud, 57762u); /* 16 MHz / 277 */
+	sim_soc_reset(&r.soc, SIM_RESET_IWDG);
+	assert_true(rd(&r, rcc + 0x34) & (1u << 29)); /* IWDGRSTF */
+	set(&r, rcc + 0x34, 1u << 24);                /* RMVF */
+	assert_int_equal(rd(&r, rcc + 0x34) & 0xFE000000u, 0);
+	rig_down(&r);
+}
+
+/* WB/WL: RCC at 0x58000000, HSION 8 / HSIRDY 10, PLLCFGR R at 31:29. */
+static void wb_wl_pll(const char *device, uint32_t n, uint32_t hz)
+{
+	struct rig r;
+	const uint32_t rcc = 0x58000000u;
+	rig_up(&r, device);
+	assert_int_equal(r.soc.env.clocks.sysclk, 4000000u); /* MSI 4 MHz */
+	set(&r, rcc, 1u << 8);
+	assert_true(rd(&r, rcc) & (1u << 10));
+	wr(&r, rcc + 0x0C, 2u | n << 8 | 1u << 28 | 1u << 29); /* HSI16 x N / 2 */
+	set(&r, rcc, 1u << 24);
+	assert_true(rd(&r, rcc) & (1u << 25));
+	set(&r, rcc + 0x08, 3u);
+	assert_int_equal(rd(&r, rcc + 0x08) & 0xCu, 0xCu);
+	assert_int_equal(r.soc.env.clocks.sysclk, hz);
+	wr(&r, rcc + 0x88, 2u); /* USART1SEL = HSI16 */
+	send_new(&r, 16000000u / 115200u);
+	assert_int_equal(r.tx.byte, 'L');
+	assert_int_equal(r.tx.baud, 115942u); /* 16 MHz / 138 */
+	rig_down(&r);
+}
+
+static void wb_and_wl_clock_setup_and_usart1(void **state)
+{
+	(void)state;
+	wb_wl_pll("stm32wb55", 8, 64000000u);
+	wb_wl_pll("stm32wl55", 6, 48000000u);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(l0_msi_at_reset_pll_from_hsi16_and_usart1),
+		cmocka_unit_test(l1_msi_at_reset_hsi_switch_and_old_layout_usart1),
+		cmocka_unit_test(wb_and_wl_clock_setup_and_usart1),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
