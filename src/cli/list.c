@@ -37,7 +37,9 @@ static void read_attribute(const char *dir, const char *name, char *buf, size_t 
 {
 	buf[0] = '\0';
 	char path[PATH_MAX];
-	snprintf(path, sizeof path, "%s/%s", dir, name);
+	/* A path too long for PATH_MAX names no attribute that could be read. */
+	if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, name) >= sizeof path)
+		return;
 	FILE *f = fopen(path, "r");
 	if (!f)
 		return;
