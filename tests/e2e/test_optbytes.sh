@@ -111,6 +111,49 @@ t_write_protect_f4_sector() {
 	run_ok -w "$WORK/fw.bin" "$(port)"
 }
 
+# L0/L1: Write Protect sets WRPROT bits (1 protects) in the option bytes, so
+# --option-bytes and the connect summary show the pages afterwards.
+t_write_protect_l0_l1_in_option_bytes() {
+	DEVICE=stm32l07x
+	IMG=$WORK/$DEVICE.img
+	run_ok --write-protect 1 "$(port)"
+	byte_is 8 0x02
+	byte_is 10 0xFD
+	run_ok --option-bytes "$(port)"
+	out_has "Write-protected pages: 32-63"
+	random_file "$WORK/fw.bin" 256
+	run_fail -w "$WORK/fw.bin" -S 0x08001000 "$(port)"
+	error_has "pages 32-33 are write-protected"
+	run_ok -u "$(port)"
+	byte_is 8 0x00
+	byte_is 10 0xFF
+	run_ok -w "$WORK/fw.bin" -S 0x08001000 "$(port)"
+	DEVICE=stm32l1-cat2
+	IMG=$WORK/$DEVICE.img
+	run_ok --write-protect 17 "$(port)"
+	byte_is 12 0x02
+	byte_is 14 0xFD
+	run_ok "$(port)"
+	out_has "Write-protected pages: 272-287"
+}
+
+# F7: nWRP in the halfword at offset 8 (complement at 10), 0 protects.
+t_write_protect_f7_sector() {
+	DEVICE=stm32f74x
+	run_ok --option-bytes "$(port)"
+	out_has "BOOT_ADD0"
+	out_lacks "* nWRP"
+	run_ok --write-protect 2 "$(port)"
+	byte_is 8 0xFB
+	byte_is 10 0x04
+	run_ok --option-bytes "$(port)"
+	out_has "Write-protected sectors: 2"
+	run_ok --set-option BOOT_ADD1=0x2000 "$(port)"
+	byte_is 24 0x00
+	byte_is 25 0x20
+	byte_is 27 0xDF
+}
+
 t_write_protect_bad_list() {
 	run_fail --write-protect 40 "$(port)"
 	error_has "past the last write-protection group (0-31)"

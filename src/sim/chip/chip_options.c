@@ -3,10 +3,11 @@
  * Where the option area is memory mapped the state lives in the option
  * bytes themselves, so it survives in the image file and a host can read it
  * back. Decoded layouts: F0/F1/F3 (WRP0..3 at offsets 8..14, one bit per
- * 4 KiB group, 0 = protected) and F2/F4 (nWRP bits 0..11 at offsets 8..9,
- * one bit per sector); G0/G4/WB/WL write-protected areas (WRP1AR at offset
+ * 4 KiB group, 0 = protected) and F2/F4/F7 (nWRP bits 0..11 at offsets 8..9,
+ * one bit per sector, complement halfword at 10..11); G0/G4/WB/WL write-protected areas (WRP1AR at offset
  * 0x18, WRP1BR at 0x20, on G0 also WRP2AR/WRP2BR at 0x48/0x50 for bank 2),
- * see wrp_area_family(). Other families keep WRP in an internal flag per
+ * see wrp_area_family(); L0/L1 WRPROT bits at 8..9 and 12..13 (1 =
+ * protected), see wrprot_option_family(). Other families keep WRP in an internal flag per
  * sector, and devices without a mapped option area keep RDP internally. */
 #include <string.h>
 
@@ -21,9 +22,22 @@ static bool halfword_option_family(const struct sim_chip *chip)
 	return family_is(chip, "F0", "F1", "F3") && chip->options && chip->dev->opt_size >= 16;
 }
 
+/* L0/L1 (RM0377, RM0038): WRPROT bits, 1 = protected, one per 4 KiB sector:
+ * bits 0-15 in the halfword at offset 8, bits 16-31 in the one at 12, each
+ * with its complement halfword 2 bytes on. */
+static bool wrprot_option_family(const struct sim_chip *chip)
+{
+	return family_is(chip, "L0", "L1", NULL) && chip->options && chip->dev->opt_size >= 16;
+}
+
+static unsigned wrprot_offset(unsigned bit)
+{
+	return bit < 16u ? 8u + bit / 8u : 12u + (bit - 16u) / 8u;
+}
+
 static bool f2f4_option_family(const struct sim_chip *chip)
 {
-	return family_is(chip, "F2", "F4", NULL) && chip->options && chip->dev->opt_size >= 16;
+	return family_is(chip, "F2", "F4", "F7") && chip->options && chip->dev->opt_size >= 16;
 }
 
 /* Where each family keeps the complement of a value in its option words. */
@@ -233,7 +247,7 @@ static void clear_areas(struct sim_chip *chip)
 
 size_t sim_chip_wrp_code_count(const struct sim_chip *chip)
 {
-	if (halfword_option_family(chip)) {
+	if (halfword_option_family(chip) || wrprot_option_family(chip)) {
 		size_t groups = (chip->sector_count + pages_per_wrp_group(chip) - 1) /
 				pages_per_wrp_group(chip);
 		return groups > 32 ? 32 : groups;
@@ -259,6 +273,8 @@ bool sim_chip_wrp_set(struct sim_chip *chip, uint8_t code)
 		return protect_with_areas(chip, &code, 1);
 	if (halfword_option_family(chip))
 		set_wrp_bit(chip, 8u + 2u * (code / 8u), code % 8u, true);
+	else if (wrprot_option_family(chip))
+		set_wrp_bit(chip, wrprot_offset(code), code % 8u, false); /* 1 protects */
 	else if (f2f4_option_family(chip) && code < F2F4_WRP_BITS)
 		set_wrp_bit(chip, 8u + code / 8u, code % 8u, true);
 	else
@@ -285,6 +301,9 @@ void sim_chip_wrp_clear_all(struct sim_chip *chip)
 	} else if (halfword_option_family(chip)) {
 		for (unsigned i = 0; i < 4; i++)
 			put_option(chip, 8u + 2u * i, 0xFF);
+	} else if (wrprot_option_family(chip)) {
+		for (unsigned bit = 0; bit < 32u; bit += 8u)
+			put_option(chip, wrprot_offset(bit), 0x00);
 	} else if (f2f4_option_family(chip)) {
 		for (unsigned bit = 0; bit < F2F4_WRP_BITS; bit++)
 			set_wrp_bit(chip, 8u + bit / 8u, bit % 8u, false);
@@ -302,6 +321,13 @@ bool sim_chip_sector_protected(const struct sim_chip *chip, size_t sector)
 	}
 	if (f2f4_option_family(chip) && sector < F2F4_WRP_BITS)
 		return !(chip->options[8u + sector / 8u] & (1u << (sector % 8u)));
+	if (wrprot_option_family(chip)) {
+		size_t group = sector / pages_per_wrp_group(chip);
+		unsigned bit = (unsigned)group;
+		if (group >= 32u)
+			return false;
+		return (chip->options[wrprot_offset(bit)] & (1u << (bit % 8u))) != 0;
+	}
 	if (wrp_area_family(chip))
 		return area_protects(chip, sector);
 	return chip->wrp_unmapped[sector] != 0;

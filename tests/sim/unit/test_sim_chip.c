@@ -142,6 +142,59 @@ static void test_f4_write_protect_bits(void **state)
 }
 
 /* G4 OPTR (RM0440): nSWBOOT0 bit 26, nBOOT0 bit 27, in byte 3 of the area. */
+/* L0/L1: Write Protect codes are 4 KiB sectors and land in the WRPROT bits
+ * of the option bytes (1 protects, complement halfword 2 bytes on). */
+static void test_l0_l1_write_protect_in_option_bytes(void **state)
+{
+	(void)state;
+	struct sim_chip *c = chip_new("stm32l07x"); /* 128-byte pages: 32 a sector */
+	assert_int_equal(sim_chip_wrp_code_count(c), 32);
+	assert_true(sim_chip_wrp_set(c, 2));
+	assert_true(sim_chip_wrp_set(c, 20));
+	assert_false(sim_chip_wrp_set(c, 32));
+	assert_int_equal(c->options[8], 0x04);
+	assert_int_equal(c->options[10], 0xFB);
+	assert_int_equal(c->options[12], 0x10);
+	assert_int_equal(c->options[14], 0xEF);
+	assert_false(sim_chip_sector_protected(c, 63));
+	assert_true(sim_chip_sector_protected(c, 64));
+	assert_true(sim_chip_sector_protected(c, 95));
+	assert_false(sim_chip_sector_protected(c, 96));
+	assert_true(sim_chip_sector_protected(c, 20 * 32));
+	assert_false(sim_chip_sector_protected(c, 32 * 32)); /* past the 32 bits */
+	sim_chip_wrp_clear_all(c);
+	assert_int_equal(c->options[8], 0x00);
+	assert_int_equal(c->options[10], 0xFF);
+	assert_int_equal(c->options[12], 0x00);
+	assert_int_equal(c->options[14], 0xFF);
+	assert_false(sim_chip_sector_protected(c, 64));
+	chip_delete(c);
+	c = chip_new("stm32l1-cat2"); /* 256-byte pages: 16 a sector */
+	assert_true(sim_chip_wrp_set(c, 9));
+	assert_int_equal(c->options[9], 0x02);
+	assert_int_equal(c->options[11], 0xFD);
+	assert_true(sim_chip_sector_protected(c, 9 * 16));
+	assert_false(sim_chip_sector_protected(c, 9 * 16 - 1));
+	chip_delete(c);
+}
+
+/* F7: nWRP in the halfword at offset 8, 0 protects, complement at 10. */
+static void test_f7_write_protect_bits(void **state)
+{
+	(void)state;
+	struct sim_chip *c = chip_new("stm32f74x");
+	assert_false(sim_chip_sector_protected(c, 0));
+	assert_true(sim_chip_wrp_set(c, 3));
+	assert_int_equal(c->options[8], 0xF7);
+	assert_int_equal(c->options[10], 0x08);
+	assert_true(sim_chip_sector_protected(c, 3));
+	assert_false(sim_chip_sector_protected(c, 4));
+	sim_chip_wrp_clear_all(c);
+	assert_int_equal(c->options[8], 0xFF);
+	assert_int_equal(c->options[10], 0x00);
+	chip_delete(c);
+}
+
 static void test_boot0_from_option_bits(void **state)
 {
 	(void)state;
@@ -326,6 +379,8 @@ int main(void)
 		cmocka_unit_test(test_memory_map),
 		cmocka_unit_test(test_rdp_encoding),
 		cmocka_unit_test(test_f4_write_protect_bits),
+		cmocka_unit_test(test_l0_l1_write_protect_in_option_bytes),
+		cmocka_unit_test(test_f7_write_protect_bits),
 		cmocka_unit_test(test_boot0_from_option_bits),
 		cmocka_unit_test(test_image_round_trip),
 		cmocka_unit_test(test_fault_spec),

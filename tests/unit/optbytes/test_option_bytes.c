@@ -186,6 +186,52 @@ static void f7_and_h7(void **state)
 	assert_non_null(strstr(err.message, "not reachable"));
 }
 
+/* F7 (RM0385/RM0410 option layout, docs/option-bytes.md): one field per
+ * 8-byte slot, a 16-bit value and its complement halfword 2 bytes on; the
+ * halfword at 0x08 is OPTCR[31:16], BOOT_ADD0 at 0x10, BOOT_ADD1 at 0x18. */
+static void f7_wrp_and_boot_addresses(void **state)
+{
+	(void)state;
+	const struct stm32_device *dev = device("stm32f74x");
+	uint8_t *bytes = factory(dev);
+	assert_int_equal(get(dev, bytes, "nWRP"), 0xFF);
+	assert_int_equal(get(dev, bytes, "IWDG_STOP"), 1);
+	assert_int_equal(get(dev, bytes, "IWDG_STDBY"), 1);
+	assert_int_equal(get(dev, bytes, "BOOT_ADD0"), 0x0080);
+	assert_int_equal(get(dev, bytes, "BOOT_ADD1"), 0x0040);
+	assert_null(stm32_option_field_find(dev, "nDBANK"));
+	bool units[16];
+	assert_int_equal(stm32_option_bytes_protected_units(dev, bytes, dev->opt_size, units), 0);
+	/* Protect sectors 1 and 6, freeze the IWDG in Stop, boot from AXIM flash. */
+	assign_ok(dev, bytes, "nWRP=0xBD,IWDG_STOP=0,BOOT_ADD0=0x2000");
+	assert_int_equal(bytes[8], 0xBD);
+	assert_int_equal(bytes[9], 0x7F);
+	assert_int_equal(bytes[10], 0x42);
+	assert_int_equal(bytes[11], 0x80);
+	assert_int_equal(bytes[16], 0x00);
+	assert_int_equal(bytes[17], 0x20);
+	assert_int_equal(bytes[18], 0xFF);
+	assert_int_equal(bytes[19], 0xDF);
+	assert_int_equal(bytes[24], 0x40); /* BOOT_ADD1 untouched */
+	assert_int_equal(bytes[26], 0xBF);
+	assert_int_equal(stm32_option_bytes_protected_units(dev, bytes, dev->opt_size, units), 2);
+	assert_true(units[1]);
+	assert_true(units[6]);
+	assert_false(units[0]);
+	/* F76x: 12 nWRP bits, nDBOOT bit 12 and nDBANK bit 13 of the same halfword. */
+	const struct stm32_device *f76 = device("stm32f76x");
+	bytes = factory(f76);
+	assert_int_equal(get(f76, bytes, "nWRP"), 0xFFF);
+	assert_int_equal(get(f76, bytes, "nDBANK"), 1);
+	assign_ok(f76, bytes, "nWRP=0x7FF,nDBOOT=0");
+	assert_int_equal(bytes[8], 0xFF);
+	assert_int_equal(bytes[9], 0xE7);
+	assert_int_equal(bytes[10], 0x00);
+	assert_int_equal(bytes[11], 0x18);
+	assert_int_equal(stm32_option_bytes_protected_units(f76, bytes, f76->opt_size, units), 1);
+	assert_true(units[11]);
+}
+
 static void bad_input_changes_nothing(void **state)
 {
 	(void)state;
@@ -283,6 +329,7 @@ int main(void)
 		cmocka_unit_test(g4_and_l4_software_boot0),
 		cmocka_unit_test(l0_l1_halfword_complements),
 		cmocka_unit_test(f7_and_h7),
+		cmocka_unit_test(f7_wrp_and_boot_addresses),
 		cmocka_unit_test(bad_input_changes_nothing),
 		cmocka_unit_test(wrp_groups),
 		cmocka_unit_test(every_field_round_trips),
