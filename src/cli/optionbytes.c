@@ -414,8 +414,11 @@ bool cli_refuse_write_protected(const struct cli_context *ctx, const struct stm3
 	if (protected_units && hit &&
 	    stm32_option_bytes_protected_units(dev, facts->option_bytes, dev->opt_size, protected_units)) {
 		bool all = plan->erase_kind == STM32_ERASE_KIND_MASS;
-		for (size_t u = 0; all && u < units; u++)
-			hit[u] = protected_units[u];
+		/* A bank erase covers every unit of the bank (plan->erase_banks). */
+		size_t bank2 = dev->bank_count == 2 ? dev->bank2_first_sector : units;
+		for (size_t u = 0; u < units; u++)
+			if (all || (plan->erase_banks & (u < bank2 ? 1u : 2u)))
+				hit[u] = protected_units[u];
 		for (size_t i = 0; i < plan->sector_count; i++)
 			if (plan->sectors[i].index < units && protected_units[plan->sectors[i].index])
 				hit[plan->sectors[i].index] = true;
