@@ -518,7 +518,9 @@ static bool run_read(struct cli_context *ctx)
 		free(buffer);
 		if (!ok) {
 			report_action_failure("read", &err);
-		} else if (stm32_format_save(o->file, o->format, &image, &err) != STM32_OK) {
+		} else if (stm32_format_save_family(o->file, o->format, &image,
+						    ctx->target->desc.device->uf2_family,
+						    &err) != STM32_OK) {
 			cli_report_failure(CLI_STAGE_SAVE, o->file, &err);
 			ok = false;
 		} else {
