@@ -128,6 +128,9 @@ bool stm32_drive_probe(const char *dir, struct stm32_drive_info *info)
 		if (!key_value(text, "Unique ID:", info->board_id, sizeof info->board_id))
 			key_value(text, "Board ID:", info->board_id, sizeof info->board_id);
 	}
+	/* The mbed ID's first four characters are the board ID. */
+	if (strlen(info->board_id) > 4)
+		info->board_id[4] = '\0';
 	const char *board = NULL;
 	info->device = stm32_drive_board_device(info->board_id, &board);
 	if (board)
