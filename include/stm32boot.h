@@ -22,5 +22,6 @@
 #include "stm32boot/plan.h"
 #include "stm32boot/flash.h"
 #include "stm32boot/dfu.h"
+#include "stm32boot/drive.h"
 
 #endif

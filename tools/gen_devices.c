@@ -33,7 +33,7 @@ static const char *const required[] = {
 	"opt_factory", "rdp_offset", "rdp_level0", "sysmem_start", "sysmem_end",
 	"flash_size_reg", "uid_reg", "program_unit", "t_prog_us", "t_erase_ms",
 	"t_mass_ms", "flags", "interfaces", "i2c_address", "uart_max_baud", "notes",
-	"otp_start", "otp_end", "sysmem2_start", "sysmem2_end",
+	"otp_start", "otp_end", "sysmem2_start", "sysmem2_end", "uf2_family",
 };
 #define N_REQUIRED (sizeof(required) / sizeof(required[0]))
 
@@ -326,7 +326,11 @@ static void emit_row(FILE *out, int row, char **f, unsigned long *sizes_out)
 	fprintf(out, "\t.t_mass_ms = %luu, .flags = 0x%Xu, .notes = ", number(field(f, "t_mass_ms"), "t_mass_ms"),
 		flags_of(field(f, "flags")));
 	c_string(out, field(f, "notes"));
-	fprintf(out, " }\n\n");
+	/* The UF2 family ID (microsoft/uf2 uf2families.json); 0 when none. */
+	unsigned long uf2_family = number(field(f, "uf2_family"), "uf2_family");
+	if (uf2_family > 0xFFFFFFFFul)
+		die("uf2_family: 0x%lX is wider than 32 bits", uf2_family);
+	fprintf(out, ", .uf2_family = 0x%08lXu }\n\n", uf2_family);
 }
 
 int main(int argc, char **argv)

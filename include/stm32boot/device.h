@@ -89,6 +89,9 @@ struct stm32_device {
 	 * Above it the chip may not answer the sync byte at all. */
 	uint32_t uart_max_baud;
 	const char *notes;
+	/* UF2 family ID of the part's series (0x2000 flag blocks carry it;
+	 * microsoft/uf2 uf2families.json); 0 when none is recorded. */
+	uint32_t uf2_family;
 };
 
 size_t stm32_device_count(void);

@@ -2,8 +2,9 @@
  *
  * Input: raw binary, Intel HEX (records 00-05), Motorola S-record (S0-S3,
  * S5-S9) and ELF (PT_LOAD segments at their physical addresses), detected by
- * content, not by extension. Output: binary, Intel HEX or S-record, written
- * to a temporary file and renamed into place only when complete. */
+ * content, not by extension; UF2 (microsoft/uf2 blocks, main-flash blocks
+ * taken at their addresses). Output: binary, Intel HEX, S-record or UF2,
+ * written to a temporary file and renamed into place only when complete. */
 #ifndef STM32BOOT_FORMAT_H
 #define STM32BOOT_FORMAT_H
 
@@ -23,13 +24,18 @@ enum stm32_format {
 	STM32_FORMAT_IHEX,
 	STM32_FORMAT_SREC,
 	STM32_FORMAT_ELF,
+	STM32_FORMAT_UF2,
 };
 
+/* UF2 blocks as written: 512 bytes, 256 of payload. */
+#define STM32_UF2_BLOCK_SIZE 512u
+#define STM32_UF2_PAYLOAD 256u
+
 const char *stm32_format_name(enum stm32_format format); /* "binary", "Intel HEX", ... */
-/* "bin", "hex"/"ihex", "srec"/"s19"/..., "elf"; STM32_FORMAT_AUTO if unknown. */
+/* "bin", "hex"/"ihex", "srec"/"s19"/..., "elf", "uf2"; STM32_FORMAT_AUTO if unknown. */
 enum stm32_format stm32_format_parse(const char *name);
 /* Output format chosen by file extension: .hex/.ihex, .srec/.s19/.s28/.s37/.mot,
- * anything else binary. */
+ * .uf2, anything else binary. */
 enum stm32_format stm32_format_from_extension(const char *path);
 
 /* Detect the format of a buffer by content. */
@@ -56,6 +62,17 @@ enum stm32_status stm32_format_load(const char *path, enum stm32_format format,
  * failure nothing is left under path. */
 enum stm32_status stm32_format_save(const char *path, enum stm32_format format,
 				    const struct stm32_image *image, struct stm32_error *err);
+/* The same for any format, with the UF2 family ID (the device row's
+ * uf2_family) that a UF2 output puts in every block (flag 0x2000); 0 leaves
+ * the flag off, and UF2 bootloaders that check families ignore the file. */
+enum stm32_status stm32_format_save_family(const char *path, enum stm32_format format,
+					   const struct stm32_image *image, uint32_t uf2_family,
+					   struct stm32_error *err);
+/* The image as UF2 blocks in memory (*out malloc'd, *length bytes): one
+ * block per 256-byte aligned window the image touches, bytes it does not
+ * hold 0xFF, block numbers from 0, the total in each. */
+enum stm32_status stm32_format_uf2_encode(const struct stm32_image *image, uint32_t uf2_family,
+					  uint8_t **out, size_t *length, struct stm32_error *err);
 
 #ifdef __cplusplus
 }

@@ -43,6 +43,7 @@ extern "C" {
 #define STM32_CAP_WRITE_PROTECT     0x0400u
 #define STM32_CAP_WRITE_UNPROTECT   0x0800u
 #define STM32_CAP_RESET             0x1000u /* a software reset that runs the program */
+#define STM32_CAP_WRITE_IMAGE       0x2000u /* takes a whole image at once (a drive) */
 
 /* What the estimate charges, per request of each kind: bytes on the link
  * beyond the data themselves (both directions), round trips that wait for

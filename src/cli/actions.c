@@ -518,7 +518,9 @@ static bool run_read(struct cli_context *ctx)
 		free(buffer);
 		if (!ok) {
 			report_action_failure("read", &err);
-		} else if (stm32_format_save(o->file, o->format, &image, &err) != STM32_OK) {
+		} else if (stm32_format_save_family(o->file, o->format, &image,
+						    ctx->target->desc.device->uf2_family,
+						    &err) != STM32_OK) {
 			cli_report_failure(CLI_STAGE_SAVE, o->file, &err);
 			ok = false;
 		} else {
@@ -595,8 +597,51 @@ static bool run_protection(struct cli_context *ctx, protection_command command, 
 	return true;
 }
 
+/* A back end that takes only a whole image (a drive): -w hands it the
+ * loaded image, nothing else goes through it. */
+static bool run_whole_image(struct cli_context *ctx)
+{
+	const struct cli_options *o = ctx->opts;
+	if (o->action == CLI_ACTION_NONE)
+		return true;
+	if (o->action != CLI_ACTION_WRITE) {
+		cli_error("%s is not possible through %s: it only takes a whole image (-w)",
+			  cli_action_name(o->action), ctx->target->desc.name);
+		return false;
+	}
+	if (ctx->input_format == STM32_FORMAT_BINARY && !place_binary(ctx))
+		return false;
+	if (o->verify)
+		cli_warning("cannot verify through a drive (no other path to the chip): -v is not done");
+	uint32_t low = 0;
+	uint64_t high = 0;
+	stm32_image_bounds(ctx->input, &low, &high);
+	uint64_t bytes = stm32_image_size(ctx->input);
+	if (o->dry_run) {
+		cli_info("Would copy %llu bytes (0x%08X-0x%08llX) to the drive as one file.",
+			 (unsigned long long)bytes, low, (unsigned long long)(high - 1));
+		return true;
+	}
+	cli_info("Copying %llu bytes (0x%08X-0x%08llX) to the drive, then waiting for it...",
+		 (unsigned long long)bytes, low, (unsigned long long)(high - 1));
+	struct timespec started;
+	cli_clock_now(&started);
+	struct stm32_error err;
+	stm32_error_clear(&err);
+	if (stm32_target_write_image(ctx->target, ctx->input, &err) != STM32_OK) {
+		report_action_failure("write", &err);
+		return false;
+	}
+	ctx->chip_reset_itself = true;
+	print_summary("Copied (the drive took the file; not verified)", bytes, &started);
+	return true;
+}
+
 bool cli_run_action(struct cli_context *ctx)
 {
+	if (stm32_target_can(&ctx->target->desc, STM32_CAP_WRITE_IMAGE) &&
+	    !stm32_target_can(&ctx->target->desc, STM32_CAP_WRITE))
+		return run_whole_image(ctx);
 	switch (ctx->opts->action) {
 	case CLI_ACTION_NONE: return true;
 	case CLI_ACTION_WRITE: return run_write(ctx);

@@ -11,6 +11,7 @@
 #include "progress.h"
 #include "report.h"
 #include "stm32boot/dfu.h"
+#include "stm32boot/drive.h"
 #include "stm32boot/rom.h"
 
 struct board {
@@ -112,11 +113,27 @@ static bool open_dfu_port(struct board *b)
 	return false;
 }
 
+/* drive: ports: a folder the board's drive is mounted at. */
+static bool open_drive_port(struct board *b)
+{
+	struct stm32_drive_options dopts;
+	stm32_drive_options_default(&dopts);
+	dopts.roots = getenv("STM32BOOT_DRIVE_ROOTS");
+	struct stm32_error err;
+	stm32_error_clear(&err);
+	if (stm32_drive_open_port(b->opts.port, &dopts, &b->transport, &b->target, &err) == STM32_OK)
+		return true;
+	cli_report_connect_failure(b->opts.port, &err, 0);
+	return false;
+}
+
 static bool open_port(struct board *b)
 {
 	const struct cli_options *o = &b->opts;
 	if (stm32_port_is_dfu(o->port))
 		return open_dfu_port(b);
+	if (stm32_port_is_drive(o->port))
+		return open_drive_port(b);
 	struct stm32_port_options po;
 	stm32_port_options_default(&po);
 	po.uart = o->uart;
@@ -218,6 +235,11 @@ static bool connect_chip(struct board *b)
  * an exit GPIO sequence does the reset). */
 static bool run_afterwards(struct board *b, struct cli_context *ctx)
 {
+	if (stm32_target_can(&b->target->desc, STM32_CAP_WRITE_IMAGE)) {
+		if (b->opts.has_go || b->opts.reset)
+			cli_detail("-g/-R skipped: the drive resets the chip and starts its program itself");
+		return true;
+	}
 	if (b->opts.has_go)
 		return cli_run_go(ctx);
 	if (!b->opts.reset || b->job->exit.count > 0)

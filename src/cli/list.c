@@ -3,7 +3,8 @@
  * devices (dfu:) and ST-LINK probes (stlink:) add their finder there.
  *
  * STM32BOOT_SYSFS_ROOT and STM32BOOT_DEV_ROOT (default /sys and /dev) let
- * the tests point the search at a tree of their own. */
+ * the tests point the search at a tree of their own; STM32BOOT_DRIVE_ROOTS
+ * (':'-separated, default /media:/run/media:/mnt) does for drives. */
 #include "list.h"
 
 #include <dirent.h>
@@ -15,6 +16,7 @@
 
 #include "json.h"
 #include "report.h"
+#include "stm32boot/drive.h"
 
 #define MAX_FOUND 64
 
@@ -122,6 +124,25 @@ static size_t find_serial_ports(struct cli_found_port *out, size_t max)
 	return count;
 }
 
+/* Flashing drives (ST-LINK, UF2) mounted now: drive:PATH each. */
+static size_t find_drives(struct cli_found_port *out, size_t max)
+{
+	struct stm32_drive_info drives[16];
+	size_t count = stm32_drive_find(getenv("STM32BOOT_DRIVE_ROOTS"), drives, 16);
+	size_t n = 0;
+	for (size_t i = 0; i < count && i < 16 && n < max; i++) {
+		struct cli_found_port *p = &out[n];
+		memset(p, 0, sizeof *p);
+		if ((size_t)snprintf(p->port, sizeof p->port, "drive:%s", drives[i].path) >= sizeof p->port)
+			continue;
+		p->kind = drives[i].kind == STM32_DRIVE_UF2 ? "UF2 drive" : "ST-LINK drive";
+		snprintf(p->product, sizeof p->product, "%s", drives[i].model);
+		snprintf(p->serial, sizeof p->serial, "%s", drives[i].board_id);
+		n++;
+	}
+	return n;
+}
+
 struct finder {
 	const char *looked_in; /* for "no board found: looked for ..." */
 	size_t (*find)(struct cli_found_port *out, size_t max);
@@ -130,6 +151,7 @@ struct finder {
 /* The extension point: one entry per way in. */
 static const struct finder finders[] = {
 	{"serial ports in /sys/class/tty (USB adapters and UARTs with a device)", find_serial_ports},
+	{"flashing drives under /media, /run/media, /mnt", find_drives},
 };
 
 static int by_port(const void *a, const void *b)
@@ -143,13 +165,20 @@ size_t cli_find_ports(struct cli_found_port *out, size_t max, const char **looke
 	for (size_t i = 0; i < sizeof finders / sizeof finders[0]; i++)
 		count += finders[i].find(out + count, max - count);
 	if (looked_in)
-		*looked_in = finders[0].looked_in;
+		*looked_in = "serial ports in /sys/class/tty (USB adapters and UARTs with a device) and "
+			     "flashing drives (DETAILS.TXT, MBED.HTM, INFO_UF2.TXT) under /media, "
+			     "/run/media, /mnt";
 	qsort(out, count, sizeof *out, by_port);
 	return count;
 }
 
 void cli_describe_found(const struct cli_found_port *p, char *buf, size_t size)
 {
+	if (!p->usb && !p->driver[0] && (p->product[0] || p->serial[0])) {
+		snprintf(buf, size, "%s%s%s%s%s", p->kind, p->product[0] ? ", " : "", p->product,
+			 p->serial[0] ? ", board " : "", p->serial);
+		return;
+	}
 	if (!p->usb) {
 		snprintf(buf, size, "%s%s%s", p->kind, p->driver[0] ? ", driver " : "", p->driver);
 		return;

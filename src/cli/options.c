@@ -160,7 +160,8 @@ void cli_print_usage(FILE *stream)
 "                            (RDP level 2, bootloader made unreachable)\n"
 "  -n, --retries N           retries of a refused or unanswered command (default 10)\n"
 "  -f, --force-binary        treat the -w file as raw binary\n"
-"      --format FMT          -r output format: binary, hex, srec (default: by extension)\n"
+"      --format FMT          -r output format: binary, hex, srec, uf2 (the chip's UF2\n"
+"                            family; default: by extension)\n"
 "\n"
 "Afterwards:\n"
 "  -g, --go ADDR             start the program at ADDR (0 = flash start)\n"
@@ -403,7 +404,7 @@ static bool parse_output_format(const char *arg, struct cli_options *opts)
 {
 	enum stm32_format format = stm32_format_parse(arg);
 	if (format == STM32_FORMAT_AUTO || format == STM32_FORMAT_ELF)
-		return usage_error("unknown output format '%s' (binary, hex or srec)", arg);
+		return usage_error("unknown output format '%s' (binary, hex, srec or uf2)", arg);
 	opts->format = format;
 	return true;
 }

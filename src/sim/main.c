@@ -19,6 +19,7 @@
 #include "base/stats.h"
 #include "chip/chip.h"
 #include "chip/image_file.h"
+#include "drive/drive_main.h"
 #include "link/bus.h"
 #include "link/control.h"
 #include "link/link.h"
@@ -519,6 +520,14 @@ int main(int argc, char **argv)
 	sigaction(SIGTERM, &action, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
+	if (em.options.drive) {
+		const struct options *o = &em.options;
+		struct sim_drive_config drive = {o->device, o->drive_dir,
+						 o->drive_uf2 ? SIM_DRIVE_UF2 : SIM_DRIVE_STLINK,
+						 o->image_path, o->stats_path, o->realtime,
+						 o->drive_copy_fail, o->seed};
+		return sim_drive_main(&drive, &wait_mask, &stop_requested);
+	}
 #ifdef STM32SIM_HAVE_USB
 	if (em.options.dfu) {
 		const struct options *o = &em.options;

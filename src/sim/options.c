@@ -27,6 +27,12 @@ static void print_help(void)
 	     "                        spi listen on a Unix bus socket instead of a pty; dfu\n"
 	     "                        is the USB DFU bootloader (AN3156) for libusb programs\n"
 	     "                        run under umockdev (print the UMOCKDEV_DIR, or --run)\n"
+	     "  --interface drive     the folder --drive DIR as a board's flashing drive\n"
+	     "  --drive DIR           drive: the folder (created if missing)\n"
+	     "  --drive-kind stlink|uf2  drive: ST-LINK mass storage (DETAILS.TXT, MBED.HTM;\n"
+	     "                        takes .hex/.bin, FAIL.TXT on failure) or a UF2\n"
+	     "                        bootloader (INFO_UF2.TXT; takes .uf2 of the chip's family);\n"
+	     "                        --faults copy-fail=P refuses a copy with FAIL.TXT\n"
 	     "  --run -- CMD ARGS...  dfu: run CMD where it sees the device (LD_PRELOAD of\n"
 	     "                        " "libumockdev-preload, UMOCKDEV_DIR), exit with its status\n"
 	     "  --i2c-address ADDR    7-bit I2C address (default: the device's, if known)\n"
@@ -131,7 +137,7 @@ static enum sim_interface parse_interface(const char *text)
 	if (strcmp(text, "i2c") == 0)
 		return SIM_INTERFACE_I2C;
 	if (strcmp(text, "spi") != 0)
-		usage_error("bad --interface '%s' (uart, i2c, spi or dfu)", text);
+		usage_error("bad --interface '%s' (uart, i2c, spi, dfu or drive)", text);
 	return SIM_INTERFACE_SPI;
 }
 
@@ -165,6 +171,15 @@ static void check_interface(struct options *o)
 	const char *name = sim_interface_name(o->interface);
 	if (o->run_argv && !o->dfu)
 		usage_error("%s", "--run needs --interface dfu");
+	if (!o->drive && (o->drive_dir || o->drive_copy_fail > 0))
+		usage_error("%s", "--drive and copy-fail need --interface drive");
+	if (o->drive) {
+		if (!o->drive_dir)
+			usage_error("%s", "--interface drive needs --drive DIR");
+		if (o->drive_uf2 && !o->device->uf2_family)
+			usage_error("%s has no UF2 family ID in the device table", o->device->name);
+		return;
+	}
 	if (o->dfu) {
 #ifndef STM32SIM_HAVE_USB
 		usage_error("%s", "--interface dfu: this stm32boot-sim was built without umockdev");
@@ -188,7 +203,7 @@ static void check_interface(struct options *o)
 void sim_parse_options(int argc, char **argv, struct options *o)
 {
 	enum { OPT_INVERT_BOOT0 = 256, OPT_INVERT_RESET, OPT_INVERT, OPT_LIST, OPT_INTERFACE,
-	       OPT_I2C_ADDRESS, OPT_I2C_CLOCK, OPT_RUN, OPT_UID };
+	       OPT_I2C_ADDRESS, OPT_I2C_CLOCK, OPT_RUN, OPT_UID, OPT_DRIVE, OPT_DRIVE_KIND };
 	static const struct option long_options[] = {
 		{"device", required_argument, NULL, 'd'},  {"link", required_argument, NULL, 'l'},
 		{"image", required_argument, NULL, 'i'},   {"speed", required_argument, NULL, 's'},
@@ -205,6 +220,8 @@ void sim_parse_options(int argc, char **argv, struct options *o)
 		{"i2c-clock", required_argument, NULL, OPT_I2C_CLOCK},
 		{"run", no_argument, NULL, OPT_RUN},
 		{"uid", required_argument, NULL, OPT_UID},
+		{"drive", required_argument, NULL, OPT_DRIVE},
+		{"drive-kind", required_argument, NULL, OPT_DRIVE_KIND},
 		{"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
 	};
 	char why[160];
@@ -232,7 +249,13 @@ void sim_parse_options(int argc, char **argv, struct options *o)
 				usage_error("bad --speed '%s' (realtime or fast)", optarg);
 			break;
 		case 'f':
-			if (!sim_faults_parse(optarg, &o->faults, why, sizeof(why)))
+			if (strncmp(optarg, "copy-fail=", 10) == 0) {
+				char *end;
+				o->drive_copy_fail = strtod(optarg + 10, &end);
+				if (*end || end == optarg + 10 || !(o->drive_copy_fail >= 0) ||
+				    o->drive_copy_fail > 1)
+					usage_error("bad --faults '%s' (copy-fail=P, P from 0 to 1)", optarg);
+			} else if (!sim_faults_parse(optarg, &o->faults, why, sizeof(why)))
 				usage_error("%s", why);
 			break;
 		case 'S': o->seed = parse_seed(optarg); break;
@@ -251,10 +274,17 @@ void sim_parse_options(int argc, char **argv, struct options *o)
 		case OPT_LIST: list_devices(); exit(0);
 		case OPT_INTERFACE:
 			o->dfu = strcmp(optarg, "dfu") == 0;
-			if (!o->dfu)
+			o->drive = strcmp(optarg, "drive") == 0;
+			if (!o->dfu && !o->drive)
 				o->interface = parse_interface(optarg);
 			break;
 		case OPT_RUN: o->run_argv = argv; break; /* the command: after "--" */
+		case OPT_DRIVE: o->drive_dir = optarg; break;
+		case OPT_DRIVE_KIND:
+			if (strcmp(optarg, "uf2") != 0 && strcmp(optarg, "stlink") != 0)
+				usage_error("bad --drive-kind '%s' (stlink or uf2)", optarg);
+			o->drive_uf2 = strcmp(optarg, "uf2") == 0;
+			break;
 		case OPT_UID: parse_uid(optarg, o->uid); o->has_uid = true; break;
 		case OPT_I2C_ADDRESS: o->i2c_address = parse_i2c_address(optarg); break;
 		case OPT_I2C_CLOCK: o->i2c_clock_hz = parse_i2c_clock(optarg); break;

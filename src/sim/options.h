@@ -27,6 +27,10 @@ struct options {
 	uint8_t uid[SIM_UID_BYTES];
 	bool dfu;        /* --interface dfu: USB through umockdev (src/sim/usb) */
 	char **run_argv; /* --run -- CMD ARGS... */
+	bool drive;              /* --interface drive: a folder as the drive (src/sim/drive) */
+	const char *drive_dir;   /* --drive DIR */
+	bool drive_uf2;          /* --drive-kind uf2 (else stlink) */
+	double drive_copy_fail;  /* --faults copy-fail=P */
 };
 
 /* Parse argv into o; bad options print one line and exit 2, --help and

@@ -33,6 +33,8 @@ e2e_init() {
 	trap 'e2e_cleanup' EXIT
 	IMG=$WORK/chip.img
 	STATS=$WORK/stats.json
+	# Runs without PORT and --list see no drive of the machine's.
+	export STM32BOOT_DRIVE_ROOTS=$WORK/no-drives
 	# Sanitizer reports must never pass for an ordinary exit status 1.
 	export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}exitcode=86"
 	export UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}halt_on_error=1:exitcode=87"

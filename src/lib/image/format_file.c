@@ -185,13 +185,21 @@ enum stm32_status stm32_format_load(const char *path, enum stm32_format format,
 
 /* ---- saving ---- */
 
-static enum stm32_status write_image(FILE *out, enum stm32_format format,
+/* What to write: the format, and the family ID a UF2 output carries. */
+struct save_spec {
+	enum stm32_format format;
+	uint32_t uf2_family;
+};
+
+static enum stm32_status write_image(FILE *out, const struct save_spec *spec,
 				     const struct stm32_image *image, struct stm32_error *err)
 {
+	enum stm32_format format = spec->format;
 	switch (format) {
 	case STM32_FORMAT_BINARY: return format_binary_write(out, image, err);
 	case STM32_FORMAT_IHEX: return format_ihex_write(out, image, err);
 	case STM32_FORMAT_SREC: return format_srec_write(out, image, err);
+	case STM32_FORMAT_UF2: return format_uf2_write(out, image, spec->uf2_family, err);
 	case STM32_FORMAT_ELF:
 		return stm32_error_set(err, STM32_E_UNSUPPORTED, "writing ELF files is not supported");
 	case STM32_FORMAT_AUTO: break;
@@ -219,7 +227,7 @@ static int create_temporary(const char *path, char *name, size_t name_size)
 }
 
 /* Write the image and flush; a failure is "cannot write NAME: <errno text>". */
-static enum stm32_status write_and_flush(FILE *out, const char *name, enum stm32_format format,
+static enum stm32_status write_and_flush(FILE *out, const char *name, const struct save_spec *format,
 					 const struct stm32_image *image, struct stm32_error *err)
 {
 	errno = 0;
@@ -234,7 +242,7 @@ static enum stm32_status write_and_flush(FILE *out, const char *name, enum stm32
 	return STM32_OK;
 }
 
-static enum stm32_status save_to_stdout(enum stm32_format format, const struct stm32_image *image,
+static enum stm32_status save_to_stdout(const struct save_spec *format, const struct stm32_image *image,
 					struct stm32_error *err)
 {
 	return write_and_flush(stdout, "standard output", format, image, err);
@@ -242,7 +250,7 @@ static enum stm32_status save_to_stdout(enum stm32_format format, const struct s
 
 /* A character device, a FIFO, a socket: written where it is, never
  * replaced (a rename would put a regular file in its place). */
-static enum stm32_status save_in_place(const char *path, enum stm32_format format,
+static enum stm32_status save_in_place(const char *path, const struct save_spec *format,
 				       const struct stm32_image *image, struct stm32_error *err)
 {
 	int fd = open(path, O_WRONLY | O_NOCTTY | O_CLOEXEC);
@@ -264,7 +272,7 @@ static enum stm32_status save_in_place(const char *path, enum stm32_format forma
  * symlinks): the temporary sits beside it, so the rename replaces the
  * file and leaves the links that lead to it. Messages name shown. */
 static enum stm32_status save_via_temporary(const char *target, const char *shown,
-					    enum stm32_format format,
+					    const struct save_spec *format,
 					    const struct stm32_image *image,
 					    struct stm32_error *err)
 {
@@ -367,17 +375,25 @@ static enum stm32_status resolve_output(const char *path, char **target, bool *e
 enum stm32_status stm32_format_save(const char *path, enum stm32_format format,
 				    const struct stm32_image *image, struct stm32_error *err)
 {
+	return stm32_format_save_family(path, format, image, 0, err);
+}
+
+enum stm32_status stm32_format_save_family(const char *path, enum stm32_format format,
+					   const struct stm32_image *image, uint32_t uf2_family,
+					   struct stm32_error *err)
+{
 	stm32_error_clear(err);
 	if (!path || !*path || !image)
 		return stm32_error_set(err, STM32_E_INVALID, "no output file given");
 	bool to_stdout = strcmp(path, "-") == 0;
 	if (format == STM32_FORMAT_AUTO)
 		format = to_stdout ? STM32_FORMAT_BINARY : stm32_format_from_extension(path);
+	struct save_spec spec = {.format = format, .uf2_family = uf2_family};
 	if (format != STM32_FORMAT_BINARY && format != STM32_FORMAT_IHEX &&
-	    format != STM32_FORMAT_SREC)
-		return write_image(NULL, format, image, err);
+	    format != STM32_FORMAT_SREC && format != STM32_FORMAT_UF2)
+		return write_image(NULL, &spec, image, err);
 	if (to_stdout)
-		return save_to_stdout(format, image, err);
+		return save_to_stdout(&spec, image, err);
 	char *target = NULL;
 	bool exists = false;
 	struct stat st;
@@ -390,9 +406,9 @@ enum stm32_status stm32_format_save(const char *path, enum stm32_format format,
 			err->sys_errno = EISDIR;
 		status = STM32_E_IO;
 	} else if (exists && !S_ISREG(st.st_mode)) {
-		status = save_in_place(target, format, image, err);
+		status = save_in_place(target, &spec, image, err);
 	} else {
-		status = save_via_temporary(target, path, format, image, err);
+		status = save_via_temporary(target, path, &spec, image, err);
 	}
 	free(target);
 	return status;
