@@ -12,6 +12,7 @@ const char *stm32_format_name(enum stm32_format format)
 	case STM32_FORMAT_IHEX: return "Intel HEX";
 	case STM32_FORMAT_SREC: return "S-record";
 	case STM32_FORMAT_ELF: return "ELF";
+	case STM32_FORMAT_DFU: return "DfuSe";
 	}
 	return "unknown";
 }
@@ -28,7 +29,8 @@ static const struct format_alias format_names[] = {
 	{ "srec", STM32_FORMAT_SREC },    { "s19", STM32_FORMAT_SREC },
 	{ "s28", STM32_FORMAT_SREC },     { "s37", STM32_FORMAT_SREC },
 	{ "mot", STM32_FORMAT_SREC },     { "s-record", STM32_FORMAT_SREC },
-	{ "elf", STM32_FORMAT_ELF },
+	{ "elf", STM32_FORMAT_ELF },      { "dfu", STM32_FORMAT_DFU },
+	{ "dfuse", STM32_FORMAT_DFU },
 };
 
 enum stm32_format stm32_format_parse(const char *name)
@@ -45,7 +47,7 @@ static const struct format_alias output_extensions[] = {
 	{ "hex", STM32_FORMAT_IHEX }, { "ihex", STM32_FORMAT_IHEX },
 	{ "srec", STM32_FORMAT_SREC }, { "s19", STM32_FORMAT_SREC },
 	{ "s28", STM32_FORMAT_SREC }, { "s37", STM32_FORMAT_SREC },
-	{ "mot", STM32_FORMAT_SREC },
+	{ "mot", STM32_FORMAT_SREC }, { "dfu", STM32_FORMAT_DFU },
 };
 
 enum stm32_format stm32_format_from_extension(const char *path)
@@ -70,6 +72,8 @@ enum stm32_format stm32_format_detect(const uint8_t *data, size_t length)
 		return STM32_FORMAT_BINARY;
 	if (length >= sizeof(elf_magic) && memcmp(data, elf_magic, sizeof(elf_magic)) == 0)
 		return STM32_FORMAT_ELF;
+	if (format_looks_like_dfuse(data, length))
+		return STM32_FORMAT_DFU;
 	if (format_looks_like_ihex(data, length))
 		return STM32_FORMAT_IHEX;
 	if (format_looks_like_srec(data, length))
@@ -85,6 +89,7 @@ static enum stm32_status format_read(const struct format_input *in, enum stm32_f
 	case STM32_FORMAT_IHEX: return format_ihex_read(in, image, err);
 	case STM32_FORMAT_SREC: return format_srec_read(in, image, err);
 	case STM32_FORMAT_ELF: return format_elf_read(in, image, err);
+	case STM32_FORMAT_DFU: return format_dfu_read(in, image, err);
 	case STM32_FORMAT_AUTO: break;
 	}
 	return stm32_error_set(err, STM32_E_INVALID, "unknown input format %d", (int)format);

@@ -192,6 +192,7 @@ static enum stm32_status write_image(FILE *out, enum stm32_format format,
 	case STM32_FORMAT_BINARY: return format_binary_write(out, image, err);
 	case STM32_FORMAT_IHEX: return format_ihex_write(out, image, err);
 	case STM32_FORMAT_SREC: return format_srec_write(out, image, err);
+	case STM32_FORMAT_DFU: return format_dfu_write(out, image, err);
 	case STM32_FORMAT_ELF:
 		return stm32_error_set(err, STM32_E_UNSUPPORTED, "writing ELF files is not supported");
 	case STM32_FORMAT_AUTO: break;
@@ -374,7 +375,7 @@ enum stm32_status stm32_format_save(const char *path, enum stm32_format format,
 	if (format == STM32_FORMAT_AUTO)
 		format = to_stdout ? STM32_FORMAT_BINARY : stm32_format_from_extension(path);
 	if (format != STM32_FORMAT_BINARY && format != STM32_FORMAT_IHEX &&
-	    format != STM32_FORMAT_SREC)
+	    format != STM32_FORMAT_SREC && format != STM32_FORMAT_DFU)
 		return write_image(NULL, format, image, err);
 	if (to_stdout)
 		return save_to_stdout(format, image, err);
