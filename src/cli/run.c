@@ -72,7 +72,7 @@ static bool load_input(struct cli_run *run)
 	const struct cli_options *o = run->opts;
 	struct stm32_error err;
 	stm32_error_clear(&err);
-	enum stm32_format format = o->force_binary ? STM32_FORMAT_BINARY : STM32_FORMAT_AUTO;
+	enum stm32_format format = o->force_binary ? STM32_FORMAT_BINARY : o->format;
 	/* Binaries load at 0 and move once the chip (its flash start) is known. */
 	if (stm32_format_load(o->file, format, 0, &run->input, &run->input_format, &err) != STM32_OK) {
 		cli_report_failure(CLI_STAGE_LOAD, strcmp(o->file, "-") ? o->file : "standard input", &err);
@@ -80,6 +80,17 @@ static bool load_input(struct cli_run *run)
 	}
 	cli_detail("Input:        %s, %s, %llu bytes", o->file, stm32_format_name(run->input_format),
 		   (unsigned long long)stm32_image_size(&run->input));
+	/* A .dfu file names its USB device: a dfu: port has the ROM's. */
+	if (stm32_port_is_dfu(o->port) &&
+	    stm32_format_check_usb_ids(&run->input, STM32_DFU_VENDOR_ID, STM32_DFU_PRODUCT_ID,
+				       &err) != STM32_OK) {
+		if (!o->force) {
+			cli_report_failure(CLI_STAGE_LOAD, o->file, &err);
+			cli_hint("--force writes it anyway");
+			return false;
+		}
+		cli_warning("%s (--force: writing it anyway)", err.message);
+	}
 	return true;
 }
 
