@@ -109,6 +109,12 @@ static bool parse_gpio(struct cli_run *run)
 {
 	if (!run->opts->gpio_sequence)
 		return true;
+	if (stm32_port_is_dfu(run->opts->port)) {
+		cli_error("-i: %s is a USB DFU port, with no modem lines or GPIO lines to drive",
+			  run->opts->port);
+		cli_hint("for USB DFU, hold BOOT0 high and reset or plug in the board, then give no -i");
+		return false;
+	}
 	struct stm32_error err;
 	stm32_error_clear(&err);
 	if (stm32_gpio_parse(run->opts->gpio_sequence, &run->entry, &run->exit, &err) != STM32_OK) {

@@ -199,3 +199,27 @@ t_dfu_bad_dfu_file_is_refused_before_any_erase() {
 	flash_head "$WORK/got.bin"
 	same_bytes "$WORK/got.bin" "$WORK/seed.bin"
 }
+
+t_dfu_port_refuses_gpio_sequences_up_front() {
+	# Refused before the port is opened: no device is needed to hear why.
+	random_file "$WORK/fw.bin" 1024
+	run_fail -i 'rts,-rts' -w "$WORK/fw.bin" "dfu:"
+	error_has "-i: dfu: is a USB DFU port"
+	err_lacks "no STM32 DFU device"
+	# And through the emulator: nothing erased.
+	run_fail -i 'rts,-rts' -w "$WORK/fw.bin" "$(dfu_port)"
+	error_has "is a USB DFU port"
+	nothing_written
+}
+
+t_dfu_moves_whole_transfer_size_blocks() {
+	# -F is the UART's frame limit: over DFU writes and -r reads move
+	# wTransferSize (2048) bytes a request.
+	random_file "$WORK/fw.bin" "$SIZE"
+	run_ok -w "$WORK/fw.bin" "$(dfu_port)"
+	stat_is .program_operations $((SIZE / 2048))
+	run_ok -r "$WORK/dump.bin" -S "0x08000000:$SIZE" "$(dfu_port)"
+	same_bytes "$WORK/dump.bin" "$WORK/fw.bin"
+	# the blocks, the command list and the protection probe at open
+	stat_is '.dfu.requests.UPLOAD' $((SIZE / 2048 + 2))
+}
