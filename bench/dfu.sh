@@ -2,7 +2,7 @@
 # stm32boot against dfu-util on the emulated F407's USB DFU bootloader
 # (stm32boot-sim --interface dfu --speed realtime). See bench/README.md.
 #
-#   bench/dfu.sh [--build DIR] [--reps N] [--out FILE] [--keep]
+#   bench/dfu.sh [--build DIR] [--reps N] [--only D1,D2] [--out FILE] [--keep]
 #
 # Prints one Markdown table (and writes it to --out FILE when given).
 set -u -o pipefail
@@ -12,6 +12,7 @@ BUILD=$ROOT/build
 REPS=3
 OUT=
 KEEP=0
+WORKLOADS="D1 D2"
 DEVICE=stm32f407xg
 SIZE=1048576
 BASE=0x08000000
@@ -23,6 +24,7 @@ while [ $# -gt 0 ]; do
     case "$1" in
     --build) BUILD=$(cd "$2" && pwd) || die "no build directory $2"; shift ;;
     --reps) REPS=$2; shift ;;
+    --only) WORKLOADS=${2//,/ }; shift ;;
     --out) OUT=$2; shift ;;
     --keep) KEEP=1 ;;
     -h|--help) sed -n '2,7p' "$0"; exit 0 ;;
@@ -92,7 +94,8 @@ run_once() { # run_once ID TOOL REP
         >"$log" 2>&1 </dev/null || status=$?
     [ "$status" -eq 0 ] || die "$id $tool run $rep failed (exit $status, log $log): $(tail -2 "$log")"
     # The result must be right: flash = fw.bin (D1), the file read = flash (D2 / dfu-util's -U).
-    tail -c +33 "$WORK/chip.img" | cmp -s -n "$SIZE" - "$WORK/fw.bin" ||
+    # (not a pipe: cmp stops after SIZE bytes and tail's SIGPIPE would fail it)
+    cmp -s -n "$SIZE" <(tail -c +33 "$WORK/chip.img") "$WORK/fw.bin" ||
         die "$id $tool run $rep: exit 0 but the flash is wrong"
     [ "$id:$tool" != D1:dfu-util ] || cmp -s "$WORK/back.bin" "$WORK/fw.bin" ||
         die "$id $tool run $rep: the read-back differs"
@@ -113,7 +116,8 @@ median() { # median ID TOOL
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "n/a" || b == "n/a" || b == 0) print "n/a"; else printf "%.2f", a / b }'; }
 erases() { awk -v id="$1" -v tool="$2" '$1 == id && $2 == tool { print $6 " mass / " $7 " sectors"; exit }' "$RESULTS"; }
 
-for id in D1 D2; do
+for id in $WORKLOADS; do
+    case "$id" in D1|D2) ;; *) die "unknown workload $id (D1, D2)" ;; esac
     for tool in stm32boot dfu-util; do
         for rep in $(seq 1 "$REPS"); do run_once "$id" "$tool" "$rep"; done
     done
@@ -127,7 +131,7 @@ declare -A TITLE=([D1]="write + verify 1 MiB random, blank F407xG (dfu-util: -D,
     echo
     echo "| id | workload | stm32boot s | dfu-util s | boot/dfu-util | limit s | boot/limit | erases boot / dfu-util |"
     echo "|---|---|---|---|---|---|---|---|"
-    for id in D1 D2; do
+    for id in $WORKLOADS; do
         boot=$(median "$id" stm32boot)
         peer=$(median "$id" dfu-util)
         if [ "$id" = D1 ]; then model=(write "$WORK/fw.bin"); else model=(read "$SIZE"); fi
