@@ -12,7 +12,8 @@ struct dfu_file {
 static void put_bytes(struct dfu_file *f, const void *data, size_t length)
 {
 	assert_true(f->length + length <= sizeof f->bytes);
-	memcpy(f->bytes + f->length, data, length);
+	if (length)
+		memcpy(f->bytes + f->length, data, length);
 	f->length += length;
 }
 
