@@ -28,6 +28,10 @@
 extern "C" {
 #endif
 
+/* The ROM's DfuSe device: the only one stm32_dfu_open opens. */
+#define STM32_DFU_VENDOR_ID 0x0483u
+#define STM32_DFU_PRODUCT_ID 0xDF11u
+
 /* Called for what the caller should hear but which does not stop the run
  * (the layout the device reports differs from the device table's). */
 typedef void (*stm32_dfu_warning_fn)(void *user, const char *message);

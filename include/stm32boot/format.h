@@ -1,10 +1,11 @@
 /* libstm32boot: image file formats.
  *
  * Input: raw binary, Intel HEX (records 00-05), Motorola S-record (S0-S3,
- * S5-S9) and ELF (PT_LOAD segments at their physical addresses), detected by
- * content, not by extension; UF2 (microsoft/uf2 blocks, main-flash blocks
- * taken at their addresses). Output: binary, Intel HEX, S-record or UF2,
- * written to a temporary file and renamed into place only when complete. */
+ * S5-S9), ELF (PT_LOAD segments at their physical addresses) and DfuSe .dfu
+ * (ST UM0391, CRC checked), detected by content, not by extension; UF2
+ * (microsoft/uf2 blocks, main-flash blocks taken at their addresses).
+ * Output: binary, Intel HEX, S-record, UF2 or DfuSe, written to a temporary
+ * file and renamed into place only when complete. */
 #ifndef STM32BOOT_FORMAT_H
 #define STM32BOOT_FORMAT_H
 
@@ -25,6 +26,7 @@ enum stm32_format {
 	STM32_FORMAT_SREC,
 	STM32_FORMAT_ELF,
 	STM32_FORMAT_UF2,
+	STM32_FORMAT_DFU,  /* DfuSe (UM0391): prefix, targets, elements, DFU suffix */
 };
 
 /* UF2 blocks as written: 512 bytes, 256 of payload. */
@@ -32,10 +34,11 @@ enum stm32_format {
 #define STM32_UF2_PAYLOAD 256u
 
 const char *stm32_format_name(enum stm32_format format); /* "binary", "Intel HEX", ... */
-/* "bin", "hex"/"ihex", "srec"/"s19"/..., "elf", "uf2"; STM32_FORMAT_AUTO if unknown. */
+/* "bin", "hex"/"ihex", "srec"/"s19"/..., "elf", "uf2", "dfu"/"dfuse";
+ * STM32_FORMAT_AUTO if unknown. */
 enum stm32_format stm32_format_parse(const char *name);
 /* Output format chosen by file extension: .hex/.ihex, .srec/.s19/.s28/.s37/.mot,
- * .uf2, anything else binary. */
+ * .uf2, .dfu, anything else binary. */
 enum stm32_format stm32_format_from_extension(const char *path);
 
 /* Detect the format of a buffer by content. */
@@ -56,9 +59,18 @@ enum stm32_status stm32_format_load(const char *path, enum stm32_format format,
 				    uint32_t binary_base, struct stm32_image *image,
 				    enum stm32_format *detected, struct stm32_error *err);
 
+/* A .dfu file names the USB device it is for in its suffix (image->usb;
+ * 0xFFFF matches any). STM32_E_INVALID naming both when the file's vendor
+ * or product ID is not the device's; STM32_OK when they match or the image
+ * has no such IDs (it did not come from a .dfu file). */
+enum stm32_status stm32_format_check_usb_ids(const struct stm32_image *image, uint16_t vendor,
+					     uint16_t product, struct stm32_error *err);
+
 /* Write image to path in format (AUTO: by extension). A binary output is the
  * bytes from the lowest to the highest address with gaps filled with 0xFF.
- * "-" writes to standard output. Writes path.tmp-XXXXXX then renames; on
+ * A DfuSe output is one target (alternate setting 0) with an element per
+ * segment and a suffix with image->usb's IDs, or 0483:DF11 and bcdDevice
+ * 0xFFFF when the image has none. "-" writes to standard output. Writes path.tmp-XXXXXX then renames; on
  * failure nothing is left under path. */
 enum stm32_status stm32_format_save(const char *path, enum stm32_format format,
 				    const struct stm32_image *image, struct stm32_error *err);

@@ -23,12 +23,20 @@ struct stm32_segment {
 	size_t capacity; /* bytes allocated for data (internal) */
 };
 
+/* The USB IDs in a .dfu file's suffix: the device the file is for. 0xFFFF
+ * in a field matches any device. */
+struct stm32_usb_ids {
+	bool present;                   /* the image came from a .dfu file */
+	uint16_t vendor, product, device; /* idVendor, idProduct, bcdDevice */
+};
+
 struct stm32_image {
 	struct stm32_segment *segments; /* sorted by address, never touching */
 	size_t count;
 	size_t capacity;
 	bool has_entry;
 	uint32_t entry;                 /* start address from the file, if any */
+	struct stm32_usb_ids usb;       /* from a .dfu suffix; a .dfu output uses them */
 };
 
 void stm32_image_init(struct stm32_image *image);

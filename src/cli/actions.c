@@ -12,6 +12,7 @@
 #include "planview.h"
 #include "progress.h"
 #include "report.h"
+#include "stm32boot/dfu.h"
 #include "stm32boot/rom.h"
 
 static volatile sig_atomic_t cancel_requested;
@@ -104,10 +105,17 @@ static bool page_span(const struct stm32_device *dev, unsigned first, unsigned c
 
 /* stm32flash's -F TX: (TX - 2) rounded down to 4, and here also to the
  * chip's program unit. */
+/* -F limits the bootloader's frames (stm32flash); USB DFU moves whole
+ * wTransferSize blocks, which -F does not change. */
+static bool frames_apply(const struct cli_context *ctx)
+{
+	return !stm32_port_is_dfu(ctx->opts->port);
+}
+
 static bool write_block_size(const struct cli_context *ctx, uint32_t *block)
 {
 	uint32_t unit = ctx->target->desc.device->program_unit ? ctx->target->desc.device->program_unit : 4;
-	uint32_t size = (ctx->opts->frame_tx - 2u) & ~3u;
+	uint32_t size = frames_apply(ctx) ? (ctx->opts->frame_tx - 2u) & ~3u : ctx->target->desc.max_write;
 	if (size > ctx->target->desc.max_write)
 		size = ctx->target->desc.max_write;
 	size -= size % unit;
@@ -406,7 +414,7 @@ static bool read_range(struct cli_context *ctx, uint32_t address, uint32_t lengt
 	cli_progress_begin(&bridge.bar, "read", "bytes", length);
 	bridge.active = true;
 	uint32_t largest = ctx->target->desc.max_read;
-	uint32_t piece = ctx->opts->frame_rx < largest ? ctx->opts->frame_rx : length;
+	uint32_t piece = frames_apply(ctx) && ctx->opts->frame_rx < largest ? ctx->opts->frame_rx : length;
 	struct stm32_flash_options options;
 	stm32_flash_options_default(&options);
 	options.progress = on_progress;

@@ -33,6 +33,11 @@ static bool sequence_uses_lines(const struct stm32_gpio_sequence *seq)
 bool cli_board_check_port(const struct cli_job *job, const char *port)
 {
 	const struct cli_options *opts = job->opts;
+	if (opts->gpio_sequence && stm32_port_is_dfu(port)) {
+		cli_error("-i: %s is a USB DFU port, with no modem lines or GPIO lines to drive", port);
+		cli_hint("for USB DFU, hold BOOT0 high and reset or plug in the board, then give no -i");
+		return false;
+	}
 	enum stm32_link_kind link = stm32_port_link(port);
 	/* A sim: port knows its device, and so the address. */
 	if (link == STM32_LINK_I2C && !opts->has_i2c_address && !stm32_port_is_sim(port)) {

@@ -30,6 +30,7 @@ enum long_only_option {
 	OPT_WRITE_PROTECT,
 	OPT_LIST,
 	OPT_JSON,
+	OPT_FORCE,
 };
 
 static const struct option long_options[] = {
@@ -70,6 +71,7 @@ static const struct option long_options[] = {
 	{"write-protect", required_argument, NULL, OPT_WRITE_PROTECT},
 	{"list", no_argument, NULL, OPT_LIST},
 	{"json", no_argument, NULL, OPT_JSON},
+	{"force", no_argument, NULL, OPT_FORCE},
 	{NULL, 0, NULL, 0},
 };
 
@@ -161,7 +163,10 @@ void cli_print_usage(FILE *stream)
 "  -n, --retries N           retries of a refused or unanswered command (default 10)\n"
 "  -f, --force-binary        treat the -w file as raw binary\n"
 "      --format FMT          -r output format: binary, hex, srec, uf2 (the chip's UF2\n"
-"                            family; default: by extension)\n"
+"                            family), dfu (default: by extension); with -w, read the\n"
+"                            file as FMT (binary, hex, srec, elf, uf2, dfu) instead\n"
+"                            of detecting it\n"
+"      --force               write a .dfu file whose suffix names another USB device\n"
 "\n"
 "Afterwards:\n"
 "  -g, --go ADDR             start the program at ADDR (0 = flash start)\n"
@@ -403,8 +408,8 @@ static bool add_set_option(const char *arg, struct cli_options *opts)
 static bool parse_output_format(const char *arg, struct cli_options *opts)
 {
 	enum stm32_format format = stm32_format_parse(arg);
-	if (format == STM32_FORMAT_AUTO || format == STM32_FORMAT_ELF)
-		return usage_error("unknown output format '%s' (binary, hex, srec or uf2)", arg);
+	if (format == STM32_FORMAT_AUTO)
+		return usage_error("unknown format '%s' (binary, hex, srec, elf, uf2 or dfu)", arg);
 	opts->format = format;
 	return true;
 }
@@ -510,6 +515,7 @@ static bool apply_option(int option, const char *arg, struct cli_options *opts)
 	case OPT_VERBOSE: opts->verbosity = CLI_VERBOSE; return true;
 	case OPT_DRY_RUN: opts->dry_run = true; return true;
 	case OPT_FORMAT: return parse_output_format(arg, opts);
+	case OPT_FORCE: opts->force = true; return true;
 	case OPT_SIM: opts->sim_program = arg; return true;
 	case OPT_DIFF: opts->diff = true; return true;
 	case OPT_PRESERVE: opts->preserve = true; return true;
@@ -561,8 +567,13 @@ static bool check_combinations(const struct cli_options *opts)
 		return usage_error("%s", "-s only applies to -r, -w, -o and -C");
 	if (opts->has_erase_count && opts->erase_count > 0 && !ranged)
 		return usage_error("%s", "-e N only applies to -o, -r and -C");
-	if (opts->format != STM32_FORMAT_AUTO && opts->action != CLI_ACTION_READ)
-		return usage_error("%s", "--format only applies to -r (the -w format is detected from the content; -f forces binary)");
+	if (opts->format != STM32_FORMAT_AUTO && opts->action != CLI_ACTION_READ &&
+	    opts->action != CLI_ACTION_WRITE)
+		return usage_error("%s", "--format only applies to -r and -w");
+	if (opts->format == STM32_FORMAT_ELF && opts->action == CLI_ACTION_READ)
+		return usage_error("%s", "--format elf: -r does not write ELF files (binary, hex, srec, uf2 or dfu)");
+	if (opts->format != STM32_FORMAT_AUTO && opts->force_binary)
+		return usage_error("%s", "-f and --format both choose how the -w file is read: give one");
 	if (opts->force_binary && opts->action != CLI_ACTION_WRITE)
 		return usage_error("%s", "-f only applies to -w");
 	if (opts->list && (opts->port_count > 0 || opts->action != CLI_ACTION_NONE || opts->dry_run))

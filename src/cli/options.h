@@ -50,6 +50,7 @@ struct cli_options {
 	const char *file;            /* -r / -w */
 	enum stm32_format format;    /* --format, AUTO: by extension (-r) or content (-w) */
 	bool force_binary;           /* -f */
+	bool force;                  /* --force: a .dfu file for another USB device */
 
 	struct stm32_uart_config uart; /* -b, -m */
 	bool baud_given;             /* -b (else the default, see cli_default_baud) */

@@ -16,6 +16,7 @@
 #include "json.h"
 #include "list.h"
 #include "report.h"
+#include "stm32boot/dfu.h"
 
 /* --sim, else stm32boot-sim beside this executable, else NULL (PATH). */
 static const char *find_sim_program(struct cli_job *job)
@@ -37,12 +38,20 @@ static const char *find_sim_program(struct cli_job *job)
 	return access(job->sim_path, X_OK) == 0 ? job->sim_path : NULL;
 }
 
+static bool any_dfu_port(const struct cli_options *o)
+{
+	for (size_t i = 0; i < o->port_count; i++)
+		if (stm32_port_is_dfu(o->ports[i]))
+			return true;
+	return false;
+}
+
 static bool load_input(struct cli_job *job)
 {
 	const struct cli_options *o = job->opts;
 	struct stm32_error err;
 	stm32_error_clear(&err);
-	enum stm32_format format = o->force_binary ? STM32_FORMAT_BINARY : STM32_FORMAT_AUTO;
+	enum stm32_format format = o->force_binary ? STM32_FORMAT_BINARY : o->format;
 	/* Binaries load at 0 and move once the chip (its flash start) is known. */
 	if (stm32_format_load(o->file, format, 0, &job->input, &job->input_format, &err) != STM32_OK) {
 		cli_report_failure(CLI_STAGE_LOAD, strcmp(o->file, "-") ? o->file : "standard input", &err);
@@ -50,6 +59,17 @@ static bool load_input(struct cli_job *job)
 	}
 	cli_detail("Input:        %s, %s, %llu bytes", o->file, stm32_format_name(job->input_format),
 		   (unsigned long long)stm32_image_size(&job->input));
+	/* A .dfu file names its USB device: a dfu: port has the ROM's. */
+	if (any_dfu_port(o) &&
+	    stm32_format_check_usb_ids(&job->input, STM32_DFU_VENDOR_ID, STM32_DFU_PRODUCT_ID,
+				       &err) != STM32_OK) {
+		if (!o->force) {
+			cli_report_failure(CLI_STAGE_LOAD, o->file, &err);
+			cli_hint("--force writes it anyway");
+			return false;
+		}
+		cli_warning("%s (--force: writing it anyway)", err.message);
+	}
 	return true;
 }
 

@@ -133,3 +133,93 @@ t_dfu_port_by_address_and_serial() {
 	[ "$STATUS" -eq 1 ] || fail "exit status $STATUS for an unknown serial"
 	error_has "matches 'NOSUCHSERIAL'"
 }
+
+# ---- DfuSe .dfu files on the DFU port ----
+
+# dfuse_pack ARGS...: dfuse-pack (dfu-util), skipping when it or its -i's
+# python3-intelhex is missing.
+dfuse_pack() {
+	command -v dfuse-pack >/dev/null || { echo "SKIP: dfuse-pack not installed"; exit 77; }
+	dfuse-pack "$@" >"$WORK/pack.out" 2>&1 || fail "dfuse-pack $*: $(cat "$WORK/pack.out")"
+	if grep -q "IntelHex python module could not be found" "$WORK/pack.out"; then
+		echo "SKIP: dfuse-pack -i needs python3-intelhex"
+		exit 77
+	fi
+}
+
+t_dfu_file_from_dfuse_pack_is_flashed() {
+	write_seed
+	random_file "$WORK/fw.bin" "$SIZE"
+	# binutils' HEX (bin_to_hex in bash is slow for 64 KiB).
+	objcopy -I binary -O ihex --change-addresses 0x08000000 "$WORK/fw.bin" "$WORK/fw.hex" ||
+		fail "objcopy failed"
+	dfuse_pack -i "$WORK/fw.hex" "$WORK/fw.dfu"
+	run_ok -w "$WORK/fw.dfu" -v "$(dfu_port)"
+	out_has "Wrote and verified $SIZE bytes"
+	flash_head "$WORK/got.bin"
+	same_bytes "$WORK/got.bin" "$WORK/fw.bin"
+	# Read back over DFU into a .dfu file: dfuse-pack finds the same bytes.
+	run_ok -r "$WORK/back.dfu" -S "0x08000000:$SIZE" "$(dfu_port)"
+	(cd "$WORK" && dfuse_pack -d back.dfu)
+	! grep -qE 'CRC ERROR|PARSE ERROR' "$WORK/pack.out" || fail "dfuse-pack -d: $(cat "$WORK/pack.out")"
+	same_bytes "$WORK/back.dfu.target0.image0.bin" "$WORK/fw.bin"
+}
+
+t_dfu_file_for_another_usb_device_needs_force() {
+	write_seed
+	random_file "$WORK/fw.bin" 4096
+	dfuse_pack -D 0x1209:0x0001 -b "0x08000000:$WORK/fw.bin" "$WORK/other.dfu"
+	run_fail -w "$WORK/other.dfu" "$(dfu_port)"
+	error_has "USB device 1209:0001, not this 0483:DF11"
+	hint_has "--force"
+	nothing_written
+	flash_head "$WORK/got.bin"
+	same_bytes "$WORK/got.bin" "$WORK/seed.bin"
+	run_ok --force -w "$WORK/other.dfu" -v "$(dfu_port)"
+	err_has "--force: writing it anyway"
+	flash_head "$WORK/got.bin"
+	cmp -s -n 4096 "$WORK/got.bin" "$WORK/fw.bin" || fail "the forced write did not land"
+	# 0xFFFF in the file matches any device.
+	dfuse_pack -D 0xFFFF:0xFFFF -b "0x08000000:$WORK/fw.bin" "$WORK/any.dfu"
+	run_ok -w "$WORK/any.dfu" "$(dfu_port)"
+}
+
+t_dfu_bad_dfu_file_is_refused_before_any_erase() {
+	write_seed
+	run_fail -w "$E2E_BAD/dfu-bad-crc.dfu" "$(dfu_port)"
+	error_has "bad CRC"
+	nothing_written
+	random_file "$WORK/x.bin" 256
+	# The F407's flash ends at 0x08100000.
+	dfuse_pack -b "0x08100000:$WORK/x.bin" "$WORK/x.dfu"
+	run_fail -w "$WORK/x.dfu" "$(dfu_port)"
+	error_has "0x08100000 is outside"
+	nothing_written
+	stat_is '.dfu.commands."0x41"' null
+	flash_head "$WORK/got.bin"
+	same_bytes "$WORK/got.bin" "$WORK/seed.bin"
+}
+
+t_dfu_port_refuses_gpio_sequences_up_front() {
+	# Refused before the port is opened: no device is needed to hear why.
+	random_file "$WORK/fw.bin" 1024
+	run_fail -i 'rts,-rts' -w "$WORK/fw.bin" "dfu:"
+	error_has "-i: dfu: is a USB DFU port"
+	err_lacks "no STM32 DFU device"
+	# And through the emulator: nothing erased.
+	run_fail -i 'rts,-rts' -w "$WORK/fw.bin" "$(dfu_port)"
+	error_has "is a USB DFU port"
+	nothing_written
+}
+
+t_dfu_moves_whole_transfer_size_blocks() {
+	# -F is the UART's frame limit: over DFU writes and -r reads move
+	# wTransferSize (2048) bytes a request.
+	random_file "$WORK/fw.bin" "$SIZE"
+	run_ok -w "$WORK/fw.bin" "$(dfu_port)"
+	stat_is .program_operations $((SIZE / 2048))
+	run_ok -r "$WORK/dump.bin" -S "0x08000000:$SIZE" "$(dfu_port)"
+	same_bytes "$WORK/dump.bin" "$WORK/fw.bin"
+	# the blocks, the command list and the protection probe at open
+	stat_is '.dfu.requests.UPLOAD' $((SIZE / 2048 + 2))
+}

@@ -72,3 +72,19 @@ t_dfu_interface_refused_without_usb() {
 	[ "$STATUS" -eq 2 ] || fail "exit status $STATUS, expected 2 (usage)"
 	grep -qF "has no USB DFU bootloader" "$WORK/err" || fail "no reason given: $(cat "$WORK/err")"
 }
+
+t_dfu_util_downloads_a_dfu_file_stm32boot_wrote() {
+	# A .dfu file read by stm32boot through the UART bootloader of the same
+	# chip image, then the flash erased; dfu-util -D puts it back.
+	random_file "$WORK/fw.bin" "$SIZE"
+	run_ok -w "$WORK/fw.bin" "sim:$DEVICE,image=$IMG"
+	run_ok -r "$WORK/fw.dfu" -S "0x08000000:$SIZE" "sim:$DEVICE,image=$IMG"
+	run_ok -o "sim:$DEVICE,image=$IMG"
+	dfu_util -a 0 -D "$WORK/fw.dfu"
+	[ "$STATUS" -eq 0 ] || fail "dfu-util -D fw.dfu: exit status $STATUS"
+	out_has "Parsing element 1, address = 0x08000000, size = $SIZE"
+	out_has "Done parsing DfuSe file"
+	extract_flash "$WORK/all.flash"
+	head -c "$SIZE" "$WORK/all.flash" >"$WORK/got.bin"
+	same_bytes "$WORK/got.bin" "$WORK/fw.bin"
+}

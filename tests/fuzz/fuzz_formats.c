@@ -28,7 +28,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const enum stm32_format formats[] = {
 		STM32_FORMAT_AUTO, STM32_FORMAT_BINARY, STM32_FORMAT_IHEX,
-		STM32_FORMAT_SREC, STM32_FORMAT_ELF,
+		STM32_FORMAT_SREC, STM32_FORMAT_ELF, STM32_FORMAT_DFU,
 	};
 	for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++) {
 		struct stm32_image image;

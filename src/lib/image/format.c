@@ -13,6 +13,7 @@ const char *stm32_format_name(enum stm32_format format)
 	case STM32_FORMAT_SREC: return "S-record";
 	case STM32_FORMAT_ELF: return "ELF";
 	case STM32_FORMAT_UF2: return "UF2";
+	case STM32_FORMAT_DFU: return "DfuSe";
 	}
 	return "unknown";
 }
@@ -30,6 +31,7 @@ static const struct format_alias format_names[] = {
 	{ "s28", STM32_FORMAT_SREC },     { "s37", STM32_FORMAT_SREC },
 	{ "mot", STM32_FORMAT_SREC },     { "s-record", STM32_FORMAT_SREC },
 	{ "elf", STM32_FORMAT_ELF },      { "uf2", STM32_FORMAT_UF2 },
+	{ "dfu", STM32_FORMAT_DFU },      { "dfuse", STM32_FORMAT_DFU },
 };
 
 enum stm32_format stm32_format_parse(const char *name)
@@ -47,6 +49,7 @@ static const struct format_alias output_extensions[] = {
 	{ "srec", STM32_FORMAT_SREC }, { "s19", STM32_FORMAT_SREC },
 	{ "s28", STM32_FORMAT_SREC }, { "s37", STM32_FORMAT_SREC },
 	{ "mot", STM32_FORMAT_SREC }, { "uf2", STM32_FORMAT_UF2 },
+	{ "dfu", STM32_FORMAT_DFU },
 };
 
 enum stm32_format stm32_format_from_extension(const char *path)
@@ -73,6 +76,8 @@ enum stm32_format stm32_format_detect(const uint8_t *data, size_t length)
 		return STM32_FORMAT_ELF;
 	if (format_looks_like_uf2(data, length))
 		return STM32_FORMAT_UF2;
+	if (format_looks_like_dfuse(data, length))
+		return STM32_FORMAT_DFU;
 	if (format_looks_like_ihex(data, length))
 		return STM32_FORMAT_IHEX;
 	if (format_looks_like_srec(data, length))
@@ -89,6 +94,7 @@ static enum stm32_status format_read(const struct format_input *in, enum stm32_f
 	case STM32_FORMAT_SREC: return format_srec_read(in, image, err);
 	case STM32_FORMAT_ELF: return format_elf_read(in, image, err);
 	case STM32_FORMAT_UF2: return format_uf2_read(in, image, err);
+	case STM32_FORMAT_DFU: return format_dfu_read(in, image, err);
 	case STM32_FORMAT_AUTO: break;
 	}
 	return stm32_error_set(err, STM32_E_INVALID, "unknown input format %d", (int)format);

@@ -200,6 +200,7 @@ static enum stm32_status write_image(FILE *out, const struct save_spec *spec,
 	case STM32_FORMAT_IHEX: return format_ihex_write(out, image, err);
 	case STM32_FORMAT_SREC: return format_srec_write(out, image, err);
 	case STM32_FORMAT_UF2: return format_uf2_write(out, image, spec->uf2_family, err);
+	case STM32_FORMAT_DFU: return format_dfu_write(out, image, err);
 	case STM32_FORMAT_ELF:
 		return stm32_error_set(err, STM32_E_UNSUPPORTED, "writing ELF files is not supported");
 	case STM32_FORMAT_AUTO: break;
@@ -390,7 +391,8 @@ enum stm32_status stm32_format_save_family(const char *path, enum stm32_format f
 		format = to_stdout ? STM32_FORMAT_BINARY : stm32_format_from_extension(path);
 	struct save_spec spec = {.format = format, .uf2_family = uf2_family};
 	if (format != STM32_FORMAT_BINARY && format != STM32_FORMAT_IHEX &&
-	    format != STM32_FORMAT_SREC && format != STM32_FORMAT_UF2)
+	    format != STM32_FORMAT_SREC && format != STM32_FORMAT_UF2 &&
+	    format != STM32_FORMAT_DFU)
 		return write_image(NULL, &spec, image, err);
 	if (to_stdout)
 		return save_to_stdout(&spec, image, err);

@@ -89,11 +89,14 @@ enum stm32_status format_elf_read(const struct format_input *in, struct stm32_im
 				  struct stm32_error *err);
 enum stm32_status format_uf2_read(const struct format_input *in, struct stm32_image *image,
 				  struct stm32_error *err);
+enum stm32_status format_dfu_read(const struct format_input *in, struct stm32_image *image,
+				  struct stm32_error *err);
 
 /* Content sniffers used by stm32_format_detect. */
 bool format_looks_like_ihex(const uint8_t *data, size_t length);
 bool format_looks_like_srec(const uint8_t *data, size_t length);
 bool format_looks_like_uf2(const uint8_t *data, size_t length);
+bool format_looks_like_dfuse(const uint8_t *data, size_t length);
 
 /* ---- writers: write the whole image to out. An I/O error stops them at
  * once: STM32_E_IO with the errno of the failed write in sys_errno (from
@@ -106,6 +109,8 @@ enum stm32_status format_ihex_write(FILE *out, const struct stm32_image *image,
 enum stm32_status format_srec_write(FILE *out, const struct stm32_image *image,
 				    struct stm32_error *err);
 enum stm32_status format_uf2_write(FILE *out, const struct stm32_image *image, uint32_t family_id,
+				   struct stm32_error *err);
+enum stm32_status format_dfu_write(FILE *out, const struct stm32_image *image,
 				   struct stm32_error *err);
 
 #endif

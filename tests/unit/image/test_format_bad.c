@@ -23,6 +23,7 @@ static const struct bad_case cases[] = {
 	{ "srec-overlap.srec", STM32_E_FORMAT, 4, "overlaps" },
 	{ "empty.bin", STM32_E_FORMAT, 0, "is empty" },
 	{ "elf-truncated.elf", STM32_E_FORMAT, 0, "ELF" },
+	{ "dfu-bad-crc.dfu", STM32_E_FORMAT, 0, "offset 0x141: bad CRC 0x2C4C4F45" },
 };
 
 static void corpus_is_refused(void **state)
