@@ -26,7 +26,11 @@
 #define PPB_BASE 0xE0000000u
 #define PPB_SIZE 0x00100000u
 #define NEVER_PC 0xFFFFFFFFu
-#define EXCP_BKPT 7 /* QEMU's exception number for BKPT */
+#define EXCP_SWI 2            /* QEMU's exception numbers: SVC */
+#define EXCP_BKPT 7           /* BKPT */
+#define EXCP_EXCEPTION_EXIT 8 /* a branch to an EXC_RETURN value */
+#define EXC_RETURN_PAGE 0xFFFFFF00u
+#define EXC_SVCALL 11u
 
 static uint32_t page_down(uint32_t v) { return v & ~(PAGE - 1); }
 static uint64_t page_up(uint64_t v) { return (v + PAGE - 1) & ~(uint64_t)(PAGE - 1); }
@@ -46,6 +50,7 @@ static void after_access(struct sim_cpu *cpu)
 	struct sim_soc_env *env = &cpu->soc.env;
 	cpu->ps_per_instruction = sim_ps_of_cycles(1, env->clocks.hclk ? env->clocks.hclk : 1);
 	cpu->deadline_ps = sim_soc_deadline(&cpu->soc);
+	sim_exc_update(cpu); /* the access may have raised or cleared a line */
 	if (env->fault_request) {
 		set_stop(cpu, SIM_CPU_STOP_FAULT, env->fault_request);
 		cpu->stop.address = env->fault_address;
@@ -165,6 +170,11 @@ static bool on_unmapped(uc_engine *uc, uc_mem_type type, uint64_t address, int s
 	(void)uc;
 	(void)size;
 	(void)value;
+	if (type == UC_MEM_FETCH_UNMAPPED && address >= EXC_RETURN_PAGE && !cpu->stop_set) {
+		/* A Unicorn that lets the EXC_RETURN branch through fetches it. */
+		cpu->exc.action = SIM_EXC_RETURN;
+		return false;
+	}
 	set_stop(cpu, SIM_CPU_STOP_UNMAPPED,
 		 type == UC_MEM_FETCH_UNMAPPED ? "instruction fetch from unmapped memory" :
 		 type == UC_MEM_WRITE_UNMAPPED ? "write to unmapped memory" :
@@ -177,13 +187,35 @@ static bool on_unmapped(uc_engine *uc, uc_mem_type type, uint64_t address, int s
 static void on_interrupt(uc_engine *uc, uint32_t intno, void *user)
 {
 	struct sim_cpu *cpu = user;
-	if (intno == EXCP_BKPT)
+	/* SVC and exception return are carried out by sim_cpu_run between
+	 * uc_emu_start calls (exception.c); the PC is already past the SVC. */
+	if (intno == EXCP_SWI && !cpu->stop_set) {
+		cpu->exc.action = SIM_EXC_ENTER;
+		cpu->exc.action_num = EXC_SVCALL;
+	} else if (intno == EXCP_EXCEPTION_EXIT && !cpu->stop_set) {
+		cpu->exc.action = SIM_EXC_RETURN;
+	} else if (intno == EXCP_BKPT) {
 		set_stop(cpu, SIM_CPU_STOP_BREAKPOINT, "BKPT");
-	else
+	} else {
 		set_stop(cpu, SIM_CPU_STOP_FAULT,
-			 intno == 2 ? "SVC (exceptions are not delivered)" :
 			 intno == 1 ? "undefined instruction (UsageFault)" : "exception (HardFault)");
+	}
 	uc_emu_stop(uc);
+}
+
+/* The watchdog's or SysTick's time came: true when the core must stop. */
+static bool time_event(struct sim_cpu *cpu)
+{
+	struct sim_soc *soc = &cpu->soc;
+	if (soc->env.now_ps >= sim_iwdg_deadline(&soc->iwdg)) {
+		set_stop(cpu, SIM_CPU_STOP_RESET, "independent watchdog timeout");
+		cpu->stop.reset = SIM_RESET_IWDG;
+		return true;
+	}
+	sim_systick_catch_up(&soc->systick);
+	sim_exc_update(cpu);
+	cpu->deadline_ps = sim_soc_deadline(soc);
+	return false;
 }
 
 static void on_instruction(uc_engine *uc, uint64_t address, uint32_t size, void *user)
@@ -198,14 +230,19 @@ static void on_instruction(uc_engine *uc, uint64_t address, uint32_t size, void 
 		return;
 	}
 	struct sim_soc_env *env = &cpu->soc.env;
-	if (env->now_ps >= cpu->deadline_ps) {
-		set_stop(cpu, SIM_CPU_STOP_RESET, "independent watchdog timeout");
-		cpu->stop.reset = SIM_RESET_IWDG;
+	if (env->now_ps >= cpu->deadline_ps && time_event(cpu)) {
 		uc_emu_stop(uc);
 		return;
 	}
 	if (cpu->stats.instructions >= cpu->budget_end) {
 		set_stop(cpu, SIM_CPU_STOP_BUDGET, "instruction budget used");
+		uc_emu_stop(uc);
+		return;
+	}
+	if (cpu->exc.pending && sim_exc_preempts(cpu)) {
+		/* Taken before this instruction, which is the return address. */
+		cpu->exc.action = SIM_EXC_ENTER;
+		cpu->exc.action_num = cpu->exc.pending;
 		uc_emu_stop(uc);
 		return;
 	}
@@ -313,6 +350,7 @@ bool sim_cpu_add_hooks(struct sim_cpu *cpu)
 void sim_cpu_init_soc(struct sim_cpu *cpu, const struct sim_family_info *info)
 {
 	sim_soc_init(&cpu->soc, info, cpu->chip, &cpu->stats, &cpu->callbacks);
+	cpu->exc.usart1_irq = sim_family_usart1_irq(info);
 	cpu->soc.flash.flash_changed = flash_changed;
 	cpu->soc.flash.owner = cpu;
 	after_access(cpu);

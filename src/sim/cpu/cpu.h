@@ -64,7 +64,9 @@ struct sim_cpu_periph_stat {
 
 struct sim_cpu_stats {
 	uint64_t instructions;
-	uint64_t faults;          /* fault and unmapped stops */
+	uint64_t faults;          /* fault and unmapped stops, and faults taken by HardFault */
+	uint64_t exceptions;      /* exception entries (interrupts, SVC, HardFault) */
+	uint64_t hardfaults;      /* faults escalated to the program's HardFault handler */
 	uint64_t unmodelled_accesses;
 	uint64_t usart_tx_bytes, usart_rx_bytes, usart_rx_overruns;
 	uint64_t iwdg_refreshes;

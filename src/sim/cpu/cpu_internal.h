@@ -23,6 +23,18 @@ struct sim_cpu_fix {
 	uint8_t bytes[8];
 };
 
+enum sim_exc_action { SIM_EXC_NONE, SIM_EXC_ENTER, SIM_EXC_RETURN };
+
+/* Exception delivery (exception.c): what a hook asked for, and the most
+ * urgent pending exception. */
+struct sim_exc {
+	enum sim_exc_action action;
+	unsigned action_num;
+	unsigned pending;  /* exception number, 0 = none */
+	int pending_group; /* its group priority */
+	int usart1_irq;    /* USART1's NVIC line, -1 when unknown */
+};
+
 #define SIM_CPU_REGIONS 8u
 #define SIM_CPU_FIXES 8u
 
@@ -48,6 +60,7 @@ struct sim_cpu {
 	struct sim_cpu_fix fixes[SIM_CPU_FIXES];
 	size_t fix_count;
 	bool dirty_flash;
+	struct sim_exc exc;
 };
 
 bool sim_cpu_map_memory(struct sim_cpu *cpu);
@@ -58,5 +71,17 @@ void sim_cpu_after_access(struct sim_cpu *cpu);
 void sim_cpu_invalidate(struct sim_cpu *cpu, uint32_t address, uint32_t length);
 void sim_cpu_finish_slice(struct sim_cpu *cpu);
 void sim_cpu_set_stop(struct sim_cpu *cpu, enum sim_cpu_stop reason, const char *what);
+
+/* exception.c */
+void sim_exc_update(struct sim_cpu *cpu);    /* re-sample lines, pick the pending one */
+bool sim_exc_preempts(struct sim_cpu *cpu);  /* it should be taken before the next instruction */
+bool sim_exc_wakes(struct sim_cpu *cpu);     /* it ends a WFI (PRIMASK ignored) */
+bool sim_exc_enter(struct sim_cpu *cpu, unsigned num, uint32_t return_pc);
+bool sim_exc_return(struct sim_cpu *cpu, uint32_t exc_return);
+/* Carry out cpu->exc.action at pc; false with a fault stop set. */
+bool sim_exc_act(struct sim_cpu *cpu, uint32_t pc);
+/* A fault stop in thread mode with a usable HardFault vector: enter the
+ * handler instead, counted and logged; false leaves the stop. */
+bool sim_exc_escalate(struct sim_cpu *cpu);
 
 #endif

@@ -128,6 +128,8 @@ static bool start_at(struct sim_cpu *cpu, uint32_t msp, uint32_t pc, struct sim_
 	cpu->resume_pc = pc & ~THUMB_BIT;
 	cpu->started = true;
 	cpu->stop_set = false;
+	cpu->soc.scb.nest = 0; /* thread mode, nothing active */
+	cpu->exc.action = SIM_EXC_NONE;
 	return true;
 }
 
@@ -175,6 +177,33 @@ static void classify_error(struct sim_cpu *cpu, uc_err e)
 		cpu->stop.address = cpu->stop.pc;
 }
 
+/* One uc_emu_start: true when it ended in an exception entry or return
+ * (or a WFI an interrupt ends) and the slice goes on. */
+static bool run_part(struct sim_cpu *cpu)
+{
+	cpu->exc.action = SIM_EXC_NONE;
+	uc_err e = UC_ERR_OK;
+	if (!cpu->stop_set)
+		e = uc_emu_start(cpu->uc, cpu->resume_pc | THUMB_BIT, 0xFFFFFFFFu, 0, 0);
+	sim_cpu_finish_slice(cpu);
+	uint32_t pc;
+	uc_reg_read(cpu->uc, UC_ARM_REG_PC, &pc);
+	cpu->resume_pc = pc;
+	if (!cpu->stop_set && cpu->exc.action != SIM_EXC_NONE) {
+		if (sim_exc_act(cpu, pc))
+			return !cpu->stop_set;
+	} else if (!cpu->stop_set && e != UC_ERR_OK) {
+		classify_error(cpu, e);
+	}
+	if (!cpu->stop_set) {
+		bool wait = is_wait_instruction(cpu, pc);
+		if (wait && sim_exc_wakes(cpu))
+			return true;
+		sim_cpu_set_stop(cpu, SIM_CPU_STOP_IDLE, wait ? "WFI/WFE" : "stopped");
+	}
+	return sim_exc_escalate(cpu);
+}
+
 struct sim_cpu_stop_info sim_cpu_run(struct sim_cpu *cpu, uint64_t budget)
 {
 	if (!cpu->started)
@@ -182,19 +211,8 @@ struct sim_cpu_stop_info sim_cpu_run(struct sim_cpu *cpu, uint64_t budget)
 	cpu->stop_set = false;
 	cpu->budget_end = cpu->stats.instructions + budget;
 	sim_cpu_after_access(cpu);
-	uc_err e = UC_ERR_OK;
-	if (!cpu->stop_set)
-		e = uc_emu_start(cpu->uc, cpu->resume_pc | THUMB_BIT, 0xFFFFFFFFu, 0, 0);
-	sim_cpu_finish_slice(cpu);
-	if (!cpu->stop_set && e != UC_ERR_OK)
-		classify_error(cpu, e);
-	uint32_t pc;
-	uc_reg_read(cpu->uc, UC_ARM_REG_PC, &pc);
-	if (!cpu->stop_set) {
-		sim_cpu_set_stop(cpu, SIM_CPU_STOP_IDLE,
-				 is_wait_instruction(cpu, pc) ? "WFI/WFE" : "stopped");
-	}
-	cpu->resume_pc = pc;
+	while (run_part(cpu))
+		continue;
 	enum sim_cpu_stop r = cpu->stop.reason;
 	if (r == SIM_CPU_STOP_FAULT || r == SIM_CPU_STOP_UNMAPPED) {
 		cpu->stats.faults++;
@@ -222,8 +240,10 @@ void sim_cpu_memory_changed(struct sim_cpu *cpu, uint32_t address, uint32_t leng
 
 void sim_cpu_usart_receive(struct sim_cpu *cpu, unsigned usart, uint8_t byte)
 {
-	if (usart == 1 && cpu->soc.info->usart != SIM_USART_NONE)
+	if (usart == 1 && cpu->soc.info->usart != SIM_USART_NONE) {
 		sim_usart_receive(&cpu->soc.usart1, byte);
+		sim_exc_update(cpu);
+	}
 }
 
 uint32_t sim_cpu_reg(struct sim_cpu *cpu, int uc_arm_reg)

@@ -78,3 +78,18 @@ const char *sim_cpu_core_name(enum sim_cpu_core core)
 					    "Cortex-M4", "Cortex-M7", "Cortex-M33"};
 	return (unsigned)core < sizeof(names) / sizeof(names[0]) ? names[core] : "?";
 }
+
+int sim_family_usart1_irq(const struct sim_family_info *info)
+{
+	/* Vector tables: F1 37 (ST's CMSIS stm32f10x.h, USART1_IRQn); the
+	 * Cortex-M0/M0+ lines 27, the others 37, as remembered from their RMs
+	 * (docs/sim.md says which were checked). */
+	static const struct { const char *family; int irq; } table[] = {
+		{"F0", 27}, {"G0", 27}, {"L0", 27}, {"F1", 37}, {"F2", 37}, {"F3", 37},
+		{"F4", 37}, {"F7", 37}, {"G4", 37}, {"L1", 37}, {"L4", 37},
+	};
+	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++)
+		if (strcmp(table[i].family, info->family) == 0)
+			return table[i].irq;
+	return -1;
+}

@@ -14,6 +14,8 @@
 
 struct sim_chip;
 
+#define SIM_SCB_NEST 8u
+
 /* SCB and NVIC (0xE000E000 .. 0xE000EFFF minus SysTick). */
 struct sim_scb {
 	struct sim_soc_env *env;
@@ -21,18 +23,32 @@ struct sim_scb {
 	bool has_vtor; /* ARMv6-M Cortex-M0 has none; M0+ on STM32 has one */
 	uint32_t vtor, scr, ccr, shcsr, aircr_prigroup;
 	uint32_t shpr[3];
-	uint32_t nvic_iser[16], nvic_ipr[124];
+	uint32_t nvic_iser[16], nvic_ispr[16], nvic_ipr[124];
+	uint8_t prio_mask;     /* implemented priority bits: 0xC0 on M0/M0+, 0xF0 else */
+	bool pendsv, pendst;   /* ICSR PENDSVSET / PENDSTSET */
+	uint32_t hfsr, cfsr, bfar;
+	/* Active exceptions, innermost last (exception.c keeps them). */
+	uint16_t active[SIM_SCB_NEST];
+	unsigned nest;
+	uint16_t vectpending; /* what ICSR reports, kept by exception.c */
 };
 void sim_scb_reset(struct sim_scb *scb, struct sim_soc_env *env, enum sim_cpu_core core);
 uint32_t sim_scb_read(void *ctx, uint32_t offset);
 void sim_scb_write(void *ctx, uint32_t offset, uint32_t value, uint32_t mask);
 
-/* SysTick (0xE000E010): counts emulated time, COUNTFLAG; no exception. */
+/* SysTick (0xE000E010): counts emulated time, COUNTFLAG; with TICKINT a
+ * count to 0 makes the exception pending (pend). */
 struct sim_systick {
 	struct sim_soc_env *env;
 	uint32_t ctrl, load, val;
 	uint64_t epoch_ps; /* time at which val was exact */
+	bool pend;         /* the SysTick exception became pending */
 };
+/* Bring the counter to the present (sets pend on a count to 0). */
+void sim_systick_catch_up(struct sim_systick *st);
+/* Emulated time of the next count to 0 that pends the exception;
+ * UINT64_MAX when TICKINT or ENABLE is clear. */
+uint64_t sim_systick_deadline(const struct sim_systick *st);
 void sim_systick_reset(struct sim_systick *st, struct sim_soc_env *env);
 uint32_t sim_systick_read(void *ctx, uint32_t offset);
 void sim_systick_write(void *ctx, uint32_t offset, uint32_t value, uint32_t mask);
@@ -107,6 +123,8 @@ void sim_usart_receive(struct sim_usart *u, uint8_t byte);
 uint32_t sim_usart_baud(const struct sim_usart *u, uint32_t kernel_hz);
 /* Program 8E1 at baud, TX and RX enabled: what the ROM leaves. */
 void sim_usart_rom_handoff(struct sim_usart *u, uint32_t kernel_hz, uint32_t baud);
+/* The USART's interrupt request line (RXNE/ORE, TXE, TC with their enables). */
+bool sim_usart_irq(const struct sim_usart *u);
 
 #define SIM_FLASH_OPT_REGS 8u
 

@@ -63,5 +63,6 @@ void sim_soc_reset(struct sim_soc *soc, enum sim_reset_cause cause)
 
 uint64_t sim_soc_deadline(const struct sim_soc *soc)
 {
-	return sim_iwdg_deadline(&soc->iwdg);
+	uint64_t iwdg = sim_iwdg_deadline(&soc->iwdg), tick = sim_systick_deadline(&soc->systick);
+	return iwdg < tick ? iwdg : tick;
 }

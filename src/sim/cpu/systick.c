@@ -2,7 +2,8 @@
  * HCLK/8, reloaded from LOAD on the tick after it reads 0, COUNTFLAG set
  * when it counts from 1 to 0 (not when it starts at 0, as after a VAL
  * write) and cleared by reading CTRL or writing VAL. The counter is computed from emulated time when
- * read, not ticked. TICKINT is stored but no exception is taken. */
+ * read, not ticked; with TICKINT each count to 0 sets pend, which the
+ * exception model takes (ARMv7-M B3.3.1). */
 #include <string.h>
 
 #include "cpu/periph.h"
@@ -12,6 +13,7 @@
 #define ST_VAL   0x8u
 #define ST_CALIB 0xCu
 #define CTRL_ENABLE    (1u << 0)
+#define CTRL_TICKINT   (1u << 1)
 #define CTRL_CLKSOURCE (1u << 2)
 #define CTRL_COUNTFLAG (1u << 16)
 #define MASK_24 0x00FFFFFFu
@@ -29,6 +31,14 @@ static uint64_t tick_ps(const struct sim_systick *st)
 	if (!(st->ctrl & CTRL_CLKSOURCE))
 		hz /= 8;
 	return sim_ps_of_cycles(1, hz ? hz : 1);
+}
+
+/* The counter went from 1 to 0: COUNTFLAG, and the exception with TICKINT. */
+static void counted_to_zero(struct sim_systick *st)
+{
+	st->ctrl |= CTRL_COUNTFLAG;
+	if (st->ctrl & CTRL_TICKINT)
+		st->pend = true;
 }
 
 /* Bring val up to the present. */
@@ -50,7 +60,7 @@ static void catch_up(struct sim_systick *st)
 	}
 	uint64_t rest = ticks - st->val;
 	if (st->val > 0)
-		st->ctrl |= CTRL_COUNTFLAG; /* counted from 1 to 0 */
+		counted_to_zero(st);
 	if (rest == 0 || st->load == 0) {
 		st->val = 0;
 		return;
@@ -60,7 +70,7 @@ static void catch_up(struct sim_systick *st)
 	 * RELOAD + 1 ticks. */
 	rest -= 1;
 	if (rest >= st->load)
-		st->ctrl |= CTRL_COUNTFLAG;
+		counted_to_zero(st);
 	st->val = st->load - (uint32_t)(rest % ((uint64_t)st->load + 1));
 }
 
@@ -101,4 +111,23 @@ void sim_systick_write(void *ctx, uint32_t offset, uint32_t value, uint32_t mask
 		break;
 	default: break;
 	}
+}
+
+void sim_systick_catch_up(struct sim_systick *st)
+{
+	catch_up(st);
+}
+
+uint64_t sim_systick_deadline(const struct sim_systick *st)
+{
+	const uint32_t on = CTRL_ENABLE | CTRL_TICKINT;
+	if ((st->ctrl & on) != on)
+		return UINT64_MAX;
+	uint64_t period = tick_ps(st);
+	if (st->val > 0)
+		return st->epoch_ps + st->val * period;
+	if (st->load == 0)
+		return UINT64_MAX; /* a RELOAD of 0 stops the counter at 0 */
+	/* From 0: one tick loads RELOAD, RELOAD more reach 0. */
+	return st->epoch_ps + ((uint64_t)st->load + 1) * period;
 }

@@ -207,3 +207,15 @@ void sim_usart_rom_handoff(struct sim_usart *u, uint32_t kernel_hz, uint32_t bau
 	u->brr = baud ? (kernel_hz + baud / 2) / baud : 0;
 	u->cr1 = b.ue | b.m0 | b.pce | b.te | b.re; /* 8 data bits + even parity */
 }
+
+/* The USART's interrupt line (RM0008 §27.4: RXNEIE covers RXNE and ORE,
+ * TXEIE TXE, TCIE TC; the bits sit at CR1 5/7/6 in both layouts). TXE is
+ * always set here (transmission takes no time), so TXEIE alone keeps the
+ * line high until the program clears it, as on silicon with nothing to
+ * send. */
+bool sim_usart_irq(const struct sim_usart *u)
+{
+	const uint32_t rxneie = 1u << 5, tcie = 1u << 6, txeie = 1u << 7;
+	return ((u->cr1 & rxneie) && (u->rxne || u->ore)) || (u->cr1 & txeie) ||
+	       ((u->cr1 & tcie) && u->tc);
+}
