@@ -36,7 +36,9 @@ done
 echo "== build and test under ASan+UBSan =="
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DSTM32BOOT_WERROR=ON -DSTM32BOOT_SANITIZE=ON >/dev/null
 cmake --build build-asan -j"$jobs"
+# Leaks inside third-party libraries only (tests/lsan.supp says which, and why).
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	LSAN_OPTIONS=suppressions="$PWD/tests/lsan.supp":print_suppressions=0 \
 	ctest --test-dir build-asan --output-on-failure -j"$jobs"
 
 echo "== libFuzzer targets (clang), about 60 s each =="
