@@ -22,6 +22,7 @@
  *    changes. They act after OBL_LAUNCH or a reset, which reload the
  *    registers from the option bytes.
  * Fast programming and the G0B1 bank-2 option registers are not modelled. */
+#include "cpu/flash_keys.h"
 #include "cpu/memory_port.h"
 #include "cpu/periph.h"
 
@@ -125,35 +126,6 @@ uint32_t sim_flash_dword_read(struct sim_flashctl *fc, uint32_t offset)
 	return 0;
 }
 
-/* A wrong key: locked until reset, and the bus answers with an error. */
-static void key_error(struct sim_flashctl *fc, bool options)
-{
-	if (options) {
-		fc->optlocked = true;
-	} else {
-		fc->locked_until_reset = true;
-		fc->locked = true;
-	}
-	sim_env_request_fault(fc->env, "bus error: wrong flash key sequence", 0);
-}
-
-static void write_key(struct sim_flashctl *fc, uint32_t *step, uint32_t value, uint32_t k1,
-		      uint32_t k2, bool options)
-{
-	if (*step == 0 && value == k1) {
-		*step = 1;
-	} else if (*step == 1 && value == k2) {
-		*step = 0;
-		if (options)
-			fc->optlocked = false;
-		else
-			fc->locked = false;
-	} else {
-		*step = 0;
-		key_error(fc, options);
-	}
-}
-
 static uint32_t page_number(const struct sim_flashctl *fc)
 {
 	uint32_t width = fc->bker_bit - 3;
@@ -246,11 +218,11 @@ void sim_flash_dword_write(struct sim_flashctl *fc, uint32_t offset, uint32_t va
 	switch (offset) {
 	case DW_KEYR:
 		if (!fc->locked_until_reset)
-			write_key(fc, &fc->key_step, value, KEY1, KEY2, false);
+			sim_flash_write_key(fc, &fc->key_step, value, KEY1, KEY2, false, false);
 		break;
 	case DW_OPTKEYR:
 		if (!fc->locked)
-			write_key(fc, &fc->optkey_step, value, OPTKEY1, OPTKEY2, true);
+			sim_flash_write_key(fc, &fc->optkey_step, value, OPTKEY1, OPTKEY2, true, false);
 		break;
 	case DW_SR:
 		fc->sr &= ~(value & SR_W1C);

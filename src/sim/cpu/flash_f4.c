@@ -27,6 +27,7 @@
  * operation. */
 #include <string.h>
 
+#include "cpu/flash_keys.h"
 #include "cpu/memory_port.h"
 #include "cpu/periph.h"
 
@@ -127,36 +128,6 @@ uint32_t sim_flash_f4_read(struct sim_flashctl *fc, uint32_t offset)
 	return 0;
 }
 
-static void key_error(struct sim_flashctl *fc, bool options)
-{
-	if (options) {
-		fc->optlocked_until_reset = true;
-		fc->optlocked = true;
-	} else {
-		fc->locked_until_reset = true;
-		fc->locked = true;
-	}
-	sim_env_request_fault(fc->env, "bus error: wrong flash key sequence", 0);
-}
-
-static void write_key(struct sim_flashctl *fc, uint32_t *step, uint32_t value, uint32_t k1,
-		      uint32_t k2, bool options)
-{
-	if (*step == 0 && value == k1) {
-		*step = 1;
-	} else if (*step == 1 && value == k2) {
-		*step = 0;
-		if (options)
-			fc->optlocked = false;
-		else
-			fc->locked = false;
-	} else {
-		*step = 0;
-		key_error(fc, options);
-	}
-}
-
-/* The device-row sector SNB names, or -1. */
 static long sector_of_snb(const struct sim_flashctl *fc, uint32_t snb)
 {
 	const struct stm32_device *dev = sim_port_device(fc->chip);
@@ -286,11 +257,11 @@ void sim_flash_f4_write(struct sim_flashctl *fc, uint32_t offset, uint32_t value
 	switch (offset) {
 	case F4_KEYR:
 		if (!fc->locked_until_reset)
-			write_key(fc, &fc->key_step, value, KEY1, KEY2, false);
+			sim_flash_write_key(fc, &fc->key_step, value, KEY1, KEY2, false, true);
 		break;
 	case F4_OPTKEYR:
 		if (!fc->optlocked_until_reset)
-			write_key(fc, &fc->optkey_step, value, OPTKEY1, OPTKEY2, true);
+			sim_flash_write_key(fc, &fc->optkey_step, value, OPTKEY1, OPTKEY2, true, true);
 		break;
 	case F4_SR: fc->sr &= ~(value & SR_W1C); break;
 	case F4_CR: write_cr(fc, value); break;
