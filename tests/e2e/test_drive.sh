@@ -51,6 +51,23 @@ t_stlink_takes_every_input_format() {
 	[ "$(jq .drive.files_taken "$STATS")" -eq 3 ] || fail "files_taken"
 }
 
+# An ELF goes to the drive as Intel HEX like the rest: its PT_LOAD segments
+# at their physical addresses (the fuzz corpus's small ARM ELF: 8 bytes of
+# code at 0x08000000 and 4 bytes of data stored at 0x08000008).
+t_stlink_takes_an_elf() {
+	DEVICE=stm32f401xe
+	drive_start stlink stm32f401xe NODE_F401RE
+	local elf=$E2E_BAD/../fuzz/corpus/arm.elf
+	drive_run -w "$elf" drive:
+	[ "$STATUS" -eq 0 ] || fail "elf: exit status $STATUS"
+	out_has "Copied (the drive took the file; not verified) 12 bytes"
+	drive_stop
+	# The file holds both segments back to back at offset 0x74 (its program
+	# headers say so: readelf -l), and has no sections for objcopy to use.
+	dd if="$elf" of="$WORK/elf.bin" bs=1 skip=$((0x74)) count=12 status=none
+	flash_at 0 "$WORK/elf.bin"
+}
+
 t_stlink_fail_txt_is_the_error() {
 	DEVICE=stm32f401xe
 	drive_start stlink stm32f401xe NODE_F401RE --faults copy-fail=1
