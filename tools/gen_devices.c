@@ -10,22 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_COLUMNS 40
+#include "tsv.h"
+
 #define MAX_LINE 8192
 
-static const char *input_path;
-static long line_number;
-
-static void die(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	fprintf(stderr, "%s:%ld: ", input_path, line_number);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	va_end(ap);
-	exit(1);
-}
 
 static const char *const required[] = {
 	"name", "aliases", "pid", "description", "family", "bl_version", "commands",
@@ -39,29 +27,12 @@ static const char *const required[] = {
 
 static int column_of[N_REQUIRED];
 
-static int split(char *line, char **fields)
-{
-	int n = 0;
-	char *p = line;
-	for (;;) {
-		if (n == MAX_COLUMNS)
-			die("too many columns");
-		fields[n++] = p;
-		char *tab = strchr(p, '\t');
-		if (!tab)
-			break;
-		*tab = '\0';
-		p = tab + 1;
-	}
-	return n;
-}
-
 static const char *field(char **fields, const char *name)
 {
 	for (size_t i = 0; i < N_REQUIRED; i++)
 		if (strcmp(required[i], name) == 0)
 			return fields[column_of[i]];
-	die("internal: unknown column %s", name);
+	tsv_die("internal: unknown column %s", name);
 	return NULL;
 }
 
@@ -74,12 +45,7 @@ static unsigned long number(const char *s, const char *what)
 {
 	if (is_none(s))
 		return 0;
-	char *end;
-	errno = 0;
-	unsigned long v = strtoul(s, &end, 0);
-	if (errno || *end || end == s)
-		die("%s: '%s' is not a number", what, s);
-	return v;
+	return tsv_number(s, what);
 }
 
 /* "16K", "128", "2M" -> bytes */
@@ -88,37 +54,16 @@ static unsigned long size_token(const char *s, const char *what)
 	char *end;
 	unsigned long v = strtoul(s, &end, 10);
 	if (end == s)
-		die("%s: bad size '%s'", what, s);
+		tsv_die("%s: bad size '%s'", what, s);
 	if (*end == 'K')
 		v *= 1024, end++;
 	else if (*end == 'M')
 		v *= 1024 * 1024, end++;
 	if (*end)
-		die("%s: bad size '%s'", what, s);
+		tsv_die("%s: bad size '%s'", what, s);
 	if (v == 0)
-		die("%s: zero size", what);
+		tsv_die("%s: zero size", what);
 	return v;
-}
-
-static void c_string(FILE *out, const char *s)
-{
-	fputc('"', out);
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			fputc('\\', out);
-		fputc(*s, out);
-	}
-	fputc('"', out);
-}
-
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = tolower(c);
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
 }
 
 static unsigned flags_of(const char *s)
@@ -141,7 +86,7 @@ static unsigned flags_of(const char *s)
 			if (strcmp(tok, known[i].name) == 0)
 				break;
 		if (i == sizeof(known) / sizeof(known[0]))
-			die("flags: unknown flag '%s'", tok);
+			tsv_die("flags: unknown flag '%s'", tok);
 		flags |= known[i].bit;
 	}
 	return flags;
@@ -161,11 +106,11 @@ static unsigned interfaces_of(const char *s)
 			if (strcmp(tok, known[i].name) == 0)
 				break;
 		if (i == sizeof(known) / sizeof(known[0]))
-			die("interfaces: unknown interface '%s'", tok);
+			tsv_die("interfaces: unknown interface '%s'", tok);
 		bits |= known[i].bit;
 	}
 	if (!(bits & 1))
-		die("interfaces: every STM32 bootloader has uart");
+		tsv_die("interfaces: every STM32 bootloader has uart");
 	return bits;
 }
 
@@ -182,12 +127,12 @@ static void emit_row(FILE *out, int row, char **f, unsigned long *sizes_out)
 		snprintf(hex, sizeof(hex), "0x%s", tok);
 		unsigned long v = number(hex, "commands");
 		if (v > 0xFF)
-			die("commands: '%s' is not a byte", tok);
+			tsv_die("commands: '%s' is not a byte", tok);
 		fprintf(out, "%s0x%02lX", ncmd ? ", " : "", v);
 		ncmd++;
 	}
 	if (ncmd == 0)
-		die("commands: empty");
+		tsv_die("commands: empty");
 	fprintf(out, "};\n");
 
 	/* layout: runs separated by ',', banks by '|' */
@@ -200,7 +145,7 @@ static void emit_row(FILE *out, int row, char **f, unsigned long *sizes_out)
 	for (char *bank = strtok_r(buf, "|", &save_bank); bank; bank = strtok_r(NULL, "|", &save_bank)) {
 		if (nruns > 0) {
 			if (banks == 2)
-				die("flash_layout: more than two banks");
+				tsv_die("flash_layout: more than two banks");
 			banks = 2;
 			bank1_size = total;
 			bank1_units = units;
@@ -209,12 +154,12 @@ static void emit_row(FILE *out, int row, char **f, unsigned long *sizes_out)
 		for (char *run = strtok_r(bank, ",", &save_run); run; run = strtok_r(NULL, ",", &save_run)) {
 			char *star = strchr(run, '*');
 			if (!star)
-				die("flash_layout: run '%s' is not SIZE*COUNT", run);
+				tsv_die("flash_layout: run '%s' is not SIZE*COUNT", run);
 			*star = '\0';
 			unsigned long size = size_token(run, "flash_layout");
 			unsigned long count = number(star + 1, "flash_layout");
 			if (count == 0)
-				die("flash_layout: zero count");
+				tsv_die("flash_layout: zero count");
 			fprintf(out, "%s{%luu, %luu}", nruns ? ", " : "", size, count);
 			total += size * count;
 			units += count;
@@ -231,17 +176,17 @@ static void emit_row(FILE *out, int row, char **f, unsigned long *sizes_out)
 	if (has_factory) {
 		size_t len = strlen(fac);
 		if (len != opt_size * 2)
-			die("opt_factory: %zu hex digits for opt_size %lu", len, opt_size);
+			tsv_die("opt_factory: %zu hex digits for opt_size %lu", len, opt_size);
 		fprintf(out, "static const uint8_t opt_factory_%d[] = {", row);
 		for (size_t i = 0; i < len; i += 2) {
-			int hi = hexval(fac[i]), lo = hexval(fac[i + 1]);
+			int hi = tsv_hexval(fac[i]), lo = tsv_hexval(fac[i + 1]);
 			if (hi < 0 || lo < 0)
-				die("opt_factory: not hex");
+				tsv_die("opt_factory: not hex");
 			fprintf(out, "%s0x%02X", i ? ", " : "", hi * 16 + lo);
 		}
 		fprintf(out, "};\n");
 	} else if (opt_size) {
-		die("opt_factory: missing for opt_size %lu", opt_size);
+		tsv_die("opt_factory: missing for opt_size %lu", opt_size);
 	}
 
 	/* erase times "SIZE:MS,..." */
@@ -251,31 +196,31 @@ static void emit_row(FILE *out, int row, char **f, unsigned long *sizes_out)
 	for (char *tok = strtok(buf, ","); tok; tok = strtok(NULL, ",")) {
 		char *colon = strchr(tok, ':');
 		if (!colon)
-			die("t_erase_ms: '%s' is not SIZE:MS", tok);
+			tsv_die("t_erase_ms: '%s' is not SIZE:MS", tok);
 		*colon = '\0';
 		fprintf(out, "%s{%luu, %luu}", nerase ? ", " : "", size_token(tok, "t_erase_ms"),
 			number(colon + 1, "t_erase_ms"));
 		nerase++;
 	}
 	if (nerase == 0)
-		die("t_erase_ms: empty");
+		tsv_die("t_erase_ms: empty");
 	fprintf(out, "};\n");
 
 	unsigned long flash_start = number(field(f, "flash_start"), "flash_start");
 	unsigned long unit = number(field(f, "program_unit"), "program_unit");
 	if (unit == 0 || (unit & (unit - 1)) || unit > 256)
-		die("program_unit: %lu is not a power of two up to 256", unit);
+		tsv_die("program_unit: %lu is not a power of two up to 256", unit);
 	const char *rdp = field(f, "rdp_offset");
 	long rdp_offset = is_none(rdp) ? -1 : (long)number(rdp, "rdp_offset");
 	if (rdp_offset >= (long)opt_size)
-		die("rdp_offset outside the option area");
+		tsv_die("rdp_offset outside the option area");
 
 	fprintf(out, "#define ROW_%d { \\\n", row);
-	fprintf(out, "\t.name = "); c_string(out, field(f, "name"));
-	fprintf(out, ", .aliases = "); c_string(out, is_none(field(f, "aliases")) ? "" : field(f, "aliases"));
+	fprintf(out, "\t.name = "); tsv_c_string(out, field(f, "name"));
+	fprintf(out, ", .aliases = "); tsv_c_string(out, is_none(field(f, "aliases")) ? "" : field(f, "aliases"));
 	fprintf(out, ", \\\n\t.pid = 0x%03lX, .description = ", number(field(f, "pid"), "pid"));
-	c_string(out, field(f, "description"));
-	fprintf(out, ", .family = "); c_string(out, field(f, "family"));
+	tsv_c_string(out, field(f, "description"));
+	fprintf(out, ", .family = "); tsv_c_string(out, field(f, "family"));
 	fprintf(out, ", \\\n\t.bootloader_version = 0x%02lX, .commands = commands_%d, .command_count = %d, \\\n",
 		number(field(f, "bl_version"), "bl_version"), row, ncmd);
 	fprintf(out, "\t.flash_start = 0x%08lXu, .flash_size = 0x%08lXu, .layout = layout_%d, .layout_runs = %d, \\\n",
@@ -301,9 +246,9 @@ static void emit_row(FILE *out, int row, char **f, unsigned long *sizes_out)
 	unsigned long sysmem2_start = number(field(f, "sysmem2_start"), "sysmem2_start");
 	unsigned long sysmem2_end = number(field(f, "sysmem2_end"), "sysmem2_end");
 	if ((otp_start || otp_end) && otp_end <= otp_start)
-		die("otp_end 0x%lX must lie above otp_start 0x%lX", otp_end, otp_start);
+		tsv_die("otp_end 0x%lX must lie above otp_start 0x%lX", otp_end, otp_start);
 	if ((sysmem2_start || sysmem2_end) && sysmem2_end <= sysmem2_start)
-		die("sysmem2_end 0x%lX must lie above sysmem2_start 0x%lX", sysmem2_end, sysmem2_start);
+		tsv_die("sysmem2_end 0x%lX must lie above sysmem2_start 0x%lX", sysmem2_end, sysmem2_start);
 	fprintf(out, "\t.otp_start = 0x%08lXu, .otp_end = 0x%08lXu, .sysmem2_start = 0x%08lXu, .sysmem2_end = 0x%08lXu, \\\n",
 		otp_start, otp_end, sysmem2_start, sysmem2_end);
 	fprintf(out, "\t.program_unit = %luu, .t_prog_us = %luu, .erase_times = erase_times_%d, .erase_time_count = %d, \\\n",
@@ -311,25 +256,25 @@ static void emit_row(FILE *out, int row, char **f, unsigned long *sizes_out)
 	const char *i2c = field(f, "i2c_address");
 	long i2c_address = is_none(i2c) ? -1 : (long)number(i2c, "i2c_address");
 	if (i2c_address != -1 && (i2c_address < 0x03 || i2c_address > 0x77))
-		die("i2c_address: 0x%lX is not a 7-bit address in 0x03-0x77", i2c_address);
+		tsv_die("i2c_address: 0x%lX is not a 7-bit address in 0x03-0x77", i2c_address);
 	/* The highest rate the ROM's 0x7F auto-baud is documented (or derived)
 	 * to handle: at least AN3155's tested 115200, at most stm32flash's
 	 * fastest rate, 4 Mbaud. */
 	const char *max_baud = field(f, "uart_max_baud");
 	if (is_none(max_baud))
-		die("uart_max_baud: missing (115200, AN3155's tested maximum, unless a higher rate is documented)");
+		tsv_die("uart_max_baud: missing (115200, AN3155's tested maximum, unless a higher rate is documented)");
 	unsigned long uart_max_baud = number(max_baud, "uart_max_baud");
 	if (uart_max_baud < 115200 || uart_max_baud > 4000000)
-		die("uart_max_baud: %lu is outside 115200-4000000", uart_max_baud);
+		tsv_die("uart_max_baud: %lu is outside 115200-4000000", uart_max_baud);
 	fprintf(out, "\t.interfaces = 0x%Xu, .i2c_address = %ld, .uart_max_baud = %luu, \\\n",
 		interfaces_of(field(f, "interfaces")), i2c_address, uart_max_baud);
 	fprintf(out, "\t.t_mass_ms = %luu, .flags = 0x%Xu, .notes = ", number(field(f, "t_mass_ms"), "t_mass_ms"),
 		flags_of(field(f, "flags")));
-	c_string(out, field(f, "notes"));
+	tsv_c_string(out, field(f, "notes"));
 	/* The UF2 family ID (microsoft/uf2 uf2families.json); 0 when none. */
 	unsigned long uf2_family = number(field(f, "uf2_family"), "uf2_family");
 	if (uf2_family > 0xFFFFFFFFul)
-		die("uf2_family: 0x%lX is wider than 32 bits", uf2_family);
+		tsv_die("uf2_family: 0x%lX is wider than 32 bits", uf2_family);
 	fprintf(out, ", .uf2_family = 0x%08lXu }\n\n", uf2_family);
 }
 
@@ -339,7 +284,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: gen_devices DEVICES.tsv OUTPUT.c\n");
 		return 2;
 	}
-	input_path = argv[1];
+	tsv_path = argv[1];
 	FILE *in = fopen(argv[1], "r");
 	if (!in) {
 		perror(argv[1]);
@@ -356,15 +301,15 @@ int main(int argc, char **argv)
 	fprintf(out, "#include \"stm32boot/device.h\"\n#include \"core/device_table.h\"\n\n");
 
 	char line[MAX_LINE];
-	char *fields[MAX_COLUMNS];
+	char *fields[TSV_MAX_COLUMNS];
 	int have_header = 0, rows = 0;
 	char names[512][64];
 	while (fgets(line, sizeof(line), in)) {
-		line_number++;
+		tsv_line++;
 		line[strcspn(line, "\r\n")] = '\0';
 		if (line[0] == '#' || line[0] == '\0')
 			continue;
-		int n = split(line, fields);
+		int n = tsv_split(line, fields);
 		if (!have_header) {
 			for (size_t i = 0; i < N_REQUIRED; i++) {
 				column_of[i] = -1;
@@ -372,25 +317,25 @@ int main(int argc, char **argv)
 					if (strcmp(fields[c], required[i]) == 0)
 						column_of[i] = c;
 				if (column_of[i] < 0)
-					die("header lacks column '%s'", required[i]);
+					tsv_die("header lacks column '%s'", required[i]);
 			}
 			have_header = n;
 			continue;
 		}
 		if (n != have_header)
-			die("%d columns, the header has %d", n, have_header);
+			tsv_die("%d columns, the header has %d", n, have_header);
 		if (rows == 512)
-			die("too many rows");
+			tsv_die("too many rows");
 		for (int r = 0; r < rows; r++)
 			if (strcmp(names[r], field(fields, "name")) == 0)
-				die("duplicate name '%s'", names[r]);
+				tsv_die("duplicate name '%s'", names[r]);
 		snprintf(names[rows], sizeof(names[rows]), "%s", field(fields, "name"));
 		unsigned long size;
 		emit_row(out, rows, fields, &size);
 		rows++;
 	}
 	if (!have_header)
-		die("no header line");
+		tsv_die("no header line");
 	fprintf(out, "const struct stm32_device stm32_device_table[] = {\n");
 	for (int r = 0; r < rows; r++)
 		fprintf(out, "\tROW_%d,\n", r);

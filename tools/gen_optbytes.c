@@ -13,55 +13,17 @@
 #include <string.h>
 #include <strings.h>
 
+#include "tsv.h"
+
 #define MAX_LINE 8192
-#define MAX_COLUMNS 40
 #define MAX_DEVICES 256
 
-static const char *current_path;
-static long current_line;
-
-static void die(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	fprintf(stderr, "%s:%ld: ", current_path, current_line);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	va_end(ap);
-	exit(1);
-}
-
-static int split(char *line, char **fields)
-{
-	int n = 0;
-	for (char *p = line;;) {
-		if (n == MAX_COLUMNS)
-			die("too many columns");
-		fields[n++] = p;
-		char *tab = strchr(p, '\t');
-		if (!tab)
-			break;
-		*tab = '\0';
-		p = tab + 1;
-	}
-	return n;
-}
 
 static void chomp(char *line)
 {
 	size_t n = strlen(line);
 	while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
 		line[--n] = '\0';
-}
-
-static unsigned long number(const char *s, const char *what)
-{
-	char *end;
-	errno = 0;
-	unsigned long v = strtoul(s, &end, 0);
-	if (errno || *end || end == s)
-		die("%s: '%s' is not a number", what, s);
-	return v;
 }
 
 struct device_row {
@@ -79,68 +41,49 @@ static int column(char **header, int count, const char *name)
 	for (int i = 0; i < count; i++)
 		if (strcmp(header[i], name) == 0)
 			return i;
-	die("no column %s", name);
+	tsv_die("no column %s", name);
 	return -1;
-}
-
-static int hexval(int c)
-{
-	if (isdigit(c))
-		return c - '0';
-	c = tolower(c);
-	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
 }
 
 static void read_devices(const char *path)
 {
 	FILE *in = fopen(path, "r");
-	current_path = path;
-	current_line = 0;
+	tsv_path = path;
+	tsv_line = 0;
 	if (!in)
-		die("cannot open: %s", strerror(errno));
+		tsv_die("cannot open: %s", strerror(errno));
 	static char line[MAX_LINE], header_line[MAX_LINE];
-	char *header[MAX_COLUMNS], *fields[MAX_COLUMNS];
+	char *header[TSV_MAX_COLUMNS], *fields[TSV_MAX_COLUMNS];
 	int header_count = 0, c_name = 0, c_family = 0, c_size = 0, c_factory = 0;
 	while (fgets(line, sizeof line, in)) {
-		current_line++;
+		tsv_line++;
 		chomp(line);
 		if (line[0] == '#' || line[0] == '\0')
 			continue;
 		if (!header_count) {
 			memcpy(header_line, line, sizeof line);
-			header_count = split(header_line, header);
+			header_count = tsv_split(header_line, header);
 			c_name = column(header, header_count, "name");
 			c_family = column(header, header_count, "family");
 			c_size = column(header, header_count, "opt_size");
 			c_factory = column(header, header_count, "opt_factory");
 			continue;
 		}
-		if (split(line, fields) != header_count)
-			die("wrong column count");
+		if (tsv_split(line, fields) != header_count)
+			tsv_die("wrong column count");
 		if (device_count == MAX_DEVICES)
-			die("too many devices");
+			tsv_die("too many devices");
 		struct device_row *d = &devices[device_count++];
 		snprintf(d->name, sizeof d->name, "%s", fields[c_name]);
 		snprintf(d->family, sizeof d->family, "%s", fields[c_family]);
-		d->opt_size = strcmp(fields[c_size], "-") ? number(fields[c_size], "opt_size") : 0;
+		d->opt_size = strcmp(fields[c_size], "-") ? tsv_number(fields[c_size], "opt_size") : 0;
 		const char *hex = fields[c_factory];
 		if (d->opt_size > sizeof d->factory)
-			die("opt_size too large");
+			tsv_die("opt_size too large");
 		for (unsigned long i = 0; i < d->opt_size && strcmp(hex, "-"); i++)
-			d->factory[i] = (unsigned char)(hexval(hex[2 * i]) << 4 | hexval(hex[2 * i + 1]));
+			d->factory[i] = (unsigned char)(tsv_hexval(hex[2 * i]) << 4 | tsv_hexval(hex[2 * i + 1]));
 	}
 	fclose(in);
-}
-
-static void c_string(FILE *out, const char *s)
-{
-	fputc('"', out);
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			fputc('\\', out);
-		fputc(*s, out);
-	}
-	fputc('"', out);
 }
 
 static int in_parts(const char *parts, const char *name)
@@ -170,7 +113,7 @@ static void check_parts(const char *family, const char *parts)
 			if (strcmp(devices[i].name, tok) == 0 && strcmp(devices[i].family, family) == 0)
 				break;
 		if (i == device_count)
-			die("part %s is not a %s row of devices.tsv", tok, family);
+			tsv_die("part %s is not a %s row of devices.tsv", tok, family);
 	}
 }
 
@@ -197,19 +140,19 @@ static void check_against_devices(const char *family, const char *parts, long of
 		any = 1;
 		if (offset < 0) {
 			if (d->opt_size)
-				die("%s has an option area: give the field's offset", d->name);
+				tsv_die("%s has an option area: give the field's offset", d->name);
 			continue;
 		}
 		if ((unsigned long)offset + bytes + complement > d->opt_size)
-			die("field does not fit %s's %lu-byte option area", d->name, d->opt_size);
+			tsv_die("field does not fit %s's %lu-byte option area", d->name, d->opt_size);
 		unsigned char padded[260] = {0};
 		memcpy(padded, d->factory, d->opt_size);
 		unsigned long have = field_in(padded, offset, shift, width);
 		if (have != factory)
-			die("factory 0x%lX, but %s's opt_factory holds 0x%lX", factory, d->name, have);
+			tsv_die("factory 0x%lX, but %s's opt_factory holds 0x%lX", factory, d->name, have);
 	}
 	if (!any)
-		die("no device of family %s", family);
+		tsv_die("no device of family %s", family);
 }
 
 static const char *kind_name(const char *kind, unsigned long *kind_value)
@@ -228,10 +171,10 @@ static const char *kind_name(const char *kind, unsigned long *kind_value)
 	if (strcmp(kind, "boot_from_flash") == 0)
 		return "STM32_OPTION_KIND_BOOT_FROM_FLASH";
 	if (strncmp(kind, "boot_select=", 12) == 0) {
-		*kind_value = number(kind + 12, "boot_select");
+		*kind_value = tsv_number(kind + 12, "boot_select");
 		return "STM32_OPTION_KIND_BOOT_SELECT";
 	}
-	die("unknown kind '%s'", kind);
+	tsv_die("unknown kind '%s'", kind);
 	return NULL;
 }
 
@@ -245,7 +188,7 @@ static const char *unit_name(const char *unit)
 		return "STM32_OPTION_UNIT_SECTOR";
 	if (strcmp(unit, "page") == 0)
 		return "STM32_OPTION_UNIT_PAGE";
-	die("unknown unit '%s'", unit);
+	tsv_die("unknown unit '%s'", unit);
 	return NULL;
 }
 
@@ -260,7 +203,7 @@ static size_t emit_values(FILE *out, size_t row, const char *spec, unsigned widt
 	for (char *item = strtok_r(copy, ";", &save); item; item = strtok_r(NULL, ";", &save)) {
 		char *eq = strchr(item, '=');
 		if (!eq || eq == item || !eq[1])
-			die("value '%s' is not VALUE=meaning", item);
+			tsv_die("value '%s' is not VALUE=meaning", item);
 		*eq = '\0';
 		char *meaning = eq + 1;
 		size_t len = strlen(meaning);
@@ -268,17 +211,17 @@ static size_t emit_values(FILE *out, size_t row, const char *spec, unsigned widt
 		if (permanent || dangerous)
 			meaning[len - 1] = '\0';
 		int any = strcmp(item, "*") == 0;
-		unsigned long value = any ? 0 : number(item, "value");
+		unsigned long value = any ? 0 : tsv_number(item, "value");
 		if (width < 32 && value >> width)
-			die("value %s does not fit %u bits", item, width);
+			tsv_die("value %s does not fit %u bits", item, width);
 		fprintf(out, "\t{%luu, %s, %s, %s, ", value, any ? "true" : "false",
 			permanent ? "true" : "false", dangerous ? "true" : "false");
-		c_string(out, meaning);
+		tsv_c_string(out, meaning);
 		fprintf(out, "},\n");
 		count++;
 	}
 	if (!count)
-		die("no values");
+		tsv_die("no values");
 	fprintf(out, "};\n");
 	return count;
 }
@@ -290,14 +233,14 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	read_devices(argv[2]);
-	current_path = argv[1];
-	current_line = 0;
+	tsv_path = argv[1];
+	tsv_line = 0;
 	FILE *in = fopen(argv[1], "r");
 	if (!in)
-		die("cannot open: %s", strerror(errno));
+		tsv_die("cannot open: %s", strerror(errno));
 	FILE *out = fopen(argv[3], "w");
 	if (!out)
-		die("cannot write %s", argv[3]);
+		tsv_die("cannot write %s", argv[3]);
 	fprintf(out, "/* Generated by tools/gen_optbytes.c from data/option_bytes.tsv. Do not edit. */\n"
 		     "#include <stdbool.h>\n#include <stddef.h>\n"
 		     "#include \"optbytes/option_table.h\"\n\n");
@@ -306,7 +249,7 @@ int main(int argc, char **argv)
 	size_t row_count = 0;
 	int header_seen = 0;
 	while (fgets(line, sizeof line, in)) {
-		current_line++;
+		tsv_line++;
 		chomp(line);
 		if (line[0] == '#' || line[0] == '\0')
 			continue;
@@ -314,32 +257,32 @@ int main(int argc, char **argv)
 			header_seen = 1;
 			continue;
 		}
-		char *f[MAX_COLUMNS];
-		if (split(line, f) != 13)
-			die("want 13 columns");
+		char *f[TSV_MAX_COLUMNS];
+		if (tsv_split(line, f) != 13)
+			tsv_die("want 13 columns");
 		const char *family = f[0], *parts = f[1], *name = f[2];
-		long offset = strcmp(f[3], "-") ? (long)number(f[3], "offset") : -1;
-		unsigned shift = (unsigned)number(f[4], "shift"), width = (unsigned)number(f[5], "width");
-		unsigned complement = (unsigned)number(f[6], "complement");
-		unsigned long factory = number(f[7], "factory");
+		long offset = strcmp(f[3], "-") ? (long)tsv_number(f[3], "offset") : -1;
+		unsigned shift = (unsigned)tsv_number(f[4], "shift"), width = (unsigned)tsv_number(f[5], "width");
+		unsigned complement = (unsigned)tsv_number(f[6], "complement");
+		unsigned long factory = tsv_number(f[7], "factory");
 		if (width == 0 || shift + width > 32)
-			die("shift %u + width %u do not fit a 32-bit word", shift, width);
+			tsv_die("shift %u + width %u do not fit a 32-bit word", shift, width);
 		if (width < 32 && factory >> width)
-			die("factory 0x%lX does not fit %u bits", factory, width);
+			tsv_die("factory 0x%lX does not fit %u bits", factory, width);
 		for (size_t i = 0; i < row_count; i++)
 			if (strcmp(rows[i], "") && strncmp(rows[i], family, strlen(family)) == 0 &&
 			    rows[i][strlen(family)] == ' ' && strcasecmp(rows[i] + strlen(family) + 1, name) == 0 &&
 			    strcmp(parts, "*") == 0)
-				die("field %s listed twice for %s", name, family);
+				tsv_die("field %s listed twice for %s", name, family);
 		check_parts(family, parts);
 		check_against_devices(family, parts, offset, shift, width, complement, factory);
 		unsigned long kind_value;
 		const char *kind = kind_name(f[8], &kind_value);
 		const char *unit = unit_name(f[9]);
-		unsigned long first = number(f[10], "first");
+		unsigned long first = tsv_number(f[10], "first");
 		size_t values = emit_values(out, row_count, f[11], width);
 		if (row_count == sizeof rows / sizeof rows[0])
-			die("too many rows");
+			tsv_die("too many rows");
 		char entry[1024];
 		int used = snprintf(entry, sizeof entry,
 				    "\t{\"%s\", \"%s\", \"%s\", %ld, %u, %u, %u, 0x%lXu, %s, %luu, %s, %luu, "
@@ -347,10 +290,10 @@ int main(int argc, char **argv)
 				    family, strcmp(parts, "*") ? parts : "", name, offset, shift, width,
 				    complement, factory, kind, kind_value, unit, first, row_count, values);
 		if (used < 0 || (size_t)used >= sizeof entry)
-			die("row too long");
+			tsv_die("row too long");
 		snprintf(rows[row_count], sizeof rows[row_count], "%s %s", family, name);
 		fprintf(out, "static const struct stm32_option_field field_%zu = %s", row_count, entry + 1);
-		c_string(out, f[12]);
+		tsv_c_string(out, f[12]);
 		fprintf(out, "};\n\n");
 		row_count++;
 	}
@@ -360,6 +303,6 @@ int main(int argc, char **argv)
 	fprintf(out, "};\nconst size_t stm32_option_field_table_count = %zu;\n", row_count);
 	fclose(in);
 	if (fclose(out) != 0)
-		die("cannot write %s", argv[3]);
+		tsv_die("cannot write %s", argv[3]);
 	return 0;
 }
