@@ -38,7 +38,6 @@ typedef void (*stm32_dfu_warning_fn)(void *user, const char *message);
 
 struct stm32_dfu_options {
 	unsigned timeout_ms;          /* per USB transfer (default 5000) */
-	const char *sim_program;      /* unused: sim: ports are the program's to run */
 	stm32_dfu_warning_fn warning; /* NULL: warnings are dropped */
 	void *warning_user;
 };
