@@ -9,11 +9,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "stm32boot/drive.h"
 #include "stm32boot/format.h"
+
+#include "core/util.h"
 
 #define DRIVE_PREFIX "drive:"
 #define POLL_MS 10u
@@ -38,20 +39,6 @@ void stm32_drive_options_default(struct stm32_drive_options *opts)
 bool stm32_port_is_drive(const char *port)
 {
 	return port && strncmp(port, DRIVE_PREFIX, strlen(DRIVE_PREFIX)) == 0;
-}
-
-static void sleep_ms(unsigned ms)
-{
-	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		;
-}
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
 static void join(char *out, size_t size, const char *dir, const char *name)
@@ -190,7 +177,7 @@ static enum stm32_status stlink_write(struct drive *d, const struct stm32_image 
 	if (s != STM32_OK)
 		return s;
 	/* Wait: the drive goes away, comes back, the file is gone. */
-	uint64_t deadline = now_ms() + d->timeout_ms;
+	uint64_t deadline = core_monotonic_ms() + d->timeout_ms;
 	bool went_away = false;
 	for (;;) {
 		bool present = marker_present(d);
@@ -198,7 +185,7 @@ static enum stm32_status stlink_write(struct drive *d, const struct stm32_image 
 			went_away = true;
 		else if (!file_present(d->info.path, STLINK_NAME, NULL))
 			break;
-		if (now_ms() >= deadline) {
+		if (core_monotonic_ms() >= deadline) {
 			if (present) {
 				char path[1100];
 				join(path, sizeof path, d->info.path, STLINK_NAME);
@@ -211,7 +198,7 @@ static enum stm32_status stlink_write(struct drive *d, const struct stm32_image 
 					       "%s went away and did not come back within %u ms",
 					       d->info.path, d->timeout_ms);
 		}
-		sleep_ms(POLL_MS);
+		core_sleep_ms(POLL_MS);
 	}
 	struct stat fail_after;
 	if (file_present(d->info.path, "FAIL.TXT", &fail_after) &&
@@ -249,9 +236,9 @@ static enum stm32_status uf2_write(struct drive *d, const struct stm32_image *im
 	free(blocks);
 	if (s != STM32_OK)
 		return s;
-	uint64_t deadline = now_ms() + d->timeout_ms;
+	uint64_t deadline = core_monotonic_ms() + d->timeout_ms;
 	while (marker_present(d)) {
-		if (now_ms() >= deadline) {
+		if (core_monotonic_ms() >= deadline) {
 			char path[1100];
 			join(path, sizeof path, d->info.path, UF2_NAME);
 			unlink(path);
@@ -260,7 +247,7 @@ static enum stm32_status uf2_write(struct drive *d, const struct stm32_image *im
 					       "family, or an address the bootloader refuses?); removed "
 					       "the file", d->info.path, d->timeout_ms);
 		}
-		sleep_ms(POLL_MS);
+		core_sleep_ms(POLL_MS);
 	}
 	return STM32_OK;
 }
