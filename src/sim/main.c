@@ -67,7 +67,9 @@ struct emulator {
 	int listen_fd;
 	struct client clients[MAX_CLIENTS];
 	struct timespec start;
-	uint64_t last_rx_us, last_tx_us;
+	/* When the last byte each way ended on the wire, in ns: a byte at
+	 * 115200 8E1 is 95.486 us, and whole microseconds would run 0.5 % fast. */
+	uint64_t last_rx_end_ns, last_tx_end_ns;
 	bool hung_up;
 	const sigset_t *wait_mask; /* the mask that lets SIGINT/SIGTERM in */
 };
@@ -106,11 +108,12 @@ static unsigned host_baud_of(void *context)
 	return host_baud(context);
 }
 
-/* 11 bits per byte on the wire (start, 8 data, parity, stop). */
-static uint64_t byte_time_us(const struct emulator *em)
+/* 11 bits per byte on the wire (start, 8 data, parity, stop); 0 when not
+ * in realtime. */
+static uint64_t byte_time_ns(const struct emulator *em)
 {
 	unsigned baud = host_baud(em);
-	return baud ? 11000000u / baud : 0;
+	return em->options.realtime && baud ? 11000000000u / baud : 0;
 }
 
 static void hang_up(struct emulator *em)
@@ -130,12 +133,18 @@ static void read_from_host(struct emulator *em, uint64_t now)
 		hang_up(em); /* EIO: nobody will ever write here again */
 		return;
 	}
-	uint64_t spacing = em->options.realtime ? byte_time_us(em) : 0;
+	/* A byte is received when its stop bit ends: one byte time after the
+	 * line was free (or after the host wrote it, if the line was idle). */
+	uint64_t spacing_ns = byte_time_ns(em);
 	for (ssize_t i = 0; i < n && !em->hung_up; i++) {
 		uint64_t at = now;
-		if (em->options.realtime && em->last_rx_us + spacing > at)
-			at = em->last_rx_us + spacing;
-		em->last_rx_us = at;
+		if (spacing_ns) {
+			uint64_t start_ns = now * 1000u;
+			if (em->last_rx_end_ns > start_ns)
+				start_ns = em->last_rx_end_ns;
+			em->last_rx_end_ns = start_ns + spacing_ns;
+			at = em->last_rx_end_ns / 1000u;
+		}
 		if (sim_link_from_host(&em->link, buffer[i], at))
 			hang_up(em);
 	}
@@ -169,25 +178,34 @@ static void send_batch(struct emulator *em, const uint8_t *batch, size_t count)
 /* Send what is due; returns when to look again (0 = nothing queued). */
 static uint64_t write_to_host(struct emulator *em, uint64_t now)
 {
-	uint64_t spacing = em->options.realtime ? byte_time_us(em) : 0;
+	/* In realtime a byte reaches the host when its stop bit has left: the
+	 * link is asked for bytes that started a byte time before now. */
+	uint64_t spacing_ns = byte_time_ns(em);
+	uint64_t byte_us = (spacing_ns + 999u) / 1000u;
+	uint64_t started_by = now > byte_us ? now - byte_us : 0;
 	uint8_t batch[512];
 	size_t count = 0;
 	uint64_t wait_until = 0;
 	while (!em->hung_up && count < sizeof(batch)) {
-		uint64_t not_before = em->options.realtime ? em->last_tx_us + spacing : 0;
+		uint64_t line_free = spacing_ns ? em->last_tx_end_ns / 1000u : 0;
 		uint8_t byte;
 		bool send;
-		uint64_t sent_at;
-		if (!sim_link_to_host(&em->link, now, not_before, &byte, &send, &sent_at)) {
-			wait_until = sent_at;
+		uint64_t start;
+		if (!sim_link_to_host(&em->link, spacing_ns ? started_by : now, line_free, &byte, &send,
+				      &start)) {
+			wait_until = start ? start + byte_us : 0;
 			break;
 		}
 		if (send)
 			batch[count++] = byte;
 		/* Pace from when each byte was due, not from when we woke: wakeups
 		 * are late by up to a scheduler tick, and the line rate must hold. */
-		if (em->options.realtime)
-			em->last_tx_us = sent_at;
+		if (spacing_ns) {
+			uint64_t start_ns = start * 1000u;
+			if (em->last_tx_end_ns > start_ns)
+				start_ns = em->last_tx_end_ns;
+			em->last_tx_end_ns = start_ns + spacing_ns;
+		}
 	}
 	send_batch(em, batch, count);
 	if (count && !wait_until)
