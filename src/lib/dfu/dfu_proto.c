@@ -72,19 +72,46 @@ static enum stm32_status simple_request(struct dfu_link *l, uint8_t request,
 
 enum stm32_status dfu_to_idle(struct dfu_link *l, struct stm32_error *err)
 {
+	l->next_block = 0;
+	l->phase = DFU_PHASE_UNKNOWN;
 	struct dfu_status st;
 	enum stm32_status s = dfu_get_status(l, &st, err);
 	if (s != STM32_OK)
 		return s;
-	if (st.state == DFU_STATE_IDLE)
+	if (st.state == DFU_STATE_IDLE) {
+		l->phase = DFU_PHASE_IDLE;
 		return STM32_OK;
+	}
 	s = simple_request(l, st.state == DFU_STATE_ERROR ? DFU_CLRSTATUS : DFU_ABORT, err);
 	if (s == STM32_OK)
 		s = dfu_get_status(l, &st, err);
 	if (s == STM32_OK && st.state != DFU_STATE_IDLE)
 		return stm32_error_set(err, STM32_E_PROTOCOL, "the device stays in %s, not dfuIDLE",
 				       dfu_state_name(st.state));
+	if (s == STM32_OK)
+		l->phase = DFU_PHASE_IDLE;
 	return s;
+}
+
+void dfu_end_upload(struct dfu_link *l)
+{
+	struct stm32_error ignored;
+	l->next_block = 0;
+	if (l->phase == DFU_PHASE_UPLOAD && simple_request(l, DFU_ABORT, &ignored) == STM32_OK)
+		l->phase = DFU_PHASE_IDLE;
+}
+
+/* Where a DNLOAD may be sent: dfuIDLE or dfuDNLOAD-IDLE. */
+static enum stm32_status ready_to_download(struct dfu_link *l, struct stm32_error *err)
+{
+	if (l->phase == DFU_PHASE_UNKNOWN)
+		return dfu_to_idle(l, err);
+	if (l->phase == DFU_PHASE_UPLOAD) {
+		enum stm32_status s = simple_request(l, DFU_ABORT, err);
+		l->phase = s == STM32_OK ? DFU_PHASE_IDLE : DFU_PHASE_UNKNOWN;
+		return s;
+	}
+	return STM32_OK;
 }
 
 /* A dfuERROR: cleared so the next request starts clean, reported worded. */
@@ -92,7 +119,9 @@ static enum stm32_status device_error(struct dfu_link *l, const struct dfu_statu
 				      struct stm32_error *err)
 {
 	struct stm32_error ignored;
-	(void)simple_request(l, DFU_CLRSTATUS, &ignored);
+	l->phase = simple_request(l, DFU_CLRSTATUS, &ignored) == STM32_OK ? DFU_PHASE_IDLE
+									   : DFU_PHASE_UNKNOWN;
+	l->next_block = 0;
 	enum stm32_status status = STM32_E_PROTOCOL;
 	if (st->status == DFU_STATUS_ERR_VENDOR)
 		status = STM32_E_PROTECTED;
@@ -106,8 +135,12 @@ static enum stm32_status device_error(struct dfu_link *l, const struct dfu_statu
 enum stm32_status dfu_download(struct dfu_link *l, uint16_t block, const uint8_t *data,
 			       uint16_t length, struct stm32_error *err)
 {
-	enum stm32_status s = dfu_usb_control(l->usb, false, DFU_DNLOAD, block, (uint8_t *)data,
-					      length, l->timeout_ms, NULL, err);
+	enum stm32_status s = ready_to_download(l, err);
+	if (s != STM32_OK)
+		return s;
+	l->phase = DFU_PHASE_UNKNOWN; /* until the operation is seen to end */
+	s = dfu_usb_control(l->usb, false, DFU_DNLOAD, block, (uint8_t *)data, length,
+			    l->timeout_ms, NULL, err);
 	if (s != STM32_OK)
 		return s;
 	uint64_t waited_ms = 0;
@@ -117,8 +150,11 @@ enum stm32_status dfu_download(struct dfu_link *l, uint16_t block, const uint8_t
 			return s;
 		if (st.state == DFU_STATE_ERROR)
 			return device_error(l, &st, err);
-		if (st.state != DFU_STATE_DNBUSY)
+		if (st.state != DFU_STATE_DNBUSY) {
+			l->phase = st.state == DFU_STATE_DNLOAD_IDLE ? DFU_PHASE_DOWNLOAD
+								     : DFU_PHASE_UNKNOWN;
 			return STM32_OK;
+		}
 		if (waited_ms > l->busy_limit_ms)
 			return stm32_error_set(err, STM32_E_TIMEOUT,
 					       "the device stayed busy for over %u ms",
@@ -134,21 +170,65 @@ enum stm32_status dfuse_command(struct dfu_link *l, uint8_t command, bool with_a
 {
 	uint8_t c[5] = {command, (uint8_t)address, (uint8_t)(address >> 8),
 			(uint8_t)(address >> 16), (uint8_t)(address >> 24)};
+	l->next_block = 0;
 	enum stm32_status s = dfu_download(l, 0, c, with_address ? 5 : 1, err);
 	stm32_error_command(err, command);
+	if (s == STM32_OK && command == DFUSE_SET_ADDRESS)
+		l->pointer = address;
 	return s;
 }
 
-enum stm32_status dfuse_upload(struct dfu_link *l, uint32_t address, uint8_t *data,
-			       uint16_t length, struct stm32_error *err)
+/* The block that carries address after the last full-size one, or 0. */
+static uint16_t continuing_block(const struct dfu_link *l, enum dfu_phase phase,
+				 uint32_t address)
 {
-	enum stm32_status s = dfuse_command(l, DFUSE_SET_ADDRESS, true, address, err);
-	/* UPLOAD is refused in dfuDNLOAD-IDLE: ABORT to dfuIDLE first. */
+	if (l->phase != phase || l->next_block < 2 || !l->transfer_size)
+		return 0;
+	uint64_t at = (uint64_t)(l->next_block - 2u) * l->transfer_size + l->pointer;
+	return at == address ? l->next_block : 0;
+}
+
+/* After block `block` of length bytes: can a next one follow it? */
+static void note_block(struct dfu_link *l, uint16_t block, uint16_t length)
+{
+	l->next_block = length == l->transfer_size && block < UINT16_MAX ? (uint16_t)(block + 1u)
+									   : 0;
+}
+
+enum stm32_status dfuse_write(struct dfu_link *l, uint32_t address, const uint8_t *data,
+			      uint16_t length, struct stm32_error *err)
+{
+	uint16_t block = continuing_block(l, DFU_PHASE_DOWNLOAD, address);
+	enum stm32_status s = STM32_OK;
+	if (!block) {
+		s = dfuse_command(l, DFUSE_SET_ADDRESS, true, address, err);
+		block = 2;
+	}
 	if (s == STM32_OK)
-		s = simple_request(l, DFU_ABORT, err);
+		s = dfu_download(l, block, data, length, err);
+	if (s == STM32_OK)
+		note_block(l, block, length);
+	return s;
+}
+
+enum stm32_status dfuse_read(struct dfu_link *l, uint32_t address, uint8_t *data,
+			     uint16_t length, struct stm32_error *err)
+{
+	uint16_t block = continuing_block(l, DFU_PHASE_UPLOAD, address);
+	enum stm32_status s = STM32_OK;
+	if (!block) {
+		s = dfuse_command(l, DFUSE_SET_ADDRESS, true, address, err);
+		/* UPLOAD is refused in dfuDNLOAD-IDLE: ABORT to dfuIDLE first. */
+		if (s == STM32_OK)
+			s = simple_request(l, DFU_ABORT, err);
+		block = 2;
+	}
+	l->phase = DFU_PHASE_UNKNOWN;
+	l->next_block = 0;
 	size_t got = 0;
 	if (s == STM32_OK)
-		s = dfu_usb_control(l->usb, true, DFU_UPLOAD, 2, data, length, l->timeout_ms, &got, err);
+		s = dfu_usb_control(l->usb, true, DFU_UPLOAD, block, data, length, l->timeout_ms, &got,
+				    err);
 	if (s == STM32_E_NACK) {
 		/* A stalled UPLOAD: the status says why (readout protection). */
 		struct stm32_error status_err;
@@ -159,10 +239,45 @@ enum stm32_status dfuse_upload(struct dfu_link *l, uint32_t address, uint8_t *da
 	}
 	if (s != STM32_OK)
 		return s;
-	(void)simple_request(l, DFU_ABORT, err);
 	if (got != length)
 		return stm32_error_set(err, STM32_E_RANGE, "UPLOAD at 0x%08X: %zu of %u bytes", address,
 				       got, length);
+	/* A full answer leaves the device in dfuUPLOAD-IDLE, ready for the next. */
+	l->phase = DFU_PHASE_UPLOAD;
+	note_block(l, block, length);
+	return STM32_OK;
+}
+
+enum stm32_status dfuse_write_and_reset(struct dfu_link *l, uint32_t address, const uint8_t *data,
+					uint16_t length, struct stm32_error *err)
+{
+	enum stm32_status s = dfuse_command(l, DFUSE_SET_ADDRESS, true, address, err);
+	if (s == STM32_OK)
+		s = dfu_usb_control(l->usb, false, DFU_DNLOAD, 2, (uint8_t *)data, length,
+				    l->timeout_ms, NULL, err);
+	l->phase = DFU_PHASE_UNKNOWN;
+	l->next_block = 0;
+	if (s != STM32_OK)
+		return s;
+	/* The first GETSTATUS starts the write, the second sees how it ended;
+	 * either may find the device already resetting. */
+	for (unsigned polls = 0; polls < 2; polls++) {
+		struct dfu_status st;
+		struct stm32_error gone;
+		stm32_error_clear(&gone);
+		s = dfu_get_status(l, &st, &gone);
+		if (s == STM32_E_IO || s == STM32_E_TIMEOUT)
+			return STM32_OK;
+		if (s != STM32_OK) {
+			*err = gone;
+			return s;
+		}
+		if (st.state == DFU_STATE_ERROR)
+			return device_error(l, &st, err);
+		if (st.state != DFU_STATE_DNBUSY)
+			return STM32_OK;
+		core_sleep_ms(st.poll_ms);
+	}
 	return STM32_OK;
 }
 

@@ -22,6 +22,7 @@ struct dfu_backend {
 	unsigned alt;             /* selected alternate setting */
 	int option_alt;           /* -1: none */
 	bool left;                /* it left DFU (go, reset): nothing more to say to it */
+	bool resetting;           /* an option-byte write reset it: reconnect first */
 	struct stm32_device device; /* the table's row with the device's own layout */
 	struct stm32_sector_run runs[DFU_LAYOUT_MAX_RUNS];
 };
@@ -42,6 +43,10 @@ static enum stm32_status check_present(struct dfu_backend *b, struct stm32_error
 	if (b->left)
 		return stm32_error_set(err, STM32_E_IO, "dfu:%s left DFU mode (it runs its program)",
 				       b->info.address);
+	if (b->resetting)
+		return stm32_error_set(err, STM32_E_IO,
+				       "dfu:%s is resetting after its option bytes changed",
+				       b->info.address);
 	return STM32_OK;
 }
 
@@ -58,6 +63,7 @@ static enum stm32_status select_memory(struct dfu_backend *b, uint32_t address, 
 			continue;
 		if (alt == b->alt)
 			return STM32_OK;
+		dfu_end_upload(&b->link);
 		if ((s = dfu_usb_set_alt(b->link.usb, alt, err)) != STM32_OK)
 			return s;
 		b->alt = alt;
@@ -75,7 +81,7 @@ static enum stm32_status dfu_read(struct stm32_target *t, uint32_t address, uint
 	struct dfu_backend *b = backend_of(t);
 	enum stm32_status s = select_memory(b, address, length, err);
 	if (s == STM32_OK)
-		s = dfuse_upload(&b->link, address, data, (uint16_t)length, err);
+		s = dfuse_read(&b->link, address, data, (uint16_t)length, err);
 	if (s != STM32_OK)
 		stm32_error_address(err, address);
 	return s;
@@ -87,9 +93,7 @@ static enum stm32_status dfu_write(struct stm32_target *t, uint32_t address, con
 	struct dfu_backend *b = backend_of(t);
 	enum stm32_status s = select_memory(b, address, length, err);
 	if (s == STM32_OK)
-		s = dfuse_command(&b->link, DFUSE_SET_ADDRESS, true, address, err);
-	if (s == STM32_OK)
-		s = dfu_download(&b->link, 2, data, (uint16_t)length, err);
+		s = dfuse_write(&b->link, address, data, (uint16_t)length, err);
 	if (s != STM32_OK)
 		stm32_error_address(err, address);
 	return s;
@@ -160,6 +164,7 @@ static enum stm32_status learn_chip(struct dfu_backend *b, struct stm32_error *e
 static enum stm32_status dfu_reconnect(struct stm32_target *t, struct stm32_error *err)
 {
 	struct dfu_backend *b = backend_of(t);
+	b->resetting = false;
 	dfu_usb_close(b->link.usb);
 	b->link.usb = NULL;
 	const char *selector = *b->info.serial ? b->info.serial : b->info.address;
@@ -183,6 +188,9 @@ static enum stm32_status dfu_reconnect(struct stm32_target *t, struct stm32_erro
 static void dfu_close(struct stm32_target *t)
 {
 	struct dfu_backend *b = backend_of(t);
+	/* Leave it in dfuIDLE, where the next program (dfu-util) expects it. */
+	if (b->link.usb && !b->left && !b->resetting)
+		dfu_end_upload(&b->link);
 	dfu_usb_close(b->link.usb);
 	free(b);
 }
@@ -248,11 +256,12 @@ static void fill_desc(struct dfu_backend *b)
 	d->erase_units_per_request = 1;
 	d->max_erase_unit = (uint32_t)stm32_device_sector_count(&b->device) - 1u;
 	/* Full-speed control transfers: ~1 MB/s for data, and each request waits
-	 * for a frame; a write is Set Address, DNLOAD and two GETSTATUS each. */
+	 * for a frame. Consecutive blocks follow one Set Address Pointer: a
+	 * write is a DNLOAD and its two GETSTATUS, a read one UPLOAD. */
 	d->cost = (struct stm32_target_cost){
 		.bits_per_byte = 8, .bits_per_second = 8000000,
-		.read_overhead = 48, .read_round_trips = 6,
-		.write_overhead = 48, .write_round_trips = 5,
+		.read_overhead = 20, .read_round_trips = 1,
+		.write_overhead = 40, .write_round_trips = 3,
 		.erase_overhead = 24, .erase_unit_bytes = 0, .erase_round_trips = 3,
 		.round_trip_us = 1000,
 	};

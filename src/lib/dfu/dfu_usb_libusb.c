@@ -36,19 +36,36 @@ static bool is_stm32_dfu(libusb_device *device)
 	       d.idProduct == DFU_USB_PID;
 }
 
-static void read_string(libusb_device_handle *h, uint8_t index, char *out, size_t size)
+/* The device's first language, asked once per handle (0: none; each
+ * string read would otherwise ask for it again, a transfer each). */
+static uint16_t language_of(libusb_device_handle *h)
+{
+	unsigned char reply[4];
+	int n = libusb_get_string_descriptor(h, 0, 0, reply, sizeof reply);
+	return n >= 4 ? (uint16_t)(reply[2] | reply[3] << 8) : 0;
+}
+
+/* String descriptor index in ASCII ('?' for anything else). */
+static void read_string(libusb_device_handle *h, uint16_t language, uint8_t index, char *out,
+			size_t size)
 {
 	out[0] = '\0';
-	if (index == 0)
+	unsigned char raw[DFU_USB_NAME_MAX];
+	if (index == 0 || language == 0)
 		return;
-	int n = libusb_get_string_descriptor_ascii(h, index, (unsigned char *)out, (int)size);
-	out[n > 0 ? (size_t)n < size ? (size_t)n : size - 1 : 0] = '\0';
+	int n = libusb_get_string_descriptor(h, index, language, raw, sizeof raw);
+	if (n < 2 || raw[1] != LIBUSB_DT_STRING)
+		return;
+	size_t length = raw[0] < (size_t)n ? raw[0] : (size_t)n, used = 0;
+	for (size_t at = 2; at + 1 < length && used + 1 < size; at += 2)
+		out[used++] = raw[at + 1] == 0 && raw[at] < 0x80 ? (char)raw[at] : '?';
+	out[used] = '\0';
 }
 
 /* The DFU interface: its alternate settings' names and the functional
  * descriptor (after the last alternate setting, or in the configuration's
  * extra bytes). */
-static enum stm32_status describe(struct dfu_usb *usb, libusb_device *device,
+static enum stm32_status describe(struct dfu_usb *usb, libusb_device *device, uint16_t language,
 				  struct dfu_usb_info *info, struct stm32_error *err)
 {
 	struct libusb_config_descriptor *config;
@@ -66,8 +83,8 @@ static enum stm32_status describe(struct dfu_usb *usb, libusb_device *device,
 			found = true;
 			usb->interface_number = alt->bInterfaceNumber;
 			if (info->alt_count < DFU_USB_MAX_ALTS)
-				read_string(usb->handle, alt->iInterface, info->alt_names[info->alt_count++],
-					    DFU_USB_NAME_MAX);
+				read_string(usb->handle, language, alt->iInterface,
+					    info->alt_names[info->alt_count++], DFU_USB_NAME_MAX);
 			const unsigned char *extra = alt->extra;
 			for (int at = 0; at + 9 <= alt->extra_length; at += extra[at] ? extra[at] : 1) {
 				if (extra[at + 1] == DESCRIPTOR_DFU_FUNCTIONAL && extra[at] >= 9) {
@@ -102,14 +119,15 @@ static void serial_of(libusb_device *device, char *out, size_t size)
 	struct libusb_device_descriptor d;
 	libusb_device_handle *h;
 	out[0] = '\0';
-	if (libusb_get_device_descriptor(device, &d) == 0 && libusb_open(device, &h) == 0) {
-		read_string(h, d.iSerialNumber, out, size);
+	if (libusb_get_device_descriptor(device, &d) == 0 && d.iSerialNumber &&
+	    libusb_open(device, &h) == 0) {
+		read_string(h, language_of(h), d.iSerialNumber, out, size);
 		libusb_close(h);
 	}
 }
 
 static enum stm32_status choose(struct dfu_usb *usb, libusb_device **list, const char *selector,
-				libusb_device **chosen, struct stm32_error *err)
+				libusb_device **chosen, char *chosen_serial, struct stm32_error *err)
 {
 	char listed[LISTED_MAX * 80] = "";
 	size_t matches = 0, used = 0;
@@ -125,6 +143,7 @@ static enum stm32_status choose(struct dfu_usb *usb, libusb_device **list, const
 			used += (size_t)snprintf(listed + used, sizeof listed - used, "%sdfu:%s (serial %s)",
 						 used ? ", " : "", address, *serial ? serial : "none");
 		*chosen = list[i];
+		snprintf(chosen_serial, DFU_USB_NAME_MAX, "%s", serial);
 	}
 	(void)usb;
 	if (matches == 1)
@@ -158,7 +177,7 @@ enum stm32_status dfu_usb_open(const char *selector, struct dfu_usb **out,
 	if (libusb_get_device_list(usb->context, &list) < 0)
 		s = stm32_error_set(err, STM32_E_IO, "libusb: cannot list USB devices");
 	if (s == STM32_OK)
-		s = choose(usb, list, selector, &chosen, err);
+		s = choose(usb, list, selector, &chosen, info->serial, err);
 	if (s == STM32_OK) {
 		address_of(chosen, usb->address, sizeof usb->address);
 		rc = libusb_open(chosen, &usb->handle);
@@ -167,11 +186,8 @@ enum stm32_status dfu_usb_open(const char *selector, struct dfu_usb **out,
 					    libusb_strerror(rc));
 	}
 	if (s == STM32_OK) {
-		struct libusb_device_descriptor d;
-		libusb_get_device_descriptor(chosen, &d);
-		read_string(usb->handle, d.iSerialNumber, info->serial, sizeof info->serial);
 		snprintf(info->address, sizeof info->address, "%s", usb->address);
-		s = describe(usb, chosen, info, err);
+		s = describe(usb, chosen, language_of(usb->handle), info, err);
 	}
 	if (s == STM32_OK && (rc = libusb_claim_interface(usb->handle, usb->interface_number)) != 0)
 		s = stm32_error_set(err, rc == LIBUSB_ERROR_BUSY ? STM32_E_BUSY : STM32_E_IO,

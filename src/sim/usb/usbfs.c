@@ -169,6 +169,14 @@ static gboolean complete_delayed(gpointer p)
 	return G_SOURCE_REMOVE;
 }
 
+static gboolean dispatch_when_ready(GSource *source, GSourceFunc callback, gpointer data)
+{
+	(void)source;
+	return callback(data);
+}
+
+static GSourceFuncs ready_time_funcs = {NULL, NULL, dispatch_when_ready, NULL, NULL, NULL};
+
 static void submit(struct sim_usbfs *usb, UMockdevIoctlClient *client, struct client_state *state,
 		   UMockdevIoctlData *arg)
 {
@@ -203,7 +211,10 @@ static void submit(struct sim_usbfs *usb, UMockdevIoctlClient *client, struct cl
 	struct delayed_urb *d = g_new0(struct delayed_urb, 1);
 	d->client = g_object_ref(client);
 	d->urb = urb_data;
-	GSource *source = g_timeout_source_new((guint)((delay_us + 999u) / 1000u));
+	/* A ready time to the microsecond: a millisecond timeout rounded up
+	 * would push many transfers into the next frame. */
+	GSource *source = g_source_new(&ready_time_funcs, sizeof(GSource));
+	g_source_set_ready_time(source, g_get_monotonic_time() + (gint64)delay_us);
 	g_source_set_callback(source, complete_delayed, d, NULL);
 	g_source_attach(source, g_main_context_get_thread_default());
 	g_source_unref(source);
