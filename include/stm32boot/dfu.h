@@ -5,7 +5,9 @@
  * table and returns a struct stm32_target the flash engine (flash.h) drives:
  * erase per page/sector (0x41 + address) or mass erase, writes and reads of
  * wTransferSize bytes at the Set Address Pointer (0x21), go/reset by leaving
- * DFU, read unprotect (0x92). No CRC: verify reads back.
+ * DFU, read unprotect (0x92), option bytes and readout/write protection
+ * through the "Option Bytes" memory (the device resets after each). No CRC:
+ * verify reads back.
  *
  * Port names: "dfu:" (the only such device; with several, the error lists
  * them), "dfu:SERIAL", "dfu:BUS-PORT[.PORT...]" (as dfu-util's path), each

@@ -5,6 +5,7 @@
 
 #include "core/util.h"
 #include "dfu/dfu_layout.h"
+#include "dfu/dfu_options.h"
 #include "dfu/dfu_proto.h"
 #include "dfu/dfu_target.h"
 
@@ -144,9 +145,103 @@ static enum stm32_status dfu_readout_unprotect(struct stm32_target *t, struct st
 	if (s == STM32_OK)
 		s = dfuse_command(&b->link, DFUSE_READ_UNPROTECT, false, 0, err);
 	/* The chip resets as it finishes: losing it is the expected end. */
-	if (s == STM32_E_IO || (s == STM32_OK))
+	if (s == STM32_E_IO || (s == STM32_OK)) {
+		b->resetting = true;
 		return STM32_OK;
+	}
 	return s;
+}
+
+/* The option area as one block through its own alternate setting; the
+ * device reloads it and resets (it is reconnected later). */
+static enum stm32_status write_options(struct dfu_backend *b, uint32_t address,
+				       const uint8_t *data, size_t length, struct stm32_error *err)
+{
+	enum stm32_status s = select_memory(b, address, length, err);
+	if (s == STM32_OK && (b->option_alt < 0 || b->alt != (unsigned)b->option_alt))
+		s = stm32_error_set(err, STM32_E_RANGE, "0x%08X is not in the option bytes of dfu:%s",
+				    address, b->info.address);
+	if (s == STM32_OK && length > b->info.transfer_size)
+		s = stm32_error_set(err, STM32_E_RANGE, "%zu option bytes do not fit one %u-byte block",
+				    length, b->info.transfer_size);
+	if (s == STM32_OK)
+		s = dfuse_write_and_reset(&b->link, address, data, (uint16_t)length, err);
+	if (s != STM32_OK) {
+		stm32_error_address(err, address);
+		return s;
+	}
+	b->resetting = true;
+	return STM32_OK;
+}
+
+static enum stm32_status dfu_reconnect(struct stm32_target *t, struct stm32_error *err);
+
+static enum stm32_status dfu_write_option_bytes(struct stm32_target *t, uint32_t address,
+						const uint8_t *data, size_t length,
+						struct stm32_error *err)
+{
+	struct dfu_backend *b = backend_of(t);
+	enum stm32_status s = write_options(b, address, data, length, err);
+	if (s != STM32_OK)
+		return s;
+	/* The plan let it through (--allow-permanent-lock); nothing to wait for. */
+	if (dfu_options_permanent(&b->device, data, length, address))
+		return stm32_error_set(err, STM32_E_IO,
+				       "dfu:%s took option bytes that lock it for good (RDP level 2): "
+				       "its bootloader no longer runs, so it does not come back",
+				       b->info.address);
+	return dfu_reconnect(t, err);
+}
+
+/* A protection change: which one, and the groups for Write Protect. */
+struct option_edit {
+	enum { EDIT_READOUT_PROTECT, EDIT_WRITE_PROTECT, EDIT_WRITE_UNPROTECT } kind;
+	const uint32_t *groups;
+	size_t count;
+};
+
+/* The option area as the chip holds it now, edited, written back: what the
+ * ROM's protection commands do, which DfuSe does not have. */
+static enum stm32_status change_options(struct dfu_backend *b, const struct option_edit *edit,
+					struct stm32_error *err)
+{
+	const struct stm32_device *dev = &b->device;
+	uint8_t bytes[sizeof b->target.chip.option_bytes];
+	if (!stm32_target_can(&b->target.desc, STM32_CAP_OPTION_BYTES))
+		return stm32_error_set(err, STM32_E_UNSUPPORTED,
+				       "dfu:%s offers no option bytes where the %s keeps them",
+				       b->info.address, dev->name);
+	enum stm32_status s = dfu_read(&b->target, dev->opt_start, bytes, dev->opt_size, err);
+	if (s != STM32_OK)
+		return s;
+	if (edit->kind == EDIT_READOUT_PROTECT)
+		s = dfu_options_readout_protect(dev, bytes, dev->opt_size, err);
+	else if (edit->kind == EDIT_WRITE_PROTECT)
+		s = dfu_options_write_protect(dev, bytes, dev->opt_size, edit->groups, edit->count, err);
+	else
+		s = dfu_options_write_unprotect(dev, bytes, dev->opt_size, err);
+	if (s == STM32_OK)
+		s = write_options(b, dev->opt_start, bytes, dev->opt_size, err);
+	return s;
+}
+
+static enum stm32_status dfu_readout_protect(struct stm32_target *t, struct stm32_error *err)
+{
+	struct option_edit edit = {EDIT_READOUT_PROTECT, NULL, 0};
+	return change_options(backend_of(t), &edit, err);
+}
+
+static enum stm32_status dfu_write_unprotect(struct stm32_target *t, struct stm32_error *err)
+{
+	struct option_edit edit = {EDIT_WRITE_UNPROTECT, NULL, 0};
+	return change_options(backend_of(t), &edit, err);
+}
+
+static enum stm32_status dfu_write_protect(struct stm32_target *t, const uint32_t *units,
+					   size_t count, struct stm32_error *err)
+{
+	struct option_edit edit = {EDIT_WRITE_PROTECT, units, count};
+	return change_options(backend_of(t), &edit, err);
 }
 
 static enum stm32_status dfu_recover(struct stm32_target *t, struct stm32_error *err)
@@ -206,7 +301,11 @@ static const struct stm32_target_ops dfu_ops = {
 	.read = dfu_read,
 	.write = dfu_write,
 	.erase = dfu_erase,
+	.write_option_bytes = dfu_write_option_bytes,
+	.readout_protect = dfu_readout_protect,
 	.readout_unprotect = dfu_readout_unprotect,
+	.write_protect = dfu_write_protect,
+	.write_unprotect = dfu_write_unprotect,
 	.go = dfu_go,
 	.reset = dfu_reset,
 	.recover = dfu_recover,
@@ -232,7 +331,9 @@ static enum stm32_status learn_chip(struct dfu_backend *b, struct stm32_error *e
 		*err = probe_err;
 		return s;
 	}
-	if (b->option_alt >= 0 && !chip->read_protected) {
+	/* Read protection need not cover the option bytes (the RDP byte says
+	 * which level): try them either way. */
+	if (b->option_alt >= 0) {
 		const struct dfu_layout *l = &b->layouts[b->option_alt];
 		if (l->size <= sizeof chip->option_bytes &&
 		    dfu_read(&b->target, l->start, chip->option_bytes, l->size, &probe_err) == STM32_OK) {
@@ -252,6 +353,13 @@ static void fill_desc(struct dfu_backend *b)
 		  STM32_CAP_RESET | STM32_CAP_READOUT_UNPROTECT;
 	if (!(b->device.flags & STM32_DEV_NO_MASS_ERASE))
 		d->caps |= STM32_CAP_MASS_ERASE;
+	/* Option bytes and protection: the "Option Bytes" memory written whole,
+	 * where it is the device table's option area. */
+	const struct dfu_layout *options = b->option_alt >= 0 ? &b->layouts[b->option_alt] : NULL;
+	if (options && b->device.opt_size && options->start == b->device.opt_start &&
+	    options->size == b->device.opt_size && options->size <= sizeof b->target.chip.option_bytes)
+		d->caps |= STM32_CAP_OPTION_BYTES | STM32_CAP_READOUT_PROTECT |
+			   STM32_CAP_WRITE_PROTECT | STM32_CAP_WRITE_UNPROTECT;
 	d->max_read = d->max_write = b->info.transfer_size;
 	d->erase_units_per_request = 1;
 	d->max_erase_unit = (uint32_t)stm32_device_sector_count(&b->device) - 1u;

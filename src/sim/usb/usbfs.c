@@ -144,6 +144,9 @@ static uint64_t control(struct sim_usbfs *usb, struct usbdevfs_urb *urb, uint8_t
 		/* The chip resets: this connection dies, the device enumerates again. */
 		usb->generation++;
 		sim_dfuse_reset(usb->dfu);
+		/* RDP level 2 turns the ROM bootloader off: it never comes back. */
+		if (sim_chip_rdp_level(usb->dfu->chip) == 2)
+			usb->gone = true;
 	}
 	if (reply.leave || fault.hang_up)
 		usb->gone = true;
@@ -354,8 +357,11 @@ struct sim_usbfs *sim_usbfs_open(struct sim_dfuse *dfu, bool realtime, char *why
 	g_signal_connect(usb->handler, "handle-ioctl", G_CALLBACK(handle_ioctl), usb);
 	GError *error = NULL;
 	/* The handler first: a client must never find the node unanswered. */
+	/* At RDP level 2 the ROM bootloader never runs: no device to see. */
+	bool bootloader = sim_chip_rdp_level(dfu->chip) < 2;
+	usb->gone = usb->unplugged = !bootloader;
 	if (!umockdev_testbed_attach_ioctl(usb->testbed, SIM_USBFS_DEVNODE, usb->handler, &error) ||
-	    !plug_in(usb, &error)) {
+	    (bootloader && !plug_in(usb, &error))) {
 		snprintf(why, why_size, "umockdev testbed: %s", error ? error->message : "failed");
 		g_clear_error(&error);
 		sim_usbfs_close(usb);
