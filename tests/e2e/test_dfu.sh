@@ -134,6 +134,58 @@ t_dfu_port_by_address_and_serial() {
 	error_has "matches 'NOSUCHSERIAL'"
 }
 
+# sim_boards N ARGS...: stm32boot ARGS under an emulator with N boards of
+# DEVICE on the USB bus (board k >= 2 keeps $IMG.k and $STATS.k).
+sim_boards() {
+	local count=$1
+	shift
+	RUNS=$((RUNS + 1))
+	OUT=$WORK/out.$RUNS ERR=$WORK/err.$RUNS
+	rm -f "$STATS" "$STATS".[0-9]
+	STATUS=0
+	timeout 100 "$STM32BOOT_SIM_PROGRAM" --device "$DEVICE" --interface dfu --count "$count" \
+		--image "$IMG" --stats "$STATS" --run -- "$STM32BOOT" "$@" >"$OUT" 2>"$ERR" </dev/null ||
+		STATUS=$?
+	! grep -qE 'AddressSanitizer|LeakSanitizer|runtime error:' "$ERR" || fail "sanitizer report"
+}
+
+t_dfu_several_devices_are_listed_and_refused() {
+	random_file "$WORK/fw.bin" 4096
+	sim_boards 2 -w "$WORK/fw.bin" dfu:
+	[ "$STATUS" -eq 1 ] || fail "exit status $STATUS with two devices on dfu:"
+	[ "$(grep -c '^stm32boot: error: ' "$ERR")" -eq 1 ] || fail "not exactly one error line"
+	error_has "2 STM32 DFU devices: dfu:1-1 (serial "
+	error_has ", dfu:1-2 (serial "
+	error_has "name one: dfu:SERIAL or dfu:BUS-PORT"
+	# The two boards have serials of their own, and neither was touched.
+	local serials
+	serials=$(grep -o 'serial [0-9A-F]*' "$ERR" | sort -u | wc -l)
+	[ "$serials" -eq 2 ] || fail "the two boards do not have two serials"
+	stat_is .page_erases 0
+	[ "$(jq .page_erases "$STATS.2")" = 0 ] || fail "board 2 was erased"
+}
+
+t_dfu_serial_or_path_picks_one_of_several() {
+	random_file "$WORK/one.bin" 4096
+	random_file "$WORK/two.bin" 4096
+	sim_boards 2 dfu:1-2
+	[ "$STATUS" -eq 0 ] || fail "dfu:1-2 refused: $(cat "$ERR")"
+	local serial
+	serial=$(sed -n 's/.*usb dfu:1-2 serial \([0-9A-F]*\).*/\1/p' "$OUT")
+	[ -n "$serial" ] || fail "no serial number shown for dfu:1-2"
+	# By serial: board 2 takes the write, board 1 is left alone.
+	sim_boards 2 -w "$WORK/two.bin" -v "dfu:$serial,device=$DEVICE"
+	[ "$STATUS" -eq 0 ] || fail "dfu:$serial refused: $(cat "$ERR")"
+	out_has "usb dfu:1-2 serial $serial"
+	cmp -s -n 4096 <(tail -c +33 "$IMG.2") "$WORK/two.bin" || fail "board 2 does not hold the file"
+	[ "$(jq .program_operations "$STATS")" = 0 ] || fail "board 1 was programmed"
+	# By path: board 1.
+	sim_boards 2 -w "$WORK/one.bin" -v "dfu:1-1,device=$DEVICE"
+	[ "$STATUS" -eq 0 ] || fail "dfu:1-1 refused: $(cat "$ERR")"
+	cmp -s -n 4096 <(tail -c +33 "$IMG") "$WORK/one.bin" || fail "board 1 does not hold the file"
+	cmp -s -n 4096 <(tail -c +33 "$IMG.2") "$WORK/two.bin" || fail "board 2 changed"
+}
+
 # ---- DfuSe .dfu files on the DFU port ----
 
 # dfuse_pack ARGS...: dfuse-pack (dfu-util), skipping when it or its -i's

@@ -126,26 +126,48 @@ static void serial_of(libusb_device *device, char *out, size_t size)
 	}
 }
 
-static enum stm32_status choose(struct dfu_usb *usb, libusb_device **list, const char *selector,
+struct candidate {
+	char address[32];
+	char serial[DFU_USB_NAME_MAX];
+};
+
+static int by_address(const void *a, const void *b)
+{
+	return strcmp(((const struct candidate *)a)->address, ((const struct candidate *)b)->address);
+}
+
+/* "dfu:1-1 (serial X), dfu:1-2 (serial Y)" in address order. */
+static void list_candidates(struct candidate *found, size_t count, char *out, size_t size)
+{
+	qsort(found, count, sizeof found[0], by_address);
+	size_t used = 0;
+	out[0] = '\0';
+	for (size_t i = 0; i < count && used < size; i++)
+		used += (size_t)snprintf(out + used, size - used, "%sdfu:%s (serial %s)",
+					 i ? ", " : "", found[i].address,
+					 *found[i].serial ? found[i].serial : "none");
+}
+
+static enum stm32_status choose(libusb_device **list, const char *selector,
 				libusb_device **chosen, char *chosen_serial, struct stm32_error *err)
 {
-	char listed[LISTED_MAX * 80] = "";
-	size_t matches = 0, used = 0;
+	struct candidate found[LISTED_MAX];
+	size_t matches = 0;
 	for (size_t i = 0; list[i]; i++) {
 		if (!is_stm32_dfu(list[i]))
 			continue;
-		char serial[DFU_USB_NAME_MAX], address[32];
+		char serial[DFU_USB_NAME_MAX];
 		serial_of(list[i], serial, sizeof serial);
 		if (!selected(list[i], selector, serial))
 			continue;
-		address_of(list[i], address, sizeof address);
-		if (matches++ < LISTED_MAX && used < sizeof listed)
-			used += (size_t)snprintf(listed + used, sizeof listed - used, "%sdfu:%s (serial %s)",
-						 used ? ", " : "", address, *serial ? serial : "none");
+		if (matches < LISTED_MAX) {
+			address_of(list[i], found[matches].address, sizeof found[matches].address);
+			snprintf(found[matches].serial, sizeof found[matches].serial, "%s", serial);
+		}
+		matches++;
 		*chosen = list[i];
 		snprintf(chosen_serial, DFU_USB_NAME_MAX, "%s", serial);
 	}
-	(void)usb;
 	if (matches == 1)
 		return STM32_OK;
 	if (matches == 0)
@@ -153,8 +175,11 @@ static enum stm32_status choose(struct dfu_usb *usb, libusb_device **list, const
 				       *selector ? "no STM32 DFU device (0483:df11) matches '%s'"
 						 : "no STM32 DFU device (0483:df11) found%s",
 				       selector);
-	return stm32_error_set(err, STM32_E_BUSY,
-			       "%zu STM32 DFU devices: %s; name one (dfu:SERIAL or dfu:BUS-PORT)",
+	/* Not a busy port: the name is ambiguous, and the message says the fix. */
+	char listed[LISTED_MAX * 80];
+	list_candidates(found, matches < LISTED_MAX ? matches : LISTED_MAX, listed, sizeof listed);
+	return stm32_error_set(err, STM32_E_INVALID,
+			       "%zu STM32 DFU devices: %s; name one: dfu:SERIAL or dfu:BUS-PORT",
 			       matches, listed);
 }
 
@@ -177,7 +202,7 @@ enum stm32_status dfu_usb_open(const char *selector, struct dfu_usb **out,
 	if (libusb_get_device_list(usb->context, &list) < 0)
 		s = stm32_error_set(err, STM32_E_IO, "libusb: cannot list USB devices");
 	if (s == STM32_OK)
-		s = choose(usb, list, selector, &chosen, info->serial, err);
+		s = choose(list, selector, &chosen, info->serial, err);
 	if (s == STM32_OK) {
 		address_of(chosen, usb->address, sizeof usb->address);
 		rc = libusb_open(chosen, &usb->handle);
