@@ -21,6 +21,7 @@
 #define STM32BOOT_DFU_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "stm32boot/error.h"
 #include "stm32boot/target.h"
@@ -45,6 +46,25 @@ struct stm32_dfu_options {
 };
 
 void stm32_dfu_options_default(struct stm32_dfu_options *opts);
+
+/* What a DFU target said of itself and how its device row was chosen. DfuSe
+ * reports no chip ID: the row comes from device=NAME, else from the memory
+ * layouts of the alternate settings, which several rows may fit. */
+struct stm32_dfu_info {
+	char address[32];          /* "1-1": bus, then the port path */
+	char serial[64];           /* the serial number string ("" when none) */
+	uint16_t bcd_device;       /* the DFU bootloader's version (AN3156: 0x2200 = v2.2) */
+	uint16_t bcd_dfu;          /* 0x011A: DfuSe */
+	uint16_t transfer_size;    /* wTransferSize */
+	unsigned memory_count;     /* alternate settings */
+	char memories[256];        /* their names, "Internal Flash, Option Bytes, ..." */
+	bool device_named;         /* the row is the port's device=NAME */
+	unsigned fitting_count;    /* rows the layouts fit (when not named) */
+	char fitting[256];         /* their names, "stm32f2xx, stm32f407xg" */
+};
+
+/* False (and *info untouched) when t is not a DFU target. */
+bool stm32_dfu_info(const struct stm32_target *t, struct stm32_dfu_info *info);
 
 /* "dfu:..." or a sim: port with interface=dfu. */
 bool stm32_port_is_dfu(const char *port);

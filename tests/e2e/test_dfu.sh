@@ -134,6 +134,38 @@ t_dfu_port_by_address_and_serial() {
 	error_has "matches 'NOSUCHSERIAL'"
 }
 
+t_dfu_connect_names_the_chip_as_far_as_dfuse_tells() {
+	local sim=("$STM32BOOT_SIM_PROGRAM" --device "$DEVICE" --interface dfu --image "$IMG" --run --)
+	OUT=$WORK/out.unnamed ERR=$WORK/err.unnamed
+	"${sim[@]}" "$STM32BOOT" dfu: >"$OUT" 2>"$ERR" || fail "dfu: refused"
+	# DfuSe reports no chip ID: the layout's rows are named, and the way out.
+	out_has "Identified:   by its memory layout, which fits stm32f2xx, stm32f407xg, stm32f412"
+	out_has "dfu:...,device=NAME names the part"
+	# bcdDevice is the DFU bootloader's version (AN3156), not the chip's.
+	out_has "Bootloader:   USB DFU v2.2 (bcdDevice 0x2200), bcdDFU 0x011A (DfuSe), 2048-byte transfers"
+	out_has "Memories:     Internal Flash, Option Bytes, OTP Memory, Device Feature"
+	out_has "sectors at 0x08000000 (as the device's DFU memory layout says)"
+	out_lacks "size from the device table"
+	# Named: said so. Option bytes decoded as over UART.
+	run_ok --set-option nRST_STOP=0 "$(dfu_port)"
+	run_ok --write-protect 3 "$(dfu_port)"
+	run_ok "$(dfu_port)"
+	out_has "Chip:         STM32F40xxx/41xxx (stm32f407xg), through the USB DFU bootloader"
+	out_has "Identified:   by device=stm32f407xg"
+	out_has "Option fields: nRST_STOP=0 (reset when entering Stop mode), nWRP=0xFF7"
+	out_has "Write-protected sectors: 3 (-u removes the protection)"
+	# A part whose layout only one row has.
+	OUT=$WORK/out.f72 ERR=$WORK/err.f72
+	"$STM32BOOT_SIM_PROGRAM" --device stm32f72x --interface dfu --run -- "$STM32BOOT" dfu: \
+		>"$OUT" 2>"$ERR" || fail "dfu: on an F72x refused"
+	out_has "Identified:   by its memory layout, which only stm32f72x fits"
+	err_lacks "warning"
+	# Read-protected: the level from the option bytes, which stay readable.
+	run_ok -j "$(dfu_port)"
+	run_ok "$(dfu_port)"
+	out_has "Readout protection: ON, level 1 (RDP 0xBB)"
+}
+
 # sim_boards N ARGS...: stm32boot ARGS under an emulator with N boards of
 # DEVICE on the USB bus (board k >= 2 keeps $IMG.k and $STATS.k).
 sim_boards() {

@@ -25,6 +25,7 @@ struct dfu_backend {
 	bool left;                /* it left DFU (go, reset): nothing more to say to it */
 	bool resetting;           /* an option-byte write reset it: reconnect first */
 	struct stm32_device device; /* the table's row with the device's own layout */
+	struct dfu_choice choice;   /* how that row was chosen */
 	struct stm32_sector_run runs[DFU_LAYOUT_MAX_RUNS];
 };
 
@@ -392,7 +393,8 @@ enum stm32_status dfu_target_open(const char *selector, const struct stm32_devic
 	if (s == STM32_OK) {
 		b->link.transfer_size = b->info.transfer_size;
 		s = dfu_choose_device(b->info.address, b->info.alt_names, b->info.alt_count, named, opts,
-				      b->layouts, &b->option_alt, &b->device, b->runs, err);
+				      b->layouts, &b->option_alt, &b->device, b->runs, &b->choice,
+				      err);
 	}
 	if (s == STM32_OK) {
 		fill_desc(b);
@@ -405,4 +407,29 @@ enum stm32_status dfu_target_open(const char *selector, const struct stm32_devic
 	}
 	*out = &b->target;
 	return STM32_OK;
+}
+
+bool stm32_dfu_info(const struct stm32_target *t, struct stm32_dfu_info *info)
+{
+	if (!t || t->ops != &dfu_ops)
+		return false;
+	const struct dfu_backend *b = t->backend;
+	memset(info, 0, sizeof *info);
+	snprintf(info->address, sizeof info->address, "%s", b->info.address);
+	snprintf(info->serial, sizeof info->serial, "%.*s", (int)sizeof info->serial - 1,
+		 b->info.serial);
+	info->bcd_device = b->info.bcd_device;
+	info->bcd_dfu = b->info.bcd_dfu;
+	info->transfer_size = b->info.transfer_size;
+	info->memory_count = b->info.alt_count;
+	size_t used = 0;
+	for (unsigned i = 0; i < b->info.alt_count && used < sizeof info->memories; i++) {
+		const char *name = b->layouts[i].name[0] ? b->layouts[i].name : b->info.alt_names[i];
+		used += (size_t)snprintf(info->memories + used, sizeof info->memories - used, "%s%s",
+					 i ? ", " : "", name);
+	}
+	info->device_named = b->choice.named;
+	info->fitting_count = b->choice.fit_count;
+	snprintf(info->fitting, sizeof info->fitting, "%s", b->choice.fitting);
+	return true;
 }

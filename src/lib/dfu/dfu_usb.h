@@ -26,6 +26,7 @@ struct dfu_usb_info {
 	char alt_names[DFU_USB_MAX_ALTS][DFU_USB_NAME_MAX]; /* iInterface strings */
 	uint16_t transfer_size;      /* wTransferSize of the DFU functional descriptor */
 	uint16_t bcd_dfu;
+	uint16_t bcd_device;         /* of the device descriptor: the bootloader's version */
 	uint8_t interface_number;
 };
 

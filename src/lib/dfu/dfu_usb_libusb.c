@@ -212,6 +212,9 @@ enum stm32_status dfu_usb_open(const char *selector, struct dfu_usb **out,
 	}
 	if (s == STM32_OK) {
 		snprintf(info->address, sizeof info->address, "%s", usb->address);
+		struct libusb_device_descriptor d;
+		if (libusb_get_device_descriptor(chosen, &d) == 0)
+			info->bcd_device = d.bcdDevice;
 		s = describe(usb, chosen, language_of(usb->handle), info, err);
 	}
 	if (s == STM32_OK && (rc = libusb_claim_interface(usb->handle, usb->interface_number)) != 0)
