@@ -1,7 +1,9 @@
 /* DFU requests (DFU 1.1 §6) with ST's DfuSe command handshake (AN3156):
  * DNLOAD, then GETSTATUS (dfuDNBUSY: the operation starts), wait
  * bwPollTimeout, GETSTATUS again (dfuDNLOAD-IDLE, or dfuERROR). */
+#include <errno.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/util.h"
 #include "dfu/dfu_proto.h"
@@ -132,6 +134,22 @@ static enum stm32_status device_error(struct dfu_link *l, const struct dfu_statu
 	return stm32_error_set(err, status, "the device reported %s", dfu_status_text(st->status));
 }
 
+/* Now on the monotonic clock, in microseconds. */
+static uint64_t now_us(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000000u + (uint64_t)t.tv_nsec / 1000u;
+}
+
+/* Until `at` on the monotonic clock (at once when it has passed). */
+static void sleep_until_us(uint64_t at)
+{
+	struct timespec t = {(time_t)(at / 1000000u), (long)(at % 1000000u * 1000u)};
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &t, NULL) == EINTR)
+		;
+}
+
 enum stm32_status dfu_download(struct dfu_link *l, uint16_t block, const uint8_t *data,
 			       uint16_t length, struct stm32_error *err)
 {
@@ -146,6 +164,9 @@ enum stm32_status dfu_download(struct dfu_link *l, uint16_t block, const uint8_t
 	uint64_t waited_ms = 0;
 	for (;;) {
 		struct dfu_status st;
+		/* The device starts the operation as this request reaches it:
+		 * bwPollTimeout counts from here, not from when the reply came. */
+		uint64_t asked = now_us();
 		if ((s = dfu_get_status(l, &st, err)) != STM32_OK)
 			return s;
 		if (st.state == DFU_STATE_ERROR)
@@ -160,7 +181,7 @@ enum stm32_status dfu_download(struct dfu_link *l, uint16_t block, const uint8_t
 					       "the device stayed busy for over %u ms",
 					       l->busy_limit_ms);
 		/* bwPollTimeout: the device does not want to be asked sooner. */
-		core_sleep_ms(st.poll_ms);
+		sleep_until_us(asked + (uint64_t)st.poll_ms * 1000u);
 		waited_ms += st.poll_ms ? st.poll_ms : 1;
 	}
 }

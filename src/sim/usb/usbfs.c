@@ -9,10 +9,12 @@
 #include <linux/usbdevice_fs.h>
 #include <stdio.h>
 #include <sys/ioctl.h>
+#include <sys/timerfd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <umockdev.h>
+#include <unistd.h>
 
 #include "usb/usbfs.h"
 
@@ -121,7 +123,8 @@ static int standard_request(struct usb_port *port, const uint8_t *setup, uint8_t
 	}
 }
 
-/* One control transfer: returns when the host may see its completion. */
+/* One control transfer: returns when the host may see its completion (µs
+ * on the model's clock; 0 or a time passed: at once). */
 static uint64_t control(struct usb_port *port, struct usbdevfs_urb *urb, uint8_t *buffer)
 {
 	struct sim_usbfs *usb = port->usb;
@@ -166,7 +169,7 @@ static uint64_t control(struct usb_port *port, struct usbdevfs_urb *urb, uint8_t
 		ready = transfer_end_us(reply.ready_at_us, 0);
 	if (fault.stall_ms)
 		ready = (ready > now ? ready : now) + fault.stall_ms * 1000ull;
-	return ready > now ? ready - now : 0;
+	return ready > now ? ready : 0;
 }
 
 static gboolean complete_delayed(gpointer p)
@@ -183,13 +186,47 @@ static gboolean complete_delayed(gpointer p)
 	return G_SOURCE_REMOVE;
 }
 
-static gboolean dispatch_when_ready(GSource *source, GSourceFunc callback, gpointer data)
+/* A delayed completion wakes the worker thread through a timerfd armed for
+ * the exact time: GLib's own timeouts wake poll() in whole milliseconds,
+ * late enough to push the host's next transfer into another frame. */
+struct timer_source {
+	GSource base;
+	int fd;
+};
+
+static gboolean dispatch_timer(GSource *source, GSourceFunc callback, gpointer data)
 {
 	(void)source;
 	return callback(data);
 }
 
-static GSourceFuncs ready_time_funcs = {NULL, NULL, dispatch_when_ready, NULL, NULL, NULL};
+static void finalize_timer(GSource *source)
+{
+	close(((struct timer_source *)source)->fd);
+}
+
+static GSourceFuncs timer_funcs = {NULL, NULL, dispatch_timer, finalize_timer, NULL, NULL};
+
+/* A source that becomes ready at ready_us on the model's clock. */
+static GSource *timer_at(const struct sim_usbfs *usb, uint64_t ready_us)
+{
+	int fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (fd < 0)
+		return NULL;
+	uint64_t ns = (uint64_t)usb->start.tv_nsec + ready_us % 1000000u * 1000u;
+	struct itimerspec when = {
+		.it_value = {.tv_sec = usb->start.tv_sec + (time_t)(ready_us / 1000000u) +
+				       (time_t)(ns / 1000000000u),
+			     .tv_nsec = (long)(ns % 1000000000u)}};
+	if (timerfd_settime(fd, TFD_TIMER_ABSTIME, &when, NULL) != 0) {
+		close(fd);
+		return NULL;
+	}
+	GSource *source = g_source_new(&timer_funcs, sizeof(struct timer_source));
+	((struct timer_source *)source)->fd = fd;
+	g_source_add_unix_fd(source, fd, G_IO_IN);
+	return source;
+}
 
 static void submit(struct usb_port *port, UMockdevIoctlClient *client, struct client_state *state,
 		   UMockdevIoctlData *arg)
@@ -201,7 +238,7 @@ static void submit(struct usb_port *port, UMockdevIoctlClient *client, struct cl
 		return;
 	}
 	struct usbdevfs_urb *urb = (struct usbdevfs_urb *)urb_data->data;
-	uint64_t delay_us = 0;
+	uint64_t ready_us = 0;
 	if (urb->type != USBDEVFS_URB_TYPE_CONTROL || urb->buffer_length < SETUP_LENGTH) {
 		urb->status = -EPIPE; /* no other endpoints */
 		urb->actual_length = 0;
@@ -214,10 +251,11 @@ static void submit(struct usb_port *port, UMockdevIoctlClient *client, struct cl
 			umockdev_ioctl_client_complete(client, -1, EFAULT);
 			return;
 		}
-		delay_us = control(port, urb, buffer->data);
+		ready_us = control(port, urb, buffer->data);
 		g_object_unref(buffer);
 	}
-	if (delay_us == 0) {
+	GSource *source = ready_us ? timer_at(port->usb, ready_us) : NULL;
+	if (!source) {
 		g_queue_push_tail(&state->done, urb_data);
 		umockdev_ioctl_client_complete(client, 0, 0);
 		return;
@@ -225,10 +263,6 @@ static void submit(struct usb_port *port, UMockdevIoctlClient *client, struct cl
 	struct delayed_urb *d = g_new0(struct delayed_urb, 1);
 	d->client = g_object_ref(client);
 	d->urb = urb_data;
-	/* A ready time to the microsecond: a millisecond timeout rounded up
-	 * would push many transfers into the next frame. */
-	GSource *source = g_source_new(&ready_time_funcs, sizeof(GSource));
-	g_source_set_ready_time(source, g_get_monotonic_time() + (gint64)delay_us);
 	g_source_set_callback(source, complete_delayed, d, NULL);
 	g_source_attach(source, g_main_context_get_thread_default());
 	g_source_unref(source);
