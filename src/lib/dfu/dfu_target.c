@@ -322,18 +322,10 @@ static enum stm32_status learn_chip(struct dfu_backend *b, struct stm32_error *e
 	enum stm32_status s = dfu_to_idle(&b->link, err);
 	if (s != STM32_OK)
 		return s;
-	uint8_t probe[PROBE_LENGTH];
+	/* Read protection need not cover the option bytes (the RDP byte says
+	 * which level): read them first. */
 	struct stm32_error probe_err;
 	stm32_error_clear(&probe_err);
-	s = dfu_read(&b->target, b->device.flash_start, probe, sizeof probe, &probe_err);
-	if (s == STM32_E_PROTECTED)
-		chip->read_protected = true;
-	else if (s != STM32_OK) {
-		*err = probe_err;
-		return s;
-	}
-	/* Read protection need not cover the option bytes (the RDP byte says
-	 * which level): try them either way. */
 	if (b->option_alt >= 0) {
 		const struct dfu_layout *l = &b->layouts[b->option_alt];
 		if (l->size <= sizeof chip->option_bytes &&
@@ -341,6 +333,23 @@ static enum stm32_status learn_chip(struct dfu_backend *b, struct stm32_error *e
 			chip->option_bytes_known = true;
 			chip->option_bytes_size = l->size;
 		}
+	}
+	/* RDP at level 0 in the row's own option area: the flash is readable.
+	 * Anything else is asked of the flash itself (a refused UPLOAD). */
+	const struct stm32_device *dev = &b->device;
+	bool level0 = chip->option_bytes_known && dev->opt_size == chip->option_bytes_size &&
+		      b->layouts[b->option_alt].start == dev->opt_start && dev->rdp_offset >= 0 &&
+		      (uint32_t)dev->rdp_offset < dev->opt_size &&
+		      chip->option_bytes[dev->rdp_offset] == dev->rdp_level0;
+	if (level0)
+		return STM32_OK;
+	uint8_t probe[PROBE_LENGTH];
+	s = dfu_read(&b->target, dev->flash_start, probe, sizeof probe, &probe_err);
+	if (s == STM32_E_PROTECTED)
+		chip->read_protected = true;
+	else if (s != STM32_OK) {
+		*err = probe_err;
+		return s;
 	}
 	return STM32_OK;
 }
