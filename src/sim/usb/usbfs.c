@@ -42,6 +42,7 @@ struct usb_port {
 	bool gone;           /* left the bus: every request fails with ENODEV */
 	bool unplugged;      /* removed from the testbed (main thread) */
 	unsigned generation; /* bumped by a chip reset: older connections are dead */
+	uint64_t bus_free_us; /* realtime: endpoint 0 is busy until then */
 	char syspath[96], devnode[40];
 };
 
@@ -130,6 +131,10 @@ static uint64_t control(struct usb_port *port, struct usbdevfs_urb *urb, uint8_t
 	struct sim_usbfs *usb = port->usb;
 	struct sim_dfuse *dfu = port->dfu;
 	uint64_t now = now_us(usb);
+	/* Endpoint 0 carries one control transfer at a time: a URB queued
+	 * behind another starts when that one has ended. */
+	if (usb->realtime && port->bus_free_us > now)
+		now = port->bus_free_us;
 	const uint8_t *setup = buffer;
 	uint8_t *data = buffer + SETUP_LENGTH;
 	uint16_t length = (uint16_t)(setup[6] | setup[7] << 8);
@@ -169,7 +174,9 @@ static uint64_t control(struct usb_port *port, struct usbdevfs_urb *urb, uint8_t
 		ready = transfer_end_us(reply.ready_at_us, 0);
 	if (fault.stall_ms)
 		ready = (ready > now ? ready : now) + fault.stall_ms * 1000ull;
-	return ready > now ? ready : 0;
+	if (usb->realtime)
+		port->bus_free_us = ready;
+	return ready > now_us(usb) ? ready : 0;
 }
 
 static gboolean complete_delayed(gpointer p)
