@@ -5,7 +5,9 @@
  * table and returns a struct stm32_target the flash engine (flash.h) drives:
  * erase per page/sector (0x41 + address) or mass erase, writes and reads of
  * wTransferSize bytes at the Set Address Pointer (0x21), go/reset by leaving
- * DFU, read unprotect (0x92). No CRC: verify reads back.
+ * DFU, read unprotect (0x92), option bytes and readout/write protection
+ * through the "Option Bytes" memory (the device resets after each). No CRC:
+ * verify reads back.
  *
  * Port names: "dfu:" (the only such device; with several, the error lists
  * them), "dfu:SERIAL", "dfu:BUS-PORT[.PORT...]" (as dfu-util's path), each
@@ -19,6 +21,7 @@
 #define STM32BOOT_DFU_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "stm32boot/error.h"
 #include "stm32boot/target.h"
@@ -43,6 +46,25 @@ struct stm32_dfu_options {
 };
 
 void stm32_dfu_options_default(struct stm32_dfu_options *opts);
+
+/* What a DFU target said of itself and how its device row was chosen. DfuSe
+ * reports no chip ID: the row comes from device=NAME, else from the memory
+ * layouts of the alternate settings, which several rows may fit. */
+struct stm32_dfu_info {
+	char address[32];          /* "1-1": bus, then the port path */
+	char serial[64];           /* the serial number string ("" when none) */
+	uint16_t bcd_device;       /* the DFU bootloader's version (AN3156: 0x2200 = v2.2) */
+	uint16_t bcd_dfu;          /* 0x011A: DfuSe */
+	uint16_t transfer_size;    /* wTransferSize */
+	unsigned memory_count;     /* alternate settings */
+	char memories[256];        /* their names, "Internal Flash, Option Bytes, ..." */
+	bool device_named;         /* the row is the port's device=NAME */
+	unsigned fitting_count;    /* rows the layouts fit (when not named) */
+	char fitting[256];         /* their names, "stm32f2xx, stm32f407xg" */
+};
+
+/* False (and *info untouched) when t is not a DFU target. */
+bool stm32_dfu_info(const struct stm32_target *t, struct stm32_dfu_info *info);
 
 /* "dfu:..." or a sim: port with interface=dfu. */
 bool stm32_port_is_dfu(const char *port);

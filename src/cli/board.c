@@ -207,6 +207,7 @@ static bool connect_chip(struct board *b)
 {
 	if (b->target) { /* a back end that connected as the port opened (dfu:) */
 		cli_describe_chip(b->target, b->transport);
+		cli_describe_option_fields(b->target);
 		return true;
 	}
 	struct stm32_rom_options so;

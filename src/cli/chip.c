@@ -8,6 +8,7 @@
 
 #include "progress.h"
 #include "report.h"
+#include "stm32boot/dfu.h"
 #include "stm32boot/rom.h"
 
 #define SRAM_BASE 0x20000000u
@@ -85,8 +86,11 @@ static void describe_option_bytes(const struct stm32_chip_facts *s, const struct
 	cli_info("Option bytes: %s (at 0x%08X)", hex, dev->opt_start);
 }
 
-static void describe_protection(const struct stm32_chip_facts *s, const struct stm32_device *dev)
+static void describe_protection(const struct stm32_target *target)
 {
+	const struct stm32_chip_facts *s = &target->chip;
+	const struct stm32_device *dev = target->desc.device;
+	struct stm32_dfu_info dfu;
 	if (s->option_bytes_known && dev->rdp_offset >= 0 &&
 	    (uint32_t)dev->rdp_offset < s->option_bytes_size) {
 		uint8_t rdp = s->option_bytes[dev->rdp_offset];
@@ -98,7 +102,9 @@ static void describe_protection(const struct stm32_chip_facts *s, const struct s
 			cli_info("Readout protection: ON, level 1 (RDP 0x%02X)", rdp);
 		return;
 	}
-	cli_info("Readout protection: %s", s->read_protected ? "ON (Read Memory is refused)" : "off");
+	const char *refused = stm32_dfu_info(target, &dfu) ? "ON (UPLOAD is refused)"
+							    : "ON (Read Memory is refused)";
+	cli_info("Readout protection: %s", s->read_protected ? refused : "off");
 }
 
 static void describe_unique_id(const struct stm32_chip_facts *s)
@@ -113,10 +119,36 @@ static void describe_unique_id(const struct stm32_chip_facts *s)
 	cli_info("Unique ID:    %s", hex);
 }
 
+/* DfuSe names no chip: say how the row was chosen, and what else fits. */
+static void describe_dfu(const struct stm32_device *dev, const struct stm32_dfu_info *dfu)
+{
+	cli_info("Chip:         %s (%s), through the USB DFU bootloader", dev->description,
+		 dev->name);
+	if (dfu->device_named)
+		cli_info("Identified:   by device=%s (DfuSe reports no chip ID)", dev->name);
+	else if (dfu->fitting_count > 1)
+		cli_info("Identified:   by its memory layout, which fits %s: DfuSe reports no chip ID, "
+			 "dfu:...,device=NAME names the part", dfu->fitting);
+	else
+		cli_info("Identified:   by its memory layout, which only %s fits (DfuSe reports no "
+			 "chip ID)", dev->name);
+	/* AN3156: the bootloader's version is the MSB of bcdDevice, in BCD. */
+	cli_info("Bootloader:   USB DFU v%u.%u (bcdDevice 0x%04X), bcdDFU 0x%04X%s, %u-byte "
+		 "transfers", (dfu->bcd_device >> 12) & 0xFu, (dfu->bcd_device >> 8) & 0xFu,
+		 (unsigned)dfu->bcd_device, (unsigned)dfu->bcd_dfu,
+		 dfu->bcd_dfu == 0x011A ? " (DfuSe)" : "", (unsigned)dfu->transfer_size);
+	cli_info("Memories:     %s", dfu->memories);
+}
+
 /* What the ROM bootloader says of itself. */
 static void describe_bootloader(const struct stm32_target *target, const struct stm32_device *dev)
 {
 	struct stm32_rom_info rom;
+	struct stm32_dfu_info dfu;
+	if (stm32_dfu_info(target, &dfu)) {
+		describe_dfu(dev, &dfu);
+		return;
+	}
 	if (!stm32_rom_info(target, &rom)) {
 		cli_info("Chip:         %s (%s), through the %s", dev->description, dev->name,
 			 target->desc.name);
@@ -156,11 +188,14 @@ void cli_describe_chip(const struct stm32_target *target, struct stm32_transport
 	describe_bootloader(target, dev);
 	char layout[160];
 	cli_format_flash_layout(dev, layout, sizeof layout);
+	struct stm32_dfu_info dfu;
 	cli_info("Flash:        %s at 0x%08X%s", layout, dev->flash_start,
-		 s->flash_size_known ? "" : " (size from the device table)");
+		 stm32_dfu_info(target, &dfu) ? " (as the device's DFU memory layout says)"
+		 : s->flash_size_known	      ? ""
+					      : " (size from the device table)");
 	describe_ram(dev);
 	describe_option_bytes(s, dev);
-	describe_protection(s, dev);
+	describe_protection(target);
 	describe_unique_id(s);
 	describe_commands(target);
 }

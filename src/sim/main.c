@@ -549,8 +549,11 @@ int main(int argc, char **argv)
 #ifdef STM32SIM_HAVE_USB
 	if (em.options.dfu) {
 		const struct options *o = &em.options;
-		struct sim_usb_config usb = {o->device, o->image_path, o->stats_path, o->realtime,
-					     o->faults, o->seed, o->run_argv};
+		struct sim_usb_config usb = {.device = o->device, .image_path = o->image_path,
+					     .stats_path = o->stats_path, .count = o->count,
+					     .uid = o->has_uid ? o->uid : NULL,
+					     .realtime = o->realtime, .faults = o->faults,
+					     .seed = o->seed, .run_argv = o->run_argv};
 		return sim_usb_main(&usb, &wait_mask, &stop_requested);
 	}
 #endif

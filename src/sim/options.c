@@ -27,6 +27,10 @@ static void print_help(void)
 	     "                        spi listen on a Unix bus socket instead of a pty; dfu\n"
 	     "                        is the USB DFU bootloader (AN3156) for libusb programs\n"
 	     "                        run under umockdev (print the UMOCKDEV_DIR, or --run)\n"
+	     "  --count N             dfu: N boards of the device on the USB bus (1 to 8,\n"
+	     "                        default 1) at dfu:1-1 .. dfu:1-N; board k >= 2 keeps\n"
+	     "                        its image and stats in FILE.k and has the unique ID\n"
+	     "                        with k - 1 added to its first byte (its own serial)\n"
 	     "  --interface drive     the folder --drive DIR as a board's flashing drive\n"
 	     "  --drive DIR           drive: the folder (created if missing)\n"
 	     "  --drive-kind stlink|uf2  drive: ST-LINK mass storage (DETAILS.TXT, MBED.HTM;\n"
@@ -164,6 +168,16 @@ static void parse_uid(const char *text, uint8_t uid[SIM_UID_BYTES])
 	}
 }
 
+/* --count: boards on the emulated USB bus. */
+static unsigned parse_count(const char *text)
+{
+	char *end;
+	unsigned long n = strtoul(text, &end, 10);
+	if (end == text || *end || text[0] == '-' || n < 1 || n > SIM_MAX_USB_BOARDS)
+		usage_error("bad --count '%s' (1 to 8)", text);
+	return (unsigned)n;
+}
+
 /* The device must have the interface, and on I2C an address. */
 static void check_interface(struct options *o)
 {
@@ -171,6 +185,8 @@ static void check_interface(struct options *o)
 	const char *name = sim_interface_name(o->interface);
 	if (o->run_argv && !o->dfu)
 		usage_error("%s", "--run needs --interface dfu");
+	if (o->count && !o->dfu)
+		usage_error("%s", "--count needs --interface dfu");
 	if (!o->drive && (o->drive_dir || o->drive_copy_fail > 0))
 		usage_error("%s", "--drive and copy-fail need --interface drive");
 	if (o->drive) {
@@ -203,7 +219,8 @@ static void check_interface(struct options *o)
 void sim_parse_options(int argc, char **argv, struct options *o)
 {
 	enum { OPT_INVERT_BOOT0 = 256, OPT_INVERT_RESET, OPT_INVERT, OPT_LIST, OPT_INTERFACE,
-	       OPT_I2C_ADDRESS, OPT_I2C_CLOCK, OPT_RUN, OPT_UID, OPT_DRIVE, OPT_DRIVE_KIND };
+	       OPT_I2C_ADDRESS, OPT_I2C_CLOCK, OPT_RUN, OPT_UID, OPT_DRIVE, OPT_DRIVE_KIND,
+	       OPT_COUNT };
 	static const struct option long_options[] = {
 		{"device", required_argument, NULL, 'd'},  {"link", required_argument, NULL, 'l'},
 		{"image", required_argument, NULL, 'i'},   {"speed", required_argument, NULL, 's'},
@@ -220,6 +237,7 @@ void sim_parse_options(int argc, char **argv, struct options *o)
 		{"i2c-clock", required_argument, NULL, OPT_I2C_CLOCK},
 		{"run", no_argument, NULL, OPT_RUN},
 		{"uid", required_argument, NULL, OPT_UID},
+		{"count", required_argument, NULL, OPT_COUNT},
 		{"drive", required_argument, NULL, OPT_DRIVE},
 		{"drive-kind", required_argument, NULL, OPT_DRIVE_KIND},
 		{"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
@@ -286,6 +304,7 @@ void sim_parse_options(int argc, char **argv, struct options *o)
 			o->drive_uf2 = strcmp(optarg, "uf2") == 0;
 			break;
 		case OPT_UID: parse_uid(optarg, o->uid); o->has_uid = true; break;
+		case OPT_COUNT: o->count = parse_count(optarg); break;
 		case OPT_I2C_ADDRESS: o->i2c_address = parse_i2c_address(optarg); break;
 		case OPT_I2C_CLOCK: o->i2c_clock_hz = parse_i2c_clock(optarg); break;
 		case 'h': print_help(); exit(0);

@@ -5,6 +5,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#define SIM_MAX_USB_BOARDS 8 /* --count; src/sim/usb has room for this many */
+
 #include "base/faults.h"
 #include "chip/chip.h"
 #include "link/wiring.h"
@@ -27,6 +29,7 @@ struct options {
 	uint8_t uid[SIM_UID_BYTES];
 	bool dfu;        /* --interface dfu: USB through umockdev (src/sim/usb) */
 	char **run_argv; /* --run -- CMD ARGS... */
+	unsigned count;  /* --count N: boards on the USB bus (dfu), 0: not given */
 	bool drive;              /* --interface drive: a folder as the drive (src/sim/drive) */
 	const char *drive_dir;   /* --drive DIR */
 	bool drive_uf2;          /* --drive-kind uf2 (else stlink) */

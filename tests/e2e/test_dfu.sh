@@ -89,6 +89,16 @@ t_dfu_disappearing_device_is_an_error() {
 	error_has "dfu:1-1"
 }
 
+t_dfu_device_gone_mid_read_is_an_error() {
+	# It leaves while UPLOADs read ahead wait on endpoint 0: an error that
+	# names the device and the address, no hang.
+	write_seed
+	run_fail -r "$WORK/dump.bin" -S "0x08000000:$SIZE" "$(dfu_port faults=hangup-after=20)"
+	error_has "disappeared"
+	error_has "dfu:1-1"
+	grep '^stm32boot: error: ' "$ERR" | grep -qE '0x080[0-9A-F]{5}' || fail "no address in the error"
+}
+
 t_dfu_readout_protection_and_unprotect() {
 	write_seed
 	# Readout protection set through the UART bootloader of the same image.
@@ -132,6 +142,90 @@ t_dfu_port_by_address_and_serial() {
 	"${sim[@]}" "$STM32BOOT" dfu:NOSUCHSERIAL >"$OUT" 2>"$ERR" || STATUS=$?
 	[ "$STATUS" -eq 1 ] || fail "exit status $STATUS for an unknown serial"
 	error_has "matches 'NOSUCHSERIAL'"
+}
+
+t_dfu_connect_names_the_chip_as_far_as_dfuse_tells() {
+	local sim=("$STM32BOOT_SIM_PROGRAM" --device "$DEVICE" --interface dfu --image "$IMG" --run --)
+	OUT=$WORK/out.unnamed ERR=$WORK/err.unnamed
+	"${sim[@]}" "$STM32BOOT" dfu: >"$OUT" 2>"$ERR" || fail "dfu: refused"
+	# DfuSe reports no chip ID: the layout's rows are named, and the way out.
+	out_has "Identified:   by its memory layout, which fits stm32f2xx, stm32f407xg, stm32f412"
+	out_has "dfu:...,device=NAME names the part"
+	# bcdDevice is the DFU bootloader's version (AN3156), not the chip's.
+	out_has "Bootloader:   USB DFU v2.2 (bcdDevice 0x2200), bcdDFU 0x011A (DfuSe), 2048-byte transfers"
+	out_has "Memories:     Internal Flash, Option Bytes, OTP Memory, Device Feature"
+	out_has "sectors at 0x08000000 (as the device's DFU memory layout says)"
+	out_lacks "size from the device table"
+	# Named: said so. Option bytes decoded as over UART.
+	run_ok --set-option nRST_STOP=0 "$(dfu_port)"
+	run_ok --write-protect 3 "$(dfu_port)"
+	run_ok "$(dfu_port)"
+	out_has "Chip:         STM32F40xxx/41xxx (stm32f407xg), through the USB DFU bootloader"
+	out_has "Identified:   by device=stm32f407xg"
+	out_has "Option fields: nRST_STOP=0 (reset when entering Stop mode), nWRP=0xFF7"
+	out_has "Write-protected sectors: 3 (-u removes the protection)"
+	# A part whose layout only one row has.
+	OUT=$WORK/out.f72 ERR=$WORK/err.f72
+	"$STM32BOOT_SIM_PROGRAM" --device stm32f72x --interface dfu --run -- "$STM32BOOT" dfu: \
+		>"$OUT" 2>"$ERR" || fail "dfu: on an F72x refused"
+	out_has "Identified:   by its memory layout, which only stm32f72x fits"
+	err_lacks "warning"
+	# Read-protected: the level from the option bytes, which stay readable.
+	run_ok -j "$(dfu_port)"
+	run_ok "$(dfu_port)"
+	out_has "Readout protection: ON, level 1 (RDP 0xBB)"
+}
+
+# sim_boards N ARGS...: stm32boot ARGS under an emulator with N boards of
+# DEVICE on the USB bus (board k >= 2 keeps $IMG.k and $STATS.k).
+sim_boards() {
+	local count=$1
+	shift
+	RUNS=$((RUNS + 1))
+	OUT=$WORK/out.$RUNS ERR=$WORK/err.$RUNS
+	rm -f "$STATS" "$STATS".[0-9]
+	STATUS=0
+	timeout 100 "$STM32BOOT_SIM_PROGRAM" --device "$DEVICE" --interface dfu --count "$count" \
+		--image "$IMG" --stats "$STATS" --run -- "$STM32BOOT" "$@" >"$OUT" 2>"$ERR" </dev/null ||
+		STATUS=$?
+	! grep -qE 'AddressSanitizer|LeakSanitizer|runtime error:' "$ERR" || fail "sanitizer report"
+}
+
+t_dfu_several_devices_are_listed_and_refused() {
+	random_file "$WORK/fw.bin" 4096
+	sim_boards 2 -w "$WORK/fw.bin" dfu:
+	[ "$STATUS" -eq 1 ] || fail "exit status $STATUS with two devices on dfu:"
+	[ "$(grep -c '^stm32boot: error: ' "$ERR")" -eq 1 ] || fail "not exactly one error line"
+	error_has "2 STM32 DFU devices: dfu:1-1 (serial "
+	error_has ", dfu:1-2 (serial "
+	error_has "name one: dfu:SERIAL or dfu:BUS-PORT"
+	# The two boards have serials of their own, and neither was touched.
+	local serials
+	serials=$(grep -o 'serial [0-9A-F]*' "$ERR" | sort -u | wc -l)
+	[ "$serials" -eq 2 ] || fail "the two boards do not have two serials"
+	stat_is .page_erases 0
+	[ "$(jq .page_erases "$STATS.2")" = 0 ] || fail "board 2 was erased"
+}
+
+t_dfu_serial_or_path_picks_one_of_several() {
+	random_file "$WORK/one.bin" 4096
+	random_file "$WORK/two.bin" 4096
+	sim_boards 2 dfu:1-2
+	[ "$STATUS" -eq 0 ] || fail "dfu:1-2 refused: $(cat "$ERR")"
+	local serial
+	serial=$(sed -n 's/.*usb dfu:1-2 serial \([0-9A-F]*\).*/\1/p' "$OUT")
+	[ -n "$serial" ] || fail "no serial number shown for dfu:1-2"
+	# By serial: board 2 takes the write, board 1 is left alone.
+	sim_boards 2 -w "$WORK/two.bin" -v "dfu:$serial,device=$DEVICE"
+	[ "$STATUS" -eq 0 ] || fail "dfu:$serial refused: $(cat "$ERR")"
+	out_has "usb dfu:1-2 serial $serial"
+	cmp -s -n 4096 <(tail -c +33 "$IMG.2") "$WORK/two.bin" || fail "board 2 does not hold the file"
+	[ "$(jq .program_operations "$STATS")" = 0 ] || fail "board 1 was programmed"
+	# By path: board 1.
+	sim_boards 2 -w "$WORK/one.bin" -v "dfu:1-1,device=$DEVICE"
+	[ "$STATUS" -eq 0 ] || fail "dfu:1-1 refused: $(cat "$ERR")"
+	cmp -s -n 4096 <(tail -c +33 "$IMG") "$WORK/one.bin" || fail "board 1 does not hold the file"
+	cmp -s -n 4096 <(tail -c +33 "$IMG.2") "$WORK/two.bin" || fail "board 2 changed"
 }
 
 # ---- DfuSe .dfu files on the DFU port ----
@@ -220,6 +314,35 @@ t_dfu_moves_whole_transfer_size_blocks() {
 	stat_is .program_operations $((SIZE / 2048))
 	run_ok -r "$WORK/dump.bin" -S "0x08000000:$SIZE" "$(dfu_port)"
 	same_bytes "$WORK/dump.bin" "$WORK/fw.bin"
-	# the blocks, the command list and the protection probe at open
+	# the blocks, the option bytes at open (RDP level 0 in them: the flash
+	# needs no probe) and the one block read ahead past the end
 	stat_is '.dfu.requests.UPLOAD' $((SIZE / 2048 + 2))
+}
+
+t_dfu_blocks_follow_one_address_pointer() {
+	# Consecutive blocks after one Set Address Pointer (0x21): wBlockNum n
+	# addresses pointer + (n - 2) * wTransferSize (AN3156).
+	random_file "$WORK/fw.bin" "$SIZE"
+	run_ok -v -w "$WORK/fw.bin" "$(dfu_port)"
+	flash_head "$WORK/got.bin"
+	same_bytes "$WORK/got.bin" "$WORK/fw.bin"
+	# The option bytes at open, then one for the write and one for the
+	# verify; the verify reads 2048 bytes a request, and the UPLOAD of the
+	# block after each one is already waiting (one too many at the end).
+	stat_is '.dfu.commands."0x21"' 3
+	stat_is '.dfu.requests.UPLOAD' $((SIZE / 2048 + 2))
+	stat_is '.dfu.requests.DNLOAD' $((SIZE / 2048 + 4 + 3))
+	stat_is '.dfu.errors' '{}'
+	run_ok -r "$WORK/dump.bin" -S "0x08000000:$SIZE" "$(dfu_port)"
+	same_bytes "$WORK/dump.bin" "$WORK/fw.bin"
+	stat_is '.dfu.commands."0x21"' 2
+	# A read that starts elsewhere sets the pointer again, and still reads right.
+	run_ok -r "$WORK/part.bin" -S "0x08000800:6144" "$(dfu_port)"
+	cmp -s "$WORK/part.bin" <(tail -c +2049 "$WORK/fw.bin" | head -c 6144) || fail "the part read differs"
+	stat_is '.dfu.commands."0x21"' 2
+	stat_is '.dfu.requests.UPLOAD' 5
+	# Reading ahead stops at the end of the memory: the last 4 KiB of flash
+	# are two UPLOADs and nothing past them.
+	run_ok -r "$WORK/tail.bin" -S "0x080FF000:4096" "$(dfu_port)"
+	stat_is '.dfu.requests.UPLOAD' 3
 }

@@ -60,7 +60,7 @@ enum stm32_status dfu_choose_device(const char *address,
 				    const struct stm32_dfu_options *opts,
 				    struct dfu_layout *layouts, int *option_alt,
 				    struct stm32_device *device, struct stm32_sector_run *runs,
-				    struct stm32_error *err)
+				    struct dfu_choice *choice, struct stm32_error *err)
 {
 	for (unsigned i = 0; i < count; i++)
 		(void)dfu_layout_parse(names[i], &layouts[i]);
@@ -74,16 +74,16 @@ enum stm32_status dfu_choose_device(const char *address,
 		return stm32_error_set(err, STM32_E_UNSUPPORTED,
 				       "dfu:%s: the flash is in several address ranges (%s)", address,
 				       names[flash_alt]);
-	char fitting[256];
-	unsigned fit_count = 0;
+	memset(choice, 0, sizeof *choice);
+	choice->named = named != NULL;
 	const struct stm32_device *row =
 		named ? named
-		      : by_layout(flash, *option_alt >= 0 ? &layouts[*option_alt] : NULL, fitting,
-				  sizeof fitting, &fit_count);
-	if (!named && fit_count > 1)
+		      : by_layout(flash, *option_alt >= 0 ? &layouts[*option_alt] : NULL,
+				  choice->fitting, sizeof choice->fitting, &choice->fit_count);
+	if (!named && choice->fit_count > 1)
 		warn(opts, "DfuSe does not tell the part: the memory of dfu:%s fits %s; taking %s "
 			   "(name it with dfu:...,device=NAME)",
-		     address, fitting, row->name);
+		     address, choice->fitting, row->name);
 	if (!row)
 		return stm32_error_set(err, STM32_E_UNKNOWN_DEVICE,
 				       "dfu:%s: no device in the table has the flash layout \"%s\"; "

@@ -30,3 +30,10 @@ enum stm32_status stm32_dfu_open_port(const char *port, const struct stm32_dfu_o
 	*transport = NULL;
 	return stm32_dfu_open(port, opts, out, err);
 }
+
+bool stm32_dfu_info(const struct stm32_target *t, struct stm32_dfu_info *info)
+{
+	(void)t;
+	(void)info;
+	return false;
+}

@@ -5,6 +5,7 @@
 
 #include "core/util.h"
 #include "dfu/dfu_layout.h"
+#include "dfu/dfu_options.h"
 #include "dfu/dfu_proto.h"
 #include "dfu/dfu_target.h"
 
@@ -22,7 +23,9 @@ struct dfu_backend {
 	unsigned alt;             /* selected alternate setting */
 	int option_alt;           /* -1: none */
 	bool left;                /* it left DFU (go, reset): nothing more to say to it */
+	bool resetting;           /* an option-byte write reset it: reconnect first */
 	struct stm32_device device; /* the table's row with the device's own layout */
+	struct dfu_choice choice;   /* how that row was chosen */
 	struct stm32_sector_run runs[DFU_LAYOUT_MAX_RUNS];
 };
 
@@ -42,6 +45,10 @@ static enum stm32_status check_present(struct dfu_backend *b, struct stm32_error
 	if (b->left)
 		return stm32_error_set(err, STM32_E_IO, "dfu:%s left DFU mode (it runs its program)",
 				       b->info.address);
+	if (b->resetting)
+		return stm32_error_set(err, STM32_E_IO,
+				       "dfu:%s is resetting after its option bytes changed",
+				       b->info.address);
 	return STM32_OK;
 }
 
@@ -58,6 +65,7 @@ static enum stm32_status select_memory(struct dfu_backend *b, uint32_t address, 
 			continue;
 		if (alt == b->alt)
 			return STM32_OK;
+		dfu_end_upload(&b->link);
 		if ((s = dfu_usb_set_alt(b->link.usb, alt, err)) != STM32_OK)
 			return s;
 		b->alt = alt;
@@ -69,13 +77,21 @@ static enum stm32_status select_memory(struct dfu_backend *b, uint32_t address, 
 	return s;
 }
 
+/* Where the selected alternate setting's memory ends (reads ahead stop). */
+static uint32_t memory_end(const struct dfu_backend *b)
+{
+	const struct dfu_layout *l = &b->layouts[b->alt];
+	uint64_t end = (uint64_t)l->start + l->size;
+	return end > UINT32_MAX ? UINT32_MAX : (uint32_t)end;
+}
+
 static enum stm32_status dfu_read(struct stm32_target *t, uint32_t address, uint8_t *data,
 				  size_t length, struct stm32_error *err)
 {
 	struct dfu_backend *b = backend_of(t);
 	enum stm32_status s = select_memory(b, address, length, err);
 	if (s == STM32_OK)
-		s = dfuse_upload(&b->link, address, data, (uint16_t)length, err);
+		s = dfuse_read(&b->link, address, data, (uint16_t)length, memory_end(b), err);
 	if (s != STM32_OK)
 		stm32_error_address(err, address);
 	return s;
@@ -87,9 +103,7 @@ static enum stm32_status dfu_write(struct stm32_target *t, uint32_t address, con
 	struct dfu_backend *b = backend_of(t);
 	enum stm32_status s = select_memory(b, address, length, err);
 	if (s == STM32_OK)
-		s = dfuse_command(&b->link, DFUSE_SET_ADDRESS, true, address, err);
-	if (s == STM32_OK)
-		s = dfu_download(&b->link, 2, data, (uint16_t)length, err);
+		s = dfuse_write(&b->link, address, data, (uint16_t)length, err);
 	if (s != STM32_OK)
 		stm32_error_address(err, address);
 	return s;
@@ -140,9 +154,103 @@ static enum stm32_status dfu_readout_unprotect(struct stm32_target *t, struct st
 	if (s == STM32_OK)
 		s = dfuse_command(&b->link, DFUSE_READ_UNPROTECT, false, 0, err);
 	/* The chip resets as it finishes: losing it is the expected end. */
-	if (s == STM32_E_IO || (s == STM32_OK))
+	if (s == STM32_E_IO || (s == STM32_OK)) {
+		b->resetting = true;
 		return STM32_OK;
+	}
 	return s;
+}
+
+/* The option area as one block through its own alternate setting; the
+ * device reloads it and resets (it is reconnected later). */
+static enum stm32_status write_options(struct dfu_backend *b, uint32_t address,
+				       const uint8_t *data, size_t length, struct stm32_error *err)
+{
+	enum stm32_status s = select_memory(b, address, length, err);
+	if (s == STM32_OK && (b->option_alt < 0 || b->alt != (unsigned)b->option_alt))
+		s = stm32_error_set(err, STM32_E_RANGE, "0x%08X is not in the option bytes of dfu:%s",
+				    address, b->info.address);
+	if (s == STM32_OK && length > b->info.transfer_size)
+		s = stm32_error_set(err, STM32_E_RANGE, "%zu option bytes do not fit one %u-byte block",
+				    length, b->info.transfer_size);
+	if (s == STM32_OK)
+		s = dfuse_write_and_reset(&b->link, address, data, (uint16_t)length, err);
+	if (s != STM32_OK) {
+		stm32_error_address(err, address);
+		return s;
+	}
+	b->resetting = true;
+	return STM32_OK;
+}
+
+static enum stm32_status dfu_reconnect(struct stm32_target *t, struct stm32_error *err);
+
+static enum stm32_status dfu_write_option_bytes(struct stm32_target *t, uint32_t address,
+						const uint8_t *data, size_t length,
+						struct stm32_error *err)
+{
+	struct dfu_backend *b = backend_of(t);
+	enum stm32_status s = write_options(b, address, data, length, err);
+	if (s != STM32_OK)
+		return s;
+	/* The plan let it through (--allow-permanent-lock); nothing to wait for. */
+	if (dfu_options_permanent(&b->device, data, length, address))
+		return stm32_error_set(err, STM32_E_IO,
+				       "dfu:%s took option bytes that lock it for good (RDP level 2): "
+				       "its bootloader no longer runs, so it does not come back",
+				       b->info.address);
+	return dfu_reconnect(t, err);
+}
+
+/* A protection change: which one, and the groups for Write Protect. */
+struct option_edit {
+	enum { EDIT_READOUT_PROTECT, EDIT_WRITE_PROTECT, EDIT_WRITE_UNPROTECT } kind;
+	const uint32_t *groups;
+	size_t count;
+};
+
+/* The option area as the chip holds it now, edited, written back: what the
+ * ROM's protection commands do, which DfuSe does not have. */
+static enum stm32_status change_options(struct dfu_backend *b, const struct option_edit *edit,
+					struct stm32_error *err)
+{
+	const struct stm32_device *dev = &b->device;
+	uint8_t bytes[sizeof b->target.chip.option_bytes];
+	if (!stm32_target_can(&b->target.desc, STM32_CAP_OPTION_BYTES))
+		return stm32_error_set(err, STM32_E_UNSUPPORTED,
+				       "dfu:%s offers no option bytes where the %s keeps them",
+				       b->info.address, dev->name);
+	enum stm32_status s = dfu_read(&b->target, dev->opt_start, bytes, dev->opt_size, err);
+	if (s != STM32_OK)
+		return s;
+	if (edit->kind == EDIT_READOUT_PROTECT)
+		s = dfu_options_readout_protect(dev, bytes, dev->opt_size, err);
+	else if (edit->kind == EDIT_WRITE_PROTECT)
+		s = dfu_options_write_protect(dev, bytes, dev->opt_size, edit->groups, edit->count, err);
+	else
+		s = dfu_options_write_unprotect(dev, bytes, dev->opt_size, err);
+	if (s == STM32_OK)
+		s = write_options(b, dev->opt_start, bytes, dev->opt_size, err);
+	return s;
+}
+
+static enum stm32_status dfu_readout_protect(struct stm32_target *t, struct stm32_error *err)
+{
+	struct option_edit edit = {EDIT_READOUT_PROTECT, NULL, 0};
+	return change_options(backend_of(t), &edit, err);
+}
+
+static enum stm32_status dfu_write_unprotect(struct stm32_target *t, struct stm32_error *err)
+{
+	struct option_edit edit = {EDIT_WRITE_UNPROTECT, NULL, 0};
+	return change_options(backend_of(t), &edit, err);
+}
+
+static enum stm32_status dfu_write_protect(struct stm32_target *t, const uint32_t *units,
+					   size_t count, struct stm32_error *err)
+{
+	struct option_edit edit = {EDIT_WRITE_PROTECT, units, count};
+	return change_options(backend_of(t), &edit, err);
 }
 
 static enum stm32_status dfu_recover(struct stm32_target *t, struct stm32_error *err)
@@ -160,8 +268,10 @@ static enum stm32_status learn_chip(struct dfu_backend *b, struct stm32_error *e
 static enum stm32_status dfu_reconnect(struct stm32_target *t, struct stm32_error *err)
 {
 	struct dfu_backend *b = backend_of(t);
-	dfu_usb_close(b->link.usb);
+	b->resetting = false;
+	dfu_usb_close(b->link.usb); /* cancels the UPLOADs read ahead */
 	b->link.usb = NULL;
+	b->link.ahead_count = 0;
 	const char *selector = *b->info.serial ? b->info.serial : b->info.address;
 	char wanted[DFU_USB_NAME_MAX];
 	snprintf(wanted, sizeof wanted, "%s", selector);
@@ -183,6 +293,9 @@ static enum stm32_status dfu_reconnect(struct stm32_target *t, struct stm32_erro
 static void dfu_close(struct stm32_target *t)
 {
 	struct dfu_backend *b = backend_of(t);
+	/* Leave it in dfuIDLE, where the next program (dfu-util) expects it. */
+	if (b->link.usb && !b->left && !b->resetting)
+		dfu_end_upload(&b->link);
 	dfu_usb_close(b->link.usb);
 	free(b);
 }
@@ -198,7 +311,11 @@ static const struct stm32_target_ops dfu_ops = {
 	.read = dfu_read,
 	.write = dfu_write,
 	.erase = dfu_erase,
+	.write_option_bytes = dfu_write_option_bytes,
+	.readout_protect = dfu_readout_protect,
 	.readout_unprotect = dfu_readout_unprotect,
+	.write_protect = dfu_write_protect,
+	.write_unprotect = dfu_write_unprotect,
 	.go = dfu_go,
 	.reset = dfu_reset,
 	.recover = dfu_recover,
@@ -214,23 +331,34 @@ static enum stm32_status learn_chip(struct dfu_backend *b, struct stm32_error *e
 	enum stm32_status s = dfu_to_idle(&b->link, err);
 	if (s != STM32_OK)
 		return s;
-	uint8_t probe[PROBE_LENGTH];
+	/* Read protection need not cover the option bytes (the RDP byte says
+	 * which level): read them first. */
 	struct stm32_error probe_err;
 	stm32_error_clear(&probe_err);
-	s = dfu_read(&b->target, b->device.flash_start, probe, sizeof probe, &probe_err);
-	if (s == STM32_E_PROTECTED)
-		chip->read_protected = true;
-	else if (s != STM32_OK) {
-		*err = probe_err;
-		return s;
-	}
-	if (b->option_alt >= 0 && !chip->read_protected) {
+	if (b->option_alt >= 0) {
 		const struct dfu_layout *l = &b->layouts[b->option_alt];
 		if (l->size <= sizeof chip->option_bytes &&
 		    dfu_read(&b->target, l->start, chip->option_bytes, l->size, &probe_err) == STM32_OK) {
 			chip->option_bytes_known = true;
 			chip->option_bytes_size = l->size;
 		}
+	}
+	/* RDP at level 0 in the row's own option area: the flash is readable.
+	 * Anything else is asked of the flash itself (a refused UPLOAD). */
+	const struct stm32_device *dev = &b->device;
+	bool level0 = chip->option_bytes_known && dev->opt_size == chip->option_bytes_size &&
+		      b->layouts[b->option_alt].start == dev->opt_start && dev->rdp_offset >= 0 &&
+		      (uint32_t)dev->rdp_offset < dev->opt_size &&
+		      chip->option_bytes[dev->rdp_offset] == dev->rdp_level0;
+	if (level0)
+		return STM32_OK;
+	uint8_t probe[PROBE_LENGTH];
+	s = dfu_read(&b->target, dev->flash_start, probe, sizeof probe, &probe_err);
+	if (s == STM32_E_PROTECTED)
+		chip->read_protected = true;
+	else if (s != STM32_OK) {
+		*err = probe_err;
+		return s;
 	}
 	return STM32_OK;
 }
@@ -244,15 +372,23 @@ static void fill_desc(struct dfu_backend *b)
 		  STM32_CAP_RESET | STM32_CAP_READOUT_UNPROTECT;
 	if (!(b->device.flags & STM32_DEV_NO_MASS_ERASE))
 		d->caps |= STM32_CAP_MASS_ERASE;
+	/* Option bytes and protection: the "Option Bytes" memory written whole,
+	 * where it is the device table's option area. */
+	const struct dfu_layout *options = b->option_alt >= 0 ? &b->layouts[b->option_alt] : NULL;
+	if (options && b->device.opt_size && options->start == b->device.opt_start &&
+	    options->size == b->device.opt_size && options->size <= sizeof b->target.chip.option_bytes)
+		d->caps |= STM32_CAP_OPTION_BYTES | STM32_CAP_READOUT_PROTECT |
+			   STM32_CAP_WRITE_PROTECT | STM32_CAP_WRITE_UNPROTECT;
 	d->max_read = d->max_write = b->info.transfer_size;
 	d->erase_units_per_request = 1;
 	d->max_erase_unit = (uint32_t)stm32_device_sector_count(&b->device) - 1u;
 	/* Full-speed control transfers: ~1 MB/s for data, and each request waits
-	 * for a frame; a write is Set Address, DNLOAD and two GETSTATUS each. */
+	 * for a frame. Consecutive blocks follow one Set Address Pointer: a
+	 * write is a DNLOAD and its two GETSTATUS, a read one UPLOAD. */
 	d->cost = (struct stm32_target_cost){
 		.bits_per_byte = 8, .bits_per_second = 8000000,
-		.read_overhead = 48, .read_round_trips = 6,
-		.write_overhead = 48, .write_round_trips = 5,
+		.read_overhead = 20, .read_round_trips = 1,
+		.write_overhead = 40, .write_round_trips = 3,
 		.erase_overhead = 24, .erase_unit_bytes = 0, .erase_round_trips = 3,
 		.round_trip_us = 1000,
 	};
@@ -275,7 +411,8 @@ enum stm32_status dfu_target_open(const char *selector, const struct stm32_devic
 	if (s == STM32_OK) {
 		b->link.transfer_size = b->info.transfer_size;
 		s = dfu_choose_device(b->info.address, b->info.alt_names, b->info.alt_count, named, opts,
-				      b->layouts, &b->option_alt, &b->device, b->runs, err);
+				      b->layouts, &b->option_alt, &b->device, b->runs, &b->choice,
+				      err);
 	}
 	if (s == STM32_OK) {
 		fill_desc(b);
@@ -288,4 +425,29 @@ enum stm32_status dfu_target_open(const char *selector, const struct stm32_devic
 	}
 	*out = &b->target;
 	return STM32_OK;
+}
+
+bool stm32_dfu_info(const struct stm32_target *t, struct stm32_dfu_info *info)
+{
+	if (!t || t->ops != &dfu_ops)
+		return false;
+	const struct dfu_backend *b = t->backend;
+	memset(info, 0, sizeof *info);
+	snprintf(info->address, sizeof info->address, "%s", b->info.address);
+	snprintf(info->serial, sizeof info->serial, "%.*s", (int)sizeof info->serial - 1,
+		 b->info.serial);
+	info->bcd_device = b->info.bcd_device;
+	info->bcd_dfu = b->info.bcd_dfu;
+	info->transfer_size = b->info.transfer_size;
+	info->memory_count = b->info.alt_count;
+	size_t used = 0;
+	for (unsigned i = 0; i < b->info.alt_count && used < sizeof info->memories; i++) {
+		const char *name = b->layouts[i].name[0] ? b->layouts[i].name : b->info.alt_names[i];
+		used += (size_t)snprintf(info->memories + used, sizeof info->memories - used, "%s%s",
+					 i ? ", " : "", name);
+	}
+	info->device_named = b->choice.named;
+	info->fitting_count = b->choice.fit_count;
+	snprintf(info->fitting, sizeof info->fitting, "%s", b->choice.fitting);
+	return true;
 }

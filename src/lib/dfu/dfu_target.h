@@ -16,6 +16,13 @@ enum stm32_status dfu_target_open(const char *selector, const struct stm32_devic
 /* "dfu:1-1 serial 0123456789AB" for messages (the CLI keeps 64 characters). */
 void dfu_target_describe(struct stm32_target *t, char *out, size_t size);
 
+/* How the row was chosen (stm32_dfu_info tells the caller). */
+struct dfu_choice {
+	bool named;
+	unsigned fit_count;
+	char fitting[256];
+};
+
 /* Parses the alternate settings' layouts, finds the row (named, else the
  * first DFU row whose flash and option-byte addresses match) and fills
  * device with it, its flash layout replaced by the device's own (runs holds
@@ -26,6 +33,6 @@ enum stm32_status dfu_choose_device(const char *address,
 				    const struct stm32_dfu_options *opts,
 				    struct dfu_layout *layouts, int *option_alt,
 				    struct stm32_device *device, struct stm32_sector_run *runs,
-				    struct stm32_error *err);
+				    struct dfu_choice *choice, struct stm32_error *err);
 
 #endif

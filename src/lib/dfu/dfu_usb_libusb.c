@@ -18,6 +18,10 @@ struct dfu_usb {
 	libusb_device_handle *handle;
 	uint8_t interface_number;
 	char address[32];
+	/* dfu_usb_start_in's, oldest first, until finished */
+	struct libusb_transfer *started[DFU_USB_MAX_STARTED];
+	int started_done[DFU_USB_MAX_STARTED];
+	unsigned started_count;
 };
 
 static void address_of(libusb_device *device, char *out, size_t size)
@@ -36,19 +40,36 @@ static bool is_stm32_dfu(libusb_device *device)
 	       d.idProduct == DFU_USB_PID;
 }
 
-static void read_string(libusb_device_handle *h, uint8_t index, char *out, size_t size)
+/* The device's first language, asked once per handle (0: none; each
+ * string read would otherwise ask for it again, a transfer each). */
+static uint16_t language_of(libusb_device_handle *h)
+{
+	unsigned char reply[4];
+	int n = libusb_get_string_descriptor(h, 0, 0, reply, sizeof reply);
+	return n >= 4 ? (uint16_t)(reply[2] | reply[3] << 8) : 0;
+}
+
+/* String descriptor index in ASCII ('?' for anything else). */
+static void read_string(libusb_device_handle *h, uint16_t language, uint8_t index, char *out,
+			size_t size)
 {
 	out[0] = '\0';
-	if (index == 0)
+	unsigned char raw[DFU_USB_NAME_MAX];
+	if (index == 0 || language == 0)
 		return;
-	int n = libusb_get_string_descriptor_ascii(h, index, (unsigned char *)out, (int)size);
-	out[n > 0 ? (size_t)n < size ? (size_t)n : size - 1 : 0] = '\0';
+	int n = libusb_get_string_descriptor(h, index, language, raw, sizeof raw);
+	if (n < 2 || raw[1] != LIBUSB_DT_STRING)
+		return;
+	size_t length = raw[0] < (size_t)n ? raw[0] : (size_t)n, used = 0;
+	for (size_t at = 2; at + 1 < length && used + 1 < size; at += 2)
+		out[used++] = raw[at + 1] == 0 && raw[at] < 0x80 ? (char)raw[at] : '?';
+	out[used] = '\0';
 }
 
 /* The DFU interface: its alternate settings' names and the functional
  * descriptor (after the last alternate setting, or in the configuration's
  * extra bytes). */
-static enum stm32_status describe(struct dfu_usb *usb, libusb_device *device,
+static enum stm32_status describe(struct dfu_usb *usb, libusb_device *device, uint16_t language,
 				  struct dfu_usb_info *info, struct stm32_error *err)
 {
 	struct libusb_config_descriptor *config;
@@ -66,8 +87,8 @@ static enum stm32_status describe(struct dfu_usb *usb, libusb_device *device,
 			found = true;
 			usb->interface_number = alt->bInterfaceNumber;
 			if (info->alt_count < DFU_USB_MAX_ALTS)
-				read_string(usb->handle, alt->iInterface, info->alt_names[info->alt_count++],
-					    DFU_USB_NAME_MAX);
+				read_string(usb->handle, language, alt->iInterface,
+					    info->alt_names[info->alt_count++], DFU_USB_NAME_MAX);
 			const unsigned char *extra = alt->extra;
 			for (int at = 0; at + 9 <= alt->extra_length; at += extra[at] ? extra[at] : 1) {
 				if (extra[at + 1] == DESCRIPTOR_DFU_FUNCTIONAL && extra[at] >= 9) {
@@ -102,31 +123,55 @@ static void serial_of(libusb_device *device, char *out, size_t size)
 	struct libusb_device_descriptor d;
 	libusb_device_handle *h;
 	out[0] = '\0';
-	if (libusb_get_device_descriptor(device, &d) == 0 && libusb_open(device, &h) == 0) {
-		read_string(h, d.iSerialNumber, out, size);
+	if (libusb_get_device_descriptor(device, &d) == 0 && d.iSerialNumber &&
+	    libusb_open(device, &h) == 0) {
+		read_string(h, language_of(h), d.iSerialNumber, out, size);
 		libusb_close(h);
 	}
 }
 
-static enum stm32_status choose(struct dfu_usb *usb, libusb_device **list, const char *selector,
-				libusb_device **chosen, struct stm32_error *err)
+struct candidate {
+	char address[32];
+	char serial[DFU_USB_NAME_MAX];
+};
+
+static int by_address(const void *a, const void *b)
 {
-	char listed[LISTED_MAX * 80] = "";
-	size_t matches = 0, used = 0;
+	return strcmp(((const struct candidate *)a)->address, ((const struct candidate *)b)->address);
+}
+
+/* "dfu:1-1 (serial X), dfu:1-2 (serial Y)" in address order. */
+static void list_candidates(struct candidate *found, size_t count, char *out, size_t size)
+{
+	qsort(found, count, sizeof found[0], by_address);
+	size_t used = 0;
+	out[0] = '\0';
+	for (size_t i = 0; i < count && used < size; i++)
+		used += (size_t)snprintf(out + used, size - used, "%sdfu:%s (serial %s)",
+					 i ? ", " : "", found[i].address,
+					 *found[i].serial ? found[i].serial : "none");
+}
+
+static enum stm32_status choose(libusb_device **list, const char *selector,
+				libusb_device **chosen, char *chosen_serial, struct stm32_error *err)
+{
+	struct candidate found[LISTED_MAX];
+	size_t matches = 0;
 	for (size_t i = 0; list[i]; i++) {
 		if (!is_stm32_dfu(list[i]))
 			continue;
-		char serial[DFU_USB_NAME_MAX], address[32];
+		char serial[DFU_USB_NAME_MAX];
 		serial_of(list[i], serial, sizeof serial);
 		if (!selected(list[i], selector, serial))
 			continue;
-		address_of(list[i], address, sizeof address);
-		if (matches++ < LISTED_MAX && used < sizeof listed)
-			used += (size_t)snprintf(listed + used, sizeof listed - used, "%sdfu:%s (serial %s)",
-						 used ? ", " : "", address, *serial ? serial : "none");
+		if (matches < LISTED_MAX) {
+			address_of(list[i], found[matches].address, sizeof found[matches].address);
+			snprintf(found[matches].serial, sizeof found[matches].serial, "%s", serial);
+		}
+		matches++;
 		*chosen = list[i];
+		snprintf(chosen_serial, DFU_USB_NAME_MAX, "%s", serial);
 	}
-	(void)usb;
 	if (matches == 1)
 		return STM32_OK;
 	if (matches == 0)
@@ -134,8 +179,11 @@ static enum stm32_status choose(struct dfu_usb *usb, libusb_device **list, const
 				       *selector ? "no STM32 DFU device (0483:df11) matches '%s'"
 						 : "no STM32 DFU device (0483:df11) found%s",
 				       selector);
-	return stm32_error_set(err, STM32_E_BUSY,
-			       "%zu STM32 DFU devices: %s; name one (dfu:SERIAL or dfu:BUS-PORT)",
+	/* Not a busy port: the name is ambiguous, and the message says the fix. */
+	char listed[LISTED_MAX * 80];
+	list_candidates(found, matches < LISTED_MAX ? matches : LISTED_MAX, listed, sizeof listed);
+	return stm32_error_set(err, STM32_E_INVALID,
+			       "%zu STM32 DFU devices: %s; name one: dfu:SERIAL or dfu:BUS-PORT",
 			       matches, listed);
 }
 
@@ -158,7 +206,7 @@ enum stm32_status dfu_usb_open(const char *selector, struct dfu_usb **out,
 	if (libusb_get_device_list(usb->context, &list) < 0)
 		s = stm32_error_set(err, STM32_E_IO, "libusb: cannot list USB devices");
 	if (s == STM32_OK)
-		s = choose(usb, list, selector, &chosen, err);
+		s = choose(list, selector, &chosen, info->serial, err);
 	if (s == STM32_OK) {
 		address_of(chosen, usb->address, sizeof usb->address);
 		rc = libusb_open(chosen, &usb->handle);
@@ -167,11 +215,11 @@ enum stm32_status dfu_usb_open(const char *selector, struct dfu_usb **out,
 					    libusb_strerror(rc));
 	}
 	if (s == STM32_OK) {
-		struct libusb_device_descriptor d;
-		libusb_get_device_descriptor(chosen, &d);
-		read_string(usb->handle, d.iSerialNumber, info->serial, sizeof info->serial);
 		snprintf(info->address, sizeof info->address, "%s", usb->address);
-		s = describe(usb, chosen, info, err);
+		struct libusb_device_descriptor d;
+		if (libusb_get_device_descriptor(chosen, &d) == 0)
+			info->bcd_device = d.bcdDevice;
+		s = describe(usb, chosen, language_of(usb->handle), info, err);
 	}
 	if (s == STM32_OK && (rc = libusb_claim_interface(usb->handle, usb->interface_number)) != 0)
 		s = stm32_error_set(err, rc == LIBUSB_ERROR_BUSY ? STM32_E_BUSY : STM32_E_IO,
@@ -216,6 +264,100 @@ enum stm32_status dfu_usb_control(struct dfu_usb *usb, bool in, uint8_t request,
 	return rc < 0 ? usb_failure(usb, rc, err) : STM32_OK;
 }
 
+static void LIBUSB_CALL on_finished(struct libusb_transfer *transfer)
+{
+	*(int *)transfer->user_data = 1;
+}
+
+enum stm32_status dfu_usb_start_in(struct dfu_usb *usb, uint8_t request, uint16_t value,
+				   uint16_t length, unsigned timeout_ms, struct stm32_error *err)
+{
+	if (usb->started_count == DFU_USB_MAX_STARTED)
+		return stm32_error_set(err, STM32_E_INVALID, "dfu:%s: %u requests are already waiting",
+				       usb->address, DFU_USB_MAX_STARTED);
+	struct libusb_transfer *transfer = libusb_alloc_transfer(0);
+	unsigned char *buffer = malloc(LIBUSB_CONTROL_SETUP_SIZE + (size_t)length);
+	if (!transfer || !buffer) {
+		libusb_free_transfer(transfer);
+		free(buffer);
+		return stm32_error_set(err, STM32_E_NOMEM, "out of memory");
+	}
+	uint8_t type = LIBUSB_ENDPOINT_IN | LIBUSB_REQUEST_TYPE_CLASS | LIBUSB_RECIPIENT_INTERFACE;
+	libusb_fill_control_setup(buffer, type, request, value, usb->interface_number, length);
+	unsigned slot = usb->started_count;
+	usb->started_done[slot] = 0;
+	libusb_fill_control_transfer(transfer, usb->handle, buffer, on_finished,
+				     &usb->started_done[slot], timeout_ms);
+	transfer->flags = LIBUSB_TRANSFER_FREE_BUFFER;
+	int rc = libusb_submit_transfer(transfer);
+	if (rc != 0) {
+		libusb_free_transfer(transfer);
+		return usb_failure(usb, rc, err);
+	}
+	usb->started[slot] = transfer;
+	usb->started_count++;
+	return STM32_OK;
+}
+
+/* Until the oldest started request ended (completed, failed, cancelled). */
+static bool wait_oldest(struct dfu_usb *usb)
+{
+	int *done = &usb->started_done[0];
+	while (!*done) {
+		int rc = libusb_handle_events_completed(usb->context, done);
+		if (rc < 0 && rc != LIBUSB_ERROR_INTERRUPTED) {
+			/* The event loop itself failed: give up on the transfer. */
+			libusb_cancel_transfer(usb->started[0]);
+			struct timeval tick = {0, 10000};
+			(void)libusb_handle_events_timeout_completed(usb->context, &tick, done);
+			return *done != 0;
+		}
+	}
+	return true;
+}
+
+/* The oldest off the list: the others move up (their flags with them, so
+ * the callbacks must be told where they went). */
+static struct libusb_transfer *pop_oldest(struct dfu_usb *usb)
+{
+	struct libusb_transfer *t = usb->started[0];
+	for (unsigned i = 1; i < usb->started_count; i++) {
+		usb->started[i - 1] = usb->started[i];
+		usb->started_done[i - 1] = usb->started_done[i];
+		usb->started[i - 1]->user_data = &usb->started_done[i - 1];
+	}
+	usb->started_count--;
+	return t;
+}
+
+enum stm32_status dfu_usb_finish_in(struct dfu_usb *usb, uint8_t *data, size_t *done,
+				    struct stm32_error *err)
+{
+	*done = 0;
+	if (usb->started_count == 0)
+		return stm32_error_set(err, STM32_E_INVALID, "dfu:%s: no request is waiting",
+				       usb->address);
+	bool ended = wait_oldest(usb);
+	struct libusb_transfer *t = pop_oldest(usb);
+	if (!ended) /* left to libusb rather than freed while it may hold it */
+		return stm32_error_set(err, STM32_E_IO, "dfu:%s: the USB event loop failed",
+				       usb->address);
+	enum stm32_status s = STM32_OK;
+	switch (t->status) {
+	case LIBUSB_TRANSFER_COMPLETED:
+		*done = (size_t)t->actual_length;
+		if (data)
+			memcpy(data, libusb_control_transfer_get_data(t), *done);
+		break;
+	case LIBUSB_TRANSFER_STALL: s = usb_failure(usb, LIBUSB_ERROR_PIPE, err); break;
+	case LIBUSB_TRANSFER_TIMED_OUT: s = usb_failure(usb, LIBUSB_ERROR_TIMEOUT, err); break;
+	case LIBUSB_TRANSFER_NO_DEVICE: s = usb_failure(usb, LIBUSB_ERROR_NO_DEVICE, err); break;
+	default: s = usb_failure(usb, LIBUSB_ERROR_IO, err); break;
+	}
+	libusb_free_transfer(t);
+	return s;
+}
+
 enum stm32_status dfu_usb_set_alt(struct dfu_usb *usb, unsigned alt, struct stm32_error *err)
 {
 	int rc = libusb_set_interface_alt_setting(usb->handle, usb->interface_number, (int)alt);
@@ -226,6 +368,14 @@ void dfu_usb_close(struct dfu_usb *usb)
 {
 	if (!usb)
 		return;
+	for (unsigned i = 0; i < usb->started_count; i++)
+		libusb_cancel_transfer(usb->started[i]);
+	while (usb->started_count) {
+		bool ended = wait_oldest(usb);
+		struct libusb_transfer *t = pop_oldest(usb);
+		if (ended)
+			libusb_free_transfer(t);
+	}
 	if (usb->handle) {
 		(void)libusb_release_interface(usb->handle, usb->interface_number);
 		libusb_close(usb->handle);

@@ -10,6 +10,20 @@
 /* The executor's own unit of reading back and comparing: a buffer this
  * large is read in requests of the back end's max_read. */
 #define FLASH_BLOCK 256
+/* The largest piece: a back end whose reads are larger than FLASH_BLOCK
+ * (DFU's wTransferSize) is read back in pieces of max_read, up to this. */
+#define FLASH_PIECE_MAX 4096
+
+/* The piece the executor reads and compares at a time: FLASH_BLOCK, or the
+ * back end's max_read when that is larger (so a back end whose requests are
+ * costly gets full ones; the ROM's 256-byte reads are unchanged). */
+static inline uint32_t flash_piece(const struct stm32_target *t)
+{
+	uint32_t largest = t->desc.max_read;
+	if (largest <= FLASH_BLOCK)
+		return FLASH_BLOCK;
+	return largest < FLASH_PIECE_MAX ? largest : FLASH_PIECE_MAX;
+}
 
 /* Progress of one phase, reported to the caller's callback. */
 struct flash_progress {

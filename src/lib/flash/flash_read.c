@@ -123,10 +123,11 @@ static enum stm32_status checksum_by_reading(struct stm32_target *t, uint32_t ad
 					     uint32_t length, unsigned retries, uint32_t *crc,
 					     struct flash_progress *p, struct stm32_error *err)
 {
-	uint8_t chunk[FLASH_BLOCK];
+	uint8_t chunk[FLASH_PIECE_MAX];
+	uint32_t piece = flash_piece(t);
 	uint32_t value = 0xFFFFFFFFu;
 	for (uint32_t offset = 0; offset < length;) {
-		uint32_t n = length - offset < sizeof(chunk) ? length - offset : (uint32_t)sizeof(chunk);
+		uint32_t n = length - offset < piece ? length - offset : piece;
 		enum stm32_status status = flash_read_range(t, address + offset, n, chunk, retries,
 							    p, err);
 		if (status != STM32_OK)

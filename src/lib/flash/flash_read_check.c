@@ -48,12 +48,12 @@ static enum stm32_status never_settled(uint32_t address, uint32_t length, unsign
 
 /* ---- without Get Checksum: two reads that agree ---- */
 
-/* One block (at most 256 bytes): read it again; when the two reads differ,
+/* One piece (at most flash_piece bytes): read it again; when the two reads differ,
  * keep reading until a read equals one of the two before it. */
 static enum stm32_status settle_by_reading(struct read_check *c, uint32_t address,
 					   uint32_t length, struct stm32_error *err)
 {
-	uint8_t previous[FLASH_BLOCK], latest[FLASH_BLOCK];
+	uint8_t previous[FLASH_PIECE_MAX], latest[FLASH_PIECE_MAX];
 	uint8_t *kept = at(c, address);
 	enum stm32_status st = read_again(c, address, length, latest, err);
 	if (st != STM32_OK || memcmp(latest, kept, length) == 0)
@@ -77,8 +77,9 @@ static enum stm32_status settle_by_reading(struct read_check *c, uint32_t addres
 static enum stm32_status check_by_reading(struct read_check *c, uint32_t address,
 					  uint32_t length, struct stm32_error *err)
 {
+	uint32_t piece = flash_piece(c->t);
 	for (uint32_t offset = 0; offset < length;) {
-		uint32_t n = length - offset < FLASH_BLOCK ? length - offset : FLASH_BLOCK;
+		uint32_t n = length - offset < piece ? length - offset : piece;
 		enum stm32_status st = settle_by_reading(c, address + offset, n, err);
 		if (st == STM32_OK)
 			st = flash_progress_step(&c->progress, n, address + offset, err);

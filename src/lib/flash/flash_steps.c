@@ -131,7 +131,7 @@ static enum stm32_status try_write(struct stm32_target *t, void *ctx, struct stm
 static bool block_already_written(struct stm32_target *t, void *ctx)
 {
 	const struct stm32_plan_block *b = ctx;
-	uint8_t found[FLASH_BLOCK];
+	uint8_t found[FLASH_PIECE_MAX];
 	if (!stm32_target_can(&t->desc, STM32_CAP_READ) || t->chip.read_protected ||
 	    b->length > sizeof(found) || b->length > t->desc.max_read)
 		return false;

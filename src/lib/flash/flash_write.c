@@ -61,10 +61,10 @@ static enum stm32_status compare_by_reading(struct write_run *run,
 					    struct flash_progress *p, bool *same, bool *blank,
 					    struct stm32_error *err)
 {
-	uint8_t found[FLASH_BLOCK];
+	uint8_t found[FLASH_PIECE_MAX];
+	uint32_t piece = flash_piece(run->t);
 	for (uint32_t offset = 0; offset < range->length;) {
-		uint32_t n = range->length - offset < sizeof(found) ? range->length - offset
-								    : (uint32_t)sizeof(found);
+		uint32_t n = range->length - offset < piece ? range->length - offset : piece;
 		enum stm32_status status = flash_read_range(run->t, range->address + offset, n, found,
 							    run->retries, p, err);
 		if (status != STM32_OK)
@@ -425,13 +425,14 @@ static enum stm32_status compare_read(const struct stm32_plan_range *range, uint
 	return STM32_OK;
 }
 
-/* How much of range from offset to read next (at most 256 bytes, never
+/* How much of range from offset to read next (at most flash_piece, never
  * across an erase unit); *skip when its unit needs no read. */
 static uint32_t next_piece(const struct write_run *run, const struct stm32_plan_range *range,
 			   uint32_t offset, bool *skip)
 {
 	uint32_t address = range->address + offset;
-	uint32_t n = range->length - offset < FLASH_BLOCK ? range->length - offset : FLASH_BLOCK;
+	uint32_t piece = flash_piece(run->t);
+	uint32_t n = range->length - offset < piece ? range->length - offset : piece;
 	long u = range->region == STM32_REGION_FLASH ? unit_at(run->plan, address) : -1;
 	*skip = false;
 	if (u < 0)
@@ -456,7 +457,7 @@ static enum stm32_status read_and_compare(struct write_run *run,
 					  uint32_t n, struct flash_progress *p,
 					  struct stm32_error *err)
 {
-	uint8_t found[FLASH_BLOCK];
+	uint8_t found[FLASH_PIECE_MAX];
 	struct flash_progress quiet = { .phase = STM32_PHASE_VERIFY };
 	for (unsigned reads = 0;; reads++) {
 		enum stm32_status status = flash_read_range(run->t, range->address + offset, n, found,
@@ -517,7 +518,8 @@ static enum stm32_status verify_unit_by_reading(struct write_run *run, size_t in
 		uint64_t hi = (uint64_t)range->address + range->length;
 		hi = hi < unit_end ? hi : unit_end;
 		for (uint64_t at = lo; at < hi;) {
-			uint32_t n = hi - at < FLASH_BLOCK ? (uint32_t)(hi - at) : FLASH_BLOCK;
+			uint32_t piece = flash_piece(run->t);
+			uint32_t n = hi - at < piece ? (uint32_t)(hi - at) : piece;
 			enum stm32_status status = read_and_compare(
 				run, range, (uint32_t)(at - range->address), n, &quiet, err);
 			if (status != STM32_OK)

@@ -119,8 +119,10 @@ static enum sim_dfu_status erase_page(struct sim_dfuse *dfu, uint32_t address)
 	    !stm32_device_sector(dev, (size_t)sector, &start, &size))
 		return SIM_DFU_ERR_TARGET;
 	dfu->poll_ms = stm32_device_erase_ms(dev, size);
+	/* Write protected (WRPERR): AN3156 does not say which status the ROM
+	 * gives; errERASE is the one DFU 1.1 has for it. */
 	if (!sim_flash_erase_sector(dfu->chip, (size_t)sector))
-		return SIM_DFU_ERR_VENDOR; /* write protected */
+		return SIM_DFU_ERR_ERASE;
 	dfu->stats->page_erases++;
 	if ((size_t)sector < dfu->stats->sector_count)
 		dfu->stats->erased_pages[sector]++;
@@ -162,6 +164,20 @@ static enum sim_dfu_status run_command(struct sim_dfuse *dfu, struct sim_dfu_rep
 	return SIM_DFU_OK;
 }
 
+static bool touches_protected(const struct sim_chip *chip, uint32_t address, size_t length)
+{
+	for (uint64_t at = address; at < (uint64_t)address + length;) {
+		long sector = stm32_device_sector_at(chip->dev, (uint32_t)at);
+		uint32_t start, size;
+		if (sector < 0 || !stm32_device_sector(chip->dev, (size_t)sector, &start, &size))
+			return false;
+		if (sim_chip_sector_protected(chip, (size_t)sector))
+			return true;
+		at = (uint64_t)start + size;
+	}
+	return false;
+}
+
 /* Blocks 2 and up: data at (block - 2) * wTransferSize + the address pointer. */
 static enum sim_dfu_status run_write(struct sim_dfuse *dfu, struct sim_dfu_reply *reply)
 {
@@ -179,6 +195,8 @@ static enum sim_dfu_status run_write(struct sim_dfuse *dfu, struct sim_dfu_reply
 	dfu->poll_ms = ms_of_us((uint64_t)units * dev->t_prog_us);
 	switch (m->kind) {
 	case SIM_DFU_MEM_FLASH:
+		if (touches_protected(dfu->chip, (uint32_t)at, n))
+			return SIM_DFU_ERR_WRITE; /* WRPERR: nothing is programmed */
 		dfu->stats->program_operations++;
 		dfu->stats->bytes_programmed += n;
 		if (sim_flash_program(dfu->chip, (uint32_t)at, dfu->pending, n) != SIM_PROGRAM_OK)

@@ -22,12 +22,20 @@
 #define SERVICE_PERIOD_NS 10000000L /* how often to look at the device and the child */
 #define NOT_STARTED 127
 
-struct usb_emulator {
-	const struct sim_usb_config *config;
+/* One emulated board: its chip, image and stats files, counters. */
+struct usb_board {
 	struct sim_chip chip;
 	struct sim_stats stats;
 	struct sim_faults faults;
 	struct sim_dfuse dfu;
+	char image_path[SIM_USB_PATH_MAX], stats_path[SIM_USB_PATH_MAX];
+	bool ready; /* chip and stats set up (freed at the end) */
+};
+
+struct usb_emulator {
+	const struct sim_usb_config *config;
+	unsigned count;
+	struct usb_board boards[SIM_USBFS_MAX_DEVICES];
 	struct sim_usbfs *usb;
 };
 
@@ -112,25 +120,24 @@ static void write_dfu_stats(FILE *out, const void *extra)
 }
 
 struct save_job {
-	struct usb_emulator *em;
+	struct usb_board *board;
 	bool ok;
 };
 
 static void save(struct sim_dfuse *dfu, void *user)
 {
 	struct save_job *job = user;
-	struct usb_emulator *em = job->em;
-	const struct sim_usb_config *c = em->config;
+	struct usb_board *b = job->board;
 	char why[320];
-	if (c->image_path && !sim_image_save(&em->chip, c->image_path, why, sizeof why)) {
+	if (*b->image_path && !sim_image_save(&b->chip, b->image_path, why, sizeof why)) {
 		fprintf(stderr, "stm32boot-sim: %s\n", why);
 		job->ok = false;
 	}
-	struct sim_stats_context context = {em->chip.dev->name, sim_chip_rdp_level(&em->chip),
+	struct sim_stats_context context = {b->chip.dev->name, sim_chip_rdp_level(&b->chip),
 					    dfu->in_application ? "application" : "bootloader",
 					    "dfu", write_dfu_stats, dfu};
-	if (c->stats_path && !sim_stats_save(c->stats_path, &em->stats, &context)) {
-		fprintf(stderr, "stm32boot-sim: %s: %s\n", c->stats_path, strerror(errno));
+	if (*b->stats_path && !sim_stats_save(b->stats_path, &b->stats, &context)) {
+		fprintf(stderr, "stm32boot-sim: %s: %s\n", b->stats_path, strerror(errno));
 		job->ok = false;
 	}
 }
@@ -164,24 +171,60 @@ static int serve(struct usb_emulator *em, pid_t child, const sigset_t *wait_mask
 	return status;
 }
 
-static bool set_up(struct usb_emulator *em)
+/* Board k >= 2 keeps its files beside the first's: FILE.k. */
+static bool board_path(const char *path, unsigned number, char *out, size_t size)
+{
+	out[0] = '\0';
+	if (!path)
+		return true;
+	int n = number == 1 ? snprintf(out, size, "%s", path)
+			    : snprintf(out, size, "%s.%u", path, number);
+	return n >= 0 && (size_t)n < size;
+}
+
+static bool set_up_board(struct usb_emulator *em, unsigned index)
 {
 	const struct sim_usb_config *c = em->config;
+	struct usb_board *b = &em->boards[index];
 	char why[320];
 	bool existed;
-	if (!sim_chip_init(&em->chip, c->device) ||
-	    !sim_stats_init(&em->stats, em->chip.sector_count)) {
+	if (!board_path(c->image_path, index + 1, b->image_path, sizeof b->image_path) ||
+	    !board_path(c->stats_path, index + 1, b->stats_path, sizeof b->stats_path)) {
+		fprintf(stderr, "stm32boot-sim: --image/--stats path too long\n");
+		return false;
+	}
+	if (!sim_chip_init(&b->chip, c->device) ||
+	    !sim_stats_init(&b->stats, b->chip.sector_count)) {
 		fprintf(stderr, "stm32boot-sim: out of memory\n");
 		return false;
 	}
-	if (c->image_path && !sim_image_load(&em->chip, c->image_path, &existed, why, sizeof why)) {
+	b->ready = true;
+	if (c->uid)
+		memcpy(b->chip.uid, c->uid, SIM_UID_BYTES);
+	/* Boards of one kind differ in their unique ID, so in their serial. */
+	b->chip.uid[0] = (uint8_t)(b->chip.uid[0] + index);
+	if (*b->image_path && !sim_image_load(&b->chip, b->image_path, &existed, why, sizeof why)) {
 		fprintf(stderr, "stm32boot-sim: %s\n", why);
 		return false;
 	}
-	sim_faults_init(&em->faults, &c->faults, c->seed, &em->stats.faults);
-	sim_dfuse_init(&em->dfu, &em->chip, &em->stats, &em->faults, c->realtime);
-	em->stats.boots_bootloader = 1;
-	em->usb = sim_usbfs_open(&em->dfu, c->realtime, why, sizeof why);
+	sim_faults_init(&b->faults, &c->faults, c->seed + index, &b->stats.faults);
+	sim_dfuse_init(&b->dfu, &b->chip, &b->stats, &b->faults, c->realtime);
+	b->stats.boots_bootloader = 1;
+	return true;
+}
+
+static bool set_up(struct usb_emulator *em)
+{
+	const struct sim_usb_config *c = em->config;
+	em->count = c->count ? c->count : 1;
+	struct sim_dfuse *models[SIM_USBFS_MAX_DEVICES];
+	for (unsigned i = 0; i < em->count; i++) {
+		if (!set_up_board(em, i))
+			return false;
+		models[i] = &em->boards[i].dfu;
+	}
+	char why[320];
+	em->usb = sim_usbfs_open(models, em->count, c->realtime, why, sizeof why);
 	if (!em->usb) {
 		fprintf(stderr, "stm32boot-sim: %s\n", why);
 		return false;
@@ -211,14 +254,20 @@ int sim_usb_main(const struct sim_usb_config *config, const sigset_t *wait_mask,
 		}
 		if (child >= 0) {
 			status = serve(&em, child, wait_mask, stop);
-			struct save_job job = {&em, true};
-			sim_usbfs_with_model(em.usb, save, &job);
-			if (!job.ok && status == 0)
-				status = 1;
+			for (unsigned i = 0; i < em.count; i++) {
+				struct save_job job = {&em.boards[i], true};
+				sim_usbfs_with_model(em.usb, i, save, &job);
+				if (!job.ok && status == 0)
+					status = 1;
+			}
 		}
 	}
 	sim_usbfs_close(em.usb);
-	sim_stats_free(&em.stats);
-	sim_chip_free(&em.chip);
+	for (unsigned i = 0; i < SIM_USBFS_MAX_DEVICES; i++) {
+		if (!em.boards[i].ready)
+			continue;
+		sim_stats_free(&em.boards[i].stats);
+		sim_chip_free(&em.boards[i].chip);
+	}
 	return status;
 }

@@ -12,10 +12,16 @@
 #include "stm32boot/device.h"
 
 #define SIM_USB_PRELOAD "libumockdev-preload.so.0"
+#define SIM_USB_PATH_MAX 4096
 
+/* count boards of one device (--count, 1 by default): board k >= 2 has the
+ * files image_path.k and stats_path.k and the unique ID with k - 1 added to
+ * its first byte. */
 struct sim_usb_config {
 	const struct stm32_device *device;
 	const char *image_path, *stats_path;
+	unsigned count;
+	const uint8_t *uid; /* --uid, or NULL: the chip model's own */
 	bool realtime;
 	struct sim_fault_spec faults;
 	uint64_t seed;

@@ -9,10 +9,12 @@
 #include <linux/usbdevice_fs.h>
 #include <stdio.h>
 #include <sys/ioctl.h>
+#include <sys/timerfd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <umockdev.h>
+#include <unistd.h>
 
 #include "usb/usbfs.h"
 
@@ -30,18 +32,28 @@
 #define TYPE_CLASS 0x20
 #define CLIENT_KEY "stm32sim-client"
 
-struct sim_usbfs {
-	UMockdevTestbed *testbed;
+/* One emulated device: bus 1, port `number`, device number number + 1. */
+struct usb_port {
+	struct sim_usbfs *usb;
 	UMockdevIoctlBase *handler;
 	struct sim_dfuse *dfu;
 	struct sim_usb_descriptors descriptors;
-	GMutex lock;
-	bool realtime;
+	unsigned number;
 	bool gone;           /* left the bus: every request fails with ENODEV */
 	bool unplugged;      /* removed from the testbed (main thread) */
 	unsigned generation; /* bumped by a chip reset: older connections are dead */
+	uint64_t bus_free_us; /* realtime: endpoint 0 is busy until then */
+	char syspath[96], devnode[40];
+};
+
+struct sim_usbfs {
+	UMockdevTestbed *testbed;
+	GMutex lock; /* over every port: one worker thread serves them all */
+	bool realtime;
 	struct timespec start;
 	char root[256];
+	unsigned count;
+	struct usb_port ports[SIM_USBFS_MAX_DEVICES];
 };
 
 struct client_state {
@@ -69,13 +81,13 @@ static void free_client_state(gpointer p)
 	g_free(state);
 }
 
-static struct client_state *client_state(struct sim_usbfs *usb, UMockdevIoctlClient *client)
+static struct client_state *client_state(struct usb_port *port, UMockdevIoctlClient *client)
 {
 	struct client_state *state = g_object_get_data(G_OBJECT(client), CLIENT_KEY);
 	if (!state) {
 		state = g_new0(struct client_state, 1);
 		g_queue_init(&state->done);
-		state->generation = usb->generation;
+		state->generation = port->generation;
 		g_object_set_data_full(G_OBJECT(client), CLIENT_KEY, state, free_client_state);
 	}
 	return state;
@@ -90,14 +102,14 @@ static uint64_t transfer_end_us(uint64_t now, size_t length)
 	return (end + FRAME_US - 1) / FRAME_US * FRAME_US;
 }
 
-static int standard_request(struct sim_usbfs *usb, const uint8_t *setup, uint8_t *data,
+static int standard_request(struct usb_port *port, const uint8_t *setup, uint8_t *data,
 			    uint16_t length)
 {
 	uint16_t value = (uint16_t)(setup[2] | setup[3] << 8);
-	usb->dfu->counts.standard_requests++;
+	port->dfu->counts.standard_requests++;
 	switch (setup[1]) {
 	case STD_GET_DESCRIPTOR:
-		return sim_usb_descriptor(&usb->descriptors, value, data, length);
+		return sim_usb_descriptor(&port->descriptors, value, data, length);
 	case STD_GET_STATUS:
 		memset(data, 0, length < 2 ? length : 2);
 		return length < 2 ? length : 2;
@@ -106,16 +118,23 @@ static int standard_request(struct sim_usbfs *usb, const uint8_t *setup, uint8_t
 			data[0] = 1;
 		return length ? 1 : 0;
 	case STD_SET_INTERFACE:
-		return sim_dfuse_set_alt(usb->dfu, value) ? 0 : -1;
+		return sim_dfuse_set_alt(port->dfu, value) ? 0 : -1;
 	default: /* SET_CONFIGURATION, CLEAR_FEATURE, SET_FEATURE: nothing to do */
 		return 0;
 	}
 }
 
-/* One control transfer: returns when the host may see its completion. */
-static uint64_t control(struct sim_usbfs *usb, struct usbdevfs_urb *urb, uint8_t *buffer)
+/* One control transfer: returns when the host may see its completion (µs
+ * on the model's clock; 0 or a time passed: at once). */
+static uint64_t control(struct usb_port *port, struct usbdevfs_urb *urb, uint8_t *buffer)
 {
+	struct sim_usbfs *usb = port->usb;
+	struct sim_dfuse *dfu = port->dfu;
 	uint64_t now = now_us(usb);
+	/* Endpoint 0 carries one control transfer at a time: a URB queued
+	 * behind another starts when that one has ended. */
+	if (usb->realtime && port->bus_free_us > now)
+		now = port->bus_free_us;
 	const uint8_t *setup = buffer;
 	uint8_t *data = buffer + SETUP_LENGTH;
 	uint16_t length = (uint16_t)(setup[6] | setup[7] << 8);
@@ -128,31 +147,36 @@ static uint64_t control(struct sim_usbfs *usb, struct usbdevfs_urb *urb, uint8_t
 	struct sim_dfu_reply reply = {0};
 	struct sim_rx_fault fault = {0};
 	if ((setup[0] & TYPE_MASK) == TYPE_STANDARD) {
-		result = standard_request(usb, setup, data, length);
+		result = standard_request(port, setup, data, length);
 	} else if ((setup[0] & TYPE_MASK) == TYPE_CLASS) {
 		uint8_t token = setup[1];
-		if (usb->dfu->faults)
-			fault = sim_faults_on_rx(usb->dfu->faults, &token);
+		if (dfu->faults)
+			fault = sim_faults_on_rx(dfu->faults, &token);
 		struct sim_dfu_setup s = {setup[0], setup[1], (uint16_t)(setup[2] | setup[3] << 8),
 					  (uint16_t)(setup[4] | setup[5] << 8), length};
-		reply = sim_dfuse_request(usb->dfu, &s, data, now);
+		reply = sim_dfuse_request(dfu, &s, data, now);
 		result = reply.stall ? -1 : (int)(in ? reply.length : length);
 	}
 	urb->status = result < 0 ? -EPIPE : 0;
 	urb->actual_length = result < 0 ? 0 : result;
 	if (reply.reset || fault.reset_chip) {
 		/* The chip resets: this connection dies, the device enumerates again. */
-		usb->generation++;
-		sim_dfuse_reset(usb->dfu);
+		port->generation++;
+		sim_dfuse_reset(dfu);
+		/* RDP level 2 turns the ROM bootloader off: it never comes back. */
+		if (sim_chip_rdp_level(dfu->chip) == 2)
+			port->gone = true;
 	}
 	if (reply.leave || fault.hang_up)
-		usb->gone = true;
+		port->gone = true;
 	uint64_t ready = usb->realtime ? transfer_end_us(now, length) : 0;
 	if (reply.ready_at_us > ready)
 		ready = transfer_end_us(reply.ready_at_us, 0);
 	if (fault.stall_ms)
 		ready = (ready > now ? ready : now) + fault.stall_ms * 1000ull;
-	return ready > now ? ready - now : 0;
+	if (usb->realtime)
+		port->bus_free_us = ready;
+	return ready > now_us(usb) ? ready : 0;
 }
 
 static gboolean complete_delayed(gpointer p)
@@ -169,7 +193,49 @@ static gboolean complete_delayed(gpointer p)
 	return G_SOURCE_REMOVE;
 }
 
-static void submit(struct sim_usbfs *usb, UMockdevIoctlClient *client, struct client_state *state,
+/* A delayed completion wakes the worker thread through a timerfd armed for
+ * the exact time: GLib's own timeouts wake poll() in whole milliseconds,
+ * late enough to push the host's next transfer into another frame. */
+struct timer_source {
+	GSource base;
+	int fd;
+};
+
+static gboolean dispatch_timer(GSource *source, GSourceFunc callback, gpointer data)
+{
+	(void)source;
+	return callback(data);
+}
+
+static void finalize_timer(GSource *source)
+{
+	close(((struct timer_source *)source)->fd);
+}
+
+static GSourceFuncs timer_funcs = {NULL, NULL, dispatch_timer, finalize_timer, NULL, NULL};
+
+/* A source that becomes ready at ready_us on the model's clock. */
+static GSource *timer_at(const struct sim_usbfs *usb, uint64_t ready_us)
+{
+	int fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (fd < 0)
+		return NULL;
+	uint64_t ns = (uint64_t)usb->start.tv_nsec + ready_us % 1000000u * 1000u;
+	struct itimerspec when = {
+		.it_value = {.tv_sec = usb->start.tv_sec + (time_t)(ready_us / 1000000u) +
+				       (time_t)(ns / 1000000000u),
+			     .tv_nsec = (long)(ns % 1000000000u)}};
+	if (timerfd_settime(fd, TFD_TIMER_ABSTIME, &when, NULL) != 0) {
+		close(fd);
+		return NULL;
+	}
+	GSource *source = g_source_new(&timer_funcs, sizeof(struct timer_source));
+	((struct timer_source *)source)->fd = fd;
+	g_source_add_unix_fd(source, fd, G_IO_IN);
+	return source;
+}
+
+static void submit(struct usb_port *port, UMockdevIoctlClient *client, struct client_state *state,
 		   UMockdevIoctlData *arg)
 {
 	UMockdevIoctlData *urb_data = umockdev_ioctl_data_resolve(arg, 0, sizeof(struct usbdevfs_urb),
@@ -179,7 +245,7 @@ static void submit(struct sim_usbfs *usb, UMockdevIoctlClient *client, struct cl
 		return;
 	}
 	struct usbdevfs_urb *urb = (struct usbdevfs_urb *)urb_data->data;
-	uint64_t delay_us = 0;
+	uint64_t ready_us = 0;
 	if (urb->type != USBDEVFS_URB_TYPE_CONTROL || urb->buffer_length < SETUP_LENGTH) {
 		urb->status = -EPIPE; /* no other endpoints */
 		urb->actual_length = 0;
@@ -192,10 +258,11 @@ static void submit(struct sim_usbfs *usb, UMockdevIoctlClient *client, struct cl
 			umockdev_ioctl_client_complete(client, -1, EFAULT);
 			return;
 		}
-		delay_us = control(usb, urb, buffer->data);
+		ready_us = control(port, urb, buffer->data);
 		g_object_unref(buffer);
 	}
-	if (delay_us == 0) {
+	GSource *source = ready_us ? timer_at(port->usb, ready_us) : NULL;
+	if (!source) {
 		g_queue_push_tail(&state->done, urb_data);
 		umockdev_ioctl_client_complete(client, 0, 0);
 		return;
@@ -203,7 +270,6 @@ static void submit(struct sim_usbfs *usb, UMockdevIoctlClient *client, struct cl
 	struct delayed_urb *d = g_new0(struct delayed_urb, 1);
 	d->client = g_object_ref(client);
 	d->urb = urb_data;
-	GSource *source = g_timeout_source_new((guint)((delay_us + 999u) / 1000u));
 	g_source_set_callback(source, complete_delayed, d, NULL);
 	g_source_attach(source, g_main_context_get_thread_default());
 	g_source_unref(source);
@@ -250,12 +316,12 @@ static void capabilities(UMockdevIoctlClient *client, UMockdevIoctlData *arg)
 	g_object_unref(caps);
 }
 
-static void set_interface(struct sim_usbfs *usb, UMockdevIoctlClient *client,
+static void set_interface(struct usb_port *port, UMockdevIoctlClient *client,
 			  UMockdevIoctlData *arg)
 {
 	UMockdevIoctlData *s = umockdev_ioctl_data_resolve(arg, 0,
 							   sizeof(struct usbdevfs_setinterface), NULL);
-	bool ok = s && sim_dfuse_set_alt(usb->dfu,
+	bool ok = s && sim_dfuse_set_alt(port->dfu,
 					  ((struct usbdevfs_setinterface *)s->data)->altsetting);
 	umockdev_ioctl_client_complete(client, ok ? 0 : -1, ok ? 0 : EINVAL);
 	if (s)
@@ -265,24 +331,25 @@ static void set_interface(struct sim_usbfs *usb, UMockdevIoctlClient *client,
 static gboolean handle_ioctl(UMockdevIoctlBase *base, UMockdevIoctlClient *client, gpointer user)
 {
 	(void)base;
-	struct sim_usbfs *usb = user;
+	struct usb_port *port = user;
+	struct sim_usbfs *usb = port->usb;
 	gulong request = umockdev_ioctl_client_get_request(client);
 	UMockdevIoctlData *arg = umockdev_ioctl_client_get_arg(client);
 	g_mutex_lock(&usb->lock);
-	struct client_state *state = client_state(usb, client);
-	bool dead = usb->gone || state->generation != usb->generation;
+	struct client_state *state = client_state(port, client);
+	bool dead = port->gone || state->generation != port->generation;
 	if (request == USBDEVFS_REAPURBNDELAY || request == USBDEVFS_REAPURB)
 		reap(client, state, arg, dead);
 	else if (dead)
 		umockdev_ioctl_client_complete(client, -1, ENODEV);
 	else if (request == USBDEVFS_SUBMITURB)
-		submit(usb, client, state, arg);
+		submit(port, client, state, arg);
 	else if (request == USBDEVFS_DISCARDURB)
 		discard(client, state, arg);
 	else if (request == USBDEVFS_GET_CAPABILITIES)
 		capabilities(client, arg);
 	else if (request == USBDEVFS_SETINTERFACE)
-		set_interface(usb, client, arg);
+		set_interface(port, client, arg);
 	else if (request == USBDEVFS_CLAIMINTERFACE || request == USBDEVFS_RELEASEINTERFACE ||
 		 request == USBDEVFS_RESET || request == USBDEVFS_DISCONNECT_CLAIM ||
 		 request == USBDEVFS_CLEAR_HALT || request == USBDEVFS_SETCONFIGURATION)
@@ -305,46 +372,66 @@ static const char root_hub[] =
 	"0705810304000c\n"
 	"\n";
 
-static bool plug_in(struct sim_usbfs *usb, GError **error)
+static bool plug_in(struct usb_port *port, GError **error)
 {
 	char hex[2 * (18 + SIM_USB_DESCRIPTORS_MAX) + 1];
-	sim_usb_descriptors_hex(&usb->descriptors, hex, sizeof hex);
+	sim_usb_descriptors_hex(&port->descriptors, hex, sizeof hex);
+	const char *serial = port->descriptors.serial;
 	char *record = g_strdup_printf(
 		"%s"
-		"P: /devices/pci0000:00/0000:00:14.0/usb1/1-1\n"
-		"N: bus/usb/001/002\n"
+		"P: %s\n"
+		"N: %s\n"
 		"E: SUBSYSTEM=usb\nE: DEVTYPE=usb_device\nE: DRIVER=usb\n"
-		"E: BUSNUM=001\nE: DEVNUM=002\nE: DEVNAME=" SIM_USBFS_DEVNODE "\n"
+		"E: BUSNUM=001\nE: DEVNUM=%03u\nE: DEVNAME=%s\n"
 		"E: ID_SERIAL_SHORT=%s\n"
-		"A: busnum=1\nA: devnum=2\nA: speed=12\nA: bConfigurationValue=1\n"
+		"A: busnum=1\nA: devnum=%u\nA: speed=12\nA: bConfigurationValue=1\n"
 		"A: idVendor=0483\nA: idProduct=df11\nA: serial=%s\n"
 		"A: manufacturer=STMicroelectronics\nA: product=STM32  BOOTLOADER\n"
 		"H: descriptors=%s\n",
-		root_hub, usb->descriptors.serial, usb->descriptors.serial, hex);
-	gboolean ok = umockdev_testbed_add_from_string(usb->testbed, record, error);
+		port->number == 1 ? root_hub : "", port->syspath + strlen("/sys"), port->devnode + strlen("/dev/"),
+		port->number + 1, port->devnode, serial, port->number + 1, serial, hex);
+	gboolean ok = umockdev_testbed_add_from_string(port->usb->testbed, record, error);
 	g_free(record);
 	return ok;
 }
 
-struct sim_usbfs *sim_usbfs_open(struct sim_dfuse *dfu, bool realtime, char *why,
-				 size_t why_size)
+static bool open_port(struct sim_usbfs *usb, struct usb_port *port, unsigned number,
+		      struct sim_dfuse *dfu, GError **error)
+{
+	port->usb = usb;
+	port->dfu = dfu;
+	port->number = number;
+	snprintf(port->syspath, sizeof port->syspath, "%s/1-%u", SIM_USBFS_HUB_SYSPATH, number);
+	snprintf(port->devnode, sizeof port->devnode, "/dev/bus/usb/001/%03u", number + 1);
+	sim_usb_descriptors_build(&port->descriptors, dfu);
+	port->handler = umockdev_ioctl_base_new();
+	g_signal_connect(port->handler, "handle-ioctl", G_CALLBACK(handle_ioctl), port);
+	/* At RDP level 2 the ROM bootloader never runs: no device to see. */
+	bool bootloader = sim_chip_rdp_level(dfu->chip) < 2;
+	port->gone = port->unplugged = !bootloader;
+	/* The handler first: a client must never find the node unanswered. */
+	return umockdev_testbed_attach_ioctl(usb->testbed, port->devnode, port->handler, error) &&
+	       (!bootloader || plug_in(port, error));
+}
+
+struct sim_usbfs *sim_usbfs_open(struct sim_dfuse *const *dfus, unsigned count, bool realtime,
+				 char *why, size_t why_size)
 {
 	struct sim_usbfs *usb = g_new0(struct sim_usbfs, 1);
 	g_mutex_init(&usb->lock);
-	usb->dfu = dfu;
 	usb->realtime = realtime;
 	clock_gettime(CLOCK_MONOTONIC, &usb->start);
-	sim_usb_descriptors_build(&usb->descriptors, dfu);
 	usb->testbed = umockdev_testbed_new();
 	gchar *root = umockdev_testbed_get_root_dir(usb->testbed);
 	snprintf(usb->root, sizeof usb->root, "%s", root);
 	g_free(root);
-	usb->handler = umockdev_ioctl_base_new();
-	g_signal_connect(usb->handler, "handle-ioctl", G_CALLBACK(handle_ioctl), usb);
 	GError *error = NULL;
-	/* The handler first: a client must never find the node unanswered. */
-	if (!umockdev_testbed_attach_ioctl(usb->testbed, SIM_USBFS_DEVNODE, usb->handler, &error) ||
-	    !plug_in(usb, &error)) {
+	bool ok = count >= 1 && count <= SIM_USBFS_MAX_DEVICES;
+	for (unsigned i = 0; ok && i < count; i++) {
+		ok = open_port(usb, &usb->ports[i], i + 1, dfus[i], &error);
+		usb->count = i + 1;
+	}
+	if (!ok) {
 		snprintf(why, why_size, "umockdev testbed: %s", error ? error->message : "failed");
 		g_clear_error(&error);
 		sim_usbfs_close(usb);
@@ -360,33 +447,29 @@ const char *sim_usbfs_root(const struct sim_usbfs *usb)
 
 bool sim_usbfs_service(struct sim_usbfs *usb)
 {
-	g_mutex_lock(&usb->lock);
-	bool unplug = usb->gone && !usb->unplugged;
-	bool gone = usb->gone;
-	usb->unplugged = usb->unplugged || unplug;
-	g_mutex_unlock(&usb->lock);
-	/* No "remove" uevent: this process is not under the preload, so its
-	 * uevent could not reach the clients (usb-bench.md, "Recipe" 7); a
-	 * client that holds the device sees ENODEV, a new one no device. */
-	if (unplug)
-		umockdev_testbed_remove_device(usb->testbed, SIM_USBFS_SYSPATH);
-	return gone;
+	bool all_gone = true;
+	for (unsigned i = 0; i < usb->count; i++) {
+		struct usb_port *port = &usb->ports[i];
+		g_mutex_lock(&usb->lock);
+		bool unplug = port->gone && !port->unplugged;
+		all_gone = all_gone && port->gone;
+		port->unplugged = port->unplugged || unplug;
+		g_mutex_unlock(&usb->lock);
+		/* No "remove" uevent: this process is not under the preload, so its
+		 * uevent could not reach the clients (usb-bench.md, "Recipe" 7); a
+		 * client that holds the device sees ENODEV, a new one no device. */
+		if (unplug)
+			umockdev_testbed_remove_device(usb->testbed, port->syspath);
+	}
+	return all_gone;
 }
 
-void sim_usbfs_with_model(struct sim_usbfs *usb, void (*f)(struct sim_dfuse *, void *),
-			  void *user)
+void sim_usbfs_with_model(struct sim_usbfs *usb, unsigned index,
+			  void (*f)(struct sim_dfuse *, void *), void *user)
 {
 	g_mutex_lock(&usb->lock);
-	f(usb->dfu, user);
+	f(usb->ports[index].dfu, user);
 	g_mutex_unlock(&usb->lock);
-}
-
-void sim_usbfs_hang_up(struct sim_usbfs *usb)
-{
-	g_mutex_lock(&usb->lock);
-	usb->gone = true;
-	g_mutex_unlock(&usb->lock);
-	(void)sim_usbfs_service(usb);
 }
 
 void sim_usbfs_close(struct sim_usbfs *usb)
@@ -395,8 +478,9 @@ void sim_usbfs_close(struct sim_usbfs *usb)
 		return;
 	if (usb->testbed)
 		g_object_unref(usb->testbed);
-	if (usb->handler)
-		g_object_unref(usb->handler);
+	for (unsigned i = 0; i < usb->count; i++)
+		if (usb->ports[i].handler)
+			g_object_unref(usb->ports[i].handler);
 	g_mutex_clear(&usb->lock);
 	g_free(usb);
 }
