@@ -1,4 +1,6 @@
-/* The 64-bit flash controller of G0 (RM0444 §3), L4 (RM0351 §3) and G4:
+/* The 64-bit flash controller of G0 (RM0444 §3), L4 (RM0351 §3), G4, WB
+ * (RM0434, at 0x58004000) and WL (RM0453, likewise); what differs between
+ * them is in the variant table below (page-number width, BKER, CFGBSY):
  *  - KEYR as on F1 (a wrong key locks CR until reset and is a bus error:
  *    the core stops with a fault); OPTKEYR 0x08192A3B, 0x4C5D6E7F clears
  *    OPTLOCK;
@@ -10,7 +12,9 @@
  *  - CR.PER + PNB (+ BKER) + STRT erases a page, MER1/MER2 + STRT a bank;
  *    STRT with an error flag set gives PGSERR and does nothing;
  *  - EOP only with EOPIE (RM: "set only if EOPIE = 1"); BSY1 while busy,
- *    CFGBSY (G0) while a double word is half written;
+ *    CFGBSY (G0, WB, WL) while a double word is half written or busy;
+ *    PESD (WB/WL: CPU2 suspended the operation) never, as nothing runs on
+ *    CPU2 here, and the C2 registers read 0;
  *  - OBL_LAUNCH (OPTLOCK clear) reloads the option bytes: a reset;
  *  - PEMPTY (L45x/L46x, SR bit 17) toggles when written with 1;
  *  - the option registers OPTR (0x20), PCROP1(A)SR, PCROP1(A)ER, WRP1AR,
@@ -22,6 +26,8 @@
  *    changes. They act after OBL_LAUNCH or a reset, which reload the
  *    registers from the option bytes.
  * Fast programming and the G0B1 bank-2 option registers are not modelled. */
+#include <string.h>
+
 #include "cpu/flash_keys.h"
 #include "cpu/memory_port.h"
 #include "cpu/periph.h"
@@ -66,6 +72,29 @@
 #define CR_LOCK (1u << 31)
 
 #define DW_OPT_LAST 0x30u
+
+/* One row per controller variant, as OpenOCD's stm32l4x driver keeps them. */
+struct sim_dword_variant {
+	const char *family;
+	unsigned pnb_bits;  /* CR.PNB width from bit 3; BKER (family.c) follows it */
+	bool cfgbsy;        /* SR.CFGBSY (bit 18) exists */
+};
+
+static const struct sim_dword_variant variants[] = {
+	{"G0", 10, true},  /* RM0444: BKER 13 */
+	{"L4", 8, false},  /* RM0351: BKER 11 */
+	{"G4", 8, false},  /* RM0440: BKER 11 */
+	{"WB", 8, true},   /* RM0434: PNB 10:3, one bank */
+	{"WL", 7, true},   /* RM0453: PNB 9:3, one bank */
+};
+
+void sim_flash_dword_reset(struct sim_flashctl *fc, const char *family)
+{
+	fc->dword = &variants[1];
+	for (size_t i = 0; i < sizeof(variants) / sizeof(variants[0]); i++)
+		if (strcmp(variants[i].family, family) == 0)
+			fc->dword = &variants[i];
+}
 #define OPT_MAX 256u
 #define RDP_LEVEL0 0xAAu
 
@@ -114,7 +143,7 @@ uint32_t sim_flash_dword_read(struct sim_flashctl *fc, uint32_t offset)
 		uint32_t sr = fc->sr | (busy(fc) ? SR_BSY1 : 0);
 		if (fc->pempty_device && fc->pempty)
 			sr |= SR_PEMPTY;
-		if (fc->bker_bit == 13 && (busy(fc) || fc->dword_half))
+		if (fc->dword->cfgbsy && (busy(fc) || fc->dword_half))
 			sr |= SR_CFGBSY;
 		return sr;
 	}
@@ -128,15 +157,14 @@ uint32_t sim_flash_dword_read(struct sim_flashctl *fc, uint32_t offset)
 
 static uint32_t page_number(const struct sim_flashctl *fc)
 {
-	uint32_t width = fc->bker_bit - 3;
-	return (fc->cr >> 3) & ((1u << width) - 1u);
+	return (fc->cr >> 3) & ((1u << fc->dword->pnb_bits) - 1u);
 }
 
 static void erase_page(struct sim_flashctl *fc)
 {
 	const struct stm32_device *dev = sim_port_device(fc->chip);
 	uint32_t index = page_number(fc);
-	if (dev->bank_count > 1 && (fc->cr & (1u << fc->bker_bit)))
+	if (dev->bank_count > 1 && fc->bker_bit && (fc->cr & (1u << fc->bker_bit)))
 		index += dev->bank2_first_sector;
 	uint32_t address, size;
 	if (!stm32_device_sector(dev, index, &address, &size))
