@@ -1,5 +1,6 @@
-/* The flash controllers at register level against RM0008 (F1) and RM0444
- * (G0): keys and lock, programming errors, page erase, busy time. */
+/* The flash controllers at register level against RM0008 (F1), RM0444
+ * (G0), RM0434 (WB) and RM0453 (WL): keys and lock, programming errors,
+ * page erase, busy time. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -200,6 +201,62 @@ static void g0_page_erase_by_pnb_and_pgserr_with_pending_error(void **state)
 	rig_down(&r);
 }
 
+/* WB/WL: the 64-bit controller at 0x58004000, PNB 8 bits wide on WB
+ * (256 pages of 4 KiB), 7 on WL (128 of 2 KiB), CFGBSY bit 18. */
+#define WBWL_R 0x58004000u
+
+static void wbwl_unlock(struct rig *r)
+{
+	wr(r, WBWL_R + 8, KEY1);
+	wr(r, WBWL_R + 8, KEY2);
+}
+
+static void wb55_controller_at_0x58004000_with_an_8_bit_page_number(void **state)
+{
+	(void)state;
+	struct rig r;
+	rig_up(&r, "stm32wb55");
+	assert_true(rd(&r, WBWL_R + 0x14) & 0x80000000u); /* LOCK */
+	memset(r.chip.flash, 0x00, 1024 * 1024);
+	sim_flash_derive_programmed(&r.chip);
+	wbwl_unlock(&r);
+	assert_false(rd(&r, WBWL_R + 0x14) & 0x80000000u);
+	wr(&r, WBWL_R + 0x14, 2u | 200u << 3 | 1u << 16); /* PER, PNB 200, STRT */
+	assert_true(rd(&r, WBWL_R + 0x10) & (1u << 18));  /* CFGBSY while busy */
+	assert_int_equal(r.chip.flash[200 * 4096 - 1], 0x00);
+	assert_int_equal(r.chip.flash[200 * 4096], 0xFF);
+	assert_int_equal(r.chip.flash[201 * 4096 - 1], 0xFF);
+	assert_int_equal(r.chip.flash[201 * 4096], 0x00);
+	assert_int_equal(r.chip.flash[72 * 4096], 0x00); /* not 200 cut to 7 bits */
+	wait_ms(&r, 100);
+	wr(&r, WBWL_R + 0x14, 1); /* PG */
+	store(&r, 0x080C8000u, 4, 0x11111111u);
+	assert_true(rd(&r, WBWL_R + 0x10) & (1u << 18)); /* CFGBSY: half a double word */
+	store(&r, 0x080C8004u, 4, 0x22222222u);
+	assert_int_equal(r.chip.flash[200 * 4096], 0x11);
+	assert_int_equal(r.chip.flash[200 * 4096 + 4], 0x22);
+	wait_ms(&r, 1);
+	assert_false(rd(&r, WBWL_R + 0x10) & ((1u << 18) | (1u << 16)));
+	rig_down(&r);
+}
+
+static void wl55_page_number_is_7_bits(void **state)
+{
+	(void)state;
+	struct rig r;
+	rig_up(&r, "stm32wl55");
+	memset(r.chip.flash, 0x00, 256 * 1024);
+	sim_flash_derive_programmed(&r.chip);
+	wbwl_unlock(&r);
+	wr(&r, WBWL_R + 0x14, 2u | (100u | 0x80u) << 3 | 1u << 16); /* bit 10 is not PNB */
+	assert_int_equal(r.chip.flash[100 * 2048 - 1], 0x00);
+	assert_int_equal(r.chip.flash[100 * 2048], 0xFF);
+	assert_int_equal(r.chip.flash[101 * 2048], 0x00);
+	wr(&r, WBWL_R + 8, 0x1u); /* a wrong key: bus error */
+	assert_non_null(r.soc.env.fault_request);
+	rig_down(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -210,6 +267,8 @@ int main(void)
 		cmocka_unit_test(g0_wrong_key_is_a_bus_error_and_locks_until_reset),
 		cmocka_unit_test(g0_double_word_program_and_its_errors),
 		cmocka_unit_test(g0_page_erase_by_pnb_and_pgserr_with_pending_error),
+		cmocka_unit_test(wb55_controller_at_0x58004000_with_an_8_bit_page_number),
+		cmocka_unit_test(wl55_page_number_is_7_bits),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
