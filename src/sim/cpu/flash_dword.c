@@ -25,6 +25,11 @@
  *    level 1 back to 0xAA mass-erases the flash, at level 2 nothing
  *    changes. They act after OBL_LAUNCH or a reset, which reload the
  *    registers from the option bytes.
+ *  - readout protection (level 1, code not booted from flash): a store
+ *    into flash is a bus error (RM0351, RM0440: "a read or write access
+ *    to the Flash generates a bus error"), an erase sets WRPERR (an
+ *    emulator choice: the RMs speak of accesses only); reads fault in the
+ *    core.
  * Fast programming and the G0B1 bank-2 option registers are not modelled. */
 #include <string.h>
 
@@ -169,7 +174,7 @@ static void erase_page(struct sim_flashctl *fc)
 	uint32_t address, size;
 	if (!stm32_device_sector(dev, index, &address, &size))
 		return; /* past the last page: nothing to erase */
-	if (sim_port_protected(fc->chip, address)) {
+	if (fc->rdp_blocked || sim_port_protected(fc->chip, address)) {
 		fc->sr |= SR_WRPERR;
 		return;
 	}
@@ -185,7 +190,9 @@ static void start(struct sim_flashctl *fc)
 		return;
 	}
 	const struct sim_memory_view m = sim_port_memory(fc->chip);
-	if (fc->cr & (CR_MER1 | CR_MER2)) {
+	if ((fc->cr & (CR_MER1 | CR_MER2)) && fc->rdp_blocked) {
+		fc->sr |= SR_WRPERR;
+	} else if (fc->cr & (CR_MER1 | CR_MER2)) {
 		const struct stm32_device *dev = sim_port_device(fc->chip);
 		if (dev->bank_count < 2 || ((fc->cr & CR_MER1) && (fc->cr & CR_MER2)))
 			sim_port_erase_all(fc->chip);
@@ -294,6 +301,10 @@ static void program_dword(struct sim_flashctl *fc, uint32_t address, uint32_t lo
 void sim_flash_dword_memory_write(struct sim_flashctl *fc, uint32_t address, unsigned size,
 				  uint32_t value)
 {
+	if (fc->rdp_blocked) {
+		sim_env_request_fault(fc->env, "bus error: flash write under readout protection", address);
+		return;
+	}
 	if (fc->locked || !(fc->cr & CR_PG) || (fc->sr & SR_PROGRAM_ERRORS)) {
 		fc->sr |= SR_PGSERR;
 		fc->dword_half = false;
