@@ -2,7 +2,13 @@
  * 0x52002000; RM0455 H7A3/H7B3), per bank: bank 1's KEYR 0x04, CR 0x0C,
  * SR 0x10, CCR 0x14, bank 2's the same at +0x100 (two-bank rows only);
  * OPTKEYR 0x08, OPTCR 0x18, OPTSR_CUR 0x1C, OPTSR_PRG 0x20, OPTCCR 0x24
- * shared (and seen at +0x100 too).
+ * shared (and seen at +0x100 too). Its H5 successor (RM0481, at
+ * 0x40022000, non-secure side) has one register set for both banks
+ * (NSKEYR 0x04, OPTKEYR 0x0C, OPTCR 0x1C, NSSR 0x20, NSCR 0x28, NSCCR
+ * 0x30; CR.BKSEL, bit 31, picks the bank to erase, CR.MER, bit 15, erases
+ * both; INCERR is SR bit 20), the RM0455 CR layout and 128-bit words; its
+ * option bytes (product state) are not modelled. The variant table below
+ * holds the differences.
  *  - KEYRx 0x45670123, 0xCDEF89AB clears that bank's CR.LOCK; a wrong
  *    sequence is a bus error and locks the bank until reset. OPTKEYR
  *    0x08192A3B, 0x4C5D6E7F clears OPTCR.OPTLOCK (a wrong one locks it
@@ -37,17 +43,10 @@
 
 #include "stm32boot/device.h"
 
-#define H7_KEYR      0x04u
-#define H7_OPTKEYR   0x08u
-#define H7_CR        0x0Cu
-#define H7_SR        0x10u
-#define H7_CCR       0x14u
-#define H7_OPTCR     0x18u
 #define H7_OPTSR_CUR 0x1Cu
 #define H7_OPTSR_PRG 0x20u
 #define H7_OPTCCR    0x24u
 #define H7_WPSN_CUR  0x38u
-#define H7_BANK2     0x100u
 #define KEY1 0x45670123u
 #define KEY2 0xCDEF89ABu
 #define OPTKEY1 0x08192A3Bu
@@ -63,9 +62,8 @@
 #define SR_WRPERR  (1u << 17)
 #define SR_PGSERR  (1u << 18)
 #define SR_STRBERR (1u << 19)
-#define SR_INCERR  (1u << 21)
 #define SR_OPERR   (1u << 22)
-#define SR_W1C (SR_EOP | SR_WRPERR | SR_PGSERR | SR_STRBERR | SR_INCERR | SR_OPERR)
+#define CR_BKSEL   (1u << 31)
 #define OPTCR_OPTLOCK  (1u << 0)
 #define OPTCR_OPTSTART (1u << 1)
 #define OPTCR_MER      (1u << 4)
@@ -76,16 +74,34 @@
  * IWDG, no reset on STOP/STANDBY entry, IWDG frozen in STOP/STANDBY. */
 #define OPTSR_FACTORY 0x000600F0u
 
-/* The two CR layouts: RM0433/RM0468 and RM0455 (H7A3/B3). */
-struct h7_layout {
+/* What differs between the H7 lines and H5. */
+struct h7_variant {
+	uint32_t keyr, optkeyr, cr, sr, ccr, optcr; /* register offsets */
+	uint32_t bank_stride; /* bank 2's KEYR/CR/SR/CCR; 0: one set, CR.BKSEL */
 	uint32_t fw, start, snb_shift, snb_mask;
+	uint32_t incerr;      /* SR bit */
+	uint32_t mer;         /* CR bit erasing both banks; 0: OPTCR.MER */
+	bool options;         /* OPTSR_CUR/OPTSR_PRG/OPTSTART modelled */
 };
-static const struct h7_layout layout_h74x = {1u << 6, 1u << 7, 8, 0x7u};
-static const struct h7_layout layout_h7a3 = {1u << 4, 1u << 5, 6, 0x7Fu};
+static const struct h7_variant variant_h74x = {0x04, 0x08, 0x0C, 0x10, 0x14, 0x18, 0x100,
+					       1u << 6, 1u << 7, 8, 0x7u, 1u << 21, 0, true};
+static const struct h7_variant variant_h7a3 = {0x04, 0x08, 0x0C, 0x10, 0x14, 0x18, 0x100,
+					       1u << 4, 1u << 5, 6, 0x7Fu, 1u << 21, 0, true};
+static const struct h7_variant variant_h5 = {0x04, 0x0C, 0x28, 0x20, 0x30, 0x1C, 0,
+					     1u << 4, 1u << 5, 6, 0x7Fu, 1u << 20, 1u << 15, false};
 
-static const struct h7_layout *layout(const struct sim_flashctl *fc)
+/* By family and the row's flash word (RM0455 parts program 16 bytes). */
+static const struct h7_variant *variant(const struct sim_flashctl *fc)
 {
-	return sim_port_device(fc->chip)->program_unit == 16 ? &layout_h7a3 : &layout_h74x;
+	const struct stm32_device *dev = sim_port_device(fc->chip);
+	if (dev->family[0] == 'H' && dev->family[1] == '5')
+		return &variant_h5;
+	return dev->program_unit == 16 ? &variant_h7a3 : &variant_h74x;
+}
+
+static uint32_t sr_w1c(const struct h7_variant *v)
+{
+	return SR_EOP | SR_WRPERR | SR_PGSERR | SR_STRBERR | v->incerr | SR_OPERR;
 }
 
 static uint32_t word_size(const struct sim_flashctl *fc)
@@ -120,8 +136,8 @@ void sim_flash_h7_reset(struct sim_flashctl *fc, const char *family)
 	(void)family;
 	for (unsigned i = 0; i < 2; i++)
 		fc->bank[i].locked = true;
-	if (!fc->h7_options_set)
-		fc->h7_options = OPTSR_FACTORY;
+	if (!fc->reg_options_set)
+		fc->reg_options = OPTSR_FACTORY;
 }
 
 static uint32_t rdp_byte(int level)
@@ -131,7 +147,7 @@ static uint32_t rdp_byte(int level)
 
 static uint32_t optsr_cur(const struct sim_flashctl *fc)
 {
-	uint32_t v = (fc->h7_options & ~(0xFFu << OPTSR_RDP_SHIFT)) |
+	uint32_t v = (fc->reg_options & ~(0xFFu << OPTSR_RDP_SHIFT)) |
 		     rdp_byte(sim_port_rdp_level(fc->chip)) << OPTSR_RDP_SHIFT;
 	return v | (fc->env->now_ps < fc->busy_until_ps ? OPTSR_OPT_BUSY : 0);
 }
@@ -154,24 +170,50 @@ static uint32_t wpsn(const struct sim_flashctl *fc, unsigned bank)
 	return v;
 }
 
+/* The register an offset names and the bank state holding it (bank 2's
+ * set at +bank_stride; the shared registers are seen there too); false
+ * for bank 2's set on a one-bank row. */
+static bool decode(const struct sim_flashctl *fc, uint32_t offset, unsigned *state, uint32_t *reg)
+{
+	const struct h7_variant *v = variant(fc);
+	*state = 0;
+	*reg = offset;
+	if (!v->bank_stride || offset < v->bank_stride || offset >= 2 * v->bank_stride)
+		return true;
+	*reg = offset - v->bank_stride;
+	bool banked = *reg == v->keyr || *reg == v->cr || *reg == v->sr || *reg == v->ccr;
+	*state = banked ? 1 : 0;
+	return !banked || two_banks(fc);
+}
+
+static uint32_t read_options(struct sim_flashctl *fc, uint32_t reg, unsigned state)
+{
+	switch (reg) {
+	case H7_OPTSR_CUR: return optsr_cur(fc) | (fc->sr & OPTSR_OPTCHANGEERR);
+	case H7_OPTSR_PRG: return (fc->opt_written & 1u) ? fc->opt_regs[0] : optsr_cur(fc) & ~OPTSR_OPT_BUSY;
+	case H7_WPSN_CUR: return wpsn(fc, state ? 1 : 0);
+	}
+	return 0;
+}
+
 uint32_t sim_flash_h7_read(struct sim_flashctl *fc, uint32_t offset)
 {
-	unsigned bank = offset >= H7_BANK2;
-	uint32_t reg = offset % H7_BANK2;
-	const struct sim_flash_bank *b = &fc->bank[bank];
-	if (bank && !two_banks(fc) && (reg == H7_KEYR || reg == H7_CR || reg == H7_SR))
+	const struct h7_variant *v = variant(fc);
+	unsigned state;
+	uint32_t reg;
+	if (!decode(fc, offset, &state, &reg))
 		return 0;
-	switch (reg) {
-	case H7_CR: return b->cr | (b->locked ? CR_LOCK : 0);
-	case H7_SR: {
+	const struct sim_flash_bank *b = &fc->bank[state];
+	if (reg == v->cr)
+		return b->cr | (b->locked ? CR_LOCK : 0);
+	if (reg == v->sr) {
 		bool partial = b->buf_filled != 0;
 		return b->sr | (busy(fc, b) ? SR_BSY | SR_QW : 0) | (partial ? SR_WBNE | SR_QW : 0);
 	}
-	case H7_OPTCR: return fc->optlocked ? OPTCR_OPTLOCK : 0;
-	case H7_OPTSR_CUR: return optsr_cur(fc) | (fc->sr & OPTSR_OPTCHANGEERR);
-	case H7_OPTSR_PRG: return (fc->opt_written & 1u) ? fc->opt_regs[0] : optsr_cur(fc) & ~OPTSR_OPT_BUSY;
-	case H7_WPSN_CUR: return wpsn(fc, bank);
-	}
+	if (reg == v->optcr)
+		return fc->optlocked ? OPTCR_OPTLOCK : 0;
+	if (v->options)
+		return read_options(fc, reg, offset >= v->bank_stride);
 	return 0;
 }
 
@@ -204,9 +246,9 @@ static bool any_protected(const struct sim_flashctl *fc, size_t first, size_t co
 	return false;
 }
 
-static void erase_bank(struct sim_flashctl *fc, unsigned bank)
+/* Erases of flash bank `bank`, reported in the register state b. */
+static void erase_bank(struct sim_flashctl *fc, struct sim_flash_bank *b, unsigned bank)
 {
-	struct sim_flash_bank *b = &fc->bank[bank];
 	size_t first, count = bank_sectors(fc, bank, &first);
 	if (fc->rdp_blocked || any_protected(fc, first, count)) {
 		b->sr |= SR_WRPERR;
@@ -221,10 +263,9 @@ static void erase_bank(struct sim_flashctl *fc, unsigned bank)
 	finish(fc, b, 1000ull * sim_port_mass_ms(fc->chip) / (two_banks(fc) ? 2 : 1));
 }
 
-static void erase_sector(struct sim_flashctl *fc, unsigned bank)
+static void erase_sector(struct sim_flashctl *fc, struct sim_flash_bank *b, unsigned bank)
 {
-	struct sim_flash_bank *b = &fc->bank[bank];
-	const struct h7_layout *l = layout(fc);
+	const struct h7_variant *l = variant(fc);
 	uint32_t snb = (b->cr >> l->snb_shift) & l->snb_mask;
 	size_t first, count = bank_sectors(fc, bank, &first);
 	if (snb >= count)
@@ -262,23 +303,35 @@ static void program_buffer(struct sim_flashctl *fc, unsigned bank)
 	finish(fc, b, sim_port_program_us(fc->chip));
 }
 
-static void write_cr(struct sim_flashctl *fc, unsigned bank, uint32_t value)
+static void start(struct sim_flashctl *fc, unsigned state, uint32_t value)
 {
-	struct sim_flash_bank *b = &fc->bank[bank];
-	const struct h7_layout *l = layout(fc);
+	const struct h7_variant *v = variant(fc);
+	struct sim_flash_bank *b = &fc->bank[state];
+	unsigned bank = v->bank_stride ? state : (two_banks(fc) && (value & CR_BKSEL)) ? 1 : 0;
+	if (v->mer && (value & v->mer)) {
+		erase_bank(fc, b, 0);
+		if (two_banks(fc) && !(b->sr & SR_WRPERR))
+			erase_bank(fc, b, 1);
+	} else if (value & CR_BER) {
+		erase_bank(fc, b, bank);
+	} else if (value & CR_SER) {
+		erase_sector(fc, b, bank);
+	}
+}
+
+static void write_cr(struct sim_flashctl *fc, unsigned state, uint32_t value)
+{
+	struct sim_flash_bank *b = &fc->bank[state];
+	const struct h7_variant *l = variant(fc);
 	if (b->locked)
 		return;
 	b->cr = value & ~(CR_LOCK | l->start | l->fw);
 	if (value & CR_LOCK)
 		b->locked = true;
 	if ((value & l->fw) && b->buf_filled)
-		program_buffer(fc, bank);
-	if ((value & l->start) && !busy(fc, b)) {
-		if (value & CR_BER)
-			erase_bank(fc, bank);
-		else if (value & CR_SER)
-			erase_sector(fc, bank);
-	}
+		program_buffer(fc, state);
+	if ((value & l->start) && !busy(fc, b))
+		start(fc, state, value);
 }
 
 static void start_options(struct sim_flashctl *fc)
@@ -299,8 +352,8 @@ static void start_options(struct sim_flashctl *fc)
 		us += 1000ull * sim_port_mass_ms(fc->chip);
 	}
 	sim_port_set_rdp_level(fc->chip, new_level);
-	fc->h7_options = prg & ~(OPTSR_OPT_BUSY | OPTSR_OPTCHANGEERR);
-	fc->h7_options_set = true;
+	fc->reg_options = prg & ~(OPTSR_OPT_BUSY | OPTSR_OPTCHANGEERR);
+	fc->reg_options_set = true;
 	fc->opt_written = 0;
 	fc->busy_until_ps = fc->env->now_ps + us * 1000000ull;
 }
@@ -309,12 +362,13 @@ static void write_optcr(struct sim_flashctl *fc, uint32_t value)
 {
 	if (fc->optlocked)
 		return;
-	if (value & OPTCR_OPTSTART && fc->env->now_ps >= fc->busy_until_ps)
+	if ((value & OPTCR_OPTSTART) && variant(fc)->options && fc->env->now_ps >= fc->busy_until_ps)
 		start_options(fc);
-	if ((value & OPTCR_MER) && !fc->bank[0].locked && (!two_banks(fc) || !fc->bank[1].locked)) {
-		erase_bank(fc, 0);
+	if (variant(fc)->mer == 0 && (value & OPTCR_MER) && !fc->bank[0].locked &&
+	    (!two_banks(fc) || !fc->bank[1].locked)) {
+		erase_bank(fc, &fc->bank[0], 0);
 		if (two_banks(fc))
-			erase_bank(fc, 1);
+			erase_bank(fc, &fc->bank[1], 1);
 	}
 	if (value & OPTCR_OPTLOCK)
 		fc->optlocked = true;
@@ -336,31 +390,30 @@ static void write_key(struct sim_flashctl *fc, struct sim_flash_bank *b, uint32_
 
 void sim_flash_h7_write(struct sim_flashctl *fc, uint32_t offset, uint32_t value)
 {
-	unsigned bank = offset >= H7_BANK2;
-	uint32_t reg = offset % H7_BANK2;
-	struct sim_flash_bank *b = &fc->bank[bank];
-	if (bank && !two_banks(fc) && (reg == H7_KEYR || reg == H7_CR || reg == H7_CCR))
+	const struct h7_variant *v = variant(fc);
+	unsigned state;
+	uint32_t reg;
+	if (!decode(fc, offset, &state, &reg))
 		return;
-	switch (reg) {
-	case H7_KEYR: write_key(fc, b, value); break;
-	case H7_OPTKEYR:
+	struct sim_flash_bank *b = &fc->bank[state];
+	if (reg == v->keyr) {
+		write_key(fc, b, value);
+	} else if (reg == v->optkeyr) {
 		if (!fc->optlocked_until_reset)
 			sim_flash_write_key(fc, &fc->optkey_step, value, OPTKEY1, OPTKEY2, true, true);
-		break;
-	case H7_CR: write_cr(fc, bank, value); break;
-	case H7_CCR: b->sr &= ~(value & SR_W1C); break;
-	case H7_OPTCR: write_optcr(fc, value); break;
-	case H7_OPTSR_PRG:
+	} else if (reg == v->cr) {
+		write_cr(fc, state, value);
+	} else if (reg == v->ccr) {
+		b->sr &= ~(value & sr_w1c(v));
+	} else if (reg == v->optcr) {
+		write_optcr(fc, value);
+	} else if (v->options && reg == H7_OPTSR_PRG) {
 		if (!fc->optlocked) {
 			fc->opt_regs[0] = value;
 			fc->opt_written |= 1u;
 		}
-		break;
-	case H7_OPTCCR:
-		if (value & OPTSR_OPTCHANGEERR)
-			fc->sr &= ~OPTSR_OPTCHANGEERR;
-		break;
-	default: break;
+	} else if (v->options && reg == H7_OPTCCR && (value & OPTSR_OPTCHANGEERR)) {
+		fc->sr &= ~OPTSR_OPTCHANGEERR;
 	}
 }
 
@@ -375,7 +428,7 @@ static unsigned bank_of(const struct sim_flashctl *fc, uint32_t address)
 
 void sim_flash_h7_memory_write(struct sim_flashctl *fc, uint32_t address, unsigned size, uint32_t value)
 {
-	unsigned bank = bank_of(fc, address);
+	unsigned bank = variant(fc)->bank_stride ? bank_of(fc, address) : 0; /* H5: one buffer */
 	struct sim_flash_bank *b = &fc->bank[bank];
 	uint32_t n = word_size(fc), word = address & ~(n - 1u), at = address - word;
 	if (b->locked || !(b->cr & CR_PG)) {
@@ -383,7 +436,7 @@ void sim_flash_h7_memory_write(struct sim_flashctl *fc, uint32_t address, unsign
 		return;
 	}
 	if (b->buf_filled && word != b->buf_address) {
-		b->sr |= SR_INCERR;
+		b->sr |= variant(fc)->incerr;
 		b->buf_filled = 0;
 		return;
 	}

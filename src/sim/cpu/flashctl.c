@@ -14,11 +14,11 @@ void sim_flashctl_reset(struct sim_flashctl *fc, struct sim_soc_env *env, struct
 	bool pempty = fc->pempty; /* the latch is the option loader's, not reset's */
 	void (*changed)(void *, uint32_t, uint32_t) = fc->flash_changed;
 	void *owner = fc->owner;
-	uint32_t h7_options = fc->h7_options; /* the chip's, like its option bytes */
-	bool h7_options_set = fc->h7_options_set;
+	uint32_t reg_options = fc->reg_options; /* the chip's, like its option bytes */
+	bool reg_options_set = fc->reg_options_set;
 	memset(fc, 0, sizeof(*fc));
-	fc->h7_options = h7_options;
-	fc->h7_options_set = h7_options_set;
+	fc->reg_options = reg_options;
+	fc->reg_options_set = reg_options_set;
 	fc->env = env;
 	fc->chip = chip;
 	fc->kind = info->flash;

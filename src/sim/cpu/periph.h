@@ -157,7 +157,7 @@ struct sim_flashctl {
 	bool locked, optlocked;
 	uint32_t cr, sr, ar;
 	uint64_t busy_until_ps;
-	bool dword_half;  /* DWORD, F4 x64: first word of a double word latched */
+	bool dword_half;  /* F4 x64: first word of a double word latched */
 	uint32_t dword_address, dword_low;
 	bool optlocked_until_reset; /* F4: a wrong option key */
 	int rdp_at_reset; /* the level the option loader read at the last reset */
@@ -175,8 +175,8 @@ struct sim_flashctl {
 	uint8_t latch[SIM_FLASH_LATCH_BYTES];
 	/* H7 (flash_h7.c): the two banks; the option registers use opt_regs. */
 	struct sim_flash_bank bank[2];
-	uint32_t h7_options; /* OPTSR user bits, kept across resets (no option area) */
-	bool h7_options_set;
+	uint32_t reg_options; /* H7 OPTSR, L5/U5 OPTR of rows without an option area */
+	bool reg_options_set;
 	const struct sim_dword_variant *dword;
 	/* Readout protection on the flash: level 1 at the last reset and the
 	 * code not booted from flash (or a debugger attached); programming and
