@@ -125,6 +125,38 @@ static void f1_page_erase_erases_the_page_of_ar_only(void **state)
 	rig_down(&r);
 }
 
+/* PM0075: at RDP level 1 the first 4 KiB of an F1 stay write protected
+ * (even for code booted from flash); F0 has no such rule. */
+static void f1_rdp_level_1_write_protects_the_first_4_kib(void **state)
+{
+	(void)state;
+	const char *devices[] = {"stm32f103xb", "stm32f030xc"};
+	for (int d = 0; d < 2; d++) {
+		struct rig r;
+		rig_up(&r, devices[d]);
+		sim_chip_set_rdp_level(&r.chip, 1);
+		sim_soc_reset(&r.soc, SIM_RESET_SYSRESETREQ); /* the level is loaded */
+		f1_unlock(&r);
+		wr(&r, FLASH_R + 0x10, 1); /* PG */
+		store(&r, 0x08000800u, 2, 0x1234);
+		bool f1 = d == 0;
+		assert_int_equal(rd(&r, FLASH_R + 0xC) & 0x10, f1 ? 0x10 : 0); /* WRPRTERR */
+		assert_int_equal(r.chip.flash[0x800], f1 ? 0xFF : 0x34);
+		wait_ms(&r, 1);
+		store(&r, 0x08001000u, 2, 0x5678); /* past 4 KiB */
+		assert_int_equal(r.chip.flash[0x1000], 0x78);
+		wait_ms(&r, 1);
+		wr(&r, FLASH_R + 0xC, 0x34);
+		memset(r.chip.flash + 0xC00, 0, 4);
+		wr(&r, FLASH_R + 0x10, 2);           /* PER */
+		wr(&r, FLASH_R + 0x14, 0x08000C00u); /* a page under 4 KiB */
+		wr(&r, FLASH_R + 0x10, 2 | 0x40);
+		assert_int_equal(rd(&r, FLASH_R + 0xC) & 0x10, f1 ? 0x10 : 0);
+		assert_int_equal(r.chip.flash[0xC00], f1 ? 0x00 : 0xFF);
+		rig_down(&r);
+	}
+}
+
 /* G0 offsets: KEYR 8, SR 0x10, CR 0x14; PNB from bit 3, EOPIE bit 24. */
 static void g0_unlock(struct rig *r)
 {
@@ -264,6 +296,7 @@ int main(void)
 		cmocka_unit_test(f1_program_sets_pgerr_on_non_erased_and_busy_then_eop),
 		cmocka_unit_test(f1_locked_controller_ignores_pg),
 		cmocka_unit_test(f1_page_erase_erases_the_page_of_ar_only),
+		cmocka_unit_test(f1_rdp_level_1_write_protects_the_first_4_kib),
 		cmocka_unit_test(g0_wrong_key_is_a_bus_error_and_locks_until_reset),
 		cmocka_unit_test(g0_double_word_program_and_its_errors),
 		cmocka_unit_test(g0_page_erase_by_pnb_and_pgserr_with_pending_error),
