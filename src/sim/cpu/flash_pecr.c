@@ -161,7 +161,7 @@ void sim_flash_pecr_write(struct sim_flashctl *fc, uint32_t offset, uint32_t val
 	switch (offset) {
 	case PE_PECR: write_pecr(fc, value); break;
 	case PE_PEKEYR: write_key(fc, &fc->key_step, value, PEKEY1, PEKEY2, &fc->locked); break;
-	case PE_PRGKEYR: write_key(fc, &fc->key_step, value, PRGKEY1, PRGKEY2, &fc->prglocked); break;
+	case PE_PRGKEYR: write_key(fc, &fc->prgkey_step, value, PRGKEY1, PRGKEY2, &fc->prglocked); break;
 	case PE_OPTKEYR: write_key(fc, &fc->optkey_step, value, OPTKEY1, OPTKEY2, &fc->optlocked); break;
 	case PE_SR: fc->sr &= ~(value & SR_W1C); break;
 	default: break;

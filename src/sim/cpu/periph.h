@@ -167,8 +167,10 @@ struct sim_flashctl {
 	 * what the option bytes hold. */
 	uint32_t opt_regs[SIM_FLASH_OPT_REGS];
 	uint32_t opt_written;
-	/* PECR (L0/L1): PRGLOCK, and the half page being collected. */
+	/* PECR (L0/L1): PRGLOCK, its key sequence, and the half page being
+	 * collected (the 64-bit controller collects its unit there too). */
 	bool prglocked;
+	uint32_t prgkey_step;
 	unsigned half_page;   /* bytes: L0 64, L1 128 */
 	bool notzero_check;   /* L0: NOTZEROERR for a store over a programmed word */
 	uint32_t latch_address, latch_count;
