@@ -158,6 +158,8 @@ static uint32_t wpsn(const struct sim_flashctl *fc, unsigned bank)
 	const struct stm32_device *dev = sim_port_device(fc->chip);
 	size_t first = bank ? dev->bank2_first_sector : 0;
 	uint32_t v = 0;
+	if (bank && !two_banks(fc))
+		return 0;
 	for (unsigned k = 0; k < 32; k++) {
 		uint32_t address, size;
 		if (!stm32_device_sector(dev, first + k, &address, &size))

@@ -186,6 +186,29 @@ static void h743_sector_erase_in_bank_2_and_bank_erase_of_bank_1(void **state)
 	rig_down(&r);
 }
 
+static void h743_wpsn_reads_the_write_protection_and_a_protected_sector_is_wrperr(void **state)
+{
+	(void)state;
+	struct rig r;
+	rig_up(&r, "stm32h743zi");
+	assert_int_equal(rd(&r, 0x38), 0xFFu);         /* WPSN_CUR1: 8 sectors, none protected */
+	assert_int_equal(rd(&r, BANK2 + 0x38), 0xFFu); /* WPSN_CUR2 */
+	const uint8_t sector[] = {10};                 /* bank 2's sector 2 */
+	assert_true(sim_chip_wrp_protect(&r.chip, sector, 1));
+	assert_int_equal(rd(&r, BANK2 + 0x38), 0xFBu);
+	assert_int_equal(rd(&r, 0x38), 0xFFu);
+	memset(r.chip.flash + 0x140000, 0x00, 16);
+	unlock(&r, BANK2);
+	wr(&r, BANK2 + CR, SER | 2u << 8 | START);
+	assert_true(rd(&r, BANK2 + SR) & WRPERR);
+	assert_int_equal(at(&r, 0x08140000u), 0x00);
+	wr(&r, BANK2 + CR, BER | START); /* the bank holds it: nothing erased */
+	assert_int_equal(at(&r, 0x08140000u), 0x00);
+	wr(&r, BANK2 + CCR, WRPERR);
+	assert_false(rd(&r, BANK2 + SR) & WRPERR);
+	rig_down(&r);
+}
+
 static void h743_mass_erase_by_optcr_mer(void **state)
 {
 	(void)state;
@@ -270,6 +293,7 @@ int main(void)
 		cmocka_unit_test(h743_flash_word_programs_when_its_32_bytes_are_written),
 		cmocka_unit_test(h743_buffer_misuse_incerr_strberr_and_forced_write),
 		cmocka_unit_test(h743_sector_erase_in_bank_2_and_bank_erase_of_bank_1),
+		cmocka_unit_test(h743_wpsn_reads_the_write_protection_and_a_protected_sector_is_wrperr),
 		cmocka_unit_test(h743_mass_erase_by_optcr_mer),
 		cmocka_unit_test(h7a3_has_16_byte_words_8k_sectors_and_start_at_bit_5),
 		cmocka_unit_test(h743_option_start_sets_rdp_and_the_way_back_mass_erases),
