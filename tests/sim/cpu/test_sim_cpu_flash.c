@@ -249,6 +249,8 @@ static void wb55_controller_at_0x58004000_with_an_8_bit_page_number(void **state
 	struct rig r;
 	rig_up(&r, "stm32wb55");
 	assert_true(rd(&r, WBWL_R + 0x14) & 0x80000000u); /* LOCK */
+	assert_int_equal(rd(&r, WBWL_R + 0x20), 0xFFEFF8AAu); /* OPTR: the row's factory word 0 */
+	assert_int_equal(rd(&r, 0x40022014u), 0);             /* nothing at the L4 address */
 	memset(r.chip.flash, 0x00, 1024 * 1024);
 	sim_flash_derive_programmed(&r.chip);
 	wbwl_unlock(&r);
