@@ -8,7 +8,10 @@
  * decided are put back before the next instruction. The PC is exact in
  * hooks only when a code hook exists, so one runs on every instruction; it
  * also counts instructions and enforces the budget (the count argument of
- * uc_emu_start is not reliable). */
+ * uc_emu_start is not reliable). Readout protection takes the flash
+ * mapping's permissions away (uc_mem_protect, which 2.0.1 honours on
+ * uc_mem_map_ptr memory and reports through the *_PROT hooks with the exact
+ * PC: measured), so a read or fetch becomes a bus-error stop. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -184,6 +187,41 @@ static bool on_unmapped(uc_engine *uc, uc_mem_type type, uint64_t address, int s
 	return false;
 }
 
+static bool in_flash_mapping(const struct sim_cpu *cpu, uint64_t address)
+{
+	const struct sim_memory_view *m = &cpu->mem;
+	return (address >= m->flash_start && address - m->flash_start < m->flash_size) ||
+	       (cpu->alias == SIM_ALIAS_FLASH && address < cpu->alias_size);
+}
+
+/* A read or fetch of flash while readout protection keeps it from the
+ * code (its mapping has no permissions then): a bus error. */
+static bool on_protected(uc_engine *uc, uc_mem_type type, uint64_t address, int size,
+			 int64_t value, void *user)
+{
+	struct sim_cpu *cpu = user;
+	(void)uc;
+	(void)size;
+	(void)value;
+	if (!cpu->soc.flash.rdp_blocked || !in_flash_mapping(cpu, address))
+		return false; /* not ours: uc_emu_start's error says what it was */
+	set_stop(cpu, SIM_CPU_STOP_FAULT,
+		 type == UC_MEM_FETCH_PROT ? "bus error: instruction fetch from read-protected flash" :
+					     "bus error: read of read-protected flash");
+	cpu->stop.address = (uint32_t)address;
+	return false;
+}
+
+void sim_cpu_apply_flash_access(struct sim_cpu *cpu, bool booted_from_flash)
+{
+	struct sim_flashctl *fc = &cpu->soc.flash;
+	fc->rdp_blocked = fc->rdp_at_reset > 0 && (!booted_from_flash || cpu->debugger);
+	uint32_t prot = fc->rdp_blocked ? UC_PROT_NONE : UC_PROT_READ | UC_PROT_EXEC;
+	uc_mem_protect(cpu->uc, cpu->mem.flash_start, page_down(cpu->mem.flash_size), prot);
+	if (cpu->alias == SIM_ALIAS_FLASH)
+		uc_mem_protect(cpu->uc, 0, cpu->alias_size, prot);
+}
+
 static void on_interrupt(uc_engine *uc, uint32_t intno, void *user)
 {
 	struct sim_cpu *cpu = user;
@@ -344,6 +382,8 @@ bool sim_cpu_add_hooks(struct sim_cpu *cpu)
 		       UC_ERR_OK &&
 	       uc_hook_add(cpu->uc, &h, UC_HOOK_MEM_WRITE_PROT, (void *)on_flash_store, cpu, 1, 0) ==
 		       UC_ERR_OK &&
+	       uc_hook_add(cpu->uc, &h, UC_HOOK_MEM_READ_PROT | UC_HOOK_MEM_FETCH_PROT,
+			   (void *)on_protected, cpu, 1, 0) == UC_ERR_OK &&
 	       uc_hook_add(cpu->uc, &h, UC_HOOK_INTR, (void *)on_interrupt, cpu, 1, 0) == UC_ERR_OK;
 }
 

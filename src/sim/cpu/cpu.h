@@ -99,6 +99,15 @@ bool sim_cpu_go(struct sim_cpu *cpu, uint32_t address, struct sim_cpu_stop_info 
 /* Reset with BOOT0 low: flash aliased at 0, MSP and PC from its vectors. */
 bool sim_cpu_boot_flash(struct sim_cpu *cpu, struct sim_cpu_stop_info *fail);
 
+/* Readout protection (RM0008, RM0090, RM0351...): at RDP level 1 (as
+ * loaded at the last reset) code started by Go (the chip booted from
+ * system memory) or run under a debugger cannot read or fetch flash, a
+ * bus error (SIM_CPU_STOP_FAULT, or the program's HardFault), and the
+ * flash controller refuses to program or erase it; code booted from flash
+ * reads it normally. sim_cpu_set_debugger says a debugger is attached. */
+void sim_cpu_set_debugger(struct sim_cpu *cpu, bool attached);
+bool sim_cpu_flash_read_protected(const struct sim_cpu *cpu);
+
 /* Run at most budget instructions. */
 struct sim_cpu_stop_info sim_cpu_run(struct sim_cpu *cpu, uint64_t budget);
 /* Let emulated time pass without instructions (a WFI wait). */

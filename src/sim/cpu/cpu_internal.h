@@ -60,6 +60,8 @@ struct sim_cpu {
 	struct sim_cpu_fix fixes[SIM_CPU_FIXES];
 	size_t fix_count;
 	bool dirty_flash;
+	bool debugger; /* a debugger is attached: readout protection applies */
+	bool booted_from_flash;
 	struct sim_exc exc;
 };
 
@@ -71,6 +73,11 @@ void sim_cpu_after_access(struct sim_cpu *cpu);
 void sim_cpu_invalidate(struct sim_cpu *cpu, uint32_t address, uint32_t length);
 void sim_cpu_finish_slice(struct sim_cpu *cpu);
 void sim_cpu_set_stop(struct sim_cpu *cpu, enum sim_cpu_stop reason, const char *what);
+/* Readout protection of the flash for code started now: level 1 at the
+ * last reset and the code not booted from flash (or a debugger attached)
+ * make flash reads and fetches fault and the controller refuse
+ * programming; else flash is read and executed normally. */
+void sim_cpu_apply_flash_access(struct sim_cpu *cpu, bool booted_from_flash);
 
 /* exception.c */
 void sim_exc_update(struct sim_cpu *cpu);    /* re-sample lines, pick the pending one */

@@ -140,6 +140,8 @@ bool sim_cpu_go(struct sim_cpu *cpu, uint32_t address, struct sim_cpu_stop_info 
 	sim_cpu_map_alias(cpu, SIM_ALIAS_SYSMEM);
 	uint8_t v[8];
 	sim_port_read(cpu->chip, address, v, sizeof(v));
+	cpu->booted_from_flash = false;
+	sim_cpu_apply_flash_access(cpu, false);
 	return start_at(cpu, le32(v), le32(v + 4), fail);
 }
 
@@ -151,7 +153,21 @@ bool sim_cpu_boot_flash(struct sim_cpu *cpu, struct sim_cpu_stop_info *fail)
 							   .what = "cannot alias flash at 0"};
 		return false;
 	}
+	cpu->booted_from_flash = true;
+	sim_cpu_apply_flash_access(cpu, true);
 	return start_at(cpu, le32(cpu->mem.flash), le32(cpu->mem.flash + 4), fail);
+}
+
+void sim_cpu_set_debugger(struct sim_cpu *cpu, bool attached)
+{
+	cpu->debugger = attached;
+	if (cpu->started)
+		sim_cpu_apply_flash_access(cpu, cpu->booted_from_flash);
+}
+
+bool sim_cpu_flash_read_protected(const struct sim_cpu *cpu)
+{
+	return cpu->soc.flash.rdp_blocked;
 }
 
 static bool is_wait_instruction(struct sim_cpu *cpu, uint32_t pc)

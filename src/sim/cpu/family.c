@@ -1,7 +1,8 @@
 /* The family table. Addresses are each family's reference manual memory
  * map (RM0008 F1, RM0360/RM0091 F0, RM0316 F3, RM0090 F4, RM0444 G0,
  * RM0351 L4, RM0440 G4, RM0377 L0, RM0038 L1, RM0434 WB, RM0453 WL; the
- * F2/F4/F7 flash interface at 0x40023C00); a 0
+ * F2/F4/F7 flash interface at 0x40023C00; H7 flash at 0x52002000, the
+ * non-secure H5/L5/U5 flash at 0x40022000); a 0
  * base means the block is not modelled there, so accesses to it count as
  * unmodelled. ROM clocks: AN2606 (the lowest
  * of a family's lines where lines differ). */
@@ -34,25 +35,25 @@ static const struct sim_family_info families[] = {
 	{"L4", SIM_CORE_M4, SCS_DBGMCU, SIM_RCC_L4, 0x40021000u, SIM_USART_ISR_TDR, 0x40013800u,
 	 SIM_FLASH_DWORD, 0x40022000u, 11, 0x40003000u, 32000u, SIM_CRC_FLEXIBLE, 0x40023000u,
 	 24000000u},
-	/* H5, H7, L5, U5: core, SCB, SysTick and DBGMCU only; their clock
-	 * trees, USARTs and flash controllers are not modelled yet (L0, L1,
-	 * WB, WL: no flash controller or CRC yet). */
-	{"H5", SIM_CORE_M33, 0x44024000u, SIM_RCC_NONE, 0, SIM_USART_NONE, 0, SIM_FLASH_NONE, 0, 0, 0,
-	 32000u, SIM_CRC_NONE, 0, 0},
-	{"H7", SIM_CORE_M7, 0x5C001000u, SIM_RCC_NONE, 0, SIM_USART_NONE, 0, SIM_FLASH_NONE, 0, 0, 0,
-	 32000u, SIM_CRC_NONE, 0, 0},
+	/* H5, H7, L5, U5: core, SCB, SysTick, DBGMCU and the flash controller
+	 * (non-secure side) only; their clock trees and USARTs are not
+	 * modelled yet (L0, L1, WB, WL: no CRC yet). */
+	{"H5", SIM_CORE_M33, 0x44024000u, SIM_RCC_NONE, 0, SIM_USART_NONE, 0, SIM_FLASH_H7, 0x40022000u,
+	 0, 0, 32000u, SIM_CRC_NONE, 0, 0},
+	{"H7", SIM_CORE_M7, 0x5C001000u, SIM_RCC_NONE, 0, SIM_USART_NONE, 0, SIM_FLASH_H7, 0x52002000u,
+	 0, 0, 32000u, SIM_CRC_NONE, 0, 0},
 	{"L0", SIM_CORE_M0PLUS, APB_DBGMCU, SIM_RCC_L0, 0x40021000u, SIM_USART_ISR_TDR, 0x40013800u,
-	 SIM_FLASH_NONE, 0, 0, 0x40003000u, 37000u, SIM_CRC_NONE, 0, 32000000u},
+	 SIM_FLASH_PECR, 0x40022000u, 0, 0x40003000u, 37000u, SIM_CRC_NONE, 0, 32000000u},
 	{"L1", SIM_CORE_M3, SCS_DBGMCU, SIM_RCC_L1, 0x40023800u, SIM_USART_SR_DR, 0x40013800u,
-	 SIM_FLASH_NONE, 0, 0, 0x40003000u, 37000u, SIM_CRC_NONE, 0, 16000000u},
-	{"L5", SIM_CORE_M33, 0xE0044000u, SIM_RCC_NONE, 0, SIM_USART_NONE, 0, SIM_FLASH_NONE, 0, 0, 0,
-	 32000u, SIM_CRC_NONE, 0, 0},
-	{"U5", SIM_CORE_M33, 0xE0044000u, SIM_RCC_NONE, 0, SIM_USART_NONE, 0, SIM_FLASH_NONE, 0, 0, 0,
-	 32000u, SIM_CRC_NONE, 0, 0},
+	 SIM_FLASH_PECR, 0x40023C00u, 0, 0x40003000u, 37000u, SIM_CRC_NONE, 0, 16000000u},
+	{"L5", SIM_CORE_M33, 0xE0044000u, SIM_RCC_NONE, 0, SIM_USART_NONE, 0, SIM_FLASH_DWORD, 0x40022000u,
+	 11, 0, 32000u, SIM_CRC_NONE, 0, 0},
+	{"U5", SIM_CORE_M33, 0xE0044000u, SIM_RCC_NONE, 0, SIM_USART_NONE, 0, SIM_FLASH_DWORD, 0x40022000u,
+	 11, 0, 32000u, SIM_CRC_NONE, 0, 0},
 	{"WB", SIM_CORE_M4, SCS_DBGMCU, SIM_RCC_L4, 0x58000000u, SIM_USART_ISR_TDR, 0x40013800u,
-	 SIM_FLASH_NONE, 0, 0, 0x40003000u, 32000u, SIM_CRC_NONE, 0, 64000000u},
+	 SIM_FLASH_DWORD, 0x58004000u, 0, 0x40003000u, 32000u, SIM_CRC_NONE, 0, 64000000u},
 	{"WL", SIM_CORE_M4, SCS_DBGMCU, SIM_RCC_L4, 0x58000000u, SIM_USART_ISR_TDR, 0x40013800u,
-	 SIM_FLASH_NONE, 0, 0, 0x40003000u, 32000u, SIM_CRC_NONE, 0, 48000000u},
+	 SIM_FLASH_DWORD, 0x58004000u, 0, 0x40003000u, 32000u, SIM_CRC_NONE, 0, 48000000u},
 };
 
 const struct sim_family_info *sim_family_info(const char *family)

@@ -30,6 +30,8 @@ enum sim_flash_kind {
 	SIM_FLASH_F1,    /* half-word FPEC (RM0008); F0/F3 add OBL_LAUNCH */
 	SIM_FLASH_DWORD, /* 64-bit programming (RM0444 G0, RM0351 L4, G4) */
 	SIM_FLASH_F4,    /* sectors, PSIZE x8..x64 (RM0090 F4, RM0033 F2, RM0385/RM0410 F7) */
+	SIM_FLASH_PECR,  /* PECR and three keys, word and half-page (RM0377 L0, RM0038 L1) */
+	SIM_FLASH_H7,    /* two banks, 256/128-bit flash words (RM0433, RM0455) */
 };
 
 enum sim_crc_layout {
@@ -48,7 +50,7 @@ struct sim_family_info {
 	uint32_t usart1_base;
 	enum sim_flash_kind flash;
 	uint32_t flash_base;
-	unsigned flash_bker_bit; /* DWORD: BKER position (G0 13, L4/G4 11) */
+	unsigned flash_bker_bit; /* DWORD: BKER position (G0 13, L4/G4 11; WB/WL 0: none) */
 	uint32_t iwdg_base;
 	uint32_t lsi_hz;         /* IWDG clock */
 	enum sim_crc_layout crc;

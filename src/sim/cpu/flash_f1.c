@@ -13,6 +13,11 @@
  *    the level-0 RDP value on a chip that was protected at its last reset
  *    mass-erases the flash first (PM0075 unprotection). The option bytes
  *    take effect at the next reset (OBR keeps what the chip holds).
+ *  - readout protection: at level 1 (as loaded at the last reset) the
+ *    first 4 KiB of flash are write protected (PM0075; WRPRTERR) on F1;
+ *    with code not booted from flash (or a debugger) every program and
+ *    erase sets PGERR (RM0365, F3; taken for F0/F1 too) and reads fault
+ *    in the core.
  * Emulator choices where RM0008 says nothing: a word store is two half-word
  * programs (low first), a byte store sets PGERR, a store without PG is
  * ignored. Writes to the flash-side bits of a locked CR are ignored. */
@@ -108,11 +113,23 @@ static void erase_options(struct sim_flashctl *fc)
 	fc->sr |= SR_EOP;
 }
 
+/* F1 only: RDP at level 1 keeps the first 4 KiB write protected until a
+ * reset loads level 0 (PM0075; F0/F3 have no such rule). */
+static bool rdp_first_pages(const struct sim_flashctl *fc, uint32_t address)
+{
+	uint32_t start = sim_port_device(fc->chip)->flash_start;
+	return !fc->obl_launch && fc->rdp_at_reset > 0 && address >= start && address - start < 4096u;
+}
+
 static void start(struct sim_flashctl *fc)
 {
 	const struct sim_memory_view m = sim_port_memory(fc->chip);
 	if (fc->cr & CR_OPTER) {
 		erase_options(fc);
+	} else if (fc->rdp_blocked && (fc->cr & (CR_MER | CR_PER))) {
+		fc->sr |= SR_PGERR;
+	} else if ((fc->cr & CR_MER) && rdp_first_pages(fc, m.flash_start)) {
+		fc->sr |= SR_WRPRTERR;
 	} else if (fc->cr & CR_MER) {
 		sim_port_erase_all(fc->chip);
 		changed(fc, m.flash_start, m.flash_size);
@@ -121,7 +138,7 @@ static void start(struct sim_flashctl *fc)
 	} else if (fc->cr & CR_PER) {
 		if (!sim_port_in_flash(fc->chip, fc->ar, 1))
 			return;
-		if (sim_port_protected(fc->chip, fc->ar)) {
+		if (sim_port_protected(fc->chip, fc->ar) || rdp_first_pages(fc, fc->ar)) {
 			fc->sr |= SR_WRPRTERR;
 			return;
 		}
@@ -173,7 +190,11 @@ void sim_flash_f1_write(struct sim_flashctl *fc, uint32_t offset, uint32_t value
 
 static void program_halfword(struct sim_flashctl *fc, uint32_t address, uint16_t value)
 {
-	if (sim_port_protected(fc->chip, address)) {
+	if (fc->rdp_blocked) {
+		fc->sr |= SR_PGERR;
+		return;
+	}
+	if (sim_port_protected(fc->chip, address) || rdp_first_pages(fc, address)) {
 		fc->sr |= SR_WRPRTERR;
 		return;
 	}

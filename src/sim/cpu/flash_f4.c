@@ -22,9 +22,12 @@
  *    Level 1 to level 0 mass-erases the flash; at level 2 the options no
  *    longer change. OPTCR1 (F42x bank-2 nWRP, F7 boot addresses) is kept
  *    as a register only.
+ *  - readout protection (level 1, code not booted from flash): RM0090 /
+ *    PM0059 forbid reads (the core faults), programming and erasing:
+ *    refused here with WRPERR.
  * Emulator choices where the RM is silent: an SNB past the last sector
  * erases nothing and sets no flag; errors pending do not block the next
- * operation. */
+ * operation; WRPERR for a refused program/erase under readout protection. */
 #include <string.h>
 
 #include "cpu/flash_keys.h"
@@ -145,7 +148,7 @@ static void erase_sector(struct sim_flashctl *fc)
 	uint32_t address, size;
 	if (index < 0 || !stm32_device_sector(sim_port_device(fc->chip), (size_t)index, &address, &size))
 		return;
-	if (sim_port_protected(fc->chip, address)) {
+	if (fc->rdp_blocked || sim_port_protected(fc->chip, address)) {
 		fc->sr |= SR_WRPERR;
 		return;
 	}
@@ -178,7 +181,7 @@ static void mass_erase(struct sim_flashctl *fc)
 	unsigned bank = !two || (bank1 && bank2) ? 0 : bank1 ? 1 : 2;
 	if (!bank1 && !bank2)
 		return;
-	if (bank_protected(fc, bank)) {
+	if (fc->rdp_blocked || bank_protected(fc, bank)) {
 		fc->sr |= SR_WRPERR;
 		return;
 	}
@@ -278,7 +281,7 @@ void sim_flash_f4_write(struct sim_flashctl *fc, uint32_t offset, uint32_t value
 
 static void program(struct sim_flashctl *fc, uint32_t address, const uint8_t *data, unsigned length)
 {
-	if (sim_port_protected(fc->chip, address)) {
+	if (fc->rdp_blocked || sim_port_protected(fc->chip, address)) {
 		fc->sr |= SR_WRPERR;
 		return;
 	}

@@ -3,6 +3,17 @@
 
 #include "cpu/soc_env.h"
 
+enum sim_key_result sim_flash_key_step(uint32_t *step, uint32_t value, uint32_t k1, uint32_t k2)
+{
+	if (*step == 0 && value == k1) {
+		*step = 1;
+		return SIM_KEY_PENDING;
+	}
+	bool done = *step == 1 && value == k2;
+	*step = 0;
+	return done ? SIM_KEY_DONE : SIM_KEY_WRONG;
+}
+
 /* A wrong key: locked until reset, and the bus answers with an error. */
 static void key_error(struct sim_flashctl *fc, bool options, bool options_until_reset)
 {
@@ -19,16 +30,14 @@ static void key_error(struct sim_flashctl *fc, bool options, bool options_until_
 void sim_flash_write_key(struct sim_flashctl *fc, uint32_t *step, uint32_t value, uint32_t k1,
 			 uint32_t k2, bool options, bool options_until_reset)
 {
-	if (*step == 0 && value == k1) {
-		*step = 1;
-	} else if (*step == 1 && value == k2) {
-		*step = 0;
+	switch (sim_flash_key_step(step, value, k1, k2)) {
+	case SIM_KEY_PENDING: break;
+	case SIM_KEY_DONE:
 		if (options)
 			fc->optlocked = false;
 		else
 			fc->locked = false;
-	} else {
-		*step = 0;
-		key_error(fc, options, options_until_reset);
+		break;
+	case SIM_KEY_WRONG: key_error(fc, options, options_until_reset); break;
 	}
 }

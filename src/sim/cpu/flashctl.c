@@ -1,5 +1,6 @@
 /* The flash controller seen by the program: one entry point per access,
- * dispatched to the family's model (flash_f1.c, flash_f4.c, flash_dword.c). */
+ * dispatched to the family's model (flash_f1.c, flash_f4.c, flash_dword.c,
+ * flash_pecr.c, flash_h7.c). */
 #include <string.h>
 
 #include "cpu/memory_port.h"
@@ -13,7 +14,11 @@ void sim_flashctl_reset(struct sim_flashctl *fc, struct sim_soc_env *env, struct
 	bool pempty = fc->pempty; /* the latch is the option loader's, not reset's */
 	void (*changed)(void *, uint32_t, uint32_t) = fc->flash_changed;
 	void *owner = fc->owner;
+	uint32_t reg_options = fc->reg_options; /* the chip's, like its option bytes */
+	bool reg_options_set = fc->reg_options_set;
 	memset(fc, 0, sizeof(*fc));
+	fc->reg_options = reg_options;
+	fc->reg_options_set = reg_options_set;
 	fc->env = env;
 	fc->chip = chip;
 	fc->kind = info->flash;
@@ -25,13 +30,25 @@ void sim_flashctl_reset(struct sim_flashctl *fc, struct sim_soc_env *env, struct
 	fc->owner = owner;
 	fc->locked = true;
 	fc->optlocked = true;
+	fc->prglocked = true;
 	fc->rdp_at_reset = sim_port_rdp_level(chip);
+	fc->half_page = strcmp(info->family, "L0") == 0 ? 64u : 128u;
+	fc->notzero_check = strcmp(info->family, "L0") == 0;
+	if (fc->kind == SIM_FLASH_DWORD)
+		sim_flash_dword_reset(fc, info->family);
+	else if (fc->kind == SIM_FLASH_H7)
+		sim_flash_h7_reset(fc, info->family);
 }
 
 void sim_flashctl_unlock(struct sim_flashctl *fc)
 {
 	if (!fc->locked_until_reset)
 		fc->locked = false;
+	if (fc->kind == SIM_FLASH_PECR && !fc->locked_until_reset)
+		fc->prglocked = false;
+	for (unsigned b = 0; b < 2; b++)
+		if (!fc->bank[b].locked_until_reset)
+			fc->bank[b].locked = false;
 }
 
 uint32_t sim_flashctl_read(void *ctx, uint32_t offset)
@@ -41,6 +58,8 @@ uint32_t sim_flashctl_read(void *ctx, uint32_t offset)
 	case SIM_FLASH_F1: return sim_flash_f1_read(fc, offset);
 	case SIM_FLASH_DWORD: return sim_flash_dword_read(fc, offset);
 	case SIM_FLASH_F4: return sim_flash_f4_read(fc, offset);
+	case SIM_FLASH_PECR: return sim_flash_pecr_read(fc, offset);
+	case SIM_FLASH_H7: return sim_flash_h7_read(fc, offset);
 	case SIM_FLASH_NONE: break;
 	}
 	return 0;
@@ -57,6 +76,8 @@ void sim_flashctl_write(void *ctx, uint32_t offset, uint32_t value, uint32_t mas
 	case SIM_FLASH_F1: sim_flash_f1_write(fc, offset, value); break;
 	case SIM_FLASH_DWORD: sim_flash_dword_write(fc, offset, value); break;
 	case SIM_FLASH_F4: sim_flash_f4_write(fc, offset, value); break;
+	case SIM_FLASH_PECR: sim_flash_pecr_write(fc, offset, value); break;
+	case SIM_FLASH_H7: sim_flash_h7_write(fc, offset, value); break;
 	case SIM_FLASH_NONE: break;
 	}
 }
@@ -67,17 +88,21 @@ void sim_flashctl_memory_write(struct sim_flashctl *fc, uint32_t address, unsign
 	case SIM_FLASH_F1: sim_flash_f1_memory_write(fc, address, size, value); break;
 	case SIM_FLASH_DWORD: sim_flash_dword_memory_write(fc, address, size, value); break;
 	case SIM_FLASH_F4: sim_flash_f4_memory_write(fc, address, size, value); break;
+	case SIM_FLASH_PECR: sim_flash_pecr_memory_write(fc, address, size, value); break;
+	case SIM_FLASH_H7: sim_flash_h7_memory_write(fc, address, size, value); break;
 	case SIM_FLASH_NONE: break; /* no controller modelled: the store is lost */
 	}
 }
 
 void sim_flashctl_option_write(struct sim_flashctl *fc, uint32_t address, unsigned size, uint32_t value)
 {
-	/* Only the F1 controller programs option bytes by stores (OPTPG); the
-	 * others take them through their option registers, and a store there
-	 * changes nothing. */
+	/* The F1 (OPTPG) and PECR controllers program option bytes by stores;
+	 * the others take them through their option registers, and a store
+	 * there changes nothing. */
 	if (fc->kind == SIM_FLASH_F1)
 		sim_flash_f1_option_write(fc, address, size, value);
+	else if (fc->kind == SIM_FLASH_PECR)
+		sim_flash_pecr_option_write(fc, address, size, value);
 	else
 		fc->env->stats->unmodelled_accesses++;
 }

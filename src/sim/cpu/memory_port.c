@@ -82,6 +82,11 @@ int sim_port_rdp_level(const struct sim_chip *chip)
 	return sim_chip_rdp_level(chip);
 }
 
+void sim_port_set_rdp_level(struct sim_chip *chip, int level)
+{
+	sim_chip_set_rdp_level(chip, level);
+}
+
 bool sim_port_write_options(struct sim_chip *chip, const uint8_t *image, size_t length)
 {
 	if (!chip->options || length != chip->dev->opt_size)

@@ -38,6 +38,8 @@ uint32_t sim_port_program_us(const struct sim_chip *chip);
 uint32_t sim_port_erase_ms(const struct sim_chip *chip, uint32_t size);
 uint32_t sim_port_mass_ms(const struct sim_chip *chip);
 int sim_port_rdp_level(const struct sim_chip *chip);
+/* Devices whose RDP is a register (H7): the level the option change sets. */
+void sim_port_set_rdp_level(struct sim_chip *chip, int level);
 /* The flash controller programs the whole option area (opt_size bytes of
  * the device row) with image; false when the device maps none. */
 bool sim_port_write_options(struct sim_chip *chip, const uint8_t *image, size_t length);

@@ -127,6 +127,20 @@ void sim_usart_rom_handoff(struct sim_usart *u, uint32_t kernel_hz, uint32_t bau
 bool sim_usart_irq(const struct sim_usart *u);
 
 #define SIM_FLASH_OPT_REGS 8u
+#define SIM_FLASH_LATCH_BYTES 128u /* the largest write buffer: L1's half page */
+
+/* H7: each bank has its own control, status, key sequence and write buffer
+ * (flash_h7.c). */
+struct sim_flash_bank {
+	uint32_t cr, sr, key_step;
+	bool locked, locked_until_reset;
+	uint64_t busy_until_ps;
+	uint32_t buf_address; /* the flash word the buffer collects */
+	uint32_t buf_filled;  /* one bit per byte of it written */
+	uint8_t buf[32];
+};
+
+struct sim_dword_variant; /* flash_dword.c: what differs between G0, L4/G4, WB, WL */
 
 /* Flash controllers. One struct for both kinds: the fields a kind does not
  * use stay 0. */
@@ -143,7 +157,7 @@ struct sim_flashctl {
 	bool locked, optlocked;
 	uint32_t cr, sr, ar;
 	uint64_t busy_until_ps;
-	bool dword_half;  /* DWORD, F4 x64: first word of a double word latched */
+	bool dword_half;  /* F4 x64: first word of a double word latched */
 	uint32_t dword_address, dword_low;
 	bool optlocked_until_reset; /* F4: a wrong option key */
 	int rdp_at_reset; /* the level the option loader read at the last reset */
@@ -153,6 +167,24 @@ struct sim_flashctl {
 	 * what the option bytes hold. */
 	uint32_t opt_regs[SIM_FLASH_OPT_REGS];
 	uint32_t opt_written;
+	/* PECR (L0/L1): PRGLOCK, its key sequence, and the half page being
+	 * collected (the 64-bit controller collects its unit there too). */
+	bool prglocked;
+	uint32_t prgkey_step;
+	unsigned half_page;   /* bytes: L0 64, L1 128 */
+	bool notzero_check;   /* L0: NOTZEROERR for a store over a programmed word */
+	uint32_t latch_address, latch_count;
+	uint8_t latch[SIM_FLASH_LATCH_BYTES];
+	/* H7 (flash_h7.c): the two banks; the option registers use opt_regs. */
+	struct sim_flash_bank bank[2];
+	uint32_t reg_options; /* H7 OPTSR, L5/U5 OPTR of rows without an option area */
+	bool reg_options_set;
+	const struct sim_dword_variant *dword;
+	/* Readout protection on the flash: level 1 at the last reset and the
+	 * code not booted from flash (or a debugger attached); programming and
+	 * erasing are refused as the family's RM says (the core makes reads
+	 * fault). */
+	bool rdp_blocked;
 	/* Called after the controller changed flash contents. */
 	void (*flash_changed)(void *owner, uint32_t address, uint32_t length);
 	void *owner;
@@ -180,6 +212,15 @@ uint32_t sim_flash_dword_read(struct sim_flashctl *fc, uint32_t offset);
 void sim_flash_dword_write(struct sim_flashctl *fc, uint32_t offset, uint32_t value);
 void sim_flash_dword_memory_write(struct sim_flashctl *fc, uint32_t address, unsigned size,
 				  uint32_t value);
+void sim_flash_dword_reset(struct sim_flashctl *fc, const char *family);
+uint32_t sim_flash_pecr_read(struct sim_flashctl *fc, uint32_t offset);
+void sim_flash_pecr_write(struct sim_flashctl *fc, uint32_t offset, uint32_t value);
+void sim_flash_pecr_memory_write(struct sim_flashctl *fc, uint32_t address, unsigned size, uint32_t value);
+void sim_flash_pecr_option_write(struct sim_flashctl *fc, uint32_t address, unsigned size, uint32_t value);
+uint32_t sim_flash_h7_read(struct sim_flashctl *fc, uint32_t offset);
+void sim_flash_h7_write(struct sim_flashctl *fc, uint32_t offset, uint32_t value);
+void sim_flash_h7_memory_write(struct sim_flashctl *fc, uint32_t address, unsigned size, uint32_t value);
+void sim_flash_h7_reset(struct sim_flashctl *fc, const char *family);
 
 /* Shared register helper: keep the bits outside mask. */
 static inline uint32_t sim_merge(uint32_t old, uint32_t value, uint32_t mask)

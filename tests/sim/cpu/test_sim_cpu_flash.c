@@ -1,5 +1,6 @@
-/* The flash controllers at register level against RM0008 (F1) and RM0444
- * (G0): keys and lock, programming errors, page erase, busy time. */
+/* The flash controllers at register level against RM0008 (F1), RM0444
+ * (G0), RM0434 (WB) and RM0453 (WL): keys and lock, programming errors,
+ * page erase, busy time. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -124,6 +125,38 @@ static void f1_page_erase_erases_the_page_of_ar_only(void **state)
 	rig_down(&r);
 }
 
+/* PM0075: at RDP level 1 the first 4 KiB of an F1 stay write protected
+ * (even for code booted from flash); F0 has no such rule. */
+static void f1_rdp_level_1_write_protects_the_first_4_kib(void **state)
+{
+	(void)state;
+	const char *devices[] = {"stm32f103xb", "stm32f030xc"};
+	for (int d = 0; d < 2; d++) {
+		struct rig r;
+		rig_up(&r, devices[d]);
+		sim_chip_set_rdp_level(&r.chip, 1);
+		sim_soc_reset(&r.soc, SIM_RESET_SYSRESETREQ); /* the level is loaded */
+		f1_unlock(&r);
+		wr(&r, FLASH_R + 0x10, 1); /* PG */
+		store(&r, 0x08000800u, 2, 0x1234);
+		bool f1 = d == 0;
+		assert_int_equal(rd(&r, FLASH_R + 0xC) & 0x10, f1 ? 0x10 : 0); /* WRPRTERR */
+		assert_int_equal(r.chip.flash[0x800], f1 ? 0xFF : 0x34);
+		wait_ms(&r, 1);
+		store(&r, 0x08001000u, 2, 0x5678); /* past 4 KiB */
+		assert_int_equal(r.chip.flash[0x1000], 0x78);
+		wait_ms(&r, 1);
+		wr(&r, FLASH_R + 0xC, 0x34);
+		memset(r.chip.flash + 0xC00, 0, 4);
+		wr(&r, FLASH_R + 0x10, 2);           /* PER */
+		wr(&r, FLASH_R + 0x14, 0x08000C00u); /* a page under 4 KiB */
+		wr(&r, FLASH_R + 0x10, 2 | 0x40);
+		assert_int_equal(rd(&r, FLASH_R + 0xC) & 0x10, f1 ? 0x10 : 0);
+		assert_int_equal(r.chip.flash[0xC00], f1 ? 0x00 : 0xFF);
+		rig_down(&r);
+	}
+}
+
 /* G0 offsets: KEYR 8, SR 0x10, CR 0x14; PNB from bit 3, EOPIE bit 24. */
 static void g0_unlock(struct rig *r)
 {
@@ -200,6 +233,64 @@ static void g0_page_erase_by_pnb_and_pgserr_with_pending_error(void **state)
 	rig_down(&r);
 }
 
+/* WB/WL: the 64-bit controller at 0x58004000, PNB 8 bits wide on WB
+ * (256 pages of 4 KiB), 7 on WL (128 of 2 KiB), CFGBSY bit 18. */
+#define WBWL_R 0x58004000u
+
+static void wbwl_unlock(struct rig *r)
+{
+	wr(r, WBWL_R + 8, KEY1);
+	wr(r, WBWL_R + 8, KEY2);
+}
+
+static void wb55_controller_at_0x58004000_with_an_8_bit_page_number(void **state)
+{
+	(void)state;
+	struct rig r;
+	rig_up(&r, "stm32wb55");
+	assert_true(rd(&r, WBWL_R + 0x14) & 0x80000000u); /* LOCK */
+	assert_int_equal(rd(&r, WBWL_R + 0x20), 0xFFEFF8AAu); /* OPTR: the row's factory word 0 */
+	assert_int_equal(rd(&r, 0x40022014u), 0);             /* nothing at the L4 address */
+	memset(r.chip.flash, 0x00, 1024 * 1024);
+	sim_flash_derive_programmed(&r.chip);
+	wbwl_unlock(&r);
+	assert_false(rd(&r, WBWL_R + 0x14) & 0x80000000u);
+	wr(&r, WBWL_R + 0x14, 2u | 200u << 3 | 1u << 16); /* PER, PNB 200, STRT */
+	assert_true(rd(&r, WBWL_R + 0x10) & (1u << 18));  /* CFGBSY while busy */
+	assert_int_equal(r.chip.flash[200 * 4096 - 1], 0x00);
+	assert_int_equal(r.chip.flash[200 * 4096], 0xFF);
+	assert_int_equal(r.chip.flash[201 * 4096 - 1], 0xFF);
+	assert_int_equal(r.chip.flash[201 * 4096], 0x00);
+	assert_int_equal(r.chip.flash[72 * 4096], 0x00); /* not 200 cut to 7 bits */
+	wait_ms(&r, 100);
+	wr(&r, WBWL_R + 0x14, 1); /* PG */
+	store(&r, 0x080C8000u, 4, 0x11111111u);
+	assert_true(rd(&r, WBWL_R + 0x10) & (1u << 18)); /* CFGBSY: half a double word */
+	store(&r, 0x080C8004u, 4, 0x22222222u);
+	assert_int_equal(r.chip.flash[200 * 4096], 0x11);
+	assert_int_equal(r.chip.flash[200 * 4096 + 4], 0x22);
+	wait_ms(&r, 1);
+	assert_false(rd(&r, WBWL_R + 0x10) & ((1u << 18) | (1u << 16)));
+	rig_down(&r);
+}
+
+static void wl55_page_number_is_7_bits(void **state)
+{
+	(void)state;
+	struct rig r;
+	rig_up(&r, "stm32wl55");
+	memset(r.chip.flash, 0x00, 256 * 1024);
+	sim_flash_derive_programmed(&r.chip);
+	wbwl_unlock(&r);
+	wr(&r, WBWL_R + 0x14, 2u | (100u | 0x80u) << 3 | 1u << 16); /* bit 10 is not PNB */
+	assert_int_equal(r.chip.flash[100 * 2048 - 1], 0x00);
+	assert_int_equal(r.chip.flash[100 * 2048], 0xFF);
+	assert_int_equal(r.chip.flash[101 * 2048], 0x00);
+	wr(&r, WBWL_R + 8, 0x1u); /* a wrong key: bus error */
+	assert_non_null(r.soc.env.fault_request);
+	rig_down(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -207,9 +298,12 @@ int main(void)
 		cmocka_unit_test(f1_program_sets_pgerr_on_non_erased_and_busy_then_eop),
 		cmocka_unit_test(f1_locked_controller_ignores_pg),
 		cmocka_unit_test(f1_page_erase_erases_the_page_of_ar_only),
+		cmocka_unit_test(f1_rdp_level_1_write_protects_the_first_4_kib),
 		cmocka_unit_test(g0_wrong_key_is_a_bus_error_and_locks_until_reset),
 		cmocka_unit_test(g0_double_word_program_and_its_errors),
 		cmocka_unit_test(g0_page_erase_by_pnb_and_pgserr_with_pending_error),
+		cmocka_unit_test(wb55_controller_at_0x58004000_with_an_8_bit_page_number),
+		cmocka_unit_test(wl55_page_number_is_7_bits),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
