@@ -94,6 +94,8 @@ void sim_stats_write_json(FILE *out, const struct sim_stats *stats,
 	fprintf(out, "  \"resets\": %" PRIu64 ", \"boots_bootloader\": %" PRIu64
 		", \"boots_application\": %" PRIu64 ",\n",
 		stats->resets, stats->boots_bootloader, stats->boots_application);
+	fprintf(out, "  \"boots_sram\": %" PRIu64 ", \"last_boot\": \"%s\",\n", stats->boots_sram,
+		stats->last_boot ? stats->last_boot : "none");
 	fprintf(out, "  \"bytes_lost_busy\": %" PRIu64 ",\n", stats->bytes_lost_busy);
 	fprintf(out, "  \"output_dropped\": %" PRIu64 ",\n", stats->output_dropped);
 	if (context->interface && strcmp(context->interface, "uart") != 0)

@@ -46,6 +46,8 @@ struct sim_stats {
 	uint64_t mass_erases, bank_erases;
 	uint64_t program_operations, bytes_programmed; /* flash writes only */
 	uint64_t resets, boots_bootloader, boots_application;
+	uint64_t boots_sram;      /* boots of the embedded SRAM (nBOOT1 = 0, F7 boot address) */
+	const char *last_boot;    /* "system", "flash", "sram" or NULL before the first boot */
 	uint64_t bytes_lost_busy; /* received while erasing/programming and lost */
 	uint64_t output_dropped;  /* replies the host never read (it stopped reading) */
 	/* I2C and SPI: transactions (I2C START..STOP, SPI transfers) and their

@@ -354,32 +354,3 @@ void sim_chip_write_options(struct sim_chip *chip, uint32_t offset,
 			sim_put_le32(chip->options + dword + 4u,
 				     ~sim_get_le32(chip->options + dword));
 }
-
-/* The field a kind names on this chip (data/option_bytes.tsv), or NULL. */
-static const struct stm32_option_field *option_field_of_kind(const struct sim_chip *chip,
-							      enum stm32_option_kind kind)
-{
-	for (size_t i = 0; i < stm32_option_field_count(); i++) {
-		const struct stm32_option_field *field = stm32_option_field_at(i);
-		if (field->kind == kind && stm32_option_field_applies(field, chip->dev) &&
-		    stm32_option_field_reachable(field, chip->dev))
-			return field;
-	}
-	return NULL;
-}
-
-/* G4, L4 (not L47x/L48x), F04x/F09x: with the boot selection bit at its
- * software value (nSWBOOT0 = 0, BOOT_SEL = 0) the nBOOT0 bit stands in for
- * the pin. G0 is left to the pin: its factory nBOOT_SEL already selects
- * the bit, and what then starts the bootloader on a fresh chip is the
- * empty check, which this model does not have for G0. */
-bool sim_chip_boot0_level(const struct sim_chip *chip, bool pin_high)
-{
-	const struct stm32_option_field *select = option_field_of_kind(chip, STM32_OPTION_KIND_BOOT_SELECT);
-	const struct stm32_option_field *nboot0 = option_field_of_kind(chip, STM32_OPTION_KIND_BOOT_FROM_FLASH);
-	if (!chip->options || !select || !nboot0 || select->factory == select->kind_value)
-		return pin_high;
-	if (stm32_option_field_get(select, chip->options, chip->dev->opt_size) != select->kind_value)
-		return pin_high;
-	return stm32_option_field_get(nboot0, chip->options, chip->dev->opt_size) == 0;
-}

@@ -98,6 +98,10 @@ void sim_cpu_rom_handoff(struct sim_cpu *cpu, uint32_t host_baud);
 bool sim_cpu_go(struct sim_cpu *cpu, uint32_t address, struct sim_cpu_stop_info *fail);
 /* Reset with BOOT0 low: flash aliased at 0, MSP and PC from its vectors. */
 bool sim_cpu_boot_flash(struct sim_cpu *cpu, struct sim_cpu_stop_info *fail);
+/* A reset that boots main flash with its vector table at vectors (F7
+ * BOOT_ADDx may name one inside flash), or the embedded SRAM (sram: nothing
+ * aliased at 0, MSP and PC from vectors). */
+bool sim_cpu_boot_at(struct sim_cpu *cpu, bool sram, uint32_t vectors, struct sim_cpu_stop_info *fail);
 
 /* Run at most budget instructions. */
 struct sim_cpu_stop_info sim_cpu_run(struct sim_cpu *cpu, uint64_t budget);

@@ -98,6 +98,7 @@ void sim_cpu_rom_handoff(struct sim_cpu *cpu, uint32_t host_baud)
 	if (soc->info->usart != SIM_USART_NONE)
 		sim_usart_rom_handoff(&soc->usart1, soc->env.clocks.usart1_kernel, host_baud);
 	sim_flashctl_unlock(&soc->flash);
+	sim_iwdg_rom_handoff(&soc->iwdg);
 	sim_cpu_after_access(cpu);
 }
 
@@ -145,13 +146,22 @@ bool sim_cpu_go(struct sim_cpu *cpu, uint32_t address, struct sim_cpu_stop_info 
 
 bool sim_cpu_boot_flash(struct sim_cpu *cpu, struct sim_cpu_stop_info *fail)
 {
-	if (!sim_cpu_map_alias(cpu, SIM_ALIAS_FLASH)) {
+	return sim_cpu_boot_at(cpu, false, cpu->mem.flash_start, fail);
+}
+
+bool sim_cpu_boot_at(struct sim_cpu *cpu, bool sram, uint32_t vectors, struct sim_cpu_stop_info *fail)
+{
+	/* SRAM is not aliased at 0 here: a program booted from it finds its
+	 * vectors through VTOR, which it sets itself. */
+	if (!sim_cpu_map_alias(cpu, sram ? SIM_ALIAS_NONE : SIM_ALIAS_FLASH)) {
 		if (fail)
 			*fail = (struct sim_cpu_stop_info){.reason = SIM_CPU_STOP_FAULT,
 							   .what = "cannot alias flash at 0"};
 		return false;
 	}
-	return start_at(cpu, le32(cpu->mem.flash), le32(cpu->mem.flash + 4), fail);
+	uint8_t v[8];
+	sim_port_read(cpu->chip, vectors, v, sizeof(v));
+	return start_at(cpu, le32(v), le32(v + 4), fail);
 }
 
 static bool is_wait_instruction(struct sim_cpu *cpu, uint32_t pc)

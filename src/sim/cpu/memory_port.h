@@ -38,6 +38,8 @@ uint32_t sim_port_program_us(const struct sim_chip *chip);
 uint32_t sim_port_erase_ms(const struct sim_chip *chip, uint32_t size);
 uint32_t sim_port_mass_ms(const struct sim_chip *chip);
 int sim_port_rdp_level(const struct sim_chip *chip);
+/* WDG_SW/IWDG_SW = 0: the IWDG runs from reset. */
+bool sim_port_hardware_watchdog(const struct sim_chip *chip);
 /* The flash controller programs the whole option area (opt_size bytes of
  * the device row) with image; false when the device maps none. */
 bool sim_port_write_options(struct sim_chip *chip, const uint8_t *image, size_t length);

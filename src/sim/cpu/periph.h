@@ -66,6 +66,7 @@ struct sim_iwdg {
 	struct sim_soc_env *env;
 	uint32_t lsi_hz;
 	bool running, access;
+	bool hardware;        /* WDG_SW = 0: started by the reset itself */
 	uint32_t pr, rlr, winr;
 	uint64_t expiry_ps;   /* valid while running */
 	uint64_t update_until_ps; /* PVU/RVU/WVU busy until then */
@@ -74,6 +75,10 @@ struct sim_iwdg {
 void sim_iwdg_reset(struct sim_iwdg *iwdg, struct sim_soc_env *env, uint32_t lsi_hz);
 uint32_t sim_iwdg_read(void *ctx, uint32_t offset);
 void sim_iwdg_write(void *ctx, uint32_t offset, uint32_t value, uint32_t mask);
+/* The hardware watchdog: running from reset (call after sim_iwdg_reset). */
+void sim_iwdg_start_hardware(struct sim_iwdg *iwdg);
+/* What the ROM leaves at Go: a hardware watchdog just refreshed, PR at /256. */
+void sim_iwdg_rom_handoff(struct sim_iwdg *iwdg);
 /* When the watchdog resets the chip, UINT64_MAX when it is not running. */
 uint64_t sim_iwdg_deadline(const struct sim_iwdg *iwdg);
 

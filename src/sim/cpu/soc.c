@@ -16,6 +16,8 @@ static void reset_blocks(struct sim_soc *soc)
 	sim_systick_reset(&soc->systick, &soc->env);
 	sim_dbgmcu_reset(&soc->dbgmcu, sim_port_device(soc->chip)->pid);
 	sim_iwdg_reset(&soc->iwdg, &soc->env, info->lsi_hz);
+	if (sim_port_hardware_watchdog(soc->chip))
+		sim_iwdg_start_hardware(&soc->iwdg);
 	sim_crc_reset(&soc->crc, info->crc);
 	sim_usart_reset(&soc->usart1, &soc->env, info->usart, 1);
 	sim_flashctl_reset(&soc->flash, &soc->env, soc->chip, info);

@@ -123,13 +123,13 @@ void rom_core_go(struct sim_engine *engine, uint32_t address)
 	started(engine, sim_cpu_go(cpu, address, &fail), &fail);
 }
 
-void rom_core_boot_flash(struct sim_engine *engine)
+void rom_core_boot_at(struct sim_engine *engine, bool sram, uint32_t vectors)
 {
 	struct sim_cpu *cpu = core(engine);
 	if (!cpu)
 		return;
 	struct sim_cpu_stop_info fail = {0};
-	started(engine, sim_cpu_boot_flash(cpu, &fail), &fail);
+	started(engine, sim_cpu_boot_at(cpu, sram, vectors, &fail), &fail);
 }
 
 struct sim_cpu_stop_info rom_core_run(struct sim_engine *engine, uint64_t budget)
@@ -222,7 +222,10 @@ void rom_core_reset(struct sim_engine *engine, enum sim_reset_cause cause)
 	(void)engine, (void)cause;
 }
 void rom_core_go(struct sim_engine *engine, uint32_t address) { (void)engine, (void)address; }
-void rom_core_boot_flash(struct sim_engine *engine) { (void)engine; }
+void rom_core_boot_at(struct sim_engine *engine, bool sram, uint32_t vectors)
+{
+	(void)engine, (void)sram, (void)vectors;
+}
 struct sim_cpu_stop_info rom_core_run(struct sim_engine *engine, uint64_t budget)
 {
 	(void)engine, (void)budget;
