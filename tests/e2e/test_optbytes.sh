@@ -107,7 +107,7 @@ t_write_protect_f4_sector() {
 	byte_is 8 0xFD
 	random_file "$WORK/fw.bin" 1024
 	run_fail -w "$WORK/fw.bin" -S 0x08004000 "$(port)"
-	error_has "sectors 1 is write-protected"
+	error_has "sector 1 is write-protected"
 	run_ok -w "$WORK/fw.bin" "$(port)"
 }
 
@@ -216,4 +216,30 @@ t_g0_boot0_pin_after_nboot_sel() {
 	run_ok -w "$WORK/fw.bin" "$(port)"
 	run_ok "$(port)"
 	stat_is .last_boot '"system"'
+}
+
+# A bank erase is refused when a WRP area protects a page of the bank
+# (L47x: bank 1's WRP1AR/WRP1BR at 0x1FFF7818/0x1FFF7820, RM0351): the
+# plan erases bank 1 as one bank erase (0xFFFE), not as a page list.
+t_bank_erase_refused_on_protected_page() {
+	DEVICE=stm32l476rg
+	run_ok --dry-run -o -s 0 -e 256 "$(port)"
+	out_has "erase:  bank 1 (bank erase)"
+	run_ok --write-protect 10 "$(port)"
+	byte_is 24 0x0A
+	byte_is 26 0x0A
+	byte_is 28 0xF5
+	run_ok --option-bytes "$(port)"
+	out_has "Write-protected pages: 10"
+	run_fail -o -s 0 -e 256 "$(port)"
+	error_has "page 10 is write-protected"
+	hint_has "-u removes write protection"
+	stat_is .bank_erases 0
+	# Bank 2 holds no protected page: its bank erase goes ahead.
+	run_ok -o -s 256 -e 256 "$(port)"
+	stat_is .bank_erases 1
+	run_ok -u "$(port)"
+	run_ok -o -s 0 -e 256 "$(port)"
+	stat_is .bank_erases 1
+	stat_is .rdp_level 0
 }

@@ -287,6 +287,31 @@ static void wrp_groups(void **state)
 	assert_false(units[0] || units[4]);
 }
 
+/* L47x/L49x (RM0351): bank 1's option bytes to WRP1BR, a word and its
+ * complement word each: PCROP1ER at 0x10 (PCROP_RDP bit 31), WRP1AR at 0x18
+ * (STRT bits 0-7, END bits 16-23), WRP1BR at 0x20. */
+static void l4_dual_bank_wrp_areas(void **state)
+{
+	(void)state;
+	const struct stm32_device *dev = device("stm32l476rg");
+	assert_int_equal(dev->opt_size, 40);
+	uint8_t *bytes = factory(dev);
+	bool units[512];
+	assert_int_equal(stm32_option_bytes_protected_units(dev, bytes, dev->opt_size, units), 0);
+	assign_ok(dev, bytes, "WRP1A_STRT=10,WRP1A_END=12,PCROP_RDP=0");
+	assert_int_equal(bytes[24], 0x0A);
+	assert_int_equal(bytes[26], 0x0C);
+	assert_int_equal(bytes[28], 0xF5);
+	assert_int_equal(bytes[30], 0xF3);
+	assert_int_equal(bytes[19], 0x7F);
+	assert_int_equal(bytes[23], 0x80);
+	assert_int_equal(stm32_option_bytes_protected_units(dev, bytes, dev->opt_size, units), 3);
+	assert_true(units[10] && units[11] && units[12]);
+	assert_false(units[9] || units[13] || units[266]);
+	/* The single-bank L4 rows map only OPTR: no areas there. */
+	assert_null(stm32_option_field_find(device("stm32l43x"), "WRP1A_STRT"));
+}
+
 /* Every reachable field of every device: the factory bytes decode to the
  * table's factory value, and setting each listed value reads back the same
  * and leaves the other fields as they were. */
@@ -327,6 +352,7 @@ int main(void)
 		cmocka_unit_test(f4_user_rdp_and_nwrp),
 		cmocka_unit_test(g0_optr_word_and_boot_lock),
 		cmocka_unit_test(g4_and_l4_software_boot0),
+		cmocka_unit_test(l4_dual_bank_wrp_areas),
 		cmocka_unit_test(l0_l1_halfword_complements),
 		cmocka_unit_test(f7_and_h7),
 		cmocka_unit_test(f7_wrp_and_boot_addresses),
