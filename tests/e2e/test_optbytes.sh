@@ -36,6 +36,8 @@ set_and_check() {
 }
 
 t_f1_set_wdg_sw() { set_and_check stm32f103xb WDG_SW=0 2 0xFE 3 0x01; }
+t_f3_set_wdg_sw() { set_and_check stm32f303xc WDG_SW=0 2 0xFE 3 0x01; }
+t_f3_set_sdadc_monitor() { set_and_check stm32f37x SDADC12_VDD_MONITOR=0 2 0x7F 3 0x80; }
 t_f0_set_nrst_stop() { set_and_check stm32f030x8 nRST_STOP=0 2 0xFD 3 0x02; }
 t_f4_set_bor_lev() { set_and_check stm32f407xg BOR_LEV=0 0 0xE0 2 0x1F; }
 t_g0_set_nboot0() { set_and_check stm32g071rb nBOOT0=0 3 0xFB 7 0x04; }

@@ -287,6 +287,35 @@ static void wrp_groups(void **state)
 	assert_false(units[0] || units[4]);
 }
 
+/* F3 (USER byte as in FLASH_OBR bits 8-15: WDG_SW 0, nRST_STOP 1,
+ * nRST_STDBY 2, nBOOT1 4, VDDA_MONITOR 5, SRAM_PARITY_CHECK 6 but not on
+ * F301, SDADC12_VDD_MONITOR 7 on F37x; value/complement byte pairs; a WRP
+ * bit covers two 2 KiB pages, the last one the rest of the flash). */
+static void f3_user_byte_and_wrp(void **state)
+{
+	(void)state;
+	const struct stm32_device *dev = device("stm32f303xc");
+	uint8_t *bytes = factory(dev);
+	assert_int_equal(get(dev, bytes, "SRAM_PARITY_CHECK"), 1);
+	assign_ok(dev, bytes, "WDG_SW=0,nBOOT1=0,WRP0=0xFE");
+	assert_int_equal(bytes[2], 0xEE);
+	assert_int_equal(bytes[3], 0x11);
+	assert_int_equal(bytes[8], 0xFE);
+	assert_int_equal(bytes[9], 0x01);
+	bool units[256];
+	assert_int_equal(stm32_option_bytes_protected_units(dev, bytes, dev->opt_size, units), 2);
+	assert_true(units[0] && units[1]);
+	assert_null(stm32_option_field_find(device("stm32f301"), "SRAM_PARITY_CHECK"));
+	assert_null(stm32_option_field_find(dev, "SDADC12_VDD_MONITOR"));
+	assert_non_null(stm32_option_field_find(device("stm32f37x"), "SDADC12_VDD_MONITOR"));
+	const struct stm32_device *xe = device("stm32f303xe");
+	bytes = factory(xe);
+	assign_ok(xe, bytes, "WRP3=0x7F");
+	assert_int_equal(stm32_option_bytes_protected_units(xe, bytes, xe->opt_size, units), 256 - 62);
+	assert_true(units[62] && units[255]);
+	assert_false(units[61]);
+}
+
 /* L47x/L49x (RM0351): bank 1's option bytes to WRP1BR, a word and its
  * complement word each: PCROP1ER at 0x10 (PCROP_RDP bit 31), WRP1AR at 0x18
  * (STRT bits 0-7, END bits 16-23), WRP1BR at 0x20. */
@@ -353,6 +382,7 @@ int main(void)
 		cmocka_unit_test(g0_optr_word_and_boot_lock),
 		cmocka_unit_test(g4_and_l4_software_boot0),
 		cmocka_unit_test(l4_dual_bank_wrp_areas),
+		cmocka_unit_test(f3_user_byte_and_wrp),
 		cmocka_unit_test(l0_l1_halfword_complements),
 		cmocka_unit_test(f7_and_h7),
 		cmocka_unit_test(f7_wrp_and_boot_addresses),
