@@ -38,6 +38,8 @@ set_and_check() {
 t_f1_set_wdg_sw() { set_and_check stm32f103xb WDG_SW=0 2 0xFE 3 0x01; }
 t_f3_set_wdg_sw() { set_and_check stm32f303xc WDG_SW=0 2 0xFE 3 0x01; }
 t_f3_set_sdadc_monitor() { set_and_check stm32f37x SDADC12_VDD_MONITOR=0 2 0x7F 3 0x80; }
+t_wb_set_iwdg_sw() { set_and_check stm32wb55 IWDG_SW=0 2 0xEE 6 0x11; }
+t_wl_set_wwdg_sw() { set_and_check stm32wl55 WWDG_SW=0 2 0xE7 6 0x18; }
 t_f0_set_nrst_stop() { set_and_check stm32f030x8 nRST_STOP=0 2 0xFD 3 0x02; }
 t_f4_set_bor_lev() { set_and_check stm32f407xg BOR_LEV=0 0 0xE0 2 0x1F; }
 t_g0_set_nboot0() { set_and_check stm32g071rb nBOOT0=0 3 0xFB 7 0x04; }
@@ -54,6 +56,14 @@ t_dry_run_shows_before_after() {
 	out_has "Dry run"
 	nothing_written
 	[ ! -e "$IMG" ] || byte_is 0 0xEC
+}
+
+t_wl_boot_lock_refused_by_name() {
+	DEVICE=stm32wl55
+	run_fail --set-option BOOT_LOCK=1 "$(port)"
+	error_has "refusing BOOT_LOCK=0x1"
+	hint_has "--allow-permanent-lock"
+	nothing_written
 }
 
 t_rdp_level2_refused_by_name() {

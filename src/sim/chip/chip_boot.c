@@ -82,6 +82,10 @@ static enum sim_boot_memory f7_boot(const struct sim_chip *chip, bool pin_high, 
 enum sim_boot_memory sim_chip_boot_memory(const struct sim_chip *chip, bool pin_high, uint32_t *vectors)
 {
 	*vectors = chip->dev->flash_start;
+	/* WL BOOT_LOCK (RM0453): CPU1 boots main flash, pins and bits ignored. */
+	uint32_t boot_lock;
+	if (field_value(chip, "BOOT_LOCK", &boot_lock) && boot_lock == 1)
+		return SIM_BOOT_FLASH;
 	if (sim_chip_family_is(chip, "F7", NULL, NULL))
 		return f7_boot(chip, pin_high, vectors);
 	if (!sim_chip_boot0_level(chip, pin_high))

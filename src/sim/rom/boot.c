@@ -84,12 +84,14 @@ void sim_engine_system_reset(struct sim_engine *engine)
 }
 
 /* Every G0 (RM0444 "Empty check": FLASH_ACR.EMPTY, latched at power-on and
- * option-byte load; the ST knowledge-base list of parts with the check
- * names every G0 line), and the rows flagged obl_launch or pempty. */
+ * option-byte load), WB and WL (ST's knowledge-base list of parts with the
+ * check names every G0, WB and WL line), and the rows flagged obl_launch or
+ * pempty. */
 static bool rom_has_empty_check(const struct sim_chip *chip)
 {
+	const char *family = chip->dev->family;
 	return (chip->dev->flags & (STM32_DEV_OBL_LAUNCH | STM32_DEV_PEMPTY)) ||
-	       strcmp(chip->dev->family, "G0") == 0;
+	       strcmp(family, "G0") == 0 || strcmp(family, "WB") == 0 || strcmp(family, "WL") == 0;
 }
 
 /* RM0360 "Empty check" (F030xC/F070x6, likewise the F09x) and FLASH_SR.PEMPTY

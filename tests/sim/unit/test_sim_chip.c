@@ -307,6 +307,18 @@ static void test_f7_boot_addresses(void **state)
 	chip_delete(c);
 }
 
+/* WL BOOT_LOCK = 1: main flash, whatever BOOT0 and nBOOT0 say (RM0453). */
+static void test_wl_boot_lock(void **state)
+{
+	(void)state;
+	struct sim_chip *c = chip_new("stm32wl55");
+	uint32_t vectors;
+	assert_int_equal(sim_chip_boot_memory(c, true, &vectors), SIM_BOOT_SYSTEM);
+	set_optr_bits(c, 0, 1u << 30);
+	assert_int_equal(sim_chip_boot_memory(c, true, &vectors), SIM_BOOT_FLASH);
+	chip_delete(c);
+}
+
 /* WDG_SW (F1 USER bit 0) and IWDG_SW (G0 OPTR bit 16) = 0: hardware watchdog. */
 static void test_hardware_watchdog_option(void **state)
 {
@@ -497,6 +509,7 @@ int main(void)
 		cmocka_unit_test(test_nboot1_boots_sram),
 		cmocka_unit_test(test_f7_boot_addresses),
 		cmocka_unit_test(test_hardware_watchdog_option),
+		cmocka_unit_test(test_wl_boot_lock),
 		cmocka_unit_test(test_image_round_trip),
 		cmocka_unit_test(test_fault_spec),
 		cmocka_unit_test(test_fault_determinism),
