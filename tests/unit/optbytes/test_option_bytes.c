@@ -288,7 +288,7 @@ static void wrp_groups(void **state)
 }
 
 /* F3 (USER byte as in FLASH_OBR bits 8-15: WDG_SW 0, nRST_STOP 1,
- * nRST_STDBY 2, nBOOT1 4, VDDA_MONITOR 5, SRAM_PARITY_CHECK 6 but not on
+ * nRST_STDBY 2, nBOOT1 4, VDDA_MONITOR 5, SRAM_PE 6 but not on
  * F301, SDADC12_VDD_MONITOR 7 on F37x; value/complement byte pairs; a WRP
  * bit covers two 2 KiB pages, the last one the rest of the flash). */
 static void f3_user_byte_and_wrp(void **state)
@@ -296,7 +296,7 @@ static void f3_user_byte_and_wrp(void **state)
 	(void)state;
 	const struct stm32_device *dev = device("stm32f303xc");
 	uint8_t *bytes = factory(dev);
-	assert_int_equal(get(dev, bytes, "SRAM_PARITY_CHECK"), 1);
+	assert_int_equal(get(dev, bytes, "SRAM_PE"), 1);
 	assign_ok(dev, bytes, "WDG_SW=0,nBOOT1=0,WRP0=0xFE");
 	assert_int_equal(bytes[2], 0xEE);
 	assert_int_equal(bytes[3], 0x11);
@@ -305,7 +305,7 @@ static void f3_user_byte_and_wrp(void **state)
 	bool units[256];
 	assert_int_equal(stm32_option_bytes_protected_units(dev, bytes, dev->opt_size, units), 2);
 	assert_true(units[0] && units[1]);
-	assert_null(stm32_option_field_find(device("stm32f301"), "SRAM_PARITY_CHECK"));
+	assert_null(stm32_option_field_find(device("stm32f301"), "SRAM_PE"));
 	assert_null(stm32_option_field_find(dev, "SDADC12_VDD_MONITOR"));
 	assert_non_null(stm32_option_field_find(device("stm32f37x"), "SDADC12_VDD_MONITOR"));
 	const struct stm32_device *xe = device("stm32f303xe");
