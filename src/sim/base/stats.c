@@ -52,8 +52,8 @@ static void write_core(FILE *out, const struct sim_core_counts *c)
 	static const char *const causes[SIM_STATS_RESET_CAUSES] = {"sysresetreq", "iwdg",
 								    "obl_launch"};
 	fprintf(out, "  \"core\": {\"instructions\": %" PRIu64 ", \"faults\": %" PRIu64
-		", \"unmodelled_accesses\": %" PRIu64 ",\n", c->instructions, c->faults,
-		c->unmodelled_accesses);
+		", \"lockups\": %" PRIu64 ", \"unmodelled_accesses\": %" PRIu64 ",\n", c->instructions,
+		c->faults, c->lockups, c->unmodelled_accesses);
 	fprintf(out, "           \"usart_tx_bytes\": %" PRIu64 ", \"usart_rx_bytes\": %" PRIu64
 		", \"usart_rx_overruns\": %" PRIu64 ", \"usart_garbled\": %" PRIu64 ",\n",
 		c->usart_tx_bytes, c->usart_rx_bytes, c->usart_rx_overruns, c->usart_garbled);

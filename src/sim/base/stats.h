@@ -25,6 +25,7 @@ struct sim_block_count {
 struct sim_core_counts {
 	bool present; /* the emulator was built with the core */
 	uint64_t instructions, faults, unmodelled_accesses;
+	uint64_t lockups; /* faults the HardFault handler could not take */
 	uint64_t usart_tx_bytes, usart_rx_bytes, usart_rx_overruns;
 	uint64_t usart_garbled; /* bytes the host read at a rate its receiver cannot follow */
 	uint64_t iwdg_refreshes;

@@ -23,7 +23,8 @@ enum sim_cpu_stop {
 	SIM_CPU_STOP_BUDGET,     /* the slice's instruction budget is used up */
 	SIM_CPU_STOP_IDLE,       /* WFI/WFE: nothing to do until an event */
 	SIM_CPU_STOP_UNMAPPED,   /* access outside every mapped region: address, pc */
-	SIM_CPU_STOP_FAULT,      /* what would be a HardFault: pc, what */
+	SIM_CPU_STOP_FAULT,      /* a fault no handler takes: pc, what */
+	SIM_CPU_STOP_LOCKUP,     /* a fault at HardFault or NMI priority (ARMv7-M B1.5.15): pc, address, what */
 	SIM_CPU_STOP_BREAKPOINT, /* BKPT: pc on the BKPT */
 	SIM_CPU_STOP_RESET,      /* a reset was requested: see reset */
 	SIM_CPU_STOP_HALTED,     /* not started (no Go/boot since the last reset) */
@@ -66,7 +67,10 @@ struct sim_cpu_stats {
 	uint64_t instructions;
 	uint64_t faults;          /* fault and unmapped stops, and faults taken by HardFault */
 	uint64_t exceptions;      /* exception entries (interrupts, SVC, HardFault) */
-	uint64_t hardfaults;      /* faults escalated to the program's HardFault handler */
+	uint64_t hardfaults;      /* faults taken by the program's HardFault handler */
+	uint64_t fault_handlers;  /* faults taken by MemManage, BusFault or UsageFault */
+	uint64_t lockups;         /* lockup stops */
+	uint64_t nmis;            /* NMI entries */
 	uint64_t unmodelled_accesses;
 	uint64_t usart_tx_bytes, usart_rx_bytes, usart_rx_overruns;
 	uint64_t iwdg_refreshes;

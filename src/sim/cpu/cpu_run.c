@@ -175,14 +175,16 @@ static bool is_wait_instruction(struct sim_cpu *cpu, uint32_t pc)
 
 static void classify_error(struct sim_cpu *cpu, uc_err e)
 {
+	/* The default memory map makes the peripheral and system regions
+	 * execute-never: a fetch there is a MemManage fault (ARMv7-M B3.1). */
 	if (e == UC_ERR_FETCH_PROT)
-		sim_cpu_set_stop(cpu, SIM_CPU_STOP_FAULT, "instruction fetch from non-executable memory");
+		sim_cpu_set_fault(cpu, "instruction fetch from non-executable memory", SIM_FAULT_MEM_IFETCH);
 	else if (e == UC_ERR_INSN_INVALID)
-		sim_cpu_set_stop(cpu, SIM_CPU_STOP_FAULT, "undefined instruction (HardFault)");
+		sim_cpu_set_fault(cpu, "undefined instruction", SIM_FAULT_UNDEF);
 	else if (e == UC_ERR_WRITE_PROT)
-		sim_cpu_set_stop(cpu, SIM_CPU_STOP_FAULT, "store to read-only memory");
+		sim_cpu_set_fault(cpu, "store to read-only memory", SIM_FAULT_BUS_DATA);
 	else
-		sim_cpu_set_stop(cpu, SIM_CPU_STOP_FAULT, uc_strerror(e));
+		sim_cpu_set_fault(cpu, uc_strerror(e), SIM_FAULT_HARD);
 	if (e == UC_ERR_FETCH_PROT || e == UC_ERR_INSN_INVALID)
 		cpu->stop.address = cpu->stop.pc;
 }
@@ -224,7 +226,7 @@ struct sim_cpu_stop_info sim_cpu_run(struct sim_cpu *cpu, uint64_t budget)
 	while (run_part(cpu))
 		continue;
 	enum sim_cpu_stop r = cpu->stop.reason;
-	if (r == SIM_CPU_STOP_FAULT || r == SIM_CPU_STOP_UNMAPPED) {
+	if (r == SIM_CPU_STOP_FAULT || r == SIM_CPU_STOP_UNMAPPED || r == SIM_CPU_STOP_LOCKUP) {
 		cpu->stats.faults++;
 		cpu->started = false;
 	} else if (r == SIM_CPU_STOP_RESET) {
@@ -280,7 +282,7 @@ const struct sim_cpu_stats *sim_cpu_stats(const struct sim_cpu *cpu)
 
 const char *sim_cpu_stop_name(enum sim_cpu_stop reason)
 {
-	static const char *const names[] = {"budget", "idle", "unmapped", "fault",
+	static const char *const names[] = {"budget", "idle", "unmapped", "fault", "lockup",
 					    "breakpoint", "reset", "halted"};
 	return (unsigned)reason < sizeof(names) / sizeof(names[0]) ? names[reason] : "?";
 }

@@ -26,6 +26,7 @@ struct sim_scb {
 	uint32_t nvic_iser[16], nvic_ispr[16], nvic_ipr[124];
 	uint8_t prio_mask;     /* implemented priority bits: 0xC0 on M0/M0+, 0xF0 else */
 	bool pendsv, pendst;   /* ICSR PENDSVSET / PENDSTSET */
+	bool pendnmi;          /* ICSR NMIPENDSET */
 	uint32_t hfsr, cfsr, bfar;
 	/* Active exceptions, innermost last (exception.c keeps them). */
 	uint16_t active[SIM_SCB_NEST];

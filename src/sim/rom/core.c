@@ -185,6 +185,7 @@ void rom_core_sync_stats(struct sim_engine *engine)
 	const struct sim_cpu_stats *s = sim_cpu_stats(engine->program.cpu);
 	c->instructions = s->instructions;
 	c->faults = s->faults;
+	c->lockups = s->lockups;
 	c->unmodelled_accesses = s->unmodelled_accesses;
 	c->usart_tx_bytes = s->usart_tx_bytes;
 	c->usart_rx_bytes = s->usart_rx_bytes;
