@@ -57,7 +57,16 @@ static void write_core(FILE *out, const struct sim_core_counts *c)
 	fprintf(out, "           \"usart_tx_bytes\": %" PRIu64 ", \"usart_rx_bytes\": %" PRIu64
 		", \"usart_rx_overruns\": %" PRIu64 ", \"usart_garbled\": %" PRIu64 ",\n",
 		c->usart_tx_bytes, c->usart_rx_bytes, c->usart_rx_overruns, c->usart_garbled);
-	fprintf(out, "           \"iwdg_refreshes\": %" PRIu64 ",\n           \"resets\": {",
+	if (c->usart_wired)
+		fprintf(out, "           \"usart_wired\": \"USART%u\",\n", c->usart_wired);
+	else
+		fputs("           \"usart_wired\": null,\n", out);
+	fputs("           \"usarts\": {", out);
+	for (unsigned u = 1, n = 0; u < SIM_STATS_USARTS; u++)
+		if (c->usart_listed[u])
+			fprintf(out, "%s\"USART%u\": {\"tx\": %" PRIu64 ", \"rx\": %" PRIu64 "}",
+				n++ ? ", " : "", u, c->usart_tx[u], c->usart_rx[u]);
+	fprintf(out, "},\n           \"iwdg_refreshes\": %" PRIu64 ",\n           \"resets\": {",
 		c->iwdg_refreshes);
 	for (size_t i = 0; i < SIM_STATS_RESET_CAUSES; i++)
 		fprintf(out, "%s\"%s\": %" PRIu64, i ? ", " : "", causes[i], c->resets[i]);

@@ -16,6 +16,7 @@ struct sim_fault_counts {
  * after every slice so that base needs no knowledge of the core. */
 #define SIM_STATS_BLOCKS 16u
 #define SIM_STATS_RESET_CAUSES 3u /* sysresetreq, iwdg, obl_launch */
+#define SIM_STATS_USARTS 4u       /* index 1..3: USART1..USART3 */
 
 struct sim_block_count {
 	const char *name; /* static storage: "RCC", "USART1", ... */
@@ -28,6 +29,9 @@ struct sim_core_counts {
 	uint64_t lockups; /* faults the HardFault handler could not take */
 	uint64_t usart_tx_bytes, usart_rx_bytes, usart_rx_overruns;
 	uint64_t usart_garbled; /* bytes the host read at a rate its receiver cannot follow */
+	unsigned usart_wired;   /* the USART wired to the host (1 = USART1), 0: none */
+	bool usart_listed[SIM_STATS_USARTS];
+	uint64_t usart_tx[SIM_STATS_USARTS], usart_rx[SIM_STATS_USARTS]; /* by number */
 	uint64_t iwdg_refreshes;
 	uint64_t resets[SIM_STATS_RESET_CAUSES];
 	struct sim_block_count blocks[SIM_STATS_BLOCKS];

@@ -389,7 +389,6 @@ bool sim_cpu_add_hooks(struct sim_cpu *cpu)
 void sim_cpu_init_soc(struct sim_cpu *cpu, const struct sim_family_info *info)
 {
 	sim_soc_init(&cpu->soc, info, cpu->chip, &cpu->stats, &cpu->callbacks);
-	cpu->exc.usart1_irq = sim_family_usart1_irq(info);
 	cpu->soc.flash.flash_changed = flash_changed;
 	cpu->soc.flash.owner = cpu;
 	after_access(cpu);

@@ -45,7 +45,6 @@ struct sim_exc {
 	unsigned action_num;
 	unsigned pending;  /* exception number, 0 = none */
 	int pending_group; /* its group priority */
-	int usart1_irq;    /* USART1's NVIC line, -1 when unknown */
 };
 
 #define SIM_CPU_REGIONS 8u

@@ -93,10 +93,16 @@ void sim_cpu_reset(struct sim_cpu *cpu, enum sim_reset_cause cause)
 
 void sim_cpu_rom_handoff(struct sim_cpu *cpu, uint32_t host_baud)
 {
+	sim_cpu_rom_handoff_on(cpu, 1, host_baud);
+}
+
+void sim_cpu_rom_handoff_on(struct sim_cpu *cpu, unsigned usart, uint32_t host_baud)
+{
 	struct sim_soc *soc = &cpu->soc;
 	sim_rcc_rom_handoff(&soc->rcc, soc->info->rom_sysclk_hz);
-	if (soc->info->usart != SIM_USART_NONE)
-		sim_usart_rom_handoff(&soc->usart1, soc->env.clocks.usart1_kernel, host_baud);
+	struct sim_usart *u = sim_soc_usart(soc, usart);
+	if (u)
+		sim_usart_rom_handoff(u, sim_usart_kernel_hz(u), host_baud);
 	sim_flashctl_unlock(&soc->flash);
 	sim_iwdg_rom_handoff(&soc->iwdg);
 	sim_cpu_after_access(cpu);
@@ -252,8 +258,9 @@ void sim_cpu_memory_changed(struct sim_cpu *cpu, uint32_t address, uint32_t leng
 
 void sim_cpu_usart_receive(struct sim_cpu *cpu, unsigned usart, uint8_t byte)
 {
-	if (usart == 1 && cpu->soc.info->usart != SIM_USART_NONE) {
-		sim_usart_receive(&cpu->soc.usart1, byte);
+	struct sim_usart *u = sim_soc_usart(&cpu->soc, usart);
+	if (u) {
+		sim_usart_receive(u, byte);
 		sim_exc_update(cpu);
 	}
 }

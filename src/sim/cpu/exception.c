@@ -136,7 +136,7 @@ static bool is_active(const struct sim_scb *scb, unsigned num)
 	return false;
 }
 
-/* Level-sensitive lines (USART1) pend while high unless already active;
+/* Level-sensitive lines (the USARTs) pend while high unless already active;
  * the handler that clears the source before returning is not re-entered. */
 static void sample_lines(struct sim_cpu *cpu)
 {
@@ -146,10 +146,11 @@ static void sample_lines(struct sim_cpu *cpu)
 		scb->pendst = true;
 		soc->systick.pend = false;
 	}
-	int irq = cpu->exc.usart1_irq;
-	if (irq >= 0 && soc->info->usart != SIM_USART_NONE && sim_usart_irq(&soc->usart1) &&
-	    !is_active(scb, 16u + (unsigned)irq))
-		scb->nvic_ispr[irq / 32] |= 1u << (irq % 32);
+	for (size_t i = 0; i < soc->usart_count; i++) {
+		int irq = soc->usart_map[i].irq;
+		if (irq >= 0 && sim_usart_irq(&soc->usarts[i]) && !is_active(scb, 16u + (unsigned)irq))
+			scb->nvic_ispr[irq / 32] |= 1u << (irq % 32);
+	}
 }
 
 static void consider(const struct sim_scb *scb, unsigned num, unsigned *best, int *best_prio)

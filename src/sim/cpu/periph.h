@@ -125,6 +125,8 @@ void sim_usart_reset(struct sim_usart *u, struct sim_soc_env *env, enum sim_usar
 uint32_t sim_usart_read(void *ctx, uint32_t offset);
 void sim_usart_write(void *ctx, uint32_t offset, uint32_t value, uint32_t mask);
 void sim_usart_receive(struct sim_usart *u, uint8_t byte);
+/* The clock the USART's BRR divides. */
+uint32_t sim_usart_kernel_hz(const struct sim_usart *u);
 /* The baud BRR gives at the kernel clock; 0 when BRR is too small. */
 uint32_t sim_usart_baud(const struct sim_usart *u, uint32_t kernel_hz);
 /* Program 8E1 at baud, TX and RX enabled: what the ROM leaves. */
