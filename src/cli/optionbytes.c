@@ -428,9 +428,11 @@ bool cli_refuse_write_protected(const struct cli_context *ctx, const struct stm3
 		char text[RANGES_TEXT] = "";
 		format_ranges(hit, units, text, sizeof text);
 		if (text[0]) {
-			cli_error("%s %s %s write-protected: the bootloader would refuse; nothing was erased "
-				  "or written", cli_erase_unit_name(dev), text, strchr(text, ',') ||
-				  strchr(text, '-') ? "are" : "is");
+			bool several = strchr(text, ',') || strchr(text, '-');
+			const char *units_name = cli_erase_unit_name(dev);
+			cli_error("%.*s %s %s write-protected: the bootloader would refuse; nothing was erased "
+				  "or written", (int)strlen(units_name) - (several ? 0 : 1), units_name, text,
+				  several ? "are" : "is");
 			cli_hint("-u removes write protection (the chip resets; then run this again)");
 			ok = false;
 		}

@@ -470,6 +470,10 @@ static bool set_up(struct emulator *em)
 	sim_engine_set_interface(&em->engine, o->interface);
 	sim_engine_set_autobaud(&em->engine, o->max_baud, host_baud_of, em);
 	sim_engine_set_log(&em->engine, log_line, em);
+	if (o->usart && !sim_engine_set_usart(&em->engine, o->usart, why, sizeof(why))) {
+		fprintf(stderr, "stm32boot-sim: %s\n", why);
+		exit(EXIT_USAGE);
+	}
 	em->on_bus = o->interface != SIM_INTERFACE_UART;
 	em->bus.listen_fd = -1;
 	for (int i = 0; i < SIM_BUS_MAX_MASTERS; i++)

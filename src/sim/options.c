@@ -58,6 +58,9 @@ static void print_help(void)
 	     "  --max-baud N          highest host baud the UART auto-baud measures right;\n"
 	     "                        a 0x7F sent faster is not answered (default: no\n"
 	     "                        limit; AN3155 tests 115200, many chips sync faster)\n"
+	     "  --usart N             the USART the bootloader talked on, whose program\n"
+	     "                        bytes reach the pty (1 to 3, one AN2606 lists for the\n"
+	     "                        device; default the first it lists, USART1 but on L031)\n"
 	     "  --seed N              seed of the fault generator (default 1)\n"
 	     "  --uid HEX             the chip's 96-bit unique ID, 24 hex digits (default:\n"
 	     "                        derived from the device name)\n"
@@ -220,7 +223,7 @@ void sim_parse_options(int argc, char **argv, struct options *o)
 {
 	enum { OPT_INVERT_BOOT0 = 256, OPT_INVERT_RESET, OPT_INVERT, OPT_LIST, OPT_INTERFACE,
 	       OPT_I2C_ADDRESS, OPT_I2C_CLOCK, OPT_RUN, OPT_UID, OPT_DRIVE, OPT_DRIVE_KIND,
-	       OPT_COUNT };
+	       OPT_COUNT, OPT_USART };
 	static const struct option long_options[] = {
 		{"device", required_argument, NULL, 'd'},  {"link", required_argument, NULL, 'l'},
 		{"image", required_argument, NULL, 'i'},   {"speed", required_argument, NULL, 's'},
@@ -240,6 +243,7 @@ void sim_parse_options(int argc, char **argv, struct options *o)
 		{"count", required_argument, NULL, OPT_COUNT},
 		{"drive", required_argument, NULL, OPT_DRIVE},
 		{"drive-kind", required_argument, NULL, OPT_DRIVE_KIND},
+		{"usart", required_argument, NULL, OPT_USART},
 		{"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
 	};
 	char why[160];
@@ -307,6 +311,9 @@ void sim_parse_options(int argc, char **argv, struct options *o)
 		case OPT_COUNT: o->count = parse_count(optarg); break;
 		case OPT_I2C_ADDRESS: o->i2c_address = parse_i2c_address(optarg); break;
 		case OPT_I2C_CLOCK: o->i2c_clock_hz = parse_i2c_clock(optarg); break;
+		case OPT_USART:
+			o->usart = (unsigned)parse_in_range("usart", optarg, 10, 1, 3, "1 to 3");
+			break;
 		case 'h': print_help(); exit(0);
 		case ':': usage_error("option '%s' needs a value", argv[optind - 1]); break;
 		default: usage_error("unknown option '%s'", argv[optind - 1]); break;

@@ -21,6 +21,7 @@ struct options {
 	struct sim_fault_spec faults;
 	uint64_t seed;
 	unsigned max_baud; /* 0: no limit */
+	unsigned usart;    /* --usart N: the USART wired to the host, 0: the device's first */
 	struct sim_wiring wiring;
 	enum sim_interface interface;
 	int i2c_address; /* -1: not given */

@@ -134,9 +134,17 @@ t_spi_bad_speed() {
 
 # sim: ports with interface=i2c|spi: no interposer, no device node; the
 # library talks to the emulator's bus socket with the same protocol code.
+# A G0 with its factory options boots a programmed flash whatever BOOT0 says
+# (nBOOT_SEL = 1, nBOOT0 = 1; RM0444): the BOOT0 pin decides once nBOOT_SEL = 0,
+# so the later runs find the bootloader again.
+g0_boot0_pin_decides() {
+	run_ok --set-option nBOOT_SEL=0 "$(port "$1")"
+}
+
 t_sim_port_i2c_write_verify_read() {
 	DEVICE=stm32g071rb
 	random_file "$WORK/fw.bin" 5000
+	g0_boot0_pin_decides interface=i2c
 	run_ok -w "$WORK/fw.bin" -v "$(port interface=i2c)"
 	out_has "Interface:    sim i2c addr 0x51 (emulated)"
 	out_has "Wrote and verified 5000 bytes"
@@ -150,6 +158,7 @@ t_sim_port_i2c_write_verify_read() {
 t_sim_port_spi_write_verify_at_its_clock() {
 	DEVICE=stm32g071rb
 	random_file "$WORK/fw.bin" 5000
+	g0_boot0_pin_decides interface=spi
 	run_ok --spi-speed 4000000 -w "$WORK/fw.bin" -v "$(port interface=spi)"
 	out_has "Interface:    sim spi 4000000 Hz mode 0 (emulated)"
 	stat_is .interface '"spi"'

@@ -36,7 +36,11 @@ set_and_check() {
 }
 
 t_f1_set_wdg_sw() { set_and_check stm32f103xb WDG_SW=0 2 0xFE 3 0x01; }
-t_f0_set_nboot1() { set_and_check stm32f030x8 nBOOT1=0 2 0xEF 3 0x10; }
+t_f3_set_wdg_sw() { set_and_check stm32f303xc WDG_SW=0 2 0xFE 3 0x01; }
+t_f3_set_sdadc_monitor() { set_and_check stm32f37x SDADC12_VDD_MONITOR=0 2 0x7F 3 0x80; }
+t_wb_set_iwdg_sw() { set_and_check stm32wb55 IWDG_SW=0 2 0xEE 6 0x11; }
+t_wl_set_wwdg_sw() { set_and_check stm32wl55 WWDG_SW=0 2 0xE7 6 0x18; }
+t_f0_set_nrst_stop() { set_and_check stm32f030x8 nRST_STOP=0 2 0xFD 3 0x02; }
 t_f4_set_bor_lev() { set_and_check stm32f407xg BOR_LEV=0 0 0xE0 2 0x1F; }
 t_g0_set_nboot0() { set_and_check stm32g071rb nBOOT0=0 3 0xFB 7 0x04; }
 t_g4_set_nrst_mode() { set_and_check stm32g431 NRST_MODE=1 3 0xDF 7 0x20; }
@@ -52,6 +56,14 @@ t_dry_run_shows_before_after() {
 	out_has "Dry run"
 	nothing_written
 	[ ! -e "$IMG" ] || byte_is 0 0xEC
+}
+
+t_wl_boot_lock_refused_by_name() {
+	DEVICE=stm32wl55
+	run_fail --set-option BOOT_LOCK=1 "$(port)"
+	error_has "refusing BOOT_LOCK=0x1"
+	hint_has "--allow-permanent-lock"
+	nothing_written
 }
 
 t_rdp_level2_refused_by_name() {
@@ -107,7 +119,7 @@ t_write_protect_f4_sector() {
 	byte_is 8 0xFD
 	random_file "$WORK/fw.bin" 1024
 	run_fail -w "$WORK/fw.bin" -S 0x08004000 "$(port)"
-	error_has "sectors 1 is write-protected"
+	error_has "sector 1 is write-protected"
 	run_ok -w "$WORK/fw.bin" "$(port)"
 }
 
@@ -148,10 +160,10 @@ t_write_protect_f7_sector() {
 	byte_is 10 0x04
 	run_ok --option-bytes "$(port)"
 	out_has "Write-protected sectors: 2"
-	run_ok --set-option BOOT_ADD1=0x2000 "$(port)"
-	byte_is 24 0x00
-	byte_is 25 0x20
-	byte_is 27 0xDF
+	run_ok --set-option BOOT_ADD0=0x2000 "$(port)"
+	byte_is 16 0x00
+	byte_is 17 0x20
+	byte_is 19 0xDF
 }
 
 t_write_protect_bad_list() {
@@ -176,4 +188,70 @@ t_help_lists_option_byte_actions() {
 	out_has "--option-bytes"
 	out_has "--set-option NAME=VALUE"
 	out_has "--write-protect LIST"
+}
+
+# nBOOT1 = 0 (RM0091 "Boot configuration"): BOOT0 high now boots the SRAM,
+# so the reset after the write does not come back to the bootloader.
+t_f0_nboot1_zero_boots_sram() {
+	DEVICE=stm32f030x8
+	run_ok --dry-run --set-option nBOOT1=0 "$(port)"
+	out_has "nBOOT1: 1 -> 0"
+	run_fail --set-option nBOOT1=0 "$(port)"
+	byte_is 2 0xEF
+	byte_is 3 0x10
+	stat_is .last_boot '"sram"'
+	stat_is .boots_sram 1
+	run_fail "$(port)"
+	stat_is .boots_bootloader 0
+}
+
+# G0 (RM0444): the factory nBOOT_SEL = 1 and nBOOT0 = 1 boot main flash
+# whatever the BOOT0 pin says, and the empty check (first word erased, latched
+# at power-on) starts the bootloader on a blank chip instead.
+t_g0_empty_check_then_software_boot() {
+	DEVICE=stm32g071rb
+	run_ok "$(port)"
+	stat_is .last_boot '"system"'
+	printf '\000\040\000\040\011\000\000\010' >"$WORK/fw.bin" # MSP, reset vector
+	run_ok -w "$WORK/fw.bin" -R "$(port)"
+	stat_is .last_boot '"system"' # a system reset keeps the latch
+	run_fail "$(port)"            # power-on: the flash is no longer empty
+	stat_is .last_boot '"flash"'
+	stat_is .boots_bootloader 0
+}
+
+# nBOOT_SEL = 0: the BOOT0 pin (tied high without wiring) decides again.
+t_g0_boot0_pin_after_nboot_sel() {
+	DEVICE=stm32g071rb
+	run_ok --set-option nBOOT_SEL=0 "$(port)"
+	printf '\000\040\000\040\011\000\000\010' >"$WORK/fw.bin"
+	run_ok -w "$WORK/fw.bin" "$(port)"
+	run_ok "$(port)"
+	stat_is .last_boot '"system"'
+}
+
+# A bank erase is refused when a WRP area protects a page of the bank
+# (L47x: bank 1's WRP1AR/WRP1BR at 0x1FFF7818/0x1FFF7820, RM0351): the
+# plan erases bank 1 as one bank erase (0xFFFE), not as a page list.
+t_bank_erase_refused_on_protected_page() {
+	DEVICE=stm32l476rg
+	run_ok --dry-run -o -s 0 -e 256 "$(port)"
+	out_has "erase:  bank 1 (bank erase)"
+	run_ok --write-protect 10 "$(port)"
+	byte_is 24 0x0A
+	byte_is 26 0x0A
+	byte_is 28 0xF5
+	run_ok --option-bytes "$(port)"
+	out_has "Write-protected pages: 10"
+	run_fail -o -s 0 -e 256 "$(port)"
+	error_has "page 10 is write-protected"
+	hint_has "-u removes write protection"
+	stat_is .bank_erases 0
+	# Bank 2 holds no protected page: its bank erase goes ahead.
+	run_ok -o -s 256 -e 256 "$(port)"
+	stat_is .bank_erases 1
+	run_ok -u "$(port)"
+	run_ok -o -s 0 -e 256 "$(port)"
+	stat_is .bank_erases 1
+	stat_is .rdp_level 0
 }

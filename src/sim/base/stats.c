@@ -52,12 +52,21 @@ static void write_core(FILE *out, const struct sim_core_counts *c)
 	static const char *const causes[SIM_STATS_RESET_CAUSES] = {"sysresetreq", "iwdg",
 								    "obl_launch"};
 	fprintf(out, "  \"core\": {\"instructions\": %" PRIu64 ", \"faults\": %" PRIu64
-		", \"unmodelled_accesses\": %" PRIu64 ",\n", c->instructions, c->faults,
-		c->unmodelled_accesses);
+		", \"lockups\": %" PRIu64 ", \"unmodelled_accesses\": %" PRIu64 ",\n", c->instructions,
+		c->faults, c->lockups, c->unmodelled_accesses);
 	fprintf(out, "           \"usart_tx_bytes\": %" PRIu64 ", \"usart_rx_bytes\": %" PRIu64
 		", \"usart_rx_overruns\": %" PRIu64 ", \"usart_garbled\": %" PRIu64 ",\n",
 		c->usart_tx_bytes, c->usart_rx_bytes, c->usart_rx_overruns, c->usart_garbled);
-	fprintf(out, "           \"iwdg_refreshes\": %" PRIu64 ",\n           \"resets\": {",
+	if (c->usart_wired)
+		fprintf(out, "           \"usart_wired\": \"USART%u\",\n", c->usart_wired);
+	else
+		fputs("           \"usart_wired\": null,\n", out);
+	fputs("           \"usarts\": {", out);
+	for (unsigned u = 1, n = 0; u < SIM_STATS_USARTS; u++)
+		if (c->usart_listed[u])
+			fprintf(out, "%s\"USART%u\": {\"tx\": %" PRIu64 ", \"rx\": %" PRIu64 "}",
+				n++ ? ", " : "", u, c->usart_tx[u], c->usart_rx[u]);
+	fprintf(out, "},\n           \"iwdg_refreshes\": %" PRIu64 ",\n           \"resets\": {",
 		c->iwdg_refreshes);
 	for (size_t i = 0; i < SIM_STATS_RESET_CAUSES; i++)
 		fprintf(out, "%s\"%s\": %" PRIu64, i ? ", " : "", causes[i], c->resets[i]);
@@ -94,6 +103,8 @@ void sim_stats_write_json(FILE *out, const struct sim_stats *stats,
 	fprintf(out, "  \"resets\": %" PRIu64 ", \"boots_bootloader\": %" PRIu64
 		", \"boots_application\": %" PRIu64 ",\n",
 		stats->resets, stats->boots_bootloader, stats->boots_application);
+	fprintf(out, "  \"boots_sram\": %" PRIu64 ", \"last_boot\": \"%s\",\n", stats->boots_sram,
+		stats->last_boot ? stats->last_boot : "none");
 	fprintf(out, "  \"bytes_lost_busy\": %" PRIu64 ",\n", stats->bytes_lost_busy);
 	fprintf(out, "  \"output_dropped\": %" PRIu64 ",\n", stats->output_dropped);
 	if (context->interface && strcmp(context->interface, "uart") != 0)

@@ -16,6 +16,7 @@ struct sim_fault_counts {
  * after every slice so that base needs no knowledge of the core. */
 #define SIM_STATS_BLOCKS 16u
 #define SIM_STATS_RESET_CAUSES 3u /* sysresetreq, iwdg, obl_launch */
+#define SIM_STATS_USARTS 4u       /* index 1..3: USART1..USART3 */
 
 struct sim_block_count {
 	const char *name; /* static storage: "RCC", "USART1", ... */
@@ -25,8 +26,12 @@ struct sim_block_count {
 struct sim_core_counts {
 	bool present; /* the emulator was built with the core */
 	uint64_t instructions, faults, unmodelled_accesses;
+	uint64_t lockups; /* faults the HardFault handler could not take */
 	uint64_t usart_tx_bytes, usart_rx_bytes, usart_rx_overruns;
 	uint64_t usart_garbled; /* bytes the host read at a rate its receiver cannot follow */
+	unsigned usart_wired;   /* the USART wired to the host (1 = USART1), 0: none */
+	bool usart_listed[SIM_STATS_USARTS];
+	uint64_t usart_tx[SIM_STATS_USARTS], usart_rx[SIM_STATS_USARTS]; /* by number */
 	uint64_t iwdg_refreshes;
 	uint64_t resets[SIM_STATS_RESET_CAUSES];
 	struct sim_block_count blocks[SIM_STATS_BLOCKS];
@@ -46,6 +51,8 @@ struct sim_stats {
 	uint64_t mass_erases, bank_erases;
 	uint64_t program_operations, bytes_programmed; /* flash writes only */
 	uint64_t resets, boots_bootloader, boots_application;
+	uint64_t boots_sram;      /* boots of the embedded SRAM (nBOOT1 = 0, F7 boot address) */
+	const char *last_boot;    /* "system", "flash", "sram" or NULL before the first boot */
 	uint64_t bytes_lost_busy; /* received while erasing/programming and lost */
 	uint64_t output_dropped;  /* replies the host never read (it stopped reading) */
 	/* I2C and SPI: transactions (I2C START..STOP, SPI transfers) and their

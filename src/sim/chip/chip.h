@@ -90,12 +90,25 @@ bool sim_chip_wrp_set(struct sim_chip *chip, uint8_t code); /* false: bad code *
  * G0/G4/WB/WL a page set the WRP areas cannot express) none: false. */
 bool sim_chip_wrp_protect(struct sim_chip *chip, const uint8_t *codes, size_t count);
 void sim_chip_wrp_clear_all(struct sim_chip *chip);
-/* What BOOT0 the chip acts on at reset: the pin, or the nBOOT0 option bit
- * where the option bytes select it (data/option_bytes.tsv). */
-bool sim_chip_boot0_level(const struct sim_chip *chip, bool pin_high);
 bool sim_chip_sector_protected(const struct sim_chip *chip, size_t sector);
 /* Write Memory into the option area: erase it, then program the bytes. */
 void sim_chip_write_options(struct sim_chip *chip, uint32_t offset,
 			    const uint8_t *data, size_t length);
+
+/* What a reset boots (chip_boot.c), from the pin and the option bytes. */
+enum sim_boot_memory {
+	SIM_BOOT_SYSTEM, /* system memory: the bootloader */
+	SIM_BOOT_FLASH,  /* main flash (before the ROM's empty check) */
+	SIM_BOOT_SRAM,   /* the embedded SRAM (nBOOT1 = 0 with BOOT0 high; F7 boot address) */
+};
+/* What BOOT0 the chip acts on at reset: the pin, or the nBOOT0 option bit
+ * where the option bytes select it (data/option_bytes.tsv). */
+bool sim_chip_boot0_level(const struct sim_chip *chip, bool pin_high);
+/* The memory a reset boots with BOOT0 at pin_high, and where its vector
+ * table is (MSP at vectors, the reset handler at vectors + 4). */
+enum sim_boot_memory sim_chip_boot_memory(const struct sim_chip *chip, bool pin_high, uint32_t *vectors);
+const char *sim_boot_memory_name(enum sim_boot_memory memory);
+/* The option bytes select the hardware watchdog (WDG_SW/IWDG_SW = 0). */
+bool sim_chip_hardware_watchdog(const struct sim_chip *chip);
 
 #endif

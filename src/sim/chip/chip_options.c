@@ -107,12 +107,14 @@ static unsigned halfword_wrp_bit(const struct sim_chip *chip, size_t sector)
 
 #define F2F4_WRP_BITS 12u
 
-/* ---- WRP areas (G0, G4, WB, WL) ----
+/* ---- WRP areas (G0, G4, WB, WL, dual-bank L4) ----
  * RM0444 (G0), like RM0351 (L4): an area protects the pages from its
  * STRT field to its END field, both included, counted from the bank's first
  * page; STRT > END means no area. The host programs the register value and
- * the controller writes its complement. The L4 rows map only OPTR (16
- * bytes), so L4 keeps the internal flags. */
+ * the controller writes its complement. The L47x/L49x rows map bank 1's
+ * option bytes up to WRP1BR (40 bytes), whose areas cover bank 1 only: bank
+ * 2's (at 0x1FFFF800) are not mapped, and a page there cannot be
+ * protected. The other L4 rows map only OPTR and keep the internal flags. */
 
 #define WRP1AR 0x18u
 #define WRP1BR 0x20u
@@ -129,15 +131,14 @@ struct wrp_area {
 
 static bool wrp_area_family(const struct sim_chip *chip)
 {
-	return chip->options && chip->dev->opt_size >= WRP1BR + 8u && sim_chip_dword_controller(chip) &&
-	       !family_is(chip, "L4", NULL, NULL);
+	return chip->options && chip->dev->opt_size >= WRP1BR + 8u && sim_chip_dword_controller(chip);
 }
 
 /* Field width: 7 bits address the 128 pages of a G0, G4 or WL bank, 8 the 256
- * pages of a WB. */
+ * pages of a WB or an L47x/L49x bank. */
 static uint32_t wrp_field_mask(const struct sim_chip *chip)
 {
-	return family_is(chip, "WB", NULL, NULL) ? 0xFFu : 0x7Fu;
+	return family_is(chip, "WB", "L4", NULL) ? 0xFFu : 0x7Fu;
 }
 
 static size_t wrp_areas(const struct sim_chip *chip, struct wrp_area *areas)
@@ -146,6 +147,8 @@ static size_t wrp_areas(const struct sim_chip *chip, struct wrp_area *areas)
 	bool two_banks = family_is(chip, "G0", NULL, NULL) && pages > G0_BANK_PAGES &&
 			 chip->dev->opt_size >= WRP2BR + 8u;
 	size_t bank1 = two_banks ? G0_BANK_PAGES : pages;
+	if (!two_banks && chip->dev->bank_count > 1 && chip->dev->bank2_first_sector < pages)
+		bank1 = chip->dev->bank2_first_sector; /* L4: bank 2's areas are not mapped */
 	areas[0] = (struct wrp_area){WRP1AR, 0, bank1};
 	areas[1] = (struct wrp_area){WRP1BR, 0, bank1};
 	if (!two_banks)
@@ -199,6 +202,9 @@ static bool protect_with_areas(struct sim_chip *chip, const uint8_t *pages, size
 {
 	struct wrp_area areas[MAX_AREAS];
 	size_t area_count = wrp_areas(chip, areas);
+	for (size_t i = 0; i < count; i++)
+		if (pages[i] >= areas[area_count - 1].page_limit)
+			return false; /* in a bank whose areas are not mapped */
 	uint8_t wanted[256 + G0_BANK_PAGES] = {0};
 	size_t limit = chip->sector_count < sizeof(wanted) ? chip->sector_count : sizeof(wanted);
 	for (size_t s = 0; s < limit; s++)
@@ -353,33 +359,4 @@ void sim_chip_write_options(struct sim_chip *chip, uint32_t offset,
 		for (size_t dword = 0; dword + 8u <= chip->dev->opt_size; dword += 8u)
 			sim_put_le32(chip->options + dword + 4u,
 				     ~sim_get_le32(chip->options + dword));
-}
-
-/* The field a kind names on this chip (data/option_bytes.tsv), or NULL. */
-static const struct stm32_option_field *option_field_of_kind(const struct sim_chip *chip,
-							      enum stm32_option_kind kind)
-{
-	for (size_t i = 0; i < stm32_option_field_count(); i++) {
-		const struct stm32_option_field *field = stm32_option_field_at(i);
-		if (field->kind == kind && stm32_option_field_applies(field, chip->dev) &&
-		    stm32_option_field_reachable(field, chip->dev))
-			return field;
-	}
-	return NULL;
-}
-
-/* G4, L4 (not L47x/L48x), F04x/F09x: with the boot selection bit at its
- * software value (nSWBOOT0 = 0, BOOT_SEL = 0) the nBOOT0 bit stands in for
- * the pin. G0 is left to the pin: its factory nBOOT_SEL already selects
- * the bit, and what then starts the bootloader on a fresh chip is the
- * empty check, which this model does not have for G0. */
-bool sim_chip_boot0_level(const struct sim_chip *chip, bool pin_high)
-{
-	const struct stm32_option_field *select = option_field_of_kind(chip, STM32_OPTION_KIND_BOOT_SELECT);
-	const struct stm32_option_field *nboot0 = option_field_of_kind(chip, STM32_OPTION_KIND_BOOT_FROM_FLASH);
-	if (!chip->options || !select || !nboot0 || select->factory == select->kind_value)
-		return pin_high;
-	if (stm32_option_field_get(select, chip->options, chip->dev->opt_size) != select->kind_value)
-		return pin_high;
-	return stm32_option_field_get(nboot0, chip->options, chip->dev->opt_size) == 0;
 }

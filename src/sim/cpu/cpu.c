@@ -32,6 +32,10 @@
 #define EXCP_SWI 2            /* QEMU's exception numbers: SVC */
 #define EXCP_BKPT 7           /* BKPT */
 #define EXCP_EXCEPTION_EXIT 8 /* a branch to an EXC_RETURN value */
+#define EXCP_UDEF 1
+#define EXCP_PREFETCH_ABORT 3
+#define EXCP_DATA_ABORT 4
+#define EXCP_INVSTATE 18
 #define EXC_RETURN_PAGE 0xFFFFFF00u
 #define EXC_SVCALL 11u
 
@@ -44,7 +48,17 @@ static void set_stop(struct sim_cpu *cpu, enum sim_cpu_stop reason, const char *
 		return;
 	cpu->stop_set = true;
 	cpu->stop = (struct sim_cpu_stop_info){.reason = reason, .what = what};
+	cpu->fault_kind = SIM_FAULT_HARD;
 	uc_reg_read(cpu->uc, UC_ARM_REG_PC, &cpu->stop.pc);
+}
+
+static void set_fault(struct sim_cpu *cpu, enum sim_cpu_stop reason, const char *what,
+		      enum sim_fault_kind kind)
+{
+	if (cpu->stop_set)
+		return;
+	set_stop(cpu, reason, what);
+	cpu->fault_kind = kind;
 }
 
 /* Peripheral requests become stops; clock changes the instruction time. */
@@ -55,7 +69,7 @@ static void after_access(struct sim_cpu *cpu)
 	cpu->deadline_ps = sim_soc_deadline(&cpu->soc);
 	sim_exc_update(cpu); /* the access may have raised or cleared a line */
 	if (env->fault_request) {
-		set_stop(cpu, SIM_CPU_STOP_FAULT, env->fault_request);
+		set_fault(cpu, SIM_CPU_STOP_FAULT, env->fault_request, SIM_FAULT_BUS_DATA);
 		cpu->stop.address = env->fault_address;
 		env->fault_request = NULL;
 		uc_emu_stop(cpu->uc);
@@ -149,7 +163,7 @@ static bool on_flash_store(uc_engine *uc, uc_mem_type type, uint64_t address, in
 		a += m->flash_start; /* a store through the alias at 0 */
 	if (a < m->flash_start || a - m->flash_start >= m->flash_size || size > 8 ||
 	    cpu->fix_count >= SIM_CPU_FIXES) {
-		set_stop(cpu, SIM_CPU_STOP_FAULT, "store to read-only memory");
+		set_fault(cpu, SIM_CPU_STOP_FAULT, "store to read-only memory", SIM_FAULT_BUS_DATA);
 		cpu->stop.address = (uint32_t)address;
 		cpu->stop.write = true;
 		return false;
@@ -178,10 +192,11 @@ static bool on_unmapped(uc_engine *uc, uc_mem_type type, uint64_t address, int s
 		cpu->exc.action = SIM_EXC_RETURN;
 		return false;
 	}
-	set_stop(cpu, SIM_CPU_STOP_UNMAPPED,
-		 type == UC_MEM_FETCH_UNMAPPED ? "instruction fetch from unmapped memory" :
-		 type == UC_MEM_WRITE_UNMAPPED ? "write to unmapped memory" :
-						 "read from unmapped memory");
+	set_fault(cpu, SIM_CPU_STOP_UNMAPPED,
+		  type == UC_MEM_FETCH_UNMAPPED ? "instruction fetch from unmapped memory" :
+		  type == UC_MEM_WRITE_UNMAPPED ? "write to unmapped memory" :
+						  "read from unmapped memory",
+		  type == UC_MEM_FETCH_UNMAPPED ? SIM_FAULT_BUS_IFETCH : SIM_FAULT_BUS_DATA);
 	cpu->stop.address = (uint32_t)address;
 	cpu->stop.write = type == UC_MEM_WRITE_UNMAPPED;
 	return false;
@@ -205,9 +220,10 @@ static bool on_protected(uc_engine *uc, uc_mem_type type, uint64_t address, int 
 	(void)value;
 	if (!cpu->soc.flash.rdp_blocked || !in_flash_mapping(cpu, address))
 		return false; /* not ours: uc_emu_start's error says what it was */
-	set_stop(cpu, SIM_CPU_STOP_FAULT,
-		 type == UC_MEM_FETCH_PROT ? "bus error: instruction fetch from read-protected flash" :
-					     "bus error: read of read-protected flash");
+	set_fault(cpu, SIM_CPU_STOP_FAULT,
+		  type == UC_MEM_FETCH_PROT ? "bus error: instruction fetch from read-protected flash" :
+					      "bus error: read of read-protected flash",
+		  type == UC_MEM_FETCH_PROT ? SIM_FAULT_BUS_IFETCH : SIM_FAULT_BUS_DATA);
 	cpu->stop.address = (uint32_t)address;
 	return false;
 }
@@ -220,6 +236,31 @@ void sim_cpu_apply_flash_access(struct sim_cpu *cpu, bool booted_from_flash)
 	uc_mem_protect(cpu->uc, cpu->mem.flash_start, page_down(cpu->mem.flash_size), prot);
 	if (cpu->alias == SIM_ALIAS_FLASH)
 		uc_mem_protect(cpu->uc, 0, cpu->alias_size, prot);
+}
+
+/* The other QEMU exceptions that reach the hook are faults. A prefetch
+ * abort is a fetch from a region the code cannot run from (peripherals,
+ * system memory here): on silicon the default memory map's execute-never
+ * rule, a MemManage fault. */
+static void fault_of_exception(struct sim_cpu *cpu, uint32_t intno)
+{
+	switch (intno) {
+	case EXCP_UDEF:
+		set_fault(cpu, SIM_CPU_STOP_FAULT, "undefined instruction", SIM_FAULT_UNDEF);
+		return;
+	case EXCP_PREFETCH_ABORT:
+		set_fault(cpu, SIM_CPU_STOP_FAULT, "instruction fetch from non-executable memory",
+			  SIM_FAULT_MEM_IFETCH);
+		cpu->stop.address = cpu->stop.pc;
+		return;
+	case EXCP_DATA_ABORT:
+		set_fault(cpu, SIM_CPU_STOP_FAULT, "data abort", SIM_FAULT_BUS_DATA);
+		return;
+	case EXCP_INVSTATE:
+		set_fault(cpu, SIM_CPU_STOP_FAULT, "execution with the Thumb bit clear", SIM_FAULT_INVSTATE);
+		return;
+	}
+	set_fault(cpu, SIM_CPU_STOP_FAULT, "exception (HardFault)", SIM_FAULT_HARD);
 }
 
 static void on_interrupt(uc_engine *uc, uint32_t intno, void *user)
@@ -235,8 +276,7 @@ static void on_interrupt(uc_engine *uc, uint32_t intno, void *user)
 	} else if (intno == EXCP_BKPT) {
 		set_stop(cpu, SIM_CPU_STOP_BREAKPOINT, "BKPT");
 	} else {
-		set_stop(cpu, SIM_CPU_STOP_FAULT,
-			 intno == 1 ? "undefined instruction (UsageFault)" : "exception (HardFault)");
+		fault_of_exception(cpu, intno);
 	}
 	uc_emu_stop(uc);
 }
@@ -390,7 +430,6 @@ bool sim_cpu_add_hooks(struct sim_cpu *cpu)
 void sim_cpu_init_soc(struct sim_cpu *cpu, const struct sim_family_info *info)
 {
 	sim_soc_init(&cpu->soc, info, cpu->chip, &cpu->stats, &cpu->callbacks);
-	cpu->exc.usart1_irq = sim_family_usart1_irq(info);
 	cpu->soc.flash.flash_changed = flash_changed;
 	cpu->soc.flash.owner = cpu;
 	after_access(cpu);
@@ -414,4 +453,9 @@ void sim_cpu_finish_slice(struct sim_cpu *cpu)
 void sim_cpu_set_stop(struct sim_cpu *cpu, enum sim_cpu_stop reason, const char *what)
 {
 	set_stop(cpu, reason, what);
+}
+
+void sim_cpu_set_fault(struct sim_cpu *cpu, const char *what, enum sim_fault_kind kind)
+{
+	set_fault(cpu, SIM_CPU_STOP_FAULT, what, kind);
 }

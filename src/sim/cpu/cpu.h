@@ -16,6 +16,7 @@
 
 struct sim_chip;
 struct sim_cpu;
+struct stm32_device;
 
 enum sim_cpu_core { SIM_CORE_M0, SIM_CORE_M0PLUS, SIM_CORE_M3, SIM_CORE_M4, SIM_CORE_M7, SIM_CORE_M33 };
 
@@ -23,7 +24,8 @@ enum sim_cpu_stop {
 	SIM_CPU_STOP_BUDGET,     /* the slice's instruction budget is used up */
 	SIM_CPU_STOP_IDLE,       /* WFI/WFE: nothing to do until an event */
 	SIM_CPU_STOP_UNMAPPED,   /* access outside every mapped region: address, pc */
-	SIM_CPU_STOP_FAULT,      /* what would be a HardFault: pc, what */
+	SIM_CPU_STOP_FAULT,      /* a fault no handler takes: pc, what */
+	SIM_CPU_STOP_LOCKUP,     /* a fault at HardFault or NMI priority (ARMv7-M B1.5.15): pc, address, what */
 	SIM_CPU_STOP_BREAKPOINT, /* BKPT: pc on the BKPT */
 	SIM_CPU_STOP_RESET,      /* a reset was requested: see reset */
 	SIM_CPU_STOP_HALTED,     /* not started (no Go/boot since the last reset) */
@@ -56,6 +58,7 @@ struct sim_cpu_callbacks {
 };
 
 #define SIM_CPU_PERIPH_MAX 16u
+#define SIM_CPU_USARTS 3u /* USART1 .. USART3 are modelled */
 
 struct sim_cpu_periph_stat {
 	const char *name; /* "RCC", "USART1", ... */
@@ -66,9 +69,13 @@ struct sim_cpu_stats {
 	uint64_t instructions;
 	uint64_t faults;          /* fault and unmapped stops, and faults taken by HardFault */
 	uint64_t exceptions;      /* exception entries (interrupts, SVC, HardFault) */
-	uint64_t hardfaults;      /* faults escalated to the program's HardFault handler */
+	uint64_t hardfaults;      /* faults taken by the program's HardFault handler */
+	uint64_t fault_handlers;  /* faults taken by MemManage, BusFault or UsageFault */
+	uint64_t lockups;         /* lockup stops */
+	uint64_t nmis;            /* NMI entries */
 	uint64_t unmodelled_accesses;
-	uint64_t usart_tx_bytes, usart_rx_bytes, usart_rx_overruns;
+	uint64_t usart_tx_bytes, usart_rx_bytes, usart_rx_overruns; /* every USART */
+	uint64_t usart_tx[SIM_CPU_USARTS + 1], usart_rx[SIM_CPU_USARTS + 1]; /* by number (1 = USART1) */
 	uint64_t iwdg_refreshes;
 	uint64_t resets[SIM_RESET_CAUSES];
 	struct sim_cpu_periph_stat periph[SIM_CPU_PERIPH_MAX];
@@ -90,14 +97,26 @@ enum sim_cpu_core sim_cpu_core(const struct sim_cpu *cpu);
  * its reset flags, with the cause added), core halted. */
 void sim_cpu_reset(struct sim_cpu *cpu, enum sim_reset_cause cause);
 /* What the ROM bootloader leaves configured when it hands over (clock tree,
- * USART1 at the host's baud in 8E1, flash controller unlocked). */
+ * the USART it talked on at the host's baud in 8E1, flash controller
+ * unlocked): on USART1, or on usart (1 = USART1). */
 void sim_cpu_rom_handoff(struct sim_cpu *cpu, uint32_t host_baud);
+void sim_cpu_rom_handoff_on(struct sim_cpu *cpu, unsigned usart, uint32_t host_baud);
+/* The USART AN2606 lists first for the device (1 = USART1), 0 if none. */
+unsigned sim_cpu_default_usart(const struct stm32_device *device);
+/* Does the device's bootloader listen on USARTn (AN2606), as modelled?
+ * names gets the list ("USART1, USART2"), "" when the family has none. */
+bool sim_cpu_usart_listed(const struct stm32_device *device, unsigned usart, char *names,
+			  size_t names_size);
 /* Go (AN2606): MSP from [address], PC from [address + 4], VTOR untouched,
  * system memory stays at 0. False (with why in fail) when the vector
  * cannot be read or has no Thumb bit: the core would fault at once. */
 bool sim_cpu_go(struct sim_cpu *cpu, uint32_t address, struct sim_cpu_stop_info *fail);
 /* Reset with BOOT0 low: flash aliased at 0, MSP and PC from its vectors. */
 bool sim_cpu_boot_flash(struct sim_cpu *cpu, struct sim_cpu_stop_info *fail);
+/* A reset that boots main flash with its vector table at vectors (F7
+ * BOOT_ADDx may name one inside flash), or the embedded SRAM (sram: nothing
+ * aliased at 0, MSP and PC from vectors). */
+bool sim_cpu_boot_at(struct sim_cpu *cpu, bool sram, uint32_t vectors, struct sim_cpu_stop_info *fail);
 
 /* Readout protection (RM0008, RM0090, RM0351...): at RDP level 1 (as
  * loaded at the last reset) code started by Go (the chip booted from

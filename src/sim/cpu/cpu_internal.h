@@ -25,6 +25,19 @@ struct sim_cpu_fix {
 
 enum sim_exc_action { SIM_EXC_NONE, SIM_EXC_ENTER, SIM_EXC_RETURN };
 
+/* What a FAULT or UNMAPPED stop is to the exception model (exception.c):
+ * which fault handler it may go to, and which status bits it sets. */
+enum sim_fault_kind {
+	SIM_FAULT_HARD,       /* HardFault only (SVC while masked, an unknown exception) */
+	SIM_FAULT_MEM_IFETCH, /* MemManage IACCVIOL: a fetch from an execute-never region */
+	SIM_FAULT_BUS_IFETCH, /* BusFault IBUSERR */
+	SIM_FAULT_BUS_DATA,   /* BusFault PRECISERR, BFAR */
+	SIM_FAULT_UNDEF,      /* UsageFault UNDEFINSTR */
+	SIM_FAULT_INVSTATE,   /* UsageFault INVSTATE: code run with the Thumb bit clear */
+	SIM_FAULT_MODEL,      /* the exception model itself failed (vector, stacking, nesting,
+				 return): stays a stop */
+};
+
 /* Exception delivery (exception.c): what a hook asked for, and the most
  * urgent pending exception. */
 struct sim_exc {
@@ -32,7 +45,6 @@ struct sim_exc {
 	unsigned action_num;
 	unsigned pending;  /* exception number, 0 = none */
 	int pending_group; /* its group priority */
-	int usart1_irq;    /* USART1's NVIC line, -1 when unknown */
 };
 
 #define SIM_CPU_REGIONS 8u
@@ -57,6 +69,8 @@ struct sim_cpu {
 	uint64_t ps_per_instruction; /* one instruction per HCLK cycle */
 	bool stop_set;
 	struct sim_cpu_stop_info stop;
+	enum sim_fault_kind fault_kind; /* with a FAULT or UNMAPPED stop */
+	char lockup_what[160];          /* the text a lockup stop points to */
 	struct sim_cpu_fix fixes[SIM_CPU_FIXES];
 	size_t fix_count;
 	bool dirty_flash;
@@ -78,6 +92,8 @@ void sim_cpu_set_stop(struct sim_cpu *cpu, enum sim_cpu_stop reason, const char 
  * make flash reads and fetches fault and the controller refuse
  * programming; else flash is read and executed normally. */
 void sim_cpu_apply_flash_access(struct sim_cpu *cpu, bool booted_from_flash);
+/* A FAULT stop of that kind (nothing when a stop is already set). */
+void sim_cpu_set_fault(struct sim_cpu *cpu, const char *what, enum sim_fault_kind kind);
 
 /* exception.c */
 void sim_exc_update(struct sim_cpu *cpu);    /* re-sample lines, pick the pending one */

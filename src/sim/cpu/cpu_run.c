@@ -93,11 +93,18 @@ void sim_cpu_reset(struct sim_cpu *cpu, enum sim_reset_cause cause)
 
 void sim_cpu_rom_handoff(struct sim_cpu *cpu, uint32_t host_baud)
 {
+	sim_cpu_rom_handoff_on(cpu, 1, host_baud);
+}
+
+void sim_cpu_rom_handoff_on(struct sim_cpu *cpu, unsigned usart, uint32_t host_baud)
+{
 	struct sim_soc *soc = &cpu->soc;
 	sim_rcc_rom_handoff(&soc->rcc, soc->info->rom_sysclk_hz);
-	if (soc->info->usart != SIM_USART_NONE)
-		sim_usart_rom_handoff(&soc->usart1, soc->env.clocks.usart1_kernel, host_baud);
+	struct sim_usart *u = sim_soc_usart(soc, usart);
+	if (u)
+		sim_usart_rom_handoff(u, sim_usart_kernel_hz(u), host_baud);
 	sim_flashctl_unlock(&soc->flash);
+	sim_iwdg_rom_handoff(&soc->iwdg);
 	sim_cpu_after_access(cpu);
 }
 
@@ -147,15 +154,26 @@ bool sim_cpu_go(struct sim_cpu *cpu, uint32_t address, struct sim_cpu_stop_info 
 
 bool sim_cpu_boot_flash(struct sim_cpu *cpu, struct sim_cpu_stop_info *fail)
 {
-	if (!sim_cpu_map_alias(cpu, SIM_ALIAS_FLASH)) {
+	return sim_cpu_boot_at(cpu, false, cpu->mem.flash_start, fail);
+}
+
+bool sim_cpu_boot_at(struct sim_cpu *cpu, bool sram, uint32_t vectors, struct sim_cpu_stop_info *fail)
+{
+	/* SRAM is not aliased at 0 here: a program booted from it finds its
+	 * vectors through VTOR, which it sets itself. */
+	if (!sim_cpu_map_alias(cpu, sram ? SIM_ALIAS_NONE : SIM_ALIAS_FLASH)) {
 		if (fail)
 			*fail = (struct sim_cpu_stop_info){.reason = SIM_CPU_STOP_FAULT,
 							   .what = "cannot alias flash at 0"};
 		return false;
 	}
-	cpu->booted_from_flash = true;
-	sim_cpu_apply_flash_access(cpu, true);
-	return start_at(cpu, le32(cpu->mem.flash), le32(cpu->mem.flash + 4), fail);
+	/* Readout protection keeps flash from code that did not boot from it. */
+	cpu->booted_from_flash = !sram && vectors >= cpu->mem.flash_start &&
+				 vectors - cpu->mem.flash_start < cpu->mem.flash_size;
+	sim_cpu_apply_flash_access(cpu, cpu->booted_from_flash);
+	uint8_t v[8];
+	sim_port_read(cpu->chip, vectors, v, sizeof(v));
+	return start_at(cpu, le32(v), le32(v + 4), fail);
 }
 
 void sim_cpu_set_debugger(struct sim_cpu *cpu, bool attached)
@@ -181,14 +199,16 @@ static bool is_wait_instruction(struct sim_cpu *cpu, uint32_t pc)
 
 static void classify_error(struct sim_cpu *cpu, uc_err e)
 {
+	/* The default memory map makes the peripheral and system regions
+	 * execute-never: a fetch there is a MemManage fault (ARMv7-M B3.1). */
 	if (e == UC_ERR_FETCH_PROT)
-		sim_cpu_set_stop(cpu, SIM_CPU_STOP_FAULT, "instruction fetch from non-executable memory");
+		sim_cpu_set_fault(cpu, "instruction fetch from non-executable memory", SIM_FAULT_MEM_IFETCH);
 	else if (e == UC_ERR_INSN_INVALID)
-		sim_cpu_set_stop(cpu, SIM_CPU_STOP_FAULT, "undefined instruction (HardFault)");
+		sim_cpu_set_fault(cpu, "undefined instruction", SIM_FAULT_UNDEF);
 	else if (e == UC_ERR_WRITE_PROT)
-		sim_cpu_set_stop(cpu, SIM_CPU_STOP_FAULT, "store to read-only memory");
+		sim_cpu_set_fault(cpu, "store to read-only memory", SIM_FAULT_BUS_DATA);
 	else
-		sim_cpu_set_stop(cpu, SIM_CPU_STOP_FAULT, uc_strerror(e));
+		sim_cpu_set_fault(cpu, uc_strerror(e), SIM_FAULT_HARD);
 	if (e == UC_ERR_FETCH_PROT || e == UC_ERR_INSN_INVALID)
 		cpu->stop.address = cpu->stop.pc;
 }
@@ -230,7 +250,7 @@ struct sim_cpu_stop_info sim_cpu_run(struct sim_cpu *cpu, uint64_t budget)
 	while (run_part(cpu))
 		continue;
 	enum sim_cpu_stop r = cpu->stop.reason;
-	if (r == SIM_CPU_STOP_FAULT || r == SIM_CPU_STOP_UNMAPPED) {
+	if (r == SIM_CPU_STOP_FAULT || r == SIM_CPU_STOP_UNMAPPED || r == SIM_CPU_STOP_LOCKUP) {
 		cpu->stats.faults++;
 		cpu->started = false;
 	} else if (r == SIM_CPU_STOP_RESET) {
@@ -256,8 +276,9 @@ void sim_cpu_memory_changed(struct sim_cpu *cpu, uint32_t address, uint32_t leng
 
 void sim_cpu_usart_receive(struct sim_cpu *cpu, unsigned usart, uint8_t byte)
 {
-	if (usart == 1 && cpu->soc.info->usart != SIM_USART_NONE) {
-		sim_usart_receive(&cpu->soc.usart1, byte);
+	struct sim_usart *u = sim_soc_usart(&cpu->soc, usart);
+	if (u) {
+		sim_usart_receive(u, byte);
 		sim_exc_update(cpu);
 	}
 }
@@ -286,7 +307,7 @@ const struct sim_cpu_stats *sim_cpu_stats(const struct sim_cpu *cpu)
 
 const char *sim_cpu_stop_name(enum sim_cpu_stop reason)
 {
-	static const char *const names[] = {"budget", "idle", "unmapped", "fault",
+	static const char *const names[] = {"budget", "idle", "unmapped", "fault", "lockup",
 					    "breakpoint", "reset", "halted"};
 	return (unsigned)reason < sizeof(names) / sizeof(names[0]) ? names[reason] : "?";
 }

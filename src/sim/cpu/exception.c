@@ -1,7 +1,11 @@
 /* Exception entry and return on the core (ARMv7-M B1.5, ARMv6-M B1.5):
  * which exception is pending and whether it preempts, the 8-word frame on
- * the active stack, EXC_RETURN, the return that pops it, and a fault
- * taken by the HardFault handler.
+ * the active stack, EXC_RETURN, the return that pops it, NMI, and faults:
+ * MemManage, BusFault and UsageFault go to their own handlers where SHCSR
+ * enables them and their priority allows, else to HardFault (ARMv7-M
+ * B1.5.6; ARMv6-M has HardFault only), and a fault that HardFault cannot
+ * take (in the HardFault or NMI handler, or with FAULTMASK set) is lockup
+ * (B1.5.15): the core stops.
  *
  * Unicorn 2.0.1 delivers none of this for M profile: SVC reaches the
  * interrupt hook (number 2) with the PC already past the SVC, and a branch
@@ -24,17 +28,27 @@
 #define XPSR_SPALIGN (1u << 9)
 #define XPSR_FLAGS 0xF80F0000u /* N Z C V Q, GE: kept across entry */
 #define CONTROL_SPSEL 2u
+#define EXC_NMI 2u
 #define EXC_HARDFAULT 3u
+#define EXC_MEMMANAGE 4u
+#define EXC_BUSFAULT 5u
+#define EXC_USAGEFAULT 6u
 #define EXC_SVCALL 11u
 #define EXC_PENDSV 14u
 #define EXC_SYSTICK 15u
 #define EXC_RETURN_HANDLER 0xFFFFFFF1u
 #define EXC_RETURN_THREAD_MSP 0xFFFFFFF9u
 #define EXC_RETURN_THREAD_PSP 0xFFFFFFFDu
+#define CFSR_IACCVIOL (1u << 0)
 #define CFSR_IBUSERR (1u << 8)
 #define CFSR_PRECISERR (1u << 9)
 #define CFSR_BFARVALID (1u << 15)
+#define CFSR_UNDEFINSTR (1u << 16)
+#define CFSR_INVSTATE (1u << 17)
 #define HFSR_FORCED (1u << 30)
+#define SHCSR_MEMFAULTENA (1u << 16)
+#define SHCSR_BUSFAULTENA (1u << 17)
+#define SHCSR_USGFAULTENA (1u << 18)
 #define NO_PRIORITY 1000
 
 static const int frame_regs[6] = {UC_ARM_REG_R0, UC_ARM_REG_R1, UC_ARM_REG_R2,
@@ -62,8 +76,10 @@ static bool is_v6m(const struct sim_cpu *cpu)
 static int priority_of(const struct sim_scb *scb, unsigned num)
 {
 	switch (num) {
-	case 2: return -2; /* NMI */
+	case EXC_NMI: return -2;
 	case EXC_HARDFAULT: return -1;
+	case EXC_MEMMANAGE: case EXC_BUSFAULT: case EXC_USAGEFAULT:
+		return (int)((scb->shpr[0] >> (8 * (num - EXC_MEMMANAGE))) & 0xFFu);
 	case EXC_SVCALL: return (int)(scb->shpr[1] >> 24);
 	case EXC_PENDSV: return (int)((scb->shpr[2] >> 16) & 0xFFu);
 	case EXC_SYSTICK: return (int)(scb->shpr[2] >> 24);
@@ -95,7 +111,7 @@ static int active_priority(const struct sim_scb *scb)
 	return p;
 }
 
-/* The execution priority with PRIMASK and BASEPRI (B1.5.4). */
+/* The execution priority with PRIMASK, BASEPRI and FAULTMASK (B1.5.4). */
 static int execution_priority(struct sim_cpu *cpu)
 {
 	const struct sim_scb *scb = &cpu->soc.scb;
@@ -103,6 +119,8 @@ static int execution_priority(struct sim_cpu *cpu)
 	if ((reg(cpu, UC_ARM_REG_PRIMASK) & 1u) && p > 0)
 		p = 0;
 	if (!is_v6m(cpu)) {
+		if ((reg(cpu, UC_ARM_REG_FAULTMASK) & 1u) && p > -1)
+			p = -1;
 		int basepri = (int)(reg(cpu, UC_ARM_REG_BASEPRI) & scb->prio_mask);
 		if (basepri && group_of(scb, basepri) < p)
 			p = group_of(scb, basepri);
@@ -118,7 +136,7 @@ static bool is_active(const struct sim_scb *scb, unsigned num)
 	return false;
 }
 
-/* Level-sensitive lines (USART1) pend while high unless already active;
+/* Level-sensitive lines (the USARTs) pend while high unless already active;
  * the handler that clears the source before returning is not re-entered. */
 static void sample_lines(struct sim_cpu *cpu)
 {
@@ -128,10 +146,11 @@ static void sample_lines(struct sim_cpu *cpu)
 		scb->pendst = true;
 		soc->systick.pend = false;
 	}
-	int irq = cpu->exc.usart1_irq;
-	if (irq >= 0 && soc->info->usart != SIM_USART_NONE && sim_usart_irq(&soc->usart1) &&
-	    !is_active(scb, 16u + (unsigned)irq))
-		scb->nvic_ispr[irq / 32] |= 1u << (irq % 32);
+	for (size_t i = 0; i < soc->usart_count; i++) {
+		int irq = soc->usart_map[i].irq;
+		if (irq >= 0 && sim_usart_irq(&soc->usarts[i]) && !is_active(scb, 16u + (unsigned)irq))
+			scb->nvic_ispr[irq / 32] |= 1u << (irq % 32);
+	}
 }
 
 static void consider(const struct sim_scb *scb, unsigned num, unsigned *best, int *best_prio)
@@ -149,6 +168,8 @@ void sim_exc_update(struct sim_cpu *cpu)
 	sample_lines(cpu);
 	unsigned best = 0;
 	int best_prio = NO_PRIORITY;
+	if (scb->pendnmi)
+		consider(scb, EXC_NMI, &best, &best_prio);
 	if (scb->pendsv)
 		consider(scb, EXC_PENDSV, &best, &best_prio);
 	if (scb->pendst)
@@ -175,7 +196,9 @@ bool sim_exc_wakes(struct sim_cpu *cpu)
 
 static void clear_pending(struct sim_scb *scb, unsigned num)
 {
-	if (num == EXC_SYSTICK)
+	if (num == EXC_NMI)
+		scb->pendnmi = false;
+	else if (num == EXC_SYSTICK)
 		scb->pendst = false;
 	else if (num == EXC_PENDSV)
 		scb->pendsv = false;
@@ -225,16 +248,23 @@ static uint32_t get32(const uint8_t *p)
 	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
-/* A fault stop (as cpu.c's set_stop; not called from here so that cpu.c,
+/* A fault stop (as cpu.c's set_fault; not called from here so that cpu.c,
  * which calls this file from its hooks, is not called back). */
-static bool fail(struct sim_cpu *cpu, const char *what)
+static bool fail_as(struct sim_cpu *cpu, const char *what, enum sim_fault_kind kind)
 {
 	if (!cpu->stop_set) {
 		cpu->stop_set = true;
 		cpu->stop = (struct sim_cpu_stop_info){.reason = SIM_CPU_STOP_FAULT, .what = what};
 		cpu->stop.pc = reg(cpu, UC_ARM_REG_PC);
+		cpu->fault_kind = kind;
 	}
 	return false;
+}
+
+/* The exception model itself cannot go on: a stop, never escalated. */
+static bool fail(struct sim_cpu *cpu, const char *what)
+{
+	return fail_as(cpu, what, SIM_FAULT_MODEL);
 }
 
 /* Push R0-R3, R12, LR, the return address and xPSR; with SP not 8-byte
@@ -263,6 +293,7 @@ bool sim_exc_enter(struct sim_cpu *cpu, unsigned num, uint32_t return_pc)
 	uint32_t vector, frame;
 	if (!read_vector(cpu, num, &vector))
 		return fail(cpu, num == EXC_HARDFAULT ? "HardFault vector unusable" :
+			    num == EXC_NMI ? "NMI vector unusable" :
 					     "exception vector unusable (no Thumb bit or no code there)");
 	if (scb->nest >= SIM_SCB_NEST)
 		return fail(cpu, "exceptions nested deeper than modelled");
@@ -283,6 +314,7 @@ bool sim_exc_enter(struct sim_cpu *cpu, unsigned num, uint32_t return_pc)
 	clear_pending(scb, num);
 	cpu->resume_pc = vector & ~THUMB_BIT;
 	cpu->stats.exceptions++;
+	cpu->stats.nmis += num == EXC_NMI;
 	sim_exc_update(cpu);
 	return true;
 }
@@ -327,48 +359,112 @@ bool sim_exc_act(struct sim_cpu *cpu, uint32_t pc)
 	unsigned num = cpu->exc.action_num;
 	if (num == EXC_SVCALL &&
 	    group_of(&cpu->soc.scb, priority_of(&cpu->soc.scb, num)) >= execution_priority(cpu))
-		return fail(cpu, "SVC while its priority is masked (HardFault)");
+		return fail_as(cpu, "SVC while its priority is masked", SIM_FAULT_HARD);
 	return sim_exc_enter(cpu, num, pc);
 }
 
-/* Fault status as the handler would find it (B3.2.15, B3.2.16). */
-static void record_fault(struct sim_cpu *cpu)
+/* Which handler takes a fault of this kind at execution priority exec:
+ * its own where SHCSR enables it and its group priority beats exec,
+ * else HardFault (B1.5.6). ARMv6-M has HardFault only. */
+static unsigned fault_handler(struct sim_cpu *cpu, enum sim_fault_kind kind, int exec)
+{
+	const struct sim_scb *scb = &cpu->soc.scb;
+	unsigned num;
+	uint32_t enable;
+	switch (kind) {
+	case SIM_FAULT_MEM_IFETCH: num = EXC_MEMMANAGE, enable = SHCSR_MEMFAULTENA; break;
+	case SIM_FAULT_BUS_IFETCH:
+	case SIM_FAULT_BUS_DATA: num = EXC_BUSFAULT, enable = SHCSR_BUSFAULTENA; break;
+	case SIM_FAULT_UNDEF:
+	case SIM_FAULT_INVSTATE: num = EXC_USAGEFAULT, enable = SHCSR_USGFAULTENA; break;
+	default: return EXC_HARDFAULT;
+	}
+	if (is_v6m(cpu) || !(scb->shcsr & enable) || group_of(scb, priority_of(scb, num)) >= exec)
+		return EXC_HARDFAULT;
+	return num;
+}
+
+/* Fault status as the handler would find it (B3.2.15, B3.2.16); ARMv6-M
+ * has no CFSR, HFSR or BFAR. */
+static void record_fault(struct sim_cpu *cpu, enum sim_fault_kind kind, unsigned handler)
 {
 	struct sim_scb *scb = &cpu->soc.scb;
-	const struct sim_cpu_stop_info *s = &cpu->stop;
-	scb->hfsr |= HFSR_FORCED;
-	if (s->reason == SIM_CPU_STOP_UNMAPPED && s->address == s->pc) {
-		scb->cfsr |= CFSR_IBUSERR;
-	} else if (s->reason == SIM_CPU_STOP_UNMAPPED || s->address) {
+	if (is_v6m(cpu))
+		return;
+	switch (kind) {
+	case SIM_FAULT_MEM_IFETCH: scb->cfsr |= CFSR_IACCVIOL; break;
+	case SIM_FAULT_BUS_IFETCH: scb->cfsr |= CFSR_IBUSERR; break;
+	case SIM_FAULT_BUS_DATA:
 		scb->cfsr |= CFSR_PRECISERR | CFSR_BFARVALID;
-		scb->bfar = s->address;
+		scb->bfar = cpu->stop.address;
+		break;
+	case SIM_FAULT_UNDEF: scb->cfsr |= CFSR_UNDEFINSTR; break;
+	case SIM_FAULT_INVSTATE: scb->cfsr |= CFSR_INVSTATE; break;
+	default: break;
 	}
+	if (handler == EXC_HARDFAULT)
+		scb->hfsr |= HFSR_FORCED; /* escalated, or a fault only HardFault takes */
+}
+
+static const char *handler_name(unsigned num)
+{
+	switch (num) {
+	case EXC_MEMMANAGE: return "MemManage";
+	case EXC_BUSFAULT: return "BusFault";
+	case EXC_USAGEFAULT: return "UsageFault";
+	}
+	return "HardFault";
+}
+
+/* A fault HardFault cannot take: the core locks up. It stays stopped until
+ * a reset, as after any other stop. */
+static bool lock_up(struct sim_cpu *cpu, const struct sim_cpu_stop_info *s)
+{
+	const struct sim_scb *scb = &cpu->soc.scb;
+	unsigned active = scb->nest ? scb->active[scb->nest - 1] : 0;
+	snprintf(cpu->lockup_what, sizeof(cpu->lockup_what), "lockup: %s %s",
+		 s->what ? s->what : "fault",
+		 active == EXC_NMI ? "in the NMI handler" :
+		 active == EXC_HARDFAULT ? "in the HardFault handler" : "with FAULTMASK set");
+	cpu->stop = *s;
+	cpu->stop.reason = SIM_CPU_STOP_LOCKUP;
+	cpu->stop.what = cpu->lockup_what;
+	cpu->stop_set = true;
+	cpu->stats.lockups++;
+	return false;
 }
 
 bool sim_exc_escalate(struct sim_cpu *cpu)
 {
 	const struct sim_cpu_stop_info s = cpu->stop;
-	if (s.reason != SIM_CPU_STOP_FAULT && s.reason != SIM_CPU_STOP_UNMAPPED)
+	enum sim_fault_kind kind = cpu->fault_kind;
+	if ((s.reason != SIM_CPU_STOP_FAULT && s.reason != SIM_CPU_STOP_UNMAPPED) ||
+	    kind == SIM_FAULT_MODEL)
 		return false;
+	int exec = execution_priority(cpu);
+	unsigned handler = fault_handler(cpu, kind, exec);
+	if (handler == EXC_HARDFAULT && exec <= -1)
+		return lock_up(cpu, &s);
 	uint32_t vector;
-	/* A fault in a handler (lockup on silicon when it is the HardFault
-	 * handler) and a fault with no handler stay stops. */
-	if (cpu->soc.scb.nest != 0 || !read_vector(cpu, EXC_HARDFAULT, &vector))
-		return false;
-	record_fault(cpu);
+	if (!read_vector(cpu, handler, &vector))
+		return false; /* no handler to take it: the fault stays a stop */
+	record_fault(cpu, kind, handler);
 	cpu->stop_set = false;
-	if (!sim_exc_enter(cpu, EXC_HARDFAULT, s.pc)) {
+	if (!sim_exc_enter(cpu, handler, s.pc)) {
 		cpu->stop = s; /* report the original fault, not the failed entry */
 		cpu->stop_set = true;
 		return false;
 	}
 	cpu->stats.faults++;
-	cpu->stats.hardfaults++;
+	if (handler == EXC_HARDFAULT)
+		cpu->stats.hardfaults++;
+	else
+		cpu->stats.fault_handlers++;
 	if (cpu->callbacks.log) {
 		char line[200];
 		snprintf(line, sizeof(line),
-			 "core: %s at pc 0x%08x (address 0x%08x): taken by the HardFault handler",
-			 s.what ? s.what : "fault", s.pc, s.address);
+			 "core: %s at pc 0x%08x (address 0x%08x): taken by the %s handler",
+			 s.what ? s.what : "fault", s.pc, s.address, handler_name(handler));
 		cpu->callbacks.log(cpu->callbacks.user, line);
 	}
 	return true;

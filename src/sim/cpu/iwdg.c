@@ -3,7 +3,13 @@
  * again); the 12-bit counter runs at LSI / (4 << PR) from 0xFFF after the
  * start and from RLR after each reload, and reaching 0 resets the chip.
  * PVU/RVU/WVU read 1 for 5 LSI periods after a write (the RM's "up to 5
- * RC cycles" to cross into the VDD domain). No window reset (WINR kept). */
+ * RC cycles" to cross into the VDD domain). No window reset (WINR kept).
+ * Hardware watchdog (WDG_SW = 0 in the option bytes): counting from reset,
+ * the start key changes nothing; when the ROM bootloader hands over it has
+ * been refreshing it with the largest prescaler (AN2606: "The IWDG
+ * prescaler is configured to maximum value and is periodically refreshed").
+ * While the ROM runs the core is halted and no emulated time passes,
+ * which stands for those refreshes. */
 #include <string.h>
 
 #include "cpu/periph.h"
@@ -30,6 +36,8 @@ void sim_iwdg_reset(struct sim_iwdg *iwdg, struct sim_soc_env *env, uint32_t lsi
 	iwdg->expiry_ps = UINT64_MAX;
 }
 
+#define PR_MAX 6u /* LSI / 256 */
+
 static uint64_t period_ps(const struct sim_iwdg *iwdg)
 {
 	return sim_ps_of_cycles(4u << iwdg->pr, iwdg->lsi_hz);
@@ -38,6 +46,21 @@ static uint64_t period_ps(const struct sim_iwdg *iwdg)
 static void reload(struct sim_iwdg *iwdg, uint32_t count)
 {
 	iwdg->expiry_ps = iwdg->env->now_ps + ((uint64_t)count + 1) * period_ps(iwdg);
+}
+
+void sim_iwdg_start_hardware(struct sim_iwdg *iwdg)
+{
+	iwdg->hardware = true;
+	iwdg->running = true;
+	reload(iwdg, 0xFFFu);
+}
+
+void sim_iwdg_rom_handoff(struct sim_iwdg *iwdg)
+{
+	if (!iwdg->hardware)
+		return;
+	iwdg->pr = PR_MAX;
+	reload(iwdg, iwdg->rlr);
 }
 
 uint64_t sim_iwdg_deadline(const struct sim_iwdg *iwdg)

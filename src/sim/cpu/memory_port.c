@@ -94,3 +94,8 @@ bool sim_port_write_options(struct sim_chip *chip, const uint8_t *image, size_t 
 	sim_chip_write_options(chip, 0, image, length);
 	return true;
 }
+
+bool sim_port_hardware_watchdog(const struct sim_chip *chip)
+{
+	return sim_chip_hardware_watchdog(chip);
+}

@@ -40,6 +40,8 @@ uint32_t sim_port_mass_ms(const struct sim_chip *chip);
 int sim_port_rdp_level(const struct sim_chip *chip);
 /* Devices whose RDP is a register (H7): the level the option change sets. */
 void sim_port_set_rdp_level(struct sim_chip *chip, int level);
+/* WDG_SW/IWDG_SW = 0: the IWDG runs from reset. */
+bool sim_port_hardware_watchdog(const struct sim_chip *chip);
 /* The flash controller programs the whole option area (opt_size bytes of
  * the device row) with image; false when the device maps none. */
 bool sim_port_write_options(struct sim_chip *chip, const uint8_t *image, size_t length);

@@ -26,6 +26,7 @@ struct sim_scb {
 	uint32_t nvic_iser[16], nvic_ispr[16], nvic_ipr[124];
 	uint8_t prio_mask;     /* implemented priority bits: 0xC0 on M0/M0+, 0xF0 else */
 	bool pendsv, pendst;   /* ICSR PENDSVSET / PENDSTSET */
+	bool pendnmi;          /* ICSR NMIPENDSET */
 	uint32_t hfsr, cfsr, bfar;
 	/* Active exceptions, innermost last (exception.c keeps them). */
 	uint16_t active[SIM_SCB_NEST];
@@ -66,6 +67,7 @@ struct sim_iwdg {
 	struct sim_soc_env *env;
 	uint32_t lsi_hz;
 	bool running, access;
+	bool hardware;        /* WDG_SW = 0: started by the reset itself */
 	uint32_t pr, rlr, winr;
 	uint64_t expiry_ps;   /* valid while running */
 	uint64_t update_until_ps; /* PVU/RVU/WVU busy until then */
@@ -74,6 +76,10 @@ struct sim_iwdg {
 void sim_iwdg_reset(struct sim_iwdg *iwdg, struct sim_soc_env *env, uint32_t lsi_hz);
 uint32_t sim_iwdg_read(void *ctx, uint32_t offset);
 void sim_iwdg_write(void *ctx, uint32_t offset, uint32_t value, uint32_t mask);
+/* The hardware watchdog: running from reset (call after sim_iwdg_reset). */
+void sim_iwdg_start_hardware(struct sim_iwdg *iwdg);
+/* What the ROM leaves at Go: a hardware watchdog just refreshed, PR at /256. */
+void sim_iwdg_rom_handoff(struct sim_iwdg *iwdg);
 /* When the watchdog resets the chip, UINT64_MAX when it is not running. */
 uint64_t sim_iwdg_deadline(const struct sim_iwdg *iwdg);
 
@@ -119,6 +125,8 @@ void sim_usart_reset(struct sim_usart *u, struct sim_soc_env *env, enum sim_usar
 uint32_t sim_usart_read(void *ctx, uint32_t offset);
 void sim_usart_write(void *ctx, uint32_t offset, uint32_t value, uint32_t mask);
 void sim_usart_receive(struct sim_usart *u, uint8_t byte);
+/* The clock the USART's BRR divides. */
+uint32_t sim_usart_kernel_hz(const struct sim_usart *u);
 /* The baud BRR gives at the kernel clock; 0 when BRR is too small. */
 uint32_t sim_usart_baud(const struct sim_usart *u, uint32_t kernel_hz);
 /* Program 8E1 at baud, TX and RX enabled: what the ROM leaves. */

@@ -1,5 +1,5 @@
 /* System control block and NVIC (ARMv7-M B3.2, B3.4; ARMv6-M B3.2, B3.4):
- * CPUID, ICSR (VECTACTIVE, VECTPENDING, PENDSV/PENDST set and clear),
+ * CPUID, ICSR (VECTACTIVE, VECTPENDING, NMIPENDSET, PENDSV/PENDST set and clear),
  * VTOR, AIRCR with VECTKEY (SYSRESETREQ resets the chip), SCR, CCR, SHPR
  * and NVIC priorities with the implemented bits only, SHCSR, HFSR/CFSR/
  * BFAR as the exception model sets them, NVIC enable/pending/active and
@@ -23,6 +23,11 @@
 #define ICSR_PENDSVCLR (1u << 27)
 #define ICSR_PENDSVSET (1u << 28)
 #define ICSR_ISRPENDING (1u << 22)
+#define ICSR_NMIPENDSET (1u << 31)
+/* SHCSR: the fault enables (ARMv7-M only) and the active bits this
+ * model computes from the nest of active exceptions. */
+#define SHCSR_ENABLES 0x70000u
+#define SHCSR_SVCALLPENDED (1u << 15)
 #define SCS_CPUID      0xD00u
 #define SCS_ICSR       0xD04u
 #define SCS_VTOR       0xD08u
@@ -46,6 +51,11 @@ static uint32_t cpuid_of(enum sim_cpu_core core)
 	case SIM_CORE_M33: return 0x410FD210u;    /* r0p0 */
 	}
 	return 0;
+}
+
+static bool is_v6m(const struct sim_scb *scb)
+{
+	return scb->cpuid == cpuid_of(SIM_CORE_M0) || scb->cpuid == cpuid_of(SIM_CORE_M0PLUS);
 }
 
 void sim_scb_reset(struct sim_scb *scb, struct sim_soc_env *env, enum sim_cpu_core core)
@@ -86,11 +96,28 @@ static uint32_t read_icsr(const struct sim_scb *scb)
 		v |= ICSR_ISRPENDING;
 	v |= scb->pendst ? ICSR_PENDSTSET : 0;
 	v |= scb->pendsv ? ICSR_PENDSVSET : 0;
+	v |= scb->pendnmi ? ICSR_NMIPENDSET : 0;
+	return v;
+}
+
+/* MEMFAULTACT 0, BUSFAULTACT 1, USGFAULTACT 3, SVCALLACT 7, PENDSVACT 10,
+ * SYSTICKACT 11 (ARMv7-M B3.2.13); on ARMv6-M only SVCALLPENDED exists. */
+static uint32_t read_shcsr(const struct sim_scb *scb)
+{
+	static const struct { uint16_t num; uint8_t bit; } act[] = {
+		{4, 0}, {5, 1}, {6, 3}, {11, 7}, {14, 10}, {15, 11}};
+	uint32_t v = scb->shcsr;
+	for (unsigned i = 0; i < scb->nest && !is_v6m(scb); i++)
+		for (size_t k = 0; k < sizeof(act) / sizeof(act[0]); k++)
+			if (scb->active[i] == act[k].num)
+				v |= 1u << act[k].bit;
 	return v;
 }
 
 static void write_icsr(struct sim_scb *scb, uint32_t value)
 {
+	if (value & ICSR_NMIPENDSET)
+		scb->pendnmi = true;
 	if (value & ICSR_PENDSVSET)
 		scb->pendsv = true;
 	else if (value & ICSR_PENDSVCLR)
@@ -128,7 +155,7 @@ uint32_t sim_scb_read(void *ctx, uint32_t offset)
 	case SCS_CCR: return scb->ccr;
 	case SCS_SHPR1: case SCS_SHPR1 + 4: case SCS_SHPR1 + 8:
 		return scb->shpr[(offset - SCS_SHPR1) / 4];
-	case SCS_SHCSR: return scb->shcsr;
+	case SCS_SHCSR: return read_shcsr(scb);
 	}
 	return 0; /* MMFAR, AFSR, ID registers: zero */
 }
@@ -189,7 +216,11 @@ void sim_scb_write(void *ctx, uint32_t offset, uint32_t value, uint32_t mask)
 		*p = sim_merge(*p, value, mask) & prio_word_mask(scb);
 		break;
 	}
-	case SCS_SHCSR: scb->shcsr = sim_merge(scb->shcsr, value, mask); break;
+	case SCS_SHCSR: {
+		uint32_t writable = is_v6m(scb) ? SHCSR_SVCALLPENDED : SHCSR_ENABLES | SHCSR_SVCALLPENDED;
+		scb->shcsr = sim_merge(scb->shcsr, value, mask) & writable;
+		break;
+	}
 	default: break;
 	}
 }

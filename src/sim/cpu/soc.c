@@ -16,8 +16,11 @@ static void reset_blocks(struct sim_soc *soc)
 	sim_systick_reset(&soc->systick, &soc->env);
 	sim_dbgmcu_reset(&soc->dbgmcu, sim_port_device(soc->chip)->pid);
 	sim_iwdg_reset(&soc->iwdg, &soc->env, info->lsi_hz);
+	if (sim_port_hardware_watchdog(soc->chip))
+		sim_iwdg_start_hardware(&soc->iwdg);
 	sim_crc_reset(&soc->crc, info->crc);
-	sim_usart_reset(&soc->usart1, &soc->env, info->usart, 1);
+	for (size_t i = 0; i < soc->usart_count; i++)
+		sim_usart_reset(&soc->usarts[i], &soc->env, info->usart, soc->usart_map[i].index);
 	sim_flashctl_reset(&soc->flash, &soc->env, soc->chip, info);
 }
 
@@ -30,6 +33,7 @@ void sim_soc_init(struct sim_soc *soc, const struct sim_family_info *info, struc
 	soc->env.stats = stats;
 	soc->env.callbacks = callbacks;
 	sim_mmio_bus_init(&soc->bus, stats, callbacks);
+	soc->usart_count = sim_usart_instances(info, sim_port_device(chip)->name, soc->usart_map);
 	sim_rcc_power_on(&soc->rcc, &soc->env, info);
 	reset_blocks(soc);
 
@@ -45,9 +49,10 @@ void sim_soc_init(struct sim_soc *soc, const struct sim_family_info *info, struc
 		sim_mmio_attach(bus, "CRC", info->crc_base, 0x400, sim_crc_read, sim_crc_write, &soc->crc);
 	if (info->rcc != SIM_RCC_NONE)
 		sim_mmio_attach(bus, "RCC", info->rcc_base, 0x400, sim_rcc_read, sim_rcc_write, &soc->rcc);
-	if (info->usart != SIM_USART_NONE)
-		sim_mmio_attach(bus, "USART1", info->usart1_base, 0x400, sim_usart_read, sim_usart_write,
-				&soc->usart1);
+	static const char *const usart_names[] = {"", "USART1", "USART2", "USART3"};
+	for (size_t i = 0; i < soc->usart_count; i++)
+		sim_mmio_attach(bus, usart_names[soc->usart_map[i].index], soc->usart_map[i].base, 0x400,
+				sim_usart_read, sim_usart_write, &soc->usarts[i]);
 	if (info->flash != SIM_FLASH_NONE)
 		sim_mmio_attach(bus, "FLASH", info->flash_base, 0x400, sim_flashctl_read,
 				sim_flashctl_write, &soc->flash);
@@ -59,6 +64,14 @@ void sim_soc_reset(struct sim_soc *soc, enum sim_reset_cause cause)
 	reset_blocks(soc);
 	soc->env.reset_request = SIM_RESET_NONE;
 	soc->env.fault_request = NULL;
+}
+
+struct sim_usart *sim_soc_usart(struct sim_soc *soc, unsigned index)
+{
+	for (size_t i = 0; i < soc->usart_count; i++)
+		if (soc->usart_map[i].index == index)
+			return &soc->usarts[i];
+	return NULL;
 }
 
 uint64_t sim_soc_deadline(const struct sim_soc *soc)

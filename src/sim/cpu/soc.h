@@ -4,6 +4,7 @@
 
 #include "cpu/mmio_bus.h"
 #include "cpu/periph.h"
+#include "cpu/usart_map.h"
 
 struct sim_soc {
 	const struct sim_family_info *info;
@@ -16,7 +17,10 @@ struct sim_soc {
 	struct sim_iwdg iwdg;
 	struct sim_crc crc;
 	struct sim_rcc rcc;
-	struct sim_usart usart1;
+	/* The bootloader's USARTs (AN2606), in usart_map's order. */
+	struct sim_usart usarts[SIM_USART_MAX];
+	struct sim_usart_instance usart_map[SIM_USART_MAX];
+	size_t usart_count;
 	struct sim_flashctl flash;
 };
 
@@ -24,6 +28,8 @@ struct sim_soc {
 void sim_soc_init(struct sim_soc *soc, const struct sim_family_info *info, struct sim_chip *chip,
 		  struct sim_cpu_stats *stats, const struct sim_cpu_callbacks *callbacks);
 void sim_soc_reset(struct sim_soc *soc, enum sim_reset_cause cause);
+/* USARTn, NULL when not modelled on this chip. */
+struct sim_usart *sim_soc_usart(struct sim_soc *soc, unsigned index);
 /* Emulated time of the next thing that stops the core by itself. */
 uint64_t sim_soc_deadline(const struct sim_soc *soc);
 

@@ -46,6 +46,14 @@ static struct cr1_bits cr1_bits(enum sim_usart_layout layout)
 	return (struct cr1_bits){1u << 0, 1u << 12, 1u << 28, 1u << 10, 1u << 3, 1u << 2, 1u << 15};
 }
 
+/* USART1's kernel clock is the RCC's selection (PCLK2 by default); USART2
+ * and USART3 sit on APB1 and are given PCLK1 (their CCIPR selections on
+ * G0/L4/G4 are not modelled). */
+uint32_t sim_usart_kernel_hz(const struct sim_usart *u)
+{
+	return u->index == 1 ? u->env->clocks.usart1_kernel : u->env->clocks.pclk1;
+}
+
 void sim_usart_reset(struct sim_usart *u, struct sim_soc_env *env, enum sim_usart_layout layout,
 		     unsigned index)
 {
@@ -87,9 +95,10 @@ static void transmit(struct sim_usart *u, uint32_t value)
 	uint8_t byte = (uint8_t)(bits >= 8 ? value : value & ((1u << bits) - 1u));
 	u->tc = true;
 	u->env->stats->usart_tx_bytes++;
+	u->env->stats->usart_tx[u->index]++;
 	const struct sim_cpu_callbacks *cb = u->env->callbacks;
 	if (cb && cb->usart_tx)
-		cb->usart_tx(cb->user, u->index, byte, sim_usart_baud(u, u->env->clocks.usart1_kernel));
+		cb->usart_tx(cb->user, u->index, byte, sim_usart_baud(u, sim_usart_kernel_hz(u)));
 }
 
 void sim_usart_receive(struct sim_usart *u, uint8_t byte)
@@ -104,6 +113,7 @@ void sim_usart_receive(struct sim_usart *u, uint8_t byte)
 	u->rdr = byte;
 	u->rxne = true;
 	u->env->stats->usart_rx_bytes++;
+	u->env->stats->usart_rx[u->index]++;
 }
 
 static uint32_t status(const struct sim_usart *u)

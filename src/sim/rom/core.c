@@ -36,12 +36,19 @@ static uint8_t as_host_reads(struct sim_engine *engine, uint8_t byte, uint32_t b
 	return got;
 }
 
+/* The USART the host is wired to: the one chosen, else AN2606's first. */
+static unsigned wired_usart(const struct sim_engine *engine)
+{
+	return engine->usart ? engine->usart : sim_cpu_default_usart(engine->chip->dev);
+}
+
 static void on_usart_tx(void *user, unsigned usart, uint8_t byte, uint32_t baud)
 {
 	struct sim_engine *engine = user;
-	/* Only USART1 is the bootloader's line; on I2C and SPI there is no
-	 * line to the host (the core still counts the bytes). */
-	if (usart != 1 || engine->interface != SIM_INTERFACE_UART)
+	/* Only the wired USART is the bootloader's line; the others, and all
+	 * of them on I2C and SPI, have no line to the host (the core still
+	 * counts the bytes). */
+	if (usart != wired_usart(engine) || engine->interface != SIM_INTERFACE_UART)
 		return;
 	if (!engine->timed) {
 		rom_emit_program(engine, byte, 0);
@@ -118,18 +125,18 @@ void rom_core_go(struct sim_engine *engine, uint32_t address)
 	if (!cpu)
 		return;
 	unsigned baud = engine->host_baud ? engine->host_baud(engine->host_baud_context) : 0;
-	sim_cpu_rom_handoff(cpu, baud ? baud : 115200u);
+	sim_cpu_rom_handoff_on(cpu, wired_usart(engine), baud ? baud : 115200u);
 	struct sim_cpu_stop_info fail = {0};
 	started(engine, sim_cpu_go(cpu, address, &fail), &fail);
 }
 
-void rom_core_boot_flash(struct sim_engine *engine)
+void rom_core_boot_at(struct sim_engine *engine, bool sram, uint32_t vectors)
 {
 	struct sim_cpu *cpu = core(engine);
 	if (!cpu)
 		return;
 	struct sim_cpu_stop_info fail = {0};
-	started(engine, sim_cpu_boot_flash(cpu, &fail), &fail);
+	started(engine, sim_cpu_boot_at(cpu, sram, vectors, &fail), &fail);
 }
 
 struct sim_cpu_stop_info rom_core_run(struct sim_engine *engine, uint64_t budget)
@@ -173,7 +180,7 @@ void rom_core_set_pempty(struct sim_engine *engine, bool set)
 void rom_core_receive(struct sim_engine *engine, uint8_t byte)
 {
 	if (engine->program.cpu && engine->program.running && engine->interface == SIM_INTERFACE_UART)
-		sim_cpu_usart_receive(engine->program.cpu, 1, byte);
+		sim_cpu_usart_receive(engine->program.cpu, wired_usart(engine), byte);
 }
 
 void rom_core_sync_stats(struct sim_engine *engine)
@@ -185,15 +192,35 @@ void rom_core_sync_stats(struct sim_engine *engine)
 	const struct sim_cpu_stats *s = sim_cpu_stats(engine->program.cpu);
 	c->instructions = s->instructions;
 	c->faults = s->faults;
+	c->lockups = s->lockups;
 	c->unmodelled_accesses = s->unmodelled_accesses;
-	c->usart_tx_bytes = s->usart_tx_bytes;
-	c->usart_rx_bytes = s->usart_rx_bytes;
+	unsigned wired = wired_usart(engine);
+	c->usart_wired = engine->interface == SIM_INTERFACE_UART ? wired : 0;
+	c->usart_tx_bytes = s->usart_tx[wired];
+	c->usart_rx_bytes = s->usart_rx[wired];
+	for (unsigned u = 1; u <= SIM_CPU_USARTS && u < SIM_STATS_USARTS; u++) {
+		c->usart_tx[u] = s->usart_tx[u];
+		c->usart_rx[u] = s->usart_rx[u];
+		c->usart_listed[u] = sim_cpu_usart_listed(engine->chip->dev, u, NULL, 0);
+	}
 	c->usart_rx_overruns = s->usart_rx_overruns;
 	c->iwdg_refreshes = s->iwdg_refreshes;
 	c->block_count = s->periph_count < SIM_STATS_BLOCKS ? s->periph_count : SIM_STATS_BLOCKS;
 	for (size_t i = 0; i < c->block_count; i++)
 		c->blocks[i] = (struct sim_block_count){s->periph[i].name, s->periph[i].reads,
 							s->periph[i].writes};
+}
+
+bool sim_engine_set_usart(struct sim_engine *engine, unsigned usart, char *why, size_t why_size)
+{
+	char names[64];
+	if (!sim_cpu_usart_listed(engine->chip->dev, usart, names, sizeof(names))) {
+		snprintf(why, why_size, "--usart %u: the %s bootloader has %s%s", usart,
+			 engine->chip->dev->name, names[0] ? "only " : "no modelled USART", names);
+		return false;
+	}
+	engine->usart = usart;
+	return true;
 }
 
 void rom_core_report_fault(struct sim_engine *engine, const struct sim_cpu_stop_info *stop)
@@ -213,6 +240,12 @@ void rom_core_report_fault(struct sim_engine *engine, const struct sim_cpu_stop_
 #else /* built without the core: the program is not run */
 
 void rom_core_free(struct sim_engine *engine) { (void)engine; }
+bool sim_engine_set_usart(struct sim_engine *engine, unsigned usart, char *why, size_t why_size)
+{
+	(void)why, (void)why_size;
+	engine->usart = usart;
+	return true;
+}
 void rom_core_memory_changed(struct sim_engine *engine, uint32_t address, uint32_t length)
 {
 	(void)engine, (void)address, (void)length;
@@ -222,7 +255,10 @@ void rom_core_reset(struct sim_engine *engine, enum sim_reset_cause cause)
 	(void)engine, (void)cause;
 }
 void rom_core_go(struct sim_engine *engine, uint32_t address) { (void)engine, (void)address; }
-void rom_core_boot_flash(struct sim_engine *engine) { (void)engine; }
+void rom_core_boot_at(struct sim_engine *engine, bool sram, uint32_t vectors)
+{
+	(void)engine, (void)sram, (void)vectors;
+}
 struct sim_cpu_stop_info rom_core_run(struct sim_engine *engine, uint64_t budget)
 {
 	(void)engine, (void)budget;
@@ -239,6 +275,18 @@ bool rom_core_pempty(const struct sim_engine *engine, bool fallback)
 void rom_core_set_pempty(struct sim_engine *engine, bool set) { (void)engine, (void)set; }
 void rom_core_receive(struct sim_engine *engine, uint8_t byte) { (void)engine, (void)byte; }
 void rom_core_sync_stats(struct sim_engine *engine) { (void)engine; }
+bool sim_engine_set_usart(struct sim_engine *engine, unsigned usart, char *why, size_t why_size)
+{
+	char names[64];
+	if (!sim_cpu_usart_listed(engine->chip->dev, usart, names, sizeof(names))) {
+		snprintf(why, why_size, "--usart %u: the %s bootloader has %s%s", usart,
+			 engine->chip->dev->name, names[0] ? "only " : "no modelled USART", names);
+		return false;
+	}
+	engine->usart = usart;
+	return true;
+}
+
 void rom_core_report_fault(struct sim_engine *engine, const struct sim_cpu_stop_info *stop)
 {
 	(void)engine, (void)stop;

@@ -96,6 +96,10 @@ struct sim_engine {
 	unsigned (*host_baud)(void *context);
 	void *host_baud_context;
 	unsigned max_baud;
+	/* The USART the bootloader talked on (1 = USART1): the program's bytes
+	 * on it reach the host, the host's reach its RX. 0: the first AN2606
+	 * lists for the device. */
+	unsigned usart;
 
 	/* the command being received */
 	uint8_t opcode;      /* a no-stretch opcode is stored as its stretch twin */
@@ -123,6 +127,10 @@ struct sim_engine {
 bool sim_engine_init(struct sim_engine *engine, struct sim_chip *chip,
 		     struct sim_stats *stats, bool timed);
 void sim_engine_free(struct sim_engine *engine);
+/* The USART wired to the host (--usart): false, with the device's list in
+ * why, when its bootloader does not listen there. Built without the core
+ * it only records the choice (no program runs). */
+bool sim_engine_set_usart(struct sim_engine *engine, unsigned usart, char *why, size_t why_size);
 /* Choose the interface (default UART); call before sim_engine_power_on. */
 void sim_engine_set_interface(struct sim_engine *engine, enum sim_interface interface);
 const char *sim_interface_name(enum sim_interface interface);

@@ -51,6 +51,7 @@ static uint64_t after_stop(struct sim_engine *engine, const struct sim_cpu_stop_
 	}
 	case SIM_CPU_STOP_UNMAPPED:
 	case SIM_CPU_STOP_FAULT:
+	case SIM_CPU_STOP_LOCKUP:
 		rom_core_report_fault(engine, stop);
 		return 0;
 	case SIM_CPU_STOP_HALTED:

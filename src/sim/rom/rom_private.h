@@ -79,7 +79,8 @@ void rom_core_memory_changed(struct sim_engine *engine, uint32_t address, uint32
 void rom_core_reset(struct sim_engine *engine, enum sim_reset_cause cause);
 /* Go: the ROM's handoff, then MSP and PC from the vector at address. */
 void rom_core_go(struct sim_engine *engine, uint32_t address);
-void rom_core_boot_flash(struct sim_engine *engine);
+/* A reset boots main flash (vectors: its vector table) or the SRAM. */
+void rom_core_boot_at(struct sim_engine *engine, bool sram, uint32_t vectors);
 struct sim_cpu_stop_info rom_core_run(struct sim_engine *engine, uint64_t budget);
 void rom_core_idle(struct sim_engine *engine, uint64_t ns);
 /* The core's emulated time. */

@@ -169,6 +169,47 @@ static void faulting_program_is_reported_and_reset_recovers(void **state)
 	harness_free(h);
 }
 
+/* A program whose HardFault handler faults again locks the core up
+ * (ARMv7-M B1.5.15): reported with its address and PC, the chip answers
+ * nothing, and a reset with BOOT0 high brings the bootloader back. */
+static void lockup_is_reported_and_reset_recovers(void **state)
+{
+	(void)state;
+	struct log_lines log = {0};
+	struct harness *h = harness_new("stm32f103xb", false);
+	sim_engine_set_log(&h->engine, on_log, &log);
+	harness_sync(h);
+	uint8_t image[0x70];
+	memset(image, 0xFF, sizeof(image));
+	const uint8_t table[16] = {0x00, 0x50, 0x00, 0x20, 0x41, 0x00, 0x00, 0x08, /* MSP, reset */
+				   0x00, 0x00, 0x00, 0x00, 0x61, 0x00, 0x00, 0x08}; /* NMI, HardFault */
+	/* Go leaves VTOR at 0 (system memory): LDR r0,=VTOR; MOVS r1,#1;
+	 * LSLS r1,r1,#27; STR r1,[r0]; then MOVS r0,#0x60; LSLS r0,r0,#24;
+	 * LDR r1,[r0]; B . */
+	const uint8_t main_code[16] = {0x04, 0x48, 0x01, 0x21, 0xC9, 0x06, 0x01, 0x60,
+				       0x60, 0x20, 0x00, 0x06, 0x01, 0x68, 0xFE, 0xE7};
+	const uint8_t vtor[4] = {0x08, 0xED, 0x00, 0xE0};
+	/* The handler reads 4 bytes further: MOVS; LSLS; ADDS r0,#4; LDR; B . */
+	const uint8_t handler[10] = {0x60, 0x20, 0x00, 0x06, 0x04, 0x30, 0x01, 0x68, 0xFE, 0xE7};
+	memcpy(image, table, sizeof(table));
+	memcpy(image + 0x40, main_code, sizeof(main_code));
+	memcpy(image + 0x54, vtor, sizeof(vtor));
+	memcpy(image + 0x60, handler, sizeof(handler));
+	assert_int_equal(harness_write(h, FLASH_START, image, sizeof(image)), 0x79);
+	go(h, FLASH_START);
+	assert_int_equal(h->stats.core.lockups, 1);
+	assert_non_null(strstr(log.text, "taken by the HardFault handler"));
+	assert_non_null(strstr(log.text, "the program stopped: lockup: read from unmapped memory in the "
+					 "HardFault handler at pc 0x08000066 (address 0x60000004)"));
+	assert_int_equal(h->stats.core.fault_pc, 0x08000066u);
+	SEND(h, 0x7F);
+	assert_int_equal(h->reply_length, 0);
+	assert_string_equal(sim_engine_state_name(&h->engine), "application");
+	pulse_reset(h, true);
+	harness_sync(h);
+	harness_free(h);
+}
+
 /* The constants of a SYSRESETREQ stub in RAM no longer reset the chip by
  * themselves: the code runs, and here it is an undefined instruction. */
 static void stub_constants_without_code_do_not_reset(void **state)
@@ -304,6 +345,7 @@ int main(void)
 		cmocka_unit_test(f1_v22_refuses_go_below_0x20000200),
 		cmocka_unit_test(watchdog_resets_to_the_bootloader_or_the_firmware),
 		cmocka_unit_test(faulting_program_is_reported_and_reset_recovers),
+		cmocka_unit_test(lockup_is_reported_and_reset_recovers),
 		cmocka_unit_test(stub_constants_without_code_do_not_reset),
 		cmocka_unit_test(realtime_program_bytes_follow_brr_and_the_host_rate),
 		cmocka_unit_test(realtime_bytes_leave_at_the_brr_rate),

@@ -1,7 +1,7 @@
 /* Exceptions delivered on the core: SysTick, SVC, the USART1 RX
- * interrupt, WFI woken by an interrupt, faults taken by the HardFault
- * handler, and what still stops the core (a fault in a handler, an
- * unusable vector). Programs are hand-assembled Thumb in RAM on an F103:
+ * interrupt, WFI woken by an interrupt, NMI, faults taken by their own
+ * handlers or escalated to HardFault, lockup, and what still stops the
+ * core (an unusable vector). Programs are hand-assembled Thumb in RAM on an F103:
  * a vector table at the RAM start (VTOR points there), routines at fixed
  * offsets after it, literals in a pool after each routine. */
 #include <setjmp.h>
@@ -66,10 +66,10 @@ static void on_log(void *user, const char *line)
 	r->log_lines++;
 }
 
-static void rig_up(struct rig *r)
+static void rig_up_device(struct rig *r, const char *device)
 {
 	memset(r, 0, sizeof(*r));
-	const struct stm32_device *dev = stm32_device_find("stm32f103xb");
+	const struct stm32_device *dev = stm32_device_find(device);
 	assert_non_null(dev);
 	assert_true(sim_chip_init(&r->chip, dev));
 	struct sim_cpu_callbacks cb = {.usart_tx = on_tx, .log = on_log, .user = r};
@@ -78,6 +78,11 @@ static void rig_up(struct rig *r)
 	if (!r->cpu)
 		fail_msg("%s", err);
 	r->base = dev->ram_start;
+}
+
+static void rig_up(struct rig *r)
+{
+	rig_up_device(r, "stm32f103xb");
 }
 
 static void rig_down(struct rig *r)
@@ -363,8 +368,12 @@ static void fault_taken_by_hardfault(bool fault_in_handler)
 	struct sim_cpu_stop_info s = sim_cpu_run(r.cpu, 10000);
 	assert_int_equal(get32(at(&r, DATA)), 1);
 	if (fault_in_handler) {
-		assert_int_equal(s.reason, SIM_CPU_STOP_UNMAPPED);
+		/* ARMv7-M B1.5.15: a fault in the HardFault handler is lockup. */
+		assert_int_equal(s.reason, SIM_CPU_STOP_LOCKUP);
 		assert_int_equal(s.address, 0x60000004u);
+		assert_non_null(strstr(s.what, "lockup: read from unmapped memory in the HardFault handler"));
+		assert_int_equal(sim_cpu_stats(r.cpu)->lockups, 1);
+		assert_int_equal(sim_cpu_run(r.cpu, 100).reason, SIM_CPU_STOP_HALTED);
 	} else {
 		assert_int_equal(s.reason, SIM_CPU_STOP_BUDGET);
 		assert_int_equal(r.log_lines, 1);
@@ -380,7 +389,7 @@ static void fault_in_thread_mode_is_handled(void **state)
 	fault_taken_by_hardfault(false);
 }
 
-static void fault_in_handler_stops(void **state)
+static void fault_in_hardfault_handler_locks_up(void **state)
 {
 	(void)state;
 	fault_taken_by_hardfault(true);
@@ -406,6 +415,297 @@ static void svc_without_vector_stops(void **state)
 	rig_down(&r);
 }
 
+#define HANDLER2 0x380u /* a second handler */
+#define ICSR 0xE000ED04u
+#define SHCSR 0xE000ED24u
+#define CFSR 0xE000ED28u
+#define SHCSR_BUSFAULTENA (1u << 17)
+#define SHCSR_USGFAULTENA (1u << 18)
+#define SHCSR_MEMFAULTENA (1u << 16)
+#define T_UDF 0xDE00u
+#define T_CPSID_F 0xB671u
+#define T_BX(rm) (uint16_t)(0x4700u | (rm) << 3)
+
+/* A fault handler that records what it finds, then loops (the faulting
+ * instruction would run again on return): DATA + 4 = IPSR, + 8 = CFSR,
+ * + 12 = HFSR, + 16 = BFAR. */
+static void recording_handler(struct rig *r, struct routine *h)
+{
+	ldr_lit(h, 0, r->base + DATA);
+	emit(h, 0xF3EFu); /* MRS r2, IPSR */
+	emit(h, 0x8205u);
+	emit(h, T_STR(2, 0, 1));
+	ldr_lit(h, 1, CFSR);
+	emit(h, T_LDR(2, 1, 0));
+	emit(h, T_STR(2, 0, 2));
+	emit(h, T_LDR(2, 1, 1)); /* HFSR */
+	emit(h, T_STR(2, 0, 3));
+	emit(h, T_LDR(2, 1, 4)); /* BFAR */
+	emit(h, T_STR(2, 0, 4));
+	emit(h, T_B_SELF);
+}
+
+static void store_word(struct routine *m, uint32_t address, uint32_t value)
+{
+	ldr_lit(m, 0, address);
+	ldr_lit(m, 1, value);
+	emit(m, T_STR(1, 0, 0));
+}
+
+/* main: optional SHCSR enables, then a read where the F103 has nothing.
+ * HANDLER is vector fault_vector, HANDLER2 the HardFault vector; both record. */
+static struct sim_cpu_stop_info run_bus_fault(struct rig *r, uint32_t shcsr, unsigned fault_vector,
+					      bool primask)
+{
+	vectors(r, r->chip.dev->ram_end & ~7u, fault_vector, HANDLER);
+	put32(at(r, 4 * 3), (r->base + HANDLER2) | 1u);
+	struct routine m = {0}, h = {0}, h2 = {0};
+	set_vtor(r, &m);
+	if (shcsr)
+		store_word(&m, SHCSR, shcsr);
+	if (primask)
+		emit(&m, T_CPSID_I);
+	ldr_lit(&m, 0, 0x60000000u);
+	emit(&m, T_LDR(1, 0, 0));
+	emit(&m, T_B_SELF);
+	place(r, &m, MAIN);
+	recording_handler(r, &h);
+	place(r, &h, HANDLER);
+	recording_handler(r, &h2);
+	place(r, &h2, HANDLER2);
+	go(r);
+	return sim_cpu_run(r->cpu, 2000);
+}
+
+/* ARMv7-M B1.5.6, B3.2.15: BUSFAULTENA sends a precise bus error to the
+ * BusFault handler (exception 5) with PRECISERR, BFARVALID and BFAR;
+ * HFSR stays clear. */
+static void busfault_taken_by_its_handler_when_enabled(void **state)
+{
+	(void)state;
+	struct rig r;
+	rig_up(&r);
+	assert_int_equal(run_bus_fault(&r, SHCSR_BUSFAULTENA, 5, false).reason, SIM_CPU_STOP_BUDGET);
+	assert_int_equal(get32(at(&r, DATA + 4)), 5);
+	assert_int_equal(get32(at(&r, DATA + 8)), (1u << 9) | (1u << 15));
+	assert_int_equal(get32(at(&r, DATA + 12)), 0);
+	assert_int_equal(get32(at(&r, DATA + 16)), 0x60000000u);
+	assert_int_equal(sim_cpu_stats(r.cpu)->fault_handlers, 1);
+	assert_int_equal(sim_cpu_stats(r.cpu)->hardfaults, 0);
+	rig_down(&r);
+}
+
+/* Without the enable the same fault escalates: HardFault, HFSR.FORCED. */
+static void busfault_escalates_when_disabled(void **state)
+{
+	(void)state;
+	struct rig r;
+	rig_up(&r);
+	assert_int_equal(run_bus_fault(&r, 0, 5, false).reason, SIM_CPU_STOP_BUDGET);
+	assert_int_equal(get32(at(&r, DATA + 4)), 3);
+	assert_int_equal(get32(at(&r, DATA + 8)) & (1u << 9), 1u << 9);
+	assert_int_equal(get32(at(&r, DATA + 12)), 1u << 30);
+	assert_int_equal(sim_cpu_stats(r.cpu)->hardfaults, 1);
+	rig_down(&r);
+}
+
+/* Enabled but masked (PRIMASK raises the execution priority to 0, the
+ * BusFault's own priority): HardFault takes it. */
+static void busfault_escalates_when_masked(void **state)
+{
+	(void)state;
+	struct rig r;
+	rig_up(&r);
+	assert_int_equal(run_bus_fault(&r, SHCSR_BUSFAULTENA, 5, true).reason, SIM_CPU_STOP_BUDGET);
+	assert_int_equal(get32(at(&r, DATA + 4)), 3);
+	assert_int_equal(get32(at(&r, DATA + 12)), 1u << 30);
+	rig_down(&r);
+}
+
+static void usagefault_for_an_undefined_instruction(void **state)
+{
+	(void)state;
+	struct rig r;
+	rig_up(&r);
+	vectors(&r, r.chip.dev->ram_end & ~7u, 6, HANDLER);
+	struct routine m = {0}, h = {0};
+	set_vtor(&r, &m);
+	store_word(&m, SHCSR, SHCSR_USGFAULTENA);
+	emit(&m, T_UDF);
+	emit(&m, T_B_SELF);
+	place(&r, &m, MAIN);
+	recording_handler(&r, &h);
+	place(&r, &h, HANDLER);
+	go(&r);
+	assert_int_equal(sim_cpu_run(r.cpu, 2000).reason, SIM_CPU_STOP_BUDGET);
+	assert_int_equal(get32(at(&r, DATA + 4)), 6);
+	assert_int_equal(get32(at(&r, DATA + 8)), 1u << 16); /* UNDEFINSTR */
+	rig_down(&r);
+}
+
+/* The default memory map makes the peripheral region execute-never: a
+ * branch there is a MemManage fault, IACCVIOL (B3.1, B3.2.15). */
+static void fetch_from_peripherals_is_memmanage(void **state)
+{
+	(void)state;
+	struct rig r;
+	rig_up(&r);
+	vectors(&r, r.chip.dev->ram_end & ~7u, 4, HANDLER);
+	struct routine m = {0}, h = {0};
+	set_vtor(&r, &m);
+	store_word(&m, SHCSR, SHCSR_MEMFAULTENA);
+	ldr_lit(&m, 2, 0x40013801u); /* USART1, Thumb bit set */
+	emit(&m, T_BX(2));
+	place(&r, &m, MAIN);
+	recording_handler(&r, &h);
+	place(&r, &h, HANDLER);
+	go(&r);
+	assert_int_equal(sim_cpu_run(r.cpu, 2000).reason, SIM_CPU_STOP_BUDGET);
+	assert_int_equal(get32(at(&r, DATA + 4)), 4);
+	assert_int_equal(get32(at(&r, DATA + 8)), 1u << 0); /* IACCVIOL */
+	rig_down(&r);
+}
+
+/* ARMv6-M (a G0's Cortex-M0+): no fault enables in SHCSR, no CFSR; every
+ * fault is a HardFault. */
+static void armv6m_has_hardfault_only(void **state)
+{
+	(void)state;
+	struct rig r;
+	rig_up_device(&r, "stm32g071rb");
+	struct routine m = {0}, h = {0};
+	vectors(&r, r.chip.dev->ram_end & ~7u, 5, HANDLER);
+	put32(at(&r, 4 * 3), (r.base + HANDLER2) | 1u);
+	set_vtor(&r, &m);
+	store_word(&m, SHCSR, 0x70000u);
+	ldr_lit(&m, 0, SHCSR);
+	emit(&m, T_LDR(1, 0, 0));
+	ldr_lit(&m, 0, r.base + DATA);
+	emit(&m, T_STR(1, 0, 6)); /* DATA + 24: SHCSR as read back */
+	ldr_lit(&m, 0, 0x60000000u);
+	emit(&m, T_LDR(1, 0, 0));
+	emit(&m, T_B_SELF);
+	place(&r, &m, MAIN);
+	recording_handler(&r, &h);
+	place(&r, &h, HANDLER);
+	struct routine h2 = {0};
+	recording_handler(&r, &h2);
+	place(&r, &h2, HANDLER2);
+	go(&r);
+	assert_int_equal(sim_cpu_run(r.cpu, 2000).reason, SIM_CPU_STOP_BUDGET);
+	assert_int_equal(get32(at(&r, DATA + 24)), 0);
+	assert_int_equal(get32(at(&r, DATA + 4)), 3);
+	assert_int_equal(get32(at(&r, DATA + 8)), 0);
+	rig_down(&r);
+}
+
+/* ICSR.NMIPENDSET (B3.2.4): the NMI runs at once, PRIMASK or not, and
+ * returns to the program. */
+static void nmi_pended_through_icsr_beats_primask(void **state)
+{
+	(void)state;
+	struct rig r;
+	rig_up(&r);
+	vectors(&r, r.chip.dev->ram_end & ~7u, 2, HANDLER);
+	struct routine m = {0}, h = {0};
+	set_vtor(&r, &m);
+	emit(&m, T_CPSID_I);
+	store_word(&m, ICSR, 1u << 31);
+	ldr_lit(&m, 0, r.base + DATA);
+	emit(&m, T_MOVS(1, 7));
+	emit(&m, T_STR(1, 0, 5)); /* DATA + 20: the program went on */
+	emit(&m, T_B_SELF);
+	place(&r, &m, MAIN);
+	counting_handler(&r, &h);
+	place(&r, &h, HANDLER);
+	go(&r);
+	assert_int_equal(sim_cpu_run(r.cpu, 2000).reason, SIM_CPU_STOP_BUDGET);
+	assert_int_equal(get32(at(&r, DATA)), 1);
+	assert_int_equal(get32(at(&r, DATA + 4)), 2);
+	assert_int_equal(get32(at(&r, DATA + 20)), 7);
+	assert_int_equal(sim_cpu_stats(r.cpu)->nmis, 1);
+	rig_down(&r);
+}
+
+static void fault_in_nmi_handler_locks_up(void **state)
+{
+	(void)state;
+	struct rig r;
+	rig_up(&r);
+	vectors(&r, r.chip.dev->ram_end & ~7u, 2, HANDLER);
+	put32(at(&r, 4 * 3), (r.base + HANDLER2) | 1u);
+	struct routine m = {0}, h = {0}, h2 = {0};
+	set_vtor(&r, &m);
+	store_word(&m, ICSR, 1u << 31);
+	emit(&m, T_B_SELF);
+	place(&r, &m, MAIN);
+	ldr_lit(&h, 0, 0x60000000u);
+	emit(&h, T_LDR(1, 0, 0));
+	emit(&h, T_B_SELF);
+	place(&r, &h, HANDLER);
+	recording_handler(&r, &h2);
+	place(&r, &h2, HANDLER2);
+	go(&r);
+	struct sim_cpu_stop_info s = sim_cpu_run(r.cpu, 2000);
+	assert_int_equal(s.reason, SIM_CPU_STOP_LOCKUP);
+	assert_non_null(strstr(s.what, "in the NMI handler"));
+	assert_int_equal(s.address, 0x60000000u);
+	assert_int_equal(s.pc, r.base + HANDLER + 2);
+	assert_int_equal(get32(at(&r, DATA + 4)), 0); /* HardFault never ran */
+	rig_down(&r);
+}
+
+/* FAULTMASK (CPSID f) raises the execution priority to -1: a fault can
+ * go nowhere. */
+static void fault_with_faultmask_locks_up(void **state)
+{
+	(void)state;
+	struct rig r;
+	rig_up(&r);
+	vectors(&r, r.chip.dev->ram_end & ~7u, 3, HANDLER);
+	struct routine m = {0}, h = {0};
+	set_vtor(&r, &m);
+	emit(&m, T_CPSID_F);
+	ldr_lit(&m, 0, 0x60000000u);
+	emit(&m, T_LDR(1, 0, 0));
+	emit(&m, T_B_SELF);
+	place(&r, &m, MAIN);
+	recording_handler(&r, &h);
+	place(&r, &h, HANDLER);
+	go(&r);
+	struct sim_cpu_stop_info s = sim_cpu_run(r.cpu, 2000);
+	assert_int_equal(s.reason, SIM_CPU_STOP_LOCKUP);
+	assert_non_null(strstr(s.what, "with FAULTMASK set"));
+	rig_down(&r);
+}
+
+/* A fault in a handler whose priority is not negative is taken by the
+ * HardFault handler, nested (it used to stop the core). */
+static void fault_in_systick_handler_goes_to_hardfault(void **state)
+{
+	(void)state;
+	struct rig r;
+	rig_up(&r);
+	vectors(&r, r.chip.dev->ram_end & ~7u, 15, HANDLER);
+	put32(at(&r, 4 * 3), (r.base + HANDLER2) | 1u);
+	struct routine m = {0}, h = {0}, h2 = {0};
+	set_vtor(&r, &m);
+	store_word(&m, ICSR, 1u << 26); /* PENDSTSET */
+	emit(&m, T_B_SELF);
+	place(&r, &m, MAIN);
+	ldr_lit(&h, 0, 0x60000000u);
+	emit(&h, T_LDR(1, 0, 0));
+	emit(&h, T_B_SELF);
+	place(&r, &h, HANDLER);
+	recording_handler(&r, &h2);
+	place(&r, &h2, HANDLER2);
+	go(&r);
+	assert_int_equal(sim_cpu_run(r.cpu, 2000).reason, SIM_CPU_STOP_BUDGET);
+	assert_int_equal(get32(at(&r, DATA + 4)), 3);
+	assert_int_equal(get32(at(&r, DATA + 12)), 1u << 30);
+	rig_down(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -415,7 +715,17 @@ int main(void)
 		cmocka_unit_test(svc_handler_runs_and_returns),
 		cmocka_unit_test(usart_rx_interrupt_echoes),
 		cmocka_unit_test(fault_in_thread_mode_is_handled),
-		cmocka_unit_test(fault_in_handler_stops),
+		cmocka_unit_test(fault_in_hardfault_handler_locks_up),
+		cmocka_unit_test(busfault_taken_by_its_handler_when_enabled),
+		cmocka_unit_test(busfault_escalates_when_disabled),
+		cmocka_unit_test(busfault_escalates_when_masked),
+		cmocka_unit_test(usagefault_for_an_undefined_instruction),
+		cmocka_unit_test(fetch_from_peripherals_is_memmanage),
+		cmocka_unit_test(armv6m_has_hardfault_only),
+		cmocka_unit_test(nmi_pended_through_icsr_beats_primask),
+		cmocka_unit_test(fault_in_nmi_handler_locks_up),
+		cmocka_unit_test(fault_with_faultmask_locks_up),
+		cmocka_unit_test(fault_in_systick_handler_goes_to_hardfault),
 		cmocka_unit_test(svc_without_vector_stops),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

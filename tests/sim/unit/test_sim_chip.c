@@ -210,9 +210,132 @@ static void test_boot0_from_option_bits(void **state)
 	sim_chip_write_options(c, 0, optr, 4);
 	assert_true(sim_chip_boot0_level(c, false));  /* boots the bootloader, pin ignored */
 	chip_delete(c);
-	/* G0 keeps the pin (its factory nBOOT_SEL already selects the bit). */
+	/* G0: the factory nBOOT_SEL = 1 already hands the boot to nBOOT0 = 1. */
 	c = chip_new("stm32g071rb");
-	assert_true(sim_chip_boot0_level(c, true));
+	assert_false(sim_chip_boot0_level(c, true));
+	chip_delete(c);
+}
+
+static void set_optr_bits(struct sim_chip *c, uint32_t clear, uint32_t set)
+{
+	uint32_t optr = (uint32_t)c->options[0] | (uint32_t)c->options[1] << 8 |
+			(uint32_t)c->options[2] << 16 | (uint32_t)c->options[3] << 24;
+	optr = (optr & ~clear) | set;
+	uint8_t b[4] = {(uint8_t)optr, (uint8_t)(optr >> 8), (uint8_t)(optr >> 16), (uint8_t)(optr >> 24)};
+	sim_chip_write_options(c, 0, b, 4);
+}
+
+#define G0_NBOOT_SEL (1u << 24)
+#define G0_NBOOT1 (1u << 25)
+#define G0_NBOOT0 (1u << 26)
+
+/* RM0444 "Boot configuration", every row of the table. */
+static void test_g0_boot_table(void **state)
+{
+	(void)state;
+	struct sim_chip *c = chip_new("stm32g071rb");
+	uint32_t vectors;
+	static const struct {
+		uint32_t nboot_sel, nboot1, nboot0;
+		bool pin;
+		enum sim_boot_memory memory;
+	} rows[] = {
+		{0, 1, 1, false, SIM_BOOT_FLASH}, {0, 1, 0, false, SIM_BOOT_FLASH},
+		{0, 1, 1, true, SIM_BOOT_SYSTEM}, {0, 0, 1, true, SIM_BOOT_SRAM},
+		{1, 1, 1, true, SIM_BOOT_FLASH},  {1, 0, 1, false, SIM_BOOT_FLASH},
+		{1, 1, 0, false, SIM_BOOT_SYSTEM}, {1, 0, 0, true, SIM_BOOT_SRAM},
+	};
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		set_optr_bits(c, G0_NBOOT_SEL | G0_NBOOT1 | G0_NBOOT0,
+			      (rows[i].nboot_sel ? G0_NBOOT_SEL : 0) | (rows[i].nboot1 ? G0_NBOOT1 : 0) |
+				      (rows[i].nboot0 ? G0_NBOOT0 : 0));
+		assert_int_equal(sim_chip_boot_memory(c, rows[i].pin, &vectors), rows[i].memory);
+		assert_int_equal(vectors, rows[i].memory == SIM_BOOT_SRAM ? 0x20000000u : 0x08000000u);
+	}
+	chip_delete(c);
+}
+
+/* RM0091: nBOOT1 = 0 with BOOT0 high boots the SRAM; F1 has no such bit. */
+static void test_nboot1_boots_sram(void **state)
+{
+	(void)state;
+	struct sim_chip *c = chip_new("stm32f030x8");
+	uint32_t vectors;
+	assert_int_equal(sim_chip_boot_memory(c, true, &vectors), SIM_BOOT_SYSTEM);
+	uint8_t user = c->options[2] & (uint8_t)~0x10u; /* nBOOT1 = 0 */
+	uint8_t block[4] = {c->options[0], c->options[1], user, (uint8_t)~user};
+	sim_chip_write_options(c, 0, block, sizeof(block));
+	assert_int_equal(sim_chip_boot_memory(c, true, &vectors), SIM_BOOT_SRAM);
+	assert_int_equal(vectors, 0x20000000u);
+	assert_int_equal(sim_chip_boot_memory(c, false, &vectors), SIM_BOOT_FLASH);
+	chip_delete(c);
+	c = chip_new("stm32f103xb");
+	assert_int_equal(sim_chip_boot_memory(c, true, &vectors), SIM_BOOT_SYSTEM);
+	chip_delete(c);
+}
+
+static void put_f7_boot_address(struct sim_chip *c, unsigned offset, uint16_t value)
+{
+	uint8_t slot[4] = {(uint8_t)value, (uint8_t)(value >> 8), (uint8_t)~value, (uint8_t)(~value >> 8)};
+	sim_chip_write_options(c, offset, slot, sizeof(slot));
+}
+
+/* RM0385: BOOT_ADD0 (BOOT0 low) and BOOT_ADD1 (high) hold address bits 29:14. */
+static void test_f7_boot_addresses(void **state)
+{
+	(void)state;
+	struct sim_chip *c = chip_new("stm32f74x");
+	uint32_t vectors;
+	/* Factory: flash on ITCM with BOOT0 low, system memory with BOOT0 high. */
+	assert_int_equal(sim_chip_boot_memory(c, false, &vectors), SIM_BOOT_FLASH);
+	assert_int_equal(vectors, 0x08000000u);
+	assert_int_equal(sim_chip_boot_memory(c, true, &vectors), SIM_BOOT_SYSTEM);
+	put_f7_boot_address(c, 24, 0x2008); /* 0x08020000: sector 4, on AXIM */
+	assert_int_equal(sim_chip_boot_memory(c, true, &vectors), SIM_BOOT_FLASH);
+	assert_int_equal(vectors, 0x08020000u);
+	put_f7_boot_address(c, 16, 0x0040); /* BOOT0 low now boots the bootloader */
+	assert_int_equal(sim_chip_boot_memory(c, false, &vectors), SIM_BOOT_SYSTEM);
+	put_f7_boot_address(c, 16, 0x8000); /* 0x20000000: DTCM RAM */
+	assert_int_equal(sim_chip_boot_memory(c, false, &vectors), SIM_BOOT_SRAM);
+	assert_int_equal(vectors, 0x20000000u);
+	put_f7_boot_address(c, 16, 0xFFFF); /* outside every memory: the default, ITCM flash */
+	assert_int_equal(sim_chip_boot_memory(c, false, &vectors), SIM_BOOT_FLASH);
+	assert_int_equal(vectors, 0x08000000u);
+	put_f7_boot_address(c, 24, 0xFFFF); /* ... and ITCM RAM for BOOT_ADD1 */
+	assert_int_equal(sim_chip_boot_memory(c, true, &vectors), SIM_BOOT_SRAM);
+	assert_int_equal(vectors, 0u);
+	chip_delete(c);
+}
+
+/* WL BOOT_LOCK = 1: main flash, whatever BOOT0 and nBOOT0 say (RM0453). */
+static void test_wl_boot_lock(void **state)
+{
+	(void)state;
+	struct sim_chip *c = chip_new("stm32wl55");
+	uint32_t vectors;
+	assert_int_equal(sim_chip_boot_memory(c, true, &vectors), SIM_BOOT_SYSTEM);
+	set_optr_bits(c, 0, 1u << 30);
+	assert_int_equal(sim_chip_boot_memory(c, true, &vectors), SIM_BOOT_FLASH);
+	chip_delete(c);
+}
+
+/* WDG_SW (F1 USER bit 0) and IWDG_SW (G0 OPTR bit 16) = 0: hardware watchdog. */
+static void test_hardware_watchdog_option(void **state)
+{
+	(void)state;
+	struct sim_chip *c = chip_new("stm32f103xb");
+	assert_false(sim_chip_hardware_watchdog(c));
+	uint8_t block[4] = {c->options[0], c->options[1], 0xFE, 0x01};
+	sim_chip_write_options(c, 0, block, sizeof(block));
+	assert_true(sim_chip_hardware_watchdog(c));
+	chip_delete(c);
+	c = chip_new("stm32g071rb");
+	assert_false(sim_chip_hardware_watchdog(c));
+	set_optr_bits(c, 1u << 16, 0);
+	assert_true(sim_chip_hardware_watchdog(c));
+	chip_delete(c);
+	c = chip_new("stm32h743zi"); /* no mapped option area */
+	assert_false(sim_chip_hardware_watchdog(c));
 	chip_delete(c);
 }
 
@@ -382,6 +505,11 @@ int main(void)
 		cmocka_unit_test(test_l0_l1_write_protect_in_option_bytes),
 		cmocka_unit_test(test_f7_write_protect_bits),
 		cmocka_unit_test(test_boot0_from_option_bits),
+		cmocka_unit_test(test_g0_boot_table),
+		cmocka_unit_test(test_nboot1_boots_sram),
+		cmocka_unit_test(test_f7_boot_addresses),
+		cmocka_unit_test(test_hardware_watchdog_option),
+		cmocka_unit_test(test_wl_boot_lock),
 		cmocka_unit_test(test_image_round_trip),
 		cmocka_unit_test(test_fault_spec),
 		cmocka_unit_test(test_fault_determinism),

@@ -287,6 +287,97 @@ static void wrp_groups(void **state)
 	assert_false(units[0] || units[4]);
 }
 
+/* F3 (USER byte as in FLASH_OBR bits 8-15: WDG_SW 0, nRST_STOP 1,
+ * nRST_STDBY 2, nBOOT1 4, VDDA_MONITOR 5, SRAM_PE 6 but not on
+ * F301, SDADC12_VDD_MONITOR 7 on F37x; value/complement byte pairs; a WRP
+ * bit covers two 2 KiB pages, the last one the rest of the flash). */
+static void f3_user_byte_and_wrp(void **state)
+{
+	(void)state;
+	const struct stm32_device *dev = device("stm32f303xc");
+	uint8_t *bytes = factory(dev);
+	assert_int_equal(get(dev, bytes, "SRAM_PE"), 1);
+	assign_ok(dev, bytes, "WDG_SW=0,nBOOT1=0,WRP0=0xFE");
+	assert_int_equal(bytes[2], 0xEE);
+	assert_int_equal(bytes[3], 0x11);
+	assert_int_equal(bytes[8], 0xFE);
+	assert_int_equal(bytes[9], 0x01);
+	bool units[256];
+	assert_int_equal(stm32_option_bytes_protected_units(dev, bytes, dev->opt_size, units), 2);
+	assert_true(units[0] && units[1]);
+	assert_null(stm32_option_field_find(device("stm32f301"), "SRAM_PE"));
+	assert_null(stm32_option_field_find(dev, "SDADC12_VDD_MONITOR"));
+	assert_non_null(stm32_option_field_find(device("stm32f37x"), "SDADC12_VDD_MONITOR"));
+	const struct stm32_device *xe = device("stm32f303xe");
+	bytes = factory(xe);
+	assign_ok(xe, bytes, "WRP3=0x7F");
+	assert_int_equal(stm32_option_bytes_protected_units(xe, bytes, xe->opt_size, units), 256 - 62);
+	assert_true(units[62] && units[255]);
+	assert_false(units[61]);
+}
+
+/* WB and WL OPTR (bit positions of the SVD-derived register tables: RDP
+ * 0-7, ESE 8, BOR_LEV 9-11, nRST_* 12-14, IWDG_SW 16 .. WWDG_SW 19, nBOOT1
+ * 23, SRAM2_PE 24, SRAM2_RST/SRAM_RST 25, nSWBOOT0 26, nBOOT0 27; WB
+ * AGC_TRIM 29-31, WL BOOT_LOCK 30, C2BOOT_LOCK 31), the complement word 4
+ * bytes on, WRP areas at 0x18/0x20 (8-bit bounds on WB, 7 on WL). */
+static void wb_wl_optr_and_areas(void **state)
+{
+	(void)state;
+	const struct stm32_device *wb = device("stm32wb55");
+	uint8_t *bytes = factory(wb);
+	assert_int_equal(get(wb, bytes, "AGC_TRIM"), 7);
+	assign_ok(wb, bytes, "IWDG_SW=0,BOR_LEV=1,WRP1A_STRT=200,WRP1A_END=255");
+	assert_int_equal(bytes[1], 0xF2); /* BOR_LEV 1 in bits 9-11, ESE 0 */
+	assert_int_equal(bytes[2], 0xEE);
+	assert_int_equal(bytes[5], 0x0D);
+	assert_int_equal(bytes[6], 0x11);
+	assert_int_equal(bytes[24], 200);
+	assert_int_equal(bytes[26], 255);
+	bool units[256];
+	assert_int_equal(stm32_option_bytes_protected_units(wb, bytes, wb->opt_size, units), 56);
+	assert_true(units[200] && units[255]);
+	const struct stm32_device *wl = device("stm32wl55");
+	bytes = factory(wl);
+	assert_int_equal(get(wl, bytes, "BOOT_LOCK"), 0);
+	assert_int_equal(get(wl, bytes, "nSWBOOT0"), 1);
+	assign_ok(wl, bytes, "nSWBOOT0=0,nBOOT0=0,SRAM_RST=0");
+	assert_int_equal(bytes[3], 0x31);
+	assert_int_equal(bytes[7], 0xCE);
+	/* BOOT_LOCK = 1 shuts the bootloader out for good: refused by name. */
+	struct stm32_error err;
+	stm32_error_clear(&err);
+	assert_int_equal(stm32_option_bytes_assign(wl, bytes, wl->opt_size, "BOOT_LOCK=1", false, &err),
+			 STM32_E_INVALID);
+	assert_int_equal(err.reason, STM32_REASON_PERMANENT_LOCK);
+	assert_null(stm32_option_field_find(wl, "AGC_TRIM"));
+}
+
+/* L47x/L49x (RM0351): bank 1's option bytes to WRP1BR, a word and its
+ * complement word each: PCROP1ER at 0x10 (PCROP_RDP bit 31), WRP1AR at 0x18
+ * (STRT bits 0-7, END bits 16-23), WRP1BR at 0x20. */
+static void l4_dual_bank_wrp_areas(void **state)
+{
+	(void)state;
+	const struct stm32_device *dev = device("stm32l476rg");
+	assert_int_equal(dev->opt_size, 40);
+	uint8_t *bytes = factory(dev);
+	bool units[512];
+	assert_int_equal(stm32_option_bytes_protected_units(dev, bytes, dev->opt_size, units), 0);
+	assign_ok(dev, bytes, "WRP1A_STRT=10,WRP1A_END=12,PCROP_RDP=0");
+	assert_int_equal(bytes[24], 0x0A);
+	assert_int_equal(bytes[26], 0x0C);
+	assert_int_equal(bytes[28], 0xF5);
+	assert_int_equal(bytes[30], 0xF3);
+	assert_int_equal(bytes[19], 0x7F);
+	assert_int_equal(bytes[23], 0x80);
+	assert_int_equal(stm32_option_bytes_protected_units(dev, bytes, dev->opt_size, units), 3);
+	assert_true(units[10] && units[11] && units[12]);
+	assert_false(units[9] || units[13] || units[266]);
+	/* The single-bank L4 rows map only OPTR: no areas there. */
+	assert_null(stm32_option_field_find(device("stm32l43x"), "WRP1A_STRT"));
+}
+
 /* Every reachable field of every device: the factory bytes decode to the
  * table's factory value, and setting each listed value reads back the same
  * and leaves the other fields as they were. */
@@ -327,6 +418,9 @@ int main(void)
 		cmocka_unit_test(f4_user_rdp_and_nwrp),
 		cmocka_unit_test(g0_optr_word_and_boot_lock),
 		cmocka_unit_test(g4_and_l4_software_boot0),
+		cmocka_unit_test(l4_dual_bank_wrp_areas),
+		cmocka_unit_test(f3_user_byte_and_wrp),
+		cmocka_unit_test(wb_wl_optr_and_areas),
 		cmocka_unit_test(l0_l1_halfword_complements),
 		cmocka_unit_test(f7_and_h7),
 		cmocka_unit_test(f7_wrp_and_boot_addresses),
