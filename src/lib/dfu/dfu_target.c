@@ -266,19 +266,25 @@ static enum stm32_status dfu_reconnect(struct stm32_target *t, struct stm32_erro
 	const char *selector = *b->info.serial ? b->info.serial : b->info.address;
 	char wanted[DFU_USB_NAME_MAX];
 	snprintf(wanted, sizeof wanted, "%s", selector);
+	/* Right after the reset the old device may still be listed, or the new
+	 * one not answer yet: an open or a first talk that fails so is tried
+	 * again until the wait is over. */
 	enum stm32_status s = STM32_E_IO;
 	for (unsigned waited = 0; waited <= RECONNECT_WAIT_MS; waited += RECONNECT_STEP_MS) {
 		core_sleep_ms(RECONNECT_STEP_MS);
 		struct dfu_usb_info info;
 		stm32_error_clear(err);
 		s = dfu_usb_open(wanted, &b->link.usb, &info, err);
-		if (s == STM32_OK)
+		if (s != STM32_OK)
+			continue;
+		b->alt = 0;
+		s = learn_chip(b, err);
+		if (s == STM32_OK || (s != STM32_E_IO && s != STM32_E_TIMEOUT))
 			break;
+		dfu_usb_close(b->link.usb);
+		b->link.usb = NULL;
 	}
-	if (s != STM32_OK)
-		return s;
-	b->alt = 0;
-	return learn_chip(b, err);
+	return s;
 }
 
 static void dfu_close(struct stm32_target *t)
