@@ -228,6 +228,27 @@ t_dfu_serial_or_path_picks_one_of_several() {
 	cmp -s -n 4096 <(tail -c +33 "$IMG.2") "$WORK/two.bin" || fail "board 2 changed"
 }
 
+t_dfu_list_finds_every_board() {
+	sim_boards 2 --list
+	[ "$STATUS" -eq 0 ] || fail "--list: exit status $STATUS"
+	[ "$(grep -c '^dfu:[0-9A-F]\{12\} *dfu, USB 0483:df11 STM32  BOOTLOADER, serial ' "$OUT")" -eq 2 ] ||
+		fail "--list does not show the two boards: $(cat "$OUT")"
+	sim_boards 2 --list --json
+	[ "$(jq -r '[.boards[] | select(.kind == "dfu") | .usb.serial] | unique | length' "$OUT")" = 2 ] ||
+		fail "--list --json does not have two DFU boards with their serials"
+	# No PORT: with two boards, refused with their list ...
+	sim_boards 2
+	[ "$STATUS" -eq 1 ] || fail "no PORT with two boards: exit status $STATUS"
+	error_has "2 boards found"
+	[ "$(grep -c '^  dfu:' "$ERR")" -eq 2 ] || fail "the two boards are not listed"
+	# ... with one, that one.
+	sim_boards 1 -r "$WORK/dump.bin" -S 0x08000000:4096
+	[ "$STATUS" -eq 0 ] || fail "no PORT with one board: $(cat "$ERR")"
+	out_has "Port:         dfu:"
+	out_has "(the only board found: dfu, USB 0483:df11"
+	[ "$(stat -c %s "$WORK/dump.bin")" -eq 4096 ] || fail "nothing read"
+}
+
 # ---- DfuSe .dfu files on the DFU port ----
 
 # dfuse_pack ARGS...: dfuse-pack (dfu-util), skipping when it or its -i's

@@ -30,6 +30,17 @@ struct dfu_usb_info {
 	uint8_t interface_number;
 };
 
+/* One 0483:df11 device on the bus. */
+struct dfu_usb_found {
+	char address[32];
+	char serial[DFU_USB_NAME_MAX];
+	char product[64]; /* its product string, "" when it has none */
+};
+
+/* The 0483:df11 devices attached now, in address order: how many there
+ * are, at most max written. */
+size_t dfu_usb_find(struct dfu_usb_found *out, size_t max);
+
 /* selector: "" (the only 0483:df11 device; several are refused with their
  * list in the message), a serial number, or BUS-PORT[.PORT...]. */
 enum stm32_status dfu_usb_open(const char *selector, struct dfu_usb **out,

@@ -126,20 +126,29 @@ static void serial_of(libusb_device *device, char *out, size_t size)
 	}
 }
 
-struct candidate {
-	char address[32];
-	char serial[DFU_USB_NAME_MAX];
-};
+/* Its serial number and product strings, for the list of devices. */
+static void strings_of(libusb_device *device, struct dfu_usb_found *found)
+{
+	struct libusb_device_descriptor d;
+	libusb_device_handle *h;
+	found->serial[0] = found->product[0] = '\0';
+	if (libusb_get_device_descriptor(device, &d) != 0 || libusb_open(device, &h) != 0)
+		return;
+	uint16_t language = language_of(h);
+	read_string(h, language, d.iSerialNumber, found->serial, sizeof found->serial);
+	read_string(h, language, d.iProduct, found->product, sizeof found->product);
+	libusb_close(h);
+}
 
 static int by_address(const void *a, const void *b)
 {
-	return strcmp(((const struct candidate *)a)->address, ((const struct candidate *)b)->address);
+	return strcmp(((const struct dfu_usb_found *)a)->address,
+		      ((const struct dfu_usb_found *)b)->address);
 }
 
 /* "dfu:1-1 (serial X), dfu:1-2 (serial Y)" in address order. */
-static void list_candidates(struct candidate *found, size_t count, char *out, size_t size)
+static void list_candidates(struct dfu_usb_found *found, size_t count, char *out, size_t size)
 {
-	qsort(found, count, sizeof found[0], by_address);
 	size_t used = 0;
 	out[0] = '\0';
 	for (size_t i = 0; i < count && used < size; i++)
@@ -151,7 +160,7 @@ static void list_candidates(struct candidate *found, size_t count, char *out, si
 static enum stm32_status choose(libusb_device **list, const char *selector,
 				libusb_device **chosen, char *chosen_serial, struct stm32_error *err)
 {
-	struct candidate found[LISTED_MAX];
+	struct dfu_usb_found found[LISTED_MAX];
 	size_t matches = 0;
 	for (size_t i = 0; list[i]; i++) {
 		if (!is_stm32_dfu(list[i]))
@@ -177,10 +186,36 @@ static enum stm32_status choose(libusb_device **list, const char *selector,
 				       selector);
 	/* Not a busy port: the name is ambiguous, and the message says the fix. */
 	char listed[LISTED_MAX * 80];
-	list_candidates(found, matches < LISTED_MAX ? matches : LISTED_MAX, listed, sizeof listed);
+	size_t listed_count = matches < LISTED_MAX ? matches : LISTED_MAX;
+	qsort(found, listed_count, sizeof found[0], by_address);
+	list_candidates(found, listed_count, listed, sizeof listed);
 	return stm32_error_set(err, STM32_E_INVALID,
 			       "%zu STM32 DFU devices: %s; name one: dfu:SERIAL or dfu:BUS-PORT",
 			       matches, listed);
+}
+
+size_t dfu_usb_find(struct dfu_usb_found *out, size_t max)
+{
+	libusb_context *context;
+	if (libusb_init(&context) != 0)
+		return 0;
+	libusb_device **list = NULL;
+	size_t count = 0;
+	if (libusb_get_device_list(context, &list) >= 0) {
+		for (size_t i = 0; list[i]; i++) {
+			if (!is_stm32_dfu(list[i]))
+				continue;
+			if (count < max) {
+				address_of(list[i], out[count].address, sizeof out[count].address);
+				strings_of(list[i], &out[count]);
+			}
+			count++;
+		}
+		libusb_free_device_list(list, 1);
+	}
+	libusb_exit(context);
+	qsort(out, count < max ? count : max, sizeof out[0], by_address);
+	return count;
 }
 
 enum stm32_status dfu_usb_open(const char *selector, struct dfu_usb **out,
