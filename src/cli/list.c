@@ -3,7 +3,8 @@
  * devices (dfu:) from libusb. ST-LINK probes (stlink:) add theirs there.
  *
  * STM32BOOT_SYSFS_ROOT and STM32BOOT_DEV_ROOT (default /sys and /dev) let
- * the tests point the search at a tree of their own; STM32BOOT_DRIVE_ROOTS
+ * the tests point the search at a tree of their own (then no DFU devices
+ * are looked for on the real bus); STM32BOOT_DRIVE_ROOTS
  * (':'-separated, default /media:/run/media:/mnt) does for drives. */
 #include "list.h"
 
@@ -148,6 +149,10 @@ static size_t find_drives(struct cli_found_port *out, size_t max)
  * a serial), which stays the same when the device enumerates again. */
 static size_t find_dfu_devices(struct cli_found_port *out, size_t max)
 {
+	/* A test's own sysfs tree holds no USB bus: do not look at the real one. */
+	const char *sysfs = getenv("STM32BOOT_SYSFS_ROOT");
+	if (sysfs && *sysfs)
+		return 0;
 	struct stm32_dfu_device devices[16];
 	size_t count = stm32_dfu_find(devices, 16);
 	size_t n = 0;
