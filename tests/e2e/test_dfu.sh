@@ -156,6 +156,8 @@ t_dfu_connect_names_the_chip_as_far_as_dfuse_tells() {
 	out_has "Memories:     Internal Flash, Option Bytes, OTP Memory, Device Feature"
 	out_has "sectors at 0x08000000 (as the device's DFU memory layout says)"
 	out_lacks "size from the device table"
+	# RAM is not one of the memories DfuSe offers: no "usable" claim.
+	out_has "RAM:          128 KiB at 0x20000000 (the device table's; not one of the DFU memories)"
 	# Named: said so. Option bytes decoded as over UART.
 	run_ok --set-option nRST_STOP=0 "$(dfu_port)"
 	run_ok --write-protect 3 "$(dfu_port)"
