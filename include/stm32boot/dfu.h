@@ -21,6 +21,7 @@
 #define STM32BOOT_DFU_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "stm32boot/error.h"
@@ -65,6 +66,17 @@ struct stm32_dfu_info {
 
 /* False (and *info untouched) when t is not a DFU target. */
 bool stm32_dfu_info(const struct stm32_target *t, struct stm32_dfu_info *info);
+
+/* One STM32 DFU device attached now. */
+struct stm32_dfu_device {
+	char address[32]; /* "1-2": dfu:1-2 names it */
+	char serial[64];  /* "" when it has none */
+	char product[64]; /* the USB product string ("STM32  BOOTLOADER"), or "" */
+};
+
+/* The STM32 DFU devices (0483:df11) attached now, in address order, at most
+ * max written; returns how many there are (0 without libusb). */
+size_t stm32_dfu_find(struct stm32_dfu_device *out, size_t max);
 
 /* "dfu:..." or a sim: port with interface=dfu. */
 bool stm32_port_is_dfu(const char *port);

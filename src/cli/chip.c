@@ -52,15 +52,32 @@ void cli_format_flash_layout(const struct stm32_device *dev, char *buf, size_t s
 		snprintf(buf + used, size - used, " %s", cli_erase_unit_name(dev));
 }
 
-static void describe_ram(const struct stm32_device *dev)
+/* Where the RAM starts: the SRAM base when the usable part lies in it. */
+static uint32_t ram_base(const struct stm32_device *dev)
 {
+	return dev->ram_start >= SRAM_BASE && dev->ram_start - SRAM_BASE < dev->ram_end - SRAM_BASE
+		       ? SRAM_BASE
+		       : dev->ram_start;
+}
+
+static void describe_ram(const struct stm32_target *target, const struct stm32_device *dev)
+{
+	struct stm32_dfu_info dfu;
+	if (stm32_dfu_info(target, &dfu) && dev->ram_end > dev->ram_start) {
+		/* The DfuSe memories are the device's list; RAM is not among them. */
+		char total[32];
+		uint32_t base = ram_base(dev);
+		cli_format_size(dev->ram_end - base, total, sizeof total);
+		cli_info("RAM:          %s at 0x%08X (the device table's; not one of the DFU memories)",
+			 total, base);
+		return;
+	}
 	if (dev->ram_end <= dev->ram_start) {
 		cli_info("RAM:          none usable by the host");
 		return;
 	}
 	char total[32], usable[32];
-	uint32_t base = dev->ram_start >= SRAM_BASE && dev->ram_start - SRAM_BASE < dev->ram_end - SRAM_BASE
-			? SRAM_BASE : dev->ram_start;
+	uint32_t base = ram_base(dev);
 	cli_format_size(dev->ram_end - base, total, sizeof total);
 	cli_format_size(dev->ram_end - dev->ram_start, usable, sizeof usable);
 	if (base == dev->ram_start)
@@ -193,7 +210,7 @@ void cli_describe_chip(const struct stm32_target *target, struct stm32_transport
 		 stm32_dfu_info(target, &dfu) ? " (as the device's DFU memory layout says)"
 		 : s->flash_size_known	      ? ""
 					      : " (size from the device table)");
-	describe_ram(dev);
+	describe_ram(target, dev);
 	describe_option_bytes(s, dev);
 	describe_protection(target);
 	describe_unique_id(s);

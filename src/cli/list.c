@@ -1,9 +1,10 @@
 /* stm32boot command line: finding boards. Each way a board can be reached
- * has one finder in the table below; serial ports come from sysfs. DFU
- * devices (dfu:) and ST-LINK probes (stlink:) add their finder there.
+ * has one finder in the table below; serial ports come from sysfs, DFU
+ * devices (dfu:) from libusb. ST-LINK probes (stlink:) add theirs there.
  *
  * STM32BOOT_SYSFS_ROOT and STM32BOOT_DEV_ROOT (default /sys and /dev) let
- * the tests point the search at a tree of their own; STM32BOOT_DRIVE_ROOTS
+ * the tests point the search at a tree of their own (then no DFU devices
+ * are looked for on the real bus); STM32BOOT_DRIVE_ROOTS
  * (':'-separated, default /media:/run/media:/mnt) does for drives. */
 #include "list.h"
 
@@ -16,6 +17,7 @@
 
 #include "json.h"
 #include "report.h"
+#include "stm32boot/dfu.h"
 #include "stm32boot/drive.h"
 
 #define MAX_FOUND 64
@@ -143,6 +145,33 @@ static size_t find_drives(struct cli_found_port *out, size_t max)
 	return n;
 }
 
+/* STM32 ROM DFU devices (0483:df11): dfu:SERIAL each (dfu:BUS-PORT without
+ * a serial), which stays the same when the device enumerates again. */
+static size_t find_dfu_devices(struct cli_found_port *out, size_t max)
+{
+	/* A test's own sysfs tree holds no USB bus: do not look at the real one. */
+	const char *sysfs = getenv("STM32BOOT_SYSFS_ROOT");
+	if (sysfs && *sysfs)
+		return 0;
+	struct stm32_dfu_device devices[16];
+	size_t count = stm32_dfu_find(devices, 16);
+	size_t n = 0;
+	for (size_t i = 0; i < count && i < 16 && n < max; i++) {
+		struct cli_found_port *p = &out[n];
+		memset(p, 0, sizeof *p);
+		const char *name = devices[i].serial[0] ? devices[i].serial : devices[i].address;
+		snprintf(p->port, sizeof p->port, "dfu:%s", name);
+		p->kind = "dfu"; /* docs/json.md */
+		p->usb = true;
+		snprintf(p->vid, sizeof p->vid, "%04x", STM32_DFU_VENDOR_ID);
+		snprintf(p->pid, sizeof p->pid, "%04x", STM32_DFU_PRODUCT_ID);
+		copy_text(p->product, sizeof p->product, devices[i].product);
+		copy_text(p->serial, sizeof p->serial, devices[i].serial);
+		n++;
+	}
+	return n;
+}
+
 struct finder {
 	const char *looked_in; /* for "no board found: looked for ..." */
 	size_t (*find)(struct cli_found_port *out, size_t max);
@@ -152,6 +181,7 @@ struct finder {
 static const struct finder finders[] = {
 	{"serial ports in /sys/class/tty (USB adapters and UARTs with a device)", find_serial_ports},
 	{"flashing drives under /media, /run/media, /mnt", find_drives},
+	{"STM32 DFU devices (0483:df11) through libusb", find_dfu_devices},
 };
 
 static int by_port(const void *a, const void *b)
@@ -167,7 +197,7 @@ size_t cli_find_ports(struct cli_found_port *out, size_t max, const char **looke
 	if (looked_in)
 		*looked_in = "serial ports in /sys/class/tty (USB adapters and UARTs with a device) and "
 			     "flashing drives (DETAILS.TXT, MBED.HTM, INFO_UF2.TXT) under /media, "
-			     "/run/media, /mnt";
+			     "/run/media, /mnt, and STM32 DFU devices (0483:df11) through libusb";
 	qsort(out, count, sizeof *out, by_port);
 	return count;
 }

@@ -90,8 +90,8 @@ t_dfu_disappearing_device_is_an_error() {
 }
 
 t_dfu_device_gone_mid_read_is_an_error() {
-	# It leaves while UPLOADs read ahead wait on endpoint 0: an error that
-	# names the device and the address, no hang.
+	# It leaves in the middle of the UPLOADs: an error that names the device
+	# and the address, no hang.
 	write_seed
 	run_fail -r "$WORK/dump.bin" -S "0x08000000:$SIZE" "$(dfu_port faults=hangup-after=20)"
 	error_has "disappeared"
@@ -156,6 +156,8 @@ t_dfu_connect_names_the_chip_as_far_as_dfuse_tells() {
 	out_has "Memories:     Internal Flash, Option Bytes, OTP Memory, Device Feature"
 	out_has "sectors at 0x08000000 (as the device's DFU memory layout says)"
 	out_lacks "size from the device table"
+	# RAM is not one of the memories DfuSe offers: no "usable" claim.
+	out_has "RAM:          128 KiB at 0x20000000 (the device table's; not one of the DFU memories)"
 	# Named: said so. Option bytes decoded as over UART.
 	run_ok --set-option nRST_STOP=0 "$(dfu_port)"
 	run_ok --write-protect 3 "$(dfu_port)"
@@ -226,6 +228,27 @@ t_dfu_serial_or_path_picks_one_of_several() {
 	[ "$STATUS" -eq 0 ] || fail "dfu:1-1 refused: $(cat "$ERR")"
 	cmp -s -n 4096 <(tail -c +33 "$IMG") "$WORK/one.bin" || fail "board 1 does not hold the file"
 	cmp -s -n 4096 <(tail -c +33 "$IMG.2") "$WORK/two.bin" || fail "board 2 changed"
+}
+
+t_dfu_list_finds_every_board() {
+	sim_boards 2 --list
+	[ "$STATUS" -eq 0 ] || fail "--list: exit status $STATUS"
+	[ "$(grep -c '^dfu:[0-9A-F]\{12\} *dfu, USB 0483:df11 STM32  BOOTLOADER, serial ' "$OUT")" -eq 2 ] ||
+		fail "--list does not show the two boards: $(cat "$OUT")"
+	sim_boards 2 --list --json
+	[ "$(jq -r '[.boards[] | select(.kind == "dfu") | .usb.serial] | unique | length' "$OUT")" = 2 ] ||
+		fail "--list --json does not have two DFU boards with their serials"
+	# No PORT: with two boards, refused with their list ...
+	sim_boards 2
+	[ "$STATUS" -eq 1 ] || fail "no PORT with two boards: exit status $STATUS"
+	error_has "2 boards found"
+	[ "$(grep -c '^  dfu:' "$ERR")" -eq 2 ] || fail "the two boards are not listed"
+	# ... with one, that one.
+	sim_boards 1 -r "$WORK/dump.bin" -S 0x08000000:4096
+	[ "$STATUS" -eq 0 ] || fail "no PORT with one board: $(cat "$ERR")"
+	out_has "Port:         dfu:"
+	out_has "(the only board found: dfu, USB 0483:df11"
+	[ "$(stat -c %s "$WORK/dump.bin")" -eq 4096 ] || fail "nothing read"
 }
 
 # ---- DfuSe .dfu files on the DFU port ----
@@ -314,9 +337,9 @@ t_dfu_moves_whole_transfer_size_blocks() {
 	stat_is .program_operations $((SIZE / 2048))
 	run_ok -r "$WORK/dump.bin" -S "0x08000000:$SIZE" "$(dfu_port)"
 	same_bytes "$WORK/dump.bin" "$WORK/fw.bin"
-	# the blocks, the option bytes at open (RDP level 0 in them: the flash
-	# needs no probe) and the one block read ahead past the end
-	stat_is '.dfu.requests.UPLOAD' $((SIZE / 2048 + 2))
+	# the blocks and the option bytes at open (RDP level 0 in them: the flash
+	# needs no probe)
+	stat_is '.dfu.requests.UPLOAD' $((SIZE / 2048 + 1))
 }
 
 t_dfu_blocks_follow_one_address_pointer() {
@@ -327,10 +350,9 @@ t_dfu_blocks_follow_one_address_pointer() {
 	flash_head "$WORK/got.bin"
 	same_bytes "$WORK/got.bin" "$WORK/fw.bin"
 	# The option bytes at open, then one for the write and one for the
-	# verify; the verify reads 2048 bytes a request, and the UPLOAD of the
-	# block after each one is already waiting (one too many at the end).
+	# verify; the verify reads 2048 bytes a request.
 	stat_is '.dfu.commands."0x21"' 3
-	stat_is '.dfu.requests.UPLOAD' $((SIZE / 2048 + 2))
+	stat_is '.dfu.requests.UPLOAD' $((SIZE / 2048 + 1))
 	stat_is '.dfu.requests.DNLOAD' $((SIZE / 2048 + 4 + 3))
 	stat_is '.dfu.errors' '{}'
 	run_ok -r "$WORK/dump.bin" -S "0x08000000:$SIZE" "$(dfu_port)"
@@ -340,9 +362,5 @@ t_dfu_blocks_follow_one_address_pointer() {
 	run_ok -r "$WORK/part.bin" -S "0x08000800:6144" "$(dfu_port)"
 	cmp -s "$WORK/part.bin" <(tail -c +2049 "$WORK/fw.bin" | head -c 6144) || fail "the part read differs"
 	stat_is '.dfu.commands."0x21"' 2
-	stat_is '.dfu.requests.UPLOAD' 5
-	# Reading ahead stops at the end of the memory: the last 4 KiB of flash
-	# are two UPLOADs and nothing past them.
-	run_ok -r "$WORK/tail.bin" -S "0x080FF000:4096" "$(dfu_port)"
-	stat_is '.dfu.requests.UPLOAD' 3
+	stat_is '.dfu.requests.UPLOAD' 4
 }

@@ -37,3 +37,10 @@ bool stm32_dfu_info(const struct stm32_target *t, struct stm32_dfu_info *info)
 	(void)info;
 	return false;
 }
+
+size_t stm32_dfu_find(struct stm32_dfu_device *out, size_t max)
+{
+	(void)out;
+	(void)max;
+	return 0;
+}

@@ -27,6 +27,24 @@ bool stm32_port_is_dfu(const char *port)
 	return false;
 }
 
+size_t stm32_dfu_find(struct stm32_dfu_device *out, size_t max)
+{
+	struct dfu_usb_found found[16];
+	size_t count = dfu_usb_find(found, sizeof found / sizeof found[0]);
+	size_t listed = count < sizeof found / sizeof found[0] ? count : sizeof found / sizeof found[0];
+	for (size_t i = 0; i < listed && i < max; i++) {
+		memset(&out[i], 0, sizeof out[i]);
+		_Static_assert(sizeof out[i].address == sizeof found[i].address, "address sizes");
+		memcpy(out[i].address, found[i].address, sizeof out[i].address);
+		out[i].address[sizeof out[i].address - 1] = '\0';
+		snprintf(out[i].serial, sizeof out[i].serial, "%.*s", (int)sizeof out[i].serial - 1,
+			 found[i].serial);
+		memcpy(out[i].product, found[i].product, sizeof out[i].product);
+		out[i].product[sizeof out[i].product - 1] = '\0';
+	}
+	return count;
+}
+
 /* "dfu:SELECTOR[,device=NAME]" */
 static enum stm32_status parse_port(const char *port, char *selector, size_t size,
 				    const struct stm32_device **named, struct stm32_error *err)

@@ -77,21 +77,13 @@ static enum stm32_status select_memory(struct dfu_backend *b, uint32_t address, 
 	return s;
 }
 
-/* Where the selected alternate setting's memory ends (reads ahead stop). */
-static uint32_t memory_end(const struct dfu_backend *b)
-{
-	const struct dfu_layout *l = &b->layouts[b->alt];
-	uint64_t end = (uint64_t)l->start + l->size;
-	return end > UINT32_MAX ? UINT32_MAX : (uint32_t)end;
-}
-
 static enum stm32_status dfu_read(struct stm32_target *t, uint32_t address, uint8_t *data,
 				  size_t length, struct stm32_error *err)
 {
 	struct dfu_backend *b = backend_of(t);
 	enum stm32_status s = select_memory(b, address, length, err);
 	if (s == STM32_OK)
-		s = dfuse_read(&b->link, address, data, (uint16_t)length, memory_end(b), err);
+		s = dfuse_read(&b->link, address, data, (uint16_t)length, err);
 	if (s != STM32_OK)
 		stm32_error_address(err, address);
 	return s;
@@ -269,25 +261,30 @@ static enum stm32_status dfu_reconnect(struct stm32_target *t, struct stm32_erro
 {
 	struct dfu_backend *b = backend_of(t);
 	b->resetting = false;
-	dfu_usb_close(b->link.usb); /* cancels the UPLOADs read ahead */
+	dfu_usb_close(b->link.usb);
 	b->link.usb = NULL;
-	b->link.ahead_count = 0;
 	const char *selector = *b->info.serial ? b->info.serial : b->info.address;
 	char wanted[DFU_USB_NAME_MAX];
 	snprintf(wanted, sizeof wanted, "%s", selector);
+	/* Right after the reset the old device may still be listed, or the new
+	 * one not answer yet: an open or a first talk that fails so is tried
+	 * again until the wait is over. */
 	enum stm32_status s = STM32_E_IO;
 	for (unsigned waited = 0; waited <= RECONNECT_WAIT_MS; waited += RECONNECT_STEP_MS) {
 		core_sleep_ms(RECONNECT_STEP_MS);
 		struct dfu_usb_info info;
 		stm32_error_clear(err);
 		s = dfu_usb_open(wanted, &b->link.usb, &info, err);
-		if (s == STM32_OK)
+		if (s != STM32_OK)
+			continue;
+		b->alt = 0;
+		s = learn_chip(b, err);
+		if (s == STM32_OK || (s != STM32_E_IO && s != STM32_E_TIMEOUT))
 			break;
+		dfu_usb_close(b->link.usb);
+		b->link.usb = NULL;
 	}
-	if (s != STM32_OK)
-		return s;
-	b->alt = 0;
-	return learn_chip(b, err);
+	return s;
 }
 
 static void dfu_close(struct stm32_target *t)

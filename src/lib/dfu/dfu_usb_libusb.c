@@ -18,10 +18,6 @@ struct dfu_usb {
 	libusb_device_handle *handle;
 	uint8_t interface_number;
 	char address[32];
-	/* dfu_usb_start_in's, oldest first, until finished */
-	struct libusb_transfer *started[DFU_USB_MAX_STARTED];
-	int started_done[DFU_USB_MAX_STARTED];
-	unsigned started_count;
 };
 
 static void address_of(libusb_device *device, char *out, size_t size)
@@ -130,20 +126,29 @@ static void serial_of(libusb_device *device, char *out, size_t size)
 	}
 }
 
-struct candidate {
-	char address[32];
-	char serial[DFU_USB_NAME_MAX];
-};
+/* Its serial number and product strings, for the list of devices. */
+static void strings_of(libusb_device *device, struct dfu_usb_found *found)
+{
+	struct libusb_device_descriptor d;
+	libusb_device_handle *h;
+	found->serial[0] = found->product[0] = '\0';
+	if (libusb_get_device_descriptor(device, &d) != 0 || libusb_open(device, &h) != 0)
+		return;
+	uint16_t language = language_of(h);
+	read_string(h, language, d.iSerialNumber, found->serial, sizeof found->serial);
+	read_string(h, language, d.iProduct, found->product, sizeof found->product);
+	libusb_close(h);
+}
 
 static int by_address(const void *a, const void *b)
 {
-	return strcmp(((const struct candidate *)a)->address, ((const struct candidate *)b)->address);
+	return strcmp(((const struct dfu_usb_found *)a)->address,
+		      ((const struct dfu_usb_found *)b)->address);
 }
 
 /* "dfu:1-1 (serial X), dfu:1-2 (serial Y)" in address order. */
-static void list_candidates(struct candidate *found, size_t count, char *out, size_t size)
+static void list_candidates(struct dfu_usb_found *found, size_t count, char *out, size_t size)
 {
-	qsort(found, count, sizeof found[0], by_address);
 	size_t used = 0;
 	out[0] = '\0';
 	for (size_t i = 0; i < count && used < size; i++)
@@ -155,7 +160,7 @@ static void list_candidates(struct candidate *found, size_t count, char *out, si
 static enum stm32_status choose(libusb_device **list, const char *selector,
 				libusb_device **chosen, char *chosen_serial, struct stm32_error *err)
 {
-	struct candidate found[LISTED_MAX];
+	struct dfu_usb_found found[LISTED_MAX];
 	size_t matches = 0;
 	for (size_t i = 0; list[i]; i++) {
 		if (!is_stm32_dfu(list[i]))
@@ -181,10 +186,36 @@ static enum stm32_status choose(libusb_device **list, const char *selector,
 				       selector);
 	/* Not a busy port: the name is ambiguous, and the message says the fix. */
 	char listed[LISTED_MAX * 80];
-	list_candidates(found, matches < LISTED_MAX ? matches : LISTED_MAX, listed, sizeof listed);
+	size_t listed_count = matches < LISTED_MAX ? matches : LISTED_MAX;
+	qsort(found, listed_count, sizeof found[0], by_address);
+	list_candidates(found, listed_count, listed, sizeof listed);
 	return stm32_error_set(err, STM32_E_INVALID,
 			       "%zu STM32 DFU devices: %s; name one: dfu:SERIAL or dfu:BUS-PORT",
 			       matches, listed);
+}
+
+size_t dfu_usb_find(struct dfu_usb_found *out, size_t max)
+{
+	libusb_context *context;
+	if (libusb_init(&context) != 0)
+		return 0;
+	libusb_device **list = NULL;
+	size_t count = 0;
+	if (libusb_get_device_list(context, &list) >= 0) {
+		for (size_t i = 0; list[i]; i++) {
+			if (!is_stm32_dfu(list[i]))
+				continue;
+			if (count < max) {
+				address_of(list[i], out[count].address, sizeof out[count].address);
+				strings_of(list[i], &out[count]);
+			}
+			count++;
+		}
+		libusb_free_device_list(list, 1);
+	}
+	libusb_exit(context);
+	qsort(out, count < max ? count : max, sizeof out[0], by_address);
+	return count;
 }
 
 enum stm32_status dfu_usb_open(const char *selector, struct dfu_usb **out,
@@ -264,100 +295,6 @@ enum stm32_status dfu_usb_control(struct dfu_usb *usb, bool in, uint8_t request,
 	return rc < 0 ? usb_failure(usb, rc, err) : STM32_OK;
 }
 
-static void LIBUSB_CALL on_finished(struct libusb_transfer *transfer)
-{
-	*(int *)transfer->user_data = 1;
-}
-
-enum stm32_status dfu_usb_start_in(struct dfu_usb *usb, uint8_t request, uint16_t value,
-				   uint16_t length, unsigned timeout_ms, struct stm32_error *err)
-{
-	if (usb->started_count == DFU_USB_MAX_STARTED)
-		return stm32_error_set(err, STM32_E_INVALID, "dfu:%s: %u requests are already waiting",
-				       usb->address, DFU_USB_MAX_STARTED);
-	struct libusb_transfer *transfer = libusb_alloc_transfer(0);
-	unsigned char *buffer = malloc(LIBUSB_CONTROL_SETUP_SIZE + (size_t)length);
-	if (!transfer || !buffer) {
-		libusb_free_transfer(transfer);
-		free(buffer);
-		return stm32_error_set(err, STM32_E_NOMEM, "out of memory");
-	}
-	uint8_t type = LIBUSB_ENDPOINT_IN | LIBUSB_REQUEST_TYPE_CLASS | LIBUSB_RECIPIENT_INTERFACE;
-	libusb_fill_control_setup(buffer, type, request, value, usb->interface_number, length);
-	unsigned slot = usb->started_count;
-	usb->started_done[slot] = 0;
-	libusb_fill_control_transfer(transfer, usb->handle, buffer, on_finished,
-				     &usb->started_done[slot], timeout_ms);
-	transfer->flags = LIBUSB_TRANSFER_FREE_BUFFER;
-	int rc = libusb_submit_transfer(transfer);
-	if (rc != 0) {
-		libusb_free_transfer(transfer);
-		return usb_failure(usb, rc, err);
-	}
-	usb->started[slot] = transfer;
-	usb->started_count++;
-	return STM32_OK;
-}
-
-/* Until the oldest started request ended (completed, failed, cancelled). */
-static bool wait_oldest(struct dfu_usb *usb)
-{
-	int *done = &usb->started_done[0];
-	while (!*done) {
-		int rc = libusb_handle_events_completed(usb->context, done);
-		if (rc < 0 && rc != LIBUSB_ERROR_INTERRUPTED) {
-			/* The event loop itself failed: give up on the transfer. */
-			libusb_cancel_transfer(usb->started[0]);
-			struct timeval tick = {0, 10000};
-			(void)libusb_handle_events_timeout_completed(usb->context, &tick, done);
-			return *done != 0;
-		}
-	}
-	return true;
-}
-
-/* The oldest off the list: the others move up (their flags with them, so
- * the callbacks must be told where they went). */
-static struct libusb_transfer *pop_oldest(struct dfu_usb *usb)
-{
-	struct libusb_transfer *t = usb->started[0];
-	for (unsigned i = 1; i < usb->started_count; i++) {
-		usb->started[i - 1] = usb->started[i];
-		usb->started_done[i - 1] = usb->started_done[i];
-		usb->started[i - 1]->user_data = &usb->started_done[i - 1];
-	}
-	usb->started_count--;
-	return t;
-}
-
-enum stm32_status dfu_usb_finish_in(struct dfu_usb *usb, uint8_t *data, size_t *done,
-				    struct stm32_error *err)
-{
-	*done = 0;
-	if (usb->started_count == 0)
-		return stm32_error_set(err, STM32_E_INVALID, "dfu:%s: no request is waiting",
-				       usb->address);
-	bool ended = wait_oldest(usb);
-	struct libusb_transfer *t = pop_oldest(usb);
-	if (!ended) /* left to libusb rather than freed while it may hold it */
-		return stm32_error_set(err, STM32_E_IO, "dfu:%s: the USB event loop failed",
-				       usb->address);
-	enum stm32_status s = STM32_OK;
-	switch (t->status) {
-	case LIBUSB_TRANSFER_COMPLETED:
-		*done = (size_t)t->actual_length;
-		if (data)
-			memcpy(data, libusb_control_transfer_get_data(t), *done);
-		break;
-	case LIBUSB_TRANSFER_STALL: s = usb_failure(usb, LIBUSB_ERROR_PIPE, err); break;
-	case LIBUSB_TRANSFER_TIMED_OUT: s = usb_failure(usb, LIBUSB_ERROR_TIMEOUT, err); break;
-	case LIBUSB_TRANSFER_NO_DEVICE: s = usb_failure(usb, LIBUSB_ERROR_NO_DEVICE, err); break;
-	default: s = usb_failure(usb, LIBUSB_ERROR_IO, err); break;
-	}
-	libusb_free_transfer(t);
-	return s;
-}
-
 enum stm32_status dfu_usb_set_alt(struct dfu_usb *usb, unsigned alt, struct stm32_error *err)
 {
 	int rc = libusb_set_interface_alt_setting(usb->handle, usb->interface_number, (int)alt);
@@ -368,14 +305,6 @@ void dfu_usb_close(struct dfu_usb *usb)
 {
 	if (!usb)
 		return;
-	for (unsigned i = 0; i < usb->started_count; i++)
-		libusb_cancel_transfer(usb->started[i]);
-	while (usb->started_count) {
-		bool ended = wait_oldest(usb);
-		struct libusb_transfer *t = pop_oldest(usb);
-		if (ended)
-			libusb_free_transfer(t);
-	}
 	if (usb->handle) {
 		(void)libusb_release_interface(usb->handle, usb->interface_number);
 		libusb_close(usb->handle);
