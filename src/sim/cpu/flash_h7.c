@@ -267,8 +267,8 @@ static void erase_bank(struct sim_flashctl *fc, struct sim_flash_bank *b, unsign
 
 static void erase_sector(struct sim_flashctl *fc, struct sim_flash_bank *b, unsigned bank)
 {
-	const struct h7_variant *l = variant(fc);
-	uint32_t snb = (b->cr >> l->snb_shift) & l->snb_mask;
+	const struct h7_variant *v = variant(fc);
+	uint32_t snb = (b->cr >> v->snb_shift) & v->snb_mask;
 	size_t first, count = bank_sectors(fc, bank, &first);
 	if (snb >= count)
 		return; /* no such sector in the bank: nothing erased */
@@ -324,15 +324,15 @@ static void start(struct sim_flashctl *fc, unsigned state, uint32_t value)
 static void write_cr(struct sim_flashctl *fc, unsigned state, uint32_t value)
 {
 	struct sim_flash_bank *b = &fc->bank[state];
-	const struct h7_variant *l = variant(fc);
+	const struct h7_variant *v = variant(fc);
 	if (b->locked)
 		return;
-	b->cr = value & ~(CR_LOCK | l->start | l->fw);
+	b->cr = value & ~(CR_LOCK | v->start | v->fw);
 	if (value & CR_LOCK)
 		b->locked = true;
-	if ((value & l->fw) && b->buf_filled)
+	if ((value & v->fw) && b->buf_filled)
 		program_buffer(fc, state);
-	if ((value & l->start) && !busy(fc, b))
+	if ((value & v->start) && !busy(fc, b))
 		start(fc, state, value);
 }
 

@@ -76,6 +76,14 @@
 #define RDP_LEVEL0 0xAAu
 #define OPT_MAX 64u
 
+void sim_flash_pecr_reset(struct sim_flashctl *fc, const char *family)
+{
+	bool l0 = strcmp(family, "L0") == 0;
+	fc->prglocked = true;
+	fc->half_page = l0 ? 64u : 128u;
+	fc->notzero_check = l0;
+}
+
 static bool busy(const struct sim_flashctl *fc)
 {
 	return fc->env->now_ps < fc->busy_until_ps;

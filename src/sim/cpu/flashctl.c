@@ -30,11 +30,10 @@ void sim_flashctl_reset(struct sim_flashctl *fc, struct sim_soc_env *env, struct
 	fc->owner = owner;
 	fc->locked = true;
 	fc->optlocked = true;
-	fc->prglocked = true;
 	fc->rdp_at_reset = sim_port_rdp_level(chip);
-	fc->half_page = strcmp(info->family, "L0") == 0 ? 64u : 128u;
-	fc->notzero_check = strcmp(info->family, "L0") == 0;
-	if (fc->kind == SIM_FLASH_DWORD)
+	if (fc->kind == SIM_FLASH_PECR)
+		sim_flash_pecr_reset(fc, info->family);
+	else if (fc->kind == SIM_FLASH_DWORD)
 		sim_flash_dword_reset(fc, info->family);
 	else if (fc->kind == SIM_FLASH_H7)
 		sim_flash_h7_reset(fc, info->family);

@@ -1,7 +1,7 @@
 /* The register-level peripheral models: their state and entry points. Each
  * model lives in its own file (scb.c, systick.c, dbgmcu.c, iwdg.c, crc.c,
- * rcc.c, usart.c, flash_f1.c, flash_f4.c, flash_dword.c) and is attached to the bus by
- * soc.c. Models talk to the rest of the system only through sim_soc_env
+ * rcc.c, usart.c, flash_f1.c, flash_f4.c, flash_dword.c, flash_pecr.c,
+ * flash_h7.c) and is attached to the bus by soc.c. Models talk to the rest of the system only through sim_soc_env
  * and, for flash, through memory_port.h. */
 #ifndef STM32SIM_CPU_PERIPH_H
 #define STM32SIM_CPU_PERIPH_H
@@ -150,7 +150,7 @@ struct sim_flash_bank {
 
 struct sim_dword_variant; /* flash_dword.c: what differs between G0, L4/G4, WB, WL */
 
-/* Flash controllers. One struct for both kinds: the fields a kind does not
+/* Flash controllers. One struct for every kind: the fields a kind does not
  * use stay 0. */
 struct sim_flashctl {
 	struct sim_soc_env *env;
@@ -221,6 +221,7 @@ void sim_flash_dword_write(struct sim_flashctl *fc, uint32_t offset, uint32_t va
 void sim_flash_dword_memory_write(struct sim_flashctl *fc, uint32_t address, unsigned size,
 				  uint32_t value);
 void sim_flash_dword_reset(struct sim_flashctl *fc, const char *family);
+void sim_flash_pecr_reset(struct sim_flashctl *fc, const char *family);
 uint32_t sim_flash_pecr_read(struct sim_flashctl *fc, uint32_t offset);
 void sim_flash_pecr_write(struct sim_flashctl *fc, uint32_t offset, uint32_t value);
 void sim_flash_pecr_memory_write(struct sim_flashctl *fc, uint32_t address, unsigned size, uint32_t value);

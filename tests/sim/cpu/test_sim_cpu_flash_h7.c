@@ -209,6 +209,27 @@ static void h743_wpsn_reads_the_write_protection_and_a_protected_sector_is_wrper
 	rig_down(&r);
 }
 
+/* Readout protection with the code not booted from flash (the core sets
+ * rdp_blocked): the flash word and the erase are refused with WRPERR. */
+static void h743_readout_protection_refuses_program_and_erase(void **state)
+{
+	(void)state;
+	struct rig r;
+	rig_up(&r, "stm32h743zi");
+	memset(r.chip.flash, 0x00, 16);
+	r.soc.flash.rdp_blocked = true;
+	unlock(&r, 0);
+	wr(&r, CR, PG);
+	words(&r, FLASH + 0x40, 8, 0x11111111u);
+	assert_true(rd(&r, SR) & WRPERR);
+	assert_int_equal(at(&r, FLASH + 0x40), 0xFF);
+	wr(&r, CCR, WRPERR);
+	wr(&r, CR, SER | START); /* sector 0 */
+	assert_true(rd(&r, SR) & WRPERR);
+	assert_int_equal(at(&r, FLASH), 0x00);
+	rig_down(&r);
+}
+
 static void h743_mass_erase_by_optcr_mer(void **state)
 {
 	(void)state;
@@ -294,6 +315,7 @@ int main(void)
 		cmocka_unit_test(h743_buffer_misuse_incerr_strberr_and_forced_write),
 		cmocka_unit_test(h743_sector_erase_in_bank_2_and_bank_erase_of_bank_1),
 		cmocka_unit_test(h743_wpsn_reads_the_write_protection_and_a_protected_sector_is_wrperr),
+		cmocka_unit_test(h743_readout_protection_refuses_program_and_erase),
 		cmocka_unit_test(h743_mass_erase_by_optcr_mer),
 		cmocka_unit_test(h7a3_has_16_byte_words_8k_sectors_and_start_at_bit_5),
 		cmocka_unit_test(h743_option_start_sets_rdp_and_the_way_back_mass_erases),

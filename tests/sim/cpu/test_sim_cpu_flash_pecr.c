@@ -252,6 +252,30 @@ static void l0_option_words_rdp_regression_and_obl_launch(void **state)
 	rig_down(&r);
 }
 
+/* Readout protection with the code not booted from flash (the core sets
+ * rdp_blocked): no program, no erase; the option words stay writable. */
+static void l0_readout_protection_refuses_program_and_erase_not_options(void **state)
+{
+	(void)state;
+	struct rig r;
+	rig_up(&r, "stm32l05x");
+	memset(r.chip.flash, 0x00, 0x100);
+	r.soc.flash.rdp_blocked = true;
+	unlock_program(&r);
+	store(&r, FLASH + 0x200, 4, 0x11223344u);
+	assert_true(rd(&r, SR) & WRPERR);
+	assert_int_equal(flash_word(&r, FLASH + 0x200), 0xFFFFFFFFu);
+	wr(&r, SR, WRPERR);
+	wr(&r, PECR, ERASE | PROG);
+	store(&r, FLASH, 4, 0);
+	assert_true(rd(&r, SR) & WRPERR);
+	assert_int_equal(r.chip.flash[0], 0x00);
+	unlock_options(&r);
+	sim_flashctl_option_write(&r.soc.flash, OPT_AREA, 4, 0xFF4400BBu);
+	assert_int_equal(sim_chip_rdp_level(&r.chip), 1);
+	rig_down(&r);
+}
+
 static void l0_obl_launch_needs_the_option_lock_open(void **state)
 {
 	(void)state;
@@ -272,6 +296,7 @@ int main(void)
 		cmocka_unit_test(l0_half_page_programs_after_its_last_word_and_refuses_misuse),
 		cmocka_unit_test(l1_half_page_is_128_bytes_and_reprogramming_only_clears_bits),
 		cmocka_unit_test(l0_option_words_rdp_regression_and_obl_launch),
+		cmocka_unit_test(l0_readout_protection_refuses_program_and_erase_not_options),
 		cmocka_unit_test(l0_obl_launch_needs_the_option_lock_open),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -253,21 +253,29 @@ static void go_into_flash_at_level_1_faults_on_the_first_fetch(void **state)
 	rig_down(&r);
 }
 
-/* F1 from RAM: KEYR, CR.PG, a half-word store at FLASH + 0x2000, SR into
- * DATA. */
-static void f1_programmer(struct rig *r)
+/* From RAM: KEYR (key_word: its word offset in the controller), CR = cr
+ * (cr_word), a half-word (F1) or word (F4) store at FLASH + 0x2000, SR
+ * (sr_word) into DATA. */
+struct programmer {
+	uint32_t base;
+	unsigned key_word, cr_word, sr_word;
+	uint32_t cr;
+	bool halfword;
+};
+
+static void programmer(struct rig *r, const struct programmer *p)
 {
 	struct routine m = {0};
-	ldr_lit(&m, 0, 0x40022000u);
+	ldr_lit(&m, 0, p->base);
 	ldr_lit(&m, 1, 0x45670123u);
-	emit(&m, T_STR(1, 0, 1));
+	emit(&m, T_STR(1, 0, p->key_word));
 	ldr_lit(&m, 1, 0xCDEF89ABu);
-	emit(&m, T_STR(1, 0, 1));
-	emit(&m, T_MOVS(1, 1));
-	emit(&m, T_STR(1, 0, 4)); /* CR = PG */
+	emit(&m, T_STR(1, 0, p->key_word));
+	ldr_lit(&m, 1, p->cr);
+	emit(&m, T_STR(1, 0, p->cr_word));
 	ldr_lit(&m, 2, FLASH + 0x2000);
-	emit(&m, T_STRH(1, 2));
-	emit(&m, T_LDR(3, 0, 3)); /* SR */
+	emit(&m, p->halfword ? T_STRH(1, 2) : T_STR(1, 2, 0));
+	emit(&m, T_LDR(3, 0, p->sr_word));
 	ldr_lit(&m, 2, r->base + DATA);
 	emit(&m, T_STR(3, 2, 0));
 	emit(&m, T_B_SELF);
@@ -275,25 +283,38 @@ static void f1_programmer(struct rig *r)
 	vectors(r, r->base + MAIN, false);
 }
 
-static void f1_ram_program_cannot_program_flash_at_level_1(void **state)
+/* The program runs at level 0 and 1: the store lands, or the controller
+ * sets error and flash keeps its byte. */
+static void ram_program_cannot_program_flash_at_level_1(const char *device,
+							const struct programmer *p, uint32_t error)
 {
-	(void)state;
 	for (int level = 0; level <= 1; level++) {
 		struct rig r;
-		rig_up(&r, "stm32f103xb", level);
-		f1_programmer(&r);
+		rig_up(&r, device, level);
+		programmer(&r, p);
 		struct sim_cpu_stop_info s = go_and_run(&r);
 		assert_int_equal(s.reason, SIM_CPU_STOP_BUDGET);
 		uint32_t sr = get32(ram(&r, DATA));
-		if (level) {
-			assert_true(sr & (1u << 2)); /* PGERR */
-			assert_int_equal(r.chip.flash[0x2000], 0xFF);
-		} else {
-			assert_false(sr & (1u << 2));
-			assert_int_equal(r.chip.flash[0x2000], 0x01);
-		}
+		assert_int_equal(sr & error, level ? error : 0);
+		assert_int_equal(r.chip.flash[0x2000], level ? 0xFF : (uint8_t)p->cr);
 		rig_down(&r);
 	}
+}
+
+static void f1_ram_program_cannot_program_flash_at_level_1(void **state)
+{
+	(void)state;
+	/* KEYR 0x04, CR 0x10 = PG, SR 0x0C: PGERR (RM0365) */
+	const struct programmer f1 = {0x40022000u, 1, 4, 3, 0x1u, true};
+	ram_program_cannot_program_flash_at_level_1("stm32f103xb", &f1, 1u << 2);
+}
+
+static void f4_ram_program_cannot_program_flash_at_level_1(void **state)
+{
+	(void)state;
+	/* KEYR 0x04, CR 0x10 = PG | PSIZE x32, SR 0x0C: WRPERR */
+	const struct programmer f4 = {0x40023C00u, 1, 4, 3, 0x201u, false};
+	ram_program_cannot_program_flash_at_level_1("stm32f407xg", &f4, 1u << 4);
 }
 
 static void g0_ram_program_store_into_flash_is_a_bus_error_at_level_1(void **state)
@@ -331,6 +352,7 @@ int main(void)
 		cmocka_unit_test(a_debugger_makes_flash_unreadable_even_when_booted_from_flash),
 		cmocka_unit_test(go_into_flash_at_level_1_faults_on_the_first_fetch),
 		cmocka_unit_test(f1_ram_program_cannot_program_flash_at_level_1),
+		cmocka_unit_test(f4_ram_program_cannot_program_flash_at_level_1),
 		cmocka_unit_test(g0_ram_program_store_into_flash_is_a_bus_error_at_level_1),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
