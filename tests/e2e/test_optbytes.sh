@@ -255,3 +255,38 @@ t_bank_erase_refused_on_protected_page() {
 	stat_is .bank_erases 1
 	stat_is .rdp_level 0
 }
+
+# F3 (RM0365: one WRP bit protects two 2 KiB pages) and WB (WRP1AR page
+# areas, 8-bit bounds): write protection by group, a write into it refused
+# before anything is erased, -u lifting it.
+t_write_protect_f3_group() {
+	DEVICE=stm32f303xc
+	run_ok --write-protect 1 "$(port)"
+	byte_is 8 0xFD
+	byte_is 9 0x02
+	run_ok --option-bytes "$(port)"
+	out_has "Write-protected pages: 2-3"
+	random_file "$WORK/fw.bin" 8192
+	run_fail -w "$WORK/fw.bin" "$(port)"
+	error_has "pages 2-3 are write-protected"
+	nothing_written
+	run_ok -u "$(port)"
+	byte_is 8 0xFF
+	run_ok -w "$WORK/fw.bin" "$(port)"
+}
+
+t_write_protect_wb_page_area() {
+	DEVICE=stm32wb55
+	run_ok --write-protect 0-1 "$(port)"
+	byte_is 24 0x00
+	byte_is 26 0x01
+	run_ok --option-bytes "$(port)"
+	out_has "Write-protected pages: 0-1"
+	random_file "$WORK/fw.bin" 2048
+	run_fail -w "$WORK/fw.bin" "$(port)"
+	error_has "page 0 is write-protected"
+	nothing_written
+	run_ok -u "$(port)"
+	byte_is 24 0xFF
+	run_ok -w "$WORK/fw.bin" "$(port)"
+}
