@@ -183,6 +183,20 @@ t_h7_fields_unreachable() {
 	error_has "no option bytes the ROM bootloader can reach"
 }
 
+# L5 and U5 (FLASH_OPTR, no mapped option area either): their fields are
+# listed by name, not reachable.
+t_l5_u5_fields_unreachable() {
+	for DEVICE in stm32l552 stm32u575; do
+		IMG=$WORK/$DEVICE.img
+		run_ok --option-bytes "$(port)"
+		out_has "registers the ROM bootloader does not map"
+		out_has "TZEN"
+		out_has "nSWBOOT0"
+		run_fail --set-option TZEN=1 "$(port)"
+		error_has "no option bytes the ROM bootloader can reach"
+	done
+}
+
 t_help_lists_option_byte_actions() {
 	run_ok --help
 	out_has "--option-bytes"
