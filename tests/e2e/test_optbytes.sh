@@ -183,9 +183,15 @@ t_h7_fields_unreachable() {
 	error_has "no option bytes the ROM bootloader can reach"
 }
 
-# L5 and U5 (FLASH_OPTR, no mapped option area either): their fields are
-# listed by name, not reachable.
-t_l5_u5_fields_unreachable() {
+# L5, U5 (FLASH_OPTR) and H5 (FLASH_OPTSR), no mapped option area either:
+# their fields are listed by name, not reachable.
+t_l5_u5_h5_fields_unreachable() {
+	DEVICE=stm32h563zi
+	IMG=$WORK/h5.img
+	run_ok --option-bytes "$(port)"
+	out_has "PRODUCT_STATE"
+	run_fail --set-option PRODUCT_STATE=0x17 "$(port)"
+	error_has "no option bytes the ROM bootloader can reach"
 	for DEVICE in stm32l552 stm32u575; do
 		IMG=$WORK/$DEVICE.img
 		run_ok --option-bytes "$(port)"
