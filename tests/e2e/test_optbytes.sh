@@ -310,3 +310,16 @@ t_write_protect_wb_page_area() {
 	byte_is 24 0xFF
 	run_ok -w "$WORK/fw.bin" "$(port)"
 }
+
+# F7 (RM0385): BOOT_ADD1 names where a BOOT0-high reset boots; pointed at
+# flash (0x2000: 0x08000000) the bootloader is left behind at the reset that
+# follows the write.
+t_f7_boot_add1_moves_the_boot() {
+	DEVICE=stm32f74x
+	run_fail --set-option BOOT_ADD1=0x2000 "$(port)"
+	byte_is 24 0x00
+	byte_is 25 0x20
+	stat_is .last_boot '"flash"'
+	run_fail "$(port)"
+	stat_is .boots_bootloader 0
+}
