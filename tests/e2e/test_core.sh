@@ -47,3 +47,19 @@ t_go_runs_the_example_firmware() {
 	stat_is '.core.usart_tx_bytes' 51
 	stat_is '.core.faults' 0
 }
+
+# usart=N (--usart): the USART the bootloader talked on, one AN2606 lists
+# for the device; the stats name the wired one and count every modelled one.
+t_usart_option_picks_a_bootloader_usart() {
+	needs_core
+	DEVICE=stm32f407xg
+	run_ok "$(port usart=3)"
+	stat_is .core.usart_wired '"USART3"'
+	stat_is '.core.usarts | keys' '["USART1","USART3"]'
+	run_fail "$(port usart=2)"
+	err_has "the stm32f407xg bootloader has only USART1, USART3"
+	DEVICE=stm32l031 # its ROM has USART2 only: the default
+	IMG=$WORK/l031.img
+	run_ok "$(port)"
+	stat_is .core.usart_wired '"USART2"'
+}

@@ -183,6 +183,26 @@ t_h7_fields_unreachable() {
 	error_has "no option bytes the ROM bootloader can reach"
 }
 
+# L5, U5 (FLASH_OPTR) and H5 (FLASH_OPTSR), no mapped option area either:
+# their fields are listed by name, not reachable.
+t_l5_u5_h5_fields_unreachable() {
+	DEVICE=stm32h563zi
+	IMG=$WORK/h5.img
+	run_ok --option-bytes "$(port)"
+	out_has "PRODUCT_STATE"
+	run_fail --set-option PRODUCT_STATE=0x17 "$(port)"
+	error_has "no option bytes the ROM bootloader can reach"
+	for DEVICE in stm32l552 stm32u575; do
+		IMG=$WORK/$DEVICE.img
+		run_ok --option-bytes "$(port)"
+		out_has "registers the ROM bootloader does not map"
+		out_has "TZEN"
+		out_has "nSWBOOT0"
+		run_fail --set-option TZEN=1 "$(port)"
+		error_has "no option bytes the ROM bootloader can reach"
+	done
+}
+
 t_help_lists_option_byte_actions() {
 	run_ok --help
 	out_has "--option-bytes"
@@ -254,4 +274,52 @@ t_bank_erase_refused_on_protected_page() {
 	run_ok -o -s 0 -e 256 "$(port)"
 	stat_is .bank_erases 1
 	stat_is .rdp_level 0
+}
+
+# F3 (RM0365: one WRP bit protects two 2 KiB pages) and WB (WRP1AR page
+# areas, 8-bit bounds): write protection by group, a write into it refused
+# before anything is erased, -u lifting it.
+t_write_protect_f3_group() {
+	DEVICE=stm32f303xc
+	run_ok --write-protect 1 "$(port)"
+	byte_is 8 0xFD
+	byte_is 9 0x02
+	run_ok --option-bytes "$(port)"
+	out_has "Write-protected pages: 2-3"
+	random_file "$WORK/fw.bin" 8192
+	run_fail -w "$WORK/fw.bin" "$(port)"
+	error_has "pages 2-3 are write-protected"
+	nothing_written
+	run_ok -u "$(port)"
+	byte_is 8 0xFF
+	run_ok -w "$WORK/fw.bin" "$(port)"
+}
+
+t_write_protect_wb_page_area() {
+	DEVICE=stm32wb55
+	run_ok --write-protect 0-1 "$(port)"
+	byte_is 24 0x00
+	byte_is 26 0x01
+	run_ok --option-bytes "$(port)"
+	out_has "Write-protected pages: 0-1"
+	random_file "$WORK/fw.bin" 2048
+	run_fail -w "$WORK/fw.bin" "$(port)"
+	error_has "page 0 is write-protected"
+	nothing_written
+	run_ok -u "$(port)"
+	byte_is 24 0xFF
+	run_ok -w "$WORK/fw.bin" "$(port)"
+}
+
+# F7 (RM0385): BOOT_ADD1 names where a BOOT0-high reset boots; pointed at
+# flash (0x2000: 0x08000000) the bootloader is left behind at the reset that
+# follows the write.
+t_f7_boot_add1_moves_the_boot() {
+	DEVICE=stm32f74x
+	run_fail --set-option BOOT_ADD1=0x2000 "$(port)"
+	byte_is 24 0x00
+	byte_is 25 0x20
+	stat_is .last_boot '"flash"'
+	run_fail "$(port)"
+	stat_is .boots_bootloader 0
 }

@@ -133,4 +133,5 @@ void sim_engine_power_on(struct sim_engine *engine)
 {
 	rom_latch_empty_check(engine);
 	boot(engine);
+	rom_core_sync_stats(engine); /* the USARTs, before any program runs */
 }

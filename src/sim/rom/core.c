@@ -187,6 +187,12 @@ void rom_core_sync_stats(struct sim_engine *engine)
 {
 	struct sim_core_counts *c = &engine->stats->core;
 	c->present = true;
+	if (!engine->chip)
+		return; /* sim_engine_init's first call: nothing to say yet */
+	unsigned wired = wired_usart(engine);
+	c->usart_wired = engine->interface == SIM_INTERFACE_UART ? wired : 0;
+	for (unsigned u = 1; u <= SIM_CPU_USARTS && u < SIM_STATS_USARTS; u++)
+		c->usart_listed[u] = sim_cpu_usart_listed(engine->chip->dev, u, NULL, 0);
 	if (!engine->program.cpu)
 		return;
 	const struct sim_cpu_stats *s = sim_cpu_stats(engine->program.cpu);
@@ -194,14 +200,11 @@ void rom_core_sync_stats(struct sim_engine *engine)
 	c->faults = s->faults;
 	c->lockups = s->lockups;
 	c->unmodelled_accesses = s->unmodelled_accesses;
-	unsigned wired = wired_usart(engine);
-	c->usart_wired = engine->interface == SIM_INTERFACE_UART ? wired : 0;
 	c->usart_tx_bytes = s->usart_tx[wired];
 	c->usart_rx_bytes = s->usart_rx[wired];
 	for (unsigned u = 1; u <= SIM_CPU_USARTS && u < SIM_STATS_USARTS; u++) {
 		c->usart_tx[u] = s->usart_tx[u];
 		c->usart_rx[u] = s->usart_rx[u];
-		c->usart_listed[u] = sim_cpu_usart_listed(engine->chip->dev, u, NULL, 0);
 	}
 	c->usart_rx_overruns = s->usart_rx_overruns;
 	c->iwdg_refreshes = s->iwdg_refreshes;
@@ -220,6 +223,7 @@ bool sim_engine_set_usart(struct sim_engine *engine, unsigned usart, char *why, 
 		return false;
 	}
 	engine->usart = usart;
+	rom_core_sync_stats(engine);
 	return true;
 }
 
@@ -284,6 +288,7 @@ bool sim_engine_set_usart(struct sim_engine *engine, unsigned usart, char *why, 
 		return false;
 	}
 	engine->usart = usart;
+	rom_core_sync_stats(engine);
 	return true;
 }
 

@@ -353,6 +353,32 @@ static void wb_wl_optr_and_areas(void **state)
 	assert_null(stm32_option_field_find(wl, "AGC_TRIM"));
 }
 
+/* L5, U5 and H5 keep their option bytes in FLASH registers only: the fields
+ * are known by name (the SVD-derived bit positions) but not reachable. */
+static void l5_u5_h5_fields_are_named_not_reachable(void **state)
+{
+	(void)state;
+	static const char *const devices[] = {"stm32l552", "stm32u575"};
+	for (size_t i = 0; i < 2; i++) {
+		const struct stm32_device *dev = device(devices[i]);
+		const struct stm32_option_field *tzen = stm32_option_field_find(dev, "TZEN");
+		assert_non_null(tzen);
+		assert_int_equal(tzen->shift, 31);
+		assert_false(stm32_option_field_reachable(tzen, dev));
+		assert_non_null(stm32_option_field_find(dev, "nSWBOOT0"));
+	}
+	assert_non_null(stm32_option_field_find(device("stm32l552"), "DBANK"));
+	assert_null(stm32_option_field_find(device("stm32l552"), "DUALBANK"));
+	assert_non_null(stm32_option_field_find(device("stm32u575"), "SRAM1345_RST"));
+	/* H5: FLASH_OPTSR with PRODUCT_STATE in place of RDP. */
+	const struct stm32_device *h5 = device("stm32h563zi");
+	const struct stm32_option_field *product = stm32_option_field_find(h5, "PRODUCT_STATE");
+	assert_non_null(product);
+	assert_int_equal(product->factory, 0xED);
+	assert_false(stm32_option_field_reachable(product, h5));
+	assert_null(stm32_option_field_find(h5, "RDP"));
+}
+
 /* L47x/L49x (RM0351): bank 1's option bytes to WRP1BR, a word and its
  * complement word each: PCROP1ER at 0x10 (PCROP_RDP bit 31), WRP1AR at 0x18
  * (STRT bits 0-7, END bits 16-23), WRP1BR at 0x20. */
@@ -421,6 +447,7 @@ int main(void)
 		cmocka_unit_test(l4_dual_bank_wrp_areas),
 		cmocka_unit_test(f3_user_byte_and_wrp),
 		cmocka_unit_test(wb_wl_optr_and_areas),
+		cmocka_unit_test(l5_u5_h5_fields_are_named_not_reachable),
 		cmocka_unit_test(l0_l1_halfword_complements),
 		cmocka_unit_test(f7_and_h7),
 		cmocka_unit_test(f7_wrp_and_boot_addresses),
