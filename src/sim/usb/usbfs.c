@@ -33,8 +33,8 @@
 struct sim_usbfs {
 	UMockdevTestbed *testbed;
 	UMockdevIoctlBase *handler;
-	struct sim_dfuse *dfu;
-	struct sim_usb_descriptors descriptors;
+	struct sim_usb_function fn;
+	GQueue waiting_in; /* bulk IN URBs with no data yet (struct waiting_urb) */
 	GMutex lock;
 	bool realtime;
 	bool gone;           /* left the bus: every request fails with ENODEV */
@@ -52,6 +52,11 @@ struct client_state {
 struct delayed_urb {
 	UMockdevIoctlClient *client;
 	UMockdevIoctlData *urb;
+};
+
+struct waiting_urb {
+	UMockdevIoctlClient *client;
+	UMockdevIoctlData *urb, *buffer;
 };
 
 static uint64_t now_us(const struct sim_usbfs *usb)
@@ -90,14 +95,34 @@ static uint64_t transfer_end_us(uint64_t now, size_t length)
 	return (end + FRAME_US - 1) / FRAME_US * FRAME_US;
 }
 
+/* When a bulk transfer would end: its packets at the bus's rate (full
+ * speed: 64-byte packets in 1 ms frames; high speed: 512-byte packets in
+ * 125 us microframes). */
+static uint64_t bulk_end_us(const struct sim_usbfs *usb, uint64_t now, size_t length)
+{
+	bool high = usb->fn.speed_mbps >= 480;
+	uint64_t packet = high ? 512u : MAX_PACKET, frame = high ? 125u : FRAME_US;
+	uint64_t bits_per_us = high ? 480u : FULL_SPEED_BITS_PER_US;
+	uint64_t packets = length ? (length + packet - 1) / packet : 1;
+	uint64_t bytes = length + packets * PACKET_OVERHEAD_BYTES;
+	uint64_t end = now + (bytes * 8u + bits_per_us - 1) / bits_per_us;
+	return (end + frame - 1) / frame * frame;
+}
+
+static bool set_alt(struct sim_usbfs *usb, unsigned alt)
+{
+	return usb->fn.set_alt ? usb->fn.set_alt(usb->fn.ctx, alt) : alt == 0;
+}
+
 static int standard_request(struct sim_usbfs *usb, const uint8_t *setup, uint8_t *data,
 			    uint16_t length)
 {
 	uint16_t value = (uint16_t)(setup[2] | setup[3] << 8);
-	usb->dfu->counts.standard_requests++;
+	if (usb->fn.standard_requests)
+		(*usb->fn.standard_requests)++;
 	switch (setup[1]) {
 	case STD_GET_DESCRIPTOR:
-		return sim_usb_descriptor(&usb->descriptors, value, data, length);
+		return usb->fn.descriptor(usb->fn.ctx, value, data, length);
 	case STD_GET_STATUS:
 		memset(data, 0, length < 2 ? length : 2);
 		return length < 2 ? length : 2;
@@ -106,10 +131,22 @@ static int standard_request(struct sim_usbfs *usb, const uint8_t *setup, uint8_t
 			data[0] = 1;
 		return length ? 1 : 0;
 	case STD_SET_INTERFACE:
-		return sim_dfuse_set_alt(usb->dfu, value) ? 0 : -1;
+		return set_alt(usb, value) ? 0 : -1;
 	default: /* SET_CONFIGURATION, CLEAR_FEATURE, SET_FEATURE: nothing to do */
 		return 0;
 	}
+}
+
+static void after_reply(struct sim_usbfs *usb, const struct sim_usb_reply *reply)
+{
+	if (reply->reset) {
+		/* The device resets: this connection dies, the device enumerates again. */
+		usb->generation++;
+		if (usb->fn.reset)
+			usb->fn.reset(usb->fn.ctx);
+	}
+	if (reply->leave)
+		usb->gone = true;
 }
 
 /* One control transfer: returns when the host may see its completion. */
@@ -125,33 +162,79 @@ static uint64_t control(struct sim_usbfs *usb, struct usbdevfs_urb *urb, uint8_t
 	}
 	bool in = setup[0] & 0x80;
 	int result = -1;
-	struct sim_dfu_reply reply = {0};
-	struct sim_rx_fault fault = {0};
+	struct sim_usb_reply reply = {0};
 	if ((setup[0] & TYPE_MASK) == TYPE_STANDARD) {
 		result = standard_request(usb, setup, data, length);
-	} else if ((setup[0] & TYPE_MASK) == TYPE_CLASS) {
-		uint8_t token = setup[1];
-		if (usb->dfu->faults)
-			fault = sim_faults_on_rx(usb->dfu->faults, &token);
-		struct sim_dfu_setup s = {setup[0], setup[1], (uint16_t)(setup[2] | setup[3] << 8),
-					  (uint16_t)(setup[4] | setup[5] << 8), length};
-		reply = sim_dfuse_request(usb->dfu, &s, data, now);
+	} else if ((setup[0] & TYPE_MASK) == TYPE_CLASS && usb->fn.control) {
+		reply = usb->fn.control(usb->fn.ctx, setup, data, now);
 		result = reply.stall ? -1 : (int)(in ? reply.length : length);
 	}
 	urb->status = result < 0 ? -EPIPE : 0;
 	urb->actual_length = result < 0 ? 0 : result;
-	if (reply.reset || fault.reset_chip) {
-		/* The chip resets: this connection dies, the device enumerates again. */
-		usb->generation++;
-		sim_dfuse_reset(usb->dfu);
-	}
-	if (reply.leave || fault.hang_up)
-		usb->gone = true;
+	after_reply(usb, &reply);
 	uint64_t ready = usb->realtime ? transfer_end_us(now, length) : 0;
 	if (reply.ready_at_us > ready)
 		ready = transfer_end_us(reply.ready_at_us, 0);
-	if (fault.stall_ms)
-		ready = (ready > now ? ready : now) + fault.stall_ms * 1000ull;
+	if (reply.delay_us)
+		ready = (ready > now ? ready : now) + reply.delay_us;
+	return ready > now ? ready - now : 0;
+}
+
+/* Bulk IN URBs that were waiting take what the function has now, in the
+ * order they were submitted. */
+static void feed_waiting(struct sim_usbfs *usb)
+{
+	while (!g_queue_is_empty(&usb->waiting_in)) {
+		struct waiting_urb *w = g_queue_peek_head(&usb->waiting_in);
+		struct usbdevfs_urb *urb = (struct usbdevfs_urb *)w->urb->data;
+		int n = usb->fn.bulk_in(usb->fn.ctx, urb->endpoint, w->buffer->data,
+					(size_t)urb->buffer_length);
+		if (n < 0)
+			return;
+		g_queue_pop_head(&usb->waiting_in);
+		urb->status = 0;
+		urb->actual_length = n;
+		struct client_state *state = g_object_get_data(G_OBJECT(w->client), CLIENT_KEY);
+		if (state)
+			g_queue_push_tail(&state->done, w->urb);
+		else
+			g_object_unref(w->urb);
+		g_object_unref(w->buffer);
+		g_object_unref(w->client);
+		g_free(w);
+	}
+}
+
+/* One bulk transfer: returns when the host may see its completion, or
+ * UINT64_MAX when an IN transfer waits for data (then it is queued). */
+static uint64_t bulk(struct sim_usbfs *usb, UMockdevIoctlClient *client, UMockdevIoctlData *urb_data,
+		     UMockdevIoctlData *buffer)
+{
+	struct usbdevfs_urb *urb = (struct usbdevfs_urb *)urb_data->data;
+	uint64_t now = now_us(usb);
+	size_t length = (size_t)urb->buffer_length;
+	if (urb->endpoint & 0x80) {
+		int n = usb->fn.bulk_in(usb->fn.ctx, urb->endpoint, buffer->data, length);
+		if (n < 0) {
+			struct waiting_urb *w = g_new0(struct waiting_urb, 1);
+			w->client = g_object_ref(client);
+			w->urb = urb_data;
+			w->buffer = g_object_ref(buffer);
+			g_queue_push_tail(&usb->waiting_in, w);
+			return UINT64_MAX;
+		}
+		urb->status = 0;
+		urb->actual_length = n;
+		length = (size_t)n;
+	} else {
+		struct sim_usb_reply reply = usb->fn.bulk_out(usb->fn.ctx, urb->endpoint, buffer->data,
+							      length, now);
+		urb->status = reply.stall ? -EPIPE : 0;
+		urb->actual_length = reply.stall ? 0 : (int)length;
+		after_reply(usb, &reply);
+		feed_waiting(usb);
+	}
+	uint64_t ready = usb->realtime ? bulk_end_us(usb, now, length) : 0;
 	return ready > now ? ready - now : 0;
 }
 
@@ -180,7 +263,9 @@ static void submit(struct sim_usbfs *usb, UMockdevIoctlClient *client, struct cl
 	}
 	struct usbdevfs_urb *urb = (struct usbdevfs_urb *)urb_data->data;
 	uint64_t delay_us = 0;
-	if (urb->type != USBDEVFS_URB_TYPE_CONTROL || urb->buffer_length < SETUP_LENGTH) {
+	bool is_control = urb->type == USBDEVFS_URB_TYPE_CONTROL && urb->buffer_length >= SETUP_LENGTH;
+	bool is_bulk = urb->type == USBDEVFS_URB_TYPE_BULK && usb->fn.bulk_out && usb->fn.bulk_in;
+	if (!is_control && !is_bulk) {
 		urb->status = -EPIPE; /* no other endpoints */
 		urb->actual_length = 0;
 	} else {
@@ -192,8 +277,13 @@ static void submit(struct sim_usbfs *usb, UMockdevIoctlClient *client, struct cl
 			umockdev_ioctl_client_complete(client, -1, EFAULT);
 			return;
 		}
-		delay_us = control(usb, urb, buffer->data);
+		delay_us = is_control ? control(usb, urb, buffer->data) :
+					bulk(usb, client, urb_data, buffer);
 		g_object_unref(buffer);
+	}
+	if (delay_us == UINT64_MAX) { /* submitted; completes when data comes */
+		umockdev_ioctl_client_complete(client, 0, 0);
+		return;
 	}
 	if (delay_us == 0) {
 		g_queue_push_tail(&state->done, urb_data);
@@ -226,13 +316,27 @@ static void reap(UMockdevIoctlClient *client, struct client_state *state, UMockd
 	g_object_unref(urb);
 }
 
-static void discard(UMockdevIoctlClient *client, struct client_state *state,
-		    UMockdevIoctlData *arg)
+static void discard(struct sim_usbfs *usb, UMockdevIoctlClient *client,
+		    struct client_state *state, UMockdevIoctlData *arg)
 {
-	/* Every URB is complete before SUBMITURB returns: nothing left to cancel
-	 * (the kernel says EINVAL for a completed URB). */
-	(void)state;
-	(void)arg;
+	/* Only a bulk IN URB still waiting for data can be cancelled; every
+	 * other URB is complete (the kernel says EINVAL for a completed URB). */
+	gulong address = (gulong)arg->data;
+	for (GList *l = usb->waiting_in.head; l; l = l->next) {
+		struct waiting_urb *w = l->data;
+		if (w->client != client || w->urb->client_addr != address)
+			continue;
+		g_queue_delete_link(&usb->waiting_in, l);
+		struct usbdevfs_urb *urb = (struct usbdevfs_urb *)w->urb->data;
+		urb->status = -ENOENT;
+		urb->actual_length = 0;
+		g_queue_push_tail(&state->done, w->urb);
+		g_object_unref(w->buffer);
+		g_object_unref(w->client);
+		g_free(w);
+		umockdev_ioctl_client_complete(client, 0, 0);
+		return;
+	}
 	umockdev_ioctl_client_complete(client, -1, EINVAL);
 }
 
@@ -255,8 +359,7 @@ static void set_interface(struct sim_usbfs *usb, UMockdevIoctlClient *client,
 {
 	UMockdevIoctlData *s = umockdev_ioctl_data_resolve(arg, 0,
 							   sizeof(struct usbdevfs_setinterface), NULL);
-	bool ok = s && sim_dfuse_set_alt(usb->dfu,
-					  ((struct usbdevfs_setinterface *)s->data)->altsetting);
+	bool ok = s && set_alt(usb, ((struct usbdevfs_setinterface *)s->data)->altsetting);
 	umockdev_ioctl_client_complete(client, ok ? 0 : -1, ok ? 0 : EINVAL);
 	if (s)
 		g_object_unref(s);
@@ -278,7 +381,7 @@ static gboolean handle_ioctl(UMockdevIoctlBase *base, UMockdevIoctlClient *clien
 	else if (request == USBDEVFS_SUBMITURB)
 		submit(usb, client, state, arg);
 	else if (request == USBDEVFS_DISCARDURB)
-		discard(client, state, arg);
+		discard(usb, client, state, arg);
 	else if (request == USBDEVFS_GET_CAPABILITIES)
 		capabilities(client, arg);
 	else if (request == USBDEVFS_SETINTERFACE)
@@ -308,7 +411,9 @@ static const char root_hub[] =
 static bool plug_in(struct sim_usbfs *usb, GError **error)
 {
 	char hex[2 * (18 + SIM_USB_DESCRIPTORS_MAX) + 1];
-	sim_usb_descriptors_hex(&usb->descriptors, hex, sizeof hex);
+	const struct sim_usb_function *fn = &usb->fn;
+	fn->descriptors_hex(fn->ctx, hex, sizeof hex);
+	const char *serial = fn->serial(fn->ctx);
 	char *record = g_strdup_printf(
 		"%s"
 		"P: /devices/pci0000:00/0000:00:14.0/usb1/1-1\n"
@@ -316,25 +421,26 @@ static bool plug_in(struct sim_usbfs *usb, GError **error)
 		"E: SUBSYSTEM=usb\nE: DEVTYPE=usb_device\nE: DRIVER=usb\n"
 		"E: BUSNUM=001\nE: DEVNUM=002\nE: DEVNAME=" SIM_USBFS_DEVNODE "\n"
 		"E: ID_SERIAL_SHORT=%s\n"
-		"A: busnum=1\nA: devnum=2\nA: speed=12\nA: bConfigurationValue=1\n"
-		"A: idVendor=0483\nA: idProduct=df11\nA: serial=%s\n"
-		"A: manufacturer=STMicroelectronics\nA: product=STM32  BOOTLOADER\n"
+		"A: busnum=1\nA: devnum=2\nA: speed=%u\nA: bConfigurationValue=1\n"
+		"A: idVendor=%04x\nA: idProduct=%04x\nA: serial=%s\n"
+		"A: manufacturer=%s\nA: product=%s\n"
 		"H: descriptors=%s\n",
-		root_hub, usb->descriptors.serial, usb->descriptors.serial, hex);
+		root_hub, serial, fn->speed_mbps, fn->vid, fn->pid, serial, fn->manufacturer,
+		fn->product, hex);
 	gboolean ok = umockdev_testbed_add_from_string(usb->testbed, record, error);
 	g_free(record);
 	return ok;
 }
 
-struct sim_usbfs *sim_usbfs_open(struct sim_dfuse *dfu, bool realtime, char *why,
-				 size_t why_size)
+struct sim_usbfs *sim_usbfs_open_function(const struct sim_usb_function *function, bool realtime,
+					  char *why, size_t why_size)
 {
 	struct sim_usbfs *usb = g_new0(struct sim_usbfs, 1);
 	g_mutex_init(&usb->lock);
-	usb->dfu = dfu;
+	usb->fn = *function;
+	g_queue_init(&usb->waiting_in);
 	usb->realtime = realtime;
 	clock_gettime(CLOCK_MONOTONIC, &usb->start);
-	sim_usb_descriptors_build(&usb->descriptors, dfu);
 	usb->testbed = umockdev_testbed_new();
 	gchar *root = umockdev_testbed_get_root_dir(usb->testbed);
 	snprintf(usb->root, sizeof usb->root, "%s", root);
@@ -373,12 +479,20 @@ bool sim_usbfs_service(struct sim_usbfs *usb)
 	return gone;
 }
 
-void sim_usbfs_with_model(struct sim_usbfs *usb, void (*f)(struct sim_dfuse *, void *),
-			  void *user)
+void sim_usbfs_locked(struct sim_usbfs *usb, void (*f)(void *ctx, void *user), void *user)
 {
 	g_mutex_lock(&usb->lock);
-	f(usb->dfu, user);
+	f(usb->fn.ctx, user);
 	g_mutex_unlock(&usb->lock);
+}
+
+static void free_waiting(gpointer p)
+{
+	struct waiting_urb *w = p;
+	g_object_unref(w->urb);
+	g_object_unref(w->buffer);
+	g_object_unref(w->client);
+	g_free(w);
 }
 
 void sim_usbfs_hang_up(struct sim_usbfs *usb)
@@ -397,6 +511,9 @@ void sim_usbfs_close(struct sim_usbfs *usb)
 		g_object_unref(usb->testbed);
 	if (usb->handler)
 		g_object_unref(usb->handler);
+	g_queue_clear_full(&usb->waiting_in, free_waiting);
+	if (usb->fn.release)
+		usb->fn.release(usb->fn.ctx);
 	g_mutex_clear(&usb->lock);
 	g_free(usb);
 }

@@ -1,7 +1,9 @@
 /* The emulated device as Linux usbfs shows it to libusb, through umockdev:
- * a testbed with a root hub and the DFU device under it, and an ioctl
- * handler for /dev/bus/usb/001/002 that answers the URBs (control
- * transfers to the DfuSe model) (usb-bench.md has the recipe). */
+ * a testbed with a root hub and one device under it, and an ioctl handler
+ * for /dev/bus/usb/001/002 that answers the URBs (usb-bench.md has the
+ * recipe). What the device is comes from a struct sim_usb_function: the
+ * ROM's DFU (the DfuSe model, sim_usbfs_open) or the ST-LINK
+ * (src/sim/stlink), each a table of descriptors and handlers. */
 #ifndef STM32SIM_USB_USBFS_H
 #define STM32SIM_USB_USBFS_H
 
@@ -14,12 +16,55 @@
 
 struct sim_usbfs;
 
+/* What a handler asks of the transfer it answered. */
+struct sim_usb_reply {
+	bool stall;
+	size_t length;        /* IN bytes written to data */
+	uint64_t ready_at_us; /* 0: at once; else not before (the device is busy) */
+	uint64_t delay_us;    /* more on top (a stall fault) */
+	bool leave;           /* after this reply the device leaves the bus */
+	bool reset;           /* after this reply the device resets and re-enumerates */
+};
+
+/* One device function. The handlers run on umockdev's worker thread with
+ * the device lock held; ctx is theirs. */
+struct sim_usb_function {
+	uint16_t vid, pid;
+	const char *manufacturer, *product; /* sysfs attributes */
+	unsigned speed_mbps;                /* 12 (full speed) or 480 (high speed) */
+	void *ctx;
+	/* GET_DESCRIPTOR (wValue = type << 8 | index): bytes written, -1 = STALL. */
+	int (*descriptor)(void *ctx, uint16_t value, uint8_t *out, size_t max);
+	/* Device and configuration descriptors in hex, for sysfs. */
+	void (*descriptors_hex)(void *ctx, char *out, size_t size);
+	const char *(*serial)(void *ctx);
+	/* SET_INTERFACE; NULL: alternate setting 0 only. */
+	bool (*set_alt)(void *ctx, unsigned alt);
+	/* A class request (setup: the 8 setup bytes; data: its OUT stage, or
+	 * room for its IN stage); NULL: every class request stalls. */
+	struct sim_usb_reply (*control)(void *ctx, const uint8_t *setup, uint8_t *data,
+					uint64_t now_us);
+	/* After a reply asked for a reset. */
+	void (*reset)(void *ctx);
+	/* Bulk OUT data; NULL: no bulk endpoints. */
+	struct sim_usb_reply (*bulk_out)(void *ctx, uint8_t endpoint, const uint8_t *data,
+					 size_t length, uint64_t now_us);
+	/* Bulk IN: bytes written (at most max), or -1 while there is nothing to
+	 * send (the URB waits for a later bulk OUT to give it data). */
+	int (*bulk_in)(void *ctx, uint8_t endpoint, uint8_t *data, size_t max);
+	uint64_t *standard_requests; /* counted here when not NULL */
+	void (*release)(void *ctx);  /* by sim_usbfs_close; may be NULL */
+};
+
 /* The device's sysfs path and bus address (dfu:1-1 names it). */
 #define SIM_USBFS_SYSPATH "/sys/devices/pci0000:00/0000:00:14.0/usb1/1-1"
 #define SIM_USBFS_DEVNODE "/dev/bus/usb/001/002"
 
 /* Creates the testbed (UMOCKDEV_DIR is set in this process's environment,
  * so children inherit it) and plugs the device in. NULL with why filled. */
+struct sim_usbfs *sim_usbfs_open_function(const struct sim_usb_function *function, bool realtime,
+					  char *why, size_t why_size);
+/* The same for the ROM's DFU device (dfu_function.c). */
 struct sim_usbfs *sim_usbfs_open(struct sim_dfuse *dfu, bool realtime, char *why,
 				 size_t why_size);
 /* The testbed's root directory (the value of UMOCKDEV_DIR). */
@@ -28,7 +73,9 @@ const char *sim_usbfs_root(const struct sim_usbfs *usb);
  * unplugged from the testbed. Call it regularly. Returns true once the
  * device has gone for good (it left for the application, or hung up). */
 bool sim_usbfs_service(struct sim_usbfs *usb);
-/* The model, locked against the worker thread while f runs. */
+/* The function's ctx, locked against the worker thread while f runs. */
+void sim_usbfs_locked(struct sim_usbfs *usb, void (*f)(void *ctx, void *user), void *user);
+/* The DFU model, the same way (a device sim_usbfs_open made). */
 void sim_usbfs_with_model(struct sim_usbfs *usb, void (*f)(struct sim_dfuse *, void *),
 			  void *user);
 /* Unplug for good (a hang-up fault). */
