@@ -1,7 +1,7 @@
 /* The ST-LINK's firmware: 16-byte commands on the bulk OUT endpoint, an
  * optional OUT data phase, a reply for the bulk IN endpoint
  * (../shared/stm32/stlink.md §2), answered with the SWD target behind it.
- * No USB here: stlink_usb.c feeds it transfers. */
+ * No USB here: probe_usb.c feeds it transfers. */
 #ifndef STM32SIM_STLINK_CMD_H
 #define STM32SIM_STLINK_CMD_H
 

@@ -11,7 +11,7 @@
 #include "chip/image_file.h"
 #include "cpu/cpu.h"
 #include "stlink/stlink_main.h"
-#include "stlink/stlink_usb.h"
+#include "stlink/probe_usb.h"
 #include "usb/usb_main.h"
 #include "usb/usbfs.h"
 

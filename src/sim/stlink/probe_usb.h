@@ -2,8 +2,8 @@
  * and endpoints per probe version (stlink.md §1), the serial string as
  * stlink-tools wants it (24 characters), bulk OUT to the command model and
  * bulk IN from it. */
-#ifndef STM32SIM_STLINK_USB_H
-#define STM32SIM_STLINK_USB_H
+#ifndef STM32SIM_STLINK_PROBE_USB_H
+#define STM32SIM_STLINK_PROBE_USB_H
 
 #include <stddef.h>
 #include <stdint.h>

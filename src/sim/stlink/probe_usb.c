@@ -1,9 +1,9 @@
-/* USB face of the emulated ST-LINK (stlink_usb.h): one vendor-specific
+/* USB face of the emulated ST-LINK (probe_usb.h): one vendor-specific
  * interface with the command, reply and trace bulk endpoints. */
 #include <stdio.h>
 #include <string.h>
 
-#include "stlink/stlink_usb.h"
+#include "stlink/probe_usb.h"
 
 #define DESC_DEVICE 1
 #define DESC_CONFIG 2

@@ -1,0 +1,234 @@
+/* The ST-LINK back end (stlink_target.h): connect (hot plug), halt,
+ * identify the chip (stlink.md §4), and the table over the flash
+ * controller's registers. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "stlink/stlink_flash.h"
+#include "stlink/stlink_proto.h"
+#include "stlink/stlink_target.h"
+
+#define DEFAULT_TIMEOUT_MS 3000u
+#define CPUID 0xE000ED00u
+#define CPUID_IMPLEMENTER_ARM 0x41u
+#define PART_M0 0xC20u
+#define PART_M0PLUS 0xC60u
+#define PART_M7 0xC27u
+#define PART_M33 0xD21u
+#define PART_M4 0xC24u
+#define DP_IDCODE_H7 0x6BA02477u
+#define DEV_ID_F4_REV_A 0x411u /* early F4s report F2's ID; stlink-tools takes it as 0x413 */
+
+struct stlink_backend {
+	struct stm32_target target;
+	struct stlink_link link;
+	struct stlink_flash flash;
+	uint32_t cpuid, dev_id;
+};
+
+void stm32_stlink_options_default(struct stm32_stlink_options *opts)
+{
+	memset(opts, 0, sizeof *opts);
+	opts->timeout_ms = DEFAULT_TIMEOUT_MS;
+}
+
+static struct stlink_backend *backend_of(struct stm32_target *t)
+{
+	return t->backend;
+}
+
+static enum stm32_status st_read(struct stm32_target *t, uint32_t address, uint8_t *data,
+				 size_t length, struct stm32_error *err)
+{
+	struct stlink_backend *b = backend_of(t);
+	enum stm32_status s = stlink_read(&b->link, address, data, length, err);
+	if (s == STM32_E_NACK && b->target.chip.read_protected &&
+	    stm32_device_in_flash(b->target.desc.device, address, length))
+		s = stm32_error_set(err, STM32_E_PROTECTED,
+				    "readout protection bars the debugger from flash");
+	return s;
+}
+
+static bool in_ram(const struct stm32_device *dev, uint32_t address, size_t length)
+{
+	return address >= dev->ram_start && (uint64_t)address + length <= dev->ram_end;
+}
+
+static enum stm32_status st_write(struct stm32_target *t, uint32_t address, const uint8_t *data,
+				  size_t length, struct stm32_error *err)
+{
+	struct stlink_backend *b = backend_of(t);
+	const struct stm32_device *dev = b->target.desc.device;
+	if (in_ram(dev, address, length))
+		return stlink_write(&b->link, address, data, length, length % 4 ? 2 : 4, err);
+	unsigned unit = stlink_flash_unit(&b->flash);
+	if (!stm32_device_in_flash(dev, address, length) || address % unit || length % unit) {
+		enum stm32_status s = stm32_error_set(
+			err, STM32_E_RANGE, "0x%08X+%zu is not whole %u-byte flash units", address,
+			length, unit);
+		stm32_error_address(err, address);
+		return s;
+	}
+	return stlink_flash_program(&b->link, &b->flash, address, data, length, err);
+}
+
+static enum stm32_status st_erase(struct stm32_target *t, const struct stm32_erase_request *r,
+				  struct stm32_error *err)
+{
+	struct stlink_backend *b = backend_of(t);
+	if (r->kind == STM32_ERASE_REQUEST_MASS)
+		return stlink_flash_mass_erase(&b->link, &b->flash, err);
+	if (r->kind != STM32_ERASE_REQUEST_UNITS)
+		return stm32_error_set(err, STM32_E_UNSUPPORTED,
+				       "bank erase over SWD is not done yet (erase the pages)");
+	enum stm32_status s = STM32_OK;
+	for (size_t i = 0; i < r->count && s == STM32_OK; i++)
+		s = stlink_flash_erase_unit(&b->link, &b->flash, r->units[i], err);
+	return s;
+}
+
+static enum stm32_status st_reset(struct stm32_target *t, struct stm32_error *err)
+{
+	return stlink_reset_run(&backend_of(t)->link, err);
+}
+
+static void st_close(struct stm32_target *t)
+{
+	struct stlink_backend *b = backend_of(t);
+	if (b->link.usb && b->link.dp_idcode) {
+		/* The core was halted at connect: let it go on, debug off. */
+		struct stm32_error ignored;
+		(void)stlink_resume(&b->link, &ignored);
+		stlink_leave(&b->link);
+	}
+	stlink_usb_close(b->link.usb);
+	free(b);
+}
+
+static const struct stm32_target_ops stlink_ops = {
+	.read = st_read,
+	.write = st_write,
+	.erase = st_erase,
+	.reset = st_reset,
+	.close = st_close,
+};
+
+/* Where DBGMCU_IDCODE sits for this core (stlink.md §4). */
+static uint32_t dbgmcu_idcode_address(uint32_t part, uint32_t dp_idcode)
+{
+	if (part == PART_M0 || part == PART_M0PLUS)
+		return 0x40015800u;
+	if (part == PART_M33)
+		return 0xE0044000u;
+	if (part == PART_M7 && dp_idcode == DP_IDCODE_H7)
+		return 0x5C001000u;
+	return 0xE0042000u;
+}
+
+static enum stm32_status identify(struct stlink_backend *b, struct stm32_error *err)
+{
+	struct stlink_link *l = &b->link;
+	enum stm32_status s = stlink_read_word(l, CPUID, &b->cpuid, err);
+	if (s != STM32_OK)
+		return s;
+	uint32_t part = b->cpuid >> 4 & 0xFFFu;
+	if (b->cpuid >> 24 != CPUID_IMPLEMENTER_ARM)
+		return stm32_error_set(err, STM32_E_UNKNOWN_DEVICE,
+				       "the SWD target is not an ARM Cortex-M (CPUID 0x%08X)", b->cpuid);
+	uint32_t idcode;
+	if ((s = stlink_read_word(l, dbgmcu_idcode_address(part, l->dp_idcode), &idcode, err)) !=
+	    STM32_OK)
+		return s;
+	b->dev_id = idcode & 0xFFFu;
+	if (b->dev_id == DEV_ID_F4_REV_A && part == PART_M4)
+		b->dev_id = 0x413u;
+	const struct stm32_device *dev = stm32_device_by_pid((uint16_t)b->dev_id);
+	if (!dev)
+		return stm32_error_set(err, STM32_E_UNKNOWN_DEVICE,
+				       "unknown chip: DBGMCU device ID 0x%03X (CPUID 0x%08X) is not in "
+				       "the device table", b->dev_id, b->cpuid);
+	struct stm32_chip_facts *chip = &b->target.chip;
+	if (dev->flash_size_reg) {
+		uint8_t size[2];
+		if (stlink_read(l, dev->flash_size_reg, size, sizeof size, err) == STM32_OK) {
+			chip->flash_size_known = true;
+			chip->flash_kib = (uint32_t)size[0] | (uint32_t)size[1] << 8;
+			const struct stm32_device *sized =
+				stm32_device_by_pid_and_size((uint16_t)b->dev_id, chip->flash_kib);
+			dev = sized ? sized : dev;
+		}
+	}
+	if (dev->uid_reg && stlink_read(l, dev->uid_reg, chip->uid, sizeof chip->uid, err) == STM32_OK)
+		chip->uid_known = true;
+	stm32_error_clear(err);
+	b->target.desc.device = dev;
+	/* Readout protection: the debugger's reads of flash fault. */
+	uint8_t probe[4];
+	struct stm32_error probe_err;
+	stm32_error_clear(&probe_err);
+	chip->read_protected = stlink_read(l, dev->flash_start, probe, sizeof probe, &probe_err) ==
+			       STM32_E_NACK;
+	if (!stlink_flash_init(&b->flash, dev))
+		return stm32_error_set(err, STM32_E_UNSUPPORTED,
+				       "%s: flashing the %s family over SWD is not done yet",
+				       dev->name, dev->family);
+	return STM32_OK;
+}
+
+static void fill_desc(struct stlink_backend *b)
+{
+	struct stm32_target_desc *d = &b->target.desc;
+	d->name = "ST-LINK (SWD)";
+	d->caps = STM32_CAP_READ | STM32_CAP_WRITE | STM32_CAP_ERASE | STM32_CAP_MASS_ERASE |
+		  STM32_CAP_RESET;
+	d->max_read = d->max_write = STLINK_MAX_TRANSFER;
+	d->erase_units_per_request = 1;
+	d->max_erase_unit = (uint32_t)stm32_device_sector_count(d->device) - 1u;
+	/* Full-speed bulk transfers, ~1 MB/s; a write is CR, the data, the
+	 * status, BSY polls and the lock: about 8 commands, each a frame. */
+	d->cost = (struct stm32_target_cost){
+		.bits_per_byte = 8, .bits_per_second = 8000000,
+		.read_overhead = 44, .read_round_trips = 2,
+		.write_overhead = 150, .write_round_trips = 9,
+		.erase_overhead = 150, .erase_round_trips = 9,
+		.round_trip_us = 1000,
+	};
+}
+
+enum stm32_status stlink_target_open(const char *serial, const struct stm32_stlink_options *opts,
+				     struct stm32_target **out, struct stm32_error *err)
+{
+	*out = NULL;
+	struct stlink_backend *b = calloc(1, sizeof *b);
+	if (!b)
+		return stm32_error_set(err, STM32_E_NOMEM, "out of memory");
+	b->link.timeout_ms = opts && opts->timeout_ms ? opts->timeout_ms : DEFAULT_TIMEOUT_MS;
+	b->target.ops = &stlink_ops;
+	b->target.backend = b;
+	enum stm32_status s = stlink_usb_open(serial, &b->link.usb, &b->link.info, err);
+	if (s == STM32_OK)
+		s = stlink_identify_probe(&b->link, err);
+	if (s == STM32_OK)
+		s = stlink_enter_swd(&b->link, err);
+	if (s == STM32_OK)
+		s = stlink_halt(&b->link, err);
+	if (s == STM32_OK)
+		s = identify(b, err);
+	if (s != STM32_OK) {
+		stm32_error_op(err, STM32_OP_CONNECT);
+		st_close(&b->target);
+		return s;
+	}
+	fill_desc(b);
+	*out = &b->target;
+	return STM32_OK;
+}
+
+void stlink_target_describe(struct stm32_target *t, char *out, size_t size)
+{
+	const struct stlink_backend *b = backend_of(t);
+	const struct stlink_link *l = &b->link;
+	snprintf(out, size, "stlink:%s V%uJ%uS%u %.2f V", *l->info.serial ? l->info.serial : "",
+		 l->version, l->jtag, l->swim, l->voltage);
+}

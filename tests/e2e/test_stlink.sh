@@ -1,0 +1,123 @@
+# stm32boot through an ST-LINK over SWD (stlink: ports, src/lib/stlink)
+# against stm32boot-sim --interface stlink: the real libusb code path, run
+# under the emulator's umockdev preload. The chip's image file is the
+# emulator's, so what SWD wrote is checked byte for byte.
+
+DEVICE=stm32f103x8
+SIZE=65536
+
+with_probe() { # with_probe STM32BOOT-ARGS...: stm32boot under the emulated probe; sets STATUS, OUT, ERR
+	RUNS=$((RUNS + 1))
+	OUT=$WORK/out.$RUNS
+	ERR=$WORK/err.$RUNS
+	echo "stm32boot $*" >"$WORK/cmd.$RUNS"
+	rm -f "$STATS"
+	STATUS=0
+	timeout 100 "$STM32BOOT_SIM_PROGRAM" --device "$DEVICE" --interface stlink --image "$IMG" \
+		--stats "$STATS" --run -- "$STM32BOOT" "$@" >"$OUT" 2>"$ERR" </dev/null || STATUS=$?
+	if grep -qE 'AddressSanitizer|LeakSanitizer|runtime error:' "$ERR"; then
+		fail "sanitizer report"
+	fi
+}
+
+probe_ok() {
+	with_probe "$@"
+	[ "$STATUS" -eq 0 ] || fail "exit status $STATUS, expected 0"
+	! grep -q 'error:' "$ERR" || fail "an error was printed"
+}
+
+probe_fail() {
+	with_probe "$@"
+	[ "$STATUS" -eq 1 ] || fail "exit status $STATUS, expected 1"
+	[ "$(grep -c '^stm32boot: error: ' "$ERR")" -eq 1 ] || fail "expected exactly one error line"
+}
+
+t_connect_names_the_chip_and_the_probe() {
+	probe_ok stlink:
+	out_has "Interface:    swd stlink:"
+	out_has "V2J37S7 3.30 V"
+	out_has "Chip:         STM32F103x8 (64 KiB medium-density) (stm32f103x8), through the ST-LINK (SWD)"
+	out_has "Flash:        64 KiB, 64 x 1 KiB pages at 0x08000000"
+	out_has "Readout protection: off"
+	# Hot plug: connecting halted the core and reset nothing.
+	stat_is .stlink.resets 0
+	stat_at_least .stlink.halts 1
+}
+
+t_write_verify_lands_in_flash() {
+	random_file "$WORK/fw.bin" 5000
+	probe_ok -w "$WORK/fw.bin" -v stlink:
+	out_has "Wrote and verified 5000 bytes"
+	flash_slice "$WORK/written.bin" 0 5000
+	same_bytes "$WORK/written.bin" "$WORK/fw.bin"
+	# Pages past the image were left alone: still erased.
+	flash_slice "$WORK/after.bin" 5120 1024
+	erased_file "$WORK/erased.bin" 1024
+	same_bytes "$WORK/after.bin" "$WORK/erased.bin"
+}
+
+t_read_gives_back_what_was_written() {
+	random_file "$WORK/fw.bin" 3000
+	probe_ok -w "$WORK/fw.bin" stlink:
+	probe_ok -r "$WORK/back.bin" -S 0x08000000:3000 stlink:
+	same_bytes "$WORK/back.bin" "$WORK/fw.bin"
+	stat_is .stlink.memory_written_bytes 0
+}
+
+t_erase_only_clears_the_flash() {
+	random_file "$WORK/fw.bin" 8192
+	probe_ok -w "$WORK/fw.bin" stlink:
+	probe_ok -o stlink:
+	extract_flash "$WORK/all.flash"
+	erased_file "$WORK/erased.bin" "$SIZE"
+	same_bytes "$WORK/all.flash" "$WORK/erased.bin"
+}
+
+t_reset_runs_the_program_by_aircr() {
+	random_file "$WORK/fw.bin" 1024
+	probe_ok -w "$WORK/fw.bin" -R stlink:
+	stat_is .stlink.resets 1
+	stat_is .stlink.halted false
+}
+
+t_f4_and_g0_and_l4_write_and_read() {
+	for DEVICE in stm32f407xg stm32g071rb stm32l476rg; do
+		rm -f "$IMG"
+		random_file "$WORK/fw.bin" 20000
+		probe_ok -w "$WORK/fw.bin" -v stlink:
+		flash_slice "$WORK/written.bin" 0 20000
+		same_bytes "$WORK/written.bin" "$WORK/fw.bin"
+		probe_ok -r "$WORK/back.bin" -S 0x08000000:20000 stlink:
+		same_bytes "$WORK/back.bin" "$WORK/fw.bin"
+	done
+}
+
+t_readout_protected_chip_refuses_reads() {
+	random_file "$WORK/fw.bin" 1024
+	probe_ok -w "$WORK/fw.bin" stlink:
+	# Level 1 set through the ROM bootloader on the same chip image.
+	run_ok -j "sim:$DEVICE,image=$IMG"
+	probe_ok stlink:
+	out_has "Readout protection: ON"
+	probe_fail -r "$WORK/back.bin" -S 0x08000000:1024 stlink:
+	error_has "read-protected"
+	[ ! -s "$WORK/back.bin" ] || fail "a protected read wrote data"
+	stat_at_least .stlink.rdp_refusals 1
+}
+
+t_no_probe_is_a_clear_error() {
+	# Under the DFU emulator libusb sees one USB device, and it is no ST-LINK.
+	RUNS=$((RUNS + 1))
+	OUT=$WORK/out.$RUNS
+	ERR=$WORK/err.$RUNS
+	STATUS=0
+	timeout 100 "$STM32BOOT_SIM_PROGRAM" --device stm32f407xg --interface dfu --run -- \
+		"$STM32BOOT" stlink: >"$OUT" 2>"$ERR" </dev/null || STATUS=$?
+	[ "$STATUS" -eq 1 ] || fail "exit status $STATUS, expected 1"
+	error_has "no ST-LINK probe"
+}
+
+t_unknown_serial_is_refused() {
+	probe_fail stlink:NOSUCHSERIAL
+	error_has "no ST-LINK probe with serial 'NOSUCHSERIAL'"
+}
