@@ -121,3 +121,29 @@ t_unknown_serial_is_refused() {
 	probe_fail stlink:NOSUCHSERIAL
 	error_has "no ST-LINK probe with serial 'NOSUCHSERIAL'"
 }
+
+t_read_unprotect_regresses_rdp_and_erases() {
+	random_file "$WORK/fw.bin" 2048
+	probe_ok -w "$WORK/fw.bin" stlink:
+	run_ok -j "sim:$DEVICE,image=$IMG"
+	probe_ok -k stlink:
+	stat_is .rdp_level 0
+	extract_flash "$WORK/all.flash"
+	erased_file "$WORK/erased.bin" "$SIZE"
+	same_bytes "$WORK/all.flash" "$WORK/erased.bin"
+	# The factory option bytes are back: USER 0xFF, no write protection.
+	probe_ok stlink:
+	out_has "Readout protection: off"
+}
+
+t_go_starts_the_program_from_its_vectors() {
+	# A vector table (SP, reset handler) then the handler: b . (spins).
+	printf '\000\120\000\040\011\000\000\010\376\347\000\000' >"$WORK/spin.bin"
+	probe_ok -w "$WORK/spin.bin" -g 0 stlink:
+	out_has "Started the program at 0x08000000."
+	# Running at the end, not locked up (the one lockup is the erased
+	# chip's at power-on, before the write).
+	stat_is .state '"application"'
+	stat_is .stlink.lockups 1
+	stat_at_least .core.instructions 100
+}

@@ -11,6 +11,12 @@
 #define PAGE_ERASE_LIMIT_MS 10000u
 #define MASS_ERASE_LIMIT_MS 120000u
 #define PROGRAM_LIMIT_MS 5000u
+#define F1_OPTKEYR 0x08u
+#define F1_CR_OPTPG (1u << 4)
+#define F1_CR_OPTER (1u << 5)
+#define F1_CR_OPTWRE (1u << 9)
+#define F1_CR_OBL_LAUNCH (1u << 13)
+#define OPTION_MAX 64u
 
 /* Per kind: register offsets from the controller's base and the bits. */
 struct controller {
@@ -187,5 +193,66 @@ enum stm32_status stlink_flash_program(struct stlink_link *l, const struct stlin
 		s = stlink_write(l, address, data, length, f->kind == STLINK_FLASH_F1 ? 2 : 4, err);
 	if (s == STM32_OK)
 		s = wait_idle(l, f, PROGRAM_LIMIT_MS, "programming", address, err);
+	return finish(l, f, s, err);
+}
+
+/* The option bytes as the factory left them, RDP at level 0: one
+ * half-word per byte pair, the low byte (the controller writes the
+ * complement into the high one). */
+static size_t factory_options(const struct stm32_device *dev, uint8_t *out)
+{
+	size_t n = dev->opt_size < OPTION_MAX ? dev->opt_size : OPTION_MAX;
+	for (size_t i = 0; i + 1 < n; i += 2) {
+		out[i] = dev->opt_factory ? dev->opt_factory[i] : 0xFF;
+		out[i + 1] = 0x00;
+	}
+	if (dev->rdp_offset >= 0 && (size_t)dev->rdp_offset + 1 < n) {
+		out[dev->rdp_offset] = dev->rdp_level0;
+		out[dev->rdp_offset + 1] = 0x00;
+	}
+	return n & ~(size_t)1;
+}
+
+enum stm32_status stlink_flash_readout_unprotect(struct stlink_link *l,
+						 const struct stlink_flash *f, bool *reset,
+						 struct stm32_error *err)
+{
+	const struct stm32_device *dev = f->device;
+	*reset = false;
+	if (f->kind != STLINK_FLASH_F1 || !dev->opt_size || dev->rdp_offset < 0)
+		return stm32_error_set(err, STM32_E_UNSUPPORTED,
+				       "removing readout protection over SWD on the %s family is not "
+				       "done yet", dev->family);
+	const struct controller *c = &controllers[f->kind];
+	uint8_t options[OPTION_MAX];
+	size_t length = factory_options(dev, options);
+	enum stm32_status s = unlock(l, f, err);
+	if (s == STM32_OK)
+		s = reg_write(l, f, F1_OPTKEYR, KEY1, err);
+	if (s == STM32_OK)
+		s = reg_write(l, f, F1_OPTKEYR, KEY2, err);
+	if (s == STM32_OK)
+		s = reg_write(l, f, c->cr, F1_CR_OPTER | F1_CR_OPTWRE, err);
+	if (s == STM32_OK)
+		s = reg_write(l, f, c->cr, F1_CR_OPTER | F1_CR_OPTWRE | c->cr_start, err);
+	if (s == STM32_OK)
+		s = wait_idle(l, f, PAGE_ERASE_LIMIT_MS, "the option-byte erase", dev->opt_start, err);
+	if (s == STM32_OK)
+		s = reg_write(l, f, c->cr, F1_CR_OPTPG | F1_CR_OPTWRE, err);
+	/* RDP first among them: the mass erase it triggers then runs before
+	 * the rest are programmed. */
+	if (s == STM32_OK)
+		s = stlink_write(l, dev->opt_start, options, length, 2, err);
+	if (s == STM32_OK)
+		s = wait_idle(l, f, MASS_ERASE_LIMIT_MS, "programming the option bytes",
+			      dev->opt_start, err);
+	if (s == STM32_OK && ((dev->flags & STM32_DEV_OBL_LAUNCH) || strcmp(dev->family, "F1") != 0)) {
+		/* F0/F3: reload the option bytes now; the chip resets, and the
+		 * write's own answer may be lost with it. */
+		struct stm32_error ignored;
+		(void)reg_write(l, f, c->cr, F1_CR_OBL_LAUNCH, &ignored);
+		*reset = true;
+		return STM32_OK;
+	}
 	return finish(l, f, s, err);
 }

@@ -40,4 +40,13 @@ enum stm32_status stlink_flash_program(struct stlink_link *l, const struct stlin
 				       uint32_t address, const uint8_t *data, size_t length,
 				       struct stm32_error *err);
 
+/* Readout protection back to level 0 (F0/F1/F3 so far): erase the option
+ * bytes, program the factory ones (RDP at level 0: the chip mass-erases
+ * its flash first, PM0075), lock. The new option bytes load at the next
+ * reset: on F0/F3 the controller's OBL_LAUNCH resets the chip now (*reset
+ * set), on F1 the caller resets it. STM32_E_UNSUPPORTED for other kinds. */
+enum stm32_status stlink_flash_readout_unprotect(struct stlink_link *l,
+						 const struct stlink_flash *f, bool *reset,
+						 struct stm32_error *err);
+
 #endif

@@ -20,6 +20,7 @@
 #define DBG_EXIT 0x21u
 #define DBG_ENTER 0x30u
 #define DBG_READ_IDCODES 0x31u
+#define DBG_WRITEREG 0x34u
 #define DBG_WRITEDEBUGREG 0x35u
 #define DBG_READDEBUGREG 0x36u
 #define DBG_GETLASTRWSTATUS2 0x3Eu
@@ -244,6 +245,15 @@ enum stm32_status stlink_write(struct stlink_link *l, uint32_t address, const ui
 		length -= n;
 	}
 	return s;
+}
+
+enum stm32_status stlink_write_register(struct stlink_link *l, unsigned index, uint32_t value,
+					struct stm32_error *err)
+{
+	uint8_t cmd[STLINK_COMMAND_SIZE] = {CMD_DEBUG, DBG_WRITEREG, (uint8_t)index}, reply[2];
+	put_le32(cmd + 3, value);
+	enum stm32_status s = command(l, cmd, NULL, 0, reply, sizeof reply, err);
+	return s == STM32_OK ? check_status(reply[0], "a core register write", index, err) : s;
 }
 
 enum stm32_status stlink_halt(struct stlink_link *l, struct stm32_error *err)

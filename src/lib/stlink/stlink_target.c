@@ -93,6 +93,53 @@ static enum stm32_status st_reset(struct stm32_target *t, struct stm32_error *er
 	return stlink_reset_run(&backend_of(t)->link, err);
 }
 
+#define REG_PC 15u
+#define REG_XPSR 16u
+#define REG_MSP 17u
+#define XPSR_THUMB 0x01000000u
+
+/* Go (as the ROM's): MSP from [address], PC from [address + 4], then run
+ * with debug off. */
+static enum stm32_status st_go(struct stm32_target *t, uint32_t address, struct stm32_error *err)
+{
+	struct stlink_link *l = &backend_of(t)->link;
+	uint32_t sp, pc;
+	enum stm32_status s = stlink_read_word(l, address, &sp, err);
+	if (s == STM32_OK)
+		s = stlink_read_word(l, address + 4, &pc, err);
+	if (s == STM32_OK)
+		s = stlink_write_register(l, REG_MSP, sp, err);
+	if (s == STM32_OK)
+		s = stlink_write_register(l, REG_PC, pc & ~1u, err);
+	if (s == STM32_OK)
+		s = stlink_write_register(l, REG_XPSR, XPSR_THUMB, err);
+	return s == STM32_OK ? stlink_resume(l, err) : s;
+}
+
+static enum stm32_status identify(struct stlink_backend *b, struct stm32_error *err);
+
+static enum stm32_status st_readout_unprotect(struct stm32_target *t, struct stm32_error *err)
+{
+	struct stlink_backend *b = backend_of(t);
+	bool reset;
+	enum stm32_status s = stlink_flash_readout_unprotect(&b->link, &b->flash, &reset, err);
+	if (s == STM32_OK && !reset) /* F1: the option bytes load at a system reset */
+		s = stlink_reset_run(&b->link, err);
+	return s;
+}
+
+/* After the chip reset itself: SWD survives a system reset; halt and look again. */
+static enum stm32_status st_reconnect(struct stm32_target *t, struct stm32_error *err)
+{
+	struct stlink_backend *b = backend_of(t);
+	enum stm32_status s = stlink_halt(&b->link, err);
+	if (s == STM32_OK) {
+		memset(&b->target.chip, 0, sizeof b->target.chip);
+		s = identify(b, err);
+	}
+	return s;
+}
+
 static void st_close(struct stm32_target *t)
 {
 	struct stlink_backend *b = backend_of(t);
@@ -110,7 +157,10 @@ static const struct stm32_target_ops stlink_ops = {
 	.read = st_read,
 	.write = st_write,
 	.erase = st_erase,
+	.go = st_go,
 	.reset = st_reset,
+	.readout_unprotect = st_readout_unprotect,
+	.reconnect = st_reconnect,
 	.close = st_close,
 };
 
@@ -181,7 +231,9 @@ static void fill_desc(struct stlink_backend *b)
 	struct stm32_target_desc *d = &b->target.desc;
 	d->name = "ST-LINK (SWD)";
 	d->caps = STM32_CAP_READ | STM32_CAP_WRITE | STM32_CAP_ERASE | STM32_CAP_MASS_ERASE |
-		  STM32_CAP_RESET;
+		  STM32_CAP_RESET | STM32_CAP_GO;
+	if (b->flash.kind == STLINK_FLASH_F1)
+		d->caps |= STM32_CAP_READOUT_UNPROTECT;
 	d->max_read = d->max_write = STLINK_MAX_TRANSFER;
 	d->erase_units_per_request = 1;
 	d->max_erase_unit = (uint32_t)stm32_device_sector_count(d->device) - 1u;
