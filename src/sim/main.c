@@ -555,7 +555,8 @@ int main(int argc, char **argv)
 		enum sim_stlink_version version =
 			o->stlink_version ? (enum sim_stlink_version)(o->stlink_version - 1) : SIM_STLINK_V2;
 		struct sim_stlink_config stlink = {o->device, version, o->image_path, o->stats_path,
-						   o->realtime, o->has_uid ? o->uid : NULL, o->run_argv};
+						   o->realtime, o->faults, o->seed,
+						   o->has_uid ? o->uid : NULL, o->run_argv};
 		return sim_stlink_main(&stlink, &wait_mask, &stop_requested);
 	}
 #endif

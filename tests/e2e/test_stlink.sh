@@ -13,8 +13,10 @@ with_probe() { # with_probe STM32BOOT-ARGS...: stm32boot under the emulated prob
 	echo "stm32boot $*" >"$WORK/cmd.$RUNS"
 	rm -f "$STATS"
 	STATUS=0
+	# shellcheck disable=SC2086 # SIM_EXTRA: more emulator options, word-split
 	timeout 100 "$STM32BOOT_SIM_PROGRAM" --device "$DEVICE" --interface stlink --image "$IMG" \
-		--stats "$STATS" --run -- "$STM32BOOT" "$@" >"$OUT" 2>"$ERR" </dev/null || STATUS=$?
+		--stats "$STATS" ${SIM_EXTRA:-} --run -- "$STM32BOOT" "$@" >"$OUT" 2>"$ERR" </dev/null ||
+		STATUS=$?
 	if grep -qE 'AddressSanitizer|LeakSanitizer|runtime error:' "$ERR"; then
 		fail "sanitizer report"
 	fi
@@ -146,4 +148,21 @@ t_go_starts_the_program_from_its_vectors() {
 	stat_is .state '"application"'
 	stat_is .stlink.lockups 1
 	stat_at_least .core.instructions 100
+}
+
+t_probe_unplugged_mid_write_is_a_clear_error() {
+	random_file "$WORK/fw.bin" 20000
+	SIM_EXTRA="--faults hangup-after=200"
+	probe_fail -w "$WORK/fw.bin" stlink:
+	error_has "was unplugged"
+	stat_is .faults.hangup 1
+}
+
+t_wait_storm_on_reads_is_retried() {
+	random_file "$WORK/fw.bin" 20000
+	SIM_EXTRA="--faults nack=0.3 --seed 5"
+	probe_ok -w "$WORK/fw.bin" -v stlink:
+	stat_at_least .stlink.waits 1
+	flash_slice "$WORK/written.bin" 0 20000
+	same_bytes "$WORK/written.bin" "$WORK/fw.bin"
 }

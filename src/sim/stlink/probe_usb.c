@@ -35,10 +35,12 @@ static size_t put_endpoint(uint8_t *at, uint8_t address, unsigned packet)
 	return sizeof e;
 }
 
-void sim_stlink_usb_init(struct sim_stlink_usb *u, struct sim_stlink *stlink, const uint8_t *uid)
+void sim_stlink_usb_init(struct sim_stlink_usb *u, struct sim_stlink *stlink, const uint8_t *uid,
+			 struct sim_faults *faults)
 {
 	memset(u, 0, sizeof *u);
 	u->stlink = stlink;
+	u->faults = faults;
 	bool v2 = stlink->version == SIM_STLINK_V2;
 	/* Commands go OUT on 0x02 on a V2, on 0x01 on V2-1 and V3; the trace
 	 * (SWO) endpoint is 0x83 on a V2, else 0x82 (stlink.md §1). */
@@ -133,8 +135,19 @@ static struct sim_usb_reply bulk_out(void *ctx, uint8_t endpoint, const uint8_t 
 		return (struct sim_usb_reply){.stall = true};
 	}
 	u->bulk_out++;
+	/* Each transfer counts as one unit of the byte faults: the probe
+	 * unplugged (hangup-after), the chip reset (reset-after), the reply
+	 * late (stall). USB's CRCs leave no corrupted or lost bytes. */
+	struct sim_rx_fault fault = {0};
+	uint8_t token = data && length ? data[0] : 0;
+	if (u->faults)
+		fault = sim_faults_on_rx(u->faults, &token);
+	if (fault.hang_up)
+		return (struct sim_usb_reply){.leave = true};
 	sim_stlink_out(u->stlink, data, length);
-	return (struct sim_usb_reply){0};
+	if (fault.reset_chip)
+		sim_swd_system_reset(u->stlink->target, SIM_RESET_NONE);
+	return (struct sim_usb_reply){.delay_us = fault.stall_ms * 1000ull};
 }
 
 static int bulk_in(void *ctx, uint8_t endpoint, uint8_t *data, size_t max)

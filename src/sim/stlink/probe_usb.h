@@ -15,6 +15,7 @@
 
 struct sim_stlink_usb {
 	struct sim_stlink *stlink;
+	struct sim_faults *faults; /* per command: stall=P:MS, reset-after=N, hangup-after=N */
 	uint8_t device[18];
 	uint8_t config[64];
 	size_t config_length;
@@ -24,7 +25,8 @@ struct sim_stlink_usb {
 };
 
 /* Descriptors from the probe's version; the serial is the hex of uid (12 bytes). */
-void sim_stlink_usb_init(struct sim_stlink_usb *u, struct sim_stlink *stlink, const uint8_t *uid);
+void sim_stlink_usb_init(struct sim_stlink_usb *u, struct sim_stlink *stlink, const uint8_t *uid,
+			 struct sim_faults *faults);
 /* The table usbfs serves (ctx = u). */
 struct sim_usb_function sim_stlink_usb_function(struct sim_stlink_usb *u);
 

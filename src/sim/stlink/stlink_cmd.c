@@ -288,6 +288,12 @@ static void read_memory(struct sim_stlink *st, uint8_t command, uint32_t address
 		memory_failed(st, SIM_STLINK_FAULT, address);
 		return;
 	}
+	if (st->faults && sim_faults_take_nack(st->faults)) {
+		/* The AP answered WAIT until the probe gave up: nothing was read. */
+		st->counts.waits++;
+		memory_failed(st, SIM_STLINK_AP_WAIT, address);
+		return;
+	}
 	for (size_t i = 0; i < length; i += size) {
 		uint32_t v;
 		if (!sim_swd_read(st->target, address + (uint32_t)i, size, &v)) {

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/faults.h"
 #include "stlink/swd_target.h"
 
 enum sim_stlink_version { SIM_STLINK_V2, SIM_STLINK_V21, SIM_STLINK_V3 };
@@ -19,6 +20,7 @@ enum sim_stlink_version { SIM_STLINK_V2, SIM_STLINK_V21, SIM_STLINK_V3 };
 /* Status bytes (byte 0 of a status reply). */
 #define SIM_STLINK_OK 0x80u
 #define SIM_STLINK_FAULT 0x81u
+#define SIM_STLINK_AP_WAIT 0x10u         /* the AP kept answering WAIT */
 #define SIM_STLINK_AP_STICKY_ERROR 0x19u /* a bus error on a memory access */
 #define SIM_STLINK_UNKNOWN_COMMAND 0x42u
 
@@ -30,12 +32,14 @@ struct sim_stlink_counts {
 	uint64_t unknown;
 	uint64_t memory_read_bytes, memory_written_bytes;
 	uint64_t memory_errors; /* memory commands that ended in a fault status */
+	uint64_t waits;         /* memory reads answered SWD WAIT (the nack fault) */
 };
 
 struct sim_stlink {
 	enum sim_stlink_version version;
 	uint16_t pid;
 	struct sim_swd_target *target;
+	struct sim_faults *faults; /* NULL: none; nack=P makes memory reads answer WAIT */
 	enum sim_stlink_mode mode;
 	unsigned swd_khz;
 	uint8_t reply[SIM_STLINK_BUFFER];

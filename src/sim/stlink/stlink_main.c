@@ -19,6 +19,7 @@ struct stlink_emulator {
 	const struct sim_stlink_config *config;
 	struct sim_chip chip;
 	struct sim_stats stats;
+	struct sim_faults faults;
 	struct sim_cpu *cpu;
 	struct sim_swd_target target;
 	struct sim_stlink stlink;
@@ -53,11 +54,13 @@ static void write_stlink_stats(FILE *out, const void *extra)
 	write_counts(out, "debug_commands", c->debug_commands);
 	fprintf(out, ",\n             \"unknown_commands\": %" PRIu64 ", \"memory_read_bytes\": %" PRIu64
 		", \"memory_written_bytes\": %" PRIu64 ", \"memory_errors\": %" PRIu64
+		", \"waits\": %" PRIu64
 		",\n             \"halts\": %" PRIu64 ", \"resumes\": %" PRIu64
 		", \"breakpoints\": %" PRIu64 ", \"lockups\": %" PRIu64 ", \"resets\": %" PRIu64
 		", \"nrst_pulses\": %" PRIu64 ",\n             \"bus_errors\": %" PRIu64
 		", \"rdp_refusals\": %" PRIu64 ", \"halted\": %s},\n",
-		c->unknown, c->memory_read_bytes, c->memory_written_bytes, c->memory_errors, t->halts,
+		c->unknown, c->memory_read_bytes, c->memory_written_bytes, c->memory_errors, c->waits,
+		t->halts,
 		t->resumes, t->breakpoints, t->lockups, t->resets, t->nrst_pulses, t->memory_faults,
 		t->rdp_refusals, em->target.halted ? "true" : "false");
 }
@@ -126,8 +129,10 @@ static bool set_up(struct stlink_emulator *em)
 	sim_swd_init(&em->target, &em->chip, em->cpu);
 	sim_swd_power_on(&em->target);
 	em->stats.boots_application = 1;
+	sim_faults_init(&em->faults, &c->faults, c->seed, &em->stats.faults);
 	sim_stlink_init(&em->stlink, c->version, &em->target);
-	sim_stlink_usb_init(&em->usb_face, &em->stlink, em->chip.uid);
+	em->stlink.faults = &em->faults;
+	sim_stlink_usb_init(&em->usb_face, &em->stlink, em->chip.uid, &em->faults);
 	struct sim_usb_function fn = sim_stlink_usb_function(&em->usb_face);
 	em->usb = sim_usbfs_open_function(&fn, c->realtime, why, sizeof why);
 	if (!em->usb) {

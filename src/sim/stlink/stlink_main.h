@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "base/faults.h"
 #include "chip/chip.h"
 #include "stlink/stlink_cmd.h"
 #include "stm32boot/device.h"
@@ -18,6 +19,8 @@ struct sim_stlink_config {
 	enum sim_stlink_version version;
 	const char *image_path, *stats_path;
 	bool realtime;
+	struct sim_fault_spec faults;
+	uint64_t seed;
 	const uint8_t *uid; /* SIM_UID_BYTES, or NULL for the chip's default */
 	char **run_argv;    /* the command for --run (NULL-terminated), or NULL */
 };

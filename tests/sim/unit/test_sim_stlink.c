@@ -294,6 +294,26 @@ static void test_unknown_and_unread(void **state)
 	bench_free(b);
 }
 
+/* The nack fault as a WAIT storm: a memory read answers AP WAIT (0x10)
+ * and reads nothing; register commands are not affected. */
+static void test_nack_fault_makes_reads_wait(void **state)
+{
+	(void)state;
+	struct bench *b = bench_new("stm32f103x8", SIM_STLINK_V2);
+	struct sim_fault_spec spec = {.nack = 1.0};
+	struct sim_fault_counts counts = {0};
+	struct sim_faults faults;
+	sim_faults_init(&faults, &spec, 1, &counts);
+	b->stlink.faults = &faults;
+	CMD(b, 0xF2, 0x07, 0x00, 0x00, 0x00, 0x20, 0x04, 0x00);
+	CMD(b, 0xF2, 0x3E);
+	assert_int_equal(b->reply[0], SIM_STLINK_AP_WAIT);
+	assert_int_equal(b->stlink.counts.waits, 1);
+	assert_int_equal(counts.nack, 1);
+	assert_int_equal(read_debug(b, 0xE0042000u) & 0xFFFu, 0x410);
+	bench_free(b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -306,6 +326,7 @@ int main(void)
 		cmocka_unit_test(test_memory_widths_and_faults),
 		cmocka_unit_test(test_rdp_level_1_refuses_flash_reads),
 		cmocka_unit_test(test_unknown_and_unread),
+		cmocka_unit_test(test_nack_fault_makes_reads_wait),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
