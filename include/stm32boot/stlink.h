@@ -12,7 +12,8 @@
  * Port names: "stlink:" (the only probe attached; with several, the error
  * lists them) or "stlink:SERIAL". The emulator's probe
  * (stm32boot-sim --interface stlink) is seen by a program run under
- * "stm32boot-sim --interface stlink --run -- CMD". */
+ * "stm32boot-sim --interface stlink --run -- CMD"; the stm32boot command
+ * re-executes itself that way for "sim:DEVICE,interface=stlink". */
 #ifndef STM32BOOT_STLINK_H
 #define STM32BOOT_STLINK_H
 
@@ -32,7 +33,8 @@ struct stm32_stlink_options {
 
 void stm32_stlink_options_default(struct stm32_stlink_options *opts);
 
-/* "stlink:..." */
+/* "stlink:..." or a sim: port with interface=stlink (which
+ * stm32_stlink_open refuses: see above). */
 bool stm32_port_is_stlink(const char *port);
 
 enum stm32_status stm32_stlink_open(const char *port, const struct stm32_stlink_options *opts,

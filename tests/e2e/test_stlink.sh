@@ -166,3 +166,20 @@ t_wait_storm_on_reads_is_retried() {
 	flash_slice "$WORK/written.bin" 0 20000
 	same_bytes "$WORK/written.bin" "$WORK/fw.bin"
 }
+
+t_sim_port_with_interface_stlink_reexecutes_under_the_probe() {
+	random_file "$WORK/fw.bin" 4096
+	run_ok -w "$WORK/fw.bin" -v "sim:$DEVICE,interface=stlink,image=$IMG,stats=$STATS"
+	out_has "through the ST-LINK (SWD)"
+	stat_is .interface '"stlink"'
+	flash_slice "$WORK/written.bin" 0 4096
+	same_bytes "$WORK/written.bin" "$WORK/fw.bin"
+}
+
+t_several_emulated_probes_at_once_are_refused_clearly() {
+	run "sim:$DEVICE,interface=stlink,image=$WORK/a.img" \
+		"sim:$DEVICE,interface=stlink,image=$WORK/b.img"
+	[ "$STATUS" -eq 1 ] || fail "exit status $STATUS, expected 1"
+	grep -qF "the emulated ST-LINK is seen only by a program run under" "$OUT" "$ERR" ||
+		fail "no word on why the emulated probes cannot be reached"
+}

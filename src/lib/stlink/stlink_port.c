@@ -8,17 +8,45 @@
 #include "stlink/stlink_usb.h"
 
 #define STLINK_PREFIX "stlink:"
+#define SIM_PREFIX "sim:"
+#define SIM_STLINK_ITEM "interface=stlink"
+
+static bool has_prefix(const char *port, const char *prefix)
+{
+	return strncmp(port, prefix, strlen(prefix)) == 0;
+}
+
+/* sim:DEVICE,...,interface=stlink,...: the item on its own. */
+static bool is_emulated_stlink(const char *port)
+{
+	if (!has_prefix(port, SIM_PREFIX))
+		return false;
+	for (const char *at = strstr(port, SIM_STLINK_ITEM); at; at = strstr(at + 1, SIM_STLINK_ITEM)) {
+		char after = at[strlen(SIM_STLINK_ITEM)];
+		if (at[-1] == ',' && (after == ',' || after == '\0'))
+			return true;
+	}
+	return false;
+}
 
 bool stm32_port_is_stlink(const char *port)
 {
-	return port && strncmp(port, STLINK_PREFIX, strlen(STLINK_PREFIX)) == 0;
+	return port && (has_prefix(port, STLINK_PREFIX) || is_emulated_stlink(port));
 }
 
 enum stm32_status stm32_stlink_open(const char *port, const struct stm32_stlink_options *opts,
 				    struct stm32_target **out, struct stm32_error *err)
 {
 	*out = NULL;
-	if (!stm32_port_is_stlink(port))
+	/* Only a process started under the emulator's umockdev preload sees its
+	 * probe, and a library must not replace its caller's process: the
+	 * program re-executes itself (the stm32boot command does, see
+	 * src/cli/dfu_sim.c). */
+	if (is_emulated_stlink(port))
+		return stm32_error_set(err, STM32_E_UNSUPPORTED,
+				       "%s: the emulated ST-LINK is seen only by a program run under "
+				       "stm32boot-sim --interface stlink --run", port);
+	if (!has_prefix(port, STLINK_PREFIX))
 		return stm32_error_set(err, STM32_E_INVALID, "%s is not an stlink: port", port);
 	const char *serial = port + strlen(STLINK_PREFIX);
 	if (strlen(serial) >= STLINK_USB_SERIAL_MAX || strchr(serial, ','))
