@@ -18,6 +18,7 @@
 #define STM32BOOT_STLINK_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "stm32boot/error.h"
 #include "stm32boot/target.h"
@@ -32,6 +33,18 @@ struct stm32_stlink_options {
 };
 
 void stm32_stlink_options_default(struct stm32_stlink_options *opts);
+
+/* One probe attached now (stm32_stlink_find). */
+struct stm32_stlink_probe {
+	char port[96];     /* "stlink:SERIAL" */
+	char serial[64];
+	unsigned pid;      /* USB product ID (VID 0x0483) */
+	char address[32];  /* USB bus and port path, "1-1.4" */
+};
+
+/* The ST-LINK probes libusb sees (at most max written); the number found.
+ * 0 without libusb. */
+size_t stm32_stlink_find(struct stm32_stlink_probe *out, size_t max);
 
 /* "stlink:..." or a sim: port with interface=stlink (which
  * stm32_stlink_open refuses: see above). */

@@ -1,6 +1,6 @@
 /* stm32boot command line: finding boards. Each way a board can be reached
- * has one finder in the table below; serial ports come from sysfs. DFU
- * devices (dfu:) and ST-LINK probes (stlink:) add their finder there.
+ * has one finder in the table below; serial ports come from sysfs, ST-LINK
+ * probes (stlink:) from libusb. DFU devices (dfu:) add their finder there.
  *
  * STM32BOOT_SYSFS_ROOT and STM32BOOT_DEV_ROOT (default /sys and /dev) let
  * the tests point the search at a tree of their own; STM32BOOT_DRIVE_ROOTS
@@ -17,6 +17,7 @@
 #include "json.h"
 #include "report.h"
 #include "stm32boot/drive.h"
+#include "stm32boot/stlink.h"
 
 #define MAX_FOUND 64
 
@@ -143,6 +144,25 @@ static size_t find_drives(struct cli_found_port *out, size_t max)
 	return n;
 }
 
+/* ST-LINK probes libusb sees: stlink:SERIAL each. */
+static size_t find_stlink_probes(struct cli_found_port *out, size_t max)
+{
+	struct stm32_stlink_probe probes[16];
+	size_t count = stm32_stlink_find(probes, 16);
+	size_t n = 0;
+	for (size_t i = 0; i < count && i < 16 && n < max; i++) {
+		struct cli_found_port *p = &out[n++];
+		memset(p, 0, sizeof *p);
+		copy_text(p->port, sizeof p->port, probes[i].port);
+		p->kind = "stlink"; /* docs/json.md */
+		p->usb = true;
+		copy_text(p->vid, sizeof p->vid, "0483");
+		snprintf(p->pid, sizeof p->pid, "%04x", probes[i].pid & 0xFFFFu);
+		copy_text(p->serial, sizeof p->serial, probes[i].serial);
+	}
+	return n;
+}
+
 struct finder {
 	const char *looked_in; /* for "no board found: looked for ..." */
 	size_t (*find)(struct cli_found_port *out, size_t max);
@@ -152,6 +172,7 @@ struct finder {
 static const struct finder finders[] = {
 	{"serial ports in /sys/class/tty (USB adapters and UARTs with a device)", find_serial_ports},
 	{"flashing drives under /media, /run/media, /mnt", find_drives},
+	{"ST-LINK probes on USB", find_stlink_probes},
 };
 
 static int by_port(const void *a, const void *b)
@@ -165,9 +186,9 @@ size_t cli_find_ports(struct cli_found_port *out, size_t max, const char **looke
 	for (size_t i = 0; i < sizeof finders / sizeof finders[0]; i++)
 		count += finders[i].find(out + count, max - count);
 	if (looked_in)
-		*looked_in = "serial ports in /sys/class/tty (USB adapters and UARTs with a device) and "
+		*looked_in = "serial ports in /sys/class/tty (USB adapters and UARTs with a device), "
 			     "flashing drives (DETAILS.TXT, MBED.HTM, INFO_UF2.TXT) under /media, "
-			     "/run/media, /mnt";
+			     "/run/media, /mnt, and ST-LINK probes on USB";
 	qsort(out, count, sizeof *out, by_port);
 	return count;
 }

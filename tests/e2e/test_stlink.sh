@@ -183,3 +183,27 @@ t_several_emulated_probes_at_once_are_refused_clearly() {
 	grep -qF "the emulated ST-LINK is seen only by a program run under" "$OUT" "$ERR" ||
 		fail "no word on why the emulated probes cannot be reached"
 }
+
+t_list_finds_the_probe() {
+	RUNS=$((RUNS + 1))
+	OUT=$WORK/out.$RUNS
+	ERR=$WORK/err.$RUNS
+	STATUS=0
+	timeout 100 "$STM32BOOT_SIM_PROGRAM" --device "$DEVICE" --interface stlink --uid \
+		0123456789ABCDEF01234567 --run -- "$STM32BOOT" --list --json >"$OUT" 2>"$ERR" \
+		</dev/null || STATUS=$?
+	[ "$STATUS" -eq 0 ] || fail "--list: exit status $STATUS"
+	check_json "$OUT"
+	[ "$(jq -r '.boards[] | select(.kind == "stlink") | .port' "$OUT")" = \
+		"stlink:0123456789ABCDEF01234567" ] || fail "--list --json has no stlink board"
+	[ "$(jq -r '.boards[] | select(.kind == "stlink") | .usb.pid' "$OUT")" = 3748 ] ||
+		fail "the probe's PID is not 3748"
+}
+
+t_no_port_uses_the_only_probe() {
+	random_file "$WORK/fw.bin" 1024
+	probe_ok -w "$WORK/fw.bin"
+	out_has "(the only board found: stlink"
+	flash_slice "$WORK/written.bin" 0 1024
+	same_bytes "$WORK/written.bin" "$WORK/fw.bin"
+}

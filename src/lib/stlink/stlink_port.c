@@ -54,6 +54,23 @@ enum stm32_status stm32_stlink_open(const char *port, const struct stm32_stlink_
 	return stlink_target_open(serial, opts, out, err);
 }
 
+#define FIND_MAX 16
+
+size_t stm32_stlink_find(struct stm32_stlink_probe *out, size_t max)
+{
+	struct stlink_usb_info infos[FIND_MAX];
+	size_t found = stlink_usb_list(infos, FIND_MAX);
+	for (size_t i = 0; i < found && i < FIND_MAX && i < max; i++) {
+		struct stm32_stlink_probe *p = &out[i];
+		memset(p, 0, sizeof *p);
+		snprintf(p->port, sizeof p->port, "%s%s", STLINK_PREFIX, infos[i].serial);
+		snprintf(p->serial, sizeof p->serial, "%s", infos[i].serial);
+		snprintf(p->address, sizeof p->address, "%s", infos[i].address);
+		p->pid = infos[i].pid;
+	}
+	return found;
+}
+
 struct probe_link {
 	struct stm32_transport transport;
 	char description[200];

@@ -34,5 +34,7 @@ enum stm32_status stlink_usb_command(struct stlink_usb *usb, const uint8_t *comm
 				     size_t in_length, size_t *got, unsigned timeout_ms,
 				     struct stm32_error *err);
 void stlink_usb_close(struct stlink_usb *usb);
+/* The probes attached now (at most max written); the number found. */
+size_t stlink_usb_list(struct stlink_usb_info *out, size_t max);
 
 #endif

@@ -211,3 +211,30 @@ void stlink_usb_close(struct stlink_usb *usb)
 		libusb_exit(usb->context);
 	free(usb);
 }
+
+size_t stlink_usb_list(struct stlink_usb_info *out, size_t max)
+{
+	libusb_context *context;
+	if (libusb_init(&context) != 0)
+		return 0;
+	libusb_device **list = NULL;
+	size_t found = 0;
+	if (libusb_get_device_list(context, &list) >= 0) {
+		for (size_t i = 0; list[i]; i++) {
+			uint16_t pid;
+			if (!is_probe(list[i], &pid))
+				continue;
+			if (found < max) {
+				struct stlink_usb_info *info = &out[found];
+				memset(info, 0, sizeof *info);
+				info->pid = pid;
+				serial_of(list[i], info->serial, sizeof info->serial);
+				address_of(list[i], info->address, sizeof info->address);
+			}
+			found++;
+		}
+		libusb_free_device_list(list, 1);
+	}
+	libusb_exit(context);
+	return found;
+}

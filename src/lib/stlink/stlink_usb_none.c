@@ -28,3 +28,9 @@ void stlink_usb_close(struct stlink_usb *usb)
 {
 	(void)usb;
 }
+
+size_t stlink_usb_list(struct stlink_usb_info *out, size_t max)
+{
+	(void)out, (void)max;
+	return 0;
+}
