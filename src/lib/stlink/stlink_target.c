@@ -19,11 +19,14 @@
 #define PART_M4 0xC24u
 #define DP_IDCODE_H7 0x6BA02477u
 #define DEV_ID_F4_REV_A 0x411u /* early F4s report F2's ID; stlink-tools takes it as 0x413 */
+#define SRAM_BASE 0x20000000u
+#define ROM_RESERVE_MAX 0x4000u /* the most RAM a ROM bootloader keeps for itself */
 
 struct stlink_backend {
 	struct stm32_target target;
 	struct stlink_link link;
 	struct stlink_flash flash;
+	struct stm32_device device; /* the table's row, with all of SRAM usable */
 	uint32_t cpuid, dev_id;
 };
 
@@ -212,6 +215,12 @@ static enum stm32_status identify(struct stlink_backend *b, struct stm32_error *
 	if (dev->uid_reg && stlink_read(l, dev->uid_reg, chip->uid, sizeof chip->uid, err) == STM32_OK)
 		chip->uid_known = true;
 	stm32_error_clear(err);
+	/* The row's RAM starts after what the ROM bootloader keeps; a debugger
+	 * halts the core instead, and all of SRAM is the host's. */
+	b->device = *dev;
+	if (dev->ram_start > SRAM_BASE && dev->ram_start - SRAM_BASE <= ROM_RESERVE_MAX)
+		b->device.ram_start = SRAM_BASE;
+	dev = &b->device;
 	b->target.desc.device = dev;
 	/* Readout protection: the debugger's reads of flash fault. */
 	uint8_t probe[4];
