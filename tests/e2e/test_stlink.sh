@@ -125,17 +125,20 @@ t_unknown_serial_is_refused() {
 }
 
 t_read_unprotect_regresses_rdp_and_erases() {
-	random_file "$WORK/fw.bin" 2048
-	probe_ok -w "$WORK/fw.bin" stlink:
-	run_ok -j "sim:$DEVICE,image=$IMG"
-	probe_ok -k stlink:
-	stat_is .rdp_level 0
-	extract_flash "$WORK/all.flash"
-	erased_file "$WORK/erased.bin" "$SIZE"
-	same_bytes "$WORK/all.flash" "$WORK/erased.bin"
-	# The factory option bytes are back: USER 0xFF, no write protection.
-	probe_ok stlink:
-	out_has "Readout protection: off"
+	# F1 resets by AIRCR; F0 and F3 reload their option bytes (OBL_LAUNCH).
+	for DEVICE in stm32f103x8 stm32f030x8 stm32f303xc; do
+		rm -f "$IMG"
+		random_file "$WORK/fw.bin" 2048
+		probe_ok -w "$WORK/fw.bin" stlink:
+		run_ok -j "sim:$DEVICE,image=$IMG"
+		probe_ok -k stlink:
+		stat_is .rdp_level 0
+		extract_flash "$WORK/all.flash"
+		erased_file "$WORK/erased.bin" "$(stat -c %s "$WORK/all.flash")"
+		same_bytes "$WORK/all.flash" "$WORK/erased.bin"
+		probe_ok stlink:
+		out_has "Readout protection: off"
+	done
 }
 
 t_go_starts_the_program_from_its_vectors() {
