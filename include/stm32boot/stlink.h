@@ -1,8 +1,9 @@
 /* libstm32boot: the ST-LINK back end (SWD through an ST-LINK/V2, V2-1 or V3
  * probe, ../shared/stm32/stlink.md).
  *
- * stm32_stlink_open finds the probe, enters SWD (hot plug: no reset), halts
- * the core, identifies the chip by CPUID, DBGMCU IDCODE, the flash-size
+ * stm32_stlink_open finds the probe, enters SWD (hot plug: no reset, unless
+ * connect_under_reset holds NRST low while attaching), halts the core,
+ * identifies the chip by CPUID, DBGMCU IDCODE, the flash-size
  * register and the UID, and returns a struct stm32_target the flash engine
  * (flash.h) drives: reads through the MEM-AP, page/sector and mass erase
  * and programming through the flash controller's registers (F0/F1/F3,
@@ -29,7 +30,9 @@ extern "C" {
 #endif
 
 struct stm32_stlink_options {
-	unsigned timeout_ms; /* per USB transfer (default 3000) */
+	unsigned timeout_ms;      /* per USB transfer (default 3000) */
+	unsigned swd_khz;         /* SWD clock: the probe's fastest not above it; 0: its default */
+	bool connect_under_reset; /* NRST held low while attaching, released halted */
 };
 
 void stm32_stlink_options_default(struct stm32_stlink_options *opts);

@@ -53,6 +53,9 @@ bool cli_board_check_port(const struct cli_job *job, const char *port)
 	if (opts->has_i2c_address && link != STM32_LINK_I2C)
 		cli_warning("-a 0x%02X ignored: the I2C address applies only to I2C ports, and %s is not one",
 			    opts->i2c_address, port);
+	if ((opts->swd_khz || opts->connect_under_reset) && !stm32_port_is_stlink(port))
+		cli_warning("--swd-khz and --connect-under-reset ignored: they apply only to stlink: "
+			    "ports, and %s is not one", port);
 	if (opts->has_spi_speed && link != STM32_LINK_SPI)
 		cli_warning("--spi-speed ignored: it applies only to SPI ports, and %s is not one",
 			    port);
@@ -142,6 +145,8 @@ static bool open_stlink_port(struct board *b)
 {
 	struct stm32_stlink_options sopts;
 	stm32_stlink_options_default(&sopts);
+	sopts.swd_khz = b->opts.swd_khz;
+	sopts.connect_under_reset = b->opts.connect_under_reset;
 	struct stm32_error err;
 	stm32_error_clear(&err);
 	if (stm32_stlink_open_port(b->opts.port, &sopts, &b->transport, &b->target, &err) ==

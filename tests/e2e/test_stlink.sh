@@ -210,3 +210,28 @@ t_no_port_uses_the_only_probe() {
 	flash_slice "$WORK/written.bin" 0 1024
 	same_bytes "$WORK/written.bin" "$WORK/fw.bin"
 }
+
+t_swd_clock_is_the_probes_fastest_not_above_the_request() {
+	probe_ok --swd-khz 1000 stlink:
+	out_has "V2J37S7 3.30 V 950 kHz"
+	stat_is .stlink.swd_khz 950
+	SIM_EXTRA="--stlink-version v3"
+	probe_ok --swd-khz 4000 stlink:
+	out_has "3300 kHz"
+	stat_is .stlink.swd_khz 3300
+}
+
+t_connect_under_reset_holds_nrst_while_attaching() {
+	random_file "$WORK/fw.bin" 1024
+	probe_ok --connect-under-reset -w "$WORK/fw.bin" stlink:
+	stat_is .stlink.nrst_pulses 1
+	stat_is .stlink.resets 1
+	flash_slice "$WORK/written.bin" 0 1024
+	same_bytes "$WORK/written.bin" "$WORK/fw.bin"
+}
+
+t_swd_options_on_other_ports_are_warned_about() {
+	run --swd-khz 1000 "$(port)"
+	[ "$STATUS" -eq 0 ] || fail "exit status $STATUS"
+	err_has "--swd-khz and --connect-under-reset ignored"
+}

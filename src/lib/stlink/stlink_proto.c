@@ -30,7 +30,10 @@
 #define STATUS_OK 0x80u
 #define STATUS_AP_WAIT 0x10u
 #define STATUS_DP_WAIT 0x14u
-#define SWD_DIVISOR_1800KHZ 1u
+#define DBG_DRIVE_NRST 0x3Cu
+#define DBG_SET_COM_FREQ 0x61u
+#define DEFAULT_KHZ_V2 1800u
+#define DEFAULT_KHZ_V3 24000u
 #define READ8_MAX 64u
 #define DHCSR 0xE000EDF0u
 #define AIRCR 0xE000ED0Cu
@@ -107,7 +110,53 @@ enum stm32_status stlink_identify_probe(struct stlink_link *l, struct stm32_erro
 	return STM32_OK;
 }
 
-enum stm32_status stlink_enter_swd(struct stlink_link *l, struct stm32_error *err)
+/* V2 SWD_SET_FREQ divisors and their clocks (kHz), fastest first. */
+static const struct { uint16_t divisor, khz; } v2_clocks[] = {
+	{0, 4000}, {1, 1800}, {2, 1200}, {3, 950}, {7, 480}, {15, 240}, {31, 125},
+	{40, 100}, {79, 50}, {158, 25}, {265, 15}, {798, 5},
+};
+
+static enum stm32_status set_clock(struct stlink_link *l, unsigned khz, unsigned *khz_set,
+				   struct stm32_error *err)
+{
+	uint8_t cmd[STLINK_COMMAND_SIZE] = {CMD_DEBUG}, reply[8];
+	*khz_set = 0;
+	if (l->version >= 3) {
+		cmd[1] = DBG_SET_COM_FREQ;
+		put_le32(cmd + 4, khz ? khz : DEFAULT_KHZ_V3);
+		enum stm32_status s = command(l, cmd, NULL, 0, reply, 8, err);
+		if (s == STM32_OK && (s = check_status(reply[0], "SET_COM_FREQ", 0, err)) == STM32_OK)
+			*khz_set = get_le32(reply + 4);
+		return s;
+	}
+	if (l->jtag < 22)
+		return STM32_OK; /* older V2 firmware keeps its own clock */
+	size_t n = sizeof v2_clocks / sizeof v2_clocks[0], pick = n - 1;
+	unsigned want = khz ? khz : DEFAULT_KHZ_V2;
+	for (size_t i = 0; i < n; i++)
+		if (v2_clocks[i].khz <= want) {
+			pick = i;
+			break;
+		}
+	cmd[1] = DBG_SWD_SET_FREQ;
+	cmd[2] = (uint8_t)v2_clocks[pick].divisor;
+	cmd[3] = (uint8_t)(v2_clocks[pick].divisor >> 8);
+	enum stm32_status s = command(l, cmd, NULL, 0, reply, 2, err);
+	if (s == STM32_OK && (s = check_status(reply[0], "SWD_SET_FREQ", 0, err)) == STM32_OK)
+		*khz_set = v2_clocks[pick].khz;
+	return s;
+}
+
+enum stm32_status stlink_drive_nrst(struct stlink_link *l, bool high, struct stm32_error *err)
+{
+	const uint8_t cmd[STLINK_COMMAND_SIZE] = {CMD_DEBUG, DBG_DRIVE_NRST, high ? 1 : 0};
+	uint8_t reply[2];
+	enum stm32_status s = command(l, cmd, NULL, 0, reply, sizeof reply, err);
+	return s == STM32_OK ? check_status(reply[0], "DRIVE_NRST", 0, err) : s;
+}
+
+enum stm32_status stlink_enter_swd(struct stlink_link *l, unsigned khz, unsigned *khz_set,
+				   struct stm32_error *err)
 {
 	uint8_t cmd[STLINK_COMMAND_SIZE] = {CMD_GET_CURRENT_MODE}, reply[12];
 	enum stm32_status s = command(l, cmd, NULL, 0, reply, 2, err);
@@ -119,12 +168,8 @@ enum stm32_status stlink_enter_swd(struct stlink_link *l, struct stm32_error *er
 		const uint8_t leave[STLINK_COMMAND_SIZE] = {CMD_DEBUG, DBG_EXIT};
 		s = command(l, leave, NULL, 0, NULL, 0, err);
 	}
-	if (s == STM32_OK && l->version == 2 && l->jtag >= 22) {
-		const uint8_t freq[STLINK_COMMAND_SIZE] = {CMD_DEBUG, DBG_SWD_SET_FREQ,
-							   SWD_DIVISOR_1800KHZ};
-		if ((s = command(l, freq, NULL, 0, reply, 2, err)) == STM32_OK)
-			s = check_status(reply[0], "SWD_SET_FREQ", 0, err);
-	}
+	if (s == STM32_OK)
+		s = set_clock(l, khz, khz_set, err);
 	if (s == STM32_OK) {
 		const uint8_t enter[STLINK_COMMAND_SIZE] = {CMD_DEBUG, DBG_ENTER, ENTER_SWD};
 		if ((s = command(l, enter, NULL, 0, reply, 2, err)) == STM32_OK && reply[0] != STATUS_OK)

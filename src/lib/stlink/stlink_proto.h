@@ -24,8 +24,12 @@ struct stlink_link {
 };
 
 enum stm32_status stlink_identify_probe(struct stlink_link *l, struct stm32_error *err);
-/* Enter SWD without touching NRST (hot plug). */
-enum stm32_status stlink_enter_swd(struct stlink_link *l, struct stm32_error *err);
+/* Enter SWD at the probe's fastest clock not above khz (0: 1800 kHz on a
+ * V2, 24 MHz on a V3); NRST is not touched. *khz_set: the clock chosen. */
+enum stm32_status stlink_enter_swd(struct stlink_link *l, unsigned khz, unsigned *khz_set,
+				   struct stm32_error *err);
+/* NRST: low holds the chip in reset, high releases it. */
+enum stm32_status stlink_drive_nrst(struct stlink_link *l, bool high, struct stm32_error *err);
 void stlink_leave(struct stlink_link *l);
 
 enum stm32_status stlink_read_word(struct stlink_link *l, uint32_t address, uint32_t *value,

@@ -27,6 +27,7 @@ struct stlink_backend {
 	struct stlink_link link;
 	struct stlink_flash flash;
 	struct stm32_device device; /* the table's row, with all of SRAM usable */
+	unsigned swd_khz;           /* the clock the probe took, 0 when unknown */
 	uint32_t cpuid, dev_id;
 };
 
@@ -235,6 +236,39 @@ static enum stm32_status identify(struct stlink_backend *b, struct stm32_error *
 	return STM32_OK;
 }
 
+#define DEMCR 0xE000EDFCu
+#define DEMCR_VC_CORERESET 1u
+#define DHCSR 0xE000EDF0u
+#define DHCSR_S_HALT (1u << 17)
+#define HALT_POLLS 100u
+
+/* Hot plug: enter SWD and halt the core where it is. Under reset: NRST
+ * low first, halt with the reset vector catch set, release NRST: the core
+ * stops before its first instruction. */
+static enum stm32_status attach(struct stlink_backend *b, const struct stm32_stlink_options *opts,
+				struct stm32_error *err)
+{
+	struct stlink_link *l = &b->link;
+	bool under_reset = opts && opts->connect_under_reset;
+	enum stm32_status s = under_reset ? stlink_drive_nrst(l, false, err) : STM32_OK;
+	if (s == STM32_OK)
+		s = stlink_enter_swd(l, opts ? opts->swd_khz : 0, &b->swd_khz, err);
+	if (s == STM32_OK)
+		s = stlink_halt(l, err);
+	if (s != STM32_OK || !under_reset)
+		return s;
+	if ((s = stlink_write_word(l, DEMCR, DEMCR_VC_CORERESET, err)) == STM32_OK)
+		s = stlink_drive_nrst(l, true, err);
+	uint32_t dhcsr = 0;
+	for (unsigned i = 0; s == STM32_OK && i < HALT_POLLS && !(dhcsr & DHCSR_S_HALT); i++)
+		s = stlink_read_word(l, DHCSR, &dhcsr, err);
+	if (s == STM32_OK && !(dhcsr & DHCSR_S_HALT))
+		s = stm32_error_set(err, STM32_E_TIMEOUT,
+				    "the core did not halt after NRST was released (DHCSR 0x%08X): is "
+				    "NRST wired to the probe?", dhcsr);
+	return s == STM32_OK ? stlink_write_word(l, DEMCR, 0, err) : s;
+}
+
 static void fill_desc(struct stlink_backend *b)
 {
 	struct stm32_target_desc *d = &b->target.desc;
@@ -271,9 +305,7 @@ enum stm32_status stlink_target_open(const char *serial, const struct stm32_stli
 	if (s == STM32_OK)
 		s = stlink_identify_probe(&b->link, err);
 	if (s == STM32_OK)
-		s = stlink_enter_swd(&b->link, err);
-	if (s == STM32_OK)
-		s = stlink_halt(&b->link, err);
+		s = attach(b, opts, err);
 	if (s == STM32_OK)
 		s = identify(b, err);
 	if (s != STM32_OK) {
@@ -290,6 +322,6 @@ void stlink_target_describe(struct stm32_target *t, char *out, size_t size)
 {
 	const struct stlink_backend *b = backend_of(t);
 	const struct stlink_link *l = &b->link;
-	snprintf(out, size, "stlink:%s V%uJ%uS%u %.2f V", *l->info.serial ? l->info.serial : "",
-		 l->version, l->jtag, l->swim, l->voltage);
+	snprintf(out, size, "stlink:%s V%uJ%uS%u %.2f V %u kHz", *l->info.serial ? l->info.serial : "",
+		 l->version, l->jtag, l->swim, l->voltage, b->swd_khz);
 }
