@@ -554,7 +554,8 @@ int main(int argc, char **argv)
 		const struct options *o = &em.options;
 		enum sim_stlink_version version =
 			o->stlink_version ? (enum sim_stlink_version)(o->stlink_version - 1) : SIM_STLINK_V2;
-		struct sim_stlink_config stlink = {o->device, version, o->image_path, o->stats_path,
+		struct sim_stlink_config stlink = {o->device, version, o->stlink_no_target,
+						   o->image_path, o->stats_path,
 						   o->realtime, o->faults, o->seed,
 						   o->has_uid ? o->uid : NULL, o->run_argv};
 		return sim_stlink_main(&stlink, &wait_mask, &stop_requested);

@@ -36,6 +36,8 @@ static void print_help(void)
 	     "                        print the UMOCKDEV_DIR, or --run); the core runs what\n"
 	     "                        the debugger loads\n"
 	     "  --stlink-version v2|v21|v3  stlink: the probe (default v2: 0483:3748)\n"
+	     "  --stlink-target chip|none  stlink: the chip on the SWD wires, or nothing\n"
+	     "                        (unwired or unpowered: 0 V, no SWD acknowledgement)\n"
 	     "  --drive DIR           drive: the folder (created if missing)\n"
 	     "  --drive-kind stlink|uf2  drive: ST-LINK mass storage (DETAILS.TXT, MBED.HTM;\n"
 	     "                        takes .hex/.bin, FAIL.TXT on failure) or a UF2\n"
@@ -190,8 +192,8 @@ static void check_interface(struct options *o)
 	const char *name = sim_interface_name(o->interface);
 	if (o->run_argv && !o->dfu && !o->stlink)
 		usage_error("%s", "--run needs --interface dfu or stlink");
-	if (o->stlink_version && !o->stlink)
-		usage_error("%s", "--stlink-version needs --interface stlink");
+	if ((o->stlink_version || o->stlink_no_target) && !o->stlink)
+		usage_error("%s", "--stlink-version and --stlink-target need --interface stlink");
 	if (o->stlink) {
 #ifdef STM32SIM_HAVE_STLINK
 		enum sim_cpu_core core;
@@ -236,7 +238,7 @@ void sim_parse_options(int argc, char **argv, struct options *o)
 {
 	enum { OPT_INVERT_BOOT0 = 256, OPT_INVERT_RESET, OPT_INVERT, OPT_LIST, OPT_INTERFACE,
 	       OPT_I2C_ADDRESS, OPT_I2C_CLOCK, OPT_RUN, OPT_UID, OPT_DRIVE, OPT_DRIVE_KIND,
-	       OPT_STLINK_VERSION };
+	       OPT_STLINK_VERSION, OPT_STLINK_TARGET };
 	static const struct option long_options[] = {
 		{"device", required_argument, NULL, 'd'},  {"link", required_argument, NULL, 'l'},
 		{"image", required_argument, NULL, 'i'},   {"speed", required_argument, NULL, 's'},
@@ -256,6 +258,7 @@ void sim_parse_options(int argc, char **argv, struct options *o)
 		{"drive", required_argument, NULL, OPT_DRIVE},
 		{"drive-kind", required_argument, NULL, OPT_DRIVE_KIND},
 		{"stlink-version", required_argument, NULL, OPT_STLINK_VERSION},
+		{"stlink-target", required_argument, NULL, OPT_STLINK_TARGET},
 		{"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
 	};
 	char why[160];
@@ -321,6 +324,11 @@ void sim_parse_options(int argc, char **argv, struct options *o)
 			o->drive_uf2 = strcmp(optarg, "uf2") == 0;
 			break;
 		case OPT_STLINK_VERSION: o->stlink_version = parse_stlink_version(optarg); break;
+		case OPT_STLINK_TARGET:
+			if (strcmp(optarg, "chip") != 0 && strcmp(optarg, "none") != 0)
+				usage_error("bad --stlink-target '%s' (chip or none)", optarg);
+			o->stlink_no_target = strcmp(optarg, "none") == 0;
+			break;
 		case OPT_UID: parse_uid(optarg, o->uid); o->has_uid = true; break;
 		case OPT_I2C_ADDRESS: o->i2c_address = parse_i2c_address(optarg); break;
 		case OPT_I2C_CLOCK: o->i2c_clock_hz = parse_i2c_clock(optarg); break;

@@ -22,6 +22,14 @@ with_probe() { # with_probe STM32BOOT-ARGS...: stm32boot under the emulated prob
 	fi
 }
 
+# The emulated chip's whole flash is erased (the stats' erase and program
+# counters do not see what the core's flash controller does).
+flash_all_erased() {
+	extract_flash "$WORK/all.flash"
+	erased_file "$WORK/erased.bin" "$(stat -c %s "$WORK/all.flash")"
+	same_bytes "$WORK/all.flash" "$WORK/erased.bin"
+}
+
 probe_ok() {
 	with_probe "$@"
 	[ "$STATUS" -eq 0 ] || fail "exit status $STATUS, expected 0"
@@ -234,4 +242,27 @@ t_swd_options_on_other_ports_are_warned_about() {
 	run --swd-khz 1000 "$(port)"
 	[ "$STATUS" -eq 0 ] || fail "exit status $STATUS"
 	err_has "--swd-khz and --connect-under-reset ignored"
+}
+
+t_no_target_on_the_wires_says_what_was_seen() {
+	SIM_EXTRA="--stlink-target none"
+	probe_fail stlink:
+	error_has "no SWD target answers (DP IDCODE 0x00000000"
+	error_has "target voltage 0.00 V: is the board powered"
+	flash_all_erased
+}
+
+t_h7_and_l0_are_identified_and_read_but_not_yet_written() {
+	# H7: DBGMCU at 0x5C001000 behind DP 0x6BA02477; L0: Cortex-M0+ at 0x40015800.
+	for DEVICE in stm32h743zi stm32l07x; do
+		rm -f "$IMG"
+		probe_ok -r "$WORK/back.bin" -S 0x08000000:256 stlink:
+		out_has "($DEVICE), through the ST-LINK (SWD)"
+		erased_file "$WORK/erased.bin" 256
+		same_bytes "$WORK/back.bin" "$WORK/erased.bin"
+		random_file "$WORK/fw.bin" 1024
+		probe_fail -w "$WORK/fw.bin" stlink:
+		error_has "cannot write"
+		flash_all_erased
+	done
 }

@@ -34,6 +34,7 @@
 #define DBG_SET_COM_FREQ 0x61u
 #define DEFAULT_KHZ_V2 1800u
 #define DEFAULT_KHZ_V3 24000u
+#define LOW_VOLTAGE 1.6 /* below every STM32's supply range */
 #define READ8_MAX 64u
 #define DHCSR 0xE000EDF0u
 #define AIRCR 0xE000ED0Cu
@@ -184,8 +185,12 @@ enum stm32_status stlink_enter_swd(struct stlink_link *l, unsigned khz, unsigned
 			if (reply[0] != STATUS_OK || l->dp_idcode == 0 || l->dp_idcode == 0xFFFFFFFFu)
 				s = stm32_error_set(err, STM32_E_IO,
 						    "no SWD target answers (DP IDCODE 0x%08X, status "
-						    "0x%02X, target voltage %.2f V)",
-						    l->dp_idcode, reply[0], l->voltage);
+						    "0x%02X, target voltage %.2f V%s)",
+						    l->dp_idcode, reply[0], l->voltage,
+						    l->voltage < LOW_VOLTAGE ?
+							    ": is the board powered, and its VDD wired "
+							    "to the probe's VREF pin?" :
+							    ": are SWDIO, SWCLK and GND wired?");
 		}
 	}
 	return s;

@@ -54,6 +54,14 @@ static enum stm32_status st_read(struct stm32_target *t, uint32_t address, uint8
 	return s;
 }
 
+static enum stm32_status no_flash_driver(const struct stlink_backend *b, struct stm32_error *err)
+{
+	const struct stm32_device *dev = b->target.desc.device;
+	return stm32_error_set(err, STM32_E_UNSUPPORTED,
+			       "%s: erasing and programming the %s family's flash over SWD is not "
+			       "done yet (reading is)", dev->name, dev->family);
+}
+
 static bool in_ram(const struct stm32_device *dev, uint32_t address, size_t length)
 {
 	return address >= dev->ram_start && (uint64_t)address + length <= dev->ram_end;
@@ -66,6 +74,8 @@ static enum stm32_status st_write(struct stm32_target *t, uint32_t address, cons
 	const struct stm32_device *dev = b->target.desc.device;
 	if (in_ram(dev, address, length))
 		return stlink_write(&b->link, address, data, length, length % 4 ? 2 : 4, err);
+	if (b->flash.kind == STLINK_FLASH_NONE)
+		return no_flash_driver(b, err);
 	unsigned unit = stlink_flash_unit(&b->flash);
 	if (!stm32_device_in_flash(dev, address, length) || address % unit || length % unit) {
 		enum stm32_status s = stm32_error_set(
@@ -81,6 +91,8 @@ static enum stm32_status st_erase(struct stm32_target *t, const struct stm32_era
 				  struct stm32_error *err)
 {
 	struct stlink_backend *b = backend_of(t);
+	if (b->flash.kind == STLINK_FLASH_NONE)
+		return no_flash_driver(b, err);
 	if (r->kind == STM32_ERASE_REQUEST_MASS)
 		return stlink_flash_mass_erase(&b->link, &b->flash, err);
 	if (r->kind != STM32_ERASE_REQUEST_UNITS)
@@ -229,10 +241,8 @@ static enum stm32_status identify(struct stlink_backend *b, struct stm32_error *
 	stm32_error_clear(&probe_err);
 	chip->read_protected = stlink_read(l, dev->flash_start, probe, sizeof probe, &probe_err) ==
 			       STM32_E_NACK;
-	if (!stlink_flash_init(&b->flash, dev))
-		return stm32_error_set(err, STM32_E_UNSUPPORTED,
-				       "%s: flashing the %s family over SWD is not done yet",
-				       dev->name, dev->family);
+	/* A family without a flash driver here can still be read. */
+	(void)stlink_flash_init(&b->flash, dev);
 	return STM32_OK;
 }
 
@@ -273,8 +283,9 @@ static void fill_desc(struct stlink_backend *b)
 {
 	struct stm32_target_desc *d = &b->target.desc;
 	d->name = "ST-LINK (SWD)";
-	d->caps = STM32_CAP_READ | STM32_CAP_WRITE | STM32_CAP_ERASE | STM32_CAP_MASS_ERASE |
-		  STM32_CAP_RESET | STM32_CAP_GO;
+	d->caps = STM32_CAP_READ | STM32_CAP_RESET | STM32_CAP_GO;
+	if (b->flash.kind != STLINK_FLASH_NONE)
+		d->caps |= STM32_CAP_WRITE | STM32_CAP_ERASE | STM32_CAP_MASS_ERASE;
 	if (b->flash.kind == STLINK_FLASH_F1)
 		d->caps |= STM32_CAP_READOUT_UNPROTECT;
 	d->max_read = d->max_write = STLINK_MAX_TRANSFER;

@@ -170,8 +170,9 @@ static void target_voltage(struct sim_stlink *st)
 {
 	uint8_t *r = reply(st, 8);
 	sim_put_le32(r, VOLTAGE_FACTOR);
-	sim_put_le32(r + 4, VOLTAGE_READING);
+	sim_put_le32(r + 4, st->no_target ? 0 : VOLTAGE_READING);
 }
+
 
 static void read_idcodes(struct sim_stlink *st)
 {
@@ -326,6 +327,8 @@ static void finish_write(struct sim_stlink *st)
 	size_t length = st->write_length;
 	unsigned size = access_size(command);
 	st->write_length = 0;
+	if (!command)
+		return; /* nobody on the wires took it */
 	if (!memory_request_ok(st, command, address, length)) {
 		memory_failed(st, SIM_STLINK_FAULT, address);
 		return;
@@ -392,12 +395,41 @@ static void core_control(struct sim_stlink *st, uint8_t command)
 	reply_status(st, SIM_STLINK_OK);
 }
 
+/* With nothing on the wires every SWD transaction goes unacknowledged:
+ * the probe answers DP_ERROR, with the reply's usual length (memory reads:
+ * zeros, and the error for GETLASTRWSTATUS). False: a command the probe
+ * answers by itself. */
+static bool no_target_reply(struct sim_stlink *st, uint8_t command, size_t length)
+{
+	switch (command) {
+	case DBG_ENTER: case DBG_EXIT: case DBG_SWD_SET_FREQ: case DBG_JTAG_SET_FREQ:
+	case DBG_GET_COM_FREQ: case DBG_SET_COM_FREQ: case DBG_GETLASTRWSTATUS:
+	case DBG_GETLASTRWSTATUS2: case DBG_DRIVE_NRST:
+		return false;
+	case DBG_READMEM_32: case DBG_READMEM_16: case DBG_READMEM_8:
+		reply(st, length == 1 ? 2 : length < SIM_STLINK_BUFFER ? length : SIM_STLINK_BUFFER);
+		st->rw_status = SIM_STLINK_DP_ERROR;
+		return true;
+	case DBG_WRITEMEM_32: case DBG_WRITEMEM_16: case DBG_WRITEMEM_8:
+		start_write(st, command, 0, length); /* the data phase is taken, then dropped */
+		st->write_command = 0;
+		st->rw_status = SIM_STLINK_DP_ERROR;
+		return true;
+	case DBG_READ_IDCODES: reply(st, 12)[0] = SIM_STLINK_DP_ERROR; return true;
+	case DBG_READREG: case DBG_READDEBUGREG: reply_word(st, SIM_STLINK_DP_ERROR, 0); return true;
+	case DBG_READALLREGS: reply(st, 4 + 4 * ALL_REGS)[0] = SIM_STLINK_DP_ERROR; return true;
+	default: reply_status(st, SIM_STLINK_DP_ERROR); return true;
+	}
+}
+
 static void debug_command(struct sim_stlink *st, const uint8_t *cmd)
 {
 	uint8_t command = cmd[1];
 	uint32_t address = sim_get_le32(cmd + 2);
 	size_t length = get_le16(cmd + 6);
 	st->counts.debug_commands[command]++;
+	if (st->no_target && no_target_reply(st, command, length))
+		return;
 	switch (command) {
 	case DBG_ENTER:
 		if (cmd[2] != ENTER_SWD) {

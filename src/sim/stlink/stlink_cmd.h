@@ -21,6 +21,7 @@ enum sim_stlink_version { SIM_STLINK_V2, SIM_STLINK_V21, SIM_STLINK_V3 };
 #define SIM_STLINK_OK 0x80u
 #define SIM_STLINK_FAULT 0x81u
 #define SIM_STLINK_AP_WAIT 0x10u         /* the AP kept answering WAIT */
+#define SIM_STLINK_DP_ERROR 0x16u        /* no acknowledgement on SWD: no target */
 #define SIM_STLINK_AP_STICKY_ERROR 0x19u /* a bus error on a memory access */
 #define SIM_STLINK_UNKNOWN_COMMAND 0x42u
 
@@ -40,6 +41,7 @@ struct sim_stlink {
 	uint16_t pid;
 	struct sim_swd_target *target;
 	struct sim_faults *faults; /* NULL: none; nack=P makes memory reads answer WAIT */
+	bool no_target;            /* nothing on the SWD wires (unpowered, unwired) */
 	enum sim_stlink_mode mode;
 	unsigned swd_khz;
 	uint8_t reply[SIM_STLINK_BUFFER];

@@ -132,6 +132,7 @@ static bool set_up(struct stlink_emulator *em)
 	sim_faults_init(&em->faults, &c->faults, c->seed, &em->stats.faults);
 	sim_stlink_init(&em->stlink, c->version, &em->target);
 	em->stlink.faults = &em->faults;
+	em->stlink.no_target = c->no_target;
 	sim_stlink_usb_init(&em->usb_face, &em->stlink, em->chip.uid, &em->faults);
 	struct sim_usb_function fn = sim_stlink_usb_function(&em->usb_face);
 	em->usb = sim_usbfs_open_function(&fn, c->realtime, why, sizeof why);

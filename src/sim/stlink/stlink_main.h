@@ -17,6 +17,7 @@
 struct sim_stlink_config {
 	const struct stm32_device *device;
 	enum sim_stlink_version version;
+	bool no_target; /* nothing on the SWD wires */
 	const char *image_path, *stats_path;
 	bool realtime;
 	struct sim_fault_spec faults;

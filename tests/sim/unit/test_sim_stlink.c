@@ -314,6 +314,35 @@ static void test_nack_fault_makes_reads_wait(void **state)
 	bench_free(b);
 }
 
+/* Nothing on the wires: 0 V, IDCODE 0 with DP_ERROR, register reads
+ * refused, a write's data phase taken and dropped; the probe's own
+ * commands still work. */
+static void test_no_target(void **state)
+{
+	(void)state;
+	struct bench *b = bench_new("stm32f103x8", SIM_STLINK_V2);
+	b->stlink.no_target = true;
+	CMD(b, 0xF7);
+	assert_int_equal(le32(b->reply + 4), 0);
+	CMD(b, 0xF2, 0x30, 0xA3);
+	assert_int_equal(b->reply[0], SIM_STLINK_OK);
+	CMD(b, 0xF2, 0x31);
+	assert_int_equal(b->reply_length, 12);
+	assert_int_equal(b->reply[0], SIM_STLINK_DP_ERROR);
+	assert_int_equal(le32(b->reply + 4), 0);
+	CMD(b, 0xF2, 0x36, 0x00, 0x20, 0x04, 0xE0);
+	assert_int_equal(b->reply_length, 8);
+	assert_int_equal(b->reply[0], SIM_STLINK_DP_ERROR);
+	const uint8_t word[4] = {1, 2, 3, 4};
+	write_memory32(b, 0x20000000u, word, sizeof word);
+	CMD(b, 0xF2, 0x3E);
+	assert_int_equal(b->reply[0], SIM_STLINK_DP_ERROR);
+	b->stlink.no_target = false;
+	CMD(b, 0xF2, 0x07, 0x00, 0x00, 0x00, 0x20, 0x04, 0x00);
+	assert_int_equal(le32(b->reply), 0); /* the dropped write left SRAM as it was */
+	bench_free(b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -327,6 +356,7 @@ int main(void)
 		cmocka_unit_test(test_rdp_level_1_refuses_flash_reads),
 		cmocka_unit_test(test_unknown_and_unread),
 		cmocka_unit_test(test_nack_fault_makes_reads_wait),
+		cmocka_unit_test(test_no_target),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
