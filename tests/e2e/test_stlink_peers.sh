@@ -126,3 +126,30 @@ t_openocd_lock_then_unlock_regresses_rdp_with_a_mass_erase() {
 	erased_file "$WORK/erased.bin" "$SIZE"
 	same_bytes "$WORK/all.flash" "$WORK/erased.bin"
 }
+
+# st-flash's loaders for F4 ("f4", 32 KiB per run, FLASH_SR read as 16
+# bits) and L4 ("l4", double words), its register path on G0; openocd's
+# stm32f4x, stm32g0x and stm32l4x drivers. 40000 bytes: more than one
+# 16 KiB F4 sector and more than one 32 KiB st-flash chunk.
+t_st_flash_and_openocd_on_f4_g0_l4() {
+	random_file "$WORK/fw.bin" 40000
+	for pair in stm32f407xg:stm32f4x stm32g071rb:stm32g0x stm32l476rg:stm32l4x; do
+		DEVICE=${pair%%:*}
+		rm -f "$IMG"
+		on_probe v2 st-flash write "$WORK/fw.bin" 0x08000000
+		[ "$STATUS" -eq 0 ] || fail "$DEVICE: st-flash write: exit status $STATUS"
+		output_has "Flash written and verified! jolly good!"
+		flash_slice "$WORK/written.bin" 0 40000
+		same_bytes "$WORK/written.bin" "$WORK/fw.bin"
+		on_probe v2 st-flash read "$WORK/back.bin" 0x08000000 40000
+		[ "$STATUS" -eq 0 ] || fail "$DEVICE: st-flash read: exit status $STATUS"
+		same_bytes "$WORK/back.bin" "$WORK/fw.bin"
+		rm -f "$IMG"
+		on_probe v2 openocd "${OPENOCD_PORTS[@]}" -f interface/stlink.cfg \
+			-f "target/${pair#*:}.cfg" -c "program $WORK/fw.bin 0x08000000 verify reset exit"
+		[ "$STATUS" -eq 0 ] || fail "$DEVICE: openocd program: exit status $STATUS"
+		output_has "** Verified OK **"
+		flash_slice "$WORK/written.bin" 0 40000
+		same_bytes "$WORK/written.bin" "$WORK/fw.bin"
+	done
+}

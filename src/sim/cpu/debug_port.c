@@ -234,3 +234,11 @@ void sim_cpu_debug_resume(struct sim_cpu *cpu)
 	cpu->started = true;
 	cpu->stop_set = false;
 }
+
+void sim_cpu_debug_finish_flash_operation(struct sim_cpu *cpu)
+{
+	struct sim_soc_env *env = &cpu->soc.env;
+	if (env->now_ps < cpu->soc.flash.busy_until_ps)
+		env->now_ps = cpu->soc.flash.busy_until_ps;
+	sim_cpu_after_access(cpu);
+}

@@ -41,6 +41,9 @@ bool sim_cpu_debug_set_reg(struct sim_cpu *cpu, unsigned selector, uint32_t valu
  * core: MSP and PC from flash. Returns the reset vector's bit 0, which is
  * xPSR.T (Unicorn keeps no T bit of its own: the caller tracks it). */
 bool sim_cpu_debug_load_reset_vector(struct sim_cpu *cpu);
+/* --speed fast: a flash operation under way ends now (emulated time jumps
+ * to its end), so a debugger polling BSY does not wait out erase times. */
+void sim_cpu_debug_finish_flash_operation(struct sim_cpu *cpu);
 /* Let the core run from its current PC with its registers as they are (a
  * debugger's resume); sim_cpu_run then executes. */
 void sim_cpu_debug_resume(struct sim_cpu *cpu);

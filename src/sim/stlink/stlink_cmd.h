@@ -15,7 +15,7 @@
 enum sim_stlink_version { SIM_STLINK_V2, SIM_STLINK_V21, SIM_STLINK_V3 };
 
 #define SIM_STLINK_COMMAND_SIZE 16u
-#define SIM_STLINK_BUFFER 8192u /* the largest memory transfer one command moves */
+#define SIM_STLINK_BUFFER 65536u /* a memory command moves up to 65535 bytes (16-bit length) */
 
 /* Status bytes (byte 0 of a status reply). */
 #define SIM_STLINK_OK 0x80u

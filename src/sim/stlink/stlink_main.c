@@ -127,6 +127,7 @@ static bool set_up(struct stlink_emulator *em)
 		return false;
 	}
 	sim_swd_init(&em->target, &em->chip, em->cpu);
+	em->target.realtime = c->realtime;
 	sim_swd_power_on(&em->target);
 	em->stats.boots_application = 1;
 	sim_faults_init(&em->faults, &c->faults, c->seed, &em->stats.faults);

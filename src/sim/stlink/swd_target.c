@@ -131,8 +131,11 @@ void sim_swd_tick(struct sim_swd_target *t)
 {
 	if (t->executing && !t->halted)
 		run(t, SLICE_BUDGET);
-	if (t->halted || !t->executing)
+	if (t->halted || !t->executing) {
 		sim_cpu_idle(t->cpu, COMMAND_NS);
+		if (!t->realtime)
+			sim_cpu_debug_finish_flash_operation(t->cpu);
+	}
 }
 
 void sim_swd_system_reset(struct sim_swd_target *t, enum sim_reset_cause cause)

@@ -40,6 +40,7 @@ struct sim_swd_target {
 	bool reset_sticky;      /* S_RESET_ST: a reset since DHCSR was last read */
 	bool nrst_low;          /* NRST held low: the chip stays in reset */
 	bool thumb;             /* xPSR.T: 0 only after a reset vector without bit 0 */
+	bool realtime;          /* --speed realtime: flash operations take their time */
 	uint32_t demcr, dfsr, dcrdr;
 	uint32_t fp_control;
 	struct sim_swd_counts counts;
@@ -49,7 +50,8 @@ void sim_swd_init(struct sim_swd_target *t, struct sim_chip *chip, struct sim_cp
 /* Power-on: the chip starts its firmware (flash at 0), no debugger yet. */
 void sim_swd_power_on(struct sim_swd_target *t);
 /* Before each probe command: a running core executes a slice, and the
- * command's time passes (the flash controller's busy times run out). */
+ * command's time passes; with the core halted and not realtime, a flash
+ * operation under way ends at once. */
 void sim_swd_tick(struct sim_swd_target *t);
 
 /* Memory accesses through the AP (1, 2 or 4 bytes, aligned). False: a bus
