@@ -180,28 +180,42 @@ static uint64_t control(struct sim_usbfs *usb, struct usbdevfs_urb *urb, uint8_t
 	return ready > now ? ready - now : 0;
 }
 
-/* Bulk IN URBs that were waiting take what the function has now, in the
- * order they were submitted. */
-static void feed_waiting(struct sim_usbfs *usb)
+static void free_waiting(gpointer p)
 {
-	while (!g_queue_is_empty(&usb->waiting_in)) {
-		struct waiting_urb *w = g_queue_peek_head(&usb->waiting_in);
+	struct waiting_urb *w = p;
+	g_object_unref(w->urb);
+	g_object_unref(w->buffer);
+	g_object_unref(w->client);
+	g_free(w);
+}
+
+/* The bulk IN URBs this client left waiting take what the function has
+ * now, in the order they were submitted (a reply goes to the program that
+ * sent the command); those of clients that went away are dropped. */
+static void feed_waiting(struct sim_usbfs *usb, UMockdevIoctlClient *client)
+{
+	for (GList *l = usb->waiting_in.head, *next; l; l = next) {
+		next = l->next;
+		struct waiting_urb *w = l->data;
+		if (!umockdev_ioctl_client_get_connected(w->client)) {
+			g_queue_delete_link(&usb->waiting_in, l);
+			free_waiting(w);
+			continue;
+		}
+		if (w->client != client)
+			continue;
 		struct usbdevfs_urb *urb = (struct usbdevfs_urb *)w->urb->data;
 		int n = usb->fn.bulk_in(usb->fn.ctx, urb->endpoint, w->buffer->data,
 					(size_t)urb->buffer_length);
 		if (n < 0)
 			return;
-		g_queue_pop_head(&usb->waiting_in);
+		g_queue_delete_link(&usb->waiting_in, l);
 		urb->status = 0;
 		urb->actual_length = n;
 		struct client_state *state = g_object_get_data(G_OBJECT(w->client), CLIENT_KEY);
 		if (state)
-			g_queue_push_tail(&state->done, w->urb);
-		else
-			g_object_unref(w->urb);
-		g_object_unref(w->buffer);
-		g_object_unref(w->client);
-		g_free(w);
+			g_queue_push_tail(&state->done, g_object_ref(w->urb));
+		free_waiting(w);
 	}
 }
 
@@ -232,7 +246,7 @@ static uint64_t bulk(struct sim_usbfs *usb, UMockdevIoctlClient *client, UMockde
 		urb->status = reply.stall ? -EPIPE : 0;
 		urb->actual_length = reply.stall ? 0 : (int)length;
 		after_reply(usb, &reply);
-		feed_waiting(usb);
+		feed_waiting(usb, client);
 	}
 	uint64_t ready = usb->realtime ? bulk_end_us(usb, now, length) : 0;
 	return ready > now ? ready - now : 0;
@@ -484,15 +498,6 @@ void sim_usbfs_locked(struct sim_usbfs *usb, void (*f)(void *ctx, void *user), v
 	g_mutex_lock(&usb->lock);
 	f(usb->fn.ctx, user);
 	g_mutex_unlock(&usb->lock);
-}
-
-static void free_waiting(gpointer p)
-{
-	struct waiting_urb *w = p;
-	g_object_unref(w->urb);
-	g_object_unref(w->buffer);
-	g_object_unref(w->client);
-	g_free(w);
 }
 
 void sim_usbfs_hang_up(struct sim_usbfs *usb)
