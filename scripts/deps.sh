@@ -4,7 +4,7 @@
 set -euo pipefail
 
 STM32BOOT_BUILD_DEPS=(build-essential cmake pkg-config libelf-dev libgpiod-dev libusb-1.0-0-dev libunicorn-dev)
-STM32BOOT_TEST_DEPS=(libcmocka-dev stm32flash jq socat ser2net clang valgrind gcc-arm-none-eabi libnewlib-arm-none-eabi umockdev libumockdev-dev dfu-util python3-intelhex)
+STM32BOOT_TEST_DEPS=(libcmocka-dev stm32flash jq socat ser2net clang valgrind gcc-arm-none-eabi libnewlib-arm-none-eabi umockdev libumockdev-dev dfu-util python3-intelhex stlink-tools openocd)
 
 stm32boot_install_deps() {
 	local wanted=("$@") missing=()

@@ -13,6 +13,7 @@
 #include "stm32boot/dfu.h"
 #include "stm32boot/drive.h"
 #include "stm32boot/rom.h"
+#include "stm32boot/stlink.h"
 
 struct board {
 	struct cli_job *job;
@@ -33,6 +34,10 @@ static bool sequence_uses_lines(const struct stm32_gpio_sequence *seq)
 bool cli_board_check_port(const struct cli_job *job, const char *port)
 {
 	const struct cli_options *opts = job->opts;
+	if (opts->gpio_sequence && stm32_port_is_stlink(port)) {
+		cli_error("-i: %s is an ST-LINK port, with no modem lines or GPIO lines to drive", port);
+		return false;
+	}
 	if (opts->gpio_sequence && stm32_port_is_dfu(port)) {
 		cli_error("-i: %s is a USB DFU port, with no modem lines or GPIO lines to drive", port);
 		cli_hint("for USB DFU, hold BOOT0 high and reset or plug in the board, then give no -i");
@@ -48,6 +53,9 @@ bool cli_board_check_port(const struct cli_job *job, const char *port)
 	if (opts->has_i2c_address && link != STM32_LINK_I2C)
 		cli_warning("-a 0x%02X ignored: the I2C address applies only to I2C ports, and %s is not one",
 			    opts->i2c_address, port);
+	if ((opts->swd_khz || opts->connect_under_reset) && !stm32_port_is_stlink(port))
+		cli_warning("--swd-khz and --connect-under-reset ignored: they apply only to stlink: "
+			    "ports, and %s is not one", port);
 	if (opts->has_spi_speed && link != STM32_LINK_SPI)
 		cli_warning("--spi-speed ignored: it applies only to SPI ports, and %s is not one",
 			    port);
@@ -132,11 +140,29 @@ static bool open_drive_port(struct board *b)
 	return false;
 }
 
+/* stlink: ports connect over SWD at once (no tty, no baud). */
+static bool open_stlink_port(struct board *b)
+{
+	struct stm32_stlink_options sopts;
+	stm32_stlink_options_default(&sopts);
+	sopts.swd_khz = b->opts.swd_khz;
+	sopts.connect_under_reset = b->opts.connect_under_reset;
+	struct stm32_error err;
+	stm32_error_clear(&err);
+	if (stm32_stlink_open_port(b->opts.port, &sopts, &b->transport, &b->target, &err) ==
+	    STM32_OK)
+		return true;
+	cli_report_connect_failure(b->opts.port, &err, 0);
+	return false;
+}
+
 static bool open_port(struct board *b)
 {
 	const struct cli_options *o = &b->opts;
 	if (stm32_port_is_dfu(o->port))
 		return open_dfu_port(b);
+	if (stm32_port_is_stlink(o->port))
+		return open_stlink_port(b);
 	if (stm32_port_is_drive(o->port))
 		return open_drive_port(b);
 	struct stm32_port_options po;
@@ -205,7 +231,7 @@ static enum stm32_status reenter_bootloader(void *user, struct stm32_error *err)
 
 static bool connect_chip(struct board *b)
 {
-	if (b->target) { /* a back end that connected as the port opened (dfu:) */
+	if (b->target) { /* a back end that connected as the port opened (dfu:, stlink:) */
 		cli_describe_chip(b->target, b->transport);
 		cli_describe_option_fields(b->target);
 		return true;

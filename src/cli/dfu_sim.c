@@ -1,10 +1,12 @@
-/* stm32boot command line: a sim:DEVICE,interface=dfu port. Only a process
- * started under the emulator's umockdev preload sees the emulated USB
- * device, so the program re-executes itself under
+/* stm32boot command line: a sim:DEVICE,interface=dfu or
+ * sim:DEVICE,interface=stlink port. Only a process started under the
+ * emulator's umockdev preload sees the emulated USB device, so the program
+ * re-executes itself under
  *   stm32boot-sim --device DEVICE [--KEY VALUE...] --run -- stm32boot ARGS
- * with the port replaced by "dfu:,device=DEVICE" (the library's dfu: back
- * end then finds the device through the real libusb). It happens before
- * anything is printed, so nothing is said twice. Linux: /proc/self. */
+ * with the port replaced by "dfu:,device=DEVICE" or "stlink:" (the
+ * library's back end then finds the device through the real libusb). It
+ * happens before anything is printed, so nothing is said twice. Linux:
+ * /proc/self. */
 #define _GNU_SOURCE
 #include "dfu_sim.h"
 
@@ -20,6 +22,7 @@
 #include "stm32boot/dfu.h"
 
 #define SIM_PREFIX "sim:"
+#define STLINK_ITEM "interface=stlink"
 #define MAX_ARGS 256
 #define CMDLINE_MAX 65536
 
@@ -67,9 +70,21 @@ static void keep_sanitizer_first(void)
 		fclose(maps);
 }
 
+/* The sim: port names the emulated ST-LINK (an item of its own). */
+static bool names_stlink(const char *port)
+{
+	for (const char *at = strstr(port, STLINK_ITEM); at; at = strstr(at + 1, STLINK_ITEM)) {
+		char after = at[strlen(STLINK_ITEM)];
+		if (at[-1] == ',' && (after == ',' || after == '\0'))
+			return true;
+	}
+	return false;
+}
+
 static enum stm32_status run_under_sim(const char *port, const char *sim_program,
 				       struct stm32_error *err)
 {
+	bool is_stlink = names_stlink(port);
 	char spec[1024], replacement[128], cmdline[CMDLINE_MAX], self[PATH_MAX];
 	char options[MAX_ARGS][64];
 	char *argv[2 * MAX_ARGS + 8];
@@ -95,7 +110,10 @@ static enum stm32_status run_under_sim(const char *port, const char *sim_program
 		argv[argc++] = option;
 		argv[argc++] = equals + 1;
 	}
-	snprintf(replacement, sizeof replacement, "dfu:,device=%s", device);
+	if (is_stlink)
+		snprintf(replacement, sizeof replacement, "stlink:");
+	else
+		snprintf(replacement, sizeof replacement, "dfu:,device=%s", device);
 	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
 	if (n <= 0)
 		return stm32_error_sys(err, STM32_E_IO, errno, "/proc/self/exe");
@@ -117,12 +135,13 @@ static enum stm32_status run_under_sim(const char *port, const char *sim_program
 	return stm32_error_sys(err, STM32_E_IO, errno, "running %s for %s", argv[0], port);
 }
 
-bool cli_is_emulated_dfu_port(const char *port)
+bool cli_is_emulated_usb_port(const char *port)
 {
-	return strncmp(port, SIM_PREFIX, strlen(SIM_PREFIX)) == 0 && stm32_port_is_dfu(port);
+	return strncmp(port, SIM_PREFIX, strlen(SIM_PREFIX)) == 0 &&
+	       (stm32_port_is_dfu(port) || names_stlink(port));
 }
 
-bool cli_run_under_emulated_dfu(const char *port, const char *sim_program)
+bool cli_run_under_emulated_usb(const char *port, const char *sim_program)
 {
 	struct stm32_error err;
 	stm32_error_clear(&err);

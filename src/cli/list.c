@@ -1,10 +1,10 @@
 /* stm32boot command line: finding boards. Each way a board can be reached
  * has one finder in the table below; serial ports come from sysfs, DFU
- * devices (dfu:) from libusb. ST-LINK probes (stlink:) add theirs there.
+ * devices (dfu:) and ST-LINK probes (stlink:) from libusb.
  *
  * STM32BOOT_SYSFS_ROOT and STM32BOOT_DEV_ROOT (default /sys and /dev) let
  * the tests point the search at a tree of their own (then no DFU devices
- * are looked for on the real bus); STM32BOOT_DRIVE_ROOTS
+ * or ST-LINK probes are looked for on the real bus); STM32BOOT_DRIVE_ROOTS
  * (':'-separated, default /media:/run/media:/mnt) does for drives. */
 #include "list.h"
 
@@ -19,6 +19,7 @@
 #include "report.h"
 #include "stm32boot/dfu.h"
 #include "stm32boot/drive.h"
+#include "stm32boot/stlink.h"
 
 #define MAX_FOUND 64
 
@@ -172,6 +173,29 @@ static size_t find_dfu_devices(struct cli_found_port *out, size_t max)
 	return n;
 }
 
+/* ST-LINK probes libusb sees: stlink:SERIAL each. */
+static size_t find_stlink_probes(struct cli_found_port *out, size_t max)
+{
+	/* A test's own sysfs tree holds no USB bus: do not look at the real one. */
+	const char *sysfs = getenv("STM32BOOT_SYSFS_ROOT");
+	if (sysfs && *sysfs)
+		return 0;
+	struct stm32_stlink_probe probes[16];
+	size_t count = stm32_stlink_find(probes, 16);
+	size_t n = 0;
+	for (size_t i = 0; i < count && i < 16 && n < max; i++) {
+		struct cli_found_port *p = &out[n++];
+		memset(p, 0, sizeof *p);
+		copy_text(p->port, sizeof p->port, probes[i].port);
+		p->kind = "stlink"; /* docs/json.md */
+		p->usb = true;
+		copy_text(p->vid, sizeof p->vid, "0483");
+		snprintf(p->pid, sizeof p->pid, "%04x", probes[i].pid & 0xFFFFu);
+		copy_text(p->serial, sizeof p->serial, probes[i].serial);
+	}
+	return n;
+}
+
 struct finder {
 	const char *looked_in; /* for "no board found: looked for ..." */
 	size_t (*find)(struct cli_found_port *out, size_t max);
@@ -182,6 +206,7 @@ static const struct finder finders[] = {
 	{"serial ports in /sys/class/tty (USB adapters and UARTs with a device)", find_serial_ports},
 	{"flashing drives under /media, /run/media, /mnt", find_drives},
 	{"STM32 DFU devices (0483:df11) through libusb", find_dfu_devices},
+	{"ST-LINK probes on USB", find_stlink_probes},
 };
 
 static int by_port(const void *a, const void *b)
@@ -195,9 +220,9 @@ size_t cli_find_ports(struct cli_found_port *out, size_t max, const char **looke
 	for (size_t i = 0; i < sizeof finders / sizeof finders[0]; i++)
 		count += finders[i].find(out + count, max - count);
 	if (looked_in)
-		*looked_in = "serial ports in /sys/class/tty (USB adapters and UARTs with a device) and "
+		*looked_in = "serial ports in /sys/class/tty (USB adapters and UARTs with a device), "
 			     "flashing drives (DETAILS.TXT, MBED.HTM, INFO_UF2.TXT) under /media, "
-			     "/run/media, /mnt, and STM32 DFU devices (0483:df11) through libusb";
+			     "/run/media, /mnt, STM32 DFU devices (0483:df11) and ST-LINK probes on USB";
 	qsort(out, count, sizeof *out, by_port);
 	return count;
 }

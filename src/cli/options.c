@@ -31,6 +31,8 @@ enum long_only_option {
 	OPT_LIST,
 	OPT_JSON,
 	OPT_FORCE,
+	OPT_SWD_KHZ,
+	OPT_CONNECT_UNDER_RESET,
 };
 
 static const struct option long_options[] = {
@@ -66,6 +68,8 @@ static const struct option long_options[] = {
 	{"preserve", no_argument, NULL, OPT_PRESERVE},
 	{"allow-permanent-lock", no_argument, NULL, OPT_ALLOW_PERMANENT_LOCK},
 	{"spi-speed", required_argument, NULL, OPT_SPI_SPEED},
+	{"swd-khz", required_argument, NULL, OPT_SWD_KHZ},
+	{"connect-under-reset", no_argument, NULL, OPT_CONNECT_UNDER_RESET},
 	{"option-bytes", no_argument, NULL, OPT_OPTION_BYTES},
 	{"set-option", required_argument, NULL, OPT_SET_OPTION},
 	{"write-protect", required_argument, NULL, OPT_WRITE_PROTECT},
@@ -102,11 +106,12 @@ void cli_print_usage(FILE *stream)
 "\n"
 "PORT is a serial device (/dev/ttyUSB0), an I2C bus (/dev/i2c-N, with -a), an SPI\n"
 "device (/dev/spidevB.C), a USB DFU bootloader (dfu:, dfu:SERIAL, dfu:BUS-PORT,\n"
-"each with an optional ,device=NAME), a network serial port (rfc2217://HOST:PORT:\n"
-"RFC 2217, as ser2net and labgrid export; socket://HOST:PORT: raw TCP, bytes only;\n"
-"IPv6 as [ADDR]:PORT) or sim:DEVICE[,image=FILE,interface=uart|i2c|spi|dfu,uid=HEX,\n"
-"...] for the emulator. Several PORTs are flashed in parallel, one worker per\n"
-"board, then a table of the results (exit status 0 only if every board\n"
+"each with an optional ,device=NAME), an ST-LINK probe over SWD (stlink:,\n"
+"stlink:SERIAL), a network serial port (rfc2217://HOST:PORT: RFC 2217, as\n"
+"ser2net and labgrid export; socket://HOST:PORT: raw TCP, bytes only; IPv6 as\n"
+"[ADDR]:PORT) or sim:DEVICE[,image=FILE,interface=uart|i2c|spi|dfu|stlink,\n"
+"uid=HEX,...] for the emulator. Several PORTs are flashed in parallel, one\n"
+"worker per board, then a table of the results (exit status 0 only if every board\n"
 "succeeded). Without a PORT: the one board --list finds (several: they are\n"
 "listed, and none is used).\n"
 "\n"
@@ -139,6 +144,10 @@ void cli_print_usage(FILE *stream)
 "                            port with interface=i2c defaults to its device's)\n"
 "      --spi-speed HZ        SPI clock for /dev/spidevB.C and sim:...,interface=spi\n"
 "                            ports (default 1000000)\n"
+"      --swd-khz KHZ         stlink: ports: SWD clock, the probe's fastest not above\n"
+"                            KHZ (default 1800 on a V2 or V2-1, 24000 on a V3)\n"
+"      --connect-under-reset stlink: ports: hold NRST low while attaching, so that\n"
+"                            firmware that disables SWD or sleeps cannot run first\n"
 "  -c, --no-init             do not send the 0x7F sync byte (bootloader already synced)\n"
 "  -F, --frame RX[:TX]       largest frames the link carries (default 256:258)\n"
 "  -i, --gpio SEQ            GPIO entry[:exit] sequences, e.g. -rts&dtr,-dtr:rts&dtr,-dtr\n"
@@ -448,6 +457,18 @@ static bool parse_go(const char *arg, struct cli_options *opts)
  * run at most some tens of MHz, so anything above 100 MHz is a typo. */
 #define SPI_SPEED_MAX_HZ 100000000ul
 
+/* The fastest ST-LINK/V3 clock, 24 MHz; a kHz value above it is a typo. */
+#define SWD_KHZ_MAX 24000ul
+
+static bool parse_swd_khz(const char *arg, struct cli_options *opts)
+{
+	unsigned long khz;
+	if (!parse_number(arg, SWD_KHZ_MAX, &khz) || khz == 0)
+		return usage_error("invalid SWD clock '%s' in --swd-khz (1 to 24000 kHz)", arg);
+	opts->swd_khz = (unsigned)khz;
+	return true;
+}
+
 static bool parse_spi_speed(const char *arg, struct cli_options *opts)
 {
 	unsigned long hz;
@@ -521,6 +542,8 @@ static bool apply_option(int option, const char *arg, struct cli_options *opts)
 	case OPT_PRESERVE: opts->preserve = true; return true;
 	case OPT_ALLOW_PERMANENT_LOCK: opts->allow_permanent_lock = true; return true;
 	case OPT_SPI_SPEED: return parse_spi_speed(arg, opts);
+	case OPT_SWD_KHZ: return parse_swd_khz(arg, opts);
+	case OPT_CONNECT_UNDER_RESET: opts->connect_under_reset = true; return true;
 	case OPT_OPTION_BYTES: return set_action(opts, CLI_ACTION_OPTION_BYTES, NULL);
 	case OPT_SET_OPTION: return add_set_option(arg, opts);
 	case OPT_WRITE_PROTECT:

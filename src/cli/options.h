@@ -58,6 +58,8 @@ struct cli_options {
 	unsigned i2c_address;
 	bool has_spi_speed;          /* --spi-speed */
 	unsigned spi_speed_hz;
+	unsigned swd_khz;            /* --swd-khz, 0: the probe's default */
+	bool connect_under_reset;    /* --connect-under-reset */
 
 	bool verify;                 /* -v, --verify[=auto|crc|read] */
 	enum stm32_verify_method verify_method; /* --verify=... */

@@ -133,8 +133,8 @@ int cli_run(const struct cli_options *opts)
 	char only[256];
 	bool ok = true;
 	/* Before anything is printed: the child says it all. */
-	if (count == 1 && cli_is_emulated_dfu_port(ports[0]))
-		return cli_run_under_emulated_dfu(ports[0], job.sim_program) ? 0 : 1;
+	if (count == 1 && cli_is_emulated_usb_port(ports[0]))
+		return cli_run_under_emulated_usb(ports[0], job.sim_program) ? 0 : 1;
 	if (count == 0) {
 		ok = cli_find_only_port(only, sizeof only);
 		found[0] = only;

@@ -31,6 +31,9 @@
 #include "rom/engine.h"
 #ifdef STM32SIM_HAVE_USB
 #include "usb/usb_main.h"
+#ifdef STM32SIM_HAVE_STLINK
+#include "stlink/stlink_main.h"
+#endif
 #endif
 
 #define MAX_CLIENTS 8
@@ -550,6 +553,18 @@ int main(int argc, char **argv)
 						 o->drive_copy_fail, o->seed};
 		return sim_drive_main(&drive, &wait_mask, &stop_requested);
 	}
+#ifdef STM32SIM_HAVE_STLINK
+	if (em.options.stlink) {
+		const struct options *o = &em.options;
+		enum sim_stlink_version version =
+			o->stlink_version ? (enum sim_stlink_version)(o->stlink_version - 1) : SIM_STLINK_V2;
+		struct sim_stlink_config stlink = {o->device, version, o->stlink_no_target,
+						   o->image_path, o->stats_path,
+						   o->realtime, o->faults, o->seed,
+						   o->has_uid ? o->uid : NULL, o->run_argv};
+		return sim_stlink_main(&stlink, &wait_mask, &stop_requested);
+	}
+#endif
 #ifdef STM32SIM_HAVE_USB
 	if (em.options.dfu) {
 		const struct options *o = &em.options;

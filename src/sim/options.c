@@ -7,6 +7,9 @@
 
 #include "link/bus.h"
 #include "options.h"
+#ifdef STM32SIM_HAVE_STLINK
+#include "cpu/cpu.h"
+#endif
 
 static void usage_error(const char *fmt, const char *arg)
 {
@@ -32,12 +35,19 @@ static void print_help(void)
 	     "                        its image and stats in FILE.k and has the unique ID\n"
 	     "                        with k - 1 added to its first byte (its own serial)\n"
 	     "  --interface drive     the folder --drive DIR as a board's flashing drive\n"
+	     "  --interface stlink    an ST-LINK probe wired to the chip by SWD, for libusb\n"
+	     "                        programs under umockdev (st-info, st-flash, openocd;\n"
+	     "                        print the UMOCKDEV_DIR, or --run); the core runs what\n"
+	     "                        the debugger loads\n"
+	     "  --stlink-version v2|v21|v3  stlink: the probe (default v2: 0483:3748)\n"
+	     "  --stlink-target chip|none  stlink: the chip on the SWD wires, or nothing\n"
+	     "                        (unwired or unpowered: 0 V, no SWD acknowledgement)\n"
 	     "  --drive DIR           drive: the folder (created if missing)\n"
 	     "  --drive-kind stlink|uf2  drive: ST-LINK mass storage (DETAILS.TXT, MBED.HTM;\n"
 	     "                        takes .hex/.bin, FAIL.TXT on failure) or a UF2\n"
 	     "                        bootloader (INFO_UF2.TXT; takes .uf2 of the chip's family);\n"
 	     "                        --faults copy-fail=P refuses a copy with FAIL.TXT\n"
-	     "  --run -- CMD ARGS...  dfu: run CMD where it sees the device (LD_PRELOAD of\n"
+	     "  --run -- CMD ARGS...  dfu, stlink: run CMD where it sees the device (LD_PRELOAD of\n"
 	     "                        " "libumockdev-preload, UMOCKDEV_DIR), exit with its status\n"
 	     "  --i2c-address ADDR    7-bit I2C address (default: the device's, if known)\n"
 	     "  --i2c-clock HZ        I2C bus clock (SCL) for --speed realtime, 1000 to 5000000\n"
@@ -144,7 +154,7 @@ static enum sim_interface parse_interface(const char *text)
 	if (strcmp(text, "i2c") == 0)
 		return SIM_INTERFACE_I2C;
 	if (strcmp(text, "spi") != 0)
-		usage_error("bad --interface '%s' (uart, i2c, spi, dfu or drive)", text);
+		usage_error("bad --interface '%s' (uart, i2c, spi, dfu, drive or stlink)", text);
 	return SIM_INTERFACE_SPI;
 }
 
@@ -181,15 +191,39 @@ static unsigned parse_count(const char *text)
 	return (unsigned)n;
 }
 
+/* --stlink-version: the index of enum sim_stlink_version, plus one (0 = not given). */
+static unsigned parse_stlink_version(const char *text)
+{
+	static const char *const names[] = {"v2", "v21", "v3"};
+	for (unsigned i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (strcmp(text, names[i]) == 0)
+			return i + 1;
+	usage_error("bad --stlink-version '%s' (v2, v21 or v3)", text);
+	return 0;
+}
+
 /* The device must have the interface, and on I2C an address. */
 static void check_interface(struct options *o)
 {
 	static const unsigned needed[] = {STM32_IF_UART, STM32_IF_I2C, STM32_IF_SPI};
 	const char *name = sim_interface_name(o->interface);
-	if (o->run_argv && !o->dfu)
-		usage_error("%s", "--run needs --interface dfu");
+	if (o->run_argv && !o->dfu && !o->stlink)
+		usage_error("%s", "--run needs --interface dfu or stlink");
 	if (o->count && !o->dfu)
 		usage_error("%s", "--count needs --interface dfu");
+	if ((o->stlink_version || o->stlink_no_target) && !o->stlink)
+		usage_error("%s", "--stlink-version and --stlink-target need --interface stlink");
+	if (o->stlink) {
+#ifdef STM32SIM_HAVE_STLINK
+		enum sim_cpu_core core;
+		if (!sim_cpu_core_of_family(o->device->family, &core))
+			usage_error("%s: no Cortex-M core is modelled for its family", o->device->name);
+#else
+		usage_error("%s", "--interface stlink: this stm32boot-sim was built without umockdev "
+				  "or unicorn");
+#endif
+		return;
+	}
 	if (!o->drive && (o->drive_dir || o->drive_copy_fail > 0))
 		usage_error("%s", "--drive and copy-fail need --interface drive");
 	if (o->drive) {
@@ -223,7 +257,7 @@ void sim_parse_options(int argc, char **argv, struct options *o)
 {
 	enum { OPT_INVERT_BOOT0 = 256, OPT_INVERT_RESET, OPT_INVERT, OPT_LIST, OPT_INTERFACE,
 	       OPT_I2C_ADDRESS, OPT_I2C_CLOCK, OPT_RUN, OPT_UID, OPT_DRIVE, OPT_DRIVE_KIND,
-	       OPT_COUNT, OPT_USART };
+	       OPT_COUNT, OPT_USART, OPT_STLINK_VERSION, OPT_STLINK_TARGET };
 	static const struct option long_options[] = {
 		{"device", required_argument, NULL, 'd'},  {"link", required_argument, NULL, 'l'},
 		{"image", required_argument, NULL, 'i'},   {"speed", required_argument, NULL, 's'},
@@ -244,6 +278,8 @@ void sim_parse_options(int argc, char **argv, struct options *o)
 		{"drive", required_argument, NULL, OPT_DRIVE},
 		{"drive-kind", required_argument, NULL, OPT_DRIVE_KIND},
 		{"usart", required_argument, NULL, OPT_USART},
+		{"stlink-version", required_argument, NULL, OPT_STLINK_VERSION},
+		{"stlink-target", required_argument, NULL, OPT_STLINK_TARGET},
 		{"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
 	};
 	char why[160];
@@ -297,7 +333,8 @@ void sim_parse_options(int argc, char **argv, struct options *o)
 		case OPT_INTERFACE:
 			o->dfu = strcmp(optarg, "dfu") == 0;
 			o->drive = strcmp(optarg, "drive") == 0;
-			if (!o->dfu && !o->drive)
+			o->stlink = strcmp(optarg, "stlink") == 0;
+			if (!o->dfu && !o->drive && !o->stlink)
 				o->interface = parse_interface(optarg);
 			break;
 		case OPT_RUN: o->run_argv = argv; break; /* the command: after "--" */
@@ -306,6 +343,12 @@ void sim_parse_options(int argc, char **argv, struct options *o)
 			if (strcmp(optarg, "uf2") != 0 && strcmp(optarg, "stlink") != 0)
 				usage_error("bad --drive-kind '%s' (stlink or uf2)", optarg);
 			o->drive_uf2 = strcmp(optarg, "uf2") == 0;
+			break;
+		case OPT_STLINK_VERSION: o->stlink_version = parse_stlink_version(optarg); break;
+		case OPT_STLINK_TARGET:
+			if (strcmp(optarg, "chip") != 0 && strcmp(optarg, "none") != 0)
+				usage_error("bad --stlink-target '%s' (chip or none)", optarg);
+			o->stlink_no_target = strcmp(optarg, "none") == 0;
 			break;
 		case OPT_UID: parse_uid(optarg, o->uid); o->has_uid = true; break;
 		case OPT_COUNT: o->count = parse_count(optarg); break;

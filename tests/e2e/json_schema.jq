@@ -35,7 +35,7 @@ def board_ok:
 def found_ok:
   type == "object"
   and has_keys(["port", "kind", "driver", "usb"]) and only_keys(["port", "kind", "driver", "usb"])
-  and (.port | str) and (.kind | IN("serial")) and (.driver | str_or_null)
+  and (.port | str) and (.kind | IN("serial", "stlink")) and (.driver | str_or_null)
   and (.usb | . == null or (type == "object"
     and has_keys(["vid", "pid", "manufacturer", "product", "serial"])
     and only_keys(["vid", "pid", "manufacturer", "product", "serial"])

@@ -150,14 +150,14 @@ static int status_of(int wait_status)
 }
 
 /* Until a stop signal, or until the --run child has ended. */
-static int serve(struct usb_emulator *em, pid_t child, const sigset_t *wait_mask,
+static int serve(struct sim_usbfs *usb, pid_t child, const sigset_t *wait_mask,
 		 volatile sig_atomic_t *stop)
 {
 	int status = 0;
 	while (!*stop) {
 		struct timespec period = {0, SERVICE_PERIOD_NS};
 		(void)ppoll(NULL, 0, &period, wait_mask);
-		(void)sim_usbfs_service(em->usb);
+		(void)sim_usbfs_service(usb);
 		int wait_status;
 		if (child > 0 && waitpid(child, &wait_status, WNOHANG) == child)
 			return status_of(wait_status);
@@ -169,6 +169,27 @@ static int serve(struct usb_emulator *em, pid_t child, const sigset_t *wait_mask
 			status = status_of(wait_status);
 	}
 	return status;
+}
+
+int sim_usb_serve(struct sim_usbfs *usb, char **run_argv, const sigset_t *wait_mask,
+		  volatile sig_atomic_t *stop)
+{
+	pid_t child = 0;
+	if (run_argv) {
+		fflush(NULL);
+		child = fork();
+		if (child == 0)
+			exec_child(run_argv);
+		if (child < 0) {
+			fprintf(stderr, "stm32boot-sim: --run: %s\n", strerror(errno));
+			return SIM_USB_NOT_SERVED;
+		}
+	} else {
+		/* What a client needs: UMOCKDEV_DIR=<this> LD_PRELOAD=<preload>. */
+		printf("%s\n", sim_usbfs_root(usb));
+		fflush(stdout);
+	}
+	return serve(usb, child, wait_mask, stop);
 }
 
 /* Board k >= 2 keeps its files beside the first's: FILE.k. */
@@ -239,27 +260,16 @@ int sim_usb_main(const struct sim_usb_config *config, const sigset_t *wait_mask,
 	em.config = config;
 	int status = 1;
 	if (set_up(&em)) {
-		pid_t child = 0;
-		if (config->run_argv) {
-			fflush(NULL);
-			child = fork();
-			if (child == 0)
-				exec_child(config->run_argv);
-			if (child < 0)
-				fprintf(stderr, "stm32boot-sim: --run: %s\n", strerror(errno));
-		} else {
-			/* What a client needs: UMOCKDEV_DIR=<this> LD_PRELOAD=<preload>. */
-			printf("%s\n", sim_usbfs_root(em.usb));
-			fflush(stdout);
-		}
-		if (child >= 0) {
-			status = serve(&em, child, wait_mask, stop);
+		status = sim_usb_serve(em.usb, config->run_argv, wait_mask, stop);
+		if (status != SIM_USB_NOT_SERVED) {
 			for (unsigned i = 0; i < em.count; i++) {
 				struct save_job job = {&em.boards[i], true};
 				sim_usbfs_with_model(em.usb, i, save, &job);
 				if (!job.ok && status == 0)
 					status = 1;
 			}
+		} else {
+			status = 1;
 		}
 	}
 	sim_usbfs_close(em.usb);

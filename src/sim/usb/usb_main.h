@@ -28,6 +28,17 @@ struct sim_usb_config {
 	char **run_argv; /* the command for --run (NULL-terminated), or NULL */
 };
 
+struct sim_usbfs;
+
+#define SIM_USB_NOT_SERVED (-1)
+
+/* Serves the testbed's device: with run_argv, runs that command where it
+ * sees the device and returns its exit status once it ends (or at a stop
+ * signal); else prints the testbed root and serves until a stop signal
+ * (0). SIM_USB_NOT_SERVED when the command could not be started. */
+int sim_usb_serve(struct sim_usbfs *usb, char **run_argv, const sigset_t *wait_mask,
+		  volatile sig_atomic_t *stop);
+
 /* The exit status of the program: --run's command's, else 0 (1 when the
  * image or stats could not be saved, or the testbed not made). */
 int sim_usb_main(const struct sim_usb_config *config, const sigset_t *wait_mask,

@@ -9,9 +9,9 @@
 #include <linux/usbdevice_fs.h>
 #include <stdio.h>
 #include <sys/ioctl.h>
-#include <sys/timerfd.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/timerfd.h>
 #include <time.h>
 #include <umockdev.h>
 #include <unistd.h>
@@ -36,12 +36,12 @@
 struct usb_port {
 	struct sim_usbfs *usb;
 	UMockdevIoctlBase *handler;
-	struct sim_dfuse *dfu;
-	struct sim_usb_descriptors descriptors;
-	unsigned number;
+	struct sim_usb_function fn;
+	GQueue waiting_in; /* bulk IN URBs with no data yet (struct waiting_urb) */
 	bool gone;           /* left the bus: every request fails with ENODEV */
 	bool unplugged;      /* removed from the testbed (main thread) */
 	unsigned generation; /* bumped by a chip reset: older connections are dead */
+	unsigned number;
 	uint64_t bus_free_us; /* realtime: endpoint 0 is busy until then */
 	char syspath[96], devnode[40];
 };
@@ -64,6 +64,11 @@ struct client_state {
 struct delayed_urb {
 	UMockdevIoctlClient *client;
 	UMockdevIoctlData *urb;
+};
+
+struct waiting_urb {
+	UMockdevIoctlClient *client;
+	UMockdevIoctlData *urb, *buffer;
 };
 
 static uint64_t now_us(const struct sim_usbfs *usb)
@@ -102,14 +107,39 @@ static uint64_t transfer_end_us(uint64_t now, size_t length)
 	return (end + FRAME_US - 1) / FRAME_US * FRAME_US;
 }
 
+/* When a bulk transfer would end: its packets at the bus's rate (full
+ * speed: 64-byte packets in 1 ms frames; high speed: 512-byte packets in
+ * 125 us microframes). */
+static uint64_t bulk_end_us(const struct usb_port *port, uint64_t now, size_t length)
+{
+	bool high = port->fn.speed_mbps >= 480;
+	uint64_t packet = high ? 512u : MAX_PACKET, frame = high ? 125u : FRAME_US;
+	uint64_t bits_per_us = high ? 480u : FULL_SPEED_BITS_PER_US;
+	uint64_t packets = length ? (length + packet - 1) / packet : 1;
+	uint64_t bytes = length + packets * PACKET_OVERHEAD_BYTES;
+	uint64_t end = now + (bytes * 8u + bits_per_us - 1) / bits_per_us;
+	return (end + frame - 1) / frame * frame;
+}
+
+static bool set_alt(struct usb_port *port, unsigned alt)
+{
+	return port->fn.set_alt ? port->fn.set_alt(port->fn.ctx, alt) : alt == 0;
+}
+
+static bool present(const struct usb_port *port)
+{
+	return !port->fn.present || port->fn.present(port->fn.ctx);
+}
+
 static int standard_request(struct usb_port *port, const uint8_t *setup, uint8_t *data,
 			    uint16_t length)
 {
 	uint16_t value = (uint16_t)(setup[2] | setup[3] << 8);
-	port->dfu->counts.standard_requests++;
+	if (port->fn.standard_requests)
+		(*port->fn.standard_requests)++;
 	switch (setup[1]) {
 	case STD_GET_DESCRIPTOR:
-		return sim_usb_descriptor(&port->descriptors, value, data, length);
+		return port->fn.descriptor(port->fn.ctx, value, data, length);
 	case STD_GET_STATUS:
 		memset(data, 0, length < 2 ? length : 2);
 		return length < 2 ? length : 2;
@@ -118,10 +148,25 @@ static int standard_request(struct usb_port *port, const uint8_t *setup, uint8_t
 			data[0] = 1;
 		return length ? 1 : 0;
 	case STD_SET_INTERFACE:
-		return sim_dfuse_set_alt(port->dfu, value) ? 0 : -1;
+		return set_alt(port, value) ? 0 : -1;
 	default: /* SET_CONFIGURATION, CLEAR_FEATURE, SET_FEATURE: nothing to do */
 		return 0;
 	}
+}
+
+static void after_reply(struct usb_port *port, const struct sim_usb_reply *reply)
+{
+	if (reply->reset) {
+		/* The device resets: this connection dies, the device enumerates
+		 * again (unless it is no longer there to enumerate). */
+		port->generation++;
+		if (port->fn.reset)
+			port->fn.reset(port->fn.ctx);
+		if (!present(port))
+			port->gone = true;
+	}
+	if (reply->leave)
+		port->gone = true;
 }
 
 /* One control transfer: returns when the host may see its completion (µs
@@ -129,7 +174,6 @@ static int standard_request(struct usb_port *port, const uint8_t *setup, uint8_t
 static uint64_t control(struct usb_port *port, struct usbdevfs_urb *urb, uint8_t *buffer)
 {
 	struct sim_usbfs *usb = port->usb;
-	struct sim_dfuse *dfu = port->dfu;
 	uint64_t now = now_us(usb);
 	/* Endpoint 0 carries one control transfer at a time: a URB queued
 	 * behind another starts when that one has ended. */
@@ -144,39 +188,98 @@ static uint64_t control(struct usb_port *port, struct usbdevfs_urb *urb, uint8_t
 	}
 	bool in = setup[0] & 0x80;
 	int result = -1;
-	struct sim_dfu_reply reply = {0};
-	struct sim_rx_fault fault = {0};
+	struct sim_usb_reply reply = {0};
 	if ((setup[0] & TYPE_MASK) == TYPE_STANDARD) {
 		result = standard_request(port, setup, data, length);
-	} else if ((setup[0] & TYPE_MASK) == TYPE_CLASS) {
-		uint8_t token = setup[1];
-		if (dfu->faults)
-			fault = sim_faults_on_rx(dfu->faults, &token);
-		struct sim_dfu_setup s = {setup[0], setup[1], (uint16_t)(setup[2] | setup[3] << 8),
-					  (uint16_t)(setup[4] | setup[5] << 8), length};
-		reply = sim_dfuse_request(dfu, &s, data, now);
+	} else if ((setup[0] & TYPE_MASK) == TYPE_CLASS && port->fn.control) {
+		reply = port->fn.control(port->fn.ctx, setup, data, now);
 		result = reply.stall ? -1 : (int)(in ? reply.length : length);
 	}
 	urb->status = result < 0 ? -EPIPE : 0;
 	urb->actual_length = result < 0 ? 0 : result;
-	if (reply.reset || fault.reset_chip) {
-		/* The chip resets: this connection dies, the device enumerates again. */
-		port->generation++;
-		sim_dfuse_reset(dfu);
-		/* RDP level 2 turns the ROM bootloader off: it never comes back. */
-		if (sim_chip_rdp_level(dfu->chip) == 2)
-			port->gone = true;
-	}
-	if (reply.leave || fault.hang_up)
-		port->gone = true;
+	after_reply(port, &reply);
 	uint64_t ready = usb->realtime ? transfer_end_us(now, length) : 0;
 	if (reply.ready_at_us > ready)
 		ready = transfer_end_us(reply.ready_at_us, 0);
-	if (fault.stall_ms)
-		ready = (ready > now ? ready : now) + fault.stall_ms * 1000ull;
+	if (reply.delay_us)
+		ready = (ready > now ? ready : now) + reply.delay_us;
 	if (usb->realtime)
 		port->bus_free_us = ready;
 	return ready > now_us(usb) ? ready : 0;
+}
+
+static void free_waiting(gpointer p)
+{
+	struct waiting_urb *w = p;
+	g_object_unref(w->urb);
+	g_object_unref(w->buffer);
+	g_object_unref(w->client);
+	g_free(w);
+}
+
+/* The bulk IN URBs this client left waiting take what the function has
+ * now, in the order they were submitted (a reply goes to the program that
+ * sent the command); those of clients that went away are dropped. */
+static void feed_waiting(struct usb_port *port, UMockdevIoctlClient *client)
+{
+	for (GList *l = port->waiting_in.head, *next; l; l = next) {
+		next = l->next;
+		struct waiting_urb *w = l->data;
+		if (!umockdev_ioctl_client_get_connected(w->client)) {
+			g_queue_delete_link(&port->waiting_in, l);
+			free_waiting(w);
+			continue;
+		}
+		if (w->client != client)
+			continue;
+		struct usbdevfs_urb *urb = (struct usbdevfs_urb *)w->urb->data;
+		int n = port->fn.bulk_in(port->fn.ctx, urb->endpoint, w->buffer->data,
+					 (size_t)urb->buffer_length);
+		if (n < 0)
+			return;
+		g_queue_delete_link(&port->waiting_in, l);
+		urb->status = 0;
+		urb->actual_length = n;
+		struct client_state *state = g_object_get_data(G_OBJECT(w->client), CLIENT_KEY);
+		if (state)
+			g_queue_push_tail(&state->done, g_object_ref(w->urb));
+		free_waiting(w);
+	}
+}
+
+/* One bulk transfer: returns when the host may see its completion (as
+ * control does), or UINT64_MAX when an IN transfer waits for data (then it
+ * is queued). */
+static uint64_t bulk(struct usb_port *port, UMockdevIoctlClient *client, UMockdevIoctlData *urb_data,
+		     UMockdevIoctlData *buffer)
+{
+	struct sim_usbfs *usb = port->usb;
+	struct usbdevfs_urb *urb = (struct usbdevfs_urb *)urb_data->data;
+	uint64_t now = now_us(usb);
+	size_t length = (size_t)urb->buffer_length;
+	if (urb->endpoint & 0x80) {
+		int n = port->fn.bulk_in(port->fn.ctx, urb->endpoint, buffer->data, length);
+		if (n < 0) {
+			struct waiting_urb *w = g_new0(struct waiting_urb, 1);
+			w->client = g_object_ref(client);
+			w->urb = urb_data;
+			w->buffer = g_object_ref(buffer);
+			g_queue_push_tail(&port->waiting_in, w);
+			return UINT64_MAX;
+		}
+		urb->status = 0;
+		urb->actual_length = n;
+		length = (size_t)n;
+	} else {
+		struct sim_usb_reply reply = port->fn.bulk_out(port->fn.ctx, urb->endpoint,
+							       buffer->data, length, now);
+		urb->status = reply.stall ? -EPIPE : 0;
+		urb->actual_length = reply.stall ? 0 : (int)length;
+		after_reply(port, &reply);
+		feed_waiting(port, client);
+	}
+	uint64_t ready = usb->realtime ? bulk_end_us(port, now, length) : 0;
+	return ready > now ? ready : 0;
 }
 
 static gboolean complete_delayed(gpointer p)
@@ -246,7 +349,9 @@ static void submit(struct usb_port *port, UMockdevIoctlClient *client, struct cl
 	}
 	struct usbdevfs_urb *urb = (struct usbdevfs_urb *)urb_data->data;
 	uint64_t ready_us = 0;
-	if (urb->type != USBDEVFS_URB_TYPE_CONTROL || urb->buffer_length < SETUP_LENGTH) {
+	bool is_control = urb->type == USBDEVFS_URB_TYPE_CONTROL && urb->buffer_length >= SETUP_LENGTH;
+	bool is_bulk = urb->type == USBDEVFS_URB_TYPE_BULK && port->fn.bulk_out && port->fn.bulk_in;
+	if (!is_control && !is_bulk) {
 		urb->status = -EPIPE; /* no other endpoints */
 		urb->actual_length = 0;
 	} else {
@@ -258,8 +363,13 @@ static void submit(struct usb_port *port, UMockdevIoctlClient *client, struct cl
 			umockdev_ioctl_client_complete(client, -1, EFAULT);
 			return;
 		}
-		ready_us = control(port, urb, buffer->data);
+		ready_us = is_control ? control(port, urb, buffer->data) :
+					bulk(port, client, urb_data, buffer);
 		g_object_unref(buffer);
+	}
+	if (ready_us == UINT64_MAX) { /* submitted; completes when data comes */
+		umockdev_ioctl_client_complete(client, 0, 0);
+		return;
 	}
 	GSource *source = ready_us ? timer_at(port->usb, ready_us) : NULL;
 	if (!source) {
@@ -292,13 +402,27 @@ static void reap(UMockdevIoctlClient *client, struct client_state *state, UMockd
 	g_object_unref(urb);
 }
 
-static void discard(UMockdevIoctlClient *client, struct client_state *state,
-		    UMockdevIoctlData *arg)
+static void discard(struct usb_port *port, UMockdevIoctlClient *client,
+		    struct client_state *state, UMockdevIoctlData *arg)
 {
-	/* Every URB is complete before SUBMITURB returns: nothing left to cancel
-	 * (the kernel says EINVAL for a completed URB). */
-	(void)state;
-	(void)arg;
+	/* Only a bulk IN URB still waiting for data can be cancelled; every
+	 * other URB is complete (the kernel says EINVAL for a completed URB). */
+	gulong address = (gulong)arg->data;
+	for (GList *l = port->waiting_in.head; l; l = l->next) {
+		struct waiting_urb *w = l->data;
+		if (w->client != client || w->urb->client_addr != address)
+			continue;
+		g_queue_delete_link(&port->waiting_in, l);
+		struct usbdevfs_urb *urb = (struct usbdevfs_urb *)w->urb->data;
+		urb->status = -ENOENT;
+		urb->actual_length = 0;
+		g_queue_push_tail(&state->done, w->urb);
+		g_object_unref(w->buffer);
+		g_object_unref(w->client);
+		g_free(w);
+		umockdev_ioctl_client_complete(client, 0, 0);
+		return;
+	}
 	umockdev_ioctl_client_complete(client, -1, EINVAL);
 }
 
@@ -321,8 +445,7 @@ static void set_interface(struct usb_port *port, UMockdevIoctlClient *client,
 {
 	UMockdevIoctlData *s = umockdev_ioctl_data_resolve(arg, 0,
 							   sizeof(struct usbdevfs_setinterface), NULL);
-	bool ok = s && sim_dfuse_set_alt(port->dfu,
-					  ((struct usbdevfs_setinterface *)s->data)->altsetting);
+	bool ok = s && set_alt(port, ((struct usbdevfs_setinterface *)s->data)->altsetting);
 	umockdev_ioctl_client_complete(client, ok ? 0 : -1, ok ? 0 : EINVAL);
 	if (s)
 		g_object_unref(s);
@@ -345,7 +468,7 @@ static gboolean handle_ioctl(UMockdevIoctlBase *base, UMockdevIoctlClient *clien
 	else if (request == USBDEVFS_SUBMITURB)
 		submit(port, client, state, arg);
 	else if (request == USBDEVFS_DISCARDURB)
-		discard(client, state, arg);
+		discard(port, client, state, arg);
 	else if (request == USBDEVFS_GET_CAPABILITIES)
 		capabilities(client, arg);
 	else if (request == USBDEVFS_SETINTERFACE)
@@ -375,8 +498,9 @@ static const char root_hub[] =
 static bool plug_in(struct usb_port *port, GError **error)
 {
 	char hex[2 * (18 + SIM_USB_DESCRIPTORS_MAX) + 1];
-	sim_usb_descriptors_hex(&port->descriptors, hex, sizeof hex);
-	const char *serial = port->descriptors.serial;
+	const struct sim_usb_function *fn = &port->fn;
+	fn->descriptors_hex(fn->ctx, hex, sizeof hex);
+	const char *serial = fn->serial(fn->ctx);
 	char *record = g_strdup_printf(
 		"%s"
 		"P: %s\n"
@@ -384,38 +508,40 @@ static bool plug_in(struct usb_port *port, GError **error)
 		"E: SUBSYSTEM=usb\nE: DEVTYPE=usb_device\nE: DRIVER=usb\n"
 		"E: BUSNUM=001\nE: DEVNUM=%03u\nE: DEVNAME=%s\n"
 		"E: ID_SERIAL_SHORT=%s\n"
-		"A: busnum=1\nA: devnum=%u\nA: speed=12\nA: bConfigurationValue=1\n"
-		"A: idVendor=0483\nA: idProduct=df11\nA: serial=%s\n"
-		"A: manufacturer=STMicroelectronics\nA: product=STM32  BOOTLOADER\n"
+		"A: busnum=1\nA: devnum=%u\nA: speed=%u\nA: bConfigurationValue=1\n"
+		"A: idVendor=%04x\nA: idProduct=%04x\nA: serial=%s\n"
+		"A: manufacturer=%s\nA: product=%s\n"
 		"H: descriptors=%s\n",
-		port->number == 1 ? root_hub : "", port->syspath + strlen("/sys"), port->devnode + strlen("/dev/"),
-		port->number + 1, port->devnode, serial, port->number + 1, serial, hex);
+		port->number == 1 ? root_hub : "", port->syspath + strlen("/sys"),
+		port->devnode + strlen("/dev/"), port->number + 1, port->devnode, serial,
+		port->number + 1, fn->speed_mbps, fn->vid, fn->pid, serial, fn->manufacturer,
+		fn->product, hex);
 	gboolean ok = umockdev_testbed_add_from_string(port->usb->testbed, record, error);
 	g_free(record);
 	return ok;
 }
 
 static bool open_port(struct sim_usbfs *usb, struct usb_port *port, unsigned number,
-		      struct sim_dfuse *dfu, GError **error)
+		      const struct sim_usb_function *function, GError **error)
 {
 	port->usb = usb;
-	port->dfu = dfu;
+	port->fn = *function;
 	port->number = number;
+	g_queue_init(&port->waiting_in);
 	snprintf(port->syspath, sizeof port->syspath, "%s/1-%u", SIM_USBFS_HUB_SYSPATH, number);
 	snprintf(port->devnode, sizeof port->devnode, "/dev/bus/usb/001/%03u", number + 1);
-	sim_usb_descriptors_build(&port->descriptors, dfu);
 	port->handler = umockdev_ioctl_base_new();
 	g_signal_connect(port->handler, "handle-ioctl", G_CALLBACK(handle_ioctl), port);
-	/* At RDP level 2 the ROM bootloader never runs: no device to see. */
-	bool bootloader = sim_chip_rdp_level(dfu->chip) < 2;
-	port->gone = port->unplugged = !bootloader;
+	bool there = present(port);
+	port->gone = port->unplugged = !there;
 	/* The handler first: a client must never find the node unanswered. */
 	return umockdev_testbed_attach_ioctl(usb->testbed, port->devnode, port->handler, error) &&
-	       (!bootloader || plug_in(port, error));
+	       (!there || plug_in(port, error));
 }
 
-struct sim_usbfs *sim_usbfs_open(struct sim_dfuse *const *dfus, unsigned count, bool realtime,
-				 char *why, size_t why_size)
+struct sim_usbfs *sim_usbfs_open_functions(const struct sim_usb_function *functions,
+					   unsigned count, bool realtime, char *why,
+					   size_t why_size)
 {
 	struct sim_usbfs *usb = g_new0(struct sim_usbfs, 1);
 	g_mutex_init(&usb->lock);
@@ -428,12 +554,17 @@ struct sim_usbfs *sim_usbfs_open(struct sim_dfuse *const *dfus, unsigned count, 
 	GError *error = NULL;
 	bool ok = count >= 1 && count <= SIM_USBFS_MAX_DEVICES;
 	for (unsigned i = 0; ok && i < count; i++) {
-		ok = open_port(usb, &usb->ports[i], i + 1, dfus[i], &error);
+		ok = open_port(usb, &usb->ports[i], i + 1, &functions[i], &error);
 		usb->count = i + 1;
 	}
 	if (!ok) {
-		snprintf(why, why_size, "umockdev testbed: %s", error ? error->message : "failed");
+		snprintf(why, why_size, "umockdev testbed: %s",
+			 error ? error->message : "bad device count");
 		g_clear_error(&error);
+		/* The ports opened release their functions at close; the rest here. */
+		for (unsigned i = usb->count; i < count && i < SIM_USBFS_MAX_DEVICES; i++)
+			if (functions[i].release)
+				functions[i].release(functions[i].ctx);
 		sim_usbfs_close(usb);
 		return NULL;
 	}
@@ -464,11 +595,11 @@ bool sim_usbfs_service(struct sim_usbfs *usb)
 	return all_gone;
 }
 
-void sim_usbfs_with_model(struct sim_usbfs *usb, unsigned index,
-			  void (*f)(struct sim_dfuse *, void *), void *user)
+void sim_usbfs_locked(struct sim_usbfs *usb, unsigned index, void (*f)(void *ctx, void *user),
+		      void *user)
 {
 	g_mutex_lock(&usb->lock);
-	f(usb->ports[index].dfu, user);
+	f(usb->ports[index].fn.ctx, user);
 	g_mutex_unlock(&usb->lock);
 }
 
@@ -478,9 +609,14 @@ void sim_usbfs_close(struct sim_usbfs *usb)
 		return;
 	if (usb->testbed)
 		g_object_unref(usb->testbed);
-	for (unsigned i = 0; i < usb->count; i++)
-		if (usb->ports[i].handler)
-			g_object_unref(usb->ports[i].handler);
+	for (unsigned i = 0; i < usb->count; i++) {
+		struct usb_port *port = &usb->ports[i];
+		if (port->handler)
+			g_object_unref(port->handler);
+		g_queue_clear_full(&port->waiting_in, free_waiting);
+		if (port->fn.release)
+			port->fn.release(port->fn.ctx);
+	}
 	g_mutex_clear(&usb->lock);
 	g_free(usb);
 }

@@ -1,0 +1,52 @@
+/* Programming and erasing by the flash controller's registers, over SWD
+ * (stlink.md §5): unlock with the keys, set the operation in CR, start,
+ * poll BSY, read the error bits, lock. One register model per controller
+ * kind; the family picks it. The RAM-loader path (the per-family flash
+ * driver shared with the stub back end) will replace the programming here
+ * where RAM allows. */
+#ifndef STM32BOOT_STLINK_FLASH_H
+#define STM32BOOT_STLINK_FLASH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "stlink/stlink_proto.h"
+#include "stm32boot/device.h"
+
+enum stlink_flash_kind {
+	STLINK_FLASH_NONE,
+	STLINK_FLASH_F1,    /* F0/F1/F3: half-words, pages by address */
+	STLINK_FLASH_F4,    /* F2/F4/F7: words (PSIZE x32), sectors by number */
+	STLINK_FLASH_DWORD, /* G0/G4/L4/WB/WL: double words, pages by number */
+};
+
+struct stlink_flash {
+	enum stlink_flash_kind kind;
+	uint32_t base;
+	const struct stm32_device *device;
+	unsigned bker_bit; /* DWORD: CR.BKER (G0 13, others 11) */
+};
+
+/* false when the family's controller is not one of the kinds above. */
+bool stlink_flash_init(struct stlink_flash *f, const struct stm32_device *device);
+/* The bytes one programming access writes (2, 4 or 8). */
+unsigned stlink_flash_unit(const struct stlink_flash *f);
+enum stm32_status stlink_flash_erase_unit(struct stlink_link *l, const struct stlink_flash *f,
+					  uint32_t unit, struct stm32_error *err);
+enum stm32_status stlink_flash_mass_erase(struct stlink_link *l, const struct stlink_flash *f,
+					  struct stm32_error *err);
+/* length a multiple of the unit, address aligned to it. */
+enum stm32_status stlink_flash_program(struct stlink_link *l, const struct stlink_flash *f,
+				       uint32_t address, const uint8_t *data, size_t length,
+				       struct stm32_error *err);
+
+/* Readout protection back to level 0 (F0/F1/F3 so far): erase the option
+ * bytes, program the factory ones (RDP at level 0: the chip mass-erases
+ * its flash first, PM0075), lock. The new option bytes load at the next
+ * reset: on F0/F3 the controller's OBL_LAUNCH resets the chip now (*reset
+ * set), on F1 the caller resets it. STM32_E_UNSUPPORTED for other kinds. */
+enum stm32_status stlink_flash_readout_unprotect(struct stlink_link *l,
+						 const struct stlink_flash *f, bool *reset,
+						 struct stm32_error *err);
+
+#endif

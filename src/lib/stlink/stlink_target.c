@@ -1,0 +1,338 @@
+/* The ST-LINK back end (stlink_target.h): connect (hot plug), halt,
+ * identify the chip (stlink.md §4), and the table over the flash
+ * controller's registers. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "stlink/stlink_flash.h"
+#include "stlink/stlink_proto.h"
+#include "stlink/stlink_target.h"
+
+#define DEFAULT_TIMEOUT_MS 3000u
+#define CPUID 0xE000ED00u
+#define CPUID_IMPLEMENTER_ARM 0x41u
+#define PART_M0 0xC20u
+#define PART_M0PLUS 0xC60u
+#define PART_M7 0xC27u
+#define PART_M33 0xD21u
+#define PART_M4 0xC24u
+#define DP_IDCODE_H7 0x6BA02477u
+#define DEV_ID_F4_REV_A 0x411u /* early F4s report F2's ID; stlink-tools takes it as 0x413 */
+#define SRAM_BASE 0x20000000u
+#define ROM_RESERVE_MAX 0x4000u /* the most RAM a ROM bootloader keeps for itself */
+
+struct stlink_backend {
+	struct stm32_target target;
+	struct stlink_link link;
+	struct stlink_flash flash;
+	struct stm32_device device; /* the table's row, with all of SRAM usable */
+	unsigned swd_khz;           /* the clock the probe took, 0 when unknown */
+	uint32_t cpuid, dev_id;
+};
+
+void stm32_stlink_options_default(struct stm32_stlink_options *opts)
+{
+	memset(opts, 0, sizeof *opts);
+	opts->timeout_ms = DEFAULT_TIMEOUT_MS;
+}
+
+static struct stlink_backend *backend_of(struct stm32_target *t)
+{
+	return t->backend;
+}
+
+static enum stm32_status st_read(struct stm32_target *t, uint32_t address, uint8_t *data,
+				 size_t length, struct stm32_error *err)
+{
+	struct stlink_backend *b = backend_of(t);
+	enum stm32_status s = stlink_read(&b->link, address, data, length, err);
+	if (s == STM32_E_NACK && b->target.chip.read_protected &&
+	    stm32_device_in_flash(b->target.desc.device, address, length))
+		s = stm32_error_set(err, STM32_E_PROTECTED,
+				    "readout protection bars the debugger from flash");
+	return s;
+}
+
+static enum stm32_status no_flash_driver(const struct stlink_backend *b, struct stm32_error *err)
+{
+	const struct stm32_device *dev = b->target.desc.device;
+	return stm32_error_set(err, STM32_E_UNSUPPORTED,
+			       "%s: erasing and programming the %s family's flash over SWD is not "
+			       "done yet (reading is)", dev->name, dev->family);
+}
+
+static bool in_ram(const struct stm32_device *dev, uint32_t address, size_t length)
+{
+	return address >= dev->ram_start && (uint64_t)address + length <= dev->ram_end;
+}
+
+static enum stm32_status st_write(struct stm32_target *t, uint32_t address, const uint8_t *data,
+				  size_t length, struct stm32_error *err)
+{
+	struct stlink_backend *b = backend_of(t);
+	const struct stm32_device *dev = b->target.desc.device;
+	if (in_ram(dev, address, length))
+		return stlink_write(&b->link, address, data, length, length % 4 ? 2 : 4, err);
+	if (b->flash.kind == STLINK_FLASH_NONE)
+		return no_flash_driver(b, err);
+	unsigned unit = stlink_flash_unit(&b->flash);
+	if (!stm32_device_in_flash(dev, address, length) || address % unit || length % unit) {
+		enum stm32_status s = stm32_error_set(
+			err, STM32_E_RANGE, "0x%08X+%zu is not whole %u-byte flash units", address,
+			length, unit);
+		stm32_error_address(err, address);
+		return s;
+	}
+	return stlink_flash_program(&b->link, &b->flash, address, data, length, err);
+}
+
+static enum stm32_status st_erase(struct stm32_target *t, const struct stm32_erase_request *r,
+				  struct stm32_error *err)
+{
+	struct stlink_backend *b = backend_of(t);
+	if (b->flash.kind == STLINK_FLASH_NONE)
+		return no_flash_driver(b, err);
+	if (r->kind == STM32_ERASE_REQUEST_MASS)
+		return stlink_flash_mass_erase(&b->link, &b->flash, err);
+	if (r->kind != STM32_ERASE_REQUEST_UNITS)
+		return stm32_error_set(err, STM32_E_UNSUPPORTED,
+				       "bank erase over SWD is not done yet (erase the pages)");
+	enum stm32_status s = STM32_OK;
+	for (size_t i = 0; i < r->count && s == STM32_OK; i++)
+		s = stlink_flash_erase_unit(&b->link, &b->flash, r->units[i], err);
+	return s;
+}
+
+static enum stm32_status st_reset(struct stm32_target *t, struct stm32_error *err)
+{
+	return stlink_reset_run(&backend_of(t)->link, err);
+}
+
+#define REG_PC 15u
+#define REG_XPSR 16u
+#define REG_MSP 17u
+#define XPSR_THUMB 0x01000000u
+
+/* Go (as the ROM's): MSP from [address], PC from [address + 4], then run
+ * with debug off. */
+static enum stm32_status st_go(struct stm32_target *t, uint32_t address, struct stm32_error *err)
+{
+	struct stlink_link *l = &backend_of(t)->link;
+	uint32_t sp, pc;
+	enum stm32_status s = stlink_read_word(l, address, &sp, err);
+	if (s == STM32_OK)
+		s = stlink_read_word(l, address + 4, &pc, err);
+	if (s == STM32_OK)
+		s = stlink_write_register(l, REG_MSP, sp, err);
+	if (s == STM32_OK)
+		s = stlink_write_register(l, REG_PC, pc & ~1u, err);
+	if (s == STM32_OK)
+		s = stlink_write_register(l, REG_XPSR, XPSR_THUMB, err);
+	return s == STM32_OK ? stlink_resume(l, err) : s;
+}
+
+static enum stm32_status identify(struct stlink_backend *b, struct stm32_error *err);
+
+static enum stm32_status st_readout_unprotect(struct stm32_target *t, struct stm32_error *err)
+{
+	struct stlink_backend *b = backend_of(t);
+	bool reset;
+	enum stm32_status s = stlink_flash_readout_unprotect(&b->link, &b->flash, &reset, err);
+	if (s == STM32_OK && !reset) /* F1: the option bytes load at a system reset */
+		s = stlink_reset_run(&b->link, err);
+	return s;
+}
+
+/* After the chip reset itself: SWD survives a system reset; halt and look again. */
+static enum stm32_status st_reconnect(struct stm32_target *t, struct stm32_error *err)
+{
+	struct stlink_backend *b = backend_of(t);
+	enum stm32_status s = stlink_halt(&b->link, err);
+	if (s == STM32_OK) {
+		memset(&b->target.chip, 0, sizeof b->target.chip);
+		s = identify(b, err);
+	}
+	return s;
+}
+
+static void st_close(struct stm32_target *t)
+{
+	struct stlink_backend *b = backend_of(t);
+	if (b->link.usb && b->link.dp_idcode) {
+		/* The core was halted at connect: let it go on, debug off. */
+		struct stm32_error ignored;
+		(void)stlink_resume(&b->link, &ignored);
+		stlink_leave(&b->link);
+	}
+	stlink_usb_close(b->link.usb);
+	free(b);
+}
+
+static const struct stm32_target_ops stlink_ops = {
+	.read = st_read,
+	.write = st_write,
+	.erase = st_erase,
+	.go = st_go,
+	.reset = st_reset,
+	.readout_unprotect = st_readout_unprotect,
+	.reconnect = st_reconnect,
+	.close = st_close,
+};
+
+/* Where DBGMCU_IDCODE sits for this core (stlink.md §4). */
+static uint32_t dbgmcu_idcode_address(uint32_t part, uint32_t dp_idcode)
+{
+	if (part == PART_M0 || part == PART_M0PLUS)
+		return 0x40015800u;
+	if (part == PART_M33)
+		return 0xE0044000u;
+	if (part == PART_M7 && dp_idcode == DP_IDCODE_H7)
+		return 0x5C001000u;
+	return 0xE0042000u;
+}
+
+static enum stm32_status identify(struct stlink_backend *b, struct stm32_error *err)
+{
+	struct stlink_link *l = &b->link;
+	enum stm32_status s = stlink_read_word(l, CPUID, &b->cpuid, err);
+	if (s != STM32_OK)
+		return s;
+	uint32_t part = b->cpuid >> 4 & 0xFFFu;
+	if (b->cpuid >> 24 != CPUID_IMPLEMENTER_ARM)
+		return stm32_error_set(err, STM32_E_UNKNOWN_DEVICE,
+				       "the SWD target is not an ARM Cortex-M (CPUID 0x%08X)", b->cpuid);
+	uint32_t idcode;
+	if ((s = stlink_read_word(l, dbgmcu_idcode_address(part, l->dp_idcode), &idcode, err)) !=
+	    STM32_OK)
+		return s;
+	b->dev_id = idcode & 0xFFFu;
+	if (b->dev_id == DEV_ID_F4_REV_A && part == PART_M4)
+		b->dev_id = 0x413u;
+	const struct stm32_device *dev = stm32_device_by_pid((uint16_t)b->dev_id);
+	if (!dev)
+		return stm32_error_set(err, STM32_E_UNKNOWN_DEVICE,
+				       "unknown chip: DBGMCU device ID 0x%03X (CPUID 0x%08X) is not in "
+				       "the device table", b->dev_id, b->cpuid);
+	struct stm32_chip_facts *chip = &b->target.chip;
+	if (dev->flash_size_reg) {
+		uint8_t size[2];
+		if (stlink_read(l, dev->flash_size_reg, size, sizeof size, err) == STM32_OK) {
+			chip->flash_size_known = true;
+			chip->flash_kib = (uint32_t)size[0] | (uint32_t)size[1] << 8;
+			const struct stm32_device *sized =
+				stm32_device_by_pid_and_size((uint16_t)b->dev_id, chip->flash_kib);
+			dev = sized ? sized : dev;
+		}
+	}
+	if (dev->uid_reg && stlink_read(l, dev->uid_reg, chip->uid, sizeof chip->uid, err) == STM32_OK)
+		chip->uid_known = true;
+	stm32_error_clear(err);
+	/* The row's RAM starts after what the ROM bootloader keeps; a debugger
+	 * halts the core instead, and all of SRAM is the host's. */
+	b->device = *dev;
+	if (dev->ram_start > SRAM_BASE && dev->ram_start - SRAM_BASE <= ROM_RESERVE_MAX)
+		b->device.ram_start = SRAM_BASE;
+	dev = &b->device;
+	b->target.desc.device = dev;
+	/* Readout protection: the debugger's reads of flash fault. */
+	uint8_t probe[4];
+	struct stm32_error probe_err;
+	stm32_error_clear(&probe_err);
+	chip->read_protected = stlink_read(l, dev->flash_start, probe, sizeof probe, &probe_err) ==
+			       STM32_E_NACK;
+	/* A family without a flash driver here can still be read. */
+	(void)stlink_flash_init(&b->flash, dev);
+	return STM32_OK;
+}
+
+#define DEMCR 0xE000EDFCu
+#define DEMCR_VC_CORERESET 1u
+#define DHCSR 0xE000EDF0u
+#define DHCSR_S_HALT (1u << 17)
+#define HALT_POLLS 100u
+
+/* Hot plug: enter SWD and halt the core where it is. Under reset: NRST
+ * low first, halt with the reset vector catch set, release NRST: the core
+ * stops before its first instruction. */
+static enum stm32_status attach(struct stlink_backend *b, const struct stm32_stlink_options *opts,
+				struct stm32_error *err)
+{
+	struct stlink_link *l = &b->link;
+	bool under_reset = opts && opts->connect_under_reset;
+	enum stm32_status s = under_reset ? stlink_drive_nrst(l, false, err) : STM32_OK;
+	if (s == STM32_OK)
+		s = stlink_enter_swd(l, opts ? opts->swd_khz : 0, &b->swd_khz, err);
+	if (s == STM32_OK)
+		s = stlink_halt(l, err);
+	if (s != STM32_OK || !under_reset)
+		return s;
+	if ((s = stlink_write_word(l, DEMCR, DEMCR_VC_CORERESET, err)) == STM32_OK)
+		s = stlink_drive_nrst(l, true, err);
+	uint32_t dhcsr = 0;
+	for (unsigned i = 0; s == STM32_OK && i < HALT_POLLS && !(dhcsr & DHCSR_S_HALT); i++)
+		s = stlink_read_word(l, DHCSR, &dhcsr, err);
+	if (s == STM32_OK && !(dhcsr & DHCSR_S_HALT))
+		s = stm32_error_set(err, STM32_E_TIMEOUT,
+				    "the core did not halt after NRST was released (DHCSR 0x%08X): is "
+				    "NRST wired to the probe?", dhcsr);
+	return s == STM32_OK ? stlink_write_word(l, DEMCR, 0, err) : s;
+}
+
+static void fill_desc(struct stlink_backend *b)
+{
+	struct stm32_target_desc *d = &b->target.desc;
+	d->name = "ST-LINK (SWD)";
+	d->caps = STM32_CAP_READ | STM32_CAP_RESET | STM32_CAP_GO;
+	if (b->flash.kind != STLINK_FLASH_NONE)
+		d->caps |= STM32_CAP_WRITE | STM32_CAP_ERASE | STM32_CAP_MASS_ERASE;
+	if (b->flash.kind == STLINK_FLASH_F1)
+		d->caps |= STM32_CAP_READOUT_UNPROTECT;
+	d->max_read = d->max_write = STLINK_MAX_TRANSFER;
+	d->erase_units_per_request = 1;
+	d->max_erase_unit = (uint32_t)stm32_device_sector_count(d->device) - 1u;
+	/* Full-speed bulk transfers, ~1 MB/s; a write is CR, the data, the
+	 * status, BSY polls and the lock: about 8 commands, each a frame. */
+	d->cost = (struct stm32_target_cost){
+		.bits_per_byte = 8, .bits_per_second = 8000000,
+		.read_overhead = 44, .read_round_trips = 2,
+		.write_overhead = 150, .write_round_trips = 9,
+		.erase_overhead = 150, .erase_round_trips = 9,
+		.round_trip_us = 1000,
+	};
+}
+
+enum stm32_status stlink_target_open(const char *serial, const struct stm32_stlink_options *opts,
+				     struct stm32_target **out, struct stm32_error *err)
+{
+	*out = NULL;
+	struct stlink_backend *b = calloc(1, sizeof *b);
+	if (!b)
+		return stm32_error_set(err, STM32_E_NOMEM, "out of memory");
+	b->link.timeout_ms = opts && opts->timeout_ms ? opts->timeout_ms : DEFAULT_TIMEOUT_MS;
+	b->target.ops = &stlink_ops;
+	b->target.backend = b;
+	enum stm32_status s = stlink_usb_open(serial, &b->link.usb, &b->link.info, err);
+	if (s == STM32_OK)
+		s = stlink_identify_probe(&b->link, err);
+	if (s == STM32_OK)
+		s = attach(b, opts, err);
+	if (s == STM32_OK)
+		s = identify(b, err);
+	if (s != STM32_OK) {
+		stm32_error_op(err, STM32_OP_CONNECT);
+		st_close(&b->target);
+		return s;
+	}
+	fill_desc(b);
+	*out = &b->target;
+	return STM32_OK;
+}
+
+void stlink_target_describe(struct stm32_target *t, char *out, size_t size)
+{
+	const struct stlink_backend *b = backend_of(t);
+	const struct stlink_link *l = &b->link;
+	snprintf(out, size, "stlink:%s V%uJ%uS%u %.2f V %u kHz", *l->info.serial ? l->info.serial : "",
+		 l->version, l->jtag, l->swim, l->voltage, b->swd_khz);
+}

@@ -1,0 +1,268 @@
+# stm32boot through an ST-LINK over SWD (stlink: ports, src/lib/stlink)
+# against stm32boot-sim --interface stlink: the real libusb code path, run
+# under the emulator's umockdev preload. The chip's image file is the
+# emulator's, so what SWD wrote is checked byte for byte.
+
+DEVICE=stm32f103x8
+SIZE=65536
+
+with_probe() { # with_probe STM32BOOT-ARGS...: stm32boot under the emulated probe; sets STATUS, OUT, ERR
+	RUNS=$((RUNS + 1))
+	OUT=$WORK/out.$RUNS
+	ERR=$WORK/err.$RUNS
+	echo "stm32boot $*" >"$WORK/cmd.$RUNS"
+	rm -f "$STATS"
+	STATUS=0
+	# shellcheck disable=SC2086 # SIM_EXTRA: more emulator options, word-split
+	timeout 100 "$STM32BOOT_SIM_PROGRAM" --device "$DEVICE" --interface stlink --image "$IMG" \
+		--stats "$STATS" ${SIM_EXTRA:-} --run -- "$STM32BOOT" "$@" >"$OUT" 2>"$ERR" </dev/null ||
+		STATUS=$?
+	if grep -qE 'AddressSanitizer|LeakSanitizer|runtime error:' "$ERR"; then
+		fail "sanitizer report"
+	fi
+}
+
+# The emulated chip's whole flash is erased (the stats' erase and program
+# counters do not see what the core's flash controller does).
+flash_all_erased() {
+	extract_flash "$WORK/all.flash"
+	erased_file "$WORK/erased.bin" "$(stat -c %s "$WORK/all.flash")"
+	same_bytes "$WORK/all.flash" "$WORK/erased.bin"
+}
+
+probe_ok() {
+	with_probe "$@"
+	[ "$STATUS" -eq 0 ] || fail "exit status $STATUS, expected 0"
+	! grep -q 'error:' "$ERR" || fail "an error was printed"
+}
+
+probe_fail() {
+	with_probe "$@"
+	[ "$STATUS" -eq 1 ] || fail "exit status $STATUS, expected 1"
+	[ "$(grep -c '^stm32boot: error: ' "$ERR")" -eq 1 ] || fail "expected exactly one error line"
+}
+
+t_connect_names_the_chip_and_the_probe() {
+	probe_ok stlink:
+	out_has "Interface:    swd stlink:"
+	out_has "V2J37S7 3.30 V"
+	out_has "Chip:         STM32F103x8 (64 KiB medium-density) (stm32f103x8), through the ST-LINK (SWD)"
+	out_has "Flash:        64 KiB, 64 x 1 KiB pages at 0x08000000"
+	out_has "Readout protection: off"
+	# Hot plug: connecting halted the core and reset nothing.
+	stat_is .stlink.resets 0
+	stat_at_least .stlink.halts 1
+}
+
+t_write_verify_lands_in_flash() {
+	random_file "$WORK/fw.bin" 5000
+	probe_ok -w "$WORK/fw.bin" -v stlink:
+	out_has "Wrote and verified 5000 bytes"
+	flash_slice "$WORK/written.bin" 0 5000
+	same_bytes "$WORK/written.bin" "$WORK/fw.bin"
+	# Pages past the image were left alone: still erased.
+	flash_slice "$WORK/after.bin" 5120 1024
+	erased_file "$WORK/erased.bin" 1024
+	same_bytes "$WORK/after.bin" "$WORK/erased.bin"
+}
+
+t_read_gives_back_what_was_written() {
+	random_file "$WORK/fw.bin" 3000
+	probe_ok -w "$WORK/fw.bin" stlink:
+	probe_ok -r "$WORK/back.bin" -S 0x08000000:3000 stlink:
+	same_bytes "$WORK/back.bin" "$WORK/fw.bin"
+	stat_is .stlink.memory_written_bytes 0
+}
+
+t_erase_only_clears_the_flash() {
+	random_file "$WORK/fw.bin" 8192
+	probe_ok -w "$WORK/fw.bin" stlink:
+	probe_ok -o stlink:
+	extract_flash "$WORK/all.flash"
+	erased_file "$WORK/erased.bin" "$SIZE"
+	same_bytes "$WORK/all.flash" "$WORK/erased.bin"
+}
+
+t_reset_runs_the_program_by_aircr() {
+	random_file "$WORK/fw.bin" 1024
+	probe_ok -w "$WORK/fw.bin" -R stlink:
+	stat_is .stlink.resets 1
+	stat_is .stlink.halted false
+}
+
+t_f4_and_g0_and_l4_write_and_read() {
+	for DEVICE in stm32f407xg stm32g071rb stm32l476rg; do
+		rm -f "$IMG"
+		random_file "$WORK/fw.bin" 20000
+		probe_ok -w "$WORK/fw.bin" -v stlink:
+		flash_slice "$WORK/written.bin" 0 20000
+		same_bytes "$WORK/written.bin" "$WORK/fw.bin"
+		probe_ok -r "$WORK/back.bin" -S 0x08000000:20000 stlink:
+		same_bytes "$WORK/back.bin" "$WORK/fw.bin"
+	done
+}
+
+t_readout_protected_chip_refuses_reads() {
+	random_file "$WORK/fw.bin" 1024
+	probe_ok -w "$WORK/fw.bin" stlink:
+	# Level 1 set through the ROM bootloader on the same chip image.
+	run_ok -j "sim:$DEVICE,image=$IMG"
+	probe_ok stlink:
+	out_has "Readout protection: ON"
+	probe_fail -r "$WORK/back.bin" -S 0x08000000:1024 stlink:
+	error_has "read-protected"
+	[ ! -s "$WORK/back.bin" ] || fail "a protected read wrote data"
+	stat_at_least .stlink.rdp_refusals 1
+}
+
+t_no_probe_is_a_clear_error() {
+	# Under the DFU emulator libusb sees one USB device, and it is no ST-LINK.
+	RUNS=$((RUNS + 1))
+	OUT=$WORK/out.$RUNS
+	ERR=$WORK/err.$RUNS
+	STATUS=0
+	timeout 100 "$STM32BOOT_SIM_PROGRAM" --device stm32f407xg --interface dfu --run -- \
+		"$STM32BOOT" stlink: >"$OUT" 2>"$ERR" </dev/null || STATUS=$?
+	[ "$STATUS" -eq 1 ] || fail "exit status $STATUS, expected 1"
+	error_has "no ST-LINK probe"
+}
+
+t_unknown_serial_is_refused() {
+	probe_fail stlink:NOSUCHSERIAL
+	error_has "no ST-LINK probe with serial 'NOSUCHSERIAL'"
+}
+
+t_read_unprotect_regresses_rdp_and_erases() {
+	# F1 resets by AIRCR; F0 and F3 reload their option bytes (OBL_LAUNCH).
+	for DEVICE in stm32f103x8 stm32f030x8 stm32f303xc; do
+		rm -f "$IMG"
+		random_file "$WORK/fw.bin" 2048
+		probe_ok -w "$WORK/fw.bin" stlink:
+		run_ok -j "sim:$DEVICE,image=$IMG"
+		probe_ok -k stlink:
+		stat_is .rdp_level 0
+		extract_flash "$WORK/all.flash"
+		erased_file "$WORK/erased.bin" "$(stat -c %s "$WORK/all.flash")"
+		same_bytes "$WORK/all.flash" "$WORK/erased.bin"
+		probe_ok stlink:
+		out_has "Readout protection: off"
+	done
+}
+
+t_go_starts_the_program_from_its_vectors() {
+	# A vector table (SP, reset handler) then the handler: b . (spins).
+	printf '\000\120\000\040\011\000\000\010\376\347\000\000' >"$WORK/spin.bin"
+	probe_ok -w "$WORK/spin.bin" -g 0 stlink:
+	out_has "Started the program at 0x08000000."
+	# Running at the end, not locked up (the one lockup is the erased
+	# chip's at power-on, before the write).
+	stat_is .state '"application"'
+	stat_is .stlink.lockups 1
+	stat_at_least .core.instructions 100
+}
+
+t_probe_unplugged_mid_write_is_a_clear_error() {
+	random_file "$WORK/fw.bin" 20000
+	SIM_EXTRA="--faults hangup-after=200"
+	probe_fail -w "$WORK/fw.bin" stlink:
+	error_has "was unplugged"
+	stat_is .faults.hangup 1
+}
+
+t_wait_storm_on_reads_is_retried() {
+	random_file "$WORK/fw.bin" 20000
+	SIM_EXTRA="--faults nack=0.3 --seed 5"
+	probe_ok -w "$WORK/fw.bin" -v stlink:
+	stat_at_least .stlink.waits 1
+	flash_slice "$WORK/written.bin" 0 20000
+	same_bytes "$WORK/written.bin" "$WORK/fw.bin"
+}
+
+t_sim_port_with_interface_stlink_reexecutes_under_the_probe() {
+	random_file "$WORK/fw.bin" 4096
+	run_ok -w "$WORK/fw.bin" -v "sim:$DEVICE,interface=stlink,image=$IMG,stats=$STATS"
+	out_has "through the ST-LINK (SWD)"
+	stat_is .interface '"stlink"'
+	flash_slice "$WORK/written.bin" 0 4096
+	same_bytes "$WORK/written.bin" "$WORK/fw.bin"
+}
+
+t_several_emulated_probes_at_once_are_refused_clearly() {
+	run "sim:$DEVICE,interface=stlink,image=$WORK/a.img" \
+		"sim:$DEVICE,interface=stlink,image=$WORK/b.img"
+	[ "$STATUS" -eq 1 ] || fail "exit status $STATUS, expected 1"
+	grep -qF "the emulated ST-LINK is seen only by a program run under" "$OUT" "$ERR" ||
+		fail "no word on why the emulated probes cannot be reached"
+}
+
+t_list_finds_the_probe() {
+	RUNS=$((RUNS + 1))
+	OUT=$WORK/out.$RUNS
+	ERR=$WORK/err.$RUNS
+	STATUS=0
+	timeout 100 "$STM32BOOT_SIM_PROGRAM" --device "$DEVICE" --interface stlink --uid \
+		0123456789ABCDEF01234567 --run -- "$STM32BOOT" --list --json >"$OUT" 2>"$ERR" \
+		</dev/null || STATUS=$?
+	[ "$STATUS" -eq 0 ] || fail "--list: exit status $STATUS"
+	check_json "$OUT"
+	[ "$(jq -r '.boards[] | select(.kind == "stlink") | .port' "$OUT")" = \
+		"stlink:0123456789ABCDEF01234567" ] || fail "--list --json has no stlink board"
+	[ "$(jq -r '.boards[] | select(.kind == "stlink") | .usb.pid' "$OUT")" = 3748 ] ||
+		fail "the probe's PID is not 3748"
+}
+
+t_no_port_uses_the_only_probe() {
+	random_file "$WORK/fw.bin" 1024
+	probe_ok -w "$WORK/fw.bin"
+	out_has "(the only board found: stlink"
+	flash_slice "$WORK/written.bin" 0 1024
+	same_bytes "$WORK/written.bin" "$WORK/fw.bin"
+}
+
+t_swd_clock_is_the_probes_fastest_not_above_the_request() {
+	probe_ok --swd-khz 1000 stlink:
+	out_has "V2J37S7 3.30 V 950 kHz"
+	stat_is .stlink.swd_khz 950
+	SIM_EXTRA="--stlink-version v3"
+	probe_ok --swd-khz 4000 stlink:
+	out_has "3300 kHz"
+	stat_is .stlink.swd_khz 3300
+}
+
+t_connect_under_reset_holds_nrst_while_attaching() {
+	random_file "$WORK/fw.bin" 1024
+	probe_ok --connect-under-reset -w "$WORK/fw.bin" stlink:
+	stat_is .stlink.nrst_pulses 1
+	stat_is .stlink.resets 1
+	flash_slice "$WORK/written.bin" 0 1024
+	same_bytes "$WORK/written.bin" "$WORK/fw.bin"
+}
+
+t_swd_options_on_other_ports_are_warned_about() {
+	run --swd-khz 1000 "$(port)"
+	[ "$STATUS" -eq 0 ] || fail "exit status $STATUS"
+	err_has "--swd-khz and --connect-under-reset ignored"
+}
+
+t_no_target_on_the_wires_says_what_was_seen() {
+	SIM_EXTRA="--stlink-target none"
+	probe_fail stlink:
+	error_has "no SWD target answers (DP IDCODE 0x00000000"
+	error_has "target voltage 0.00 V: is the board powered"
+	flash_all_erased
+}
+
+t_h7_and_l0_are_identified_and_read_but_not_yet_written() {
+	# H7: DBGMCU at 0x5C001000 behind DP 0x6BA02477; L0: Cortex-M0+ at 0x40015800.
+	for DEVICE in stm32h743zi stm32l07x; do
+		rm -f "$IMG"
+		probe_ok -r "$WORK/back.bin" -S 0x08000000:256 stlink:
+		out_has "($DEVICE), through the ST-LINK (SWD)"
+		erased_file "$WORK/erased.bin" 256
+		same_bytes "$WORK/back.bin" "$WORK/erased.bin"
+		random_file "$WORK/fw.bin" 1024
+		probe_fail -w "$WORK/fw.bin" stlink:
+		error_has "cannot write"
+		flash_all_erased
+	done
+}

@@ -1,0 +1,155 @@
+# Unmodified Debian st-info/st-flash (stlink-tools 1.7.0) and openocd 0.12
+# against stm32boot-sim --interface stlink: the emulated probe and the chip
+# behind it (its core runs the peers' flash loaders) must satisfy peers we
+# did not write. The Blue Pill's F103C8: 64 KiB of 1 KiB pages, 20 KiB SRAM.
+
+DEVICE=stm32f103x8
+SIZE=65536
+UID_HEX=0123456789ABCDEF01234567
+# openocd opens no TCP ports: parallel tests must not collide on them.
+OPENOCD_PORTS=(-c "gdb_port disabled" -c "tcl_port disabled" -c "telnet_port disabled")
+
+need() { command -v "$1" >/dev/null || { echo "SKIP: $1 not installed"; exit 77; }; }
+
+on_probe() { # on_probe VERSION CMD ARGS...: runs CMD against the probe; sets STATUS, OUT, ERR
+	local version=$1
+	shift
+	need "$1"
+	RUNS=$((RUNS + 1))
+	OUT=$WORK/out.$RUNS
+	ERR=$WORK/err.$RUNS
+	echo "$*" >"$WORK/cmd.$RUNS"
+	rm -f "$STATS"
+	STATUS=0
+	timeout 100 "$STM32BOOT_SIM_PROGRAM" --device "$DEVICE" --interface stlink \
+		--stlink-version "$version" --uid "$UID_HEX" --image "$IMG" --stats "$STATS" \
+		--run -- "$@" >"$OUT" 2>"$ERR" </dev/null || STATUS=$?
+	if grep -qE 'AddressSanitizer|LeakSanitizer|runtime error:' "$ERR"; then
+		fail "sanitizer report"
+	fi
+}
+
+openocd_f1() { # openocd_f1 VERSION COMMANDS
+	on_probe "$1" openocd "${OPENOCD_PORTS[@]}" -f interface/stlink.cfg -f target/stm32f1x.cfg \
+		-c "$2"
+}
+
+output_has() { grep -qF -- "$1" "$OUT" "$ERR" || fail "the output lacks '$1'"; }
+
+t_st_info_probe_names_the_f103() {
+	on_probe v2 st-info --probe
+	[ "$STATUS" -eq 0 ] || fail "st-info --probe: exit status $STATUS"
+	out_has "Found 1 stlink programmers"
+	out_has "version:    V2J37S7"
+	out_has "serial:     $UID_HEX"
+	out_has "flash:      65536 (pagesize: 1024)"
+	out_has "sram:       20480"
+	out_has "chipid:     0x0410"
+	out_has "descr:      F1xx Medium-density"
+	# It pulsed NRST and reset the chip by RESETSYS, and saw S_RESET_ST.
+	stat_is .stlink.nrst_pulses 1
+	stat_at_least .stlink.resets 2
+}
+
+t_st_info_probe_sees_v21_and_v3_probes() {
+	on_probe v21 st-info --probe
+	[ "$STATUS" -eq 0 ] || fail "st-info --probe (V2-1): exit status $STATUS"
+	out_has "version:    V2J37S26"
+	out_has "chipid:     0x0410"
+	on_probe v3 st-info --probe
+	[ "$STATUS" -eq 0 ] || fail "st-info --probe (V3): exit status $STATUS"
+	out_has "version:    V3J7"
+	out_has "chipid:     0x0410"
+	stat_is .stlink.version '"v3"'
+}
+
+t_st_flash_write_runs_its_loader_then_read_gives_it_back() {
+	random_file "$WORK/fw.bin" 3000
+	on_probe v2 st-flash write "$WORK/fw.bin" 0x08000000
+	[ "$STATUS" -eq 0 ] || fail "st-flash write: exit status $STATUS"
+	output_has "Flash written and verified! jolly good!"
+	# One loader run per page, each ending on the loader's BKPT.
+	stat_is .stlink.breakpoints 3
+	stat_at_least .core.instructions 1000
+	flash_slice "$WORK/written.bin" 0 3000
+	same_bytes "$WORK/written.bin" "$WORK/fw.bin"
+	on_probe v2 st-flash read "$WORK/back.bin" 0x08000000 3000
+	[ "$STATUS" -eq 0 ] || fail "st-flash read: exit status $STATUS"
+	same_bytes "$WORK/back.bin" "$WORK/fw.bin"
+}
+
+t_st_flash_erase_clears_the_whole_flash() {
+	random_file "$WORK/fw.bin" 4096
+	on_probe v2 st-flash write "$WORK/fw.bin" 0x08000000
+	[ "$STATUS" -eq 0 ] || fail "st-flash write: exit status $STATUS"
+	on_probe v2 st-flash erase
+	[ "$STATUS" -eq 0 ] || fail "st-flash erase: exit status $STATUS"
+	extract_flash "$WORK/all.flash"
+	erased_file "$WORK/erased.bin" "$SIZE"
+	same_bytes "$WORK/all.flash" "$WORK/erased.bin"
+}
+
+t_openocd_program_verify_reset() {
+	random_file "$WORK/fw.bin" 3000
+	openocd_f1 v2 "program $WORK/fw.bin 0x08000000 verify reset exit"
+	[ "$STATUS" -eq 0 ] || fail "openocd program: exit status $STATUS"
+	output_has "STLINK V2J37S7 (API v2) VID:PID 0483:3748"
+	output_has "Cortex-M3 r2p1 processor detected"
+	output_has "flash size = 64 KiB"
+	output_has "** Verified OK **"
+	flash_slice "$WORK/written.bin" 0 3000
+	same_bytes "$WORK/written.bin" "$WORK/fw.bin"
+}
+
+t_openocd_program_through_a_v3() {
+	random_file "$WORK/fw.bin" 2048
+	openocd_f1 v3 "program $WORK/fw.bin 0x08000000 verify reset exit"
+	[ "$STATUS" -eq 0 ] || fail "openocd program (V3): exit status $STATUS"
+	output_has "STLINK V3J7M3B3 (API v3) VID:PID 0483:374F"
+	output_has "** Verified OK **"
+}
+
+t_openocd_lock_then_unlock_regresses_rdp_with_a_mass_erase() {
+	random_file "$WORK/fw.bin" 3000
+	openocd_f1 v2 "program $WORK/fw.bin 0x08000000 verify reset exit"
+	[ "$STATUS" -eq 0 ] || fail "openocd program: exit status $STATUS"
+	openocd_f1 v2 "init; reset halt; stm32f1x lock 0; reset halt; shutdown"
+	[ "$STATUS" -eq 0 ] || fail "openocd lock: exit status $STATUS"
+	stat_is .rdp_level 1
+	# At level 1 a debugger's flash reads are bus errors.
+	openocd_f1 v2 "init; reset halt; mdw 0x08000000; shutdown"
+	stat_at_least .stlink.rdp_refusals 1
+	openocd_f1 v2 "init; reset halt; stm32f1x unlock 0; reset halt; shutdown"
+	[ "$STATUS" -eq 0 ] || fail "openocd unlock: exit status $STATUS"
+	stat_is .rdp_level 0
+	extract_flash "$WORK/all.flash"
+	erased_file "$WORK/erased.bin" "$SIZE"
+	same_bytes "$WORK/all.flash" "$WORK/erased.bin"
+}
+
+# st-flash's loaders for F4 ("f4", 32 KiB per run, FLASH_SR read as 16
+# bits) and L4 ("l4", double words), its register path on G0; openocd's
+# stm32f4x, stm32g0x and stm32l4x drivers. 40000 bytes: more than one
+# 16 KiB F4 sector and more than one 32 KiB st-flash chunk.
+t_st_flash_and_openocd_on_f4_g0_l4() {
+	random_file "$WORK/fw.bin" 40000
+	for pair in stm32f407xg:stm32f4x stm32g071rb:stm32g0x stm32l476rg:stm32l4x; do
+		DEVICE=${pair%%:*}
+		rm -f "$IMG"
+		on_probe v2 st-flash write "$WORK/fw.bin" 0x08000000
+		[ "$STATUS" -eq 0 ] || fail "$DEVICE: st-flash write: exit status $STATUS"
+		output_has "Flash written and verified! jolly good!"
+		flash_slice "$WORK/written.bin" 0 40000
+		same_bytes "$WORK/written.bin" "$WORK/fw.bin"
+		on_probe v2 st-flash read "$WORK/back.bin" 0x08000000 40000
+		[ "$STATUS" -eq 0 ] || fail "$DEVICE: st-flash read: exit status $STATUS"
+		same_bytes "$WORK/back.bin" "$WORK/fw.bin"
+		rm -f "$IMG"
+		on_probe v2 openocd "${OPENOCD_PORTS[@]}" -f interface/stlink.cfg \
+			-f "target/${pair#*:}.cfg" -c "program $WORK/fw.bin 0x08000000 verify reset exit"
+		[ "$STATUS" -eq 0 ] || fail "$DEVICE: openocd program: exit status $STATUS"
+		output_has "** Verified OK **"
+		flash_slice "$WORK/written.bin" 0 40000
+		same_bytes "$WORK/written.bin" "$WORK/fw.bin"
+	done
+}
