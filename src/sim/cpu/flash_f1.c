@@ -18,6 +18,11 @@
  *    with code not booted from flash (or a debugger) every program and
  *    erase sets PGERR (RM0365, F3; taken for F0/F1 too) and reads fault
  *    in the core.
+ *  - XL density (F1 rows over 512 KiB, RM0008): bank 2 (from 512 KiB) has
+ *    its own KEYR2 0x44, SR2 0x4C, CR2 0x50, AR2 0x54 with the same bits
+ *    (no option bits): its stores, page erases and MER go through them,
+ *    bank 1's MER erases bank 1 only, and each register set acts on its
+ *    own bank only (an AR out of the bank erases nothing).
  * Emulator choices where RM0008 says nothing: a word store is two half-word
  * programs (low first), a byte store sets PGERR, a store without PG is
  * ignored. Writes to the flash-side bits of a locked CR are ignored. */
@@ -35,6 +40,8 @@
 #define F1_AR      0x14u
 #define F1_OBR     0x1Cu
 #define F1_WRPR    0x20u
+#define F1_BANK2   0x40u /* KEYR2 0x44, SR2 0x4C, CR2 0x50, AR2 0x54 */
+#define XL_BANK1_SIZE (512u * 1024u)
 #define KEY1 0x45670123u
 #define KEY2 0xCDEF89ABu
 #define SR_BSY      (1u << 0)
@@ -51,14 +58,46 @@
 #define CR_OPTWRE (1u << 9)
 #define CR_OBL_LAUNCH (1u << 13)
 
-static bool busy(const struct sim_flashctl *fc)
+/* One bank's registers: bank 1's live in the controller, bank 2's (XL
+ * density) in fc->bank[1]. */
+struct f1_regs {
+	uint32_t *cr, *sr, *ar, *key_step;
+	bool *locked, *locked_until_reset;
+	uint64_t *busy_until_ps;
+	unsigned bank; /* 0 or 1 */
+};
+
+static struct f1_regs regs(struct sim_flashctl *fc, unsigned bank)
 {
-	return fc->env->now_ps < fc->busy_until_ps;
+	if (bank) {
+		struct sim_flash_bank *b = &fc->bank[1];
+		return (struct f1_regs){&b->cr, &b->sr, &b->ar, &b->key_step, &b->locked,
+					&b->locked_until_reset, &b->busy_until_ps, 1};
+	}
+	return (struct f1_regs){&fc->cr, &fc->sr, &fc->ar, &fc->key_step, &fc->locked,
+				&fc->locked_until_reset, &fc->busy_until_ps, 0};
 }
 
-static void occupy(struct sim_flashctl *fc, uint64_t us)
+static bool xl_density(const struct sim_flashctl *fc)
 {
-	fc->busy_until_ps = fc->env->now_ps + us * 1000000ull;
+	const struct stm32_device *dev = sim_port_device(fc->chip);
+	return !fc->obl_launch && dev->flash_size > XL_BANK1_SIZE;
+}
+
+static unsigned bank_of(const struct sim_flashctl *fc, uint32_t address)
+{
+	uint32_t start = sim_port_device(fc->chip)->flash_start;
+	return xl_density(fc) && address >= start && address - start >= XL_BANK1_SIZE;
+}
+
+static bool busy(const struct sim_flashctl *fc, const struct f1_regs *r)
+{
+	return fc->env->now_ps < *r->busy_until_ps;
+}
+
+static void occupy(struct sim_flashctl *fc, const struct f1_regs *r, uint64_t us)
+{
+	*r->busy_until_ps = fc->env->now_ps + us * 1000000ull;
 }
 
 static void changed(struct sim_flashctl *fc, uint32_t address, uint32_t length)
@@ -67,21 +106,32 @@ static void changed(struct sim_flashctl *fc, uint32_t address, uint32_t length)
 		fc->flash_changed(fc->owner, address, length);
 }
 
-uint32_t sim_flash_f1_read(struct sim_flashctl *fc, uint32_t offset)
+static uint32_t read_bank(struct sim_flashctl *fc, unsigned bank, uint32_t offset)
 {
+	struct f1_regs r = regs(fc, bank);
 	switch (offset) {
-	case F1_SR: return fc->sr | (busy(fc) ? SR_BSY : 0);
-	case F1_CR: return fc->cr | (fc->locked ? CR_LOCK : 0);
-	case F1_AR: return fc->ar;
-	case F1_OBR: /* RDPRT (bit 1) and USER bits all 1; no option error */
-		return (sim_port_rdp_level(fc->chip) ? 2u : 0u) | 0xFFu << 2;
-	case F1_WRPR: return 0xFFFFFFFFu; /* write protection not decoded here */
+	case F1_SR: return *r.sr | (busy(fc, &r) ? SR_BSY : 0);
+	case F1_CR: return *r.cr | (*r.locked ? CR_LOCK : 0);
+	case F1_AR: return *r.ar;
 	}
 	return 0;
 }
 
-/* Two keys in order, else locked until reset. */
-static bool key_sequence(struct sim_flashctl *fc, uint32_t *step, uint32_t value)
+uint32_t sim_flash_f1_read(struct sim_flashctl *fc, uint32_t offset)
+{
+	if (offset > F1_BANK2)
+		return xl_density(fc) ? read_bank(fc, 1, offset - F1_BANK2) : 0;
+	switch (offset) {
+	case F1_OBR: /* RDPRT (bit 1) and USER bits all 1; no option error */
+		return (sim_port_rdp_level(fc->chip) ? 2u : 0u) | 0xFFu << 2;
+	case F1_WRPR: return 0xFFFFFFFFu; /* write protection not decoded here */
+	}
+	return read_bank(fc, 0, offset);
+}
+
+/* Two keys in order, else the bank is locked until reset (bank 1's lock
+ * takes OPTWRE with it). */
+static bool key_sequence(const struct f1_regs *r, uint32_t *step, uint32_t value)
 {
 	if (*step == 0 && value == KEY1) {
 		*step = 1;
@@ -92,9 +142,9 @@ static bool key_sequence(struct sim_flashctl *fc, uint32_t *step, uint32_t value
 		return true;
 	}
 	*step = 0;
-	fc->locked_until_reset = true;
-	fc->locked = true;
-	fc->cr &= ~CR_OPTWRE;
+	*r->locked_until_reset = true;
+	*r->locked = true;
+	*r->cr &= ~CR_OPTWRE;
 	return false;
 }
 
@@ -109,7 +159,8 @@ static void erase_options(struct sim_flashctl *fc)
 	memset(image, 0xFF, sizeof(image));
 	if (!sim_port_write_options(fc->chip, image, dev->opt_size))
 		return;
-	occupy(fc, 1000ull * sim_port_erase_ms(fc->chip, 1024));
+	struct f1_regs r = regs(fc, 0);
+	occupy(fc, &r, 1000ull * sim_port_erase_ms(fc->chip, 1024));
 	fc->sr |= SR_EOP;
 }
 
@@ -121,110 +172,155 @@ static bool rdp_first_pages(const struct sim_flashctl *fc, uint32_t address)
 	return !fc->obl_launch && fc->rdp_at_reset > 0 && address >= start && address - start < 4096u;
 }
 
-static void start(struct sim_flashctl *fc)
+/* MER: the whole flash, or on XL density the bank of r only (protected
+ * pages are left, as the chip model's mass erase leaves them). */
+static void mass_erase(struct sim_flashctl *fc, const struct f1_regs *r)
 {
 	const struct sim_memory_view m = sim_port_memory(fc->chip);
-	if (fc->cr & CR_OPTER) {
-		erase_options(fc);
-	} else if (fc->rdp_blocked && (fc->cr & (CR_MER | CR_PER))) {
-		fc->sr |= SR_PGERR;
-	} else if ((fc->cr & CR_MER) && rdp_first_pages(fc, m.flash_start)) {
-		fc->sr |= SR_WRPRTERR;
-	} else if (fc->cr & CR_MER) {
+	uint32_t from = 0, to = m.flash_size;
+	if (!xl_density(fc)) {
 		sim_port_erase_all(fc->chip);
-		changed(fc, m.flash_start, m.flash_size);
-		occupy(fc, 1000ull * sim_port_mass_ms(fc->chip));
-		fc->sr |= SR_EOP;
-	} else if (fc->cr & CR_PER) {
-		if (!sim_port_in_flash(fc->chip, fc->ar, 1))
-			return;
-		if (sim_port_protected(fc->chip, fc->ar) || rdp_first_pages(fc, fc->ar)) {
-			fc->sr |= SR_WRPRTERR;
-			return;
+	} else {
+		from = r->bank ? XL_BANK1_SIZE : 0;
+		to = r->bank ? m.flash_size : XL_BANK1_SIZE;
+		for (uint32_t at = from; at < to;) {
+			uint32_t page, size;
+			long index = stm32_device_sector_at(sim_port_device(fc->chip), m.flash_start + at);
+			if (index < 0 || !stm32_device_sector(sim_port_device(fc->chip), (size_t)index, &page, &size))
+				break;
+			sim_port_erase_page(fc->chip, (uint32_t)index, &page, &size);
+			at = page - m.flash_start + size;
 		}
-		uint32_t page, size;
-		if (!sim_port_erase_page_at(fc->chip, fc->ar, &page, &size))
-			return;
-		changed(fc, page, size);
-		occupy(fc, 1000ull * sim_port_erase_ms(fc->chip, size));
-		fc->sr |= SR_EOP;
+	}
+	changed(fc, m.flash_start + from, to - from);
+	occupy(fc, r, 1000ull * sim_port_mass_ms(fc->chip));
+	*r->sr |= SR_EOP;
+}
+
+static void erase_page(struct sim_flashctl *fc, const struct f1_regs *r)
+{
+	uint32_t ar = *r->ar;
+	if (!sim_port_in_flash(fc->chip, ar, 1) || bank_of(fc, ar) != r->bank)
+		return;
+	if (sim_port_protected(fc->chip, ar) || rdp_first_pages(fc, ar)) {
+		*r->sr |= SR_WRPRTERR;
+		return;
+	}
+	uint32_t page, size;
+	if (!sim_port_erase_page_at(fc->chip, ar, &page, &size))
+		return;
+	changed(fc, page, size);
+	occupy(fc, r, 1000ull * sim_port_erase_ms(fc->chip, size));
+	*r->sr |= SR_EOP;
+}
+
+static void start(struct sim_flashctl *fc, const struct f1_regs *r)
+{
+	const struct sim_memory_view m = sim_port_memory(fc->chip);
+	uint32_t cr = *r->cr;
+	if (r->bank == 0 && (cr & CR_OPTER)) {
+		erase_options(fc);
+	} else if (fc->rdp_blocked && (cr & (CR_MER | CR_PER))) {
+		*r->sr |= SR_PGERR;
+	} else if ((cr & CR_MER) && r->bank == 0 && rdp_first_pages(fc, m.flash_start)) {
+		*r->sr |= SR_WRPRTERR;
+	} else if (cr & CR_MER) {
+		mass_erase(fc, r);
+	} else if (cr & CR_PER) {
+		erase_page(fc, r);
 	}
 }
 
-static void write_cr(struct sim_flashctl *fc, uint32_t value)
+static void write_cr(struct sim_flashctl *fc, const struct f1_regs *r, uint32_t value)
 {
-	if (fc->locked)
+	if (*r->locked)
 		return;
 	if (value & CR_LOCK) {
-		fc->locked = true;
-		fc->cr &= ~CR_OPTWRE;
+		*r->locked = true;
+		*r->cr &= ~CR_OPTWRE;
 	}
-	uint32_t keep_optwre = (value & CR_OPTWRE) ? fc->cr & CR_OPTWRE : 0; /* set only by keys */
-	fc->cr = (value & (CR_PG | CR_PER | CR_MER | CR_OPTPG | CR_OPTER | 0x1C00u)) | keep_optwre;
-	if (fc->obl_launch && (value & CR_OBL_LAUNCH))
+	uint32_t stored = CR_PG | CR_PER | CR_MER | 0x1C00u;
+	if (r->bank == 0)
+		stored |= CR_OPTPG | CR_OPTER;
+	uint32_t keep_optwre = (value & CR_OPTWRE) ? *r->cr & CR_OPTWRE : 0; /* set only by keys */
+	*r->cr = (value & stored) | keep_optwre;
+	if (r->bank == 0 && fc->obl_launch && (value & CR_OBL_LAUNCH))
 		sim_env_request_reset(fc->env, SIM_RESET_OBL_LAUNCH);
-	if ((value & CR_STRT) && !busy(fc))
-		start(fc);
+	if ((value & CR_STRT) && !busy(fc, r))
+		start(fc, r);
 }
 
-void sim_flash_f1_write(struct sim_flashctl *fc, uint32_t offset, uint32_t value)
+static void write_bank(struct sim_flashctl *fc, unsigned bank, uint32_t offset, uint32_t value)
 {
+	struct f1_regs r = regs(fc, bank);
 	switch (offset) {
 	case F1_KEYR:
-		if (!fc->locked_until_reset && key_sequence(fc, &fc->key_step, value))
-			fc->locked = false;
+		if (!*r.locked_until_reset && key_sequence(&r, r.key_step, value))
+			*r.locked = false;
 		break;
 	case F1_OPTKEYR:
-		if (!fc->locked && key_sequence(fc, &fc->optkey_step, value))
+		if (bank == 0 && !fc->locked && key_sequence(&r, &fc->optkey_step, value))
 			fc->cr |= CR_OPTWRE;
 		break;
-	case F1_SR: fc->sr &= ~(value & (SR_PGERR | SR_WRPRTERR | SR_EOP)); break;
-	case F1_CR: write_cr(fc, value); break;
+	case F1_SR: *r.sr &= ~(value & (SR_PGERR | SR_WRPRTERR | SR_EOP)); break;
+	case F1_CR: write_cr(fc, &r, value); break;
 	case F1_AR:
-		if (!busy(fc))
-			fc->ar = value;
+		if (!busy(fc, &r))
+			*r.ar = value;
 		break;
 	default: break;
 	}
 }
 
-static void program_halfword(struct sim_flashctl *fc, uint32_t address, uint16_t value)
+void sim_flash_f1_write(struct sim_flashctl *fc, uint32_t offset, uint32_t value)
+{
+	if (offset > F1_BANK2) {
+		if (xl_density(fc))
+			write_bank(fc, 1, offset - F1_BANK2, value);
+		return;
+	}
+	write_bank(fc, 0, offset, value);
+}
+
+static void program_halfword(struct sim_flashctl *fc, const struct f1_regs *r, uint32_t address,
+			     uint16_t value)
 {
 	if (fc->rdp_blocked) {
-		fc->sr |= SR_PGERR;
+		*r->sr |= SR_PGERR;
 		return;
 	}
 	if (sim_port_protected(fc->chip, address) || rdp_first_pages(fc, address)) {
-		fc->sr |= SR_WRPRTERR;
+		*r->sr |= SR_WRPRTERR;
 		return;
 	}
 	uint8_t old[2];
 	sim_port_read(fc->chip, address, old, 2);
 	if ((old[0] != 0xFF || old[1] != 0xFF) && value != 0) {
-		fc->sr |= SR_PGERR;
+		*r->sr |= SR_PGERR;
 		return;
 	}
 	const uint8_t data[2] = {(uint8_t)value, (uint8_t)(value >> 8)};
 	if (!sim_port_program(fc->chip, address, data, 2)) {
-		fc->sr |= SR_PGERR;
+		*r->sr |= SR_PGERR;
 		return;
 	}
 	changed(fc, address, 2);
-	occupy(fc, sim_port_program_us(fc->chip));
-	fc->sr |= SR_EOP;
+	occupy(fc, r, sim_port_program_us(fc->chip));
+	*r->sr |= SR_EOP;
 }
 
 void sim_flash_f1_memory_write(struct sim_flashctl *fc, uint32_t address, unsigned size, uint32_t value)
 {
-	if (fc->locked || !(fc->cr & CR_PG))
+	struct f1_regs r = regs(fc, bank_of(fc, address));
+	if (*r.locked || !(*r.cr & CR_PG))
 		return;
 	if (size == 1 || address % 2 != 0) {
-		fc->sr |= SR_PGERR;
+		*r.sr |= SR_PGERR;
 		return;
 	}
-	program_halfword(fc, address, (uint16_t)value);
+	program_halfword(fc, &r, address, (uint16_t)value);
 	if (size == 4)
-		program_halfword(fc, address + 2, (uint16_t)(value >> 16));
+		program_halfword(fc, &r, address + 2, (uint16_t)(value >> 16));
 }
 
 static void unprotect(struct sim_flashctl *fc)
@@ -232,7 +328,8 @@ static void unprotect(struct sim_flashctl *fc)
 	const struct sim_memory_view m = sim_port_memory(fc->chip);
 	sim_port_erase_all(fc->chip);
 	changed(fc, m.flash_start, m.flash_size);
-	occupy(fc, 1000ull * sim_port_mass_ms(fc->chip));
+	struct f1_regs r = regs(fc, 0);
+	occupy(fc, &r, 1000ull * sim_port_mass_ms(fc->chip));
 }
 
 /* OPTPG: the low byte as stored, the high byte its complement. */
@@ -252,7 +349,8 @@ static void program_option(struct sim_flashctl *fc, uint32_t offset, uint8_t val
 	image[offset] = value;
 	image[offset + 1] = (uint8_t)~value;
 	sim_port_write_options(fc->chip, image, dev->opt_size);
-	occupy(fc, sim_port_program_us(fc->chip));
+	struct f1_regs r = regs(fc, 0);
+	occupy(fc, &r, sim_port_program_us(fc->chip));
 	fc->sr |= SR_EOP;
 }
 

@@ -133,9 +133,7 @@ static bool two_banks(const struct sim_flashctl *fc)
 
 void sim_flash_h7_reset(struct sim_flashctl *fc, const char *family)
 {
-	(void)family;
-	for (unsigned i = 0; i < 2; i++)
-		fc->bank[i].locked = true;
+	(void)family; /* the banks' locks are set by sim_flashctl_reset */
 	if (!fc->reg_options_set)
 		fc->reg_options = OPTSR_FACTORY;
 }

@@ -30,6 +30,7 @@ void sim_flashctl_reset(struct sim_flashctl *fc, struct sim_soc_env *env, struct
 	fc->owner = owner;
 	fc->locked = true;
 	fc->optlocked = true;
+	fc->bank[0].locked = fc->bank[1].locked = true; /* H7 banks, F1-XL bank 2 */
 	fc->rdp_at_reset = sim_port_rdp_level(chip);
 	if (fc->kind == SIM_FLASH_PECR)
 		sim_flash_pecr_reset(fc, info->family);

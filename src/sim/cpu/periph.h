@@ -137,10 +137,10 @@ bool sim_usart_irq(const struct sim_usart *u);
 #define SIM_FLASH_OPT_REGS 8u
 #define SIM_FLASH_LATCH_BYTES 128u /* the largest write buffer: L1's half page */
 
-/* H7: each bank has its own control, status, key sequence and write buffer
- * (flash_h7.c). */
+/* A bank's own registers: H7 (control, status, key sequence and write
+ * buffer: flash_h7.c) and the F1 XL-density bank 2 (flash_f1.c, with AR). */
 struct sim_flash_bank {
-	uint32_t cr, sr, key_step;
+	uint32_t cr, sr, ar, key_step;
 	bool locked, locked_until_reset;
 	uint64_t busy_until_ps;
 	uint32_t buf_address; /* the flash word the buffer collects */

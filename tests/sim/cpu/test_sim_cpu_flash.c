@@ -125,6 +125,60 @@ static void f1_page_erase_erases_the_page_of_ar_only(void **state)
 	rig_down(&r);
 }
 
+/* RM0008 XL density: bank 2 (from 512 KiB) has its own KEYR2 0x44, SR2
+ * 0x4C, CR2 0x50, AR2 0x54. */
+#define XL_BANK2 0x08080000u
+
+static void f1_xl_bank_2_has_its_own_registers(void **state)
+{
+	(void)state;
+	struct rig r;
+	rig_up(&r, "stm32f10x-xl");
+	assert_true(rd(&r, FLASH_R + 0x50) & 0x80); /* CR2.LOCK at reset */
+	f1_unlock(&r);
+	assert_true(rd(&r, FLASH_R + 0x50) & 0x80); /* KEYR unlocks bank 1 only */
+	wr(&r, FLASH_R + 0x10, 1);                  /* CR.PG */
+	store(&r, XL_BANK2, 2, 0x1234);             /* bank 2 is not in PG mode */
+	assert_int_equal(r.chip.flash[0x80000], 0xFF);
+	wr(&r, FLASH_R + 0x44, KEY1);
+	wr(&r, FLASH_R + 0x44, KEY2);
+	assert_false(rd(&r, FLASH_R + 0x50) & 0x80);
+	wr(&r, FLASH_R + 0x50, 1); /* CR2.PG */
+	store(&r, XL_BANK2, 2, 0x1234);
+	assert_int_equal(r.chip.flash[0x80000], 0x34);
+	assert_true(rd(&r, FLASH_R + 0x4C) & 1);  /* SR2.BSY */
+	assert_false(rd(&r, FLASH_R + 0x0C) & 1); /* bank 1 idle */
+	wait_ms(&r, 1);
+	assert_true(rd(&r, FLASH_R + 0x4C) & 0x20); /* SR2.EOP */
+	assert_false(rd(&r, FLASH_R + 0x0C) & 0x20);
+	memset(r.chip.flash, 0x00, 1024 * 1024);
+	wr(&r, FLASH_R + 0x50, 2);                /* CR2.PER */
+	wr(&r, FLASH_R + 0x54, 0x08000800u);      /* AR2 in bank 1: not its bank */
+	wr(&r, FLASH_R + 0x50, 2 | 0x40);
+	assert_int_equal(r.chip.flash[0x800], 0x00);
+	wr(&r, FLASH_R + 0x54, XL_BANK2 + 0x1000u);
+	wr(&r, FLASH_R + 0x50, 2 | 0x40);
+	assert_int_equal(r.chip.flash[0x81000], 0xFF);
+	assert_int_equal(r.chip.flash[0x817FF], 0xFF);
+	assert_int_equal(r.chip.flash[0x81800], 0x00);
+	wait_ms(&r, 100);
+	wr(&r, FLASH_R + 0x10, 4 | 0x40); /* CR.MER: bank 1 only */
+	assert_int_equal(r.chip.flash[0], 0xFF);
+	assert_int_equal(r.chip.flash[0x7FFFF], 0xFF);
+	assert_int_equal(r.chip.flash[0x80000], 0x00);
+	wr(&r, FLASH_R + 0x50, 4 | 0x40); /* CR2.MER: bank 2 */
+	assert_int_equal(r.chip.flash[0x80000], 0xFF);
+	assert_int_equal(r.chip.flash[0xFFFFF], 0xFF);
+	sim_soc_reset(&r.soc, SIM_RESET_SYSRESETREQ);
+	wr(&r, FLASH_R + 0x44, 0x11111111u); /* a wrong KEYR2: bank 2 locked until reset */
+	wr(&r, FLASH_R + 0x44, KEY1);
+	wr(&r, FLASH_R + 0x44, KEY2);
+	assert_true(rd(&r, FLASH_R + 0x50) & 0x80);
+	f1_unlock(&r);
+	assert_false(rd(&r, FLASH_R + 0x10) & 0x80); /* bank 1 unaffected */
+	rig_down(&r);
+}
+
 /* PM0075: at RDP level 1 the first 4 KiB of an F1 stay write protected
  * (even for code booted from flash); F0 has no such rule. */
 static void f1_rdp_level_1_write_protects_the_first_4_kib(void **state)
@@ -299,6 +353,7 @@ int main(void)
 		cmocka_unit_test(f1_locked_controller_ignores_pg),
 		cmocka_unit_test(f1_page_erase_erases_the_page_of_ar_only),
 		cmocka_unit_test(f1_rdp_level_1_write_protects_the_first_4_kib),
+		cmocka_unit_test(f1_xl_bank_2_has_its_own_registers),
 		cmocka_unit_test(g0_wrong_key_is_a_bus_error_and_locks_until_reset),
 		cmocka_unit_test(g0_double_word_program_and_its_errors),
 		cmocka_unit_test(g0_page_erase_by_pnb_and_pgserr_with_pending_error),
