@@ -323,3 +323,17 @@ t_f7_boot_add1_moves_the_boot() {
 	run_fail "$(port)"
 	stat_is .boots_bootloader 0
 }
+
+# A single-bank L4 (L43x, RM0394) keeps write protection in WRP1AR too.
+t_write_protect_l43x_page_area() {
+	DEVICE=stm32l43x
+	run_ok --write-protect 3-4 "$(port)"
+	byte_is 24 0x03
+	byte_is 26 0x04
+	byte_is 28 0xFC
+	run_ok --option-bytes "$(port)"
+	out_has "Write-protected pages: 3-4"
+	run_ok -u "$(port)"
+	byte_is 24 0xFF
+	byte_is 26 0x00
+}

@@ -111,10 +111,11 @@ static unsigned halfword_wrp_bit(const struct sim_chip *chip, size_t sector)
  * RM0444 (G0), like RM0351 (L4): an area protects the pages from its
  * STRT field to its END field, both included, counted from the bank's first
  * page; STRT > END means no area. The host programs the register value and
- * the controller writes its complement. The L47x/L49x rows map bank 1's
- * option bytes up to WRP1BR (40 bytes), whose areas cover bank 1 only: bank
- * 2's (at 0x1FFFF800) are not mapped, and a page there cannot be
- * protected. The other L4 rows map only OPTR and keep the internal flags. */
+ * the controller writes its complement. The L41x-L49x rows map bank 1's
+ * option bytes up to WRP1BR (40 bytes); on the dual-bank L47x/L49x the
+ * areas cover bank 1 only: bank 2's (at 0x1FFFF800) are not mapped, and a
+ * page there cannot be protected. L4R5/L4P5 map only OPTR and keep the
+ * internal flags. */
 
 #define WRP1AR 0x18u
 #define WRP1BR 0x20u

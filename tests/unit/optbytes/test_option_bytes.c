@@ -379,7 +379,7 @@ static void l5_u5_h5_fields_are_named_not_reachable(void **state)
 	assert_null(stm32_option_field_find(h5, "RDP"));
 }
 
-/* L47x/L49x (RM0351): bank 1's option bytes to WRP1BR, a word and its
+/* L47x/L49x (RM0351), L41x-L46x (RM0394): bank 1's option bytes to WRP1BR, a word and its
  * complement word each: PCROP1ER at 0x10 (PCROP_RDP bit 31), WRP1AR at 0x18
  * (STRT bits 0-7, END bits 16-23), WRP1BR at 0x20. */
 static void l4_dual_bank_wrp_areas(void **state)
@@ -400,8 +400,12 @@ static void l4_dual_bank_wrp_areas(void **state)
 	assert_int_equal(stm32_option_bytes_protected_units(dev, bytes, dev->opt_size, units), 3);
 	assert_true(units[10] && units[11] && units[12]);
 	assert_false(units[9] || units[13] || units[266]);
-	/* The single-bank L4 rows map only OPTR: no areas there. */
-	assert_null(stm32_option_field_find(device("stm32l43x"), "WRP1A_STRT"));
+	/* The single-bank L41x-L46x rows (RM0394) map the same words; L4R5 and
+	 * L4P5 (RM0432, other bound widths) still map only OPTR. */
+	const struct stm32_device *l43 = device("stm32l43x");
+	assert_int_equal(l43->opt_size, 40);
+	assert_non_null(stm32_option_field_find(l43, "WRP1B_END"));
+	assert_null(stm32_option_field_find(device("stm32l4r5"), "WRP1A_STRT"));
 }
 
 /* Every reachable field of every device: the factory bytes decode to the
