@@ -117,3 +117,21 @@ t_dfu_permanent_lock_needs_its_option() {
 	run_fail -r "$WORK/dump.bin" "$(dfu_port)"
 	error_has "no STM32 DFU device"
 }
+
+t_dfu_option_bytes_file_through_w() {
+	# -w of an image of the option area: the same plan and lock checks as
+	# over UART, written through the Option Bytes alt, the chip reset.
+	printf '\xAC\xAA\x53\x55\xFF\xFF\xFF\xFF\xFF\x0F\x00\xF0\xFF\xFF\xFF\xFF' >"$WORK/opt.bin"
+	run_ok -w "$WORK/opt.bin" -S 0x1FFFC000 "$(dfu_port)"
+	stat_is '.dfu.resets' 1
+	run_ok "$(dfu_port)"
+	out_has "Option bytes: AC AA 53 55 FF FF FF FF FF 0F 00 F0 FF FF FF FF (at 0x1FFFC000)"
+	out_has "Option fields: nRST_STOP=0"
+	# RDP 0xCC in a file: refused before anything is written.
+	printf '\xAC\xCC\x53\x33\xFF\xFF\xFF\xFF\xFF\x0F\x00\xF0\xFF\xFF\xFF\xFF' >"$WORK/lock.bin"
+	run_fail -w "$WORK/lock.bin" -S 0x1FFFC000 "$(dfu_port)"
+	error_has "readout protection level 2"
+	hint_has "--allow-permanent-lock"
+	stat_is '.dfu.resets' 0
+	stat_is .rdp_level 0
+}
