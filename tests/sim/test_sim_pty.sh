@@ -118,7 +118,7 @@ expect_eq "application boot counted" "$(jq -r .boots_application "$STATS")" "1"
 
 echo "== same seed and spec give the same faults"
 SPEC=corrupt-in=0.05,corrupt-out=0.05,drop-in=0.03,drop-out=0.05,nack=0.1,stall=0.05:1
-steps=(t:150 s:7F r:1)
+steps=(t:400 s:7F r:1) # long enough for a loaded machine: a late reply must not look like a drop
 for _ in $(seq 15); do
 	steps+=(s:02FD r:5 s:11EE r:1 s:0800000008 r:1 s:0FF0 r:17)
 done
