@@ -48,7 +48,8 @@ t_connect_names_the_chip_and_the_probe() {
 	out_has "V2J37S7 3.30 V"
 	out_has "Chip:         STM32F103x8 (64 KiB medium-density) (stm32f103x8), through the ST-LINK (SWD)"
 	out_has "Flash:        64 KiB, 64 x 1 KiB pages at 0x08000000"
-	out_has "Readout protection: off"
+	out_has "Option bytes: A5 5A FF 00 FF 00 FF 00 FF 00 FF 00 FF 00 FF 00 (at 0x1FFFF800)"
+	out_has "Readout protection: off (level 0, RDP 0xA5)"
 	# Hot plug: connecting halted the core and reset nothing.
 	stat_is .stlink.resets 0
 	stat_at_least .stlink.halts 1
@@ -144,8 +145,10 @@ t_read_unprotect_regresses_rdp_and_erases() {
 		extract_flash "$WORK/all.flash"
 		erased_file "$WORK/erased.bin" "$(stat -c %s "$WORK/all.flash")"
 		same_bytes "$WORK/all.flash" "$WORK/erased.bin"
-		probe_ok stlink:
-		out_has "Readout protection: off"
+		# The factory option bytes are back (read through the debug port).
+		probe_ok --option-bytes stlink:
+		out_has "Readout protection: off (level 0"
+		out_has "Write-protected pages: none"
 	done
 }
 

@@ -241,6 +241,12 @@ static enum stm32_status identify(struct stlink_backend *b, struct stm32_error *
 	stm32_error_clear(&probe_err);
 	chip->read_protected = stlink_read(l, dev->flash_start, probe, sizeof probe, &probe_err) ==
 			       STM32_E_NACK;
+	if (!chip->read_protected && dev->opt_start && dev->opt_size &&
+	    dev->opt_size <= sizeof chip->option_bytes &&
+	    stlink_read(l, dev->opt_start, chip->option_bytes, dev->opt_size, &probe_err) == STM32_OK) {
+		chip->option_bytes_known = true;
+		chip->option_bytes_size = dev->opt_size;
+	}
 	/* A family without a flash driver here can still be read. */
 	(void)stlink_flash_init(&b->flash, dev);
 	return STM32_OK;
