@@ -48,7 +48,8 @@ t_connect_names_the_chip_and_the_probe() {
 	out_has "V2J37S7 3.30 V"
 	out_has "Chip:         STM32F103x8 (64 KiB medium-density) (stm32f103x8), through the ST-LINK (SWD)"
 	out_has "Flash:        64 KiB, 64 x 1 KiB pages at 0x08000000"
-	out_has "Readout protection: off"
+	out_has "Option bytes: A5 5A FF 00 FF 00 FF 00 FF 00 FF 00 FF 00 FF 00 (at 0x1FFFF800)"
+	out_has "Readout protection: off (level 0, RDP 0xA5)"
 	# Hot plug: connecting halted the core and reset nothing.
 	stat_is .stlink.resets 0
 	stat_at_least .stlink.halts 1
@@ -144,8 +145,10 @@ t_read_unprotect_regresses_rdp_and_erases() {
 		extract_flash "$WORK/all.flash"
 		erased_file "$WORK/erased.bin" "$(stat -c %s "$WORK/all.flash")"
 		same_bytes "$WORK/all.flash" "$WORK/erased.bin"
-		probe_ok stlink:
-		out_has "Readout protection: off"
+		# The factory option bytes are back (read through the debug port).
+		probe_ok --option-bytes stlink:
+		out_has "Readout protection: off (level 0"
+		out_has "Write-protected pages: none"
 	done
 }
 
@@ -265,4 +268,36 @@ t_h7_and_l0_are_identified_and_read_but_not_yet_written() {
 		error_has "cannot write"
 		flash_all_erased
 	done
+}
+
+t_read_protect_over_swd_keeps_the_other_option_bytes() {
+	for DEVICE in stm32f103x8 stm32f030x8; do
+		rm -f "$IMG"
+		random_file "$WORK/fw.bin" 2048
+		probe_ok -w "$WORK/fw.bin" stlink:
+		# A user data byte away from its factory value, set through the ROM.
+		run_ok --set-option Data0=0x5C "sim:$DEVICE,image=$IMG"
+		options_after_rdp "$WORK/before.opt"
+		probe_ok -j stlink:
+		stat_is .rdp_level 1
+		options_after_rdp "$WORK/after.opt"
+		same_bytes "$WORK/after.opt" "$WORK/before.opt"
+		probe_ok -k stlink:
+		options_after_rdp "$WORK/factory.opt"
+		cmp -s "$WORK/factory.opt" "$WORK/before.opt" && fail "Data0 was not away from the factory value"
+		probe_ok -w "$WORK/fw.bin" stlink:
+		probe_ok -j stlink:
+		# Level 1 bars the debugger's reads; the flash itself stays.
+		flash_slice "$WORK/written.bin" 0 2048
+		same_bytes "$WORK/written.bin" "$WORK/fw.bin"
+		probe_fail -r "$WORK/back.bin" -S 0x08000000:16 stlink:
+		error_has "read-protected"
+	done
+}
+
+# The image file's option bytes after RDP and its complement (bytes 2..).
+options_after_rdp() {
+	dd if="$IMG" of="$1" bs=1 skip=$((32 + $(image_u32 12) + 2)) count=$(($(image_u32 16) - 2)) \
+		status=none || fail "dd failed"
+	[ -s "$1" ] || fail "no option bytes in the image"
 }

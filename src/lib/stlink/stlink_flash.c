@@ -17,6 +17,7 @@
 #define F1_CR_OPTWRE (1u << 9)
 #define F1_CR_OBL_LAUNCH (1u << 13)
 #define OPTION_MAX 64u
+#define RDP_LEVEL1 0x00u
 
 /* Per kind: register offsets from the controller's base and the bits. */
 struct controller {
@@ -213,19 +214,32 @@ static size_t factory_options(const struct stm32_device *dev, uint8_t *out)
 	return n & ~(size_t)1;
 }
 
-enum stm32_status stlink_flash_readout_unprotect(struct stlink_link *l,
-						 const struct stlink_flash *f, bool *reset,
-						 struct stm32_error *err)
+static enum stm32_status options_unsupported(const struct stm32_device *dev,
+					     struct stm32_error *err)
+{
+	return stm32_error_set(err, STM32_E_UNSUPPORTED,
+			       "changing readout protection over SWD on the %s family is not done yet",
+			       dev->family);
+}
+
+static bool has_f1_options(const struct stlink_flash *f)
 {
 	const struct stm32_device *dev = f->device;
-	*reset = false;
-	if (f->kind != STLINK_FLASH_F1 || !dev->opt_size || dev->rdp_offset < 0)
-		return stm32_error_set(err, STM32_E_UNSUPPORTED,
-				       "removing readout protection over SWD on the %s family is not "
-				       "done yet", dev->family);
+	return f->kind == STLINK_FLASH_F1 && dev->opt_size && dev->opt_size <= OPTION_MAX &&
+	       dev->rdp_offset >= 0;
+}
+
+/* The F0/F1/F3 option-byte sequence (PM0075): both key pairs, OPTER, then
+ * OPTPG and the half-words (their low bytes; the controller adds the
+ * complements), then the reload: OBL_LAUNCH on F0/F3 (the chip resets,
+ * *reset set), the caller's reset on F1. */
+static enum stm32_status write_f1_options(struct stlink_link *l, const struct stlink_flash *f,
+					  const uint8_t *options, size_t length, bool *reset,
+					  struct stm32_error *err)
+{
+	const struct stm32_device *dev = f->device;
 	const struct controller *c = &controllers[f->kind];
-	uint8_t options[OPTION_MAX];
-	size_t length = factory_options(dev, options);
+	*reset = false;
 	enum stm32_status s = unlock(l, f, err);
 	if (s == STM32_OK)
 		s = reg_write(l, f, F1_OPTKEYR, KEY1, err);
@@ -239,8 +253,8 @@ enum stm32_status stlink_flash_readout_unprotect(struct stlink_link *l,
 		s = wait_idle(l, f, PAGE_ERASE_LIMIT_MS, "the option-byte erase", dev->opt_start, err);
 	if (s == STM32_OK)
 		s = reg_write(l, f, c->cr, F1_CR_OPTPG | F1_CR_OPTWRE, err);
-	/* RDP first among them: the mass erase it triggers then runs before
-	 * the rest are programmed. */
+	/* RDP first among them: a mass erase it triggers then runs before the
+	 * rest are programmed. */
 	if (s == STM32_OK)
 		s = stlink_write(l, dev->opt_start, options, length, 2, err);
 	if (s == STM32_OK)
@@ -255,4 +269,36 @@ enum stm32_status stlink_flash_readout_unprotect(struct stlink_link *l,
 		return STM32_OK;
 	}
 	return finish(l, f, s, err);
+}
+
+enum stm32_status stlink_flash_readout_unprotect(struct stlink_link *l,
+						 const struct stlink_flash *f, bool *reset,
+						 struct stm32_error *err)
+{
+	*reset = false;
+	if (!has_f1_options(f))
+		return options_unsupported(f->device, err);
+	uint8_t options[OPTION_MAX];
+	size_t length = factory_options(f->device, options);
+	return write_f1_options(l, f, options, length, reset, err);
+}
+
+enum stm32_status stlink_flash_readout_protect(struct stlink_link *l, const struct stlink_flash *f,
+					       bool *reset, struct stm32_error *err)
+{
+	const struct stm32_device *dev = f->device;
+	*reset = false;
+	if (!has_f1_options(f))
+		return options_unsupported(dev, err);
+	/* The option bytes as they are, RDP 0x00: level 1 on F0/F1/F3 (never
+	 * 0xCC, F0/F3's permanent level 2). */
+	uint8_t options[OPTION_MAX];
+	size_t length = dev->opt_size & ~(size_t)1;
+	enum stm32_status s = stlink_read(l, dev->opt_start, options, length, err);
+	if (s != STM32_OK)
+		return s;
+	for (size_t i = 1; i < length; i += 2)
+		options[i] = 0x00;
+	options[dev->rdp_offset] = RDP_LEVEL1;
+	return write_f1_options(l, f, options, length, reset, err);
 }

@@ -49,4 +49,9 @@ enum stm32_status stlink_flash_readout_unprotect(struct stlink_link *l,
 						 const struct stlink_flash *f, bool *reset,
 						 struct stm32_error *err);
 
+/* Readout protection to level 1 (F0/F1/F3): the option bytes as they are,
+ * RDP 0x00; reloaded as for stlink_flash_readout_unprotect. */
+enum stm32_status stlink_flash_readout_protect(struct stlink_link *l, const struct stlink_flash *f,
+					       bool *reset, struct stm32_error *err);
+
 #endif

@@ -144,6 +144,16 @@ static enum stm32_status st_readout_unprotect(struct stm32_target *t, struct stm
 	return s;
 }
 
+static enum stm32_status st_readout_protect(struct stm32_target *t, struct stm32_error *err)
+{
+	struct stlink_backend *b = backend_of(t);
+	bool reset;
+	enum stm32_status s = stlink_flash_readout_protect(&b->link, &b->flash, &reset, err);
+	if (s == STM32_OK && !reset)
+		s = stlink_reset_run(&b->link, err);
+	return s;
+}
+
 /* After the chip reset itself: SWD survives a system reset; halt and look again. */
 static enum stm32_status st_reconnect(struct stm32_target *t, struct stm32_error *err)
 {
@@ -175,6 +185,7 @@ static const struct stm32_target_ops stlink_ops = {
 	.erase = st_erase,
 	.go = st_go,
 	.reset = st_reset,
+	.readout_protect = st_readout_protect,
 	.readout_unprotect = st_readout_unprotect,
 	.reconnect = st_reconnect,
 	.close = st_close,
@@ -241,6 +252,12 @@ static enum stm32_status identify(struct stlink_backend *b, struct stm32_error *
 	stm32_error_clear(&probe_err);
 	chip->read_protected = stlink_read(l, dev->flash_start, probe, sizeof probe, &probe_err) ==
 			       STM32_E_NACK;
+	if (!chip->read_protected && dev->opt_start && dev->opt_size &&
+	    dev->opt_size <= sizeof chip->option_bytes &&
+	    stlink_read(l, dev->opt_start, chip->option_bytes, dev->opt_size, &probe_err) == STM32_OK) {
+		chip->option_bytes_known = true;
+		chip->option_bytes_size = dev->opt_size;
+	}
 	/* A family without a flash driver here can still be read. */
 	(void)stlink_flash_init(&b->flash, dev);
 	return STM32_OK;
@@ -287,7 +304,7 @@ static void fill_desc(struct stlink_backend *b)
 	if (b->flash.kind != STLINK_FLASH_NONE)
 		d->caps |= STM32_CAP_WRITE | STM32_CAP_ERASE | STM32_CAP_MASS_ERASE;
 	if (b->flash.kind == STLINK_FLASH_F1)
-		d->caps |= STM32_CAP_READOUT_UNPROTECT;
+		d->caps |= STM32_CAP_READOUT_PROTECT | STM32_CAP_READOUT_UNPROTECT;
 	d->max_read = d->max_write = STLINK_MAX_TRANSFER;
 	d->erase_units_per_request = 1;
 	d->max_erase_unit = (uint32_t)stm32_device_sector_count(d->device) - 1u;
