@@ -4,7 +4,7 @@
 # body run on both interfaces.
 
 on_bus() { # on_bus i2c|spi
-	"$STM32BOOT_SIM_PROGRAM" --help 2>&1 | grep -q -- '--interface' || {
+	"$STM32BOOT_SIM_PROGRAM" --help 2>&1 | grep -- '--interface' >/dev/null || {
 		echo "SKIP: the emulator has no --interface" >&2; exit 77; }
 	[ -n "${STM32BOOT_INTERPOSER:-}" ] && [ -f "$STM32BOOT_INTERPOSER" ] || {
 		echo "SKIP: the interposer is not built" >&2; exit 77; }
