@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/named_transport.h"
 #include "dfu/dfu_target.h"
 
 #define DFU_PREFIX "dfu:"
@@ -81,55 +82,6 @@ enum stm32_status stm32_dfu_open(const char *port, const struct stm32_dfu_option
 	return s == STM32_OK ? dfu_target_open(selector, named, opts, out, err) : s;
 }
 
-/* The transport of a DFU target: a name for messages, no bytes, no lines. */
-struct usb_link {
-	struct stm32_transport transport;
-	char description[160];
-};
-
-static enum stm32_status no_bytes(struct stm32_transport *t, const uint8_t *data, size_t length,
-				  struct stm32_error *err)
-{
-	(void)t, (void)data, (void)length;
-	return stm32_error_set(err, STM32_E_UNSUPPORTED, "a USB DFU link carries no byte stream");
-}
-
-static enum stm32_status no_read(struct stm32_transport *t, uint8_t *data, size_t length,
-				 unsigned timeout_ms, size_t *got, struct stm32_error *err)
-{
-	(void)timeout_ms;
-	*got = 0;
-	return no_bytes(t, data, length, err);
-}
-
-static enum stm32_status no_lines(struct stm32_transport *t, enum stm32_line line, bool asserted,
-				  struct stm32_error *err)
-{
-	(void)t, (void)line, (void)asserted;
-	return stm32_error_set(err, STM32_E_UNSUPPORTED,
-			       "a USB DFU port has no modem lines for GPIO sequences (-i)");
-}
-
-static enum stm32_status no_break(struct stm32_transport *t, struct stm32_error *err)
-{
-	return no_lines(t, STM32_LINE_RTS, false, err);
-}
-
-static void describe_link(struct stm32_transport *t, char *buf, size_t size)
-{
-	snprintf(buf, size, "%s", ((struct usb_link *)t->impl)->description);
-}
-
-static void close_link(struct stm32_transport *t)
-{
-	free(t->impl);
-}
-
-static const struct stm32_transport_ops usb_link_ops = {
-	.name = "usb", .write = no_bytes, .read = no_read, .set_line = no_lines,
-	.send_break = no_break, .describe = describe_link, .close = close_link,
-};
-
 enum stm32_status stm32_dfu_open_port(const char *port, const struct stm32_dfu_options *opts,
 				      struct stm32_transport **transport,
 				      struct stm32_target **out, struct stm32_error *err)
@@ -144,18 +96,17 @@ enum stm32_status stm32_dfu_open_port(const char *port, const struct stm32_dfu_o
 		return stm32_error_set(err, STM32_E_UNSUPPORTED,
 				       "%s: the emulated USB device is seen only by a program run "
 				       "under stm32boot-sim --interface dfu --run", port);
-	struct usb_link *link = calloc(1, sizeof *link);
-	if (!link)
-		return stm32_error_set(err, STM32_E_NOMEM, "out of memory");
 	enum stm32_status s = stm32_dfu_open(port, opts, out, err);
-	if (s != STM32_OK) {
-		free(link);
+	if (s != STM32_OK)
 		return s;
-	}
-	link->transport = (struct stm32_transport){.ops = &usb_link_ops, .impl = link};
-	char address[sizeof link->description - 4] = "";
+	char address[156] = "", description[160];
 	dfu_target_describe(*out, address, sizeof address);
-	snprintf(link->description, sizeof link->description, "usb %s", address);
-	*transport = &link->transport;
+	snprintf(description, sizeof description, "usb %s", address);
+	*transport = core_named_transport("usb", "a USB DFU port", description);
+	if (!*transport) {
+		stm32_target_close(*out);
+		*out = NULL;
+		return stm32_error_set(err, STM32_E_NOMEM, "out of memory");
+	}
 	return STM32_OK;
 }

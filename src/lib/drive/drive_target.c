@@ -14,6 +14,7 @@
 #include "stm32boot/drive.h"
 #include "stm32boot/format.h"
 
+#include "core/named_transport.h"
 #include "core/util.h"
 
 #define DRIVE_PREFIX "drive:"
@@ -26,8 +27,6 @@ struct drive {
 	struct stm32_target target;
 	struct stm32_drive_info info;
 	unsigned timeout_ms;
-	struct stm32_transport transport;
-	char description[700];
 };
 
 void stm32_drive_options_default(struct stm32_drive_options *opts)
@@ -263,7 +262,7 @@ static enum stm32_status drive_write_image(struct stm32_target *t, const struct 
 
 static void drive_close(struct stm32_target *t)
 {
-	(void)t; /* the transport owns the memory */
+	free(t->backend);
 }
 
 static enum stm32_status not_through_drive(struct stm32_error *err, const char *what)
@@ -296,50 +295,6 @@ static enum stm32_status drive_erase(struct stm32_target *t, const struct stm32_
 static const struct stm32_target_ops drive_ops = {
 	.read = drive_read, .write = drive_write, .erase = drive_erase,
 	.write_image = drive_write_image, .close = drive_close,
-};
-
-/* The transport: a name for messages. */
-static enum stm32_status no_bytes(struct stm32_transport *t, const uint8_t *data, size_t length,
-				  struct stm32_error *err)
-{
-	(void)t, (void)data, (void)length;
-	return stm32_error_set(err, STM32_E_UNSUPPORTED, "a drive carries no byte stream");
-}
-
-static enum stm32_status no_read(struct stm32_transport *t, uint8_t *data, size_t length,
-				 unsigned timeout_ms, size_t *got, struct stm32_error *err)
-{
-	(void)timeout_ms, (void)data;
-	*got = 0;
-	return no_bytes(t, NULL, length, err);
-}
-
-static enum stm32_status no_lines(struct stm32_transport *t, enum stm32_line line, bool asserted,
-				  struct stm32_error *err)
-{
-	(void)t, (void)line, (void)asserted;
-	return stm32_error_set(err, STM32_E_UNSUPPORTED,
-			       "a drive has no modem lines for GPIO sequences (-i)");
-}
-
-static enum stm32_status no_break(struct stm32_transport *t, struct stm32_error *err)
-{
-	return no_lines(t, STM32_LINE_RTS, false, err);
-}
-
-static void describe_link(struct stm32_transport *t, char *buf, size_t size)
-{
-	snprintf(buf, size, "%s", ((struct drive *)t->impl)->description);
-}
-
-static void close_link(struct stm32_transport *t)
-{
-	free(t->impl);
-}
-
-static const struct stm32_transport_ops drive_link_ops = {
-	.name = "drive", .write = no_bytes, .read = no_read, .set_line = no_lines,
-	.send_break = no_break, .describe = describe_link, .close = close_link,
 };
 
 #define MAX_DRIVES 16
@@ -467,15 +422,17 @@ enum stm32_status stm32_drive_open_port(const char *port, const struct stm32_dri
 	d->target.desc.caps = STM32_CAP_WRITE_IMAGE;
 	d->target.desc.max_read = 0;
 	d->target.desc.max_write = 0;
-	snprintf(d->description, sizeof d->description, "%s %s%s%s%s%s",
+	char description[700];
+	snprintf(description, sizeof description, "%s %s%s%s%s%s%s",
 		 info.kind == STM32_DRIVE_UF2 ? "UF2" : "ST-LINK", info.path,
 		 info.model[0] || info.board_id[0] ? " (" : "", info.model,
 		 info.model[0] && info.board_id[0] ? ", board " : info.board_id[0] ? "board " : "",
-		 info.board_id[0] ? info.board_id : "");
-	if (info.model[0] || info.board_id[0])
-		strncat(d->description, ")", sizeof d->description - strlen(d->description) - 1);
-	d->transport = (struct stm32_transport){.ops = &drive_link_ops, .impl = d};
-	*transport = &d->transport;
+		 info.board_id[0] ? info.board_id : "", info.model[0] || info.board_id[0] ? ")" : "");
+	*transport = core_named_transport("drive", "a drive", description);
+	if (!*transport) {
+		free(d);
+		return stm32_error_set(err, STM32_E_NOMEM, "out of memory");
+	}
 	*out = &d->target;
 	return STM32_OK;
 }

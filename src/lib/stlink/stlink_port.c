@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/named_transport.h"
 #include "stlink/stlink_target.h"
 #include "stlink/stlink_usb.h"
 
@@ -71,72 +72,23 @@ size_t stm32_stlink_find(struct stm32_stlink_probe *out, size_t max)
 	return found;
 }
 
-struct probe_link {
-	struct stm32_transport transport;
-	char description[200];
-};
-
-static enum stm32_status no_bytes(struct stm32_transport *t, const uint8_t *data, size_t length,
-				  struct stm32_error *err)
-{
-	(void)t, (void)data, (void)length;
-	return stm32_error_set(err, STM32_E_UNSUPPORTED, "an ST-LINK port carries no byte stream");
-}
-
-static enum stm32_status no_read(struct stm32_transport *t, uint8_t *data, size_t length,
-				 unsigned timeout_ms, size_t *got, struct stm32_error *err)
-{
-	(void)timeout_ms;
-	*got = 0;
-	return no_bytes(t, data, length, err);
-}
-
-static enum stm32_status no_lines(struct stm32_transport *t, enum stm32_line line, bool asserted,
-				  struct stm32_error *err)
-{
-	(void)t, (void)line, (void)asserted;
-	return stm32_error_set(err, STM32_E_UNSUPPORTED,
-			       "an ST-LINK port has no modem lines for GPIO sequences (-i)");
-}
-
-static enum stm32_status no_break(struct stm32_transport *t, struct stm32_error *err)
-{
-	return no_lines(t, STM32_LINE_RTS, false, err);
-}
-
-static void describe_link(struct stm32_transport *t, char *buf, size_t size)
-{
-	snprintf(buf, size, "%s", ((struct probe_link *)t->impl)->description);
-}
-
-static void close_link(struct stm32_transport *t)
-{
-	free(t->impl);
-}
-
-static const struct stm32_transport_ops probe_link_ops = {
-	.name = "swd", .write = no_bytes, .read = no_read, .set_line = no_lines,
-	.send_break = no_break, .describe = describe_link, .close = close_link,
-};
-
 enum stm32_status stm32_stlink_open_port(const char *port, const struct stm32_stlink_options *opts,
 					 struct stm32_transport **transport,
 					 struct stm32_target **out, struct stm32_error *err)
 {
 	*transport = NULL;
 	*out = NULL;
-	struct probe_link *link = calloc(1, sizeof *link);
-	if (!link)
-		return stm32_error_set(err, STM32_E_NOMEM, "out of memory");
 	enum stm32_status s = stm32_stlink_open(port, opts, out, err);
-	if (s != STM32_OK) {
-		free(link);
+	if (s != STM32_OK)
 		return s;
-	}
-	link->transport = (struct stm32_transport){.ops = &probe_link_ops, .impl = link};
-	char probe[sizeof link->description - 8] = "";
+	char probe[190] = "", description[200];
 	stlink_target_describe(*out, probe, sizeof probe);
-	snprintf(link->description, sizeof link->description, "swd %s", probe);
-	*transport = &link->transport;
+	snprintf(description, sizeof description, "swd %s", probe);
+	*transport = core_named_transport("swd", "an ST-LINK port", description);
+	if (!*transport) {
+		stm32_target_close(*out);
+		*out = NULL;
+		return stm32_error_set(err, STM32_E_NOMEM, "out of memory");
+	}
 	return STM32_OK;
 }
