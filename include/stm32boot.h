@@ -23,5 +23,6 @@
 #include "stm32boot/flash.h"
 #include "stm32boot/dfu.h"
 #include "stm32boot/drive.h"
+#include "stm32boot/stub.h"
 
 #endif

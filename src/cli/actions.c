@@ -105,11 +105,13 @@ static bool page_span(const struct stm32_device *dev, unsigned first, unsigned c
 
 /* stm32flash's -F TX: (TX - 2) rounded down to 4, and here also to the
  * chip's program unit. */
-/* -F limits the bootloader's frames (stm32flash); USB DFU moves whole
- * wTransferSize blocks, which -F does not change. */
+/* -F limits the ROM bootloader's frames (stm32flash); USB DFU moves whole
+ * wTransferSize blocks and the RAM stub frames of its own, which -F does
+ * not change. */
 static bool frames_apply(const struct cli_context *ctx)
 {
-	return !stm32_port_is_dfu(ctx->opts->port);
+	struct stm32_rom_info rom;
+	return !stm32_port_is_dfu(ctx->opts->port) && stm32_rom_info(ctx->target, &rom);
 }
 
 static bool write_block_size(const struct cli_context *ctx, uint32_t *block)
