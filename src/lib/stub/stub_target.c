@@ -297,6 +297,10 @@ enum stm32_status stm32_stub_open(struct stm32_target *rom, struct stm32_transpo
 	}
 	if (st == STM32_OK)
 		st = stub_session_resync(&b->session, STUB_RESYNC_ATTEMPTS, STUB_RESYNC_WAIT_MS, err);
+	if (st == STM32_E_TIMEOUT) { /* it announced itself, then went silent */
+		st = silent_stub(o, b->place.load, err);
+		goto fail;
+	}
 	if (st != STM32_OK) {
 		stm32_error_op(err, STM32_OP_CONNECT);
 		goto fail;
