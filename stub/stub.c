@@ -29,6 +29,7 @@ struct stub {
 	bool seq_known;
 	uint8_t expected_seq;
 	bool unlocked;
+	bool request_released; /* the frame being run gave its slot back early */
 	/* A rate change waiting for the host's first frame at the new rate. */
 	bool baud_pending;
 	uint32_t baud_deadline_ms, old_baud;
@@ -270,6 +271,10 @@ static uint8_t do_read(struct stub *s, uint8_t seq, const uint8_t *p, uint32_t l
 	uint32_t address = get32(p), count = get32(p + 4);
 	if (!in_readable(s, address, count))
 		return STUB_E_RANGE;
+	/* The acknowledgements arrive behind this request: its slot must be
+	 * free, and not taken for one of them. */
+	rx_release(&s->rx);
+	s->request_released = true;
 	uint32_t sent = 0, acked = 0, waited_from = chip_ms(&s->chip);
 	uint8_t offset[4];
 	while (sent < count) {
@@ -446,8 +451,10 @@ void stub_main(const uint8_t *image)
 		const uint8_t *f = rx_next(&s->rx, &good);
 		uint32_t now = chip_ms(&s->chip);
 		if (f) {
+			s->request_released = false;
 			handle(s, f, good);
-			rx_release(&s->rx);
+			if (!s->request_released)
+				rx_release(&s->rx);
 			s->last_activity_ms = chip_ms(&s->chip);
 		} else if (s->baud_pending && (int32_t)(now - s->baud_deadline_ms) > 0) {
 			chip_uart_set(&s->chip, s->old_baud, s->old_parity);
