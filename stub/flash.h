@@ -36,7 +36,8 @@ int flash_erase_unit(struct flash_ctl *ctl, uint32_t unit);
 int flash_erase_mass(struct flash_ctl *ctl);
 /* bank 1 or 2; -1 with error_sr 0 when the chip has no such bank */
 int flash_erase_bank(struct flash_ctl *ctl, uint32_t bank);
-/* data need not be aligned; units that are 0xFF.. and already erased are skipped */
+/* data need not be aligned; units that already hold their value are skipped
+ * (erased gaps, and a write sent again after its reply was lost) */
 int flash_program(struct flash_ctl *ctl, uint32_t address, const uint8_t *data, uint32_t length);
 
 #endif

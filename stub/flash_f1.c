@@ -128,10 +128,12 @@ int flash_program(struct flash_ctl *ctl, uint32_t address, const uint8_t *data, 
 		uint32_t at = address + i;
 		uint16_t value = (uint16_t)(data[i] | data[i + 1] << 8);
 		volatile uint16_t *cell = (volatile uint16_t *)at;
-		if (value == 0xFFFFu && *cell == 0xFFFFu) {
+		if (*cell == value) {
 			if ((i & 0x1Eu) == 0)
-				flash_wait_hook(ctl->hook_context); /* gaps go fast, but not unheard */
-			continue; /* nothing to program: saves 50 us a half-word */
+				flash_wait_hook(ctl->hook_context); /* skipping is fast, but not unheard */
+			/* Already there (an erased gap, or a write sent again after
+			 * its reply was lost): programming it again would fail. */
+			continue;
 		}
 		uint32_t regs = regs_for(ctl, at);
 		REG32(regs + CR) = CR_PG;

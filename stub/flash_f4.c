@@ -130,7 +130,7 @@ int flash_program(struct flash_ctl *ctl, uint32_t address, const uint8_t *data, 
 		uint32_t value = (uint32_t)data[i] | (uint32_t)data[i + 1] << 8 |
 				 (uint32_t)data[i + 2] << 16 | (uint32_t)data[i + 3] << 24;
 		volatile uint32_t *cell = (volatile uint32_t *)at;
-		if (value == 0xFFFFFFFFu && *cell == 0xFFFFFFFFu) {
+		if (*cell == value) {
 			if ((i & 0x3Cu) == 0)
 				flash_wait_hook(ctl->hook_context);
 			continue;

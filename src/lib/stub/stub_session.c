@@ -195,8 +195,10 @@ enum stm32_status stub_session_write(struct stub_session *s, uint32_t address,
 			      0, 0, s->seq};
 	s->seq = (uint8_t)(s->seq + w.frames);
 	unsigned window = s->hello.window ? s->hello.window : 1u;
-	unsigned timeout = s->frame_timeout_ms + work_ms * window +
-			   wire_ms(s, window * (STUB_WRITE_CHUNK + STUB_FRAME_OVERHEAD + 4u));
+	/* The reply awaited is the oldest one's: the frames before it are
+	 * answered, so it needs its own wire time and programming only. */
+	unsigned timeout = s->frame_timeout_ms + work_ms +
+			   wire_ms(s, STUB_WRITE_CHUNK + STUB_FRAME_OVERHEAD + 4u + 16u);
 	unsigned failures = 0;
 	enum stm32_status st;
 	while (w.acked < w.frames) {

@@ -13,13 +13,19 @@
 #define STUB_MAX_REQUEST (16u * 1024u) /* bytes per read or write entry */
 #define STUB_ERASE_UNITS_PER_REQUEST 64u
 #define STUB_RESYNC_ATTEMPTS 4u
-#define STUB_RESYNC_WAIT_MS 600u /* longer than the stub's wait for a read's acks */
+#define STUB_RESYNC_WAIT_MS 600u
+#define STUB_LOAD_ATTEMPTS 4u /* longer than the stub's wait for a read's acks */
 
 struct stub_backend {
 	struct stub_session session;
 	struct stm32_device device; /* a copy: the ROM target is closed before us */
 	struct stub_placement place;
+	uint8_t *image;             /* as loaded: loaded again after a chip reset */
+	struct stm32_stub_options opts;
 };
+
+static enum stm32_status start_stub(struct stub_backend *b, struct stm32_target *rom,
+				    struct stm32_error *err);
 
 static struct stub_backend *backend(struct stm32_target *t)
 {
@@ -193,17 +199,43 @@ static enum stm32_status stub_reset(struct stm32_target *t, struct stm32_error *
 	return stub_leave(t, STUB_CMD_RESET, NULL, 0, "a reset", err);
 }
 
+/* The chip reset under the stub (a brown-out, a watchdog, NRST): the ROM
+ * bootloader answers again, or does after the caller's re-entry sequence;
+ * the stub is loaded and started once more. */
+static enum stm32_status reload(struct stub_backend *b, struct stm32_error *err)
+{
+	struct stm32_rom_options ro;
+	stm32_rom_options_default(&ro);
+	ro.reenter = b->opts.reenter;
+	ro.reenter_user = b->opts.reenter_user;
+	struct stm32_target *rom = NULL;
+	enum stm32_status st = stm32_rom_open(b->session.t, &ro, &rom, err);
+	if (st != STM32_OK && st != STM32_E_IO && b->opts.reenter &&
+	    b->opts.reenter(b->opts.reenter_user, err) == STM32_OK)
+		st = stm32_rom_open(b->session.t, &ro, &rom, err);
+	if (st != STM32_OK)
+		return st;
+	st = start_stub(b, rom, err);
+	stm32_target_close(rom);
+	return st;
+}
+
 static enum stm32_status stub_recover(struct stm32_target *t, struct stm32_error *err)
 {
-	return stub_session_resync(&backend(t)->session, STUB_RESYNC_ATTEMPTS, STUB_RESYNC_WAIT_MS,
-				   err);
+	struct stub_backend *b = backend(t);
+	enum stm32_status st = stub_session_resync(&b->session, 3, STUB_RESYNC_WAIT_MS, err);
+	if (st == STM32_OK || st == STM32_E_IO)
+		return st;
+	return reload(b, err);
 }
 
 static void stub_close(struct stm32_target *t)
 {
 	if (!t)
 		return;
-	free(t->backend);
+	struct stub_backend *b = t->backend;
+	free(b->image);
+	free(b);
 	free(t);
 }
 
@@ -218,14 +250,31 @@ static const struct stm32_target_ops stub_ops = {
 	.close = stub_close,
 };
 
+/* One Write Memory into RAM, retried as the executor retries flash writes:
+ * the ROM's own recovery (resync, re-entry) between attempts. Writing RAM
+ * twice is harmless. */
+static enum stm32_status load_block(struct stm32_target *rom, uint32_t address, const uint8_t *data,
+				    size_t length, struct stm32_error *err)
+{
+	enum stm32_status st = STM32_E_TIMEOUT;
+	for (unsigned attempt = 0; attempt < STUB_LOAD_ATTEMPTS; attempt++) {
+		if (attempt > 0 && stm32_target_recover(rom, err) == STM32_E_IO)
+			return STM32_E_IO;
+		stm32_error_clear(err);
+		if ((st = stm32_target_write(rom, address, data, length, err)) == STM32_OK ||
+		    st == STM32_E_IO)
+			return st;
+	}
+	return st;
+}
+
 static enum stm32_status load_image(struct stm32_target *rom, const struct stub_placement *p,
 				    const uint8_t *image, struct stm32_error *err)
 {
 	size_t block = rom->desc.max_write ? rom->desc.max_write : 256u;
 	for (size_t done = 0; done < p->image->size; done += block) {
 		size_t n = p->image->size - done < block ? p->image->size - done : block;
-		enum stm32_status st = stm32_target_write(rom, p->load + (uint32_t)done, image + done,
-							  n, err);
+		enum stm32_status st = load_block(rom, p->load + (uint32_t)done, image + done, n, err);
 		if (st != STM32_OK) {
 			stm32_error_op(err, STM32_OP_CONNECT);
 			return st;
@@ -259,13 +308,25 @@ static enum stm32_status silent_stub(const struct stm32_stub_options *o, uint32_
 	return STM32_E_TIMEOUT;
 }
 
+/* Load, Go, the stub's announcement, the first HELLO: STM32_E_TIMEOUT when
+ * the stub stays silent. */
+static enum stm32_status start_stub(struct stub_backend *b, struct stm32_target *rom,
+				    struct stm32_error *err)
+{
+	enum stm32_status st = load_image(rom, &b->place, b->image, err);
+	if (st != STM32_OK)
+		return st;
+	stub_session_init(&b->session, b->session.t);
+	st = stub_session_await_announce(&b->session, b->opts.answer_ms, err);
+	if (st == STM32_OK) /* a stub that announced itself, then went silent, is silent too */
+		st = stub_session_resync(&b->session, STUB_RESYNC_ATTEMPTS, STUB_RESYNC_WAIT_MS, err);
+	return st;
+}
+
 enum stm32_status stm32_stub_open(struct stm32_target *rom, struct stm32_transport *t,
 				  const struct stm32_stub_options *opts, struct stm32_target **out,
 				  struct stm32_error *err)
 {
-	struct stm32_stub_options defaults;
-	stm32_stub_options_default(&defaults);
-	const struct stm32_stub_options *o = opts ? opts : &defaults;
 	*out = NULL;
 	struct stm32_rom_info info;
 	if (!rom || !stm32_rom_info(rom, &info) || !rom->desc.device)
@@ -274,39 +335,32 @@ enum stm32_status stm32_stub_open(struct stm32_target *rom, struct stm32_transpo
 		return stm32_error_set(err, STM32_E_UNSUPPORTED, "the stub talks over a UART only");
 	struct stub_backend *b = calloc(1, sizeof(*b));
 	struct stm32_target *target = calloc(1, sizeof(*target));
-	uint8_t *image = NULL;
 	char why[200];
 	enum stm32_status st = STM32_E_NOMEM;
 	if (!b || !target)
 		goto fail;
+	if (opts)
+		b->opts = *opts;
+	else
+		stm32_stub_options_default(&b->opts);
 	b->device = *rom->desc.device;
 	if (!stub_place(&b->device, &b->place, why, sizeof(why))) {
 		st = stm32_error_set(err, STM32_E_UNSUPPORTED, "%s", why);
 		goto fail;
 	}
-	if (!(image = malloc(b->place.image->size)))
+	if (!(b->image = malloc(b->place.image->size)))
 		goto fail;
-	stub_patch(&b->place, &b->device, t->baud, o->silence_ms, image);
-	stub_session_init(&b->session, t);
-	if ((st = load_image(rom, &b->place, image, err)) != STM32_OK)
-		goto fail;
-	st = stub_session_await_announce(&b->session, o->answer_ms, err);
-	if (st == STM32_E_TIMEOUT) {
-		st = silent_stub(o, b->place.load, err);
-		goto fail;
-	}
-	if (st == STM32_OK)
-		st = stub_session_resync(&b->session, STUB_RESYNC_ATTEMPTS, STUB_RESYNC_WAIT_MS, err);
-	if (st == STM32_E_TIMEOUT) { /* it announced itself, then went silent */
-		st = silent_stub(o, b->place.load, err);
-		goto fail;
-	}
+	stub_patch(&b->place, &b->device, t->baud, b->opts.silence_ms, b->image);
+	b->session.t = t;
+	st = start_stub(b, rom, err);
+	if (st == STM32_E_TIMEOUT)
+		st = silent_stub(&b->opts, b->place.load, err);
 	if (st != STM32_OK) {
 		stm32_error_op(err, STM32_OP_CONNECT);
 		goto fail;
 	}
-	free(image);
 	stm32_stub_describe(&b->device, t->baud, &target->desc);
+	target->desc.device = &b->device;
 	target->ops = &stub_ops;
 	target->chip = rom->chip;
 	target->backend = b;
@@ -315,7 +369,8 @@ enum stm32_status stm32_stub_open(struct stm32_target *rom, struct stm32_transpo
 fail:
 	if (st == STM32_E_NOMEM)
 		stm32_error_set(err, STM32_E_NOMEM, "out of memory loading the stub");
-	free(image);
+	if (b)
+		free(b->image);
 	free(b);
 	free(target);
 	return st;
