@@ -251,6 +251,8 @@ static bool load_stub(struct board *b)
 {
 	if (b->opts.stub != CLI_STUB_ON)
 		return true;
+	if (b->opts.dry_run) /* a dry run changes nothing: not even RAM */
+		return true;
 	const struct stm32_device *dev = b->target->desc.device;
 	char why[200];
 	if (!stub_serves(b->opts.action)) {

@@ -129,3 +129,17 @@ t_a_stub_too_big_for_the_ram_is_refused_before_loading() {
 	stat_is '.commands."0x31" // 0' 0
 	stat_is '.commands."0x21" // 0' 0
 }
+
+# --dry-run shows the stub's estimate beside the ROM's and loads nothing.
+t_dry_run_shows_both_estimates_and_loads_nothing() {
+	needs_core
+	random_file "$WORK/fw.bin" 20000
+	run_ok --dry-run --stub -w "$WORK/fw.bin" -v "$(port)"
+	out_has "through the RAM stub"
+	out_has "over the ROM"
+	out_has "not loaded in a dry run"
+	stat_is '.commands."0x31" // 0' 0
+	stat_is '.commands."0x21" // 0' 0
+	run_ok --dry-run -w "$WORK/fw.bin" -v "$(port)"
+	out_has "the ROM is used unless --stub is given"
+}
