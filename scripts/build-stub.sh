@@ -26,6 +26,7 @@ CFLAGS=(-Os -mthumb -masm-syntax-unified -ffreestanding -nostdlib -fno-common -f
 images=(
 	"f1 cortex-m0 1 flash_f1.c F0,F1,F3"
 	"f4 cortex-m3 2 flash_f4.c F2,F4,F7"
+	"dword cortex-m0 3 flash_dword.c G0,G4,L4"
 )
 
 out=$work/stub_images.c
@@ -52,7 +53,7 @@ for line in "${images[@]}"; do
 	{
 		echo "/* $families, $cpu, $size bytes */"
 		echo "static const uint8_t stub_${name}_bytes[] = {"
-		od -An -v -tx1 "$bin" | sed -e 's/ \([0-9a-f][0-9a-f]\)/0x\1, /g' -e 's/, $/,/' -e 's/^/\t/'
+		od -An -v -tx1 -w24 "$bin" | sed -e 's/ \([0-9a-f][0-9a-f]\)/0x\1, /g' -e 's/, $/,/' -e 's/^/\t/'
 		echo "};"
 		echo
 	} >>"$out"

@@ -1,9 +1,9 @@
 /* Clock, USART1, SysTick, IWDG, CRC unit, reset and Go for F0/F1/F3
- * (RCC at 0x40021000, RM0008/RM0360/RM0316) and F2/F4/F7 (RCC at
- * 0x40023800, RM0033/RM0090/RM0385). The stub runs on HSI (8 MHz on the
- * first group, 16 MHz on the second): a clock the stub knows whatever the
- * ROM left (PLL, or an HSE it must keep running, AN2606), and one that
- * needs no flash wait states. */
+ * (RCC at 0x40021000, RM0008/RM0360/RM0316), F2/F4/F7 (RCC at
+ * 0x40023800, RM0033/RM0090/RM0385), G0 (RM0444), G4 (RM0440) and L4
+ * (RM0351). The stub runs on HSI (8 MHz on F0/F1/F3, HSI16 elsewhere): a
+ * clock the stub knows whatever the ROM left (PLL, MSI, or an HSE it must
+ * keep running, AN2606), and one that needs no flash wait states. */
 #include "chip.h"
 #include "flash.h"
 #include "stub_protocol.h"
@@ -25,15 +25,30 @@ static bool group_f4(uint32_t kind)
 	return kind == STUB_CHIP_F2 || kind == STUB_CHIP_F4 || kind == STUB_CHIP_F7;
 }
 
-/* CR.HSION bit 0, HSIRDY bit 1 on both; SW/SWS at CFGR 1:0/3:2. */
-static void switch_to_hsi(uint32_t cr, uint32_t cfgr, uint32_t prescalers)
+static bool group_l4(uint32_t kind) /* the L4 RCC: G4 and L4 */
 {
-	REG32(cr) |= 1u;
-	while (!(REG32(cr) & 2u))
+	return kind == STUB_CHIP_G4 || kind == STUB_CHIP_L4;
+}
+
+/* Turn HSI on (bit on, ready bit ready), select it in CFGR (SW field of
+ * sw_bits at 0, value sw; SWS right above it) with every bus undivided. */
+static void switch_to_hsi(uint32_t cr, uint32_t on, uint32_t ready, uint32_t cfgr, uint32_t sw,
+			  uint32_t sw_bits, uint32_t prescalers)
+{
+	REG32(cr) |= on;
+	while (!(REG32(cr) & ready))
 		;
-	REG32(cfgr) &= ~(3u | prescalers);
-	while (REG32(cfgr) & 0xCu)
+	uint32_t mask = (1u << sw_bits) - 1u;
+	REG32(cfgr) = (REG32(cfgr) & ~(mask | prescalers)) | sw;
+	while (((REG32(cfgr) >> sw_bits) & mask) != sw)
 		;
+}
+
+/* PA9/PA10 as alternate function af on a MODER/AFRH port at gpio. */
+static void usart_pins(uint32_t gpio, uint32_t af)
+{
+	REG32(gpio) = (REG32(gpio) & ~(0xFu << 18)) | 0xAu << 18;
+	REG32(gpio + 0x24u) = (REG32(gpio + 0x24u) & ~0xFF0u) | af << 4 | af << 8;
 }
 
 static void pins_and_clocks(uint32_t kind)
@@ -41,8 +56,23 @@ static void pins_and_clocks(uint32_t kind)
 	if (group_f4(kind)) {
 		REG32(RCC4 + 0x30u) |= 1u | 1u << 12;     /* AHB1ENR: GPIOA, CRC (Go cleared them on F40x) */
 		REG32(RCC4 + 0x44u) |= 1u << 4;           /* APB2ENR: USART1 */
-		REG32(0x40020000u) = (REG32(0x40020000u) & ~(0xFu << 18)) | 0xAu << 18; /* PA9/10 AF */
-		REG32(0x40020024u) = (REG32(0x40020024u) & ~0xFF0u) | 0x770u;           /* AF7 */
+		usart_pins(0x40020000u, 7);
+		return;
+	}
+	if (kind == STUB_CHIP_G0) {
+		REG32(RCC1 + 0x34u) |= 1u;                /* IOPENR: GPIOA */
+		REG32(RCC1 + 0x38u) |= 1u << 12;          /* AHBENR: CRC */
+		REG32(RCC1 + 0x40u) |= 1u << 14;          /* APBENR2: USART1 */
+		REG32(RCC1 + 0x54u) &= ~3u;               /* CCIPR.USART1SEL: PCLK */
+		usart_pins(0x50000000u, 1);
+		return;
+	}
+	if (group_l4(kind)) {
+		REG32(RCC1 + 0x48u) |= 1u << 12;          /* AHB1ENR: CRC */
+		REG32(RCC1 + 0x4Cu) |= 1u;                /* AHB2ENR: GPIOA */
+		REG32(RCC1 + 0x60u) |= 1u << 14;          /* APB2ENR: USART1 */
+		REG32(RCC1 + 0x88u) &= ~3u;               /* CCIPR.USART1SEL: PCLK2 */
+		usart_pins(0x48000000u, 7);
 		return;
 	}
 	REG32(RCC1 + 0x14u) |= 1u << 6;                   /* AHBENR: CRC */
@@ -54,23 +84,28 @@ static void pins_and_clocks(uint32_t kind)
 	}
 	REG32(RCC1 + 0x30u) &= ~3u;                       /* CFGR3.USART1SW: PCLK */
 	REG32(RCC1 + 0x14u) |= 1u << 17;                  /* AHBENR: GPIOA */
-	REG32(0x48000000u) = (REG32(0x48000000u) & ~(0xFu << 18)) | 0xAu << 18;
-	uint32_t af = kind == STUB_CHIP_F0 ? 0x110u : 0x770u; /* F0 AF1, F3 AF7 */
-	REG32(0x48000024u) = (REG32(0x48000024u) & ~0xFF0u) | af;
+	usart_pins(0x48000000u, kind == STUB_CHIP_F0 ? 1u : 7u); /* F0 AF1, F3 AF7 */
 }
 
 void chip_clock_init(struct chip *c, uint32_t kind)
 {
 	c->kind = kind;
-	c->new_layout = kind == STUB_CHIP_F0 || kind == STUB_CHIP_F3 || kind == STUB_CHIP_F7;
+	c->new_layout = kind != STUB_CHIP_F1 && kind != STUB_CHIP_F2 && kind != STUB_CHIP_F4;
 	c->usart = group_f4(kind) ? 0x40011000u : 0x40013800u;
 	if (group_f4(kind)) {
-		switch_to_hsi(RCC4, RCC4 + 0x08u, 0xFFF0u); /* HPRE, PPRE1, PPRE2 */
+		switch_to_hsi(RCC4, 1u, 2u, RCC4 + 0x08u, 0, 2, 0xFFF0u); /* HPRE, PPRE1, PPRE2 */
+		c->clock_hz = 16000000u;
+	} else if (kind == STUB_CHIP_G0) {
+		REG32(RCC1) &= ~(7u << 11); /* HSIDIV /1: HSISYS = HSI16 */
+		switch_to_hsi(RCC1, 1u << 8, 1u << 10, RCC1 + 0x08u, 0, 3, 0x7F00u); /* HPRE, PPRE */
+		c->clock_hz = 16000000u;
+	} else if (group_l4(kind)) {
+		switch_to_hsi(RCC1, 1u << 8, 1u << 10, RCC1 + 0x08u, 1, 2, 0x3FF0u);
 		c->clock_hz = 16000000u;
 	} else {
 		if (kind == STUB_CHIP_F0) /* the ROM's HSITRIM = 0 bug (AN2606): back to 16 */
 			REG32(RCC1) = (REG32(RCC1) & ~0xF8u) | 16u << 3;
-		switch_to_hsi(RCC1, RCC1 + 0x04u, 0x3FF0u); /* HPRE, PPRE1, PPRE2 */
+		switch_to_hsi(RCC1, 1u, 2u, RCC1 + 0x04u, 0, 2, 0x3FF0u); /* HPRE, PPRE1, PPRE2 */
 		c->clock_hz = 8000000u;
 	}
 	pins_and_clocks(kind);

@@ -1,4 +1,4 @@
-/* The per-family flash driver: unlock, erase one unit, erase a bank or
+/* The per-family flash driver (flash_f1.c, flash_f4.c, flash_dword.c): unlock, erase one unit, erase a bank or
  * everything, program, lock, and the last error. It knows registers only,
  * nothing of frames or USARTs, so a SWD RAM loader (issue 15) can link the
  * same file: it supplies its own flash_wait_hook (the stub's drains the

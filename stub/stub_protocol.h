@@ -69,7 +69,7 @@
 /* Flash drivers, one per flash-controller family. */
 #define STUB_DRIVER_F1    1u /* F0/F1/F3: half-word programming, pages */
 #define STUB_DRIVER_F4    2u /* F2/F4/F7: word programming, sectors */
-#define STUB_DRIVER_DWORD 3u /* G0/G4/L4/WB/WL: 64-bit programming, pages (not built yet) */
+#define STUB_DRIVER_DWORD 3u /* G0/G4/L4: 64-bit programming, pages */
 
 /* ERASE payload: kind (u8), bank (u8), count (u16), count x unit (u16). */
 #define STUB_ERASE_UNITS 0u
@@ -96,10 +96,14 @@
 #define STUB_CHIP_F2 4u
 #define STUB_CHIP_F4 5u
 #define STUB_CHIP_F7 6u
+#define STUB_CHIP_G0 7u
+#define STUB_CHIP_G4 8u
+#define STUB_CHIP_L4 9u
 
 /* Parameter block flags. */
 #define STUB_PARAM_DUAL_BANK  0x0001u /* F1 XL: bank 2 registers; F4 2 MiB: SNB 16+ */
 #define STUB_PARAM_NO_CRC_UNIT 0x0002u
+#define STUB_PARAM_BKER_13    0x0004u /* 64-bit driver: BKER is CR bit 13 (G0), else 11 */
 
 /* Parameter block at STUB_IMAGE_PARAMS, all u32, little-endian. */
 #define STUB_PARAM_CHIP        0x00u

@@ -59,7 +59,7 @@ enum stm32_status stm32_stub_open(struct stm32_target *rom, struct stm32_transpo
 
 /* What the running stub announced. */
 struct stm32_stub_info {
-	const char *image;     /* "f1", "f4" */
+	const char *image;     /* "f1", "f4", "dword" */
 	uint32_t load_address;
 	size_t image_size;
 	unsigned protocol, driver, version, window, program_unit;

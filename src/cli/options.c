@@ -182,7 +182,7 @@ void cli_print_usage(FILE *stream)
 "      --json                one JSON document on stdout (schema: docs/json.md);\n"
 "                            all other text on stderr\n"
 "      --stub                after connecting, load stm32boot's RAM stub (F0/F1/F3,\n"
-"                            F2/F4/F7, over USART1) and read, write, erase and verify\n"
+"                            F2/F4/F7, G0/G4/L4, over USART1) and read, write, erase and verify\n"
 "                            (by the chip's CRC) through it; docs/stub-protocol.md\n"
 "      --no-stub             keep to the ROM bootloader's protocol (the default for now)\n"
 "      --dry-run             connect, identify and show the plan, what an erase would\n"

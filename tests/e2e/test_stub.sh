@@ -50,6 +50,26 @@ t_write_verify_f411_gives_the_flash_the_rom_gives() {
 	stat_is '.core.faults' 0
 }
 
+t_write_verify_g071_gives_the_flash_the_rom_gives() {
+	needs_core
+	DEVICE=stm32g071rb
+	random_file "$WORK/fw.bin" 30000
+	write_both "$WORK/fw.bin"
+	same_bytes "$WORK/stub.flash" "$WORK/rom.flash"
+	out_has "RAM stub dword"
+	stat_is '.core.faults' 0
+}
+
+# Across the bank boundary of a dual-bank L4 (bank 2 pages need BKER).
+t_write_verify_l476_across_its_banks_gives_the_flash_the_rom_gives() {
+	needs_core
+	DEVICE=stm32l476rg
+	random_file "$WORK/fw.bin" 20000
+	write_both "$WORK/fw.bin" -S 0x0807F000
+	same_bytes "$WORK/stub.flash" "$WORK/rom.flash"
+	out_has "RAM stub dword"
+}
+
 t_read_through_the_stub_is_the_flash() {
 	needs_core
 	seed_chip
@@ -116,9 +136,9 @@ t_a_stub_that_never_answers_is_reset_into_the_bootloader_with_i() {
 
 t_no_stub_for_the_family_is_an_error_with_stub() {
 	needs_core
-	DEVICE=stm32g071rb
+	DEVICE=stm32l07x
 	run_fail --stub -r "$WORK/got.bin" "$(port)"
-	error_has "no stub for the G0 family yet"
+	error_has "no stub for the L0 family yet"
 }
 
 t_a_stub_too_big_for_the_ram_is_refused_before_loading() {

@@ -7,7 +7,7 @@
 #include <stdint.h>
 
 struct stm32_stub_image {
-	const char *name;     /* "f1", "f4" */
+	const char *name;     /* "f1", "f4", "dword" */
 	const char *families; /* "F0,F1,F3" */
 	unsigned driver;      /* STUB_DRIVER_* */
 	const uint8_t *bytes;

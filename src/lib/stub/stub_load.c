@@ -17,6 +17,7 @@ static uint32_t chip_kind(const char *family)
 	} kinds[] = {
 		{"F0", STUB_CHIP_F0}, {"F1", STUB_CHIP_F1}, {"F3", STUB_CHIP_F3},
 		{"F2", STUB_CHIP_F2}, {"F4", STUB_CHIP_F4}, {"F7", STUB_CHIP_F7},
+		{"G0", STUB_CHIP_G0}, {"G4", STUB_CHIP_G4}, {"L4", STUB_CHIP_L4},
 	};
 	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
 		if (strcmp(kinds[i].family, family) == 0)
@@ -81,8 +82,11 @@ void stub_patch(const struct stub_placement *p, const struct stm32_device *devic
 	stub_put32(out + STUB_IMAGE_SP, p->stack_top);
 	stub_put32(out + STUB_IMAGE_ENTRY, p->load + STUB_ENTRY_OFFSET + 1u); /* Thumb */
 	uint32_t flags = 0;
-	if (device->bank_count == 2 && p->image->driver == STUB_DRIVER_F4)
+	bool pages = p->image->driver != STUB_DRIVER_F4; /* F4: sectors by number */
+	if (device->bank_count == 2 && !pages)
 		flags |= STUB_PARAM_DUAL_BANK;
+	if (p->chip == STUB_CHIP_G0)
+		flags |= STUB_PARAM_BKER_13;
 	put_param(out, STUB_PARAM_CHIP, p->chip);
 	put_param(out, STUB_PARAM_FLAGS, flags);
 	put_param(out, STUB_PARAM_BAUD, baud ? baud : 115200u);
@@ -91,10 +95,8 @@ void stub_patch(const struct stub_placement *p, const struct stm32_device *devic
 	put_param(out, STUB_PARAM_BUF_END, p->buf_end);
 	put_param(out, STUB_PARAM_FLASH_START, device->flash_start);
 	put_param(out, STUB_PARAM_FLASH_SIZE, device->flash_size);
-	put_param(out, STUB_PARAM_PAGE_SIZE,
-		  p->image->driver == STUB_DRIVER_F1 && device->layout_runs ? device->layout[0].size : 0u);
-	put_param(out, STUB_PARAM_BANK2_START,
-		  p->image->driver == STUB_DRIVER_F1 ? device->bank2_start : 0u);
+	put_param(out, STUB_PARAM_PAGE_SIZE, pages && device->layout_runs ? device->layout[0].size : 0u);
+	put_param(out, STUB_PARAM_BANK2_START, pages ? device->bank2_start : 0u);
 	put_param(out, STUB_PARAM_SILENCE_MS, silence_ms);
 	put_param(out, STUB_PARAM_UNIT_COUNT, (uint32_t)stm32_device_sector_count(device));
 }

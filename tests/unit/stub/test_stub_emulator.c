@@ -160,6 +160,51 @@ static void crc_is_the_chip_s_and_of_flash_only(void **state)
 	assert_int_equal(stm32_target_crc(stub, 0x08000402, 4, &crc, &err), STM32_E_INVALID);
 }
 
+/* A host that goes silent: after silence_ms the stub announces itself
+ * again (back in its start state), and a HELLO exchange (recover) finds
+ * it. Opened with a short silence here. */
+static void a_silent_host_finds_the_stub_announcing_itself_again(void **state)
+{
+	(void)state;
+	NEED_STUB();
+	struct stm32_target *rom = NULL;
+	struct stm32_error err;
+	stm32_error_clear(&err);
+	/* The stub of the group setup is left alone; this one is its own chip. */
+	char path[80], port[200];
+	snprintf(path, sizeof(path), "/tmp/test_stub_emulator.silent.%d.img", (int)getpid());
+	snprintf(port, sizeof(port), "sim:stm32f411xe,speed=fast,image=%s", path);
+	struct stm32_port_options popts;
+	stm32_port_options_default(&popts);
+	popts.sim_program = sim_program;
+	struct stm32_transport *t = NULL;
+	if (stm32_port_open(port, &popts, &t, &err) != STM32_OK)
+		fail_msg("open %s: %s", port, err.message);
+	assert_int_equal(stm32_rom_open(t, NULL, &rom, &err), STM32_OK);
+	struct stm32_stub_options so;
+	stm32_stub_options_default(&so);
+	so.silence_ms = 200;
+	struct stm32_target *s = NULL;
+	enum stm32_status st = stm32_stub_open(rom, t, &so, &s, &err);
+	stm32_target_close(rom);
+	if (st != STM32_OK)
+		fail_msg("stub: %s", err.message);
+	/* Silence, then the announcement: a reply frame, code HELLO, seq 0. */
+	uint8_t frame[6];
+	size_t got = 0;
+	assert_int_equal(stm32_transport_read(t, frame, 6, 3000, &got, &err), STM32_OK);
+	assert_int_equal(frame[0], 0x5A);
+	assert_int_equal(frame[1], 0x01);
+	assert_int_equal(frame[2], 0);
+	assert_int_equal(t->ops->drain(t, &err), STM32_OK);
+	assert_int_equal(stm32_target_recover(s, &err), STM32_OK);
+	uint32_t crc;
+	assert_int_equal(stm32_target_crc(s, 0x08000000, 1024, &crc, &err), STM32_OK);
+	stm32_target_close(s);
+	stm32_transport_close(t);
+	unlink(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -168,6 +213,7 @@ int main(void)
 		cmocka_unit_test(refuses_an_unaligned_write),
 		cmocka_unit_test(refuses_an_erase_list_with_a_unit_past_the_end_before_erasing),
 		cmocka_unit_test(crc_is_the_chip_s_and_of_flash_only),
+		cmocka_unit_test(a_silent_host_finds_the_stub_announcing_itself_again),
 	};
 	return cmocka_run_group_tests(tests, open_stub, close_stub);
 }
