@@ -163,3 +163,31 @@ t_dry_run_shows_both_estimates_and_loads_nothing() {
 	run_ok --dry-run -w "$WORK/fw.bin" -v "$(port)"
 	out_has "the ROM is used unless --stub is given"
 }
+
+# -R after a write through the stub: its RESET is a SYSRESETREQ (BOOT0
+# high here, so the bootloader runs again); -g through the stub jumps to
+# the program just written.
+t_reset_and_go_after_a_stub_write() {
+	needs_core
+	run_ok --stub -w "$E2E_EXAMPLES/firmware/f103_banner.bin" -v -R "$(port)"
+	stat_is '.core.resets.sysresetreq' 1
+	stat_is .state '"bootloader"'
+	rm -f "$IMG"
+	run_ok --stub -w "$E2E_EXAMPLES/firmware/f103_banner.bin" -g 0x08000000 "$(port)"
+	stat_is '.core.faults' 0
+	stat_at_least '.core.usart_tx_bytes' 51 # the stub's frames, then the banner
+}
+
+# Where a reset must reload the option bytes (F030xC/F09x) or clear
+# FLASH_SR.PEMPTY (L45x), the stub has no reset: -R is refused after the
+# write, with what to do instead.
+t_reset_through_the_stub_is_refused_where_it_needs_an_option_reload() {
+	needs_core
+	DEVICE=stm32f030xc
+	random_file "$WORK/fw.bin" 4096
+	run_fail --stub -w "$WORK/fw.bin" -R "$(port)"
+	error_has "without --stub"
+	extract_flash "$WORK/now.flash"
+	head -c 4096 "$WORK/now.flash" >"$WORK/got.bin"
+	same_bytes "$WORK/got.bin" "$WORK/fw.bin"
+}

@@ -59,7 +59,9 @@ void stm32_stub_describe(const struct stm32_device *device, unsigned baud,
 {
 	uint32_t frames = STUB_MAX_REQUEST / STUB_WRITE_CHUNK;
 	unsigned caps = STM32_CAP_READ | STM32_CAP_WRITE | STM32_CAP_ERASE | STM32_CAP_CRC |
-			STM32_CAP_GO | STM32_CAP_RESET;
+			STM32_CAP_GO;
+	if (!(device->flags & (STM32_DEV_OBL_LAUNCH | STM32_DEV_PEMPTY)))
+		caps |= STM32_CAP_RESET; /* else see stub_reset */
 	if (!(device->flags & STM32_DEV_NO_MASS_ERASE))
 		caps |= STM32_CAP_MASS_ERASE;
 	if (device->bank_count == 2)
@@ -194,8 +196,18 @@ static enum stm32_status stub_go(struct stm32_target *t, uint32_t address, struc
 	return stub_leave(t, STUB_CMD_GO, payload, sizeof(payload), "Go", err);
 }
 
+/* The stub's RESET is a plain SYSRESETREQ. Parts that pick the bootloader
+ * again while their first flash word was blank at the last option load
+ * (F030xC/F09x: OBL_LAUNCH) or while FLASH_SR.PEMPTY is set (L45x) need
+ * what the ROM back end's reset does; not done here. */
 static enum stm32_status stub_reset(struct stm32_target *t, struct stm32_error *err)
 {
+	const struct stm32_device *d = &backend(t)->device;
+	if (d->flags & (STM32_DEV_OBL_LAUNCH | STM32_DEV_PEMPTY))
+		return stm32_error_set(err, STM32_E_UNSUPPORTED,
+				       "the stub cannot reset %s into its new program (it needs an "
+				       "option-byte reload); run -R without --stub",
+				       d->name);
 	return stub_leave(t, STUB_CMD_RESET, NULL, 0, "a reset", err);
 }
 
