@@ -255,6 +255,10 @@ static bool load_stub(struct board *b)
 		return true;
 	const struct stm32_device *dev = b->target->desc.device;
 	char why[200];
+	if (b->opts.action == CLI_ACTION_NONE) {
+		cli_detail("--stub: nothing to read, write, erase or check; the stub is not loaded");
+		return true;
+	}
 	if (!stub_serves(b->opts.action)) {
 		cli_warning("--stub: %s needs the ROM bootloader's own commands; not loading the stub",
 			    cli_action_name(b->opts.action));

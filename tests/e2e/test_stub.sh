@@ -43,7 +43,7 @@ t_write_verify_f103_gives_the_flash_the_rom_gives() {
 t_write_verify_f411_gives_the_flash_the_rom_gives() {
 	needs_core
 	DEVICE=stm32f411xe
-	random_file "$WORK/fw.bin" 70000
+	random_file "$WORK/fw.bin" 36000 # three 16 KiB sectors
 	write_both "$WORK/fw.bin"
 	same_bytes "$WORK/stub.flash" "$WORK/rom.flash"
 	out_has "RAM stub f4"
@@ -190,4 +190,12 @@ t_reset_through_the_stub_is_refused_where_it_needs_an_option_reload() {
 	extract_flash "$WORK/now.flash"
 	head -c 4096 "$WORK/now.flash" >"$WORK/got.bin"
 	same_bytes "$WORK/got.bin" "$WORK/fw.bin"
+}
+
+# Actions the stub does not serve keep the ROM, and say so.
+t_actions_the_stub_does_not_serve_keep_the_rom() {
+	needs_core
+	run_ok --stub --option-bytes "$(port)"
+	err_has "needs the ROM bootloader's own commands"
+	stat_is '.commands."0x21" // 0' 0
 }

@@ -51,7 +51,8 @@ static size_t reply_frame(uint8_t *out, uint8_t code, uint8_t seq, uint8_t statu
 	out[4] = (uint8_t)((length + 1) >> 8);
 	out[5] = (uint8_t)(0xFF ^ out[0] ^ out[1] ^ out[2] ^ out[3] ^ out[4]);
 	out[6] = status;
-	memcpy(out + 7, body, length);
+	if (length)
+		memcpy(out + 7, body, length);
 	stub_put32(out + 7 + length, stub_crc32(0, out + 1, 6 + length));
 	return 11 + length;
 }
