@@ -246,6 +246,20 @@ static bool stub_serves(enum cli_action action)
 	       action == CLI_ACTION_ERASE || action == CLI_ACTION_CRC;
 }
 
+/* The stub writes flash only; an image that also holds option bytes (or
+ * RAM, OTP) would fail half-way through it, after the flash part. */
+static bool input_all_in_flash(const struct board *b, const struct stm32_device *dev)
+{
+	const struct stm32_image *image = &b->job->input;
+	if (b->job->input_format == STM32_FORMAT_BINARY) /* placed at -S, else the flash start */
+		return !b->opts.has_start_address ||
+		       stm32_device_in_flash(dev, b->opts.start_address, stm32_image_size(image));
+	for (size_t i = 0; i < image->count; i++)
+		if (!stm32_device_in_flash(dev, image->segments[i].address, image->segments[i].length))
+			return false;
+	return true;
+}
+
 /* --stub: load the RAM stub through the ROM target and carry on with it. */
 static bool load_stub(struct board *b)
 {
@@ -262,6 +276,11 @@ static bool load_stub(struct board *b)
 	if (!stub_serves(b->opts.action)) {
 		cli_warning("--stub: %s needs the ROM bootloader's own commands; not loading the stub",
 			    cli_action_name(b->opts.action));
+		return true;
+	}
+	if (b->opts.action == CLI_ACTION_WRITE && dev && !input_all_in_flash(b, dev)) {
+		cli_warning("--stub: the input has bytes outside flash (option bytes, RAM, OTP), which "
+			    "the stub does not write; not loading the stub");
 		return true;
 	}
 	if (b->transport->kind != STM32_LINK_UART || !dev || !stm32_stub_supported(dev, why, sizeof why)) {

@@ -199,3 +199,22 @@ t_actions_the_stub_does_not_serve_keep_the_rom() {
 	err_has "needs the ROM bootloader's own commands"
 	stat_is '.commands."0x21" // 0' 0
 }
+
+# An input with option bytes besides flash: the stub writes flash only, so
+# the whole write keeps the ROM (rather than failing after the flash part).
+t_an_input_with_option_bytes_keeps_the_rom() {
+	needs_core
+	{
+		hex_record 4 0 0x08 0x00
+		hex_record 0 0 1 2 3 4 5 6 7 8
+		hex_record 4 0 0x1F 0xFF
+		hex_record 0 0xF800 0xA5 0x5A 0xFF 0x00 0xFF 0x00 0xFF 0x00 0xFF 0x00 0xFF 0x00 0xFF 0x00 0xFF 0x00
+		echo ':00000001FF'
+	} >"$WORK/fw.hex"
+	run_ok --stub -w "$WORK/fw.hex" "$(port)"
+	err_has "bytes outside flash"
+	stat_is '.commands."0x21" // 0' 0
+	flash_slice "$WORK/got.bin" 0 8
+	printf '\001\002\003\004\005\006\007\010' >"$WORK/want.bin"
+	same_bytes "$WORK/got.bin" "$WORK/want.bin"
+}
