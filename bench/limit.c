@@ -12,6 +12,12 @@
  *   bench_limit DEVICE BAUD same FILE       FILE already in flash: prove it
  *   bench_limit DEVICE BAUD update OLD NEW  OLD in flash, make it NEW, verify
  *   bench_limit DEVICE BAUD read LENGTH     read LENGTH bytes from flash start
+ *   bench_limit DEVICE BAUD stub-write FILE through the RAM stub (--stub):
+ *       loading it (its image in Write Memory blocks, Go, the HELLOs) at
+ *       BAUD, then the larger of the frames' wire time (1 KiB WRITE frames
+ *       and their replies, a CRC request per 16 KiB) and the erase and
+ *       programming time: the stub programs while the next frames arrive.
+ *       The stub keeps the ROM's rate and 8E1 for now (docs/stub-protocol.md).
  *
  * FILE is raw binary placed at the flash start. The smallest plan:
  * - every session: sync, Get (to learn the erase command), Get ID;
@@ -31,6 +37,7 @@
 #include <string.h>
 
 #include "stm32boot/device.h"
+#include "stm32boot/stub.h"
 
 #define BLOCK 256u
 #define OP_GET_CHECKSUM 0xA1u
@@ -191,6 +198,41 @@ static void plan_update(const struct stm32_device *dev, const struct flash_file 
 	free(changed);
 }
 
+/* Frame bytes both ways (docs/stub-protocol.md): a WRITE of n data bytes
+ * and its reply, a CRC request and its reply, a HELLO reply. */
+#define STUB_WRITE_FRAME(n) (10u + 4u + (n) + 11u)
+#define STUB_CRC_FRAMES (10u + 8u + 15u)
+#define STUB_HELLO_FRAMES (10u + 35u)
+#define STUB_REQUEST_BYTES (16u * 1024u)
+
+/* Returns the stub's bound in seconds; c gets the bytes and times. */
+static double plan_stub_write(const struct stm32_device *dev, const struct flash_file *f,
+			      unsigned long baud, struct cost *c)
+{
+	size_t image = stm32_stub_image_size(dev);
+	if (image == 0) {
+		fprintf(stderr, "bench_limit: no stub for %s\n", dev->name);
+		exit(2);
+	}
+	uint64_t load = 0;
+	for (size_t done = 0; done < image; done += BLOCK)
+		load += write_bytes((uint32_t)(image - done < BLOCK ? image - done : BLOCK));
+	load += 2 + 1 + 5 + 1 + 2 * STUB_HELLO_FRAMES; /* Go, its ACKs; announce + one HELLO */
+	struct cost work = {0, 0, 0};
+	plan_write(dev, f, &work); /* erase and program times of the smallest plan */
+	uint64_t frames = 0;
+	for (size_t done = 0; done < f->length; done += 1024)
+		frames += STUB_WRITE_FRAME(f->length - done < 1024 ? f->length - done : 1024);
+	frames += ((f->length + STUB_REQUEST_BYTES - 1) / STUB_REQUEST_BYTES) * STUB_CRC_FRAMES;
+	c->wire_bytes += load + frames;
+	c->erase_us = work.erase_us;
+	c->program_us = work.program_us;
+	double wire_s = (double)frames * 11.0 / (double)baud;
+	double flash_s = (double)(work.erase_us + work.program_us) / 1e6;
+	return (double)(c->wire_bytes - frames) * 11.0 / (double)baud +
+	       (wire_s > flash_s ? wire_s : flash_s);
+}
+
 static bool load(const char *path, const struct stm32_device *dev, struct flash_file *f)
 {
 	FILE *in = fopen(path, "rb");
@@ -209,7 +251,8 @@ static bool load(const char *path, const struct stm32_device *dev, struct flash_
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: bench_limit DEVICE BAUD write|same FILE | update OLD NEW | read LENGTH\n");
+	fprintf(stderr, "usage: bench_limit DEVICE BAUD write|same|stub-write FILE | update OLD NEW | "
+			"read LENGTH\n");
 	return 2;
 }
 
@@ -236,6 +279,12 @@ int main(int argc, char **argv)
 		plan_update(dev, &a, &b, &c);
 	} else if (strcmp(what, "read") == 0 && argc == 5) {
 		read_span(strtoull(argv[4], NULL, 0), &c);
+	} else if (strcmp(what, "stub-write") == 0 && argc == 5 && load(argv[4], dev, &a)) {
+		double seconds = plan_stub_write(dev, &a, baud, &c);
+		printf("%.3f %llu %.1f %.1f\n", seconds, (unsigned long long)c.wire_bytes,
+		       (double)c.erase_us / 1000.0, (double)c.program_us / 1000.0);
+		free(a.data);
+		return 0;
 	} else {
 		free(a.data);
 		free(b.data);

@@ -24,5 +24,6 @@
 #include "stm32boot/dfu.h"
 #include "stm32boot/drive.h"
 #include "stm32boot/stlink.h"
+#include "stm32boot/stub.h"
 
 #endif

@@ -13,6 +13,7 @@
 #include "progress.h"
 #include "report.h"
 #include "stm32boot/dfu.h"
+#include "stm32boot/stub.h"
 #include "stm32boot/rom.h"
 
 static volatile sig_atomic_t cancel_requested;
@@ -105,11 +106,47 @@ static bool page_span(const struct stm32_device *dev, unsigned first, unsigned c
 
 /* stm32flash's -F TX: (TX - 2) rounded down to 4, and here also to the
  * chip's program unit. */
-/* -F limits the bootloader's frames (stm32flash); USB DFU moves whole
- * wTransferSize blocks, which -F does not change. */
+/* --dry-run of a write over the ROM: the same image planned for the RAM
+ * stub, and its estimate with loading it (Write Memory blocks and Go at
+ * the link's rate), beside the ROM's. NULL when there is no stub. */
+static const char *stub_estimate(const struct cli_context *ctx, const struct stm32_plan_options *po,
+				 uint64_t rom_ms, char *line, size_t size)
+{
+	const struct stm32_device *dev = ctx->target->desc.device;
+	unsigned baud = ctx->target->desc.cost.bits_per_second;
+	struct stm32_rom_info rom;
+	if (!dev || !baud || !stm32_rom_info(ctx->target, &rom) ||
+	    ctx->transport->kind != STM32_LINK_UART || !stm32_stub_supported(dev, NULL, 0))
+		return NULL;
+	struct stm32_target_desc desc;
+	stm32_stub_describe(dev, baud, &desc);
+	struct stm32_plan_options opts = *po;
+	opts.block_size = desc.max_write;
+	struct stm32_plan plan;
+	memset(&plan, 0, sizeof plan);
+	if (stm32_plan_write(&desc, ctx->input, &opts, &plan, NULL) != STM32_OK)
+		return NULL;
+	size_t image = stm32_stub_image_size(dev);
+	uint64_t load_bytes = image + (image + 255) / 256 * 12u + 9u + 2u * 45u;
+	uint64_t load_ms = load_bytes * 11u * 1000u / baud + (image + 255) / 256 * 3u;
+	uint64_t stub_ms = stm32_plan_estimate_ms(&plan) + load_ms;
+	stm32_plan_free(&plan);
+	snprintf(line, size,
+		 "  --stub: about %.1f s through the RAM stub (%.1f s of it loading it), against "
+		 "%.1f s over the ROM; %s",
+		 (double)stub_ms / 1000.0, (double)load_ms / 1000.0, (double)rom_ms / 1000.0,
+		 ctx->opts->stub == CLI_STUB_ON ? "--stub was given (not loaded in a dry run)"
+						 : "the ROM is used unless --stub is given");
+	return line;
+}
+
+/* -F limits the ROM bootloader's frames (stm32flash); USB DFU moves whole
+ * wTransferSize blocks and the RAM stub frames of its own, which -F does
+ * not change. */
 static bool frames_apply(const struct cli_context *ctx)
 {
-	return !stm32_port_is_dfu(ctx->opts->port);
+	struct stm32_rom_info rom;
+	return !stm32_port_is_dfu(ctx->opts->port) && stm32_rom_info(ctx->target, &rom);
 }
 
 static bool write_block_size(const struct cli_context *ctx, uint32_t *block)
@@ -316,7 +353,9 @@ static bool run_write(struct cli_context *ctx)
 
 	bool ok = true;
 	if (o->dry_run) {
-		cli_show_plan(&plan);
+		char stub_line[200];
+		cli_show_plan_and(&plan, stub_estimate(ctx, &po, stm32_plan_estimate_ms(&plan), stub_line,
+						       sizeof stub_line));
 	} else {
 		if (plan.option_risk != STM32_OPTION_SAFE)
 			cli_warning("the option bytes set %s, as --allow-permanent-lock permits",

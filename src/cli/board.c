@@ -14,6 +14,7 @@
 #include "stm32boot/drive.h"
 #include "stm32boot/rom.h"
 #include "stm32boot/stlink.h"
+#include "stm32boot/stub.h"
 
 struct board {
 	struct cli_job *job;
@@ -229,6 +230,8 @@ static enum stm32_status reenter_bootloader(void *user, struct stm32_error *err)
 	return stm32_gpio_run(b->transport, &b->job->entry, NULL, NULL, err);
 }
 
+static bool load_stub(struct board *b);
+
 static bool connect_chip(struct board *b)
 {
 	if (b->target) { /* a back end that connected as the port opened (dfu:, stlink:) */
@@ -260,6 +263,79 @@ static bool connect_chip(struct board *b)
 			    "it answered, so carrying on (-b %u if transfers fail)",
 			    baud, (unsigned)dev->uart_max_baud, dev->description,
 			    (unsigned)dev->uart_max_baud);
+	return load_stub(b);
+}
+
+/* The actions the stub serves: the rest need the ROM's own commands. */
+static bool stub_serves(enum cli_action action)
+{
+	return action == CLI_ACTION_READ || action == CLI_ACTION_WRITE ||
+	       action == CLI_ACTION_ERASE || action == CLI_ACTION_CRC;
+}
+
+/* The stub writes flash only; an image that also holds option bytes (or
+ * RAM, OTP) would fail half-way through it, after the flash part. */
+static bool input_all_in_flash(const struct board *b, const struct stm32_device *dev)
+{
+	const struct stm32_image *image = &b->job->input;
+	if (b->job->input_format == STM32_FORMAT_BINARY) /* placed at -S, else the flash start */
+		return !b->opts.has_start_address ||
+		       stm32_device_in_flash(dev, b->opts.start_address, stm32_image_size(image));
+	for (size_t i = 0; i < image->count; i++)
+		if (!stm32_device_in_flash(dev, image->segments[i].address, image->segments[i].length))
+			return false;
+	return true;
+}
+
+/* --stub: load the RAM stub through the ROM target and carry on with it. */
+static bool load_stub(struct board *b)
+{
+	if (b->opts.stub != CLI_STUB_ON)
+		return true;
+	if (b->opts.dry_run) /* a dry run changes nothing: not even RAM */
+		return true;
+	const struct stm32_device *dev = b->target->desc.device;
+	char why[200];
+	if (b->opts.action == CLI_ACTION_NONE) {
+		cli_detail("--stub: nothing to read, write, erase or check; the stub is not loaded");
+		return true;
+	}
+	if (!stub_serves(b->opts.action)) {
+		cli_warning("--stub: %s needs the ROM bootloader's own commands; not loading the stub",
+			    cli_action_name(b->opts.action));
+		return true;
+	}
+	if (b->opts.action == CLI_ACTION_WRITE && dev && !input_all_in_flash(b, dev)) {
+		cli_warning("--stub: the input has bytes outside flash (option bytes, RAM, OTP), which "
+			    "the stub does not write; not loading the stub");
+		return true;
+	}
+	if (b->transport->kind != STM32_LINK_UART || !dev || !stm32_stub_supported(dev, why, sizeof why)) {
+		cli_error("--stub: %s", b->transport->kind != STM32_LINK_UART
+						? "the stub talks over a UART only"
+						: dev ? why : "the chip is not in the device table");
+		return false;
+	}
+	struct stm32_stub_options so;
+	stm32_stub_options_default(&so);
+	if (b->job->entry.count > 0) {
+		so.reenter = reenter_bootloader;
+		so.reenter_user = b;
+	}
+	struct stm32_error err;
+	stm32_error_clear(&err);
+	struct stm32_target *stub = NULL;
+	enum stm32_status st = stm32_stub_open(b->target, b->transport, &so, &stub, &err);
+	stm32_target_close(b->target);
+	b->target = stub;
+	if (st != STM32_OK) {
+		cli_report_failure(CLI_STAGE_CONNECT, b->opts.port, &err);
+		return false;
+	}
+	struct stm32_stub_info info;
+	if (stm32_stub_info(stub, &info))
+		cli_detail("RAM stub %s (%zu bytes) running at 0x%08X: window %u, %u baud", info.image,
+			   info.image_size, info.load_address, info.window, info.baud);
 	return true;
 }
 

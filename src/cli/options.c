@@ -33,6 +33,8 @@ enum long_only_option {
 	OPT_FORCE,
 	OPT_SWD_KHZ,
 	OPT_CONNECT_UNDER_RESET,
+	OPT_STUB,
+	OPT_NO_STUB,
 };
 
 static const struct option long_options[] = {
@@ -76,6 +78,8 @@ static const struct option long_options[] = {
 	{"list", no_argument, NULL, OPT_LIST},
 	{"json", no_argument, NULL, OPT_JSON},
 	{"force", no_argument, NULL, OPT_FORCE},
+	{"stub", no_argument, NULL, OPT_STUB},
+	{"no-stub", no_argument, NULL, OPT_NO_STUB},
 	{NULL, 0, NULL, 0},
 };
 
@@ -186,6 +190,10 @@ void cli_print_usage(FILE *stream)
 "                            their USB adapter) and exit\n"
 "      --json                one JSON document on stdout (schema: docs/json.md);\n"
 "                            all other text on stderr\n"
+"      --stub                after connecting, load stm32boot's RAM stub (F0/F1/F3,\n"
+"                            F2/F4/F7, G0/G4/L4, over USART1) and read, write, erase and verify\n"
+"                            (by the chip's CRC) through it; docs/stub-protocol.md\n"
+"      --no-stub             keep to the ROM bootloader's protocol (the default for now)\n"
 "      --dry-run             connect, identify and show the plan, what an erase would\n"
 "                            destroy, option-byte changes and the time; change nothing\n"
 "      --quiet               print errors only\n"
@@ -537,6 +545,8 @@ static bool apply_option(int option, const char *arg, struct cli_options *opts)
 	case OPT_DRY_RUN: opts->dry_run = true; return true;
 	case OPT_FORMAT: return parse_output_format(arg, opts);
 	case OPT_FORCE: opts->force = true; return true;
+	case OPT_STUB: opts->stub = CLI_STUB_ON; return true;
+	case OPT_NO_STUB: opts->stub = CLI_STUB_OFF; return true;
 	case OPT_SIM: opts->sim_program = arg; return true;
 	case OPT_DIFF: opts->diff = true; return true;
 	case OPT_PRESERVE: opts->preserve = true; return true;

@@ -36,6 +36,13 @@ enum cli_action {
 
 #define CLI_SET_OPTION_MAX 16
 
+/* --stub / --no-stub. */
+enum cli_stub_mode {
+	CLI_STUB_DEFAULT, /* for now: the ROM protocol */
+	CLI_STUB_ON,
+	CLI_STUB_OFF,
+};
+
 enum cli_verbosity {
 	CLI_QUIET,
 	CLI_NORMAL,
@@ -94,6 +101,7 @@ struct cli_options {
 	bool show_help, show_version;
 	bool list;                   /* --list */
 	bool json;                   /* --json: one JSON document on stdout */
+	enum cli_stub_mode stub;     /* --stub, --no-stub */
 };
 
 /* Parse argv into opts. On a usage error prints one "stm32boot: error:" line

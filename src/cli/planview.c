@@ -173,6 +173,11 @@ static void show_ranges(const struct stm32_plan *plan)
 
 void cli_show_plan(const struct stm32_plan *plan)
 {
+	cli_show_plan_and(plan, NULL);
+}
+
+void cli_show_plan_and(const struct stm32_plan *plan, const char *more)
+{
 	unsigned baud = plan->target.cost.bits_per_second;
 	cli_info("Plan (%s%s):", action_words(plan->action), plan->diff ? ", incremental" : "");
 	show_compare(plan);
@@ -193,5 +198,7 @@ void cli_show_plan(const struct stm32_plan *plan)
 		stm32_plan_estimate(plan, &estimate);
 		cli_info("  time:   about %.1f s at %u baud", (double)estimate.total_ms / 1000.0, baud);
 	}
+	if (more)
+		cli_info("%s", more);
 	cli_info("Dry run: nothing was changed.");
 }

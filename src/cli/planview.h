@@ -5,5 +5,7 @@
 #include "stm32boot/plan.h"
 
 void cli_show_plan(const struct stm32_plan *plan);
+/* The same with one more line (may be NULL) before "Dry run: ...". */
+void cli_show_plan_and(const struct stm32_plan *plan, const char *more);
 
 #endif

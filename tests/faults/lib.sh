@@ -35,6 +35,7 @@ flash_of() {
 }
 
 # write_run FIRMWARE SEED SPEC IMG: one write+verify; sets STATUS, OUT, ERR.
+# CAMPAIGN_ARGS: more stm32boot options (--stub: the same through the RAM stub).
 write_run() {
 	local firmware=$1 seed=$2 spec=${3//,/;} img=$4 # a sim: port splits at ','
 
@@ -42,7 +43,7 @@ write_run() {
 	ERR=$img.err
 	STATUS=0
 	timeout -s KILL "$RUN_LIMIT_S" "$STM32BOOT" --sim "$STM32BOOT_SIM_PROGRAM" \
-		-w "$firmware" -v \
+		${CAMPAIGN_ARGS:-} -w "$firmware" -v \
 		"sim:$DEVICE,image=$img,speed=fast,seed=$seed${spec:+,faults=$spec}" \
 		>"$OUT" 2>"$ERR" </dev/null || STATUS=$?
 	grep -qE 'AddressSanitizer|LeakSanitizer|runtime error:' "$ERR" && fail "sanitizer report (seed $seed, $spec): $(head -5 "$ERR")"

@@ -66,6 +66,37 @@ static void on_usart_tx(void *user, unsigned usart, uint8_t byte, uint32_t baud)
 	rom_emit_program(engine, as_host_reads(engine, byte, baud), at_ns / 1000u);
 }
 
+static void rx_clear(struct sim_program *p)
+{
+	p->rx.head = p->rx.count = 0;
+	p->rx.last_due_ns = 0;
+}
+
+/* Hands the USART every byte whose frame has ended on the core's clock. */
+static void rx_deliver_due(struct sim_engine *engine)
+{
+	struct sim_program *p = &engine->program;
+	uint64_t now = sim_cpu_time_ns(p->cpu);
+	while (p->rx.count && p->rx.due_ns[p->rx.head] <= now) {
+		sim_cpu_usart_receive(p->cpu, wired_usart(engine), p->rx.byte[p->rx.head]);
+		p->rx.head = (p->rx.head + 1) % SIM_PROGRAM_RX_QUEUE;
+		p->rx.count--;
+	}
+}
+
+/* Instructions until the next byte is due (at least a few). */
+static uint64_t rx_slice(const struct sim_program *p, uint64_t left)
+{
+	if (!p->rx.count)
+		return left;
+	uint64_t now = sim_cpu_time_ns(p->cpu), due = p->rx.due_ns[p->rx.head];
+	uint64_t ps = p->rx.ps_per_instruction ? p->rx.ps_per_instruction : 125u;
+	uint64_t n = due > now ? (due - now) * 1000u / ps + 1u : 1u;
+	if (n < 8)
+		n = 8;
+	return n < left ? n : left;
+}
+
 static struct sim_cpu *core(struct sim_engine *engine)
 {
 	struct sim_program *p = &engine->program;
@@ -102,6 +133,7 @@ void rom_core_reset(struct sim_engine *engine, enum sim_reset_cause cause)
 	struct sim_program *p = &engine->program;
 	p->running = false;
 	p->idle = false;
+	rx_clear(p);
 	/* No core yet: it will start from its reset state anyway. */
 	if (p->cpu)
 		sim_cpu_reset(p->cpu, cause);
@@ -114,6 +146,7 @@ static void started(struct sim_engine *engine, bool ok, const struct sim_cpu_sto
 	p->idle = false;
 	p->epoch_pending = true;
 	p->tx_free_ns = 0;
+	rx_clear(p);
 	if (!ok)
 		rom_core_report_fault(engine, fail);
 	rom_core_sync_stats(engine);
@@ -139,11 +172,33 @@ void rom_core_boot_at(struct sim_engine *engine, bool sram, uint32_t vectors)
 	started(engine, sim_cpu_boot_at(cpu, sram, vectors, &fail), &fail);
 }
 
+/* The budget in parts that end where the host's next byte is due, so it
+ * reaches the USART when its frame would have ended. A program waiting in
+ * WFI sleeps until then. */
 struct sim_cpu_stop_info rom_core_run(struct sim_engine *engine, uint64_t budget)
 {
-	if (!engine->program.cpu)
+	struct sim_program *p = &engine->program;
+	if (!p->cpu)
 		return (struct sim_cpu_stop_info){.reason = SIM_CPU_STOP_HALTED, .what = "no core"};
-	return sim_cpu_run(engine->program.cpu, budget);
+	uint64_t left = budget;
+	for (;;) {
+		rx_deliver_due(engine);
+		uint64_t slice = rx_slice(p, left);
+		uint64_t i0 = sim_cpu_stats(p->cpu)->instructions, t0 = sim_cpu_time_ns(p->cpu);
+		struct sim_cpu_stop_info stop = sim_cpu_run(p->cpu, slice);
+		uint64_t done = sim_cpu_stats(p->cpu)->instructions - i0;
+		if (done >= 8)
+			p->rx.ps_per_instruction = (sim_cpu_time_ns(p->cpu) - t0) * 1000u / done;
+		left = done < left ? left - done : 0;
+		if (stop.reason == SIM_CPU_STOP_IDLE && p->rx.count) {
+			uint64_t now = sim_cpu_time_ns(p->cpu), due = p->rx.due_ns[p->rx.head];
+			if (due > now)
+				sim_cpu_idle(p->cpu, due - now);
+			continue;
+		}
+		if (stop.reason != SIM_CPU_STOP_BUDGET || left == 0 || !p->rx.count)
+			return stop;
+	}
 }
 
 void rom_core_idle(struct sim_engine *engine, uint64_t ns)
@@ -179,8 +234,23 @@ void rom_core_set_pempty(struct sim_engine *engine, bool set)
 
 void rom_core_receive(struct sim_engine *engine, uint8_t byte)
 {
-	if (engine->program.cpu && engine->program.running && engine->interface == SIM_INTERFACE_UART)
-		sim_cpu_usart_receive(engine->program.cpu, wired_usart(engine), byte);
+	struct sim_program *p = &engine->program;
+	if (!p->cpu || !p->running || engine->interface != SIM_INTERFACE_UART)
+		return;
+	if (p->rx.count == SIM_PROGRAM_RX_QUEUE) {
+		engine->stats->bytes_lost_busy++;
+		return;
+	}
+	unsigned baud = engine->host_baud ? engine->host_baud(engine->host_baud_context) : 0;
+	uint64_t frame_ns = (uint64_t)SIM_UART_FRAME_BITS * 1000000000u / (baud ? baud : 115200u);
+	uint64_t now = rom_core_time_ns(engine);
+	uint64_t due = p->rx.last_due_ns + frame_ns;
+	if (due < now + frame_ns && p->rx.count == 0)
+		due = now + frame_ns;
+	p->rx.last_due_ns = due;
+	size_t at = (p->rx.head + p->rx.count++) % SIM_PROGRAM_RX_QUEUE;
+	p->rx.byte[at] = byte;
+	p->rx.due_ns[at] = due;
 }
 
 void rom_core_sync_stats(struct sim_engine *engine)

@@ -45,6 +45,8 @@ struct sim_cpu; /* src/sim/cpu: the Cortex-M core, when built with unicorn */
 
 /* The program on the core (rom/core.c, rom/program.c): started by Go or a
  * boot from flash; it runs in slices from the caller's poll loop. */
+#define SIM_PROGRAM_RX_QUEUE 16384u
+
 struct sim_program {
 	struct sim_cpu *cpu; /* created when code first starts; NULL before and without unicorn */
 	bool running;        /* started and not stopped by a fault or reset */
@@ -55,6 +57,17 @@ struct sim_program {
 	bool epoch_pending;
 	uint64_t epoch_us, epoch_ns;
 	uint64_t tx_free_ns; /* realtime: when the program's USART line is free */
+	/* The host's bytes on their way to the program's USART1, each due on
+	 * the core's clock one frame time after the one before: the USART
+	 * holds one byte, so handing over a whole pty read at once would lose
+	 * all but the first. */
+	struct {
+		uint8_t byte[SIM_PROGRAM_RX_QUEUE];
+		uint64_t due_ns[SIM_PROGRAM_RX_QUEUE];
+		size_t head, count;
+		uint64_t last_due_ns;
+		uint64_t ps_per_instruction; /* measured, for slices that end on a due time */
+	} rx;
 };
 
 enum sim_run_state {

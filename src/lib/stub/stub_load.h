@@ -1,0 +1,30 @@
+/* Choosing the stub image for a device, placing it in the RAM the ROM
+ * leaves us, and filling its header and parameter block. */
+#ifndef STM32_STUB_LOAD_H
+#define STM32_STUB_LOAD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "stm32boot/device.h"
+#include "stub/stub_images.h"
+
+struct stub_placement {
+	const struct stm32_stub_image *image;
+	uint32_t chip;        /* STUB_CHIP_* */
+	uint32_t load;        /* where the image goes */
+	uint32_t buf_start, buf_end, stack_top;
+	unsigned window;      /* frame slots that fit */
+};
+
+/* false with a reason in why when there is no stub for device or it does not fit. */
+bool stub_place(const struct stm32_device *device, struct stub_placement *out, char *why,
+		size_t why_size);
+
+/* The image as it is written: header and parameters filled in. out holds
+ * p->image->size bytes. */
+void stub_patch(const struct stub_placement *p, const struct stm32_device *device, unsigned baud,
+		unsigned silence_ms, uint8_t *out);
+
+#endif

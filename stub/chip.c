@@ -1,0 +1,272 @@
+/* Clock, USART1, SysTick, IWDG, CRC unit, reset and Go for F0/F1/F3
+ * (RCC at 0x40021000, RM0008/RM0360/RM0316), F2/F4/F7 (RCC at
+ * 0x40023800, RM0033/RM0090/RM0385), G0 (RM0444), G4 (RM0440) and L4
+ * (RM0351). The stub runs on HSI (8 MHz on F0/F1/F3, HSI16 elsewhere): a
+ * clock the stub knows whatever the ROM left (PLL, MSI, or an HSE it must
+ * keep running, AN2606), and one that needs no flash wait states. */
+#include "chip.h"
+#include "flash.h"
+#include "stub_protocol.h"
+
+#define REG32(a) (*(volatile uint32_t *)(a))
+
+#define RCC1 0x40021000u /* F0/F1/F3 */
+#define RCC4 0x40023800u /* F2/F4/F7 */
+#define SYST_CSR 0xE000E010u
+#define SYST_RVR 0xE000E014u
+#define SYST_CVR 0xE000E018u
+#define AIRCR 0xE000ED0Cu
+#define IWDG_KR 0x40003000u
+#define CRC_DR 0x40023000u
+#define CRC_CR 0x40023008u
+
+static bool group_f4(uint32_t kind)
+{
+	return kind == STUB_CHIP_F2 || kind == STUB_CHIP_F4 || kind == STUB_CHIP_F7;
+}
+
+static bool group_l4(uint32_t kind) /* the L4 RCC: G4 and L4 */
+{
+	return kind == STUB_CHIP_G4 || kind == STUB_CHIP_L4;
+}
+
+/* Turn HSI on (bit on, ready bit ready), select it in CFGR (SW field of
+ * sw_bits at 0, value sw; SWS right above it) with every bus undivided. */
+static void switch_to_hsi(uint32_t cr, uint32_t on, uint32_t ready, uint32_t cfgr, uint32_t sw,
+			  uint32_t sw_bits, uint32_t prescalers)
+{
+	REG32(cr) |= on;
+	while (!(REG32(cr) & ready))
+		;
+	uint32_t mask = (1u << sw_bits) - 1u;
+	REG32(cfgr) = (REG32(cfgr) & ~(mask | prescalers)) | sw;
+	while (((REG32(cfgr) >> sw_bits) & mask) != sw)
+		;
+}
+
+/* PA9/PA10 as alternate function af on a MODER/AFRH port at gpio. */
+static void usart_pins(uint32_t gpio, uint32_t af)
+{
+	REG32(gpio) = (REG32(gpio) & ~(0xFu << 18)) | 0xAu << 18;
+	REG32(gpio + 0x24u) = (REG32(gpio + 0x24u) & ~0xFF0u) | af << 4 | af << 8;
+}
+
+static void pins_and_clocks(uint32_t kind)
+{
+	if (group_f4(kind)) {
+		REG32(RCC4 + 0x30u) |= 1u | 1u << 12;     /* AHB1ENR: GPIOA, CRC (Go cleared them on F40x) */
+		REG32(RCC4 + 0x44u) |= 1u << 4;           /* APB2ENR: USART1 */
+		usart_pins(0x40020000u, 7);
+		return;
+	}
+	if (kind == STUB_CHIP_G0) {
+		REG32(RCC1 + 0x34u) |= 1u;                /* IOPENR: GPIOA */
+		REG32(RCC1 + 0x38u) |= 1u << 12;          /* AHBENR: CRC */
+		REG32(RCC1 + 0x40u) |= 1u << 14;          /* APBENR2: USART1 */
+		REG32(RCC1 + 0x54u) &= ~3u;               /* CCIPR.USART1SEL: PCLK */
+		usart_pins(0x50000000u, 1);
+		return;
+	}
+	if (group_l4(kind)) {
+		REG32(RCC1 + 0x48u) |= 1u << 12;          /* AHB1ENR: CRC */
+		REG32(RCC1 + 0x4Cu) |= 1u;                /* AHB2ENR: GPIOA */
+		REG32(RCC1 + 0x60u) |= 1u << 14;          /* APB2ENR: USART1 */
+		REG32(RCC1 + 0x88u) &= ~3u;               /* CCIPR.USART1SEL: PCLK2 */
+		usart_pins(0x48000000u, 7);
+		return;
+	}
+	REG32(RCC1 + 0x14u) |= 1u << 6;                   /* AHBENR: CRC */
+	REG32(RCC1 + 0x18u) |= 1u << 14;                  /* APB2ENR: USART1 */
+	if (kind == STUB_CHIP_F1) {
+		REG32(RCC1 + 0x18u) |= 1u << 2;           /* IOPA */
+		REG32(0x40010804u) = (REG32(0x40010804u) & ~0xFF0u) | 0x4B0u; /* PA9 AF PP, PA10 in */
+		return;
+	}
+	REG32(RCC1 + 0x30u) &= ~3u;                       /* CFGR3.USART1SW: PCLK */
+	REG32(RCC1 + 0x14u) |= 1u << 17;                  /* AHBENR: GPIOA */
+	usart_pins(0x48000000u, kind == STUB_CHIP_F0 ? 1u : 7u); /* F0 AF1, F3 AF7 */
+}
+
+void chip_clock_init(struct chip *c, uint32_t kind)
+{
+	c->kind = kind;
+	c->new_layout = kind != STUB_CHIP_F1 && kind != STUB_CHIP_F2 && kind != STUB_CHIP_F4;
+	c->usart = group_f4(kind) ? 0x40011000u : 0x40013800u;
+	if (group_f4(kind)) {
+		switch_to_hsi(RCC4, 1u, 2u, RCC4 + 0x08u, 0, 2, 0xFFF0u); /* HPRE, PPRE1, PPRE2 */
+		c->clock_hz = 16000000u;
+	} else if (kind == STUB_CHIP_G0) {
+		REG32(RCC1) &= ~(7u << 11); /* HSIDIV /1: HSISYS = HSI16 */
+		switch_to_hsi(RCC1, 1u << 8, 1u << 10, RCC1 + 0x08u, 0, 3, 0x7F00u); /* HPRE, PPRE */
+		c->clock_hz = 16000000u;
+	} else if (group_l4(kind)) {
+		switch_to_hsi(RCC1, 1u << 8, 1u << 10, RCC1 + 0x08u, 1, 2, 0x3FF0u);
+		c->clock_hz = 16000000u;
+	} else {
+		if (kind == STUB_CHIP_F0) /* the ROM's HSITRIM = 0 bug (AN2606): back to 16 */
+			REG32(RCC1) = (REG32(RCC1) & ~0xF8u) | 16u << 3;
+		switch_to_hsi(RCC1, 1u, 2u, RCC1 + 0x04u, 0, 2, 0x3FF0u); /* HPRE, PPRE1, PPRE2 */
+		c->clock_hz = 8000000u;
+	}
+	pins_and_clocks(kind);
+	REG32(SYST_RVR) = 0xFFFFFFu;
+	REG32(SYST_CVR) = 0;
+	REG32(SYST_CSR) = 5u; /* processor clock, enabled, no interrupt */
+	c->last_tick = REG32(SYST_CVR);
+	c->cycles = 0;
+	c->ms = 0;
+}
+
+/* USART register offsets of each layout. */
+#define OLD_SR 0x00u
+#define OLD_DR 0x04u
+#define OLD_BRR 0x08u
+#define OLD_CR1 0x0Cu
+#define NEW_CR1 0x00u
+#define NEW_BRR 0x0Cu
+#define NEW_ISR 0x1Cu
+#define NEW_ICR 0x20u
+#define NEW_RDR 0x24u
+#define NEW_TDR 0x28u
+#define ST_ORE (1u << 3)
+#define ST_RXNE (1u << 5)
+#define ST_TC (1u << 6)
+#define ST_TXE (1u << 7)
+
+static uint32_t status_reg(const struct chip *c)
+{
+	return c->usart + (c->new_layout ? NEW_ISR : OLD_SR);
+}
+
+/* BRR for baud; 0 when the error would exceed 2 %. F1 has no OVER8. */
+static uint32_t brr_for(const struct chip *c, uint32_t baud, bool *over8)
+{
+	if (baud == 0)
+		return 0;
+	uint32_t div = (c->clock_hz + baud / 2) / baud;
+	*over8 = false;
+	if (div < 16) {
+		if (c->kind == STUB_CHIP_F1)
+			return 0;
+		div = (2u * c->clock_hz + baud / 2) / baud;
+		*over8 = true;
+		if (div < 16)
+			return 0;
+	}
+	uint32_t actual = (*over8 ? 2u * c->clock_hz : c->clock_hz) / div;
+	uint32_t off = actual > baud ? actual - baud : baud - actual;
+	if (off * 50u > baud)
+		return 0;
+	return *over8 ? (div & ~0xFu) | (div & 0xFu) >> 1 : div;
+}
+
+bool chip_uart_can(const struct chip *c, uint32_t baud)
+{
+	bool over8;
+	return brr_for(c, baud, &over8) != 0;
+}
+
+int chip_uart_set(struct chip *c, uint32_t baud, bool parity)
+{
+	bool over8;
+	uint32_t brr = brr_for(c, baud, &over8);
+	if (brr == 0)
+		return 0;
+	uint32_t te_re = 1u << 3 | 1u << 2;
+	uint32_t frame = parity ? (1u << 12 | 1u << 10) : 0; /* M (9 bits with parity), PCE */
+	uint32_t o8 = over8 ? 1u << 15 : 0;
+	if (c->new_layout) {
+		REG32(c->usart + NEW_CR1) = 0;
+		REG32(c->usart + NEW_BRR) = brr;
+		REG32(c->usart + NEW_CR1) = frame | o8 | te_re | 1u;
+	} else {
+		REG32(c->usart + OLD_CR1) = 0;
+		REG32(c->usart + OLD_BRR) = brr;
+		REG32(c->usart + OLD_CR1) = 1u << 13 | frame | o8 | te_re;
+	}
+	c->baud = baud;
+	c->parity = parity;
+	return 1;
+}
+
+bool chip_uart_rx_ready(const struct chip *c)
+{
+	uint32_t st = REG32(status_reg(c));
+	if ((st & ST_ORE) && c->new_layout)
+		REG32(c->usart + NEW_ICR) = ST_ORE; /* else reception stops on the new layout */
+	return (st & ST_RXNE) != 0;
+}
+
+uint8_t chip_uart_rx(const struct chip *c)
+{
+	return (uint8_t)REG32(c->usart + (c->new_layout ? NEW_RDR : OLD_DR));
+}
+
+void chip_uart_tx(struct chip *c, uint8_t byte)
+{
+	while (!(REG32(status_reg(c)) & ST_TXE))
+		;
+	REG32(c->usart + (c->new_layout ? NEW_TDR : OLD_DR)) = byte;
+}
+
+void chip_uart_flush(const struct chip *c)
+{
+	while (!(REG32(status_reg(c)) & ST_TC))
+		;
+}
+
+uint32_t chip_ms(struct chip *c)
+{
+	uint32_t now = REG32(SYST_CVR);
+	c->cycles += (c->last_tick - now) & 0xFFFFFFu; /* it counts down */
+	c->last_tick = now;
+	uint32_t per_ms = c->clock_hz / 1000u;
+	while (c->cycles >= per_ms) {
+		c->cycles -= per_ms;
+		c->ms++;
+	}
+	return c->ms;
+}
+
+void chip_iwdg_refresh(void)
+{
+	/* Harmless when the IWDG is off; when the option byte started it (the
+	 * ROM then refreshes it itself, AN2606 §4.8) it must not bite us. */
+	REG32(IWDG_KR) = 0xAAAAu;
+}
+
+bool chip_has_crc_unit(const struct chip *c)
+{
+	(void)c;
+	return true; /* every family this stub serves has one at 0x40023000 */
+}
+
+uint32_t chip_crc(const struct chip *c, uint32_t address, uint32_t length, void *context)
+{
+	(void)c;
+	REG32(CRC_CR) = 1u; /* RESET: DR back to 0xFFFFFFFF */
+	for (uint32_t i = 0; i < length; i += 4) {
+		REG32(CRC_DR) = *(volatile uint32_t *)(address + i);
+		if ((i & 0x7Fu) == 0)
+			flash_wait_hook(context);
+	}
+	return REG32(CRC_DR);
+}
+
+void chip_reset(void)
+{
+	__asm__ volatile("dsb");
+	REG32(AIRCR) = 0x05FA0004u; /* VECTKEY, SYSRESETREQ */
+	__asm__ volatile("dsb");
+	for (;;)
+		;
+}
+
+void chip_go(uint32_t address)
+{
+	uint32_t sp = *(volatile uint32_t *)address;
+	uint32_t pc = *(volatile uint32_t *)(address + 4u);
+	__asm__ volatile("msr msp, %0\n\tbx %1" : : "r"(sp), "r"(pc | 1u) : "memory");
+	for (;;)
+		;
+}

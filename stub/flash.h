@@ -1,0 +1,43 @@
+/* The per-family flash driver (flash_f1.c, flash_f4.c, flash_dword.c): unlock, erase one unit, erase a bank or
+ * everything, program, lock, and the last error. It knows registers only,
+ * nothing of frames or USARTs, so a SWD RAM loader (issue 15) can link the
+ * same file: it supplies its own flash_wait_hook (the stub's drains the
+ * USART and refreshes the IWDG while the controller is busy).
+ *
+ * Every function returns 0 or -1; after -1, ctl->error_sr holds the
+ * controller's status register as it was and ctl->error_address where it
+ * happened. One driver file per controller family is linked into an image;
+ * they all implement this interface. */
+#ifndef STUB_FLASH_H
+#define STUB_FLASH_H
+
+#include <stdint.h>
+
+struct flash_ctl {
+	uint32_t flash_start;
+	uint32_t flash_size;
+	uint32_t page_size;   /* page drivers: bytes per erase unit */
+	uint32_t unit_count;  /* erase units, both banks */
+	uint32_t bank2_start; /* 0: one bank */
+	uint32_t flags;       /* STUB_PARAM_DUAL_BANK */
+	uint32_t error_sr;
+	uint32_t error_address;
+	void *hook_context;   /* handed to flash_wait_hook */
+};
+
+/* Called again and again while the controller is busy. */
+void flash_wait_hook(void *context);
+
+/* Bytes programmed at once; addresses and lengths are multiples of it. */
+uint32_t flash_program_unit(const struct flash_ctl *ctl);
+int flash_unlock(struct flash_ctl *ctl);
+void flash_lock(struct flash_ctl *ctl);
+int flash_erase_unit(struct flash_ctl *ctl, uint32_t unit);
+int flash_erase_mass(struct flash_ctl *ctl);
+/* bank 1 or 2; -1 with error_sr 0 when the chip has no such bank */
+int flash_erase_bank(struct flash_ctl *ctl, uint32_t bank);
+/* data need not be aligned; units that already hold their value are skipped
+ * (erased gaps, and a write sent again after its reply was lost) */
+int flash_program(struct flash_ctl *ctl, uint32_t address, const uint8_t *data, uint32_t length);
+
+#endif

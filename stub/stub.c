@@ -1,0 +1,467 @@
+/* The stub's command core (docs/stub-protocol.md): the entry point, the
+ * main loop, sequence numbers, replies and the commands. The flash driver
+ * (flash_*.c) and the chip (chip.c) sit below it. All state lives in the
+ * RAM the host gave for buffers (params.buf_start): the image has no .data
+ * or .bss, and no absolute address of its own, so it runs wherever it was
+ * loaded. */
+#include <stddef.h>
+
+#include "chip.h"
+#include "flash.h"
+#include "frame.h"
+#include "stub_protocol.h"
+
+#define STUB_BUILD_VERSION 1u
+#define READ_WINDOW 4u
+#define ACK_TIMEOUT_MS 1000u
+#define CONFIRM_TIMEOUT_MS 500u
+
+struct stub {
+	const uint8_t *params;
+	struct chip chip;
+	struct rx rx;
+	struct flash_ctl flash;
+	uint32_t crc_table[16];
+	uint32_t ram_top;
+	uint32_t start_baud;
+	uint32_t silence_ms;
+	uint32_t last_activity_ms;
+	bool seq_known;
+	uint8_t expected_seq;
+	bool unlocked;
+	bool request_released; /* the frame being run gave its slot back early */
+	/* A rate change waiting for the host's first frame at the new rate. */
+	bool baud_pending;
+	uint32_t baud_deadline_ms, old_baud;
+	bool old_parity;
+	uint8_t status_of[256]; /* what each sequence number got, for duplicates */
+};
+
+_Static_assert(sizeof(struct stub) <= STUB_STATE_BYTES, "the host reserves STUB_STATE_BYTES");
+
+void stub_main(const uint8_t *image) __attribute__((noreturn, used));
+
+/* Header, then the entry at STUB_ENTRY_OFFSET (stub.ld checks both). The
+ * host fills words 0-1 (SP, entry) and the parameter block. */
+__attribute__((section(".stub_header"), used)) static const uint32_t header[STUB_ENTRY_OFFSET / 4] = {
+	[STUB_IMAGE_MAGIC / 4] = STUB_MAGIC,
+	[STUB_IMAGE_DRIVER / 4] = STUB_DRIVER | STUB_PROTOCOL_VERSION << 8 | STUB_BUILD_VERSION << 16,
+};
+
+/* PC reads as this instruction + 4: the image starts STUB_ENTRY_OFFSET
+ * before that instruction. The host's SP may not have been taken (some ROMs
+ * do not load MSP on Go), so set it from the parameter block. */
+__attribute__((section(".stub_entry"), naked, used)) void stub_entry(void)
+{
+	__asm__ volatile("cpsid i\n\t"
+			 "mov r0, pc\n\t"
+			 "subs r0, #70\n\t"       /* 4 + the cpsid + 0x40 */
+			 "ldr r1, [r0, #28]\n\t" /* params.stack_top */
+			 "mov sp, r1\n\t"
+			 "bl stub_main\n\t"
+			 "b .\n");
+}
+
+static uint32_t get32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+	p[2] = (uint8_t)(v >> 16);
+	p[3] = (uint8_t)(v >> 24);
+}
+
+static uint32_t param(const struct stub *s, uint32_t offset)
+{
+	return get32(s->params + STUB_IMAGE_PARAMS + offset);
+}
+
+/* Everything the stub must keep doing whatever else it waits for. */
+static void poll(struct stub *s)
+{
+	chip_iwdg_refresh();
+	while (chip_uart_rx_ready(&s->chip))
+		rx_byte(&s->rx, chip_uart_rx(&s->chip));
+	chip_ms(&s->chip);
+}
+
+void flash_wait_hook(void *context)
+{
+	poll(context);
+}
+
+static void tx_byte(struct stub *s, uint8_t byte, uint32_t *crc)
+{
+	chip_uart_tx(&s->chip, byte);
+	poll(s);
+	if (crc)
+		*crc = crc32_update(s->crc_table, *crc, &byte, 1);
+}
+
+/* One reply frame: status, then head and tail (either may be empty): a
+ * read's data go out straight from memory behind their offset. */
+static void reply2(struct stub *s, uint8_t code, uint8_t seq, uint8_t status, const uint8_t *head,
+		   uint32_t head_length, const volatile uint8_t *tail, uint32_t tail_length)
+{
+	uint32_t length = head_length + tail_length;
+	uint8_t header[STUB_HEADER_BYTES] = {STUB_SOF_REPLY, code, seq, (uint8_t)(length + 1u),
+					     (uint8_t)((length + 1u) >> 8), 0};
+	header[5] = frame_header_check(header);
+	uint32_t crc = 0;
+	tx_byte(s, header[0], NULL);
+	for (int i = 1; i < 6; i++)
+		tx_byte(s, header[i], &crc);
+	tx_byte(s, status, &crc);
+	for (uint32_t i = 0; i < head_length; i++)
+		tx_byte(s, head[i], &crc);
+	for (uint32_t i = 0; i < tail_length; i++)
+		tx_byte(s, tail[i], &crc);
+	uint8_t t[4];
+	put32(t, crc);
+	for (int i = 0; i < 4; i++)
+		tx_byte(s, t[i], NULL);
+}
+
+static void reply(struct stub *s, uint8_t code, uint8_t seq, uint8_t status, const uint8_t *body,
+		  uint32_t length)
+{
+	reply2(s, code, seq, status, body, length, NULL, 0);
+}
+
+static void reply_flash_error(struct stub *s, uint8_t code, uint8_t seq)
+{
+	uint8_t body[8];
+	put32(body, s->flash.error_sr);
+	put32(body + 4, s->flash.error_address);
+	reply(s, code, seq, STUB_E_FLASH, body, 8);
+}
+
+static void send_hello(struct stub *s, uint8_t seq)
+{
+	uint8_t b[STUB_HELLO_BYTES] = {0};
+	put32(b + STUB_HELLO_MAGIC, STUB_MAGIC);
+	b[STUB_HELLO_PROTOCOL] = STUB_PROTOCOL_VERSION;
+	b[STUB_HELLO_DRIVER] = STUB_DRIVER;
+	b[STUB_HELLO_WINDOW] = (uint8_t)s->rx.count;
+	b[STUB_HELLO_UNIT] = (uint8_t)flash_program_unit(&s->flash);
+	b[STUB_HELLO_PAYLOAD] = (uint8_t)STUB_MAX_PAYLOAD;
+	b[STUB_HELLO_PAYLOAD + 1] = (uint8_t)(STUB_MAX_PAYLOAD >> 8);
+	b[STUB_HELLO_VERSION] = STUB_BUILD_VERSION;
+	uint32_t caps = STUB_CAP_ERASE | STUB_CAP_MASS_ERASE | STUB_CAP_SET_BAUD | STUB_CAP_GO |
+			STUB_CAP_RESET;
+	if (s->flash.bank2_start || (s->flash.flags & STUB_PARAM_DUAL_BANK))
+		caps |= STUB_CAP_BANK_ERASE;
+	if (chip_has_crc_unit(&s->chip))
+		caps |= STUB_CAP_CRC_UNIT;
+	put32(b + STUB_HELLO_CAPS, caps);
+	put32(b + STUB_HELLO_CLOCK, s->chip.clock_hz);
+	put32(b + STUB_HELLO_BAUD, s->chip.baud);
+	reply(s, STUB_CMD_HELLO, seq, STUB_OK, b, sizeof(b));
+}
+
+static bool in_flash(const struct stub *s, uint32_t address, uint32_t length)
+{
+	uint32_t start = s->flash.flash_start, size = s->flash.flash_size;
+	return address >= start && length <= size && address - start <= size - length;
+}
+
+static bool in_readable(const struct stub *s, uint32_t address, uint32_t length)
+{
+	if (in_flash(s, address, length))
+		return true;
+	return address >= 0x20000000u && length <= s->ram_top - 0x20000000u &&
+	       address - 0x20000000u <= s->ram_top - 0x20000000u - length;
+}
+
+static bool unlock(struct stub *s)
+{
+	if (!s->unlocked && flash_unlock(&s->flash) == 0)
+		s->unlocked = true;
+	return s->unlocked;
+}
+
+static uint8_t do_write(struct stub *s, const uint8_t *p, uint32_t length)
+{
+	if (length < 4)
+		return STUB_E_LENGTH;
+	uint32_t address = get32(p), count = length - 4;
+	uint32_t unit = flash_program_unit(&s->flash);
+	if (!in_flash(s, address, count))
+		return STUB_E_RANGE;
+	if (address % unit || count % unit)
+		return STUB_E_ALIGN;
+	if (!unlock(s) || flash_program(&s->flash, address, p + 4, count) != 0)
+		return STUB_E_FLASH;
+	return STUB_OK;
+}
+
+static uint8_t do_erase(struct stub *s, const uint8_t *p, uint32_t length)
+{
+	if (length < 4)
+		return STUB_E_LENGTH;
+	uint32_t kind = p[0], bank = p[1], count = (uint32_t)p[2] | (uint32_t)p[3] << 8;
+	if (kind == STUB_ERASE_MASS)
+		return !unlock(s) || flash_erase_mass(&s->flash) != 0 ? STUB_E_FLASH : STUB_OK;
+	if (kind == STUB_ERASE_BANK) {
+		if (bank != 1 && bank != 2)
+			return STUB_E_RANGE;
+		return !unlock(s) || flash_erase_bank(&s->flash, bank) != 0 ? STUB_E_FLASH : STUB_OK;
+	}
+	if (kind != STUB_ERASE_UNITS || length != 4 + 2 * count)
+		return STUB_E_LENGTH;
+	for (uint32_t i = 0; i < count; i++)
+		if (((uint32_t)p[4 + 2 * i] | (uint32_t)p[5 + 2 * i] << 8) >= s->flash.unit_count)
+			return STUB_E_RANGE; /* checked before anything is erased */
+	if (!unlock(s))
+		return STUB_E_FLASH;
+	for (uint32_t i = 0; i < count; i++) {
+		uint32_t unit = (uint32_t)p[4 + 2 * i] | (uint32_t)p[5 + 2 * i] << 8;
+		if (flash_erase_unit(&s->flash, unit) != 0)
+			return STUB_E_FLASH;
+	}
+	return STUB_OK;
+}
+
+static void do_crc(struct stub *s, uint8_t seq, const uint8_t *p, uint32_t length)
+{
+	if (length != 8) {
+		reply(s, STUB_CMD_CRC, seq, STUB_E_LENGTH, NULL, 0);
+		return;
+	}
+	uint32_t address = get32(p), count = get32(p + 4);
+	if (!in_flash(s, address, count)) {
+		reply(s, STUB_CMD_CRC, seq, STUB_E_RANGE, NULL, 0);
+		return;
+	}
+	if (address % 4 || count % 4) {
+		reply(s, STUB_CMD_CRC, seq, STUB_E_ALIGN, NULL, 0);
+		return;
+	}
+	uint8_t body[4];
+	put32(body, chip_crc(&s->chip, address, count, s));
+	reply(s, STUB_CMD_CRC, seq, STUB_OK, body, 4);
+}
+
+/* Acknowledged bytes from READ_ACK frames that arrived; other frames are
+ * answered "out of sequence" (the host must wait for the end of a read). */
+static void take_acks(struct stub *s, uint32_t *acked)
+{
+	uint8_t *f;
+	bool good;
+	while ((f = rx_next(&s->rx, &good)) != NULL) {
+		if (good && f[1] == STUB_CMD_READ_ACK && frame_length(f) == 4) {
+			uint32_t total = get32(f + STUB_HEADER_BYTES);
+			if (total > *acked)
+				*acked = total;
+		}
+		rx_release(&s->rx);
+	}
+}
+
+/* Streamed: frames of STUB_WRITE_CHUNK bytes (status, offset u32, data),
+ * at most READ_WINDOW of them ahead of the host's acknowledgements. */
+static uint8_t do_read(struct stub *s, uint8_t seq, const uint8_t *p, uint32_t length)
+{
+	if (length != 8)
+		return STUB_E_LENGTH;
+	uint32_t address = get32(p), count = get32(p + 4);
+	if (!in_readable(s, address, count))
+		return STUB_E_RANGE;
+	/* The acknowledgements arrive behind this request: its slot must be
+	 * free, and not taken for one of them. */
+	rx_release(&s->rx);
+	s->request_released = true;
+	uint32_t sent = 0, acked = 0, waited_from = chip_ms(&s->chip);
+	uint8_t offset[4];
+	while (sent < count) {
+		take_acks(s, &acked);
+		if (sent - acked >= READ_WINDOW * STUB_WRITE_CHUNK) {
+			poll(s);
+			if (chip_ms(&s->chip) - waited_from > ACK_TIMEOUT_MS)
+				return STUB_E_TIMEOUT;
+			continue;
+		}
+		uint32_t n = count - sent < STUB_WRITE_CHUNK ? count - sent : STUB_WRITE_CHUNK;
+		put32(offset, sent);
+		reply2(s, STUB_CMD_READ, seq, STUB_OK, offset, 4,
+		       (const volatile uint8_t *)(address + sent), n);
+		sent += n;
+		waited_from = chip_ms(&s->chip);
+	}
+	return STUB_OK;
+}
+
+static uint8_t do_set_baud(struct stub *s, uint8_t seq, const uint8_t *p, uint32_t length)
+{
+	if (length != 4)
+		return STUB_E_LENGTH;
+	uint32_t baud = get32(p);
+	if (!chip_uart_can(&s->chip, baud))
+		return STUB_E_BAUD;
+	uint8_t body[4];
+	put32(body, baud);
+	s->old_baud = s->chip.baud;
+	s->old_parity = s->chip.parity;
+	reply(s, STUB_CMD_SET_BAUD, seq, STUB_OK, body, 4);
+	chip_uart_flush(&s->chip);
+	chip_uart_set(&s->chip, baud, false);
+	rx_reset(&s->rx);
+	s->baud_pending = true;
+	s->baud_deadline_ms = chip_ms(&s->chip) + CONFIRM_TIMEOUT_MS;
+	return STUB_OK;
+}
+
+/* Back to the settings the stub started with, as if just started. */
+static void fall_back(struct stub *s)
+{
+	if (s->unlocked)
+		flash_lock(&s->flash);
+	s->unlocked = false;
+	chip_uart_flush(&s->chip);
+	chip_uart_set(&s->chip, s->start_baud, true);
+	rx_reset(&s->rx);
+	s->seq_known = false;
+	s->baud_pending = false;
+	send_hello(s, 0);
+	s->last_activity_ms = chip_ms(&s->chip);
+}
+
+static uint8_t execute(struct stub *s, uint8_t code, uint8_t seq, const uint8_t *p, uint32_t length)
+{
+	switch (code) {
+	case STUB_CMD_CONFIRM:
+		return length == 0 ? STUB_OK : STUB_E_LENGTH;
+	case STUB_CMD_SET_BAUD: {
+		uint8_t st = do_set_baud(s, seq, p, length);
+		return st == STUB_OK ? 0xFFu : st; /* 0xFF: replied already */
+	}
+	case STUB_CMD_ERASE:
+		return do_erase(s, p, length);
+	case STUB_CMD_WRITE:
+		return do_write(s, p, length);
+	case STUB_CMD_READ: {
+		uint8_t st = do_read(s, seq, p, length);
+		return st == STUB_OK ? 0xFFu : st;
+	}
+	case STUB_CMD_CRC:
+		do_crc(s, seq, p, length);
+		return 0xFFu;
+	case STUB_CMD_GO:
+		if (length != 4 || !in_readable(s, get32(p), 8))
+			return length != 4 ? STUB_E_LENGTH : STUB_E_RANGE;
+		if (s->unlocked)
+			flash_lock(&s->flash);
+		reply(s, code, seq, STUB_OK, NULL, 0);
+		chip_uart_flush(&s->chip);
+		chip_go(get32(p));
+	case STUB_CMD_RESET:
+		if (s->unlocked)
+			flash_lock(&s->flash);
+		reply(s, code, seq, STUB_OK, NULL, 0);
+		chip_uart_flush(&s->chip);
+		chip_reset();
+	case STUB_CMD_OPTION:
+		return STUB_E_UNSUPPORTED;
+	default:
+		return STUB_E_UNKNOWN;
+	}
+}
+
+static void handle(struct stub *s, const uint8_t *f, bool good)
+{
+	uint8_t code = f[1], seq = f[2];
+	uint32_t length = frame_length(f);
+	const uint8_t *p = f + STUB_HEADER_BYTES;
+	if (!good) {
+		reply(s, code, seq, STUB_E_CRC, NULL, 0);
+		return;
+	}
+	s->baud_pending = false; /* a good frame at the new rate confirms it */
+	if (code == STUB_CMD_READ_ACK)
+		return; /* late acknowledgements of a read that has ended */
+	if (code == STUB_CMD_HELLO) {
+		s->seq_known = true;
+		s->expected_seq = (uint8_t)(seq + 1u);
+		send_hello(s, seq);
+		return;
+	}
+	uint8_t behind = (uint8_t)(s->expected_seq - 1u - seq);
+	if (s->seq_known && seq != s->expected_seq && behind < 128u &&
+	    (code == STUB_CMD_WRITE || code == STUB_CMD_ERASE)) {
+		/* A repeat whose reply was lost: answered, not done twice. */
+		reply(s, code, seq, s->status_of[seq], NULL, 0);
+		return;
+	}
+	if (!s->seq_known || seq != s->expected_seq) {
+		uint8_t want = s->expected_seq;
+		reply(s, code, seq, STUB_E_SEQUENCE, &want, 1);
+		return;
+	}
+	s->expected_seq++;
+	uint8_t status = execute(s, code, seq, p, length);
+	if (status == 0xFFu) {
+		s->status_of[seq] = STUB_OK;
+		return;
+	}
+	s->status_of[seq] = status;
+	if (status == STUB_E_FLASH)
+		reply_flash_error(s, code, seq);
+	else
+		reply(s, code, seq, status, NULL, 0);
+}
+
+static void setup(struct stub *s, const uint8_t *image)
+{
+	s->params = image;
+	chip_clock_init(&s->chip, param(s, STUB_PARAM_CHIP));
+	crc32_init_table(s->crc_table);
+	s->flash = (struct flash_ctl){
+		.flash_start = param(s, STUB_PARAM_FLASH_START),
+		.flash_size = param(s, STUB_PARAM_FLASH_SIZE),
+		.page_size = param(s, STUB_PARAM_PAGE_SIZE),
+		.unit_count = param(s, STUB_PARAM_UNIT_COUNT),
+		.bank2_start = param(s, STUB_PARAM_BANK2_START),
+		.flags = param(s, STUB_PARAM_FLAGS),
+		.hook_context = s,
+	};
+	s->ram_top = param(s, STUB_PARAM_STACK_TOP);
+	s->start_baud = param(s, STUB_PARAM_BAUD);
+	s->silence_ms = param(s, STUB_PARAM_SILENCE_MS);
+	uint32_t slots = param(s, STUB_PARAM_BUF_START) + STUB_STATE_BYTES;
+	rx_init(&s->rx, s->crc_table, (uint8_t *)slots, param(s, STUB_PARAM_BUF_END) - slots);
+	chip_uart_set(&s->chip, s->start_baud, true);
+}
+
+void stub_main(const uint8_t *image)
+{
+	const uint8_t *params = image + STUB_IMAGE_PARAMS;
+	struct stub *s = (struct stub *)get32(params + STUB_PARAM_BUF_START);
+	for (uint32_t i = 0; i < sizeof(*s); i++)
+		((volatile uint8_t *)s)[i] = 0;
+	setup(s, image);
+	send_hello(s, 0);
+	s->last_activity_ms = chip_ms(&s->chip);
+	for (;;) {
+		poll(s);
+		bool good;
+		const uint8_t *f = rx_next(&s->rx, &good);
+		uint32_t now = chip_ms(&s->chip);
+		if (f) {
+			s->request_released = false;
+			handle(s, f, good);
+			if (!s->request_released)
+				rx_release(&s->rx);
+			s->last_activity_ms = chip_ms(&s->chip);
+		} else if (s->baud_pending && (int32_t)(now - s->baud_deadline_ms) > 0) {
+			chip_uart_set(&s->chip, s->old_baud, s->old_parity);
+			rx_reset(&s->rx);
+			s->baud_pending = false;
+		} else if (s->silence_ms && now - s->last_activity_ms > s->silence_ms) {
+			fall_back(s);
+		}
+	}
+}

@@ -1,0 +1,220 @@
+# --stub: the RAM stub (stub/, docs/stub-protocol.md) loaded through the
+# ROM bootloader and run on the emulator's Cortex-M core, against the same
+# actions over the ROM protocol (--no-stub). Skipped when the emulator was
+# built without the core.
+
+needs_core() {
+	ldd "$STM32BOOT_SIM_PROGRAM" | grep libunicorn >/dev/null ||
+		{ echo "SKIP: emulator built without the core (libunicorn)"; exit 77; }
+}
+
+# The ROM's share of a --stub run: what the host sent minus what the
+# stub's USART received.
+rom_bytes() {
+	echo $(( $(jq .bytes_in "$STATS") - $(jq .core.usart_rx_bytes "$STATS") ))
+}
+
+# write_both FILE [OPTIONS...]: FILE written with -v through the ROM into
+# rom.flash and through the stub into the chip's image ($IMG).
+write_both() {
+	local file=$1; shift
+	run_ok --no-stub -w "$file" -v "$@" "$(port)"
+	extract_flash "$WORK/rom.flash"
+	rm -f "$IMG"
+	run_ok --stub --verbose -w "$file" -v "$@" "$(port)"
+	extract_flash "$WORK/stub.flash"
+}
+
+t_write_verify_f103_gives_the_flash_the_rom_gives() {
+	needs_core
+	random_file "$WORK/fw.bin" 40000
+	write_both "$WORK/fw.bin"
+	same_bytes "$WORK/stub.flash" "$WORK/rom.flash"
+	out_has "RAM stub f1"
+	out_has "verified (by CRC)"
+	# The ROM only loaded the stub: 256-byte Write Memory blocks into RAM.
+	stat_at_least '.commands."0x31"' 1
+	stat_is '.commands."0x31" <= 20' true
+	stat_is '.commands."0x21"' 1
+	stat_is '.core.faults' 0
+	stat_is '.core.usart_rx_overruns' 0
+}
+
+t_write_verify_f411_gives_the_flash_the_rom_gives() {
+	needs_core
+	DEVICE=stm32f411xe
+	random_file "$WORK/fw.bin" 36000 # three 16 KiB sectors
+	write_both "$WORK/fw.bin"
+	same_bytes "$WORK/stub.flash" "$WORK/rom.flash"
+	out_has "RAM stub f4"
+	stat_is '.core.faults' 0
+}
+
+t_write_verify_g071_gives_the_flash_the_rom_gives() {
+	needs_core
+	DEVICE=stm32g071rb
+	random_file "$WORK/fw.bin" 30000
+	write_both "$WORK/fw.bin"
+	same_bytes "$WORK/stub.flash" "$WORK/rom.flash"
+	out_has "RAM stub dword"
+	stat_is '.core.faults' 0
+}
+
+# Across the bank boundary of a dual-bank L4 (bank 2 pages need BKER).
+t_write_verify_l476_across_its_banks_gives_the_flash_the_rom_gives() {
+	needs_core
+	DEVICE=stm32l476rg
+	random_file "$WORK/fw.bin" 20000
+	write_both "$WORK/fw.bin" -S 0x0807F000
+	same_bytes "$WORK/stub.flash" "$WORK/rom.flash"
+	out_has "RAM stub dword"
+}
+
+t_read_through_the_stub_is_the_flash() {
+	needs_core
+	seed_chip
+	run_ok --stub -r "$WORK/got.bin" "$(port)"
+	same_bytes "$WORK/got.bin" "$WORK/seed.bin"
+	stat_is '.commands."0x11" <= 4' true # the ROM read only what connecting reads
+	stat_at_least '.core.usart_tx_bytes' 131072
+}
+
+t_erase_through_the_stub_leaves_erased_flash() {
+	needs_core
+	seed_chip
+	run_ok --stub -o "$(port)"
+	extract_flash "$WORK/now.flash"
+	erased_file "$WORK/erased.bin" "$(flash_size)"
+	same_bytes "$WORK/now.flash" "$WORK/erased.bin"
+	stat_at_least '.core.peripherals.FLASH.writes' 2
+}
+
+t_crc_through_the_stub_is_the_rom_s() {
+	needs_core
+	seed_chip
+	run_ok --no-stub -C "$(port)"
+	grep '^CRC(' "$OUT" >"$WORK/rom.crc" || fail "no CRC line over the ROM"
+	run_ok --stub -C "$(port)"
+	grep '^CRC(' "$OUT" >"$WORK/stub.crc" || fail "no CRC line through the stub"
+	same_bytes "$WORK/stub.crc" "$WORK/rom.crc"
+	stat_at_least '.core.peripherals.CRC.writes' 32768 # one word at a time
+}
+
+# The chip resets into its bootloader right after the stub started: the
+# stub never answers. Without -i the user is told what to do; nothing is
+# reported written.
+t_a_stub_that_never_answers_fails_with_what_to_do() {
+	needs_core
+	random_file "$WORK/fw.bin" 1024
+	run_ok --stub -w "$WORK/fw.bin" "$(port)"
+	local n=$(( $(rom_bytes) + 1 ))
+	rm -f "$IMG"
+	run_fail --stub -w "$WORK/fw.bin" "$(port "faults=reset-after=$n")"
+	error_has "did not answer after Go"
+	error_has "reset the board with BOOT0 high"
+	error_has "--no-stub"
+	out_lacks "Wrote"
+	stat_is .state '"bootloader"'
+	stat_is '.page_erases + .program_operations' 0
+}
+
+# With -i the chip is put back into its bootloader, and the user is told.
+t_a_stub_that_never_answers_is_reset_into_the_bootloader_with_i() {
+	needs_core
+	random_file "$WORK/fw.bin" 1024
+	run_ok --stub -w "$WORK/fw.bin" "$(port)"
+	local n=$(( $(rom_bytes) + 1 ))
+	rm -f "$IMG" "$STATS"
+	tty_sim_start --boot0 rts --reset dtr --faults "reset-after=$n"
+	run_on_tty --stub -i '-rts&dtr,-dtr' -w "$WORK/fw.bin"
+	[ "$STATUS" -eq 1 ] || fail "exit status $STATUS, expected 1"
+	error_has "the chip was reset into its bootloader"
+	sim_stop
+	# power-on, the -i entry, the fault's reset (BOOT0 still high), the re-entry
+	stat_is .boots_bootloader 4
+}
+
+t_no_stub_for_the_family_is_an_error_with_stub() {
+	needs_core
+	DEVICE=stm32l07x
+	run_fail --stub -r "$WORK/got.bin" "$(port)"
+	error_has "no stub for the L0 family yet"
+}
+
+t_a_stub_too_big_for_the_ram_is_refused_before_loading() {
+	DEVICE=stm32f03xx6 # 2 KiB the ROM leaves
+	random_file "$WORK/fw.bin" 1024
+	run_fail --stub -w "$WORK/fw.bin" "$(port)"
+	error_has "does not fit"
+	stat_is '.commands."0x31" // 0' 0
+	stat_is '.commands."0x21" // 0' 0
+}
+
+# --dry-run shows the stub's estimate beside the ROM's and loads nothing.
+t_dry_run_shows_both_estimates_and_loads_nothing() {
+	needs_core
+	random_file "$WORK/fw.bin" 20000
+	run_ok --dry-run --stub -w "$WORK/fw.bin" -v "$(port)"
+	out_has "through the RAM stub"
+	out_has "over the ROM"
+	out_has "not loaded in a dry run"
+	stat_is '.commands."0x31" // 0' 0
+	stat_is '.commands."0x21" // 0' 0
+	run_ok --dry-run -w "$WORK/fw.bin" -v "$(port)"
+	out_has "the ROM is used unless --stub is given"
+}
+
+# -R after a write through the stub: its RESET is a SYSRESETREQ (BOOT0
+# high here, so the bootloader runs again); -g through the stub jumps to
+# the program just written.
+t_reset_and_go_after_a_stub_write() {
+	needs_core
+	run_ok --stub -w "$E2E_EXAMPLES/firmware/f103_banner.bin" -v -R "$(port)"
+	stat_is '.core.resets.sysresetreq' 1
+	stat_is .state '"bootloader"'
+	rm -f "$IMG"
+	run_ok --stub -w "$E2E_EXAMPLES/firmware/f103_banner.bin" -g 0x08000000 "$(port)"
+	stat_is '.core.faults' 0
+	stat_at_least '.core.usart_tx_bytes' 51 # the stub's frames, then the banner
+}
+
+# Where a reset must reload the option bytes (F030xC/F09x) or clear
+# FLASH_SR.PEMPTY (L45x), the stub has no reset: -R is refused after the
+# write, with what to do instead.
+t_reset_through_the_stub_is_refused_where_it_needs_an_option_reload() {
+	needs_core
+	DEVICE=stm32f030xc
+	random_file "$WORK/fw.bin" 4096
+	run_fail --stub -w "$WORK/fw.bin" -R "$(port)"
+	error_has "without --stub"
+	extract_flash "$WORK/now.flash"
+	head -c 4096 "$WORK/now.flash" >"$WORK/got.bin"
+	same_bytes "$WORK/got.bin" "$WORK/fw.bin"
+}
+
+# Actions the stub does not serve keep the ROM, and say so.
+t_actions_the_stub_does_not_serve_keep_the_rom() {
+	needs_core
+	run_ok --stub --option-bytes "$(port)"
+	err_has "needs the ROM bootloader's own commands"
+	stat_is '.commands."0x21" // 0' 0
+}
+
+# An input with option bytes besides flash: the stub writes flash only, so
+# the whole write keeps the ROM (rather than failing after the flash part).
+t_an_input_with_option_bytes_keeps_the_rom() {
+	needs_core
+	{
+		hex_record 4 0 0x08 0x00
+		hex_record 0 0 1 2 3 4 5 6 7 8
+		hex_record 4 0 0x1F 0xFF
+		hex_record 0 0xF800 0xA5 0x5A 0xFF 0x00 0xFF 0x00 0xFF 0x00 0xFF 0x00 0xFF 0x00 0xFF 0x00 0xFF 0x00
+		echo ':00000001FF'
+	} >"$WORK/fw.hex"
+	run_ok --stub -w "$WORK/fw.hex" "$(port)"
+	err_has "bytes outside flash"
+	stat_is '.commands."0x21" // 0' 0
+	flash_slice "$WORK/got.bin" 0 8
+	printf '\001\002\003\004\005\006\007\010' >"$WORK/want.bin"
+	same_bytes "$WORK/got.bin" "$WORK/want.bin"
+}

@@ -1,0 +1,219 @@
+/* The stub itself (stub/, the committed image) on the emulator's core,
+ * through the library's back end: what it refuses, and that a refusal
+ * leaves the flash as it was. Skipped when the emulator has no core. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "stm32boot.h"
+
+static char sim_program[4096];
+static char image_path[64];
+static struct stm32_transport *transport;
+static struct stm32_target *stub;
+
+static bool emulator_has_core(void)
+{
+	char command[4200];
+	snprintf(command, sizeof(command), "ldd '%s' | grep -q libunicorn", sim_program);
+	return system(command) == 0;
+}
+
+static int open_stub(void **state)
+{
+	(void)state;
+	ssize_t n = readlink("/proc/self/exe", sim_program, sizeof(sim_program) - 32);
+	assert_true(n > 0);
+	sim_program[n] = '\0';
+	strcpy(strrchr(sim_program, '/') + 1, "stm32boot-sim");
+	if (access(sim_program, X_OK) != 0 || !emulator_has_core())
+		return 0; /* the tests skip */
+	snprintf(image_path, sizeof(image_path), "/tmp/test_stub_emulator.%d.img", (int)getpid());
+	unlink(image_path);
+	char port[256];
+	snprintf(port, sizeof(port), "sim:stm32f103xb,speed=fast,image=%s", image_path);
+	struct stm32_port_options popts;
+	stm32_port_options_default(&popts);
+	popts.sim_program = sim_program;
+	struct stm32_error err;
+	stm32_error_clear(&err);
+	if (stm32_port_open(port, &popts, &transport, &err) != STM32_OK)
+		fail_msg("open %s: %s", port, err.message);
+	struct stm32_target *rom = NULL;
+	if (stm32_rom_open(transport, NULL, &rom, &err) != STM32_OK)
+		fail_msg("connect: %s", err.message);
+	enum stm32_status st = stm32_stub_open(rom, transport, NULL, &stub, &err);
+	stm32_target_close(rom);
+	if (st != STM32_OK)
+		fail_msg("stub: %s", err.message);
+	return 0;
+}
+
+static int close_stub(void **state)
+{
+	(void)state;
+	stm32_target_close(stub);
+	if (transport)
+		stm32_transport_close(transport);
+	unlink(image_path);
+	return 0;
+}
+
+#define NEED_STUB()                                                  \
+	do {                                                         \
+		if (!stub)                                           \
+			skip();                                      \
+	} while (0)
+
+static void first_words_are_erased(void)
+{
+	uint8_t got[64];
+	struct stm32_error err;
+	stm32_error_clear(&err);
+	assert_int_equal(stm32_target_read(stub, 0x08000000, got, sizeof(got), &err), STM32_OK);
+	for (size_t i = 0; i < sizeof(got); i++)
+		assert_int_equal(got[i], 0xFF);
+}
+
+static void announces_what_it_is(void **state)
+{
+	(void)state;
+	NEED_STUB();
+	struct stm32_stub_info info;
+	assert_true(stm32_stub_info(stub, &info));
+	assert_string_equal(info.image, "f1");
+	assert_int_equal(info.load_address, 0x20000200);
+	assert_int_equal(info.program_unit, 2);
+	assert_int_equal(info.clock_hz, 8000000);
+	assert_int_equal(info.baud, 115200);
+	assert_true(info.window >= 1 && info.window <= 8);
+}
+
+static void refuses_a_write_past_the_end_of_flash(void **state)
+{
+	(void)state;
+	NEED_STUB();
+	const uint8_t data[4] = {1, 2, 3, 4};
+	struct stm32_error err;
+	stm32_error_clear(&err);
+	assert_int_equal(stm32_target_write(stub, 0x08020000, data, 4, &err), STM32_E_RANGE);
+	assert_non_null(strstr(err.message, "outside flash"));
+	assert_int_equal(stm32_target_write(stub, 0x0801FFFE, data, 4, &err), STM32_E_RANGE);
+	assert_int_equal(stm32_target_write(stub, 0x20004000, data, 4, &err), STM32_E_RANGE);
+	first_words_are_erased();
+}
+
+static void refuses_an_unaligned_write(void **state)
+{
+	(void)state;
+	NEED_STUB();
+	const uint8_t data[4] = {1, 2, 3, 4};
+	struct stm32_error err;
+	stm32_error_clear(&err);
+	assert_int_equal(stm32_target_write(stub, 0x08000001, data, 2, &err), STM32_E_INVALID);
+	assert_non_null(strstr(err.message, "not aligned"));
+	assert_int_equal(stm32_target_write(stub, 0x08000000, data, 3, &err), STM32_E_INVALID);
+	first_words_are_erased();
+}
+
+static void refuses_an_erase_list_with_a_unit_past_the_end_before_erasing(void **state)
+{
+	(void)state;
+	NEED_STUB();
+	const uint8_t data[4] = {1, 2, 3, 4};
+	struct stm32_error err;
+	stm32_error_clear(&err);
+	assert_int_equal(stm32_target_write(stub, 0x08000000, data, 4, &err), STM32_OK);
+	const uint32_t units[] = {0, 128};
+	struct stm32_erase_request r = {.kind = STM32_ERASE_REQUEST_UNITS, .units = units, .count = 2};
+	assert_int_equal(stm32_target_erase(stub, &r, &err), STM32_E_RANGE);
+	uint8_t got[4];
+	if (stm32_target_read(stub, 0x08000000, got, 4, &err) != STM32_OK)
+		fail_msg("%s", err.message);
+	assert_memory_equal(got, data, 4); /* page 0 was not erased */
+	r.count = 1;
+	assert_int_equal(stm32_target_erase(stub, &r, &err), STM32_OK);
+	first_words_are_erased();
+}
+
+static void crc_is_the_chip_s_and_of_flash_only(void **state)
+{
+	(void)state;
+	NEED_STUB();
+	uint8_t data[1024];
+	for (size_t i = 0; i < sizeof(data); i++)
+		data[i] = (uint8_t)(i * 13);
+	struct stm32_error err;
+	stm32_error_clear(&err);
+	assert_int_equal(stm32_target_write(stub, 0x08000400, data, sizeof(data), &err), STM32_OK);
+	uint32_t crc = 0;
+	assert_int_equal(stm32_target_crc(stub, 0x08000400, sizeof(data), &crc, &err), STM32_OK);
+	assert_int_equal(crc, stm32_crc32(0xFFFFFFFFu, data, sizeof(data)));
+	assert_int_equal(stm32_target_crc(stub, 0x20000000, 64, &crc, &err), STM32_E_NACK);
+	assert_int_equal(stm32_target_crc(stub, 0x08000402, 4, &crc, &err), STM32_E_INVALID);
+}
+
+/* A host that goes silent: after silence_ms the stub announces itself
+ * again (back in its start state), and a HELLO exchange (recover) finds
+ * it. Opened with a short silence here. */
+static void a_silent_host_finds_the_stub_announcing_itself_again(void **state)
+{
+	(void)state;
+	NEED_STUB();
+	struct stm32_target *rom = NULL;
+	struct stm32_error err;
+	stm32_error_clear(&err);
+	/* The stub of the group setup is left alone; this one is its own chip. */
+	char path[80], port[200];
+	snprintf(path, sizeof(path), "/tmp/test_stub_emulator.silent.%d.img", (int)getpid());
+	snprintf(port, sizeof(port), "sim:stm32f411xe,speed=fast,image=%s", path);
+	struct stm32_port_options popts;
+	stm32_port_options_default(&popts);
+	popts.sim_program = sim_program;
+	struct stm32_transport *t = NULL;
+	if (stm32_port_open(port, &popts, &t, &err) != STM32_OK)
+		fail_msg("open %s: %s", port, err.message);
+	assert_int_equal(stm32_rom_open(t, NULL, &rom, &err), STM32_OK);
+	struct stm32_stub_options so;
+	stm32_stub_options_default(&so);
+	so.silence_ms = 200;
+	struct stm32_target *s = NULL;
+	enum stm32_status st = stm32_stub_open(rom, t, &so, &s, &err);
+	stm32_target_close(rom);
+	if (st != STM32_OK)
+		fail_msg("stub: %s", err.message);
+	/* Silence, then the announcement: a reply frame, code HELLO, seq 0. */
+	uint8_t frame[6];
+	size_t got = 0;
+	assert_int_equal(stm32_transport_read(t, frame, 6, 3000, &got, &err), STM32_OK);
+	assert_int_equal(frame[0], 0x5A);
+	assert_int_equal(frame[1], 0x01);
+	assert_int_equal(frame[2], 0);
+	assert_int_equal(t->ops->drain(t, &err), STM32_OK);
+	assert_int_equal(stm32_target_recover(s, &err), STM32_OK);
+	uint32_t crc;
+	assert_int_equal(stm32_target_crc(s, 0x08000000, 1024, &crc, &err), STM32_OK);
+	stm32_target_close(s);
+	stm32_transport_close(t);
+	unlink(path);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(announces_what_it_is),
+		cmocka_unit_test(refuses_a_write_past_the_end_of_flash),
+		cmocka_unit_test(refuses_an_unaligned_write),
+		cmocka_unit_test(refuses_an_erase_list_with_a_unit_past_the_end_before_erasing),
+		cmocka_unit_test(crc_is_the_chip_s_and_of_flash_only),
+		cmocka_unit_test(a_silent_host_finds_the_stub_announcing_itself_again),
+	};
+	return cmocka_run_group_tests(tests, open_stub, close_stub);
+}
