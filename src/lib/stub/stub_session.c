@@ -7,6 +7,8 @@
 
 #include <string.h>
 
+#include "core/util.h"
+
 #define DEFAULT_FRAME_TIMEOUT_MS 500u
 #define DEFAULT_RETRIES 4u
 
@@ -71,6 +73,21 @@ enum stm32_status stub_session_await_announce(struct stub_session *s, unsigned t
 	return stub_hello_parse(r.body, r.length, &s->hello, err);
 }
 
+static unsigned remaining_ms(uint64_t deadline_ms)
+{
+	uint64_t now = core_monotonic_ms();
+	return now >= deadline_ms ? 0 : (unsigned)(deadline_ms - now);
+}
+
+/* A HELLO nobody asked for is the stub's announcement that it heard
+ * nothing for too long and forgot the conversation: the caller resyncs. */
+static enum stm32_status fell_back(uint8_t code, struct stm32_error *err)
+{
+	return stm32_error_set(err, STM32_E_PROTOCOL,
+			       "the stub fell back to its start state while request 0x%02X was pending",
+			       code);
+}
+
 static enum stm32_status send_frame(struct stub_session *s, uint8_t code, uint8_t seq,
 				    const uint8_t *payload, size_t length, struct stm32_error *err)
 {
@@ -89,8 +106,10 @@ enum stm32_status stub_session_resync(struct stub_session *s, unsigned attempts,
 		if ((st = send_frame(s, STUB_CMD_HELLO, seq, NULL, 0, err)) != STM32_OK)
 			return st;
 		struct stub_reply r;
-		/* Replies to older frames may come first. */
-		while ((st = stub_frame_read(s->t, timeout_ms, s->rx, &r, err)) == STM32_OK &&
+		/* Replies to older frames may come first, within this attempt's wait. */
+		uint64_t deadline = core_monotonic_ms() + timeout_ms;
+		while ((st = stub_frame_read(s->t, remaining_ms(deadline), s->rx, &r, err)) ==
+			       STM32_OK &&
 		       !(r.code == STUB_CMD_HELLO && r.seq == seq))
 			;
 		if (st == STM32_E_IO)
@@ -116,9 +135,16 @@ enum stm32_status stub_session_call(struct stub_session *s, uint8_t code, const 
 	for (unsigned attempt = 0; attempt <= s->retries; attempt++) {
 		if ((st = send_frame(s, code, seq, payload, length, err)) != STM32_OK)
 			return st;
-		while ((st = stub_frame_read(s->t, timeout, s->rx, reply, err)) == STM32_OK &&
-		       !(reply->code == code && reply->seq == seq))
-			; /* a late reply to something earlier */
+		/* The wait is the attempt's, whatever else arrives meanwhile: a
+		 * stream of unrelated frames must not keep the host waiting. */
+		uint64_t deadline = core_monotonic_ms() + timeout;
+		while ((st = stub_frame_read(s->t, remaining_ms(deadline), s->rx, reply, err)) ==
+			       STM32_OK &&
+		       !(reply->code == code && reply->seq == seq)) {
+			if (reply->code == STUB_CMD_HELLO && code != STUB_CMD_HELLO)
+				return fell_back(code, err);
+			/* else a late reply to something earlier */
+		}
 		if (st == STM32_E_IO)
 			return st;
 		if (st == STM32_OK && reply->status != STUB_E_CRC)
@@ -210,6 +236,8 @@ enum stm32_status stub_session_write(struct stub_session *s, uint32_t address,
 		if (st == STM32_E_IO)
 			return st;
 		uint8_t want = (uint8_t)(w.first_seq + w.acked);
+		if (st == STM32_OK && r.code == STUB_CMD_HELLO)
+			return fell_back(STUB_CMD_WRITE, err);
 		if (st == STM32_OK && (r.code != STUB_CMD_WRITE || r.seq != want))
 			continue; /* a reply to a frame already given up on */
 		if (st == STM32_OK && r.status == STUB_OK) {
@@ -244,6 +272,10 @@ enum stm32_status stub_session_read(struct stub_session *s, uint32_t address, ui
 		struct stub_reply r;
 		if ((st = stub_frame_read(s->t, timeout, s->rx, &r, err)) != STM32_OK)
 			break;
+		if (r.code == STUB_CMD_HELLO) {
+			st = fell_back(STUB_CMD_READ, err);
+			break;
+		}
 		if (r.code != STUB_CMD_READ || r.seq != seq)
 			continue;
 		if (r.status != STUB_OK)

@@ -30,6 +30,7 @@ struct fake {
 	unsigned requests, replies;
 	unsigned damage_request;   /* 1-based: treat that request as damaged */
 	unsigned lose_reply;       /* 1-based: run it, send no reply */
+	unsigned fall_back_at;     /* 1-based: forget everything, announce HELLO many times */
 	unsigned writes_run[FLASH_BYTES / STUB_WRITE_CHUNK];
 	uint32_t read_acked;
 };
@@ -84,6 +85,19 @@ static void run_read(struct fake *f, uint8_t seq, const uint8_t *p)
 	}
 }
 
+static void send_hello(struct fake *f, uint8_t seq)
+{
+	uint8_t b[STUB_HELLO_BYTES] = {0};
+	stub_put32(b + STUB_HELLO_MAGIC, STUB_MAGIC);
+	b[STUB_HELLO_PROTOCOL] = STUB_PROTOCOL_VERSION;
+	b[STUB_HELLO_DRIVER] = STUB_DRIVER_F1;
+	b[STUB_HELLO_WINDOW] = 2;
+	b[STUB_HELLO_UNIT] = 2;
+	b[STUB_HELLO_PAYLOAD] = (uint8_t)STUB_MAX_PAYLOAD;
+	b[STUB_HELLO_PAYLOAD + 1] = (uint8_t)(STUB_MAX_PAYLOAD >> 8);
+	send_reply(f, STUB_CMD_HELLO, seq, STUB_OK, b, sizeof(b));
+}
+
 static void run_frame(struct fake *f)
 {
 	uint8_t code = f->frame[1], seq = f->frame[2];
@@ -100,18 +114,18 @@ static void run_frame(struct fake *f)
 		send_reply(f, code, seq, STUB_E_CRC, NULL, 0);
 		return;
 	}
+	if (f->requests == f->fall_back_at) {
+		/* As the stub does after a silence: its start state, announced
+		 * (here over and over, as a host that waits long would see). */
+		f->seq_known = false;
+		for (int i = 0; i < 200; i++)
+			send_hello(f, 0);
+		return;
+	}
 	if (code == STUB_CMD_HELLO) {
 		f->seq_known = true;
 		f->expected = (uint8_t)(seq + 1);
-		uint8_t b[STUB_HELLO_BYTES] = {0};
-		stub_put32(b + STUB_HELLO_MAGIC, STUB_MAGIC);
-		b[STUB_HELLO_PROTOCOL] = STUB_PROTOCOL_VERSION;
-		b[STUB_HELLO_DRIVER] = STUB_DRIVER_F1;
-		b[STUB_HELLO_WINDOW] = 2;
-		b[STUB_HELLO_UNIT] = 2;
-		b[STUB_HELLO_PAYLOAD] = (uint8_t)STUB_MAX_PAYLOAD;
-		b[STUB_HELLO_PAYLOAD + 1] = (uint8_t)(STUB_MAX_PAYLOAD >> 8);
-		send_reply(f, code, seq, STUB_OK, b, sizeof(b));
+		send_hello(f, seq);
 		return;
 	}
 	uint8_t behind = (uint8_t)(f->expected - 1 - seq);
@@ -289,6 +303,27 @@ static void silent_stub_fails_resync_with_a_timeout(void **state)
 	assert_non_null(strstr(err.message, "did not answer HELLO"));
 }
 
+/* A stub that fell back while a request was pending keeps announcing
+ * itself: the host must give up on the request at once (not wait on past
+ * every announcement), and a resync brings the conversation back. */
+static void stub_that_fell_back_is_noticed_and_resynced(void **state)
+{
+	struct fixture *x = *state;
+	x->f->fall_back_at = 3;
+	struct stm32_error err;
+	stm32_error_clear(&err);
+	assert_int_equal(stub_session_write(&x->s, FLASH_BASE, x->image, sizeof(x->image), 0, &err),
+			 STM32_E_PROTOCOL);
+	assert_non_null(strstr(err.message, "fell back to its start state"));
+	assert_true(x->f->out_len - x->f->out_pos > 100 * 11); /* most announcements unread */
+	x->f->fall_back_at = 0;
+	stm32_error_clear(&err);
+	assert_int_equal(stub_session_resync(&x->s, 1, 5, &err), STM32_OK);
+	assert_int_equal(stub_session_write(&x->s, FLASH_BASE, x->image, sizeof(x->image), 0, &err),
+			 STM32_OK);
+	assert_memory_equal(x->f->flash, x->image, sizeof(x->image));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -301,6 +336,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(read_streams_frames_and_acknowledges_each, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(silent_stub_fails_resync_with_a_timeout, setup, teardown),
+		cmocka_unit_test_setup_teardown(stub_that_fell_back_is_noticed_and_resynced, setup,
+						teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
