@@ -14,9 +14,14 @@ enum sim_rcc_layout {
 	SIM_RCC_F4, /* F2/F4/F7: PLLCFGR at 0x04 (RM0090) */
 	SIM_RCC_G0, /* CR.HSION bit 8, CFGR at 0x08, SW[2:0] (RM0444) */
 	SIM_RCC_L4, /* MSI at reset, CFGR at 0x08, CSR at 0x94 (RM0351); G4 without MSI;
-		     * WB/WL (RM0434/RM0453) with their PLLR at 31:29 */
+		     * WB/WL (RM0434/RM0453) with their PLLR at 31:29; L5 (RM0438) */
 	SIM_RCC_L0, /* MSI at reset, HSI16RDYF bit 2, CFGR 0x0C, CCIPR 0x4C, CSR 0x50 (RM0377) */
 	SIM_RCC_L1, /* MSI at reset, HSIRDY bit 1, CFGR 0x08, CSR 0x34 (RM0038) */
+	/* Reset state only (no clock switching, no reset flags): the clock the
+	 * chip runs at out of reset, registers that read back what is written. */
+	SIM_RCC_H7, /* HSI 64 MHz, HSIDIV /1 (RM0433) */
+	SIM_RCC_H5, /* HSI 64 MHz, HSIDIV /2 at reset: 32 MHz (RM0481) */
+	SIM_RCC_U5, /* MSIS 4 MHz (RM0456) */
 };
 
 enum sim_usart_layout {

@@ -94,7 +94,7 @@ void sim_crc_write(void *ctx, uint32_t offset, uint32_t value, uint32_t mask);
 
 /* RCC: oscillators are ready as soon as they are switched on (no HSE
  * crystal: HSE never becomes ready), the switch follows SW at once. */
-#define SIM_RCC_WORDS 64u
+#define SIM_RCC_WORDS 256u /* the whole 1 KiB window: no register aliases another */
 struct sim_rcc {
 	struct sim_soc_env *env;
 	enum sim_rcc_layout layout;

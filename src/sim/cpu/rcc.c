@@ -4,7 +4,8 @@
  * source is ready, LSI ready when on; no HSE crystal is fitted, so HSERDY
  * never sets and a switch to HSE never happens. Bit positions: RM0008
  * (F1), RM0360 (F0), RM0090 (F4), RM0444 (G0), RM0351 (L4), RM0434/RM0453
- * (WB/WL, the L4 layout), RM0377 (L0), RM0038 (L1). Reset flags in CSR
+ * (WB/WL, the L4 layout; L5 RM0438 likewise), RM0377 (L0), RM0038 (L1); H7,
+ * H5 and U5 (RM0433, RM0481, RM0456) keep their reset clock. Reset flags in CSR
  * accumulate across resets until RMVF. */
 #include <string.h>
 
@@ -28,6 +29,9 @@ static struct rcc_shape shape_of(enum sim_rcc_layout layout)
 	case SIM_RCC_L4: return (struct rcc_shape){0x08, 0x94, 0x88, 2, 2, 1u << 23, 0xFF000000u};
 	case SIM_RCC_L0: return (struct rcc_shape){0x0C, 0x50, 0x4C, 2, 2, 1u << 23, 0xFF000000u};
 	case SIM_RCC_L1: return (struct rcc_shape){0x08, 0x34, 0, 2, 2, 1u << 24, 0xFE000000u};
+	case SIM_RCC_H7:
+	case SIM_RCC_H5:
+	case SIM_RCC_U5:
 	case SIM_RCC_NONE: break;
 	}
 	return (struct rcc_shape){0};
@@ -130,6 +134,20 @@ static uint32_t usart1_kernel(const struct sim_rcc *rcc, const struct sim_clocks
 	return c->pclk2;
 }
 
+/* The reset-state layouts: CR's reset value and the one clock every bus
+ * runs at (all prescalers /1 at reset; USART1's kernel clock selection
+ * resets to its APB clock). H7 CR: HSION, HSIRDY, HSIDIVF; H5: HSION,
+ * HSIRDY, HSIDIV = 01, HSIDIVF; U5: MSISON, MSISRDY, MSIKON, MSIKRDY. */
+static bool reset_state_only(enum sim_rcc_layout layout, uint32_t *cr, uint32_t *hz)
+{
+	switch (layout) {
+	case SIM_RCC_H7: *cr = 0x25u; *hz = 64000000u; return true;
+	case SIM_RCC_H5: *cr = 0x2Bu; *hz = 32000000u; return true;
+	case SIM_RCC_U5: *cr = 0x35u; *hz = 4000000u; return true;
+	default: return false;
+	}
+}
+
 static void update_clocks(struct sim_rcc *rcc)
 {
 	struct sim_clocks c = {0};
@@ -165,6 +183,15 @@ static void update_clocks(struct sim_rcc *rcc)
 		c.pclk1 = c.hclk / apb_div(field(cfgr, 8, 3));
 		c.pclk2 = c.hclk / apb_div(field(cfgr, 11, 3));
 		break;
+	case SIM_RCC_H7:
+	case SIM_RCC_H5:
+	case SIM_RCC_U5: {
+		uint32_t cr, hz;
+		reset_state_only(rcc->layout, &cr, &hz);
+		c = (struct sim_clocks){hz, hz, hz, hz, hz};
+		rcc->env->clocks = c;
+		return;
+	}
 	case SIM_RCC_NONE:
 		return;
 	}
@@ -175,6 +202,11 @@ static void update_clocks(struct sim_rcc *rcc)
 /* Ready flags follow their enables; SWS follows SW when that source runs. */
 static void settle(struct sim_rcc *rcc)
 {
+	uint32_t reset_cr, reset_hz;
+	if (reset_state_only(rcc->layout, &reset_cr, &reset_hz)) {
+		update_clocks(rcc);
+		return;
+	}
 	struct rcc_shape s = shape_of(rcc->layout);
 	uint32_t *cr = reg(rcc, 0), *cfgr = reg(rcc, s.cfgr), *csr = reg(rcc, s.csr);
 	bool new_cr = rcc->layout == SIM_RCC_G0 || rcc->layout == SIM_RCC_L4;
@@ -228,6 +260,13 @@ static void load_reset_values(struct sim_rcc *rcc)
 		rcc->regs[0] = 0x300u;
 		rcc->regs[1] = 5u << 13;
 		break;
+	case SIM_RCC_H7:
+	case SIM_RCC_H5:
+	case SIM_RCC_U5: {
+		uint32_t hz;
+		reset_state_only(rcc->layout, &rcc->regs[0], &hz);
+		return;
+	}
 	case SIM_RCC_NONE: break;
 	}
 	rcc->regs[shape_of(rcc->layout).csr / 4] |= flags;
@@ -247,7 +286,8 @@ void sim_rcc_power_on(struct sim_rcc *rcc, struct sim_soc_env *env, const struct
 	}
 	load_reset_values(rcc);
 	/* Power-on and pin reset flags (PORRSTF/BORRSTF, PINRSTF). */
-	rcc->regs[shape_of(rcc->layout).csr / 4] |= 3u << 26;
+	if (shape_of(rcc->layout).csr)
+		rcc->regs[shape_of(rcc->layout).csr / 4] |= 3u << 26;
 	settle(rcc);
 }
 
@@ -256,6 +296,10 @@ void sim_rcc_reset(struct sim_rcc *rcc, enum sim_reset_cause cause)
 	if (rcc->layout == SIM_RCC_NONE)
 		return;
 	load_reset_values(rcc);
+	if (!shape_of(rcc->layout).csr) {
+		settle(rcc);
+		return;
+	}
 	uint32_t *csr = reg(rcc, shape_of(rcc->layout).csr);
 	if (cause == SIM_RESET_SYSRESETREQ)
 		*csr |= 1u << 28; /* SFTRSTF */
@@ -270,6 +314,8 @@ void sim_rcc_reset(struct sim_rcc *rcc, enum sim_reset_cause cause)
 void sim_rcc_rom_handoff(struct sim_rcc *rcc, uint32_t sysclk_hz)
 {
 	uint32_t mhz = sysclk_hz / 1000000u;
+	if (mhz == 0)
+		return; /* the ROM's clock is not known: it keeps the reset clock */
 	switch (rcc->layout) {
 	case SIM_RCC_F1: /* HSI/2 x (sysclk / 4 MHz) */
 		rcc->regs[1] = ((mhz / 4 - 2) & 0xFu) << 18 | 2u;
@@ -299,6 +345,9 @@ void sim_rcc_rom_handoff(struct sim_rcc *rcc, uint32_t sysclk_hz)
 		rcc->regs[0] |= 1u << 0;
 		rcc->regs[2] = 1u;
 		break;
+	case SIM_RCC_H7: /* the ROM's own clock tree is not modelled: the reset clock stays */
+	case SIM_RCC_H5:
+	case SIM_RCC_U5:
 	case SIM_RCC_NONE: return;
 	}
 	settle(rcc);

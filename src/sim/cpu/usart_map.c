@@ -44,6 +44,10 @@ static const struct usart_row rows[] = {
 	{"L0", NULL, U1 | U2}, /* (u) */
 	{"L1", NULL, U1 | U2},
 	{"L4", NULL, U1 | U2 | U3}, /* L412, L47x, L496; L43x, L45x, L4P5, L4R5 (u) */
+	{"H7", NULL, U1 | U2 | U3}, /* H72x, H74x, H7A3 */
+	{"H5", NULL, U1 | U2 | U3}, /* H563 */
+	{"L5", NULL, U1 | U2 | U3}, /* (u) */
+	{"U5", NULL, U1 | U2 | U3}, /* (u) */
 	{"WB", NULL, U1},
 	{"WL", NULL, U1 | U2},
 };

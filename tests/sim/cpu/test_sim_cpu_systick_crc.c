@@ -1,6 +1,7 @@
 /* SysTick (ARMv7-M ARM B3.3) and the CRC unit (RM0008 §4 basic layout,
  * RM0444 flexible layout), driven through the bus with emulated time. */
 #include <setjmp.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -143,6 +144,32 @@ static void crc_flexible_layout_rm0444(void **state)
 	rig_down(&r);
 }
 
+/* L0 (RM0377), L1 (RM0038), WB (RM0434), WL (RM0453): the unit at
+ * 0x40023000 starts from 0xFFFFFFFF with the Ethernet polynomial, so one
+ * word gives the CRC-32/MPEG-2 value; only the programmable ones keep POL. */
+static void crc_on_l0_l1_wb_wl(void **state)
+{
+	(void)state;
+	static const struct { const char *device; bool programmable; } parts[] = {
+		{"stm32l07x", true}, {"stm32l1-cat3", false}, {"stm32wb55", true}, {"stm32wl55", true},
+	};
+	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
+		struct rig r;
+		rig_up(&r, parts[i].device);
+		assert_int_equal(rd(&r, CRC_DR), 0xFFFFFFFFu);
+		wr(&r, CRC_DR, 0x12345678u);
+		assert_int_equal(rd(&r, CRC_DR), 0xDF8A8A2Bu);
+		wr(&r, CRC_POL, 0x1EDC6F41u);
+		assert_int_equal(rd(&r, CRC_POL), parts[i].programmable ? 0x1EDC6F41u : 0);
+		if (parts[i].programmable) {
+			wr(&r, CRC_CR, 1); /* RESET */
+			wr(&r, CRC_DR, 0x12345678u);
+			assert_int_equal(rd(&r, CRC_DR), 0x57E25AD4u);
+		}
+		rig_down(&r);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -150,6 +177,7 @@ int main(void)
 		cmocka_unit_test(systick_external_clock_is_hclk_by_8),
 		cmocka_unit_test(crc_basic_layout_rm0008),
 		cmocka_unit_test(crc_flexible_layout_rm0444),
+		cmocka_unit_test(crc_on_l0_l1_wb_wl),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -29,7 +29,8 @@ static void each_device_lists_its_bootloader_usarts(void **state)
 	expect_usarts("stm32g03x", "USART1, USART2");
 	expect_usarts("stm32l031", "USART2");
 	expect_usarts("stm32wb55", "USART1");
-	expect_usarts("stm32h743zi", ""); /* no USART model on H7 */
+	expect_usarts("stm32h743zi", "USART1, USART2, USART3");
+	expect_usarts("stm32u575", "USART1, USART2, USART3");
 	assert_int_equal(sim_cpu_default_usart(stm32_device_find("stm32l031")), 2);
 	assert_int_equal(sim_cpu_default_usart(stm32_device_find("stm32f407xg")), 1);
 	assert_false(sim_cpu_usart_listed(stm32_device_find("stm32f407xg"), 2, NULL, 0));
