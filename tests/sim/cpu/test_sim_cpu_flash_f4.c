@@ -11,6 +11,7 @@
 
 #include "chip/chip.h"
 #include "cpu/soc.h"
+#include "soc_rig.h"
 
 #define FLASH_R 0x40023C00u
 #define KEYR    (FLASH_R + 0x04u)
@@ -38,22 +39,6 @@
 #define SNB(n) ((uint32_t)(n) << 3)
 #define PSIZE(n) ((uint32_t)(n) << 8)
 
-struct rig {
-	struct sim_chip chip;
-	struct sim_cpu_stats stats;
-	struct sim_soc soc;
-};
-
-static void rig_up(struct rig *r, const char *device)
-{
-	memset(r, 0, sizeof(*r));
-	const struct stm32_device *dev = stm32_device_find(device);
-	assert_non_null(dev);
-	assert_true(sim_chip_init(&r->chip, dev));
-	sim_soc_init(&r->soc, sim_family_info(dev->family), &r->chip, &r->stats, NULL);
-}
-
-static void rig_down(struct rig *r) { sim_chip_free(&r->chip); }
 static void wr(struct rig *r, uint32_t a, uint32_t v) { sim_mmio_write(&r->soc.bus, a, 4, v, 0); }
 static uint32_t rd(struct rig *r, uint32_t a) { return sim_mmio_read(&r->soc.bus, a, 4, 0); }
 static void store(struct rig *r, uint32_t a, unsigned size, uint32_t v)

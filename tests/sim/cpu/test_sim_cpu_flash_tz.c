@@ -14,6 +14,7 @@
 
 #include "chip/chip.h"
 #include "cpu/soc.h"
+#include "soc_rig.h"
 
 #define FLASH_R 0x40022000u
 #define FLASH 0x08000000u
@@ -55,22 +56,6 @@
 #define H5_EOP    (1u << 16)
 #define H5_INCERR (1u << 20)
 
-struct rig {
-	struct sim_chip chip;
-	struct sim_cpu_stats stats;
-	struct sim_soc soc;
-};
-
-static void rig_up(struct rig *r, const char *device)
-{
-	memset(r, 0, sizeof(*r));
-	const struct stm32_device *dev = stm32_device_find(device);
-	assert_non_null(dev);
-	assert_true(sim_chip_init(&r->chip, dev));
-	sim_soc_init(&r->soc, sim_family_info(dev->family), &r->chip, &r->stats, NULL);
-}
-
-static void rig_down(struct rig *r) { sim_chip_free(&r->chip); }
 static void wr(struct rig *r, uint32_t off, uint32_t v) { sim_mmio_write(&r->soc.bus, FLASH_R + off, 4, v, 0); }
 static uint32_t rd(struct rig *r, uint32_t off) { return sim_mmio_read(&r->soc.bus, FLASH_R + off, 4, 0); }
 static void store(struct rig *r, uint32_t a, unsigned size, uint32_t v)
