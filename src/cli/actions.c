@@ -118,6 +118,11 @@ static const char *stub_estimate(const struct cli_context *ctx, const struct stm
 	if (!dev || !baud || !stm32_rom_info(ctx->target, &rom) ||
 	    ctx->transport->kind != STM32_LINK_UART || !stm32_stub_supported(dev, NULL, 0))
 		return NULL;
+	/* The stub writes flash only (board.c keeps the ROM for the rest). */
+	for (size_t i = 0; i < ctx->input->count; i++)
+		if (!stm32_device_in_flash(dev, ctx->input->segments[i].address,
+					   ctx->input->segments[i].length))
+			return NULL;
 	struct stm32_target_desc desc;
 	stm32_stub_describe(dev, baud, &desc);
 	struct stm32_plan_options opts = *po;
@@ -342,7 +347,15 @@ static bool run_write(struct cli_context *ctx)
 	struct stm32_plan plan;
 	memset(&plan, 0, sizeof plan);
 	enum stm32_status planned = stm32_plan_write(&ctx->target->desc, ctx->input, &po, &plan, &err);
+	/* The stub's estimate plans the same input again: with the option
+	 * bytes read, so before they are freed. */
+	char stub_line[200];
+	const char *stub_note = planned == STM32_OK && o->dry_run
+					? stub_estimate(ctx, &po, stm32_plan_estimate_ms(&plan),
+							stub_line, sizeof stub_line)
+					: NULL;
 	free(current_options);
+	po.current_option_bytes = NULL;
 	if (planned != STM32_OK)
 		return plan_write_failed(&err);
 	note_plan(ctx, &plan);
@@ -353,9 +366,7 @@ static bool run_write(struct cli_context *ctx)
 
 	bool ok = true;
 	if (o->dry_run) {
-		char stub_line[200];
-		cli_show_plan_and(&plan, stub_estimate(ctx, &po, stm32_plan_estimate_ms(&plan), stub_line,
-						       sizeof stub_line));
+		cli_show_plan_and(&plan, stub_note);
 	} else {
 		if (plan.option_risk != STM32_OPTION_SAFE)
 			cli_warning("the option bytes set %s, as --allow-permanent-lock permits",
