@@ -106,6 +106,17 @@ sim_query_state() {
     printf 'STATE\n' | socat -t 5 - "UNIX-CONNECT:$CONTROL"
 }
 
+# wait_state NAME: the chip reaches that state within 10 s (a program that
+# resets itself does so in emulated time, which a loaded machine stretches).
+wait_state() {
+    local tries
+    for tries in $(seq 1 200); do
+        [ "$(sim_query_state)" = "STATE $1" ] && return 0
+        sleep 0.05
+    done
+    fail "the chip did not reach '$1' (it is '$(sim_query_state)')"
+}
+
 # flash [stm32flash options]: runs stm32flash on the emulator's port. Direct
 # mode frames 8N1 (see run_case.sh); interposer mode keeps the default 8E1.
 # Sets FLASH_STATUS and FLASH_LOG.

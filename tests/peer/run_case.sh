@@ -320,6 +320,9 @@ case_go_flash_banner() {
 case_iwdg() {
     sim_start --control "$CONTROL" --boot0 dtr --reset rts
     flash_ok -w "$FIRMWARE/f103_iwdg.bin" -g 0x08000000
+    # stm32flash started at once would take the program's own bytes for
+    # the bootloader's answer: wait for the watchdog to bring it back.
+    wait_state bootloader
     flash_ok   # the bootloader again
     log_has "Device ID    : $(expected_pid)"
     # BOOT0 low, NRST pulsed: a pin reset keeps RCC_CSR.IWDGRSTF, so the
