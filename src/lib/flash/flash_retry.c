@@ -79,15 +79,20 @@ enum stm32_status flash_with_retries(struct stm32_target *t, unsigned retries,
 				     flash_attempt_fn attempt, flash_took_effect_fn took_effect,
 				     void *ctx, struct stm32_error *err)
 {
+	bool outcome_unknown = false;
 	for (unsigned tries = 0;; tries++) {
 		enum stm32_status status = attempt(t, ctx, err);
 		if (status == STM32_OK || !worth_retrying(status) || tries >= retries)
 			return status;
 		if (recover(t, err) == STM32_E_IO)
 			return STM32_E_IO; /* the link is gone: no retry can help */
-		/* A NACK is a refusal: the request did not happen. */
+		/* A NACK is a refusal: that request did not happen. But once an
+		 * earlier try ended without a verdict it may have taken effect, and
+		 * this NACK may be the chip refusing to do it twice (flash that is
+		 * no longer blank): look again. */
 		bool refused = status == STM32_E_NACK || status == STM32_E_PROTECTED;
-		if (!refused && took_effect && took_effect(t, ctx)) {
+		outcome_unknown = outcome_unknown || !refused;
+		if (outcome_unknown && took_effect && took_effect(t, ctx)) {
 			stm32_error_clear(err);
 			return STM32_OK;
 		}

@@ -148,6 +148,31 @@ static void block_whose_reply_was_lost_is_not_rewritten(void **state)
 	fake_target_free(&f);
 }
 
+/* The answer to the first try was lost and so was the look that followed;
+ * the chip then refuses the block for good (it is no longer blank). That
+ * refusal is the first try's doing: looking again finds the block right. */
+static void refusal_after_a_lost_reply_is_checked_against_the_chip(void **state)
+{
+	(void)state;
+	struct fake_target f;
+	fake_target_init(&f, F103, 0, true);
+	fake_target_fault(&f, FAKE_WRITE, 1, 1, FAKE_REPLY_LOST);
+	fake_target_fault(&f, FAKE_READ, 1, 1, FAKE_TIMEOUT);
+	fake_target_fault(&f, FAKE_WRITE, 2, 100, FAKE_NACK);
+	struct stm32_image image;
+	stm32_image_init(&image);
+	add_pattern(&image, FLASH, 256, 6); /* one block */
+	struct stm32_plan plan;
+	plan_for(&f, &image, false, false, &plan);
+	struct stm32_error err;
+	assert_int_equal(run(&f, &plan, 3, NULL, &err), STM32_OK);
+	assert_holds(&f, &image);
+	assert_int_equal(f.calls[FAKE_WRITE], 2);
+	stm32_plan_free(&plan);
+	stm32_image_free(&image);
+	fake_target_free(&f);
+}
+
 static void persistent_refusal_fails_naming_the_operation_and_address(void **state)
 {
 	(void)state;
@@ -299,6 +324,7 @@ int main(void)
 		cmocka_unit_test(verifies_by_crc_where_the_back_end_has_one),
 		cmocka_unit_test(refused_write_is_retried_after_recovering),
 		cmocka_unit_test(block_whose_reply_was_lost_is_not_rewritten),
+		cmocka_unit_test(refusal_after_a_lost_reply_is_checked_against_the_chip),
 		cmocka_unit_test(persistent_refusal_fails_naming_the_operation_and_address),
 		cmocka_unit_test(unit_that_fails_verify_is_rewritten),
 		cmocka_unit_test(diff_leaves_equal_units_alone_and_writes_blank_ones_unerased),
