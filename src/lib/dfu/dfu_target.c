@@ -5,7 +5,7 @@
 
 #include "core/util.h"
 #include "dfu/dfu_layout.h"
-#include "dfu/dfu_options.h"
+#include "optbytes/option_edit.h"
 #include "dfu/dfu_proto.h"
 #include "dfu/dfu_target.h"
 
@@ -186,20 +186,13 @@ static enum stm32_status dfu_write_option_bytes(struct stm32_target *t, uint32_t
 	if (s != STM32_OK)
 		return s;
 	/* The plan let it through (--allow-permanent-lock); nothing to wait for. */
-	if (dfu_options_permanent(&b->device, data, length, address))
+	if (option_edit_permanent(&b->device, data, length, address))
 		return stm32_error_set(err, STM32_E_IO,
 				       "dfu:%s took option bytes that lock it for good (RDP level 2): "
 				       "its bootloader no longer runs, so it does not come back",
 				       b->info.address);
 	return dfu_reconnect(t, err);
 }
-
-/* A protection change: which one, and the groups for Write Protect. */
-struct option_edit {
-	enum { EDIT_READOUT_PROTECT, EDIT_WRITE_PROTECT, EDIT_WRITE_UNPROTECT } kind;
-	const uint32_t *groups;
-	size_t count;
-};
 
 /* The option area as the chip holds it now, edited, written back: what the
  * ROM's protection commands do, which DfuSe does not have. */
@@ -213,14 +206,8 @@ static enum stm32_status change_options(struct dfu_backend *b, const struct opti
 				       "dfu:%s offers no option bytes where the %s keeps them",
 				       b->info.address, dev->name);
 	enum stm32_status s = dfu_read(&b->target, dev->opt_start, bytes, dev->opt_size, err);
-	if (s != STM32_OK)
-		return s;
-	if (edit->kind == EDIT_READOUT_PROTECT)
-		s = dfu_options_readout_protect(dev, bytes, dev->opt_size, err);
-	else if (edit->kind == EDIT_WRITE_PROTECT)
-		s = dfu_options_write_protect(dev, bytes, dev->opt_size, edit->groups, edit->count, err);
-	else
-		s = dfu_options_write_unprotect(dev, bytes, dev->opt_size, err);
+	if (s == STM32_OK)
+		s = option_edit_apply(dev, bytes, dev->opt_size, edit, err);
 	if (s == STM32_OK)
 		s = write_options(b, dev->opt_start, bytes, dev->opt_size, err);
 	return s;
@@ -228,20 +215,20 @@ static enum stm32_status change_options(struct dfu_backend *b, const struct opti
 
 static enum stm32_status dfu_readout_protect(struct stm32_target *t, struct stm32_error *err)
 {
-	struct option_edit edit = {EDIT_READOUT_PROTECT, NULL, 0};
+	struct option_edit edit = {OPTION_EDIT_READOUT_PROTECT, NULL, 0};
 	return change_options(backend_of(t), &edit, err);
 }
 
 static enum stm32_status dfu_write_unprotect(struct stm32_target *t, struct stm32_error *err)
 {
-	struct option_edit edit = {EDIT_WRITE_UNPROTECT, NULL, 0};
+	struct option_edit edit = {OPTION_EDIT_WRITE_UNPROTECT, NULL, 0};
 	return change_options(backend_of(t), &edit, err);
 }
 
 static enum stm32_status dfu_write_protect(struct stm32_target *t, const uint32_t *units,
 					   size_t count, struct stm32_error *err)
 {
-	struct option_edit edit = {EDIT_WRITE_PROTECT, units, count};
+	struct option_edit edit = {OPTION_EDIT_WRITE_PROTECT, units, count};
 	return change_options(backend_of(t), &edit, err);
 }
 

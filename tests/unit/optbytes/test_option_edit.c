@@ -1,4 +1,4 @@
-/* The DFU back end's protection edits (src/lib/dfu/dfu_options.c): what
+/* The protection edits of the option area (src/lib/optbytes/option_edit.c): what
  * Readout Protect, Write Protect and Write Unprotect do to a copy of the
  * option area, checked byte by byte on the F407 (RM0090: nWRP bits at
  * offset 8 with their complement at 10, RDP at 1 with its complement at 3)
@@ -11,7 +11,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "dfu/dfu_options.h"
+#include "optbytes/option_edit.h"
 #include "stm32boot/option_bytes.h"
 
 static const struct stm32_device *device(const char *name)
@@ -48,7 +48,7 @@ static void f4_write_protect_clears_the_sector_bits_and_their_complement(void **
 	const uint32_t groups[] = {0, 1, 7};
 	struct stm32_error err;
 	stm32_error_clear(&err);
-	assert_int_equal(dfu_options_write_protect(dev, bytes, dev->opt_size, groups, 3, &err),
+	assert_int_equal(option_edit_write_protect(dev, bytes, dev->opt_size, groups, 3, &err),
 			 STM32_OK);
 	/* nWRP 0xFFF with bits 0, 1, 7 cleared = 0xF7C; complement 0x083. */
 	assert_int_equal(bytes[8], 0x7C);
@@ -62,11 +62,11 @@ static void f4_write_protect_clears_the_sector_bits_and_their_complement(void **
 
 	/* More groups keep the ones already protected. */
 	const uint32_t more[] = {11};
-	assert_int_equal(dfu_options_write_protect(dev, bytes, dev->opt_size, more, 1, &err),
+	assert_int_equal(option_edit_write_protect(dev, bytes, dev->opt_size, more, 1, &err),
 			 STM32_OK);
 	assert_int_equal(protected_mask(dev, bytes), 0x883u);
 
-	assert_int_equal(dfu_options_write_unprotect(dev, bytes, dev->opt_size, &err), STM32_OK);
+	assert_int_equal(option_edit_write_unprotect(dev, bytes, dev->opt_size, &err), STM32_OK);
 	assert_memory_equal(bytes, dev->opt_factory, dev->opt_size);
 }
 
@@ -79,7 +79,7 @@ static void f4_group_past_the_last_is_refused(void **state)
 	const uint32_t groups[] = {12};
 	struct stm32_error err;
 	stm32_error_clear(&err);
-	assert_int_equal(dfu_options_write_protect(dev, bytes, dev->opt_size, groups, 1, &err),
+	assert_int_equal(option_edit_write_protect(dev, bytes, dev->opt_size, groups, 1, &err),
 			 STM32_E_RANGE);
 	assert_non_null(strstr(err.message, "0-11"));
 	assert_memory_equal(bytes, dev->opt_factory, dev->opt_size);
@@ -93,15 +93,15 @@ static void f4_readout_protect_sets_level_1_never_level_2(void **state)
 	factory(dev, bytes);
 	struct stm32_error err;
 	stm32_error_clear(&err);
-	assert_int_equal(dfu_options_readout_protect(dev, bytes, dev->opt_size, &err), STM32_OK);
+	assert_int_equal(option_edit_readout_protect(dev, bytes, dev->opt_size, &err), STM32_OK);
 	assert_int_equal(bytes[1], 0xBB);
 	assert_int_equal(bytes[3], 0x44);
-	assert_false(dfu_options_permanent(dev, bytes, dev->opt_size, dev->opt_start));
+	assert_false(option_edit_permanent(dev, bytes, dev->opt_size, dev->opt_start));
 	bytes[1] = 0xCC;
 	bytes[3] = 0x33;
-	assert_true(dfu_options_permanent(dev, bytes, dev->opt_size, dev->opt_start));
+	assert_true(option_edit_permanent(dev, bytes, dev->opt_size, dev->opt_start));
 	/* Only a whole option area at its address says anything. */
-	assert_false(dfu_options_permanent(dev, bytes, 8, dev->opt_start));
+	assert_false(option_edit_permanent(dev, bytes, 8, dev->opt_start));
 }
 
 static void g0_write_protect_fills_an_area(void **state)
@@ -115,16 +115,16 @@ static void g0_write_protect_fills_an_area(void **state)
 	const uint32_t run[] = {2, 3, 4, 5};
 	struct stm32_error err;
 	stm32_error_clear(&err);
-	assert_int_equal(dfu_options_write_protect(dev, bytes, dev->opt_size, run, 4, &err), STM32_OK);
+	assert_int_equal(option_edit_write_protect(dev, bytes, dev->opt_size, run, 4, &err), STM32_OK);
 	assert_int_equal(protected_mask(dev, bytes), 0x3Cu);
 	/* An area holds one run: a gap is refused, naming the run to give. */
 	uint8_t other[128];
 	factory(dev, other);
 	const uint32_t gap[] = {1, 3};
-	assert_int_equal(dfu_options_write_protect(dev, other, dev->opt_size, gap, 2, &err),
+	assert_int_equal(option_edit_write_protect(dev, other, dev->opt_size, gap, 2, &err),
 			 STM32_E_UNSUPPORTED);
 	assert_non_null(strstr(err.message, "1-3"));
-	assert_int_equal(dfu_options_write_unprotect(dev, bytes, dev->opt_size, &err), STM32_OK);
+	assert_int_equal(option_edit_write_unprotect(dev, bytes, dev->opt_size, &err), STM32_OK);
 	assert_int_equal(protected_mask(dev, bytes), 0);
 }
 

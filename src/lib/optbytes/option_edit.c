@@ -1,10 +1,7 @@
-/* What the ROM's Readout Protect, Write Protect and Write Unprotect
- * commands do to the option bytes, done on a copy of the option area: DfuSe
- * has no such commands, only the "Option Bytes" memory, written whole. The
- * fields and their complements come from the option-byte table. */
+/* Protection changes on a copy of the option area (option_edit.h). */
 #include <string.h>
 
-#include "dfu/dfu_options.h"
+#include "optbytes/option_edit.h"
 #include "stm32boot/option_bytes.h"
 
 /* Values a level-1 RDP byte takes (any value but level 0's and 0xCC is level
@@ -17,7 +14,7 @@ static const struct stm32_option_field *rdp_field(const struct stm32_device *dev
 	return f && stm32_option_field_reachable(f, dev) ? f : NULL;
 }
 
-enum stm32_status dfu_options_readout_protect(const struct stm32_device *dev, uint8_t *bytes,
+enum stm32_status option_edit_readout_protect(const struct stm32_device *dev, uint8_t *bytes,
 					      size_t size, struct stm32_error *err)
 {
 	const struct stm32_option_field *f = rdp_field(dev);
@@ -123,11 +120,11 @@ static void clear_areas(const struct stm32_device *dev, uint8_t *bytes, size_t s
 static enum stm32_status no_wrp(const struct stm32_device *dev, struct stm32_error *err)
 {
 	return stm32_error_set(err, STM32_E_UNSUPPORTED,
-			       "the %s has no write-protection field in the option bytes DFU reaches",
+			       "the %s has no write-protection field in its option bytes",
 			       dev->name);
 }
 
-enum stm32_status dfu_options_write_protect(const struct stm32_device *dev, uint8_t *bytes,
+enum stm32_status option_edit_write_protect(const struct stm32_device *dev, uint8_t *bytes,
 					    size_t size, const uint32_t *groups, size_t count,
 					    struct stm32_error *err)
 {
@@ -168,7 +165,7 @@ enum stm32_status dfu_options_write_protect(const struct stm32_device *dev, uint
 	return set_area(dev, bytes, size, lowest, highest, err);
 }
 
-enum stm32_status dfu_options_write_unprotect(const struct stm32_device *dev, uint8_t *bytes,
+enum stm32_status option_edit_write_unprotect(const struct stm32_device *dev, uint8_t *bytes,
 					      size_t size, struct stm32_error *err)
 {
 	bool found = false;
@@ -179,7 +176,7 @@ enum stm32_status dfu_options_write_unprotect(const struct stm32_device *dev, ui
 	return found ? STM32_OK : no_wrp(dev, err);
 }
 
-bool dfu_options_permanent(const struct stm32_device *dev, const uint8_t *block, size_t length,
+bool option_edit_permanent(const struct stm32_device *dev, const uint8_t *block, size_t length,
 			   uint32_t address)
 {
 	const struct stm32_option_field *f = rdp_field(dev);
@@ -188,4 +185,18 @@ bool dfu_options_permanent(const struct stm32_device *dev, const uint8_t *block,
 	const struct stm32_option_value *v =
 		stm32_option_field_describe(f, stm32_option_field_get(f, block, length));
 	return v && v->permanent;
+}
+
+enum stm32_status option_edit_apply(const struct stm32_device *dev, uint8_t *bytes, size_t size,
+				    const struct option_edit *edit, struct stm32_error *err)
+{
+	switch (edit->kind) {
+	case OPTION_EDIT_READOUT_PROTECT:
+		return option_edit_readout_protect(dev, bytes, size, err);
+	case OPTION_EDIT_WRITE_PROTECT:
+		return option_edit_write_protect(dev, bytes, size, edit->groups, edit->count, err);
+	case OPTION_EDIT_WRITE_UNPROTECT:
+		return option_edit_write_unprotect(dev, bytes, size, err);
+	}
+	return stm32_error_set(err, STM32_E_INVALID, "unknown option-byte change");
 }
