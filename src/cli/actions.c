@@ -224,7 +224,8 @@ static bool refuse_if_protected(const struct cli_context *ctx, const char *what)
 {
 	if (!ctx->target->chip.read_protected)
 		return true;
-	cli_error("the chip is read-protected: %s is refused by its bootloader", what);
+	cli_error("the chip is read-protected: %s through the %s is refused", what,
+		  ctx->target->desc.name);
 	cli_hint("the chip is read-protected: -k removes protection (and erases the flash)");
 	return false;
 }

@@ -430,7 +430,7 @@ bool cli_refuse_write_protected(const struct cli_context *ctx, const struct stm3
 		if (text[0]) {
 			bool several = strchr(text, ',') || strchr(text, '-');
 			const char *units_name = cli_erase_unit_name(dev);
-			cli_error("%.*s %s %s write-protected: the bootloader would refuse; nothing was erased "
+			cli_error("%.*s %s %s write-protected: the chip would refuse; nothing was erased "
 				  "or written", (int)strlen(units_name) - (several ? 0 : 1), units_name, text,
 				  several ? "are" : "is");
 			cli_hint("-u removes write protection (the chip resets; then run this again)");

@@ -189,7 +189,7 @@ static void print_hint(enum cli_stage stage, const char *subject, const struct s
 	else if (err->status == STM32_E_TIMEOUT)
 		cli_hint("the chip stopped answering: check the wiring and power, try a lower baud rate");
 	else if (err->status == STM32_E_UNSUPPORTED && stage != CLI_STAGE_GPIO && stage != CLI_STAGE_OPEN)
-		cli_hint("this chip's bootloader does not offer that command");
+		cli_hint("not offered through this port: the chip's bootloader lacks that command, or this way in does not do it yet");
 }
 
 static void report(enum cli_stage stage, const char *subject, const struct stm32_error *err,

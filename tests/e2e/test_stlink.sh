@@ -301,3 +301,57 @@ options_after_rdp() {
 		status=none || fail "dd failed"
 	[ -s "$1" ] || fail "no option bytes in the image"
 }
+
+# F2/F4/F7 through OPTCR, G0/G4/L4/WB/WL through OPTR and OBL_LAUNCH.
+t_readout_protection_over_swd_on_the_option_register_families() {
+	for DEVICE in stm32f407xg stm32g071rb stm32l476rg; do
+		rm -f "$IMG"
+		random_file "$WORK/fw.bin" 2048
+		probe_ok -w "$WORK/fw.bin" stlink:
+		probe_ok -j stlink:
+		stat_is .rdp_level 1
+		probe_fail -r "$WORK/back.bin" -S 0x08000000:16 stlink:
+		error_has "read-protected"
+		probe_ok -k stlink:
+		stat_is .rdp_level 0
+		flash_all_erased
+		probe_ok --option-bytes stlink:
+		out_has "Readout protection: off (level 0"
+	done
+}
+
+t_write_protection_over_swd_blocks_writes_until_removed() {
+	for DEVICE in stm32f103x8 stm32f407xg stm32g071rb stm32l476rg; do
+		rm -f "$IMG"
+		random_file "$WORK/fw.bin" 1024
+		probe_ok --write-protect 0 stlink:
+		# The ROM bootloader, a path of its own, sees the same protection.
+		run_ok --option-bytes "sim:$DEVICE,image=$IMG"
+		grep -qE '^Write-protected (pages|sectors): 0' "$OUT" ||
+			fail "the option bytes show no protection: $(grep Write-protected "$OUT")"
+		probe_fail -w "$WORK/fw.bin" stlink:
+		error_has "write-protected"
+		flash_all_erased
+		probe_ok -u stlink:
+		probe_ok --option-bytes stlink:
+		grep -qE '^Write-protected (pages|sectors): none' "$OUT" || fail "still protected after -u"
+		probe_ok -w "$WORK/fw.bin" stlink:
+		flash_slice "$WORK/written.bin" 0 1024
+		same_bytes "$WORK/written.bin" "$WORK/fw.bin"
+	done
+}
+
+t_set_option_over_swd_is_read_back_through_the_rom() {
+	for DEVICE in stm32f407xg stm32l476rg; do
+		rm -f "$IMG"
+		probe_ok --set-option nRST_STOP=0 stlink:
+		out_has "Read back: the option bytes hold the new values."
+		run_ok --option-bytes "sim:$DEVICE,image=$IMG"
+		grep -qE '^\* nRST_STOP +0 ' "$OUT" || fail "the ROM does not see nRST_STOP=0"
+	done
+	# A G0's PCROP1B words lie past the option registers written here.
+	DEVICE=stm32g071rb
+	rm -f "$IMG"
+	probe_fail --set-option PCROP1B_STRT=0x10 stlink:
+	error_has "beyond what the stm32g071rb's option registers reach over SWD"
+}

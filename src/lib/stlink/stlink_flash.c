@@ -16,7 +16,7 @@
 #define F1_CR_OPTER (1u << 5)
 #define F1_CR_OPTWRE (1u << 9)
 #define F1_CR_OBL_LAUNCH (1u << 13)
-#define OPTION_MAX 64u
+#define OPTION_MAX 128u
 #define RDP_LEVEL1 0x00u
 
 /* Per kind: register offsets from the controller's base and the bits. */
@@ -301,4 +301,141 @@ enum stm32_status stlink_flash_readout_protect(struct stlink_link *l, const stru
 		options[i] = 0x00;
 	options[dev->rdp_offset] = RDP_LEVEL1;
 	return write_f1_options(l, f, options, length, reset, err);
+}
+
+/* ---- The whole option area through the option registers ---- */
+
+#define OPTKEY1 0x08192A3Bu
+#define OPTKEY2 0x4C5D6E7Fu
+/* F2/F4/F7 (RM0090 §3.6, RM0410 §3.4): OPTCR holds the option bytes'
+ * working copy; its own key pair clears OPTLOCK, OPTSTRT programs it. The
+ * area as mapped: USER at 0, RDP at 1, OPTCR[31:16] at 8 and 9 (each with
+ * its complement two bytes on). OPTCR1 (F42x bank 2, F7 boot addresses)
+ * is not written. */
+#define F4_OPTKEYR 0x08u
+#define F4_OPTCR 0x14u
+#define F4_OPTCR_OPTLOCK (1u << 0)
+#define F4_OPTCR_OPTSTRT (1u << 1)
+#define F4_OPTCR_BYTES 10u
+/* G0/G4/L4/WB/WL (RM0444 §3.4, RM0351 §3.4): OPTR, PCROP1(A)SR,
+ * PCROP1(A)ER, WRP1AR, WRP1BR at 0x20 + 4k hold the double words at 8k of
+ * the area (the complement in the upper word, made by the controller);
+ * OPTKEYR clears CR.OPTLOCK, CR.OPTSTRT programs them, CR.OBL_LAUNCH
+ * reloads them, which resets the chip. */
+#define DW_OPTKEYR 0x0Cu
+#define DW_OPTR 0x20u
+#define DW_OPTION_REGISTERS 5u
+#define DW_CR_OPTSTRT (1u << 17)
+#define DW_CR_OBL_LAUNCH (1u << 27)
+#define DW_CR_OPTLOCK (1u << 30)
+
+size_t stlink_flash_option_reach(const struct stlink_flash *f)
+{
+	const struct stm32_device *dev = f->device;
+	size_t reach = 0;
+	if (f->kind == STLINK_FLASH_F1 && has_f1_options(f))
+		reach = dev->opt_size;
+	else if (f->kind == STLINK_FLASH_F4)
+		reach = F4_OPTCR_BYTES;
+	else if (f->kind == STLINK_FLASH_DWORD)
+		reach = 8u * DW_OPTION_REGISTERS;
+	return dev->opt_size && reach <= dev->opt_size && dev->opt_size <= OPTION_MAX ? reach : 0;
+}
+
+static uint32_t le32_at(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* Clears an option lock (OPTLOCK, bit lock_bit of register lock_reg) with
+ * the option key pair at keyr. */
+static enum stm32_status unlock_options(struct stlink_link *l, const struct stlink_flash *f,
+					uint32_t lock_reg, uint32_t lock_bit, uint32_t keyr,
+					struct stm32_error *err)
+{
+	uint32_t value;
+	enum stm32_status s = reg_read(l, f, lock_reg, &value, err);
+	if (s != STM32_OK || !(value & lock_bit))
+		return s;
+	if ((s = reg_write(l, f, keyr, OPTKEY1, err)) == STM32_OK)
+		s = reg_write(l, f, keyr, OPTKEY2, err);
+	if (s == STM32_OK && (s = reg_read(l, f, lock_reg, &value, err)) == STM32_OK &&
+	    (value & lock_bit))
+		s = stm32_error_set(err, STM32_E_PROTECTED,
+				    "the option bytes stayed locked after their key sequence "
+				    "(a wrong key locks them until the next reset)");
+	return s;
+}
+
+static enum stm32_status write_f4_options(struct stlink_link *l, const struct stlink_flash *f,
+					  const uint8_t *area, struct stm32_error *err)
+{
+	uint32_t optcr = (area[0] & 0xFCu) | (uint32_t)area[1] << 8 | (uint32_t)area[8] << 16 |
+			 (uint32_t)area[9] << 24;
+	uint32_t where = f->device->opt_start;
+	enum stm32_status s = unlock_options(l, f, F4_OPTCR, F4_OPTCR_OPTLOCK, F4_OPTKEYR, err);
+	if (s == STM32_OK)
+		s = wait_idle(l, f, PROGRAM_LIMIT_MS, "an earlier operation", where, err);
+	if (s == STM32_OK)
+		s = reg_write(l, f, F4_OPTCR, optcr, err);
+	if (s == STM32_OK)
+		s = reg_write(l, f, F4_OPTCR, optcr | F4_OPTCR_OPTSTRT, err);
+	/* RDP from level 1 to 0 mass-erases first. */
+	if (s == STM32_OK)
+		s = wait_idle(l, f, MASS_ERASE_LIMIT_MS, "programming the option bytes", where, err);
+	struct stm32_error ignored;
+	enum stm32_status lock = reg_write(l, f, F4_OPTCR, optcr | F4_OPTCR_OPTLOCK,
+					   s == STM32_OK ? err : &ignored);
+	return s == STM32_OK ? lock : s;
+}
+
+static enum stm32_status write_dword_options(struct stlink_link *l, const struct stlink_flash *f,
+					     const uint8_t *area, bool *reset,
+					     struct stm32_error *err)
+{
+	const struct controller *c = &controllers[f->kind];
+	uint32_t where = f->device->opt_start;
+	enum stm32_status s = unlock(l, f, err);
+	if (s == STM32_OK)
+		s = unlock_options(l, f, c->cr, DW_CR_OPTLOCK, DW_OPTKEYR, err);
+	if (s == STM32_OK)
+		s = wait_idle(l, f, PROGRAM_LIMIT_MS, "an earlier operation", where, err);
+	for (unsigned k = 0; s == STM32_OK && k < DW_OPTION_REGISTERS; k++)
+		s = reg_write(l, f, DW_OPTR + 4u * k, le32_at(area + 8u * k), err);
+	if (s == STM32_OK)
+		s = reg_write(l, f, c->cr, DW_CR_OPTSTRT, err);
+	if (s == STM32_OK)
+		s = wait_idle(l, f, MASS_ERASE_LIMIT_MS, "programming the option bytes", where, err);
+	if (s != STM32_OK)
+		return finish(l, f, s, err);
+	/* The reload resets the chip; the write's own answer may be lost. */
+	struct stm32_error ignored;
+	(void)reg_write(l, f, c->cr, DW_CR_OBL_LAUNCH, &ignored);
+	*reset = true;
+	return STM32_OK;
+}
+
+enum stm32_status stlink_flash_write_options(struct stlink_link *l, const struct stlink_flash *f,
+					     const uint8_t *area, size_t length, bool *reset,
+					     struct stm32_error *err)
+{
+	*reset = false;
+	size_t reach = stlink_flash_option_reach(f);
+	if (!reach)
+		return stm32_error_set(err, STM32_E_UNSUPPORTED,
+				       "writing the option bytes over SWD on the %s family is not "
+				       "done yet", f->device->family);
+	if (length < reach)
+		return stm32_error_set(err, STM32_E_INVALID,
+				       "%zu option bytes given, the %s's option registers take %zu",
+				       length, f->device->name, reach);
+	if (f->kind == STLINK_FLASH_F4)
+		return write_f4_options(l, f, area, err);
+	if (f->kind == STLINK_FLASH_DWORD)
+		return write_dword_options(l, f, area, reset, err);
+	uint8_t low_bytes[OPTION_MAX];
+	memcpy(low_bytes, area, reach);
+	for (size_t i = 1; i < reach; i += 2)
+		low_bytes[i] = 0x00; /* the controller writes the complements */
+	return write_f1_options(l, f, low_bytes, reach & ~(size_t)1, reset, err);
 }

@@ -54,4 +54,19 @@ enum stm32_status stlink_flash_readout_unprotect(struct stlink_link *l,
 enum stm32_status stlink_flash_readout_protect(struct stlink_link *l, const struct stlink_flash *f,
 					       bool *reset, struct stm32_error *err);
 
+/* How many bytes of the option area (from opt_start) the controller's
+ * option registers reach: the whole area on F0/F1/F3, USER, RDP and nWRP
+ * (10 bytes) on F2/F4/F7, OPTR to WRP1BR (40 bytes) on G0/G4/L4/WB/WL; 0
+ * where option bytes cannot be written over SWD yet. */
+size_t stlink_flash_option_reach(const struct stlink_flash *f);
+
+/* Programs the option area's first stlink_flash_option_reach bytes (as the
+ * chip maps them, complements included; the controller makes its own) and
+ * reloads them where the family can: then the chip has reset (*reset set;
+ * F0/F3's and G0/G4/L4/WB/WL's OBL_LAUNCH). F1 and F2/F4/F7 take them at
+ * the next reset, which the caller makes. */
+enum stm32_status stlink_flash_write_options(struct stlink_link *l, const struct stlink_flash *f,
+					     const uint8_t *area, size_t length, bool *reset,
+					     struct stm32_error *err);
+
 #endif

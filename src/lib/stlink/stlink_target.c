@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "optbytes/option_edit.h"
 #include "stlink/stlink_flash.h"
 #include "stlink/stlink_proto.h"
 #include "stlink/stlink_target.h"
@@ -134,24 +135,129 @@ static enum stm32_status st_go(struct stm32_target *t, uint32_t address, struct 
 
 static enum stm32_status identify(struct stlink_backend *b, struct stm32_error *err);
 
+/* The new option bytes in force: the chip reset itself (OBL_LAUNCH), or
+ * a system reset loads them (F1, F2/F4/F7). */
+static enum stm32_status write_options_and_reset(struct stlink_backend *b, const uint8_t *area,
+						 size_t length, struct stm32_error *err)
+{
+	bool reset;
+	enum stm32_status s = stlink_flash_write_options(&b->link, &b->flash, area, length, &reset,
+							 err);
+	if (s == STM32_OK && !reset)
+		s = stlink_reset_run(&b->link, err);
+	return s;
+}
+
+/* The option area as mapped (debug reads of it work while flash reads
+ * fault at level 1 on some families, not all: refuse rather than guess). */
+static enum stm32_status read_option_area(struct stlink_backend *b, uint8_t *area,
+					  struct stm32_error *err)
+{
+	const struct stm32_device *dev = &b->device;
+	if (!stlink_flash_option_reach(&b->flash))
+		return stm32_error_set(err, STM32_E_UNSUPPORTED,
+				       "writing the option bytes over SWD on the %s family is not "
+				       "done yet", dev->family);
+	if (b->target.chip.read_protected)
+		return stm32_error_set(err, STM32_E_PROTECTED,
+				       "the %s is read-protected: its option bytes are changed "
+				       "only by -k (which erases the flash) until then", dev->name);
+	return stlink_read(&b->link, dev->opt_start, area, dev->opt_size, err);
+}
+
+/* What the ROM's protection commands do, as an edit of the option area. */
+static enum stm32_status change_options(struct stlink_backend *b, const struct option_edit *edit,
+					struct stm32_error *err)
+{
+	uint8_t area[sizeof b->target.chip.option_bytes];
+	enum stm32_status s = read_option_area(b, area, err);
+	if (s == STM32_OK)
+		s = option_edit_apply(&b->device, area, b->device.opt_size, edit, err);
+	return s == STM32_OK ? write_options_and_reset(b, area, b->device.opt_size, err) : s;
+}
+
+/* Level 1 to 0: the option area as the factory left it, RDP level 0 (the
+ * chip mass-erases its flash first). F0/F1/F3 as before. */
 static enum stm32_status st_readout_unprotect(struct stm32_target *t, struct stm32_error *err)
 {
 	struct stlink_backend *b = backend_of(t);
-	bool reset;
-	enum stm32_status s = stlink_flash_readout_unprotect(&b->link, &b->flash, &reset, err);
-	if (s == STM32_OK && !reset) /* F1: the option bytes load at a system reset */
-		s = stlink_reset_run(&b->link, err);
-	return s;
+	const struct stm32_device *dev = &b->device;
+	if (b->flash.kind == STLINK_FLASH_F1) {
+		bool reset;
+		enum stm32_status s = stlink_flash_readout_unprotect(&b->link, &b->flash, &reset, err);
+		if (s == STM32_OK && !reset) /* F1: the option bytes load at a system reset */
+			s = stlink_reset_run(&b->link, err);
+		return s;
+	}
+	if (!stlink_flash_option_reach(&b->flash) || !dev->opt_factory)
+		return stm32_error_set(err, STM32_E_UNSUPPORTED,
+				       "changing readout protection over SWD on the %s family is "
+				       "not done yet", dev->family);
+	return write_options_and_reset(b, dev->opt_factory, dev->opt_size, err);
 }
 
 static enum stm32_status st_readout_protect(struct stm32_target *t, struct stm32_error *err)
 {
 	struct stlink_backend *b = backend_of(t);
-	bool reset;
-	enum stm32_status s = stlink_flash_readout_protect(&b->link, &b->flash, &reset, err);
-	if (s == STM32_OK && !reset)
-		s = stlink_reset_run(&b->link, err);
-	return s;
+	if (b->flash.kind == STLINK_FLASH_F1) {
+		bool reset;
+		enum stm32_status s = stlink_flash_readout_protect(&b->link, &b->flash, &reset, err);
+		if (s == STM32_OK && !reset)
+			s = stlink_reset_run(&b->link, err);
+		return s;
+	}
+	struct option_edit edit = {OPTION_EDIT_READOUT_PROTECT, NULL, 0};
+	return change_options(b, &edit, err);
+}
+
+static enum stm32_status st_write_protect(struct stm32_target *t, const uint32_t *groups,
+					  size_t count, struct stm32_error *err)
+{
+	struct option_edit edit = {OPTION_EDIT_WRITE_PROTECT, groups, count};
+	return change_options(backend_of(t), &edit, err);
+}
+
+static enum stm32_status st_write_unprotect(struct stm32_target *t, struct stm32_error *err)
+{
+	struct option_edit edit = {OPTION_EDIT_WRITE_UNPROTECT, NULL, 0};
+	return change_options(backend_of(t), &edit, err);
+}
+
+static enum stm32_status st_reconnect(struct stm32_target *t, struct stm32_error *err);
+
+/* A block of the option area (the plan's, from --set-option or a file):
+ * laid over what the chip holds, written whole, and the chip talked to
+ * again after its reset. Bytes the option registers do not reach must
+ * stay as they are. */
+static enum stm32_status st_write_option_bytes(struct stm32_target *t, uint32_t address,
+					       const uint8_t *data, size_t length,
+					       struct stm32_error *err)
+{
+	struct stlink_backend *b = backend_of(t);
+	const struct stm32_device *dev = &b->device;
+	if (address < dev->opt_start || length > dev->opt_size ||
+	    address - dev->opt_start > dev->opt_size - length)
+		return stm32_error_set(err, STM32_E_RANGE,
+				       "0x%08X+%zu is outside the option bytes (0x%08X, %u bytes)",
+				       address, length, dev->opt_start, (unsigned)dev->opt_size);
+	uint8_t area[sizeof b->target.chip.option_bytes];
+	enum stm32_status s = read_option_area(b, area, err);
+	if (s != STM32_OK)
+		return s;
+	size_t offset = address - dev->opt_start, reach = stlink_flash_option_reach(&b->flash);
+	for (size_t i = 0; i < length; i++)
+		if (offset + i >= reach && area[offset + i] != data[i])
+			return stm32_error_set(err, STM32_E_UNSUPPORTED,
+					       "option byte 0x%08zX is beyond what the %s's option "
+					       "registers reach over SWD (the first %zu bytes)",
+					       dev->opt_start + offset + i, dev->name, reach);
+	memcpy(area + offset, data, length);
+	s = write_options_and_reset(b, area, dev->opt_size, err);
+	if (s == STM32_OK && option_edit_permanent(dev, area, dev->opt_size, dev->opt_start))
+		return stm32_error_set(err, STM32_E_IO,
+				       "the %s took option bytes that lock it for good (RDP level "
+				       "2): its debug port no longer answers", dev->name);
+	return s == STM32_OK ? st_reconnect(t, err) : s;
 }
 
 /* After the chip reset itself: SWD survives a system reset; halt and look again. */
@@ -185,8 +291,11 @@ static const struct stm32_target_ops stlink_ops = {
 	.erase = st_erase,
 	.go = st_go,
 	.reset = st_reset,
+	.write_option_bytes = st_write_option_bytes,
 	.readout_protect = st_readout_protect,
 	.readout_unprotect = st_readout_unprotect,
+	.write_protect = st_write_protect,
+	.write_unprotect = st_write_unprotect,
 	.reconnect = st_reconnect,
 	.close = st_close,
 };
@@ -303,8 +412,9 @@ static void fill_desc(struct stlink_backend *b)
 	d->caps = STM32_CAP_READ | STM32_CAP_RESET | STM32_CAP_GO;
 	if (b->flash.kind != STLINK_FLASH_NONE)
 		d->caps |= STM32_CAP_WRITE | STM32_CAP_ERASE | STM32_CAP_MASS_ERASE;
-	if (b->flash.kind == STLINK_FLASH_F1)
-		d->caps |= STM32_CAP_READOUT_PROTECT | STM32_CAP_READOUT_UNPROTECT;
+	if (stlink_flash_option_reach(&b->flash))
+		d->caps |= STM32_CAP_READOUT_PROTECT | STM32_CAP_READOUT_UNPROTECT |
+			   STM32_CAP_OPTION_BYTES | STM32_CAP_WRITE_PROTECT | STM32_CAP_WRITE_UNPROTECT;
 	d->max_read = d->max_write = STLINK_MAX_TRANSFER;
 	d->erase_units_per_request = 1;
 	d->max_erase_unit = (uint32_t)stm32_device_sector_count(d->device) - 1u;
