@@ -366,13 +366,15 @@ bool cli_run_write_protect(struct cli_context *ctx)
 		if (pages)
 			format_ranges(pages, units, text, sizeof text);
 		free(pages);
+		const char *unit = cli_erase_unit_name(dev);
+		int unit_length = (int)strlen(unit) - (strchr(text, ',') || strchr(text, '-') ? 0 : 1);
 		if (ctx->opts->dry_run) {
-			cli_info("Plan: write-protect %s %s (Write Protect, the chip resets itself).",
-				 cli_erase_unit_name(dev), text);
+			cli_info("Plan: write-protect %.*s %s (Write Protect, the chip resets itself).",
+				 unit_length, unit, text);
 		} else {
 			struct stm32_error err;
 			stm32_error_clear(&err);
-			cli_info("Write-protecting %s %s...", cli_erase_unit_name(dev), text);
+			cli_info("Write-protecting %.*s %s...", unit_length, unit, text);
 			ok = stm32_target_write_protect(ctx->target, codes, count, &err) == STM32_OK;
 			if (!ok)
 				cli_report_failure(CLI_STAGE_ACTION, "write protect", &err);
