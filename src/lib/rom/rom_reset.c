@@ -50,7 +50,29 @@ static const uint16_t store_and_wait[] = { 0x4802, 0x4903, 0x6001, 0xF3BF, 0x8F4
  *   +30 BF00      NOP                  ; literals word-aligned */
 static const uint16_t clear_pempty_and_reset[] = { 0x4805, 0x4906, 0x6802, 0x400A, 0x6002, 0x4805,
 						   0x4905, 0x6001, 0xF3BF, 0x8F4F, 0xE7FE, 0xBF00 };
+
+/* G0, WB and WL (RM0444 §3.7.1 FLASH_ACR, RM0434, RM0453) latch their
+ * empty check in FLASH_ACR.EMPTY (bit 16) at power-on and option-byte
+ * loading; a system reset keeps it, so a chip that booted its bootloader
+ * because the flash was blank would boot it again. Software may clear the
+ * bit: the same stub as above with BICS where it has ANDS (+14 438A), then
+ * SYSRESETREQ boots the program just written. */
+#define G0_FLASH_ACR     0x40022000u
+#define WB_FLASH_ACR     0x58004000u
+#define ACR_EMPTY        0x00010000u
+static const uint16_t clear_acr_empty_and_reset[] = { 0x4805, 0x4906, 0x6802, 0x438A, 0x6002, 0x4805,
+						      0x4905, 0x6001, 0xF3BF, 0x8F4F, 0xE7FE, 0xBF00 };
 #define STUB_CODE_OFFSET 8u
+
+/* Where the family keeps FLASH_ACR with its EMPTY latch, or 0. */
+static uint32_t empty_latch_register(const struct stm32_device *device)
+{
+	if (strcmp(device->family, "G0") == 0)
+		return G0_FLASH_ACR;
+	if (strcmp(device->family, "WB") == 0 || strcmp(device->family, "WL") == 0)
+		return WB_FLASH_ACR;
+	return 0;
+}
 
 static void put_le32(uint8_t *out, uint32_t value)
 {
@@ -88,6 +110,12 @@ size_t stm32_rom_reset_stub(const struct stm32_device *device, uint8_t *buf)
 		static const uint32_t literals[] = { L4_FLASH_SR, L4_PEMPTY, AIRCR_ADDRESS, AIRCR_SYSRESET };
 		return build_stub(device, clear_pempty_and_reset, COUNT(clear_pempty_and_reset), literals,
 				  COUNT(literals), buf);
+	}
+	uint32_t acr = empty_latch_register(device);
+	if (acr) {
+		const uint32_t literals[] = { acr, ACR_EMPTY, AIRCR_ADDRESS, AIRCR_SYSRESET };
+		return build_stub(device, clear_acr_empty_and_reset, COUNT(clear_acr_empty_and_reset),
+				  literals, COUNT(literals), buf);
 	}
 	if (device->flags & STM32_DEV_OBL_LAUNCH) {
 		static const uint32_t literals[] = { F0_FLASH_CR, F0_OBL_LAUNCH };
