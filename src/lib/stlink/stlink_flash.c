@@ -42,6 +42,7 @@ static const struct controller controllers[] = {
 				.sr_busy = 1u << 16, .sr_errors = 0xFAu, .sr_clear = 0xFBu,
 				.cr_pg = 1u << 0, .cr_erase = 1u << 1, .cr_mass = 1u << 2,
 				.cr_start = 1u << 16, .cr_lock = 1u << 31, .unit = 8},
+	[STLINK_FLASH_H7] = {.unit = 0}, /* stlink_flash_h7.c has its own registers */
 };
 
 static const struct { const char *family; enum stlink_flash_kind kind; uint32_t base; } families[] = {
@@ -50,7 +51,7 @@ static const struct { const char *family; enum stlink_flash_kind kind; uint32_t 
 	{"F4", STLINK_FLASH_F4, 0x40023C00u}, {"F7", STLINK_FLASH_F4, 0x40023C00u},
 	{"G0", STLINK_FLASH_DWORD, 0x40022000u}, {"G4", STLINK_FLASH_DWORD, 0x40022000u},
 	{"L4", STLINK_FLASH_DWORD, 0x40022000u}, {"WB", STLINK_FLASH_DWORD, 0x58004000u},
-	{"WL", STLINK_FLASH_DWORD, 0x58004000u},
+	{"WL", STLINK_FLASH_DWORD, 0x58004000u}, {"H7", STLINK_FLASH_H7, 0x52002000u},
 };
 
 bool stlink_flash_init(struct stlink_flash *f, const struct stm32_device *device)
@@ -69,6 +70,8 @@ bool stlink_flash_init(struct stlink_flash *f, const struct stm32_device *device
 
 unsigned stlink_flash_unit(const struct stlink_flash *f)
 {
+	if (f->kind == STLINK_FLASH_H7)
+		return f->device->program_unit;
 	return controllers[f->kind].unit;
 }
 
@@ -145,6 +148,8 @@ static enum stm32_status finish(struct stlink_link *l, const struct stlink_flash
 enum stm32_status stlink_flash_erase_unit(struct stlink_link *l, const struct stlink_flash *f,
 					  uint32_t unit, struct stm32_error *err)
 {
+	if (f->kind == STLINK_FLASH_H7)
+		return stlink_flash_h7_erase_unit(l, f, unit, err);
 	const struct controller *c = &controllers[f->kind];
 	uint32_t address, size;
 	if (!stm32_device_sector(f->device, unit, &address, &size))
@@ -169,6 +174,8 @@ enum stm32_status stlink_flash_erase_unit(struct stlink_link *l, const struct st
 enum stm32_status stlink_flash_mass_erase(struct stlink_link *l, const struct stlink_flash *f,
 					  struct stm32_error *err)
 {
+	if (f->kind == STLINK_FLASH_H7)
+		return stlink_flash_h7_mass_erase(l, f, err);
 	const struct controller *c = &controllers[f->kind];
 	enum stm32_status s = unlock(l, f, err);
 	if (s == STM32_OK)
@@ -184,6 +191,8 @@ enum stm32_status stlink_flash_program(struct stlink_link *l, const struct stlin
 				       uint32_t address, const uint8_t *data, size_t length,
 				       struct stm32_error *err)
 {
+	if (f->kind == STLINK_FLASH_H7)
+		return stlink_flash_h7_program(l, f, address, data, length, err);
 	const struct controller *c = &controllers[f->kind];
 	enum stm32_status s = unlock(l, f, err);
 	if (s == STM32_OK)

@@ -18,6 +18,7 @@ enum stlink_flash_kind {
 	STLINK_FLASH_F1,    /* F0/F1/F3: half-words, pages by address */
 	STLINK_FLASH_F4,    /* F2/F4/F7: words (PSIZE x32), sectors by number */
 	STLINK_FLASH_DWORD, /* G0/G4/L4/WB/WL: double words, pages by number */
+	STLINK_FLASH_H7,    /* H7: flash words (32 or 16 bytes), sectors per bank (stlink_flash_h7.c) */
 };
 
 struct stlink_flash {
@@ -29,7 +30,7 @@ struct stlink_flash {
 
 /* false when the family's controller is not one of the kinds above. */
 bool stlink_flash_init(struct stlink_flash *f, const struct stm32_device *device);
-/* The bytes one programming access writes (2, 4 or 8). */
+/* The bytes one programming access writes (2, 4, 8; H7: its flash word). */
 unsigned stlink_flash_unit(const struct stlink_flash *f);
 enum stm32_status stlink_flash_erase_unit(struct stlink_link *l, const struct stlink_flash *f,
 					  uint32_t unit, struct stm32_error *err);
@@ -53,6 +54,15 @@ enum stm32_status stlink_flash_readout_unprotect(struct stlink_link *l,
  * RDP 0x00; reloaded as for stlink_flash_readout_unprotect. */
 enum stm32_status stlink_flash_readout_protect(struct stlink_link *l, const struct stlink_flash *f,
 					       bool *reset, struct stm32_error *err);
+
+/* The H7 controller's own sequences, which the functions above dispatch to. */
+enum stm32_status stlink_flash_h7_erase_unit(struct stlink_link *l, const struct stlink_flash *f,
+					     uint32_t unit, struct stm32_error *err);
+enum stm32_status stlink_flash_h7_mass_erase(struct stlink_link *l, const struct stlink_flash *f,
+					     struct stm32_error *err);
+enum stm32_status stlink_flash_h7_program(struct stlink_link *l, const struct stlink_flash *f,
+					  uint32_t address, const uint8_t *data, size_t length,
+					  struct stm32_error *err);
 
 /* How many bytes of the option area (from opt_start) the controller's
  * option registers reach: the whole area on F0/F1/F3, USER, RDP and nWRP
