@@ -110,6 +110,9 @@ bool stm32_device_has_command(const struct stm32_device *dev, uint8_t opcode);
 
 /* Erase units (pages or sectors), numbered from 0 across all banks. */
 size_t stm32_device_sector_count(const struct stm32_device *dev);
+/* What an erased byte of the device's flash reads: 0xFF, but 0x00 on L0
+ * and L1, whose memory erases to zeros (their EEPROM-like technology). */
+uint8_t stm32_device_erased_byte(const struct stm32_device *dev);
 bool stm32_device_sector(const struct stm32_device *dev, size_t index,
 			 uint32_t *address, uint32_t *size);
 /* Index of the erase unit that holds address, or -1 outside flash. */

@@ -159,3 +159,22 @@ t_mode() {
 	run_ok -m 8n1 "$(port)"
 	out_has "8N1"
 }
+
+# L0/L1 flash erases to zeros: bytes of 0xFF in the image are data there and
+# must be programmed (elsewhere they are what erased flash holds already).
+t_write_l0_programs_0xff_runs_that_erased_flash_does_not_hold() {
+	DEVICE=stm32l07x
+	random_file "$WORK/a.bin" 512
+	head -c 1024 /dev/zero | tr '\0' '\377' >"$WORK/ff.bin"
+	random_file "$WORK/b.bin" 512
+	cat "$WORK/a.bin" "$WORK/ff.bin" "$WORK/b.bin" >"$WORK/fw.bin"
+	run_ok -w "$WORK/fw.bin" "$(port)"
+	flash_slice "$WORK/got.bin" 0 2048
+	same_bytes "$WORK/got.bin" "$WORK/fw.bin"
+	# The rest of the page-aligned area stays erased, as zeros.
+	flash_slice "$WORK/rest.bin" 2048 2048
+	head -c 2048 /dev/zero >"$WORK/zeros.bin"
+	same_bytes "$WORK/rest.bin" "$WORK/zeros.bin"
+	run_ok -w "$WORK/fw.bin" -v "$(port)"
+	out_has "Wrote and verified 2048 bytes"
+}

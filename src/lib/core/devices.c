@@ -78,6 +78,11 @@ bool stm32_device_has_command(const struct stm32_device *dev, uint8_t opcode)
 	return false;
 }
 
+uint8_t stm32_device_erased_byte(const struct stm32_device *dev)
+{
+	return strcmp(dev->family, "L0") == 0 || strcmp(dev->family, "L1") == 0 ? 0x00 : 0xFF;
+}
+
 size_t stm32_device_sector_count(const struct stm32_device *dev)
 {
 	size_t n = 0;

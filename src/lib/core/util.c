@@ -18,10 +18,10 @@ uint64_t core_monotonic_ms(void)
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
-bool core_all_ff(const uint8_t *data, size_t length)
+bool core_all_bytes(const uint8_t *data, size_t length, uint8_t value)
 {
 	for (size_t i = 0; i < length; i++)
-		if (data[i] != 0xFF)
+		if (data[i] != value)
 			return false;
 	return true;
 }

@@ -10,7 +10,8 @@
 void core_sleep_ms(unsigned ms);
 /* Milliseconds on a clock that never jumps. */
 uint64_t core_monotonic_ms(void);
-/* True when every byte is 0xFF (erased flash); true for length 0. */
-bool core_all_ff(const uint8_t *data, size_t length);
+/* True when every byte is value (erased flash: stm32_device_erased_byte);
+ * true for length 0. */
+bool core_all_bytes(const uint8_t *data, size_t length, uint8_t value);
 
 #endif

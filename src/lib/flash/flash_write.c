@@ -29,13 +29,20 @@ struct write_run {
 	long *block_unit;         /* per block: its unit, or -1 */
 };
 
-static uint32_t crc_of_ff(uint32_t length)
+static uint8_t erased_byte(const struct write_run *run)
 {
-	static const uint8_t ff[256] = { [0 ... 255] = 0xFF };
+	return stm32_device_erased_byte(run->plan->device);
+}
+
+/* The CRC of length bytes of erased flash. */
+static uint32_t crc_of_erased(uint32_t length, uint8_t erased)
+{
+	uint8_t blank[256];
+	memset(blank, erased, sizeof blank);
 	uint32_t crc = 0xFFFFFFFFu;
 	for (uint32_t done = 0; done < length;) {
-		uint32_t n = length - done < sizeof(ff) ? length - done : (uint32_t)sizeof(ff);
-		crc = stm32_crc32(crc, ff, n);
+		uint32_t n = length - done < sizeof(blank) ? length - done : (uint32_t)sizeof(blank);
+		crc = stm32_crc32(crc, blank, n);
 		done += n;
 	}
 	return crc;
@@ -70,7 +77,7 @@ static enum stm32_status compare_by_reading(struct write_run *run,
 		if (status != STM32_OK)
 			return status;
 		*same = *same && memcmp(found, range->expected + offset, n) == 0;
-		*blank = *blank && core_all_ff(found, n);
+		*blank = *blank && core_all_bytes(found, n, erased_byte(run));
 		offset += n;
 	}
 	return STM32_OK;
@@ -89,7 +96,7 @@ static enum stm32_status compare_unit(struct write_run *run, const struct stm32_
 						    &available, err);
 		if (status == STM32_OK && available) {
 			*same = *same && crc == stm32_crc32(0xFFFFFFFFu, range->expected, range->length);
-			*blank = *blank && crc == crc_of_ff(range->length);
+			*blank = *blank && crc == crc_of_erased(range->length, erased_byte(run));
 			status = flash_progress_step(p, range->length, range->address, err);
 		} else if (status == STM32_OK) {
 			status = compare_by_reading(run, range, p, same, blank, err);
@@ -189,7 +196,7 @@ static enum stm32_status keep_unit(struct write_run *run, size_t index, struct f
 	if (!content)
 		return stm32_error_set(err, STM32_E_NOMEM, "out of memory keeping %u bytes", u->size);
 	run->content[index] = content;
-	memset(content, 0xFF, u->size);
+	memset(content, erased_byte(run), u->size);
 	for (size_t b = 0; b < u->block_count; b++) {
 		const struct stm32_plan_block *block = &plan->blocks[u->first_block + b];
 		memcpy(content + (block->address - u->address), block->data, block->length);
@@ -204,7 +211,7 @@ static enum stm32_status keep_unit(struct write_run *run, size_t index, struct f
 							    run->retries, p, err);
 		if (status != STM32_OK)
 			return status;
-		kept_blank = kept_blank && core_all_ff(into, keep->length);
+		kept_blank = kept_blank && core_all_bytes(into, keep->length, erased_byte(run));
 		run->report->bytes_kept += keep->length;
 	}
 	/* Written unerased, the kept bytes would be programmed over themselves. */
@@ -307,7 +314,7 @@ static const uint8_t *block_bytes(const struct write_run *run, size_t b)
 	if (run->content[u])
 		data = run->content[u] + (block->address - run->plan->units[u].address);
 	bool erased = state == UNIT_ERASE || state == UNIT_BLANK;
-	return erased && core_all_ff(data, block->length) ? NULL : data;
+	return erased && core_all_bytes(data, block->length, erased_byte(run)) ? NULL : data;
 }
 
 static enum stm32_status run_writes(struct write_run *run, struct flash_progress *p,

@@ -157,7 +157,8 @@ static enum stm32_status add_units(struct stm32_plan *plan, const struct piece_l
 		if (u->block_count == 0)
 			u->first_block = b;
 		u->block_count++;
-		if (u->erased && !plan->preserve && core_all_ff(block->data, block->length)) {
+		if (u->erased && !plan->preserve &&
+		    core_all_bytes(block->data, block->length, stm32_device_erased_byte(plan->device))) {
 			plan->blank_blocks++;
 			plan->blank_bytes += block->length;
 		}
@@ -180,7 +181,9 @@ static enum stm32_status add_compares(struct stm32_plan *plan, const struct stm3
 	}
 	for (size_t i = 0; status == STM32_OK && i < runs.count; i++) {
 		const struct span *run = &runs.items[i];
-		stm32_image_read(image, run->address, *cursor, run->length, 0xFF);
+		stm32_image_read(image, run->address, *cursor, run->length,
+				 run->region == STM32_REGION_FLASH ? stm32_device_erased_byte(plan->device)
+								   : 0xFF);
 		plan->compares[plan->compare_count] = (struct stm32_plan_range){
 			.address = run->address, .length = run->length, .region = run->region,
 			.expected = *cursor,

@@ -242,7 +242,11 @@ static enum stm32_status lay_out_data(struct stm32_plan *plan, const struct stm3
 			overlay_option_bytes(plan->device, opts->current_option_bytes, pieces, cursor,
 					     s->address, s->length);
 		else
-			stm32_image_read(image, s->address, cursor, s->length, 0xFF);
+			/* Between the image's bytes in a program unit: what erased
+			 * flash holds, so the unit reads as if they were untouched. */
+			stm32_image_read(image, s->address, cursor, s->length,
+					 s->region == STM32_REGION_FLASH
+						 ? stm32_device_erased_byte(plan->device) : 0xFF);
 		plan->blocks[plan->block_count++] = (struct stm32_plan_block){
 			.address = s->address, .length = s->length, .region = s->region, .data = cursor,
 		};

@@ -74,7 +74,7 @@ bool sim_chip_init(struct sim_chip *chip, const struct stm32_device *dev)
 		sim_chip_free(chip);
 		return false;
 	}
-	memset(chip->flash, 0xFF, dev->flash_size);
+	memset(chip->flash, stm32_device_erased_byte(dev), dev->flash_size);
 	if (chip->options) {
 		if (dev->opt_factory)
 			memcpy(chip->options, dev->opt_factory, dev->opt_size);

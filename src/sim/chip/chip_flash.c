@@ -2,7 +2,8 @@
  * second program of a unit in its own way:
  *  - half-word families (F0/F1/F3): PGERR unless the half-word reads 0xFFFF,
  *    except that writing 0x0000 is always allowed;
- *  - word families (F2/F4/F7, L0/L1): bits may be cleared at will;
+ *  - word families (F2/F4/F7): bits may be cleared at will; L0/L1 erase to
+ *    zeros instead (stm32_device_erased_byte) and programming sets bits;
  *  - ECC families (8, 16 or 32-byte units): a unit programs once per erase,
  *    and the bootloader pads the part of a unit the write does not cover
  *    with 0xFF. The 64-bit controllers (L4, G0, G4, WB, WL) also accept
@@ -42,9 +43,14 @@ static enum sim_program_result program_halfwords(struct sim_chip *chip, uint32_t
 static enum sim_program_result program_words(struct sim_chip *chip, uint32_t offset,
 					     const uint8_t *data, size_t length)
 {
+	bool sets_bits = stm32_device_erased_byte(chip->dev) == 0x00;
 	for (size_t i = 0; i < length; i++) {
 		uint32_t at = offset + (uint32_t)i;
-		if (!address_protected(chip, chip->dev->flash_start + at))
+		if (address_protected(chip, chip->dev->flash_start + at))
+			continue;
+		if (sets_bits)
+			chip->flash[at] |= data[i];
+		else
 			chip->flash[at] &= data[i];
 	}
 	return SIM_PROGRAM_OK;
@@ -108,7 +114,7 @@ bool sim_flash_erase_sector(struct sim_chip *chip, size_t sector)
 	if (sim_chip_sector_protected(chip, sector))
 		return false;
 	uint32_t offset = address - chip->dev->flash_start;
-	memset(chip->flash + offset, 0xFF, size);
+	memset(chip->flash + offset, stm32_device_erased_byte(chip->dev), size);
 	memset(chip->unit_programmed + offset / chip->dev->program_unit, 0,
 	       size / chip->dev->program_unit);
 	return true;

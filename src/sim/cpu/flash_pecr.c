@@ -17,6 +17,8 @@
  *  - PROG + ERASE then a word store into a page erases that page;
  *  - BSY for t_prog_us (one word or one half page) or the row's page
  *    erase time, EOP at the end (ENDHV and READY read 1 when idle);
+ *  - erased flash reads 0 (stm32_device_erased_byte): that is what the
+ *    L0's NOTZEROERR check looks for;
  *  - with OPTLOCK clear a word store into the option area (0x1FF80000)
  *    writes that option word, value in the low half-word and its
  *    complement in the high one as the program gives them; the level-0
@@ -25,8 +27,7 @@
  *    of option words 0-1 and 2-3. PECR.OBL_LAUNCH with OPTLOCK clear
  *    reloads them through a reset.
  * Not modelled: the data EEPROM (no device row has one: PECR.DATA stores
- * count as unmodelled), the erased value of the silicon (the chip model
- * erases to 0xFF like every family, the RMs' erased word reads 0), the
+ * count as unmodelled), the
  * FIX bit, FWWERR (a flash fetch during a half-page write), OPTVERR, the
  * L1 cat.4/5 parallel bank mode, PCROP. */
 #include <string.h>
@@ -179,9 +180,10 @@ void sim_flash_pecr_write(struct sim_flashctl *fc, uint32_t offset, uint32_t val
 static bool erased(const struct sim_flashctl *fc, uint32_t address, uint32_t length)
 {
 	uint8_t b[SIM_FLASH_LATCH_BYTES];
+	uint8_t blank = stm32_device_erased_byte(sim_port_device(fc->chip));
 	sim_port_read(fc->chip, address, b, length);
 	for (uint32_t i = 0; i < length; i++)
-		if (b[i] != 0xFF)
+		if (b[i] != blank)
 			return false;
 	return true;
 }

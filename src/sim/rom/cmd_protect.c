@@ -9,7 +9,7 @@ void rom_readout_unprotect(struct sim_engine *engine)
 {
 	struct sim_chip *chip = engine->chip;
 	/* The RDP regression erases all of flash whatever its write protection. */
-	memset(chip->flash, 0xFF, chip->dev->flash_size);
+	memset(chip->flash, stm32_device_erased_byte(chip->dev), chip->dev->flash_size);
 	memset(chip->unit_programmed, 0, chip->unit_count);
 	rom_core_memory_changed(engine, chip->dev->flash_start, chip->dev->flash_size);
 	sim_chip_set_rdp_level(chip, 0);

@@ -123,7 +123,7 @@ static void l0_word_program_busy_then_eop_and_its_errors(void **state)
 	rig_up(&r, "stm32l05x");
 	store(&r, FLASH + 0x100, 4, 0x11223344u); /* locked */
 	assert_true(rd(&r, SR) & WRPERR);
-	assert_int_equal(flash_word(&r, FLASH + 0x100), 0xFFFFFFFFu);
+	assert_int_equal(flash_word(&r, FLASH + 0x100), 0x00000000u);
 	wr(&r, SR, WRPERR);
 	unlock_program(&r);
 	store(&r, FLASH + 0x100, 4, 0x11223344u);
@@ -141,7 +141,7 @@ static void l0_word_program_busy_then_eop_and_its_errors(void **state)
 	assert_true(rd(&r, SR) & SIZERR);
 	store(&r, FLASH + 0x106, 4, 0xAAAAAAAAu); /* not word-aligned */
 	assert_true(rd(&r, SR) & PGAERR);
-	assert_int_equal(flash_word(&r, FLASH + 0x104), 0xFFFFFFFFu);
+	assert_int_equal(flash_word(&r, FLASH + 0x104), 0x00000000u);
 	wr(&r, SR, NOTZEROERR | SIZERR | PGAERR | EOP);
 	assert_int_equal(rd(&r, SR) & (NOTZEROERR | SIZERR | PGAERR | EOP), 0);
 	rig_down(&r);
@@ -152,17 +152,17 @@ static void l0_page_erase_is_erase_prog_and_a_store_into_the_page(void **state)
 	(void)state;
 	struct rig r;
 	rig_up(&r, "stm32l05x");
-	memset(r.chip.flash, 0x00, 0x400);
+	memset(r.chip.flash, 0x5A, 0x400); /* erased L0 flash reads 0: make it show */
 	unlock_program(&r);
 	wr(&r, PECR, ERASE | PROG);
 	store(&r, FLASH + 0x184, 4, 0); /* inside page 3 (128-byte pages) */
 	assert_true(rd(&r, SR) & BSY);  /* the row's 3 ms per page */
 	wait_us(&r, 3001);
 	assert_true(rd(&r, SR) & EOP);
-	assert_int_equal(r.chip.flash[0x17F], 0x00);
-	assert_int_equal(r.chip.flash[0x180], 0xFF);
-	assert_int_equal(r.chip.flash[0x1FF], 0xFF);
-	assert_int_equal(r.chip.flash[0x200], 0x00);
+	assert_int_equal(r.chip.flash[0x17F], 0x5A);
+	assert_int_equal(r.chip.flash[0x180], 0x00);
+	assert_int_equal(r.chip.flash[0x1FF], 0x00);
+	assert_int_equal(r.chip.flash[0x200], 0x5A);
 	rig_down(&r);
 }
 
@@ -180,11 +180,11 @@ static void l0_half_page_programs_after_its_last_word_and_refuses_misuse(void **
 	unlock_program(&r);
 	wr(&r, PECR, FPRG | PROG);
 	half_page(&r, FLASH + 0x40, 15);
-	assert_int_equal(flash_word(&r, FLASH + 0x40), 0xFFFFFFFFu); /* not yet */
+	assert_int_equal(flash_word(&r, FLASH + 0x40), 0x00000000u); /* not yet */
 	store(&r, FLASH + 0x7C, 4, 0xA000000Fu);                    /* 16th word of 64 bytes */
 	assert_int_equal(flash_word(&r, FLASH + 0x40), 0xA0000000u);
 	assert_int_equal(flash_word(&r, FLASH + 0x7C), 0xA000000Fu);
-	assert_int_equal(flash_word(&r, FLASH + 0x80), 0xFFFFFFFFu);
+	assert_int_equal(flash_word(&r, FLASH + 0x80), 0x00000000u);
 	assert_int_equal(rd(&r, SR) & PGAERR, 0);
 	store(&r, FLASH + 0x84, 4, 1); /* not on a half-page boundary */
 	assert_true(rd(&r, SR) & PGAERR);
@@ -193,12 +193,12 @@ static void l0_half_page_programs_after_its_last_word_and_refuses_misuse(void **
 	store(&r, FLASH + 0x88, 4, 2); /* skips a word */
 	assert_true(rd(&r, SR) & PGAERR);
 	half_page(&r, FLASH + 0xC0, 16); /* a fresh half page still works */
-	assert_int_equal(flash_word(&r, FLASH + 0x80), 0xFFFFFFFFu);
+	assert_int_equal(flash_word(&r, FLASH + 0x80), 0x00000000u);
 	assert_int_equal(flash_word(&r, FLASH + 0xFC), 0xA000000Fu);
 	rig_down(&r);
 }
 
-static void l1_half_page_is_128_bytes_and_reprogramming_only_clears_bits(void **state)
+static void l1_half_page_is_128_bytes_and_reprogramming_only_sets_bits(void **state)
 {
 	(void)state;
 	struct rig r;
@@ -206,7 +206,7 @@ static void l1_half_page_is_128_bytes_and_reprogramming_only_clears_bits(void **
 	unlock_program(&r);
 	wr(&r, PECR, FPRG | PROG);
 	half_page(&r, FLASH + 0x80, 16);
-	assert_int_equal(flash_word(&r, FLASH + 0x80), 0xFFFFFFFFu); /* 64 of 128 bytes */
+	assert_int_equal(flash_word(&r, FLASH + 0x80), 0x00000000u); /* 64 of 128 bytes */
 	half_page(&r, FLASH + 0xC0, 16);                            /* words 16..31 */
 	assert_int_equal(rd(&r, SR) & PGAERR, 0);
 	assert_int_equal(flash_word(&r, FLASH + 0x80), 0xA0000000u);
@@ -216,7 +216,7 @@ static void l1_half_page_is_128_bytes_and_reprogramming_only_clears_bits(void **
 	wr(&r, PECR, 0); /* word programming */
 	store(&r, FLASH + 0x80, 4, 0x0F0F0F0Fu);
 	assert_int_equal(rd(&r, SR) & (NOTZEROERR | WRPERR | PGAERR | SIZERR), 0); /* no NOTZEROERR on L1 */
-	assert_int_equal(flash_word(&r, FLASH + 0x80), 0x00000000u);
+	assert_int_equal(flash_word(&r, FLASH + 0x80), 0xAF0F0F0Fu); /* erased is 0: bits only set */
 	rig_down(&r);
 }
 
@@ -244,8 +244,8 @@ static void l0_option_words_rdp_regression_and_obl_launch(void **state)
 	unlock_options(&r);
 	sim_flashctl_option_write(&r.soc.flash, OPT_AREA, 4, 0xFF5500AAu);
 	assert_int_equal(sim_chip_rdp_level(&r.chip), 0);
-	assert_int_equal(r.chip.flash[0], 0xFF); /* mass-erased on the way back */
-	assert_int_equal(r.chip.flash[255], 0xFF);
+	assert_int_equal(r.chip.flash[0], 0x00); /* mass-erased on the way back */
+	assert_int_equal(r.chip.flash[255], 0x00);
 	assert_int_equal(r.soc.env.reset_request, SIM_RESET_NONE);
 	wr(&r, PECR, OBL_LAUNCH);
 	assert_int_equal(r.soc.env.reset_request, SIM_RESET_OBL_LAUNCH);
@@ -259,17 +259,17 @@ static void l0_readout_protection_refuses_program_and_erase_not_options(void **s
 	(void)state;
 	struct rig r;
 	rig_up(&r, "stm32l05x");
-	memset(r.chip.flash, 0x00, 0x100);
+	memset(r.chip.flash, 0x5A, 0x100); /* not what an erase leaves */
 	r.soc.flash.rdp_blocked = true;
 	unlock_program(&r);
 	store(&r, FLASH + 0x200, 4, 0x11223344u);
 	assert_true(rd(&r, SR) & WRPERR);
-	assert_int_equal(flash_word(&r, FLASH + 0x200), 0xFFFFFFFFu);
+	assert_int_equal(flash_word(&r, FLASH + 0x200), 0x00000000u);
 	wr(&r, SR, WRPERR);
 	wr(&r, PECR, ERASE | PROG);
 	store(&r, FLASH, 4, 0);
 	assert_true(rd(&r, SR) & WRPERR);
-	assert_int_equal(r.chip.flash[0], 0x00);
+	assert_int_equal(r.chip.flash[0], 0x5A);
 	unlock_options(&r);
 	sim_flashctl_option_write(&r.soc.flash, OPT_AREA, 4, 0xFF4400BBu);
 	assert_int_equal(sim_chip_rdp_level(&r.chip), 1);
@@ -294,7 +294,7 @@ int main(void)
 		cmocka_unit_test(l0_word_program_busy_then_eop_and_its_errors),
 		cmocka_unit_test(l0_page_erase_is_erase_prog_and_a_store_into_the_page),
 		cmocka_unit_test(l0_half_page_programs_after_its_last_word_and_refuses_misuse),
-		cmocka_unit_test(l1_half_page_is_128_bytes_and_reprogramming_only_clears_bits),
+		cmocka_unit_test(l1_half_page_is_128_bytes_and_reprogramming_only_sets_bits),
 		cmocka_unit_test(l0_option_words_rdp_regression_and_obl_launch),
 		cmocka_unit_test(l0_readout_protection_refuses_program_and_erase_not_options),
 		cmocka_unit_test(l0_obl_launch_needs_the_option_lock_open),
