@@ -63,8 +63,10 @@ struct sim_family_info {
 	uint32_t rom_sysclk_hz;  /* what the ROM bootloader runs at (AN2606) */
 };
 
-/* USART1's NVIC interrupt number, -1 when not known for the family. */
-int sim_family_usart1_irq(const struct sim_family_info *info);
+/* USARTn's (1..3) and the flash controller's NVIC interrupt numbers, -1
+ * when not known for the family. */
+int sim_family_usart_irq(const struct sim_family_info *info, unsigned index);
+int sim_family_flash_irq(const struct sim_family_info *info);
 
 /* NULL for a family with no row. */
 const struct sim_family_info *sim_family_info(const char *family);
