@@ -1,6 +1,6 @@
 /* The register-level peripheral models: their state and entry points. Each
  * model lives in its own file (scb.c, systick.c, dbgmcu.c, iwdg.c, crc.c,
- * rcc.c, usart.c, flash_f1.c, flash_f4.c, flash_dword.c, flash_pecr.c,
+ * rcc.c, rcc_h7.c, usart.c, flash_f1.c, flash_f4.c, flash_dword.c, flash_pecr.c,
  * flash_h7.c) and is attached to the bus by soc.c. Models talk to the rest of the system only through sim_soc_env
  * and, for flash, through memory_port.h. */
 #ifndef STM32SIM_CPU_PERIPH_H
@@ -93,7 +93,8 @@ uint32_t sim_crc_read(void *ctx, uint32_t offset);
 void sim_crc_write(void *ctx, uint32_t offset, uint32_t value, uint32_t mask);
 
 /* RCC: oscillators are ready as soon as they are switched on (no HSE
- * crystal: HSE never becomes ready), the switch follows SW at once. */
+ * crystal: HSE never becomes ready), the switch follows SW at once; on
+ * H7/H5/U5 PLL1 takes its lock time. */
 #define SIM_RCC_WORDS 256u /* the whole 1 KiB window: no register aliases another */
 struct sim_rcc {
 	struct sim_soc_env *env;
@@ -101,6 +102,7 @@ struct sim_rcc {
 	bool single_apb; /* F0: one APB prescaler */
 	bool no_msi;     /* G4: HSI16 at reset */
 	bool pllr_wb;    /* WB/WL: PLLR at 31:29 divides by R + 1, PLLREN bit 28 */
+	uint64_t pll_lock_ps; /* H7/H5/U5: PLL1 locks then; UINT64_MAX while off */
 	uint32_t regs[SIM_RCC_WORDS];
 };
 void sim_rcc_power_on(struct sim_rcc *rcc, struct sim_soc_env *env, const struct sim_family_info *info);
@@ -110,6 +112,18 @@ void sim_rcc_reset(struct sim_rcc *rcc, enum sim_reset_cause cause);
 void sim_rcc_rom_handoff(struct sim_rcc *rcc, uint32_t sysclk_hz);
 uint32_t sim_rcc_read(void *ctx, uint32_t offset);
 void sim_rcc_write(void *ctx, uint32_t offset, uint32_t value, uint32_t mask);
+/* Bring ready flags and the clock switch to the present (a PLL locked). */
+void sim_rcc_catch_up(struct sim_rcc *rcc);
+/* When a PLL being started locks, UINT64_MAX when none is. */
+uint64_t sim_rcc_deadline(const struct sim_rcc *rcc);
+/* The H7/H5/U5 layouts (rcc_h7.c), used by rcc.c. */
+bool sim_rcc_is_modern(const struct sim_rcc *rcc);
+void sim_rcc_modern_load_reset(struct sim_rcc *rcc);
+void sim_rcc_modern_power_on_flags(struct sim_rcc *rcc);
+void sim_rcc_modern_reset_flag(struct sim_rcc *rcc, enum sim_reset_cause cause);
+void sim_rcc_modern_settle(struct sim_rcc *rcc);
+uint32_t sim_rcc_modern_read(struct sim_rcc *rcc, uint32_t offset);
+void sim_rcc_modern_write(struct sim_rcc *rcc, uint32_t offset, uint32_t value, uint32_t mask);
 
 /* USART, either register layout. */
 struct sim_usart {

@@ -77,5 +77,7 @@ struct sim_usart *sim_soc_usart(struct sim_soc *soc, unsigned index)
 uint64_t sim_soc_deadline(const struct sim_soc *soc)
 {
 	uint64_t iwdg = sim_iwdg_deadline(&soc->iwdg), tick = sim_systick_deadline(&soc->systick);
-	return iwdg < tick ? iwdg : tick;
+	uint64_t lock = sim_rcc_deadline(&soc->rcc);
+	uint64_t first = iwdg < tick ? iwdg : tick;
+	return lock < first ? lock : first;
 }
