@@ -393,3 +393,14 @@ void sim_flash_dword_memory_write(struct sim_flashctl *fc, uint32_t address, uns
 	fc->latch_count = 0;
 	program_unit(fc, n);
 }
+
+/* RM0444/RM0351/RM0440/RM0434/RM0453 FLASH_CR, RM0438/RM0456 NSCR: EOPIE
+ * (24) raises the flash interrupt on EOP, ERRIE (25) on OPERR; at the
+ * operation's end. */
+bool sim_flash_dword_irq(const struct sim_flashctl *fc)
+{
+	if (busy(fc))
+		return false;
+	return ((fc->cr & CR_EOPIE) && (fc->sr & SR_EOP)) ||
+	       ((fc->cr & (1u << 25)) && (fc->sr & SR_OPERR));
+}

@@ -207,6 +207,7 @@ struct sim_flashctl {
 	 * erasing are refused as the family's RM says (the core makes reads
 	 * fault). */
 	bool rdp_blocked;
+	unsigned stalls; /* stores that waited for the end of an operation */
 	/* Called after the controller changed flash contents. */
 	void (*flash_changed)(void *owner, uint32_t address, uint32_t length);
 	void *owner;
@@ -219,10 +220,22 @@ void sim_flashctl_write(void *ctx, uint32_t offset, uint32_t value, uint32_t mas
 /* A store by the program into flash (address in the flash area). */
 void sim_flashctl_memory_write(struct sim_flashctl *fc, uint32_t address, unsigned size, uint32_t value);
 
+/* The flash interrupt request: an operation ended (EOP) or failed with its
+ * enable set (EOPIE, ERRIE...), as the family's RM says; never while busy. */
+bool sim_flashctl_irq(const struct sim_flashctl *fc);
+/* When the operation under way ends, UINT64_MAX when none is. */
+uint64_t sim_flashctl_deadline(const struct sim_flashctl *fc);
+
 /* A store by the program into the option-byte area (F1 OPTPG). */
 void sim_flashctl_option_write(struct sim_flashctl *fc, uint32_t address, unsigned size, uint32_t value);
 
 /* Family-specific halves, used by the generic entry points above. */
+bool sim_flash_f1_irq(const struct sim_flashctl *fc);
+bool sim_flash_f4_irq(const struct sim_flashctl *fc);
+bool sim_flash_dword_irq(const struct sim_flashctl *fc);
+bool sim_flash_pecr_irq(const struct sim_flashctl *fc);
+bool sim_flash_h7_irq(const struct sim_flashctl *fc);
+uint64_t sim_flash_f1_busy_until(const struct sim_flashctl *fc, uint32_t address);
 uint32_t sim_flash_f1_read(struct sim_flashctl *fc, uint32_t offset);
 void sim_flash_f1_write(struct sim_flashctl *fc, uint32_t offset, uint32_t value);
 void sim_flash_f1_memory_write(struct sim_flashctl *fc, uint32_t address, unsigned size, uint32_t value);

@@ -34,6 +34,7 @@ void sim_soc_init(struct sim_soc *soc, const struct sim_family_info *info, struc
 	soc->env.callbacks = callbacks;
 	sim_mmio_bus_init(&soc->bus, stats, callbacks);
 	soc->usart_count = sim_usart_instances(info, sim_port_device(chip)->name, soc->usart_map);
+	soc->flash_irq = sim_family_flash_irq(info);
 	sim_rcc_power_on(&soc->rcc, &soc->env, info);
 	reset_blocks(soc);
 
@@ -78,6 +79,9 @@ uint64_t sim_soc_deadline(const struct sim_soc *soc)
 {
 	uint64_t iwdg = sim_iwdg_deadline(&soc->iwdg), tick = sim_systick_deadline(&soc->systick);
 	uint64_t lock = sim_rcc_deadline(&soc->rcc);
+	/* The flash line rises when an operation ends. */
+	uint64_t flash = soc->flash_irq >= 0 ? sim_flashctl_deadline(&soc->flash) : UINT64_MAX;
 	uint64_t first = iwdg < tick ? iwdg : tick;
-	return lock < first ? lock : first;
+	first = lock < first ? lock : first;
+	return flash < first ? flash : first;
 }
