@@ -152,3 +152,8 @@ uint64_t sim_flashctl_deadline(const struct sim_flashctl *fc)
 			first = ends[i];
 	return first;
 }
+
+bool sim_flashctl_latch_visible(const struct sim_flashctl *fc)
+{
+	return fc->pempty_device || (fc->kind == SIM_FLASH_DWORD && sim_flash_dword_acr_empty(fc));
+}

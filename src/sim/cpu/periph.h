@@ -172,7 +172,10 @@ struct sim_flashctl {
 	enum sim_flash_kind kind;
 	bool obl_launch; /* F0/F3 CR bit 13 */
 	bool pempty_device;
+	/* The empty-check latch: FLASH_SR.PEMPTY on pempty devices, FLASH_ACR.EMPTY
+	 * on G0/WB/WL; kept across resets (the option loader's). */
 	bool pempty;
+	uint32_t acr; /* the 64-bit controller's ACR but EMPTY */
 	unsigned bker_bit;
 	uint32_t key_step, optkey_step; /* 0: locked, 1: first key seen */
 	bool locked_until_reset;
@@ -223,6 +226,9 @@ void sim_flashctl_memory_write(struct sim_flashctl *fc, uint32_t address, unsign
 /* The flash interrupt request: an operation ended (EOP) or failed with its
  * enable set (EOPIE, ERRIE...), as the family's RM says; never while busy. */
 bool sim_flashctl_irq(const struct sim_flashctl *fc);
+/* The empty-check latch is a register bit (PEMPTY, ACR.EMPTY) here. */
+bool sim_flashctl_latch_visible(const struct sim_flashctl *fc);
+bool sim_flash_dword_acr_empty(const struct sim_flashctl *fc);
 /* When the operation under way ends, UINT64_MAX when none is. */
 uint64_t sim_flashctl_deadline(const struct sim_flashctl *fc);
 

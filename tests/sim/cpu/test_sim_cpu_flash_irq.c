@@ -2,7 +2,8 @@
  * per-flag enables, raised at the end of the operation, as each RM's
  * FLASH_CR description says) and the bus stall of a store into flash while
  * the controller is busy (F1 PM0075/RM0008, F4 RM0090 §3.5, the 64-bit
- * controller RM0351/RM0444), in emulated time. */
+ * controller RM0351/RM0444), in emulated time; FLASH_ACR.EMPTY (G0, WB,
+ * WL), the empty-check latch as a register bit. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -190,6 +191,35 @@ static void store_while_busy_stalls(void **state)
 	rig_down(&r);
 }
 
+/* ACR.EMPTY (bit 16): the latch, readable and writable, kept across a
+ * system reset; L4 has no such bit (its latch is SR.PEMPTY on L45x). */
+static void acr_empty_is_the_latch(void **state)
+{
+	(void)state;
+	static const struct { const char *device; uint32_t acr; bool empty_bit; } parts[] = {
+		{"stm32g071rb", 0x40022000u, true}, {"stm32wb55", 0x58004000u, true},
+		{"stm32wl55", 0x58004000u, true},   {"stm32l476rg", 0x40022000u, false},
+	};
+	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
+		struct rig r;
+		rig_up(&r, parts[i].device);
+		assert_int_equal(sim_flashctl_latch_visible(&r.soc.flash), parts[i].empty_bit);
+		r.soc.flash.pempty = true; /* blank at the last option load */
+		uint32_t acr = parts[i].acr;
+		assert_int_equal(rd(&r, acr), parts[i].empty_bit ? 1u << 16 : 0);
+		wr(&r, acr, 2u); /* LATENCY 2, EMPTY cleared */
+		assert_int_equal(rd(&r, acr), 2u);
+		assert_int_equal(r.soc.flash.pempty, !parts[i].empty_bit);
+		sim_soc_reset(&r.soc, SIM_RESET_SYSRESETREQ);
+		assert_int_equal(rd(&r, acr), 0); /* LATENCY resets, the latch stays clear */
+		wr(&r, acr, 1u << 16);
+		assert_int_equal(r.soc.flash.pempty, true);
+		sim_soc_reset(&r.soc, SIM_RESET_SYSRESETREQ);
+		assert_int_equal(rd(&r, acr), parts[i].empty_bit ? 1u << 16 : 0);
+		rig_down(&r);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -198,6 +228,7 @@ int main(void)
 		cmocka_unit_test(dword_and_pecr_lines),
 		cmocka_unit_test(h7_per_flag_enables),
 		cmocka_unit_test(store_while_busy_stalls),
+		cmocka_unit_test(acr_empty_is_the_latch),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
