@@ -40,9 +40,10 @@ static const struct sim_family_info families[] = {
 	 * 0x44020C00, RM0456 0x46020C00), L5 the L4 RCC at 0x40021000
 	 * (RM0438); USART1 at 0x40011000 on H7, 0x40013800 on the others
 	 * (non-secure). The CRC unit sits at 0x40023000 on every family but
-	 * H7 (0x58024C00, D3 AHB4: RM0433 memory map; H5/L5/U5 the non-secure
-	 * alias, RM0481/RM0438/RM0456); L1 has the basic one, the others with
-	 * a programmable polynomial (POLYSIZE, INIT, POL). */
+	 * the RM0433 H7 lines (0x58024C00, D3 AHB4; RM0455's H7A3/B3 keep
+	 * 0x40023000: sim_family_crc_base; H5/L5/U5 the non-secure alias,
+	 * RM0481/RM0438/RM0456); L1 has the basic one, the others with a
+	 * programmable polynomial (POLYSIZE, INIT, POL). */
 	{"H5", SIM_CORE_M33, 0x44024000u, SIM_RCC_H5, 0x44020C00u, SIM_USART_ISR_TDR, 0x40013800u,
 	 SIM_FLASH_H7, 0x40022000u, 0, 0, 32000u, SIM_CRC_FLEXIBLE, 0x40023000u, 0},
 	{"H7", SIM_CORE_M7, 0x5C001000u, SIM_RCC_H7, 0x58024400u, SIM_USART_ISR_TDR, 0x40011000u,
@@ -94,10 +95,12 @@ const char *sim_cpu_core_name(enum sim_cpu_core core)
  * vectors, "NVIC"), RM0481, RM0438 and RM0456 as ST's SVD files give them
  * (the generated stm32-data tables, reached by the search tool): H7 FLASH
  * 4, USART1-3 37-39; H5 FLASH 6 (non-secure), USART1-3 58-60; L5 and U5
- * FLASH 6 (non-secure), USART1-3 61-63. F1 from ST's CMSIS stm32f10x.h
- * (USART1_IRQn 37, FLASH_IRQn 4). The Cortex-M0/M0+ lines (F0/G0/L0) and
- * the other Cortex-M3/M4/M7 ones as remembered from their RMs (docs/sim.md
- * says so); none for WB/WL. */
+ * FLASH 6 (non-secure), USART1-3 61-63. The others from the same SVD
+ * tables (the F030, F072, G071, L072, L031, F103, F207, F303, F407, F746,
+ * G431, L152, L476, WB55 and WL55 rows): FLASH 3 and USART1-3 27-29 on
+ * the Cortex-M0/M0+ lines (G0 USART3 shares 29 with USART4 and LPUART1),
+ * FLASH 4 and USART1-3 37-39 on the others, WB and WL FLASH 4, USART1 36,
+ * WL USART2 37. */
 struct family_lines {
 	const char *family;
 	int flash;
@@ -110,6 +113,7 @@ static const struct family_lines lines[] = {
 	{"F4", 4, {37, 38, 39}}, {"F7", 4, {37, 38, 39}}, {"G4", 4, {37, 38, 39}},
 	{"L1", 4, {37, 38, 39}}, {"L4", 4, {37, 38, 39}}, {"H7", 4, {37, 38, 39}},
 	{"H5", 6, {58, 59, 60}}, {"L5", 6, {61, 62, 63}}, {"U5", 6, {61, 62, 63}},
+	{"WB", 4, {36, -1, -1}}, {"WL", 4, {36, 37, -1}},
 };
 
 static const struct family_lines *lines_of(const struct sim_family_info *info)
@@ -118,6 +122,15 @@ static const struct family_lines *lines_of(const struct sim_family_info *info)
 		if (strcmp(lines[i].family, info->family) == 0)
 			return &lines[i];
 	return NULL;
+}
+
+uint32_t sim_family_crc_base(const struct sim_family_info *info, uint16_t pid)
+{
+	/* RM0455's H7A3/B3 (DEV_ID 0x480) put the CRC unit on AHB1 at
+	 * 0x40023000, RM0433's H74x/H72x on D3's AHB4 at 0x58024C00. */
+	if (strcmp(info->family, "H7") == 0 && pid == 0x480)
+		return 0x40023000u;
+	return info->crc_base;
 }
 
 int sim_family_usart_irq(const struct sim_family_info *info, unsigned index)

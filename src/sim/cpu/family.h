@@ -68,6 +68,9 @@ struct sim_family_info {
 int sim_family_usart_irq(const struct sim_family_info *info, unsigned index);
 int sim_family_flash_irq(const struct sim_family_info *info);
 
+/* Where the device's CRC unit sits (the family's, but for the H7A3/B3). */
+uint32_t sim_family_crc_base(const struct sim_family_info *info, uint16_t pid);
+
 /* NULL for a family with no row. */
 const struct sim_family_info *sim_family_info(const char *family);
 

@@ -102,6 +102,7 @@ struct sim_rcc {
 	bool single_apb; /* F0: one APB prescaler */
 	bool no_msi;     /* G4: HSI16 at reset */
 	bool pllr_wb;    /* WB/WL: PLLR at 31:29 divides by R + 1, PLLREN bit 28 */
+	bool pllm_wide;  /* G4/L5: PLLM is 7:4 (RM0440, RM0438), L4 6:4 (RM0351) */
 	uint64_t pll_lock_ps; /* H7/H5/U5: PLL1 locks then; UINT64_MAX while off */
 	uint32_t regs[SIM_RCC_WORDS];
 };

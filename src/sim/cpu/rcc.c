@@ -98,7 +98,7 @@ static uint32_t sysclk_g0(const struct sim_rcc *rcc)
 static uint32_t sysclk_l4(const struct sim_rcc *rcc)
 {
 	uint32_t pllcfgr = rcc->regs[3];
-	uint32_t m = field(pllcfgr, 4, 3) + 1, n = field(pllcfgr, 8, 7);
+	uint32_t m = field(pllcfgr, 4, rcc->pllm_wide ? 4 : 3) + 1, n = field(pllcfgr, 8, 7);
 	uint32_t r = rcc->pllr_wb ? field(pllcfgr, 29, 3) + 1 : 2 * (field(pllcfgr, 25, 2) + 1);
 	uint32_t src = field(pllcfgr, 0, 2);
 	uint32_t in = src == 1 ? msi_hz(rcc) : src == 2 ? HSI16 : 0;
@@ -259,6 +259,7 @@ void sim_rcc_power_on(struct sim_rcc *rcc, struct sim_soc_env *env, const struct
 	rcc->single_apb = strcmp(info->family, "F0") == 0;
 	rcc->no_msi = strcmp(info->family, "G4") == 0;
 	rcc->pllr_wb = strcmp(info->family, "WB") == 0 || strcmp(info->family, "WL") == 0;
+	rcc->pllm_wide = strcmp(info->family, "G4") == 0 || strcmp(info->family, "L5") == 0;
 	if (rcc->layout == SIM_RCC_NONE) {
 		env->clocks = (struct sim_clocks){HSI16, HSI16, HSI16, HSI16, HSI16};
 		return;

@@ -47,7 +47,8 @@ void sim_soc_init(struct sim_soc *soc, const struct sim_family_info *info, struc
 			&soc->dbgmcu);
 	sim_mmio_attach(bus, "IWDG", info->iwdg_base, 0x400, sim_iwdg_read, sim_iwdg_write, &soc->iwdg);
 	if (info->crc != SIM_CRC_NONE)
-		sim_mmio_attach(bus, "CRC", info->crc_base, 0x400, sim_crc_read, sim_crc_write, &soc->crc);
+		sim_mmio_attach(bus, "CRC", sim_family_crc_base(info, sim_port_device(chip)->pid), 0x400,
+				sim_crc_read, sim_crc_write, &soc->crc);
 	if (info->rcc != SIM_RCC_NONE)
 		sim_mmio_attach(bus, "RCC", info->rcc_base, 0x400, sim_rcc_read, sim_rcc_write, &soc->rcc);
 	static const char *const usart_names[] = {"", "USART1", "USART2", "USART3"};

@@ -1,5 +1,6 @@
-/* The CRC unit on H7 (RM0433, at 0x58024C00), H5 (RM0481), L5 (RM0438) and
- * U5 (RM0456) (0x40023000, non-secure), with CR.POLYSIZE choosing a 32, 16,
+/* The CRC unit on H7 (RM0433, at 0x58024C00; RM0455's H7A3/B3 at
+ * 0x40023000), H5 (RM0481), L5 (RM0438) and U5 (RM0456) (0x40023000,
+ * non-secure), with CR.POLYSIZE choosing a 32, 16,
  * 8 or 7-bit polynomial; the catalogue check values of "123456789" (the
  * Rocksoft model: CRC-32/MPEG-2, CRC-16/CMS, CRC-16/MODBUS, CRC-8/SMBUS,
  * CRC-7/MMC). And the NVIC lines of the USARTs and the flash controller on
@@ -53,7 +54,7 @@ static void crc_unit_where_each_rm_puts_it(void **state)
 {
 	(void)state;
 	static const struct { const char *device; uint32_t base; } parts[] = {
-		{"stm32h743zi", 0x58024C00u}, {"stm32h7a3", 0x58024C00u}, {"stm32h563zi", 0x40023000u},
+		{"stm32h743zi", 0x58024C00u}, {"stm32h7a3", 0x40023000u}, {"stm32h563zi", 0x40023000u},
 		{"stm32l552", 0x40023000u},   {"stm32u575", 0x40023000u},
 	};
 	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
@@ -133,6 +134,9 @@ static void interrupt_lines_of_h7_h5_l5_u5(void **state)
 		{"stm32l552", {61, 62, 63}, 6},
 		{"stm32u575", {61, 62, 63}, 6},
 		{"stm32f103xb", {37, -1, -1}, 4},
+		{"stm32wb55", {36, -1, -1}, 4},
+		{"stm32wl55", {36, 37, -1}, 4},
+		{"stm32g071rb", {27, 28, 29}, 3},
 	};
 	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
 		const struct stm32_device *dev = stm32_device_find(parts[i].device);
