@@ -291,6 +291,8 @@ static bool time_event(struct sim_cpu *cpu)
 		return true;
 	}
 	sim_systick_catch_up(&soc->systick);
+	sim_rcc_catch_up(&soc->rcc); /* a PLL locked: the clock may switch */
+	cpu->ps_per_instruction = sim_ps_of_cycles(1, soc->env.clocks.hclk ? soc->env.clocks.hclk : 1);
 	sim_exc_update(cpu);
 	cpu->deadline_ps = sim_soc_deadline(soc);
 	return false;

@@ -141,10 +141,14 @@ void sim_cpu_usart_receive(struct sim_cpu *cpu, unsigned usart, uint8_t byte);
 
 /* Core registers for tests and reports. */
 uint32_t sim_cpu_reg(struct sim_cpu *cpu, int uc_arm_reg);
-/* The empty-check latch (FLASH_SR.PEMPTY on pempty devices) as the
- * program left it. */
+/* The empty-check latch (FLASH_SR.PEMPTY on pempty devices, FLASH_ACR.EMPTY
+ * on G0/WB/WL) as the program left it. */
 bool sim_cpu_pempty(const struct sim_cpu *cpu);
 void sim_cpu_set_pempty(struct sim_cpu *cpu, bool set);
+/* Whether the program sees the latch in a register (PEMPTY or ACR.EMPTY):
+ * where it does, the owner shares its latch with sim_cpu_set_pempty and
+ * reads it back at resets. */
+bool sim_cpu_latch_visible(const struct sim_cpu *cpu);
 
 const struct sim_cpu_stats *sim_cpu_stats(const struct sim_cpu *cpu);
 const char *sim_cpu_stop_name(enum sim_cpu_stop reason);

@@ -300,6 +300,11 @@ void sim_cpu_set_pempty(struct sim_cpu *cpu, bool set)
 	cpu->soc.flash.pempty = set;
 }
 
+bool sim_cpu_latch_visible(const struct sim_cpu *cpu)
+{
+	return sim_flashctl_latch_visible(&cpu->soc.flash);
+}
+
 const struct sim_cpu_stats *sim_cpu_stats(const struct sim_cpu *cpu)
 {
 	return &cpu->stats;

@@ -1,8 +1,12 @@
-/* CRC calculation unit (RM0008 §4; RM0360/RM0444 for the flexible layout):
- * CRC-32 MSB first, polynomial 0x04C11DB7 (POL programmable on the flexible
- * layout, 32-bit POLYSIZE only), initial value 0xFFFFFFFF (INIT), DR writes
- * of 8/16/32 bits on the flexible layout, input reversal REV_IN and output
- * reversal REV_OUT. */
+/* CRC calculation unit (RM0008 §4; RM0360/RM0444 for the flexible layout,
+ * which RM0433 H7, RM0481 H5, RM0438 L5 and RM0456 U5 share: their CRC
+ * chapters have the same DR, IDR, CR, INIT and POL): CRC-32 MSB first,
+ * polynomial 0x04C11DB7 (POL programmable on the flexible layout, with
+ * CR.POLYSIZE 4:3 choosing a 32, 16, 8 or 7-bit polynomial whose low bits
+ * POL holds; the CRC then is that wide, from the low bits of INIT),
+ * initial value 0xFFFFFFFF (INIT), DR writes of 8/16/32 bits on the
+ * flexible layout, input reversal REV_IN and output reversal REV_OUT (of
+ * the CRC's own width). */
 #include "cpu/periph.h"
 
 #define CRC_DR   0x00u
@@ -11,6 +15,7 @@
 #define CRC_INIT 0x10u
 #define CRC_POL  0x14u
 #define CR_RESET  (1u << 0)
+#define CR_POLYSIZE_SHIFT 3
 #define CR_REV_OUT (1u << 7)
 #define DEFAULT_POLY 0x04C11DB7u
 
@@ -44,12 +49,29 @@ static uint32_t reverse_input(uint32_t v, unsigned width, unsigned rev_in)
 	return out;
 }
 
+/* POLYSIZE: 00 32 bits, 01 16, 10 8, 11 7 (the basic layout: 32). */
+static unsigned crc_width(const struct sim_crc *crc)
+{
+	static const unsigned width[4] = {32, 16, 8, 7};
+	return crc->layout == SIM_CRC_FLEXIBLE ? width[(crc->cr >> CR_POLYSIZE_SHIFT) & 3u] : 32;
+}
+
+static uint32_t low_bits(uint32_t v, unsigned width)
+{
+	return width == 32 ? v : v & ((1u << width) - 1u);
+}
+
+/* A narrower CRC is the 32-bit long division with the register and the
+ * polynomial moved to the top bits: the data bits below them enter one
+ * shift at a time, as in the narrow division. */
 static void feed(struct sim_crc *crc, uint32_t data, unsigned width)
 {
-	uint32_t c = crc->crc ^ (width == 32 ? data : data << (32 - width));
+	unsigned size = crc_width(crc), up = 32 - size;
+	uint32_t pol = low_bits(crc->pol, size) << up;
+	uint32_t c = (crc->crc << up) ^ (width == 32 ? data : data << (32 - width));
 	for (unsigned i = 0; i < width; i++)
-		c = c & 0x80000000u ? (c << 1) ^ crc->pol : c << 1;
-	crc->crc = c;
+		c = c & 0x80000000u ? (c << 1) ^ pol : c << 1;
+	crc->crc = c >> up;
 }
 
 uint32_t sim_crc_read(void *ctx, uint32_t offset)
@@ -58,7 +80,7 @@ uint32_t sim_crc_read(void *ctx, uint32_t offset)
 	switch (offset) {
 	case CRC_DR:
 		return crc->layout == SIM_CRC_FLEXIBLE && (crc->cr & CR_REV_OUT) ?
-			       reverse_bits(crc->crc, 32) : crc->crc;
+			       reverse_bits(crc->crc, crc_width(crc)) : crc->crc;
 	case CRC_IDR: return crc->idr;
 	case CRC_CR: return crc->cr;
 	case CRC_INIT: return crc->layout == SIM_CRC_FLEXIBLE ? crc->init : 0;
@@ -94,12 +116,13 @@ void sim_crc_write(void *ctx, uint32_t offset, uint32_t value, uint32_t mask)
 	case CRC_CR:
 		crc->cr = sim_merge(crc->cr, value, mask) & (flexible ? 0xF8u : 0u);
 		if (value & mask & CR_RESET)
-			crc->crc = flexible ? crc->init : 0xFFFFFFFFu;
+			crc->crc = flexible ? low_bits(crc->init, crc_width(crc)) : 0xFFFFFFFFu;
 		break;
 	case CRC_INIT:
 		if (flexible) {
 			crc->init = sim_merge(crc->init, value, mask);
-			crc->crc = crc->init; /* RM0360: writing INIT also loads DR */
+			/* RM0360: writing INIT also loads DR */
+			crc->crc = low_bits(crc->init, crc_width(crc));
 		}
 		break;
 	case CRC_POL:

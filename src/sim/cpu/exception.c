@@ -136,7 +136,13 @@ static bool is_active(const struct sim_scb *scb, unsigned num)
 	return false;
 }
 
-/* Level-sensitive lines (the USARTs) pend while high unless already active;
+static void sample_line(struct sim_scb *scb, int irq, bool high)
+{
+	if (irq >= 0 && high && !is_active(scb, 16u + (unsigned)irq))
+		scb->nvic_ispr[irq / 32] |= 1u << (irq % 32);
+}
+
+/* Level-sensitive lines (the USARTs, flash) pend while high unless already active;
  * the handler that clears the source before returning is not re-entered. */
 static void sample_lines(struct sim_cpu *cpu)
 {
@@ -146,11 +152,9 @@ static void sample_lines(struct sim_cpu *cpu)
 		scb->pendst = true;
 		soc->systick.pend = false;
 	}
-	for (size_t i = 0; i < soc->usart_count; i++) {
-		int irq = soc->usart_map[i].irq;
-		if (irq >= 0 && sim_usart_irq(&soc->usarts[i]) && !is_active(scb, 16u + (unsigned)irq))
-			scb->nvic_ispr[irq / 32] |= 1u << (irq % 32);
-	}
+	for (size_t i = 0; i < soc->usart_count; i++)
+		sample_line(scb, soc->usart_map[i].irq, sim_usart_irq(&soc->usarts[i]));
+	sample_line(scb, soc->flash_irq, sim_flashctl_irq(&soc->flash));
 }
 
 static void consider(const struct sim_scb *scb, unsigned num, unsigned *best, int *best_prio)

@@ -39,13 +39,15 @@ static const struct sim_family_info families[] = {
 	 * and U5 RCC in the reset state only (RM0433 0x58024400, RM0481
 	 * 0x44020C00, RM0456 0x46020C00), L5 the L4 RCC at 0x40021000
 	 * (RM0438); USART1 at 0x40011000 on H7, 0x40013800 on the others
-	 * (non-secure). No CRC model on these four yet. The CRC unit sits at
-	 * 0x40023000 on every other family; L1 has the basic one, L0/WB/WL
-	 * the programmable one. */
+	 * (non-secure). The CRC unit sits at 0x40023000 on every family but
+	 * the RM0433 H7 lines (0x58024C00, D3 AHB4; RM0455's H7A3/B3 keep
+	 * 0x40023000: sim_family_crc_base; H5/L5/U5 the non-secure alias,
+	 * RM0481/RM0438/RM0456); L1 has the basic one, the others with a
+	 * programmable polynomial (POLYSIZE, INIT, POL). */
 	{"H5", SIM_CORE_M33, 0x44024000u, SIM_RCC_H5, 0x44020C00u, SIM_USART_ISR_TDR, 0x40013800u,
-	 SIM_FLASH_H7, 0x40022000u, 0, 0, 32000u, SIM_CRC_NONE, 0, 0},
+	 SIM_FLASH_H7, 0x40022000u, 0, 0, 32000u, SIM_CRC_FLEXIBLE, 0x40023000u, 0},
 	{"H7", SIM_CORE_M7, 0x5C001000u, SIM_RCC_H7, 0x58024400u, SIM_USART_ISR_TDR, 0x40011000u,
-	 SIM_FLASH_H7, 0x52002000u, 0, 0, 32000u, SIM_CRC_NONE, 0, 0},
+	 SIM_FLASH_H7, 0x52002000u, 0, 0, 32000u, SIM_CRC_FLEXIBLE, 0x58024C00u, 0},
 	{"L0", SIM_CORE_M0PLUS, APB_DBGMCU, SIM_RCC_L0, 0x40021000u, SIM_USART_ISR_TDR, 0x40013800u,
 	 SIM_FLASH_PECR, 0x40022000u, 0, 0x40003000u, 37000u, SIM_CRC_FLEXIBLE, 0x40023000u,
 	 32000000u},
@@ -53,9 +55,9 @@ static const struct sim_family_info families[] = {
 	 SIM_FLASH_PECR, 0x40023C00u, 0, 0x40003000u, 37000u, SIM_CRC_BASIC, 0x40023000u,
 	 16000000u},
 	{"L5", SIM_CORE_M33, 0xE0044000u, SIM_RCC_L4, 0x40021000u, SIM_USART_ISR_TDR, 0x40013800u,
-	 SIM_FLASH_DWORD, 0x40022000u, 11, 0, 32000u, SIM_CRC_NONE, 0, 0},
+	 SIM_FLASH_DWORD, 0x40022000u, 11, 0, 32000u, SIM_CRC_FLEXIBLE, 0x40023000u, 0},
 	{"U5", SIM_CORE_M33, 0xE0044000u, SIM_RCC_U5, 0x46020C00u, SIM_USART_ISR_TDR, 0x40013800u,
-	 SIM_FLASH_DWORD, 0x40022000u, 11, 0, 32000u, SIM_CRC_NONE, 0, 0},
+	 SIM_FLASH_DWORD, 0x40022000u, 11, 0, 32000u, SIM_CRC_FLEXIBLE, 0x40023000u, 0},
 	{"WB", SIM_CORE_M4, SCS_DBGMCU, SIM_RCC_L4, 0x58000000u, SIM_USART_ISR_TDR, 0x40013800u,
 	 SIM_FLASH_DWORD, 0x58004000u, 0, 0x40003000u, 32000u, SIM_CRC_FLEXIBLE, 0x40023000u,
 	 64000000u},
@@ -88,17 +90,57 @@ const char *sim_cpu_core_name(enum sim_cpu_core core)
 	return (unsigned)core < sizeof(names) / sizeof(names[0]) ? names[core] : "?";
 }
 
-int sim_family_usart1_irq(const struct sim_family_info *info)
+/* NVIC lines (vector-table positions: IRQ n is exception 16 + n). H7, H5,
+ * L5 and U5 from the vector tables of RM0433 (§ interrupt and exception
+ * vectors, "NVIC"), RM0481, RM0438 and RM0456 as ST's SVD files give them
+ * (the generated stm32-data tables, reached by the search tool): H7 FLASH
+ * 4, USART1-3 37-39; H5 FLASH 6 (non-secure), USART1-3 58-60; L5 and U5
+ * FLASH 6 (non-secure), USART1-3 61-63. The others from the same SVD
+ * tables (the F030, F072, G071, L072, L031, F103, F207, F303, F407, F746,
+ * G431, L152, L476, WB55 and WL55 rows): FLASH 3 and USART1-3 27-29 on
+ * the Cortex-M0/M0+ lines (G0 USART3 shares 29 with USART4 and LPUART1),
+ * FLASH 4 and USART1-3 37-39 on the others, WB and WL FLASH 4, USART1 36,
+ * WL USART2 37. */
+struct family_lines {
+	const char *family;
+	int flash;
+	int usart[3]; /* USART1, USART2, USART3 */
+};
+
+static const struct family_lines lines[] = {
+	{"F0", 3, {27, 28, 29}}, {"G0", 3, {27, 28, 29}}, {"L0", 3, {27, 28, 29}},
+	{"F1", 4, {37, 38, 39}}, {"F2", 4, {37, 38, 39}}, {"F3", 4, {37, 38, 39}},
+	{"F4", 4, {37, 38, 39}}, {"F7", 4, {37, 38, 39}}, {"G4", 4, {37, 38, 39}},
+	{"L1", 4, {37, 38, 39}}, {"L4", 4, {37, 38, 39}}, {"H7", 4, {37, 38, 39}},
+	{"H5", 6, {58, 59, 60}}, {"L5", 6, {61, 62, 63}}, {"U5", 6, {61, 62, 63}},
+	{"WB", 4, {36, -1, -1}}, {"WL", 4, {36, 37, -1}},
+};
+
+static const struct family_lines *lines_of(const struct sim_family_info *info)
 {
-	/* Vector tables: F1 37 (ST's CMSIS stm32f10x.h, USART1_IRQn); the
-	 * Cortex-M0/M0+ lines 27, the others 37, as remembered from their RMs
-	 * (docs/sim.md says which were checked). */
-	static const struct { const char *family; int irq; } table[] = {
-		{"F0", 27}, {"G0", 27}, {"L0", 27}, {"F1", 37}, {"F2", 37}, {"F3", 37},
-		{"F4", 37}, {"F7", 37}, {"G4", 37}, {"L1", 37}, {"L4", 37},
-	};
-	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++)
-		if (strcmp(table[i].family, info->family) == 0)
-			return table[i].irq;
-	return -1;
+	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++)
+		if (strcmp(lines[i].family, info->family) == 0)
+			return &lines[i];
+	return NULL;
+}
+
+uint32_t sim_family_crc_base(const struct sim_family_info *info, uint16_t pid)
+{
+	/* RM0455's H7A3/B3 (DEV_ID 0x480) put the CRC unit on AHB1 at
+	 * 0x40023000, RM0433's H74x/H72x on D3's AHB4 at 0x58024C00. */
+	if (strcmp(info->family, "H7") == 0 && pid == 0x480)
+		return 0x40023000u;
+	return info->crc_base;
+}
+
+int sim_family_usart_irq(const struct sim_family_info *info, unsigned index)
+{
+	const struct family_lines *l = lines_of(info);
+	return l && index >= 1 && index <= 3 ? l->usart[index - 1] : -1;
+}
+
+int sim_family_flash_irq(const struct sim_family_info *info)
+{
+	const struct family_lines *l = lines_of(info);
+	return l ? l->flash : -1;
 }

@@ -63,8 +63,13 @@ struct sim_family_info {
 	uint32_t rom_sysclk_hz;  /* what the ROM bootloader runs at (AN2606) */
 };
 
-/* USART1's NVIC interrupt number, -1 when not known for the family. */
-int sim_family_usart1_irq(const struct sim_family_info *info);
+/* USARTn's (1..3) and the flash controller's NVIC interrupt numbers, -1
+ * when not known for the family. */
+int sim_family_usart_irq(const struct sim_family_info *info, unsigned index);
+int sim_family_flash_irq(const struct sim_family_info *info);
+
+/* Where the device's CRC unit sits (the family's, but for the H7A3/B3). */
+uint32_t sim_family_crc_base(const struct sim_family_info *info, uint16_t pid);
 
 /* NULL for a family with no row. */
 const struct sim_family_info *sim_family_info(const char *family);

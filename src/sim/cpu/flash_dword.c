@@ -21,7 +21,10 @@
  *    operation) never, as nothing runs on CPU2 here, and the C2 registers
  *    read 0;
  *  - OBL_LAUNCH (OPTLOCK clear) reloads the option bytes: a reset;
- *  - PEMPTY (L45x/L46x, SR bit 17) toggles when written with 1;
+ *  - PEMPTY (L45x/L46x, SR bit 17) toggles when written with 1; ACR.EMPTY
+ *    (G0, WB, WL: bit 16, per the SVD register tables) reads the same
+ *    empty-check latch and sets or clears it when written; the rest of ACR
+ *    (LATENCY, the cache bits) reads back, from 0 at reset;
  *  - rows with an option area: the option registers OPTR (0x20),
  *    PCROP1(A)SR, PCROP1(A)ER, WRP1AR, WRP1BR (to 0x30) read the option
  *    bytes (the register at 0x20 + 4k is the word at 8k of the option area)
@@ -83,6 +86,8 @@
 #define CR_OBL_LAUNCH (1u << 27)
 #define CR_OPTLOCK (1u << 30)
 #define CR_LOCK (1u << 31)
+#define DWORD_ACR 0x00u
+#define ACR_EMPTY (1u << 16) /* G0, WB, WL */
 
 /* One row per controller variant, as OpenOCD's stm32l4x driver keeps them. */
 struct sim_dword_variant {
@@ -92,16 +97,17 @@ struct sim_dword_variant {
 	unsigned pnb_bits;                    /* CR.PNB width from bit 3; BKER: family.c */
 	bool cfgbsy;                          /* SR.CFGBSY (bit 18) */
 	bool wdw;                             /* SR.WDW (bit 17) */
+	bool acr_empty;                       /* ACR.EMPTY (bit 16) */
 };
 
 static const struct sim_dword_variant variants[] = {
-	{"G0", 0x08, 0x0C, 0x10, 0x14, 0x20, 5, 10, true, false}, /* RM0444: BKER 13 */
-	{"L4", 0x08, 0x0C, 0x10, 0x14, 0x20, 5, 8, false, false}, /* RM0351: BKER 11 */
-	{"G4", 0x08, 0x0C, 0x10, 0x14, 0x20, 5, 8, false, false}, /* RM0440: BKER 11 */
-	{"WB", 0x08, 0x0C, 0x10, 0x14, 0x20, 5, 8, true, false},  /* RM0434: one bank */
-	{"WL", 0x08, 0x0C, 0x10, 0x14, 0x20, 5, 7, true, false},  /* RM0453: one bank */
-	{"L5", 0x08, 0x10, 0x20, 0x28, 0x40, 1, 7, false, false}, /* RM0438: BKER 11 */
-	{"U5", 0x08, 0x10, 0x20, 0x28, 0x40, 1, 8, false, true},  /* RM0456: BKER 11 */
+	{"G0", 0x08, 0x0C, 0x10, 0x14, 0x20, 5, 10, true, false, true}, /* RM0444: BKER 13 */
+	{"L4", 0x08, 0x0C, 0x10, 0x14, 0x20, 5, 8, false, false, false}, /* RM0351: BKER 11 */
+	{"G4", 0x08, 0x0C, 0x10, 0x14, 0x20, 5, 8, false, false, false}, /* RM0440: BKER 11 */
+	{"WB", 0x08, 0x0C, 0x10, 0x14, 0x20, 5, 8, true, false, true},  /* RM0434: one bank */
+	{"WL", 0x08, 0x0C, 0x10, 0x14, 0x20, 5, 7, true, false, true},  /* RM0453: one bank */
+	{"L5", 0x08, 0x10, 0x20, 0x28, 0x40, 1, 7, false, false, false}, /* RM0438: BKER 11 */
+	{"U5", 0x08, 0x10, 0x20, 0x28, 0x40, 1, 8, false, true, false},  /* RM0456: BKER 11 */
 };
 
 void sim_flash_dword_reset(struct sim_flashctl *fc, const char *family)
@@ -178,6 +184,8 @@ static bool is_option_register(const struct sim_flashctl *fc, uint32_t offset)
 uint32_t sim_flash_dword_read(struct sim_flashctl *fc, uint32_t offset)
 {
 	const struct sim_dword_variant *v = fc->dword;
+	if (offset == DWORD_ACR)
+		return (fc->acr & ~ACR_EMPTY) | (v->acr_empty && fc->pempty ? ACR_EMPTY : 0);
 	if (offset == v->sr) {
 		uint32_t sr = fc->sr | (busy(fc) ? SR_BSY1 : 0);
 		if (fc->pempty_device && fc->pempty)
@@ -312,7 +320,13 @@ static void write_cr(struct sim_flashctl *fc, uint32_t value)
 void sim_flash_dword_write(struct sim_flashctl *fc, uint32_t offset, uint32_t value)
 {
 	const struct sim_dword_variant *v = fc->dword;
-	if (offset == v->keyr) {
+	if (offset == DWORD_ACR) {
+		/* EMPTY is the empty-check latch; the program may set or clear it
+		 * (RM0444 "Empty check"), which the next boot then follows. */
+		fc->acr = value & ~ACR_EMPTY;
+		if (v->acr_empty)
+			fc->pempty = (value & ACR_EMPTY) != 0;
+	} else if (offset == v->keyr) {
 		if (!fc->locked_until_reset)
 			sim_flash_write_key(fc, &fc->key_step, value, KEY1, KEY2, false, false);
 	} else if (offset == v->optkeyr) {
@@ -392,4 +406,20 @@ void sim_flash_dword_memory_write(struct sim_flashctl *fc, uint32_t address, uns
 		return;
 	fc->latch_count = 0;
 	program_unit(fc, n);
+}
+
+/* RM0444/RM0351/RM0440/RM0434/RM0453 FLASH_CR, RM0438/RM0456 NSCR: EOPIE
+ * (24) raises the flash interrupt on EOP, ERRIE (25) on OPERR; at the
+ * operation's end. */
+bool sim_flash_dword_irq(const struct sim_flashctl *fc)
+{
+	if (busy(fc))
+		return false;
+	return ((fc->cr & CR_EOPIE) && (fc->sr & SR_EOP)) ||
+	       ((fc->cr & (1u << 25)) && (fc->sr & SR_OPERR));
+}
+
+bool sim_flash_dword_acr_empty(const struct sim_flashctl *fc)
+{
+	return fc->dword && fc->dword->acr_empty;
 }

@@ -367,3 +367,25 @@ void sim_flash_f1_option_write(struct sim_flashctl *fc, uint32_t address, unsign
 	if (size == 4)
 		program_option(fc, offset + 2, (uint8_t)(value >> 16));
 }
+
+/* RM0008 FLASH_CR: EOPIE (bit 12) raises the flash interrupt on EOP, ERRIE
+ * (bit 10) on PGERR or WRPRTERR; each bank of an XL part its own. EOP is
+ * set when an operation starts here, so the line waits for its end. */
+bool sim_flash_f1_irq(const struct sim_flashctl *fc)
+{
+	for (unsigned bank = 0; bank < (xl_density(fc) ? 2u : 1u); bank++) {
+		uint32_t cr = bank ? fc->bank[1].cr : fc->cr, sr = bank ? fc->bank[1].sr : fc->sr;
+		uint64_t until = bank ? fc->bank[1].busy_until_ps : fc->busy_until_ps;
+		if (fc->env->now_ps < until)
+			continue;
+		if (((cr & (1u << 12)) && (sr & SR_EOP)) || ((cr & (1u << 10)) && (sr & (SR_PGERR | SR_WRPRTERR))))
+			return true;
+	}
+	return false;
+}
+
+/* When the bank holding address is free again (now when it is). */
+uint64_t sim_flash_f1_busy_until(const struct sim_flashctl *fc, uint32_t address)
+{
+	return bank_of(fc, address) ? fc->bank[1].busy_until_ps : fc->busy_until_ps;
+}

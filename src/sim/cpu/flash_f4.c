@@ -345,3 +345,12 @@ void sim_flash_f4_memory_write(struct sim_flashctl *fc, uint32_t address, unsign
 	put_le32(data, value);
 	program(fc, address, data, size);
 }
+
+/* RM0090 FLASH_CR: EOPIE raises the flash interrupt on EOP, ERRIE on OPERR
+ * only (the other error flags raise none); at the operation's end. */
+bool sim_flash_f4_irq(const struct sim_flashctl *fc)
+{
+	if (busy(fc))
+		return false;
+	return ((fc->cr & CR_EOPIE) && (fc->sr & SR_EOP)) || ((fc->cr & CR_ERRIE) && (fc->sr & SR_OPERR));
+}

@@ -455,3 +455,18 @@ void sim_flash_h7_memory_write(struct sim_flashctl *fc, uint32_t address, unsign
 	if (b->buf_filled == full)
 		program_buffer(fc, bank);
 }
+
+/* RM0433/RM0455 FLASH_CRx, RM0481 NSCR: each flag of SR bits 16-23 has its
+ * enable at the same bit of CR (EOPIE 16, WRPERRIE 17, PGSERRIE 18,
+ * STRBERRIE 19, INCERRIE 21 (H5 20), OPERRIE 22); a bank raises the flash
+ * interrupt when an enabled flag is set and the bank is not busy. */
+bool sim_flash_h7_irq(const struct sim_flashctl *fc)
+{
+	uint32_t flags = sr_w1c(variant(fc));
+	for (unsigned b = 0; b < (variant(fc)->bank_stride ? 2u : 1u); b++) {
+		const struct sim_flash_bank *bank = &fc->bank[b];
+		if (!busy(fc, bank) && (bank->cr & bank->sr & flags))
+			return true;
+	}
+	return false;
+}

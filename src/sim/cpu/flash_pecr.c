@@ -298,3 +298,13 @@ void sim_flash_pecr_option_write(struct sim_flashctl *fc, uint32_t address, unsi
 	finish(fc, sim_port_program_us(fc->chip) +
 			   (regression ? 1000ull * sim_port_mass_ms(fc->chip) : 0));
 }
+
+/* RM0377/RM0038 FLASH_PECR: EOPIE raises the flash interrupt on EOP, ERRIE
+ * on any error flag of SR; at the operation's end. */
+bool sim_flash_pecr_irq(const struct sim_flashctl *fc)
+{
+	if (busy(fc))
+		return false;
+	return ((fc->cr & PECR_EOPIE) && (fc->sr & SR_EOP)) ||
+	       ((fc->cr & PECR_ERRIE) && (fc->sr & (SR_W1C & ~SR_EOP)));
+}

@@ -82,8 +82,31 @@ void sim_flashctl_write(void *ctx, uint32_t offset, uint32_t value, uint32_t mas
 	}
 }
 
+/* F0/F1/F3 (PM0075, RM0008: an access to the flash while it is being
+ * written or erased stalls the bus), F2/F4/F7 (RM0090 §3.5: likewise) and
+ * the 64-bit controller (RM0351, RM0444: likewise): the store waits, the
+ * core with it, until the operation ends, then is taken. The RMs word it
+ * for reads; this emulator stalls stores, which it sees, and not fetches or
+ * loads, which Unicorn serves from the mapping. The H7/H5 write buffer and
+ * the L0/L1 half page are not stalled. */
+static void stall_while_busy(struct sim_flashctl *fc, uint32_t address)
+{
+	uint64_t until;
+	switch (fc->kind) {
+	case SIM_FLASH_F1: until = sim_flash_f1_busy_until(fc, address); break;
+	case SIM_FLASH_F4:
+	case SIM_FLASH_DWORD: until = fc->busy_until_ps; break;
+	default: return;
+	}
+	if (until != UINT64_MAX && until > fc->env->now_ps) {
+		fc->env->now_ps = until;
+		fc->stalls++;
+	}
+}
+
 void sim_flashctl_memory_write(struct sim_flashctl *fc, uint32_t address, unsigned size, uint32_t value)
 {
+	stall_while_busy(fc, address);
 	switch (fc->kind) {
 	case SIM_FLASH_F1: sim_flash_f1_memory_write(fc, address, size, value); break;
 	case SIM_FLASH_DWORD: sim_flash_dword_memory_write(fc, address, size, value); break;
@@ -105,4 +128,32 @@ void sim_flashctl_option_write(struct sim_flashctl *fc, uint32_t address, unsign
 		sim_flash_pecr_option_write(fc, address, size, value);
 	else
 		fc->env->stats->unmodelled_accesses++;
+}
+
+bool sim_flashctl_irq(const struct sim_flashctl *fc)
+{
+	switch (fc->kind) {
+	case SIM_FLASH_F1: return sim_flash_f1_irq(fc);
+	case SIM_FLASH_DWORD: return sim_flash_dword_irq(fc);
+	case SIM_FLASH_F4: return sim_flash_f4_irq(fc);
+	case SIM_FLASH_PECR: return sim_flash_pecr_irq(fc);
+	case SIM_FLASH_H7: return sim_flash_h7_irq(fc);
+	case SIM_FLASH_NONE: break;
+	}
+	return false;
+}
+
+uint64_t sim_flashctl_deadline(const struct sim_flashctl *fc)
+{
+	const uint64_t ends[] = {fc->busy_until_ps, fc->bank[0].busy_until_ps, fc->bank[1].busy_until_ps};
+	uint64_t first = UINT64_MAX;
+	for (size_t i = 0; i < sizeof(ends) / sizeof(ends[0]); i++)
+		if (ends[i] > fc->env->now_ps && ends[i] < first)
+			first = ends[i];
+	return first;
+}
+
+bool sim_flashctl_latch_visible(const struct sim_flashctl *fc)
+{
+	return fc->pempty_device || (fc->kind == SIM_FLASH_DWORD && sim_flash_dword_acr_empty(fc));
 }

@@ -1,6 +1,6 @@
 /* The register-level peripheral models: their state and entry points. Each
  * model lives in its own file (scb.c, systick.c, dbgmcu.c, iwdg.c, crc.c,
- * rcc.c, usart.c, flash_f1.c, flash_f4.c, flash_dword.c, flash_pecr.c,
+ * rcc.c, rcc_h7.c, usart.c, flash_f1.c, flash_f4.c, flash_dword.c, flash_pecr.c,
  * flash_h7.c) and is attached to the bus by soc.c. Models talk to the rest of the system only through sim_soc_env
  * and, for flash, through memory_port.h. */
 #ifndef STM32SIM_CPU_PERIPH_H
@@ -93,7 +93,8 @@ uint32_t sim_crc_read(void *ctx, uint32_t offset);
 void sim_crc_write(void *ctx, uint32_t offset, uint32_t value, uint32_t mask);
 
 /* RCC: oscillators are ready as soon as they are switched on (no HSE
- * crystal: HSE never becomes ready), the switch follows SW at once. */
+ * crystal: HSE never becomes ready), the switch follows SW at once; on
+ * H7/H5/U5 PLL1 takes its lock time. */
 #define SIM_RCC_WORDS 256u /* the whole 1 KiB window: no register aliases another */
 struct sim_rcc {
 	struct sim_soc_env *env;
@@ -101,6 +102,8 @@ struct sim_rcc {
 	bool single_apb; /* F0: one APB prescaler */
 	bool no_msi;     /* G4: HSI16 at reset */
 	bool pllr_wb;    /* WB/WL: PLLR at 31:29 divides by R + 1, PLLREN bit 28 */
+	bool pllm_wide;  /* G4/L5: PLLM is 7:4 (RM0440, RM0438), L4 6:4 (RM0351) */
+	uint64_t pll_lock_ps; /* H7/H5/U5: PLL1 locks then; UINT64_MAX while off */
 	uint32_t regs[SIM_RCC_WORDS];
 };
 void sim_rcc_power_on(struct sim_rcc *rcc, struct sim_soc_env *env, const struct sim_family_info *info);
@@ -110,6 +113,18 @@ void sim_rcc_reset(struct sim_rcc *rcc, enum sim_reset_cause cause);
 void sim_rcc_rom_handoff(struct sim_rcc *rcc, uint32_t sysclk_hz);
 uint32_t sim_rcc_read(void *ctx, uint32_t offset);
 void sim_rcc_write(void *ctx, uint32_t offset, uint32_t value, uint32_t mask);
+/* Bring ready flags and the clock switch to the present (a PLL locked). */
+void sim_rcc_catch_up(struct sim_rcc *rcc);
+/* When a PLL being started locks, UINT64_MAX when none is. */
+uint64_t sim_rcc_deadline(const struct sim_rcc *rcc);
+/* The H7/H5/U5 layouts (rcc_h7.c), used by rcc.c. */
+bool sim_rcc_is_modern(const struct sim_rcc *rcc);
+void sim_rcc_modern_load_reset(struct sim_rcc *rcc);
+void sim_rcc_modern_power_on_flags(struct sim_rcc *rcc);
+void sim_rcc_modern_reset_flag(struct sim_rcc *rcc, enum sim_reset_cause cause);
+void sim_rcc_modern_settle(struct sim_rcc *rcc);
+uint32_t sim_rcc_modern_read(struct sim_rcc *rcc, uint32_t offset);
+void sim_rcc_modern_write(struct sim_rcc *rcc, uint32_t offset, uint32_t value, uint32_t mask);
 
 /* USART, either register layout. */
 struct sim_usart {
@@ -158,7 +173,10 @@ struct sim_flashctl {
 	enum sim_flash_kind kind;
 	bool obl_launch; /* F0/F3 CR bit 13 */
 	bool pempty_device;
+	/* The empty-check latch: FLASH_SR.PEMPTY on pempty devices, FLASH_ACR.EMPTY
+	 * on G0/WB/WL; kept across resets (the option loader's). */
 	bool pempty;
+	uint32_t acr; /* the 64-bit controller's ACR but EMPTY */
 	unsigned bker_bit;
 	uint32_t key_step, optkey_step; /* 0: locked, 1: first key seen */
 	bool locked_until_reset;
@@ -193,6 +211,7 @@ struct sim_flashctl {
 	 * erasing are refused as the family's RM says (the core makes reads
 	 * fault). */
 	bool rdp_blocked;
+	unsigned stalls; /* stores that waited for the end of an operation */
 	/* Called after the controller changed flash contents. */
 	void (*flash_changed)(void *owner, uint32_t address, uint32_t length);
 	void *owner;
@@ -205,10 +224,25 @@ void sim_flashctl_write(void *ctx, uint32_t offset, uint32_t value, uint32_t mas
 /* A store by the program into flash (address in the flash area). */
 void sim_flashctl_memory_write(struct sim_flashctl *fc, uint32_t address, unsigned size, uint32_t value);
 
+/* The flash interrupt request: an operation ended (EOP) or failed with its
+ * enable set (EOPIE, ERRIE...), as the family's RM says; never while busy. */
+bool sim_flashctl_irq(const struct sim_flashctl *fc);
+/* The empty-check latch is a register bit (PEMPTY, ACR.EMPTY) here. */
+bool sim_flashctl_latch_visible(const struct sim_flashctl *fc);
+bool sim_flash_dword_acr_empty(const struct sim_flashctl *fc);
+/* When the operation under way ends, UINT64_MAX when none is. */
+uint64_t sim_flashctl_deadline(const struct sim_flashctl *fc);
+
 /* A store by the program into the option-byte area (F1 OPTPG). */
 void sim_flashctl_option_write(struct sim_flashctl *fc, uint32_t address, unsigned size, uint32_t value);
 
 /* Family-specific halves, used by the generic entry points above. */
+bool sim_flash_f1_irq(const struct sim_flashctl *fc);
+bool sim_flash_f4_irq(const struct sim_flashctl *fc);
+bool sim_flash_dword_irq(const struct sim_flashctl *fc);
+bool sim_flash_pecr_irq(const struct sim_flashctl *fc);
+bool sim_flash_h7_irq(const struct sim_flashctl *fc);
+uint64_t sim_flash_f1_busy_until(const struct sim_flashctl *fc, uint32_t address);
 uint32_t sim_flash_f1_read(struct sim_flashctl *fc, uint32_t offset);
 void sim_flash_f1_write(struct sim_flashctl *fc, uint32_t offset, uint32_t value);
 void sim_flash_f1_memory_write(struct sim_flashctl *fc, uint32_t address, unsigned size, uint32_t value);

@@ -5,7 +5,7 @@
  * never sets and a switch to HSE never happens. Bit positions: RM0008
  * (F1), RM0360 (F0), RM0090 (F4), RM0444 (G0), RM0351 (L4), RM0434/RM0453
  * (WB/WL, the L4 layout; L5 RM0438 likewise), RM0377 (L0), RM0038 (L1); H7,
- * H5 and U5 (RM0433, RM0481, RM0456) keep their reset clock. Reset flags in CSR
+ * H5 and U5 (RM0433, RM0481, RM0456) in rcc_h7.c. Reset flags in CSR
  * accumulate across resets until RMVF. */
 #include <string.h>
 
@@ -98,7 +98,7 @@ static uint32_t sysclk_g0(const struct sim_rcc *rcc)
 static uint32_t sysclk_l4(const struct sim_rcc *rcc)
 {
 	uint32_t pllcfgr = rcc->regs[3];
-	uint32_t m = field(pllcfgr, 4, 3) + 1, n = field(pllcfgr, 8, 7);
+	uint32_t m = field(pllcfgr, 4, rcc->pllm_wide ? 4 : 3) + 1, n = field(pllcfgr, 8, 7);
 	uint32_t r = rcc->pllr_wb ? field(pllcfgr, 29, 3) + 1 : 2 * (field(pllcfgr, 25, 2) + 1);
 	uint32_t src = field(pllcfgr, 0, 2);
 	uint32_t in = src == 1 ? msi_hz(rcc) : src == 2 ? HSI16 : 0;
@@ -132,20 +132,6 @@ static uint32_t usart1_kernel(const struct sim_rcc *rcc, const struct sim_clocks
 	case 3: return rcc->layout == SIM_RCC_F1 ? HSI8 : 0;  /* G0/L4: 3 = LSE */
 	}
 	return c->pclk2;
-}
-
-/* The reset-state layouts: CR's reset value and the one clock every bus
- * runs at (all prescalers /1 at reset; USART1's kernel clock selection
- * resets to its APB clock). H7 CR: HSION, HSIRDY, HSIDIVF; H5: HSION,
- * HSIRDY, HSIDIV = 01, HSIDIVF; U5: MSISON, MSISRDY, MSIKON, MSIKRDY. */
-static bool reset_state_only(enum sim_rcc_layout layout, uint32_t *cr, uint32_t *hz)
-{
-	switch (layout) {
-	case SIM_RCC_H7: *cr = 0x25u; *hz = 64000000u; return true;
-	case SIM_RCC_H5: *cr = 0x2Bu; *hz = 32000000u; return true;
-	case SIM_RCC_U5: *cr = 0x35u; *hz = 4000000u; return true;
-	default: return false;
-	}
 }
 
 static void update_clocks(struct sim_rcc *rcc)
@@ -185,13 +171,7 @@ static void update_clocks(struct sim_rcc *rcc)
 		break;
 	case SIM_RCC_H7:
 	case SIM_RCC_H5:
-	case SIM_RCC_U5: {
-		uint32_t cr, hz;
-		reset_state_only(rcc->layout, &cr, &hz);
-		c = (struct sim_clocks){hz, hz, hz, hz, hz};
-		rcc->env->clocks = c;
-		return;
-	}
+	case SIM_RCC_U5: /* rcc_h7.c */
 	case SIM_RCC_NONE:
 		return;
 	}
@@ -202,9 +182,8 @@ static void update_clocks(struct sim_rcc *rcc)
 /* Ready flags follow their enables; SWS follows SW when that source runs. */
 static void settle(struct sim_rcc *rcc)
 {
-	uint32_t reset_cr, reset_hz;
-	if (reset_state_only(rcc->layout, &reset_cr, &reset_hz)) {
-		update_clocks(rcc);
+	if (sim_rcc_is_modern(rcc)) {
+		sim_rcc_modern_settle(rcc);
 		return;
 	}
 	struct rcc_shape s = shape_of(rcc->layout);
@@ -239,6 +218,10 @@ static void settle(struct sim_rcc *rcc)
 
 static void load_reset_values(struct sim_rcc *rcc)
 {
+	if (sim_rcc_is_modern(rcc)) {
+		sim_rcc_modern_load_reset(rcc);
+		return;
+	}
 	uint32_t flags = rcc->regs[shape_of(rcc->layout).csr / 4] & shape_of(rcc->layout).flags_mask;
 	memset(rcc->regs, 0, sizeof(rcc->regs));
 	switch (rcc->layout) {
@@ -262,11 +245,7 @@ static void load_reset_values(struct sim_rcc *rcc)
 		break;
 	case SIM_RCC_H7:
 	case SIM_RCC_H5:
-	case SIM_RCC_U5: {
-		uint32_t hz;
-		reset_state_only(rcc->layout, &rcc->regs[0], &hz);
-		return;
-	}
+	case SIM_RCC_U5:
 	case SIM_RCC_NONE: break;
 	}
 	rcc->regs[shape_of(rcc->layout).csr / 4] |= flags;
@@ -280,13 +259,16 @@ void sim_rcc_power_on(struct sim_rcc *rcc, struct sim_soc_env *env, const struct
 	rcc->single_apb = strcmp(info->family, "F0") == 0;
 	rcc->no_msi = strcmp(info->family, "G4") == 0;
 	rcc->pllr_wb = strcmp(info->family, "WB") == 0 || strcmp(info->family, "WL") == 0;
+	rcc->pllm_wide = strcmp(info->family, "G4") == 0 || strcmp(info->family, "L5") == 0;
 	if (rcc->layout == SIM_RCC_NONE) {
 		env->clocks = (struct sim_clocks){HSI16, HSI16, HSI16, HSI16, HSI16};
 		return;
 	}
 	load_reset_values(rcc);
 	/* Power-on and pin reset flags (PORRSTF/BORRSTF, PINRSTF). */
-	if (shape_of(rcc->layout).csr)
+	if (sim_rcc_is_modern(rcc))
+		sim_rcc_modern_power_on_flags(rcc);
+	else if (shape_of(rcc->layout).csr)
 		rcc->regs[shape_of(rcc->layout).csr / 4] |= 3u << 26;
 	settle(rcc);
 }
@@ -296,6 +278,11 @@ void sim_rcc_reset(struct sim_rcc *rcc, enum sim_reset_cause cause)
 	if (rcc->layout == SIM_RCC_NONE)
 		return;
 	load_reset_values(rcc);
+	if (sim_rcc_is_modern(rcc)) {
+		sim_rcc_modern_reset_flag(rcc, cause);
+		settle(rcc);
+		return;
+	}
 	if (!shape_of(rcc->layout).csr) {
 		settle(rcc);
 		return;
@@ -356,12 +343,22 @@ void sim_rcc_rom_handoff(struct sim_rcc *rcc, uint32_t sysclk_hz)
 uint32_t sim_rcc_read(void *ctx, uint32_t offset)
 {
 	struct sim_rcc *rcc = ctx;
-	return *reg(rcc, offset);
+	return sim_rcc_is_modern(rcc) ? sim_rcc_modern_read(rcc, offset) : *reg(rcc, offset);
+}
+
+void sim_rcc_catch_up(struct sim_rcc *rcc)
+{
+	if (sim_rcc_is_modern(rcc))
+		sim_rcc_modern_settle(rcc);
 }
 
 void sim_rcc_write(void *ctx, uint32_t offset, uint32_t value, uint32_t mask)
 {
 	struct sim_rcc *rcc = ctx;
+	if (sim_rcc_is_modern(rcc)) {
+		sim_rcc_modern_write(rcc, offset, value, mask);
+		return;
+	}
 	struct rcc_shape s = shape_of(rcc->layout);
 	uint32_t *r = reg(rcc, offset);
 	if (offset == s.csr) {

@@ -34,6 +34,7 @@ void sim_soc_init(struct sim_soc *soc, const struct sim_family_info *info, struc
 	soc->env.callbacks = callbacks;
 	sim_mmio_bus_init(&soc->bus, stats, callbacks);
 	soc->usart_count = sim_usart_instances(info, sim_port_device(chip)->name, soc->usart_map);
+	soc->flash_irq = sim_family_flash_irq(info);
 	sim_rcc_power_on(&soc->rcc, &soc->env, info);
 	reset_blocks(soc);
 
@@ -46,7 +47,8 @@ void sim_soc_init(struct sim_soc *soc, const struct sim_family_info *info, struc
 			&soc->dbgmcu);
 	sim_mmio_attach(bus, "IWDG", info->iwdg_base, 0x400, sim_iwdg_read, sim_iwdg_write, &soc->iwdg);
 	if (info->crc != SIM_CRC_NONE)
-		sim_mmio_attach(bus, "CRC", info->crc_base, 0x400, sim_crc_read, sim_crc_write, &soc->crc);
+		sim_mmio_attach(bus, "CRC", sim_family_crc_base(info, sim_port_device(chip)->pid), 0x400,
+				sim_crc_read, sim_crc_write, &soc->crc);
 	if (info->rcc != SIM_RCC_NONE)
 		sim_mmio_attach(bus, "RCC", info->rcc_base, 0x400, sim_rcc_read, sim_rcc_write, &soc->rcc);
 	static const char *const usart_names[] = {"", "USART1", "USART2", "USART3"};
@@ -77,5 +79,10 @@ struct sim_usart *sim_soc_usart(struct sim_soc *soc, unsigned index)
 uint64_t sim_soc_deadline(const struct sim_soc *soc)
 {
 	uint64_t iwdg = sim_iwdg_deadline(&soc->iwdg), tick = sim_systick_deadline(&soc->systick);
-	return iwdg < tick ? iwdg : tick;
+	uint64_t lock = sim_rcc_deadline(&soc->rcc);
+	/* The flash line rises when an operation ends. */
+	uint64_t flash = soc->flash_irq >= 0 ? sim_flashctl_deadline(&soc->flash) : UINT64_MAX;
+	uint64_t first = iwdg < tick ? iwdg : tick;
+	first = lock < first ? lock : first;
+	return flash < first ? flash : first;
 }

@@ -22,6 +22,7 @@ struct sim_soc {
 	struct sim_usart_instance usart_map[SIM_USART_MAX];
 	size_t usart_count;
 	struct sim_flashctl flash;
+	int flash_irq; /* NVIC line, -1 when not known */
 };
 
 /* Attach every block the family has; power-on state. */

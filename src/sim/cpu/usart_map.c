@@ -3,10 +3,8 @@
  * (USART1 PA9/PA10 everywhere but the L031, which has USART2 only; USART2
  * and USART3 where listed). Rows the note does not cover are marked "(u)":
  * the USARTs as remembered. USART2 sits at 0x40004400 and USART3 at
- * 0x40004800 in every modelled family's memory map; their NVIC lines follow
- * USART1's (27/28/29 on Cortex-M0/M0+, 37/38/39 elsewhere), as remembered
- * from the vector tables, not confirmed this time. USART1's own base and
- * line are the family table's. */
+ * 0x40004800 in every modelled family's memory map; USART1's base is the
+ * family table's, every USART's NVIC line family.c's. */
 #include <stdio.h>
 #include <string.h>
 
@@ -79,14 +77,12 @@ size_t sim_usart_instances(const struct sim_family_info *info, const char *devic
 	if (!info || info->usart == SIM_USART_NONE)
 		return 0;
 	unsigned usarts = usarts_of(info->family, device);
-	int usart1_irq = sim_family_usart1_irq(info);
 	size_t n = 0;
 	for (unsigned index = 1; index <= SIM_USART_MAX; index++) {
 		if (!(usarts & (1u << index)))
 			continue;
 		uint32_t base = index == 1 ? info->usart1_base : index == 2 ? USART2_BASE : USART3_BASE;
-		int irq = usart1_irq < 0 ? -1 : usart1_irq + (int)index - 1;
-		out[n++] = (struct sim_usart_instance){index, base, irq};
+		out[n++] = (struct sim_usart_instance){index, base, sim_family_usart_irq(info, index)};
 	}
 	return n;
 }

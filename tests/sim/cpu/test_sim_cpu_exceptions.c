@@ -1,5 +1,5 @@
 /* Exceptions delivered on the core: SysTick, SVC, the USART1 RX
- * interrupt, WFI woken by an interrupt, NMI, faults taken by their own
+ * interrupt, the flash EOP interrupt, WFI woken by an interrupt, NMI, faults taken by their own
  * handlers or escalated to HardFault, lockup, and what still stops the
  * core (an unusable vector). Programs are hand-assembled Thumb in RAM on an F103:
  * a vector table at the RAM start (VTOR points there), routines at fixed
@@ -336,6 +336,47 @@ static void usart_rx_interrupt_echoes(void **state)
 	assert_int_equal(sim_cpu_run(r.cpu, 10000).reason, SIM_CPU_STOP_IDLE);
 	assert_int_equal(r.tx_len, 2);
 	assert_memory_equal(r.tx, "by", 2);
+	rig_down(&r);
+}
+
+/* The flash interrupt (F1: IRQ 4, vector 20; RM0008 FLASH_CR.EOPIE): the
+ * program stores a half-word with PG and EOPIE set and spins; when the
+ * programming time has passed the handler runs once, clears EOP (SR bit 5,
+ * write 1) and counts. */
+static void flash_eop_interrupt(void **state)
+{
+	(void)state;
+	struct rig r;
+	rig_up(&r);
+	vectors(&r, r.chip.dev->ram_end & ~7u, 16 + 4, HANDLER);
+	struct routine m = {0}, h = {0};
+	set_vtor(&r, &m);
+	ldr_lit(&m, 0, 0x40022004u); /* KEYR */
+	ldr_lit(&m, 1, 0x45670123u);
+	emit(&m, T_STR(1, 0, 0));
+	ldr_lit(&m, 1, 0xCDEF89ABu);
+	emit(&m, T_STR(1, 0, 0));
+	ldr_lit(&m, 1, 1u | 1u << 12); /* CR (KEYR + 0xC): PG, EOPIE */
+	emit(&m, T_STR(1, 0, 3));
+	ldr_lit(&m, 0, 0xE000E100u); /* NVIC_ISER0 */
+	emit(&m, T_MOVS(1, 1u << 4));
+	emit(&m, T_STR(1, 0, 0));
+	ldr_lit(&m, 0, 0x08000000u);
+	ldr_lit(&m, 1, 0xBEEFu);
+	emit(&m, (uint16_t)(0x8000u | 0u << 3 | 1u)); /* STRH r1, [r0] */
+	emit(&m, T_B_SELF);
+	place(&r, &m, MAIN);
+	ldr_lit(&h, 0, 0x4002200Cu); /* SR */
+	emit(&h, T_MOVS(1, 1u << 5));
+	emit(&h, T_STR(1, 0, 0));
+	counting_handler(&r, &h);
+	place(&r, &h, HANDLER);
+	go(&r);
+	assert_int_equal(sim_cpu_run(r.cpu, 100000).reason, SIM_CPU_STOP_BUDGET);
+	assert_int_equal(get32(at(&r, DATA)), 1);
+	assert_int_equal(get32(at(&r, DATA + 4)), 16 + 4);
+	assert_int_equal(r.chip.flash[0], 0xEF);
+	assert_int_equal(r.chip.flash[1], 0xBE);
 	rig_down(&r);
 }
 
@@ -714,6 +755,7 @@ int main(void)
 		cmocka_unit_test(wfi_wakes_with_primask_set),
 		cmocka_unit_test(svc_handler_runs_and_returns),
 		cmocka_unit_test(usart_rx_interrupt_echoes),
+		cmocka_unit_test(flash_eop_interrupt),
 		cmocka_unit_test(fault_in_thread_mode_is_handled),
 		cmocka_unit_test(fault_in_hardfault_handler_locks_up),
 		cmocka_unit_test(busfault_taken_by_its_handler_when_enabled),

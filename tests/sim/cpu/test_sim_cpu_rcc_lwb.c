@@ -1,5 +1,5 @@
 /* RCC and USART1 of L0 (RM0377), L1 (RM0038), WB (RM0434) and WL
- * (RM0453): the clock a program's setup polls for, the reset flags, and a
+ * (RM0453), and the PLLM width of G4/L5/L4: the clock a program's setup polls for, the reset flags, and a
  * byte out of USART1 at the baud its BRR and kernel clock give. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -145,9 +145,35 @@ static void wb_and_wl_clock_setup_and_usart1(void **state)
 	wb_wl_pll("stm32wl55", 6, 48000000u);
 }
 
+/* PLLM is 4 bits (7:4) on G4 (RM0440) and L5 (RM0438), 3 bits (6:4) on L4
+ * (RM0351), per the SVD register tables: HSI16 / M x N / R with M = 10
+ * (field 9) needs the fourth bit; on L4 the same word reads M = 2. */
+static void pllm_width_per_family(void **state)
+{
+	(void)state;
+	static const struct { const char *device; uint32_t hz; } parts[] = {
+		{"stm32g431", 16000000u / 10 * 80 / 2},
+		{"stm32l552", 16000000u / 10 * 80 / 2},
+		{"stm32l476rg", 16000000u / 2 * 80 / 2},
+	};
+	const uint32_t rcc = 0x40021000u;
+	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
+		struct rig r;
+		rig_up(&r, parts[i].device);
+		set(&r, rcc, 1u << 8); /* HSION */
+		wr(&r, rcc + 0x0C, 2u | 9u << 4 | 80u << 8 | 1u << 24); /* HSI16, M, N, REN, R /2 */
+		set(&r, rcc, 1u << 24);
+		set(&r, rcc + 0x08, 3u);
+		assert_int_equal(rd(&r, rcc + 0x08) & 0xCu, 0xCu);
+		assert_int_equal(r.soc.env.clocks.sysclk, parts[i].hz);
+		rig_down(&r);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(pllm_width_per_family),
 		cmocka_unit_test(l0_msi_at_reset_pll_from_hsi16_and_usart1),
 		cmocka_unit_test(l1_msi_at_reset_hsi_switch_and_old_layout_usart1),
 		cmocka_unit_test(wb_and_wl_clock_setup_and_usart1),

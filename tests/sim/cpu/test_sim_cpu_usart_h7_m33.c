@@ -23,6 +23,14 @@
 #define T_STR(rt, rn, w) (uint16_t)(0x6000u | (w) << 6 | (rn) << 3 | (rt)) /* [rn, #4w] */
 #define T_LDR(rt, rn, w) (uint16_t)(0x6800u | (w) << 6 | (rn) << 3 | (rt))
 #define T_B_SELF 0xE7FEu
+#define T_ORRS(rdn, rm) (uint16_t)(0x4300u | (rm) << 3 | (rdn))
+#define T_ANDS(rdn, rm) (uint16_t)(0x4000u | (rm) << 3 | (rdn))
+#define T_TST(rn, rm) (uint16_t)(0x4200u | (rm) << 3 | (rn))
+#define T_CMP(rn, imm) (uint16_t)(0x2800u | (rn) << 8 | (imm))
+/* B<cond> back to instruction index `to` from index `from`. */
+#define T_BCOND(cond, from, to) (uint16_t)(0xD000u | (cond) << 8 | (((to) - (from) - 2) & 0xFFu))
+#define COND_EQ 0u
+#define COND_NE 1u
 
 #define MAIN 0x200u
 #define DATA 0x400u
@@ -191,6 +199,76 @@ static void u575_msis_4mhz(void **state)
 				114286u, 0x35u});
 }
 
+/* H743 (RM0433): the program runs PLL1 from HSI (64 MHz / DIVM1 4 x DIVN1
+ * 50 / DIVP1 2 = 400 MHz), waits for PLL1RDY, sets HPRE /2 and D2PPRE2 /2
+ * (APB2 100 MHz), switches SW to PLL1 and waits for SWS, then sets BRR for
+ * 115200 baud at 100 MHz (868) and sends one byte: it leaves at the baud
+ * the RM's clock tree gives, after the PLL's lock time. */
+static void h743_program_switches_to_pll1_then_sets_brr(void **state)
+{
+	(void)state;
+	struct rig r;
+	memset(&r, 0, sizeof(r));
+	const struct stm32_device *dev = stm32_device_find("stm32h743zi");
+	assert_non_null(dev);
+	assert_true(sim_chip_init(&r.chip, dev));
+	struct sim_cpu_callbacks cb = {.usart_tx = on_tx, .user = &r};
+	char err[128];
+	r.cpu = sim_cpu_new(&r.chip, &cb, err, sizeof(err));
+	if (!r.cpu)
+		fail_msg("%s", err);
+	r.base = dev->ram_start;
+	struct routine m = {0};
+	ldr_lit(&m, 0, 0x58024400u);
+	ldr_lit(&m, 1, 4u << 4);
+	emit(&m, T_STR(1, 0, 10)); /* PLLCKSELR 0x28: HSI, DIVM1 4 */
+	ldr_lit(&m, 1, 49u | 1u << 9 | 1u << 16 | 1u << 24);
+	emit(&m, T_STR(1, 0, 12)); /* PLL1DIVR 0x30 */
+	ldr_lit(&m, 1, 1u << 24);
+	emit(&m, T_LDR(2, 0, 0));
+	emit(&m, T_ORRS(2, 1));
+	emit(&m, T_STR(2, 0, 0)); /* CR |= PLL1ON */
+	ldr_lit(&m, 1, 1u << 25);
+	size_t wait_rdy = m.n;
+	emit(&m, T_LDR(2, 0, 0));
+	emit(&m, T_TST(2, 1));
+	emit(&m, T_BCOND(COND_EQ, m.n, wait_rdy)); /* until PLL1RDY */
+	emit(&m, T_MOVS(1, 8));
+	emit(&m, T_STR(1, 0, 6)); /* D1CFGR 0x18: HPRE /2 */
+	ldr_lit(&m, 1, 4u << 8);
+	emit(&m, T_STR(1, 0, 7)); /* D2CFGR 0x1C: D2PPRE2 /2 */
+	emit(&m, T_MOVS(1, 3));
+	emit(&m, T_STR(1, 0, 4)); /* CFGR 0x10: SW = PLL1 */
+	emit(&m, T_MOVS(1, 0x38));
+	size_t wait_sws = m.n;
+	emit(&m, T_LDR(2, 0, 4));
+	emit(&m, T_ANDS(2, 1));
+	emit(&m, T_CMP(2, 0x18));
+	emit(&m, T_BCOND(COND_NE, m.n, wait_sws)); /* until SWS = PLL1 */
+	ldr_lit(&m, 0, 0x40011000u);
+	ldr_lit(&m, 1, 868);
+	emit(&m, T_STR(1, 0, 3)); /* BRR */
+	emit(&m, T_MOVS(1, 9));   /* CR1: UE | TE */
+	emit(&m, T_STR(1, 0, 0));
+	emit(&m, T_MOVS(1, 'P'));
+	emit(&m, T_STR(1, 0, 10)); /* TDR */
+	emit(&m, T_B_SELF);
+	place(&r, &m, MAIN);
+	put32(at(&r, 0), r.chip.dev->ram_end & ~7u);
+	put32(at(&r, 4), (r.base + MAIN) | 1u);
+	sim_cpu_memory_changed(r.cpu, r.base, 0x800);
+	assert_true(sim_cpu_go(r.cpu, r.base, NULL));
+	struct sim_cpu_stop_info s = sim_cpu_run(r.cpu, 20000);
+	assert_int_equal(s.reason, SIM_CPU_STOP_BUDGET);
+	assert_int_equal(r.tx_count, 1);
+	assert_int_equal(r.tx_byte, 'P');
+	assert_int_equal(r.tx_baud, 115207u); /* 100 MHz / 868 */
+	/* The wait took the lock time: 100 µs of polling at 64 MHz. */
+	assert_true(sim_cpu_time_ns(r.cpu) >= 100000u);
+	sim_cpu_free(r.cpu);
+	sim_chip_free(&r.chip);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -198,6 +276,7 @@ int main(void)
 		cmocka_unit_test(h563_hsi_div2_32mhz),
 		cmocka_unit_test(l552_msi_4mhz),
 		cmocka_unit_test(u575_msis_4mhz),
+		cmocka_unit_test(h743_program_switches_to_pll1_then_sets_brr),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

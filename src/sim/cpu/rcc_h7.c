@@ -1,0 +1,367 @@
+/* The RCC of the H7 (RM0433 §8, RM0455 §7), H5 (RM0481 §11) and U5 (RM0456
+ * §11): the parts whose clock tree has a PLL1 with M/N/P/Q/R dividers and
+ * a kernel-clock mux per USART. Register offsets and bit positions are the
+ * RMs' register maps as ST's SVD files give them (the generated stm32-data
+ * tables, reached by the search tool):
+ *  - H7: CR (HSION 0, HSIRDY 2, HSIDIV 4:3, CSION 7, CSIRDY 8, PLL1ON 24,
+ *    PLL1RDY 25), CFGR 0x10 (SW 2:0, SWS 5:3: HSI, CSI, HSE, PLL1),
+ *    D1CFGR 0x18 (HPRE 3:0, D1PPRE 6:4, D1CPRE 11:8), D2CFGR 0x1C (D2PPRE1
+ *    6:4, D2PPRE2 10:8), PLLCKSELR 0x28 (PLLSRC 1:0: HSI, CSI, HSE, none;
+ *    DIVM1 9:4), PLLCFGR 0x2C (DIVP1EN 16), PLL1DIVR 0x30 (N 8:0, P 15:9,
+ *    each the divider minus 1), D2CCIP2R 0x54 (USART16910SEL 5:3), RSR 0xD0
+ *    (RMVF 16, BORRSTF 21, PINRSTF 22, PORRSTF 23, SFTRSTF 24, IWDG1RSTF
+ *    26; the C1_RSR alias at 0x130, where RM0455 has its only RSR);
+ *  - H5: CR (HSION 0, HSIRDY 1, HSIDIV 4:3, CSION 8, CSIRDY 9, PLL1ON 24,
+ *    PLL1RDY 25), CFGR1 0x1C (SW 2:0, SWS 5:3 as H7), CFGR2 0x20 (HPRE
+ *    3:0, PPRE1 6:4, PPRE2 10:8, PPRE3 14:12), PLL1CFGR 0x28 (PLL1SRC 1:0:
+ *    none, HSI, CSI, HSE; PLL1M 13:8; PLL1PEN 16), PLL1DIVR 0x34, CCIPR1
+ *    0xD8 (USART1SEL 2:0), RSR 0xF4 (RMVF 23, PINRSTF 26, BORRSTF 27,
+ *    SFTRSTF 28, IWDGRSTF 29);
+ *  - U5: CR (MSISON 0, MSISRDY 2, HSION 8, HSIRDY 10, PLL1ON 24, PLL1RDY
+ *    25), ICSCR1 0x08 (MSIRGSEL 23, MSISRANGE 31:28), CFGR1 0x1C (SW 1:0,
+ *    SWS 3:2: MSIS, HSI16, HSE, PLL1), CFGR2 0x20 (HPRE, PPRE1, PPRE2 as
+ *    H5), PLL1CFGR 0x28 (PLL1SRC 1:0: none, MSIS, HSI16, HSE; PLL1M 11:8
+ *    the divider minus 1; PLL1REN 18), PLL1DIVR 0x34 (R 30:24), CCIPR1 0xE0
+ *    (USART1SEL 1:0: PCLK2, SYSCLK, HSI16, LSE), CSR 0xF4 (MSISSRANGE
+ *    15:12, RMVF 23, OBLRSTF 25, PINRSTF 26, BORRSTF 27, SFTRSTF 28,
+ *    IWDGRSTF 29).
+ * SYSCLK from PLL1 is its P output on H7/H5, its R output on U5. Emulator
+ * choices: the internal oscillators are ready as soon as they are on, PLL1
+ * locks PLL_LOCK_PS after PLL1ON if its input runs and M is not 0 (the
+ * datasheets give tens of microseconds), PLL2/PLL3 are ready when on but
+ * their outputs are not modelled (a USART on pll2_q/pll3_q gets no clock),
+ * no HSE or LSE is fitted. An oscillator in use (the system clock, PLL1's
+ * input while PLL1 is) stays on, as the RMs say; the reset values of the
+ * PLL registers are as remembered (RM0433 PLLCKSELR 0x02020200, PLLCFGR
+ * 0x01FF0000, PLLxDIVR 0x01010280), not from the SVD tables. */
+#include "cpu/periph.h"
+
+#define PLL_LOCK_PS (100ull * 1000000ull) /* 100 µs */
+#define CSI_HZ   4000000u
+#define HSI16_HZ 16000000u
+#define HSI64_HZ 64000000u
+#define CR_PLL1ON  (1u << 24)
+#define CR_PLL1RDY (1u << 25)
+#define NO_BIT 0xFFu
+
+enum { SRC_0, SRC_1, SRC_HSE, SRC_NONE }; /* SW values 0..2; PLL1 is 3 */
+
+struct modern_shape {
+	uint32_t cfgr;
+	unsigned sw_bits;
+	uint8_t sw_on[3], sw_rdy[3];   /* CR bits of the SW 0/1/2 oscillators */
+	uint8_t other_on[5], other_rdy[5]; /* oscillators that only report ready */
+	uint8_t pllsrc_to_src[4];      /* PLL1SRC value -> SW-numbered source */
+	unsigned pllm_shift, pllm_bits, pllm_plus;
+	uint32_t pll_en_reg;           /* the enable of the output SYSCLK uses */
+	unsigned pll_en_bit;
+	uint32_t plldivr;
+	unsigned pll_out_shift;        /* P 9 (H7/H5), R 24 (U5) */
+	uint32_t ccipr;
+	unsigned usart1sel_shift, usart1sel_bits;
+	uint32_t rsr, rsr_alias;
+	uint32_t rsr_writable; /* bits of RSR/CSR that are not reserved or flags */
+	unsigned rmvf;
+	uint32_t flags_mask, power_on_flags;
+	uint8_t sft, iwdg, obl;
+};
+
+static const struct modern_shape h7_shape = {
+	.cfgr = 0x10, .sw_bits = 3,
+	.sw_on = {0, 7, 16}, .sw_rdy = {2, 8, 17},
+	.other_on = {12, 26, 28, NO_BIT, NO_BIT}, .other_rdy = {13, 27, 29, NO_BIT, NO_BIT},
+	.pllsrc_to_src = {SRC_0, SRC_1, SRC_HSE, SRC_NONE},
+	.pllm_shift = 4, .pllm_bits = 6, .pllm_plus = 0,
+	.pll_en_reg = 0x2C, .pll_en_bit = 16, .plldivr = 0x30, .pll_out_shift = 9,
+	.ccipr = 0x54, .usart1sel_shift = 3, .usart1sel_bits = 3,
+	.rsr = 0xD0, .rsr_alias = 0x130, .rsr_writable = 0, .rmvf = 16, .flags_mask = 0xFFFE0000u,
+	/* POR, pin, BOR and both domains' resets at power-on */
+	.power_on_flags = 1u << 23 | 1u << 22 | 1u << 21 | 1u << 20 | 1u << 19,
+	.sft = 24, .iwdg = 26, .obl = NO_BIT,
+};
+
+static const struct modern_shape h5_shape = {
+	.cfgr = 0x1C, .sw_bits = 3,
+	.sw_on = {0, 8, 16}, .sw_rdy = {1, 9, 17},
+	.other_on = {12, 26, 28, NO_BIT, NO_BIT}, .other_rdy = {13, 27, 29, NO_BIT, NO_BIT},
+	.pllsrc_to_src = {SRC_NONE, SRC_0, SRC_1, SRC_HSE},
+	.pllm_shift = 8, .pllm_bits = 6, .pllm_plus = 0,
+	.pll_en_reg = 0x28, .pll_en_bit = 16, .plldivr = 0x34, .pll_out_shift = 9,
+	.ccipr = 0xD8, .usart1sel_shift = 0, .usart1sel_bits = 3,
+	.rsr = 0xF4, .rsr_alias = 0, .rsr_writable = 0, .rmvf = 23, .flags_mask = 0xFF000000u,
+	.power_on_flags = 1u << 27 | 1u << 26,
+	.sft = 28, .iwdg = 29, .obl = NO_BIT,
+};
+
+static const struct modern_shape u5_shape = {
+	.cfgr = 0x1C, .sw_bits = 2,
+	.sw_on = {0, 8, 16}, .sw_rdy = {2, 10, 17},
+	.other_on = {4, 12, 14, 26, 28}, .other_rdy = {5, 13, 15, 27, 29},
+	.pllsrc_to_src = {SRC_NONE, SRC_0, SRC_1, SRC_HSE},
+	.pllm_shift = 8, .pllm_bits = 4, .pllm_plus = 1,
+	.pll_en_reg = 0x28, .pll_en_bit = 18, .plldivr = 0x34, .pll_out_shift = 24,
+	.ccipr = 0xE0, .usart1sel_shift = 0, .usart1sel_bits = 2,
+	.rsr = 0xF4, .rsr_alias = 0, .rsr_writable = 0xFF00u, /* MSIKSRANGE, MSISSRANGE */
+	.rmvf = 23, .flags_mask = 0xFF000000u, .power_on_flags = 1u << 27 | 1u << 26,
+	.sft = 28, .iwdg = 29, .obl = 25,
+};
+
+static const struct modern_shape *shape(const struct sim_rcc *rcc)
+{
+	switch (rcc->layout) {
+	case SIM_RCC_H7: return &h7_shape;
+	case SIM_RCC_H5: return &h5_shape;
+	case SIM_RCC_U5: return &u5_shape;
+	default: return NULL;
+	}
+}
+
+bool sim_rcc_is_modern(const struct sim_rcc *rcc) { return shape(rcc) != NULL; }
+
+static uint32_t *reg(struct sim_rcc *rcc, uint32_t offset)
+{
+	return &rcc->regs[(offset / 4) % SIM_RCC_WORDS];
+}
+static uint32_t get(const struct sim_rcc *rcc, uint32_t offset)
+{
+	return rcc->regs[(offset / 4) % SIM_RCC_WORDS];
+}
+static uint32_t field(uint32_t v, unsigned shift, unsigned width)
+{
+	return (v >> shift) & ((1u << width) - 1u);
+}
+static bool bit(uint32_t v, unsigned n) { return n < 32 && ((v >> n) & 1u); }
+
+/* HPRE/D1CPRE: 0xxx /1, 1000 /2 ... 1111 /512 (no /32); PPRE: 0xx /1, 100 /2 ... */
+static uint32_t ahb_div(uint32_t pre)
+{
+	static const uint32_t div[8] = {2, 4, 8, 16, 64, 128, 256, 512};
+	return pre < 8 ? 1 : div[pre - 8];
+}
+static uint32_t apb_div(uint32_t ppre) { return ppre < 4 ? 1 : 1u << (ppre - 3); }
+
+/* U5 MSIS: MSIRGSEL picks ICSCR1.MSISRANGE, else CSR.MSISSRANGE (RM0456). */
+static uint32_t msis_hz(const struct sim_rcc *rcc)
+{
+	static const uint32_t range[16] = {48000000, 24000000, 16000000, 12000000, 4000000, 2000000,
+					   1330000,  1000000,  3072000,  1536000,  1024000, 768000,
+					   400000,   200000,   133000,   100000};
+	uint32_t icscr1 = get(rcc, 0x08);
+	return range[bit(icscr1, 23) ? field(icscr1, 28, 4) : field(get(rcc, 0xF4), 12, 4)];
+}
+
+/* The frequency of a SW-numbered source (not PLL1), 0 when it is not running. */
+static uint32_t source_hz(const struct sim_rcc *rcc, unsigned src)
+{
+	const struct modern_shape *s = shape(rcc);
+	uint32_t cr = get(rcc, 0);
+	if (src >= SRC_HSE || !bit(cr, s->sw_rdy[src]))
+		return 0;
+	if (rcc->layout == SIM_RCC_U5)
+		return src == SRC_0 ? msis_hz(rcc) : HSI16_HZ;
+	return src == SRC_0 ? HSI64_HZ >> field(cr, 3, 2) : CSI_HZ;
+}
+
+static unsigned pll1_source(const struct sim_rcc *rcc)
+{
+	const struct modern_shape *s = shape(rcc);
+	return s->pllsrc_to_src[field(get(rcc, 0x28), 0, 2)];
+}
+
+static uint32_t pll1_m(const struct sim_rcc *rcc)
+{
+	const struct modern_shape *s = shape(rcc);
+	uint32_t m = field(get(rcc, 0x28), s->pllm_shift, s->pllm_bits);
+	return m == 0 && s->pllm_plus == 0 ? 0 : m + s->pllm_plus; /* H7/H5: 0 disables */
+}
+
+static bool pll1_input_runs(const struct sim_rcc *rcc)
+{
+	unsigned src = pll1_source(rcc);
+	return src != SRC_NONE && source_hz(rcc, src) != 0 && pll1_m(rcc) != 0;
+}
+
+/* VCO = input / M x N; the SYSCLK output divides it by P (R on U5). */
+static uint32_t pll1_hz(const struct sim_rcc *rcc)
+{
+	const struct modern_shape *s = shape(rcc);
+	if (!bit(get(rcc, 0), 25) || !bit(get(rcc, s->pll_en_reg), s->pll_en_bit) || !pll1_input_runs(rcc))
+		return 0;
+	uint32_t divr = get(rcc, s->plldivr);
+	uint64_t vco = (uint64_t)source_hz(rcc, pll1_source(rcc)) * (field(divr, 0, 9) + 1u) / pll1_m(rcc);
+	return (uint32_t)(vco / (field(divr, s->pll_out_shift, 7) + 1u));
+}
+
+static bool sw_source_ready(const struct sim_rcc *rcc, unsigned sw)
+{
+	const struct modern_shape *s = shape(rcc);
+	uint32_t cr = get(rcc, 0);
+	return sw < 3 ? bit(cr, s->sw_rdy[sw]) : sw == 3 && bit(cr, 25);
+}
+
+static unsigned sws(const struct sim_rcc *rcc)
+{
+	const struct modern_shape *s = shape(rcc);
+	return field(get(rcc, s->cfgr), s->sw_bits, s->sw_bits);
+}
+
+/* An oscillator the system clock uses, directly or through PLL1, cannot
+ * be switched off (each RM's CR bit descriptions). */
+static void keep_in_use_on(struct sim_rcc *rcc)
+{
+	const struct modern_shape *s = shape(rcc);
+	uint32_t *cr = reg(rcc, 0);
+	unsigned used = sws(rcc);
+	if (used == 3) {
+		*cr |= CR_PLL1ON;
+		used = pll1_source(rcc);
+	}
+	if (used < SRC_HSE)
+		*cr |= 1u << s->sw_on[used];
+}
+
+static void update_ready_flags(struct sim_rcc *rcc)
+{
+	const struct modern_shape *s = shape(rcc);
+	uint32_t *cr = reg(rcc, 0);
+	for (unsigned i = 0; i < 3; i++)
+		*cr = (*cr & ~(1u << s->sw_rdy[i])) |
+		      (uint32_t)(i != SRC_HSE && bit(*cr, s->sw_on[i])) << s->sw_rdy[i];
+	for (unsigned i = 0; i < 5 && s->other_on[i] != NO_BIT; i++)
+		*cr = (*cr & ~(1u << s->other_rdy[i])) | (uint32_t)bit(*cr, s->other_on[i]) << s->other_rdy[i];
+	if (rcc->layout != SIM_RCC_U5)
+		*cr |= 1u << 5; /* HSIDIVF: a new HSIDIV takes effect at once */
+	if (!(*cr & CR_PLL1ON))
+		rcc->pll_lock_ps = UINT64_MAX;
+	bool locked = (*cr & CR_PLL1ON) && rcc->env->now_ps >= rcc->pll_lock_ps && pll1_input_runs(rcc);
+	*cr = (*cr & ~CR_PLL1RDY) | (locked ? CR_PLL1RDY : 0);
+}
+
+static void update_clocks(struct sim_rcc *rcc)
+{
+	const struct modern_shape *s = shape(rcc);
+	unsigned now = sws(rcc);
+	struct sim_clocks c = {0};
+	c.sysclk = now == 3 ? pll1_hz(rcc) : source_hz(rcc, now);
+	if (rcc->layout == SIM_RCC_H7) {
+		/* sys_ck / D1CPRE runs the core; HPRE then gives the AHB clock
+		 * the APB prescalers divide. */
+		uint32_t d1 = get(rcc, 0x18), d2 = get(rcc, 0x1C);
+		uint32_t core = c.sysclk / ahb_div(field(d1, 8, 4));
+		uint32_t ahb = core / ahb_div(field(d1, 0, 4));
+		c.hclk = core;
+		c.pclk1 = ahb / apb_div(field(d2, 4, 3));
+		c.pclk2 = ahb / apb_div(field(d2, 8, 3));
+	} else {
+		uint32_t cfgr2 = get(rcc, 0x20);
+		c.hclk = c.sysclk / ahb_div(field(cfgr2, 0, 4));
+		c.pclk1 = c.hclk / apb_div(field(cfgr2, 4, 3));
+		c.pclk2 = c.hclk / apb_div(field(cfgr2, 8, 3));
+	}
+	uint32_t sel = field(get(rcc, s->ccipr), s->usart1sel_shift, s->usart1sel_bits);
+	if (rcc->layout == SIM_RCC_U5) /* PCLK2, SYSCLK, HSI16, LSE */
+		c.usart1_kernel = sel == 0 ? c.pclk2 : sel == 1 ? c.sysclk : sel == 2 ? source_hz(rcc, SRC_1) : 0;
+	else /* PCLK2, pll2_q, pll3_q, hsi_ker, csi_ker, LSE */
+		c.usart1_kernel = sel == 0 ? c.pclk2 : sel == 3 ? source_hz(rcc, SRC_0) :
+				  sel == 4 ? source_hz(rcc, SRC_1) : 0;
+	rcc->env->clocks = c;
+}
+
+void sim_rcc_modern_settle(struct sim_rcc *rcc)
+{
+	const struct modern_shape *s = shape(rcc);
+	keep_in_use_on(rcc);
+	update_ready_flags(rcc);
+	uint32_t *cfgr = reg(rcc, s->cfgr);
+	unsigned sw = field(*cfgr, 0, s->sw_bits);
+	if (sw <= 3 && sw != sws(rcc) && sw_source_ready(rcc, sw)) {
+		uint32_t m = ((1u << s->sw_bits) - 1u) << s->sw_bits;
+		*cfgr = (*cfgr & ~m) | sw << s->sw_bits;
+	}
+	update_clocks(rcc);
+}
+
+void sim_rcc_modern_load_reset(struct sim_rcc *rcc)
+{
+	const struct modern_shape *s = shape(rcc);
+	uint32_t flags = get(rcc, s->rsr) & s->flags_mask;
+	for (unsigned i = 0; i < SIM_RCC_WORDS; i++)
+		rcc->regs[i] = 0;
+	rcc->pll_lock_ps = UINT64_MAX;
+	switch (rcc->layout) {
+	case SIM_RCC_H7:
+		*reg(rcc, 0) = 0x25u; /* HSION, HSIRDY, HSIDIVF: HSI 64 MHz */
+		*reg(rcc, 0x28) = 0x02020200u;
+		*reg(rcc, 0x2C) = 0x01FF0000u;
+		*reg(rcc, 0x30) = 0x01010280u;
+		break;
+	case SIM_RCC_H5:
+		*reg(rcc, 0) = 0x2Bu; /* HSION, HSIRDY, HSIDIV /2, HSIDIVF: 32 MHz */
+		*reg(rcc, 0x34) = 0x01010280u;
+		break;
+	case SIM_RCC_U5:
+		*reg(rcc, 0) = 0x35u; /* MSISON, MSISRDY, MSIKON, MSIKRDY */
+		*reg(rcc, 0x08) = 0x44000000u; /* MSISRANGE, MSIKRANGE 4 MHz */
+		*reg(rcc, 0x34) = 0x01010280u;
+		*reg(rcc, 0xF4) = 0x4400u;     /* MSISSRANGE, MSIKSRANGE 4 MHz */
+		break;
+	default: return;
+	}
+	*reg(rcc, s->rsr) |= flags;
+}
+
+void sim_rcc_modern_power_on_flags(struct sim_rcc *rcc)
+{
+	*reg(rcc, shape(rcc)->rsr) |= shape(rcc)->power_on_flags;
+}
+
+void sim_rcc_modern_reset_flag(struct sim_rcc *rcc, enum sim_reset_cause cause)
+{
+	const struct modern_shape *s = shape(rcc);
+	unsigned flag = cause == SIM_RESET_SYSRESETREQ ? s->sft :
+			cause == SIM_RESET_IWDG ? s->iwdg :
+			cause == SIM_RESET_OBL_LAUNCH ? s->obl : NO_BIT;
+	if (flag != NO_BIT)
+		*reg(rcc, s->rsr) |= 1u << flag;
+}
+
+static uint32_t canonical(const struct modern_shape *s, uint32_t offset)
+{
+	return s->rsr_alias && offset == s->rsr_alias ? s->rsr : offset;
+}
+
+uint32_t sim_rcc_modern_read(struct sim_rcc *rcc, uint32_t offset)
+{
+	sim_rcc_modern_settle(rcc); /* a PLL may have locked since */
+	return get(rcc, canonical(shape(rcc), offset));
+}
+
+void sim_rcc_modern_write(struct sim_rcc *rcc, uint32_t offset, uint32_t value, uint32_t mask)
+{
+	const struct modern_shape *s = shape(rcc);
+	offset = canonical(s, offset);
+	uint32_t *r = reg(rcc, offset);
+	uint32_t old = *r;
+	if (offset == s->rsr) {
+		/* Reset flags are read-only; RMVF clears them. */
+		uint32_t keep = *r & s->flags_mask;
+		*r = (sim_merge(*r, value, mask) & s->rsr_writable) | keep;
+		if (value & mask & (1u << s->rmvf))
+			*r &= ~s->flags_mask;
+	} else if (offset == s->cfgr) {
+		uint32_t sws_mask = ((1u << s->sw_bits) - 1u) << s->sw_bits; /* read-only */
+		*r = (sim_merge(*r, value, mask) & ~sws_mask) | (old & sws_mask);
+	} else {
+		*r = sim_merge(*r, value, mask);
+		if (offset == 0 && !(old & CR_PLL1ON) && (*r & CR_PLL1ON))
+			rcc->pll_lock_ps = rcc->env->now_ps + PLL_LOCK_PS;
+	}
+	sim_rcc_modern_settle(rcc);
+}
+
+uint64_t sim_rcc_deadline(const struct sim_rcc *rcc)
+{
+	if (!shape(rcc) || rcc->pll_lock_ps == UINT64_MAX || rcc->env->now_ps >= rcc->pll_lock_ps)
+		return UINT64_MAX;
+	return rcc->pll_lock_ps;
+}
