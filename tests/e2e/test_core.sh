@@ -32,6 +32,18 @@ t_reset_stub_of_a_blank_l45x_clears_pempty_then_sysresetreq() {
 	stat_is .state '"application"'
 }
 
+# A G0 whose flash was blank at power-on latched FLASH_ACR.EMPTY and would
+# boot its bootloader again after a plain system reset (its factory
+# options ignore the BOOT0 pin): the stub clears EMPTY first.
+t_reset_stub_of_a_blank_g0_clears_acr_empty_then_sysresetreq() {
+	DEVICE=stm32g071rb
+	needs_core
+	random_file "$WORK/fw.bin" 4096
+	run_ok -w "$WORK/fw.bin" -R "$(port)"
+	stat_is '.core.resets' '{"sysresetreq":1,"iwdg":0,"obl_launch":0}'
+	stat_is .state '"application"'
+}
+
 t_reset_stub_of_an_f103_is_a_sysresetreq() {
 	needs_core
 	run_ok -R "$(port)"

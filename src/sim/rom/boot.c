@@ -104,9 +104,9 @@ void rom_latch_empty_check(struct sim_engine *engine)
 	if (!rom_has_empty_check(chip) || chip->dev->flash_size < 4)
 		return;
 	engine->empty_boot = sim_all_ff(chip->flash, 4);
-	/* FLASH_SR.PEMPTY, which the program may toggle, follows the latch. */
-	if (chip->dev->flags & STM32_DEV_PEMPTY)
-		rom_core_set_pempty(engine, engine->empty_boot);
+	/* FLASH_SR.PEMPTY / FLASH_ACR.EMPTY, which the program may change,
+	 * follow the latch. */
+	rom_core_set_pempty(engine, engine->empty_boot);
 }
 
 /* The option-byte loader resets the chip (RCC notes OBLRSTF). */

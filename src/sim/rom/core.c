@@ -110,8 +110,9 @@ static struct sim_cpu *core(struct sim_engine *engine)
 		log_line(engine, line);
 		return NULL;
 	}
-	/* The engine's latch is the chip's until the program changes it. */
-	if (engine->chip->dev->flags & STM32_DEV_PEMPTY)
+	/* The engine's latch is the chip's until the program changes it
+	 * (FLASH_SR.PEMPTY, FLASH_ACR.EMPTY). */
+	if (sim_cpu_latch_visible(p->cpu))
 		sim_cpu_set_pempty(p->cpu, engine->empty_boot);
 	return p->cpu;
 }
@@ -223,12 +224,14 @@ uint64_t rom_core_clock_ns(const struct sim_engine *engine)
 
 bool rom_core_pempty(const struct sim_engine *engine, bool fallback)
 {
-	return engine->program.cpu ? sim_cpu_pempty(engine->program.cpu) : fallback;
+	return engine->program.cpu && sim_cpu_latch_visible(engine->program.cpu)
+		       ? sim_cpu_pempty(engine->program.cpu)
+		       : fallback;
 }
 
 void rom_core_set_pempty(struct sim_engine *engine, bool set)
 {
-	if (engine->program.cpu)
+	if (engine->program.cpu && sim_cpu_latch_visible(engine->program.cpu))
 		sim_cpu_set_pempty(engine->program.cpu, set);
 }
 

@@ -10,10 +10,9 @@
 
 static void program_reset(struct sim_engine *engine, enum sim_reset_cause cause)
 {
-	/* The stub or program may have toggled FLASH_SR.PEMPTY: the chip's
-	 * latch is what the flash controller holds now. */
-	if (engine->chip->dev->flags & STM32_DEV_PEMPTY)
-		engine->empty_boot = rom_core_pempty(engine, engine->empty_boot);
+	/* The stub or program may have toggled FLASH_SR.PEMPTY or cleared
+	 * FLASH_ACR.EMPTY: the chip's latch is what the controller holds now. */
+	engine->empty_boot = rom_core_pempty(engine, engine->empty_boot);
 	if (cause == SIM_RESET_OBL_LAUNCH)
 		sim_engine_option_reload(engine);
 	else
