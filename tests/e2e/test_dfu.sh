@@ -90,8 +90,8 @@ t_dfu_disappearing_device_is_an_error() {
 }
 
 t_dfu_device_gone_mid_read_is_an_error() {
-	# It leaves in the middle of the UPLOADs: an error that names the device
-	# and the address, no hang.
+	# It leaves while UPLOADs read ahead wait on endpoint 0: an error that
+	# names the device and the address, no hang.
 	write_seed
 	run_fail -r "$WORK/dump.bin" -S "0x08000000:$SIZE" "$(dfu_port faults=hangup-after=20)"
 	error_has "disappeared"
@@ -337,9 +337,9 @@ t_dfu_moves_whole_transfer_size_blocks() {
 	stat_is .program_operations $((SIZE / 2048))
 	run_ok -r "$WORK/dump.bin" -S "0x08000000:$SIZE" "$(dfu_port)"
 	same_bytes "$WORK/dump.bin" "$WORK/fw.bin"
-	# the blocks and the option bytes at open (RDP level 0 in them: the flash
-	# needs no probe)
-	stat_is '.dfu.requests.UPLOAD' $((SIZE / 2048 + 1))
+	# the blocks, the option bytes at open (RDP level 0 in them: the flash
+	# needs no probe) and the two blocks read ahead past the end
+	stat_is '.dfu.requests.UPLOAD' $((SIZE / 2048 + 3))
 }
 
 t_dfu_blocks_follow_one_address_pointer() {
@@ -350,9 +350,10 @@ t_dfu_blocks_follow_one_address_pointer() {
 	flash_head "$WORK/got.bin"
 	same_bytes "$WORK/got.bin" "$WORK/fw.bin"
 	# The option bytes at open, then one for the write and one for the
-	# verify; the verify reads 2048 bytes a request.
+	# verify; the verify reads 2048 bytes a request, and the UPLOADs of the
+	# two blocks after each one are already waiting (two too many at the end).
 	stat_is '.dfu.commands."0x21"' 3
-	stat_is '.dfu.requests.UPLOAD' $((SIZE / 2048 + 1))
+	stat_is '.dfu.requests.UPLOAD' $((SIZE / 2048 + 3))
 	stat_is '.dfu.requests.DNLOAD' $((SIZE / 2048 + 4 + 3))
 	stat_is '.dfu.errors' '{}'
 	run_ok -r "$WORK/dump.bin" -S "0x08000000:$SIZE" "$(dfu_port)"
@@ -362,5 +363,9 @@ t_dfu_blocks_follow_one_address_pointer() {
 	run_ok -r "$WORK/part.bin" -S "0x08000800:6144" "$(dfu_port)"
 	cmp -s "$WORK/part.bin" <(tail -c +2049 "$WORK/fw.bin" | head -c 6144) || fail "the part read differs"
 	stat_is '.dfu.commands."0x21"' 2
-	stat_is '.dfu.requests.UPLOAD' 4
+	stat_is '.dfu.requests.UPLOAD' 6
+	# Reading ahead stops at the end of the memory: the last 4 KiB of flash
+	# are two UPLOADs and nothing past them.
+	run_ok -r "$WORK/tail.bin" -S "0x080FF000:4096" "$(dfu_port)"
+	stat_is '.dfu.requests.UPLOAD' 3
 }

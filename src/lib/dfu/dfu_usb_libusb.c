@@ -18,6 +18,10 @@ struct dfu_usb {
 	libusb_device_handle *handle;
 	uint8_t interface_number;
 	char address[32];
+	/* dfu_usb_start_in's, oldest first, until finished */
+	struct libusb_transfer *started[DFU_USB_MAX_STARTED];
+	int started_done[DFU_USB_MAX_STARTED];
+	unsigned started_count;
 };
 
 static void address_of(libusb_device *device, char *out, size_t size)
@@ -295,6 +299,100 @@ enum stm32_status dfu_usb_control(struct dfu_usb *usb, bool in, uint8_t request,
 	return rc < 0 ? usb_failure(usb, rc, err) : STM32_OK;
 }
 
+static void LIBUSB_CALL on_finished(struct libusb_transfer *transfer)
+{
+	*(int *)transfer->user_data = 1;
+}
+
+enum stm32_status dfu_usb_start_in(struct dfu_usb *usb, uint8_t request, uint16_t value,
+				   uint16_t length, unsigned timeout_ms, struct stm32_error *err)
+{
+	if (usb->started_count == DFU_USB_MAX_STARTED)
+		return stm32_error_set(err, STM32_E_INVALID, "dfu:%s: %u requests are already waiting",
+				       usb->address, DFU_USB_MAX_STARTED);
+	struct libusb_transfer *transfer = libusb_alloc_transfer(0);
+	unsigned char *buffer = malloc(LIBUSB_CONTROL_SETUP_SIZE + (size_t)length);
+	if (!transfer || !buffer) {
+		libusb_free_transfer(transfer);
+		free(buffer);
+		return stm32_error_set(err, STM32_E_NOMEM, "out of memory");
+	}
+	uint8_t type = LIBUSB_ENDPOINT_IN | LIBUSB_REQUEST_TYPE_CLASS | LIBUSB_RECIPIENT_INTERFACE;
+	libusb_fill_control_setup(buffer, type, request, value, usb->interface_number, length);
+	unsigned slot = usb->started_count;
+	usb->started_done[slot] = 0;
+	libusb_fill_control_transfer(transfer, usb->handle, buffer, on_finished,
+				     &usb->started_done[slot], timeout_ms);
+	transfer->flags = LIBUSB_TRANSFER_FREE_BUFFER;
+	int rc = libusb_submit_transfer(transfer);
+	if (rc != 0) {
+		libusb_free_transfer(transfer);
+		return usb_failure(usb, rc, err);
+	}
+	usb->started[slot] = transfer;
+	usb->started_count++;
+	return STM32_OK;
+}
+
+/* Until the oldest started request ended (completed, failed, cancelled). */
+static bool wait_oldest(struct dfu_usb *usb)
+{
+	int *done = &usb->started_done[0];
+	while (!*done) {
+		int rc = libusb_handle_events_completed(usb->context, done);
+		if (rc < 0 && rc != LIBUSB_ERROR_INTERRUPTED) {
+			/* The event loop itself failed: give up on the transfer. */
+			libusb_cancel_transfer(usb->started[0]);
+			struct timeval tick = {0, 10000};
+			(void)libusb_handle_events_timeout_completed(usb->context, &tick, done);
+			return *done != 0;
+		}
+	}
+	return true;
+}
+
+/* The oldest off the list: the others move up (their flags with them, so
+ * the callbacks must be told where they went). */
+static struct libusb_transfer *pop_oldest(struct dfu_usb *usb)
+{
+	struct libusb_transfer *t = usb->started[0];
+	for (unsigned i = 1; i < usb->started_count; i++) {
+		usb->started[i - 1] = usb->started[i];
+		usb->started_done[i - 1] = usb->started_done[i];
+		usb->started[i - 1]->user_data = &usb->started_done[i - 1];
+	}
+	usb->started_count--;
+	return t;
+}
+
+enum stm32_status dfu_usb_finish_in(struct dfu_usb *usb, uint8_t *data, size_t *done,
+				    struct stm32_error *err)
+{
+	*done = 0;
+	if (usb->started_count == 0)
+		return stm32_error_set(err, STM32_E_INVALID, "dfu:%s: no request is waiting",
+				       usb->address);
+	bool ended = wait_oldest(usb);
+	struct libusb_transfer *t = pop_oldest(usb);
+	if (!ended) /* left to libusb rather than freed while it may hold it */
+		return stm32_error_set(err, STM32_E_IO, "dfu:%s: the USB event loop failed",
+				       usb->address);
+	enum stm32_status s = STM32_OK;
+	switch (t->status) {
+	case LIBUSB_TRANSFER_COMPLETED:
+		*done = (size_t)t->actual_length;
+		if (data)
+			memcpy(data, libusb_control_transfer_get_data(t), *done);
+		break;
+	case LIBUSB_TRANSFER_STALL: s = usb_failure(usb, LIBUSB_ERROR_PIPE, err); break;
+	case LIBUSB_TRANSFER_TIMED_OUT: s = usb_failure(usb, LIBUSB_ERROR_TIMEOUT, err); break;
+	case LIBUSB_TRANSFER_NO_DEVICE: s = usb_failure(usb, LIBUSB_ERROR_NO_DEVICE, err); break;
+	default: s = usb_failure(usb, LIBUSB_ERROR_IO, err); break;
+	}
+	libusb_free_transfer(t);
+	return s;
+}
+
 enum stm32_status dfu_usb_set_alt(struct dfu_usb *usb, unsigned alt, struct stm32_error *err)
 {
 	int rc = libusb_set_interface_alt_setting(usb->handle, usb->interface_number, (int)alt);
@@ -305,6 +403,14 @@ void dfu_usb_close(struct dfu_usb *usb)
 {
 	if (!usb)
 		return;
+	for (unsigned i = 0; i < usb->started_count; i++)
+		libusb_cancel_transfer(usb->started[i]);
+	while (usb->started_count) {
+		bool ended = wait_oldest(usb);
+		struct libusb_transfer *t = pop_oldest(usb);
+		if (ended)
+			libusb_free_transfer(t);
+	}
 	if (usb->handle) {
 		(void)libusb_release_interface(usb->handle, usb->interface_number);
 		libusb_close(usb->handle);
