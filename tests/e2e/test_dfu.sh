@@ -230,6 +230,31 @@ t_dfu_serial_or_path_picks_one_of_several() {
 	cmp -s -n 4096 <(tail -c +33 "$IMG.2") "$WORK/two.bin" || fail "board 2 changed"
 }
 
+t_dfu_sim_port_names_one_of_several_boards() {
+	random_file "$WORK/fw.bin" 4096
+	# count=2 without a choice: refused before the emulator starts (no
+	# statistics written), naming the items that choose.
+	run_fail -w "$WORK/fw.bin" "$(dfu_port count=2)"
+	error_has "count=2 emulates 2 DFU boards: name the one to talk to with board=K (1 to 2) or serial=SERIAL"
+	[ ! -e "$STATS" ] || fail "the emulator ran although no board was named"
+	# board=2: the write lands on board 2 (USB port 1-2) and nowhere else.
+	run_ok -w "$WORK/fw.bin" -v "$(dfu_port count=2,board=2)"
+	out_has "usb dfu:1-2 serial "
+	cmp -s -n 4096 <(tail -c +33 "$IMG.2") "$WORK/fw.bin" || fail "board 2 does not hold the file"
+	[ "$(jq .program_operations "$STATS")" = 0 ] || fail "board 1 was programmed"
+	local serial
+	serial=$(sed -n 's/.*usb dfu:1-2 serial \([0-9A-F]*\).*/\1/p' "$OUT")
+	[ -n "$serial" ] || fail "no serial number shown for board 2"
+	# serial=: the same board by its serial (board 1 is blank, so the bytes tell).
+	run_ok -r "$WORK/dump.bin" -S 0x08000000:4096 "$(dfu_port "count=2,serial=$serial")"
+	out_has "usb dfu:1-2 serial $serial"
+	same_bytes "$WORK/dump.bin" "$WORK/fw.bin"
+	run_fail "$(dfu_port count=2,board=3)"
+	error_has "board=3, but count=2 emulates boards 1 to 2"
+	run_fail "$(dfu_port count=2,board=1,serial=$serial)"
+	error_has "board= and serial= both name a board: give one"
+}
+
 t_dfu_list_finds_every_board() {
 	sim_boards 2 --list
 	[ "$STATUS" -eq 0 ] || fail "--list: exit status $STATUS"
