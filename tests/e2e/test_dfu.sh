@@ -230,6 +230,16 @@ t_dfu_serial_or_path_picks_one_of_several() {
 	cmp -s -n 4096 <(tail -c +33 "$IMG.2") "$WORK/two.bin" || fail "board 2 changed"
 }
 
+t_dfu_uploads_wait_queued_on_endpoint_0() {
+	write_seed
+	# In realtime a transfer takes bus time, and the host keeps three
+	# UPLOADs waiting on endpoint 0 (the device answers them one after the
+	# other); the bytes read are whole and in order.
+	run_ok -r "$WORK/dump.bin" -S "0x08000000:$SIZE" "$(dfu_port speed=realtime)"
+	same_bytes "$WORK/dump.bin" "$WORK/seed.bin"
+	stat_is .dfu.most_queued 3
+}
+
 t_dfu_sim_port_names_one_of_several_boards() {
 	random_file "$WORK/fw.bin" 4096
 	# count=2 without a choice: refused before the emulator starts (no

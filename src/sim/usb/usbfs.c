@@ -55,6 +55,7 @@ struct usb_port {
 	int reap_fd;
 	bool reap_ready;
 	unsigned done_urbs; /* in every client's done queue (worker thread only) */
+	unsigned queued;    /* control URBs submitted, not yet completed (worker thread) */
 	char syspath[96], devnode[40];
 };
 
@@ -75,6 +76,7 @@ struct client_state {
 };
 
 struct delayed_urb {
+	struct usb_port *port;
 	UMockdevIoctlClient *client;
 	UMockdevIoctlData *urb;
 	bool submit_pending; /* the SUBMITURB ioctl waits for this completion */
@@ -353,6 +355,8 @@ static gboolean complete_delayed(gpointer p)
 		g_object_unref(d->urb);
 	if (d->submit_pending)
 		umockdev_ioctl_client_complete(d->client, 0, 0);
+	else
+		d->port->queued--;
 	g_object_unref(d->client);
 	g_free(d);
 	return G_SOURCE_REMOVE;
@@ -440,6 +444,7 @@ static void submit(struct usb_port *port, UMockdevIoctlClient *client, struct cl
 		return;
 	}
 	struct delayed_urb *d = g_new0(struct delayed_urb, 1);
+	d->port = port;
 	d->client = g_object_ref(client);
 	d->urb = urb_data;
 	/* A control URB is submitted now and reaped later (the FIFO tells
@@ -449,8 +454,12 @@ static void submit(struct usb_port *port, UMockdevIoctlClient *client, struct cl
 	g_source_set_callback(source, complete_delayed, d, NULL);
 	g_source_attach(source, g_main_context_get_thread_default());
 	g_source_unref(source);
-	if (!d->submit_pending)
+	if (!d->submit_pending) {
+		port->queued++;
+		if (port->fn.most_queued && port->queued > *port->fn.most_queued)
+			*port->fn.most_queued = port->queued;
 		umockdev_ioctl_client_complete(client, 0, 0);
+	}
 }
 
 static void reap(UMockdevIoctlClient *client, struct client_state *state, UMockdevIoctlData *arg,
