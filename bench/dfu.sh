@@ -42,7 +42,9 @@ for f in "$BOOT" "$SIM" "$LIMIT"; do
 done
 DFU_UTIL=$(command -v dfu-util) || die "dfu-util is required (apt-get install dfu-util)"
 command -v jq >/dev/null || die "jq is required (apt-get install jq)"
-"$SIM" --help 2>&1 | grep -q -- '--interface' || die "this stm32boot-sim has no --interface dfu"
+# (not a pipe into grep -q: with pipefail, its early exit can fail the help's write)
+SIM_HELP=$("$SIM" --help 2>&1)
+grep -q -- '--interface' <<<"$SIM_HELP" || die "this stm32boot-sim has no --interface dfu"
 
 WORK=$(mktemp -d /tmp/stm32bench-dfu.XXXXXX) || die "mktemp failed"
 cleanup() { if [ "$KEEP" = 1 ]; then say "kept $WORK"; else rm -rf "$WORK"; fi; }

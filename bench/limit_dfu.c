@@ -1,15 +1,18 @@
 /* bench_limit_dfu: the modelled lower bound of a DFU workload on the
  * emulated ROM (stm32boot-sim --interface dfu --speed realtime).
  *
- * The emulator's USB timing (docs/sim.md): a control transfer completes at
- * the end of the 1 ms full-speed frame in which its bytes would have ended
- * (8 setup bytes, the data in 64-byte packets, 12 bytes of token, handshake
- * and CRC per packet, 12 Mbit/s), and a GETSTATUS sent while the chip is
- * busy completes only in the frame after the operation's bwPollTimeout has
- * passed. So each DfuSe operation (a command or a data block) costs at the
- * least: the DNLOAD's frames, then GETSTATUS (starts it) and GETSTATUS
- * (after it) = max(2, poll + 1) frames. The poll times are the device
- * table's (data/devices.tsv), as the emulator uses them.
+ * The emulator's USB timing (docs/sim.md): a control transfer keeps the bus
+ * busy for its bytes (8 setup bytes, the data in 64-byte packets, 12 bytes
+ * of token, handshake and CRC per packet, 12 Mbit/s) and the host hears of
+ * it at the end of the 1 ms frame in which they ended; a transfer queued
+ * behind it starts as soon as the bus is free. A GETSTATUS sent while the
+ * chip is busy completes only in the frame after the operation's
+ * bwPollTimeout has passed. So each DfuSe operation (a command or a data
+ * block) costs at the least: the DNLOAD's frames, then GETSTATUS (starts
+ * it) and GETSTATUS (after it) = max(2, poll + 1) frames; a DNLOAD waits for
+ * the GETSTATUS before it, but UPLOADs need none between them, so a host
+ * can queue them back to back. The poll times are the device table's
+ * (data/devices.tsv), as the emulator uses them.
  *
  *   bench_limit_dfu DEVICE write FILE    blank chip: erase, write, read back
  *   bench_limit_dfu DEVICE read LENGTH   read LENGTH bytes from flash start
@@ -18,7 +21,7 @@
  * follow it by wBlockNum), wTransferSize 2048 blocks, blocks of all 0xFF
  * skipped; erase either each touched sector or, when cheaper, the whole
  * chip (only when the file covers all of it); verify = read back after one
- * ABORT and one Set Address. Enumeration, descriptor reads and the process
+ * ABORT and one Set Address, its UPLOADs queued back to back. Enumeration, descriptor reads and the process
  * start are not in it. Prints: seconds usb_bytes erase_ms program_ms. */
 #include <stdbool.h>
 #include <stdint.h>
@@ -38,14 +41,24 @@ struct cost {
 	uint64_t us, bytes, erase_ms, program_ms;
 };
 
-/* One control transfer with `length` data bytes, started on a frame edge. */
-static void transfer(struct cost *c, uint32_t length)
+/* The bus time of one control transfer with `length` data bytes. */
+static uint64_t bus_us(struct cost *c, uint32_t length)
 {
 	uint64_t packets = 1 + (length + PACKET - 1) / PACKET + 1;
 	uint64_t bytes = SETUP + length + packets * PACKET_OVERHEAD;
-	uint64_t us = bytes * 8u / 12u;
 	c->bytes += bytes;
-	c->us += (us + FRAME_US - 1) / FRAME_US * FRAME_US;
+	return bytes * 8u / 12u;
+}
+
+static uint64_t to_frame_end(uint64_t us)
+{
+	return (us + FRAME_US - 1) / FRAME_US * FRAME_US;
+}
+
+/* One control transfer with `length` data bytes, started on a frame edge. */
+static void transfer(struct cost *c, uint32_t length)
+{
+	c->us += to_frame_end(bus_us(c, length));
 }
 
 /* DNLOAD of length bytes, then the two GETSTATUS around poll_ms. */
@@ -110,8 +123,10 @@ static void plan_read(uint64_t length, struct cost *c)
 	transfer(c, 0); /* ABORT back to dfuIDLE */
 	operation(c, 5, 0); /* Set Address */
 	transfer(c, 0);
+	uint64_t queued_us = 0;
 	for (uint64_t at = 0; at < length; at += TRANSFER)
-		transfer(c, (uint32_t)(length - at < TRANSFER ? length - at : TRANSFER));
+		queued_us += bus_us(c, (uint32_t)(length - at < TRANSFER ? length - at : TRANSFER));
+	c->us += to_frame_end(queued_us);
 }
 
 int main(int argc, char **argv)

@@ -4,9 +4,11 @@
  * re-executes itself under
  *   stm32boot-sim --device DEVICE [--KEY VALUE...] --run -- stm32boot ARGS
  * with the port replaced by "dfu:,device=DEVICE" or "stlink:" (the
- * library's back end then finds the device through the real libusb). It
- * happens before anything is printed, so nothing is said twice. Linux:
- * /proc/self. */
+ * library's back end then finds the device through the real libusb). With
+ * count=N boards, board=K or serial=SERIAL (the CLI's own items, not the
+ * emulator's) picks one: "dfu:1-K,device=DEVICE" (board K sits at USB port
+ * 1-K) or "dfu:SERIAL,device=DEVICE". It happens before anything is
+ * printed, so nothing is said twice. Linux: /proc/self. */
 #define _GNU_SOURCE
 #include "dfu_sim.h"
 
@@ -25,6 +27,7 @@
 #define STLINK_ITEM "interface=stlink"
 #define MAX_ARGS 256
 #define CMDLINE_MAX 65536
+#define SERIAL_MAX 64
 
 /* /proc/self/cmdline with the port argument replaced. */
 static enum stm32_status own_arguments(const char *port, const char *replacement, char *buffer,
@@ -81,6 +84,70 @@ static bool names_stlink(const char *port)
 	return false;
 }
 
+/* The DFU board a sim: port talks to: board=K or serial=SERIAL, needed
+ * (and checked) when count=N emulates several. */
+struct board_choice {
+	unsigned count, board; /* board 0: none named */
+	char serial[SERIAL_MAX];
+};
+
+static bool parse_number(const char *text, unsigned *out)
+{
+	char *end;
+	errno = 0;
+	unsigned long value = strtoul(text, &end, 10);
+	if (errno || end == text || *end != '\0' || value > UINT_MAX)
+		return false;
+	*out = (unsigned)value;
+	return true;
+}
+
+/* Whether a KEY=VALUE item is the CLI's own (not passed to the emulator);
+ * count=N is noted and passed on. */
+static enum stm32_status take_choice_item(const char *port, const char *key, const char *value,
+					  struct board_choice *choice, bool *own,
+					  struct stm32_error *err)
+{
+	*own = strcmp(key, "board") == 0 || strcmp(key, "serial") == 0;
+	if (strcmp(key, "count") == 0 && !parse_number(value, &choice->count))
+		return stm32_error_set(err, STM32_E_INVALID, "%s: count=%s is not a number", port,
+				       value);
+	if (strcmp(key, "board") == 0 && (!parse_number(value, &choice->board) || !choice->board))
+		return stm32_error_set(err, STM32_E_INVALID,
+				       "%s: board=%s is not a board number (1, 2, ...)", port, value);
+	if (strcmp(key, "serial") == 0 &&
+	    (!*value || (size_t)snprintf(choice->serial, sizeof choice->serial, "%s", value) >=
+				sizeof choice->serial))
+		return stm32_error_set(err, STM32_E_INVALID, "%s: serial=%s is empty or too long",
+				       port, value);
+	return STM32_OK;
+}
+
+/* The dfu: port the re-executed program opens. */
+static enum stm32_status dfu_replacement(const char *port, const char *device,
+					 const struct board_choice *choice, char *out,
+					 size_t size, struct stm32_error *err)
+{
+	unsigned count = choice->count ? choice->count : 1;
+	if (choice->board && *choice->serial)
+		return stm32_error_set(err, STM32_E_INVALID,
+				       "%s: board= and serial= both name a board: give one", port);
+	if (choice->board > count)
+		return stm32_error_set(err, STM32_E_INVALID,
+				       "%s: board=%u, but count=%u emulates boards 1 to %u", port,
+				       choice->board, count, count);
+	if (count > 1 && !choice->board && !*choice->serial)
+		return stm32_error_set(err, STM32_E_INVALID,
+				       "%s: count=%u emulates %u DFU boards: name the one to talk to "
+				       "with board=K (1 to %u) or serial=SERIAL",
+				       port, count, count, count);
+	if (choice->board)
+		snprintf(out, size, "dfu:1-%u,device=%s", choice->board, device);
+	else
+		snprintf(out, size, "dfu:%s,device=%s", choice->serial, device);
+	return STM32_OK;
+}
+
 static enum stm32_status run_under_sim(const char *port, const char *sim_program,
 				       struct stm32_error *err)
 {
@@ -89,6 +156,7 @@ static enum stm32_status run_under_sim(const char *port, const char *sim_program
 	char options[MAX_ARGS][64];
 	char *argv[2 * MAX_ARGS + 8];
 	size_t argc = 0;
+	struct board_choice choice = {0, 0, ""};
 	if ((size_t)snprintf(spec, sizeof spec, "%s", port + strlen(SIM_PREFIX)) >= sizeof spec)
 		return stm32_error_set(err, STM32_E_INVALID, "%s: too long", port);
 	argv[argc++] = (char *)(sim_program ? sim_program : "stm32boot-sim");
@@ -105,15 +173,30 @@ static enum stm32_status run_under_sim(const char *port, const char *sim_program
 			return stm32_error_set(err, STM32_E_INVALID, "%s: '%s' is not KEY=VALUE", port,
 					       item);
 		*equals = '\0';
+		bool own = false;
+		enum stm32_status s = take_choice_item(port, item, equals + 1, &choice, &own, err);
+		if (s != STM32_OK)
+			return s;
+		if (own)
+			continue;
 		char *option = options[argc];
 		snprintf(option, sizeof options[argc], "--%s", item);
 		argv[argc++] = option;
 		argv[argc++] = equals + 1;
 	}
+	if (is_stlink && (choice.board || *choice.serial))
+		return stm32_error_set(err, STM32_E_INVALID,
+				       "%s: board= and serial= choose among emulated DFU boards; "
+				       "interface=stlink emulates one probe",
+				       port);
 	if (is_stlink)
 		snprintf(replacement, sizeof replacement, "stlink:");
-	else
-		snprintf(replacement, sizeof replacement, "dfu:,device=%s", device);
+	else {
+		enum stm32_status s = dfu_replacement(port, device, &choice, replacement,
+						      sizeof replacement, err);
+		if (s != STM32_OK)
+			return s;
+	}
 	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
 	if (n <= 0)
 		return stm32_error_sys(err, STM32_E_IO, errno, "/proc/self/exe");

@@ -90,8 +90,8 @@ t_dfu_disappearing_device_is_an_error() {
 }
 
 t_dfu_device_gone_mid_read_is_an_error() {
-	# It leaves in the middle of the UPLOADs: an error that names the device
-	# and the address, no hang.
+	# It leaves while UPLOADs read ahead wait on endpoint 0: an error that
+	# names the device and the address, no hang.
 	write_seed
 	run_fail -r "$WORK/dump.bin" -S "0x08000000:$SIZE" "$(dfu_port faults=hangup-after=20)"
 	error_has "disappeared"
@@ -230,6 +230,41 @@ t_dfu_serial_or_path_picks_one_of_several() {
 	cmp -s -n 4096 <(tail -c +33 "$IMG.2") "$WORK/two.bin" || fail "board 2 changed"
 }
 
+t_dfu_uploads_wait_queued_on_endpoint_0() {
+	write_seed
+	# In realtime a transfer takes bus time, and the host keeps three
+	# UPLOADs waiting on endpoint 0 (the device answers them one after the
+	# other); the bytes read are whole and in order.
+	run_ok -r "$WORK/dump.bin" -S "0x08000000:$SIZE" "$(dfu_port speed=realtime)"
+	same_bytes "$WORK/dump.bin" "$WORK/seed.bin"
+	stat_is .dfu.most_queued 3
+}
+
+t_dfu_sim_port_names_one_of_several_boards() {
+	random_file "$WORK/fw.bin" 4096
+	# count=2 without a choice: refused before the emulator starts (no
+	# statistics written), naming the items that choose.
+	run_fail -w "$WORK/fw.bin" "$(dfu_port count=2)"
+	error_has "count=2 emulates 2 DFU boards: name the one to talk to with board=K (1 to 2) or serial=SERIAL"
+	[ ! -e "$STATS" ] || fail "the emulator ran although no board was named"
+	# board=2: the write lands on board 2 (USB port 1-2) and nowhere else.
+	run_ok -w "$WORK/fw.bin" -v "$(dfu_port count=2,board=2)"
+	out_has "usb dfu:1-2 serial "
+	cmp -s -n 4096 <(tail -c +33 "$IMG.2") "$WORK/fw.bin" || fail "board 2 does not hold the file"
+	[ "$(jq .program_operations "$STATS")" = 0 ] || fail "board 1 was programmed"
+	local serial
+	serial=$(sed -n 's/.*usb dfu:1-2 serial \([0-9A-F]*\).*/\1/p' "$OUT")
+	[ -n "$serial" ] || fail "no serial number shown for board 2"
+	# serial=: the same board by its serial (board 1 is blank, so the bytes tell).
+	run_ok -r "$WORK/dump.bin" -S 0x08000000:4096 "$(dfu_port "count=2,serial=$serial")"
+	out_has "usb dfu:1-2 serial $serial"
+	same_bytes "$WORK/dump.bin" "$WORK/fw.bin"
+	run_fail "$(dfu_port count=2,board=3)"
+	error_has "board=3, but count=2 emulates boards 1 to 2"
+	run_fail "$(dfu_port count=2,board=1,serial=$serial)"
+	error_has "board= and serial= both name a board: give one"
+}
+
 t_dfu_list_finds_every_board() {
 	sim_boards 2 --list
 	[ "$STATUS" -eq 0 ] || fail "--list: exit status $STATUS"
@@ -337,9 +372,9 @@ t_dfu_moves_whole_transfer_size_blocks() {
 	stat_is .program_operations $((SIZE / 2048))
 	run_ok -r "$WORK/dump.bin" -S "0x08000000:$SIZE" "$(dfu_port)"
 	same_bytes "$WORK/dump.bin" "$WORK/fw.bin"
-	# the blocks and the option bytes at open (RDP level 0 in them: the flash
-	# needs no probe)
-	stat_is '.dfu.requests.UPLOAD' $((SIZE / 2048 + 1))
+	# the blocks, the option bytes at open (RDP level 0 in them: the flash
+	# needs no probe) and the two blocks read ahead past the end
+	stat_is '.dfu.requests.UPLOAD' $((SIZE / 2048 + 3))
 }
 
 t_dfu_blocks_follow_one_address_pointer() {
@@ -350,9 +385,10 @@ t_dfu_blocks_follow_one_address_pointer() {
 	flash_head "$WORK/got.bin"
 	same_bytes "$WORK/got.bin" "$WORK/fw.bin"
 	# The option bytes at open, then one for the write and one for the
-	# verify; the verify reads 2048 bytes a request.
+	# verify; the verify reads 2048 bytes a request, and the UPLOADs of the
+	# two blocks after each one are already waiting (two too many at the end).
 	stat_is '.dfu.commands."0x21"' 3
-	stat_is '.dfu.requests.UPLOAD' $((SIZE / 2048 + 1))
+	stat_is '.dfu.requests.UPLOAD' $((SIZE / 2048 + 3))
 	stat_is '.dfu.requests.DNLOAD' $((SIZE / 2048 + 4 + 3))
 	stat_is '.dfu.errors' '{}'
 	run_ok -r "$WORK/dump.bin" -S "0x08000000:$SIZE" "$(dfu_port)"
@@ -362,5 +398,9 @@ t_dfu_blocks_follow_one_address_pointer() {
 	run_ok -r "$WORK/part.bin" -S "0x08000800:6144" "$(dfu_port)"
 	cmp -s "$WORK/part.bin" <(tail -c +2049 "$WORK/fw.bin" | head -c 6144) || fail "the part read differs"
 	stat_is '.dfu.commands."0x21"' 2
-	stat_is '.dfu.requests.UPLOAD' 4
+	stat_is '.dfu.requests.UPLOAD' 6
+	# Reading ahead stops at the end of the memory: the last 4 KiB of flash
+	# are two UPLOADs and nothing past them.
+	run_ok -r "$WORK/tail.bin" -S "0x080FF000:4096" "$(dfu_port)"
+	stat_is '.dfu.requests.UPLOAD' 3
 }

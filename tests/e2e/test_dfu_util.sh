@@ -12,7 +12,8 @@ dfu_util() { # dfu_util ARGS...: sets STATUS, OUT, ERR
 	rm -f "$STATS"
 	STATUS=0
 	timeout 100 "$STM32BOOT_SIM_PROGRAM" --device "$DEVICE" --interface dfu --image "$IMG" \
-		--stats "$STATS" --run -- dfu-util "$@" >"$OUT" 2>"$ERR" </dev/null || STATUS=$?
+		--stats "$STATS" ${SIM_SPEED:+--speed "$SIM_SPEED"} --run -- dfu-util "$@" \
+		>"$OUT" 2>"$ERR" </dev/null || STATUS=$?
 	if grep -qE 'AddressSanitizer|LeakSanitizer|runtime error:' "$ERR"; then
 		fail "sanitizer report"
 	fi
@@ -37,6 +38,18 @@ t_dfu_util_download_then_upload() {
 	dfu_util -a 0 -s "0x08000000:$SIZE" -U "$WORK/back.bin"
 	[ "$STATUS" -eq 0 ] || fail "dfu-util -U: exit status $STATUS"
 	same_bytes "$WORK/back.bin" "$WORK/fw.bin"
+}
+
+t_dfu_util_waits_for_each_upload() {
+	random_file "$WORK/fw.bin" 16384
+	dfu_util -a 0 -s 0x08000000 -D "$WORK/fw.bin"
+	[ "$STATUS" -eq 0 ] || fail "dfu-util -D: exit status $STATUS"
+	# dfu-util sends one request, waits for it, then the next: in realtime
+	# never more than one waits on endpoint 0 (stm32boot keeps three, test_dfu.sh).
+	SIM_SPEED=realtime dfu_util -a 0 -s 0x08000000:16384 -U "$WORK/back.bin"
+	[ "$STATUS" -eq 0 ] || fail "dfu-util -U: exit status $STATUS"
+	same_bytes "$WORK/back.bin" "$WORK/fw.bin"
+	stat_is .dfu.most_queued 1
 }
 
 t_dfu_util_mass_erase() {

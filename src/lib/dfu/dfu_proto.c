@@ -72,8 +72,26 @@ static enum stm32_status simple_request(struct dfu_link *l, uint8_t request,
 	return dfu_usb_control(l->usb, false, request, 0, NULL, 0, l->timeout_ms, NULL, err);
 }
 
+/* The blocks read ahead, finished and dropped: nobody asked for them. */
+static void drop_ahead(struct dfu_link *l)
+{
+	bool whole = true;
+	for (unsigned i = 0; i < l->ahead_count; i++) {
+		size_t got;
+		struct stm32_error ignored;
+		whole = dfu_usb_finish_in(l->usb, NULL, &got, &ignored) == STM32_OK &&
+			got == l->ahead[i].length && whole;
+	}
+	if (!l->ahead_count)
+		return;
+	l->ahead_count = 0;
+	l->phase = whole ? DFU_PHASE_UPLOAD : DFU_PHASE_UNKNOWN;
+	l->next_block = 0;
+}
+
 enum stm32_status dfu_to_idle(struct dfu_link *l, struct stm32_error *err)
 {
+	drop_ahead(l);
 	l->next_block = 0;
 	l->phase = DFU_PHASE_UNKNOWN;
 	struct dfu_status st;
@@ -98,6 +116,7 @@ enum stm32_status dfu_to_idle(struct dfu_link *l, struct stm32_error *err)
 void dfu_end_upload(struct dfu_link *l)
 {
 	struct stm32_error ignored;
+	drop_ahead(l);
 	l->next_block = 0;
 	if (l->phase == DFU_PHASE_UPLOAD && simple_request(l, DFU_ABORT, &ignored) == STM32_OK)
 		l->phase = DFU_PHASE_IDLE;
@@ -106,6 +125,7 @@ void dfu_end_upload(struct dfu_link *l)
 /* Where a DNLOAD may be sent: dfuIDLE or dfuDNLOAD-IDLE. */
 static enum stm32_status ready_to_download(struct dfu_link *l, struct stm32_error *err)
 {
+	drop_ahead(l);
 	if (l->phase == DFU_PHASE_UNKNOWN)
 		return dfu_to_idle(l, err);
 	if (l->phase == DFU_PHASE_UPLOAD) {
@@ -232,24 +252,30 @@ enum stm32_status dfuse_write(struct dfu_link *l, uint32_t address, const uint8_
 	return s;
 }
 
-enum stm32_status dfuse_read(struct dfu_link *l, uint32_t address, uint8_t *data,
-			     uint16_t length, struct stm32_error *err)
+/* UPLOADs of the blocks from `block` at address on, started to wait on
+ * endpoint 0, as many as may wait and while they lie in the memory. A
+ * failure to start one is not an error: that block is asked for when it is
+ * wanted. */
+static void read_ahead(struct dfu_link *l, uint32_t address, uint32_t block, uint16_t length,
+		       uint32_t memory_end)
 {
-	uint16_t block = continuing_block(l, DFU_PHASE_UPLOAD, address);
-	enum stm32_status s = STM32_OK;
-	if (!block) {
-		s = dfuse_command(l, DFUSE_SET_ADDRESS, true, address, err);
-		/* UPLOAD is refused in dfuDNLOAD-IDLE: ABORT to dfuIDLE first. */
-		if (s == STM32_OK)
-			s = simple_request(l, DFU_ABORT, err);
-		block = 2;
+	while (l->ahead_count < DFU_USB_MAX_STARTED) {
+		struct stm32_error ignored;
+		if (!memory_end || (uint64_t)address + length > memory_end || block > UINT16_MAX ||
+		    dfu_usb_start_in(l->usb, DFU_UPLOAD, (uint16_t)block, length, l->timeout_ms,
+				     &ignored) != STM32_OK)
+			return;
+		l->ahead[l->ahead_count++] = (struct dfu_ahead){address, (uint16_t)block, length};
+		address += length;
+		block++;
 	}
-	l->phase = DFU_PHASE_UNKNOWN;
-	l->next_block = 0;
-	size_t got = 0;
-	if (s == STM32_OK)
-		s = dfu_usb_control(l->usb, true, DFU_UPLOAD, block, data, length, l->timeout_ms, &got,
-				    err);
+}
+
+/* The end of an UPLOAD: a stall's reason from GETSTATUS, the length checked. */
+static enum stm32_status finish_upload(struct dfu_link *l, enum stm32_status s, uint32_t address,
+				       uint16_t block, uint16_t length, size_t got,
+				       struct stm32_error *err)
+{
 	if (s == STM32_E_NACK) {
 		/* A stalled UPLOAD: the status says why (readout protection). */
 		struct stm32_error status_err;
@@ -267,6 +293,48 @@ enum stm32_status dfuse_read(struct dfu_link *l, uint32_t address, uint8_t *data
 	l->phase = DFU_PHASE_UPLOAD;
 	note_block(l, block, length);
 	return STM32_OK;
+}
+
+enum stm32_status dfuse_read(struct dfu_link *l, uint32_t address, uint8_t *data,
+			     uint16_t length, uint32_t memory_end, struct stm32_error *err)
+{
+	size_t got = 0;
+	enum stm32_status s;
+	if (l->ahead_count && l->ahead[0].address == address && l->ahead[0].length == length) {
+		/* The next one queues behind it before it is waited for. */
+		const struct dfu_ahead *newest = &l->ahead[l->ahead_count - 1];
+		read_ahead(l, newest->address + length, newest->block + 1u, length, memory_end);
+		uint16_t block = l->ahead[0].block;
+		s = dfu_usb_finish_in(l->usb, data, &got, err);
+		l->ahead_count--;
+		memmove(&l->ahead[0], &l->ahead[1], l->ahead_count * sizeof l->ahead[0]);
+		if (s != STM32_OK || got != length) {
+			drop_ahead(l);
+			return finish_upload(l, s, address, block, length, got, err);
+		}
+		l->phase = DFU_PHASE_UPLOAD;
+		note_block(l, block, length);
+		return STM32_OK;
+	}
+	drop_ahead(l);
+	uint16_t block = continuing_block(l, DFU_PHASE_UPLOAD, address);
+	s = STM32_OK;
+	if (!block) {
+		s = dfuse_command(l, DFUSE_SET_ADDRESS, true, address, err);
+		/* UPLOAD is refused in dfuDNLOAD-IDLE: ABORT to dfuIDLE first. */
+		if (s == STM32_OK)
+			s = simple_request(l, DFU_ABORT, err);
+		block = 2;
+	}
+	l->phase = DFU_PHASE_UNKNOWN;
+	l->next_block = 0;
+	if (s == STM32_OK)
+		s = dfu_usb_control(l->usb, true, DFU_UPLOAD, block, data, length, l->timeout_ms, &got,
+				    err);
+	s = finish_upload(l, s, address, block, length, got, err);
+	if (s == STM32_OK && l->next_block)
+		read_ahead(l, address + length, l->next_block, length, memory_end);
+	return s;
 }
 
 enum stm32_status dfuse_write_and_reset(struct dfu_link *l, uint32_t address, const uint8_t *data,

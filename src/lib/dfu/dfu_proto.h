@@ -47,6 +47,15 @@ struct dfu_link {
 	 * 0, is the block that continues the last full-size one. */
 	uint32_t pointer;
 	uint16_t next_block;
+	/* UPLOADs of the blocks after the last full one, started before they
+	 * were asked for, oldest first: one always waits on endpoint 0 while
+	 * the host takes the other's data. Any other request lets them finish
+	 * (and drops them) first. */
+	unsigned ahead_count;
+	struct dfu_ahead {
+		uint32_t address;
+		uint16_t block, length;
+	} ahead[DFU_USB_MAX_STARTED];
 };
 
 /* "errTARGET: address or command not supported" for messages. */
@@ -65,9 +74,11 @@ enum stm32_status dfu_download(struct dfu_link *l, uint16_t block, const uint8_t
 enum stm32_status dfuse_command(struct dfu_link *l, uint8_t command, bool with_address,
 				uint32_t address, struct stm32_error *err);
 /* UPLOAD of length bytes at address: the next block when it continues the
- * last full-size UPLOAD, else Set Address Pointer, ABORT and block 2. */
+ * last full-size UPLOAD, else Set Address Pointer, ABORT and block 2. A
+ * full-size block is followed by the UPLOAD of the next one, started at
+ * once, when that one ends by memory_end (0: never). */
 enum stm32_status dfuse_read(struct dfu_link *l, uint32_t address, uint8_t *data,
-			     uint16_t length, struct stm32_error *err);
+			     uint16_t length, uint32_t memory_end, struct stm32_error *err);
 /* DNLOAD of length bytes at address, likewise streamed after one pointer. */
 enum stm32_status dfuse_write(struct dfu_link *l, uint32_t address, const uint8_t *data,
 			      uint16_t length, struct stm32_error *err);

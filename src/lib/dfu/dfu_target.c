@@ -77,13 +77,21 @@ static enum stm32_status select_memory(struct dfu_backend *b, uint32_t address, 
 	return s;
 }
 
+/* Where the selected alternate setting's memory ends (reads ahead stop). */
+static uint32_t memory_end(const struct dfu_backend *b)
+{
+	const struct dfu_layout *l = &b->layouts[b->alt];
+	uint64_t end = (uint64_t)l->start + l->size;
+	return end > UINT32_MAX ? UINT32_MAX : (uint32_t)end;
+}
+
 static enum stm32_status dfu_read(struct stm32_target *t, uint32_t address, uint8_t *data,
 				  size_t length, struct stm32_error *err)
 {
 	struct dfu_backend *b = backend_of(t);
 	enum stm32_status s = select_memory(b, address, length, err);
 	if (s == STM32_OK)
-		s = dfuse_read(&b->link, address, data, (uint16_t)length, err);
+		s = dfuse_read(&b->link, address, data, (uint16_t)length, memory_end(b), err);
 	if (s != STM32_OK)
 		stm32_error_address(err, address);
 	return s;
@@ -248,8 +256,9 @@ static enum stm32_status dfu_reconnect(struct stm32_target *t, struct stm32_erro
 {
 	struct dfu_backend *b = backend_of(t);
 	b->resetting = false;
-	dfu_usb_close(b->link.usb);
+	dfu_usb_close(b->link.usb); /* cancels the UPLOADs read ahead */
 	b->link.usb = NULL;
+	b->link.ahead_count = 0;
 	const char *selector = *b->info.serial ? b->info.serial : b->info.address;
 	char wanted[DFU_USB_NAME_MAX];
 	snprintf(wanted, sizeof wanted, "%s", selector);

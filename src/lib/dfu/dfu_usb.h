@@ -15,6 +15,10 @@
 #define DFU_USB_PID 0xDF11u
 #define DFU_USB_MAX_ALTS 8
 #define DFU_USB_NAME_MAX 256
+/* Requests dfu_usb_start_in keeps waiting at once. Three: a completion is
+ * reported up to a frame after the bus finished it, so the next block but
+ * one must already wait when the host hears of a block (docs/sim.md). */
+#define DFU_USB_MAX_STARTED 3
 
 struct dfu_usb;
 
@@ -51,6 +55,16 @@ enum stm32_status dfu_usb_open(const char *selector, struct dfu_usb **out,
 enum stm32_status dfu_usb_control(struct dfu_usb *usb, bool in, uint8_t request, uint16_t value,
 				  uint8_t *data, uint16_t length, unsigned timeout_ms,
 				  size_t *done, struct stm32_error *err);
+/* An IN class request started now and finished later, so that it waits on
+ * endpoint 0 while the caller still handles the one before (the host
+ * controller runs them one after the other). Up to DFU_USB_MAX_STARTED,
+ * finished oldest first; no other request may be sent until all are. */
+enum stm32_status dfu_usb_start_in(struct dfu_usb *usb, uint8_t request, uint16_t value,
+				   uint16_t length, unsigned timeout_ms, struct stm32_error *err);
+/* Wait for the oldest started request; its data into data (NULL: dropped), *done
+ * bytes. The errors are dfu_usb_control's. */
+enum stm32_status dfu_usb_finish_in(struct dfu_usb *usb, uint8_t *data, size_t *done,
+				    struct stm32_error *err);
 enum stm32_status dfu_usb_set_alt(struct dfu_usb *usb, unsigned alt, struct stm32_error *err);
 void dfu_usb_close(struct dfu_usb *usb);
 

@@ -1,77 +1,111 @@
-/* dfu_usb.h on libusb-1.0. Each handle has its own libusb context (no
- * globals); every transfer has a timeout. */
+/* dfu_usb.h on libusb-1.0; what it shares with the ST-LINK's seam (finding,
+ * opening, claiming, libusb's failures) is core/usb_libusb.c. Each handle
+ * has its own libusb context (no globals); every transfer has a timeout. */
 #include <libusb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/usb_libusb.h"
 #include "dfu/dfu_usb.h"
 
 #define CLASS_APPLICATION_SPECIFIC 0xFE
 #define SUBCLASS_DFU 0x01
 #define DESCRIPTOR_DFU_FUNCTIONAL 0x21
-#define STRING_TIMEOUT_MS 1000u
-#define LISTED_MAX 8
 
 struct dfu_usb {
-	libusb_context *context;
-	libusb_device_handle *handle;
+	struct usb_link link;
 	uint8_t interface_number;
-	char address[32];
+	/* dfu_usb_start_in's, oldest first, until finished */
+	struct libusb_transfer *started[DFU_USB_MAX_STARTED];
+	int started_done[DFU_USB_MAX_STARTED];
+	unsigned started_count;
 };
 
-static void address_of(libusb_device *device, char *out, size_t size)
-{
-	uint8_t ports[8];
-	int n = libusb_get_port_numbers(device, ports, sizeof ports);
-	size_t used = (size_t)snprintf(out, size, "%u", libusb_get_bus_number(device));
-	for (int i = 0; i < n && used < size; i++)
-		used += (size_t)snprintf(out + used, size - used, "%c%u", i ? '.' : '-', ports[i]);
-}
+static const struct usb_wording dfu_words = {
+	.stalled = "dfu:%s stalled the request",
+	.silent = "dfu:%s did not answer",
+	.gone = "the USB device at dfu:%s disappeared",
+	.other = "dfu:%s: %s",
+};
 
-static bool is_stm32_dfu(libusb_device *device)
+static bool is_stm32_dfu(const struct libusb_device_descriptor *d)
 {
-	struct libusb_device_descriptor d;
-	return libusb_get_device_descriptor(device, &d) == 0 && d.idVendor == DFU_USB_VID &&
-	       d.idProduct == DFU_USB_PID;
-}
-
-/* The device's first language, asked once per handle (0: none; each
- * string read would otherwise ask for it again, a transfer each). */
-static uint16_t language_of(libusb_device_handle *h)
-{
-	unsigned char reply[4];
-	int n = libusb_get_string_descriptor(h, 0, 0, reply, sizeof reply);
-	return n >= 4 ? (uint16_t)(reply[2] | reply[3] << 8) : 0;
+	return d->idVendor == DFU_USB_VID && d->idProduct == DFU_USB_PID;
 }
 
 /* String descriptor index in ASCII ('?' for anything else). */
 static void read_string(libusb_device_handle *h, uint16_t language, uint8_t index, char *out,
 			size_t size)
 {
-	out[0] = '\0';
-	unsigned char raw[DFU_USB_NAME_MAX];
-	if (index == 0 || language == 0)
-		return;
-	int n = libusb_get_string_descriptor(h, index, language, raw, sizeof raw);
-	if (n < 2 || raw[1] != LIBUSB_DT_STRING)
-		return;
-	size_t length = raw[0] < (size_t)n ? raw[0] : (size_t)n, used = 0;
-	for (size_t at = 2; at + 1 < length && used + 1 < size; at += 2)
-		out[used++] = raw[at + 1] == 0 && raw[at] < 0x80 ? (char)raw[at] : '?';
+	uint16_t units[USB_STRING_MAX / 2 - 1];
+	size_t n = usb_string_units(h, index, language, units, sizeof units / sizeof units[0]);
+	size_t used = 0;
+	for (size_t i = 0; i < n && used + 1 < size; i++)
+		out[used++] = units[i] < 0x80 ? (char)units[i] : '?';
 	out[used] = '\0';
 }
+
+/* The language is asked once per handle: each string read would
+ * otherwise ask for it again, a transfer each. */
+static void dfu_strings(libusb_device_handle *h, const struct libusb_device_descriptor *d,
+			struct usb_candidate *c, bool listing)
+{
+	uint16_t language = usb_language_of(h);
+	read_string(h, language, d->iSerialNumber, c->serial, sizeof c->serial);
+	if (listing)
+		read_string(h, language, d->iProduct, c->product, sizeof c->product);
+}
+
+/* "dfu:1-1 (serial X), dfu:1-2 (serial Y)" in address order. */
+static void list_candidates(const struct usb_candidate *found, size_t count, char *out,
+			    size_t size)
+{
+	size_t used = 0;
+	out[0] = '\0';
+	for (size_t i = 0; i < count && used < size; i++)
+		used += (size_t)snprintf(out + used, size - used, "%sdfu:%s (serial %s)",
+					 i ? ", " : "", found[i].address,
+					 *found[i].serial ? found[i].serial : "none");
+}
+
+static enum stm32_status refuse(const struct usb_candidate *found, size_t listed, size_t matches,
+				const char *selector, struct stm32_error *err)
+{
+	if (matches == 0)
+		return stm32_error_set(err, STM32_E_IO,
+				       *selector ? "no STM32 DFU device (0483:df11) matches '%s'"
+						 : "no STM32 DFU device (0483:df11) found%s",
+				       selector);
+	/* Not a busy port: the name is ambiguous, and the message says the fix. */
+	char text[USB_CANDIDATES_MAX * 80];
+	list_candidates(found, listed, text, sizeof text);
+	return stm32_error_set(err, STM32_E_INVALID,
+			       "%zu STM32 DFU devices: %s; name one: dfu:SERIAL or dfu:BUS-PORT",
+			       matches, text);
+}
+
+static const struct usb_kind dfu_kind = {
+	.wanted = is_stm32_dfu,
+	.strings = dfu_strings,
+	.by_address = true,
+	.in_address_order = true,
+	.scheme = "dfu:",
+	.named_by_serial = false,
+	.refuse = refuse,
+};
 
 /* The DFU interface: its alternate settings' names and the functional
  * descriptor (after the last alternate setting, or in the configuration's
  * extra bytes). */
-static enum stm32_status describe(struct dfu_usb *usb, libusb_device *device, uint16_t language,
+static enum stm32_status describe(struct dfu_usb *usb, uint16_t language,
 				  struct dfu_usb_info *info, struct stm32_error *err)
 {
 	struct libusb_config_descriptor *config;
+	libusb_device *device = libusb_get_device(usb->link.handle);
 	if (libusb_get_active_config_descriptor(device, &config) != 0)
 		return stm32_error_set(err, STM32_E_PROTOCOL, "dfu:%s: no configuration descriptor",
-				       usb->address);
+				       usb->link.address);
 	bool found = false;
 	for (int i = 0; i < config->bNumInterfaces && !found; i++) {
 		const struct libusb_interface *interface = &config->interface[i];
@@ -83,7 +117,7 @@ static enum stm32_status describe(struct dfu_usb *usb, libusb_device *device, ui
 			found = true;
 			usb->interface_number = alt->bInterfaceNumber;
 			if (info->alt_count < DFU_USB_MAX_ALTS)
-				read_string(usb->handle, language, alt->iInterface,
+				read_string(usb->link.handle, language, alt->iInterface,
 					    info->alt_names[info->alt_count++], DFU_USB_NAME_MAX);
 			const unsigned char *extra = alt->extra;
 			for (int at = 0; at + 9 <= alt->extra_length; at += extra[at] ? extra[at] : 1) {
@@ -98,123 +132,24 @@ static enum stm32_status describe(struct dfu_usb *usb, libusb_device *device, ui
 	info->interface_number = usb->interface_number;
 	if (!found)
 		return stm32_error_set(err, STM32_E_PROTOCOL, "dfu:%s has no DFU interface",
-				       usb->address);
+				       usb->link.address);
 	if (info->transfer_size == 0)
 		info->transfer_size = 2048; /* AN3156's, when the descriptor is not found */
 	return STM32_OK;
 }
 
-static bool selected(libusb_device *device, const char *selector, const char *serial)
-{
-	if (!*selector)
-		return true;
-	char address[32];
-	address_of(device, address, sizeof address);
-	return strcmp(selector, address) == 0 || strcmp(selector, serial) == 0;
-}
-
-/* The serial number needs the device open; an unopenable one has none. */
-static void serial_of(libusb_device *device, char *out, size_t size)
-{
-	struct libusb_device_descriptor d;
-	libusb_device_handle *h;
-	out[0] = '\0';
-	if (libusb_get_device_descriptor(device, &d) == 0 && d.iSerialNumber &&
-	    libusb_open(device, &h) == 0) {
-		read_string(h, language_of(h), d.iSerialNumber, out, size);
-		libusb_close(h);
-	}
-}
-
-/* Its serial number and product strings, for the list of devices. */
-static void strings_of(libusb_device *device, struct dfu_usb_found *found)
-{
-	struct libusb_device_descriptor d;
-	libusb_device_handle *h;
-	found->serial[0] = found->product[0] = '\0';
-	if (libusb_get_device_descriptor(device, &d) != 0 || libusb_open(device, &h) != 0)
-		return;
-	uint16_t language = language_of(h);
-	read_string(h, language, d.iSerialNumber, found->serial, sizeof found->serial);
-	read_string(h, language, d.iProduct, found->product, sizeof found->product);
-	libusb_close(h);
-}
-
-static int by_address(const void *a, const void *b)
-{
-	return strcmp(((const struct dfu_usb_found *)a)->address,
-		      ((const struct dfu_usb_found *)b)->address);
-}
-
-/* "dfu:1-1 (serial X), dfu:1-2 (serial Y)" in address order. */
-static void list_candidates(struct dfu_usb_found *found, size_t count, char *out, size_t size)
-{
-	size_t used = 0;
-	out[0] = '\0';
-	for (size_t i = 0; i < count && used < size; i++)
-		used += (size_t)snprintf(out + used, size - used, "%sdfu:%s (serial %s)",
-					 i ? ", " : "", found[i].address,
-					 *found[i].serial ? found[i].serial : "none");
-}
-
-static enum stm32_status choose(libusb_device **list, const char *selector,
-				libusb_device **chosen, char *chosen_serial, struct stm32_error *err)
-{
-	struct dfu_usb_found found[LISTED_MAX];
-	size_t matches = 0;
-	for (size_t i = 0; list[i]; i++) {
-		if (!is_stm32_dfu(list[i]))
-			continue;
-		char serial[DFU_USB_NAME_MAX];
-		serial_of(list[i], serial, sizeof serial);
-		if (!selected(list[i], selector, serial))
-			continue;
-		if (matches < LISTED_MAX) {
-			address_of(list[i], found[matches].address, sizeof found[matches].address);
-			snprintf(found[matches].serial, sizeof found[matches].serial, "%s", serial);
-		}
-		matches++;
-		*chosen = list[i];
-		snprintf(chosen_serial, DFU_USB_NAME_MAX, "%s", serial);
-	}
-	if (matches == 1)
-		return STM32_OK;
-	if (matches == 0)
-		return stm32_error_set(err, STM32_E_IO,
-				       *selector ? "no STM32 DFU device (0483:df11) matches '%s'"
-						 : "no STM32 DFU device (0483:df11) found%s",
-				       selector);
-	/* Not a busy port: the name is ambiguous, and the message says the fix. */
-	char listed[LISTED_MAX * 80];
-	size_t listed_count = matches < LISTED_MAX ? matches : LISTED_MAX;
-	qsort(found, listed_count, sizeof found[0], by_address);
-	list_candidates(found, listed_count, listed, sizeof listed);
-	return stm32_error_set(err, STM32_E_INVALID,
-			       "%zu STM32 DFU devices: %s; name one: dfu:SERIAL or dfu:BUS-PORT",
-			       matches, listed);
-}
-
 size_t dfu_usb_find(struct dfu_usb_found *out, size_t max)
 {
-	libusb_context *context;
-	if (libusb_init(&context) != 0)
+	struct usb_candidate *found = calloc(max ? max : 1, sizeof *found);
+	if (!found)
 		return 0;
-	libusb_device **list = NULL;
-	size_t count = 0;
-	if (libusb_get_device_list(context, &list) >= 0) {
-		for (size_t i = 0; list[i]; i++) {
-			if (!is_stm32_dfu(list[i]))
-				continue;
-			if (count < max) {
-				address_of(list[i], out[count].address, sizeof out[count].address);
-				strings_of(list[i], &out[count]);
-			}
-			count++;
-		}
-		libusb_free_device_list(list, 1);
+	size_t count = usb_find_all(&dfu_kind, found, max);
+	for (size_t i = 0; i < count && i < max; i++) {
+		snprintf(out[i].address, sizeof out[i].address, "%s", found[i].address);
+		snprintf(out[i].serial, sizeof out[i].serial, "%s", found[i].serial);
+		snprintf(out[i].product, sizeof out[i].product, "%s", found[i].product);
 	}
-	libusb_exit(context);
-	qsort(out, count < max ? count : max, sizeof out[0], by_address);
+	free(found);
 	return count;
 }
 
@@ -226,38 +161,18 @@ enum stm32_status dfu_usb_open(const char *selector, struct dfu_usb **out,
 	struct dfu_usb *usb = calloc(1, sizeof *usb);
 	if (!usb)
 		return stm32_error_set(err, STM32_E_NOMEM, "out of memory");
-	int rc = libusb_init(&usb->context);
-	if (rc != 0) {
-		free(usb);
-		return stm32_error_set(err, STM32_E_IO, "libusb: %s", libusb_strerror(rc));
-	}
-	libusb_device **list = NULL;
-	libusb_device *chosen = NULL;
-	enum stm32_status s = STM32_OK;
-	if (libusb_get_device_list(usb->context, &list) < 0)
-		s = stm32_error_set(err, STM32_E_IO, "libusb: cannot list USB devices");
-	if (s == STM32_OK)
-		s = choose(list, selector, &chosen, info->serial, err);
+	struct usb_candidate chosen;
+	enum stm32_status s = usb_open_one(&usb->link, &dfu_kind, selector, &chosen, err);
 	if (s == STM32_OK) {
-		address_of(chosen, usb->address, sizeof usb->address);
-		rc = libusb_open(chosen, &usb->handle);
-		if (rc != 0)
-			s = stm32_error_set(err, STM32_E_IO, "dfu:%s: %s", usb->address,
-					    libusb_strerror(rc));
-	}
-	if (s == STM32_OK) {
-		snprintf(info->address, sizeof info->address, "%s", usb->address);
+		snprintf(info->address, sizeof info->address, "%s", chosen.address);
+		snprintf(info->serial, sizeof info->serial, "%s", chosen.serial);
 		struct libusb_device_descriptor d;
-		if (libusb_get_device_descriptor(chosen, &d) == 0)
+		if (libusb_get_device_descriptor(libusb_get_device(usb->link.handle), &d) == 0)
 			info->bcd_device = d.bcdDevice;
-		s = describe(usb, chosen, language_of(usb->handle), info, err);
+		s = describe(usb, usb_language_of(usb->link.handle), info, err);
 	}
-	if (s == STM32_OK && (rc = libusb_claim_interface(usb->handle, usb->interface_number)) != 0)
-		s = stm32_error_set(err, rc == LIBUSB_ERROR_BUSY ? STM32_E_BUSY : STM32_E_IO,
-				    "dfu:%s: claiming the DFU interface: %s", usb->address,
-				    libusb_strerror(rc));
-	if (list)
-		libusb_free_device_list(list, 1);
+	if (s == STM32_OK)
+		s = usb_claim(&usb->link, usb->interface_number, "the DFU interface", "", err);
 	if (s != STM32_OK) {
 		dfu_usb_close(usb);
 		return s;
@@ -266,20 +181,9 @@ enum stm32_status dfu_usb_open(const char *selector, struct dfu_usb **out,
 	return STM32_OK;
 }
 
-static enum stm32_status usb_failure(const struct dfu_usb *usb, int rc, struct stm32_error *err)
+static enum stm32_status failure(const struct dfu_usb *usb, int rc, struct stm32_error *err)
 {
-	switch (rc) {
-	case LIBUSB_ERROR_PIPE:
-		return stm32_error_set(err, STM32_E_NACK, "dfu:%s stalled the request", usb->address);
-	case LIBUSB_ERROR_TIMEOUT:
-		return stm32_error_set(err, STM32_E_TIMEOUT, "dfu:%s did not answer", usb->address);
-	case LIBUSB_ERROR_NO_DEVICE:
-		return stm32_error_set(err, STM32_E_IO, "the USB device at dfu:%s disappeared",
-				       usb->address);
-	default:
-		return stm32_error_set(err, STM32_E_IO, "dfu:%s: %s", usb->address,
-				       libusb_strerror(rc));
-	}
+	return usb_failure(&usb->link, &dfu_words, rc, err);
 }
 
 enum stm32_status dfu_usb_control(struct dfu_usb *usb, bool in, uint8_t request, uint16_t value,
@@ -288,28 +192,125 @@ enum stm32_status dfu_usb_control(struct dfu_usb *usb, bool in, uint8_t request,
 {
 	uint8_t type = (uint8_t)((in ? LIBUSB_ENDPOINT_IN : LIBUSB_ENDPOINT_OUT) |
 				 LIBUSB_REQUEST_TYPE_CLASS | LIBUSB_RECIPIENT_INTERFACE);
-	int rc = libusb_control_transfer(usb->handle, type, request, value, usb->interface_number,
+	int rc = libusb_control_transfer(usb->link.handle, type, request, value, usb->interface_number,
 					 data, length, timeout_ms);
 	if (done)
 		*done = rc > 0 ? (size_t)rc : 0;
-	return rc < 0 ? usb_failure(usb, rc, err) : STM32_OK;
+	return rc < 0 ? failure(usb, rc, err) : STM32_OK;
+}
+
+static void LIBUSB_CALL on_finished(struct libusb_transfer *transfer)
+{
+	*(int *)transfer->user_data = 1;
+}
+
+enum stm32_status dfu_usb_start_in(struct dfu_usb *usb, uint8_t request, uint16_t value,
+				   uint16_t length, unsigned timeout_ms, struct stm32_error *err)
+{
+	if (usb->started_count == DFU_USB_MAX_STARTED)
+		return stm32_error_set(err, STM32_E_INVALID, "dfu:%s: %u requests are already waiting",
+				       usb->link.address, DFU_USB_MAX_STARTED);
+	struct libusb_transfer *transfer = libusb_alloc_transfer(0);
+	unsigned char *buffer = malloc(LIBUSB_CONTROL_SETUP_SIZE + (size_t)length);
+	if (!transfer || !buffer) {
+		libusb_free_transfer(transfer);
+		free(buffer);
+		return stm32_error_set(err, STM32_E_NOMEM, "out of memory");
+	}
+	uint8_t type = LIBUSB_ENDPOINT_IN | LIBUSB_REQUEST_TYPE_CLASS | LIBUSB_RECIPIENT_INTERFACE;
+	libusb_fill_control_setup(buffer, type, request, value, usb->interface_number, length);
+	unsigned slot = usb->started_count;
+	usb->started_done[slot] = 0;
+	libusb_fill_control_transfer(transfer, usb->link.handle, buffer, on_finished,
+				     &usb->started_done[slot], timeout_ms);
+	transfer->flags = LIBUSB_TRANSFER_FREE_BUFFER;
+	int rc = libusb_submit_transfer(transfer);
+	if (rc != 0) {
+		libusb_free_transfer(transfer);
+		return failure(usb, rc, err);
+	}
+	usb->started[slot] = transfer;
+	usb->started_count++;
+	return STM32_OK;
+}
+
+/* Until the oldest started request ended (completed, failed, cancelled). */
+static bool wait_oldest(struct dfu_usb *usb)
+{
+	int *done = &usb->started_done[0];
+	while (!*done) {
+		int rc = libusb_handle_events_completed(usb->link.context, done);
+		if (rc < 0 && rc != LIBUSB_ERROR_INTERRUPTED) {
+			/* The event loop itself failed: give up on the transfer. */
+			libusb_cancel_transfer(usb->started[0]);
+			struct timeval tick = {0, 10000};
+			(void)libusb_handle_events_timeout_completed(usb->link.context, &tick, done);
+			return *done != 0;
+		}
+	}
+	return true;
+}
+
+/* The oldest off the list: the others move up (their flags with them, so
+ * the callbacks must be told where they went). */
+static struct libusb_transfer *pop_oldest(struct dfu_usb *usb)
+{
+	struct libusb_transfer *t = usb->started[0];
+	for (unsigned i = 1; i < usb->started_count; i++) {
+		usb->started[i - 1] = usb->started[i];
+		usb->started_done[i - 1] = usb->started_done[i];
+		usb->started[i - 1]->user_data = &usb->started_done[i - 1];
+	}
+	usb->started_count--;
+	return t;
+}
+
+enum stm32_status dfu_usb_finish_in(struct dfu_usb *usb, uint8_t *data, size_t *done,
+				    struct stm32_error *err)
+{
+	*done = 0;
+	if (usb->started_count == 0)
+		return stm32_error_set(err, STM32_E_INVALID, "dfu:%s: no request is waiting",
+				       usb->link.address);
+	bool ended = wait_oldest(usb);
+	struct libusb_transfer *t = pop_oldest(usb);
+	if (!ended) /* left to libusb rather than freed while it may hold it */
+		return stm32_error_set(err, STM32_E_IO, "dfu:%s: the USB event loop failed",
+				       usb->link.address);
+	enum stm32_status s = STM32_OK;
+	switch (t->status) {
+	case LIBUSB_TRANSFER_COMPLETED:
+		*done = (size_t)t->actual_length;
+		if (data)
+			memcpy(data, libusb_control_transfer_get_data(t), *done);
+		break;
+	case LIBUSB_TRANSFER_STALL: s = failure(usb, LIBUSB_ERROR_PIPE, err); break;
+	case LIBUSB_TRANSFER_TIMED_OUT: s = failure(usb, LIBUSB_ERROR_TIMEOUT, err); break;
+	case LIBUSB_TRANSFER_NO_DEVICE: s = failure(usb, LIBUSB_ERROR_NO_DEVICE, err); break;
+	default: s = failure(usb, LIBUSB_ERROR_IO, err); break;
+	}
+	libusb_free_transfer(t);
+	return s;
 }
 
 enum stm32_status dfu_usb_set_alt(struct dfu_usb *usb, unsigned alt, struct stm32_error *err)
 {
-	int rc = libusb_set_interface_alt_setting(usb->handle, usb->interface_number, (int)alt);
-	return rc < 0 ? usb_failure(usb, rc, err) : STM32_OK;
+	int rc = libusb_set_interface_alt_setting(usb->link.handle, usb->interface_number, (int)alt);
+	return rc < 0 ? failure(usb, rc, err) : STM32_OK;
 }
 
 void dfu_usb_close(struct dfu_usb *usb)
 {
 	if (!usb)
 		return;
-	if (usb->handle) {
-		(void)libusb_release_interface(usb->handle, usb->interface_number);
-		libusb_close(usb->handle);
+	for (unsigned i = 0; i < usb->started_count; i++)
+		libusb_cancel_transfer(usb->started[i]);
+	while (usb->started_count) {
+		bool ended = wait_oldest(usb);
+		struct libusb_transfer *t = pop_oldest(usb);
+		if (ended)
+			libusb_free_transfer(t);
 	}
-	if (usb->context)
-		libusb_exit(usb->context);
+	usb_close(&usb->link);
 	free(usb);
 }

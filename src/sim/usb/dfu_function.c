@@ -93,6 +93,7 @@ struct sim_usbfs *sim_usbfs_open(struct sim_dfuse *const *dfus, unsigned count, 
 			.descriptor = descriptor, .descriptors_hex = descriptors_hex, .serial = serial,
 			.set_alt = set_alt, .control = control, .reset = reset, .present = present,
 			.standard_requests = &dfus[i]->counts.standard_requests, .release = release,
+			.most_queued = &dfus[i]->counts.most_queued,
 		};
 	}
 	return sim_usbfs_open_functions(functions, count, realtime, why, why_size);

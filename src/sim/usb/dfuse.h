@@ -55,6 +55,7 @@ struct sim_dfu_counts {
 	uint64_t states[SIM_DFU_STATE_COUNT];  /* times each state was entered */
 	uint64_t errors[SIM_DFU_STATUS_COUNT]; /* dfuERROR entered with this status */
 	uint64_t stalls, standard_requests, upload_bytes, download_bytes, resets, leaves;
+	uint64_t most_queued; /* control transfers waiting on endpoint 0 at once (usbfs.c) */
 };
 
 struct sim_dfu_setup {

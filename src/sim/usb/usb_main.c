@@ -114,9 +114,10 @@ static void write_dfu_stats(FILE *out, const void *extra)
 	fprintf(out, ",\n          \"mass_erase_commands\": %" PRIu64 ", \"stalls\": %" PRIu64
 		", \"standard_requests\": %" PRIu64 ",\n          \"upload_bytes\": %" PRIu64
 		", \"download_bytes\": %" PRIu64 ", \"resets\": %" PRIu64 ", \"leaves\": %" PRIu64
-		", \"final_state\": \"%s\"},\n",
+		",\n          \"most_queued\": %" PRIu64 ", \"final_state\": \"%s\"},\n",
 		c->mass_erase_commands, c->stalls, c->standard_requests, c->upload_bytes,
-		c->download_bytes, c->resets, c->leaves, sim_dfu_state_name(dfu->state));
+		c->download_bytes, c->resets, c->leaves, c->most_queued,
+		sim_dfu_state_name(dfu->state));
 }
 
 struct save_job {

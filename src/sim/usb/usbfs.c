@@ -1,14 +1,20 @@
 /* usbfs through umockdev (usb-bench.md, "Recipe"). The handler runs on
  * umockdev's worker thread: every URB is answered when it is submitted (the
- * model never waits for the host), and with --speed realtime the
- * SUBMITURB itself completes late, by the USB full-speed transfer time
- * rounded up to the next 1 ms frame, or when the busy chip answers. */
+ * model never waits for the host). With --speed realtime a URB completes
+ * late, by the USB full-speed transfer time rounded up to the next 1 ms
+ * frame, or when the busy chip answers: a control URB is reaped then (its
+ * SUBMITURB returns at once, so a host may queue the next one behind it, as
+ * on a real host controller), a bulk URB's SUBMITURB itself returns then.
+ * The device node is a FIFO kept writable only while a URB waits to be
+ * reaped, so libusb's poll() sleeps until then instead of spinning. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <glib.h>
 #include <linux/usbdevice_fs.h>
 #include <stdio.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/timerfd.h>
@@ -31,6 +37,7 @@
 #define TYPE_STANDARD 0x00
 #define TYPE_CLASS 0x20
 #define CLIENT_KEY "stm32sim-client"
+#define PIPE_PAGE 4096 /* one slot of a pipe's buffer */
 
 /* One emulated device: bus 1, port `number`, device number number + 1. */
 struct usb_port {
@@ -43,6 +50,12 @@ struct usb_port {
 	unsigned generation; /* bumped by a chip reset: older connections are dead */
 	unsigned number;
 	uint64_t bus_free_us; /* realtime: endpoint 0 is busy until then */
+	/* The node's FIFO (-1: none, the node stays a plain file): writable
+	 * while done_urbs > 0 or the device is gone. */
+	int reap_fd;
+	bool reap_ready;
+	unsigned done_urbs; /* in every client's done queue (worker thread only) */
+	unsigned queued;    /* control URBs submitted, not yet completed (worker thread) */
 	char syspath[96], devnode[40];
 };
 
@@ -57,13 +70,16 @@ struct sim_usbfs {
 };
 
 struct client_state {
+	struct usb_port *port;
 	GQueue done; /* completed URBs, not reaped yet */
 	unsigned generation;
 };
 
 struct delayed_urb {
+	struct usb_port *port;
 	UMockdevIoctlClient *client;
 	UMockdevIoctlData *urb;
+	bool submit_pending; /* the SUBMITURB ioctl waits for this completion */
 };
 
 struct waiting_urb {
@@ -79,9 +95,34 @@ static uint64_t now_us(const struct sim_usbfs *usb)
 	       (uint64_t)((t.tv_nsec - usb->start.tv_nsec) / 1000);
 }
 
+/* libusb polls the node for POLLOUT before it reaps: the FIFO is made
+ * writable by taking one page out of its full buffer, and full again by
+ * putting it back. */
+static void signal_reap(struct usb_port *port)
+{
+	bool ready = port->done_urbs > 0 || port->gone;
+	if (port->reap_fd < 0 || ready == port->reap_ready)
+		return;
+	char page[PIPE_PAGE];
+	memset(page, 0, sizeof page);
+	ssize_t n = ready ? read(port->reap_fd, page, sizeof page) :
+			    write(port->reap_fd, page, sizeof page);
+	if (n == (ssize_t)sizeof page)
+		port->reap_ready = ready;
+}
+
+static void push_done(struct client_state *state, UMockdevIoctlData *urb)
+{
+	g_queue_push_tail(&state->done, urb);
+	state->port->done_urbs++;
+	signal_reap(state->port);
+}
+
 static void free_client_state(gpointer p)
 {
 	struct client_state *state = p;
+	state->port->done_urbs -= state->done.length;
+	signal_reap(state->port);
 	g_queue_clear_full(&state->done, g_object_unref);
 	g_free(state);
 }
@@ -91,6 +132,7 @@ static struct client_state *client_state(struct usb_port *port, UMockdevIoctlCli
 	struct client_state *state = g_object_get_data(G_OBJECT(client), CLIENT_KEY);
 	if (!state) {
 		state = g_new0(struct client_state, 1);
+		state->port = port;
 		g_queue_init(&state->done);
 		state->generation = port->generation;
 		g_object_set_data_full(G_OBJECT(client), CLIENT_KEY, state, free_client_state);
@@ -98,13 +140,27 @@ static struct client_state *client_state(struct usb_port *port, UMockdevIoctlCli
 	return state;
 }
 
-/* When a transfer of length data bytes would end on a full-speed bus. */
-static uint64_t transfer_end_us(uint64_t now, size_t length)
+/* How long a control transfer of length data bytes keeps a full-speed
+ * bus busy. */
+static uint64_t control_bus_us(size_t length)
 {
 	uint64_t packets = 1 + (length + MAX_PACKET - 1) / MAX_PACKET + 1; /* setup, data, status */
 	uint64_t bytes = SETUP_LENGTH + length + packets * PACKET_OVERHEAD_BYTES;
-	uint64_t end = now + bytes * 8u / FULL_SPEED_BITS_PER_US;
+	return bytes * 8u / FULL_SPEED_BITS_PER_US;
+}
+
+/* When the host hears of a bus event at `end`: a full-speed host
+ * controller reports completed transfers at the next frame boundary (OHCI
+ * writes its done queue back to memory as a frame starts). */
+static uint64_t reported_us(uint64_t end)
+{
 	return (end + FRAME_US - 1) / FRAME_US * FRAME_US;
+}
+
+/* When a transfer of length data bytes started at now is reported done. */
+static uint64_t transfer_end_us(uint64_t now, size_t length)
+{
+	return reported_us(now + control_bus_us(length));
 }
 
 /* When a bulk transfer would end: its packets at the bus's rate (full
@@ -199,12 +255,19 @@ static uint64_t control(struct usb_port *port, struct usbdevfs_urb *urb, uint8_t
 	urb->actual_length = result < 0 ? 0 : result;
 	after_reply(port, &reply);
 	uint64_t ready = usb->realtime ? transfer_end_us(now, length) : 0;
-	if (reply.ready_at_us > ready)
+	/* The bus is free when the status stage has ended, not when the host
+	 * is told: a transfer queued behind this one starts at once. */
+	uint64_t bus_free = now + control_bus_us(length);
+	if (reply.ready_at_us > ready) {
 		ready = transfer_end_us(reply.ready_at_us, 0);
-	if (reply.delay_us)
+		bus_free = reply.ready_at_us + control_bus_us(0);
+	}
+	if (reply.delay_us) {
 		ready = (ready > now ? ready : now) + reply.delay_us;
+		bus_free = ready;
+	}
 	if (usb->realtime)
-		port->bus_free_us = ready;
+		port->bus_free_us = bus_free;
 	return ready > now_us(usb) ? ready : 0;
 }
 
@@ -242,7 +305,7 @@ static void feed_waiting(struct usb_port *port, UMockdevIoctlClient *client)
 		urb->actual_length = n;
 		struct client_state *state = g_object_get_data(G_OBJECT(w->client), CLIENT_KEY);
 		if (state)
-			g_queue_push_tail(&state->done, g_object_ref(w->urb));
+			push_done(state, g_object_ref(w->urb));
 		free_waiting(w);
 	}
 }
@@ -287,10 +350,13 @@ static gboolean complete_delayed(gpointer p)
 	struct delayed_urb *d = p;
 	struct client_state *state = g_object_get_data(G_OBJECT(d->client), CLIENT_KEY);
 	if (state)
-		g_queue_push_tail(&state->done, d->urb);
+		push_done(state, d->urb);
 	else
 		g_object_unref(d->urb);
-	umockdev_ioctl_client_complete(d->client, 0, 0);
+	if (d->submit_pending)
+		umockdev_ioctl_client_complete(d->client, 0, 0);
+	else
+		d->port->queued--;
 	g_object_unref(d->client);
 	g_free(d);
 	return G_SOURCE_REMOVE;
@@ -373,16 +439,27 @@ static void submit(struct usb_port *port, UMockdevIoctlClient *client, struct cl
 	}
 	GSource *source = ready_us ? timer_at(port->usb, ready_us) : NULL;
 	if (!source) {
-		g_queue_push_tail(&state->done, urb_data);
+		push_done(state, urb_data);
 		umockdev_ioctl_client_complete(client, 0, 0);
 		return;
 	}
 	struct delayed_urb *d = g_new0(struct delayed_urb, 1);
+	d->port = port;
 	d->client = g_object_ref(client);
 	d->urb = urb_data;
+	/* A control URB is submitted now and reaped later (the FIFO tells
+	 * libusb when), so the host can queue another behind it; without the
+	 * FIFO libusb would spin on REAPURBNDELAY, so then SUBMITURB waits. */
+	d->submit_pending = !is_control || port->reap_fd < 0;
 	g_source_set_callback(source, complete_delayed, d, NULL);
 	g_source_attach(source, g_main_context_get_thread_default());
 	g_source_unref(source);
+	if (!d->submit_pending) {
+		port->queued++;
+		if (port->fn.most_queued && port->queued > *port->fn.most_queued)
+			*port->fn.most_queued = port->queued;
+		umockdev_ioctl_client_complete(client, 0, 0);
+	}
 }
 
 static void reap(UMockdevIoctlClient *client, struct client_state *state, UMockdevIoctlData *arg,
@@ -393,6 +470,8 @@ static void reap(UMockdevIoctlClient *client, struct client_state *state, UMockd
 		umockdev_ioctl_client_complete(client, -1, gone ? ENODEV : EAGAIN);
 		return;
 	}
+	state->port->done_urbs--;
+	signal_reap(state->port);
 	UMockdevIoctlData *pointer = umockdev_ioctl_data_resolve(arg, 0, sizeof(gpointer), NULL);
 	if (pointer) {
 		umockdev_ioctl_data_set_ptr(pointer, 0, urb);
@@ -416,7 +495,7 @@ static void discard(struct usb_port *port, UMockdevIoctlClient *client,
 		struct usbdevfs_urb *urb = (struct usbdevfs_urb *)w->urb->data;
 		urb->status = -ENOENT;
 		urb->actual_length = 0;
-		g_queue_push_tail(&state->done, w->urb);
+		push_done(state, w->urb);
 		g_object_unref(w->buffer);
 		g_object_unref(w->client);
 		g_free(w);
@@ -481,6 +560,7 @@ static gboolean handle_ioctl(UMockdevIoctlBase *base, UMockdevIoctlClient *clien
 		umockdev_ioctl_client_complete(client, -1, ENODATA);
 	else
 		umockdev_ioctl_client_complete(client, -1, ENOTTY);
+	signal_reap(port); /* it may have left the bus */
 	g_mutex_unlock(&usb->lock);
 	return TRUE;
 }
@@ -521,12 +601,37 @@ static bool plug_in(struct usb_port *port, GError **error)
 	return ok;
 }
 
+/* The device node becomes a FIFO with a full buffer (not writable: no URB
+ * to reap); -1 when that fails, and the node stays as umockdev made it. A
+ * FIFO opened for reading and writing never blocks its opener. */
+static int make_reap_fifo(const struct usb_port *port)
+{
+	char node[sizeof port->usb->root + sizeof port->devnode], fifo[sizeof node + 8];
+	snprintf(node, sizeof node, "%s%s", port->usb->root, port->devnode);
+	snprintf(fifo, sizeof fifo, "%s.fifo", node);
+	if (mkfifo(fifo, 0666) != 0)
+		return -1;
+	int fd = open(fifo, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0 || rename(fifo, node) != 0) {
+		if (fd >= 0)
+			close(fd);
+		unlink(fifo);
+		return -1;
+	}
+	char page[PIPE_PAGE];
+	memset(page, 0, sizeof page);
+	while (write(fd, page, sizeof page) == (ssize_t)sizeof page)
+		;
+	return fd;
+}
+
 static bool open_port(struct sim_usbfs *usb, struct usb_port *port, unsigned number,
 		      const struct sim_usb_function *function, GError **error)
 {
 	port->usb = usb;
 	port->fn = *function;
 	port->number = number;
+	port->reap_fd = -1;
 	g_queue_init(&port->waiting_in);
 	snprintf(port->syspath, sizeof port->syspath, "%s/1-%u", SIM_USBFS_HUB_SYSPATH, number);
 	snprintf(port->devnode, sizeof port->devnode, "/dev/bus/usb/001/%03u", number + 1);
@@ -535,8 +640,12 @@ static bool open_port(struct sim_usbfs *usb, struct usb_port *port, unsigned num
 	bool there = present(port);
 	port->gone = port->unplugged = !there;
 	/* The handler first: a client must never find the node unanswered. */
-	return umockdev_testbed_attach_ioctl(usb->testbed, port->devnode, port->handler, error) &&
-	       (!there || plug_in(port, error));
+	if (!umockdev_testbed_attach_ioctl(usb->testbed, port->devnode, port->handler, error) ||
+	    (there && !plug_in(port, error)))
+		return false;
+	if (there)
+		port->reap_fd = make_reap_fifo(port);
+	return true;
 }
 
 struct sim_usbfs *sim_usbfs_open_functions(const struct sim_usb_function *functions,
@@ -614,6 +723,8 @@ void sim_usbfs_close(struct sim_usbfs *usb)
 		if (port->handler)
 			g_object_unref(port->handler);
 		g_queue_clear_full(&port->waiting_in, free_waiting);
+		if (port->reap_fd >= 0)
+			close(port->reap_fd);
 		if (port->fn.release)
 			port->fn.release(port->fn.ctx);
 	}

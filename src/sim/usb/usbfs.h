@@ -56,6 +56,9 @@ struct sim_usb_function {
 	 * send (the URB waits for a later bulk OUT to give it data). */
 	int (*bulk_in)(void *ctx, uint8_t endpoint, uint8_t *data, size_t max);
 	uint64_t *standard_requests; /* counted here when not NULL */
+	/* The most control URBs submitted and not yet completed at once (a
+	 * host that queues them; realtime only), when not NULL. */
+	uint64_t *most_queued;
 	void (*release)(void *ctx);  /* by sim_usbfs_close; may be NULL */
 };
 
