@@ -143,6 +143,52 @@ static void test_probe_stlink_details_only(void **state)
 	assert_string_equal(info.device->name, "stm32f103xb");
 }
 
+/* ---- the drive's ST-LINK: its USB serial ---- */
+
+/* A folder on a disk that is no ST USB device: the Unique ID: line names
+ * the probe (DAPLink's form; the emulator writes it), else nothing does. */
+static void test_stlink_serial_from_details(void **state)
+{
+	struct scratch *s = *state;
+	char dir[300];
+	stlink_drive(dir, sizeof dir, s->root, "NODE_F401RE", "0720");
+	write_text(dir, "DETAILS.TXT", "Version: 0221\r\nBuild:   Jan  1 2024\r\n"
+				   "Unique ID: 066DFF485550755187121234\r\n");
+	struct stm32_drive_info info;
+	assert_true(stm32_drive_probe(dir, &info));
+	assert_string_equal(info.board_id, "0720"); /* MBED.HTM still gives the board */
+	char serial[64];
+	const char *source = NULL;
+	struct stm32_error err;
+	stm32_error_clear(&err);
+	assert_int_equal(stm32_drive_stlink_serial(&info, serial, sizeof serial, &source, &err),
+			 STM32_OK);
+	assert_string_equal(serial, "066DFF485550755187121234");
+	assert_string_equal(source, "DETAILS.TXT");
+}
+
+static void test_stlink_serial_absent_is_said(void **state)
+{
+	struct scratch *s = *state;
+	char dir[300];
+	stlink_drive(dir, sizeof dir, s->root, "NODE_F401RE", "0720"); /* a real ST-LINK's files */
+	struct stm32_drive_info info;
+	assert_true(stm32_drive_probe(dir, &info));
+	char serial[64] = "x";
+	struct stm32_error err;
+	stm32_error_clear(&err);
+	assert_int_equal(stm32_drive_stlink_serial(&info, serial, sizeof serial, NULL, &err),
+			 STM32_E_UNSUPPORTED);
+	assert_string_equal(serial, "");
+	assert_non_null(strstr(err.message, "does not name its ST-LINK"));
+	char uf2[300];
+	uf2_drive(uf2, sizeof uf2, s->root, "UF2", "stm32f401xe-tinyuf2");
+	assert_true(stm32_drive_probe(uf2, &info));
+	assert_int_equal(stm32_drive_stlink_serial(&info, serial, sizeof serial, NULL, &err),
+			 STM32_E_UNSUPPORTED);
+	assert_non_null(strstr(err.message, "UF2"));
+}
+
 static void test_probe_unknown_board_has_no_device(void **state)
 {
 	struct scratch *s = *state;
@@ -384,6 +430,10 @@ static void test_stlink_copy_taken(void **state)
 	stlink_drive(dir, sizeof dir, s->root, "NODE", "0720");
 	struct stm32_transport *t;
 	struct stm32_target *target = open_dir(dir, 5000, &t);
+	struct stm32_drive_info opened;
+	assert_true(stm32_drive_target_info(target, &opened)); /* which drive, for the verify */
+	assert_string_equal(opened.path, dir);
+	assert_false(stm32_drive_target_info(NULL, &opened));
 	struct firmware fw = {.dir = dir, .file = "FIRMWARE.HEX", .mood = TAKES_IT};
 	pthread_t thread;
 	assert_int_equal(pthread_create(&thread, NULL, firmware_thread, &fw), 0);
@@ -538,6 +588,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_probe_stlink_from_mbed_htm, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_probe_stlink_details_only, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stlink_serial_from_details, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stlink_serial_absent_is_said, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_probe_unknown_board_has_no_device, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_probe_uf2_board_id_names_device, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_probe_plain_folder_is_no_drive, setup, teardown),
