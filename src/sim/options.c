@@ -239,6 +239,8 @@ static void check_interface(struct options *o)
 {
 	static const unsigned needed[] = {STM32_IF_UART, STM32_IF_I2C, STM32_IF_SPI};
 	const char *name = sim_interface_name(o->interface);
+	if (!o->drive && (o->drive_dir || o->drive_copy_fail > 0 || o->drive_copy_flip > 0))
+		usage_error("%s", "--drive, copy-fail and copy-flip need --interface drive");
 	if (o->drive_with_stlink)
 		check_drive_with_stlink(o);
 	if (o->run_argv && !o->dfu && !o->stlink && !o->drive_with_stlink)
@@ -259,8 +261,6 @@ static void check_interface(struct options *o)
 #endif
 		return;
 	}
-	if (!o->drive && (o->drive_dir || o->drive_copy_fail > 0 || o->drive_copy_flip > 0))
-		usage_error("%s", "--drive, copy-fail and copy-flip need --interface drive");
 	if (o->drive) {
 		if (!o->drive_dir)
 			usage_error("%s", "--interface drive needs --drive DIR");

@@ -133,7 +133,8 @@ struct program_job {
 	bool ok;
 };
 
-/* The byte copy-flip gets wrong: the middle of the file's first range. */
+/* One range into flash; with the copy-flip fault the first range's middle
+ * byte goes in inverted. */
 static void program_segment(struct program_job *job, struct sim_chip *chip, size_t index)
 {
 	const struct stm32_segment *s = &job->image->segments[index];
