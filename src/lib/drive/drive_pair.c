@@ -20,6 +20,8 @@
 
 #include "stm32boot/drive.h"
 
+#include "drive/drive_pair.h"
+
 #define ST_VENDOR "0483"
 
 /* A sysfs attribute's first line. */
@@ -37,19 +39,22 @@ static bool read_attribute(const char *dir, const char *name, char *out, size_t 
 	return ok && out[0];
 }
 
-/* The serial of the ST USB device whose disk holds dir. */
-static bool usb_serial_behind(const char *dir, char *out, size_t size)
+bool drive_usb_serial(const char *sys_root, const char *dir, char *out, size_t size)
 {
 	struct stat st;
 	if (stat(dir, &st) != 0)
 		return false;
-	char link[64], device[PATH_MAX];
-	snprintf(link, sizeof link, "/sys/dev/block/%u:%u", major(st.st_dev), minor(st.st_dev));
-	if (!realpath(link, device))
+	char link[PATH_MAX], device[PATH_MAX], root[PATH_MAX];
+	snprintf(link, sizeof link, "%s/dev/block/%u:%u", sys_root, major(st.st_dev),
+		 minor(st.st_dev));
+	if (!realpath(link, device) || !realpath(sys_root, root))
 		return false;
-	/* Partition, disk, SCSI host, USB interface, USB device: the first
-	 * with an idVendor is the device. */
-	for (char *slash; (slash = strrchr(device, '/')) && slash != device; *slash = '\0') {
+	/* Partition, disk, SCSI target and host, USB interface, USB device:
+	 * the first with an idVendor is the device; nothing above sysfs. */
+	size_t root_length = strlen(root);
+	for (char *slash; strncmp(device, root, root_length) == 0 && strlen(device) > root_length &&
+			  (slash = strrchr(device, '/'));
+	     *slash = '\0') {
 		char vendor[16];
 		if (read_attribute(device, "idVendor", vendor, sizeof vendor))
 			return strcasecmp(vendor, ST_VENDOR) == 0 &&
@@ -94,7 +99,7 @@ enum stm32_status stm32_drive_stlink_serial(const struct stm32_drive_info *info,
 	if (info->kind != STM32_DRIVE_STLINK)
 		return stm32_error_set(err, STM32_E_UNSUPPORTED,
 				       "a UF2 drive has no ST-LINK behind it");
-	if (usb_serial_behind(info->path, serial, size)) {
+	if (drive_usb_serial("/sys", info->path, serial, size)) {
 		if (source)
 			*source = "its USB device";
 		return STM32_OK;
