@@ -10,7 +10,9 @@
  *
  * The target's only operation is write_image (STM32_CAP_WRITE_IMAGE): no
  * read, write, erase, verify. A drive copy cannot be verified through the
- * drive.
+ * drive; an ST-LINK drive's probe can often be reached over USB as well
+ * (stm32_drive_stlink_serial gives the serial for "stlink:SERIAL"), and the
+ * caller verifies through that.
  *
  * Port names: "drive:" (the one flashing drive mounted now, searched for
  * under the option's roots, default /media, /run/media and /mnt, two levels
@@ -68,6 +70,18 @@ size_t stm32_drive_find(const char *roots, struct stm32_drive_info *out, size_t 
  * the mbed ID: "0720" NUCLEO-F401RE), NULL when not in the table; *board
  * (may be NULL) gets the board's name. */
 const struct stm32_device *stm32_drive_board_device(const char *board_id, const char **board);
+
+/* The USB serial of the ST-LINK whose drive info is: the serial of the
+ * USB device (VID 0483) the drive's block device belongs to (sysfs), else
+ * the "Unique ID:" line of a DAPLink-style DETAILS.TXT. *source (may be
+ * NULL) says which ("its USB device", "DETAILS.TXT"). STM32_E_UNSUPPORTED
+ * when neither names one (or a UF2 drive). */
+enum stm32_status stm32_drive_stlink_serial(const struct stm32_drive_info *info, char *serial,
+					    size_t size, const char **source,
+					    struct stm32_error *err);
+
+/* The drive an open drive target writes to; false for any other target. */
+bool stm32_drive_target_info(const struct stm32_target *target, struct stm32_drive_info *info);
 
 /* Open "drive:" or "drive:PATH". The transport only names the drive for
  * messages. Close the target, then the transport. */

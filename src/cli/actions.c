@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "chip.h"
+#include "drive_verify.h"
 #include "optionbytes.h"
 #include "planview.h"
 #include "progress.h"
@@ -670,15 +671,14 @@ static bool run_whole_image(struct cli_context *ctx)
 	}
 	if (ctx->input_format == STM32_FORMAT_BINARY && !place_binary(ctx))
 		return false;
-	if (o->verify)
-		cli_warning("cannot verify through a drive (no other path to the chip): -v is not done");
 	uint32_t low = 0;
 	uint64_t high = 0;
 	stm32_image_bounds(ctx->input, &low, &high);
 	uint64_t bytes = stm32_image_size(ctx->input);
 	if (o->dry_run) {
-		cli_info("Would copy %llu bytes (0x%08X-0x%08llX) to the drive as one file.",
-			 (unsigned long long)bytes, low, (unsigned long long)(high - 1));
+		cli_info("Would copy %llu bytes (0x%08X-0x%08llX) to the drive as one file%s.",
+			 (unsigned long long)bytes, low, (unsigned long long)(high - 1),
+			 o->verify ? ", then verify through the board's ST-LINK if it is on USB" : "");
 		return true;
 	}
 	cli_info("Copying %llu bytes (0x%08X-0x%08llX) to the drive, then waiting for it...",
@@ -692,8 +692,9 @@ static bool run_whole_image(struct cli_context *ctx)
 		return false;
 	}
 	ctx->chip_reset_itself = true;
-	print_summary("Copied (the drive took the file; not verified)", bytes, &started);
-	return true;
+	print_summary(o->verify ? "Copied (the drive took the file)"
+				: "Copied (the drive took the file; not verified)", bytes, &started);
+	return !o->verify || cli_drive_verify(ctx) != CLI_DRIVE_MISMATCH;
 }
 
 bool cli_run_action(struct cli_context *ctx)

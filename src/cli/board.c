@@ -54,9 +54,11 @@ bool cli_board_check_port(const struct cli_job *job, const char *port)
 	if (opts->has_i2c_address && link != STM32_LINK_I2C)
 		cli_warning("-a 0x%02X ignored: the I2C address applies only to I2C ports, and %s is not one",
 			    opts->i2c_address, port);
-	if ((opts->swd_khz || opts->connect_under_reset) && !stm32_port_is_stlink(port))
+	/* A drive: port's -v goes through the board's ST-LINK, with these. */
+	if ((opts->swd_khz || opts->connect_under_reset) && !stm32_port_is_stlink(port) &&
+	    !(stm32_port_is_drive(port) && opts->verify))
 		cli_warning("--swd-khz and --connect-under-reset ignored: they apply only to stlink: "
-			    "ports, and %s is not one", port);
+			    "ports (and drive: with -v), and %s is not one", port);
 	if (opts->has_spi_speed && link != STM32_LINK_SPI)
 		cli_warning("--spi-speed ignored: it applies only to SPI ports, and %s is not one",
 			    port);

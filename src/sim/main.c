@@ -550,7 +550,22 @@ int main(int argc, char **argv)
 		struct sim_drive_config drive = {o->device, o->drive_dir,
 						 o->drive_uf2 ? SIM_DRIVE_UF2 : SIM_DRIVE_STLINK,
 						 o->image_path, o->stats_path, o->realtime,
-						 o->drive_copy_fail, o->seed};
+						 o->drive_copy_fail, o->drive_copy_flip, o->seed};
+#ifdef STM32SIM_HAVE_STLINK
+		/* One board, two ways in: the ST-LINK's loop owns the chip and
+		 * looks at the drive folder between its USB work. */
+		if (o->drive_with_stlink) {
+			enum sim_stlink_version version =
+				o->stlink_version ? (enum sim_stlink_version)(o->stlink_version - 1)
+						  : SIM_STLINK_V21;
+			struct sim_stlink_config stlink = {o->device, version, o->stlink_no_target,
+							   o->image_path, o->stats_path,
+							   o->realtime, o->faults, o->seed,
+							   o->has_uid ? o->uid : NULL, o->run_argv,
+							   &drive};
+			return sim_stlink_main(&stlink, &wait_mask, &stop_requested);
+		}
+#endif
 		return sim_drive_main(&drive, &wait_mask, &stop_requested);
 	}
 #ifdef STM32SIM_HAVE_STLINK
@@ -561,7 +576,7 @@ int main(int argc, char **argv)
 		struct sim_stlink_config stlink = {o->device, version, o->stlink_no_target,
 						   o->image_path, o->stats_path,
 						   o->realtime, o->faults, o->seed,
-						   o->has_uid ? o->uid : NULL, o->run_argv};
+						   o->has_uid ? o->uid : NULL, o->run_argv, NULL};
 		return sim_stlink_main(&stlink, &wait_mask, &stop_requested);
 	}
 #endif

@@ -46,9 +46,15 @@ static void print_help(void)
 	     "  --drive-kind stlink|uf2  drive: ST-LINK mass storage (DETAILS.TXT, MBED.HTM;\n"
 	     "                        takes .hex/.bin, FAIL.TXT on failure) or a UF2\n"
 	     "                        bootloader (INFO_UF2.TXT; takes .uf2 of the chip's family);\n"
-	     "                        --faults copy-fail=P refuses a copy with FAIL.TXT\n"
-	     "  --run -- CMD ARGS...  dfu, stlink: run CMD where it sees the device (LD_PRELOAD of\n"
-	     "                        " "libumockdev-preload, UMOCKDEV_DIR), exit with its status\n"
+	     "                        --faults copy-fail=P refuses a copy with FAIL.TXT,\n"
+	     "                        copy-flip=P programs one byte wrong (the middle of the\n"
+	     "                        file's first range, inverted) and reports success\n"
+	     "  --with-stlink         drive (stlink kind): the board's ST-LINK on USB too, on\n"
+	     "                        the same chip and image (as --interface stlink, default\n"
+	     "                        --stlink-version v21); DETAILS.TXT's Unique ID: is its serial\n"
+	     "  --run -- CMD ARGS...  dfu, stlink, drive --with-stlink: run CMD where it sees the\n"
+	     "                        device (LD_PRELOAD of libumockdev-preload, UMOCKDEV_DIR),\n"
+	     "                        exit with its status\n"
 	     "  --i2c-address ADDR    7-bit I2C address (default: the device's, if known)\n"
 	     "  --i2c-clock HZ        I2C bus clock (SCL) for --speed realtime, 1000 to 5000000\n"
 	     "                        (default 400000); the host cannot tell it to the slave\n"
@@ -202,17 +208,48 @@ static unsigned parse_stlink_version(const char *text)
 	return 0;
 }
 
+/* The drive's --faults copy-fail=P / copy-flip=P: P from 0 to 1. */
+static double parse_copy_fault(const char *text)
+{
+	char *end;
+	double p = strtod(text + 10, &end);
+	if (*end || end == text + 10 || !(p >= 0) || p > 1)
+		usage_error("bad --faults '%s' (copy-fail=P or copy-flip=P, P from 0 to 1)", text);
+	return p;
+}
+
+/* --interface drive --with-stlink: the drive and the ST-LINK of one board. */
+static void check_drive_with_stlink(const struct options *o)
+{
+	if (!o->drive)
+		usage_error("%s", "--with-stlink needs --interface drive");
+	if (o->drive_uf2)
+		usage_error("%s", "--with-stlink needs --drive-kind stlink (a UF2 bootloader has no ST-LINK)");
+#ifdef STM32SIM_HAVE_STLINK
+	enum sim_cpu_core core;
+	if (!sim_cpu_core_of_family(o->device->family, &core))
+		usage_error("%s: no Cortex-M core is modelled for its family", o->device->name);
+#else
+	usage_error("%s", "--with-stlink: this stm32boot-sim was built without umockdev or unicorn");
+#endif
+}
+
 /* The device must have the interface, and on I2C an address. */
 static void check_interface(struct options *o)
 {
 	static const unsigned needed[] = {STM32_IF_UART, STM32_IF_I2C, STM32_IF_SPI};
 	const char *name = sim_interface_name(o->interface);
-	if (o->run_argv && !o->dfu && !o->stlink)
-		usage_error("%s", "--run needs --interface dfu or stlink");
+	if (!o->drive && (o->drive_dir || o->drive_copy_fail > 0 || o->drive_copy_flip > 0))
+		usage_error("%s", "--drive, copy-fail and copy-flip need --interface drive");
+	if (o->drive_with_stlink)
+		check_drive_with_stlink(o);
+	if (o->run_argv && !o->dfu && !o->stlink && !o->drive_with_stlink)
+		usage_error("%s", "--run needs --interface dfu or stlink (or drive --with-stlink)");
 	if (o->count && !o->dfu)
 		usage_error("%s", "--count needs --interface dfu");
-	if ((o->stlink_version || o->stlink_no_target) && !o->stlink)
-		usage_error("%s", "--stlink-version and --stlink-target need --interface stlink");
+	if ((o->stlink_version || o->stlink_no_target) && !o->stlink && !o->drive_with_stlink)
+		usage_error("%s", "--stlink-version and --stlink-target need --interface stlink "
+				  "(or drive --with-stlink)");
 	if (o->stlink) {
 #ifdef STM32SIM_HAVE_STLINK
 		enum sim_cpu_core core;
@@ -224,8 +261,6 @@ static void check_interface(struct options *o)
 #endif
 		return;
 	}
-	if (!o->drive && (o->drive_dir || o->drive_copy_fail > 0))
-		usage_error("%s", "--drive and copy-fail need --interface drive");
 	if (o->drive) {
 		if (!o->drive_dir)
 			usage_error("%s", "--interface drive needs --drive DIR");
@@ -257,7 +292,8 @@ void sim_parse_options(int argc, char **argv, struct options *o)
 {
 	enum { OPT_INVERT_BOOT0 = 256, OPT_INVERT_RESET, OPT_INVERT, OPT_LIST, OPT_INTERFACE,
 	       OPT_I2C_ADDRESS, OPT_I2C_CLOCK, OPT_RUN, OPT_UID, OPT_DRIVE, OPT_DRIVE_KIND,
-	       OPT_COUNT, OPT_USART, OPT_STLINK_VERSION, OPT_STLINK_TARGET };
+	       OPT_COUNT, OPT_USART, OPT_STLINK_VERSION, OPT_STLINK_TARGET,
+	       OPT_WITH_STLINK };
 	static const struct option long_options[] = {
 		{"device", required_argument, NULL, 'd'},  {"link", required_argument, NULL, 'l'},
 		{"image", required_argument, NULL, 'i'},   {"speed", required_argument, NULL, 's'},
@@ -280,6 +316,7 @@ void sim_parse_options(int argc, char **argv, struct options *o)
 		{"usart", required_argument, NULL, OPT_USART},
 		{"stlink-version", required_argument, NULL, OPT_STLINK_VERSION},
 		{"stlink-target", required_argument, NULL, OPT_STLINK_TARGET},
+		{"with-stlink", no_argument, NULL, OPT_WITH_STLINK},
 		{"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
 	};
 	char why[160];
@@ -307,13 +344,11 @@ void sim_parse_options(int argc, char **argv, struct options *o)
 				usage_error("bad --speed '%s' (realtime or fast)", optarg);
 			break;
 		case 'f':
-			if (strncmp(optarg, "copy-fail=", 10) == 0) {
-				char *end;
-				o->drive_copy_fail = strtod(optarg + 10, &end);
-				if (*end || end == optarg + 10 || !(o->drive_copy_fail >= 0) ||
-				    o->drive_copy_fail > 1)
-					usage_error("bad --faults '%s' (copy-fail=P, P from 0 to 1)", optarg);
-			} else if (!sim_faults_parse(optarg, &o->faults, why, sizeof(why)))
+			if (strncmp(optarg, "copy-fail=", 10) == 0)
+				o->drive_copy_fail = parse_copy_fault(optarg);
+			else if (strncmp(optarg, "copy-flip=", 10) == 0)
+				o->drive_copy_flip = parse_copy_fault(optarg);
+			else if (!sim_faults_parse(optarg, &o->faults, why, sizeof(why)))
 				usage_error("%s", why);
 			break;
 		case 'S': o->seed = parse_seed(optarg); break;
@@ -350,6 +385,7 @@ void sim_parse_options(int argc, char **argv, struct options *o)
 				usage_error("bad --stlink-target '%s' (chip or none)", optarg);
 			o->stlink_no_target = strcmp(optarg, "none") == 0;
 			break;
+		case OPT_WITH_STLINK: o->drive_with_stlink = true; break;
 		case OPT_UID: parse_uid(optarg, o->uid); o->has_uid = true; break;
 		case OPT_COUNT: o->count = parse_count(optarg); break;
 		case OPT_I2C_ADDRESS: o->i2c_address = parse_i2c_address(optarg); break;

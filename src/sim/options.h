@@ -35,6 +35,8 @@ struct options {
 	const char *drive_dir;   /* --drive DIR */
 	bool drive_uf2;          /* --drive-kind uf2 (else stlink) */
 	double drive_copy_fail;  /* --faults copy-fail=P */
+	double drive_copy_flip;  /* --faults copy-flip=P */
+	bool drive_with_stlink;  /* --with-stlink: the board's ST-LINK on USB too, same chip */
 	bool stlink;             /* --interface stlink: an ST-LINK probe over umockdev (src/sim/stlink) */
 	unsigned stlink_version; /* --stlink-version: enum sim_stlink_version + 1, 0 = not given */
 	bool stlink_no_target;   /* --stlink-target none: nothing on the SWD wires */

@@ -297,6 +297,14 @@ static const struct stm32_target_ops drive_ops = {
 	.write_image = drive_write_image, .close = drive_close,
 };
 
+bool stm32_drive_target_info(const struct stm32_target *target, struct stm32_drive_info *info)
+{
+	if (!target || target->ops != &drive_ops)
+		return false;
+	*info = ((const struct drive *)target->backend)->info;
+	return true;
+}
+
 #define MAX_DRIVES 16
 
 /* "drive:[PATH][,device=NAME][,timeout=MS]": the options go into *opts. */

@@ -27,13 +27,15 @@
 #define STILL_POLLS 30       /* a .bin unchanged this many polls is complete */
 #define AWAY_MS 300          /* how long the drive stays away */
 
-struct drive_emulator {
+struct sim_drive {
 	const struct sim_drive_config *c;
-	struct sim_chip chip;
-	struct sim_stats stats;
+	struct sim_chip *chip;
+	struct sim_stats *stats;
+	struct sim_drive_share share; /* with_chip NULL: the chip is ours alone */
+	char serial[80];              /* DETAILS.TXT's Unique ID */
 	char offline[1100];
 	uint64_t random;
-	uint64_t files_taken, files_failed, blocks_ignored;
+	uint64_t files_taken, files_failed, blocks_ignored, bytes_flipped;
 	/* the file being watched */
 	char name[256];
 	off_t size;
@@ -67,7 +69,7 @@ static const char *board_id_of(const struct stm32_device *dev)
 	return "0000";
 }
 
-static void write_markers(const struct drive_emulator *em, const char *dir)
+static void write_markers(const struct sim_drive *em, const char *dir)
 {
 	char text[600];
 	if (em->c->kind == SIM_DRIVE_UF2) {
@@ -78,7 +80,12 @@ static void write_markers(const struct drive_emulator *em, const char *dir)
 		write_file(dir, "INDEX.HTM", "<html><body>stm32boot-sim UF2 drive</body></html>\n");
 		return;
 	}
-	write_file(dir, "DETAILS.TXT", "Version: 0221\r\nBuild:   Jan  1 2024 00:00:00\r\n");
+	/* A real ST-LINK's DETAILS.TXT has no serial (the host finds its probe
+	 * by the block device's USB serial); a folder has no USB device behind
+	 * it, so the serial is written here, in DAPLink's form. */
+	snprintf(text, sizeof text, "Version: 0221\r\nBuild:   Jan  1 2024 00:00:00\r\n"
+		 "Unique ID: %s\r\n", em->serial);
+	write_file(dir, "DETAILS.TXT", text);
 	snprintf(text, sizeof text, "<!-- mbed Microcontroller Website and Authentication Shortcut -->\r\n"
 		 "<html><head><meta http-equiv=\"refresh\" content=\"0; "
 		 "URL=http://mbed.org/device/?code=%s0221000000000000000000000000\"/></head></html>\r\n",
@@ -108,7 +115,7 @@ static void sleep_ms(unsigned ms, const sigset_t *mask)
 	(void)ppoll(NULL, 0, &t, mask);
 }
 
-static bool draw(struct drive_emulator *em, double p)
+static bool draw(struct sim_drive *em, double p)
 {
 	if (p <= 0)
 		return false;
@@ -116,8 +123,74 @@ static bool draw(struct drive_emulator *em, double p)
 	return (double)(em->random >> 11) / 9007199254740992.0 < p;
 }
 
-/* Program the image into flash: erase the touched units, then write. */
-static bool program(struct drive_emulator *em, const struct stm32_image *image, char *why,
+struct program_job {
+	struct sim_drive *em;
+	const struct stm32_image *image;
+	bool flip;           /* the fault: one byte programmed inverted */
+	char *why;
+	size_t why_size;
+	uint64_t busy_us;
+	bool ok;
+};
+
+/* One range into flash; with the copy-flip fault the first range's middle
+ * byte goes in inverted. */
+static void program_segment(struct program_job *job, struct sim_chip *chip, size_t index)
+{
+	const struct stm32_segment *s = &job->image->segments[index];
+	uint8_t *wrong = NULL;
+	const uint8_t *data = s->data;
+	if (job->flip && index == 0 && (wrong = malloc(s->length))) {
+		memcpy(wrong, s->data, s->length);
+		wrong[s->length / 2] ^= 0xFF;
+		data = wrong;
+		job->em->bytes_flipped++;
+	}
+	if (sim_flash_program(chip, s->address, data, s->length) != SIM_PROGRAM_OK) {
+		snprintf(job->why, job->why_size, "Flash algorithm write command FAILURE");
+		job->ok = false;
+	}
+	free(wrong);
+}
+
+/* Erase the touched units, then write (the chip's owner holds its lock). */
+static void program_work(struct sim_chip *chip, void *arg)
+{
+	struct program_job *job = arg;
+	struct sim_drive *em = job->em;
+	const struct stm32_device *dev = em->c->device;
+	const struct stm32_image *image = job->image;
+	long last = -1;
+	for (size_t i = 0; i < image->count; i++) {
+		const struct stm32_segment *s = &image->segments[i];
+		for (uint64_t a = s->address; a < (uint64_t)s->address + s->length;) {
+			long unit = stm32_device_sector_at(dev, (uint32_t)a);
+			uint32_t start, size;
+			stm32_device_sector(dev, (size_t)unit, &start, &size);
+			if (unit != last) {
+				sim_flash_erase_sector(chip, (size_t)unit);
+				em->stats->page_erases++;
+				job->busy_us += 1000ull * stm32_device_erase_ms(dev, size);
+				last = unit;
+			}
+			a = (uint64_t)start + size;
+		}
+	}
+	job->ok = true;
+	for (size_t i = 0; i < image->count && job->ok; i++) {
+		const struct stm32_segment *s = &image->segments[i];
+		program_segment(job, chip, i);
+		if (!job->ok)
+			return;
+		em->stats->program_operations++;
+		em->stats->bytes_programmed += s->length;
+		job->busy_us += (uint64_t)dev->t_prog_us * (s->length / dev->program_unit + 1);
+	}
+}
+
+/* Program the image into flash; the time it takes passes outside the
+ * chip's lock (the ST-LINK side waits for the lock, not for the time). */
+static bool program(struct sim_drive *em, const struct stm32_image *image, char *why,
 		    size_t why_size, const sigset_t *mask)
 {
 	const struct stm32_device *dev = em->c->device;
@@ -127,36 +200,14 @@ static bool program(struct drive_emulator *em, const struct stm32_image *image, 
 				 (unsigned)image->segments[i].address);
 			return false;
 		}
-	long last = -1;
-	uint64_t busy_us = 0;
-	for (size_t i = 0; i < image->count; i++) {
-		const struct stm32_segment *s = &image->segments[i];
-		for (uint64_t a = s->address; a < (uint64_t)s->address + s->length;) {
-			long unit = stm32_device_sector_at(dev, (uint32_t)a);
-			uint32_t start, size;
-			stm32_device_sector(dev, (size_t)unit, &start, &size);
-			if (unit != last) {
-				sim_flash_erase_sector(&em->chip, (size_t)unit);
-				em->stats.page_erases++;
-				busy_us += 1000ull * stm32_device_erase_ms(dev, size);
-				last = unit;
-			}
-			a = (uint64_t)start + size;
-		}
-	}
-	for (size_t i = 0; i < image->count; i++) {
-		const struct stm32_segment *s = &image->segments[i];
-		if (sim_flash_program(&em->chip, s->address, s->data, s->length) != SIM_PROGRAM_OK) {
-			snprintf(why, why_size, "Flash algorithm write command FAILURE");
-			return false;
-		}
-		em->stats.program_operations++;
-		em->stats.bytes_programmed += s->length;
-		busy_us += (uint64_t)dev->t_prog_us * (s->length / dev->program_unit + 1);
-	}
+	struct program_job job = {em, image, draw(em, em->c->copy_flip), why, why_size, 0, false};
+	if (em->share.with_chip)
+		em->share.with_chip(em->share.owner, program_work, &job);
+	else
+		program_work(em->chip, &job);
 	if (em->c->realtime)
-		sleep_ms((unsigned)(busy_us / 1000 > 20000 ? 20000 : busy_us / 1000), mask);
-	return true;
+		sleep_ms((unsigned)(job.busy_us / 1000 > 20000 ? 20000 : job.busy_us / 1000), mask);
+	return job.ok;
 }
 
 static uint8_t *read_all(const char *path, size_t *length)
@@ -173,12 +224,12 @@ static uint8_t *read_all(const char *path, size_t *length)
 }
 
 /* The drive goes away: the folder renamed aside; it comes back refilled. */
-static void go_away(struct drive_emulator *em)
+static void go_away(struct sim_drive *em)
 {
 	rename(em->c->dir, em->offline);
 }
 
-static void come_back(struct drive_emulator *em, const char *fail, const sigset_t *mask)
+static void come_back(struct sim_drive *em, const char *fail, const sigset_t *mask)
 {
 	empty_dir(em->offline);
 	write_markers(em, em->offline);
@@ -191,7 +242,7 @@ static void come_back(struct drive_emulator *em, const char *fail, const sigset_
 	rename(em->offline, em->c->dir);
 }
 
-static void take_stlink(struct drive_emulator *em, const char *path, bool hex, const sigset_t *mask)
+static void take_stlink(struct sim_drive *em, const char *path, bool hex, const sigset_t *mask)
 {
 	size_t length = 0;
 	uint8_t *data = read_all(path, &length);
@@ -225,7 +276,7 @@ static void take_stlink(struct drive_emulator *em, const char *path, bool hex, c
 }
 
 /* true when the file was taken (the drive reset). */
-static bool take_uf2(struct drive_emulator *em, const char *path, bool final, const sigset_t *mask)
+static bool take_uf2(struct sim_drive *em, const char *path, bool final, const sigset_t *mask)
 {
 	size_t length = 0;
 	uint8_t *data = read_all(path, &length);
@@ -252,7 +303,7 @@ static bool take_uf2(struct drive_emulator *em, const char *path, bool final, co
 		em->files_taken++;
 	else
 		em->files_failed++; /* tinyuf2 has no error file: it just resets */
-	em->stats.resets++;
+	em->stats->resets++;
 	come_back(em, NULL, mask);
 	return true;
 }
@@ -264,7 +315,7 @@ static bool has_suffix(const char *name, const char *suffix)
 }
 
 /* One look at the folder. */
-static void service(struct drive_emulator *em, const sigset_t *mask)
+void sim_drive_service(struct sim_drive *em, const sigset_t *mask)
 {
 	DIR *d = opendir(em->c->dir);
 	if (!d)
@@ -323,57 +374,102 @@ static void service(struct drive_emulator *em, const sigset_t *mask)
 	}
 }
 
+void sim_drive_write_stats(FILE *out, const struct sim_drive *em)
+{
+	fprintf(out, "  \"drive\": {\"kind\": \"%s\", \"files_taken\": %llu, \"files_failed\": %llu, "
+		"\"blocks_ignored\": %llu, \"bytes_flipped\": %llu},\n",
+		em->c->kind == SIM_DRIVE_UF2 ? "uf2" : "stlink",
+		(unsigned long long)em->files_taken, (unsigned long long)em->files_failed,
+		(unsigned long long)em->blocks_ignored, (unsigned long long)em->bytes_flipped);
+}
+
 static void write_drive_stats(FILE *out, const void *extra)
 {
-	const struct drive_emulator *em = extra;
-	fprintf(out, "  \"drive\": {\"kind\": \"%s\", \"files_taken\": %llu, \"files_failed\": %llu, "
-		"\"blocks_ignored\": %llu},\n", em->c->kind == SIM_DRIVE_UF2 ? "uf2" : "stlink",
-		(unsigned long long)em->files_taken, (unsigned long long)em->files_failed,
-		(unsigned long long)em->blocks_ignored);
+	sim_drive_write_stats(out, extra);
+}
+
+struct sim_drive *sim_drive_new(const struct sim_drive_config *c, struct sim_chip *chip,
+				struct sim_stats *stats, const char *serial,
+				const struct sim_drive_share *share, char *why, size_t why_size)
+{
+	struct sim_drive *em = calloc(1, sizeof *em);
+	if (!em) {
+		snprintf(why, why_size, "out of memory");
+		return NULL;
+	}
+	em->c = c;
+	em->chip = chip;
+	em->stats = stats;
+	if (share)
+		em->share = *share;
+	snprintf(em->serial, sizeof em->serial, "%s", serial);
+	em->random = c->seed ^ 0x9E3779B97F4A7C15ull;
+	snprintf(em->offline, sizeof em->offline, "%s.offline-%ld", c->dir, (long)getpid());
+	if (mkdir(c->dir, 0755) != 0 && errno != EEXIST) {
+		snprintf(why, why_size, "--drive %s: %s", c->dir, strerror(errno));
+		free(em);
+		return NULL;
+	}
+	write_markers(em, c->dir);
+	return em;
+}
+
+void sim_drive_free(struct sim_drive *em)
+{
+	free(em);
+}
+
+/* What the emulated ST-LINK would report as its serial: the hex of the
+ * chip's unique ID (stlink/probe_usb.c does the same). */
+static void serial_of(const struct sim_chip *chip, char *out, size_t size)
+{
+	out[0] = '\0';
+	for (size_t i = 0; i < SIM_UID_BYTES && 2 * i + 2 < size; i++)
+		snprintf(out + 2 * i, 3, "%02X", chip->uid[i]);
 }
 
 int sim_drive_main(const struct sim_drive_config *c, const sigset_t *wait_mask,
 		   volatile sig_atomic_t *stop)
 {
-	static struct drive_emulator em;
-	em.c = c;
-	em.random = c->seed ^ 0x9E3779B97F4A7C15ull;
-	char why[320];
+	static struct sim_chip chip;
+	static struct sim_stats stats;
+	char why[320], serial[2 * SIM_UID_BYTES + 1];
 	bool existed;
-	if (!sim_chip_init(&em.chip, c->device) || !sim_stats_init(&em.stats, em.chip.sector_count)) {
+	if (!sim_chip_init(&chip, c->device) || !sim_stats_init(&stats, chip.sector_count)) {
 		fprintf(stderr, "stm32boot-sim: out of memory\n");
 		return 1;
 	}
-	if (c->image_path && !sim_image_load(&em.chip, c->image_path, &existed, why, sizeof why)) {
+	if (c->image_path && !sim_image_load(&chip, c->image_path, &existed, why, sizeof why)) {
 		fprintf(stderr, "stm32boot-sim: %s\n", why);
 		return 1;
 	}
-	snprintf(em.offline, sizeof em.offline, "%s.offline-%ld", c->dir, (long)getpid());
-	if (mkdir(c->dir, 0755) != 0 && errno != EEXIST) {
-		fprintf(stderr, "stm32boot-sim: --drive %s: %s\n", c->dir, strerror(errno));
+	serial_of(&chip, serial, sizeof serial);
+	struct sim_drive *em = sim_drive_new(c, &chip, &stats, serial, NULL, why, sizeof why);
+	if (!em) {
+		fprintf(stderr, "stm32boot-sim: %s\n", why);
 		return 1;
 	}
-	write_markers(&em, c->dir);
-	em.stats.boots_bootloader = 1;
+	stats.boots_bootloader = 1;
 	printf("%s\n", c->dir);
 	fflush(stdout);
 	while (!*stop) {
 		struct timespec period = {0, POLL_NS};
 		(void)ppoll(NULL, 0, &period, wait_mask);
-		service(&em, wait_mask);
+		sim_drive_service(em, wait_mask);
 	}
 	int status = 0;
-	if (c->image_path && !sim_image_save(&em.chip, c->image_path, why, sizeof why)) {
+	if (c->image_path && !sim_image_save(&chip, c->image_path, why, sizeof why)) {
 		fprintf(stderr, "stm32boot-sim: %s\n", why);
 		status = 1;
 	}
-	struct sim_stats_context context = {c->device->name, sim_chip_rdp_level(&em.chip),
-					    "bootloader", "drive", write_drive_stats, &em};
-	if (c->stats_path && !sim_stats_save(c->stats_path, &em.stats, &context)) {
+	struct sim_stats_context context = {c->device->name, sim_chip_rdp_level(&chip),
+					    "bootloader", "drive", write_drive_stats, em};
+	if (c->stats_path && !sim_stats_save(c->stats_path, &stats, &context)) {
 		fprintf(stderr, "stm32boot-sim: %s: %s\n", c->stats_path, strerror(errno));
 		status = 1;
 	}
-	sim_stats_free(&em.stats);
-	sim_chip_free(&em.chip);
+	sim_drive_free(em);
+	sim_stats_free(&stats);
+	sim_chip_free(&chip);
 	return status;
 }

@@ -25,6 +25,8 @@ struct stlink_emulator {
 	struct sim_stlink stlink;
 	struct sim_stlink_usb usb_face;
 	struct sim_usbfs *usb;
+	struct sim_drive *drive; /* the board's drive beside the probe, or NULL */
+	const sigset_t *wait_mask;
 	bool saved_ok;
 };
 
@@ -63,6 +65,8 @@ static void write_stlink_stats(FILE *out, const void *extra)
 		t->halts,
 		t->resumes, t->breakpoints, t->lockups, t->resets, t->nrst_pulses, t->memory_faults,
 		t->rdp_refusals, em->target.halted ? "true" : "false");
+	if (em->drive)
+		sim_drive_write_stats(out, em->drive);
 }
 
 static void sync_core_stats(struct stlink_emulator *em)
@@ -105,6 +109,37 @@ static void save(void *ctx, void *user)
 	}
 }
 
+struct chip_job {
+	struct stlink_emulator *em;
+	void (*work)(struct sim_chip *chip, void *arg);
+	void *arg;
+};
+
+/* The drive programmed the chip: the core must not run code translated
+ * from the old flash, and the ST-LINK resets the target after a copy. */
+static void chip_job_locked(void *ctx, void *user)
+{
+	struct chip_job *job = user;
+	struct stlink_emulator *em = job->em;
+	(void)ctx;
+	job->work(&em->chip, job->arg);
+	sim_cpu_memory_changed(em->cpu, em->chip.dev->flash_start, em->chip.dev->flash_size);
+	sim_swd_system_reset(&em->target, SIM_RESET_NONE);
+}
+
+static void with_chip(void *owner, void (*work)(struct sim_chip *chip, void *arg), void *arg)
+{
+	struct stlink_emulator *em = owner;
+	struct chip_job job = {em, work, arg};
+	sim_usbfs_locked(em->usb, 0, chip_job_locked, &job);
+}
+
+static void service_drive(void *user)
+{
+	struct stlink_emulator *em = user;
+	sim_drive_service(em->drive, em->wait_mask);
+}
+
 static bool set_up(struct stlink_emulator *em)
 {
 	const struct sim_stlink_config *c = em->config;
@@ -141,6 +176,15 @@ static bool set_up(struct stlink_emulator *em)
 		fprintf(stderr, "stm32boot-sim: %s\n", why);
 		return false;
 	}
+	if (c->drive) {
+		struct sim_drive_share share = {with_chip, em};
+		em->drive = sim_drive_new(c->drive, &em->chip, &em->stats, em->usb_face.serial, &share,
+					  why, sizeof why);
+		if (!em->drive) {
+			fprintf(stderr, "stm32boot-sim: %s\n", why);
+			return false;
+		}
+	}
 	return true;
 }
 
@@ -151,12 +195,15 @@ int sim_stlink_main(const struct sim_stlink_config *config, const sigset_t *wait
 	em.config = config;
 	int status = 1;
 	if (set_up(&em)) {
-		status = sim_usb_serve(em.usb, config->run_argv, wait_mask, stop);
+		em.wait_mask = wait_mask;
+		status = sim_usb_serve_ticking(em.usb, config->run_argv, wait_mask, stop,
+					       em.drive ? service_drive : NULL, &em);
 		sim_usbfs_locked(em.usb, 0, save, &em);
 		if (status == SIM_USB_NOT_SERVED || (!em.saved_ok && status == 0))
 			status = 1;
 	}
 	sim_usbfs_close(em.usb);
+	sim_drive_free(em.drive);
 	sim_cpu_free(em.cpu);
 	sim_stats_free(&em.stats);
 	sim_chip_free(&em.chip);

@@ -11,6 +11,7 @@
 
 #include "base/faults.h"
 #include "chip/chip.h"
+#include "drive/drive_main.h"
 #include "stlink/stlink_cmd.h"
 #include "stm32boot/device.h"
 
@@ -24,6 +25,9 @@ struct sim_stlink_config {
 	uint64_t seed;
 	const uint8_t *uid; /* SIM_UID_BYTES, or NULL for the chip's default */
 	char **run_argv;    /* the command for --run (NULL-terminated), or NULL */
+	/* --interface drive --with-stlink: the board's drive too, on this chip
+	 * (its DETAILS.TXT names this probe's serial); NULL: the probe alone. */
+	const struct sim_drive_config *drive;
 };
 
 /* The exit status of the program: --run's command's, else 0 (1 when the

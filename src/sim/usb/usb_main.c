@@ -152,13 +152,15 @@ static int status_of(int wait_status)
 
 /* Until a stop signal, or until the --run child has ended. */
 static int serve(struct sim_usbfs *usb, pid_t child, const sigset_t *wait_mask,
-		 volatile sig_atomic_t *stop)
+		 volatile sig_atomic_t *stop, void (*tick)(void *user), void *user)
 {
 	int status = 0;
 	while (!*stop) {
 		struct timespec period = {0, SERVICE_PERIOD_NS};
 		(void)ppoll(NULL, 0, &period, wait_mask);
 		(void)sim_usbfs_service(usb);
+		if (tick)
+			tick(user);
 		int wait_status;
 		if (child > 0 && waitpid(child, &wait_status, WNOHANG) == child)
 			return status_of(wait_status);
@@ -175,6 +177,12 @@ static int serve(struct sim_usbfs *usb, pid_t child, const sigset_t *wait_mask,
 int sim_usb_serve(struct sim_usbfs *usb, char **run_argv, const sigset_t *wait_mask,
 		  volatile sig_atomic_t *stop)
 {
+	return sim_usb_serve_ticking(usb, run_argv, wait_mask, stop, NULL, NULL);
+}
+
+int sim_usb_serve_ticking(struct sim_usbfs *usb, char **run_argv, const sigset_t *wait_mask,
+			  volatile sig_atomic_t *stop, void (*tick)(void *user), void *user)
+{
 	pid_t child = 0;
 	if (run_argv) {
 		fflush(NULL);
@@ -190,7 +198,7 @@ int sim_usb_serve(struct sim_usbfs *usb, char **run_argv, const sigset_t *wait_m
 		printf("%s\n", sim_usbfs_root(usb));
 		fflush(stdout);
 	}
-	return serve(usb, child, wait_mask, stop);
+	return serve(usb, child, wait_mask, stop, tick, user);
 }
 
 /* Board k >= 2 keeps its files beside the first's: FILE.k. */

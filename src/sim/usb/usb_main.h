@@ -38,6 +38,10 @@ struct sim_usbfs;
  * (0). SIM_USB_NOT_SERVED when the command could not be started. */
 int sim_usb_serve(struct sim_usbfs *usb, char **run_argv, const sigset_t *wait_mask,
 		  volatile sig_atomic_t *stop);
+/* The same, calling tick(user) on this thread every 10 ms: another event
+ * source of the same chip (the drive beside an ST-LINK). */
+int sim_usb_serve_ticking(struct sim_usbfs *usb, char **run_argv, const sigset_t *wait_mask,
+			  volatile sig_atomic_t *stop, void (*tick)(void *user), void *user);
 
 /* The exit status of the program: --run's command's, else 0 (1 when the
  * image or stats could not be saved, or the testbed not made). */

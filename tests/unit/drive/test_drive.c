@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -21,6 +22,8 @@
 #include "stm32boot/drive.h"
 #include "stm32boot/format.h"
 #include "stm32boot/image.h"
+
+#include "drive/drive_pair.h"
 
 /* ---- a scratch folder tree per test ---- */
 
@@ -141,6 +144,92 @@ static void test_probe_stlink_details_only(void **state)
 	assert_int_equal(info.kind, STM32_DRIVE_STLINK);
 	assert_string_equal(info.board_id, "0700");
 	assert_string_equal(info.device->name, "stm32f103xb");
+}
+
+/* ---- the drive's ST-LINK: its USB serial ---- */
+
+/* A folder on a disk that is no ST USB device: the Unique ID: line names
+ * the probe (DAPLink's form; the emulator writes it), else nothing does. */
+static void test_stlink_serial_from_details(void **state)
+{
+	struct scratch *s = *state;
+	char dir[300];
+	stlink_drive(dir, sizeof dir, s->root, "NODE_F401RE", "0720");
+	write_text(dir, "DETAILS.TXT", "Version: 0221\r\nBuild:   Jan  1 2024\r\n"
+				   "Unique ID: 066DFF485550755187121234\r\n");
+	struct stm32_drive_info info;
+	assert_true(stm32_drive_probe(dir, &info));
+	assert_string_equal(info.board_id, "0720"); /* MBED.HTM still gives the board */
+	char serial[64];
+	const char *source = NULL;
+	struct stm32_error err;
+	stm32_error_clear(&err);
+	assert_int_equal(stm32_drive_stlink_serial(&info, serial, sizeof serial, &source, &err),
+			 STM32_OK);
+	assert_string_equal(serial, "066DFF485550755187121234");
+	assert_string_equal(source, "DETAILS.TXT");
+}
+
+/* A sysfs tree of the test's own: the scratch folder's block device is a
+ * partition of a disk on USB device 1-2, whose vendor decides. */
+static void fake_usb_disk(const char *sys, const char *dir, const char *vendor)
+{
+	static const char device[] = "devices/pci0000:00/0000:00:14.0/usb1/1-2";
+	static const char disk[] = "1-2:1.1/host3/target3:0:0/3:0:0:0/block/sdb/sdb1";
+	char path[600], command[1400];
+	snprintf(command, sizeof command, "mkdir -p '%s/%s/%s' '%s/dev/block'", sys, device, disk, sys);
+	assert_int_equal(system(command), 0);
+	snprintf(path, sizeof path, "%s/%s", sys, device);
+	write_text(path, "idVendor", vendor);
+	write_text(path, "serial", "066DFF485550755187121234\n");
+	snprintf(path, sizeof path, "%s/%s/1-2:1.1", sys, device);
+	write_text(path, "bInterfaceClass", "08\n"); /* mass storage: no idVendor here */
+	struct stat st;
+	assert_int_equal(stat(dir, &st), 0);
+	char link[600], target[600];
+	snprintf(link, sizeof link, "%s/dev/block/%u:%u", sys, major(st.st_dev), minor(st.st_dev));
+	snprintf(target, sizeof target, "../../%s/%s", device, disk);
+	assert_int_equal(symlink(target, link), 0);
+}
+
+static void test_stlink_serial_from_the_usb_disk(void **state)
+{
+	struct scratch *s = *state;
+	char dir[300], sys[300], other[300];
+	stlink_drive(dir, sizeof dir, s->root, "NODE_F401RE", "0720");
+	make_dir(sys, sizeof sys, s->root, "sys");
+	fake_usb_disk(sys, dir, "0483\n");
+	char serial[64] = "";
+	assert_true(drive_usb_serial(sys, dir, serial, sizeof serial));
+	assert_string_equal(serial, "066DFF485550755187121234");
+	/* A disk on someone else's USB device is no ST-LINK's drive. */
+	make_dir(other, sizeof other, s->root, "sys-other");
+	fake_usb_disk(other, dir, "0781\n");
+	assert_false(drive_usb_serial(other, dir, serial, sizeof serial));
+	/* No such block device in sysfs (a folder on tmpfs, say). */
+	assert_false(drive_usb_serial(dir, dir, serial, sizeof serial));
+}
+
+static void test_stlink_serial_absent_is_said(void **state)
+{
+	struct scratch *s = *state;
+	char dir[300];
+	stlink_drive(dir, sizeof dir, s->root, "NODE_F401RE", "0720"); /* a real ST-LINK's files */
+	struct stm32_drive_info info;
+	assert_true(stm32_drive_probe(dir, &info));
+	char serial[64] = "x";
+	struct stm32_error err;
+	stm32_error_clear(&err);
+	assert_int_equal(stm32_drive_stlink_serial(&info, serial, sizeof serial, NULL, &err),
+			 STM32_E_UNSUPPORTED);
+	assert_string_equal(serial, "");
+	assert_non_null(strstr(err.message, "does not name its ST-LINK"));
+	char uf2[300];
+	uf2_drive(uf2, sizeof uf2, s->root, "UF2", "stm32f401xe-tinyuf2");
+	assert_true(stm32_drive_probe(uf2, &info));
+	assert_int_equal(stm32_drive_stlink_serial(&info, serial, sizeof serial, NULL, &err),
+			 STM32_E_UNSUPPORTED);
+	assert_non_null(strstr(err.message, "UF2"));
 }
 
 static void test_probe_unknown_board_has_no_device(void **state)
@@ -384,6 +473,10 @@ static void test_stlink_copy_taken(void **state)
 	stlink_drive(dir, sizeof dir, s->root, "NODE", "0720");
 	struct stm32_transport *t;
 	struct stm32_target *target = open_dir(dir, 5000, &t);
+	struct stm32_drive_info opened;
+	assert_true(stm32_drive_target_info(target, &opened)); /* which drive, for the verify */
+	assert_string_equal(opened.path, dir);
+	assert_false(stm32_drive_target_info(NULL, &opened));
 	struct firmware fw = {.dir = dir, .file = "FIRMWARE.HEX", .mood = TAKES_IT};
 	pthread_t thread;
 	assert_int_equal(pthread_create(&thread, NULL, firmware_thread, &fw), 0);
@@ -538,6 +631,9 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_probe_stlink_from_mbed_htm, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_probe_stlink_details_only, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stlink_serial_from_details, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stlink_serial_from_the_usb_disk, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stlink_serial_absent_is_said, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_probe_unknown_board_has_no_device, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_probe_uf2_board_id_names_device, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_probe_plain_folder_is_no_drive, setup, teardown),

@@ -1,0 +1,21 @@
+/* stm32boot command line: -v after a copy to a drive. The drive itself
+ * cannot be read; the board's ST-LINK, when it is on USB too, can: the
+ * written ranges are read back through it over SWD. */
+#ifndef STM32BOOT_CLI_DRIVE_VERIFY_H
+#define STM32BOOT_CLI_DRIVE_VERIFY_H
+
+#include <stdbool.h>
+
+#include "actions.h"
+
+enum cli_drive_verify {
+	CLI_DRIVE_VERIFIED,   /* read back through the ST-LINK: every byte as written */
+	CLI_DRIVE_UNVERIFIED, /* no other way to the chip (warned, saying why) */
+	CLI_DRIVE_MISMATCH,   /* the chip differs, or reading it failed (error reported) */
+};
+
+/* Verify ctx->input, just copied to the drive ctx->target, through the
+ * board's ST-LINK (stlink:SERIAL, the serial from the drive). */
+enum cli_drive_verify cli_drive_verify(struct cli_context *ctx);
+
+#endif
