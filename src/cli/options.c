@@ -106,7 +106,8 @@ void cli_print_usage(FILE *stream)
 	fputs(
 "Usage: stm32boot [OPTIONS] [PORT...]\n"
 "       stm32boot --list [--json]\n"
-"Flash STM32 microcontrollers through their ROM bootloader (stm32flash compatible).\n"
+"Flash STM32 microcontrollers through their ROM bootloader (UART, I2C, SPI, USB\n"
+"DFU), an ST-LINK over SWD or a board's flashing drive (stm32flash compatible).\n"
 "\n"
 "PORT is a serial device (/dev/ttyUSB0), an I2C bus (/dev/i2c-N, with -a), an SPI\n"
 "device (/dev/spidevB.C), a USB DFU bootloader (dfu:, dfu:SERIAL, dfu:BUS-PORT,\n"
