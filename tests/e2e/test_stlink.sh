@@ -58,7 +58,7 @@ t_connect_names_the_chip_and_the_probe() {
 t_write_verify_lands_in_flash() {
 	random_file "$WORK/fw.bin" 5000
 	probe_ok -w "$WORK/fw.bin" -v stlink:
-	out_has "Wrote and verified 5000 bytes"
+	out_has "Wrote and verified (by CRC) 5000 bytes"
 	flash_slice "$WORK/written.bin" 0 5000
 	same_bytes "$WORK/written.bin" "$WORK/fw.bin"
 	# Pages past the image were left alone: still erased.
@@ -72,7 +72,10 @@ t_read_gives_back_what_was_written() {
 	probe_ok -w "$WORK/fw.bin" stlink:
 	probe_ok -r "$WORK/back.bin" -S 0x08000000:3000 stlink:
 	same_bytes "$WORK/back.bin" "$WORK/fw.bin"
-	stat_is .stlink.memory_written_bytes 0
+	# The read was checked by the chip's CRC (the RAM loader), which put
+	# back the SRAM and registers it used: the core runs on afterwards.
+	out_has "Checked by the chip's checksum: every byte as read"
+	stat_is .stlink.halted false
 }
 
 t_erase_only_clears_the_flash() {
