@@ -81,6 +81,23 @@ static uint32_t crc_command(const volatile uint32_t *control, volatile uint32_t 
 
 /* On a failure the slot's result names the unit's index in the list (the
  * drivers do not agree on what error_address means for an erase). */
+/* One CRC per block (the slot's result word gives its size, a multiple
+ * of 4) into the slot's buffer: a verify's per-unit checks in one run. */
+static uint32_t crc_blocks_command(const volatile uint32_t *control, volatile uint32_t *slot)
+{
+	uint32_t address = word(slot, LOADER_SLOT_ADDRESS), length = word(slot, LOADER_SLOT_LENGTH);
+	uint32_t block = word(slot, LOADER_SLOT_RESULT);
+	volatile uint32_t *out = (volatile uint32_t *)word(slot, LOADER_SLOT_BUFFER);
+	if (address % 4u || block == 0 || block % 4u || length % block)
+		return LOADER_E_ALIGN;
+	uint32_t options = word(control, LOADER_OPTIONS);
+	for (uint32_t at = 0; at < length; at += block)
+		*out++ = (options & LOADER_OPT_CRC_UNIT)
+				 ? crc_unit(word(control, LOADER_CRC_BASE), options, address + at, block)
+				 : crc_software(address + at, block);
+	return LOADER_OK;
+}
+
 static int erase_units(struct flash_ctl *ctl, const volatile uint32_t *units, uint32_t count,
 		       volatile uint32_t *slot)
 {
@@ -122,6 +139,8 @@ static void serve(struct flash_ctl *ctl, const volatile uint32_t *control, volat
 	ctl->error_sr = ctl->error_address = 0;
 	if (command == LOADER_CMD_CRC)
 		status = crc_command(control, slot);
+	else if (command == LOADER_CMD_CRC_BLOCKS)
+		status = crc_blocks_command(control, slot);
 	else if (command >= LOADER_CMD_ERASE_UNITS && command <= LOADER_CMD_PROGRAM)
 		status = flash_command(ctl, command, slot);
 	else

@@ -25,6 +25,7 @@
 #define LOADER_CMD_ERASE_BANK  3u /* bank number in length */
 #define LOADER_CMD_PROGRAM     4u /* length bytes from buffer to address */
 #define LOADER_CMD_CRC         5u /* CRC-32 of [address, address + length) into result */
+#define LOADER_CMD_CRC_BLOCKS  6u /* a CRC-32 per result-byte block of the range, to buffer */
 
 /* Status (LOADER_SLOT_STATUS): the host writes LOADER_RUNNING with the command. */
 #define LOADER_OK           0u
@@ -54,7 +55,7 @@
 #define LOADER_CONTROL_BYTES (LOADER_SLOTS + 2u * LOADER_SLOT_BYTES)
 #define LOADER_MAGIC 0x4C4F4144u  /* "LOAD": serving */
 #define LOADER_PARKED 0x50415243u /* "PARK": halted on BKPT for want of work */
-#define LOADER_IDLE_POLLS 20000u   /* about 1 ms on a 100 MHz core, 15 ms at 8 MHz */
+#define LOADER_IDLE_POLLS 100000u  /* about 6 ms on a 100 MHz core, 80 ms at 8 MHz */
 
 /* A slot. The host writes it in one go, the command last; the loader
  * writes the results, clears the command, then the status. */

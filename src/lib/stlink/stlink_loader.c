@@ -26,7 +26,9 @@
 #define PROGRAM_UNIT_US 200u  /* every controller here: at most 100 us per unit */
 #define CRC_KIB_US 2000u      /* software CRC on a slow clock; the unit is far faster */
 #define MAX_ERASE_UNITS 256u
-#define PIECE_MIN 256u
+#define PIECE_MIN 512u
+#define CRC_AHEAD_BYTES (256u * 1024u) /* at most this much CRC work ahead of the asker */
+#define DHCSR_EVERY 4u /* status polls per look at the core */
 
 /* Per family: the image, and the CRC unit's clock enable. */
 static const struct family {
@@ -270,12 +272,13 @@ static unsigned budget_ms(const struct stlink_loader *ld, uint32_t command, uint
 	return ms > 0xFFFFFFFFu ? 0xFFFFFFFFu : (unsigned)ms;
 }
 
-static enum stm32_status post(struct stlink_link *l, struct stlink_loader *ld, unsigned slot,
-			      uint32_t command, uint32_t address, uint32_t length,
-			      struct stm32_error *err)
+static enum stm32_status post_with(struct stlink_link *l, struct stlink_loader *ld, unsigned slot,
+				   uint32_t command, uint32_t address, uint32_t length,
+				   uint32_t result_in, struct stm32_error *err)
 {
 	uint8_t words[LOADER_SLOT_BYTES];
 	memset(words, 0, sizeof words);
+	put32(words + LOADER_SLOT_RESULT, result_in);
 	put32(words + LOADER_SLOT_ADDRESS, address);
 	put32(words + LOADER_SLOT_LENGTH, length);
 	put32(words + LOADER_SLOT_BUFFER, ld->buffers[slot]);
@@ -295,6 +298,13 @@ static enum stm32_status post(struct stlink_link *l, struct stlink_loader *ld, u
 		.deadline_ms = core_monotonic_ms() + budget_ms(ld, command, length),
 	};
 	return STM32_OK;
+}
+
+static enum stm32_status post(struct stlink_link *l, struct stlink_loader *ld, unsigned slot,
+			      uint32_t command, uint32_t address, uint32_t length,
+			      struct stm32_error *err)
+{
+	return post_with(l, ld, slot, command, address, length, 0, err);
 }
 
 /* "programming 0x08000400+1024", "erasing 4 units from 0x08000000", ... */
@@ -394,8 +404,11 @@ static enum stm32_status wait_slot(struct stlink_link *l, struct stlink_loader *
 		if (s != STM32_OK)
 			return s;
 		if (status != LOADER_RUNNING) {
-			uint8_t results[12];
-			s = stlink_read(l, at + LOADER_SLOT_ERROR_SR, results, sizeof results, err);
+			uint8_t results[12] = {0};
+			/* A program or erase that went well has nothing more to say. */
+			if (status != LOADER_OK || sl->command == LOADER_CMD_CRC)
+				s = stlink_read(l, at + LOADER_SLOT_ERROR_SR, results, sizeof results,
+						err);
 			if (s != STM32_OK)
 				return s;
 			sl->busy = false;
@@ -403,6 +416,11 @@ static enum stm32_status wait_slot(struct stlink_link *l, struct stlink_loader *
 						    get32(results + 8)};
 			return STM32_OK;
 		}
+		/* The core's state every few polls (each is a USB round trip),
+		 * and always before giving up. */
+		bool late = core_monotonic_ms() > sl->deadline_ms;
+		if (polls % DHCSR_EVERY != 1 && !late)
+			continue;
 		if ((s = stlink_read_word(l, DHCSR, &dhcsr, err)) != STM32_OK)
 			return s;
 		if ((dhcsr & (DHCSR_S_HALT | DHCSR_S_LOCKUP | DHCSR_S_RESET_ST)) == DHCSR_S_HALT) {
@@ -417,8 +435,7 @@ static enum stm32_status wait_slot(struct stlink_link *l, struct stlink_loader *
 				continue;
 			}
 		}
-		if (dhcsr & (DHCSR_S_LOCKUP | DHCSR_S_HALT | DHCSR_S_RESET_ST) ||
-		    core_monotonic_ms() > sl->deadline_ms)
+		if (dhcsr & (DHCSR_S_LOCKUP | DHCSR_S_HALT | DHCSR_S_RESET_ST) || late)
 			return lost(l, ld, sl, dhcsr, err);
 		if (polls >= SPIN_POLLS)
 			core_sleep_ms(1);
@@ -453,7 +470,7 @@ static enum stm32_status drain(struct stlink_link *l, struct stlink_loader *ld,
  * piece stay below its programming time. */
 static size_t piece_size(const struct stlink_loader *ld, size_t length)
 {
-	size_t piece = (length / 4u + 7u) & ~(size_t)7u;
+	size_t piece = (length / 2u + 7u) & ~(size_t)7u;
 	if (piece < PIECE_MIN)
 		piece = PIECE_MIN;
 	return piece < ld->buffer_size ? piece : ld->buffer_size;
@@ -481,6 +498,7 @@ enum stm32_status stlink_loader_program(struct stlink_link *l, struct stlink_loa
 {
 	enum stm32_status s = start(l, ld, err);
 	ld->flash_changed = true;
+	ld->crc_cache_count = 0;
 	size_t piece = piece_size(ld, length);
 	for (size_t offset = 0; s == STM32_OK && offset < length;) {
 		size_t n = length - offset < piece ? length - offset : piece;
@@ -536,6 +554,7 @@ enum stm32_status stlink_loader_erase(struct stlink_link *l, struct stlink_loade
 	if (s != STM32_OK)
 		return s;
 	ld->flash_changed = true;
+	ld->crc_cache_count = 0;
 	uint32_t command = LOADER_CMD_ERASE_MASS, length = 0, address = dev->flash_start;
 	if (request->kind == STM32_ERASE_REQUEST_BANK) {
 		command = LOADER_CMD_ERASE_BANK;
@@ -570,6 +589,64 @@ enum stm32_status stlink_loader_erase(struct stlink_link *l, struct stlink_loade
 	return failed(&sl, r.status, r.error_sr, address, err);
 }
 
+static bool cached_crc(const struct stlink_loader *ld, uint32_t address, uint32_t length,
+		       uint32_t *crc)
+{
+	if (!ld->crc_cache_count || length != ld->crc_cache_block || address < ld->crc_cache_address)
+		return false;
+	uint32_t index = (address - ld->crc_cache_address) / length;
+	if ((address - ld->crc_cache_address) % length || index >= ld->crc_cache_count)
+		return false;
+	*crc = ld->crc_cache[index];
+	return true;
+}
+
+/* Blocks of this length from address to compute at once: as many as fit
+ * the cache, a buffer and CRC_AHEAD_BYTES, within flash. */
+static uint32_t crc_blocks_ahead(const struct stlink_loader *ld, uint32_t address, uint32_t length)
+{
+	const struct stm32_device *dev = ld->device;
+	uint64_t end = (uint64_t)dev->flash_start + dev->flash_size;
+	if (!length || address < dev->flash_start || address + (uint64_t)length > end)
+		return 0;
+	uint64_t count = (end - address) / length;
+	uint64_t limits[] = {STLINK_LOADER_CRC_CACHE, ld->buffer_size / 4u, CRC_AHEAD_BYTES / length,
+			     STLINK_MAX_TRANSFER / 4u};
+	for (size_t i = 0; i < sizeof limits / sizeof limits[0]; i++)
+		count = count < limits[i] ? count : limits[i];
+	return (uint32_t)count;
+}
+
+static enum stm32_status crc_blocks(struct stlink_link *l, struct stlink_loader *ld,
+				    uint32_t address, uint32_t length, uint32_t count,
+				    uint32_t *crc, struct stm32_error *err)
+{
+	enum stm32_status s = drain(l, ld, err);
+	unsigned slot = ld->next;
+	struct slot_result r;
+	if (s == STM32_OK)
+		s = post_with(l, ld, slot, LOADER_CMD_CRC_BLOCKS, address, length * count, length, err);
+	if (s == STM32_OK)
+		s = wait_slot(l, ld, slot, &r, err);
+	if (s != STM32_OK)
+		return s;
+	if (r.status != LOADER_OK) {
+		struct stlink_loader_slot sl = {.command = LOADER_CMD_CRC, .address = address,
+						.length = length};
+		return failed(&sl, r.status, r.error_sr, address, err);
+	}
+	uint8_t bytes[STLINK_MAX_TRANSFER];
+	if ((s = stlink_read(l, ld->buffers[slot], bytes, 4u * count, err)) != STM32_OK)
+		return s;
+	for (uint32_t i = 0; i < count; i++)
+		ld->crc_cache[i] = get32(bytes + 4 * i);
+	ld->crc_cache_address = address;
+	ld->crc_cache_block = length;
+	ld->crc_cache_count = count;
+	*crc = ld->crc_cache[0];
+	return STM32_OK;
+}
+
 enum stm32_status stlink_loader_crc(struct stlink_link *l, struct stlink_loader *ld,
 				    uint32_t address, uint32_t length, uint32_t *crc,
 				    struct stm32_error *err)
@@ -578,7 +655,12 @@ enum stm32_status stlink_loader_crc(struct stlink_link *l, struct stlink_loader 
 	if (address % 4 || length % 4)
 		return stm32_error_set(err, STM32_E_INVALID, "CRC range 0x%08X+%u is not 4-aligned",
 				       address, length);
+	if (cached_crc(ld, address, length, crc))
+		return STM32_OK;
 	enum stm32_status s = start(l, ld, err);
+	uint32_t count = crc_blocks_ahead(ld, address, length);
+	if (s == STM32_OK && count > 1)
+		return crc_blocks(l, ld, address, length, count, crc, err);
 	struct slot_result r;
 	if (s == STM32_OK)
 		s = run_one(l, ld, LOADER_CMD_CRC, address, length, &r, err);
@@ -610,6 +692,7 @@ enum stm32_status stlink_loader_stop(struct stlink_link *l, struct stlink_loader
 void stlink_loader_forget(struct stlink_loader *ld, bool chip_reset)
 {
 	ld->running = false;
+	ld->crc_cache_count = 0;
 	memset(ld->slots, 0, sizeof ld->slots);
 	if (chip_reset)
 		ld->clobbered = ld->saved = false;

@@ -32,6 +32,7 @@ extern const size_t stlink_loader_image_count;
 #define STLINK_LOADER_MAX_BUFFER (16u * 1024u)
 #define STLINK_LOADER_SAVED_REGISTERS 19u /* r0-r15, xPSR, MSP, PSP */
 #define STLINK_LOADER_SAVED_SRAM 4096u     /* code, control block and stack */
+#define STLINK_LOADER_CRC_CACHE 256u       /* CRCs of equal blocks computed in one run */
 
 struct stlink_loader_slot {
 	bool busy;            /* posted, its status not yet read */
@@ -59,6 +60,11 @@ struct stlink_loader {
 	uint8_t saved_sram[STLINK_LOADER_SAVED_SRAM];
 	unsigned next;  /* the slot to post next */
 	unsigned long restarts; /* times it was started again after parking */
+	/* A verify asks for one CRC per erase unit: the loader computes those
+	 * of the following equal blocks in the same run; any flash change
+	 * drops them. */
+	uint32_t crc_cache_address, crc_cache_block, crc_cache_count;
+	uint32_t crc_cache[STLINK_LOADER_CRC_CACHE];
 	struct stlink_loader_slot slots[2];
 };
 
