@@ -26,7 +26,7 @@ CFLAGS=(-Os -mthumb -masm-syntax-unified -ffreestanding -nostdlib -fno-common -f
 # name  cpu  driver-source  families (Cortex-M0 code where an M0/M0+ part is served)
 images=(
 	"f1 cortex-m0 flash_f1.c F0,F1,F3"
-	"f4 cortex-m3 flash_f4.c F2,F4,F7"
+	"f4 cortex-m3 flash_f4.c F2,F4"
 	"dword cortex-m0 flash_dword.c G0,G4,L4"
 )
 

@@ -39,7 +39,9 @@ static const struct family {
 } families[] = {
 	{"F0", "f1", 0x40021014u, 6, true},     {"F1", "f1", 0x40021014u, 6, false},
 	{"F3", "f1", 0x40021014u, 6, true},     {"F2", "f4", 0x40023830u, 12, false},
-	{"F4", "f4", 0x40023830u, 12, false},   {"F7", "f4", 0x40023830u, 12, true},
+	/* Not F7: SRAM from 0x20000000 is its DTCM, which the Cortex-M7
+	 * does not fetch instructions from; the loader would need SRAM1. */
+	{"F4", "f4", 0x40023830u, 12, false},
 	{"G0", "dword", 0x40021038u, 12, true}, {"G4", "dword", 0x40021048u, 12, true},
 	{"L4", "dword", 0x40021048u, 12, true},
 };

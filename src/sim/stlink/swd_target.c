@@ -33,8 +33,10 @@
 #define SLICE_BUDGET 100000u
 /* Emulated time a probe command takes on the wire (one USB frame). */
 #define COMMAND_NS 1000000u
-/* Realtime: instructions per step while catching up with the wall. */
-#define REALTIME_SLICE 2000u
+/* Realtime: instructions per step while catching up with the wall; short,
+ * so that a flash operation started in a step is let run to its end
+ * (catch_up) before the core spins long on BSY. */
+#define REALTIME_SLICE 500u
 
 static uint32_t dp_idcode_of(const struct stm32_device *dev, enum sim_cpu_core core)
 {
@@ -132,7 +134,12 @@ void sim_swd_power_on(struct sim_swd_target *t)
 }
 
 /* Realtime: emulated time follows the USB model's clock. A core that
- * stops making time (asleep) has the rest pass idle. */
+ * stops making time (asleep) has the rest pass idle. A flash operation
+ * under way is let run to its end first (emulated time jumps there, and
+ * the core waits for the wall to catch up): code running while the flash
+ * is busy only polls it, and emulating those polls one by one is slower
+ * than the real chip (the instructions skipped: the IWDG is not refreshed
+ * by them). */
 static void catch_up(struct sim_swd_target *t)
 {
 	uint64_t wall_ns = t->wall_us * 1000u;
@@ -143,6 +150,10 @@ static void catch_up(struct sim_swd_target *t)
 	}
 	int64_t target = (int64_t)wall_ns + t->clock_offset_ns;
 	while (t->executing && !t->halted && (int64_t)now < target) {
+		sim_cpu_debug_finish_flash_operation(t->cpu);
+		now = sim_cpu_time_ns(t->cpu);
+		if ((int64_t)now >= target)
+			break;
 		run(t, REALTIME_SLICE);
 		uint64_t later = sim_cpu_time_ns(t->cpu);
 		if (later == now)
