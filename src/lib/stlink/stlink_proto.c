@@ -20,6 +20,7 @@
 #define DBG_EXIT 0x21u
 #define DBG_ENTER 0x30u
 #define DBG_READ_IDCODES 0x31u
+#define DBG_READREG 0x33u
 #define DBG_WRITEREG 0x34u
 #define DBG_WRITEDEBUGREG 0x35u
 #define DBG_READDEBUGREG 0x36u
@@ -304,6 +305,17 @@ enum stm32_status stlink_write_register(struct stlink_link *l, unsigned index, u
 	put_le32(cmd + 3, value);
 	enum stm32_status s = command(l, cmd, NULL, 0, reply, sizeof reply, err);
 	return s == STM32_OK ? check_status(reply[0], "a core register write", index, err) : s;
+}
+
+enum stm32_status stlink_read_register(struct stlink_link *l, unsigned index, uint32_t *value,
+				       struct stm32_error *err)
+{
+	uint8_t cmd[STLINK_COMMAND_SIZE] = {CMD_DEBUG, DBG_READREG, (uint8_t)index}, reply[8];
+	enum stm32_status s = command(l, cmd, NULL, 0, reply, sizeof reply, err);
+	if (s == STM32_OK)
+		s = check_status(reply[0], "a core register read", index, err);
+	*value = s == STM32_OK ? get_le32(reply + 4) : 0;
+	return s;
 }
 
 enum stm32_status stlink_halt(struct stlink_link *l, struct stm32_error *err)

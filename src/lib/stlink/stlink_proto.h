@@ -46,6 +46,8 @@ enum stm32_status stlink_write(struct stlink_link *l, uint32_t address, const ui
 /* A core register (0-15, 16 xPSR, 17 MSP, 18 PSP) of the halted core. */
 enum stm32_status stlink_write_register(struct stlink_link *l, unsigned index, uint32_t value,
 					struct stm32_error *err);
+enum stm32_status stlink_read_register(struct stlink_link *l, unsigned index, uint32_t *value,
+				       struct stm32_error *err);
 enum stm32_status stlink_halt(struct stlink_link *l, struct stm32_error *err);
 /* The core runs on from where it is, debug off. */
 enum stm32_status stlink_resume(struct stlink_link *l, struct stm32_error *err);

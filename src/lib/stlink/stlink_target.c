@@ -1,12 +1,14 @@
 /* The ST-LINK back end (stlink_target.h): connect (hot plug), halt,
- * identify the chip (stlink.md §4), and the table over the flash
- * controller's registers. */
+ * identify the chip (stlink.md §4), and the table: flash through the RAM
+ * loader (stlink_loader.h) where the family has one and SRAM holds it,
+ * else through the flash controller's registers (stlink_flash.h). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "optbytes/option_edit.h"
 #include "stlink/stlink_flash.h"
+#include "stlink/stlink_loader.h"
 #include "stlink/stlink_proto.h"
 #include "stlink/stlink_target.h"
 
@@ -27,6 +29,8 @@ struct stlink_backend {
 	struct stm32_target target;
 	struct stlink_link link;
 	struct stlink_flash flash;
+	struct stlink_loader loader;
+	bool use_loader;            /* else the register-level path */
 	struct stm32_device device; /* the table's row, with all of SRAM usable */
 	unsigned swd_khz;           /* the clock the probe took, 0 when unknown */
 	uint32_t cpuid, dev_id;
@@ -73,8 +77,14 @@ static enum stm32_status st_write(struct stm32_target *t, uint32_t address, cons
 {
 	struct stlink_backend *b = backend_of(t);
 	const struct stm32_device *dev = b->target.desc.device;
-	if (in_ram(dev, address, length))
-		return stlink_write(&b->link, address, data, length, length % 4 ? 2 : 4, err);
+	if (in_ram(dev, address, length)) {
+		/* The loader's code and buffers may be overwritten: stop it. */
+		enum stm32_status s = stlink_loader_stop(&b->link, &b->loader, err);
+		stlink_loader_forget(&b->loader, false);
+		return s == STM32_OK ? stlink_write(&b->link, address, data, length,
+						    length % 4 ? 2 : 4, err)
+				     : s;
+	}
 	if (b->flash.kind == STLINK_FLASH_NONE)
 		return no_flash_driver(b, err);
 	unsigned unit = stlink_flash_unit(&b->flash);
@@ -85,6 +95,8 @@ static enum stm32_status st_write(struct stm32_target *t, uint32_t address, cons
 		stm32_error_address(err, address);
 		return s;
 	}
+	if (b->use_loader)
+		return stlink_loader_program(&b->link, &b->loader, address, data, length, err);
 	return stlink_flash_program(&b->link, &b->flash, address, data, length, err);
 }
 
@@ -94,6 +106,8 @@ static enum stm32_status st_erase(struct stm32_target *t, const struct stm32_era
 	struct stlink_backend *b = backend_of(t);
 	if (b->flash.kind == STLINK_FLASH_NONE)
 		return no_flash_driver(b, err);
+	if (b->use_loader)
+		return stlink_loader_erase(&b->link, &b->loader, r, err);
 	if (r->kind == STM32_ERASE_REQUEST_MASS)
 		return stlink_flash_mass_erase(&b->link, &b->flash, err);
 	if (r->kind != STM32_ERASE_REQUEST_UNITS)
@@ -105,9 +119,23 @@ static enum stm32_status st_erase(struct stm32_target *t, const struct stm32_era
 	return s;
 }
 
+/* On-chip CRC: the RAM loader's (the CRC unit). */
+static enum stm32_status st_crc(struct stm32_target *t, uint32_t address, uint32_t length,
+				uint32_t *crc, struct stm32_error *err)
+{
+	struct stlink_backend *b = backend_of(t);
+	if (!b->use_loader)
+		return stm32_error_set(err, STM32_E_UNSUPPORTED, "no on-chip CRC without the RAM loader");
+	if (!stm32_device_in_flash(b->target.desc.device, address, length))
+		return stm32_error_set(err, STM32_E_NACK, "the RAM loader's CRC covers flash only");
+	return stlink_loader_crc(&b->link, &b->loader, address, length, crc, err);
+}
+
 static enum stm32_status st_reset(struct stm32_target *t, struct stm32_error *err)
 {
-	return stlink_reset_run(&backend_of(t)->link, err);
+	struct stlink_backend *b = backend_of(t);
+	stlink_loader_forget(&b->loader, true);
+	return stlink_reset_run(&b->link, err);
 }
 
 #define REG_PC 15u
@@ -120,6 +148,8 @@ static enum stm32_status st_reset(struct stm32_target *t, struct stm32_error *er
 static enum stm32_status st_go(struct stm32_target *t, uint32_t address, struct stm32_error *err)
 {
 	struct stlink_link *l = &backend_of(t)->link;
+	/* The program's choice from here: the loader's SRAM is its. */
+	stlink_loader_forget(&backend_of(t)->loader, true);
 	uint32_t sp, pc;
 	enum stm32_status s = stlink_read_word(l, address, &sp, err);
 	if (s == STM32_OK)
@@ -134,6 +164,15 @@ static enum stm32_status st_go(struct stm32_target *t, uint32_t address, struct 
 }
 
 static enum stm32_status identify(struct stlink_backend *b, struct stm32_error *err);
+
+/* Option-byte changes end in a reset: the loader stops first and is
+ * loaded again afterwards. */
+static enum stm32_status park_loader(struct stlink_backend *b, struct stm32_error *err)
+{
+	enum stm32_status s = stlink_loader_stop(&b->link, &b->loader, err);
+	stlink_loader_forget(&b->loader, true);
+	return s;
+}
 
 /* The new option bytes in force: the chip reset itself (OBL_LAUNCH), or
  * a system reset loads them (F1, F2/F4/F7). */
@@ -170,7 +209,9 @@ static enum stm32_status change_options(struct stlink_backend *b, const struct o
 					struct stm32_error *err)
 {
 	uint8_t area[sizeof b->target.chip.option_bytes];
-	enum stm32_status s = read_option_area(b, area, err);
+	enum stm32_status s = park_loader(b, err);
+	if (s == STM32_OK)
+		s = read_option_area(b, area, err);
 	if (s == STM32_OK)
 		s = option_edit_apply(&b->device, area, b->device.opt_size, edit, err);
 	return s == STM32_OK ? write_options_and_reset(b, area, b->device.opt_size, err) : s;
@@ -182,9 +223,12 @@ static enum stm32_status st_readout_unprotect(struct stm32_target *t, struct stm
 {
 	struct stlink_backend *b = backend_of(t);
 	const struct stm32_device *dev = &b->device;
+	enum stm32_status s = park_loader(b, err);
+	if (s != STM32_OK)
+		return s;
 	if (b->flash.kind == STLINK_FLASH_F1) {
 		bool reset;
-		enum stm32_status s = stlink_flash_readout_unprotect(&b->link, &b->flash, &reset, err);
+		s = stlink_flash_readout_unprotect(&b->link, &b->flash, &reset, err);
 		if (s == STM32_OK && !reset) /* F1: the option bytes load at a system reset */
 			s = stlink_reset_run(&b->link, err);
 		return s;
@@ -201,7 +245,9 @@ static enum stm32_status st_readout_protect(struct stm32_target *t, struct stm32
 	struct stlink_backend *b = backend_of(t);
 	if (b->flash.kind == STLINK_FLASH_F1) {
 		bool reset;
-		enum stm32_status s = stlink_flash_readout_protect(&b->link, &b->flash, &reset, err);
+		enum stm32_status s = park_loader(b, err);
+		if (s == STM32_OK)
+			s = stlink_flash_readout_protect(&b->link, &b->flash, &reset, err);
 		if (s == STM32_OK && !reset)
 			s = stlink_reset_run(&b->link, err);
 		return s;
@@ -241,7 +287,9 @@ static enum stm32_status st_write_option_bytes(struct stm32_target *t, uint32_t 
 				       "0x%08X+%zu is outside the option bytes (0x%08X, %u bytes)",
 				       address, length, dev->opt_start, (unsigned)dev->opt_size);
 	uint8_t area[sizeof b->target.chip.option_bytes];
-	enum stm32_status s = read_option_area(b, area, err);
+	enum stm32_status s = park_loader(b, err);
+	if (s == STM32_OK)
+		s = read_option_area(b, area, err);
 	if (s != STM32_OK)
 		return s;
 	size_t offset = address - dev->opt_start, reach = stlink_flash_option_reach(&b->flash);
@@ -264,6 +312,7 @@ static enum stm32_status st_write_option_bytes(struct stm32_target *t, uint32_t 
 static enum stm32_status st_reconnect(struct stm32_target *t, struct stm32_error *err)
 {
 	struct stlink_backend *b = backend_of(t);
+	stlink_loader_forget(&b->loader, true);
 	enum stm32_status s = stlink_halt(&b->link, err);
 	if (s == STM32_OK) {
 		memset(&b->target.chip, 0, sizeof b->target.chip);
@@ -276,9 +325,14 @@ static void st_close(struct stm32_target *t)
 {
 	struct stlink_backend *b = backend_of(t);
 	if (b->link.usb && b->link.dp_idcode) {
-		/* The core was halted at connect: let it go on, debug off. */
+		/* The core was halted at connect: let it go on, debug off; unless
+		 * the RAM loader ran since the last reset: the core's registers
+		 * and the start of SRAM are the loader's then, and the core
+		 * stays halted in it (-R or -g runs the program). */
 		struct stm32_error ignored;
-		(void)stlink_resume(&b->link, &ignored);
+		(void)stlink_loader_stop(&b->link, &b->loader, &ignored);
+		if (!b->loader.clobbered)
+			(void)stlink_resume(&b->link, &ignored);
 		stlink_leave(&b->link);
 	}
 	stlink_usb_close(b->link.usb);
@@ -289,6 +343,7 @@ static const struct stm32_target_ops stlink_ops = {
 	.read = st_read,
 	.write = st_write,
 	.erase = st_erase,
+	.crc = st_crc,
 	.go = st_go,
 	.reset = st_reset,
 	.write_option_bytes = st_write_option_bytes,
@@ -368,7 +423,9 @@ static enum stm32_status identify(struct stlink_backend *b, struct stm32_error *
 		chip->option_bytes_size = dev->opt_size;
 	}
 	/* A family without a flash driver here can still be read. */
-	(void)stlink_flash_init(&b->flash, dev);
+	char why[160];
+	b->use_loader = stlink_flash_init(&b->flash, dev) &&
+			stlink_loader_init(&b->loader, dev, l->timeout_ms, why, sizeof why);
 	return STM32_OK;
 }
 
@@ -417,6 +474,13 @@ static void fill_desc(struct stlink_backend *b)
 			   STM32_CAP_OPTION_BYTES | STM32_CAP_WRITE_PROTECT | STM32_CAP_WRITE_UNPROTECT;
 	d->max_read = d->max_write = STLINK_MAX_TRANSFER;
 	d->erase_units_per_request = 1;
+	if (b->use_loader) {
+		d->caps |= STM32_CAP_CRC;
+		/* Four buffers' worth per request: the chip programs one while
+		 * the next goes over SWD, and waits only at the request's end. */
+		d->max_write = 4u * b->loader.buffer_size;
+		d->erase_units_per_request = stlink_loader_max_erase_units(&b->loader);
+	}
 	d->max_erase_unit = (uint32_t)stm32_device_sector_count(d->device) - 1u;
 	/* Full-speed bulk transfers, ~1 MB/s; a write is CR, the data, the
 	 * status, BSY polls and the lock: about 8 commands, each a frame. */

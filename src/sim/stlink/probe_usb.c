@@ -129,7 +129,6 @@ static struct sim_usb_reply bulk_out(void *ctx, uint8_t endpoint, const uint8_t 
 				     uint64_t now_us)
 {
 	struct sim_stlink_usb *u = ctx;
-	(void)now_us;
 	if (endpoint != u->out_endpoint) {
 		u->stray_transfers++;
 		return (struct sim_usb_reply){.stall = true};
@@ -144,10 +143,16 @@ static struct sim_usb_reply bulk_out(void *ctx, uint8_t endpoint, const uint8_t 
 		fault = sim_faults_on_rx(u->faults, &token);
 	if (fault.hang_up)
 		return (struct sim_usb_reply){.leave = true};
+	struct sim_swd_target *target = u->stlink->target;
+	target->wall_us = now_us;
 	sim_stlink_out(u->stlink, data, length);
 	if (fault.reset_chip)
-		sim_swd_system_reset(u->stlink->target, SIM_RESET_NONE);
-	return (struct sim_usb_reply){.delay_us = fault.stall_ms * 1000ull};
+		sim_swd_system_reset(target, SIM_RESET_NONE);
+	/* Realtime: the transfer completes once the probe has done its SWD
+	 * work, so the host's next transfer waits for it. */
+	uint64_t wire_ns = sim_stlink_take_wire_ns(u->stlink);
+	uint64_t wire_us = target->realtime ? (wire_ns + 999u) / 1000u : 0u;
+	return (struct sim_usb_reply){.delay_us = fault.stall_ms * 1000ull + wire_us};
 }
 
 static int bulk_in(void *ctx, uint8_t endpoint, uint8_t *data, size_t max)

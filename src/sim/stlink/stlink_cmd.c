@@ -277,6 +277,34 @@ static void memory_failed(struct sim_stlink *st, uint8_t status, uint32_t addres
 	}
 }
 
+/* The SWD timing model (ADIv5 over SWD): a transaction is 8 request
+ * bits, a turnaround, 3 ACK bits, a turnaround, 32 data bits and parity,
+ * and 2 idle cycles the probes leave between packets. A MEM-AP block
+ * access sets CSW and TAR, then one DRW transaction per access (a read
+ * one more, RDBUFF). Not modelled: TAR re-writes at 1 KiB boundaries,
+ * WAIT retries. */
+#define SWD_TRANSACTION_CYCLES 48u
+#define AP_SETUP_TRANSACTIONS 2u
+#define CORE_REGISTER_TRANSACTIONS 9u /* DCRSR, DHCSR (S_REGRDY), DCRDR, each with its TAR */
+/* The probe's firmware per command (decoding it, USB to SWD): a model
+ * choice, not measured. */
+#define PROBE_COMMAND_NS 20000u
+
+static void count_ap_access(struct sim_stlink *st, size_t accesses, bool read)
+{
+	st->swd_cycles += (AP_SETUP_TRANSACTIONS + accesses + (read ? 1u : 0u)) *
+			  (uint64_t)SWD_TRANSACTION_CYCLES;
+}
+
+uint64_t sim_stlink_take_wire_ns(struct sim_stlink *st)
+{
+	unsigned khz = st->swd_khz ? st->swd_khz : 1800u;
+	uint64_t ns = st->swd_cycles * 1000000u / khz + st->probe_ns;
+	st->swd_cycles = 0;
+	st->probe_ns = 0;
+	return ns;
+}
+
 static void read_memory(struct sim_stlink *st, uint8_t command, uint32_t address, size_t length)
 {
 	unsigned size = access_size(command);
@@ -295,6 +323,7 @@ static void read_memory(struct sim_stlink *st, uint8_t command, uint32_t address
 		memory_failed(st, SIM_STLINK_AP_WAIT, address);
 		return;
 	}
+	count_ap_access(st, (length + size - 1) / size, true);
 	for (size_t i = 0; i < length; i += size) {
 		uint32_t v;
 		if (!sim_swd_read(st->target, address + (uint32_t)i, size, &v)) {
@@ -333,6 +362,7 @@ static void finish_write(struct sim_stlink *st)
 		memory_failed(st, SIM_STLINK_FAULT, address);
 		return;
 	}
+	count_ap_access(st, length / size, false);
 	for (size_t i = 0; i < length; i += size) {
 		uint32_t v = 0;
 		for (unsigned b = 0; b < size; b++)
@@ -354,6 +384,7 @@ static void last_rw_status(struct sim_stlink *st, bool extended)
 static void debug_register(struct sim_stlink *st, const uint8_t *cmd, bool write)
 {
 	uint32_t address = sim_get_le32(cmd + 2), value = 0;
+	count_ap_access(st, 1, !write);
 	if (write) {
 		bool ok = sim_swd_write(st->target, address, 4, sim_get_le32(cmd + 6));
 		reply_status(st, ok ? SIM_STLINK_OK : SIM_STLINK_AP_STICKY_ERROR);
@@ -366,6 +397,7 @@ static void debug_register(struct sim_stlink *st, const uint8_t *cmd, bool write
 static void core_register(struct sim_stlink *st, const uint8_t *cmd, bool write)
 {
 	uint32_t value = 0;
+	st->swd_cycles += CORE_REGISTER_TRANSACTIONS * (uint64_t)SWD_TRANSACTION_CYCLES;
 	if (write) {
 		bool ok = sim_swd_set_reg(st->target, cmd[2], sim_get_le32(cmd + 3));
 		reply_status(st, ok ? SIM_STLINK_OK : SIM_STLINK_FAULT);
@@ -480,6 +512,7 @@ static void debug_command(struct sim_stlink *st, const uint8_t *cmd)
 static void command(struct sim_stlink *st, const uint8_t *cmd)
 {
 	st->counts.commands[cmd[0]]++;
+	st->probe_ns += PROBE_COMMAND_NS;
 	switch (cmd[0]) {
 	case CMD_GET_VERSION: get_version(st); return;
 	case CMD_GET_VERSION_EX: get_version_ex(st); return;

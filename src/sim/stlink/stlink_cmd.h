@@ -55,6 +55,9 @@ struct sim_stlink {
 	uint8_t rw_status;
 	uint32_t rw_fault_address;
 	struct sim_stlink_counts counts;
+	/* --speed realtime: SWD clock cycles the commands since the last
+	 * sim_stlink_take_wire_ns used, and the probe's own time per command. */
+	uint64_t swd_cycles, probe_ns;
 };
 
 const char *sim_stlink_version_name(enum sim_stlink_version version);
@@ -66,6 +69,9 @@ void sim_stlink_out(struct sim_stlink *st, const uint8_t *data, size_t length);
 /* One bulk IN transfer of at most max bytes: the bytes given, or -1 when
  * no reply is waiting (the IN transfer stays pending). */
 int sim_stlink_in(struct sim_stlink *st, uint8_t *out, size_t max);
+/* The time on the SWD wires (at swd_khz) and in the probe's firmware of
+ * the commands since the last call; the counts start again from 0. */
+uint64_t sim_stlink_take_wire_ns(struct sim_stlink *st);
 /* The probe was plugged in again or reset: mass-storage mode, nothing pending. */
 void sim_stlink_usb_reset(struct sim_stlink *st);
 

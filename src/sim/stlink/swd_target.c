@@ -33,6 +33,10 @@
 #define SLICE_BUDGET 100000u
 /* Emulated time a probe command takes on the wire (one USB frame). */
 #define COMMAND_NS 1000000u
+/* Realtime: instructions per step while catching up with the wall; short,
+ * so that a flash operation started in a step is let run to its end
+ * (catch_up) before the core spins long on BSY. */
+#define REALTIME_SLICE 500u
 
 static uint32_t dp_idcode_of(const struct stm32_device *dev, enum sim_cpu_core core)
 {
@@ -107,7 +111,8 @@ static void resume(struct sim_swd_target *t)
 	}
 	sim_cpu_debug_resume(t->cpu);
 	t->executing = true;
-	run(t, RESUME_BUDGET);
+	if (!t->realtime) /* realtime: it runs as wall time passes (sim_swd_tick) */
+		run(t, RESUME_BUDGET);
 }
 
 static void halt(struct sim_swd_target *t, uint32_t reason)
@@ -128,8 +133,43 @@ void sim_swd_power_on(struct sim_swd_target *t)
 	t->counts.resets = 0;
 }
 
+/* Realtime: emulated time follows the USB model's clock. A core that
+ * stops making time (asleep) has the rest pass idle. A flash operation
+ * under way is let run to its end first (emulated time jumps there, and
+ * the core waits for the wall to catch up): code running while the flash
+ * is busy only polls it, and emulating those polls one by one is slower
+ * than the real chip (the instructions skipped: the IWDG is not refreshed
+ * by them). */
+static void catch_up(struct sim_swd_target *t)
+{
+	uint64_t wall_ns = t->wall_us * 1000u;
+	uint64_t now = sim_cpu_time_ns(t->cpu);
+	if (!t->clock_synced) {
+		t->clock_offset_ns = (int64_t)now - (int64_t)wall_ns;
+		t->clock_synced = true;
+	}
+	int64_t target = (int64_t)wall_ns + t->clock_offset_ns;
+	while (t->executing && !t->halted && (int64_t)now < target) {
+		sim_cpu_debug_finish_flash_operation(t->cpu);
+		now = sim_cpu_time_ns(t->cpu);
+		if ((int64_t)now >= target)
+			break;
+		run(t, REALTIME_SLICE);
+		uint64_t later = sim_cpu_time_ns(t->cpu);
+		if (later == now)
+			break;
+		now = later;
+	}
+	if ((int64_t)now < target)
+		sim_cpu_idle(t->cpu, (uint64_t)(target - (int64_t)now));
+}
+
 void sim_swd_tick(struct sim_swd_target *t)
 {
+	if (t->realtime) {
+		catch_up(t);
+		return;
+	}
 	if (t->executing && !t->halted)
 		run(t, SLICE_BUDGET);
 	if (t->halted || !t->executing) {

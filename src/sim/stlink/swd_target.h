@@ -40,7 +40,10 @@ struct sim_swd_target {
 	bool reset_sticky;      /* S_RESET_ST: a reset since DHCSR was last read */
 	bool nrst_low;          /* NRST held low: the chip stays in reset */
 	bool thumb;             /* xPSR.T: 0 only after a reset vector without bit 0 */
-	bool realtime;          /* --speed realtime: flash operations take their time */
+	bool realtime;          /* --speed realtime: the core and the flash run on the USB clock */
+	uint64_t wall_us;       /* realtime: the USB model's clock at this command */
+	bool clock_synced;      /* realtime: clock_offset_ns set */
+	int64_t clock_offset_ns; /* emulated time minus the USB clock */
 	uint32_t demcr, dfsr, dcrdr;
 	uint32_t fp_control;
 	struct sim_swd_counts counts;
@@ -51,7 +54,9 @@ void sim_swd_init(struct sim_swd_target *t, struct sim_chip *chip, struct sim_cp
 void sim_swd_power_on(struct sim_swd_target *t);
 /* Before each probe command: a running core executes a slice, and the
  * command's time passes; with the core halted and not realtime, a flash
- * operation under way ends at once. */
+ * operation under way ends at once. Realtime: the core runs (or, halted,
+ * its flash operations go on) until emulated time has caught up with
+ * wall_us, and a resume starts no burst. */
 void sim_swd_tick(struct sim_swd_target *t);
 
 /* Memory accesses through the AP (1, 2 or 4 bytes, aligned). False: a bus
