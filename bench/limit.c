@@ -17,7 +17,10 @@
  *       BAUD, then the larger of the frames' wire time (1 KiB WRITE frames
  *       and their replies, a CRC request per 16 KiB) and the erase and
  *       programming time: the stub programs while the next frames arrive.
- *       The stub keeps the ROM's rate and 8E1 for now (docs/stub-protocol.md).
+ *       The frames go at the rate the stub switches to (the ladder's first
+ *       its clock makes, stm32_stub_planned_baud: 2000000 8N1 on F1) after
+ *       SET_BAUD at BAUD and a full-size CONFIRM (docs/stub-protocol.md);
+ *       the rate is the fifth number printed.
  *
  * FILE is raw binary placed at the flash start. The smallest plan:
  * - every session: sync, Get (to learn the erase command), Get ID;
@@ -204,10 +207,12 @@ static void plan_update(const struct stm32_device *dev, const struct flash_file 
 #define STUB_CRC_FRAMES (10u + 8u + 15u)
 #define STUB_HELLO_FRAMES (10u + 35u)
 #define STUB_REQUEST_BYTES (16u * 1024u)
+#define STUB_SET_BAUD_FRAMES (10u + 4u + 15u)
+#define STUB_CONFIRM_FRAMES (10u + 1032u + 11u + 10u + 35u) /* and the HELLO after it */
 
 /* Returns the stub's bound in seconds; c gets the bytes and times. */
 static double plan_stub_write(const struct stm32_device *dev, const struct flash_file *f,
-			      unsigned long baud, struct cost *c)
+			      unsigned long baud, struct cost *c, unsigned long *stub_baud)
 {
 	size_t image = stm32_stub_image_size(dev);
 	if (image == 0) {
@@ -224,12 +229,17 @@ static double plan_stub_write(const struct stm32_device *dev, const struct flash
 	for (size_t done = 0; done < f->length; done += 1024)
 		frames += STUB_WRITE_FRAME(f->length - done < 1024 ? f->length - done : 1024);
 	frames += ((f->length + STUB_REQUEST_BYTES - 1) / STUB_REQUEST_BYTES) * STUB_CRC_FRAMES;
-	c->wire_bytes += load + frames;
+	unsigned long fast = stm32_stub_planned_baud(dev, (unsigned)baud, 0);
+	double bits = fast == baud ? 11.0 : 10.0;
+	load += STUB_SET_BAUD_FRAMES;                   /* at BAUD, 8E1 */
+	uint64_t confirm = fast == baud ? 0 : STUB_CONFIRM_FRAMES; /* at the new rate */
+	c->wire_bytes += load + confirm + frames;
 	c->erase_us = work.erase_us;
 	c->program_us = work.program_us;
-	double wire_s = (double)frames * 11.0 / (double)baud;
+	*stub_baud = fast;
+	double wire_s = (double)frames * bits / (double)fast;
 	double flash_s = (double)(work.erase_us + work.program_us) / 1e6;
-	return (double)(c->wire_bytes - frames) * 11.0 / (double)baud +
+	return (double)load * 11.0 / (double)baud + (double)confirm * bits / (double)fast +
 	       (wire_s > flash_s ? wire_s : flash_s);
 }
 
@@ -280,9 +290,10 @@ int main(int argc, char **argv)
 	} else if (strcmp(what, "read") == 0 && argc == 5) {
 		read_span(strtoull(argv[4], NULL, 0), &c);
 	} else if (strcmp(what, "stub-write") == 0 && argc == 5 && load(argv[4], dev, &a)) {
-		double seconds = plan_stub_write(dev, &a, baud, &c);
-		printf("%.3f %llu %.1f %.1f\n", seconds, (unsigned long long)c.wire_bytes,
-		       (double)c.erase_us / 1000.0, (double)c.program_us / 1000.0);
+		unsigned long stub_baud = 0;
+		double seconds = plan_stub_write(dev, &a, baud, &c, &stub_baud);
+		printf("%.3f %llu %.1f %.1f %lu\n", seconds, (unsigned long long)c.wire_bytes,
+		       (double)c.erase_us / 1000.0, (double)c.program_us / 1000.0, stub_baud);
 		free(a.data);
 		return 0;
 	} else {

@@ -67,8 +67,8 @@ best_of() { # best_of TOOL DEVICE INPUT
 	echo "$best"
 }
 
-echo "| id | workload | stm32flash s | --no-stub s | --stub s | stub/stm32flash | stub limit s | stub/limit |"
-echo "|---|---|---|---|---|---|---|---|"
+echo "| id | workload | stm32flash s | --no-stub s | --stub s | stub rate | stub/stm32flash | stub limit s | stub/limit |"
+echo "|---|---|---|---|---|---|---|---|---|"
 for w in "${WORKLOADS[@]}"; do
 	read -r id device size description <<<"$w"
 	input=$WORK/$id.bin
@@ -77,6 +77,7 @@ for w in "${WORKLOADS[@]}"; do
 	rom=$(best_of rom "$device" "$input") || exit 1
 	stub=$(best_of stub "$device" "$input") || exit 1
 	limit=$("$LIMIT" "$device" "$BAUD" stub-write "$input" | cut -d' ' -f1)
-	printf '| %s | %s | %s | %s | %s | %.2f | %s | %.2f |\n' "$id" "$description" "$peer" "$rom" \
-		"$stub" "$(echo "$stub / $peer" | bc -l)" "$limit" "$(echo "$stub / $limit" | bc -l)"
+	rate=$(grep -o 'Stub running at [0-9]* baud [0-9A-Z]*' "$WORK/stub.log" | cut -d' ' -f4,6)
+	printf '| %s | %s | %s | %s | %s | %s | %.2f | %s | %.2f |\n' "$id" "$description" "$peer" "$rom" \
+		"$stub" "${rate:-?}" "$(echo "$stub / $peer" | bc -l)" "$limit" "$(echo "$stub / $limit" | bc -l)"
 done

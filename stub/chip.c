@@ -1,10 +1,12 @@
 /* Clock, USART1, SysTick, IWDG, CRC unit, reset and Go for F0/F1/F3
  * (RCC at 0x40021000, RM0008/RM0360/RM0316), F2/F4/F7 (RCC at
  * 0x40023800, RM0033/RM0090/RM0385), G0 (RM0444), G4 (RM0440) and L4
- * (RM0351). The stub runs on HSI (8 MHz on F0/F1/F3, HSI16 elsewhere): a
- * clock the stub knows whatever the ROM left (PLL, MSI, or an HSE it must
- * keep running, AN2606), and one that needs no flash wait states. */
+ * (RM0351). The stub runs on HSI (8 MHz on F0/F1/F3, HSI16 elsewhere):
+ * a clock the stub knows whatever the ROM left (PLL, MSI, or an HSE it must
+ * keep running, AN2606); a rate HSI cannot make puts the PLL on HSI under
+ * it (clock.c, wait states first). */
 #include "chip.h"
+#include "clock.h"
 #include "flash.h"
 #include "stub_protocol.h"
 
@@ -114,6 +116,7 @@ void chip_clock_init(struct chip *c, uint32_t kind)
 	REG32(SYST_CSR) = 5u; /* processor clock, enabled, no interrupt */
 	c->last_tick = REG32(SYST_CVR);
 	c->cycles = 0;
+	c->cycles_per_ms = c->clock_hz / 1000u;
 	c->ms = 0;
 }
 
@@ -164,6 +167,29 @@ bool chip_uart_can(const struct chip *c, uint32_t baud)
 {
 	bool over8;
 	return brr_for(c, baud, &over8) != 0;
+}
+
+/* Only for a rate HSI cannot make: every instruction at a faster clock
+ * costs an emulated core wall time too, and the stub polls while the flash
+ * works. The USART is set again for the rate it runs at, and the cycles
+ * counted so far become milliseconds at the old clock first. */
+bool chip_uart_raise_for(struct chip *c, uint32_t baud)
+{
+	if (chip_uart_can(c, baud))
+		return true;
+	if (c->raised)
+		return false;
+	chip_ms(c);
+	uint32_t hz = clock_raise(c->kind);
+	c->raised = true;
+	if (!hz)
+		return false;
+	c->clock_hz = hz;
+	c->cycles = 0;
+	c->cycles_per_ms = hz / 1000u;
+	chip_uart_flush(c);
+	chip_uart_set(c, c->baud, c->parity);
+	return chip_uart_can(c, baud);
 }
 
 int chip_uart_set(struct chip *c, uint32_t baud, bool parity)
@@ -220,9 +246,8 @@ uint32_t chip_ms(struct chip *c)
 	uint32_t now = REG32(SYST_CVR);
 	c->cycles += (c->last_tick - now) & 0xFFFFFFu; /* it counts down */
 	c->last_tick = now;
-	uint32_t per_ms = c->clock_hz / 1000u;
-	while (c->cycles >= per_ms) {
-		c->cycles -= per_ms;
+	while (c->cycles >= c->cycles_per_ms) {
+		c->cycles -= c->cycles_per_ms;
 		c->ms++;
 	}
 	return c->ms;

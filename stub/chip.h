@@ -19,6 +19,9 @@ struct chip {
 	bool parity;        /* 8E1 (the ROM's framing) rather than 8N1 */
 	uint32_t last_tick; /* SysTick value at the last chip_ms call */
 	uint32_t cycles;    /* cycles not yet counted as a millisecond */
+	uint32_t cycles_per_ms; /* clock_hz / 1000, kept: Cortex-M0 divides in software,
+				 * too slowly for a poll every byte at 2 Mbaud */
+	bool raised;        /* clock_raise was tried (once) */
 	uint32_t ms;
 };
 
@@ -27,6 +30,9 @@ void chip_clock_init(struct chip *c, uint32_t kind);
 /* 0 when baud is not made within 2 % from the clock (nothing changed then). */
 int chip_uart_set(struct chip *c, uint32_t baud, bool parity);
 bool chip_uart_can(const struct chip *c, uint32_t baud);
+/* chip_uart_can, after putting SYSCLK on the PLL (clock.c) when HSI cannot
+ * make baud; false when neither can. */
+bool chip_uart_raise_for(struct chip *c, uint32_t baud);
 bool chip_uart_rx_ready(const struct chip *c);
 uint8_t chip_uart_rx(const struct chip *c);
 void chip_uart_tx(struct chip *c, uint8_t byte);

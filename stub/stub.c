@@ -300,7 +300,7 @@ static uint8_t do_set_baud(struct stub *s, uint8_t seq, const uint8_t *p, uint32
 	if (length != 4)
 		return STUB_E_LENGTH;
 	uint32_t baud = get32(p);
-	if (!chip_uart_can(&s->chip, baud))
+	if (!chip_uart_raise_for(&s->chip, baud))
 		return STUB_E_BAUD;
 	uint8_t body[4];
 	put32(body, baud);
@@ -310,6 +310,7 @@ static uint8_t do_set_baud(struct stub *s, uint8_t seq, const uint8_t *p, uint32
 	chip_uart_flush(&s->chip);
 	chip_uart_set(&s->chip, baud, false);
 	rx_reset(&s->rx);
+	s->request_released = true; /* the reset emptied the slots, this one too */
 	s->baud_pending = true;
 	s->baud_deadline_ms = chip_ms(&s->chip) + CONFIRM_TIMEOUT_MS;
 	return STUB_OK;
@@ -333,8 +334,8 @@ static void fall_back(struct stub *s)
 static uint8_t execute(struct stub *s, uint8_t code, uint8_t seq, const uint8_t *p, uint32_t length)
 {
 	switch (code) {
-	case STUB_CMD_CONFIRM:
-		return length == 0 ? STUB_OK : STUB_E_LENGTH;
+	case STUB_CMD_CONFIRM: /* any payload: the host confirms with a full-size frame */
+		return STUB_OK;
 	case STUB_CMD_SET_BAUD: {
 		uint8_t st = do_set_baud(s, seq, p, length);
 		return st == STUB_OK ? 0xFFu : st; /* 0xFF: replied already */

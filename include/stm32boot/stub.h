@@ -34,7 +34,17 @@ struct stm32_stub_options {
 	stm32_reentry_fn reenter; /* to put the chip back into its bootloader when the
 				   * stub does not answer (the CLI's -i sequence); may be NULL */
 	void *reenter_user;
+	/* The rate after HELLO (docs/stub-protocol.md "Switching the rate"):
+	 * 0 (default) the fastest of 2000000, 1000000, 460800, 230400, 115200
+	 * (8N1) that the stub, its clock and the port make and that a
+	 * full-size frame confirms; STM32_STUB_BAUD_KEEP (or the link's rate)
+	 * stays at the ROM's rate and 8E1; any other rate is that one only,
+	 * and opening fails (STM32_E_UNSUPPORTED, nothing written to flash)
+	 * when it cannot be made. */
+	unsigned baud;
 };
+
+#define STM32_STUB_BAUD_KEEP 1u
 
 void stm32_stub_options_default(struct stm32_stub_options *opts);
 
@@ -49,6 +59,16 @@ size_t stm32_stub_image_size(const struct stm32_device *device);
  * fills it for a stub that answers as this one does: for estimates. */
 void stm32_stub_describe(const struct stm32_device *device, unsigned baud,
 			 struct stm32_target_desc *out);
+
+/* The rate a stub loaded at rom_baud with options baud (as above) would
+ * run at, on a port that makes every rate: what --dry-run assumes. */
+unsigned stm32_stub_planned_baud(const struct stm32_device *device, unsigned rom_baud,
+				 unsigned baud);
+
+/* As stm32_stub_describe for a stub running at stub_baud with
+ * bits_per_byte on the wire (10: 8N1 once switched; 11: 8E1, the ROM's). */
+void stm32_stub_describe_at(const struct stm32_device *device, unsigned stub_baud,
+			    unsigned bits_per_byte, struct stm32_target_desc *out);
 
 /* Load the stub through rom, start it, check its HELLO. A stub that does
  * not answer: STM32_E_TIMEOUT (op STM32_OP_CONNECT), after opts->reenter
@@ -65,7 +85,8 @@ struct stm32_stub_info {
 	unsigned protocol, driver, version, window, program_unit;
 	uint32_t caps;         /* STUB_CAP_* of docs/stub-protocol.md */
 	uint32_t clock_hz;     /* the stub's USART kernel clock */
-	uint32_t baud;
+	uint32_t baud;         /* the rate it runs at now */
+	const char *framing;   /* "8N1" once switched, else "8E1" (the ROM's) */
 };
 
 /* False (info untouched) when t is not a stub target. */

@@ -33,6 +33,7 @@ enum stm32_line {
 #define STM32_TRANSPORT_BYTES_ONLY  0x0004u /* socket://: no baud, framing, modem lines or BREAK */
 
 struct stm32_transport;
+struct stm32_uart_config;
 
 struct stm32_transport_ops {
 	const char *name; /* "serial", "sim", ... */
@@ -56,6 +57,14 @@ struct stm32_transport_ops {
 	 * host dummy byte of AN4286); in NULL discards what came in. */
 	enum stm32_status (*transfer)(struct stm32_transport *t, const uint8_t *out, uint8_t *in,
 				      size_t length, struct stm32_error *err);
+	/* Optional (NULL: the rate is fixed once open, e.g. socket://): wait
+	 * until every byte written has left the port, then run at cfg's rate
+	 * (any rate, not only stm32flash's list) and framing; t->baud follows.
+	 * A rate the port or this OS cannot make is STM32_E_UNSUPPORTED and
+	 * leaves the port as it was. */
+	enum stm32_status (*reconfigure)(struct stm32_transport *t,
+					 const struct stm32_uart_config *cfg,
+					 struct stm32_error *err);
 };
 
 struct stm32_transport {
@@ -148,6 +157,12 @@ enum stm32_status stm32_uart_parse_mode(const char *text, struct stm32_uart_conf
 bool stm32_uart_baud_valid(unsigned baud);
 
 void stm32_transport_close(struct stm32_transport *t);
+
+/* t->ops->reconfigure, or STM32_E_UNSUPPORTED saying the port cannot
+ * change its rate once open. */
+enum stm32_status stm32_transport_reconfigure(struct stm32_transport *t,
+					      const struct stm32_uart_config *cfg,
+					      struct stm32_error *err);
 
 static inline enum stm32_status stm32_transport_write(struct stm32_transport *t, const uint8_t *data,
 						      size_t length, struct stm32_error *err)

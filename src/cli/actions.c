@@ -124,8 +124,14 @@ static const char *stub_estimate(const struct cli_context *ctx, const struct stm
 		if (!stm32_device_in_flash(dev, ctx->input->segments[i].address,
 					   ctx->input->segments[i].length))
 			return NULL;
+	/* At the rate it would switch to (a port that cannot change its rate
+	 * keeps the ROM's, 8E1). */
+	unsigned wanted = !ctx->opts->has_stub_baud ? 0
+			  : ctx->opts->stub_baud ? ctx->opts->stub_baud : STM32_STUB_BAUD_KEEP;
+	unsigned stub_baud = ctx->transport->ops->reconfigure
+				     ? stm32_stub_planned_baud(dev, baud, wanted) : baud;
 	struct stm32_target_desc desc;
-	stm32_stub_describe(dev, baud, &desc);
+	stm32_stub_describe_at(dev, stub_baud, stub_baud == baud ? 11u : 10u, &desc);
 	struct stm32_plan_options opts = *po;
 	opts.block_size = desc.max_write;
 	struct stm32_plan plan;
@@ -138,9 +144,9 @@ static const char *stub_estimate(const struct cli_context *ctx, const struct stm
 	uint64_t stub_ms = stm32_plan_estimate_ms(&plan) + load_ms;
 	stm32_plan_free(&plan);
 	snprintf(line, size,
-		 "  --stub: about %.1f s through the RAM stub (%.1f s of it loading it), against "
-		 "%.1f s over the ROM; %s",
-		 (double)stub_ms / 1000.0, (double)load_ms / 1000.0, (double)rom_ms / 1000.0,
+		 "  --stub: about %.1f s through the RAM stub at %u baud (%.1f s of it loading it), "
+		 "against %.1f s over the ROM; %s",
+		 (double)stub_ms / 1000.0, stub_baud, (double)load_ms / 1000.0, (double)rom_ms / 1000.0,
 		 ctx->opts->stub == CLI_STUB_ON ? "--stub was given (not loaded in a dry run)"
 						 : "the ROM is used unless --stub is given");
 	return line;

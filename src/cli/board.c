@@ -292,8 +292,11 @@ static bool input_all_in_flash(const struct board *b, const struct stm32_device 
 /* --stub: load the RAM stub through the ROM target and carry on with it. */
 static bool load_stub(struct board *b)
 {
-	if (b->opts.stub != CLI_STUB_ON)
+	if (b->opts.stub != CLI_STUB_ON) {
+		if (b->opts.has_stub_baud)
+			cli_warning("--stub-baud applies to the RAM stub, which is loaded with --stub only");
 		return true;
+	}
 	if (b->opts.dry_run) /* a dry run changes nothing: not even RAM */
 		return true;
 	const struct stm32_device *dev = b->target->desc.device;
@@ -320,6 +323,8 @@ static bool load_stub(struct board *b)
 	}
 	struct stm32_stub_options so;
 	stm32_stub_options_default(&so);
+	if (b->opts.has_stub_baud)
+		so.baud = b->opts.stub_baud ? b->opts.stub_baud : STM32_STUB_BAUD_KEEP;
 	if (b->job->entry.count > 0) {
 		so.reenter = reenter_bootloader;
 		so.reenter_user = b;
@@ -335,9 +340,11 @@ static bool load_stub(struct board *b)
 		return false;
 	}
 	struct stm32_stub_info info;
-	if (stm32_stub_info(stub, &info))
-		cli_detail("RAM stub %s (%zu bytes) running at 0x%08X: window %u, %u baud", info.image,
-			   info.image_size, info.load_address, info.window, info.baud);
+	if (stm32_stub_info(stub, &info)) {
+		cli_detail("RAM stub %s (%zu bytes) running at 0x%08X: window %u, USART clock %u Hz",
+			   info.image, info.image_size, info.load_address, info.window, info.clock_hz);
+		cli_info("Stub running at %u baud %s", info.baud, info.framing);
+	}
 	return true;
 }
 

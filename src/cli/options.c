@@ -35,6 +35,7 @@ enum long_only_option {
 	OPT_CONNECT_UNDER_RESET,
 	OPT_STUB,
 	OPT_NO_STUB,
+	OPT_STUB_BAUD,
 };
 
 static const struct option long_options[] = {
@@ -80,6 +81,7 @@ static const struct option long_options[] = {
 	{"force", no_argument, NULL, OPT_FORCE},
 	{"stub", no_argument, NULL, OPT_STUB},
 	{"no-stub", no_argument, NULL, OPT_NO_STUB},
+	{"stub-baud", required_argument, NULL, OPT_STUB_BAUD},
 	{NULL, 0, NULL, 0},
 };
 
@@ -198,6 +200,11 @@ void cli_print_usage(FILE *stream)
 "                            F2/F4/F7, G0/G4/L4, over USART1) and read, write, erase and verify\n"
 "                            (by the chip's CRC) through it; docs/stub-protocol.md\n"
 "      --no-stub             keep to the ROM bootloader's protocol (the default for now)\n"
+"      --stub-baud N         the stub's rate: by default the fastest of 2000000,\n"
+"                            1000000, 460800, 230400, 115200 (8N1) that the stub and\n"
+"                            the port make and that a full-size frame confirms; N\n"
+"                            that rate only (refused when it cannot be made), 0 the\n"
+"                            ROM's rate and 8E1 (no switch)\n"
 "      --dry-run             connect, identify and show the plan, what an erase would\n"
 "                            destroy, option-byte changes and the time; change nothing\n"
 "      --quiet               print errors only\n"
@@ -491,6 +498,20 @@ static bool parse_spi_speed(const char *arg, struct cli_options *opts)
 	return true;
 }
 
+/* The fastest USB-UART bridges run at 12 Mbaud (FT232H); 0: no switch. */
+#define STUB_BAUD_MAX 12000000ul
+
+static bool parse_stub_baud(const char *arg, struct cli_options *opts)
+{
+	unsigned long baud;
+	if (!parse_number(arg, STUB_BAUD_MAX, &baud) || (baud > 0 && baud < 1200))
+		return usage_error("invalid rate '%s' in --stub-baud (1200 to 12000000, or 0 for "
+				   "the ROM's rate)", arg);
+	opts->has_stub_baud = true;
+	opts->stub_baud = (unsigned)baud;
+	return true;
+}
+
 static bool parse_retries(const char *arg, struct cli_options *opts)
 {
 	unsigned long retries;
@@ -551,6 +572,7 @@ static bool apply_option(int option, const char *arg, struct cli_options *opts)
 	case OPT_FORCE: opts->force = true; return true;
 	case OPT_STUB: opts->stub = CLI_STUB_ON; return true;
 	case OPT_NO_STUB: opts->stub = CLI_STUB_OFF; return true;
+	case OPT_STUB_BAUD: return parse_stub_baud(arg, opts);
 	case OPT_SIM: opts->sim_program = arg; return true;
 	case OPT_DIFF: opts->diff = true; return true;
 	case OPT_PRESERVE: opts->preserve = true; return true;
@@ -585,6 +607,8 @@ static bool report_getopt_problem(int option, int bad_option, char **argv)
 /* Combinations stm32flash refuses, and those we refuse instead of ignoring. */
 static bool check_combinations(const struct cli_options *opts)
 {
+	if (opts->has_stub_baud && opts->stub == CLI_STUB_OFF)
+		return usage_error("%s", "--stub-baud sets the RAM stub's rate; --no-stub keeps the ROM");
 	if (opts->verify_given && opts->action != CLI_ACTION_WRITE && opts->action != CLI_ACTION_READ)
 		return usage_error("%s", "-v is only valid when writing (-w) or reading (-r)");
 	if ((opts->diff || opts->preserve) && opts->action != CLI_ACTION_WRITE)

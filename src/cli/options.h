@@ -102,6 +102,8 @@ struct cli_options {
 	bool list;                   /* --list */
 	bool json;                   /* --json: one JSON document on stdout */
 	enum cli_stub_mode stub;     /* --stub, --no-stub */
+	bool has_stub_baud;          /* --stub-baud N */
+	unsigned stub_baud;          /* 0: stay at the ROM's rate */
 };
 
 /* Parse argv into opts. On a usage error prints one "stm32boot: error:" line

@@ -32,12 +32,20 @@ t_write_verify_f103_gives_the_flash_the_rom_gives() {
 	same_bytes "$WORK/stub.flash" "$WORK/rom.flash"
 	out_has "RAM stub f1"
 	out_has "verified (by CRC)"
+	# The ladder's first rate: the stub's PLL (32 MHz) makes 2 Mbaud, and
+	# the host's bytes reached its USART at the rate its BRR gives.
+	out_has "Stub running at 2000000 baud 8N1"
+	out_has "USART clock 32000000 Hz"
+	stat_is '.core.usart_rx_errors' 0
 	# The ROM only loaded the stub: 256-byte Write Memory blocks into RAM.
 	stat_at_least '.commands."0x31"' 1
-	stat_is '.commands."0x31" <= 20' true
+	stat_is '.commands."0x31" <= 24' true
 	stat_is '.commands."0x21"' 1
 	stat_is '.core.faults' 0
-	stat_is '.core.usart_rx_overruns' 0
+	# No overrun check: at 2 Mbaud the 32 MHz stub has 160 cycles a byte
+	# and now and then misses one while it sends a reply (how often depends
+	# on when the host's writes reach the emulator); the frame's CRC fails
+	# and go-back-N sends it again, which the identical flash above shows.
 }
 
 t_write_verify_f411_gives_the_flash_the_rom_gives() {
@@ -48,6 +56,11 @@ t_write_verify_f411_gives_the_flash_the_rom_gives() {
 	same_bytes "$WORK/stub.flash" "$WORK/rom.flash"
 	out_has "RAM stub f4"
 	stat_is '.core.faults' 0
+	# At 16 MHz (HSI, OVER8) the stub cannot take a byte every 5 us: the
+	# full-size CONFIRM at 2 Mbaud overran, no good reply came, both sides
+	# went back and 1 Mbaud was confirmed instead; the flash is still right.
+	out_has "Stub running at 1000000 baud 8N1"
+	stat_is '.core.usart_rx_overruns > 0' true
 }
 
 t_write_verify_g071_gives_the_flash_the_rom_gives() {
@@ -68,6 +81,41 @@ t_write_verify_l476_across_its_banks_gives_the_flash_the_rom_gives() {
 	write_both "$WORK/fw.bin" -S 0x0807F000
 	same_bytes "$WORK/stub.flash" "$WORK/rom.flash"
 	out_has "RAM stub dword"
+}
+
+# --stub-baud N: that rate only, and the flash is what the ROM writes.
+t_stub_baud_460800_writes_what_the_rom_writes() {
+	needs_core
+	random_file "$WORK/fw.bin" 12000
+	run_ok --no-stub -w "$WORK/fw.bin" -v "$(port)"
+	extract_flash "$WORK/rom.flash"
+	rm -f "$IMG"
+	run_ok --stub --stub-baud 460800 -w "$WORK/fw.bin" -v "$(port)"
+	extract_flash "$WORK/stub.flash"
+	same_bytes "$WORK/stub.flash" "$WORK/rom.flash"
+	out_has "Stub running at 460800 baud 8N1"
+	stat_is '.core.usart_rx_errors' 0
+}
+
+# --stub-baud 0: no switch, the ROM's rate and framing.
+t_stub_baud_0_stays_at_the_rom_rate() {
+	needs_core
+	random_file "$WORK/fw.bin" 4000
+	run_ok --stub --stub-baud 0 -w "$WORK/fw.bin" -v "$(port)"
+	out_has "Stub running at 115200 baud 8E1"
+}
+
+# A rate the stub's clock cannot make is refused by name before anything
+# is loaded or written (the F1 USART divides its 32 MHz by 16 at least).
+t_a_rate_the_stub_cannot_make_is_refused_by_name() {
+	needs_core
+	random_file "$WORK/fw.bin" 4000
+	run_fail --stub --stub-baud 3000000 -w "$WORK/fw.bin" "$(port)"
+	error_has "--stub-baud 3000000: the stub's 32 MHz clock cannot make 3000000 baud"
+	nothing_written
+	stat_is '.commands."0x31" // 0' 0
+	run_fail --no-stub --stub-baud 460800 -w "$WORK/fw.bin" "$(port)"
+	error_has "--stub-baud sets the RAM stub's rate"
 }
 
 t_read_through_the_stub_is_the_flash() {
@@ -155,7 +203,7 @@ t_dry_run_shows_both_estimates_and_loads_nothing() {
 	needs_core
 	random_file "$WORK/fw.bin" 20000
 	run_ok --dry-run --stub -w "$WORK/fw.bin" -v "$(port)"
-	out_has "through the RAM stub"
+	out_has "through the RAM stub at 2000000 baud"
 	out_has "over the ROM"
 	out_has "not loaded in a dry run"
 	stat_is '.commands."0x31" // 0' 0

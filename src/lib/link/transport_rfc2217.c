@@ -247,6 +247,9 @@ static void rfc_close(struct stm32_transport *t)
 	free(t);
 }
 
+static enum stm32_status rfc_reconfigure(struct stm32_transport *t,
+					 const struct stm32_uart_config *cfg, struct stm32_error *err);
+
 static const struct stm32_transport_ops rfc_ops = {
 	.name = "rfc2217",
 	.write = rfc_write,
@@ -256,6 +259,7 @@ static const struct stm32_transport_ops rfc_ops = {
 	.send_break = rfc_send_break,
 	.describe = rfc_describe,
 	.close = rfc_close,
+	.reconfigure = rfc_reconfigure,
 };
 
 static enum stm32_status negotiate(struct rfc *r, struct stm32_error *err)
@@ -346,6 +350,23 @@ static enum stm32_status set_line_settings(struct stm32_transport *t, struct rfc
 	snprintf(r->description, sizeof r->description, "%s, %u %u%c%u", r->c.name, (unsigned)baud,
 		 got[0], parity_letter(got[1]), got[2]);
 	return STM32_OK;
+}
+
+/* SET-BAUDRATE, SET-DATASIZE, SET-PARITY, SET-STOPSIZE on an open port.
+ * RFC 2217 has no "drain": the server may still be sending bytes written
+ * before at the old rate, so a caller switches when nothing is in flight
+ * (the stub's host does, after the reply to its SET_BAUD). */
+static enum stm32_status rfc_reconfigure(struct stm32_transport *t,
+					 const struct stm32_uart_config *cfg, struct stm32_error *err)
+{
+	struct rfc *r = t->impl;
+	if (cfg->baud == 0)
+		return stm32_error_set(err, STM32_E_INVALID, "rfc2217://%s: no rate to set", r->c.name);
+	unsigned before = t->baud;
+	enum stm32_status st = set_line_settings(t, r, cfg, err);
+	if (st == STM32_E_UNSUPPORTED)
+		t->baud = before;
+	return st;
 }
 
 enum stm32_status stm32_rfc2217_open(const char *address, const struct stm32_uart_config *cfg,

@@ -112,6 +112,16 @@ static enum stm32_status sim_transfer(struct stm32_transport *t, const uint8_t *
 	return s->tty->ops->transfer(s->tty, out, in, length, err);
 }
 
+/* The emulator reads the pty's rate (termios2 included) as its host's. */
+static enum stm32_status sim_reconfigure(struct stm32_transport *t,
+					 const struct stm32_uart_config *cfg, struct stm32_error *err)
+{
+	struct sim *s = t->impl;
+	enum stm32_status st = stm32_transport_reconfigure(s->tty, cfg, err);
+	t->baud = s->tty->baud;
+	return st;
+}
+
 static void sim_describe(struct stm32_transport *t, char *buf, size_t size)
 {
 	struct sim *s = t->impl;
@@ -138,6 +148,7 @@ static const struct stm32_transport_ops sim_ops = {
 	.describe = sim_describe,
 	.close = sim_close,
 	.transfer = sim_transfer,
+	.reconfigure = sim_reconfigure,
 };
 
 struct sim_argv {

@@ -15,6 +15,7 @@
 
 #include "stm32boot/transport.h"
 #include "core/util.h"
+#include "link/tty_rate.h"
 
 /* A write that cannot make progress for this long means the port is stuck
  * (flow control asserted by a broken adapter, a hung pty peer). */
@@ -265,6 +266,10 @@ static void uart_close(struct stm32_transport *t)
 	free(t);
 }
 
+static enum stm32_status uart_reconfigure(struct stm32_transport *t,
+					  const struct stm32_uart_config *cfg,
+					  struct stm32_error *err);
+
 static const struct stm32_transport_ops uart_ops = {
 	.name = "serial",
 	.write = uart_write,
@@ -274,6 +279,7 @@ static const struct stm32_transport_ops uart_ops = {
 	.send_break = uart_send_break,
 	.describe = uart_describe,
 	.close = uart_close,
+	.reconfigure = uart_reconfigure,
 };
 
 static tcflag_t size_flag(unsigned data_bits)
@@ -366,6 +372,60 @@ static void describe_current(struct uart *u, struct stm32_transport *t)
 	cur.stop_bits = (c & CSTOPB) ? 2 : 1;
 	t->baud = baud_from_code(cfgetospeed(&u->saved));
 	describe_config(u->description, sizeof(u->description), t->baud, &cur);
+}
+
+static bool framing_valid(const struct stm32_uart_config *cfg)
+{
+	return cfg->data_bits >= 5 && cfg->data_bits <= 8 &&
+	       (cfg->stop_bits == 1 || cfg->stop_bits == 2) &&
+	       (cfg->parity == 'n' || cfg->parity == 'e' || cfg->parity == 'o');
+}
+
+/* The rate the driver now runs at: termios2 where the OS has it (it also
+ * reports rates without a constant), else the constant's. */
+static unsigned current_rate(int fd, const struct termios *tio)
+{
+	unsigned rate = tty_rate_get(fd);
+	return rate ? rate : baud_from_code(cfgetospeed(tio));
+}
+
+/* A rate with a termios constant goes through tcsetattr; any other through
+ * the OS seam (termios2/BOTHER), after the framing was set at a constant.
+ * Output is drained first: the bytes already written must leave at the old
+ * rate (the stub switches once its reply has left, and so must we). */
+static enum stm32_status uart_reconfigure(struct stm32_transport *t,
+					  const struct stm32_uart_config *cfg,
+					  struct stm32_error *err)
+{
+	struct uart *u = t->impl;
+	if (cfg->baud == 0 || !framing_valid(cfg))
+		return stm32_error_set(err, STM32_E_INVALID, "invalid serial settings %u %u%c%u",
+				       cfg->baud, cfg->data_bits, cfg->parity, cfg->stop_bits);
+	struct termios before;
+	if (tcgetattr(u->fd, &before) != 0)
+		return io_error(err, errno, "cannot read the settings of", u->path);
+	while (tcdrain(u->fd) != 0 && errno == EINTR)
+		;
+	const struct baud_entry *entry = baud_lookup(cfg->baud);
+	speed_t code = entry && entry->code ? entry->code : cfgetospeed(&before);
+	struct termios want = before;
+	build_termios(&want, cfg, code);
+	if (tcsetattr(u->fd, TCSANOW, &want) != 0)
+		return io_error(err, errno, "cannot configure", u->path);
+	int e = entry && entry->code ? 0 : tty_rate_set(u->fd, cfg->baud);
+	struct termios got;
+	unsigned rate = tcgetattr(u->fd, &got) == 0 ? current_rate(u->fd, &got) : 0;
+	if (e != 0 || rate != cfg->baud) {
+		tcsetattr(u->fd, TCSANOW, &before);
+		if (e == 0 || e == ENOTSUP || e == EINVAL)
+			return stm32_error_set(err, STM32_E_UNSUPPORTED, "%s cannot run at %u baud%s",
+					       u->path, cfg->baud,
+					       e == ENOTSUP ? " on this system" : "");
+		return io_error(err, e, "cannot set the rate of", u->path);
+	}
+	t->baud = cfg->baud;
+	describe_config(u->description, sizeof(u->description), cfg->baud, cfg);
+	return STM32_OK;
 }
 
 /* What a path that is not a terminal is, for the refusal, or NULL when

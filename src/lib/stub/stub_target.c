@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "stub/stub_baud.h"
 #include "stub/stub_load.h"
 #include "stub/stub_session.h"
 
@@ -22,6 +23,7 @@ struct stub_backend {
 	struct stub_placement place;
 	uint8_t *image;             /* as loaded: loaded again after a chip reset */
 	struct stm32_stub_options opts;
+	struct stub_baud baud;      /* the ROM's rate, the rate now, the one asked for */
 };
 
 static enum stm32_status start_stub(struct stub_backend *b, struct stm32_target *rom,
@@ -89,6 +91,23 @@ void stm32_stub_describe(const struct stm32_device *device, unsigned baud,
 			.round_trip_us = 1000,
 		},
 	};
+}
+
+void stm32_stub_describe_at(const struct stm32_device *device, unsigned stub_baud,
+			    unsigned bits_per_byte, struct stm32_target_desc *out)
+{
+	stm32_stub_describe(device, stub_baud, out);
+	out->cost.bits_per_byte = bits_per_byte;
+}
+
+unsigned stm32_stub_planned_baud(const struct stm32_device *device, unsigned rom_baud,
+				 unsigned baud)
+{
+	struct stub_placement p;
+	char why[200];
+	if (!stub_place(device, &p, why, sizeof(why)))
+		return rom_baud;
+	return stub_baud_planned(p.chip, rom_baud, baud);
 }
 
 /* Time one frame of programming may take: three times typical. */
@@ -229,15 +248,32 @@ static enum stm32_status reload(struct stub_backend *b, struct stm32_error *err)
 		return st;
 	st = start_stub(b, rom, err);
 	stm32_target_close(rom);
+	if (st == STM32_OK)
+		st = stub_baud_switch(&b->baud, &b->session, err);
 	return st;
 }
 
+/* HELLO at the rate both sides switched to; then at the start rate, where
+ * a stub that heard nothing for silence_ms has gone back to (it switches
+ * again once found); then the chip reset under it: the ROM, at the start
+ * rate too. */
 static enum stm32_status stub_recover(struct stm32_target *t, struct stm32_error *err)
 {
 	struct stub_backend *b = backend(t);
 	enum stm32_status st = stub_session_resync(&b->session, 3, STUB_RESYNC_WAIT_MS, err);
 	if (st == STM32_OK || st == STM32_E_IO)
 		return st;
+	bool switched = b->baud.now.baud != b->baud.start.baud ||
+			b->baud.now.parity != b->baud.start.parity;
+	if ((st = stub_baud_to_start(&b->baud, b->session.t, err)) != STM32_OK)
+		return st;
+	if (switched) {
+		st = stub_session_resync(&b->session, 2, STUB_RESYNC_WAIT_MS, err);
+		if (st == STM32_OK)
+			return stub_baud_switch(&b->baud, &b->session, err);
+		if (st == STM32_E_IO)
+			return st;
+	}
 	return reload(b, err);
 }
 
@@ -360,6 +396,10 @@ enum stm32_status stm32_stub_open(struct stm32_target *rom, struct stm32_transpo
 		st = stm32_error_set(err, STM32_E_UNSUPPORTED, "%s", why);
 		goto fail;
 	}
+	stub_baud_init(&b->baud, t->baud, b->opts.baud);
+	if ((st = stub_baud_precheck(&b->baud, b->place.chip, t, err)) != STM32_OK)
+		goto fail;
+	st = STM32_E_NOMEM;
 	if (!(b->image = malloc(b->place.image->size)))
 		goto fail;
 	stub_patch(&b->place, &b->device, t->baud, b->opts.silence_ms, b->image);
@@ -367,11 +407,14 @@ enum stm32_status stm32_stub_open(struct stm32_target *rom, struct stm32_transpo
 	st = start_stub(b, rom, err);
 	if (st == STM32_E_TIMEOUT)
 		st = silent_stub(&b->opts, b->place.load, err);
+	if (st == STM32_OK)
+		st = stub_baud_switch(&b->baud, &b->session, err);
 	if (st != STM32_OK) {
 		stm32_error_op(err, STM32_OP_CONNECT);
 		goto fail;
 	}
-	stm32_stub_describe(&b->device, t->baud, &target->desc);
+	bool n1 = b->baud.now.parity == 'n';
+	stm32_stub_describe_at(&b->device, b->baud.now.baud, n1 ? 10u : 11u, &target->desc);
 	target->desc.device = &b->device;
 	target->ops = &stub_ops;
 	target->chip = rom->chip;
@@ -405,7 +448,8 @@ bool stm32_stub_info(const struct stm32_target *t, struct stm32_stub_info *info)
 		.program_unit = h->program_unit,
 		.caps = h->caps,
 		.clock_hz = h->clock_hz,
-		.baud = h->baud,
+		.baud = b->baud.now.baud,
+		.framing = b->baud.now.parity == 'n' ? "8N1" : "8E1",
 	};
 	return true;
 }

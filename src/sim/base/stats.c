@@ -55,8 +55,10 @@ static void write_core(FILE *out, const struct sim_core_counts *c)
 		", \"lockups\": %" PRIu64 ", \"unmodelled_accesses\": %" PRIu64 ",\n", c->instructions,
 		c->faults, c->lockups, c->unmodelled_accesses);
 	fprintf(out, "           \"usart_tx_bytes\": %" PRIu64 ", \"usart_rx_bytes\": %" PRIu64
-		", \"usart_rx_overruns\": %" PRIu64 ", \"usart_garbled\": %" PRIu64 ",\n",
-		c->usart_tx_bytes, c->usart_rx_bytes, c->usart_rx_overruns, c->usart_garbled);
+		", \"usart_rx_overruns\": %" PRIu64 ", \"usart_garbled\": %" PRIu64
+		", \"usart_rx_errors\": %" PRIu64 ",\n",
+		c->usart_tx_bytes, c->usart_rx_bytes, c->usart_rx_overruns, c->usart_garbled,
+		c->usart_rx_errors);
 	if (c->usart_wired)
 		fprintf(out, "           \"usart_wired\": \"USART%u\",\n", c->usart_wired);
 	else

@@ -29,6 +29,7 @@ struct sim_core_counts {
 	uint64_t lockups; /* faults the HardFault handler could not take */
 	uint64_t usart_tx_bytes, usart_rx_bytes, usart_rx_overruns;
 	uint64_t usart_garbled; /* bytes the host read at a rate its receiver cannot follow */
+	uint64_t usart_rx_errors; /* host bytes the USART sampled wrongly at its BRR rate */
 	unsigned usart_wired;   /* the USART wired to the host (1 = USART1), 0: none */
 	bool usart_listed[SIM_STATS_USARTS];
 	uint64_t usart_tx[SIM_STATS_USARTS], usart_rx[SIM_STATS_USARTS]; /* by number */

@@ -15,4 +15,17 @@
  * Rates within about 5% of each other read the byte unchanged. */
 uint8_t sim_uart_resample(uint8_t byte, uint32_t tx_baud, uint32_t rx_baud, bool *framing_error);
 
+/* The same receiver for a frame with a parity bit or without: 8 data bits,
+ * then an even ('e') or odd ('o') parity bit unless parity is 'n', then
+ * the stop bit, sender and receiver in the same framing. The byte is what
+ * was sampled (a UART keeps it in its data register even when the frame
+ * was wrong); parity_error when the sampled parity bit does not match the
+ * sampled data, framing_error when the stop bit was sampled low. */
+struct sim_uart_sample {
+	uint8_t byte;
+	bool framing_error, parity_error;
+};
+struct sim_uart_sample sim_uart_sample_frame(uint8_t byte, char parity, uint32_t tx_baud,
+					     uint32_t rx_baud);
+
 #endif

@@ -75,6 +75,7 @@ struct sim_cpu_stats {
 	uint64_t nmis;            /* NMI entries */
 	uint64_t unmodelled_accesses;
 	uint64_t usart_tx_bytes, usart_rx_bytes, usart_rx_overruns; /* every USART */
+	uint64_t usart_rx_errors; /* bytes received garbled, or with FE/PE (the host's rate) */
 	uint64_t usart_tx[SIM_CPU_USARTS + 1], usart_rx[SIM_CPU_USARTS + 1]; /* by number (1 = USART1) */
 	uint64_t iwdg_refreshes;
 	uint64_t resets[SIM_RESET_CAUSES];
@@ -138,6 +139,9 @@ uint64_t sim_cpu_time_ns(const struct sim_cpu *cpu);
 void sim_cpu_memory_changed(struct sim_cpu *cpu, uint32_t address, uint32_t length);
 /* A byte from the host arrives on a USART's RX line. */
 void sim_cpu_usart_receive(struct sim_cpu *cpu, unsigned usart, uint8_t byte);
+/* The same for a byte sent at host_baud, sampled at the USART's rate. */
+void sim_cpu_usart_receive_at(struct sim_cpu *cpu, unsigned usart, uint8_t byte,
+			      uint32_t host_baud);
 
 /* Core registers for tests and reports. */
 uint32_t sim_cpu_reg(struct sim_cpu *cpu, int uc_arm_reg);

@@ -283,6 +283,16 @@ void sim_cpu_usart_receive(struct sim_cpu *cpu, unsigned usart, uint8_t byte)
 	}
 }
 
+void sim_cpu_usart_receive_at(struct sim_cpu *cpu, unsigned usart, uint8_t byte,
+			      uint32_t host_baud)
+{
+	struct sim_usart *u = sim_soc_usart(&cpu->soc, usart);
+	if (u) {
+		sim_usart_receive_at(u, byte, host_baud);
+		sim_exc_update(cpu);
+	}
+}
+
 uint32_t sim_cpu_reg(struct sim_cpu *cpu, int uc_arm_reg)
 {
 	uint32_t v = 0;

@@ -133,6 +133,7 @@ struct sim_usart {
 	unsigned index; /* 1 = USART1 */
 	uint32_t cr1, cr2, cr3, brr, gtpr;
 	bool tc, rxne, ore;
+	bool fe, pe; /* the byte in RDR came with a framing / parity error */
 	uint8_t rdr;
 };
 void sim_usart_reset(struct sim_usart *u, struct sim_soc_env *env, enum sim_usart_layout layout,
@@ -140,6 +141,11 @@ void sim_usart_reset(struct sim_usart *u, struct sim_soc_env *env, enum sim_usar
 uint32_t sim_usart_read(void *ctx, uint32_t offset);
 void sim_usart_write(void *ctx, uint32_t offset, uint32_t value, uint32_t mask);
 void sim_usart_receive(struct sim_usart *u, uint8_t byte);
+/* A byte the host sent at host_baud (0: unknown, taken as the USART's own),
+ * as the USART's receiver samples it at the rate its BRR gives: garbled
+ * beyond about 5 %, with FE and PE as the frame's stop and parity bits
+ * were sampled. */
+void sim_usart_receive_at(struct sim_usart *u, uint8_t byte, uint32_t host_baud);
 /* The clock the USART's BRR divides. */
 uint32_t sim_usart_kernel_hz(const struct sim_usart *u);
 /* The baud BRR gives at the kernel clock; 0 when BRR is too small. */

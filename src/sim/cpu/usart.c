@@ -3,10 +3,15 @@
  * written to DR/TDR with UE and TE set goes to the usart_tx callback at
  * once, with the baud BRR gives at the kernel clock, so TXE and TC read 1
  * whenever the program looks. Received bytes wait in RDR (RXNE); a second
- * one before RDR is read is lost and sets ORE. Word length and parity
- * decide how many data bits of DR/TDR leave (8E1: 8; 7E1: 7). */
+ * one before RDR is read is lost and sets ORE. A byte the host sent at a
+ * rate BRR does not give is sampled by the USART's clock (base/wire.c)
+ * and comes with FE or PE as RM0008 §27.6.1 says: RXNE set all the same,
+ * the flags cleared like ORE (SR then DR read; ICR on the new layout).
+ * Word length and parity decide how many data bits of DR/TDR leave (8E1:
+ * 8; 7E1: 7). */
 #include <string.h>
 
+#include "base/wire.h"
 #include "cpu/periph.h"
 
 /* Old layout offsets */
@@ -28,6 +33,8 @@
 #define N_RDR 0x24u
 #define N_TDR 0x28u
 
+#define ST_PE   (1u << 0)
+#define ST_FE   (1u << 1)
 #define ST_ORE  (1u << 3)
 #define ST_RXNE (1u << 5)
 #define ST_TC   (1u << 6)
@@ -87,6 +94,15 @@ static unsigned data_bits(const struct sim_usart *u)
 	return frame - ((u->cr1 & b.pce) ? 1 : 0);
 }
 
+/* The parity of an 8-bit frame with parity (8E1, 8O1: PS is CR1 bit 9 in
+ * both layouts), else 'n' (the sampler models 8 data bits only). */
+static char rx_parity(const struct sim_usart *u)
+{
+	if (!(u->cr1 & cr1_bits(u->layout).pce) || data_bits(u) != 8)
+		return 'n';
+	return (u->cr1 & 1u << 9) ? 'o' : 'e';
+}
+
 static void transmit(struct sim_usart *u, uint32_t value)
 {
 	if (!enabled(u, cr1_bits(u->layout).te))
@@ -112,13 +128,31 @@ void sim_usart_receive(struct sim_usart *u, uint8_t byte)
 	}
 	u->rdr = byte;
 	u->rxne = true;
+	u->fe = u->pe = false;
 	u->env->stats->usart_rx_bytes++;
 	u->env->stats->usart_rx[u->index]++;
 }
 
+void sim_usart_receive_at(struct sim_usart *u, uint8_t byte, uint32_t host_baud)
+{
+	if (!enabled(u, cr1_bits(u->layout).re))
+		return;
+	uint32_t own = sim_usart_baud(u, sim_usart_kernel_hz(u));
+	struct sim_uart_sample got = sim_uart_sample_frame(byte, rx_parity(u), host_baud, own);
+	bool overrun = u->rxne;
+	sim_usart_receive(u, got.byte);
+	if (overrun)
+		return;
+	u->fe = got.framing_error;
+	u->pe = got.parity_error;
+	if (got.byte != byte || got.framing_error || got.parity_error)
+		u->env->stats->usart_rx_errors++;
+}
+
 static uint32_t status(const struct sim_usart *u)
 {
-	uint32_t s = ST_TXE | (u->tc ? ST_TC : 0) | (u->rxne ? ST_RXNE : 0) | (u->ore ? ST_ORE : 0);
+	uint32_t s = ST_TXE | (u->tc ? ST_TC : 0) | (u->rxne ? ST_RXNE : 0) | (u->ore ? ST_ORE : 0) |
+		     (u->fe ? ST_FE : 0) | (u->pe ? ST_PE : 0);
 	if (u->layout == SIM_USART_ISR_TDR) {
 		struct cr1_bits b = cr1_bits(u->layout);
 		if (u->cr1 & b.ue) {
@@ -133,7 +167,7 @@ static uint32_t take_rdr(struct sim_usart *u)
 {
 	u->rxne = false;
 	if (u->layout == SIM_USART_SR_DR)
-		u->ore = false; /* cleared by the SR-then-DR read sequence */
+		u->ore = u->fe = u->pe = false; /* cleared by the SR-then-DR read sequence */
 	return u->rdr;
 }
 
@@ -194,6 +228,10 @@ static void write_new(struct sim_usart *u, uint32_t offset, uint32_t value, uint
 	case N_ICR:
 		if (value & mask & ST_ORE)
 			u->ore = false;
+		if (value & mask & ST_FE)
+			u->fe = false;
+		if (value & mask & ST_PE)
+			u->pe = false;
 		if (value & mask & ST_TC)
 			u->tc = false;
 		break;

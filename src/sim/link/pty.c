@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "link/pty.h"
+#include "link/pty_rate.h"
 
 static void fail(char *why, size_t why_size, const char *what)
 {
@@ -79,8 +80,13 @@ unsigned sim_pty_baud(const struct sim_pty *pty)
 {
 	/* The slave's settings are the host's: on Linux the master side keeps a
 	 * termios of its own that the host's tcsetattr never touches. */
+	if (pty->slave < 0)
+		return 115200;
+	unsigned rate = sim_pty_rate(pty->slave);
+	if (rate)
+		return rate;
 	struct termios tio;
-	if (pty->slave < 0 || tcgetattr(pty->slave, &tio) != 0)
+	if (tcgetattr(pty->slave, &tio) != 0)
 		return 115200;
 	speed_t code = cfgetospeed(&tio);
 	for (size_t i = 0; i < sizeof(speeds) / sizeof(speeds[0]); i++)

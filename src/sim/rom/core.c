@@ -24,8 +24,9 @@ static void on_log(void *user, const char *line)
 	log_line(user, text);
 }
 
-/* The host reads the program's frame with its own clock: in realtime, a
- * rate BRR gives that its receiver cannot follow turns into other bytes. */
+/* The host reads the program's frame with its own clock: a rate BRR gives
+ * that its receiver cannot follow turns into other bytes (in both speeds:
+ * the rate is a fact of the line, not of the timing). */
 static uint8_t as_host_reads(struct sim_engine *engine, uint8_t byte, uint32_t baud)
 {
 	unsigned host = engine->host_baud ? engine->host_baud(engine->host_baud_context) : 0;
@@ -51,7 +52,7 @@ static void on_usart_tx(void *user, unsigned usart, uint8_t byte, uint32_t baud)
 	if (usart != wired_usart(engine) || engine->interface != SIM_INTERFACE_UART)
 		return;
 	if (!engine->timed) {
-		rom_emit_program(engine, byte, 0);
+		rom_emit_program(engine, as_host_reads(engine, byte, baud), 0);
 		return;
 	}
 	/* TXE is always ready in the model, so the line, not the program,
@@ -72,13 +73,15 @@ static void rx_clear(struct sim_program *p)
 	p->rx.last_due_ns = 0;
 }
 
-/* Hands the USART every byte whose frame has ended on the core's clock. */
+/* Hands the USART every byte whose frame has ended on the core's clock,
+ * sampled at the USART's rate as the host sent it at its own. */
 static void rx_deliver_due(struct sim_engine *engine)
 {
 	struct sim_program *p = &engine->program;
 	uint64_t now = sim_cpu_time_ns(p->cpu);
 	while (p->rx.count && p->rx.due_ns[p->rx.head] <= now) {
-		sim_cpu_usart_receive(p->cpu, wired_usart(engine), p->rx.byte[p->rx.head]);
+		sim_cpu_usart_receive_at(p->cpu, wired_usart(engine), p->rx.byte[p->rx.head],
+					 p->rx.baud[p->rx.head]);
 		p->rx.head = (p->rx.head + 1) % SIM_PROGRAM_RX_QUEUE;
 		p->rx.count--;
 	}
@@ -254,6 +257,7 @@ void rom_core_receive(struct sim_engine *engine, uint8_t byte)
 	size_t at = (p->rx.head + p->rx.count++) % SIM_PROGRAM_RX_QUEUE;
 	p->rx.byte[at] = byte;
 	p->rx.due_ns[at] = due;
+	p->rx.baud[at] = baud;
 }
 
 void rom_core_sync_stats(struct sim_engine *engine)
@@ -280,6 +284,7 @@ void rom_core_sync_stats(struct sim_engine *engine)
 		c->usart_rx[u] = s->usart_rx[u];
 	}
 	c->usart_rx_overruns = s->usart_rx_overruns;
+	c->usart_rx_errors = s->usart_rx_errors;
 	c->iwdg_refreshes = s->iwdg_refreshes;
 	c->block_count = s->periph_count < SIM_STATS_BLOCKS ? s->periph_count : SIM_STATS_BLOCKS;
 	for (size_t i = 0; i < c->block_count; i++)

@@ -64,6 +64,7 @@ struct sim_program {
 	struct {
 		uint8_t byte[SIM_PROGRAM_RX_QUEUE];
 		uint64_t due_ns[SIM_PROGRAM_RX_QUEUE];
+		uint32_t baud[SIM_PROGRAM_RX_QUEUE]; /* the host's rate when it sent the byte */
 		size_t head, count;
 		uint64_t last_due_ns;
 		uint64_t ps_per_instruction; /* measured, for slices that end on a due time */

@@ -91,8 +91,14 @@ static void announces_what_it_is(void **state)
 	assert_string_equal(info.image, "f1");
 	assert_int_equal(info.load_address, 0x20000200);
 	assert_int_equal(info.program_unit, 2);
-	assert_int_equal(info.clock_hz, 8000000);
-	assert_int_equal(info.baud, 115200);
+	/* The PLL at HSI/2 x 8, the rate switched to the ladder's first. */
+	assert_int_equal(info.clock_hz, 32000000);
+	assert_int_equal(info.baud, 2000000);
+	assert_string_equal(info.framing, "8N1");
+	assert_int_equal(transport->baud, 2000000);
+	/* The cost model is the switched rate's: 10 bits a byte at 2 Mbaud. */
+	assert_int_equal(stub->desc.cost.bits_per_second, 2000000);
+	assert_int_equal(stub->desc.cost.bits_per_byte, 10);
 	assert_true(info.window >= 1 && info.window <= 8);
 }
 
@@ -184,6 +190,7 @@ static void a_silent_host_finds_the_stub_announcing_itself_again(void **state)
 	struct stm32_stub_options so;
 	stm32_stub_options_default(&so);
 	so.silence_ms = 200;
+	so.baud = STM32_STUB_BAUD_KEEP; /* its announcement comes at the start rate */
 	struct stm32_target *s = NULL;
 	enum stm32_status st = stm32_stub_open(rom, t, &so, &s, &err);
 	stm32_target_close(rom);
@@ -205,6 +212,111 @@ static void a_silent_host_finds_the_stub_announcing_itself_again(void **state)
 	unlink(path);
 }
 
+/* Reads until nothing more comes for 300 ms. */
+static void core_wait_quiet(struct stm32_transport *t)
+{
+	uint8_t sink[64];
+	size_t got;
+	struct stm32_error err;
+	while (stm32_transport_read(t, sink, sizeof(sink), 300, &got, &err) == STM32_OK || got > 0)
+		;
+}
+
+/* Opened on its own chip with opts; fails the test when it does not open. */
+static struct stm32_target *own_stub(const char *device, const char *name,
+				     const struct stm32_stub_options *so,
+				     struct stm32_transport **t, char *path, size_t path_size)
+{
+	struct stm32_error err;
+	stm32_error_clear(&err);
+	char port[200];
+	snprintf(path, path_size, "/tmp/test_stub_emulator.%s.%d.img", name, (int)getpid());
+	unlink(path);
+	snprintf(port, sizeof(port), "sim:%s,speed=fast,image=%s", device, path);
+	struct stm32_port_options popts;
+	stm32_port_options_default(&popts);
+	popts.sim_program = sim_program;
+	if (stm32_port_open(port, &popts, t, &err) != STM32_OK)
+		fail_msg("open %s: %s", port, err.message);
+	struct stm32_target *rom = NULL;
+	assert_int_equal(stm32_rom_open(*t, NULL, &rom, &err), STM32_OK);
+	struct stm32_target *s = NULL;
+	enum stm32_status st = stm32_stub_open(rom, *t, so, &s, &err);
+	stm32_target_close(rom);
+	if (st != STM32_OK)
+		fail_msg("stub: %s", err.message);
+	return s;
+}
+
+/* Switched to 2 Mbaud, then silent: the stub goes back to 115200 8E1 on
+ * its own and announces itself there, where the host's 2 Mbaud receiver
+ * reads garbage. A request fails; recover finds it at the start rate and
+ * switches again. */
+static void a_switched_stub_that_fell_back_after_silence_is_recovered(void **state)
+{
+	(void)state;
+	NEED_STUB();
+	struct stm32_stub_options so;
+	stm32_stub_options_default(&so);
+	so.silence_ms = 300;
+	struct stm32_transport *t = NULL;
+	char path[96];
+	struct stm32_target *s = own_stub("stm32f103xb", "fellback", &so, &t, path, sizeof(path));
+	struct stm32_stub_info info;
+	assert_true(stm32_stub_info(s, &info));
+	assert_int_equal(info.baud, 2000000);
+	/* Silence until the announcement: 16 bytes sent at 115200 arrive as
+	 * some bytes, none of them a reply frame's start, at 2 Mbaud. */
+	struct stm32_error err;
+	stm32_error_clear(&err);
+	uint8_t seen[4];
+	size_t got = 0;
+	assert_int_equal(stm32_transport_read(t, seen, 1, 20000, &got, &err), STM32_OK);
+	core_wait_quiet(t);
+	uint32_t crc;
+	assert_int_not_equal(stm32_target_crc(s, 0x08000000, 1024, &crc, &err), STM32_OK);
+	assert_int_equal(stm32_target_recover(s, &err), STM32_OK);
+	assert_int_equal(stm32_target_crc(s, 0x08000000, 1024, &crc, &err), STM32_OK);
+	uint8_t erased[1024];
+	memset(erased, 0xFF, sizeof(erased));
+	assert_int_equal(crc, stm32_crc32(0xFFFFFFFFu, erased, sizeof(erased)));
+	assert_true(stm32_stub_info(s, &info));
+	assert_int_equal(info.baud, 2000000);
+	assert_int_equal(t->baud, 2000000);
+	stm32_target_close(s);
+	stm32_transport_close(t);
+	unlink(path);
+}
+
+/* An explicit rate is that one (460800 here); KEEP stays at the ROM's
+ * rate and 8E1. */
+static void an_explicit_rate_is_that_one_and_keep_is_the_rom_s(void **state)
+{
+	(void)state;
+	NEED_STUB();
+	struct stm32_stub_options so;
+	stm32_stub_options_default(&so);
+	so.baud = 460800;
+	struct stm32_transport *t = NULL;
+	char path[96];
+	struct stm32_target *s = own_stub("stm32f103xb", "explicit", &so, &t, path, sizeof(path));
+	struct stm32_stub_info info;
+	assert_true(stm32_stub_info(s, &info));
+	assert_int_equal(info.baud, 460800);
+	stm32_target_close(s);
+	stm32_transport_close(t);
+	unlink(path);
+	so.baud = STM32_STUB_BAUD_KEEP;
+	s = own_stub("stm32f103xb", "keep", &so, &t, path, sizeof(path));
+	assert_true(stm32_stub_info(s, &info));
+	assert_int_equal(info.baud, 115200);
+	assert_string_equal(info.framing, "8E1");
+	assert_int_equal(s->desc.cost.bits_per_byte, 11);
+	stm32_target_close(s);
+	stm32_transport_close(t);
+	unlink(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -214,6 +326,8 @@ int main(void)
 		cmocka_unit_test(refuses_an_erase_list_with_a_unit_past_the_end_before_erasing),
 		cmocka_unit_test(crc_is_the_chip_s_and_of_flash_only),
 		cmocka_unit_test(a_silent_host_finds_the_stub_announcing_itself_again),
+		cmocka_unit_test(a_switched_stub_that_fell_back_after_silence_is_recovered),
+		cmocka_unit_test(an_explicit_rate_is_that_one_and_keep_is_the_rom_s),
 	};
 	return cmocka_run_group_tests(tests, open_stub, close_stub);
 }
