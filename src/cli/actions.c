@@ -687,6 +687,9 @@ static bool run_whole_image(struct cli_context *ctx)
 			 o->verify ? ", then verify through the board's ST-LINK if it is on USB" : "");
 		return true;
 	}
+	struct cli_drive_pairing pairing;
+	if (o->verify)
+		cli_drive_pair(ctx, &pairing);
 	cli_info("Copying %llu bytes (0x%08X-0x%08llX) to the drive, then waiting for it...",
 		 (unsigned long long)bytes, low, (unsigned long long)(high - 1));
 	struct timespec started;
@@ -700,7 +703,7 @@ static bool run_whole_image(struct cli_context *ctx)
 	ctx->chip_reset_itself = true;
 	print_summary(o->verify ? "Copied (the drive took the file)"
 				: "Copied (the drive took the file; not verified)", bytes, &started);
-	return !o->verify || cli_drive_verify(ctx) != CLI_DRIVE_MISMATCH;
+	return !o->verify || cli_drive_verify(ctx, &pairing) != CLI_DRIVE_MISMATCH;
 }
 
 bool cli_run_action(struct cli_context *ctx)

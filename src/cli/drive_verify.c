@@ -78,19 +78,31 @@ static enum cli_drive_verify compare_image(struct stm32_target *probe, const cha
 	return result;
 }
 
-enum cli_drive_verify cli_drive_verify(struct cli_context *ctx)
+void cli_drive_pair(struct cli_context *ctx, struct cli_drive_pairing *pairing)
 {
+	memset(pairing, 0, sizeof *pairing);
 	struct stm32_drive_info info;
-	if (!stm32_drive_target_info(ctx->target, &info))
-		return unverified("not a drive");
-	if (info.kind != STM32_DRIVE_STLINK)
-		return unverified("a UF2 drive has no other path to the chip");
-	char serial[64];
-	const char *source = NULL;
 	struct stm32_error err;
 	stm32_error_clear(&err);
-	if (stm32_drive_stlink_serial(&info, serial, sizeof serial, &source, &err) != STM32_OK)
-		return unverified(err.message);
+	if (!stm32_drive_target_info(ctx->target, &info))
+		snprintf(pairing->why, sizeof pairing->why, "not a drive");
+	else if (info.kind != STM32_DRIVE_STLINK)
+		snprintf(pairing->why, sizeof pairing->why, "a UF2 drive has no other path to the chip");
+	else if (stm32_drive_stlink_serial(&info, pairing->serial, sizeof pairing->serial,
+					   &pairing->source, &err) != STM32_OK)
+		snprintf(pairing->why, sizeof pairing->why, "%s", err.message);
+	else
+		pairing->known = true;
+}
+
+enum cli_drive_verify cli_drive_verify(struct cli_context *ctx,
+				       const struct cli_drive_pairing *pairing)
+{
+	if (!pairing->known)
+		return unverified(pairing->why);
+	const char *serial = pairing->serial, *source = pairing->source;
+	struct stm32_error err;
+	stm32_error_clear(&err);
 	char port[96], why[400];
 	snprintf(port, sizeof port, "stlink:%s", serial);
 	struct stm32_stlink_options options;
