@@ -179,10 +179,13 @@ static enum stm32_status stlink_write(struct drive *d, const struct stm32_image 
 	uint64_t deadline = core_monotonic_ms() + d->timeout_ms;
 	bool went_away = false;
 	for (;;) {
+		/* The file first, then the drive: a drive that goes away between
+		 * the two looks away, never "back without the file". */
+		bool file_gone = !file_present(d->info.path, STLINK_NAME, NULL);
 		bool present = marker_present(d);
 		if (!present)
 			went_away = true;
-		else if (!file_present(d->info.path, STLINK_NAME, NULL))
+		else if (file_gone)
 			break;
 		if (core_monotonic_ms() >= deadline) {
 			if (present) {
