@@ -65,6 +65,7 @@
 #define STUB_CAP_SET_BAUD   0x0010u
 #define STUB_CAP_GO         0x0020u
 #define STUB_CAP_RESET      0x0040u
+#define STUB_CAP_DEFER_ERASE 0x0080u /* ERASE kinds DEFER and DEFERRED */
 
 /* Flash drivers, one per flash-controller family. */
 #define STUB_DRIVER_F1    1u /* F0/F1/F3: half-word programming, pages */
@@ -75,6 +76,12 @@
 #define STUB_ERASE_UNITS 0u
 #define STUB_ERASE_MASS  1u
 #define STUB_ERASE_BANK  2u
+/* Units to erase later: each is erased when an ERASE DEFERRED names it
+ * (the host sends one ahead of its first WRITE into it), and all that are
+ * left before any request other than WRITE or ERASE runs. */
+#define STUB_ERASE_DEFER    3u
+#define STUB_ERASE_DEFERRED 4u /* erase those listed that are still deferred; count 0: all */
+#define STUB_DEFER_MAX_UNITS 512u /* units the stub can hold back (a bit each) */
 #define STUB_ERASE_MAX_UNITS ((STUB_MAX_PAYLOAD - 4u) / 2u)
 
 /* The image: a 64-byte header at its start (the host patches the first two

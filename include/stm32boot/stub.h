@@ -34,6 +34,10 @@ struct stm32_stub_options {
 	stm32_reentry_fn reenter; /* to put the chip back into its bootloader when the
 				   * stub does not answer (the CLI's -i sequence); may be NULL */
 	void *reenter_user;
+	bool overlap;             /* hold unit erases back until the first write into each
+				   * and keep write frames in flight across entries: faster,
+				   * but the caller must call stm32_stub_finish before it
+				   * trusts the flash (default false) */
 };
 
 void stm32_stub_options_default(struct stm32_stub_options *opts);
@@ -69,6 +73,11 @@ struct stm32_stub_info {
 };
 
 /* False (info untouched) when t is not a stub target. */
+/* With options.overlap: wait for every frame in flight and do every erase
+ * still held back; an error here is the failure of an entry that returned
+ * STM32_OK. STM32_OK at once for a target that is not the stub. */
+enum stm32_status stm32_stub_finish(struct stm32_target *t, struct stm32_error *err);
+
 bool stm32_stub_info(const struct stm32_target *t, struct stm32_stub_info *info);
 
 #ifdef __cplusplus

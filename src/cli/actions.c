@@ -378,6 +378,8 @@ static bool run_write(struct cli_context *ctx)
 		struct stm32_flash_report report;
 		struct stm32_flash_options options = flash_options(ctx, &bridge);
 		ok = stm32_flash_execute(ctx->target, &plan, &options, &report, &err) == STM32_OK;
+		/* The stub may still have frames and erases in flight (board.c). */
+		ok = ok && stm32_stub_finish(ctx->target, &err) == STM32_OK;
 		bridge_finish(&bridge);
 		if (!ok)
 			report_action_failure("write", &err);
@@ -436,6 +438,7 @@ static bool run_erase(struct cli_context *ctx)
 		cli_clock_now(&started);
 		struct stm32_flash_options options = flash_options(ctx, &bridge);
 		ok = stm32_flash_execute(ctx->target, &plan, &options, NULL, &err) == STM32_OK;
+		ok = ok && stm32_stub_finish(ctx->target, &err) == STM32_OK;
 		bridge_finish(&bridge);
 		if (!ok) {
 			report_action_failure("erase", &err);

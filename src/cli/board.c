@@ -318,6 +318,7 @@ static bool load_stub(struct board *b)
 	}
 	struct stm32_stub_options so;
 	stm32_stub_options_default(&so);
+	so.overlap = true; /* actions.c calls stm32_stub_finish after each execute */
 	if (b->job->entry.count > 0) {
 		so.reenter = reenter_bootloader;
 		so.reenter_user = b;

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "stub/stub_load.h"
+#include "stub/stub_pipe.h"
 #include "stub/stub_session.h"
 
 #define STUB_MAX_REQUEST (16u * 1024u) /* bytes per read or write entry */
@@ -22,6 +23,7 @@ struct stub_backend {
 	struct stub_placement place;
 	uint8_t *image;             /* as loaded: loaded again after a chip reset */
 	struct stm32_stub_options opts;
+	struct stub_pipe pipe;      /* frames in flight, held-back erases */
 };
 
 static enum stm32_status start_stub(struct stub_backend *b, struct stm32_target *rom,
@@ -98,18 +100,80 @@ static unsigned program_ms(const struct stm32_device *d, size_t bytes)
 	return (unsigned)((bytes / unit) * d->t_prog_us * 3u / 1000u + 1u);
 }
 
+static unsigned unit_erase_ms(const struct stm32_device *d, long unit)
+{
+	uint32_t address, size;
+	if (unit < 0 || !stm32_device_sector(d, (size_t)unit, &address, &size))
+		return 0;
+	return stm32_device_erase_ms(d, size) * 4u;
+}
+
+/* Everything in flight answered, and every held-back erase done: what the
+ * entries so far said is now true of the flash. */
+static enum stm32_status settle(struct stub_backend *b, struct stm32_error *err)
+{
+	enum stm32_status st = stub_pipe_drain(&b->pipe, &b->session, err);
+	if (st != STM32_OK || b->pipe.held_count == 0)
+		return st;
+	unsigned ms = 500u;
+	for (size_t u = 0; u < b->pipe.unit_count; u++)
+		if (b->pipe.held[u])
+			ms += unit_erase_ms(&b->device, (long)u);
+	uint8_t payload[4] = {STUB_ERASE_DEFERRED, 0, 0, 0};
+	st = stub_pipe_push(&b->pipe, &b->session, STUB_CMD_ERASE, payload, sizeof(payload), ms,
+			    b->device.flash_start, -2, err);
+	return st == STM32_OK ? stub_pipe_drain(&b->pipe, &b->session, err) : st;
+}
+
 static enum stm32_status stub_read(struct stm32_target *t, uint32_t address, uint8_t *data,
 				   size_t length, struct stm32_error *err)
 {
-	return stub_session_read(&backend(t)->session, address, data, length, err);
+	enum stm32_status st = settle(backend(t), err);
+	return st != STM32_OK ? st : stub_session_read(&backend(t)->session, address, data, length, err);
 }
 
+/* Ahead of the first frame into a unit whose erase is held back, the
+ * ERASE DEFERRED that erases it: the frames behind it arrive meanwhile. */
+static enum stm32_status erase_ahead(struct stub_backend *b, uint32_t address, size_t n,
+				     struct stm32_error *err)
+{
+	long first = stm32_device_sector_at(&b->device, address);
+	long last = stm32_device_sector_at(&b->device, address + (uint32_t)n - 1u);
+	for (long unit = first; unit >= 0 && unit <= last; unit++) {
+		if (!stub_pipe_ask(&b->pipe, unit))
+			continue;
+		uint8_t payload[6] = {STUB_ERASE_DEFERRED, 0, 1, 0};
+		stub_put16(payload + 4, (uint32_t)unit);
+		enum stm32_status st =
+			stub_pipe_push(&b->pipe, &b->session, STUB_CMD_ERASE, payload, sizeof(payload),
+				       unit_erase_ms(&b->device, unit) + 500u, address, unit, err);
+		if (st != STM32_OK)
+			return st;
+	}
+	return STM32_OK;
+}
+
+/* Frames of STUB_WRITE_CHUNK; with opts.overlap the entry returns with up
+ * to a window of them unanswered (stm32_stub_finish waits for them). */
 static enum stm32_status stub_write(struct stm32_target *t, uint32_t address, const uint8_t *data,
 				    size_t length, struct stm32_error *err)
 {
 	struct stub_backend *b = backend(t);
-	return stub_session_write(&b->session, address, data, length,
-				  program_ms(&b->device, STUB_WRITE_CHUNK), err);
+	unsigned work = program_ms(&b->device, STUB_WRITE_CHUNK);
+	uint8_t payload[4 + STUB_WRITE_CHUNK];
+	for (size_t done = 0; done < length; done += STUB_WRITE_CHUNK) {
+		size_t n = length - done < STUB_WRITE_CHUNK ? length - done : STUB_WRITE_CHUNK;
+		uint32_t at = address + (uint32_t)done;
+		enum stm32_status st = erase_ahead(b, at, n, err);
+		stub_put32(payload, at);
+		memcpy(payload + 4, data + done, n);
+		if (st == STM32_OK)
+			st = stub_pipe_push(&b->pipe, &b->session, STUB_CMD_WRITE, payload, 4 + n, work, at,
+					    -1, err);
+		if (st != STM32_OK)
+			return st;
+	}
+	return b->opts.overlap ? STM32_OK : stub_pipe_drain(&b->pipe, &b->session, err);
 }
 
 static unsigned erase_ms(const struct stm32_device *d, const struct stm32_erase_request *r)
@@ -125,6 +189,20 @@ static unsigned erase_ms(const struct stm32_device *d, const struct stm32_erase_
 	return ms + 500u;
 }
 
+/* With opts.overlap, units are held back (ERASE DEFER, answered at once):
+ * each is erased ahead of the first write into it, the rest when the
+ * back end settles. */
+static bool can_hold_back(const struct stub_backend *b, const struct stm32_erase_request *r)
+{
+	if (!b->opts.overlap || r->kind != STM32_ERASE_REQUEST_UNITS ||
+	    !(b->session.hello.caps & STUB_CAP_DEFER_ERASE))
+		return false;
+	for (size_t i = 0; i < r->count; i++)
+		if (r->units[i] >= STUB_DEFER_MAX_UNITS || r->units[i] >= b->pipe.unit_count)
+			return false;
+	return true;
+}
+
 static enum stm32_status stub_erase(struct stm32_target *t, const struct stm32_erase_request *r,
 				    struct stm32_error *err)
 {
@@ -133,8 +211,13 @@ static enum stm32_status stub_erase(struct stm32_target *t, const struct stm32_e
 	if (r->kind == STM32_ERASE_REQUEST_UNITS && r->count > STUB_ERASE_UNITS_PER_REQUEST)
 		return stm32_error_set(err, STM32_E_INVALID, "%zu units in one stub erase (at most %u)",
 				       r->count, STUB_ERASE_UNITS_PER_REQUEST);
+	enum stm32_status st = stub_pipe_drain(&b->pipe, &b->session, err);
+	if (st != STM32_OK)
+		return st;
+	bool hold = can_hold_back(b, r);
 	payload[0] = r->kind == STM32_ERASE_REQUEST_MASS   ? STUB_ERASE_MASS
 		     : r->kind == STM32_ERASE_REQUEST_BANK ? STUB_ERASE_BANK
+		     : hold				   ? STUB_ERASE_DEFER
 							   : STUB_ERASE_UNITS;
 	payload[1] = (uint8_t)r->bank;
 	size_t count = r->kind == STM32_ERASE_REQUEST_UNITS ? r->count : 0;
@@ -142,8 +225,8 @@ static enum stm32_status stub_erase(struct stm32_target *t, const struct stm32_e
 	for (size_t i = 0; i < count; i++)
 		stub_put16(payload + 4 + 2 * i, r->units[i]);
 	struct stub_reply reply;
-	enum stm32_status st = stub_session_call(&b->session, STUB_CMD_ERASE, payload, 4 + 2 * count,
-						 erase_ms(&b->device, r), &reply, err);
+	st = stub_session_call(&b->session, STUB_CMD_ERASE, payload, 4 + 2 * count,
+			       hold ? 0u : erase_ms(&b->device, r), &reply, err);
 	if (st != STM32_OK)
 		return st;
 	if (reply.status != STUB_OK) {
@@ -152,6 +235,10 @@ static enum stm32_status stub_erase(struct stm32_target *t, const struct stm32_e
 			stm32_device_sector(&b->device, r->units[0], &at, &(uint32_t){0});
 		return stub_status_error(&reply, "an erase", at, err);
 	}
+	if (hold)
+		stub_pipe_hold(&b->pipe, r->units, count);
+	else if (r->kind != STM32_ERASE_REQUEST_UNITS)
+		memset(b->pipe.held, 0, b->pipe.unit_count), b->pipe.held_count = 0;
 	return STM32_OK;
 }
 
@@ -163,9 +250,11 @@ static enum stm32_status stub_crc(struct stm32_target *t, uint32_t address, uint
 	stub_put32(payload, address);
 	stub_put32(payload + 4, length);
 	struct stub_reply reply;
+	enum stm32_status st = settle(b, err);
 	/* The CRC unit takes a few cycles a word; the emulator's core less fast. */
-	enum stm32_status st = stub_session_call(&b->session, STUB_CMD_CRC, payload, sizeof(payload),
-						 500u + length / 512u, &reply, err);
+	if (st == STM32_OK)
+		st = stub_session_call(&b->session, STUB_CMD_CRC, payload, sizeof(payload),
+				       500u + length / 512u, &reply, err);
 	if (st != STM32_OK)
 		return st;
 	if (reply.status == STUB_E_RANGE)
@@ -182,8 +271,9 @@ static enum stm32_status stub_leave(struct stm32_target *t, uint8_t code, const 
 				    size_t length, const char *what, struct stm32_error *err)
 {
 	struct stub_reply reply;
-	enum stm32_status st =
-		stub_session_call(&backend(t)->session, code, payload, length, 0, &reply, err);
+	enum stm32_status st = settle(backend(t), err);
+	if (st == STM32_OK)
+		st = stub_session_call(&backend(t)->session, code, payload, length, 0, &reply, err);
 	if (st == STM32_OK && reply.status != STUB_OK)
 		st = stub_status_error(&reply, what, 0, err);
 	return st;
@@ -229,14 +319,16 @@ static enum stm32_status reload(struct stub_backend *b, struct stm32_error *err)
 		return st;
 	st = start_stub(b, rom, err);
 	stm32_target_close(rom);
-	return st;
+	return st == STM32_OK ? stub_pipe_restart(&b->pipe, &b->session, true, err) : st;
 }
 
 static enum stm32_status stub_recover(struct stm32_target *t, struct stm32_error *err)
 {
 	struct stub_backend *b = backend(t);
 	enum stm32_status st = stub_session_resync(&b->session, 3, STUB_RESYNC_WAIT_MS, err);
-	if (st == STM32_OK || st == STM32_E_IO)
+	if (st == STM32_OK)
+		return stub_pipe_restart(&b->pipe, &b->session, false, err);
+	if (st == STM32_E_IO)
 		return st;
 	return reload(b, err);
 }
@@ -246,10 +338,14 @@ static void stub_close(struct stm32_target *t)
 	if (!t)
 		return;
 	struct stub_backend *b = t->backend;
+	if (b->pipe.count || b->pipe.held_count) /* stm32_stub_finish was not called */
+		(void)settle(b, NULL);
+	stub_pipe_free(&b->pipe);
 	free(b->image);
 	free(b);
 	free(t);
 }
+
 
 static const struct stm32_target_ops stub_ops = {
 	.read = stub_read,
@@ -360,7 +456,8 @@ enum stm32_status stm32_stub_open(struct stm32_target *rom, struct stm32_transpo
 		st = stm32_error_set(err, STM32_E_UNSUPPORTED, "%s", why);
 		goto fail;
 	}
-	if (!(b->image = malloc(b->place.image->size)))
+	if (!(b->image = malloc(b->place.image->size)) ||
+	    !stub_pipe_init(&b->pipe, stm32_device_sector_count(&b->device)))
 		goto fail;
 	stub_patch(&b->place, &b->device, t->baud, b->opts.silence_ms, b->image);
 	b->session.t = t;
@@ -381,8 +478,10 @@ enum stm32_status stm32_stub_open(struct stm32_target *rom, struct stm32_transpo
 fail:
 	if (st == STM32_E_NOMEM)
 		stm32_error_set(err, STM32_E_NOMEM, "out of memory loading the stub");
-	if (b)
+	if (b) {
 		free(b->image);
+		stub_pipe_free(&b->pipe);
+	}
 	free(b);
 	free(target);
 	return st;
@@ -408,4 +507,11 @@ bool stm32_stub_info(const struct stm32_target *t, struct stm32_stub_info *info)
 		.baud = h->baud,
 	};
 	return true;
+}
+
+enum stm32_status stm32_stub_finish(struct stm32_target *t, struct stm32_error *err)
+{
+	if (!t || t->ops != &stub_ops)
+		return STM32_OK;
+	return settle(backend(t), err);
 }
