@@ -9,6 +9,7 @@
 #include "chip.h"
 #include "flash.h"
 #include "frame.h"
+#include "lz4_block.h"
 #include "stub_protocol.h"
 
 #define STUB_BUILD_VERSION 1u
@@ -37,6 +38,7 @@ struct stub {
 	uint8_t status_of[256]; /* what each sequence number got, for duplicates */
 	uint32_t deferred_count;
 	uint8_t deferred[STUB_DEFER_MAX_UNITS / 8]; /* units whose erase is held back */
+	uint8_t *decoded; /* a WRITE_LZ4 frame's data, decoded; NULL: no room for it */
 };
 
 _Static_assert(sizeof(struct stub) <= STUB_STATE_BYTES, "the host reserves STUB_STATE_BYTES");
@@ -92,6 +94,11 @@ static void poll(struct stub *s)
 }
 
 void flash_wait_hook(void *context)
+{
+	poll(context);
+}
+
+void lz4_poll_hook(void *context)
 {
 	poll(context);
 }
@@ -159,6 +166,8 @@ static void send_hello(struct stub *s, uint8_t seq)
 		caps |= STUB_CAP_BANK_ERASE;
 	if (chip_has_crc_unit(&s->chip))
 		caps |= STUB_CAP_CRC_UNIT;
+	if (s->decoded)
+		caps |= STUB_CAP_LZ4;
 	put32(b + STUB_HELLO_CAPS, caps);
 	put32(b + STUB_HELLO_CLOCK, s->chip.clock_hz);
 	put32(b + STUB_HELLO_BAUD, s->chip.baud);
@@ -186,19 +195,40 @@ static bool unlock(struct stub *s)
 	return s->unlocked;
 }
 
-static uint8_t do_write(struct stub *s, const uint8_t *p, uint32_t length)
+static uint8_t program(struct stub *s, uint32_t address, const uint8_t *data, uint32_t count)
 {
-	if (length < 4)
-		return STUB_E_LENGTH;
-	uint32_t address = get32(p), count = length - 4;
 	uint32_t unit = flash_program_unit(&s->flash);
 	if (!in_flash(s, address, count))
 		return STUB_E_RANGE;
 	if (address % unit || count % unit)
 		return STUB_E_ALIGN;
-	if (!unlock(s) || flash_program(&s->flash, address, p + 4, count) != 0)
+	if (!unlock(s) || flash_program(&s->flash, address, data, count) != 0)
 		return STUB_E_FLASH;
 	return STUB_OK;
+}
+
+static uint8_t do_write(struct stub *s, const uint8_t *p, uint32_t length)
+{
+	if (length < 4)
+		return STUB_E_LENGTH;
+	return program(s, get32(p), p + 4, length - 4);
+}
+
+/* Decoded into its own buffer first: nothing is programmed from a block
+ * that turns out malformed or of another size than it says. */
+static uint8_t do_write_lz4(struct stub *s, const uint8_t *p, uint32_t length)
+{
+	if (!s->decoded)
+		return STUB_E_UNSUPPORTED;
+	if (length < 7)
+		return STUB_E_LENGTH;
+	uint32_t size = (uint32_t)p[4] | (uint32_t)p[5] << 8;
+	if (size > STUB_WRITE_CHUNK)
+		return STUB_E_LENGTH;
+	int32_t got = lz4_decode(p + 6, length - 6, s->decoded, size, s);
+	if (got < 0 || (uint32_t)got != size)
+		return STUB_E_DECODE;
+	return program(s, get32(p), s->decoded, size);
 }
 
 static uint32_t unit_at(const uint8_t *list, uint32_t i)
@@ -401,8 +431,8 @@ static uint8_t execute(struct stub *s, uint8_t code, uint8_t seq, const uint8_t 
 {
 	/* Held-back erases are done before anything that reads or leaves the
 	 * flash: whatever the host does next, the plan's units end up erased. */
-	if (s->deferred_count && code != STUB_CMD_WRITE && code != STUB_CMD_ERASE &&
-	    code != STUB_CMD_CONFIRM && erase_all_deferred(s) != 0)
+	if (s->deferred_count && code != STUB_CMD_WRITE && code != STUB_CMD_WRITE_LZ4 &&
+	    code != STUB_CMD_ERASE && code != STUB_CMD_CONFIRM && erase_all_deferred(s) != 0)
 		return STUB_E_FLASH;
 	switch (code) {
 	case STUB_CMD_CONFIRM:
@@ -415,6 +445,8 @@ static uint8_t execute(struct stub *s, uint8_t code, uint8_t seq, const uint8_t 
 		return do_erase(s, p, length);
 	case STUB_CMD_WRITE:
 		return do_write(s, p, length);
+	case STUB_CMD_WRITE_LZ4:
+		return do_write_lz4(s, p, length);
 	case STUB_CMD_READ: {
 		uint8_t st = do_read(s, seq, p, length);
 		return st == STUB_OK ? 0xFFu : st;
@@ -463,7 +495,7 @@ static void handle(struct stub *s, const uint8_t *f, bool good)
 	}
 	uint8_t behind = (uint8_t)(s->expected_seq - 1u - seq);
 	if (s->seq_known && seq != s->expected_seq && behind < 128u &&
-	    (code == STUB_CMD_WRITE || code == STUB_CMD_ERASE)) {
+	    (code == STUB_CMD_WRITE || code == STUB_CMD_WRITE_LZ4 || code == STUB_CMD_ERASE)) {
 		/* A repeat whose reply was lost: answered, not done twice. */
 		reply(s, code, seq, s->status_of[seq], NULL, 0);
 		return;
@@ -504,7 +536,13 @@ static void setup(struct stub *s, const uint8_t *image)
 	s->start_baud = param(s, STUB_PARAM_BAUD);
 	s->silence_ms = param(s, STUB_PARAM_SILENCE_MS);
 	uint32_t slots = param(s, STUB_PARAM_BUF_START) + STUB_STATE_BYTES;
-	rx_init(&s->rx, s->crc_table, (uint8_t *)slots, param(s, STUB_PARAM_BUF_END) - slots);
+	uint32_t end = param(s, STUB_PARAM_BUF_END);
+	/* A decoded frame's buffer at the end, where it leaves two slots. */
+	if (end - slots >= STUB_WRITE_CHUNK + 2u * STUB_SLOT_BYTES) {
+		end -= STUB_WRITE_CHUNK;
+		s->decoded = (uint8_t *)end;
+	}
+	rx_init(&s->rx, s->crc_table, (uint8_t *)slots, end - slots);
 	chip_uart_set(&s->chip, s->start_baud, true);
 }
 

@@ -70,6 +70,10 @@ struct stm32_stub_info {
 	uint32_t caps;         /* STUB_CAP_* of docs/stub-protocol.md */
 	uint32_t clock_hz;     /* the stub's USART kernel clock */
 	uint32_t baud;
+	/* Write frames so far, those sent LZ4-compressed, their data bytes
+	 * and the bytes sent for them (compressed blocks + their sizes). */
+	unsigned frames, compressed_frames;
+	uint64_t data_bytes, sent_bytes;
 };
 
 /* False (info untouched) when t is not a stub target. */

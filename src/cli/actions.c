@@ -381,6 +381,12 @@ static bool run_write(struct cli_context *ctx)
 		/* The stub may still have frames and erases in flight (board.c). */
 		ok = ok && stm32_stub_finish(ctx->target, &err) == STM32_OK;
 		bridge_finish(&bridge);
+		struct stm32_stub_info stub;
+		if (ok && stm32_stub_info(ctx->target, &stub) && stub.frames)
+			cli_detail("RAM stub: %u of %u frames LZ4-compressed, %llu bytes sent for %llu",
+				   stub.compressed_frames, stub.frames,
+				   (unsigned long long)stub.sent_bytes,
+				   (unsigned long long)stub.data_bytes);
 		if (!ok)
 			report_action_failure("write", &err);
 		else

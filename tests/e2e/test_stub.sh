@@ -70,6 +70,26 @@ t_write_verify_l476_across_its_banks_gives_the_flash_the_rom_gives() {
 	out_has "RAM stub dword"
 }
 
+# A firmware-like image (code-like bytes, 0xFF gaps) goes in LZ4-compressed
+# frames where liblz4 was built in, and the flash ends up as the ROM's.
+t_firmware_through_lz4_frames_gives_the_flash_the_rom_gives() {
+	needs_core
+	python3 "$E2E_DATA/firmware_like.py" 40000 7 >"$WORK/fw.bin" || fail "no firmware-like input"
+	write_both "$WORK/fw.bin"
+	same_bytes "$WORK/stub.flash" "$WORK/rom.flash"
+	same_bytes <(head -c 40000 "$WORK/stub.flash") "$WORK/fw.bin"
+	out_has "verified (by CRC)"
+	if [ "$E2E_LZ4" = 1 ]; then
+		out_has "frames LZ4-compressed"
+		! grep -q " 0 of [0-9]* frames LZ4" "$OUT" || fail "no frame was compressed"
+		# The stub's USART got fewer bytes than the image has.
+		[ "$(jq .core.usart_rx_bytes "$STATS")" -lt 40000 ] || fail "the frames were not smaller"
+	else
+		grep -q " 0 of [0-9]* frames LZ4" "$OUT" || fail "frames compressed without liblz4"
+	fi
+	stat_is '.core.faults' 0
+}
+
 t_read_through_the_stub_is_the_flash() {
 	needs_core
 	seed_chip

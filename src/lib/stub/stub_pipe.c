@@ -93,7 +93,7 @@ static enum stm32_status pump(struct stub_pipe *p, struct stub_session *s, struc
 	}
 	if (st == STM32_OK && r.status != STUB_E_CRC && r.status != STUB_E_SEQUENCE) {
 		uint32_t address = f->address;
-		const char *what = f->code == STUB_CMD_WRITE ? "a write" : "an erase";
+		const char *what = f->code == STUB_CMD_ERASE ? "an erase" : "a write";
 		/* Refused for good: the executor decides what to do about it. */
 		p->head = (p->head + 1) % STUB_MAX_WINDOW;
 		p->count--;

@@ -181,6 +181,11 @@ enum stm32_status stub_status_error(const struct stub_reply *r, const char *what
 	case STUB_E_UNKNOWN:
 		st = stm32_error_set(err, STM32_E_UNSUPPORTED, "the stub cannot do %s", what);
 		break;
+	case STUB_E_DECODE:
+		st = stm32_error_set(err, STM32_E_PROTOCOL,
+				     "the stub could not decode the LZ4 block of %s at 0x%08X", what,
+				     address);
+		break;
 	case STUB_E_BAUD:
 		st = stm32_error_set(err, STM32_E_UNSUPPORTED,
 				     "the stub cannot make that rate from its clock");

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "stub/stub_load.h"
+#include "stub/stub_lz4.h"
 #include "stub/stub_pipe.h"
 #include "stub/stub_session.h"
 
@@ -24,6 +25,8 @@ struct stub_backend {
 	uint8_t *image;             /* as loaded: loaded again after a chip reset */
 	struct stm32_stub_options opts;
 	struct stub_pipe pipe;      /* frames in flight, held-back erases */
+	uint64_t data_bytes, sent_bytes; /* write data, and what went on the wire for it */
+	unsigned frames, compressed_frames;
 };
 
 static enum stm32_status start_stub(struct stub_backend *b, struct stm32_target *rom,
@@ -153,6 +156,29 @@ static enum stm32_status erase_ahead(struct stub_backend *b, uint32_t address, s
 	return STM32_OK;
 }
 
+/* One frame's payload: WRITE (address, data), or WRITE_LZ4 (address,
+ * decoded length, the LZ4 block) when the stub decodes and the block is
+ * smaller; returns its length (4 + n: uncompressed). */
+static size_t write_payload(struct stub_backend *b, uint32_t address, const uint8_t *data,
+			    size_t n, uint8_t *payload)
+{
+	stub_put32(payload, address);
+	size_t packed = 0;
+	if (b->session.hello.caps & STUB_CAP_LZ4)
+		packed = stub_lz4_compress(data, n, payload + 6, n - 3); /* at least a byte saved */
+	b->frames++;
+	b->data_bytes += n;
+	if (packed == 0) {
+		memcpy(payload + 4, data, n);
+		b->sent_bytes += n;
+		return 4 + n;
+	}
+	stub_put16(payload + 4, (uint32_t)n);
+	b->compressed_frames++;
+	b->sent_bytes += 2 + packed;
+	return 6 + packed;
+}
+
 /* Frames of STUB_WRITE_CHUNK; with opts.overlap the entry returns with up
  * to a window of them unanswered (stm32_stub_finish waits for them). */
 static enum stm32_status stub_write(struct stm32_target *t, uint32_t address, const uint8_t *data,
@@ -160,16 +186,15 @@ static enum stm32_status stub_write(struct stm32_target *t, uint32_t address, co
 {
 	struct stub_backend *b = backend(t);
 	unsigned work = program_ms(&b->device, STUB_WRITE_CHUNK);
-	uint8_t payload[4 + STUB_WRITE_CHUNK];
+	uint8_t payload[STUB_MAX_PAYLOAD];
 	for (size_t done = 0; done < length; done += STUB_WRITE_CHUNK) {
 		size_t n = length - done < STUB_WRITE_CHUNK ? length - done : STUB_WRITE_CHUNK;
 		uint32_t at = address + (uint32_t)done;
 		enum stm32_status st = erase_ahead(b, at, n, err);
-		stub_put32(payload, at);
-		memcpy(payload + 4, data + done, n);
+		size_t length = write_payload(b, at, data + done, n, payload);
+		uint8_t code = length == 4 + n ? STUB_CMD_WRITE : STUB_CMD_WRITE_LZ4;
 		if (st == STM32_OK)
-			st = stub_pipe_push(&b->pipe, &b->session, STUB_CMD_WRITE, payload, 4 + n, work, at,
-					    -1, err);
+			st = stub_pipe_push(&b->pipe, &b->session, code, payload, length, work, at, -1, err);
 		if (st != STM32_OK)
 			return st;
 	}
@@ -505,6 +530,10 @@ bool stm32_stub_info(const struct stm32_target *t, struct stm32_stub_info *info)
 		.caps = h->caps,
 		.clock_hz = h->clock_hz,
 		.baud = h->baud,
+		.frames = b->frames,
+		.compressed_frames = b->compressed_frames,
+		.data_bytes = b->data_bytes,
+		.sent_bytes = b->sent_bytes,
 	};
 	return true;
 }
