@@ -210,8 +210,51 @@ t_dry_run_shows_both_estimates_and_loads_nothing() {
 	out_has "not loaded in a dry run"
 	stat_is '.commands."0x31" // 0' 0
 	stat_is '.commands."0x21" // 0' 0
-	run_ok --dry-run -w "$WORK/fw.bin" -v "$(port)"
-	out_has "the ROM is used unless --stub is given"
+	run_ok --dry-run --no-stub -w "$WORK/fw.bin" -v "$(port)"
+	out_has "--no-stub keeps the ROM"
+	E2E_STUB_DEFAULT=1 run_ok --dry-run -w "$WORK/fw.bin" -v "$(port)"
+	out_has "the stub is used: it pays for loading it"
+	stat_is '.commands."0x21" // 0' 0
+	random_file "$WORK/small.bin" 300
+	E2E_STUB_DEFAULT=1 run_ok --dry-run -w "$WORK/small.bin" -v "$(port)"
+	out_has "the ROM is used: loading the stub does not pay here"
+}
+
+# Neither --stub nor --no-stub: the estimate chooses (docs/stub-protocol.md,
+# "When the CLI uses it").
+t_by_default_a_large_write_goes_through_the_stub() {
+	needs_core
+	random_file "$WORK/fw.bin" 65536
+	E2E_STUB_DEFAULT=1 run_ok --verbose -w "$WORK/fw.bin" -v "$(port)"
+	out_has "the RAM stub's estimate beats the ROM's"
+	out_has "RAM stub f1"
+	out_has "verified (by CRC)"
+	flash_slice "$WORK/now.flash" 0 65536
+	same_bytes "$WORK/now.flash" "$WORK/fw.bin"
+	stat_is '.commands."0x21"' 1 # the Go that started the stub
+	stat_is '.commands."0x31" <= 24' true # the ROM wrote only the stub into RAM
+}
+
+t_by_default_a_small_write_or_no_stub_keeps_the_rom() {
+	needs_core
+	random_file "$WORK/small.bin" 300
+	E2E_STUB_DEFAULT=1 run_ok --verbose -w "$WORK/small.bin" -v "$(port)"
+	out_lacks "RAM stub"
+	stat_is '.commands."0x21" // 0' 0
+	random_file "$WORK/fw.bin" 65536
+	E2E_STUB_DEFAULT=1 run_ok --verbose --no-stub -w "$WORK/fw.bin" "$(port)"
+	out_lacks "RAM stub"
+	stat_is '.commands."0x21" // 0' 0
+}
+
+# -R on an F09x needs the ROM's reset (an option-byte reload): by default
+# the write keeps the ROM so that -R works.
+t_by_default_a_reset_that_needs_the_rom_keeps_the_rom() {
+	needs_core
+	DEVICE=stm32f09x
+	random_file "$WORK/fw.bin" 65536
+	E2E_STUB_DEFAULT=1 run_ok --dry-run -R -w "$WORK/fw.bin" "$(port)"
+	out_has "-R on this chip needs the ROM's reset"
 }
 
 # -R after a write through the stub: its RESET is a SYSRESETREQ (BOOT0
