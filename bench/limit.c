@@ -16,11 +16,20 @@
  *       loading it (its image in Write Memory blocks, Go, the HELLOs) at
  *       BAUD, then the larger of the frames' wire time (1 KiB WRITE frames
  *       and their replies, a CRC request per 16 KiB) and the erase and
- *       programming time: the stub programs while the next frames arrive.
- *       The frames go at the rate the stub switches to (the ladder's first
- *       its clock makes, stm32_stub_planned_baud: 2000000 8N1 on F1) after
- *       SET_BAUD at BAUD and a full-size CONFIRM (docs/stub-protocol.md);
- *       the rate is the fifth number printed.
+ *       programming time: the stub programs while the next frames arrive,
+ *       and erases a unit while the frames behind its ERASE arrive. Each
+ *       1 KiB frame counts at its LZ4-compressed size where that is smaller
+ *       (liblz4, as the host sends it; without liblz4 uncompressed); a frame
+ *       of 0xFF only is not sent. The frames go at the rate the stub
+ *       switches to (the ladder's first its clock makes,
+ *       stm32_stub_planned_baud: 2000000 8N1 on F1) after SET_BAUD at BAUD
+ *       and a full-size CONFIRM (docs/stub-protocol.md); the rate is the
+ *       fifth number printed.
+ *   bench_limit DEVICE BAUD stub-read LENGTH  reading through the stub:
+ *       loading it, the switch, then the read frames (1 KiB, 15 bytes of
+ *       framing each) from the chip at the switched rate; the host's
+ *       acknowledgements go the other way at the same time, so they cost no
+ *       time on a full-duplex line.
  *
  * FILE is raw binary placed at the flash start. The smallest plan:
  * - every session: sync, Get (to learn the erase command), Get ID;
@@ -41,6 +50,10 @@
 
 #include "stm32boot/device.h"
 #include "stm32boot/stub.h"
+
+#ifdef HAVE_LIBLZ4
+#include <lz4.h>
+#endif
 
 #define BLOCK 256u
 #define OP_GET_CHECKSUM 0xA1u
@@ -202,17 +215,21 @@ static void plan_update(const struct stm32_device *dev, const struct flash_file 
 }
 
 /* Frame bytes both ways (docs/stub-protocol.md): a WRITE of n data bytes
- * and its reply, a CRC request and its reply, a HELLO reply. */
+ * and its reply, a CRC request and its reply, a HELLO reply, a one-unit
+ * ERASE and its reply, a READ frame of n bytes. */
 #define STUB_WRITE_FRAME(n) (10u + 4u + (n) + 11u)
 #define STUB_CRC_FRAMES (10u + 8u + 15u)
 #define STUB_HELLO_FRAMES (10u + 35u)
+#define STUB_ERASE_FRAMES (10u + 6u + 11u)
+#define STUB_READ_FRAME(n) (10u + 5u + (n))
 #define STUB_REQUEST_BYTES (16u * 1024u)
 #define STUB_SET_BAUD_FRAMES (10u + 4u + 15u)
 #define STUB_CONFIRM_FRAMES (10u + 1032u + 11u + 10u + 35u) /* and the HELLO after it */
+#define STUB_CHUNK 1024u
 
-/* Returns the stub's bound in seconds; c gets the bytes and times. */
-static double plan_stub_write(const struct stm32_device *dev, const struct flash_file *f,
-			      unsigned long baud, struct cost *c, unsigned long *stub_baud)
+/* Loading the stub: its image in Write Memory blocks, Go, its
+ * announcement and one HELLO exchange. */
+static uint64_t stub_load_bytes(const struct stm32_device *dev)
 {
 	size_t image = stm32_stub_image_size(dev);
 	if (image == 0) {
@@ -222,12 +239,50 @@ static double plan_stub_write(const struct stm32_device *dev, const struct flash
 	uint64_t load = 0;
 	for (size_t done = 0; done < image; done += BLOCK)
 		load += write_bytes((uint32_t)(image - done < BLOCK ? image - done : BLOCK));
-	load += 2 + 1 + 5 + 1 + 2 * STUB_HELLO_FRAMES; /* Go, its ACKs; announce + one HELLO */
+	return load + 2 + 1 + 5 + 1 + 2 * STUB_HELLO_FRAMES;
+}
+
+/* The data bytes a WRITE frame of n bytes carries on the wire. */
+static uint64_t stub_frame_data(const uint8_t *data, size_t n)
+{
+#ifdef HAVE_LIBLZ4
+	char packed[LZ4_COMPRESSBOUND(STUB_CHUNK)];
+	int size = LZ4_compress_default((const char *)data, packed, (int)n, (int)n - 3);
+	if (size > 0)
+		return 2u + (uint64_t)size; /* WRITE_LZ4: the decoded length, the block */
+#else
+	(void)data;
+#endif
+	return n;
+}
+
+static bool all_ff(const uint8_t *data, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (data[i] != 0xFFu)
+			return false;
+	return true;
+}
+
+/* Returns the stub's bound in seconds; c gets the bytes and times. */
+static double plan_stub_write(const struct stm32_device *dev, const struct flash_file *f,
+			      unsigned long baud, struct cost *c, unsigned long *stub_baud)
+{
+	uint64_t load = stub_load_bytes(dev);
 	struct cost work = {0, 0, 0};
 	plan_write(dev, f, &work); /* erase and program times of the smallest plan */
 	uint64_t frames = 0;
-	for (size_t done = 0; done < f->length; done += 1024)
-		frames += STUB_WRITE_FRAME(f->length - done < 1024 ? f->length - done : 1024);
+	for (size_t done = 0; done < f->length; done += STUB_CHUNK) {
+		size_t n = f->length - done < STUB_CHUNK ? f->length - done : STUB_CHUNK;
+		if (!all_ff(f->data + done, n))
+			frames += STUB_WRITE_FRAME(stub_frame_data(f->data + done, n));
+	}
+	size_t units = stm32_device_sector_count(dev);
+	for (size_t u = 0; u < units; u++) {
+		uint32_t address, size;
+		if (stm32_device_sector(dev, u, &address, &size) && address - dev->flash_start < f->length)
+			frames += STUB_ERASE_FRAMES;
+	}
 	frames += ((f->length + STUB_REQUEST_BYTES - 1) / STUB_REQUEST_BYTES) * STUB_CRC_FRAMES;
 	unsigned long fast = stm32_stub_planned_baud(dev, (unsigned)baud, 0);
 	double bits = fast == baud ? 11.0 : 10.0;
@@ -241,6 +296,21 @@ static double plan_stub_write(const struct stm32_device *dev, const struct flash
 	double flash_s = (double)(work.erase_us + work.program_us) / 1e6;
 	return (double)load * 11.0 / (double)baud + (double)confirm * bits / (double)fast +
 	       (wire_s > flash_s ? wire_s : flash_s);
+}
+
+static double plan_stub_read(const struct stm32_device *dev, uint64_t length, unsigned long baud,
+			     struct cost *c, unsigned long *stub_baud)
+{
+	uint64_t frames = 0;
+	for (uint64_t done = 0; done < length; done += STUB_CHUNK)
+		frames += STUB_READ_FRAME(length - done < STUB_CHUNK ? length - done : STUB_CHUNK);
+	uint64_t load = stub_load_bytes(dev) + STUB_SET_BAUD_FRAMES;
+	unsigned long fast = stm32_stub_planned_baud(dev, (unsigned)baud, 0);
+	double bits = fast == baud ? 11.0 : 10.0;
+	uint64_t confirm = fast == baud ? 0 : STUB_CONFIRM_FRAMES;
+	c->wire_bytes += load + confirm + frames;
+	*stub_baud = fast;
+	return (double)load * 11.0 / (double)baud + (double)(confirm + frames) * bits / (double)fast;
 }
 
 static bool load(const char *path, const struct stm32_device *dev, struct flash_file *f)
@@ -262,7 +332,7 @@ static bool load(const char *path, const struct stm32_device *dev, struct flash_
 static int usage(void)
 {
 	fprintf(stderr, "usage: bench_limit DEVICE BAUD write|same|stub-write FILE | update OLD NEW | "
-			"read LENGTH\n");
+			"read|stub-read LENGTH\n");
 	return 2;
 }
 
@@ -289,9 +359,12 @@ int main(int argc, char **argv)
 		plan_update(dev, &a, &b, &c);
 	} else if (strcmp(what, "read") == 0 && argc == 5) {
 		read_span(strtoull(argv[4], NULL, 0), &c);
-	} else if (strcmp(what, "stub-write") == 0 && argc == 5 && load(argv[4], dev, &a)) {
+	} else if ((strcmp(what, "stub-write") == 0 && argc == 5 && load(argv[4], dev, &a)) ||
+		   (strcmp(what, "stub-read") == 0 && argc == 5)) {
 		unsigned long stub_baud = 0;
-		double seconds = plan_stub_write(dev, &a, baud, &c, &stub_baud);
+		double seconds = a.data ? plan_stub_write(dev, &a, baud, &c, &stub_baud)
+					: plan_stub_read(dev, strtoull(argv[4], NULL, 0), baud, &c,
+							 &stub_baud);
 		printf("%.3f %llu %.1f %.1f %lu\n", seconds, (unsigned long long)c.wire_bytes,
 		       (double)c.erase_us / 1000.0, (double)c.program_us / 1000.0, stub_baud);
 		free(a.data);

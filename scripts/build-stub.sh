@@ -41,7 +41,7 @@ for line in "${images[@]}"; do
 	for at in 0x20000000 0x20010000; do
 		(cd "$src" && "$CC" "${CFLAGS[@]}" -mcpu="$cpu" -DSTUB_DRIVER="${driver}u" \
 			-Wl,--defsym=STUB_LINK_ADDRESS="$at" -T stub.ld \
-			stub.c frame.c chip.c clock.c libc.c "$dsrc" -lgcc -o "$work/$name-$at.elf")
+			stub.c frame.c chip.c clock.c libc.c lz4_block.c "$dsrc" -lgcc -o "$work/$name-$at.elf")
 		"$OBJCOPY" -O binary "$work/$name-$at.elf" "$work/$name-$at.bin"
 	done
 	if ! cmp -s "$work/$name-0x20000000.bin" "$work/$name-0x20010000.bin"; then

@@ -3,7 +3,7 @@
 # Sourced by scripts/demo.sh and scripts/test.sh.
 set -euo pipefail
 
-STM32BOOT_BUILD_DEPS=(build-essential cmake pkg-config libelf-dev libgpiod-dev libusb-1.0-0-dev libunicorn-dev)
+STM32BOOT_BUILD_DEPS=(build-essential cmake pkg-config libelf-dev libgpiod-dev libusb-1.0-0-dev libunicorn-dev liblz4-dev)
 STM32BOOT_TEST_DEPS=(libcmocka-dev stm32flash jq socat ser2net clang valgrind gcc-arm-none-eabi libnewlib-arm-none-eabi umockdev libumockdev-dev dfu-util python3-intelhex stlink-tools openocd)
 
 stm32boot_install_deps() {

@@ -9,6 +9,7 @@
 #include "chip.h"
 #include "flash.h"
 #include "frame.h"
+#include "lz4_block.h"
 #include "stub_protocol.h"
 
 #define STUB_BUILD_VERSION 1u
@@ -35,6 +36,9 @@ struct stub {
 	uint32_t baud_deadline_ms, old_baud;
 	bool old_parity;
 	uint8_t status_of[256]; /* what each sequence number got, for duplicates */
+	uint32_t deferred_count;
+	uint8_t deferred[STUB_DEFER_MAX_UNITS / 8]; /* units whose erase is held back */
+	uint8_t *decoded; /* a WRITE_LZ4 frame's data, decoded; NULL: no room for it */
 };
 
 _Static_assert(sizeof(struct stub) <= STUB_STATE_BYTES, "the host reserves STUB_STATE_BYTES");
@@ -90,6 +94,11 @@ static void poll(struct stub *s)
 }
 
 void flash_wait_hook(void *context)
+{
+	poll(context);
+}
+
+void lz4_poll_hook(void *context)
 {
 	poll(context);
 }
@@ -152,11 +161,13 @@ static void send_hello(struct stub *s, uint8_t seq)
 	b[STUB_HELLO_PAYLOAD + 1] = (uint8_t)(STUB_MAX_PAYLOAD >> 8);
 	b[STUB_HELLO_VERSION] = STUB_BUILD_VERSION;
 	uint32_t caps = STUB_CAP_ERASE | STUB_CAP_MASS_ERASE | STUB_CAP_SET_BAUD | STUB_CAP_GO |
-			STUB_CAP_RESET;
+			STUB_CAP_RESET | STUB_CAP_DEFER_ERASE;
 	if (s->flash.bank2_start || (s->flash.flags & STUB_PARAM_DUAL_BANK))
 		caps |= STUB_CAP_BANK_ERASE;
 	if (chip_has_crc_unit(&s->chip))
 		caps |= STUB_CAP_CRC_UNIT;
+	if (s->decoded)
+		caps |= STUB_CAP_LZ4;
 	put32(b + STUB_HELLO_CAPS, caps);
 	put32(b + STUB_HELLO_CLOCK, s->chip.clock_hz);
 	put32(b + STUB_HELLO_BAUD, s->chip.baud);
@@ -184,18 +195,105 @@ static bool unlock(struct stub *s)
 	return s->unlocked;
 }
 
-static uint8_t do_write(struct stub *s, const uint8_t *p, uint32_t length)
+static uint8_t program(struct stub *s, uint32_t address, const uint8_t *data, uint32_t count)
 {
-	if (length < 4)
-		return STUB_E_LENGTH;
-	uint32_t address = get32(p), count = length - 4;
 	uint32_t unit = flash_program_unit(&s->flash);
 	if (!in_flash(s, address, count))
 		return STUB_E_RANGE;
 	if (address % unit || count % unit)
 		return STUB_E_ALIGN;
-	if (!unlock(s) || flash_program(&s->flash, address, p + 4, count) != 0)
+	if (!unlock(s) || flash_program(&s->flash, address, data, count) != 0)
 		return STUB_E_FLASH;
+	return STUB_OK;
+}
+
+static uint8_t do_write(struct stub *s, const uint8_t *p, uint32_t length)
+{
+	if (length < 4)
+		return STUB_E_LENGTH;
+	return program(s, get32(p), p + 4, length - 4);
+}
+
+/* Decoded into its own buffer first: nothing is programmed from a block
+ * that turns out malformed or of another size than it says. */
+static uint8_t do_write_lz4(struct stub *s, const uint8_t *p, uint32_t length)
+{
+	if (!s->decoded)
+		return STUB_E_UNSUPPORTED;
+	if (length < 7)
+		return STUB_E_LENGTH;
+	uint32_t size = (uint32_t)p[4] | (uint32_t)p[5] << 8;
+	if (size > STUB_WRITE_CHUNK)
+		return STUB_E_LENGTH;
+	int32_t got = lz4_decode(p + 6, length - 6, s->decoded, size, s);
+	if (got < 0 || (uint32_t)got != size)
+		return STUB_E_DECODE;
+	return program(s, get32(p), s->decoded, size);
+}
+
+static uint32_t unit_at(const uint8_t *list, uint32_t i)
+{
+	return (uint32_t)list[2 * i] | (uint32_t)list[2 * i + 1] << 8;
+}
+
+static bool is_deferred(const struct stub *s, uint32_t unit)
+{
+	return unit < STUB_DEFER_MAX_UNITS && (s->deferred[unit / 8] >> (unit % 8) & 1u);
+}
+
+/* Erase a held-back unit now (nothing if it is not held back). */
+static int erase_deferred(struct stub *s, uint32_t unit)
+{
+	if (!is_deferred(s, unit))
+		return 0;
+	s->deferred[unit / 8] &= (uint8_t)~(1u << (unit % 8));
+	s->deferred_count--;
+	return flash_erase_unit(&s->flash, unit);
+}
+
+static int erase_all_deferred(struct stub *s)
+{
+	for (uint32_t unit = 0; s->deferred_count && unit < STUB_DEFER_MAX_UNITS; unit++)
+		if (erase_deferred(s, unit) != 0)
+			return -1;
+	return 0;
+}
+
+static void defer(struct stub *s, uint32_t unit)
+{
+	if (is_deferred(s, unit))
+		return;
+	s->deferred[unit / 8] |= (uint8_t)(1u << (unit % 8));
+	s->deferred_count++;
+}
+
+/* kind 0 erases now, 3 holds back, 4 erases what was held back. */
+static uint8_t erase_units(struct stub *s, uint32_t kind, const uint8_t *list, uint32_t count)
+{
+	uint32_t limit = kind == STUB_ERASE_UNITS ? s->flash.unit_count : STUB_DEFER_MAX_UNITS;
+	for (uint32_t i = 0; i < count; i++)
+		if (unit_at(list, i) >= limit || unit_at(list, i) >= s->flash.unit_count)
+			return STUB_E_RANGE; /* checked before anything is erased */
+	if (!unlock(s))
+		return STUB_E_FLASH;
+	if (kind == STUB_ERASE_DEFERRED && count == 0)
+		return erase_all_deferred(s) != 0 ? STUB_E_FLASH : STUB_OK;
+	for (uint32_t i = 0; i < count; i++) {
+		uint32_t unit = unit_at(list, i);
+		if (kind == STUB_ERASE_DEFER) {
+			defer(s, unit);
+			continue;
+		}
+		if (kind == STUB_ERASE_UNITS && is_deferred(s, unit))
+			(void)erase_deferred(s, unit); /* erased below either way */
+		else if (kind == STUB_ERASE_DEFERRED) {
+			if (erase_deferred(s, unit) != 0)
+				return STUB_E_FLASH;
+			continue;
+		}
+		if (flash_erase_unit(&s->flash, unit) != 0)
+			return STUB_E_FLASH;
+	}
 	return STUB_OK;
 }
 
@@ -204,26 +302,21 @@ static uint8_t do_erase(struct stub *s, const uint8_t *p, uint32_t length)
 	if (length < 4)
 		return STUB_E_LENGTH;
 	uint32_t kind = p[0], bank = p[1], count = (uint32_t)p[2] | (uint32_t)p[3] << 8;
+	if (kind == STUB_ERASE_MASS || kind == STUB_ERASE_BANK) {
+		/* What is held back goes first: a bank erase need not cover it. */
+		if (!unlock(s) || erase_all_deferred(s) != 0)
+			return STUB_E_FLASH;
+	}
 	if (kind == STUB_ERASE_MASS)
-		return !unlock(s) || flash_erase_mass(&s->flash) != 0 ? STUB_E_FLASH : STUB_OK;
+		return flash_erase_mass(&s->flash) != 0 ? STUB_E_FLASH : STUB_OK;
 	if (kind == STUB_ERASE_BANK) {
 		if (bank != 1 && bank != 2)
 			return STUB_E_RANGE;
-		return !unlock(s) || flash_erase_bank(&s->flash, bank) != 0 ? STUB_E_FLASH : STUB_OK;
+		return flash_erase_bank(&s->flash, bank) != 0 ? STUB_E_FLASH : STUB_OK;
 	}
-	if (kind != STUB_ERASE_UNITS || length != 4 + 2 * count)
+	if (kind > STUB_ERASE_DEFERRED || length != 4 + 2 * count)
 		return STUB_E_LENGTH;
-	for (uint32_t i = 0; i < count; i++)
-		if (((uint32_t)p[4 + 2 * i] | (uint32_t)p[5 + 2 * i] << 8) >= s->flash.unit_count)
-			return STUB_E_RANGE; /* checked before anything is erased */
-	if (!unlock(s))
-		return STUB_E_FLASH;
-	for (uint32_t i = 0; i < count; i++) {
-		uint32_t unit = (uint32_t)p[4 + 2 * i] | (uint32_t)p[5 + 2 * i] << 8;
-		if (flash_erase_unit(&s->flash, unit) != 0)
-			return STUB_E_FLASH;
-	}
-	return STUB_OK;
+	return erase_units(s, kind, p + 4, count);
 }
 
 static void do_crc(struct stub *s, uint8_t seq, const uint8_t *p, uint32_t length)
@@ -322,6 +415,10 @@ static void fall_back(struct stub *s)
 	if (s->unlocked)
 		flash_lock(&s->flash);
 	s->unlocked = false;
+	/* The host that held erases back is gone: it defers them again. */
+	s->deferred_count = 0;
+	for (uint32_t i = 0; i < sizeof(s->deferred); i++)
+		s->deferred[i] = 0;
 	chip_uart_flush(&s->chip);
 	chip_uart_set(&s->chip, s->start_baud, true);
 	rx_reset(&s->rx);
@@ -333,6 +430,11 @@ static void fall_back(struct stub *s)
 
 static uint8_t execute(struct stub *s, uint8_t code, uint8_t seq, const uint8_t *p, uint32_t length)
 {
+	/* Held-back erases are done before anything that reads or leaves the
+	 * flash: whatever the host does next, the plan's units end up erased. */
+	if (s->deferred_count && code != STUB_CMD_WRITE && code != STUB_CMD_WRITE_LZ4 &&
+	    code != STUB_CMD_ERASE && code != STUB_CMD_CONFIRM && erase_all_deferred(s) != 0)
+		return STUB_E_FLASH;
 	switch (code) {
 	case STUB_CMD_CONFIRM: /* any payload: the host confirms with a full-size frame */
 		return STUB_OK;
@@ -344,6 +446,8 @@ static uint8_t execute(struct stub *s, uint8_t code, uint8_t seq, const uint8_t 
 		return do_erase(s, p, length);
 	case STUB_CMD_WRITE:
 		return do_write(s, p, length);
+	case STUB_CMD_WRITE_LZ4:
+		return do_write_lz4(s, p, length);
 	case STUB_CMD_READ: {
 		uint8_t st = do_read(s, seq, p, length);
 		return st == STUB_OK ? 0xFFu : st;
@@ -392,7 +496,7 @@ static void handle(struct stub *s, const uint8_t *f, bool good)
 	}
 	uint8_t behind = (uint8_t)(s->expected_seq - 1u - seq);
 	if (s->seq_known && seq != s->expected_seq && behind < 128u &&
-	    (code == STUB_CMD_WRITE || code == STUB_CMD_ERASE)) {
+	    (code == STUB_CMD_WRITE || code == STUB_CMD_WRITE_LZ4 || code == STUB_CMD_ERASE)) {
 		/* A repeat whose reply was lost: answered, not done twice. */
 		reply(s, code, seq, s->status_of[seq], NULL, 0);
 		return;
@@ -433,7 +537,13 @@ static void setup(struct stub *s, const uint8_t *image)
 	s->start_baud = param(s, STUB_PARAM_BAUD);
 	s->silence_ms = param(s, STUB_PARAM_SILENCE_MS);
 	uint32_t slots = param(s, STUB_PARAM_BUF_START) + STUB_STATE_BYTES;
-	rx_init(&s->rx, s->crc_table, (uint8_t *)slots, param(s, STUB_PARAM_BUF_END) - slots);
+	uint32_t end = param(s, STUB_PARAM_BUF_END);
+	/* A decoded frame's buffer at the end, where it leaves two slots. */
+	if (end - slots >= STUB_WRITE_CHUNK + 2u * STUB_SLOT_BYTES) {
+		end -= STUB_WRITE_CHUNK;
+		s->decoded = (uint8_t *)end;
+	}
+	rx_init(&s->rx, s->crc_table, (uint8_t *)slots, end - slots);
 	chip_uart_set(&s->chip, s->start_baud, true);
 }
 

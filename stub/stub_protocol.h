@@ -26,6 +26,7 @@
 #define STUB_CMD_READ      0x12u
 #define STUB_CMD_READ_ACK  0x13u
 #define STUB_CMD_CRC       0x14u
+#define STUB_CMD_WRITE_LZ4 0x15u /* address (u32), decoded length (u16), an LZ4 block */
 #define STUB_CMD_OPTION    0x18u
 #define STUB_CMD_GO        0x20u
 #define STUB_CMD_RESET     0x21u
@@ -42,6 +43,7 @@
 #define STUB_E_UNSUPPORTED 0x08u /* known but not in this stub */
 #define STUB_E_TIMEOUT     0x09u /* the host stopped acknowledging a read */
 #define STUB_E_BAUD        0x0Au /* that rate cannot be made from the stub's clock */
+#define STUB_E_DECODE      0x0Bu /* an LZ4 block that is malformed or not of its stated size */
 
 /* HELLO reply payload (after the status byte), little-endian. */
 #define STUB_MAGIC 0x42323353u /* "S32B" */
@@ -65,6 +67,8 @@
 #define STUB_CAP_SET_BAUD   0x0010u
 #define STUB_CAP_GO         0x0020u
 #define STUB_CAP_RESET      0x0040u
+#define STUB_CAP_DEFER_ERASE 0x0080u /* ERASE kinds DEFER and DEFERRED */
+#define STUB_CAP_LZ4        0x0100u /* WRITE_LZ4 (it had RAM for a decoded frame) */
 
 /* Flash drivers, one per flash-controller family. */
 #define STUB_DRIVER_F1    1u /* F0/F1/F3: half-word programming, pages */
@@ -75,6 +79,12 @@
 #define STUB_ERASE_UNITS 0u
 #define STUB_ERASE_MASS  1u
 #define STUB_ERASE_BANK  2u
+/* Units to erase later: each is erased when an ERASE DEFERRED names it
+ * (the host sends one ahead of its first WRITE into it), and all that are
+ * left before any request other than WRITE or ERASE runs. */
+#define STUB_ERASE_DEFER    3u
+#define STUB_ERASE_DEFERRED 4u /* erase those listed that are still deferred; count 0: all */
+#define STUB_DEFER_MAX_UNITS 512u /* units the stub can hold back (a bit each) */
 #define STUB_ERASE_MAX_UNITS ((STUB_MAX_PAYLOAD - 4u) / 2u)
 
 /* The image: a 64-byte header at its start (the host patches the first two

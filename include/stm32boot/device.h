@@ -113,6 +113,11 @@ size_t stm32_device_sector_count(const struct stm32_device *dev);
 /* What an erased byte of the device's flash reads: 0xFF, but 0x00 on L0
  * and L1, whose memory erases to zeros (their EEPROM-like technology). */
 uint8_t stm32_device_erased_byte(const struct stm32_device *dev);
+/* Whether the chip decides "flash blank: boot the bootloader" only when
+ * its option bytes load (F030xC/F09x, L45x/L46x, G0, WB, WL), so that a
+ * plain system reset after programming a blank chip does not start the
+ * program: the ROM back end's -R stub deals with it, nothing else does. */
+bool stm32_device_latches_empty_check(const struct stm32_device *dev);
 bool stm32_device_sector(const struct stm32_device *dev, size_t index,
 			 uint32_t *address, uint32_t *size);
 /* Index of the erase unit that holds address, or -1 outside flash. */

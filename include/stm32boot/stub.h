@@ -42,6 +42,10 @@ struct stm32_stub_options {
 	 * and opening fails (STM32_E_UNSUPPORTED, nothing written to flash)
 	 * when it cannot be made. */
 	unsigned baud;
+	bool overlap;             /* hold unit erases back until the first write into each
+				   * and keep write frames in flight across entries: faster,
+				   * but the caller must call stm32_stub_finish before it
+				   * trusts the flash (default false) */
 };
 
 #define STM32_STUB_BAUD_KEEP 1u
@@ -87,9 +91,18 @@ struct stm32_stub_info {
 	uint32_t clock_hz;     /* the stub's USART kernel clock */
 	uint32_t baud;         /* the rate it runs at now */
 	const char *framing;   /* "8N1" once switched, else "8E1" (the ROM's) */
+	/* Write frames so far, those sent LZ4-compressed, their data bytes
+	 * and the bytes sent for them (compressed blocks + their sizes). */
+	unsigned frames, compressed_frames;
+	uint64_t data_bytes, sent_bytes;
 };
 
 /* False (info untouched) when t is not a stub target. */
+/* With options.overlap: wait for every frame in flight and do every erase
+ * still held back; an error here is the failure of an entry that returned
+ * STM32_OK. STM32_OK at once for a target that is not the stub. */
+enum stm32_status stm32_stub_finish(struct stm32_target *t, struct stm32_error *err);
+
 bool stm32_stub_info(const struct stm32_target *t, struct stm32_stub_info *info);
 
 #ifdef __cplusplus

@@ -13,6 +13,7 @@
 #include "planview.h"
 #include "progress.h"
 #include "report.h"
+#include "stub_choice.h"
 #include "stm32boot/dfu.h"
 #include "stm32boot/stub.h"
 #include "stm32boot/rom.h"
@@ -107,51 +108,6 @@ static bool page_span(const struct stm32_device *dev, unsigned first, unsigned c
 
 /* stm32flash's -F TX: (TX - 2) rounded down to 4, and here also to the
  * chip's program unit. */
-/* --dry-run of a write over the ROM: the same image planned for the RAM
- * stub, and its estimate with loading it (Write Memory blocks and Go at
- * the link's rate), beside the ROM's. NULL when there is no stub. */
-static const char *stub_estimate(const struct cli_context *ctx, const struct stm32_plan_options *po,
-				 uint64_t rom_ms, char *line, size_t size)
-{
-	const struct stm32_device *dev = ctx->target->desc.device;
-	unsigned baud = ctx->target->desc.cost.bits_per_second;
-	struct stm32_rom_info rom;
-	if (!dev || !baud || !stm32_rom_info(ctx->target, &rom) ||
-	    ctx->transport->kind != STM32_LINK_UART || !stm32_stub_supported(dev, NULL, 0))
-		return NULL;
-	/* The stub writes flash only (board.c keeps the ROM for the rest). */
-	for (size_t i = 0; i < ctx->input->count; i++)
-		if (!stm32_device_in_flash(dev, ctx->input->segments[i].address,
-					   ctx->input->segments[i].length))
-			return NULL;
-	/* At the rate it would switch to (a port that cannot change its rate
-	 * keeps the ROM's, 8E1). */
-	unsigned wanted = !ctx->opts->has_stub_baud ? 0
-			  : ctx->opts->stub_baud ? ctx->opts->stub_baud : STM32_STUB_BAUD_KEEP;
-	unsigned stub_baud = ctx->transport->ops->reconfigure
-				     ? stm32_stub_planned_baud(dev, baud, wanted) : baud;
-	struct stm32_target_desc desc;
-	stm32_stub_describe_at(dev, stub_baud, stub_baud == baud ? 11u : 10u, &desc);
-	struct stm32_plan_options opts = *po;
-	opts.block_size = desc.max_write;
-	struct stm32_plan plan;
-	memset(&plan, 0, sizeof plan);
-	if (stm32_plan_write(&desc, ctx->input, &opts, &plan, NULL) != STM32_OK)
-		return NULL;
-	size_t image = stm32_stub_image_size(dev);
-	uint64_t load_bytes = image + (image + 255) / 256 * 12u + 9u + 2u * 45u;
-	uint64_t load_ms = load_bytes * 11u * 1000u / baud + (image + 255) / 256 * 3u;
-	uint64_t stub_ms = stm32_plan_estimate_ms(&plan) + load_ms;
-	stm32_plan_free(&plan);
-	snprintf(line, size,
-		 "  --stub: about %.1f s through the RAM stub at %u baud (%.1f s of it loading it), "
-		 "against %.1f s over the ROM; %s",
-		 (double)stub_ms / 1000.0, stub_baud, (double)load_ms / 1000.0, (double)rom_ms / 1000.0,
-		 ctx->opts->stub == CLI_STUB_ON ? "--stub was given (not loaded in a dry run)"
-						 : "the ROM is used unless --stub is given");
-	return line;
-}
-
 /* -F limits the ROM bootloader's frames (stm32flash); USB DFU moves whole
  * wTransferSize blocks and the RAM stub frames of its own, which -F does
  * not change. */
@@ -329,6 +285,37 @@ static struct stm32_flash_options flash_options(const struct cli_context *ctx,
 	return options;
 }
 
+/* The action planned again for the stub's descriptor (stub_choice.h). */
+struct stub_replan {
+	const struct cli_context *ctx;
+	const struct stm32_plan_options *po;
+	enum stm32_status (*range)(const struct stm32_target_desc *target,
+				   const struct stm32_plan_options *opts, struct stm32_plan *plan,
+				   struct stm32_error *err);
+};
+
+static enum stm32_status replan_write(const struct stm32_target_desc *desc, void *user,
+				      struct stm32_plan *plan)
+{
+	const struct stub_replan *r = user;
+	struct stm32_plan_options opts = *r->po;
+	opts.block_size = desc->max_write; /* frames of its own: -F is the ROM's */
+	return stm32_plan_write(desc, r->ctx->input, &opts, plan, NULL);
+}
+
+static enum stm32_status replan_range(const struct stm32_target_desc *desc, void *user,
+				      struct stm32_plan *plan)
+{
+	const struct stub_replan *r = user;
+	return r->range(desc, r->po, plan, NULL);
+}
+
+/* The stub pays: load it (board.c); it prints its own errors. */
+static bool switch_to_stub(struct cli_context *ctx)
+{
+	return ctx->use_stub && ctx->use_stub(ctx);
+}
+
 static bool run_write(struct cli_context *ctx)
 {
 	const struct cli_options *o = ctx->opts;
@@ -357,11 +344,19 @@ static bool run_write(struct cli_context *ctx)
 	enum stm32_status planned = stm32_plan_write(&ctx->target->desc, ctx->input, &po, &plan, &err);
 	/* The stub's estimate plans the same input again: with the option
 	 * bytes read, so before they are freed. */
-	char stub_line[200];
-	const char *stub_note = planned == STM32_OK && o->dry_run
-					? stub_estimate(ctx, &po, stm32_plan_estimate_ms(&plan),
-							stub_line, sizeof stub_line)
-					: NULL;
+	struct cli_stub_choice stub = {0};
+	if (planned == STM32_OK)
+		cli_stub_consider(ctx, stm32_plan_estimate_ms(&plan), true, replan_write,
+				  &(struct stub_replan){ctx, &po, NULL}, &stub);
+	if (stub.use) {
+		stm32_plan_free(&plan);
+		if (!switch_to_stub(ctx) || !write_block_size(ctx, &po.block_size)) {
+			free(current_options);
+			return false;
+		}
+		planned = stm32_plan_write(&ctx->target->desc, ctx->input, &po, &plan, &err);
+	}
+	const char *stub_note = o->dry_run && stub.note[0] ? stub.note : NULL;
 	free(current_options);
 	po.current_option_bytes = NULL;
 	if (planned != STM32_OK)
@@ -386,7 +381,15 @@ static bool run_write(struct cli_context *ctx)
 		struct stm32_flash_report report;
 		struct stm32_flash_options options = flash_options(ctx, &bridge);
 		ok = stm32_flash_execute(ctx->target, &plan, &options, &report, &err) == STM32_OK;
+		/* The stub may still have frames and erases in flight (board.c). */
+		ok = ok && stm32_stub_finish(ctx->target, &err) == STM32_OK;
 		bridge_finish(&bridge);
+		struct stm32_stub_info stub;
+		if (ok && stm32_stub_info(ctx->target, &stub) && stub.frames)
+			cli_detail("RAM stub: %u of %u frames LZ4-compressed, %llu bytes sent for %llu",
+				   stub.compressed_frames, stub.frames,
+				   (unsigned long long)stub.sent_bytes,
+				   (unsigned long long)stub.data_bytes);
 		if (!ok)
 			report_action_failure("write", &err);
 		else
@@ -425,6 +428,16 @@ static bool run_erase(struct cli_context *ctx)
 	struct stm32_plan plan;
 	memset(&plan, 0, sizeof plan);
 	bool planned = stm32_plan_erase(&ctx->target->desc, &po, &plan, &err) == STM32_OK;
+	struct cli_stub_choice stub = {0};
+	if (planned)
+		cli_stub_consider(ctx, stm32_plan_estimate_ms(&plan), false, replan_range,
+				  &(struct stub_replan){ctx, &po, stm32_plan_erase}, &stub);
+	if (planned && stub.use) {
+		stm32_plan_free(&plan);
+		if (!switch_to_stub(ctx))
+			return false;
+		planned = stm32_plan_erase(&ctx->target->desc, &po, &plan, &err) == STM32_OK;
+	}
 	if (planned)
 		note_plan(ctx, &plan);
 	if (!planned)
@@ -436,7 +449,7 @@ static bool run_erase(struct cli_context *ctx)
 
 	bool ok = true;
 	if (o->dry_run) {
-		cli_show_plan(&plan);
+		cli_show_plan_and(&plan, stub.note[0] ? stub.note : NULL);
 	} else {
 		struct progress_bridge bridge;
 		bridge_init(&bridge, ctx->target->desc.device);
@@ -444,6 +457,7 @@ static bool run_erase(struct cli_context *ctx)
 		cli_clock_now(&started);
 		struct stm32_flash_options options = flash_options(ctx, &bridge);
 		ok = stm32_flash_execute(ctx->target, &plan, &options, NULL, &err) == STM32_OK;
+		ok = ok && stm32_stub_finish(ctx->target, &err) == STM32_OK;
 		bridge_finish(&bridge);
 		if (!ok) {
 			report_action_failure("erase", &err);
@@ -538,7 +552,7 @@ typedef enum stm32_status (*range_planner)(const struct stm32_target_desc *targe
 /* -r and -C: the range from -S (or the whole flash), planned the same way.
  * On false the failure has been reported. */
 static bool plan_range(struct cli_context *ctx, range_planner planner, const char *what,
-		       struct stm32_plan *plan)
+		       struct stm32_plan *plan, struct cli_stub_choice *stub)
 {
 	memset(plan, 0, sizeof *plan);
 	if (!refuse_if_protected(ctx, "reading"))
@@ -551,6 +565,15 @@ static bool plan_range(struct cli_context *ctx, range_planner planner, const cha
 	stm32_error_clear(&err);
 	if (planner(&ctx->target->desc, &po, plan, &err) != STM32_OK)
 		return plan_failed(what, &err);
+	cli_stub_consider(ctx, stm32_plan_estimate_ms(plan), false, replan_range,
+			  &(struct stub_replan){ctx, &po, planner}, stub);
+	if (stub->use) {
+		stm32_plan_free(plan);
+		if (!switch_to_stub(ctx))
+			return false;
+		if (planner(&ctx->target->desc, &po, plan, &err) != STM32_OK)
+			return plan_failed(what, &err);
+	}
 	note_plan(ctx, plan);
 	return true;
 }
@@ -559,14 +582,15 @@ static bool run_read(struct cli_context *ctx)
 {
 	const struct cli_options *o = ctx->opts;
 	struct stm32_plan plan;
-	if (!plan_range(ctx, stm32_plan_read, "read", &plan))
+	struct cli_stub_choice stub;
+	if (!plan_range(ctx, stm32_plan_read, "read", &plan, &stub))
 		return false;
 	struct stm32_error err;
 	stm32_error_clear(&err);
 	uint32_t address = plan.ranges[0].address, length = plan.ranges[0].length;
 	bool ok = true;
 	if (o->dry_run) {
-		cli_show_plan(&plan);
+		cli_show_plan_and(&plan, stub.note[0] ? stub.note : NULL);
 	} else {
 		struct stm32_image image;
 		stm32_image_init(&image);
@@ -605,14 +629,15 @@ static bool run_read(struct cli_context *ctx)
 static bool run_crc(struct cli_context *ctx)
 {
 	struct stm32_plan plan;
-	if (!plan_range(ctx, stm32_plan_checksum, "CRC", &plan))
+	struct cli_stub_choice stub;
+	if (!plan_range(ctx, stm32_plan_checksum, "CRC", &plan, &stub))
 		return false;
 	struct stm32_error err;
 	stm32_error_clear(&err);
 	uint32_t address = plan.ranges[0].address, length = plan.ranges[0].length;
 	bool ok = true;
 	if (ctx->opts->dry_run) {
-		cli_show_plan(&plan);
+		cli_show_plan_and(&plan, stub.note[0] ? stub.note : NULL);
 	} else {
 		struct progress_bridge bridge;
 		bridge_init(&bridge, ctx->target->desc.device);

@@ -35,6 +35,10 @@ struct cli_context {
 	enum stm32_format input_format;  /* -w: what it was parsed as */
 	bool chip_reset_itself;          /* after -u / -j / -k or an option-byte write */
 	struct cli_plan_summary *summary; /* filled when not NULL */
+	/* Load the RAM stub and make it ctx->target (board.c); prints its
+	 * own errors. NULL: no stub here. */
+	bool (*use_stub)(struct cli_context *ctx);
+	void *board;
 };
 
 /* Run the requested action (or with --dry-run, show its plan). Prints its

@@ -233,6 +233,7 @@ static enum stm32_status reenter_bootloader(void *user, struct stm32_error *err)
 }
 
 static bool load_stub(struct board *b);
+static bool open_stub(struct board *b);
 
 static bool connect_chip(struct board *b)
 {
@@ -321,10 +322,17 @@ static bool load_stub(struct board *b)
 						: dev ? why : "the chip is not in the device table");
 		return false;
 	}
+	return open_stub(b);
+}
+
+/* Load the stub through the ROM target, which it replaces. */
+static bool open_stub(struct board *b)
+{
 	struct stm32_stub_options so;
 	stm32_stub_options_default(&so);
 	if (b->opts.has_stub_baud)
 		so.baud = b->opts.stub_baud ? b->opts.stub_baud : STM32_STUB_BAUD_KEEP;
+	so.overlap = true; /* actions.c calls stm32_stub_finish after each execute */
 	if (b->job->entry.count > 0) {
 		so.reenter = reenter_bootloader;
 		so.reenter_user = b;
@@ -386,6 +394,17 @@ static void note_chip(const struct board *b, struct cli_board_result *r)
 			snprintf(r->uid + 2 * i, 3, "%02X", b->target->chip.uid[i]);
 }
 
+/* Neither --stub nor --no-stub, and the action's estimate says the stub
+ * pays (actions.c): load it now. */
+static bool stub_pays(struct cli_context *ctx)
+{
+	struct board *b = ctx->board;
+	cli_detail("the RAM stub's estimate beats the ROM's: loading it (--no-stub keeps the ROM)");
+	bool ok = open_stub(b);
+	ctx->target = b->target;
+	return ok;
+}
+
 static bool run_with_port(struct board *b, struct cli_board_result *result)
 {
 	if (!run_gpio(b, &b->job->entry, "entry") || !connect_chip(b))
@@ -399,6 +418,8 @@ static bool run_with_port(struct board *b, struct cli_board_result *result)
 		.input = &b->job->input,
 		.input_format = b->job->input_format,
 		.summary = result ? &result->plan : NULL,
+		.use_stub = stub_pays,
+		.board = b,
 	};
 	return cli_run_action(&ctx) && run_afterwards(b, &ctx);
 }

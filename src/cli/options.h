@@ -38,7 +38,7 @@ enum cli_action {
 
 /* --stub / --no-stub. */
 enum cli_stub_mode {
-	CLI_STUB_DEFAULT, /* for now: the ROM protocol */
+	CLI_STUB_DEFAULT, /* the stub where its estimate beats the ROM's (stub_choice.c) */
 	CLI_STUB_ON,
 	CLI_STUB_OFF,
 };

@@ -32,7 +32,7 @@ t_no_port_uses_the_only_board() {
 	STATUS=0
 	STM32BOOT_SYSFS_ROOT=$WORK/sys STM32BOOT_DEV_ROOT=$WORK/dev \
 	LD_PRELOAD=$STM32BOOT_INTERPOSER STM32BOOT_SIM_TTY=$WORK/tty STM32BOOT_SIM_CONTROL=$WORK/control \
-		timeout 100 "$STM32BOOT" -w "$WORK/fw.bin" -v >"$OUT" 2>"$ERR" </dev/null || STATUS=$?
+		timeout 100 "$STM32BOOT" --no-stub -w "$WORK/fw.bin" -v >"$OUT" 2>"$ERR" </dev/null || STATUS=$?
 	[ "$STATUS" -eq 0 ] || fail "exit status $STATUS"
 	out_has "Port:         $WORK/dev/ttyUSB9 (the only board found: serial, USB 0403:6001"
 	out_has "Wrote and verified 1024 bytes"

@@ -14,6 +14,9 @@ net_start() { # net_start [EMULATOR OPTIONS...]
 }
 
 run_net() { # run_net ARGS... (the port among them): sets STATUS, OUT, ERR
+	local pin
+	pin=$(stub_pin "$@") # the ROM over the network unless a test says otherwise (lib.sh)
+	set -- ${pin:+"$pin"} "$@"
 	RUNS=$((RUNS + 1)); OUT=$WORK/out.$RUNS; ERR=$WORK/err.$RUNS
 	printf '%q ' stm32boot "$@" >"$WORK/cmd.$RUNS"
 	STATUS=0
@@ -130,7 +133,7 @@ t_net_server_killed_mid_write() {
 	net_start --speed realtime
 	random_file "$WORK/fw.bin" 65536
 	RUNS=$((RUNS + 1)); OUT=$WORK/out.$RUNS; ERR=$WORK/err.$RUNS
-	timeout 100 "$STM32BOOT" -w "$WORK/fw.bin" -v "rfc2217://127.0.0.1:$RFC_PORT" \
+	timeout 100 "$STM32BOOT" --no-stub -w "$WORK/fw.bin" -v "rfc2217://127.0.0.1:$RFC_PORT" \
 		>"$OUT" 2>"$ERR" </dev/null &
 	local pid=$! i
 	for i in $(seq 500); do grep -q '^write: 10%' "$ERR" && break; sleep 0.02; done

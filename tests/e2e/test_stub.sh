@@ -39,7 +39,7 @@ t_write_verify_f103_gives_the_flash_the_rom_gives() {
 	stat_is '.core.usart_rx_errors' 0
 	# The ROM only loaded the stub: 256-byte Write Memory blocks into RAM.
 	stat_at_least '.commands."0x31"' 1
-	stat_is '.commands."0x31" <= 24' true
+	stat_is '.commands."0x31" <= 24' true # the image in 256-byte blocks (5 KiB or so)
 	stat_is '.commands."0x21"' 1
 	stat_is '.core.faults' 0
 	# No overrun check: at 2 Mbaud the 32 MHz stub has 160 cycles a byte
@@ -118,6 +118,26 @@ t_a_rate_the_stub_cannot_make_is_refused_by_name() {
 	error_has "--stub-baud sets the RAM stub's rate"
 }
 
+# A firmware-like image (code-like bytes, 0xFF gaps) goes in LZ4-compressed
+# frames where liblz4 was built in, and the flash ends up as the ROM's.
+t_firmware_through_lz4_frames_gives_the_flash_the_rom_gives() {
+	needs_core
+	python3 "$E2E_DATA/firmware_like.py" 40000 7 >"$WORK/fw.bin" || fail "no firmware-like input"
+	write_both "$WORK/fw.bin"
+	same_bytes "$WORK/stub.flash" "$WORK/rom.flash"
+	same_bytes <(head -c 40000 "$WORK/stub.flash") "$WORK/fw.bin"
+	out_has "verified (by CRC)"
+	if [ "$E2E_LZ4" = 1 ]; then
+		out_has "frames LZ4-compressed"
+		! grep -q " 0 of [0-9]* frames LZ4" "$OUT" || fail "no frame was compressed"
+		# The stub's USART got fewer bytes than the image has.
+		[ "$(jq .core.usart_rx_bytes "$STATS")" -lt 40000 ] || fail "the frames were not smaller"
+	else
+		grep -q " 0 of [0-9]* frames LZ4" "$OUT" || fail "frames compressed without liblz4"
+	fi
+	stat_is '.core.faults' 0
+}
+
 t_read_through_the_stub_is_the_flash() {
 	needs_core
 	seed_chip
@@ -135,6 +155,36 @@ t_erase_through_the_stub_leaves_erased_flash() {
 	erased_file "$WORK/erased.bin" "$(flash_size)"
 	same_bytes "$WORK/now.flash" "$WORK/erased.bin"
 	stat_at_least '.core.peripherals.FLASH.writes' 2
+}
+
+# Page erases are held back by the stub until a write goes into the page
+# (docs/stub-protocol.md, "Overlap"): with nothing written they must still
+# be done, and only they.
+t_page_erase_through_the_stub_is_held_back_yet_done() {
+	needs_core
+	seed_chip
+	run_ok --stub -o -s 3 -e 5 "$(port)"
+	extract_flash "$WORK/now.flash"
+	cp "$WORK/seeded.flash" "$WORK/want.flash"
+	erased_file "$WORK/ff.bin" 5120
+	dd if="$WORK/ff.bin" of="$WORK/want.flash" bs=1024 seek=3 conv=notrunc status=none
+	same_bytes "$WORK/now.flash" "$WORK/want.flash"
+}
+
+# A 0xFF gap in the input: its pages are erased, then nothing is written
+# into them; the stub must erase them all the same (after the writes).
+t_an_input_gap_is_erased_though_not_written() {
+	needs_core
+	seed_chip
+	random_file "$WORK/a.bin" 16384
+	erased_file "$WORK/gap.bin" 16384 # one whole write block: not sent
+	random_file "$WORK/b.bin" 4096
+	cat "$WORK/a.bin" "$WORK/gap.bin" "$WORK/b.bin" >"$WORK/fw.bin"
+	run_ok --stub --verbose -w "$WORK/fw.bin" "$(port)"
+	out_has "skipped 1"
+	flash_slice "$WORK/head.flash" 0 36864
+	same_bytes "$WORK/head.flash" "$WORK/fw.bin"
+	stat_is '.core.faults' 0
 }
 
 t_crc_through_the_stub_is_the_rom_s() {
@@ -208,8 +258,51 @@ t_dry_run_shows_both_estimates_and_loads_nothing() {
 	out_has "not loaded in a dry run"
 	stat_is '.commands."0x31" // 0' 0
 	stat_is '.commands."0x21" // 0' 0
-	run_ok --dry-run -w "$WORK/fw.bin" -v "$(port)"
-	out_has "the ROM is used unless --stub is given"
+	run_ok --dry-run --no-stub -w "$WORK/fw.bin" -v "$(port)"
+	out_has "--no-stub keeps the ROM"
+	E2E_STUB_DEFAULT=1 run_ok --dry-run -w "$WORK/fw.bin" -v "$(port)"
+	out_has "the stub is used: it pays for loading it"
+	stat_is '.commands."0x21" // 0' 0
+	random_file "$WORK/small.bin" 300
+	E2E_STUB_DEFAULT=1 run_ok --dry-run -w "$WORK/small.bin" -v "$(port)"
+	out_has "the ROM is used: loading the stub does not pay here"
+}
+
+# Neither --stub nor --no-stub: the estimate chooses (docs/stub-protocol.md,
+# "When the CLI uses it").
+t_by_default_a_large_write_goes_through_the_stub() {
+	needs_core
+	random_file "$WORK/fw.bin" 65536
+	E2E_STUB_DEFAULT=1 run_ok --verbose -w "$WORK/fw.bin" -v "$(port)"
+	out_has "the RAM stub's estimate beats the ROM's"
+	out_has "RAM stub f1"
+	out_has "verified (by CRC)"
+	flash_slice "$WORK/now.flash" 0 65536
+	same_bytes "$WORK/now.flash" "$WORK/fw.bin"
+	stat_is '.commands."0x21"' 1 # the Go that started the stub
+	stat_is '.commands."0x31" <= 24' true # the ROM wrote only the stub into RAM
+}
+
+t_by_default_a_small_write_or_no_stub_keeps_the_rom() {
+	needs_core
+	random_file "$WORK/small.bin" 300
+	E2E_STUB_DEFAULT=1 run_ok --verbose -w "$WORK/small.bin" -v "$(port)"
+	out_lacks "RAM stub"
+	stat_is '.commands."0x21" // 0' 0
+	random_file "$WORK/fw.bin" 65536
+	E2E_STUB_DEFAULT=1 run_ok --verbose --no-stub -w "$WORK/fw.bin" "$(port)"
+	out_lacks "RAM stub"
+	stat_is '.commands."0x21" // 0' 0
+}
+
+# -R on an F09x needs the ROM's reset (an option-byte reload): by default
+# the write keeps the ROM so that -R works.
+t_by_default_a_reset_that_needs_the_rom_keeps_the_rom() {
+	needs_core
+	DEVICE=stm32f09x
+	random_file "$WORK/fw.bin" 65536
+	E2E_STUB_DEFAULT=1 run_ok --dry-run -R -w "$WORK/fw.bin" "$(port)"
+	out_has "-R on this chip needs the ROM's reset"
 }
 
 # -R after a write through the stub: its RESET is a SYSRESETREQ (BOOT0

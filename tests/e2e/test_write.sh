@@ -115,7 +115,7 @@ t_write_stdin() {
 	random_file "$WORK/fw.bin" 3000
 	RUNS=$((RUNS + 1)); OUT=$WORK/out.$RUNS; ERR=$WORK/err.$RUNS
 	STATUS=0
-	"$STM32BOOT" --sim "$STM32BOOT_SIM_PROGRAM" -w - -v "$(port)" <"$WORK/fw.bin" >"$OUT" 2>"$ERR" || STATUS=$?
+	"$STM32BOOT" --sim "$STM32BOOT_SIM_PROGRAM" --no-stub -w - -v "$(port)" <"$WORK/fw.bin" >"$OUT" 2>"$ERR" || STATUS=$?
 	[ "$STATUS" -eq 0 ] || fail "stdin write failed"
 	flash_slice "$WORK/got.bin" 0 3000
 	same_bytes "$WORK/got.bin" "$WORK/fw.bin"

@@ -41,7 +41,7 @@ for seed in $(seq "$first" "$last"); do
 	# ser2net opens the device at each connection: one server for all runs.
 	[ -n "$started" ] || { ser2net_start "$WORK/tty" "$WORK/control"; started=1; }
 	OUT=$img.out ERR=$img.err STATUS=0
-	timeout -s KILL "$RUN_LIMIT_S" "$STM32BOOT" -w "$firmware" -v "rfc2217://127.0.0.1:$RFC_PORT" \
+	timeout -s KILL "$RUN_LIMIT_S" "$STM32BOOT" --no-stub -w "$firmware" -v "rfc2217://127.0.0.1:$RFC_PORT" \
 		>"$OUT" 2>"$ERR" </dev/null || STATUS=$?
 	grep -qE 'AddressSanitizer|LeakSanitizer|runtime error:' "$ERR" && fail "sanitizer report (seed $seed): $(head -5 "$ERR")"
 	[ "$STATUS" -ne 137 ] || fail "hang: no end within ${RUN_LIMIT_S}s (seed $seed, faults $spec)"

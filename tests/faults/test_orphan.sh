@@ -9,7 +9,7 @@ faults_init
 
 make_firmware "$WORK/fw.bin" 60000 3
 # realtime: the write lasts long enough to be killed in the middle of it.
-"$STM32BOOT" --sim "$STM32BOOT_SIM_PROGRAM" -w "$WORK/fw.bin" \
+"$STM32BOOT" --sim "$STM32BOOT_SIM_PROGRAM" --no-stub -w "$WORK/fw.bin" \
 	"sim:$DEVICE,image=$WORK/chip.img,speed=realtime,faults=nack=0.03,seed=3" \
 	>"$WORK/out" 2>"$WORK/err" </dev/null &
 host=$!

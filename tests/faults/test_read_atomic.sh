@@ -13,7 +13,7 @@ write_run "$WORK/fw.bin" 7 "" "$img"
 
 read_run() { # read_run TARGET FAULTS
 	STATUS=0
-	timeout -s KILL "$RUN_LIMIT_S" "$STM32BOOT" --sim "$STM32BOOT_SIM_PROGRAM" \
+	timeout -s KILL "$RUN_LIMIT_S" "$STM32BOOT" --sim "$STM32BOOT_SIM_PROGRAM" --no-stub \
 		-r "$1" -S 0x08000000:20000 "sim:$DEVICE,image=$img,speed=fast${2:+,faults=$2}" \
 		>"$WORK/out" 2>"$WORK/err" </dev/null || STATUS=$?
 	[ "$STATUS" -ne 137 ] || fail "read hung"

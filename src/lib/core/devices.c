@@ -83,6 +83,13 @@ uint8_t stm32_device_erased_byte(const struct stm32_device *dev)
 	return strcmp(dev->family, "L0") == 0 || strcmp(dev->family, "L1") == 0 ? 0x00 : 0xFF;
 }
 
+bool stm32_device_latches_empty_check(const struct stm32_device *dev)
+{
+	return (dev->flags & (STM32_DEV_OBL_LAUNCH | STM32_DEV_PEMPTY)) ||
+	       strcmp(dev->family, "G0") == 0 || strcmp(dev->family, "WB") == 0 ||
+	       strcmp(dev->family, "WL") == 0;
+}
+
 size_t stm32_device_sector_count(const struct stm32_device *dev)
 {
 	size_t n = 0;

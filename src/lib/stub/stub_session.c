@@ -181,6 +181,11 @@ enum stm32_status stub_status_error(const struct stub_reply *r, const char *what
 	case STUB_E_UNKNOWN:
 		st = stm32_error_set(err, STM32_E_UNSUPPORTED, "the stub cannot do %s", what);
 		break;
+	case STUB_E_DECODE:
+		st = stm32_error_set(err, STM32_E_PROTOCOL,
+				     "the stub could not decode the LZ4 block of %s at 0x%08X", what,
+				     address);
+		break;
 	case STUB_E_BAUD:
 		st = stm32_error_set(err, STM32_E_UNSUPPORTED,
 				     "the stub cannot make that rate from its clock");
@@ -192,70 +197,6 @@ enum stm32_status stub_status_error(const struct stub_reply *r, const char *what
 	}
 	stm32_error_address(err, address);
 	return st;
-}
-
-/* The windowed write: frames first..n; acked counts those answered OK. */
-struct write_run {
-	uint32_t address;
-	const uint8_t *data;
-	size_t length, frames, sent, acked;
-	uint8_t first_seq;
-};
-
-static enum stm32_status send_chunk(struct stub_session *s, struct write_run *w, size_t i,
-				    struct stm32_error *err)
-{
-	size_t offset = i * STUB_WRITE_CHUNK;
-	size_t n = w->length - offset < STUB_WRITE_CHUNK ? w->length - offset : STUB_WRITE_CHUNK;
-	uint8_t payload[4 + STUB_WRITE_CHUNK];
-	stub_put32(payload, w->address + (uint32_t)offset);
-	memcpy(payload + 4, w->data + offset, n);
-	return send_frame(s, STUB_CMD_WRITE, (uint8_t)(w->first_seq + i), payload, 4 + n, err);
-}
-
-enum stm32_status stub_session_write(struct stub_session *s, uint32_t address,
-				     const uint8_t *data, size_t length, unsigned work_ms,
-				     struct stm32_error *err)
-{
-	struct write_run w = {address, data, length, (length + STUB_WRITE_CHUNK - 1) / STUB_WRITE_CHUNK,
-			      0, 0, s->seq};
-	s->seq = (uint8_t)(s->seq + w.frames);
-	unsigned window = s->hello.window ? s->hello.window : 1u;
-	/* The reply awaited is the oldest one's: the frames before it are
-	 * answered, so it needs its own wire time and programming only. */
-	unsigned timeout = s->frame_timeout_ms + work_ms +
-			   wire_ms(s, STUB_WRITE_CHUNK + STUB_FRAME_OVERHEAD + 4u + 16u);
-	unsigned failures = 0;
-	enum stm32_status st;
-	while (w.acked < w.frames) {
-		while (w.sent < w.frames && w.sent - w.acked < window)
-			if ((st = send_chunk(s, &w, w.sent++, err)) != STM32_OK)
-				return st;
-		struct stub_reply r;
-		st = stub_frame_read(s->t, timeout, s->rx, &r, err);
-		if (st == STM32_E_IO)
-			return st;
-		uint8_t want = (uint8_t)(w.first_seq + w.acked);
-		if (st == STM32_OK && r.code == STUB_CMD_HELLO)
-			return fell_back(STUB_CMD_WRITE, err);
-		if (st == STM32_OK && (r.code != STUB_CMD_WRITE || r.seq != want))
-			continue; /* a reply to a frame already given up on */
-		if (st == STM32_OK && r.status == STUB_OK) {
-			w.acked++;
-			failures = 0;
-			continue;
-		}
-		if (st == STM32_OK && r.status != STUB_E_CRC && r.status != STUB_E_SEQUENCE)
-			return stub_status_error(&r, "a write",
-						 address + (uint32_t)(w.acked * STUB_WRITE_CHUNK), err);
-		/* Lost or damaged: everything from the first unanswered frame again. */
-		if (++failures > s->retries)
-			return st != STM32_OK ? st
-					      : stm32_error_set(err, STM32_E_PROTOCOL,
-								"the stub kept receiving write frames damaged");
-		w.sent = w.acked;
-	}
-	return STM32_OK;
 }
 
 enum stm32_status stub_session_read(struct stub_session *s, uint32_t address, uint8_t *data,

@@ -1,5 +1,5 @@
 /* A conversation with a running stub: sequence numbers, one request and
- * its reply, the windowed write, the streamed read, and getting back in
+ * its reply, the streamed read, and getting back in
  * step (HELLO). Knows nothing of images, loading or the target table. */
 #ifndef STM32_STUB_SESSION_H
 #define STM32_STUB_SESSION_H
@@ -51,12 +51,6 @@ enum stm32_status stub_session_call(struct stub_session *s, uint8_t code, const 
 /* The error for a reply status other than STUB_OK, naming what was asked. */
 enum stm32_status stub_status_error(const struct stub_reply *reply, const char *what,
 				    uint32_t address, struct stm32_error *err);
-
-/* data[0..length) at address in WRITE frames of STUB_WRITE_CHUNK, up to
- * the stub's window of them unanswered; work_ms: programming one frame. */
-enum stm32_status stub_session_write(struct stub_session *s, uint32_t address,
-				     const uint8_t *data, size_t length, unsigned work_ms,
-				     struct stm32_error *err);
 
 /* length bytes at address, streamed, each frame acknowledged. */
 enum stm32_status stub_session_read(struct stub_session *s, uint32_t address, uint8_t *data,

@@ -9,6 +9,8 @@
 
 #include "stub/stub_baud.h"
 #include "stub/stub_load.h"
+#include "stub/stub_lz4.h"
+#include "stub/stub_pipe.h"
 #include "stub/stub_session.h"
 
 #define STUB_MAX_REQUEST (16u * 1024u) /* bytes per read or write entry */
@@ -24,6 +26,9 @@ struct stub_backend {
 	uint8_t *image;             /* as loaded: loaded again after a chip reset */
 	struct stm32_stub_options opts;
 	struct stub_baud baud;      /* the ROM's rate, the rate now, the one asked for */
+	struct stub_pipe pipe;      /* frames in flight, held-back erases */
+	uint64_t data_bytes, sent_bytes; /* write data, and what went on the wire for it */
+	unsigned frames, compressed_frames;
 };
 
 static enum stm32_status start_stub(struct stub_backend *b, struct stm32_target *rom,
@@ -62,7 +67,7 @@ void stm32_stub_describe(const struct stm32_device *device, unsigned baud,
 	uint32_t frames = STUB_MAX_REQUEST / STUB_WRITE_CHUNK;
 	unsigned caps = STM32_CAP_READ | STM32_CAP_WRITE | STM32_CAP_ERASE | STM32_CAP_CRC |
 			STM32_CAP_GO;
-	if (!(device->flags & (STM32_DEV_OBL_LAUNCH | STM32_DEV_PEMPTY)))
+	if (!stm32_device_latches_empty_check(device))
 		caps |= STM32_CAP_RESET; /* else see stub_reset */
 	if (!(device->flags & STM32_DEV_NO_MASS_ERASE))
 		caps |= STM32_CAP_MASS_ERASE;
@@ -117,18 +122,102 @@ static unsigned program_ms(const struct stm32_device *d, size_t bytes)
 	return (unsigned)((bytes / unit) * d->t_prog_us * 3u / 1000u + 1u);
 }
 
+static unsigned unit_erase_ms(const struct stm32_device *d, long unit)
+{
+	uint32_t address, size;
+	if (unit < 0 || !stm32_device_sector(d, (size_t)unit, &address, &size))
+		return 0;
+	return stm32_device_erase_ms(d, size) * 4u;
+}
+
+/* Everything in flight answered, and every held-back erase done: what the
+ * entries so far said is now true of the flash. */
+static enum stm32_status settle(struct stub_backend *b, struct stm32_error *err)
+{
+	enum stm32_status st = stub_pipe_drain(&b->pipe, &b->session, err);
+	if (st != STM32_OK || b->pipe.held_count == 0)
+		return st;
+	unsigned ms = 500u;
+	for (size_t u = 0; u < b->pipe.unit_count; u++)
+		if (b->pipe.held[u])
+			ms += unit_erase_ms(&b->device, (long)u);
+	uint8_t payload[4] = {STUB_ERASE_DEFERRED, 0, 0, 0};
+	st = stub_pipe_push(&b->pipe, &b->session, STUB_CMD_ERASE, payload, sizeof(payload), ms,
+			    b->device.flash_start, -2, err);
+	return st == STM32_OK ? stub_pipe_drain(&b->pipe, &b->session, err) : st;
+}
+
 static enum stm32_status stub_read(struct stm32_target *t, uint32_t address, uint8_t *data,
 				   size_t length, struct stm32_error *err)
 {
-	return stub_session_read(&backend(t)->session, address, data, length, err);
+	enum stm32_status st = settle(backend(t), err);
+	return st != STM32_OK ? st : stub_session_read(&backend(t)->session, address, data, length, err);
 }
 
+/* Ahead of the first frame into a unit whose erase is held back, the
+ * ERASE DEFERRED that erases it: the frames behind it arrive meanwhile. */
+static enum stm32_status erase_ahead(struct stub_backend *b, uint32_t address, size_t n,
+				     struct stm32_error *err)
+{
+	long first = stm32_device_sector_at(&b->device, address);
+	long last = stm32_device_sector_at(&b->device, address + (uint32_t)n - 1u);
+	for (long unit = first; unit >= 0 && unit <= last; unit++) {
+		if (!stub_pipe_ask(&b->pipe, unit))
+			continue;
+		uint8_t payload[6] = {STUB_ERASE_DEFERRED, 0, 1, 0};
+		stub_put16(payload + 4, (uint32_t)unit);
+		enum stm32_status st =
+			stub_pipe_push(&b->pipe, &b->session, STUB_CMD_ERASE, payload, sizeof(payload),
+				       unit_erase_ms(&b->device, unit) + 500u, address, unit, err);
+		if (st != STM32_OK)
+			return st;
+	}
+	return STM32_OK;
+}
+
+/* One frame's payload: WRITE (address, data), or WRITE_LZ4 (address,
+ * decoded length, the LZ4 block) when the stub decodes and the block is
+ * smaller; returns its length (4 + n: uncompressed). */
+static size_t write_payload(struct stub_backend *b, uint32_t address, const uint8_t *data,
+			    size_t n, uint8_t *payload)
+{
+	stub_put32(payload, address);
+	size_t packed = 0;
+	if (b->session.hello.caps & STUB_CAP_LZ4)
+		packed = stub_lz4_compress(data, n, payload + 6, n - 3); /* at least a byte saved */
+	b->frames++;
+	b->data_bytes += n;
+	if (packed == 0) {
+		memcpy(payload + 4, data, n);
+		b->sent_bytes += n;
+		return 4 + n;
+	}
+	stub_put16(payload + 4, (uint32_t)n);
+	b->compressed_frames++;
+	b->sent_bytes += 2 + packed;
+	return 6 + packed;
+}
+
+/* Frames of STUB_WRITE_CHUNK; with opts.overlap the entry returns with up
+ * to a window of them unanswered (stm32_stub_finish waits for them). */
 static enum stm32_status stub_write(struct stm32_target *t, uint32_t address, const uint8_t *data,
 				    size_t length, struct stm32_error *err)
 {
 	struct stub_backend *b = backend(t);
-	return stub_session_write(&b->session, address, data, length,
-				  program_ms(&b->device, STUB_WRITE_CHUNK), err);
+	unsigned work = program_ms(&b->device, STUB_WRITE_CHUNK);
+	uint8_t payload[STUB_MAX_PAYLOAD];
+	for (size_t done = 0; done < length; done += STUB_WRITE_CHUNK) {
+		size_t n = length - done < STUB_WRITE_CHUNK ? length - done : STUB_WRITE_CHUNK;
+		uint32_t at = address + (uint32_t)done;
+		enum stm32_status st = erase_ahead(b, at, n, err);
+		size_t length = write_payload(b, at, data + done, n, payload);
+		uint8_t code = length == 4 + n ? STUB_CMD_WRITE : STUB_CMD_WRITE_LZ4;
+		if (st == STM32_OK)
+			st = stub_pipe_push(&b->pipe, &b->session, code, payload, length, work, at, -1, err);
+		if (st != STM32_OK)
+			return st;
+	}
+	return b->opts.overlap ? STM32_OK : stub_pipe_drain(&b->pipe, &b->session, err);
 }
 
 static unsigned erase_ms(const struct stm32_device *d, const struct stm32_erase_request *r)
@@ -144,6 +233,20 @@ static unsigned erase_ms(const struct stm32_device *d, const struct stm32_erase_
 	return ms + 500u;
 }
 
+/* With opts.overlap, units are held back (ERASE DEFER, answered at once):
+ * each is erased ahead of the first write into it, the rest when the
+ * back end settles. */
+static bool can_hold_back(const struct stub_backend *b, const struct stm32_erase_request *r)
+{
+	if (!b->opts.overlap || r->kind != STM32_ERASE_REQUEST_UNITS ||
+	    !(b->session.hello.caps & STUB_CAP_DEFER_ERASE))
+		return false;
+	for (size_t i = 0; i < r->count; i++)
+		if (r->units[i] >= STUB_DEFER_MAX_UNITS || r->units[i] >= b->pipe.unit_count)
+			return false;
+	return true;
+}
+
 static enum stm32_status stub_erase(struct stm32_target *t, const struct stm32_erase_request *r,
 				    struct stm32_error *err)
 {
@@ -152,8 +255,13 @@ static enum stm32_status stub_erase(struct stm32_target *t, const struct stm32_e
 	if (r->kind == STM32_ERASE_REQUEST_UNITS && r->count > STUB_ERASE_UNITS_PER_REQUEST)
 		return stm32_error_set(err, STM32_E_INVALID, "%zu units in one stub erase (at most %u)",
 				       r->count, STUB_ERASE_UNITS_PER_REQUEST);
+	enum stm32_status st = stub_pipe_drain(&b->pipe, &b->session, err);
+	if (st != STM32_OK)
+		return st;
+	bool hold = can_hold_back(b, r);
 	payload[0] = r->kind == STM32_ERASE_REQUEST_MASS   ? STUB_ERASE_MASS
 		     : r->kind == STM32_ERASE_REQUEST_BANK ? STUB_ERASE_BANK
+		     : hold				   ? STUB_ERASE_DEFER
 							   : STUB_ERASE_UNITS;
 	payload[1] = (uint8_t)r->bank;
 	size_t count = r->kind == STM32_ERASE_REQUEST_UNITS ? r->count : 0;
@@ -161,8 +269,8 @@ static enum stm32_status stub_erase(struct stm32_target *t, const struct stm32_e
 	for (size_t i = 0; i < count; i++)
 		stub_put16(payload + 4 + 2 * i, r->units[i]);
 	struct stub_reply reply;
-	enum stm32_status st = stub_session_call(&b->session, STUB_CMD_ERASE, payload, 4 + 2 * count,
-						 erase_ms(&b->device, r), &reply, err);
+	st = stub_session_call(&b->session, STUB_CMD_ERASE, payload, 4 + 2 * count,
+			       hold ? 0u : erase_ms(&b->device, r), &reply, err);
 	if (st != STM32_OK)
 		return st;
 	if (reply.status != STUB_OK) {
@@ -171,6 +279,10 @@ static enum stm32_status stub_erase(struct stm32_target *t, const struct stm32_e
 			stm32_device_sector(&b->device, r->units[0], &at, &(uint32_t){0});
 		return stub_status_error(&reply, "an erase", at, err);
 	}
+	if (hold)
+		stub_pipe_hold(&b->pipe, r->units, count);
+	else if (r->kind != STM32_ERASE_REQUEST_UNITS)
+		memset(b->pipe.held, 0, b->pipe.unit_count), b->pipe.held_count = 0;
 	return STM32_OK;
 }
 
@@ -182,9 +294,11 @@ static enum stm32_status stub_crc(struct stm32_target *t, uint32_t address, uint
 	stub_put32(payload, address);
 	stub_put32(payload + 4, length);
 	struct stub_reply reply;
+	enum stm32_status st = settle(b, err);
 	/* The CRC unit takes a few cycles a word; the emulator's core less fast. */
-	enum stm32_status st = stub_session_call(&b->session, STUB_CMD_CRC, payload, sizeof(payload),
-						 500u + length / 512u, &reply, err);
+	if (st == STM32_OK)
+		st = stub_session_call(&b->session, STUB_CMD_CRC, payload, sizeof(payload),
+				       500u + length / 512u, &reply, err);
 	if (st != STM32_OK)
 		return st;
 	if (reply.status == STUB_E_RANGE)
@@ -201,8 +315,9 @@ static enum stm32_status stub_leave(struct stm32_target *t, uint8_t code, const 
 				    size_t length, const char *what, struct stm32_error *err)
 {
 	struct stub_reply reply;
-	enum stm32_status st =
-		stub_session_call(&backend(t)->session, code, payload, length, 0, &reply, err);
+	enum stm32_status st = settle(backend(t), err);
+	if (st == STM32_OK)
+		st = stub_session_call(&backend(t)->session, code, payload, length, 0, &reply, err);
 	if (st == STM32_OK && reply.status != STUB_OK)
 		st = stub_status_error(&reply, what, 0, err);
 	return st;
@@ -222,10 +337,10 @@ static enum stm32_status stub_go(struct stm32_target *t, uint32_t address, struc
 static enum stm32_status stub_reset(struct stm32_target *t, struct stm32_error *err)
 {
 	const struct stm32_device *d = &backend(t)->device;
-	if (d->flags & (STM32_DEV_OBL_LAUNCH | STM32_DEV_PEMPTY))
+	if (stm32_device_latches_empty_check(d))
 		return stm32_error_set(err, STM32_E_UNSUPPORTED,
-				       "the stub cannot reset %s into its new program (it needs an "
-				       "option-byte reload); run -R without --stub",
+				       "the stub cannot reset %s into its new program (its empty "
+				       "check needs the ROM's reset); run -R without --stub",
 				       d->name);
 	return stub_leave(t, STUB_CMD_RESET, NULL, 0, "a reset", err);
 }
@@ -250,7 +365,7 @@ static enum stm32_status reload(struct stub_backend *b, struct stm32_error *err)
 	stm32_target_close(rom);
 	if (st == STM32_OK)
 		st = stub_baud_switch(&b->baud, &b->session, err);
-	return st;
+	return st == STM32_OK ? stub_pipe_restart(&b->pipe, &b->session, true, err) : st;
 }
 
 /* HELLO at the rate both sides switched to; then at the start rate, where
@@ -261,16 +376,22 @@ static enum stm32_status stub_recover(struct stm32_target *t, struct stm32_error
 {
 	struct stub_backend *b = backend(t);
 	enum stm32_status st = stub_session_resync(&b->session, 3, STUB_RESYNC_WAIT_MS, err);
-	if (st == STM32_OK || st == STM32_E_IO)
+	if (st == STM32_OK)
+		return stub_pipe_restart(&b->pipe, &b->session, false, err);
+	if (st == STM32_E_IO)
 		return st;
 	bool switched = b->baud.now.baud != b->baud.start.baud ||
 			b->baud.now.parity != b->baud.start.parity;
 	if ((st = stub_baud_to_start(&b->baud, b->session.t, err)) != STM32_OK)
 		return st;
 	if (switched) {
+		/* Fallen back to its start rate after a silence: it still holds
+		 * what it held back; the frames in flight go again. */
 		st = stub_session_resync(&b->session, 2, STUB_RESYNC_WAIT_MS, err);
 		if (st == STM32_OK)
-			return stub_baud_switch(&b->baud, &b->session, err);
+			st = stub_baud_switch(&b->baud, &b->session, err);
+		if (st == STM32_OK)
+			return stub_pipe_restart(&b->pipe, &b->session, false, err);
 		if (st == STM32_E_IO)
 			return st;
 	}
@@ -282,10 +403,14 @@ static void stub_close(struct stm32_target *t)
 	if (!t)
 		return;
 	struct stub_backend *b = t->backend;
+	if (b->pipe.count || b->pipe.held_count) /* stm32_stub_finish was not called */
+		(void)settle(b, NULL);
+	stub_pipe_free(&b->pipe);
 	free(b->image);
 	free(b);
 	free(t);
 }
+
 
 static const struct stm32_target_ops stub_ops = {
 	.read = stub_read,
@@ -400,7 +525,8 @@ enum stm32_status stm32_stub_open(struct stm32_target *rom, struct stm32_transpo
 	if ((st = stub_baud_precheck(&b->baud, b->place.chip, t, err)) != STM32_OK)
 		goto fail;
 	st = STM32_E_NOMEM;
-	if (!(b->image = malloc(b->place.image->size)))
+	if (!(b->image = malloc(b->place.image->size)) ||
+	    !stub_pipe_init(&b->pipe, stm32_device_sector_count(&b->device)))
 		goto fail;
 	stub_patch(&b->place, &b->device, t->baud, b->opts.silence_ms, b->image);
 	b->session.t = t;
@@ -424,8 +550,10 @@ enum stm32_status stm32_stub_open(struct stm32_target *rom, struct stm32_transpo
 fail:
 	if (st == STM32_E_NOMEM)
 		stm32_error_set(err, STM32_E_NOMEM, "out of memory loading the stub");
-	if (b)
+	if (b) {
 		free(b->image);
+		stub_pipe_free(&b->pipe);
+	}
 	free(b);
 	free(target);
 	return st;
@@ -450,6 +578,17 @@ bool stm32_stub_info(const struct stm32_target *t, struct stm32_stub_info *info)
 		.clock_hz = h->clock_hz,
 		.baud = b->baud.now.baud,
 		.framing = b->baud.now.parity == 'n' ? "8N1" : "8E1",
+		.frames = b->frames,
+		.compressed_frames = b->compressed_frames,
+		.data_bytes = b->data_bytes,
+		.sent_bytes = b->sent_bytes,
 	};
 	return true;
+}
+
+enum stm32_status stm32_stub_finish(struct stm32_target *t, struct stm32_error *err)
+{
+	if (!t || t->ops != &stub_ops)
+		return STM32_OK;
+	return settle(backend(t), err);
 }

@@ -12,6 +12,7 @@
 
 #include <cmocka.h>
 
+#include "stub/stub_pipe.h"
 #include "stub/stub_session.h"
 
 #define FLASH_BASE 0x08000000u
@@ -197,6 +198,7 @@ static const struct stm32_transport_ops fake_ops = {
 struct fixture {
 	struct fake *f;
 	struct stub_session s;
+	struct stub_pipe pipe;
 	uint8_t image[8 * STUB_WRITE_CHUNK + 300];
 };
 
@@ -209,6 +211,7 @@ static int setup(void **state)
 	for (size_t i = 0; i < sizeof(x->image); i++)
 		x->image[i] = (uint8_t)(i * 7 + 3);
 	stub_session_init(&x->s, &x->f->t);
+	assert_true(stub_pipe_init(&x->pipe, FLASH_BYTES / STUB_WRITE_CHUNK));
 	x->s.frame_timeout_ms = 5;
 	struct stm32_error err;
 	stm32_error_clear(&err);
@@ -222,9 +225,28 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fixture *x = *state;
+	stub_pipe_free(&x->pipe);
 	free(x->f);
 	free(x);
 	return 0;
+}
+
+/* What the back end's write entry does: WRITE frames of STUB_WRITE_CHUNK
+ * through the window, then every reply. */
+static enum stm32_status pipe_write(struct fixture *x, uint32_t address, const uint8_t *data,
+				    size_t length, struct stm32_error *err)
+{
+	uint8_t payload[4 + STUB_WRITE_CHUNK];
+	for (size_t done = 0; done < length; done += STUB_WRITE_CHUNK) {
+		size_t n = length - done < STUB_WRITE_CHUNK ? length - done : STUB_WRITE_CHUNK;
+		stub_put32(payload, address + (uint32_t)done);
+		memcpy(payload + 4, data + done, n);
+		enum stm32_status st = stub_pipe_push(&x->pipe, &x->s, STUB_CMD_WRITE, payload, 4 + n, 0,
+						      address + (uint32_t)done, -1, err);
+		if (st != STM32_OK)
+			return st;
+	}
+	return stub_pipe_drain(&x->pipe, &x->s, err);
 }
 
 static void assert_written_once(const struct fixture *x, size_t frames)
@@ -239,7 +261,7 @@ static void write_goes_in_window_frames(void **state)
 	struct fixture *x = *state;
 	struct stm32_error err;
 	stm32_error_clear(&err);
-	assert_int_equal(stub_session_write(&x->s, FLASH_BASE, x->image, sizeof(x->image), 0, &err),
+	assert_int_equal(pipe_write(x, FLASH_BASE, x->image, sizeof(x->image), &err),
 			 STM32_OK);
 	assert_written_once(x, 9);
 	assert_int_equal(x->f->requests, 9);
@@ -251,7 +273,7 @@ static void damaged_frame_is_sent_again_with_those_after_it(void **state)
 	x->f->damage_request = 3;
 	struct stm32_error err;
 	stm32_error_clear(&err);
-	assert_int_equal(stub_session_write(&x->s, FLASH_BASE, x->image, sizeof(x->image), 0, &err),
+	assert_int_equal(pipe_write(x, FLASH_BASE, x->image, sizeof(x->image), &err),
 			 STM32_OK);
 	assert_written_once(x, 9);
 	assert_true(x->f->requests > 9); /* the damaged one and the one after it, again */
@@ -263,7 +285,7 @@ static void lost_reply_is_answered_not_written_twice(void **state)
 	x->f->lose_reply = 2;
 	struct stm32_error err;
 	stm32_error_clear(&err);
-	assert_int_equal(stub_session_write(&x->s, FLASH_BASE, x->image, sizeof(x->image), 0, &err),
+	assert_int_equal(pipe_write(x, FLASH_BASE, x->image, sizeof(x->image), &err),
 			 STM32_OK);
 	assert_written_once(x, 9);
 }
@@ -273,8 +295,7 @@ static void refusal_outside_flash_names_the_address(void **state)
 	struct fixture *x = *state;
 	struct stm32_error err;
 	stm32_error_clear(&err);
-	assert_int_equal(stub_session_write(&x->s, FLASH_BASE + FLASH_BYTES - 1024, x->image, 2048,
-					    0, &err),
+	assert_int_equal(pipe_write(x, FLASH_BASE + FLASH_BYTES - 1024, x->image, 2048, &err),
 			 STM32_E_RANGE);
 	assert_true(err.has_address);
 	assert_int_equal(err.address, FLASH_BASE + FLASH_BYTES);
@@ -312,14 +333,15 @@ static void stub_that_fell_back_is_noticed_and_resynced(void **state)
 	x->f->fall_back_at = 3;
 	struct stm32_error err;
 	stm32_error_clear(&err);
-	assert_int_equal(stub_session_write(&x->s, FLASH_BASE, x->image, sizeof(x->image), 0, &err),
+	assert_int_equal(pipe_write(x, FLASH_BASE, x->image, sizeof(x->image), &err),
 			 STM32_E_PROTOCOL);
 	assert_non_null(strstr(err.message, "fell back to its start state"));
 	assert_true(x->f->out_len - x->f->out_pos > 100 * 11); /* most announcements unread */
 	x->f->fall_back_at = 0;
 	stm32_error_clear(&err);
 	assert_int_equal(stub_session_resync(&x->s, 1, 5, &err), STM32_OK);
-	assert_int_equal(stub_session_write(&x->s, FLASH_BASE, x->image, sizeof(x->image), 0, &err),
+	assert_int_equal(stub_pipe_restart(&x->pipe, &x->s, false, &err), STM32_OK);
+	assert_int_equal(pipe_write(x, FLASH_BASE, x->image, sizeof(x->image), &err),
 			 STM32_OK);
 	assert_memory_equal(x->f->flash, x->image, sizeof(x->image));
 }
