@@ -72,6 +72,10 @@ BOOT_VERIFY=(-v)
 grep -qE -- '--verify(\[)?=' <<<"$BOOT_HELP" && BOOT_VERIFY=(--verify=auto)
 BOOT_DIFF=()
 boot_has '--diff' && BOOT_DIFF=(--diff)
+# W1-W6 measure the ROM protocol (bench/stub.sh measures the RAM stub):
+# keep stm32boot off the stub it would choose by default for large writes.
+BOOT_ROM=()
+boot_has '--no-stub' && BOOT_ROM=(--no-stub)
 
 # ---- workloads ---------------------------------------------------------------
 # Each workload: device, the image the chip holds before (or none), the input
@@ -110,6 +114,7 @@ define W6 stm32f407xg - "$WORK/r100.bin" "write $WORK/r100.bin" \
 tool_args() { # tool_args TOOL ID OUTFILE: the flasher's arguments (port last)
     local tool=$1 id=$2 out=$3
     local common=(-b "$BAUD")
+    [ "$tool" = stm32boot ] && common+=("${BOOT_ROM[@]}")
     case "$id" in
     W0) echo "${common[@]}"; return ;;
     W5) echo "${common[@]} -S $FLASH_BASE:131072 -r $out"; return ;;
