@@ -174,17 +174,22 @@ static enum stm32_status park_loader(struct stlink_backend *b, struct stm32_erro
 	return s;
 }
 
-/* The new option bytes in force: the chip reset itself (OBL_LAUNCH), or
- * a system reset loads them (F1, F2/F4/F7). */
+/* The new option bytes in force after a write that succeeded (s): the
+ * chip reset itself (OBL_LAUNCH), or a system reset loads them (F1,
+ * F2/F4/F7). */
+static enum stm32_status load_options(struct stlink_backend *b, enum stm32_status s, bool reset,
+				      struct stm32_error *err)
+{
+	return s == STM32_OK && !reset ? stlink_reset_run(&b->link, err) : s;
+}
+
 static enum stm32_status write_options_and_reset(struct stlink_backend *b, const uint8_t *area,
 						 size_t length, struct stm32_error *err)
 {
-	bool reset;
+	bool reset = false;
 	enum stm32_status s = stlink_flash_write_options(&b->link, &b->flash, area, length, &reset,
 							 err);
-	if (s == STM32_OK && !reset)
-		s = stlink_reset_run(&b->link, err);
-	return s;
+	return load_options(b, s, reset, err);
 }
 
 /* The option area as mapped (debug reads of it work while flash reads
@@ -227,11 +232,9 @@ static enum stm32_status st_readout_unprotect(struct stm32_target *t, struct stm
 	if (s != STM32_OK)
 		return s;
 	if (b->flash.kind == STLINK_FLASH_F1) {
-		bool reset;
+		bool reset = false;
 		s = stlink_flash_readout_unprotect(&b->link, &b->flash, &reset, err);
-		if (s == STM32_OK && !reset) /* F1: the option bytes load at a system reset */
-			s = stlink_reset_run(&b->link, err);
-		return s;
+		return load_options(b, s, reset, err);
 	}
 	if (!stlink_flash_option_reach(&b->flash) || !dev->opt_factory)
 		return stm32_error_set(err, STM32_E_UNSUPPORTED,
@@ -244,13 +247,11 @@ static enum stm32_status st_readout_protect(struct stm32_target *t, struct stm32
 {
 	struct stlink_backend *b = backend_of(t);
 	if (b->flash.kind == STLINK_FLASH_F1) {
-		bool reset;
+		bool reset = false;
 		enum stm32_status s = park_loader(b, err);
 		if (s == STM32_OK)
 			s = stlink_flash_readout_protect(&b->link, &b->flash, &reset, err);
-		if (s == STM32_OK && !reset)
-			s = stlink_reset_run(&b->link, err);
-		return s;
+		return load_options(b, s, reset, err);
 	}
 	struct option_edit edit = {OPTION_EDIT_READOUT_PROTECT, NULL, 0};
 	return change_options(b, &edit, err);
