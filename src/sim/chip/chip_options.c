@@ -6,7 +6,7 @@
  * 4 KiB group, 0 = protected) and F2/F4/F7 (nWRP bits 0..11 at offsets 8..9,
  * one bit per sector, complement halfword at 10..11); G0/G4/WB/WL write-protected areas (WRP1AR at offset
  * 0x18, WRP1BR at 0x20, on G0 also WRP2AR/WRP2BR at 0x48/0x50 for bank 2),
- * see wrp_area_family(); L0/L1 WRPROT bits at 8..9 and 12..13 (1 =
+ * see wrp_area_family(); L0/L1 WRPROT bits, 16 a word from offset 8 (1 =
  * protected), see wrprot_option_family(). Other families keep WRP in an internal flag per
  * sector, and devices without a mapped option area keep RDP internally. */
 #include <string.h>
@@ -22,9 +22,12 @@ static bool halfword_option_family(const struct sim_chip *chip)
 	return family_is(chip, "F0", "F1", "F3") && chip->options && chip->dev->opt_size >= 16;
 }
 
-/* L0/L1 (RM0377, RM0038): WRPROT bits, 1 = protected, one per 4 KiB sector:
- * bits 0-15 in the halfword at offset 8, bits 16-31 in the one at 12, each
- * with its complement halfword 2 bytes on. */
+/* L0/L1 (RM0377, RM0038; ST's CMSIS OB_TypeDef and HAL): WRPROT bits, 1 =
+ * protected, one per 4 KiB sector, 16 to a word from offset 8 (WRP01 bits
+ * 0-15, WRP23 at 12 bits 16-31, WRP45 at 16 ...), the low halfword holding
+ * the bits and the high one their complement. An L1 cat 5 keeps bits 96-127
+ * at 0x80, past the 32 bytes mapped here: those sectors cannot be
+ * protected through this model. */
 static bool wrprot_option_family(const struct sim_chip *chip)
 {
 	return family_is(chip, "L0", "L1", NULL) && chip->options && chip->dev->opt_size >= 16;
@@ -32,7 +35,12 @@ static bool wrprot_option_family(const struct sim_chip *chip)
 
 static unsigned wrprot_offset(unsigned bit)
 {
-	return bit < 16u ? 8u + bit / 8u : 12u + (bit - 16u) / 8u;
+	return 8u + 4u * (bit / 16u) + (bit % 16u) / 8u;
+}
+
+static unsigned wrprot_mapped_bits(const struct sim_chip *chip)
+{
+	return (unsigned)((chip->dev->opt_size - 8u) / 4u * 16u);
 }
 
 static bool f2f4_option_family(const struct sim_chip *chip)
@@ -257,7 +265,8 @@ size_t sim_chip_wrp_code_count(const struct sim_chip *chip)
 	if (halfword_option_family(chip) || wrprot_option_family(chip)) {
 		size_t groups = (chip->sector_count + pages_per_wrp_group(chip) - 1) /
 				pages_per_wrp_group(chip);
-		return groups > 32 ? 32 : groups;
+		size_t bits = wrprot_option_family(chip) ? wrprot_mapped_bits(chip) : 32u;
+		return groups > bits ? bits : groups;
 	}
 	return chip->sector_count;
 }
@@ -309,7 +318,7 @@ void sim_chip_wrp_clear_all(struct sim_chip *chip)
 		for (unsigned i = 0; i < 4; i++)
 			put_option(chip, 8u + 2u * i, 0xFF);
 	} else if (wrprot_option_family(chip)) {
-		for (unsigned bit = 0; bit < 32u; bit += 8u)
+		for (unsigned bit = 0; bit < wrprot_mapped_bits(chip); bit += 8u)
 			put_option(chip, wrprot_offset(bit), 0x00);
 	} else if (f2f4_option_family(chip)) {
 		for (unsigned bit = 0; bit < F2F4_WRP_BITS; bit++)
@@ -331,7 +340,7 @@ bool sim_chip_sector_protected(const struct sim_chip *chip, size_t sector)
 	if (wrprot_option_family(chip)) {
 		size_t group = sector / pages_per_wrp_group(chip);
 		unsigned bit = (unsigned)group;
-		if (group >= 32u)
+		if (group >= wrprot_mapped_bits(chip))
 			return false;
 		return (chip->options[wrprot_offset(bit)] & (1u << (bit % 8u))) != 0;
 	}

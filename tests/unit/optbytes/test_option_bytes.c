@@ -167,6 +167,73 @@ static void l0_l1_halfword_complements(void **state)
 	assert_false(units[16]);
 }
 
+/* L0: ST's HAL and CMSIS OB_TypeDef for RM0377 put WRP01 at 0x08 and, on
+ * L07x/L08x only, WRP23 at 0x0C and WRP45 at 0x10 (sectors 32-47), each word
+ * the bits in its low halfword and their complement in the high one. L1
+ * (RM0038's OB_TypeDef): WRP45/WRP67 from cat 3, WRP89/WRP1011 from cat 4;
+ * cat 5's WRP1213 at 0x80 lies past the mapped 32 bytes. */
+static void l0_l1_wrprot_words_past_32_bits(void **state)
+{
+	(void)state;
+	const struct stm32_device *l07 = device("stm32l07x");
+	uint8_t *bytes = factory(l07);
+	assign_ok(l07, bytes, "WRP5=0x01,WRP6=0x80");
+	assert_int_equal(bytes[16], 0x01);
+	assert_int_equal(bytes[18], 0xFE);
+	assert_int_equal(bytes[17], 0x80);
+	assert_int_equal(bytes[19], 0x7F);
+	static bool units[2048];
+	/* 32 pages of 128 bytes a sector: sectors 32 and 47. */
+	assert_int_equal(stm32_option_bytes_protected_units(l07, bytes, l07->opt_size, units), 64);
+	assert_true(units[32 * 32] && units[33 * 32 - 1] && units[47 * 32] && units[1535]);
+	assert_false(units[33 * 32] || units[32 * 32 - 1]);
+	assert_int_equal(stm32_option_wrp_group_count(l07), 48);
+	assert_null(stm32_option_field_find(device("stm32l05x"), "WRP3"));
+	assert_null(stm32_option_field_find(device("stm32l05x"), "BFB2"));
+	assert_non_null(stm32_option_field_find(l07, "BFB2"));
+	const struct stm32_device *cat4 = device("stm32l1-cat4");
+	bytes = factory(cat4);
+	assign_ok(cat4, bytes, "WRP12=0x80");
+	assert_int_equal(bytes[29], 0x80);
+	assert_int_equal(bytes[31], 0x7F);
+	/* 16 pages of 256 bytes a sector: sector 95 is pages 1520-1535. */
+	assert_int_equal(stm32_option_bytes_protected_units(cat4, bytes, cat4->opt_size, units), 16);
+	assert_true(units[1520] && units[1535]);
+	assert_false(units[1519]);
+	assert_int_equal(stm32_option_wrp_group_count(cat4), 96);
+	assert_int_equal(stm32_option_wrp_group_count(device("stm32l1-cat5")), 96);
+	assert_null(stm32_option_field_find(device("stm32l1-cat2"), "WRP5"));
+	assert_non_null(stm32_option_field_find(device("stm32l1-cat3"), "WRP8"));
+	assert_null(stm32_option_field_find(device("stm32l1-cat3"), "WRP9"));
+	assert_null(stm32_option_field_find(device("stm32l1-cat3"), "BFB2"));
+	assert_non_null(stm32_option_field_find(cat4, "BFB2"));
+}
+
+/* F2 (the F4 layout at 0x1FFFC000: the USER byte 0 with BOR_LEV 2-3, WDG_SW
+ * 5, nRST_STOP 6, nRST_STDBY 7; RDP byte 1; nWRP 0-11 in the halfword at 8;
+ * each complement 2 bytes on): no SPRMOD, no BFB2. */
+static void f2_user_rdp_and_nwrp(void **state)
+{
+	(void)state;
+	const struct stm32_device *dev = device("stm32f2xx");
+	uint8_t *bytes = factory(dev);
+	assert_int_equal(get(dev, bytes, "BOR_LEV"), 3);
+	assert_int_equal(get(dev, bytes, "WDG_SW"), 1);
+	assert_int_equal(get(dev, bytes, "RDP"), 0xAA);
+	assign_ok(dev, bytes, "nRST_STDBY=0,nWRP=0x7FF");
+	assert_int_equal(bytes[0], 0x6C);
+	assert_int_equal(bytes[2], 0x93);
+	assert_int_equal(bytes[8], 0xFF);
+	assert_int_equal(bytes[9], 0x07);
+	assert_int_equal(bytes[10], 0x00);
+	assert_int_equal(bytes[11], 0xF8);
+	bool units[16];
+	assert_int_equal(stm32_option_bytes_protected_units(dev, bytes, dev->opt_size, units), 1);
+	assert_true(units[11]);
+	assert_null(stm32_option_field_find(dev, "SPRMOD"));
+	assert_null(stm32_option_field_find(dev, "BFB2"));
+}
+
 static void f7_and_h7(void **state)
 {
 	(void)state;
@@ -453,6 +520,8 @@ int main(void)
 		cmocka_unit_test(wb_wl_optr_and_areas),
 		cmocka_unit_test(l5_u5_h5_fields_are_named_not_reachable),
 		cmocka_unit_test(l0_l1_halfword_complements),
+		cmocka_unit_test(l0_l1_wrprot_words_past_32_bits),
+		cmocka_unit_test(f2_user_rdp_and_nwrp),
 		cmocka_unit_test(f7_and_h7),
 		cmocka_unit_test(f7_wrp_and_boot_addresses),
 		cmocka_unit_test(bad_input_changes_nothing),
