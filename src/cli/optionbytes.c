@@ -382,6 +382,11 @@ bool cli_run_write_protect(struct cli_context *ctx)
 				ctx->chip_reset_itself = true;
 			if (ok)
 				cli_info("Done: the chip resets itself; -u removes the protection.");
+			/* H7, L5, U5, H5 over the ROM: no option area to read it back from. */
+			if (ok && !ctx->target->chip.option_bytes_known)
+				cli_info("The option bytes cannot be read through this back end, so stm32boot "
+					 "cannot check a write against it beforehand: the chip leaves protected "
+					 "%s unwritten (-v reports it).", unit);
 		}
 	}
 	free(flags);
