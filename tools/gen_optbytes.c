@@ -170,6 +170,10 @@ static const char *kind_name(const char *kind, unsigned long *kind_value)
 		return "STM32_OPTION_KIND_WRP_AREA_END";
 	if (strcmp(kind, "boot_from_flash") == 0)
 		return "STM32_OPTION_KIND_BOOT_FROM_FLASH";
+	if (strcmp(kind, "pcrop_start") == 0)
+		return "STM32_OPTION_KIND_PCROP_START";
+	if (strcmp(kind, "pcrop_end") == 0)
+		return "STM32_OPTION_KIND_PCROP_END";
 	if (strncmp(kind, "boot_select=", 12) == 0) {
 		*kind_value = tsv_number(kind + 12, "boot_select");
 		return "STM32_OPTION_KIND_BOOT_SELECT";
@@ -188,6 +192,10 @@ static const char *unit_name(const char *unit)
 		return "STM32_OPTION_UNIT_SECTOR";
 	if (strcmp(unit, "page") == 0)
 		return "STM32_OPTION_UNIT_PAGE";
+	if (strcmp(unit, "8B") == 0)
+		return "STM32_OPTION_UNIT_8B";
+	if (strcmp(unit, "512B") == 0)
+		return "STM32_OPTION_UNIT_512B";
 	tsv_die("unknown unit '%s'", unit);
 	return NULL;
 }

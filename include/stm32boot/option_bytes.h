@@ -30,6 +30,8 @@ enum stm32_option_kind {
 	STM32_OPTION_KIND_WRP_AREA_END,   /* last page of the area at the same offset */
 	STM32_OPTION_KIND_BOOT_SELECT,    /* at kind_value, the nBOOT0 bit decides the boot */
 	STM32_OPTION_KIND_BOOT_FROM_FLASH, /* nBOOT0: 1 boots main flash when selected */
+	STM32_OPTION_KIND_PCROP_START,    /* first unit of a PCROP area (code executes, reads refused) */
+	STM32_OPTION_KIND_PCROP_END,      /* its last unit: the field named like the start, END for STRT */
 };
 
 /* What one WRP bit covers. */
@@ -38,6 +40,8 @@ enum stm32_option_unit {
 	STM32_OPTION_UNIT_4K,     /* 4 KiB of flash, at least one page */
 	STM32_OPTION_UNIT_SECTOR, /* one erase unit */
 	STM32_OPTION_UNIT_PAGE,   /* area bounds count pages */
+	STM32_OPTION_UNIT_8B,     /* PCROP bounds count double words from the flash start */
+	STM32_OPTION_UNIT_512B,   /* PCROP bounds count 512-byte blocks from the flash start */
 };
 
 /* One value of a field and its meaning; any_other covers the values not listed. */
@@ -119,6 +123,13 @@ bool stm32_option_wrp_group_units(const struct stm32_device *device, size_t grou
  * (protected has stm32_device_sector_count entries). Returns how many are. */
 size_t stm32_option_bytes_protected_units(const struct stm32_device *device, const uint8_t *bytes,
 					  size_t size, bool *protected_units);
+
+/* Mark pcrop_units[unit] for each erase unit a PCROP area overlaps
+ * (pcrop_units has stm32_device_sector_count entries). An area whose start
+ * lies above its end, or whose bound words read all ones (the device
+ * table's factory bytes), is none. Returns how many units are marked. */
+size_t stm32_option_bytes_pcrop_units(const struct stm32_device *device, const uint8_t *bytes,
+				      size_t size, bool *pcrop_units);
 
 #ifdef __cplusplus
 }

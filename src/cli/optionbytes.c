@@ -90,6 +90,32 @@ static bool protected_text(const struct stm32_device *dev, const uint8_t *bytes,
 	return any;
 }
 
+/* Units a PCROP area covers, as text; false when none. */
+static bool pcrop_text(const struct stm32_device *dev, const uint8_t *bytes, size_t size, char *out,
+		       size_t out_size)
+{
+	size_t units = stm32_device_sector_count(dev);
+	bool *flags = calloc(units ? units : 1, sizeof *flags);
+	if (!flags)
+		return false;
+	bool any = stm32_option_bytes_pcrop_units(dev, bytes, size, flags) > 0;
+	if (any)
+		format_ranges(flags, units, out, out_size);
+	free(flags);
+	return any;
+}
+
+static bool has_pcrop(const struct stm32_device *dev)
+{
+	for (size_t i = 0; i < stm32_option_field_count(); i++) {
+		const struct stm32_option_field *field = stm32_option_field_at(i);
+		if (field->kind == STM32_OPTION_KIND_PCROP_START && stm32_option_field_applies(field, dev) &&
+		    stm32_option_field_reachable(field, dev))
+			return true;
+	}
+	return false;
+}
+
 static void value_text(const struct stm32_option_field *field, uint32_t value, char *out, size_t size)
 {
 	if (field->width == 1)
@@ -129,6 +155,8 @@ void cli_describe_option_fields(const struct stm32_target *target)
 	char pages[RANGES_TEXT];
 	if (protected_text(dev, facts->option_bytes, dev->opt_size, pages, sizeof pages))
 		cli_info("Write-protected %s: %s (-u removes the protection)", cli_erase_unit_name(dev), pages);
+	if (pcrop_text(dev, facts->option_bytes, dev->opt_size, pages, sizeof pages))
+		cli_info("PCROP %s (code that runs but cannot be read): %s", cli_erase_unit_name(dev), pages);
 }
 
 static void list_unreachable(const struct stm32_device *dev)
@@ -163,6 +191,12 @@ static void show_fields(const struct stm32_device *dev, const uint8_t *bytes, si
 		cli_info("Write-protected %s: %s", cli_erase_unit_name(dev), pages);
 	else
 		cli_info("Write-protected %s: none", cli_erase_unit_name(dev));
+	if (!has_pcrop(dev))
+		return;
+	if (pcrop_text(dev, bytes, size, pages, sizeof pages))
+		cli_info("PCROP %s (code that runs but cannot be read): %s", cli_erase_unit_name(dev), pages);
+	else
+		cli_info("PCROP %s (code that runs but cannot be read): none", cli_erase_unit_name(dev));
 }
 
 bool cli_run_option_bytes(struct cli_context *ctx)

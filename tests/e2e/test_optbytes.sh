@@ -340,3 +340,28 @@ t_write_protect_l43x_page_area() {
 	byte_is 24 0xFF
 	byte_is 26 0x00
 }
+
+# PCROP areas shown as pages: G0 bounds count 512-byte blocks (RM0444), L4
+# bounds double words (RM0351), both included, from the flash start.
+t_pcrop_areas_shown_as_pages() {
+	DEVICE=stm32g071rb
+	run_ok --option-bytes "$(port)"
+	out_has "PCROP pages (code that runs but cannot be read): none"
+	run_ok --set-option PCROP1A_STRT=4,PCROP1A_END=7 "$(port)"
+	byte_is 8 0x04
+	byte_is 16 0x07
+	run_ok --option-bytes "$(port)"
+	out_has "PCROP pages (code that runs but cannot be read): 1"
+	run_ok "$(port)"
+	out_has "PCROP pages (code that runs but cannot be read): 1"
+	DEVICE=stm32l43x
+	IMG=$WORK/l43x.img
+	run_ok --set-option PCROP1_STRT=0x100,PCROP1_END=0x2FF "$(port)"
+	run_ok --option-bytes "$(port)"
+	out_has "PCROP pages (code that runs but cannot be read): 1-2"
+	# Families without PCROP bounds in the table say nothing of it.
+	DEVICE=stm32f103xb
+	IMG=$WORK/f1.img
+	run_ok --option-bytes "$(port)"
+	out_lacks "PCROP"
+}

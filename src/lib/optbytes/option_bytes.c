@@ -320,3 +320,73 @@ size_t stm32_option_bytes_protected_units(const struct stm32_device *device, con
 		count += protected_units[u];
 	return count;
 }
+
+/* ---- PCROP areas ---- */
+
+static uint32_t pcrop_unit_bytes(const struct stm32_option_field *field)
+{
+	return field->unit == STM32_OPTION_UNIT_512B ? 512u : 8u;
+}
+
+/* The end bound of a PCROP area: the field named like the start with END
+ * in place of STRT (PCROP1A_STRT, PCROP1A_END). */
+static const struct stm32_option_field *pcrop_end(const struct stm32_device *device,
+						  const struct stm32_option_field *start)
+{
+	char name[64];
+	const char *strt = strstr(start->name, "STRT");
+	if (!strt || strlen(start->name) >= sizeof name)
+		return NULL;
+	snprintf(name, sizeof name, "%.*sEND%s", (int)(strt - start->name), start->name, strt + 4);
+	const struct stm32_option_field *end = stm32_option_field_find(device, name);
+	return end && end->kind == STM32_OPTION_KIND_PCROP_END &&
+	       stm32_option_field_reachable(end, device) ? end : NULL;
+}
+
+static bool word_all_ones(const uint8_t *bytes, size_t size, int offset)
+{
+	if (offset < 0 || (size_t)offset + 4 > size)
+		return false;
+	return bytes[offset] == 0xFF && bytes[offset + 1] == 0xFF && bytes[offset + 2] == 0xFF &&
+	       bytes[offset + 3] == 0xFF;
+}
+
+static void mark_pcrop(const struct stm32_device *device, const struct stm32_option_field *start,
+		       const uint8_t *bytes, size_t size, bool *pcrop_units)
+{
+	const struct stm32_option_field *end = pcrop_end(device, start);
+	if (!end || word_all_ones(bytes, size, start->offset) || word_all_ones(bytes, size, end->offset))
+		return;
+	uint32_t first = stm32_option_field_get(start, bytes, size);
+	uint32_t last = stm32_option_field_get(end, bytes, size);
+	if (first > last)
+		return;
+	uint64_t unit = pcrop_unit_bytes(start);
+	uint64_t from = (uint64_t)device->flash_start + first * unit;
+	uint64_t to = (uint64_t)device->flash_start + (last + 1u) * unit; /* exclusive */
+	size_t units = stm32_device_sector_count(device);
+	for (size_t u = 0; u < units; u++) {
+		uint32_t address, length;
+		if (stm32_device_sector(device, u, &address, &length) && address < to &&
+		    (uint64_t)address + length > from)
+			pcrop_units[u] = true;
+	}
+}
+
+size_t stm32_option_bytes_pcrop_units(const struct stm32_device *device, const uint8_t *bytes,
+				      size_t size, bool *pcrop_units)
+{
+	size_t units = stm32_device_sector_count(device);
+	memset(pcrop_units, 0, units * sizeof *pcrop_units);
+	for (size_t i = 0; i < stm32_option_field_count(); i++) {
+		const struct stm32_option_field *field = stm32_option_field_at(i);
+		if (field->kind == STM32_OPTION_KIND_PCROP_START &&
+		    stm32_option_field_applies(field, device) &&
+		    stm32_option_field_reachable(field, device))
+			mark_pcrop(device, field, bytes, size, pcrop_units);
+	}
+	size_t count = 0;
+	for (size_t u = 0; u < units; u++)
+		count += pcrop_units[u];
+	return count;
+}

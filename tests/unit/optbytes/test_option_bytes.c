@@ -475,6 +475,42 @@ static void l4_dual_bank_wrp_areas(void **state)
 	assert_null(stm32_option_field_find(device("stm32l4r5"), "WRP1A_STRT"));
 }
 
+/* PCROP areas as erase units: G0 bounds count 512-byte blocks (RM0444),
+ * L4 bounds double words (RM0351), both included, from the flash start; a
+ * bound word still all ones (the factory bytes) is no area. */
+static void pcrop_areas_as_pages(void **state)
+{
+	(void)state;
+	bool units[256];
+	const struct stm32_device *g0 = device("stm32g071rb");
+	uint8_t *bytes = factory(g0);
+	assert_int_equal(stm32_option_bytes_pcrop_units(g0, bytes, g0->opt_size, units), 0);
+	assign_ok(g0, bytes, "PCROP1A_STRT=4");
+	assert_int_equal(stm32_option_bytes_pcrop_units(g0, bytes, g0->opt_size, units), 0);
+	assign_ok(g0, bytes, "PCROP1A_END=7");
+	assert_int_equal(bytes[8], 0x04);
+	assert_int_equal(bytes[12], 0xFB);
+	assert_int_equal(bytes[16], 0x07);
+	/* Blocks 4-7 are bytes 0x800-0xFFF: page 1 of 2 KiB. */
+	assert_int_equal(stm32_option_bytes_pcrop_units(g0, bytes, g0->opt_size, units), 1);
+	assert_true(units[1]);
+	assert_false(units[0] || units[2]);
+	assign_ok(g0, bytes, "PCROP1A_STRT=8");
+	assert_int_equal(stm32_option_bytes_pcrop_units(g0, bytes, g0->opt_size, units), 0);
+	const struct stm32_device *l43 = device("stm32l43x");
+	bytes = factory(l43);
+	assign_ok(l43, bytes, "PCROP1_STRT=0x100,PCROP1_END=0x2FF");
+	/* Double words 0x100-0x2FF are bytes 0x800-0x17FF: pages 1 and 2. */
+	assert_int_equal(stm32_option_bytes_pcrop_units(l43, bytes, l43->opt_size, units), 2);
+	assert_true(units[1] && units[2]);
+	assert_false(units[0] || units[3]);
+	/* L4R5 maps PCROP1SR but not PCROP1ER: no area can be read. */
+	const struct stm32_device *l4r5 = device("stm32l4r5");
+	bytes = factory(l4r5);
+	static bool many[512];
+	assert_int_equal(stm32_option_bytes_pcrop_units(l4r5, bytes, l4r5->opt_size, many), 0);
+}
+
 /* Every reachable field of every device: the factory bytes decode to the
  * table's factory value, and setting each listed value reads back the same
  * and leaves the other fields as they were. */
@@ -526,6 +562,7 @@ int main(void)
 		cmocka_unit_test(f7_wrp_and_boot_addresses),
 		cmocka_unit_test(bad_input_changes_nothing),
 		cmocka_unit_test(wrp_groups),
+		cmocka_unit_test(pcrop_areas_as_pages),
 		cmocka_unit_test(every_field_round_trips),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
