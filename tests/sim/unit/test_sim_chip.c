@@ -143,15 +143,16 @@ static void test_f4_write_protect_bits(void **state)
 
 /* G4 OPTR (RM0440): nSWBOOT0 bit 26, nBOOT0 bit 27, in byte 3 of the area. */
 /* L0/L1: Write Protect codes are 4 KiB sectors and land in the WRPROT bits
- * of the option bytes (1 protects, complement halfword 2 bytes on). */
+ * of the option bytes (1 protects), 16 a word from offset 8, the complement
+ * halfword 2 bytes on (ST's OB_TypeDef: WRP01, WRP23, WRP45 ...). */
 static void test_l0_l1_write_protect_in_option_bytes(void **state)
 {
 	(void)state;
-	struct sim_chip *c = chip_new("stm32l07x"); /* 128-byte pages: 32 a sector */
-	assert_int_equal(sim_chip_wrp_code_count(c), 32);
+	struct sim_chip *c = chip_new("stm32l07x"); /* 128-byte pages: 32 a sector, 48 sectors */
+	assert_int_equal(sim_chip_wrp_code_count(c), 48);
 	assert_true(sim_chip_wrp_set(c, 2));
 	assert_true(sim_chip_wrp_set(c, 20));
-	assert_false(sim_chip_wrp_set(c, 32));
+	assert_false(sim_chip_wrp_set(c, 48));
 	assert_int_equal(c->options[8], 0x04);
 	assert_int_equal(c->options[10], 0xFB);
 	assert_int_equal(c->options[12], 0x10);
@@ -161,13 +162,28 @@ static void test_l0_l1_write_protect_in_option_bytes(void **state)
 	assert_true(sim_chip_sector_protected(c, 95));
 	assert_false(sim_chip_sector_protected(c, 96));
 	assert_true(sim_chip_sector_protected(c, 20 * 32));
-	assert_false(sim_chip_sector_protected(c, 32 * 32)); /* past the 32 bits */
+	assert_false(sim_chip_sector_protected(c, 40 * 32));
+	assert_true(sim_chip_wrp_set(c, 40)); /* WRP45, bit 32 + 8 */
+	assert_int_equal(c->options[17], 0x01);
+	assert_int_equal(c->options[19], 0xFE);
+	assert_true(sim_chip_sector_protected(c, 40 * 32));
 	sim_chip_wrp_clear_all(c);
 	assert_int_equal(c->options[8], 0x00);
 	assert_int_equal(c->options[10], 0xFF);
 	assert_int_equal(c->options[12], 0x00);
 	assert_int_equal(c->options[14], 0xFF);
+	assert_int_equal(c->options[17], 0x00);
+	assert_int_equal(c->options[19], 0xFF);
 	assert_false(sim_chip_sector_protected(c, 64));
+	assert_false(sim_chip_sector_protected(c, 40 * 32));
+	chip_delete(c);
+	/* L1 cat 5: 128 sectors, of which the 32 mapped bytes reach bit 95. */
+	c = chip_new("stm32l1-cat5");
+	assert_int_equal(sim_chip_wrp_code_count(c), 96);
+	assert_true(sim_chip_wrp_set(c, 95)); /* WRP1011 at 0x1C, bit 15 */
+	assert_int_equal(c->options[29], 0x80);
+	assert_int_equal(c->options[31], 0x7F);
+	assert_false(sim_chip_wrp_set(c, 96));
 	chip_delete(c);
 	c = chip_new("stm32l1-cat2"); /* 256-byte pages: 16 a sector */
 	assert_true(sim_chip_wrp_set(c, 9));
