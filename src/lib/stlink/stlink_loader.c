@@ -19,7 +19,13 @@
 #define REG_PC 15u
 #define REG_XPSR 16u
 #define XPSR_THUMB 0x01000000u
-#define CRC_BASE 0x40023000u
+#define SRAM_BASE 0x20000000u
+#define CRC_BASE 0x40023000u /* every family's CRC unit but H7's */
+#define H7A3_PID 0x480u
+#define H7A3_RCC_AHB1ENR 0x580244D8u
+#define F7_DTCM_SMALL 0x10000u /* F72x/F73x, F74x/F75x: 64 KiB of DTCM, SRAM1 after it */
+#define F7_DTCM_LARGE 0x20000u /* F76x/F77x (512 KiB of SRAM): 128 KiB */
+#define F7_LARGE_SRAM 0x80000u
 #define SPIN_POLLS 64u
 #define ERASE_UNIT_MS 4000u   /* F4's 128 KiB sector at x32, with margin (RM0090: 2 s max) */
 #define MASS_ERASE_MS 64000u  /* F4 2 MiB: 32 s max per bank */
@@ -30,20 +36,33 @@
 #define CRC_AHEAD_BYTES (256u * 1024u) /* at most this much CRC work ahead of the asker */
 #define DHCSR_EVERY 4u /* status polls per look at the core */
 
-/* Per family: the image, and the CRC unit's clock enable. */
+/* Per family: the image, the CRC unit (its address and RCC clock
+ * enable), the driver's flags and the controller's write-protection
+ * error bit (for the message). */
 static const struct family {
 	const char *family;
 	const char *image;
-	uint32_t rcc_enable, enable_bit;
+	uint32_t crc_base, rcc_enable, enable_bit;
 	bool crc_init; /* the unit has INIT and POL */
+	uint32_t driver_flags;
+	uint32_t wrperr; /* the SR bit the controller sets for a protected unit */
 } families[] = {
-	{"F0", "f1", 0x40021014u, 6, true},     {"F1", "f1", 0x40021014u, 6, false},
-	{"F3", "f1", 0x40021014u, 6, true},     {"F2", "f4", 0x40023830u, 12, false},
-	/* Not F7: SRAM from 0x20000000 is its DTCM, which the Cortex-M7
-	 * does not fetch instructions from; the loader would need SRAM1. */
-	{"F4", "f4", 0x40023830u, 12, false},
-	{"G0", "dword", 0x40021038u, 12, true}, {"G4", "dword", 0x40021048u, 12, true},
-	{"L4", "dword", 0x40021048u, 12, true},
+	{"F0", "f1", CRC_BASE, 0x40021014u, 6, true, 0, 1u << 4},
+	{"F1", "f1", CRC_BASE, 0x40021014u, 6, false, 0, 1u << 4},
+	{"F3", "f1", CRC_BASE, 0x40021014u, 6, true, 0, 1u << 4},
+	{"F2", "f4", CRC_BASE, 0x40023830u, 12, false, 0, 1u << 4},
+	{"F4", "f4", CRC_BASE, 0x40023830u, 12, false, 0, 1u << 4},
+	{"F7", "f4", CRC_BASE, 0x40023830u, 12, true, 0, 1u << 4},
+	{"G0", "dword", CRC_BASE, 0x40021038u, 12, true, STUB_PARAM_BKER_13, 1u << 4},
+	{"G4", "dword", CRC_BASE, 0x40021048u, 12, true, 0, 1u << 4},
+	{"L4", "dword", CRC_BASE, 0x40021048u, 12, true, 0, 1u << 4},
+	/* WB/WL: the controller at 0x58004000, RCC at 0x58000000. */
+	{"WB", "dword", CRC_BASE, 0x58000048u, 12, true, STUB_PARAM_DWORD_WB, 1u << 4},
+	{"WL", "dword", CRC_BASE, 0x58000048u, 12, true, STUB_PARAM_DWORD_WB, 1u << 4},
+	{"L0", "pecr", CRC_BASE, 0x40021030u, 12, true, 0, 1u << 8},
+	{"L1", "pecr", CRC_BASE, 0x4002381Cu, 12, false, STUB_PARAM_PECR_L1, 1u << 8},
+	/* H7: the CRC unit on AHB4 (RCC_AHB4ENR.CRCEN), WRPERR in each bank's SR. */
+	{"H7", "h7", 0x58024C00u, 0x580244E0u, 19, true, 0, 1u << 17},
 };
 
 static const struct family *family_of(const struct stm32_device *dev)
@@ -67,6 +86,32 @@ static uint32_t align8(uint32_t v)
 	return (v + 7u) & ~7u;
 }
 
+/* Where the loader's code may go. On F7 SRAM from 0x20000000 is the DTCM,
+ * which the Cortex-M7 reaches by its data port: the code goes into SRAM1,
+ * on the AXI bus (RM0385/RM0410 memory maps), so it runs whatever the
+ * TCM's instruction path does. */
+static uint32_t code_start(const struct stm32_device *dev)
+{
+	uint32_t start = dev->ram_start;
+	if (strcmp(dev->family, "F7") == 0) {
+		uint32_t sram = dev->ram_end - SRAM_BASE;
+		uint32_t sram1 = SRAM_BASE + (sram >= F7_LARGE_SRAM ? F7_DTCM_LARGE : F7_DTCM_SMALL);
+		if (start < sram1)
+			start = sram1;
+	}
+	return align8(start);
+}
+
+static uint32_t driver_flags(const struct family *f, const struct stm32_device *dev)
+{
+	uint32_t flags = f->driver_flags;
+	if (dev->bank_count == 2 && strcmp(f->image, "f4") == 0)
+		flags |= STUB_PARAM_DUAL_BANK;
+	if (strcmp(f->image, "h7") == 0 && dev->program_unit == 16)
+		flags |= STUB_PARAM_H7_RM0455; /* H7A3/B3: 16-byte flash words, RM0455's CR */
+	return flags;
+}
+
 bool stlink_loader_init(struct stlink_loader *ld, const struct stm32_device *dev,
 			unsigned base_timeout_ms, char *why, size_t why_size)
 {
@@ -79,7 +124,7 @@ bool stlink_loader_init(struct stlink_loader *ld, const struct stm32_device *dev
 		snprintf(why, why_size, "there is no RAM loader for the %s family", dev->family);
 		return false;
 	}
-	ld->code = align8(dev->ram_start);
+	ld->code = code_start(dev);
 	ld->control = align8(ld->code + (uint32_t)image->size);
 	ld->stack_top = align8(ld->control + LOADER_CONTROL_BYTES + LOADER_STACK_BYTES);
 	uint32_t room = dev->ram_end > ld->stack_top ? dev->ram_end - ld->stack_top : 0;
@@ -93,18 +138,33 @@ bool stlink_loader_init(struct stlink_loader *ld, const struct stm32_device *dev
 		return false;
 	}
 	ld->image = image;
+	ld->wrperr = f->wrperr;
 	ld->buffer_size = buffer;
 	ld->buffers[0] = ld->stack_top;
 	ld->buffers[1] = ld->stack_top + buffer;
+	ld->crc_base = f->crc_base;
 	ld->crc_enable_register = f->rcc_enable;
 	ld->crc_enable_bit = f->enable_bit;
+	if (strcmp(dev->family, "H7") == 0 && dev->pid == H7A3_PID) {
+		/* RM0455: H7A3/B3's CRC unit is on AHB1 (RCC_AHB1ENR.CRCEN). */
+		ld->crc_base = CRC_BASE;
+		ld->crc_enable_register = H7A3_RCC_AHB1ENR;
+	}
 	ld->options = LOADER_OPT_CRC_UNIT | (f->crc_init ? LOADER_OPT_CRC_INIT : 0u);
-	bool pages = strcmp(image->name, "f4") != 0;
-	if (dev->bank_count == 2 && !pages)
-		ld->driver_flags |= STUB_PARAM_DUAL_BANK;
-	if (strcmp(dev->family, "G0") == 0)
-		ld->driver_flags |= STUB_PARAM_BKER_13;
+	ld->driver_flags = driver_flags(f, dev);
 	return true;
+}
+
+uint32_t stlink_loader_unit(const struct stlink_loader *ld)
+{
+	const char *name = ld->image->name;
+	if (strcmp(name, "f1") == 0)
+		return 2;
+	if (strcmp(name, "dword") == 0)
+		return 8;
+	if (strcmp(name, "h7") == 0)
+		return (ld->driver_flags & STUB_PARAM_H7_RM0455) ? 16u : 32u;
+	return 4; /* f4, pecr */
 }
 
 uint32_t stlink_loader_max_erase_units(const struct stlink_loader *ld)
@@ -144,7 +204,7 @@ static enum stm32_status write_control(struct stlink_link *l, const struct stlin
 				       struct stm32_error *err)
 {
 	const struct stm32_device *dev = ld->device;
-	bool pages = strcmp(ld->image->name, "f4") != 0;
+	bool pages = strcmp(ld->image->name, "f4") != 0; /* H7: page_size is the sector's */
 	uint8_t block[LOADER_CONTROL_BYTES];
 	memset(block, 0, sizeof block);
 	put32(block + LOADER_FLASH_START, dev->flash_start);
@@ -154,7 +214,7 @@ static enum stm32_status write_control(struct stlink_link *l, const struct stlin
 	put32(block + LOADER_BANK2_START, pages ? dev->bank2_start : 0u);
 	put32(block + LOADER_DRIVER_FLAGS, ld->driver_flags);
 	put32(block + LOADER_OPTIONS, ld->options);
-	put32(block + LOADER_CRC_BASE, CRC_BASE);
+	put32(block + LOADER_CRC_BASE, ld->crc_base);
 	return stlink_write(l, ld->control, block, sizeof block, 4, err);
 }
 
@@ -268,7 +328,14 @@ static unsigned budget_ms(const struct stlink_loader *ld, uint32_t command, uint
 	case LOADER_CMD_ERASE_UNITS: ms += (uint64_t)length * ERASE_UNIT_MS; break;
 	case LOADER_CMD_ERASE_MASS:
 	case LOADER_CMD_ERASE_BANK: ms += MASS_ERASE_MS; break;
-	case LOADER_CMD_PROGRAM: ms += (uint64_t)length / 2u * PROGRAM_UNIT_US / 1000u; break;
+	case LOADER_CMD_PROGRAM: {
+		/* The row's time per unit, twice, where it is longer (L0/L1: a word
+		 * costs what a half page does). */
+		uint64_t us = (uint64_t)length / 2u * PROGRAM_UNIT_US;
+		uint64_t row = (uint64_t)length / stlink_loader_unit(ld) * ld->device->t_prog_us * 2u;
+		ms += (us > row ? us : row) / 1000u;
+		break;
+	}
 	default: ms += (uint64_t)length / 1024u * CRC_KIB_US / 1000u; break;
 	}
 	return ms > 0xFFFFFFFFu ? 0xFFFFFFFFu : (unsigned)ms;
@@ -363,8 +430,8 @@ static enum stm32_status lost(struct stlink_link *l, struct stlink_loader *ld,
 }
 
 /* A slot that came back with an error; at: where (the caller knows best). */
-static enum stm32_status failed(const struct stlink_loader_slot *sl, uint32_t status, uint32_t sr,
-				uint32_t at, struct stm32_error *err)
+static enum stm32_status failed(const struct stlink_loader *ld, const struct stlink_loader_slot *sl,
+				uint32_t status, uint32_t sr, uint32_t at, struct stm32_error *err)
 {
 	enum stm32_status s;
 	char what[80];
@@ -379,7 +446,7 @@ static enum stm32_status failed(const struct stlink_loader_slot *sl, uint32_t st
 		 * the cell; the same request fails the same way again. */
 		s = stm32_error_set(err, STM32_E_VERIFY,
 				    "the flash controller refused %s (SR 0x%08X%s), through the RAM "
-				    "loader", what, sr, (sr & (1u << 4)) ? ": write protected" : "");
+				    "loader", what, sr, (sr & ld->wrperr) ? ": write protected" : "");
 	else
 		s = stm32_error_set(err, STM32_E_PROTOCOL, "the RAM loader refused %s (status %u)",
 				    what, status);
@@ -455,7 +522,7 @@ static enum stm32_status drain(struct stlink_link *l, struct stlink_loader *ld,
 		struct slot_result r;
 		enum stm32_status s = wait_slot(l, ld, slot, &r, first == STM32_OK ? err : NULL);
 		if (s == STM32_OK && r.status != LOADER_OK)
-			s = failed(&sl, r.status, r.error_sr,
+			s = failed(ld, &sl, r.status, r.error_sr,
 				   r.error_address ? r.error_address : sl.address,
 				   first == STM32_OK ? err : NULL);
 		if (first == STM32_OK)
@@ -472,7 +539,8 @@ static enum stm32_status drain(struct stlink_link *l, struct stlink_loader *ld,
  * piece stay below its programming time. */
 static size_t piece_size(const struct stlink_loader *ld, size_t length)
 {
-	size_t piece = (length / 2u + 7u) & ~(size_t)7u;
+	size_t unit = stlink_loader_unit(ld); /* a power of two; H7's flash word is 32 bytes */
+	size_t piece = (length / 2u + unit - 1u) & ~(unit - 1u);
 	if (piece < PIECE_MIN)
 		piece = PIECE_MIN;
 	return piece < ld->buffer_size ? piece : ld->buffer_size;
@@ -512,7 +580,7 @@ enum stm32_status stlink_loader_program(struct stlink_link *l, struct stlink_loa
 		if ((s = wait_slot(l, ld, slot, &r, err)) != STM32_OK)
 			break;
 		if (r.status != LOADER_OK) {
-			s = failed(&previous, r.status, r.error_sr, r.error_address, err);
+			s = failed(ld, &previous, r.status, r.error_sr, r.error_address, err);
 			break;
 		}
 		s = fill(l, ld, slot, data + offset, n, err);
@@ -588,7 +656,7 @@ enum stm32_status stlink_loader_erase(struct stlink_link *l, struct stlink_loade
 		return s;
 	if (command == LOADER_CMD_ERASE_UNITS && r.status == LOADER_E_FLASH && r.result < length)
 		address = unit_address(dev, request->units[r.result]);
-	return failed(&sl, r.status, r.error_sr, address, err);
+	return failed(ld, &sl, r.status, r.error_sr, address, err);
 }
 
 static bool cached_crc(const struct stlink_loader *ld, uint32_t address, uint32_t length,
@@ -635,7 +703,7 @@ static enum stm32_status crc_blocks(struct stlink_link *l, struct stlink_loader 
 	if (r.status != LOADER_OK) {
 		struct stlink_loader_slot sl = {.command = LOADER_CMD_CRC, .address = address,
 						.length = length};
-		return failed(&sl, r.status, r.error_sr, address, err);
+		return failed(ld, &sl, r.status, r.error_sr, address, err);
 	}
 	uint8_t bytes[STLINK_MAX_TRANSFER];
 	if ((s = stlink_read(l, ld->buffers[slot], bytes, 4u * count, err)) != STM32_OK)
@@ -671,7 +739,7 @@ enum stm32_status stlink_loader_crc(struct stlink_link *l, struct stlink_loader 
 	if (r.status != LOADER_OK) {
 		struct stlink_loader_slot sl = {.command = LOADER_CMD_CRC, .address = address,
 						.length = length};
-		return failed(&sl, r.status, r.error_sr, address, err);
+		return failed(ld, &sl, r.status, r.error_sr, address, err);
 	}
 	*crc = r.result;
 	return STM32_OK;
