@@ -41,6 +41,10 @@
 #define SR_CLEAR (SR_ERRORS | SR_EOP | SR_OPTVERR)
 #define L0_HALF_PAGE 64u
 #define L1_HALF_PAGE 128u
+/* The stub's USART holds one byte: at 1 Mbaud one arrives every 160
+ * cycles of HSI16, so no loop here goes more than a few words without the
+ * hook. */
+#define WORDS_PER_HOOK 4u
 
 static uint32_t base(const struct flash_ctl *ctl)
 {
@@ -151,10 +155,13 @@ static uint32_t word_at(const uint8_t *p)
 /* 1: the cells already hold data; 0: every cell is erased and some data
  * is not 0 (worth a half-page write); -1: something to program over a
  * programmed cell (the word path decides). */
-static int half_page_state(const uint8_t *data, volatile const uint32_t *cell, uint32_t words)
+static int half_page_state(struct flash_ctl *ctl, const uint8_t *data,
+			   volatile const uint32_t *cell, uint32_t words)
 {
 	int all_equal = 1, all_erased = 1;
 	for (uint32_t w = 0; w < words; w++) {
+		if (w % WORDS_PER_HOOK == 0)
+			flash_wait_hook(ctl->hook_context);
 		uint32_t value = word_at(data + 4 * w);
 		if (cell[w] != value)
 			all_equal = 0;
@@ -168,6 +175,8 @@ static int verify(struct flash_ctl *ctl, uint32_t at, const uint8_t *data, uint3
 {
 	volatile const uint32_t *cell = (volatile const uint32_t *)at;
 	for (uint32_t i = 0; i < length; i += 4) {
+		if ((i / 4) % WORDS_PER_HOOK == 0)
+			flash_wait_hook(ctl->hook_context);
 		if (cell[i / 4] != word_at(data + i)) {
 			ctl->error_sr = REG32(base(ctl) + SR);
 			ctl->error_address = at + i;
@@ -179,14 +188,18 @@ static int verify(struct flash_ctl *ctl, uint32_t at, const uint8_t *data, uint3
 
 /* The whole half page in one programming time instead of one per word
  * (3.2 ms each on L0). No flash may be read until it is done: the data
- * comes from RAM and the loop only stores. */
+ * comes from RAM, the loop only stores, and the hook between stores
+ * touches no flash (the stub's drains the USART into RAM). */
 static int program_half_page(struct flash_ctl *ctl, uint32_t at, const uint8_t *data)
 {
 	uint32_t words = half_page(ctl) / 4u;
 	volatile uint32_t *cell = (volatile uint32_t *)at;
 	REG32(base(ctl) + PECR) = PECR_PROG | PECR_FPRG;
-	for (uint32_t w = 0; w < words; w++)
+	for (uint32_t w = 0; w < words; w++) {
 		cell[w] = word_at(data + 4 * w);
+		if (w % WORDS_PER_HOOK == WORDS_PER_HOOK - 1u)
+			flash_wait_hook(ctl->hook_context);
+	}
 	if (finish(ctl, at) != 0)
 		return -1;
 	return verify(ctl, at, data, half_page(ctl));
@@ -211,7 +224,8 @@ int flash_program(struct flash_ctl *ctl, uint32_t address, const uint8_t *data, 
 		uint32_t at = address + i;
 		flash_wait_hook(ctl->hook_context);
 		if (at % half == 0 && i + half <= length) {
-			int state = half_page_state(data + i, (volatile const uint32_t *)at, half / 4u);
+			int state = half_page_state(ctl, data + i, (volatile const uint32_t *)at,
+						    half / 4u);
 			if (state == 1 || (state == 0 && program_half_page(ctl, at, data + i) == 0)) {
 				i += half;
 				continue;

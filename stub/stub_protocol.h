@@ -111,6 +111,8 @@
 #define STUB_CHIP_G0 7u
 #define STUB_CHIP_G4 8u
 #define STUB_CHIP_L4 9u
+#define STUB_CHIP_L0 10u
+#define STUB_CHIP_L1 11u
 
 /* Parameter block flags. */
 #define STUB_PARAM_DUAL_BANK  0x0001u /* F1 XL: bank 2 registers; F4 2 MiB: SNB 16+ */
