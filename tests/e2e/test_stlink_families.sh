@@ -143,3 +143,27 @@ t_h7_flash_word_written_twice_is_reported_with_its_address() {
 	flash_slice "$WORK/now.bin" 0 4096
 	same_bytes "$WORK/now.bin" "$WORK/old.bin"
 }
+
+# WB: the flash from FLASH_SFR.SFSA up (FSD clear) is CPU2's secure area
+# (its wireless stack): refused before anything is erased or written.
+t_wb_secure_flash_of_cpu2_is_not_touched() {
+	DEVICE=stm32wb55
+	random_file "$WORK/fw.bin" 4096
+	probe_ok -w "$WORK/fw.bin" stlink: # a factory chip: FSD set, no secure area
+	# The option word at 0x70 (SFR): SFSA 0xF0 (0x080F0000), FSD clear.
+	local options=$((32 + $(image_u32 12)))
+	printf '\360\376\377\377\017\001\000\000' |
+		dd of="$IMG" bs=1 seek=$((options + 0x70)) conv=notrunc status=none
+	extract_flash "$WORK/before.flash"
+	probe_fail -w "$WORK/fw.bin" -S 0x080EF800 stlink: # its second half in the area
+	error_has "would reach 0x080F0000, CPU2's secure flash (from 0x080F0000, FLASH_SFR.SFSA 0xF0)"
+	probe_fail -o stlink:
+	error_has "a mass or bank erase would reach 0x080F0000, CPU2's secure flash"
+	extract_flash "$WORK/after.flash"
+	same_bytes "$WORK/after.flash" "$WORK/before.flash"
+	# Below it, as before.
+	random_file "$WORK/low.bin" 8192
+	probe_ok -w "$WORK/low.bin" -v -S 0x080E0000 stlink:
+	flash_slice "$WORK/written.bin" $((0xE0000)) 8192
+	same_bytes "$WORK/written.bin" "$WORK/low.bin"
+}

@@ -33,6 +33,7 @@ extern const size_t stlink_loader_image_count;
 #define STLINK_LOADER_SAVED_REGISTERS 19u /* r0-r15, xPSR, MSP, PSP */
 #define STLINK_LOADER_SAVED_SRAM 4096u     /* code, control block and stack */
 #define STLINK_LOADER_CRC_CACHE 256u       /* CRCs of equal blocks computed in one run */
+#define STLINK_LOADER_MAX_ERASE_UNITS 256u
 
 struct stlink_loader_slot {
 	bool busy;            /* posted, its status not yet read */
@@ -49,6 +50,10 @@ struct stlink_loader {
 	uint32_t crc_base;                            /* the CRC unit */
 	uint32_t crc_enable_register, crc_enable_bit; /* RCC; 0: software CRC */
 	uint32_t wrperr;                              /* the controller's write-protection error bit */
+	/* WB: flash from here on is CPU2's secure area (FLASH_SFR.SFSA with
+	 * FSD clear), never erased or written; 0: none. Read at first use. */
+	bool secure_known;
+	uint32_t secure_start;
 	uint32_t options;                             /* LOADER_OPT_* */
 	uint32_t driver_flags;
 	unsigned base_timeout_ms;
@@ -90,6 +95,16 @@ enum stm32_status stlink_loader_erase(struct stlink_link *l, struct stlink_loade
 uint32_t stlink_loader_max_erase_units(const struct stlink_loader *ld);
 /* Bytes the loader's driver programs at once (after a successful init). */
 uint32_t stlink_loader_unit(const struct stlink_loader *ld);
+
+/* STM32_E_PROTECTED, naming the address, when [address, end) or the erase
+ * request reaches WB's CPU2 flash (stlink_loader_family.c, with the
+ * per-family table above); FLASH_SFR is read at the first call. */
+enum stm32_status stlink_loader_refuse_secure(struct stlink_link *l, struct stlink_loader *ld,
+					      uint32_t address, uint64_t end, const char *what,
+					      struct stm32_error *err);
+enum stm32_status stlink_loader_refuse_secure_erase(struct stlink_link *l, struct stlink_loader *ld,
+						    const struct stm32_erase_request *request,
+						    struct stm32_error *err);
 /* The STM32 CRC (stm32_crc32) of a 4-aligned range, computed by the chip. */
 enum stm32_status stlink_loader_crc(struct stlink_link *l, struct stlink_loader *ld,
 				    uint32_t address, uint32_t length, uint32_t *crc,
