@@ -23,11 +23,13 @@ CFLAGS=(-Os -mthumb -masm-syntax-unified -ffreestanding -nostdlib -fno-common -f
 	-ffunction-sections -fdata-sections -Wall -Wextra -Werror -std=c17
 	-ffile-prefix-map="$src"=. -Wl,--gc-sections -Wl,--build-id=none)
 
-# name  cpu  driver-source  families (Cortex-M0 code where an M0/M0+ part is served)
+# name  cpu  driver-source  families  extra-defines (Cortex-M0 code where an M0/M0+ part is served)
 images=(
-	"f1 cortex-m0 flash_f1.c F0,F1,F3"
-	"f4 cortex-m3 flash_f4.c F2,F4"
-	"dword cortex-m0 flash_dword.c G0,G4,L4"
+	"f1 cortex-m0 flash_f1.c F0,F1,F3 -"
+	"f4 cortex-m3 flash_f4.c F2,F4,F7 -"
+	"dword cortex-m0 flash_dword.c G0,G4,L4,WB,WL -"
+	"pecr cortex-m0 flash_pecr.c L0,L1 -"
+	"h7 cortex-m7 flash_h7.c H7 -DLOADER_IWDG_KR=0x58004800u"
 )
 
 out=$work/stlink_loader_images.c
@@ -38,9 +40,13 @@ out=$work/stlink_loader_images.c
 	echo
 } >"$out"
 for line in "${images[@]}"; do
-	read -r name cpu dsrc families <<<"$line"
+	read -r name cpu dsrc families defines <<<"$line"
+	extra=()
+	if [ "$defines" != "-" ]; then
+		extra=("$defines")
+	fi
 	for at in 0x20000000 0x20010000; do
-		(cd "$src" && "$CC" "${CFLAGS[@]}" -mcpu="$cpu" \
+		(cd "$src" && "$CC" "${CFLAGS[@]}" "${extra[@]}" -mcpu="$cpu" \
 			-Wl,--defsym=LOADER_LINK_ADDRESS="$at" -T loader.ld \
 			loader.c libc.c "$dsrc" -lgcc -o "$work/$name-$at.elf")
 		"$OBJCOPY" -O binary "$work/$name-$at.elf" "$work/$name-$at.bin"
@@ -62,7 +68,7 @@ done
 {
 	echo "const struct stlink_loader_image stlink_loader_images[] = {"
 	for line in "${images[@]}"; do
-		read -r name cpu dsrc families <<<"$line"
+		read -r name cpu dsrc families defines <<<"$line"
 		echo "	{\"$name\", \"$families\", loader_${name}_bytes, sizeof(loader_${name}_bytes)},"
 	done
 	echo "};"

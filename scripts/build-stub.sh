@@ -22,11 +22,13 @@ CFLAGS=(-Os -mthumb -masm-syntax-unified -ffreestanding -nostdlib -fno-common -f
 	-ffunction-sections -fdata-sections -Wall -Wextra -Werror -std=c17
 	-ffile-prefix-map="$src"=. -Wl,--gc-sections -Wl,--build-id=none)
 
-# name  cpu  driver-number  driver-source  families
+# name  cpu  driver-number  driver-source  families (40 bytes a line: the file stays under
+# check-layers.sh's 800 lines with four or five images)
 images=(
 	"f1 cortex-m0 1 flash_f1.c F0,F1,F3"
 	"f4 cortex-m3 2 flash_f4.c F2,F4,F7"
 	"dword cortex-m0 3 flash_dword.c G0,G4,L4"
+	"pecr cortex-m0 4 flash_pecr.c L0,L1"
 )
 
 out=$work/stub_images.c
@@ -53,7 +55,7 @@ for line in "${images[@]}"; do
 	{
 		echo "/* $families, $cpu, $size bytes */"
 		echo "static const uint8_t stub_${name}_bytes[] = {"
-		od -An -v -tx1 -w24 "$bin" | sed -e 's/ \([0-9a-f][0-9a-f]\)/0x\1, /g' -e 's/, $/,/' -e 's/^/\t/'
+		od -An -v -tx1 -w40 "$bin" | sed -e 's/ \([0-9a-f][0-9a-f]\)/0x\1, /g' -e 's/, $/,/' -e 's/^/\t/'
 		echo "};"
 		echo
 	} >>"$out"

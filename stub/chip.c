@@ -1,7 +1,8 @@
 /* Clock, USART1, SysTick, IWDG, CRC unit, reset and Go for F0/F1/F3
  * (RCC at 0x40021000, RM0008/RM0360/RM0316), F2/F4/F7 (RCC at
- * 0x40023800, RM0033/RM0090/RM0385), G0 (RM0444), G4 (RM0440) and L4
- * (RM0351). The stub runs on HSI (8 MHz on F0/F1/F3, HSI16 elsewhere):
+ * 0x40023800, RM0033/RM0090/RM0385), G0 (RM0444), G4 (RM0440), L4
+ * (RM0351), L0 (RM0377, RCC at 0x40021000) and L1 (RM0038, RCC at
+ * 0x40023800). The stub runs on HSI (8 MHz on F0/F1/F3, HSI16 elsewhere):
  * a clock the stub knows whatever the ROM left (PLL, MSI, or an HSE it must
  * keep running, AN2606); a rate HSI cannot make puts the PLL on HSI under
  * it (clock.c, wait states first). */
@@ -53,8 +54,45 @@ static void usart_pins(uint32_t gpio, uint32_t af)
 	REG32(gpio + 0x24u) = (REG32(gpio + 0x24u) & ~0xFF0u) | af << 4 | af << 8;
 }
 
+/* L0: HSI16 on IOPORT GPIOA at 0x50000000, USART1 AF4; L1: GPIOA on AHB
+ * at 0x40020000, AF7, the old USART layout. The ROM leaves the flash wait
+ * states set for its own clock (L0 32 MHz, L1 HSI16), enough for HSI16. */
+#if STUB_DRIVER == STUB_DRIVER_PECR /* only the L0/L1 image carries them */
+static void pins_and_clocks_l0_l1(uint32_t kind)
+{
+	if (kind == STUB_CHIP_L0) {
+		REG32(RCC1 + 0x2Cu) |= 1u;                /* IOPENR: GPIOA */
+		REG32(RCC1 + 0x30u) |= 1u << 12;          /* AHBENR: CRC */
+		REG32(RCC1 + 0x34u) |= 1u << 14;          /* APB2ENR: USART1 */
+		REG32(RCC1 + 0x4Cu) &= ~3u;               /* CCIPR.USART1SEL: PCLK2 */
+		usart_pins(0x50000000u, 4);
+		return;
+	}
+	REG32(RCC4 + 0x1Cu) |= 1u | 1u << 12;             /* AHBENR: GPIOA, CRC */
+	REG32(RCC4 + 0x20u) |= 1u << 14;                  /* APB2ENR: USART1 */
+	usart_pins(0x40020000u, 7);
+}
+
+static void clock_init_l0_l1(struct chip *c, uint32_t kind)
+{
+	if (kind == STUB_CHIP_L0) /* HSI16ON 0, HSI16RDYF 2; CFGR at 0x0C */
+		switch_to_hsi(RCC1, 1u, 1u << 2, RCC1 + 0x0Cu, 1, 2, 0x3FF0u);
+	else /* L1: HSION 0, HSIRDY 1; CFGR at 0x08 */
+		switch_to_hsi(RCC4, 1u, 1u << 1, RCC4 + 0x08u, 1, 2, 0x3FF0u);
+	c->clock_hz = 16000000u;
+	c->new_layout = kind == STUB_CHIP_L0;
+	c->usart = 0x40013800u;
+}
+#endif
+
 static void pins_and_clocks(uint32_t kind)
 {
+#if STUB_DRIVER == STUB_DRIVER_PECR
+	if (kind == STUB_CHIP_L0 || kind == STUB_CHIP_L1) {
+		pins_and_clocks_l0_l1(kind);
+		return;
+	}
+#endif
 	if (group_f4(kind)) {
 		REG32(RCC4 + 0x30u) |= 1u | 1u << 12;     /* AHB1ENR: GPIOA, CRC (Go cleared them on F40x) */
 		REG32(RCC4 + 0x44u) |= 1u << 4;           /* APB2ENR: USART1 */
@@ -104,6 +142,10 @@ void chip_clock_init(struct chip *c, uint32_t kind)
 	} else if (group_l4(kind)) {
 		switch_to_hsi(RCC1, 1u << 8, 1u << 10, RCC1 + 0x08u, 1, 2, 0x3FF0u);
 		c->clock_hz = 16000000u;
+#if STUB_DRIVER == STUB_DRIVER_PECR
+	} else if (kind == STUB_CHIP_L0 || kind == STUB_CHIP_L1) {
+		clock_init_l0_l1(c, kind);
+#endif
 	} else {
 		if (kind == STUB_CHIP_F0) /* the ROM's HSITRIM = 0 bug (AN2606): back to 16 */
 			REG32(RCC1) = (REG32(RCC1) & ~0xF8u) | 16u << 3;

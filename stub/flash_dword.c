@@ -1,15 +1,18 @@
 /* Flash driver for the 64-bit controllers of G0 (RM0444), G4 (RM0440) and
- * L4 (RM0351), all at 0x40022000: double-word programming (two word
- * stores, the second starting it), page erase by number (PNB, BKER for
- * bank 2: bit 13 on G0, 11 on G4/L4), MER1/MER2. */
+ * L4 (RM0351), all at 0x40022000, and of WB (RM0434) and WL (RM0453) at
+ * 0x58004000 (STUB_PARAM_DWORD_WB; the same register offsets, one bank):
+ * double-word programming (two word stores, the second starting it), page
+ * erase by number (PNB, BKER for bank 2: bit 13 on G0, 11 on G4/L4),
+ * MER1/MER2. */
 #include "flash.h"
 #include "stub_protocol.h"
 
 #define REG32(a) (*(volatile uint32_t *)(a))
-#define FLASH_BASE 0x40022000u
-#define KEYR (FLASH_BASE + 0x08u)
-#define SR   (FLASH_BASE + 0x10u)
-#define CR   (FLASH_BASE + 0x14u)
+#define FLASH_BASE_L4 0x40022000u
+#define FLASH_BASE_WB 0x58004000u
+#define KEYR (regs + 0x08u)
+#define SR   (regs + 0x10u)
+#define CR   (regs + 0x14u)
 #define KEY1 0x45670123u
 #define KEY2 0xCDEF89ABu
 #define SR_EOP 0x01u
@@ -24,6 +27,11 @@
 #define CR_STRT (1u << 16)
 #define CR_LOCK (1u << 31)
 
+static uint32_t base(const struct flash_ctl *ctl)
+{
+	return (ctl->flags & STUB_PARAM_DWORD_WB) ? FLASH_BASE_WB : FLASH_BASE_L4;
+}
+
 static uint32_t bker(const struct flash_ctl *ctl)
 {
 	return (ctl->flags & STUB_PARAM_BKER_13) ? 1u << 13 : 1u << 11;
@@ -31,6 +39,7 @@ static uint32_t bker(const struct flash_ctl *ctl)
 
 static int finish(struct flash_ctl *ctl, uint32_t address)
 {
+	uint32_t regs = base(ctl);
 	while (REG32(SR) & (SR_BSY | SR_CFGBSY))
 		flash_wait_hook(ctl->hook_context);
 	uint32_t sr = REG32(SR);
@@ -52,6 +61,7 @@ uint32_t flash_program_unit(const struct flash_ctl *ctl)
 
 int flash_unlock(struct flash_ctl *ctl)
 {
+	uint32_t regs = base(ctl);
 	if (REG32(CR) & CR_LOCK) {
 		REG32(KEYR) = KEY1;
 		REG32(KEYR) = KEY2;
@@ -69,12 +79,13 @@ int flash_unlock(struct flash_ctl *ctl)
 
 void flash_lock(struct flash_ctl *ctl)
 {
-	(void)ctl;
+	uint32_t regs = base(ctl);
 	REG32(CR) = CR_LOCK;
 }
 
 int flash_erase_unit(struct flash_ctl *ctl, uint32_t unit)
 {
+	uint32_t regs = base(ctl);
 	uint32_t per_bank = ctl->bank2_start && ctl->page_size
 				    ? (ctl->bank2_start - ctl->flash_start) / ctl->page_size
 				    : ctl->unit_count;
@@ -91,6 +102,7 @@ int flash_erase_unit(struct flash_ctl *ctl, uint32_t unit)
 
 static int erase_with(struct flash_ctl *ctl, uint32_t bits)
 {
+	uint32_t regs = base(ctl);
 	REG32(CR) = bits;
 	REG32(CR) = bits | CR_STRT;
 	return finish(ctl, ctl->flash_start);
@@ -119,6 +131,7 @@ static uint32_t word_at(const uint8_t *p)
 
 int flash_program(struct flash_ctl *ctl, uint32_t address, const uint8_t *data, uint32_t length)
 {
+	uint32_t regs = base(ctl);
 	for (uint32_t i = 0; i + 7 < length; i += 8) {
 		uint32_t at = address + i;
 		uint32_t lo = word_at(data + i), hi = word_at(data + i + 4);

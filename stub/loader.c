@@ -8,7 +8,9 @@
 #include "loader_protocol.h"
 
 #define REG32(a) (*(volatile uint32_t *)(a))
-#define IWDG_KR 0x40003000u /* the same address on every family served here */
+#ifndef LOADER_IWDG_KR
+#define LOADER_IWDG_KR 0x40003000u /* every family served here but H7 (its IWDG1: 0x58004800) */
+#endif
 #define IWDG_REFRESH 0xAAAAu
 #define CRC_DR 0x00u
 #define CRC_CR 0x08u
@@ -24,7 +26,7 @@ void flash_wait_hook(void *context)
 	(void)context;
 	/* An IWDG started by its option byte must not reset the chip under
 	 * a long erase (or while the loader waits); harmless when it is off. */
-	REG32(IWDG_KR) = IWDG_REFRESH;
+	REG32(LOADER_IWDG_KR) = IWDG_REFRESH;
 }
 
 static uint32_t word(const volatile uint32_t *block, uint32_t offset)

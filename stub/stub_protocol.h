@@ -74,6 +74,8 @@
 #define STUB_DRIVER_F1    1u /* F0/F1/F3: half-word programming, pages */
 #define STUB_DRIVER_F4    2u /* F2/F4/F7: word programming, sectors */
 #define STUB_DRIVER_DWORD 3u /* G0/G4/L4: 64-bit programming, pages */
+#define STUB_DRIVER_PECR  4u /* L0/L1: word and half-page programming, pages, erased is 0x00 */
+#define STUB_DRIVER_H7    5u /* H7: flash words of 32 (16) bytes, sectors per bank */
 
 /* ERASE payload: kind (u8), bank (u8), count (u16), count x unit (u16). */
 #define STUB_ERASE_UNITS 0u
@@ -109,11 +111,16 @@
 #define STUB_CHIP_G0 7u
 #define STUB_CHIP_G4 8u
 #define STUB_CHIP_L4 9u
+#define STUB_CHIP_L0 10u
+#define STUB_CHIP_L1 11u
 
 /* Parameter block flags. */
 #define STUB_PARAM_DUAL_BANK  0x0001u /* F1 XL: bank 2 registers; F4 2 MiB: SNB 16+ */
 #define STUB_PARAM_NO_CRC_UNIT 0x0002u
 #define STUB_PARAM_BKER_13    0x0004u /* 64-bit driver: BKER is CR bit 13 (G0), else 11 */
+#define STUB_PARAM_PECR_L1    0x0008u /* PECR driver: L1's controller (0x40023C00, 128-byte half pages) */
+#define STUB_PARAM_DWORD_WB   0x0010u /* 64-bit driver: the WB/WL controller at 0x58004000 */
+#define STUB_PARAM_H7_RM0455  0x0020u /* H7 driver: H7A3/B3's CR layout (START 5, FW 4, SNB 12:6) */
 
 /* Parameter block at STUB_IMAGE_PARAMS, all u32, little-endian. */
 #define STUB_PARAM_CHIP        0x00u

@@ -19,99 +19,14 @@
 #define REG_PC 15u
 #define REG_XPSR 16u
 #define XPSR_THUMB 0x01000000u
-#define CRC_BASE 0x40023000u
 #define SPIN_POLLS 64u
 #define ERASE_UNIT_MS 4000u   /* F4's 128 KiB sector at x32, with margin (RM0090: 2 s max) */
 #define MASS_ERASE_MS 64000u  /* F4 2 MiB: 32 s max per bank */
 #define PROGRAM_UNIT_US 200u  /* every controller here: at most 100 us per unit */
 #define CRC_KIB_US 2000u      /* software CRC on a slow clock; the unit is far faster */
-#define MAX_ERASE_UNITS 256u
 #define PIECE_MIN 512u
 #define CRC_AHEAD_BYTES (256u * 1024u) /* at most this much CRC work ahead of the asker */
 #define DHCSR_EVERY 4u /* status polls per look at the core */
-
-/* Per family: the image, and the CRC unit's clock enable. */
-static const struct family {
-	const char *family;
-	const char *image;
-	uint32_t rcc_enable, enable_bit;
-	bool crc_init; /* the unit has INIT and POL */
-} families[] = {
-	{"F0", "f1", 0x40021014u, 6, true},     {"F1", "f1", 0x40021014u, 6, false},
-	{"F3", "f1", 0x40021014u, 6, true},     {"F2", "f4", 0x40023830u, 12, false},
-	/* Not F7: SRAM from 0x20000000 is its DTCM, which the Cortex-M7
-	 * does not fetch instructions from; the loader would need SRAM1. */
-	{"F4", "f4", 0x40023830u, 12, false},
-	{"G0", "dword", 0x40021038u, 12, true}, {"G4", "dword", 0x40021048u, 12, true},
-	{"L4", "dword", 0x40021048u, 12, true},
-};
-
-static const struct family *family_of(const struct stm32_device *dev)
-{
-	for (size_t i = 0; i < sizeof families / sizeof families[0]; i++)
-		if (strcmp(families[i].family, dev->family) == 0)
-			return &families[i];
-	return NULL;
-}
-
-static const struct stlink_loader_image *image_named(const char *name)
-{
-	for (size_t i = 0; i < stlink_loader_image_count; i++)
-		if (strcmp(stlink_loader_images[i].name, name) == 0)
-			return &stlink_loader_images[i];
-	return NULL;
-}
-
-static uint32_t align8(uint32_t v)
-{
-	return (v + 7u) & ~7u;
-}
-
-bool stlink_loader_init(struct stlink_loader *ld, const struct stm32_device *dev,
-			unsigned base_timeout_ms, char *why, size_t why_size)
-{
-	memset(ld, 0, sizeof *ld);
-	ld->device = dev;
-	ld->base_timeout_ms = base_timeout_ms;
-	const struct family *f = family_of(dev);
-	const struct stlink_loader_image *image = f ? image_named(f->image) : NULL;
-	if (!image) {
-		snprintf(why, why_size, "there is no RAM loader for the %s family", dev->family);
-		return false;
-	}
-	ld->code = align8(dev->ram_start);
-	ld->control = align8(ld->code + (uint32_t)image->size);
-	ld->stack_top = align8(ld->control + LOADER_CONTROL_BYTES + LOADER_STACK_BYTES);
-	uint32_t room = dev->ram_end > ld->stack_top ? dev->ram_end - ld->stack_top : 0;
-	uint32_t buffer = (room / 2u) & ~(STLINK_LOADER_MIN_BUFFER - 1u);
-	if (buffer > STLINK_LOADER_MAX_BUFFER)
-		buffer = STLINK_LOADER_MAX_BUFFER;
-	if (buffer < STLINK_LOADER_MIN_BUFFER) {
-		snprintf(why, why_size,
-			 "the RAM loader (%zu bytes and two %u-byte buffers) does not fit the %u bytes "
-			 "of SRAM", image->size, STLINK_LOADER_MIN_BUFFER, dev->ram_end - dev->ram_start);
-		return false;
-	}
-	ld->image = image;
-	ld->buffer_size = buffer;
-	ld->buffers[0] = ld->stack_top;
-	ld->buffers[1] = ld->stack_top + buffer;
-	ld->crc_enable_register = f->rcc_enable;
-	ld->crc_enable_bit = f->enable_bit;
-	ld->options = LOADER_OPT_CRC_UNIT | (f->crc_init ? LOADER_OPT_CRC_INIT : 0u);
-	bool pages = strcmp(image->name, "f4") != 0;
-	if (dev->bank_count == 2 && !pages)
-		ld->driver_flags |= STUB_PARAM_DUAL_BANK;
-	if (strcmp(dev->family, "G0") == 0)
-		ld->driver_flags |= STUB_PARAM_BKER_13;
-	return true;
-}
-
-uint32_t stlink_loader_max_erase_units(const struct stlink_loader *ld)
-{
-	uint32_t fit = ld->buffer_size / 4u;
-	return fit < MAX_ERASE_UNITS ? fit : MAX_ERASE_UNITS;
-}
 
 static void put32(uint8_t *p, uint32_t v)
 {
@@ -144,7 +59,7 @@ static enum stm32_status write_control(struct stlink_link *l, const struct stlin
 				       struct stm32_error *err)
 {
 	const struct stm32_device *dev = ld->device;
-	bool pages = strcmp(ld->image->name, "f4") != 0;
+	bool pages = strcmp(ld->image->name, "f4") != 0; /* H7: page_size is the sector's */
 	uint8_t block[LOADER_CONTROL_BYTES];
 	memset(block, 0, sizeof block);
 	put32(block + LOADER_FLASH_START, dev->flash_start);
@@ -154,7 +69,7 @@ static enum stm32_status write_control(struct stlink_link *l, const struct stlin
 	put32(block + LOADER_BANK2_START, pages ? dev->bank2_start : 0u);
 	put32(block + LOADER_DRIVER_FLAGS, ld->driver_flags);
 	put32(block + LOADER_OPTIONS, ld->options);
-	put32(block + LOADER_CRC_BASE, CRC_BASE);
+	put32(block + LOADER_CRC_BASE, ld->crc_base);
 	return stlink_write(l, ld->control, block, sizeof block, 4, err);
 }
 
@@ -268,7 +183,14 @@ static unsigned budget_ms(const struct stlink_loader *ld, uint32_t command, uint
 	case LOADER_CMD_ERASE_UNITS: ms += (uint64_t)length * ERASE_UNIT_MS; break;
 	case LOADER_CMD_ERASE_MASS:
 	case LOADER_CMD_ERASE_BANK: ms += MASS_ERASE_MS; break;
-	case LOADER_CMD_PROGRAM: ms += (uint64_t)length / 2u * PROGRAM_UNIT_US / 1000u; break;
+	case LOADER_CMD_PROGRAM: {
+		/* The row's time per unit, twice, where it is longer (L0/L1: a word
+		 * costs what a half page does). */
+		uint64_t us = (uint64_t)length / 2u * PROGRAM_UNIT_US;
+		uint64_t row = (uint64_t)length / stlink_loader_unit(ld) * ld->device->t_prog_us * 2u;
+		ms += (us > row ? us : row) / 1000u;
+		break;
+	}
 	default: ms += (uint64_t)length / 1024u * CRC_KIB_US / 1000u; break;
 	}
 	return ms > 0xFFFFFFFFu ? 0xFFFFFFFFu : (unsigned)ms;
@@ -363,8 +285,8 @@ static enum stm32_status lost(struct stlink_link *l, struct stlink_loader *ld,
 }
 
 /* A slot that came back with an error; at: where (the caller knows best). */
-static enum stm32_status failed(const struct stlink_loader_slot *sl, uint32_t status, uint32_t sr,
-				uint32_t at, struct stm32_error *err)
+static enum stm32_status failed(const struct stlink_loader *ld, const struct stlink_loader_slot *sl,
+				uint32_t status, uint32_t sr, uint32_t at, struct stm32_error *err)
 {
 	enum stm32_status s;
 	char what[80];
@@ -379,7 +301,7 @@ static enum stm32_status failed(const struct stlink_loader_slot *sl, uint32_t st
 		 * the cell; the same request fails the same way again. */
 		s = stm32_error_set(err, STM32_E_VERIFY,
 				    "the flash controller refused %s (SR 0x%08X%s), through the RAM "
-				    "loader", what, sr, (sr & (1u << 4)) ? ": write protected" : "");
+				    "loader", what, sr, (sr & ld->wrperr) ? ": write protected" : "");
 	else
 		s = stm32_error_set(err, STM32_E_PROTOCOL, "the RAM loader refused %s (status %u)",
 				    what, status);
@@ -455,7 +377,7 @@ static enum stm32_status drain(struct stlink_link *l, struct stlink_loader *ld,
 		struct slot_result r;
 		enum stm32_status s = wait_slot(l, ld, slot, &r, first == STM32_OK ? err : NULL);
 		if (s == STM32_OK && r.status != LOADER_OK)
-			s = failed(&sl, r.status, r.error_sr,
+			s = failed(ld, &sl, r.status, r.error_sr,
 				   r.error_address ? r.error_address : sl.address,
 				   first == STM32_OK ? err : NULL);
 		if (first == STM32_OK)
@@ -472,7 +394,8 @@ static enum stm32_status drain(struct stlink_link *l, struct stlink_loader *ld,
  * piece stay below its programming time. */
 static size_t piece_size(const struct stlink_loader *ld, size_t length)
 {
-	size_t piece = (length / 2u + 7u) & ~(size_t)7u;
+	size_t unit = stlink_loader_unit(ld); /* a power of two; H7's flash word is 32 bytes */
+	size_t piece = (length / 2u + unit - 1u) & ~(unit - 1u);
 	if (piece < PIECE_MIN)
 		piece = PIECE_MIN;
 	return piece < ld->buffer_size ? piece : ld->buffer_size;
@@ -498,7 +421,11 @@ enum stm32_status stlink_loader_program(struct stlink_link *l, struct stlink_loa
 					uint32_t address, const uint8_t *data, size_t length,
 					struct stm32_error *err)
 {
-	enum stm32_status s = start(l, ld, err);
+	enum stm32_status s = stlink_loader_refuse_secure(l, ld, address,
+							  (uint64_t)address + length, "programming", err);
+	if (s != STM32_OK)
+		return s;
+	s = start(l, ld, err);
 	ld->flash_changed = true;
 	ld->crc_cache_count = 0;
 	size_t piece = piece_size(ld, length);
@@ -512,7 +439,7 @@ enum stm32_status stlink_loader_program(struct stlink_link *l, struct stlink_loa
 		if ((s = wait_slot(l, ld, slot, &r, err)) != STM32_OK)
 			break;
 		if (r.status != LOADER_OK) {
-			s = failed(&previous, r.status, r.error_sr, r.error_address, err);
+			s = failed(ld, &previous, r.status, r.error_sr, r.error_address, err);
 			break;
 		}
 		s = fill(l, ld, slot, data + offset, n, err);
@@ -552,7 +479,9 @@ enum stm32_status stlink_loader_erase(struct stlink_link *l, struct stlink_loade
 				      struct stm32_error *err)
 {
 	const struct stm32_device *dev = ld->device;
-	enum stm32_status s = start(l, ld, err);
+	enum stm32_status s = stlink_loader_refuse_secure_erase(l, ld, request, err);
+	if (s == STM32_OK)
+		s = start(l, ld, err);
 	if (s != STM32_OK)
 		return s;
 	ld->flash_changed = true;
@@ -569,7 +498,7 @@ enum stm32_status stlink_loader_erase(struct stlink_link *l, struct stlink_loade
 					       request->count, stlink_loader_max_erase_units(ld));
 		if (request->count == 0)
 			return STM32_OK;
-		uint8_t list[MAX_ERASE_UNITS * 4u];
+		uint8_t list[STLINK_LOADER_MAX_ERASE_UNITS * 4u];
 		for (size_t i = 0; i < request->count; i++)
 			put32(list + 4 * i, request->units[i]);
 		unsigned slot = ld->next;
@@ -588,7 +517,7 @@ enum stm32_status stlink_loader_erase(struct stlink_link *l, struct stlink_loade
 		return s;
 	if (command == LOADER_CMD_ERASE_UNITS && r.status == LOADER_E_FLASH && r.result < length)
 		address = unit_address(dev, request->units[r.result]);
-	return failed(&sl, r.status, r.error_sr, address, err);
+	return failed(ld, &sl, r.status, r.error_sr, address, err);
 }
 
 static bool cached_crc(const struct stlink_loader *ld, uint32_t address, uint32_t length,
@@ -635,7 +564,7 @@ static enum stm32_status crc_blocks(struct stlink_link *l, struct stlink_loader 
 	if (r.status != LOADER_OK) {
 		struct stlink_loader_slot sl = {.command = LOADER_CMD_CRC, .address = address,
 						.length = length};
-		return failed(&sl, r.status, r.error_sr, address, err);
+		return failed(ld, &sl, r.status, r.error_sr, address, err);
 	}
 	uint8_t bytes[STLINK_MAX_TRANSFER];
 	if ((s = stlink_read(l, ld->buffers[slot], bytes, 4u * count, err)) != STM32_OK)
@@ -671,7 +600,7 @@ enum stm32_status stlink_loader_crc(struct stlink_link *l, struct stlink_loader 
 	if (r.status != LOADER_OK) {
 		struct stlink_loader_slot sl = {.command = LOADER_CMD_CRC, .address = address,
 						.length = length};
-		return failed(&sl, r.status, r.error_sr, address, err);
+		return failed(ld, &sl, r.status, r.error_sr, address, err);
 	}
 	*crc = r.result;
 	return STM32_OK;

@@ -67,6 +67,13 @@ static enum stm32_status no_flash_driver(const struct stlink_backend *b, struct 
 			       "done yet (reading is)", dev->name, dev->family);
 }
 
+/* The RAM loader, or the register path where it does not fit (L0/L1 have
+ * the loader only). */
+static bool can_program(const struct stlink_backend *b)
+{
+	return b->use_loader || b->flash.kind != STLINK_FLASH_NONE;
+}
+
 static bool in_ram(const struct stm32_device *dev, uint32_t address, size_t length)
 {
 	return address >= dev->ram_start && (uint64_t)address + length <= dev->ram_end;
@@ -85,9 +92,9 @@ static enum stm32_status st_write(struct stm32_target *t, uint32_t address, cons
 						    length % 4 ? 2 : 4, err)
 				     : s;
 	}
-	if (b->flash.kind == STLINK_FLASH_NONE)
+	if (!can_program(b))
 		return no_flash_driver(b, err);
-	unsigned unit = stlink_flash_unit(&b->flash);
+	unsigned unit = b->use_loader ? stlink_loader_unit(&b->loader) : stlink_flash_unit(&b->flash);
 	if (!stm32_device_in_flash(dev, address, length) || address % unit || length % unit) {
 		enum stm32_status s = stm32_error_set(
 			err, STM32_E_RANGE, "0x%08X+%zu is not whole %u-byte flash units", address,
@@ -104,7 +111,7 @@ static enum stm32_status st_erase(struct stm32_target *t, const struct stm32_era
 				  struct stm32_error *err)
 {
 	struct stlink_backend *b = backend_of(t);
-	if (b->flash.kind == STLINK_FLASH_NONE)
+	if (!can_program(b))
 		return no_flash_driver(b, err);
 	if (b->use_loader)
 		return stlink_loader_erase(&b->link, &b->loader, r, err);
@@ -425,8 +432,8 @@ static enum stm32_status identify(struct stlink_backend *b, struct stm32_error *
 	}
 	/* A family without a flash driver here can still be read. */
 	char why[160];
-	b->use_loader = stlink_flash_init(&b->flash, dev) &&
-			stlink_loader_init(&b->loader, dev, l->timeout_ms, why, sizeof why);
+	(void)stlink_flash_init(&b->flash, dev);
+	b->use_loader = stlink_loader_init(&b->loader, dev, l->timeout_ms, why, sizeof why);
 	return STM32_OK;
 }
 
@@ -468,7 +475,7 @@ static void fill_desc(struct stlink_backend *b)
 	struct stm32_target_desc *d = &b->target.desc;
 	d->name = "ST-LINK (SWD)";
 	d->caps = STM32_CAP_READ | STM32_CAP_RESET | STM32_CAP_GO;
-	if (b->flash.kind != STLINK_FLASH_NONE)
+	if (can_program(b))
 		d->caps |= STM32_CAP_WRITE | STM32_CAP_ERASE | STM32_CAP_MASS_ERASE;
 	if (stlink_flash_option_reach(&b->flash))
 		d->caps |= STM32_CAP_READOUT_PROTECT | STM32_CAP_READOUT_UNPROTECT |

@@ -50,7 +50,8 @@ unsigned stub_baud_clock_hz(uint32_t chip)
 	case STUB_CHIP_F0: case STUB_CHIP_F3: return 16000000u; /* the PLL: HSI/2 x 4 */
 	case STUB_CHIP_F1: return 32000000u;                    /* HSI/2 x 8 */
 	case STUB_CHIP_F2: case STUB_CHIP_F4: case STUB_CHIP_F7:
-	case STUB_CHIP_G0: case STUB_CHIP_G4: case STUB_CHIP_L4: return 16000000u; /* HSI16 */
+	case STUB_CHIP_G0: case STUB_CHIP_G4: case STUB_CHIP_L4:
+	case STUB_CHIP_L0: case STUB_CHIP_L1: return 16000000u; /* HSI16 */
 	default: return 0;
 	}
 }
@@ -73,6 +74,17 @@ bool stub_baud_makes(uint32_t chip, unsigned clock_hz, unsigned baud)
 	return off * 50u <= baud;
 }
 
+/* The ladder's top rate per chip. The L0/L1 stub (HSI16) takes 1 Mbaud's
+ * CONFIRM but then overruns its USART while it works on the emulator
+ * (hundreds of overruns for 4 KiB, 30 s instead of 3; 460800: none), so
+ * the ladder stops below it there; an explicit --stub-baud still may. */
+#define PECR_LADDER_MAX 460800u
+
+static bool on_ladder(bool pecr, unsigned rate)
+{
+	return !pecr || rate <= PECR_LADDER_MAX;
+}
+
 unsigned stub_baud_planned(uint32_t chip, unsigned start_baud, unsigned wanted)
 {
 	if (wanted == STM32_STUB_BAUD_KEEP || wanted == start_baud)
@@ -81,7 +93,8 @@ unsigned stub_baud_planned(uint32_t chip, unsigned start_baud, unsigned wanted)
 		return wanted;
 	static const unsigned ladder[] = STUB_BAUD_LADDER;
 	for (size_t i = 0; i < sizeof(ladder) / sizeof(ladder[0]); i++)
-		if (ladder[i] >= start_baud && stub_baud_makes(chip, stub_baud_clock_hz(chip), ladder[i]))
+		if (ladder[i] >= start_baud && stub_baud_makes(chip, stub_baud_clock_hz(chip), ladder[i]) &&
+		    on_ladder(chip == STUB_CHIP_L0 || chip == STUB_CHIP_L1, ladder[i]))
 			return ladder[i];
 	return start_baud;
 }
@@ -232,6 +245,8 @@ enum stm32_status stub_baud_switch(struct stub_baud *b, struct stub_session *s,
 	for (size_t i = 0; i < sizeof(ladder) / sizeof(ladder[0]); i++) {
 		if (ladder[i] < b->start.baud)
 			break; /* slower than the ROM: no gain */
+		if (!on_ladder(s->hello.driver == STUB_DRIVER_PECR, ladder[i]))
+			continue;
 		enum stm32_status st = try_rate(b, s, ladder[i], err);
 		if (st != STM32_E_UNSUPPORTED)
 			return st;

@@ -88,6 +88,10 @@
 #define CR_LOCK (1u << 31)
 #define DWORD_ACR 0x00u
 #define ACR_EMPTY (1u << 16) /* G0, WB, WL */
+/* WB FLASH_SFR (RM0434): SFSA, FSD, DDS as the option word at 0x70 holds
+ * them (k = 14 of option_register); only read, nothing enforced. */
+#define WB_SFR 0x80u
+#define WB_SFR_OPTION_WORD 14u
 
 /* One row per controller variant, as OpenOCD's stm32l4x driver keeps them. */
 struct sim_dword_variant {
@@ -200,6 +204,8 @@ uint32_t sim_flash_dword_read(struct sim_flashctl *fc, uint32_t offset)
 		return fc->cr | (fc->locked ? CR_LOCK : 0) | (fc->optlocked ? CR_OPTLOCK : 0);
 	if (is_option_register(fc, offset))
 		return option_register(fc, (offset - v->optr) / 4);
+	if (offset == WB_SFR && strcmp(v->family, "WB") == 0)
+		return option_register(fc, WB_SFR_OPTION_WORD);
 	return 0;
 }
 

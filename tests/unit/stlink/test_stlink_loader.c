@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "loader_protocol.h"
+#include "stub_protocol.h"
 #include "stlink/stlink_loader.h"
 #include "stlink/stlink_proto.h"
 #include "stlink/stlink_usb.h"
@@ -29,6 +30,7 @@ static struct fake {
 	enum behaviour behaviour;
 	uint32_t fail_sr, fail_address, fail_result;
 	unsigned served, runs, halts;
+	uint32_t length_or; /* every program slot's length, or'ed: its alignment shows */
 	bool parked_once;
 	uint32_t control; /* r0 at the last run */
 } fake;
@@ -67,6 +69,8 @@ static void loader_step(void)
 			return;
 		}
 		uint32_t status = LOADER_OK;
+		if (le32(slot + LOADER_SLOT_COMMAND) == LOADER_CMD_PROGRAM)
+			fake.length_or |= le32(slot + LOADER_SLOT_LENGTH);
 		if (fake.behaviour == FAIL_FLASH) {
 			status = LOADER_E_FLASH;
 			put32(slot + LOADER_SLOT_ERROR_SR, fake.fail_sr);
@@ -155,16 +159,21 @@ static struct stlink_link link_v2 = {.version = 2, .jtag = 37, .swim = 7, .has_1
 /* An F103 with all 20 KiB of SRAM the host's (as the back end sets it). */
 static struct stm32_device f103;
 
-static void setup_loader(struct stlink_loader *ld, enum behaviour b)
+static void setup_device(struct stlink_loader *ld, enum behaviour b, const char *name)
 {
 	memset(&fake, 0, sizeof fake);
 	fake.behaviour = b;
 	fake.halted = true;
-	f103 = *stm32_device_find("stm32f103x8");
+	f103 = *stm32_device_find(name);
 	f103.ram_start = SRAM;
 	f103.ram_end = SRAM + SRAM_BYTES;
 	char why[128];
 	assert_true(stlink_loader_init(ld, &f103, 20, why, sizeof why));
+}
+
+static void setup_loader(struct stlink_loader *ld, enum behaviour b)
+{
+	setup_device(ld, b, "stm32f103x8");
 }
 
 static void test_program_goes_through_both_slots(void **state)
@@ -279,6 +288,115 @@ static void test_crc_only_use_restores_sram_and_registers(void **state)
 		assert_int_equal(fake.registers[i], 0x1000u + i);
 }
 
+
+/* Each controller flags a protected unit with its own SR bit. */
+static void expect_write_protected(const char *device, uint32_t sr, const char *text)
+{
+	struct stlink_loader ld;
+	setup_device(&ld, FAIL_FLASH, device);
+	fake.fail_sr = sr;
+	fake.fail_address = 0x08000400u;
+	uint8_t data[256];
+	memset(data, 0x33, sizeof data);
+	struct stm32_error err;
+	stm32_error_clear(&err);
+	assert_int_equal(stlink_loader_program(&link_v2, &ld, 0x08000400u, data, sizeof data, &err),
+			 STM32_E_VERIFY);
+	assert_non_null(strstr(err.message, text));
+	assert_int_equal(err.address, 0x08000400u);
+}
+
+static void test_l0_l1_and_h7_name_their_write_protection_bit(void **state)
+{
+	(void)state;
+	/* L0/L1 FLASH_SR.WRPERR is bit 8; H7's FLASH_SR1/2.WRPERR bit 17. */
+	expect_write_protected("stm32l07x", 1u << 8, "(SR 0x00000100: write protected)");
+	expect_write_protected("stm32l1-cat3", 1u << 8, "(SR 0x00000100: write protected)");
+	expect_write_protected("stm32h743zi", 1u << 17, "(SR 0x00020000: write protected)");
+	/* Bit 4 is PGAERR on L0/L1, not a protection. */
+	expect_write_protected("stm32l07x", 1u << 4, "(SR 0x00000010), through");
+}
+
+static struct stlink_loader init_for(const char *name, struct stm32_device *dev, bool whole_sram)
+{
+	*dev = *stm32_device_find(name);
+	if (whole_sram && dev->ram_start - SRAM <= 0x4000u)
+		dev->ram_start = SRAM; /* as the back end sets it */
+	struct stlink_loader ld;
+	char why[128];
+	assert_true(stlink_loader_init(&ld, dev, 20, why, sizeof why));
+	return ld;
+}
+
+/* F7's SRAM starts with the DTCM: the loader goes to SRAM1 after it. */
+static void test_f7_loader_runs_from_sram1(void **state)
+{
+	(void)state;
+	struct stm32_device dev;
+	struct stlink_loader ld = init_for("stm32f72x", &dev, true);
+	assert_int_equal(ld.code, 0x20010000u);
+	ld = init_for("stm32f74x", &dev, true);
+	assert_int_equal(ld.code, 0x20010000u);
+	ld = init_for("stm32f76x", &dev, true);
+	assert_int_equal(ld.code, 0x20020000u);
+	assert_true(ld.buffers[1] + ld.buffer_size <= dev.ram_end);
+	assert_string_equal(ld.image->name, "f4");
+	/* Elsewhere it starts where SRAM does. */
+	ld = init_for("stm32f407xg", &dev, true);
+	assert_int_equal(ld.code, SRAM);
+}
+
+static void test_each_family_gets_its_driver_and_crc_unit(void **state)
+{
+	(void)state;
+	struct stm32_device dev;
+	struct stlink_loader ld = init_for("stm32l07x", &dev, true);
+	assert_string_equal(ld.image->name, "pecr");
+	assert_int_equal(ld.driver_flags, 0);
+	assert_int_equal(stlink_loader_unit(&ld), 4);
+	assert_int_equal(ld.crc_enable_register, 0x40021030u);
+	ld = init_for("stm32l1-cat2", &dev, true);
+	assert_int_equal(ld.driver_flags, STUB_PARAM_PECR_L1);
+	assert_int_equal(ld.options & LOADER_OPT_CRC_INIT, 0); /* L1's basic CRC unit */
+	ld = init_for("stm32wb55", &dev, true);
+	assert_string_equal(ld.image->name, "dword");
+	assert_int_equal(ld.driver_flags, STUB_PARAM_DWORD_WB);
+	assert_int_equal(ld.crc_enable_register, 0x58000048u);
+	ld = init_for("stm32wl55", &dev, true);
+	assert_int_equal(ld.driver_flags, STUB_PARAM_DWORD_WB);
+	ld = init_for("stm32h743zi", &dev, true);
+	assert_string_equal(ld.image->name, "h7");
+	assert_int_equal(ld.crc_base, 0x58024C00u);
+	assert_int_equal(stlink_loader_unit(&ld), 32);
+	ld = init_for("stm32h7a3", &dev, true);
+	assert_int_equal(ld.driver_flags, STUB_PARAM_H7_RM0455);
+	assert_int_equal(ld.crc_base, 0x40023000u);
+	assert_int_equal(stlink_loader_unit(&ld), 16);
+	/* A family with no driver, and a part whose SRAM is too small. */
+	char why[128];
+	dev = *stm32_device_find("stm32l01x");
+	dev.ram_start = SRAM;
+	assert_false(stlink_loader_init(&ld, &dev, 20, why, sizeof why));
+	assert_non_null(strstr(why, "does not fit"));
+}
+
+/* H7 programs whole flash words: every piece a multiple of 32 bytes. */
+static void test_h7_pieces_are_whole_flash_words(void **state)
+{
+	(void)state;
+	struct stlink_loader ld;
+	setup_device(&ld, SERVE, "stm32h743zi");
+	uint8_t data[4000 * 8];
+	memset(data, 0x5A, sizeof data);
+	struct stm32_error err;
+	stm32_error_clear(&err);
+	/* 95 flash words: half of it is not a multiple of 32. */
+	assert_int_equal(stlink_loader_program(&link_v2, &ld, 0x08000000u, data, 3040, &err),
+			 STM32_OK);
+	assert_true(fake.served >= 2);
+	assert_int_equal(fake.length_or % 32u, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -288,6 +406,10 @@ int main(void)
 		cmocka_unit_test(test_failed_unit_erase_names_that_unit),
 		cmocka_unit_test(test_a_parked_loader_is_started_again),
 		cmocka_unit_test(test_crc_only_use_restores_sram_and_registers),
+		cmocka_unit_test(test_l0_l1_and_h7_name_their_write_protection_bit),
+		cmocka_unit_test(test_f7_loader_runs_from_sram1),
+		cmocka_unit_test(test_each_family_gets_its_driver_and_crc_unit),
+		cmocka_unit_test(test_h7_pieces_are_whole_flash_words),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,66 @@
+# --stub on the flash controllers whose driver came after F0-F4/G0/G4/L4:
+# the L0/L1 PECR controller (stub/flash_pecr.c), whose flash erases to
+# 0x00. As test_stub.sh (whose helpers these tests use): the flash through
+# the stub must be the flash the ROM's own writes give.
+
+. "$(dirname "${BASH_SOURCE[0]}")/test_stub.sh"
+
+# Random bytes with a run of 0xFF (data on zero-erased flash: programmed)
+# and a run of 0x00 (what erased flash holds: may be skipped).
+firmware_with_runs() { # firmware_with_runs OUT SIZE
+	{
+		head -c 3000 /dev/urandom
+		head -c 2000 /dev/zero | tr '\0' '\377'
+		head -c 500 /dev/urandom
+		head -c 1500 /dev/zero
+		head -c $(($2 - 7000)) /dev/urandom
+	} >"$1"
+}
+
+t_write_verify_l0_and_l1_give_the_flash_the_rom_gives() {
+	needs_core
+	for DEVICE in stm32l07x stm32l1-cat1; do
+		IMG=$WORK/$DEVICE.img
+		rm -f "$IMG"
+		firmware_with_runs "$WORK/fw.bin" 20004 # not whole half pages
+		write_both "$WORK/fw.bin"
+		same_bytes "$WORK/stub.flash" "$WORK/rom.flash"
+		flash_slice "$WORK/written.bin" 0 20004
+		same_bytes "$WORK/written.bin" "$WORK/fw.bin"
+		out_has "RAM stub pecr"
+		out_has "verified (by CRC)"
+		# The ladder stops at 460800 on L0/L1 (stub_baud.c).
+		out_has "Stub running at 460800 baud 8N1"
+		stat_is '.core.faults' 0
+		stat_is '.core.usart_rx_errors' 0
+	done
+}
+
+t_erase_and_read_through_the_l1_stub() {
+	needs_core
+	DEVICE=stm32l1-cat3
+	random_file "$WORK/fw.bin" 8192
+	run_ok --no-stub -w "$WORK/fw.bin" "$(port)"
+	run_ok --stub -r "$WORK/got.bin" -S 0x08000000:8192 "$(port)"
+	same_bytes "$WORK/got.bin" "$WORK/fw.bin"
+	out_has "Checked by the chip's checksum"
+	# No mass-erase bit: the stub erases the pages one by one.
+	run_ok --stub -o "$(port)"
+	stat_at_least '.core.peripherals.FLASH.writes' 1024
+	extract_flash "$WORK/all.flash"
+	head -c "$(stat -c %s "$WORK/all.flash")" /dev/zero >"$WORK/zeros.bin"
+	same_bytes "$WORK/all.flash" "$WORK/zeros.bin"
+}
+
+t_l0_parts_the_stub_cannot_use_are_refused_before_loading() {
+	DEVICE=stm32l05x # 4 KiB the ROM leaves
+	random_file "$WORK/fw.bin" 1024
+	run_fail --stub -w "$WORK/fw.bin" "$(port)"
+	error_has "does not fit"
+	stat_is '.commands."0x31" // 0' 0
+	# And L031/L041, whose ROM cannot write RAM at all.
+	DEVICE=stm32l031
+	IMG=$WORK/l031.img
+	run_fail --stub -w "$WORK/fw.bin" "$(port)"
+	error_has "bootloader cannot write RAM"
+}
