@@ -103,6 +103,7 @@ struct sim_rcc {
 	bool no_msi;     /* G4: HSI16 at reset */
 	bool pllr_wb;    /* WB/WL: PLLR at 31:29 divides by R + 1, PLLREN bit 28 */
 	bool pllm_wide;  /* G4/L5: PLLM is 7:4 (RM0440, RM0438), L4 6:4 (RM0351) */
+	bool f7_dckcfgr2; /* F7: the USART kernel clocks in DCKCFGR2 (RM0385) */
 	uint64_t pll_lock_ps; /* H7/H5/U5: PLL1 locks then; UINT64_MAX while off */
 	uint32_t regs[SIM_RCC_WORDS];
 };
@@ -131,13 +132,14 @@ struct sim_usart {
 	struct sim_soc_env *env;
 	enum sim_usart_layout layout;
 	unsigned index; /* 1 = USART1 */
+	bool kernel_mux; /* the part has the RCC's kernel-clock field for it */
 	uint32_t cr1, cr2, cr3, brr, gtpr;
 	bool tc, rxne, ore;
 	bool fe, pe; /* the byte in RDR came with a framing / parity error */
 	uint8_t rdr;
 };
 void sim_usart_reset(struct sim_usart *u, struct sim_soc_env *env, enum sim_usart_layout layout,
-		     unsigned index);
+		     unsigned index, bool kernel_mux);
 uint32_t sim_usart_read(void *ctx, uint32_t offset);
 void sim_usart_write(void *ctx, uint32_t offset, uint32_t value, uint32_t mask);
 void sim_usart_receive(struct sim_usart *u, uint8_t byte);
@@ -146,7 +148,8 @@ void sim_usart_receive(struct sim_usart *u, uint8_t byte);
  * beyond about 5 %, with FE and PE as the frame's stop and parity bits
  * were sampled. */
 void sim_usart_receive_at(struct sim_usart *u, uint8_t byte, uint32_t host_baud);
-/* The clock the USART's BRR divides. */
+/* The clock the USART's BRR divides: the RCC's selection where the part
+ * has the mux, else its bus clock (USART1 PCLK2, USART2/3 PCLK1). */
 uint32_t sim_usart_kernel_hz(const struct sim_usart *u);
 /* The baud BRR gives at the kernel clock; 0 when BRR is too small. */
 uint32_t sim_usart_baud(const struct sim_usart *u, uint32_t kernel_hz);

@@ -58,7 +58,8 @@ struct modern_shape {
 	uint32_t plldivr;
 	unsigned pll_out_shift;        /* P 9 (H7/H5), R 24 (U5) */
 	uint32_t ccipr;
-	unsigned usart1sel_shift, usart1sel_bits;
+	uint8_t usart_sel_shift[SIM_CPU_USARTS + 1]; /* by USART number */
+	unsigned usart_sel_bits;
 	uint32_t rsr, rsr_alias;
 	uint32_t rsr_writable; /* bits of RSR/CSR that are not reserved or flags */
 	unsigned rmvf;
@@ -73,7 +74,7 @@ static const struct modern_shape h7_shape = {
 	.pllsrc_to_src = {SRC_0, SRC_1, SRC_HSE, SRC_NONE},
 	.pllm_shift = 4, .pllm_bits = 6, .pllm_plus = 0,
 	.pll_en_reg = 0x2C, .pll_en_bit = 16, .plldivr = 0x30, .pll_out_shift = 9,
-	.ccipr = 0x54, .usart1sel_shift = 3, .usart1sel_bits = 3,
+	.ccipr = 0x54, .usart_sel_shift = {0, 3, 0, 0}, .usart_sel_bits = 3,
 	.rsr = 0xD0, .rsr_alias = 0x130, .rsr_writable = 0, .rmvf = 16, .flags_mask = 0xFFFE0000u,
 	/* POR, pin, BOR and both domains' resets at power-on */
 	.power_on_flags = 1u << 23 | 1u << 22 | 1u << 21 | 1u << 20 | 1u << 19,
@@ -87,7 +88,7 @@ static const struct modern_shape h5_shape = {
 	.pllsrc_to_src = {SRC_NONE, SRC_0, SRC_1, SRC_HSE},
 	.pllm_shift = 8, .pllm_bits = 6, .pllm_plus = 0,
 	.pll_en_reg = 0x28, .pll_en_bit = 16, .plldivr = 0x34, .pll_out_shift = 9,
-	.ccipr = 0xD8, .usart1sel_shift = 0, .usart1sel_bits = 3,
+	.ccipr = 0xD8, .usart_sel_shift = {0, 0, 3, 6}, .usart_sel_bits = 3,
 	.rsr = 0xF4, .rsr_alias = 0, .rsr_writable = 0, .rmvf = 23, .flags_mask = 0xFF000000u,
 	.power_on_flags = 1u << 27 | 1u << 26,
 	.sft = 28, .iwdg = 29, .obl = NO_BIT,
@@ -100,7 +101,7 @@ static const struct modern_shape u5_shape = {
 	.pllsrc_to_src = {SRC_NONE, SRC_0, SRC_1, SRC_HSE},
 	.pllm_shift = 8, .pllm_bits = 4, .pllm_plus = 1,
 	.pll_en_reg = 0x28, .pll_en_bit = 18, .plldivr = 0x34, .pll_out_shift = 24,
-	.ccipr = 0xE0, .usart1sel_shift = 0, .usart1sel_bits = 2,
+	.ccipr = 0xE0, .usart_sel_shift = {0, 0, 2, 4}, .usart_sel_bits = 2,
 	.rsr = 0xF4, .rsr_alias = 0, .rsr_writable = 0xFF00u, /* MSIKSRANGE, MSISSRANGE */
 	.rmvf = 23, .flags_mask = 0xFF000000u, .power_on_flags = 1u << 27 | 1u << 26,
 	.sft = 28, .iwdg = 29, .obl = 25,
@@ -192,6 +193,15 @@ static uint32_t pll1_hz(const struct sim_rcc *rcc)
 	return (uint32_t)(vco / (field(divr, s->pll_out_shift, 7) + 1u));
 }
 
+/* PLL2/PLL3 outputs are not modelled yet: no clock. */
+static uint32_t pll_output_hz(const struct sim_rcc *rcc, unsigned pll, char output)
+{
+	(void)rcc;
+	(void)pll;
+	(void)output;
+	return 0;
+}
+
 static bool sw_source_ready(const struct sim_rcc *rcc, unsigned sw)
 {
 	const struct modern_shape *s = shape(rcc);
@@ -237,9 +247,31 @@ static void update_ready_flags(struct sim_rcc *rcc)
 	*cr = (*cr & ~CR_PLL1RDY) | (locked ? CR_PLL1RDY : 0);
 }
 
-static void update_clocks(struct sim_rcc *rcc)
+/* USARTn's kernel clock: H7 D2CCIP2R (USART16SEL 5:3 for USART1,
+ * USART234578SEL 2:0 for USART2/3) and H5 CCIPR1 (USART1SEL 2:0, USART2SEL
+ * 5:3, USART3SEL 8:6) pick rcc_pclk (PCLK2 for USART1, PCLK1 for the
+ * others), pll2_q_ck, pll3_q_ck, hsi_ker_ck, csi_ker_ck or LSE (not
+ * fitted), the other values no clock (RM0433, RM0481); U5 CCIPR1
+ * (USARTnSEL at 2(n-1)) PCLK, SYSCLK, HSI16 or LSE (RM0456). */
+static uint32_t usart_kernel(const struct sim_rcc *rcc, const struct sim_clocks *c, unsigned n)
 {
 	const struct modern_shape *s = shape(rcc);
+	uint32_t sel = field(get(rcc, s->ccipr), s->usart_sel_shift[n], s->usart_sel_bits);
+	uint32_t bus = n == 1 ? c->pclk2 : c->pclk1;
+	if (rcc->layout == SIM_RCC_U5)
+		return sel == 0 ? bus : sel == 1 ? c->sysclk : sel == 2 ? source_hz(rcc, SRC_1) : 0;
+	switch (sel) {
+	case 0: return bus;
+	case 1: return pll_output_hz(rcc, 2, 'q');
+	case 2: return pll_output_hz(rcc, 3, 'q');
+	case 3: return source_hz(rcc, SRC_0);
+	case 4: return source_hz(rcc, SRC_1);
+	}
+	return 0;
+}
+
+static void update_clocks(struct sim_rcc *rcc)
+{
 	unsigned now = sws(rcc);
 	struct sim_clocks c = {0};
 	c.sysclk = now == 3 ? pll1_hz(rcc) : source_hz(rcc, now);
@@ -258,12 +290,8 @@ static void update_clocks(struct sim_rcc *rcc)
 		c.pclk1 = c.hclk / apb_div(field(cfgr2, 4, 3));
 		c.pclk2 = c.hclk / apb_div(field(cfgr2, 8, 3));
 	}
-	uint32_t sel = field(get(rcc, s->ccipr), s->usart1sel_shift, s->usart1sel_bits);
-	if (rcc->layout == SIM_RCC_U5) /* PCLK2, SYSCLK, HSI16, LSE */
-		c.usart1_kernel = sel == 0 ? c.pclk2 : sel == 1 ? c.sysclk : sel == 2 ? source_hz(rcc, SRC_1) : 0;
-	else /* PCLK2, pll2_q, pll3_q, hsi_ker, csi_ker, LSE */
-		c.usart1_kernel = sel == 0 ? c.pclk2 : sel == 3 ? source_hz(rcc, SRC_0) :
-				  sel == 4 ? source_hz(rcc, SRC_1) : 0;
+	for (unsigned n = 1; n <= SIM_CPU_USARTS; n++)
+		c.usart_kernel[n] = usart_kernel(rcc, &c, n);
 	rcc->env->clocks = c;
 }
 

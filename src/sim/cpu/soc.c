@@ -20,7 +20,8 @@ static void reset_blocks(struct sim_soc *soc)
 		sim_iwdg_start_hardware(&soc->iwdg);
 	sim_crc_reset(&soc->crc, info->crc);
 	for (size_t i = 0; i < soc->usart_count; i++)
-		sim_usart_reset(&soc->usarts[i], &soc->env, info->usart, soc->usart_map[i].index);
+		sim_usart_reset(&soc->usarts[i], &soc->env, info->usart, soc->usart_map[i].index,
+				soc->usart_map[i].kernel_mux);
 	sim_flashctl_reset(&soc->flash, &soc->env, soc->chip, info);
 }
 

@@ -13,7 +13,10 @@
 
 struct sim_clocks {
 	uint32_t sysclk, hclk, pclk1, pclk2;
-	uint32_t usart1_kernel; /* the clock USART1's BRR divides */
+	/* [n]: what USARTn's kernel-clock mux selects (its bus clock at the
+	 * mux's reset value; 0 for a source that does not run). A USART whose
+	 * part has no mux takes its bus clock instead (usart.c). */
+	uint32_t usart_kernel[SIM_CPU_USARTS + 1];
 };
 
 struct sim_soc_env {

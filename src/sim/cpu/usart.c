@@ -53,21 +53,22 @@ static struct cr1_bits cr1_bits(enum sim_usart_layout layout)
 	return (struct cr1_bits){1u << 0, 1u << 12, 1u << 28, 1u << 10, 1u << 3, 1u << 2, 1u << 15};
 }
 
-/* USART1's kernel clock is the RCC's selection (PCLK2 by default); USART2
- * and USART3 sit on APB1 and are given PCLK1 (their CCIPR selections on
- * G0/L4/G4 are not modelled). */
 uint32_t sim_usart_kernel_hz(const struct sim_usart *u)
 {
-	return u->index == 1 ? u->env->clocks.usart1_kernel : u->env->clocks.pclk1;
+	const struct sim_clocks *c = &u->env->clocks;
+	if (u->kernel_mux)
+		return c->usart_kernel[u->index];
+	return u->index == 1 ? c->pclk2 : c->pclk1;
 }
 
 void sim_usart_reset(struct sim_usart *u, struct sim_soc_env *env, enum sim_usart_layout layout,
-		     unsigned index)
+		     unsigned index, bool kernel_mux)
 {
 	memset(u, 0, sizeof(*u));
 	u->env = env;
 	u->layout = layout;
 	u->index = index;
+	u->kernel_mux = kernel_mux;
 	u->tc = true;
 }
 
@@ -107,6 +108,10 @@ static void transmit(struct sim_usart *u, uint32_t value)
 {
 	if (!enabled(u, cr1_bits(u->layout).te))
 		return; /* nothing leaves the pin */
+	uint32_t kernel_hz = sim_usart_kernel_hz(u);
+	if (kernel_hz == 0)
+		return; /* no kernel clock (LSE not fitted, an oscillator off): the shifter never runs */
+	uint32_t baud = sim_usart_baud(u, kernel_hz); /* 0: BRR below 16, a rate nobody can read */
 	unsigned bits = data_bits(u);
 	uint8_t byte = (uint8_t)(bits >= 8 ? value : value & ((1u << bits) - 1u));
 	u->tc = true;
@@ -114,7 +119,7 @@ static void transmit(struct sim_usart *u, uint32_t value)
 	u->env->stats->usart_tx[u->index]++;
 	const struct sim_cpu_callbacks *cb = u->env->callbacks;
 	if (cb && cb->usart_tx)
-		cb->usart_tx(cb->user, u->index, byte, sim_usart_baud(u, sim_usart_kernel_hz(u)));
+		cb->usart_tx(cb->user, u->index, byte, baud);
 }
 
 void sim_usart_receive(struct sim_usart *u, uint8_t byte)
