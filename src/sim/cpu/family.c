@@ -45,9 +45,9 @@ static const struct sim_family_info families[] = {
 	 * RM0481/RM0438/RM0456); L1 has the basic one, the others with a
 	 * programmable polynomial (POLYSIZE, INIT, POL). */
 	{"H5", SIM_CORE_M33, 0x44024000u, SIM_RCC_H5, 0x44020C00u, SIM_USART_ISR_TDR, 0x40013800u,
-	 SIM_FLASH_H7, 0x40022000u, 0, 0, 32000u, SIM_CRC_FLEXIBLE, 0x40023000u, 0},
+	 SIM_FLASH_H7, 0x40022000u, 0, 0, 32000u, SIM_CRC_FLEXIBLE, 0x40023000u, 200000000u},
 	{"H7", SIM_CORE_M7, 0x5C001000u, SIM_RCC_H7, 0x58024400u, SIM_USART_ISR_TDR, 0x40011000u,
-	 SIM_FLASH_H7, 0x52002000u, 0, 0, 32000u, SIM_CRC_FLEXIBLE, 0x58024C00u, 0},
+	 SIM_FLASH_H7, 0x52002000u, 0, 0, 32000u, SIM_CRC_FLEXIBLE, 0x58024C00u, 64000000u},
 	{"L0", SIM_CORE_M0PLUS, APB_DBGMCU, SIM_RCC_L0, 0x40021000u, SIM_USART_ISR_TDR, 0x40013800u,
 	 SIM_FLASH_PECR, 0x40022000u, 0, 0x40003000u, 37000u, SIM_CRC_FLEXIBLE, 0x40023000u,
 	 32000000u},
@@ -122,6 +122,15 @@ static const struct family_lines *lines_of(const struct sim_family_info *info)
 		if (strcmp(lines[i].family, info->family) == 0)
 			return &lines[i];
 	return NULL;
+}
+
+uint32_t sim_family_rom_sysclk(const struct sim_family_info *info, const char *device)
+{
+	/* AN2606 (stub.md §1): the H72x/H73x ROM runs a 66 MHz PLL, the
+	 * H74x/H7A3 ROM HSI's 64 MHz. */
+	if (strcmp(info->family, "H7") == 0 && strcmp(device, "stm32h72x") == 0)
+		return 66000000u;
+	return info->rom_sysclk_hz;
 }
 
 uint32_t sim_family_crc_base(const struct sim_family_info *info, uint16_t pid)

@@ -71,6 +71,10 @@ int sim_family_flash_irq(const struct sim_family_info *info);
 /* Where the device's CRC unit sits (the family's, but for the H7A3/B3). */
 uint32_t sim_family_crc_base(const struct sim_family_info *info, uint16_t pid);
 
+/* What the device's ROM bootloader runs at (AN2606): the family's, but
+ * for lines whose ROM clock differs from it (H72x). */
+uint32_t sim_family_rom_sysclk(const struct sim_family_info *info, const char *device);
+
 /* NULL for a family with no row. */
 const struct sim_family_info *sim_family_info(const char *family);
 

@@ -95,6 +95,7 @@ void sim_crc_write(void *ctx, uint32_t offset, uint32_t value, uint32_t mask);
 /* RCC: oscillators are ready as soon as they are switched on (no HSE
  * crystal: HSE never becomes ready), the switch follows SW at once; on
  * H7/H5/U5 PLL1 takes its lock time. */
+#define SIM_RCC_PLLS 3u  /* H7/H5/U5 PLL1..PLL3 */
 #define SIM_RCC_WORDS 256u /* the whole 1 KiB window: no register aliases another */
 struct sim_rcc {
 	struct sim_soc_env *env;
@@ -104,13 +105,15 @@ struct sim_rcc {
 	bool pllr_wb;    /* WB/WL: PLLR at 31:29 divides by R + 1, PLLREN bit 28 */
 	bool pllm_wide;  /* G4/L5: PLLM is 7:4 (RM0440, RM0438), L4 6:4 (RM0351) */
 	bool f7_dckcfgr2; /* F7: the USART kernel clocks in DCKCFGR2 (RM0385) */
-	uint64_t pll_lock_ps; /* H7/H5/U5: PLL1 locks then; UINT64_MAX while off */
+	uint64_t pll_lock_ps[SIM_RCC_PLLS]; /* H7/H5/U5: PLLk locks then; UINT64_MAX while off */
+	uint32_t rom_sysclk_hz; /* the device's ROM clock when it is not the family's (soc.c) */
 	uint32_t regs[SIM_RCC_WORDS];
 };
 void sim_rcc_power_on(struct sim_rcc *rcc, struct sim_soc_env *env, const struct sim_family_info *info);
 /* System reset: registers to reset values, reset flags kept and cause added. */
 void sim_rcc_reset(struct sim_rcc *rcc, enum sim_reset_cause cause);
-/* The ROM's clock tree: the PLL from HSI at sysclk_hz. */
+/* The ROM's clock tree: the PLL from HSI at sysclk_hz (the device's own
+ * rom_sysclk_hz instead when soc.c gave one). */
 void sim_rcc_rom_handoff(struct sim_rcc *rcc, uint32_t sysclk_hz);
 uint32_t sim_rcc_read(void *ctx, uint32_t offset);
 void sim_rcc_write(void *ctx, uint32_t offset, uint32_t value, uint32_t mask);
@@ -124,6 +127,7 @@ void sim_rcc_modern_load_reset(struct sim_rcc *rcc);
 void sim_rcc_modern_power_on_flags(struct sim_rcc *rcc);
 void sim_rcc_modern_reset_flag(struct sim_rcc *rcc, enum sim_reset_cause cause);
 void sim_rcc_modern_settle(struct sim_rcc *rcc);
+void sim_rcc_modern_rom_handoff(struct sim_rcc *rcc, uint32_t sysclk_hz);
 uint32_t sim_rcc_modern_read(struct sim_rcc *rcc, uint32_t offset);
 void sim_rcc_modern_write(struct sim_rcc *rcc, uint32_t offset, uint32_t value, uint32_t mask);
 

@@ -288,7 +288,8 @@ void sim_rcc_power_on(struct sim_rcc *rcc, struct sim_soc_env *env, const struct
 	rcc->pllm_wide = strcmp(info->family, "G4") == 0 || strcmp(info->family, "L5") == 0;
 	rcc->f7_dckcfgr2 = strcmp(info->family, "F7") == 0;
 	if (rcc->layout == SIM_RCC_NONE) {
-		env->clocks = (struct sim_clocks){HSI16, HSI16, HSI16, HSI16, {0, HSI16, HSI16, HSI16}};
+		env->clocks = (struct sim_clocks){.sysclk = HSI16, .hclk = HSI16, .pclk1 = HSI16, .pclk2 = HSI16,
+						   .usart_kernel = {0, HSI16, HSI16, HSI16}};
 		return;
 	}
 	load_reset_values(rcc);
@@ -327,6 +328,12 @@ void sim_rcc_reset(struct sim_rcc *rcc, enum sim_reset_cause cause)
 
 void sim_rcc_rom_handoff(struct sim_rcc *rcc, uint32_t sysclk_hz)
 {
+	if (rcc->rom_sysclk_hz)
+		sysclk_hz = rcc->rom_sysclk_hz;
+	if (sim_rcc_is_modern(rcc)) {
+		sim_rcc_modern_rom_handoff(rcc, sysclk_hz);
+		return;
+	}
 	uint32_t mhz = sysclk_hz / 1000000u;
 	if (mhz == 0)
 		return; /* the ROM's clock is not known: it keeps the reset clock */
@@ -359,7 +366,7 @@ void sim_rcc_rom_handoff(struct sim_rcc *rcc, uint32_t sysclk_hz)
 		rcc->regs[0] |= 1u << 0;
 		rcc->regs[2] = 1u;
 		break;
-	case SIM_RCC_H7: /* the ROM's own clock tree is not modelled: the reset clock stays */
+	case SIM_RCC_H7: /* rcc_h7.c */
 	case SIM_RCC_H5:
 	case SIM_RCC_U5:
 	case SIM_RCC_NONE: return;

@@ -37,6 +37,9 @@ void sim_soc_init(struct sim_soc *soc, const struct sim_family_info *info, struc
 	soc->usart_count = sim_usart_instances(info, sim_port_device(chip)->name, soc->usart_map);
 	soc->flash_irq = sim_family_flash_irq(info);
 	sim_rcc_power_on(&soc->rcc, &soc->env, info);
+	/* A line whose ROM clock is not the family's (H72x) tells the RCC. */
+	uint32_t rom_hz = sim_family_rom_sysclk(info, sim_port_device(chip)->name);
+	soc->rcc.rom_sysclk_hz = rom_hz != info->rom_sysclk_hz ? rom_hz : 0;
 	reset_blocks(soc);
 
 	struct sim_mmio_bus *bus = &soc->bus;
