@@ -16,6 +16,7 @@ struct sim_usart_instance {
 	uint32_t base;
 	int irq;        /* NVIC line, -1 when not known */
 	bool kernel_mux; /* the RCC has a kernel-clock field for it on this part */
+	bool fifo;       /* its USART has PRESC and the FIFOs */
 };
 
 /* The bootloader's USARTs of the device, the one AN2606 lists first

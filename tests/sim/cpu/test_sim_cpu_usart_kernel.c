@@ -58,9 +58,18 @@ static void wr(struct rig *r, uint32_t a, uint32_t v) { sim_mmio_write(&r->soc.b
 static uint32_t rd(struct rig *r, uint32_t a) { return sim_mmio_read(&r->soc.bus, a, 4, 0); }
 static void set(struct rig *r, uint32_t a, uint32_t bits) { wr(r, a, rd(r, a) | bits); }
 
+/* A program polling ISR.TXE (bit 7) before it writes TDR; time passes
+ * while it waits (the byte before leaves at its baud). */
+static void wait_txe(struct rig *r, uint32_t usart)
+{
+	for (int i = 0; i < 100000 && !(rd(r, usart + 0x1C) & (1u << 7)); i++)
+		r->soc.env.now_ps += 1000000u; /* 1 us */
+}
+
 /* New layout: BRR 0x0C, CR1 UE 0 + TE 3, TDR 0x28. True when a byte left. */
 static bool send(struct rig *r, uint32_t usart, uint32_t clock_hz, uint8_t byte)
 {
+	wait_txe(r, usart);
 	unsigned before = r->count;
 	wr(r, usart + 0x0C, (clock_hz + HOST_BAUD / 2) / HOST_BAUD);
 	wr(r, usart + 0x00, 1u | 1u << 3);
