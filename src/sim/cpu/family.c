@@ -39,8 +39,8 @@ static const struct sim_family_info families[] = {
 	 * and U5 RCC (RM0433 0x58024400, RM0481 0x44020C00, RM0456
 	 * 0x46020C00), L5 the L4 RCC at 0x40021000 (RM0438); the IWDG at
 	 * 0x40003000 (non-secure) on H5/L5/U5, IWDG1 at 0x58004800 on H7
-	 * (RM0433 memory map; LSI 32 kHz on all four); USART1 at 0x40011000 on H7, 0x40013800 on the others
-	 * (non-secure). The CRC unit sits at 0x40023000 on every family but
+	 * (RM0433 memory map; LSI 32 kHz on all four); USART1 at 0x40011000
+	 * on H7, 0x40013800 on the others (non-secure). The CRC unit sits at 0x40023000 on every family but
 	 * the RM0433 H7 lines (0x58024C00, D3 AHB4; RM0455's H7A3/B3 keep
 	 * 0x40023000: sim_family_crc_base; H5/L5/U5 the non-secure alias,
 	 * RM0481/RM0438/RM0456); L1 has the basic one, the others with a

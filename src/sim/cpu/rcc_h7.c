@@ -16,7 +16,8 @@
  *    PLL1RDY 25), CFGR1 0x1C (SW 2:0, SWS 5:3 as H7), CFGR2 0x20 (HPRE
  *    3:0, PPRE1 6:4, PPRE2 10:8, PPRE3 14:12), PLL1CFGR 0x28 (PLL1SRC 1:0:
  *    none, HSI, CSI, HSE; PLL1M 13:8; PLL1PEN 16), PLL2CFGR/PLL3CFGR
- *    after it, PLL1DIVR 0x34, CCIPR1 0xD8 (USARTnSEL 3 bits each), RSR 0xF4 (RMVF 23, PINRSTF 26, BORRSTF 27,
+ *    after it, PLL1DIVR 0x34, CCIPR1 0xD8 (USARTnSEL 3 bits each), RSR
+ *    0xF4 (RMVF 23, PINRSTF 26, BORRSTF 27,
  *    SFTRSTF 28, IWDGRSTF 29);
  *  - U5: CR (MSISON 0, MSISRDY 2, HSION 8, HSIRDY 10, PLL1ON 24, PLL1RDY
  *    25), ICSCR1 0x08 (MSIRGSEL 23, MSISRANGE 31:28), CFGR1 0x1C (SW 1:0,
@@ -32,10 +33,10 @@
  * are on, each PLL locks PLL_LOCK_PS after its PLLkON if its input runs
  * and M is not 0 (the datasheets give tens of microseconds), no HSE or LSE
  * is fitted. The U5 SVD-generated register file confirms the PLL2/PLL3
- * offsets and the 0x01010280 DIVR reset value. An oscillator in use (the system clock, PLL1's
- * input while PLL1 is) stays on, as the RMs say; the reset values of the
- * PLL registers are as remembered (RM0433 PLLCKSELR 0x02020200, PLLCFGR
- * 0x01FF0000, PLLxDIVR 0x01010280), not from the SVD tables. */
+ * offsets and the 0x01010280 DIVR reset value. An oscillator in use (the
+ * system clock, PLL1's input while PLL1 is) stays on, as the RMs say; the
+ * H7 reset values of PLLCKSELR (0x02020200) and PLLCFGR (0x01FF0000) are
+ * as remembered, not from the SVD tables. */
 #include "cpu/periph.h"
 
 #define PLL_LOCK_PS (100ull * 1000000ull) /* 100 µs */
@@ -68,7 +69,8 @@ struct modern_shape {
 static const struct modern_shape h7_shape = {
 	.cfgr = 0x10, .sw_bits = 3,
 	.sw_on = {0, 7, 16}, .sw_rdy = {2, 8, 17},
-	.other_on = {12, NO_BIT, NO_BIT, NO_BIT, NO_BIT}, .other_rdy = {13, NO_BIT, NO_BIT, NO_BIT, NO_BIT},
+	.other_on = {12, NO_BIT, NO_BIT, NO_BIT, NO_BIT}, /* HSI48 */
+	.other_rdy = {13, NO_BIT, NO_BIT, NO_BIT, NO_BIT},
 	.pllsrc_to_src = {SRC_0, SRC_1, SRC_HSE, SRC_NONE},
 	.pllm_bits = 6, .pllm_plus = 0,
 	.ccipr = 0x54, .usart_sel_shift = {0, 3, 0, 0}, .usart_sel_bits = 3,
@@ -81,7 +83,8 @@ static const struct modern_shape h7_shape = {
 static const struct modern_shape h5_shape = {
 	.cfgr = 0x1C, .sw_bits = 3,
 	.sw_on = {0, 8, 16}, .sw_rdy = {1, 9, 17},
-	.other_on = {12, NO_BIT, NO_BIT, NO_BIT, NO_BIT}, .other_rdy = {13, NO_BIT, NO_BIT, NO_BIT, NO_BIT},
+	.other_on = {12, NO_BIT, NO_BIT, NO_BIT, NO_BIT}, /* HSI48 */
+	.other_rdy = {13, NO_BIT, NO_BIT, NO_BIT, NO_BIT},
 	.pllsrc_to_src = {SRC_NONE, SRC_0, SRC_1, SRC_HSE},
 	.pllm_bits = 6, .pllm_plus = 0,
 	.ccipr = 0xD8, .usart_sel_shift = {0, 0, 3, 6}, .usart_sel_bits = 3,

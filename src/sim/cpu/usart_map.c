@@ -2,9 +2,17 @@
  * configuration sections as /work/shared/stm32/stub.md §1 transcribes them
  * (USART1 PA9/PA10 everywhere but the L031, which has USART2 only; USART2
  * and USART3 where listed). Rows the note does not cover are marked "(u)":
- * the USARTs as remembered. USART2 sits at 0x40004400 and USART3 at
- * 0x40004800 in every modelled family's memory map; USART1's base is the
- * family table's, every USART's NVIC line family.c's. */
+ * the USARTs as remembered, still unconfirmed: F410 (USART1/2), F412 and
+ * F413 (USART1/2/3), F42x/43x and F469 (USART1/3), the L0 rows other than
+ * L031 (USART1/2; L01x may have USART2 only, as L031), L43x, L45x, L4P5
+ * and L4R5 (USART1/2/3), L5 and U5 (USART1/2/3). AN2606's per-device
+ * tables were looked for through the search tool (issue 13's last part):
+ * its copies there (st.com Rev 69, docslib, vdocuments, scribd) give only
+ * their opening pages, and no transcription of those tables turned up in
+ * the code or docs corpora, so these rows stay as they were. USART2 sits
+ * at 0x40004400 and USART3 at 0x40004800 in every modelled family's
+ * memory map; USART1's base is the family table's, every USART's NVIC
+ * line family.c's. */
 #include <stdio.h>
 #include <string.h>
 
