@@ -187,8 +187,10 @@ void sim_usart_rom_handoff(struct sim_usart *u, uint32_t kernel_hz, uint32_t bau
 /* The USART's interrupt request line (RXNE/ORE, TXE, TC, TXFE, RXFF with
  * their enables). */
 bool sim_usart_irq(const struct sim_usart *u);
-/* When TXE or TC next change by themselves while their interrupt is
- * enabled (the line may rise then); UINT64_MAX when nothing is due. */
+/* When TXE or TC next change by themselves (UINT64_MAX: nothing on its
+ * way): a polling program sees nothing new before then. */
+uint64_t sim_usart_next_change(const struct sim_usart *u);
+/* The same while their interrupt is enabled (the line may rise then). */
 uint64_t sim_usart_deadline(const struct sim_usart *u);
 
 #define SIM_FLASH_OPT_REGS 8u

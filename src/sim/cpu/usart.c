@@ -414,17 +414,24 @@ bool sim_usart_irq(const struct sim_usart *u)
 	       ((u->cr1 & CR1_RXFFIE) && (s & ISR_RXFF));
 }
 
-/* TXE (a byte moving into the shifter) and TC change with time alone:
- * the next such moment while an interrupt enable watches them. */
+/* When TXE (a byte moving into the shifter) or TC next change by
+ * themselves; UINT64_MAX when nothing is on its way. A program polling
+ * them sees nothing new before then. */
+uint64_t sim_usart_next_change(const struct sim_usart *u)
+{
+	uint64_t now = u->env->now_ps, first = UINT64_MAX;
+	for (unsigned i = 0; i < SIM_USART_FIFO; i++)
+		if (u->tx_start_ps[i] > now && u->tx_start_ps[i] < first)
+			first = u->tx_start_ps[i];
+	if (u->tx_end_ps > now && u->tx_end_ps < first)
+		first = u->tx_end_ps;
+	return first;
+}
+
+/* The same while an interrupt enable watches TXE or TC: the line may rise
+ * then. */
 uint64_t sim_usart_deadline(const struct sim_usart *u)
 {
 	const uint32_t tcie = 1u << 6, txeie = 1u << 7;
-	uint64_t now = u->env->now_ps, first = UINT64_MAX;
-	if (u->cr1 & (txeie | CR1_TXFEIE))
-		for (unsigned i = 0; i < SIM_USART_FIFO; i++)
-			if (u->tx_start_ps[i] > now && u->tx_start_ps[i] < first)
-				first = u->tx_start_ps[i];
-	if ((u->cr1 & tcie) && u->tx_end_ps > now && u->tx_end_ps < first)
-		first = u->tx_end_ps;
-	return first;
+	return (u->cr1 & (txeie | tcie | CR1_TXFEIE)) ? sim_usart_next_change(u) : UINT64_MAX;
 }

@@ -78,14 +78,19 @@ static void f1_txe_and_tc_follow_the_frames(void **state)
 	wr(&r, dr, 'c');                            /* DR full: dropped */
 	assert_int_equal(r.count, 2);
 	assert_memory_equal(r.bytes, "ab", 2);
+	struct sim_usart *u = sim_soc_usart(&r.soc, 1);
+	assert_int_equal(sim_usart_next_change(u), frame); /* 'b' enters the shifter */
+	assert_int_equal(sim_usart_deadline(u), UINT64_MAX); /* no interrupt watches it */
 	at_ps(&r, frame - 1);
 	assert_int_equal(rd(&r, sr) & TXE, 0);
 	at_ps(&r, frame);
 	assert_int_equal(rd(&r, sr) & (TXE | TC), TXE); /* 'b' shifting */
 	at_ps(&r, 2 * frame - 1);
 	assert_int_equal(rd(&r, sr) & TC, 0);
+	assert_int_equal(sim_usart_next_change(u), 2 * frame); /* TC */
 	at_ps(&r, 2 * frame);
 	assert_int_equal(rd(&r, sr) & TC, TC);
+	assert_int_equal(sim_usart_next_change(u), UINT64_MAX);
 	wr(&r, sr, ~TC); /* rc_w0 */
 	assert_int_equal(rd(&r, sr) & TC, 0);
 	/* 9-bit word (M: 8 data + even parity) and two stop bits: 12 bits. */
