@@ -142,8 +142,9 @@ static void sample_line(struct sim_scb *scb, int irq, bool high)
 		scb->nvic_ispr[irq / 32] |= 1u << (irq % 32);
 }
 
-/* Level-sensitive lines (the USARTs, flash) pend while high unless already active;
- * the handler that clears the source before returning is not re-entered. */
+/* Level-sensitive lines (the USARTs, flash, the IWDG's early wakeup) pend
+ * while high unless already active; the handler that clears the source
+ * before returning is not re-entered. */
 static void sample_lines(struct sim_cpu *cpu)
 {
 	struct sim_soc *soc = &cpu->soc;
@@ -155,6 +156,7 @@ static void sample_lines(struct sim_cpu *cpu)
 	for (size_t i = 0; i < soc->usart_count; i++)
 		sample_line(scb, soc->usart_map[i].irq, sim_usart_irq(&soc->usarts[i]));
 	sample_line(scb, soc->flash_irq, sim_flashctl_irq(&soc->flash));
+	sample_line(scb, soc->iwdg.features.ewi_irq, sim_iwdg_irq(&soc->iwdg));
 }
 
 static void consider(const struct sim_scb *scb, unsigned num, unsigned *best, int *best_prio)

@@ -36,18 +36,19 @@ static const struct sim_family_info families[] = {
 	 SIM_FLASH_DWORD, 0x40022000u, 11, 0x40003000u, 32000u, SIM_CRC_FLEXIBLE, 0x40023000u,
 	 24000000u},
 	/* H5, H7, L5, U5: the non-secure side of the flash controller; H7, H5
-	 * and U5 RCC in the reset state only (RM0433 0x58024400, RM0481
-	 * 0x44020C00, RM0456 0x46020C00), L5 the L4 RCC at 0x40021000
-	 * (RM0438); USART1 at 0x40011000 on H7, 0x40013800 on the others
-	 * (non-secure). The CRC unit sits at 0x40023000 on every family but
+	 * and U5 RCC (RM0433 0x58024400, RM0481 0x44020C00, RM0456
+	 * 0x46020C00), L5 the L4 RCC at 0x40021000 (RM0438); the IWDG at
+	 * 0x40003000 (non-secure) on H5/L5/U5, IWDG1 at 0x58004800 on H7
+	 * (RM0433 memory map; LSI 32 kHz on all four); USART1 at 0x40011000
+	 * on H7, 0x40013800 on the others (non-secure). The CRC unit sits at 0x40023000 on every family but
 	 * the RM0433 H7 lines (0x58024C00, D3 AHB4; RM0455's H7A3/B3 keep
 	 * 0x40023000: sim_family_crc_base; H5/L5/U5 the non-secure alias,
 	 * RM0481/RM0438/RM0456); L1 has the basic one, the others with a
 	 * programmable polynomial (POLYSIZE, INIT, POL). */
 	{"H5", SIM_CORE_M33, 0x44024000u, SIM_RCC_H5, 0x44020C00u, SIM_USART_ISR_TDR, 0x40013800u,
-	 SIM_FLASH_H7, 0x40022000u, 0, 0, 32000u, SIM_CRC_FLEXIBLE, 0x40023000u, 0},
+	 SIM_FLASH_H7, 0x40022000u, 0, 0x40003000u, 32000u, SIM_CRC_FLEXIBLE, 0x40023000u, 200000000u},
 	{"H7", SIM_CORE_M7, 0x5C001000u, SIM_RCC_H7, 0x58024400u, SIM_USART_ISR_TDR, 0x40011000u,
-	 SIM_FLASH_H7, 0x52002000u, 0, 0, 32000u, SIM_CRC_FLEXIBLE, 0x58024C00u, 0},
+	 SIM_FLASH_H7, 0x52002000u, 0, 0x58004800u, 32000u, SIM_CRC_FLEXIBLE, 0x58024C00u, 64000000u},
 	{"L0", SIM_CORE_M0PLUS, APB_DBGMCU, SIM_RCC_L0, 0x40021000u, SIM_USART_ISR_TDR, 0x40013800u,
 	 SIM_FLASH_PECR, 0x40022000u, 0, 0x40003000u, 37000u, SIM_CRC_FLEXIBLE, 0x40023000u,
 	 32000000u},
@@ -55,9 +56,9 @@ static const struct sim_family_info families[] = {
 	 SIM_FLASH_PECR, 0x40023C00u, 0, 0x40003000u, 37000u, SIM_CRC_BASIC, 0x40023000u,
 	 16000000u},
 	{"L5", SIM_CORE_M33, 0xE0044000u, SIM_RCC_L4, 0x40021000u, SIM_USART_ISR_TDR, 0x40013800u,
-	 SIM_FLASH_DWORD, 0x40022000u, 11, 0, 32000u, SIM_CRC_FLEXIBLE, 0x40023000u, 0},
+	 SIM_FLASH_DWORD, 0x40022000u, 11, 0x40003000u, 32000u, SIM_CRC_FLEXIBLE, 0x40023000u, 0},
 	{"U5", SIM_CORE_M33, 0xE0044000u, SIM_RCC_U5, 0x46020C00u, SIM_USART_ISR_TDR, 0x40013800u,
-	 SIM_FLASH_DWORD, 0x40022000u, 11, 0, 32000u, SIM_CRC_FLEXIBLE, 0x40023000u, 0},
+	 SIM_FLASH_DWORD, 0x40022000u, 11, 0x40003000u, 32000u, SIM_CRC_FLEXIBLE, 0x40023000u, 0},
 	{"WB", SIM_CORE_M4, SCS_DBGMCU, SIM_RCC_L4, 0x58000000u, SIM_USART_ISR_TDR, 0x40013800u,
 	 SIM_FLASH_DWORD, 0x58004000u, 0, 0x40003000u, 32000u, SIM_CRC_FLEXIBLE, 0x40023000u,
 	 64000000u},
@@ -122,6 +123,36 @@ static const struct family_lines *lines_of(const struct sim_family_info *info)
 		if (strcmp(lines[i].family, info->family) == 0)
 			return &lines[i];
 	return NULL;
+}
+
+/* WINR: RM0360/RM0091 F0, RM0316 F3, RM0385 F7, RM0444 G0, RM0440 G4,
+ * RM0377 L0, RM0351 L4, RM0438 L5, RM0434 WB, RM0453 WL, RM0433 H7,
+ * RM0481 H5, RM0456 U5; none on F1 (RM0008), F2/F4 (RM0033/RM0090), L1
+ * (RM0038). EWCR (EWIT 11:0, EWIC 14, EWIE 15) and SR.EWIF (14), PR 4
+ * bits (/1024 from 8), on U5 and H5 only, as SVD-generated IWDG register
+ * files give that IWDG version; the NVIC line IWDG 27 on U5 and 35 on H5
+ * as NuttX's vector lists for both give them (read, not copied). */
+struct sim_iwdg_features sim_family_iwdg(const struct sim_family_info *info)
+{
+	static const char *const no_window[] = {"F1", "F2", "F4", "L1"};
+	struct sim_iwdg_features f = {true, -1};
+	for (size_t i = 0; i < sizeof(no_window) / sizeof(no_window[0]); i++)
+		if (strcmp(info->family, no_window[i]) == 0)
+			f.window = false;
+	if (strcmp(info->family, "U5") == 0)
+		f.ewi_irq = 27;
+	else if (strcmp(info->family, "H5") == 0)
+		f.ewi_irq = 35;
+	return f;
+}
+
+uint32_t sim_family_rom_sysclk(const struct sim_family_info *info, const char *device)
+{
+	/* AN2606 (stub.md §1): the H72x/H73x ROM runs a 66 MHz PLL, the
+	 * H74x/H7A3 ROM HSI's 64 MHz. */
+	if (strcmp(info->family, "H7") == 0 && strcmp(device, "stm32h72x") == 0)
+		return 66000000u;
+	return info->rom_sysclk_hz;
 }
 
 uint32_t sim_family_crc_base(const struct sim_family_info *info, uint16_t pid)

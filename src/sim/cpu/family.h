@@ -68,8 +68,21 @@ struct sim_family_info {
 int sim_family_usart_irq(const struct sim_family_info *info, unsigned index);
 int sim_family_flash_irq(const struct sim_family_info *info);
 
+/* The family's IWDG version: WINR (all but F1, F2, F4, L1), and on U5 and
+ * H5 the early-wakeup interrupt (EWCR) with a 4-bit PR, on this NVIC line
+ * (-1: none). */
+struct sim_iwdg_features {
+	bool window;
+	int ewi_irq;
+};
+struct sim_iwdg_features sim_family_iwdg(const struct sim_family_info *info);
+
 /* Where the device's CRC unit sits (the family's, but for the H7A3/B3). */
 uint32_t sim_family_crc_base(const struct sim_family_info *info, uint16_t pid);
+
+/* What the device's ROM bootloader runs at (AN2606): the family's, but
+ * for lines whose ROM clock differs from it (H72x). */
+uint32_t sim_family_rom_sysclk(const struct sim_family_info *info, const char *device);
 
 /* NULL for a family with no row. */
 const struct sim_family_info *sim_family_info(const char *family);

@@ -62,26 +62,37 @@ void sim_dbgmcu_reset(struct sim_dbgmcu *dbg, uint16_t pid);
 uint32_t sim_dbgmcu_read(void *ctx, uint32_t offset);
 void sim_dbgmcu_write(void *ctx, uint32_t offset, uint32_t value, uint32_t mask);
 
-/* IWDG: keys, prescaler/reload behind 0x5555, countdown in emulated time. */
+/* IWDG: keys, prescaler/reload/window behind 0x5555, countdown in
+ * emulated time, the early-wakeup interrupt where the family has it. */
 struct sim_iwdg {
 	struct sim_soc_env *env;
 	uint32_t lsi_hz;
+	struct sim_iwdg_features features;
 	bool running, access;
 	bool hardware;        /* WDG_SW = 0: started by the reset itself */
 	uint32_t pr, rlr, winr;
+	uint32_t ewcr, ewit;  /* EWIE; EWIT */
 	uint64_t expiry_ps;   /* valid while running */
-	uint64_t update_until_ps; /* PVU/RVU/WVU busy until then */
+	uint64_t update_until_ps; /* PVU/RVU/WVU/EWU busy until then */
 	uint32_t update_bits;
+	bool ewif_latched;         /* EWIF set before the last reload */
+	uint64_t ew_acked_expiry;  /* EWIC written for the countdown ending then */
+	bool window_reset;         /* reloaded above WINR: the chip resets */
 };
-void sim_iwdg_reset(struct sim_iwdg *iwdg, struct sim_soc_env *env, uint32_t lsi_hz);
+void sim_iwdg_reset(struct sim_iwdg *iwdg, struct sim_soc_env *env, uint32_t lsi_hz,
+		    struct sim_iwdg_features features);
 uint32_t sim_iwdg_read(void *ctx, uint32_t offset);
 void sim_iwdg_write(void *ctx, uint32_t offset, uint32_t value, uint32_t mask);
 /* The hardware watchdog: running from reset (call after sim_iwdg_reset). */
 void sim_iwdg_start_hardware(struct sim_iwdg *iwdg);
-/* What the ROM leaves at Go: a hardware watchdog just refreshed, PR at /256. */
+/* What the ROM leaves at Go: a hardware watchdog just refreshed, PR at its largest divider. */
 void sim_iwdg_rom_handoff(struct sim_iwdg *iwdg);
-/* When the watchdog resets the chip, UINT64_MAX when it is not running. */
+/* When the watchdog resets the chip (now after a reload in the window's
+ * closed part), UINT64_MAX when it is not running. */
 uint64_t sim_iwdg_deadline(const struct sim_iwdg *iwdg);
+/* The early-wakeup interrupt line (EWIE with EWIF), and when EWIF sets. */
+bool sim_iwdg_irq(const struct sim_iwdg *iwdg);
+uint64_t sim_iwdg_irq_deadline(const struct sim_iwdg *iwdg);
 
 /* CRC unit. */
 struct sim_crc {
@@ -95,6 +106,7 @@ void sim_crc_write(void *ctx, uint32_t offset, uint32_t value, uint32_t mask);
 /* RCC: oscillators are ready as soon as they are switched on (no HSE
  * crystal: HSE never becomes ready), the switch follows SW at once; on
  * H7/H5/U5 PLL1 takes its lock time. */
+#define SIM_RCC_PLLS 3u  /* H7/H5/U5 PLL1..PLL3 */
 #define SIM_RCC_WORDS 256u /* the whole 1 KiB window: no register aliases another */
 struct sim_rcc {
 	struct sim_soc_env *env;
@@ -103,13 +115,16 @@ struct sim_rcc {
 	bool no_msi;     /* G4: HSI16 at reset */
 	bool pllr_wb;    /* WB/WL: PLLR at 31:29 divides by R + 1, PLLREN bit 28 */
 	bool pllm_wide;  /* G4/L5: PLLM is 7:4 (RM0440, RM0438), L4 6:4 (RM0351) */
-	uint64_t pll_lock_ps; /* H7/H5/U5: PLL1 locks then; UINT64_MAX while off */
+	bool f7_dckcfgr2; /* F7: the USART kernel clocks in DCKCFGR2 (RM0385) */
+	uint64_t pll_lock_ps[SIM_RCC_PLLS]; /* H7/H5/U5: PLLk locks then; UINT64_MAX while off */
+	uint32_t rom_sysclk_hz; /* the device's ROM clock when it is not the family's (soc.c) */
 	uint32_t regs[SIM_RCC_WORDS];
 };
 void sim_rcc_power_on(struct sim_rcc *rcc, struct sim_soc_env *env, const struct sim_family_info *info);
 /* System reset: registers to reset values, reset flags kept and cause added. */
 void sim_rcc_reset(struct sim_rcc *rcc, enum sim_reset_cause cause);
-/* The ROM's clock tree: the PLL from HSI at sysclk_hz. */
+/* The ROM's clock tree: the PLL from HSI at sysclk_hz (the device's own
+ * rom_sysclk_hz instead when soc.c gave one). */
 void sim_rcc_rom_handoff(struct sim_rcc *rcc, uint32_t sysclk_hz);
 uint32_t sim_rcc_read(void *ctx, uint32_t offset);
 void sim_rcc_write(void *ctx, uint32_t offset, uint32_t value, uint32_t mask);
@@ -123,21 +138,37 @@ void sim_rcc_modern_load_reset(struct sim_rcc *rcc);
 void sim_rcc_modern_power_on_flags(struct sim_rcc *rcc);
 void sim_rcc_modern_reset_flag(struct sim_rcc *rcc, enum sim_reset_cause cause);
 void sim_rcc_modern_settle(struct sim_rcc *rcc);
+void sim_rcc_modern_rom_handoff(struct sim_rcc *rcc, uint32_t sysclk_hz);
 uint32_t sim_rcc_modern_read(struct sim_rcc *rcc, uint32_t offset);
 void sim_rcc_modern_write(struct sim_rcc *rcc, uint32_t offset, uint32_t value, uint32_t mask);
 
 /* USART, either register layout. */
+#define SIM_USART_FIFO 8u /* the FIFO depth of the USARTs that have one (RM0433) */
+struct sim_usart_instance; /* usart_map.h */
 struct sim_usart {
 	struct sim_soc_env *env;
 	enum sim_usart_layout layout;
 	unsigned index; /* 1 = USART1 */
-	uint32_t cr1, cr2, cr3, brr, gtpr;
-	bool tc, rxne, ore;
-	bool fe, pe; /* the byte in RDR came with a framing / parity error */
-	uint8_t rdr;
+	bool kernel_mux; /* the part has the RCC's kernel-clock field for it */
+	bool fifo;       /* PRESC and the FIFOs (CR1.FIFOEN) exist on this USART */
+	uint32_t cr1, cr2, cr3, brr, gtpr, presc;
+	/* TX: when each of the last bytes written enters the shift register
+	 * (a ring), when the last frame ends, TC cleared since, and a byte
+	 * held for want of a kernel clock. */
+	uint64_t tx_start_ps[SIM_USART_FIFO];
+	unsigned tx_next;
+	uint64_t tx_end_ps;
+	bool tc_cleared;
+	bool tx_unclocked;
+	uint8_t tx_held;
+	/* RX: RDR, or the RX FIFO in FIFO mode. */
+	uint8_t rx[SIM_USART_FIFO];
+	unsigned rx_head, rx_count;
+	bool ore;
+	bool fe, pe; /* the last byte received came with a framing / parity error */
 };
 void sim_usart_reset(struct sim_usart *u, struct sim_soc_env *env, enum sim_usart_layout layout,
-		     unsigned index);
+		     const struct sim_usart_instance *instance);
 uint32_t sim_usart_read(void *ctx, uint32_t offset);
 void sim_usart_write(void *ctx, uint32_t offset, uint32_t value, uint32_t mask);
 void sim_usart_receive(struct sim_usart *u, uint8_t byte);
@@ -146,14 +177,21 @@ void sim_usart_receive(struct sim_usart *u, uint8_t byte);
  * beyond about 5 %, with FE and PE as the frame's stop and parity bits
  * were sampled. */
 void sim_usart_receive_at(struct sim_usart *u, uint8_t byte, uint32_t host_baud);
-/* The clock the USART's BRR divides. */
+/* The clock the USART's BRR divides: the RCC's selection where the part
+ * has the mux, else its bus clock (USART1 PCLK2, USART2/3 PCLK1). */
 uint32_t sim_usart_kernel_hz(const struct sim_usart *u);
 /* The baud BRR gives at the kernel clock; 0 when BRR is too small. */
 uint32_t sim_usart_baud(const struct sim_usart *u, uint32_t kernel_hz);
 /* Program 8E1 at baud, TX and RX enabled: what the ROM leaves. */
 void sim_usart_rom_handoff(struct sim_usart *u, uint32_t kernel_hz, uint32_t baud);
-/* The USART's interrupt request line (RXNE/ORE, TXE, TC with their enables). */
+/* The USART's interrupt request line (RXNE/ORE, TXE, TC, TXFE, RXFF with
+ * their enables). */
 bool sim_usart_irq(const struct sim_usart *u);
+/* When TXE or TC next change by themselves (UINT64_MAX: nothing on its
+ * way): a polling program sees nothing new before then. */
+uint64_t sim_usart_next_change(const struct sim_usart *u);
+/* The same while their interrupt is enabled (the line may rise then). */
+uint64_t sim_usart_deadline(const struct sim_usart *u);
 
 #define SIM_FLASH_OPT_REGS 8u
 #define SIM_FLASH_LATCH_BYTES 128u /* the largest write buffer: L1's half page */

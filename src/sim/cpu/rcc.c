@@ -120,18 +120,44 @@ static uint32_t sysclk_l0(const struct sim_rcc *rcc, uint32_t cfgr)
 	return sws == 0 ? msi : sws == 1 ? HSI16 : sws == 3 ? pll : 0;
 }
 
-static uint32_t usart1_kernel(const struct sim_rcc *rcc, const struct sim_clocks *c)
+/* The kernel-clock mux of USARTn (1..3): F0/F3 CFGR3 (USART1SW 1:0,
+ * USART2SW 17:16, USART3SW 19:18: PCLK, SYSCLK, LSE, HSI; RM0091, RM0316),
+ * F7 DCKCFGR2 at 0x90 (USARTnSEL at 2(n-1): APB, SYSCLK, HSI, LSE;
+ * RM0385), G0 CCIPR 0x54, L4/G4/L5/WB/WL CCIPR 0x88 and L0 CCIPR 0x4C
+ * (USARTnSEL at 2(n-1): PCLK, SYSCLK, HSI16, LSE; RM0444, RM0351, RM0440,
+ * RM0438, RM0434, RM0453, RM0377). F1, F2/F4 and L1 have none: the field
+ * offsets read 0, the bus clock. Whether the part has the field at all is
+ * the USART's business (usart_map.c); HSI16 is taken as running when
+ * selected (an emulator choice: the RMs let a kernel-clock request start
+ * it), LSE is not fitted. */
+struct usart_mux {
+	uint32_t reg;
+	uint8_t shift[SIM_CPU_USARTS + 1];
+	bool lse_at_2; /* F0/F3 order: PCLK, SYSCLK, LSE, HSI */
+};
+
+static struct usart_mux usart_mux_of(const struct sim_rcc *rcc)
 {
-	struct rcc_shape s = shape_of(rcc->layout);
-	/* F0/F3 CFGR3.USART1SW, G0/L4 CCIPR.USART1SEL; F1 and F4 have none
-	 * (the F1 offset is reserved and reads 0: PCLK2). */
-	uint32_t sel = s.ccipr ? field(rcc->regs[s.ccipr / 4], 0, 2) : 0;
-	switch (sel) {
-	case 1: return c->sysclk;
-	case 2: return rcc->layout == SIM_RCC_F1 ? 0 : HSI16; /* F0/F3: 2 = LSE */
-	case 3: return rcc->layout == SIM_RCC_F1 ? HSI8 : 0;  /* G0/L4: 3 = LSE */
+	switch (rcc->layout) {
+	case SIM_RCC_F1: return (struct usart_mux){0x30, {0, 0, 16, 18}, true};
+	case SIM_RCC_F4: return (struct usart_mux){rcc->f7_dckcfgr2 ? 0x90 : 0, {0, 0, 2, 4}, false};
+	case SIM_RCC_G0: return (struct usart_mux){0x54, {0, 0, 2, 4}, false};
+	case SIM_RCC_L4: return (struct usart_mux){0x88, {0, 0, 2, 4}, false};
+	case SIM_RCC_L0: return (struct usart_mux){0x4C, {0, 0, 2, 4}, false};
+	default: return (struct usart_mux){0};
 	}
-	return c->pclk2;
+}
+
+static void usart_kernels(const struct sim_rcc *rcc, struct sim_clocks *c)
+{
+	struct usart_mux mux = usart_mux_of(rcc);
+	uint32_t hsi = rcc->layout == SIM_RCC_F1 ? HSI8 : HSI16;
+	for (unsigned n = 1; n <= SIM_CPU_USARTS; n++) {
+		uint32_t bus = n == 1 ? c->pclk2 : c->pclk1;
+		uint32_t sel = mux.reg ? field(rcc->regs[mux.reg / 4], mux.shift[n], 2) : 0;
+		uint32_t hz[4] = {bus, c->sysclk, mux.lse_at_2 ? 0 : hsi, mux.lse_at_2 ? hsi : 0};
+		c->usart_kernel[n] = hz[sel];
+	}
 }
 
 static void update_clocks(struct sim_rcc *rcc)
@@ -175,7 +201,7 @@ static void update_clocks(struct sim_rcc *rcc)
 	case SIM_RCC_NONE:
 		return;
 	}
-	c.usart1_kernel = usart1_kernel(rcc, &c);
+	usart_kernels(rcc, &c);
 	rcc->env->clocks = c;
 }
 
@@ -260,8 +286,10 @@ void sim_rcc_power_on(struct sim_rcc *rcc, struct sim_soc_env *env, const struct
 	rcc->no_msi = strcmp(info->family, "G4") == 0;
 	rcc->pllr_wb = strcmp(info->family, "WB") == 0 || strcmp(info->family, "WL") == 0;
 	rcc->pllm_wide = strcmp(info->family, "G4") == 0 || strcmp(info->family, "L5") == 0;
+	rcc->f7_dckcfgr2 = strcmp(info->family, "F7") == 0;
 	if (rcc->layout == SIM_RCC_NONE) {
-		env->clocks = (struct sim_clocks){HSI16, HSI16, HSI16, HSI16, HSI16};
+		env->clocks = (struct sim_clocks){.sysclk = HSI16, .hclk = HSI16, .pclk1 = HSI16, .pclk2 = HSI16,
+						   .usart_kernel = {0, HSI16, HSI16, HSI16}};
 		return;
 	}
 	load_reset_values(rcc);
@@ -300,6 +328,12 @@ void sim_rcc_reset(struct sim_rcc *rcc, enum sim_reset_cause cause)
 
 void sim_rcc_rom_handoff(struct sim_rcc *rcc, uint32_t sysclk_hz)
 {
+	if (rcc->rom_sysclk_hz)
+		sysclk_hz = rcc->rom_sysclk_hz;
+	if (sim_rcc_is_modern(rcc)) {
+		sim_rcc_modern_rom_handoff(rcc, sysclk_hz);
+		return;
+	}
 	uint32_t mhz = sysclk_hz / 1000000u;
 	if (mhz == 0)
 		return; /* the ROM's clock is not known: it keeps the reset clock */
@@ -332,7 +366,7 @@ void sim_rcc_rom_handoff(struct sim_rcc *rcc, uint32_t sysclk_hz)
 		rcc->regs[0] |= 1u << 0;
 		rcc->regs[2] = 1u;
 		break;
-	case SIM_RCC_H7: /* the ROM's own clock tree is not modelled: the reset clock stays */
+	case SIM_RCC_H7: /* rcc_h7.c */
 	case SIM_RCC_H5:
 	case SIM_RCC_U5:
 	case SIM_RCC_NONE: return;

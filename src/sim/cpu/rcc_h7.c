@@ -7,33 +7,36 @@
  *    PLL1RDY 25), CFGR 0x10 (SW 2:0, SWS 5:3: HSI, CSI, HSE, PLL1),
  *    D1CFGR 0x18 (HPRE 3:0, D1PPRE 6:4, D1CPRE 11:8), D2CFGR 0x1C (D2PPRE1
  *    6:4, D2PPRE2 10:8), PLLCKSELR 0x28 (PLLSRC 1:0: HSI, CSI, HSE, none;
- *    DIVM1 9:4), PLLCFGR 0x2C (DIVP1EN 16), PLL1DIVR 0x30 (N 8:0, P 15:9,
- *    each the divider minus 1), D2CCIP2R 0x54 (USART16910SEL 5:3), RSR 0xD0
+ *    DIVMk), PLLCFGR 0x2C (FRACEN, DIVP/Q/R enables), PLLkDIVR (N 8:0,
+ *    P 15:9, Q 22:16, R 30:24, each the divider minus 1), D3CFGR 0x20
+ *    (D3PPRE 6:4), D2CCIP2R 0x54 (USART234578SEL 2:0, USART16SEL 5:3), RSR 0xD0
  *    (RMVF 16, BORRSTF 21, PINRSTF 22, PORRSTF 23, SFTRSTF 24, IWDG1RSTF
  *    26; the C1_RSR alias at 0x130, where RM0455 has its only RSR);
  *  - H5: CR (HSION 0, HSIRDY 1, HSIDIV 4:3, CSION 8, CSIRDY 9, PLL1ON 24,
  *    PLL1RDY 25), CFGR1 0x1C (SW 2:0, SWS 5:3 as H7), CFGR2 0x20 (HPRE
  *    3:0, PPRE1 6:4, PPRE2 10:8, PPRE3 14:12), PLL1CFGR 0x28 (PLL1SRC 1:0:
- *    none, HSI, CSI, HSE; PLL1M 13:8; PLL1PEN 16), PLL1DIVR 0x34, CCIPR1
- *    0xD8 (USART1SEL 2:0), RSR 0xF4 (RMVF 23, PINRSTF 26, BORRSTF 27,
+ *    none, HSI, CSI, HSE; PLL1M 13:8; PLL1PEN 16), PLL2CFGR/PLL3CFGR
+ *    after it, PLL1DIVR 0x34, CCIPR1 0xD8 (USARTnSEL 3 bits each), RSR
+ *    0xF4 (RMVF 23, PINRSTF 26, BORRSTF 27,
  *    SFTRSTF 28, IWDGRSTF 29);
  *  - U5: CR (MSISON 0, MSISRDY 2, HSION 8, HSIRDY 10, PLL1ON 24, PLL1RDY
  *    25), ICSCR1 0x08 (MSIRGSEL 23, MSISRANGE 31:28), CFGR1 0x1C (SW 1:0,
  *    SWS 3:2: MSIS, HSI16, HSE, PLL1), CFGR2 0x20 (HPRE, PPRE1, PPRE2 as
- *    H5), PLL1CFGR 0x28 (PLL1SRC 1:0: none, MSIS, HSI16, HSE; PLL1M 11:8
- *    the divider minus 1; PLL1REN 18), PLL1DIVR 0x34 (R 30:24), CCIPR1 0xE0
- *    (USART1SEL 1:0: PCLK2, SYSCLK, HSI16, LSE), CSR 0xF4 (MSISSRANGE
+ *    H5), CFGR3 0x24 (PPRE3 6:4), PLL1CFGR 0x28 (PLL1SRC 1:0: none, MSIS,
+ *    HSI16, HSE; PLL1M 11:8 the divider minus 1; PLL1REN 18), PLL2CFGR and
+ *    PLL3CFGR after it, PLL1DIVR 0x34 (R 30:24), CCIPR1 0xE0 (USARTnSEL 2
+ *    bits each: PCLK, SYSCLK, HSI16, LSE), CSR 0xF4 (MSISSRANGE
  *    15:12, RMVF 23, OBLRSTF 25, PINRSTF 26, BORRSTF 27, SFTRSTF 28,
  *    IWDGRSTF 29).
  * SYSCLK from PLL1 is its P output on H7/H5, its R output on U5. Emulator
- * choices: the internal oscillators are ready as soon as they are on, PLL1
- * locks PLL_LOCK_PS after PLL1ON if its input runs and M is not 0 (the
- * datasheets give tens of microseconds), PLL2/PLL3 are ready when on but
- * their outputs are not modelled (a USART on pll2_q/pll3_q gets no clock),
- * no HSE or LSE is fitted. An oscillator in use (the system clock, PLL1's
- * input while PLL1 is) stays on, as the RMs say; the reset values of the
- * PLL registers are as remembered (RM0433 PLLCKSELR 0x02020200, PLLCFGR
- * 0x01FF0000, PLLxDIVR 0x01010280), not from the SVD tables. */
+ * choices: the internal oscillators (HSI48 too) are ready as soon as they
+ * are on, each PLL locks PLL_LOCK_PS after its PLLkON if its input runs
+ * and M is not 0 (the datasheets give tens of microseconds), no HSE or LSE
+ * is fitted. The U5 SVD-generated register file confirms the PLL2/PLL3
+ * offsets and the 0x01010280 DIVR reset value. An oscillator in use (the
+ * system clock, PLL1's input while PLL1 is) stays on, as the RMs say; the
+ * H7 reset values of PLLCKSELR (0x02020200) and PLLCFGR (0x01FF0000) are
+ * as remembered, not from the SVD tables. */
 #include "cpu/periph.h"
 
 #define PLL_LOCK_PS (100ull * 1000000ull) /* 100 µs */
@@ -52,13 +55,10 @@ struct modern_shape {
 	uint8_t sw_on[3], sw_rdy[3];   /* CR bits of the SW 0/1/2 oscillators */
 	uint8_t other_on[5], other_rdy[5]; /* oscillators that only report ready */
 	uint8_t pllsrc_to_src[4];      /* PLL1SRC value -> SW-numbered source */
-	unsigned pllm_shift, pllm_bits, pllm_plus;
-	uint32_t pll_en_reg;           /* the enable of the output SYSCLK uses */
-	unsigned pll_en_bit;
-	uint32_t plldivr;
-	unsigned pll_out_shift;        /* P 9 (H7/H5), R 24 (U5) */
+	unsigned pllm_bits, pllm_plus;
 	uint32_t ccipr;
-	unsigned usart1sel_shift, usart1sel_bits;
+	uint8_t usart_sel_shift[SIM_CPU_USARTS + 1]; /* by USART number */
+	unsigned usart_sel_bits;
 	uint32_t rsr, rsr_alias;
 	uint32_t rsr_writable; /* bits of RSR/CSR that are not reserved or flags */
 	unsigned rmvf;
@@ -69,11 +69,11 @@ struct modern_shape {
 static const struct modern_shape h7_shape = {
 	.cfgr = 0x10, .sw_bits = 3,
 	.sw_on = {0, 7, 16}, .sw_rdy = {2, 8, 17},
-	.other_on = {12, 26, 28, NO_BIT, NO_BIT}, .other_rdy = {13, 27, 29, NO_BIT, NO_BIT},
+	.other_on = {12, NO_BIT, NO_BIT, NO_BIT, NO_BIT}, /* HSI48 */
+	.other_rdy = {13, NO_BIT, NO_BIT, NO_BIT, NO_BIT},
 	.pllsrc_to_src = {SRC_0, SRC_1, SRC_HSE, SRC_NONE},
-	.pllm_shift = 4, .pllm_bits = 6, .pllm_plus = 0,
-	.pll_en_reg = 0x2C, .pll_en_bit = 16, .plldivr = 0x30, .pll_out_shift = 9,
-	.ccipr = 0x54, .usart1sel_shift = 3, .usart1sel_bits = 3,
+	.pllm_bits = 6, .pllm_plus = 0,
+	.ccipr = 0x54, .usart_sel_shift = {0, 3, 0, 0}, .usart_sel_bits = 3,
 	.rsr = 0xD0, .rsr_alias = 0x130, .rsr_writable = 0, .rmvf = 16, .flags_mask = 0xFFFE0000u,
 	/* POR, pin, BOR and both domains' resets at power-on */
 	.power_on_flags = 1u << 23 | 1u << 22 | 1u << 21 | 1u << 20 | 1u << 19,
@@ -83,11 +83,11 @@ static const struct modern_shape h7_shape = {
 static const struct modern_shape h5_shape = {
 	.cfgr = 0x1C, .sw_bits = 3,
 	.sw_on = {0, 8, 16}, .sw_rdy = {1, 9, 17},
-	.other_on = {12, 26, 28, NO_BIT, NO_BIT}, .other_rdy = {13, 27, 29, NO_BIT, NO_BIT},
+	.other_on = {12, NO_BIT, NO_BIT, NO_BIT, NO_BIT}, /* HSI48 */
+	.other_rdy = {13, NO_BIT, NO_BIT, NO_BIT, NO_BIT},
 	.pllsrc_to_src = {SRC_NONE, SRC_0, SRC_1, SRC_HSE},
-	.pllm_shift = 8, .pllm_bits = 6, .pllm_plus = 0,
-	.pll_en_reg = 0x28, .pll_en_bit = 16, .plldivr = 0x34, .pll_out_shift = 9,
-	.ccipr = 0xD8, .usart1sel_shift = 0, .usart1sel_bits = 3,
+	.pllm_bits = 6, .pllm_plus = 0,
+	.ccipr = 0xD8, .usart_sel_shift = {0, 0, 3, 6}, .usart_sel_bits = 3,
 	.rsr = 0xF4, .rsr_alias = 0, .rsr_writable = 0, .rmvf = 23, .flags_mask = 0xFF000000u,
 	.power_on_flags = 1u << 27 | 1u << 26,
 	.sft = 28, .iwdg = 29, .obl = NO_BIT,
@@ -96,11 +96,10 @@ static const struct modern_shape h5_shape = {
 static const struct modern_shape u5_shape = {
 	.cfgr = 0x1C, .sw_bits = 2,
 	.sw_on = {0, 8, 16}, .sw_rdy = {2, 10, 17},
-	.other_on = {4, 12, 14, 26, 28}, .other_rdy = {5, 13, 15, 27, 29},
+	.other_on = {4, 12, 14, NO_BIT, NO_BIT}, .other_rdy = {5, 13, 15, NO_BIT, NO_BIT},
 	.pllsrc_to_src = {SRC_NONE, SRC_0, SRC_1, SRC_HSE},
-	.pllm_shift = 8, .pllm_bits = 4, .pllm_plus = 1,
-	.pll_en_reg = 0x28, .pll_en_bit = 18, .plldivr = 0x34, .pll_out_shift = 24,
-	.ccipr = 0xE0, .usart1sel_shift = 0, .usart1sel_bits = 2,
+	.pllm_bits = 4, .pllm_plus = 1,
+	.ccipr = 0xE0, .usart_sel_shift = {0, 0, 2, 4}, .usart_sel_bits = 2,
 	.rsr = 0xF4, .rsr_alias = 0, .rsr_writable = 0xFF00u, /* MSIKSRANGE, MSISSRANGE */
 	.rmvf = 23, .flags_mask = 0xFF000000u, .power_on_flags = 1u << 27 | 1u << 26,
 	.sft = 28, .iwdg = 29, .obl = 25,
@@ -162,34 +161,78 @@ static uint32_t source_hz(const struct sim_rcc *rcc, unsigned src)
 	return src == SRC_0 ? HSI64_HZ >> field(cr, 3, 2) : CSI_HZ;
 }
 
-static unsigned pll1_source(const struct sim_rcc *rcc)
+/* Where PLLk (1..3) is configured. H7 (RM0433): one source for the
+ * three in PLLCKSELR.PLLSRC, DIVMk there at 4 + 8(k-1), the output
+ * enables DIVPkEN/DIVQkEN/DIVRkEN in PLLCFGR at 16 + 3(k-1), PLLkFRACEN
+ * at 4(k-1), PLLkDIVR at 0x30 + 8(k-1) with PLLkFRACR after it. H5
+ * (RM0481) and U5 (RM0456): PLLkCFGR at 0x28 + 4(k-1) with the source
+ * (1:0), FRACEN (4), M (13:8; U5 11:8 holding M - 1) and the P/Q/R enables
+ * (16-18), PLLkDIVR at 0x34 + 8(k-1). A DIVR holds N - 1 (8:0), P - 1
+ * (15:9), Q - 1 (22:16), R - 1 (30:24); FRACN is FRACR 15:3. */
+struct pll_regs {
+	uint32_t src_reg, m_reg, en_reg, divr;
+	unsigned m_shift, en_shift, fracen_bit;
+};
+
+static struct pll_regs pll_regs(const struct sim_rcc *rcc, unsigned k)
 {
-	const struct modern_shape *s = shape(rcc);
-	return s->pllsrc_to_src[field(get(rcc, 0x28), 0, 2)];
+	unsigned i = k - 1;
+	if (rcc->layout == SIM_RCC_H7)
+		return (struct pll_regs){0x28, 0x28, 0x2C, 0x30 + 8 * i, 4 + 8 * i, 16 + 3 * i, 4 * i};
+	uint32_t cfgr = 0x28 + 4 * i;
+	return (struct pll_regs){cfgr, cfgr, cfgr, 0x34 + 8 * i, 8, 16, 4};
 }
 
-static uint32_t pll1_m(const struct sim_rcc *rcc)
+static unsigned pll_source(const struct sim_rcc *rcc, unsigned k)
+{
+	return shape(rcc)->pllsrc_to_src[field(get(rcc, pll_regs(rcc, k).src_reg), 0, 2)];
+}
+
+static uint32_t pll_m(const struct sim_rcc *rcc, unsigned k)
 {
 	const struct modern_shape *s = shape(rcc);
-	uint32_t m = field(get(rcc, 0x28), s->pllm_shift, s->pllm_bits);
+	struct pll_regs r = pll_regs(rcc, k);
+	uint32_t m = field(get(rcc, r.m_reg), r.m_shift, s->pllm_bits);
 	return m == 0 && s->pllm_plus == 0 ? 0 : m + s->pllm_plus; /* H7/H5: 0 disables */
 }
 
-static bool pll1_input_runs(const struct sim_rcc *rcc)
+static bool pll_input_runs(const struct sim_rcc *rcc, unsigned k)
 {
-	unsigned src = pll1_source(rcc);
-	return src != SRC_NONE && source_hz(rcc, src) != 0 && pll1_m(rcc) != 0;
+	unsigned src = pll_source(rcc, k);
+	return src != SRC_NONE && source_hz(rcc, src) != 0 && pll_m(rcc, k) != 0;
 }
 
-/* VCO = input / M x N; the SYSCLK output divides it by P (R on U5). */
+static bool pll_locked(const struct sim_rcc *rcc, unsigned k)
+{
+	return bit(get(rcc, 0), 25 + 2 * (k - 1)) && pll_input_runs(rcc, k);
+}
+
+/* VCO = input / M x (N + FRACN / 8192), FRACN counting while FRACEN is set. */
+static uint64_t pll_vco_hz(const struct sim_rcc *rcc, unsigned k)
+{
+	struct pll_regs r = pll_regs(rcc, k);
+	uint32_t n = field(get(rcc, r.divr), 0, 9) + 1u;
+	uint32_t frac = bit(get(rcc, r.en_reg), r.fracen_bit) ? field(get(rcc, r.divr + 4), 3, 13) : 0;
+	uint64_t in = source_hz(rcc, pll_source(rcc, k));
+	return in * ((uint64_t)n * 8192u + frac) / ((uint64_t)pll_m(rcc, k) * 8192u);
+}
+
+/* pllk_p/q/r_ck: the VCO divided by the output's divider, while PLLk is
+ * locked and that output enabled; else no clock. */
+static uint32_t pll_output_hz(const struct sim_rcc *rcc, unsigned k, char output)
+{
+	unsigned o = output == 'p' ? 0 : output == 'q' ? 1 : 2;
+	struct pll_regs r = pll_regs(rcc, k);
+	if (!pll_locked(rcc, k) || !bit(get(rcc, r.en_reg), r.en_shift + o))
+		return 0;
+	static const unsigned div_shift[3] = {9, 16, 24};
+	return (uint32_t)(pll_vco_hz(rcc, k) / (field(get(rcc, r.divr), div_shift[o], 7) + 1u));
+}
+
+/* SYSCLK from PLL1 is its P output on H7/H5, its R output on U5. */
 static uint32_t pll1_hz(const struct sim_rcc *rcc)
 {
-	const struct modern_shape *s = shape(rcc);
-	if (!bit(get(rcc, 0), 25) || !bit(get(rcc, s->pll_en_reg), s->pll_en_bit) || !pll1_input_runs(rcc))
-		return 0;
-	uint32_t divr = get(rcc, s->plldivr);
-	uint64_t vco = (uint64_t)source_hz(rcc, pll1_source(rcc)) * (field(divr, 0, 9) + 1u) / pll1_m(rcc);
-	return (uint32_t)(vco / (field(divr, s->pll_out_shift, 7) + 1u));
+	return pll_output_hz(rcc, 1, rcc->layout == SIM_RCC_U5 ? 'r' : 'p');
 }
 
 static bool sw_source_ready(const struct sim_rcc *rcc, unsigned sw)
@@ -214,7 +257,7 @@ static void keep_in_use_on(struct sim_rcc *rcc)
 	unsigned used = sws(rcc);
 	if (used == 3) {
 		*cr |= CR_PLL1ON;
-		used = pll1_source(rcc);
+		used = pll_source(rcc, 1);
 	}
 	if (used < SRC_HSE)
 		*cr |= 1u << s->sw_on[used];
@@ -231,15 +274,41 @@ static void update_ready_flags(struct sim_rcc *rcc)
 		*cr = (*cr & ~(1u << s->other_rdy[i])) | (uint32_t)bit(*cr, s->other_on[i]) << s->other_rdy[i];
 	if (rcc->layout != SIM_RCC_U5)
 		*cr |= 1u << 5; /* HSIDIVF: a new HSIDIV takes effect at once */
-	if (!(*cr & CR_PLL1ON))
-		rcc->pll_lock_ps = UINT64_MAX;
-	bool locked = (*cr & CR_PLL1ON) && rcc->env->now_ps >= rcc->pll_lock_ps && pll1_input_runs(rcc);
-	*cr = (*cr & ~CR_PLL1RDY) | (locked ? CR_PLL1RDY : 0);
+	for (unsigned k = 1; k <= SIM_RCC_PLLS; k++) {
+		uint32_t on = CR_PLL1ON << 2 * (k - 1), rdy = CR_PLL1RDY << 2 * (k - 1);
+		if (!(*cr & on))
+			rcc->pll_lock_ps[k - 1] = UINT64_MAX;
+		bool locked = (*cr & on) && rcc->env->now_ps >= rcc->pll_lock_ps[k - 1] &&
+			      pll_input_runs(rcc, k);
+		*cr = (*cr & ~rdy) | (locked ? rdy : 0);
+	}
+}
+
+/* USARTn's kernel clock: H7 D2CCIP2R (USART16SEL 5:3 for USART1,
+ * USART234578SEL 2:0 for USART2/3) and H5 CCIPR1 (USART1SEL 2:0, USART2SEL
+ * 5:3, USART3SEL 8:6) pick rcc_pclk (PCLK2 for USART1, PCLK1 for the
+ * others), pll2_q_ck, pll3_q_ck, hsi_ker_ck, csi_ker_ck or LSE (not
+ * fitted), the other values no clock (RM0433, RM0481); U5 CCIPR1
+ * (USARTnSEL at 2(n-1)) PCLK, SYSCLK, HSI16 or LSE (RM0456). */
+static uint32_t usart_kernel(const struct sim_rcc *rcc, const struct sim_clocks *c, unsigned n)
+{
+	const struct modern_shape *s = shape(rcc);
+	uint32_t sel = field(get(rcc, s->ccipr), s->usart_sel_shift[n], s->usart_sel_bits);
+	uint32_t bus = n == 1 ? c->pclk2 : c->pclk1;
+	if (rcc->layout == SIM_RCC_U5)
+		return sel == 0 ? bus : sel == 1 ? c->sysclk : sel == 2 ? source_hz(rcc, SRC_1) : 0;
+	switch (sel) {
+	case 0: return bus;
+	case 1: return pll_output_hz(rcc, 2, 'q');
+	case 2: return pll_output_hz(rcc, 3, 'q');
+	case 3: return source_hz(rcc, SRC_0);
+	case 4: return source_hz(rcc, SRC_1);
+	}
+	return 0;
 }
 
 static void update_clocks(struct sim_rcc *rcc)
 {
-	const struct modern_shape *s = shape(rcc);
 	unsigned now = sws(rcc);
 	struct sim_clocks c = {0};
 	c.sysclk = now == 3 ? pll1_hz(rcc) : source_hz(rcc, now);
@@ -252,18 +321,19 @@ static void update_clocks(struct sim_rcc *rcc)
 		c.hclk = core;
 		c.pclk1 = ahb / apb_div(field(d2, 4, 3));
 		c.pclk2 = ahb / apb_div(field(d2, 8, 3));
+		c.pclk3 = ahb / apb_div(field(d1, 4, 3));           /* D1PPRE */
+		c.pclk4 = ahb / apb_div(field(get(rcc, 0x20), 4, 3)); /* D3CFGR.D3PPRE */
 	} else {
 		uint32_t cfgr2 = get(rcc, 0x20);
 		c.hclk = c.sysclk / ahb_div(field(cfgr2, 0, 4));
 		c.pclk1 = c.hclk / apb_div(field(cfgr2, 4, 3));
 		c.pclk2 = c.hclk / apb_div(field(cfgr2, 8, 3));
+		/* PPRE3: H5 CFGR2 14:12, U5 CFGR3 (0x24) 6:4 */
+		uint32_t ppre3 = rcc->layout == SIM_RCC_H5 ? field(cfgr2, 12, 3) : field(get(rcc, 0x24), 4, 3);
+		c.pclk3 = c.hclk / apb_div(ppre3);
 	}
-	uint32_t sel = field(get(rcc, s->ccipr), s->usart1sel_shift, s->usart1sel_bits);
-	if (rcc->layout == SIM_RCC_U5) /* PCLK2, SYSCLK, HSI16, LSE */
-		c.usart1_kernel = sel == 0 ? c.pclk2 : sel == 1 ? c.sysclk : sel == 2 ? source_hz(rcc, SRC_1) : 0;
-	else /* PCLK2, pll2_q, pll3_q, hsi_ker, csi_ker, LSE */
-		c.usart1_kernel = sel == 0 ? c.pclk2 : sel == 3 ? source_hz(rcc, SRC_0) :
-				  sel == 4 ? source_hz(rcc, SRC_1) : 0;
+	for (unsigned n = 1; n <= SIM_CPU_USARTS; n++)
+		c.usart_kernel[n] = usart_kernel(rcc, &c, n);
 	rcc->env->clocks = c;
 }
 
@@ -287,22 +357,23 @@ void sim_rcc_modern_load_reset(struct sim_rcc *rcc)
 	uint32_t flags = get(rcc, s->rsr) & s->flags_mask;
 	for (unsigned i = 0; i < SIM_RCC_WORDS; i++)
 		rcc->regs[i] = 0;
-	rcc->pll_lock_ps = UINT64_MAX;
+	for (unsigned k = 0; k < SIM_RCC_PLLS; k++)
+		rcc->pll_lock_ps[k] = UINT64_MAX;
 	switch (rcc->layout) {
 	case SIM_RCC_H7:
 		*reg(rcc, 0) = 0x25u; /* HSION, HSIRDY, HSIDIVF: HSI 64 MHz */
 		*reg(rcc, 0x28) = 0x02020200u;
 		*reg(rcc, 0x2C) = 0x01FF0000u;
-		*reg(rcc, 0x30) = 0x01010280u;
+		*reg(rcc, 0x30) = *reg(rcc, 0x38) = *reg(rcc, 0x40) = 0x01010280u;
 		break;
 	case SIM_RCC_H5:
 		*reg(rcc, 0) = 0x2Bu; /* HSION, HSIRDY, HSIDIV /2, HSIDIVF: 32 MHz */
-		*reg(rcc, 0x34) = 0x01010280u;
+		*reg(rcc, 0x34) = *reg(rcc, 0x3C) = *reg(rcc, 0x44) = 0x01010280u;
 		break;
 	case SIM_RCC_U5:
 		*reg(rcc, 0) = 0x35u; /* MSISON, MSISRDY, MSIKON, MSIKRDY */
 		*reg(rcc, 0x08) = 0x44000000u; /* MSISRANGE, MSIKRANGE 4 MHz */
-		*reg(rcc, 0x34) = 0x01010280u;
+		*reg(rcc, 0x34) = *reg(rcc, 0x3C) = *reg(rcc, 0x44) = 0x01010280u;
 		*reg(rcc, 0xF4) = 0x4400u;     /* MSISSRANGE, MSIKSRANGE 4 MHz */
 		break;
 	default: return;
@@ -353,15 +424,56 @@ void sim_rcc_modern_write(struct sim_rcc *rcc, uint32_t offset, uint32_t value, 
 		*r = (sim_merge(*r, value, mask) & ~sws_mask) | (old & sws_mask);
 	} else {
 		*r = sim_merge(*r, value, mask);
-		if (offset == 0 && !(old & CR_PLL1ON) && (*r & CR_PLL1ON))
-			rcc->pll_lock_ps = rcc->env->now_ps + PLL_LOCK_PS;
+		for (unsigned k = 1; offset == 0 && k <= SIM_RCC_PLLS; k++) {
+			uint32_t on = CR_PLL1ON << 2 * (k - 1);
+			if (!(old & on) && (*r & on))
+				rcc->pll_lock_ps[k - 1] = rcc->env->now_ps + PLL_LOCK_PS;
+		}
 	}
+	sim_rcc_modern_settle(rcc);
+}
+
+/* The ROM's clock at Go (AN2606 as /work/shared/stm32/stub.md §1 has it:
+ * H74x/H7A3 64 MHz HSI without PLL, H72x 66 MHz and H563 200 MHz from a
+ * PLL on HSI; the U5 ROM's clock is not in that transcription, so U5 keeps
+ * its reset clock). AN2606 gives the frequency, not the dividers: PLL1
+ * here runs from HSI as it is (H7 64 MHz, H5 HSI / 2 = 32 MHz) through M
+ * to 2 MHz, P the smallest even divider putting the VCO at 192 MHz or
+ * more, N to match; bus prescalers stay /1, and PLL1 is locked, as the
+ * ROM waited for it (an emulator choice). */
+void sim_rcc_modern_rom_handoff(struct sim_rcc *rcc, uint32_t sysclk_hz)
+{
+	const uint32_t ref_hz = 2000000u;
+	uint32_t hsi = source_hz(rcc, SRC_0);
+	if (rcc->layout == SIM_RCC_U5 || sysclk_hz == 0 || sysclk_hz == hsi || hsi % ref_hz ||
+	    sysclk_hz % (ref_hz / 2))
+		return;
+	uint32_t p = 2;
+	while ((uint64_t)sysclk_hz * p < 192000000u)
+		p += 2;
+	uint32_t n = (uint32_t)((uint64_t)sysclk_hz * p / ref_hz), m = hsi / ref_hz;
+	struct pll_regs r = pll_regs(rcc, 1);
+	uint32_t *src = reg(rcc, r.src_reg), *mreg = reg(rcc, r.m_reg), *divr = reg(rcc, r.divr);
+	*src &= ~3u; /* HSI: PLLSRC 0 on H7, 1 on H5 */
+	*src |= rcc->layout == SIM_RCC_H5 ? 1u : 0u;
+	*mreg = (*mreg & ~(0x3Fu << r.m_shift)) | m << r.m_shift;
+	*divr = (*divr & ~0xFFFFu) | (n - 1u) | (p - 1u) << 9;
+	*reg(rcc, r.en_reg) |= 1u << r.en_shift; /* the P output */
+	*reg(rcc, 0) |= CR_PLL1ON;
+	rcc->pll_lock_ps[0] = rcc->env->now_ps;
+	update_ready_flags(rcc);
+	const struct modern_shape *s = shape(rcc);
+	uint32_t *cfgr = reg(rcc, s->cfgr);
+	uint32_t sw_mask = (1u << s->sw_bits) - 1u;
+	*cfgr = (*cfgr & ~(sw_mask | sw_mask << s->sw_bits)) | 3u | 3u << s->sw_bits;
 	sim_rcc_modern_settle(rcc);
 }
 
 uint64_t sim_rcc_deadline(const struct sim_rcc *rcc)
 {
-	if (!shape(rcc) || rcc->pll_lock_ps == UINT64_MAX || rcc->env->now_ps >= rcc->pll_lock_ps)
-		return UINT64_MAX;
-	return rcc->pll_lock_ps;
+	uint64_t first = UINT64_MAX;
+	for (unsigned k = 0; shape(rcc) && k < SIM_RCC_PLLS; k++)
+		if (rcc->pll_lock_ps[k] > rcc->env->now_ps && rcc->pll_lock_ps[k] < first)
+			first = rcc->pll_lock_ps[k];
+	return first;
 }

@@ -15,12 +15,12 @@ static void reset_blocks(struct sim_soc *soc)
 	sim_scb_reset(&soc->scb, &soc->env, info->core);
 	sim_systick_reset(&soc->systick, &soc->env);
 	sim_dbgmcu_reset(&soc->dbgmcu, sim_port_device(soc->chip)->pid);
-	sim_iwdg_reset(&soc->iwdg, &soc->env, info->lsi_hz);
+	sim_iwdg_reset(&soc->iwdg, &soc->env, info->lsi_hz, sim_family_iwdg(info));
 	if (sim_port_hardware_watchdog(soc->chip))
 		sim_iwdg_start_hardware(&soc->iwdg);
 	sim_crc_reset(&soc->crc, info->crc);
 	for (size_t i = 0; i < soc->usart_count; i++)
-		sim_usart_reset(&soc->usarts[i], &soc->env, info->usart, soc->usart_map[i].index);
+		sim_usart_reset(&soc->usarts[i], &soc->env, info->usart, &soc->usart_map[i]);
 	sim_flashctl_reset(&soc->flash, &soc->env, soc->chip, info);
 }
 
@@ -36,6 +36,9 @@ void sim_soc_init(struct sim_soc *soc, const struct sim_family_info *info, struc
 	soc->usart_count = sim_usart_instances(info, sim_port_device(chip)->name, soc->usart_map);
 	soc->flash_irq = sim_family_flash_irq(info);
 	sim_rcc_power_on(&soc->rcc, &soc->env, info);
+	/* A line whose ROM clock is not the family's (H72x) tells the RCC. */
+	uint32_t rom_hz = sim_family_rom_sysclk(info, sim_port_device(chip)->name);
+	soc->rcc.rom_sysclk_hz = rom_hz != info->rom_sysclk_hz ? rom_hz : 0;
 	reset_blocks(soc);
 
 	struct sim_mmio_bus *bus = &soc->bus;
@@ -84,5 +87,11 @@ uint64_t sim_soc_deadline(const struct sim_soc *soc)
 	uint64_t flash = soc->flash_irq >= 0 ? sim_flashctl_deadline(&soc->flash) : UINT64_MAX;
 	uint64_t first = iwdg < tick ? iwdg : tick;
 	first = lock < first ? lock : first;
+	uint64_t early = sim_iwdg_irq_deadline(&soc->iwdg); /* EWIF raises the line */
+	first = early < first ? early : first;
+	for (size_t i = 0; i < soc->usart_count; i++) {
+		uint64_t usart = soc->usart_map[i].irq >= 0 ? sim_usart_deadline(&soc->usarts[i]) : UINT64_MAX;
+		first = usart < first ? usart : first;
+	}
 	return flash < first ? flash : first;
 }

@@ -13,7 +13,14 @@
 
 struct sim_clocks {
 	uint32_t sysclk, hclk, pclk1, pclk2;
-	uint32_t usart1_kernel; /* the clock USART1's BRR divides */
+	/* H7 APB3 (D1PPRE) and APB4 (D3PPRE), H5/U5 APB3 (PPRE3); 0 elsewhere.
+	 * No modelled peripheral hangs there: the bootloaders' USARTs are on
+	 * APB1/APB2, LPUART1 (APB4/APB3) is not modelled. */
+	uint32_t pclk3, pclk4;
+	/* [n]: what USARTn's kernel-clock mux selects (its bus clock at the
+	 * mux's reset value; 0 for a source that does not run). A USART whose
+	 * part has no mux takes its bus clock instead (usart.c). */
+	uint32_t usart_kernel[SIM_CPU_USARTS + 1];
 };
 
 struct sim_soc_env {

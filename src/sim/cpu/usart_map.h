@@ -3,6 +3,7 @@
 #ifndef STM32SIM_CPU_USART_MAP_H
 #define STM32SIM_CPU_USART_MAP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -14,6 +15,8 @@ struct sim_usart_instance {
 	unsigned index; /* 1 = USART1 */
 	uint32_t base;
 	int irq;        /* NVIC line, -1 when not known */
+	bool kernel_mux; /* the RCC has a kernel-clock field for it on this part */
+	bool fifo;       /* its USART has PRESC and the FIFOs */
 };
 
 /* The bootloader's USARTs of the device, the one AN2606 lists first

@@ -341,10 +341,11 @@ static void usart_baud_follows_brr_and_the_clock_tree(void **state)
 	(void)state;
 	struct sim_usart u;
 	struct sim_soc_env env = {0};
-	sim_usart_reset(&u, &env, SIM_USART_SR_DR, 1);
+	sim_usart_reset(&u, &env, SIM_USART_SR_DR, &(struct sim_usart_instance){.index = 1});
 	sim_usart_write(&u, 0x08, 0x1D4C, 0xFFFFFFFFu); /* RM0008 example: 72 MHz, 9600 */
 	assert_int_equal(sim_usart_baud(&u, 72000000u), 9600);
-	sim_usart_reset(&u, &env, SIM_USART_ISR_TDR, 1);
+	sim_usart_reset(&u, &env, SIM_USART_ISR_TDR,
+			&(struct sim_usart_instance){.index = 1, .kernel_mux = true});
 	sim_usart_write(&u, 0x0C, 0x1A1, 0xFFFFFFFFu); /* 48 MHz / 417 */
 	assert_int_equal(sim_usart_baud(&u, 48000000u), 115108);
 	sim_usart_write(&u, 0x00, 1u << 15, 0xFFFFFFFFu); /* OVER8 */

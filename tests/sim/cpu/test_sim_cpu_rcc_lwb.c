@@ -82,7 +82,7 @@ static void l0_msi_at_reset_pll_from_hsi16_and_usart1(void **state)
 	assert_int_equal(r.tx.byte, 'L');
 	assert_int_equal(r.tx.baud, 115523u); /* 32 MHz / 277 */
 	wr(&r, rcc + 0x4C, 2u); /* USART1SEL = HSI16 */
-	assert_int_equal(r.soc.env.clocks.usart1_kernel, 16000000u);
+	assert_int_equal(r.soc.env.clocks.usart_kernel[1], 16000000u);
 	sim_soc_reset(&r.soc, SIM_RESET_SYSRESETREQ);
 	assert_true(rd(&r, rcc + 0x50) & (1u << 28)); /* SFTRSTF */
 	set(&r, rcc + 0x50, 1u << 23);                /* RMVF */
