@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "optbytes/option_edit.h"
+#include "stm32boot/option_bytes.h"
 #include "stlink/stlink_flash.h"
 #include "stlink/stlink_loader.h"
 #include "stlink/stlink_proto.h"
@@ -33,6 +34,7 @@ struct stlink_backend {
 	bool use_loader;            /* else the register-level path */
 	struct stm32_device device; /* the table's row, with all of SRAM usable */
 	unsigned swd_khz;           /* the clock the probe took, 0 when unknown */
+	uint8_t register_factory[STLINK_H7_OPTION_IMAGE]; /* H7: the image's factory bytes */
 	uint32_t cpuid, dev_id;
 };
 
@@ -47,10 +49,26 @@ static struct stlink_backend *backend_of(struct stm32_target *t)
 	return t->backend;
 }
 
+/* H7: the option registers' image stands where the option area would
+ * (stlink_flash.h); reads inside it are answered from the registers. */
+static bool in_register_image(const struct stlink_backend *b, uint32_t address, size_t length)
+{
+	return b->device.opt_start == STLINK_H7_OPTION_START && b->flash.kind == STLINK_FLASH_H7 &&
+	       address >= STLINK_H7_OPTION_START &&
+	       (uint64_t)address + length <= (uint64_t)STLINK_H7_OPTION_START + STLINK_H7_OPTION_IMAGE;
+}
+
 static enum stm32_status st_read(struct stm32_target *t, uint32_t address, uint8_t *data,
 				 size_t length, struct stm32_error *err)
 {
 	struct stlink_backend *b = backend_of(t);
+	if (in_register_image(b, address, length)) {
+		uint8_t image[STLINK_H7_OPTION_IMAGE];
+		enum stm32_status s = stlink_flash_h7_read_options(&b->link, &b->flash, image, err);
+		if (s == STM32_OK)
+			memcpy(data, image + (address - STLINK_H7_OPTION_START), length);
+		return s;
+	}
 	enum stm32_status s = stlink_read(&b->link, address, data, length, err);
 	if (s == STM32_E_NACK && b->target.chip.read_protected &&
 	    stm32_device_in_flash(b->target.desc.device, address, length))
@@ -206,6 +224,8 @@ static enum stm32_status read_option_area(struct stlink_backend *b, uint8_t *are
 		return stm32_error_set(err, STM32_E_PROTECTED,
 				       "the %s is read-protected: its option bytes are changed "
 				       "only by -k (which erases the flash) until then", dev->name);
+	if (b->flash.kind == STLINK_FLASH_H7)
+		return stlink_flash_h7_read_options(&b->link, &b->flash, area, err);
 	return stlink_read(&b->link, dev->opt_start, area, dev->opt_size, err);
 }
 
@@ -368,6 +388,23 @@ static uint32_t dbgmcu_idcode_address(uint32_t part, uint32_t dp_idcode)
 	return 0xE0042000u;
 }
 
+/* H7 keeps its option bytes in flash-controller registers: the backend's
+ * row maps their image (stlink_flash.h) so the option-byte table's H7
+ * fields (their offsets are in the image) are reachable over SWD, and
+ * only here. */
+static void map_register_image(struct stlink_backend *b, const struct stm32_device *dev)
+{
+	if (strcmp(dev->family, "H7") != 0 || dev->opt_size ||
+	    stm32_option_register_image(dev, b->register_factory, sizeof b->register_factory) !=
+		    STLINK_H7_OPTION_IMAGE)
+		return;
+	b->device.opt_start = STLINK_H7_OPTION_START;
+	b->device.opt_size = STLINK_H7_OPTION_IMAGE;
+	b->device.opt_factory = b->register_factory;
+	b->device.rdp_offset = 1; /* OPTSR_CUR bits 15:8 */
+	b->device.rdp_level0 = 0xAA;
+}
+
 static enum stm32_status identify(struct stlink_backend *b, struct stm32_error *err)
 {
 	struct stlink_link *l = &b->link;
@@ -411,22 +448,29 @@ static enum stm32_status identify(struct stlink_backend *b, struct stm32_error *
 		b->device.ram_start = SRAM_BASE;
 	dev = &b->device;
 	b->target.desc.device = dev;
+	map_register_image(b, dev);
+	/* A family without a flash driver here can still be read. */
+	char why[160];
+	b->use_loader = stlink_flash_init(&b->flash, dev) &&
+			stlink_loader_init(&b->loader, dev, l->timeout_ms, why, sizeof why);
 	/* Readout protection: the debugger's reads of flash fault. */
 	uint8_t probe[4];
 	struct stm32_error probe_err;
 	stm32_error_clear(&probe_err);
 	chip->read_protected = stlink_read(l, dev->flash_start, probe, sizeof probe, &probe_err) ==
 			       STM32_E_NACK;
-	if (!chip->read_protected && dev->opt_start && dev->opt_size &&
-	    dev->opt_size <= sizeof chip->option_bytes &&
-	    stlink_read(l, dev->opt_start, chip->option_bytes, dev->opt_size, &probe_err) == STM32_OK) {
+	/* H7's option registers read at any level; a mapped area not at 1. */
+	bool registers = b->flash.kind == STLINK_FLASH_H7 && dev->opt_start == STLINK_H7_OPTION_START;
+	enum stm32_status got = STM32_E_UNSUPPORTED;
+	if (registers)
+		got = stlink_flash_h7_read_options(l, &b->flash, chip->option_bytes, &probe_err);
+	else if (!chip->read_protected && dev->opt_start && dev->opt_size &&
+		 dev->opt_size <= sizeof chip->option_bytes)
+		got = stlink_read(l, dev->opt_start, chip->option_bytes, dev->opt_size, &probe_err);
+	if (got == STM32_OK) {
 		chip->option_bytes_known = true;
 		chip->option_bytes_size = dev->opt_size;
 	}
-	/* A family without a flash driver here can still be read. */
-	char why[160];
-	b->use_loader = stlink_flash_init(&b->flash, dev) &&
-			stlink_loader_init(&b->loader, dev, l->timeout_ms, why, sizeof why);
 	return STM32_OK;
 }
 
