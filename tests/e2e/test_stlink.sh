@@ -524,3 +524,21 @@ t_h7_readout_protection_then_unprotect_erases() {
 		out_has "Readout protection: off (level 0, RDP 0xAA)"
 	done
 }
+
+# RDP level 2 disables the debug port for good: from the reset that loads
+# it, nothing answers on SWD, under reset too, and stm32boot says so.
+t_rdp_level_2_over_swd_disables_the_debug_port_for_good() {
+	for DEVICE in stm32f407xg stm32h743zi; do
+		rm -f "$IMG"
+		probe_fail --set-option RDP=0xCC --allow-permanent-lock stlink:
+		error_has "took option bytes that lock it for good (RDP level 2)"
+		stat_is .rdp_level 2
+		probe_fail stlink:
+		error_has "no SWD target answers (DP IDCODE 0x00000000"
+		error_has "target voltage 3.30 V"
+		error_has "A chip at readout protection level 2 never answers SWD again"
+		probe_fail --connect-under-reset stlink:
+		error_has "no SWD target answers"
+		stat_is .rdp_level 2
+	done
+}

@@ -240,3 +240,34 @@ t_st_flash_erase_on_f4_after_a_write_in_one_session_erases_nothing() {
 	erased_file "$WORK/erased.bin" "$(stat -c %s "$WORK/all.flash")"
 	same_bytes "$WORK/all.flash" "$WORK/erased.bin"
 }
+
+# openocd's dap-direct driver (interface/stlink-dap.cfg): the DP and AP
+# registers through READ_DAP_REG / WRITE_DAP_REG and its queued word
+# accesses through RW_MISC_OUT / RW_MISC_IN, memory through the probe's
+# memory commands with their AP and CSW bytes.
+t_openocd_stlink_dap_programs_through_the_dap_registers() {
+	random_file "$WORK/fw.bin" 3000
+	on_probe v2 openocd "${OPENOCD_PORTS[@]}" -f interface/stlink-dap.cfg -f target/stm32f1x.cfg \
+		-c "program $WORK/fw.bin 0x08000000 verify reset exit"
+	[ "$STATUS" -eq 0 ] || fail "openocd (stlink-dap) program: exit status $STATUS"
+	output_has "SWD DPIDR 0x1ba01477"
+	output_has "Cortex-M3 r2p1 processor detected"
+	output_has "** Verified OK **"
+	stat_at_least '.stlink.debug_commands["0x45"]' 1
+	stat_at_least '.stlink.debug_commands["0x46"]' 1
+	stat_at_least '.stlink.debug_commands["0x51"]' 1
+	flash_slice "$WORK/written.bin" 0 3000
+	same_bytes "$WORK/written.bin" "$WORK/fw.bin"
+}
+
+# A chip at RDP level 2 (set through stm32boot, the one way in with a
+# guard) is what st-info reports as "flash: 0": no target answers.
+t_st_info_sees_no_chip_at_rdp_level_2() {
+	DEVICE=stm32f407xg
+	on_probe v2 "$STM32BOOT" --set-option RDP=0xCC --allow-permanent-lock stlink:
+	[ "$STATUS" -eq 1 ] || fail "stm32boot: exit status $STATUS, expected 1 (the lock ends the session)"
+	stat_is .rdp_level 2
+	on_probe v2 st-info --probe
+	out_has "flash:      0 (pagesize: 0)"
+	out_has "descr:      unknown device"
+}

@@ -191,7 +191,10 @@ enum stm32_status stlink_enter_swd(struct stlink_link *l, unsigned khz, unsigned
 						    l->voltage < LOW_VOLTAGE ?
 							    ": is the board powered, and its VDD wired "
 							    "to the probe's VREF pin?" :
-							    ": are SWDIO, SWCLK and GND wired?");
+							    ": are SWDIO, SWCLK and GND wired? A chip at "
+							    "readout protection level 2 never answers SWD "
+							    "again; firmware that turns SWD off needs "
+							    "--connect-under-reset");
 		}
 	}
 	return s;

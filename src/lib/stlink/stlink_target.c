@@ -321,8 +321,13 @@ static enum stm32_status st_write_option_bytes(struct stm32_target *t, uint32_t 
 					       "registers reach over SWD (the first %zu bytes)",
 					       dev->opt_start + offset + i, dev->name, reach);
 	memcpy(area + offset, data, length);
+	bool permanent = option_edit_permanent(dev, area, dev->opt_size, dev->opt_start);
 	s = write_options_and_reset(b, area, dev->opt_size, err);
-	if (s == STM32_OK && option_edit_permanent(dev, area, dev->opt_size, dev->opt_start))
+	/* Level 2 is in force from the reset that loads it: the reset's own
+	 * answer may be lost, and nothing answers after it. */
+	uint32_t cpuid;
+	struct stm32_error probe;
+	if (permanent && (s == STM32_OK || stlink_read_word(&b->link, CPUID, &cpuid, &probe) != STM32_OK))
 		return stm32_error_set(err, STM32_E_IO,
 				       "the %s took option bytes that lock it for good (RDP level "
 				       "2): its debug port no longer answers", dev->name);

@@ -182,6 +182,7 @@ void sim_swd_tick(struct sim_swd_target *t)
 void sim_swd_system_reset(struct sim_swd_target *t, enum sim_reset_cause cause)
 {
 	sim_cpu_reset(t->cpu, cause);
+	t->debug_disabled = sim_chip_rdp_level(t->chip) == 2;
 	t->thumb = sim_cpu_debug_load_reset_vector(t->cpu);
 	t->reset_sticky = true;
 	t->lockup = false;
@@ -344,4 +345,9 @@ bool sim_swd_set_reg(struct sim_swd_target *t, unsigned selector, uint32_t value
 	if (selector == SIM_DEBUG_REG_XPSR)
 		t->thumb = value & XPSR_T;
 	return sim_cpu_debug_set_reg(t->cpu, selector, value);
+}
+
+bool sim_swd_debug_disabled(const struct sim_swd_target *t)
+{
+	return t->debug_disabled;
 }

@@ -39,6 +39,7 @@ struct sim_swd_target {
 	bool lockup;            /* the core stopped on a fault it cannot take */
 	bool reset_sticky;      /* S_RESET_ST: a reset since DHCSR was last read */
 	bool nrst_low;          /* NRST held low: the chip stays in reset */
+	bool debug_disabled;    /* RDP level 2 when the last reset loaded the options */
 	bool thumb;             /* xPSR.T: 0 only after a reset vector without bit 0 */
 	bool realtime;          /* --speed realtime: the core and the flash run on the USB clock */
 	uint64_t wall_us;       /* realtime: the USB model's clock at this command */
@@ -67,6 +68,10 @@ bool sim_swd_write(struct sim_swd_target *t, uint32_t address, unsigned size, ui
 bool sim_swd_get_reg(struct sim_swd_target *t, unsigned selector, uint32_t *value);
 bool sim_swd_set_reg(struct sim_swd_target *t, unsigned selector, uint32_t value);
 
+/* RDP level 2, in force since the last reset (the option-byte load): the
+ * chip's debug port is disabled for good (no SWD transaction is
+ * acknowledged, under reset too). */
+bool sim_swd_debug_disabled(const struct sim_swd_target *t);
 /* A system reset (the probe's RESETSYS, AIRCR.SYSRESETREQ). */
 void sim_swd_system_reset(struct sim_swd_target *t, enum sim_reset_cause cause);
 /* The NRST line: low holds the chip in reset, the rising edge resets it. */
