@@ -542,3 +542,39 @@ t_rdp_level_2_over_swd_disables_the_debug_port_for_good() {
 		stat_is .rdp_level 2
 	done
 }
+
+# Power-on (a new emulator session) with nothing attached: what the chip
+# then runs by itself.
+power_cycle() {
+	rm -f "$STATS"
+	timeout 100 "$STM32BOOT_SIM_PROGRAM" --device "$DEVICE" --interface stlink --image "$IMG" \
+		--stats "$STATS" --run -- true </dev/null >/dev/null 2>&1 || fail "power cycle failed"
+}
+
+# -j over SWD: level 1 set with a debugger attached stops the chip at the
+# reset that follows until a power-on reset (RM0090 §3.6.3, RM0351
+# §3.5.1), and stm32boot says so; -k and the H7 (options in force at
+# OPTSTART, no reset) need no power cycle and say nothing of it.
+t_readout_protect_over_swd_asks_for_a_power_cycle() {
+	printf '\000\120\000\040\011\000\000\010\376\347\000\000' >"$WORK/spin.bin"
+	for DEVICE in stm32f103x8 stm32f407xg stm32l476rg; do
+		rm -f "$IMG"
+		probe_ok -w "$WORK/spin.bin" -R stlink:
+		stat_is .state '"application"'
+		probe_ok -j stlink:
+		out_has "Power-cycle the board now: readout protection was set through the debug port"
+		stat_is .rdp_level 1
+		stat_is .state '"lockup"'
+		power_cycle
+		stat_is .state '"application"' # the spin loop runs again
+		stat_is .rdp_level 1
+		probe_ok -k stlink:
+		out_lacks "Power-cycle"
+		stat_is .rdp_level 0
+	done
+	DEVICE=stm32h743zi
+	rm -f "$IMG"
+	probe_ok -j stlink:
+	out_lacks "Power-cycle"
+	stat_is .rdp_level 1
+}

@@ -263,18 +263,33 @@ static enum stm32_status st_readout_unprotect(struct stm32_target *t, struct stm
 	return write_options_and_reset(b, dev->opt_factory, dev->opt_size, err);
 }
 
+/* Level 1 set through the debug port, then a system reset: the chip saw
+ * a debugger since power-on and runs nothing from flash until a power-on
+ * reset (RM0090 §3.6.3 and RM0351 §3.5.1 say so for F4 and L4; the other
+ * families are taken to be alike, not checked). H7 takes its options at
+ * OPTSTART without a reset, and is not claimed here. */
+static void note_power_cycle(struct stlink_backend *b, enum stm32_status s)
+{
+	if (s == STM32_OK && b->flash.kind != STLINK_FLASH_H7)
+		b->target.chip.power_cycle_needed = true;
+}
+
 static enum stm32_status st_readout_protect(struct stm32_target *t, struct stm32_error *err)
 {
 	struct stlink_backend *b = backend_of(t);
+	enum stm32_status s;
 	if (b->flash.kind == STLINK_FLASH_F1) {
 		bool reset = false;
-		enum stm32_status s = park_loader(b, err);
+		s = park_loader(b, err);
 		if (s == STM32_OK)
 			s = stlink_flash_readout_protect(&b->link, &b->flash, &reset, err);
-		return load_options(b, s, reset, err);
+		s = load_options(b, s, reset, err);
+	} else {
+		struct option_edit edit = {OPTION_EDIT_READOUT_PROTECT, NULL, 0};
+		s = change_options(b, &edit, err);
 	}
-	struct option_edit edit = {OPTION_EDIT_READOUT_PROTECT, NULL, 0};
-	return change_options(b, &edit, err);
+	note_power_cycle(b, s);
+	return s;
 }
 
 static enum stm32_status st_write_protect(struct stm32_target *t, const uint32_t *groups,
@@ -313,6 +328,7 @@ static enum stm32_status st_write_option_bytes(struct stm32_target *t, uint32_t 
 		s = read_option_area(b, area, err);
 	if (s != STM32_OK)
 		return s;
+	bool was_level0 = dev->rdp_offset >= 0 && area[dev->rdp_offset] == dev->rdp_level0;
 	size_t offset = address - dev->opt_start, reach = stlink_flash_option_reach(&b->flash);
 	for (size_t i = 0; i < length; i++)
 		if (offset + i >= reach && area[offset + i] != data[i])
@@ -331,7 +347,11 @@ static enum stm32_status st_write_option_bytes(struct stm32_target *t, uint32_t 
 		return stm32_error_set(err, STM32_E_IO,
 				       "the %s took option bytes that lock it for good (RDP level "
 				       "2): its debug port no longer answers", dev->name);
-	return s == STM32_OK ? st_reconnect(t, err) : s;
+	if (s == STM32_OK)
+		s = st_reconnect(t, err);
+	if (was_level0 && area[dev->rdp_offset] != dev->rdp_level0)
+		note_power_cycle(b, s);
+	return s;
 }
 
 /* After the chip reset itself: SWD survives a system reset; halt and look again. */
@@ -341,7 +361,9 @@ static enum stm32_status st_reconnect(struct stm32_target *t, struct stm32_error
 	stlink_loader_forget(&b->loader, true);
 	enum stm32_status s = stlink_halt(&b->link, err);
 	if (s == STM32_OK) {
+		bool power_cycle = b->target.chip.power_cycle_needed; /* until a power-on */
 		memset(&b->target.chip, 0, sizeof b->target.chip);
+		b->target.chip.power_cycle_needed = power_cycle;
 		s = identify(b, err);
 	}
 	return s;

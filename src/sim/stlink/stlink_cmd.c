@@ -576,6 +576,7 @@ static void debug_command(struct sim_stlink *st, const uint8_t *cmd)
 			return;
 		}
 		st->mode = SIM_STLINK_MODE_DEBUG;
+		sim_swd_debugger_attached(st->target);
 		sim_dap_reset(&st->dap);
 		reply_status(st, SIM_STLINK_OK);
 		return;
