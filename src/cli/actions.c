@@ -685,10 +685,6 @@ static bool run_protection(struct cli_context *ctx, protection_command command, 
 	}
 	ctx->chip_reset_itself = true;
 	cli_info("Done: %s.", consequence);
-	if (ctx->target->chip.power_cycle_needed)
-		cli_info("Power-cycle the board now: readout protection was set through the debug "
-			 "port, and the chip runs nothing from flash until a power-on reset (a reset "
-			 "is not enough).");
 	return true;
 }
 
