@@ -578,3 +578,50 @@ t_readout_protect_over_swd_asks_for_a_power_cycle() {
 	out_lacks "Power-cycle"
 	stat_is .rdp_level 1
 }
+
+# A WAIT storm on writes: a memory write the AP answered WAIT wrote
+# nothing, and the host sends it again (a few times, with a growing pause)
+# before giving up.
+t_wait_storm_on_writes_is_retried() {
+	random_file "$WORK/fw.bin" 20000
+	SIM_EXTRA="--faults nack=0.3 --seed 7"
+	probe_ok -w "$WORK/fw.bin" stlink:
+	stat_at_least .stlink.write_waits 1
+	SIM_EXTRA=
+	flash_slice "$WORK/written.bin" 0 20000
+	same_bytes "$WORK/written.bin" "$WORK/fw.bin"
+}
+
+# A storm that never ends: one error line naming it, a non-zero exit.
+t_endless_wait_storm_is_a_clear_error() {
+	random_file "$WORK/fw.bin" 4096
+	SIM_EXTRA="--faults nack=1.0"
+	probe_fail -w "$WORK/fw.bin" stlink:
+	error_has "a WAIT storm: the target answered SWD WAIT to a memory write"
+	stat_at_least .stlink.write_waits 8
+}
+
+t_probe_unplugged_mid_erase_is_a_clear_error() {
+	for DEVICE in stm32f407xg stm32h743zi; do
+		rm -f "$IMG"
+		SIM_EXTRA="--faults hangup-after=60"
+		probe_fail -o stlink:
+		error_has "erase failed: the ST-LINK at"
+		error_has "was unplugged"
+		stat_is .faults.hangup 1
+	done
+}
+
+# The register path (H7, no RAM loader): a chip reset in the middle of a
+# write locks its flash controller; the failed request is retried and the
+# result read back, so the flash ends up as the file says.
+t_chip_reset_mid_write_on_the_register_path_is_recovered() {
+	DEVICE=stm32h743zi
+	random_file "$WORK/fw.bin" 20000
+	SIM_EXTRA="--faults reset-after=150"
+	probe_ok -w "$WORK/fw.bin" -v stlink:
+	out_has "Wrote and verified 20000 bytes"
+	stat_is .stlink.resets 1
+	flash_slice "$WORK/written.bin" 0 20000
+	same_bytes "$WORK/written.bin" "$WORK/fw.bin"
+}

@@ -428,6 +428,13 @@ static void finish_write(struct sim_stlink *st)
 		memory_failed(st, SIM_STLINK_FAULT, address);
 		return;
 	}
+	if (st->faults && sim_faults_take_nack(st->faults)) {
+		/* The AP answered WAIT until the probe gave up: nothing written. */
+		st->counts.waits++;
+		st->counts.write_waits++;
+		memory_failed(st, SIM_STLINK_AP_WAIT, address);
+		return;
+	}
 	count_ap_access(st, length / size, false);
 	for (size_t i = 0; i < length; i += size) {
 		uint32_t v = 0;

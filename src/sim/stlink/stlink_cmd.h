@@ -35,7 +35,8 @@ struct sim_stlink_counts {
 	uint64_t unknown;
 	uint64_t memory_read_bytes, memory_written_bytes;
 	uint64_t memory_errors; /* memory commands that ended in a fault status */
-	uint64_t waits;         /* memory reads answered SWD WAIT (the nack fault) */
+	uint64_t waits;         /* memory reads and writes answered SWD WAIT (the nack fault) */
+	uint64_t write_waits;   /* of them, writes (nothing written) */
 };
 
 struct sim_stlink {
