@@ -17,6 +17,7 @@
 
 #define MAX_LINE 8192
 #define MAX_DEVICES 256
+#define REGISTER_IMAGE_MAX 64u /* bytes of a register image (rows without a mapped area) */
 
 
 static void chomp(char *line)
@@ -143,6 +144,15 @@ static void check_against_devices(const char *family, const char *parts, long of
 				tsv_die("%s has an option area: give the field's offset", d->name);
 			continue;
 		}
+		if (!d->opt_size) {
+			/* No mapped area: the offset is in the register image a debug
+			 * back end builds (docs/option-bytes.md, H7), whose factory
+			 * values are the table's own. */
+			if ((unsigned long)offset + bytes + complement > REGISTER_IMAGE_MAX)
+				tsv_die("field does not fit a %u-byte register image",
+					REGISTER_IMAGE_MAX);
+			continue;
+		}
 		if ((unsigned long)offset + bytes + complement > d->opt_size)
 			tsv_die("field does not fit %s's %lu-byte option area", d->name, d->opt_size);
 		unsigned char padded[260] = {0};
@@ -188,6 +198,8 @@ static const char *unit_name(const char *unit)
 		return "STM32_OPTION_UNIT_NONE";
 	if (strcmp(unit, "4K") == 0)
 		return "STM32_OPTION_UNIT_4K";
+	if (strcmp(unit, "32K") == 0)
+		return "STM32_OPTION_UNIT_32K";
 	if (strcmp(unit, "sector") == 0)
 		return "STM32_OPTION_UNIT_SECTOR";
 	if (strcmp(unit, "page") == 0)

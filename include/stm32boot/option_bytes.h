@@ -42,6 +42,7 @@ enum stm32_option_unit {
 	STM32_OPTION_UNIT_PAGE,   /* area bounds count pages */
 	STM32_OPTION_UNIT_8B,     /* PCROP bounds count double words from the flash start */
 	STM32_OPTION_UNIT_512B,   /* PCROP bounds count 512-byte blocks from the flash start */
+	STM32_OPTION_UNIT_32K,    /* 32 KiB of flash (H7A3/B3: a group of four 8 KiB sectors) */
 };
 
 /* One value of a field and its meaning; any_other covers the values not listed. */
@@ -83,6 +84,13 @@ const struct stm32_option_field *stm32_option_field_find(const struct stm32_devi
 /* Can the field be read through the device's option area? */
 bool stm32_option_field_reachable(const struct stm32_option_field *field,
 				  const struct stm32_device *device);
+/* Devices whose option bytes are flash-controller registers (opt_size 0,
+ * H7): the table's offsets are then in a register image a debug back end
+ * builds (docs/option-bytes.md, "H7 over SWD"). Its size in bytes (0: the
+ * table has no such field for the device), and its factory bytes in
+ * factory[0..max) (bits no field covers are 0). */
+size_t stm32_option_register_image(const struct stm32_device *device, uint8_t *factory,
+				   size_t max);
 /* The field's value in an option area of size bytes (0 when unreachable). */
 uint32_t stm32_option_field_get(const struct stm32_option_field *field, const uint8_t *bytes,
 				size_t size);

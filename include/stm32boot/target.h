@@ -87,6 +87,11 @@ struct stm32_chip_facts {
 	uint8_t option_bytes[128];
 	uint32_t option_bytes_size;
 	bool read_protected;       /* reads refused: readout protection active */
+	/* The last protection change takes full effect only at a power-on
+	 * reset: readout protection raised while a debugger was attached
+	 * stops the chip until then (RM0090, RM0351: a POR, not a system
+	 * reset). Set by the back end; the caller tells the user. */
+	bool power_cycle_needed;
 };
 
 /* One erase request. */

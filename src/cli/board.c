@@ -360,6 +360,10 @@ static bool open_stub(struct board *b)
  * an exit GPIO sequence does the reset). */
 static bool run_afterwards(struct board *b, struct cli_context *ctx)
 {
+	if (b->target->chip.power_cycle_needed)
+		cli_info("Power-cycle the board now: readout protection was set through the debug "
+			 "port, and the chip runs nothing from flash until a power-on reset (a reset "
+			 "is not enough).");
 	if (stm32_target_can(&b->target->desc, STM32_CAP_WRITE_IMAGE)) {
 		if (b->opts.has_go || b->opts.reset)
 			cli_detail("-g/-R skipped: the drive resets the chip and starts its program itself");

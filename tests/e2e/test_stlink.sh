@@ -446,3 +446,184 @@ t_loader_leaves_the_core_halted_and_reset_runs_the_program() {
 	stat_is .stlink.halted false
 	stat_is .state '"application"'
 }
+
+# H7 keeps its option bytes in FLASH registers: over SWD they are the
+# register image of docs/option-bytes.md (OPTSR_CUR, WPSN_CUR1/2,
+# BOOT_CURR); the emulator keeps the same image in the chip's file after the
+# flash, so the word read back here is the chip's, not the host's.
+h7_register_word() { image_u32 $((32 + $(image_u32 12) + $1)); } # h7_register_word OFFSET
+
+t_h7_option_bytes_over_swd_show_set_and_read_back() {
+	for DEVICE in stm32h743zi stm32h7a3; do
+		rm -f "$IMG"
+		probe_ok --option-bytes stlink:
+		out_has "Option bytes of the $DEVICE (H7) at 0x5200201C"
+		grep -qE '^  RDP +0xAA +0xAA ' "$OUT" || fail "$DEVICE: RDP not shown at level 0"
+		grep -qE '^  BOOT_ADD1 +0x1FF0 +0x1FF0 ' "$OUT" || fail "$DEVICE: BOOT_ADD1 not shown"
+		probe_ok --set-option nRST_STOP_D1=0,BOOT_ADD0=0x0810 stlink:
+		out_has "Read back: the option bytes hold the new values."
+		# The chip's OPTSR: bit 6 (nRST_STOP_D1) now 0, the rest as before.
+		[ $(($(h7_register_word 0) & 0x40)) -eq 0 ] || fail "$DEVICE: OPTSR bit 6 still set"
+		[ $(($(h7_register_word 0) & 0x80)) -ne 0 ] || fail "$DEVICE: nRST_STBY_D1 changed"
+		[ $(($(h7_register_word 12) & 0xFFFF)) -eq $((0x0810)) ] || fail "$DEVICE: BOOT_ADD0"
+		# A new connection reads them from the registers again.
+		probe_ok --option-bytes stlink:
+		grep -qE '^\* nRST_STOP_D1 +0 +1 ' "$OUT" || fail "$DEVICE: nRST_STOP_D1=0 not shown"
+		grep -qE '^\* BOOT_ADD0 +0x810 +0x800 ' "$OUT" || fail "$DEVICE: BOOT_ADD0 not shown"
+		# Level 2 by name, refused before anything is sent.
+		probe_fail --set-option RDP=0xCC stlink:
+		error_has "refusing RDP=0xCC: level 2, permanent"
+		stat_is .rdp_level 0
+	done
+	# The ROM bootloader cannot reach them: refused, as before.
+	run --set-option nRST_STOP_D1=0 "sim:stm32h743zi,image=$WORK/rom.img"
+	[ "$STATUS" -eq 1 ] || fail "the ROM path took an H7 option field"
+}
+
+t_h7_write_protection_refuses_a_write_before_erasing_and_u_lifts_it() {
+	# stm32h743zi: a bit per 128 KiB sector, bank 2's from sector 8;
+	# stm32h7a3: a bit per group of four 8 KiB sectors.
+	for case in "stm32h743zi 9 $((0x120000)) 0x08120000" "stm32h7a3 1 $((0x8000)) 0x08008000"; do
+		set -- $case
+		DEVICE=$1
+		rm -f "$IMG"
+		random_file "$WORK/old.bin" 4096
+		random_file "$WORK/fw.bin" 4096
+		probe_ok -w "$WORK/old.bin" -S "$4" stlink:
+		probe_ok --write-protect "$2" stlink:
+		probe_ok --option-bytes stlink:
+		out_has "Write-protected"
+		grep -qE '^Write-protected (pages|sectors): .*[0-9]' "$OUT" || fail "$DEVICE: no protection shown"
+		probe_fail -w "$WORK/fw.bin" -S "$4" stlink:
+		error_has "is write-protected: the chip would refuse; nothing was erased or written"
+		flash_slice "$WORK/now.bin" "$3" 4096
+		same_bytes "$WORK/now.bin" "$WORK/old.bin"
+		probe_ok -u stlink:
+		probe_ok -w "$WORK/fw.bin" -S "$4" stlink:
+		flash_slice "$WORK/now.bin" "$3" 4096
+		same_bytes "$WORK/now.bin" "$WORK/fw.bin"
+	done
+}
+
+t_h7_readout_protection_then_unprotect_erases() {
+	for DEVICE in stm32h743zi stm32h7a3; do
+		rm -f "$IMG"
+		random_file "$WORK/fw.bin" 4096
+		probe_ok -w "$WORK/fw.bin" stlink:
+		probe_ok -j stlink:
+		stat_is .rdp_level 1
+		probe_ok stlink:
+		out_has "Readout protection: ON"
+		probe_fail -r "$WORK/back.bin" -S 0x08000000:16 stlink:
+		error_has "read-protected"
+		# Level 1 keeps the flash; only the debugger is barred.
+		flash_slice "$WORK/now.bin" 0 4096
+		same_bytes "$WORK/now.bin" "$WORK/fw.bin"
+		probe_ok -k stlink:
+		stat_is .rdp_level 0
+		flash_all_erased
+		probe_ok --option-bytes stlink:
+		out_has "Readout protection: off (level 0, RDP 0xAA)"
+	done
+}
+
+# RDP level 2 disables the debug port for good: from the reset that loads
+# it, nothing answers on SWD, under reset too, and stm32boot says so.
+t_rdp_level_2_over_swd_disables_the_debug_port_for_good() {
+	for DEVICE in stm32f407xg stm32h743zi; do
+		rm -f "$IMG"
+		probe_fail --set-option RDP=0xCC --allow-permanent-lock stlink:
+		error_has "took option bytes that lock it for good (RDP level 2)"
+		stat_is .rdp_level 2
+		probe_fail stlink:
+		error_has "no SWD target answers (DP IDCODE 0x00000000"
+		error_has "target voltage 3.30 V"
+		error_has "A chip at readout protection level 2 never answers SWD again"
+		probe_fail --connect-under-reset stlink:
+		error_has "no SWD target answers"
+		stat_is .rdp_level 2
+	done
+}
+
+# Power-on (a new emulator session) with nothing attached: what the chip
+# then runs by itself.
+power_cycle() {
+	rm -f "$STATS"
+	timeout 100 "$STM32BOOT_SIM_PROGRAM" --device "$DEVICE" --interface stlink --image "$IMG" \
+		--stats "$STATS" --run -- true </dev/null >/dev/null 2>&1 || fail "power cycle failed"
+}
+
+# -j over SWD: level 1 set with a debugger attached stops the chip at the
+# reset that follows until a power-on reset (RM0090 §3.6.3, RM0351
+# §3.5.1), and stm32boot says so; -k and the H7 (options in force at
+# OPTSTART, no reset) need no power cycle and say nothing of it.
+t_readout_protect_over_swd_asks_for_a_power_cycle() {
+	printf '\000\120\000\040\011\000\000\010\376\347\000\000' >"$WORK/spin.bin"
+	for DEVICE in stm32f103x8 stm32f407xg stm32l476rg; do
+		rm -f "$IMG"
+		probe_ok -w "$WORK/spin.bin" -R stlink:
+		stat_is .state '"application"'
+		probe_ok -j stlink:
+		out_has "Power-cycle the board now: readout protection was set through the debug port"
+		stat_is .rdp_level 1
+		stat_is .state '"lockup"'
+		power_cycle
+		stat_is .state '"application"' # the spin loop runs again
+		stat_is .rdp_level 1
+		probe_ok -k stlink:
+		out_lacks "Power-cycle"
+		stat_is .rdp_level 0
+	done
+	DEVICE=stm32h743zi
+	rm -f "$IMG"
+	probe_ok -j stlink:
+	out_lacks "Power-cycle"
+	stat_is .rdp_level 1
+}
+
+# A WAIT storm on writes: a memory write the AP answered WAIT wrote
+# nothing, and the host sends it again (a few times, with a growing pause)
+# before giving up.
+t_wait_storm_on_writes_is_retried() {
+	random_file "$WORK/fw.bin" 20000
+	SIM_EXTRA="--faults nack=0.3 --seed 7"
+	probe_ok -w "$WORK/fw.bin" stlink:
+	stat_at_least .stlink.write_waits 1
+	SIM_EXTRA=
+	flash_slice "$WORK/written.bin" 0 20000
+	same_bytes "$WORK/written.bin" "$WORK/fw.bin"
+}
+
+# A storm that never ends: one error line naming it, a non-zero exit.
+t_endless_wait_storm_is_a_clear_error() {
+	random_file "$WORK/fw.bin" 4096
+	SIM_EXTRA="--faults nack=1.0"
+	probe_fail -w "$WORK/fw.bin" stlink:
+	error_has "a WAIT storm: the target answered SWD WAIT to a memory write"
+	stat_at_least .stlink.write_waits 8
+}
+
+t_probe_unplugged_mid_erase_is_a_clear_error() {
+	for DEVICE in stm32f407xg stm32h743zi; do
+		rm -f "$IMG"
+		SIM_EXTRA="--faults hangup-after=60"
+		probe_fail -o stlink:
+		error_has "erase failed: the ST-LINK at"
+		error_has "was unplugged"
+		stat_is .faults.hangup 1
+	done
+}
+
+# The register path (H7, no RAM loader): a chip reset in the middle of a
+# write locks its flash controller; the failed request is retried and the
+# result read back, so the flash ends up as the file says.
+t_chip_reset_mid_write_on_the_register_path_is_recovered() {
+	DEVICE=stm32h743zi
+	random_file "$WORK/fw.bin" 20000
+	SIM_EXTRA="--faults reset-after=150"
+	probe_ok -w "$WORK/fw.bin" -v stlink:
+	out_has "Wrote and verified 20000 bytes"
+	stat_is .stlink.resets 1
+	flash_slice "$WORK/written.bin" 0 20000
+	same_bytes "$WORK/written.bin" "$WORK/fw.bin"
+}

@@ -153,3 +153,121 @@ t_st_flash_and_openocd_on_f4_g0_l4() {
 		same_bytes "$WORK/written.bin" "$WORK/fw.bin"
 	done
 }
+
+# openocd's own protection commands on an F4 (stm32f2x, the F2/F4 driver),
+# an L4 and a G0: lock sets RDP level 1 (debug reads of flash then fault),
+# unlock goes back to level 0 and the chip mass-erases.
+t_openocd_lock_then_unlock_on_f4_l4_and_g0() {
+	for triple in stm32f407xg:stm32f4x:stm32f2x stm32l476rg:stm32l4x:stm32l4x \
+		stm32g071rb:stm32g0x:stm32g0x; do
+		DEVICE=${triple%%:*}
+		local config=${triple#*:}
+		config=${config%%:*}
+		local driver=${triple##*:}
+		rm -f "$IMG"
+		random_file "$WORK/fw.bin" 3000
+		on_probe v2 openocd "${OPENOCD_PORTS[@]}" -f interface/stlink.cfg -f "target/$config.cfg" \
+			-c "program $WORK/fw.bin 0x08000000 verify reset exit"
+		[ "$STATUS" -eq 0 ] || fail "$DEVICE: openocd program: exit status $STATUS"
+		on_probe v2 openocd "${OPENOCD_PORTS[@]}" -f interface/stlink.cfg -f "target/$config.cfg" \
+			-c "init; reset halt; $driver lock 0; reset halt; shutdown"
+		[ "$STATUS" -eq 0 ] || fail "$DEVICE: openocd $driver lock: exit status $STATUS"
+		stat_is .rdp_level 1
+		on_probe v2 openocd "${OPENOCD_PORTS[@]}" -f interface/stlink.cfg -f "target/$config.cfg" \
+			-c "init; reset halt; mdw 0x08000000; shutdown"
+		stat_at_least .stlink.rdp_refusals 1
+		# Level 1 keeps the flash as it was.
+		flash_slice "$WORK/now.bin" 0 3000
+		same_bytes "$WORK/now.bin" "$WORK/fw.bin"
+		on_probe v2 openocd "${OPENOCD_PORTS[@]}" -f interface/stlink.cfg -f "target/$config.cfg" \
+			-c "init; reset halt; $driver unlock 0; reset halt; shutdown"
+		[ "$STATUS" -eq 0 ] || fail "$DEVICE: openocd $driver unlock: exit status $STATUS"
+		stat_is .rdp_level 0
+		extract_flash "$WORK/all.flash"
+		erased_file "$WORK/erased.bin" "$(stat -c %s "$WORK/all.flash")"
+		same_bytes "$WORK/all.flash" "$WORK/erased.bin"
+	done
+}
+
+# A chip a peer locked, unlocked by stm32boot -k. st-info still names these
+# parts at level 1: their flash-size registers are in system memory, which
+# a debugger may read at level 1 (it prints "flash: 0" only when nothing
+# answers on SWD, --stlink-target none).
+t_stm32boot_k_unlocks_what_openocd_locked_on_f4_and_l4() {
+	for triple in stm32f407xg:stm32f4x:stm32f2x:1048576 stm32l476rg:stm32l4x:stm32l4x:1048576; do
+		DEVICE=${triple%%:*}
+		local rest=${triple#*:}
+		local config=${rest%%:*}
+		rest=${rest#*:}
+		local driver=${rest%%:*}
+		local size=${rest#*:}
+		rm -f "$IMG"
+		random_file "$WORK/fw.bin" 3000
+		on_probe v2 st-flash write "$WORK/fw.bin" 0x08000000
+		[ "$STATUS" -eq 0 ] || fail "$DEVICE: st-flash write: exit status $STATUS"
+		on_probe v2 openocd "${OPENOCD_PORTS[@]}" -f interface/stlink.cfg -f "target/$config.cfg" \
+			-c "init; reset halt; $driver lock 0; reset halt; shutdown"
+		stat_is .rdp_level 1
+		on_probe v2 st-info --probe
+		out_has "flash:      $size"
+		on_probe v2 "$STM32BOOT" -k stlink:
+		[ "$STATUS" -eq 0 ] || fail "$DEVICE: stm32boot -k: exit status $STATUS"
+		stat_is .rdp_level 0
+		extract_flash "$WORK/all.flash"
+		erased_file "$WORK/erased.bin" "$(stat -c %s "$WORK/all.flash")"
+		same_bytes "$WORK/all.flash" "$WORK/erased.bin"
+		# The peer reads the chip again.
+		on_probe v2 st-flash read "$WORK/back.bin" 0x08000000 16
+		[ "$STATUS" -eq 0 ] || fail "$DEVICE: st-flash read after -k: exit status $STATUS"
+	done
+}
+
+# st-flash 1.7.0's erase after its own write on the same board: it sets
+# MER with the SER and SNB of its last sector erase still in CR
+# (0x00010216). RM0090 §3.5.3: with SER and MER both set the controller
+# erases nothing; st-flash does not notice. On a controller fresh from
+# reset (a new session here) CR holds MER alone and the flash is erased.
+t_st_flash_erase_on_f4_after_a_write_in_one_session_erases_nothing() {
+	DEVICE=stm32f407xg
+	random_file "$WORK/fw.bin" 40000
+	on_probe v2 sh -c "st-flash write '$WORK/fw.bin' 0x08000000 && st-flash erase"
+	[ "$STATUS" -eq 0 ] || fail "st-flash write then erase: exit status $STATUS"
+	flash_slice "$WORK/now.bin" 0 40000
+	same_bytes "$WORK/now.bin" "$WORK/fw.bin"
+	on_probe v2 st-flash erase
+	[ "$STATUS" -eq 0 ] || fail "st-flash erase: exit status $STATUS"
+	extract_flash "$WORK/all.flash"
+	erased_file "$WORK/erased.bin" "$(stat -c %s "$WORK/all.flash")"
+	same_bytes "$WORK/all.flash" "$WORK/erased.bin"
+}
+
+# openocd's dap-direct driver (interface/stlink-dap.cfg): the DP and AP
+# registers through READ_DAP_REG / WRITE_DAP_REG and its queued word
+# accesses through RW_MISC_OUT / RW_MISC_IN, memory through the probe's
+# memory commands with their AP and CSW bytes.
+t_openocd_stlink_dap_programs_through_the_dap_registers() {
+	random_file "$WORK/fw.bin" 3000
+	on_probe v2 openocd "${OPENOCD_PORTS[@]}" -f interface/stlink-dap.cfg -f target/stm32f1x.cfg \
+		-c "program $WORK/fw.bin 0x08000000 verify reset exit"
+	[ "$STATUS" -eq 0 ] || fail "openocd (stlink-dap) program: exit status $STATUS"
+	output_has "SWD DPIDR 0x1ba01477"
+	output_has "Cortex-M3 r2p1 processor detected"
+	output_has "** Verified OK **"
+	stat_at_least '.stlink.debug_commands["0x45"]' 1
+	stat_at_least '.stlink.debug_commands["0x46"]' 1
+	stat_at_least '.stlink.debug_commands["0x51"]' 1
+	flash_slice "$WORK/written.bin" 0 3000
+	same_bytes "$WORK/written.bin" "$WORK/fw.bin"
+}
+
+# A chip at RDP level 2 (set through stm32boot, the one way in with a
+# guard) is what st-info reports as "flash: 0": no target answers.
+t_st_info_sees_no_chip_at_rdp_level_2() {
+	DEVICE=stm32f407xg
+	on_probe v2 "$STM32BOOT" --set-option RDP=0xCC --allow-permanent-lock stlink:
+	[ "$STATUS" -eq 1 ] || fail "stm32boot: exit status $STATUS, expected 1 (the lock ends the session)"
+	stat_is .rdp_level 2
+	on_probe v2 st-info --probe
+	out_has "flash:      0 (pagesize: 0)"
+	out_has "descr:      unknown device"
+}

@@ -202,12 +202,16 @@ static const struct stm32_option_field *wrp_model(const struct stm32_device *dev
 	return NULL;
 }
 
-static size_t units_per_4k(const struct stm32_device *device)
+/* Erase units one WRP bit covers: 4 KiB or 32 KiB of flash, at least one. */
+static size_t units_per_group(const struct stm32_device *device,
+			      const struct stm32_option_field *model)
 {
 	uint32_t address, size;
-	if (!stm32_device_sector(device, 0, &address, &size) || size >= 4096)
+	uint32_t bytes = !model ? 0 : model->unit == STM32_OPTION_UNIT_4K ? 4096u
+				     : model->unit == STM32_OPTION_UNIT_32K ? 32768u : 0;
+	if (!bytes || !stm32_device_sector(device, 0, &address, &size) || size >= bytes)
 		return 1;
-	return 4096u / size;
+	return bytes / size;
 }
 
 static size_t wrp_bit_count(const struct stm32_device *device)
@@ -230,7 +234,7 @@ size_t stm32_option_wrp_group_count(const struct stm32_device *device)
 	if (!model || !is_wrp_bits(model))
 		return units;
 	size_t bits = wrp_bit_count(device);
-	size_t per = model->unit == STM32_OPTION_UNIT_4K ? units_per_4k(device) : 1;
+	size_t per = units_per_group(device, model);
 	size_t groups = (units + per - 1) / per;
 	return groups < bits ? groups : bits;
 }
@@ -243,7 +247,7 @@ bool stm32_option_wrp_group_units(const struct stm32_device *device, size_t grou
 	if (group >= groups)
 		return false;
 	const struct stm32_option_field *model = wrp_model(device);
-	size_t per = model && model->unit == STM32_OPTION_UNIT_4K ? units_per_4k(device) : 1;
+	size_t per = units_per_group(device, model);
 	*first_unit = group * per;
 	*unit_count = per;
 	/* F0/F1: the last WRP bit protects the rest of the flash. */

@@ -85,3 +85,29 @@ const struct stm32_option_value *stm32_option_field_describe(const struct stm32_
 	}
 	return other;
 }
+
+size_t stm32_option_register_image(const struct stm32_device *device, uint8_t *factory,
+				   size_t max)
+{
+	size_t size = 0;
+	if (device->opt_size)
+		return 0;
+	if (factory)
+		memset(factory, 0, max);
+	for (size_t i = 0; i < stm32_option_field_table_count; i++) {
+		const struct stm32_option_field *field = stm32_option_field_table[i];
+		if (field->offset < 0 || !stm32_option_field_applies(field, device))
+			continue;
+		size_t end = (size_t)field->offset + field_bytes(field) + field->complement;
+		size = end > size ? end : size;
+		if (!factory || end > max)
+			continue;
+		uint64_t raw = 0;
+		for (size_t b = 0; b < field_bytes(field); b++)
+			raw |= (uint64_t)factory[(size_t)field->offset + b] << (8u * b);
+		raw |= (uint64_t)field->factory << field->shift;
+		for (size_t b = 0; b < field_bytes(field); b++)
+			factory[(size_t)field->offset + b] = (uint8_t)(raw >> (8u * b));
+	}
+	return size;
+}

@@ -64,17 +64,33 @@ enum stm32_status stlink_flash_h7_program(struct stlink_link *l, const struct st
 					  uint32_t address, const uint8_t *data, size_t length,
 					  struct stm32_error *err);
 
+/* H7: the option registers as a register image (docs/option-bytes.md, "H7
+ * over SWD"): FLASH_OPTSR_CUR, WPSN_CUR1, WPSN_CUR2 (all ones on one-bank
+ * rows), BOOT_CURR, each a little-endian word, at STLINK_H7_OPTION_START
+ * (OPTSR_CUR's own address: the RDP byte's address is its own). Read from
+ * the _CUR registers; written through the _PRG ones and OPTSTART, in
+ * force on return (no reset). */
+#define STLINK_H7_OPTION_IMAGE 16u
+#define STLINK_H7_OPTION_START 0x5200201Cu
+enum stm32_status stlink_flash_h7_read_options(struct stlink_link *l, const struct stlink_flash *f,
+					       uint8_t *image, struct stm32_error *err);
+enum stm32_status stlink_flash_h7_write_options(struct stlink_link *l, const struct stlink_flash *f,
+						const uint8_t *image, struct stm32_error *err);
+
 /* How many bytes of the option area (from opt_start) the controller's
  * option registers reach: the whole area on F0/F1/F3, USER, RDP and nWRP
- * (10 bytes) on F2/F4/F7, OPTR to WRP1BR (40 bytes) on G0/G4/L4/WB/WL; 0
+ * (10 bytes) on F2/F4/F7, OPTR to WRP1BR (40 bytes) on G0/G4/L4/WB/WL,
+ * the register image on H7 (the device row given to stlink_flash_init
+ * then maps it: opt_start STLINK_H7_OPTION_START, opt_size its size); 0
  * where option bytes cannot be written over SWD yet. */
 size_t stlink_flash_option_reach(const struct stlink_flash *f);
 
 /* Programs the option area's first stlink_flash_option_reach bytes (as the
  * chip maps them, complements included; the controller makes its own) and
  * reloads them where the family can: then the chip has reset (*reset set;
- * F0/F3's and G0/G4/L4/WB/WL's OBL_LAUNCH). F1 and F2/F4/F7 take them at
- * the next reset, which the caller makes. */
+ * F0/F3's and G0/G4/L4/WB/WL's OBL_LAUNCH; H7's are in force without
+ * one). F1 and F2/F4/F7 take them at the next reset, which the caller
+ * makes. */
 enum stm32_status stlink_flash_write_options(struct stlink_link *l, const struct stlink_flash *f,
 					     const uint8_t *area, size_t length, bool *reset,
 					     struct stm32_error *err);

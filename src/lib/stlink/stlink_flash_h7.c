@@ -216,3 +216,134 @@ enum stm32_status stlink_flash_h7_program(struct stlink_link *l, const struct st
 		s = program_bank(l, f, 1, address + (uint32_t)first, data + first, length - first, err);
 	return s;
 }
+
+/* ---- Option bytes: FLASH_OPTSR, WPSN per bank and BOOT, as a register
+ * image (stlink_flash.h, docs/option-bytes.md "H7 over SWD") ---- */
+
+#define H7_OPTKEYR 0x08u
+#define H7_OPTCR 0x18u
+#define H7_OPTSR_CUR 0x1Cu
+#define H7_OPTSR_PRG 0x20u
+#define H7_OPTCCR 0x24u
+#define H7_WPSN_CUR 0x38u
+#define H7_WPSN_PRG 0x3Cu
+#define H7_BOOT_CUR 0x40u
+#define H7_BOOT_PRG 0x44u
+#define OPTKEY1 0x08192A3Bu
+#define OPTKEY2 0x4C5D6E7Fu
+#define OPTCR_OPTLOCK (1u << 0)
+#define OPTCR_OPTSTART (1u << 1)
+#define OPTSR_OPT_BUSY (1u << 0)
+#define OPTSR_OPTCHANGEERR (1u << 30)
+#define OPTSR_READ_ONLY (OPTSR_OPT_BUSY | OPTSR_OPTCHANGEERR)
+#define OPTION_LIMIT_MS 120000u /* RDP 1 to 0 erases both banks first */
+#define NO_BANK_PROTECTION 0xFFFFFFFFu
+
+static void put_le32(uint8_t *p, uint32_t v)
+{
+	for (unsigned i = 0; i < 4; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static uint32_t get_le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* The image's words, in its order, and the registers that read and
+ * program each (bank 2's WPSN only on two-bank rows). */
+static const struct { uint32_t cur, prg; bool bank2; } option_words[STLINK_H7_OPTION_IMAGE / 4] = {
+	{H7_OPTSR_CUR, H7_OPTSR_PRG, false},
+	{H7_WPSN_CUR, H7_WPSN_PRG, false},
+	{H7_WPSN_CUR + H7_BANK_STRIDE, H7_WPSN_PRG + H7_BANK_STRIDE, true},
+	{H7_BOOT_CUR, H7_BOOT_PRG, false},
+};
+
+static bool word_present(const struct stlink_flash *f, size_t k)
+{
+	return !option_words[k].bank2 || f->device->bank_count > 1;
+}
+
+enum stm32_status stlink_flash_h7_read_options(struct stlink_link *l, const struct stlink_flash *f,
+					       uint8_t *image, struct stm32_error *err)
+{
+	enum stm32_status s = STM32_OK;
+	for (size_t k = 0; s == STM32_OK && k < STLINK_H7_OPTION_IMAGE / 4; k++) {
+		uint32_t v = NO_BANK_PROTECTION;
+		if (word_present(f, k))
+			s = stlink_read_word(l, f->base + option_words[k].cur, &v, err);
+		if (k == 0)
+			v &= ~OPTSR_READ_ONLY;
+		put_le32(image + 4 * k, v);
+	}
+	return s;
+}
+
+static enum stm32_status wait_options(struct stlink_link *l, const struct stlink_flash *f,
+				      uint32_t *optsr, struct stm32_error *err)
+{
+	uint64_t deadline = core_monotonic_ms() + OPTION_LIMIT_MS;
+	enum stm32_status s;
+	for (unsigned polls = 0;; polls++) {
+		if ((s = stlink_read_word(l, f->base + H7_OPTSR_CUR, optsr, err)) != STM32_OK)
+			return s;
+		if (!(*optsr & OPTSR_OPT_BUSY))
+			return STM32_OK;
+		if (core_monotonic_ms() > deadline)
+			return stm32_error_set(err, STM32_E_TIMEOUT,
+					       "the option-byte change stayed busy for %u ms",
+					       OPTION_LIMIT_MS);
+		if (polls >= BUSY_SPIN_POLLS)
+			core_sleep_ms(1);
+	}
+}
+
+static enum stm32_status unlock_options(struct stlink_link *l, const struct stlink_flash *f,
+					struct stm32_error *err)
+{
+	uint32_t optcr;
+	enum stm32_status s = stlink_read_word(l, f->base + H7_OPTCR, &optcr, err);
+	if (s != STM32_OK || !(optcr & OPTCR_OPTLOCK))
+		return s;
+	if ((s = stlink_write_word(l, f->base + H7_OPTKEYR, OPTKEY1, err)) == STM32_OK)
+		s = stlink_write_word(l, f->base + H7_OPTKEYR, OPTKEY2, err);
+	if (s == STM32_OK && (s = stlink_read_word(l, f->base + H7_OPTCR, &optcr, err)) == STM32_OK &&
+	    (optcr & OPTCR_OPTLOCK))
+		s = stm32_error_set(err, STM32_E_PROTECTED,
+				    "the option bytes stayed locked after their key sequence (a wrong "
+				    "key locks them until the next reset)");
+	return s;
+}
+
+/* RM0433 §4.4.3 (RM0455 alike): OPTLOCK cleared by OPTKEYR, the _PRG
+ * registers written, OPTSTART, then OPT_BUSY until the controller has
+ * programmed them and made them current: they are in force on return, no
+ * reset needed. OPTCHANGEERR: the change was refused. */
+enum stm32_status stlink_flash_h7_write_options(struct stlink_link *l, const struct stlink_flash *f,
+						const uint8_t *image, struct stm32_error *err)
+{
+	uint32_t optsr = 0;
+	enum stm32_status s = unlock_options(l, f, err);
+	if (s == STM32_OK)
+		s = wait_options(l, f, &optsr, err);
+	if (s == STM32_OK)
+		s = stlink_write_word(l, f->base + H7_OPTCCR, OPTSR_OPTCHANGEERR, err);
+	for (size_t k = 0; s == STM32_OK && k < STLINK_H7_OPTION_IMAGE / 4; k++) {
+		uint32_t v = get_le32(image + 4 * k);
+		if (word_present(f, k))
+			s = stlink_write_word(l, f->base + option_words[k].prg,
+					      k == 0 ? v & ~OPTSR_READ_ONLY : v, err);
+	}
+	if (s == STM32_OK)
+		s = stlink_write_word(l, f->base + H7_OPTCR, OPTCR_OPTSTART, err);
+	if (s == STM32_OK)
+		s = wait_options(l, f, &optsr, err);
+	if (s == STM32_OK && (optsr & OPTSR_OPTCHANGEERR))
+		s = stm32_error_set(err, STM32_E_NACK,
+				    "the flash controller refused the option-byte change (OPTSR_CUR "
+				    "0x%08X: OPTCHANGEERR)", optsr);
+	struct stm32_error ignored;
+	enum stm32_status lock = stlink_write_word(l, f->base + H7_OPTCR, OPTCR_OPTLOCK,
+						   s == STM32_OK ? err : &ignored);
+	return s == STM32_OK ? lock : s;
+}

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/util.h"
 #include "stlink/stlink_proto.h"
 
 #define CMD_GET_VERSION 0xF1u
@@ -191,7 +192,10 @@ enum stm32_status stlink_enter_swd(struct stlink_link *l, unsigned khz, unsigned
 						    l->voltage < LOW_VOLTAGE ?
 							    ": is the board powered, and its VDD wired "
 							    "to the probe's VREF pin?" :
-							    ": are SWDIO, SWCLK and GND wired?");
+							    ": are SWDIO, SWCLK and GND wired? A chip at "
+							    "readout protection level 2 never answers SWD "
+							    "again; firmware that turns SWD off needs "
+							    "--connect-under-reset");
 		}
 	}
 	return s;
@@ -231,17 +235,52 @@ static enum stm32_status last_status(struct stlink_link *l, const char *what, ui
 {
 	uint8_t cmd[STLINK_COMMAND_SIZE] = {CMD_DEBUG, DBG_GETLASTRWSTATUS2}, reply[12];
 	enum stm32_status s = command(l, cmd, NULL, 0, reply, sizeof reply, err);
+	l->last_wait = s == STM32_OK && (reply[0] == STATUS_AP_WAIT || reply[0] == STATUS_DP_WAIT);
 	if (s != STM32_OK || reply[0] == STATUS_OK)
 		return s;
 	uint32_t at = get_le32(reply + 4);
 	return check_status(reply[0], what, at ? at : address, err);
 }
 
+/* A memory command the AP answered WAIT (the probe's own retries
+ * exhausted) did not happen: it is sent again, a few times with a growing
+ * pause (as openocd does), before the WAIT is the caller's. */
+#define WAIT_ATTEMPTS 8u
+#define WAIT_PAUSE_MAX_MS 16u
+
+static enum stm32_status memory_command_once(struct stlink_link *l, uint8_t op, uint32_t address,
+					     size_t length, const uint8_t *out, uint8_t *in,
+					     struct stm32_error *err);
+
 static enum stm32_status memory_command(struct stlink_link *l, uint8_t op, uint32_t address,
 					size_t length, const uint8_t *out, uint8_t *in,
 					struct stm32_error *err)
 {
+	enum stm32_status s = STM32_E_TIMEOUT;
+	unsigned pause = 1;
+	for (unsigned attempt = 0; attempt < WAIT_ATTEMPTS && s == STM32_E_TIMEOUT; attempt++) {
+		if (attempt) {
+			core_sleep_ms(pause);
+			pause = pause * 2 > WAIT_PAUSE_MAX_MS ? WAIT_PAUSE_MAX_MS : pause * 2;
+		}
+		s = memory_command_once(l, op, address, length, out, in, err);
+		if (s == STM32_E_TIMEOUT && !l->last_wait)
+			break; /* silence (USB), not a WAIT: the caller decides */
+		l->wait_retries += s == STM32_E_TIMEOUT;
+	}
+	if (s == STM32_E_TIMEOUT && l->last_wait)
+		stm32_error_set(err, STM32_E_TIMEOUT,
+				"a WAIT storm: the target answered SWD WAIT to a memory %s at 0x%08X "
+				"%u times running", in ? "read" : "write", address, WAIT_ATTEMPTS);
+	return s;
+}
+
+static enum stm32_status memory_command_once(struct stlink_link *l, uint8_t op, uint32_t address,
+					     size_t length, const uint8_t *out, uint8_t *in,
+					     struct stm32_error *err)
+{
 	uint8_t cmd[STLINK_COMMAND_SIZE] = {CMD_DEBUG, op};
+	l->last_wait = false;
 	put_le32(cmd + 2, address);
 	cmd[6] = (uint8_t)length;
 	cmd[7] = (uint8_t)(length >> 8);

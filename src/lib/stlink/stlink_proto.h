@@ -21,6 +21,8 @@ struct stlink_link {
 	bool has_16bit;               /* J26+: READ/WRITEMEM_16 */
 	uint32_t dp_idcode;
 	double voltage;               /* target voltage, 0 when the probe does not say */
+	bool last_wait;               /* the last memory command ended in SWD WAIT */
+	unsigned wait_retries;        /* memory commands sent again after a WAIT */
 };
 
 enum stm32_status stlink_identify_probe(struct stlink_link *l, struct stm32_error *err);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "optbytes/option_edit.h"
+#include "stm32boot/option_bytes.h"
 #include "stlink/stlink_flash.h"
 #include "stlink/stlink_loader.h"
 #include "stlink/stlink_proto.h"
@@ -33,6 +34,7 @@ struct stlink_backend {
 	bool use_loader;            /* else the register-level path */
 	struct stm32_device device; /* the table's row, with all of SRAM usable */
 	unsigned swd_khz;           /* the clock the probe took, 0 when unknown */
+	uint8_t register_factory[STLINK_H7_OPTION_IMAGE]; /* H7: the image's factory bytes */
 	uint32_t cpuid, dev_id;
 };
 
@@ -47,10 +49,26 @@ static struct stlink_backend *backend_of(struct stm32_target *t)
 	return t->backend;
 }
 
+/* H7: the option registers' image stands where the option area would
+ * (stlink_flash.h); reads inside it are answered from the registers. */
+static bool in_register_image(const struct stlink_backend *b, uint32_t address, size_t length)
+{
+	return b->device.opt_start == STLINK_H7_OPTION_START && b->flash.kind == STLINK_FLASH_H7 &&
+	       address >= STLINK_H7_OPTION_START &&
+	       (uint64_t)address + length <= (uint64_t)STLINK_H7_OPTION_START + STLINK_H7_OPTION_IMAGE;
+}
+
 static enum stm32_status st_read(struct stm32_target *t, uint32_t address, uint8_t *data,
 				 size_t length, struct stm32_error *err)
 {
 	struct stlink_backend *b = backend_of(t);
+	if (in_register_image(b, address, length)) {
+		uint8_t image[STLINK_H7_OPTION_IMAGE];
+		enum stm32_status s = stlink_flash_h7_read_options(&b->link, &b->flash, image, err);
+		if (s == STM32_OK)
+			memcpy(data, image + (address - STLINK_H7_OPTION_START), length);
+		return s;
+	}
 	enum stm32_status s = stlink_read(&b->link, address, data, length, err);
 	if (s == STM32_E_NACK && b->target.chip.read_protected &&
 	    stm32_device_in_flash(b->target.desc.device, address, length))
@@ -213,6 +231,8 @@ static enum stm32_status read_option_area(struct stlink_backend *b, uint8_t *are
 		return stm32_error_set(err, STM32_E_PROTECTED,
 				       "the %s is read-protected: its option bytes are changed "
 				       "only by -k (which erases the flash) until then", dev->name);
+	if (b->flash.kind == STLINK_FLASH_H7)
+		return stlink_flash_h7_read_options(&b->link, &b->flash, area, err);
 	return stlink_read(&b->link, dev->opt_start, area, dev->opt_size, err);
 }
 
@@ -250,18 +270,33 @@ static enum stm32_status st_readout_unprotect(struct stm32_target *t, struct stm
 	return write_options_and_reset(b, dev->opt_factory, dev->opt_size, err);
 }
 
+/* Level 1 set through the debug port, then a system reset: the chip saw
+ * a debugger since power-on and runs nothing from flash until a power-on
+ * reset (RM0090 §3.6.3 and RM0351 §3.5.1 say so for F4 and L4; the other
+ * families are taken to be alike, not checked). H7 takes its options at
+ * OPTSTART without a reset, and is not claimed here. */
+static void note_power_cycle(struct stlink_backend *b, enum stm32_status s)
+{
+	if (s == STM32_OK && b->flash.kind != STLINK_FLASH_H7)
+		b->target.chip.power_cycle_needed = true;
+}
+
 static enum stm32_status st_readout_protect(struct stm32_target *t, struct stm32_error *err)
 {
 	struct stlink_backend *b = backend_of(t);
+	enum stm32_status s;
 	if (b->flash.kind == STLINK_FLASH_F1) {
 		bool reset = false;
-		enum stm32_status s = park_loader(b, err);
+		s = park_loader(b, err);
 		if (s == STM32_OK)
 			s = stlink_flash_readout_protect(&b->link, &b->flash, &reset, err);
-		return load_options(b, s, reset, err);
+		s = load_options(b, s, reset, err);
+	} else {
+		struct option_edit edit = {OPTION_EDIT_READOUT_PROTECT, NULL, 0};
+		s = change_options(b, &edit, err);
 	}
-	struct option_edit edit = {OPTION_EDIT_READOUT_PROTECT, NULL, 0};
-	return change_options(b, &edit, err);
+	note_power_cycle(b, s);
+	return s;
 }
 
 static enum stm32_status st_write_protect(struct stm32_target *t, const uint32_t *groups,
@@ -300,6 +335,7 @@ static enum stm32_status st_write_option_bytes(struct stm32_target *t, uint32_t 
 		s = read_option_area(b, area, err);
 	if (s != STM32_OK)
 		return s;
+	bool was_level0 = dev->rdp_offset >= 0 && area[dev->rdp_offset] == dev->rdp_level0;
 	size_t offset = address - dev->opt_start, reach = stlink_flash_option_reach(&b->flash);
 	for (size_t i = 0; i < length; i++)
 		if (offset + i >= reach && area[offset + i] != data[i])
@@ -308,12 +344,21 @@ static enum stm32_status st_write_option_bytes(struct stm32_target *t, uint32_t 
 					       "registers reach over SWD (the first %zu bytes)",
 					       dev->opt_start + offset + i, dev->name, reach);
 	memcpy(area + offset, data, length);
+	bool permanent = option_edit_permanent(dev, area, dev->opt_size, dev->opt_start);
 	s = write_options_and_reset(b, area, dev->opt_size, err);
-	if (s == STM32_OK && option_edit_permanent(dev, area, dev->opt_size, dev->opt_start))
+	/* Level 2 is in force from the reset that loads it: the reset's own
+	 * answer may be lost, and nothing answers after it. */
+	uint32_t cpuid;
+	struct stm32_error probe;
+	if (permanent && (s == STM32_OK || stlink_read_word(&b->link, CPUID, &cpuid, &probe) != STM32_OK))
 		return stm32_error_set(err, STM32_E_IO,
 				       "the %s took option bytes that lock it for good (RDP level "
 				       "2): its debug port no longer answers", dev->name);
-	return s == STM32_OK ? st_reconnect(t, err) : s;
+	if (s == STM32_OK)
+		s = st_reconnect(t, err);
+	if (was_level0 && area[dev->rdp_offset] != dev->rdp_level0)
+		note_power_cycle(b, s);
+	return s;
 }
 
 /* After the chip reset itself: SWD survives a system reset; halt and look again. */
@@ -323,7 +368,9 @@ static enum stm32_status st_reconnect(struct stm32_target *t, struct stm32_error
 	stlink_loader_forget(&b->loader, true);
 	enum stm32_status s = stlink_halt(&b->link, err);
 	if (s == STM32_OK) {
+		bool power_cycle = b->target.chip.power_cycle_needed; /* until a power-on */
 		memset(&b->target.chip, 0, sizeof b->target.chip);
+		b->target.chip.power_cycle_needed = power_cycle;
 		s = identify(b, err);
 	}
 	return s;
@@ -375,6 +422,23 @@ static uint32_t dbgmcu_idcode_address(uint32_t part, uint32_t dp_idcode)
 	return 0xE0042000u;
 }
 
+/* H7 keeps its option bytes in flash-controller registers: the backend's
+ * row maps their image (stlink_flash.h) so the option-byte table's H7
+ * fields (their offsets are in the image) are reachable over SWD, and
+ * only here. */
+static void map_register_image(struct stlink_backend *b, const struct stm32_device *dev)
+{
+	if (strcmp(dev->family, "H7") != 0 || dev->opt_size ||
+	    stm32_option_register_image(dev, b->register_factory, sizeof b->register_factory) !=
+		    STLINK_H7_OPTION_IMAGE)
+		return;
+	b->device.opt_start = STLINK_H7_OPTION_START;
+	b->device.opt_size = STLINK_H7_OPTION_IMAGE;
+	b->device.opt_factory = b->register_factory;
+	b->device.rdp_offset = 1; /* OPTSR_CUR bits 15:8 */
+	b->device.rdp_level0 = 0xAA;
+}
+
 static enum stm32_status identify(struct stlink_backend *b, struct stm32_error *err)
 {
 	struct stlink_link *l = &b->link;
@@ -418,22 +482,29 @@ static enum stm32_status identify(struct stlink_backend *b, struct stm32_error *
 		b->device.ram_start = SRAM_BASE;
 	dev = &b->device;
 	b->target.desc.device = dev;
+	map_register_image(b, dev);
+	/* A family without a flash driver here can still be read. */
+	char why[160];
+	(void)stlink_flash_init(&b->flash, dev);
+	b->use_loader = stlink_loader_init(&b->loader, dev, l->timeout_ms, why, sizeof why);
 	/* Readout protection: the debugger's reads of flash fault. */
 	uint8_t probe[4];
 	struct stm32_error probe_err;
 	stm32_error_clear(&probe_err);
 	chip->read_protected = stlink_read(l, dev->flash_start, probe, sizeof probe, &probe_err) ==
 			       STM32_E_NACK;
-	if (!chip->read_protected && dev->opt_start && dev->opt_size &&
-	    dev->opt_size <= sizeof chip->option_bytes &&
-	    stlink_read(l, dev->opt_start, chip->option_bytes, dev->opt_size, &probe_err) == STM32_OK) {
+	/* H7's option registers read at any level; a mapped area not at 1. */
+	bool registers = b->flash.kind == STLINK_FLASH_H7 && dev->opt_start == STLINK_H7_OPTION_START;
+	enum stm32_status got = STM32_E_UNSUPPORTED;
+	if (registers)
+		got = stlink_flash_h7_read_options(l, &b->flash, chip->option_bytes, &probe_err);
+	else if (!chip->read_protected && dev->opt_start && dev->opt_size &&
+		 dev->opt_size <= sizeof chip->option_bytes)
+		got = stlink_read(l, dev->opt_start, chip->option_bytes, dev->opt_size, &probe_err);
+	if (got == STM32_OK) {
 		chip->option_bytes_known = true;
 		chip->option_bytes_size = dev->opt_size;
 	}
-	/* A family without a flash driver here can still be read. */
-	char why[160];
-	(void)stlink_flash_init(&b->flash, dev);
-	b->use_loader = stlink_loader_init(&b->loader, dev, l->timeout_ms, why, sizeof why);
 	return STM32_OK;
 }
 

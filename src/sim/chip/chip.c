@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "chip/chip_private.h"
+#include "stm32boot/option_bytes.h"
 
 /* FNV-1a: a stable per-device seed for the fills that must look like data
  * but stay identical from run to run. */
@@ -68,8 +69,12 @@ bool sim_chip_init(struct sim_chip *chip, const struct stm32_device *dev)
 	chip->wrp_unmapped = calloc(chip->sector_count ? chip->sector_count : 1, 1);
 	if (dev->opt_size)
 		chip->options = malloc(dev->opt_size);
+	chip->register_options_size = (uint32_t)stm32_option_register_image(dev, NULL, 0);
+	if (chip->register_options_size)
+		chip->register_options = malloc(chip->register_options_size);
 	if (!chip->flash || !chip->unit_programmed || !chip->ram || !chip->sysmem ||
 	    !chip->wrp_unmapped || (dev->opt_size && !chip->options) ||
+	    (chip->register_options_size && !chip->register_options) ||
 	    (sysmem2_size && !chip->sysmem2) || (chip->otp_size && !chip->otp)) {
 		sim_chip_free(chip);
 		return false;
@@ -81,6 +86,9 @@ bool sim_chip_init(struct sim_chip *chip, const struct stm32_device *dev)
 		else
 			memset(chip->options, 0xFF, dev->opt_size);
 	}
+	if (chip->register_options)
+		(void)stm32_option_register_image(dev, chip->register_options,
+						  chip->register_options_size);
 	if (chip->otp)
 		memset(chip->otp, 0xFF, chip->otp_size); /* shipped blank */
 	uint32_t seed = name_hash(dev->name);
@@ -101,6 +109,7 @@ void sim_chip_free(struct sim_chip *chip)
 	free(chip->otp);
 	free(chip->options);
 	free(chip->wrp_unmapped);
+	free(chip->register_options);
 	memset(chip, 0, sizeof(*chip));
 }
 

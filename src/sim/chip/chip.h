@@ -49,6 +49,14 @@ struct sim_chip {
 	/* Write protection of devices whose option bytes we do not decode:
 	 * one flag per erase unit. */
 	uint8_t *wrp_unmapped;
+	/* Devices whose option bytes are flash-controller registers (H7):
+	 * the controller's current option words, laid out as the option-byte
+	 * table's register image (data/option_bytes.tsv: OPTSR, WPSN per
+	 * bank, BOOT), kept in the image file in place of an option area.
+	 * Their write protection lives here, not in wrp_unmapped. NULL
+	 * elsewhere. */
+	uint8_t *register_options;
+	uint32_t register_options_size;
 	size_t sector_count;
 	uint8_t uid[SIM_UID_BYTES];
 };

@@ -260,6 +260,48 @@ static void clear_areas(struct sim_chip *chip)
 	}
 }
 
+/* The register image (H7): the table's wrp_low field covering a sector,
+ * and the bit; a bit covers one sector, or 32 KiB of them (H7A3). */
+static const struct stm32_option_field *register_wrp_bit(const struct sim_chip *chip,
+							  size_t sector, unsigned *bit)
+{
+	uint32_t address, size;
+	if (!chip->register_options || !stm32_device_sector(chip->dev, 0, &address, &size))
+		return NULL;
+	for (size_t i = 0; i < stm32_option_field_count(); i++) {
+		const struct stm32_option_field *f = stm32_option_field_at(i);
+		if (f->kind != STM32_OPTION_KIND_WRP_LOW || f->offset < 0 ||
+		    !stm32_option_field_applies(f, chip->dev))
+			continue;
+		size_t per = f->unit == STM32_OPTION_UNIT_32K && size < 32768u ? 32768u / size : 1;
+		size_t group = sector / per;
+		if (group >= f->first && group < (size_t)f->first + f->width) {
+			*bit = (unsigned)(group - f->first);
+			return f;
+		}
+	}
+	return NULL;
+}
+
+/* One bit of a register-image field (no complements there). */
+static void put_register_bit(struct sim_chip *chip, const struct stm32_option_field *f,
+			     unsigned bit, bool value)
+{
+	unsigned at = f->shift + bit;
+	uint8_t *byte = chip->register_options + f->offset + at / 8u;
+	if ((size_t)f->offset + at / 8u >= chip->register_options_size)
+		return;
+	*byte = value ? (uint8_t)(*byte | 1u << (at % 8u)) : (uint8_t)(*byte & ~(1u << (at % 8u)));
+}
+
+static bool register_protected(const struct sim_chip *chip, size_t sector)
+{
+	unsigned bit;
+	const struct stm32_option_field *f = register_wrp_bit(chip, sector, &bit);
+	return f && !((stm32_option_field_get(f, chip->register_options,
+					      chip->register_options_size) >> bit) & 1u);
+}
+
 size_t sim_chip_wrp_code_count(const struct sim_chip *chip)
 {
 	if (halfword_option_family(chip) || wrprot_option_family(chip)) {
@@ -293,7 +335,12 @@ bool sim_chip_wrp_set(struct sim_chip *chip, uint8_t code)
 		set_wrp_bit(chip, wrprot_offset(code), code % 8u, false); /* 1 protects */
 	else if (f2f4_option_family(chip) && code < F2F4_WRP_BITS)
 		set_wrp_bit(chip, 8u + code / 8u, code % 8u, true);
-	else
+	else if (chip->register_options) {
+		unsigned bit;
+		const struct stm32_option_field *f = register_wrp_bit(chip, code, &bit);
+		if (f)
+			put_register_bit(chip, f, bit, false); /* 0 protects */
+	} else
 		chip->wrp_unmapped[code] = 1;
 	return true;
 }
@@ -324,6 +371,12 @@ void sim_chip_wrp_clear_all(struct sim_chip *chip)
 		for (unsigned bit = 0; bit < F2F4_WRP_BITS; bit++)
 			set_wrp_bit(chip, 8u + bit / 8u, bit % 8u, false);
 	}
+	for (size_t s = 0; chip->register_options && s < chip->sector_count; s++) {
+		unsigned bit;
+		const struct stm32_option_field *f = register_wrp_bit(chip, s, &bit);
+		if (f)
+			put_register_bit(chip, f, bit, true);
+	}
 	memset(chip->wrp_unmapped, 0, chip->sector_count);
 }
 
@@ -346,6 +399,8 @@ bool sim_chip_sector_protected(const struct sim_chip *chip, size_t sector)
 	}
 	if (wrp_area_family(chip))
 		return area_protects(chip, sector);
+	if (chip->register_options)
+		return register_protected(chip, sector);
 	return chip->wrp_unmapped[sector] != 0;
 }
 

@@ -12,7 +12,13 @@ static const char magic[8] = {'S', 'T', 'M', '3', '2', 'S', 'I', 'M'};
 
 static uint32_t option_size(const struct sim_chip *chip)
 {
-	return chip->options ? chip->dev->opt_size : 0;
+	return chip->options ? chip->dev->opt_size : chip->register_options_size;
+}
+
+/* The bytes saved after the flash: the option area, or the register image. */
+static uint8_t *option_bytes(const struct sim_chip *chip)
+{
+	return chip->options ? chip->options : chip->register_options;
 }
 
 static bool check_header(const struct sim_chip *chip, const uint8_t *header, long file_size,
@@ -29,7 +35,7 @@ static bool check_header(const struct sim_chip *chip, const uint8_t *header, lon
 	else if (flash != dev->flash_size)
 		snprintf(why, why_size, "%s: flash size %u does not match %s (%u bytes)", path,
 			 flash, dev->name, dev->flash_size);
-	else if (options != option_size(chip))
+	else if (options != option_size(chip) && !(options == 0 && !chip->options))
 		snprintf(why, why_size, "%s: option-byte size %u does not match %s (%u bytes)",
 			 path, options, dev->name, option_size(chip));
 	else if (rdp > 2)
@@ -62,9 +68,11 @@ bool sim_image_load(struct sim_chip *chip, const char *path, bool *existed,
 	if (fread(header, 1, sizeof(header), in) != sizeof(header))
 		snprintf(why, why_size, "%s: too short for an emulator image", path);
 	else if (check_header(chip, header, file_size, path, why, why_size)) {
+		/* A register image saved before there was one: factory values. */
+		uint32_t options_in_file = sim_get_le32(header + 16);
 		ok = fread(chip->flash, 1, chip->dev->flash_size, in) == chip->dev->flash_size &&
-		     (!chip->options ||
-		      fread(chip->options, 1, chip->dev->opt_size, in) == chip->dev->opt_size);
+		     (!options_in_file ||
+		      fread(option_bytes(chip), 1, options_in_file, in) == options_in_file);
 		if (!ok)
 			snprintf(why, why_size, "%s: read error", path);
 		else if (!chip->options || chip->dev->rdp_offset < 0)
@@ -97,8 +105,8 @@ bool sim_image_save(const struct sim_chip *chip, const char *path, char *why, si
 	if (ok) {
 		ok = fwrite(header, 1, sizeof(header), out) == sizeof(header) &&
 		     fwrite(chip->flash, 1, chip->dev->flash_size, out) == chip->dev->flash_size &&
-		     (!chip->options ||
-		      fwrite(chip->options, 1, chip->dev->opt_size, out) == chip->dev->opt_size);
+		     (!option_size(chip) ||
+		      fwrite(option_bytes(chip), 1, option_size(chip), out) == option_size(chip));
 		ok = fflush(out) == 0 && ok;
 		ok = fclose(out) == 0 && ok;
 	}

@@ -13,7 +13,8 @@
  *  - CR.SER + SNB + STRT erases one sector of the device row's layout (on
  *    two-bank parts SNB 16.. are the sectors of bank 2), CR.MER (+ MER1
  *    for bank 2 on two-bank parts) + STRT a mass erase; WRPERR when a
- *    sector to erase is protected, and nothing is erased;
+ *    sector to erase is protected, and nothing is erased; SER together
+ *    with MER or MER1 erases nothing (RM0090 §3.5.3);
  *  - BSY for t_prog_us or the erase time of the row; EOP only with EOPIE;
  *  - OPTCR (OPTLOCK 0, OPTSTRT 1, BOR_LEV 3:2, USER 7:4, RDP 15:8, nWRP and
  *    the other bits of 31:16) reads what the option bytes hold until the
@@ -201,9 +202,13 @@ static void write_cr(struct sim_flashctl *fc, uint32_t value)
 	fc->cr = value & CR_STORED;
 	fc->dword_half = false;
 	if ((value & CR_STRT) && !busy(fc)) {
-		if (fc->cr & CR_SER)
+		/* RM0090 §3.5.3 (its note on mass erase): with SER and a MER bit
+		 * both set the controller does neither erase; it names no error
+		 * flag for it, so none is raised. */
+		bool both = (fc->cr & CR_SER) && (fc->cr & (CR_MER | CR_MER1));
+		if (!both && (fc->cr & CR_SER))
 			erase_sector(fc);
-		else
+		else if (!both)
 			mass_erase(fc);
 	}
 	if (value & CR_LOCK)

@@ -30,11 +30,15 @@
  *    OPTSTART makes it current at once: RDP (15:8: 0xAA level 0, 0xCC
  *    level 2, else 1) into the chip, level 1 to 0 mass-erasing both banks
  *    first, nothing at level 2 (OPTCHANGEERR); OPT_BUSY for the row's
- *    sector erase time. The other OPTSR bits are kept by the controller
- *    across resets (the row has no option area to hold them).
+ *    sector erase time. WPSN_PRG1 (0x3C), WPSN_PRG2 (0x13C) and
+ *    BOOT_PRGR (0x44) are taken at the same OPTSTART. The current values
+ *    live in the chip's register image (sim_port_register_options: OPTSR,
+ *    WPSN1, WPSN2, BOOT, the option-byte table's H7 layout), which the
+ *    image file keeps and the chip's write protection reads; a row without
+ *    one (H5) keeps OPTSR in the controller.
  * Not modelled: PSIZE (stored, the busy times are the row's), CRC, ECC
- * error flags, the secure and PCROP areas, WPSN programming (WPSN_CURx
- * reads the chip's write protection), BOOT_ADD, SWAP_BANK. */
+ * error flags, the secure and PCROP areas, what BOOT_ADD0/1 boot and what
+ * SWAP_BANK swaps (both stored only). */
 #include <string.h>
 
 #include "cpu/flash_keys.h"
@@ -47,6 +51,17 @@
 #define H7_OPTSR_PRG 0x20u
 #define H7_OPTCCR    0x24u
 #define H7_WPSN_CUR  0x38u
+#define H7_WPSN_PRG  0x3Cu
+#define H7_BOOT_CUR  0x40u
+#define H7_BOOT_PRG  0x44u
+/* The chip's register image (sim_port_register_options): its words in
+ * the option-byte table's order, and the opt_regs slot (and opt_written
+ * bit) holding what the program wrote into each _PRG register. */
+#define IMAGE_OPTSR 0u
+#define IMAGE_WPSN1 1u
+#define IMAGE_WPSN2 2u
+#define IMAGE_BOOT  3u
+#define IMAGE_WORDS 4u
 #define KEY1 0x45670123u
 #define KEY2 0xCDEF89ABu
 #define OPTKEY1 0x08192A3Bu
@@ -138,14 +153,38 @@ void sim_flash_h7_reset(struct sim_flashctl *fc, const char *family)
 		fc->reg_options = OPTSR_FACTORY;
 }
 
+static uint8_t *image_word(struct sim_flashctl *fc, unsigned k)
+{
+	size_t size;
+	uint8_t *image = sim_port_register_options(fc->chip, &size);
+	return image && size >= 4u * IMAGE_WORDS ? image + 4u * k : NULL;
+}
+
+/* A word of the image as the _CUR register reads it (little-endian bytes). */
+static uint32_t image_get(struct sim_flashctl *fc, unsigned k, uint32_t otherwise)
+{
+	const uint8_t *p = image_word(fc, k);
+	if (!p)
+		return otherwise;
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static void image_put(struct sim_flashctl *fc, unsigned k, uint32_t value)
+{
+	uint8_t *p = image_word(fc, k);
+	for (unsigned i = 0; p && i < 4; i++)
+		p[i] = (uint8_t)(value >> (8 * i));
+}
+
 static uint32_t rdp_byte(int level)
 {
 	return level == 0 ? 0xAAu : level == 2 ? 0xCCu : 0xBBu;
 }
 
-static uint32_t optsr_cur(const struct sim_flashctl *fc)
+static uint32_t optsr_cur(struct sim_flashctl *fc)
 {
-	uint32_t v = (fc->reg_options & ~(0xFFu << OPTSR_RDP_SHIFT)) |
+	uint32_t user = image_get(fc, IMAGE_OPTSR, fc->reg_options);
+	uint32_t v = (user & ~(0xFFu << OPTSR_RDP_SHIFT)) |
 		     rdp_byte(sim_port_rdp_level(fc->chip)) << OPTSR_RDP_SHIFT;
 	return v | (fc->env->now_ps < fc->busy_until_ps ? OPTSR_OPT_BUSY : 0);
 }
@@ -186,12 +225,24 @@ static bool decode(const struct sim_flashctl *fc, uint32_t offset, unsigned *sta
 	return !banked || two_banks(fc);
 }
 
+/* A _PRG register: what the program wrote since the last OPTSTART, else
+ * the current value. */
+static uint32_t pending(const struct sim_flashctl *fc, unsigned k, uint32_t current)
+{
+	return (fc->opt_written & (1u << k)) ? fc->opt_regs[k] : current;
+}
+
 static uint32_t read_options(struct sim_flashctl *fc, uint32_t reg, unsigned state)
 {
+	unsigned wpsn_word = state ? IMAGE_WPSN2 : IMAGE_WPSN1;
 	switch (reg) {
 	case H7_OPTSR_CUR: return optsr_cur(fc) | (fc->sr & OPTSR_OPTCHANGEERR);
-	case H7_OPTSR_PRG: return (fc->opt_written & 1u) ? fc->opt_regs[0] : optsr_cur(fc) & ~OPTSR_OPT_BUSY;
-	case H7_WPSN_CUR: return wpsn(fc, state ? 1 : 0);
+	case H7_OPTSR_PRG: return pending(fc, IMAGE_OPTSR, optsr_cur(fc) & ~OPTSR_OPT_BUSY);
+	case H7_WPSN_CUR: return image_get(fc, wpsn_word, wpsn(fc, state ? 1 : 0));
+	case H7_WPSN_PRG:
+		return pending(fc, wpsn_word, image_get(fc, wpsn_word, wpsn(fc, state ? 1 : 0)));
+	case H7_BOOT_CUR: return image_get(fc, IMAGE_BOOT, 0);
+	case H7_BOOT_PRG: return pending(fc, IMAGE_BOOT, image_get(fc, IMAGE_BOOT, 0));
 	}
 	return 0;
 }
@@ -337,7 +388,7 @@ static void write_cr(struct sim_flashctl *fc, unsigned state, uint32_t value)
 static void start_options(struct sim_flashctl *fc)
 {
 	int level = sim_port_rdp_level(fc->chip);
-	uint32_t prg = (fc->opt_written & 1u) ? fc->opt_regs[0] : optsr_cur(fc);
+	uint32_t prg = pending(fc, IMAGE_OPTSR, optsr_cur(fc));
 	if (level == 2) {
 		fc->sr |= OPTSR_OPTCHANGEERR; /* level 2: the options no longer change */
 		return;
@@ -354,6 +405,12 @@ static void start_options(struct sim_flashctl *fc)
 	sim_port_set_rdp_level(fc->chip, new_level);
 	fc->reg_options = prg & ~(OPTSR_OPT_BUSY | OPTSR_OPTCHANGEERR);
 	fc->reg_options_set = true;
+	image_put(fc, IMAGE_OPTSR, fc->reg_options);
+	/* The sector protection and boot addresses: in the image, where the
+	 * chip's write protection and its image file read them. */
+	for (unsigned k = IMAGE_WPSN1; k < IMAGE_WORDS; k++)
+		if (fc->opt_written & (1u << k) && (k != IMAGE_WPSN2 || two_banks(fc)))
+			image_put(fc, k, fc->opt_regs[k]);
 	fc->opt_written = 0;
 	fc->busy_until_ps = fc->env->now_ps + us * 1000000ull;
 }
@@ -407,10 +464,13 @@ void sim_flash_h7_write(struct sim_flashctl *fc, uint32_t offset, uint32_t value
 		b->sr &= ~(value & sr_w1c(v));
 	} else if (reg == v->optcr) {
 		write_optcr(fc, value);
-	} else if (v->options && reg == H7_OPTSR_PRG) {
+	} else if (v->options && (reg == H7_OPTSR_PRG || reg == H7_WPSN_PRG || reg == H7_BOOT_PRG)) {
+		unsigned k = reg == H7_OPTSR_PRG ? IMAGE_OPTSR
+			     : reg == H7_BOOT_PRG ? IMAGE_BOOT
+			     : offset >= v->bank_stride ? IMAGE_WPSN2 : IMAGE_WPSN1;
 		if (!fc->optlocked) {
-			fc->opt_regs[0] = value;
-			fc->opt_written |= 1u;
+			fc->opt_regs[k] = value;
+			fc->opt_written |= 1u << k;
 		}
 	} else if (v->options && reg == H7_OPTCCR && (value & OPTSR_OPTCHANGEERR)) {
 		fc->sr &= ~OPTSR_OPTCHANGEERR;

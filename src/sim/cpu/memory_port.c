@@ -99,3 +99,9 @@ bool sim_port_hardware_watchdog(const struct sim_chip *chip)
 {
 	return sim_chip_hardware_watchdog(chip);
 }
+
+uint8_t *sim_port_register_options(struct sim_chip *chip, size_t *size)
+{
+	*size = chip->register_options_size;
+	return chip->register_options;
+}

@@ -40,6 +40,10 @@ uint32_t sim_port_mass_ms(const struct sim_chip *chip);
 int sim_port_rdp_level(const struct sim_chip *chip);
 /* Devices whose RDP is a register (H7): the level the option change sets. */
 void sim_port_set_rdp_level(struct sim_chip *chip, int level);
+/* Devices whose option bytes are controller registers (H7): the chip's
+ * register image (data/option_bytes.tsv's H7 offsets), *size bytes, or
+ * NULL. The controller reads and programs it in place. */
+uint8_t *sim_port_register_options(struct sim_chip *chip, size_t *size);
 /* WDG_SW/IWDG_SW = 0: the IWDG runs from reset. */
 bool sim_port_hardware_watchdog(const struct sim_chip *chip);
 /* The flash controller programs the whole option area (opt_size bytes of

@@ -37,6 +37,12 @@
 #define DBG_GETLASTRWSTATUS2 0x3Eu
 #define DBG_SWD_SET_FREQ 0x43u
 #define DBG_JTAG_SET_FREQ 0x44u
+#define DBG_READ_DAP_REG 0x45u
+#define DBG_WRITE_DAP_REG 0x46u
+#define DBG_WRITEMEM_32_NO_INC 0x50u
+#define DBG_RW_MISC_OUT 0x51u
+#define DBG_RW_MISC_IN 0x52u
+#define DBG_READMEM_32_NO_INC 0x54u
 #define DBG_READMEM_16 0x47u
 #define DBG_WRITEMEM_16 0x48u
 #define DBG_INIT_AP 0x4Bu
@@ -103,6 +109,7 @@ void sim_stlink_init(struct sim_stlink *st, enum sim_stlink_version version,
 	st->pid = sim_stlink_pid(version);
 	st->target = target;
 	st->swd_khz = 1800;
+	sim_dap_reset(&st->dap);
 	sim_stlink_usb_reset(st);
 }
 
@@ -247,6 +254,7 @@ static unsigned access_size(uint8_t command)
 {
 	switch (command) {
 	case DBG_READMEM_32: case DBG_WRITEMEM_32: return 4;
+	case DBG_READMEM_32_NO_INC: case DBG_WRITEMEM_32_NO_INC: return 4;
 	case DBG_READMEM_16: case DBG_WRITEMEM_16: return 2;
 	default: return 1;
 	}
@@ -324,10 +332,11 @@ static void read_memory(struct sim_stlink *st, uint8_t command, uint32_t address
 		return;
 	}
 	count_ap_access(st, (length + size - 1) / size, true);
+	bool fixed = command == DBG_READMEM_32_NO_INC; /* one address, read again and again */
 	for (size_t i = 0; i < length; i += size) {
-		uint32_t v;
-		if (!sim_swd_read(st->target, address + (uint32_t)i, size, &v)) {
-			memory_failed(st, SIM_STLINK_AP_STICKY_ERROR, address + (uint32_t)i);
+		uint32_t v, at = address + (fixed ? 0 : (uint32_t)i);
+		if (!sim_swd_read(st->target, at, size, &v)) {
+			memory_failed(st, SIM_STLINK_AP_STICKY_ERROR, at);
 			v = 0;
 		}
 		for (unsigned b = 0; b < size; b++)
@@ -349,6 +358,59 @@ static void start_write(struct sim_stlink *st, uint8_t command, uint32_t address
 	st->write_received = 0;
 }
 
+/* RW_MISC_OUT's data phase (openocd's dap queue, V2J32+/V3): the items'
+ * command bytes (padded to 4), then one value word per item. 1 ADDRESS
+ * (for the next WRITE), 2 WRITE, 3 READ (the word at the value's
+ * address), 5 APNUM; each gives a value and a status for RW_MISC_IN. */
+#define MISC_ADDRESS 1u
+#define MISC_WRITE 2u
+#define MISC_READ 3u
+#define MISC_APNUM 5u
+#define MISC_MAX_ITEMS 64u
+
+static void run_misc(struct sim_stlink *st)
+{
+	uint32_t items = st->misc_items, address = 0, ap = 0;
+	size_t values = (items + 3u) & ~3u;
+	for (uint32_t k = 0; k < items; k++) {
+		uint32_t v = sim_get_le32(st->write_data + values + 4u * k), result = 0;
+		uint8_t status = SIM_STLINK_OK;
+		switch (st->write_data[k]) {
+		case MISC_APNUM: ap = v; status = ap == 0 ? SIM_STLINK_OK : SIM_STLINK_BAD_AP; break;
+		case MISC_ADDRESS: address = v; break;
+		case MISC_WRITE:
+			count_ap_access(st, 1, false);
+			if (ap != 0 || !sim_swd_write(st->target, address, 4, v))
+				status = SIM_STLINK_AP_STICKY_ERROR;
+			break;
+		case MISC_READ:
+			count_ap_access(st, 1, true);
+			if (ap != 0 || !sim_swd_read(st->target, v, 4, &result))
+				status = SIM_STLINK_AP_STICKY_ERROR;
+			break;
+		default: status = SIM_STLINK_FAULT; break;
+		}
+		st->misc_results[k] = result;
+		st->misc_results[items + k] = status;
+	}
+}
+
+static void misc_out(struct sim_stlink *st, const uint8_t *cmd)
+{
+	uint32_t items = sim_get_le32(cmd + 2);
+	st->misc_items = items <= MISC_MAX_ITEMS ? items : 0;
+	start_write(st, DBG_RW_MISC_OUT, 0, ((items + 3u) & ~3u) + 4u * items);
+	if (items > MISC_MAX_ITEMS)
+		st->write_command = 0; /* more than the firmware takes: dropped */
+}
+
+static void misc_in(struct sim_stlink *st)
+{
+	uint8_t *r = reply(st, 8u * st->misc_items);
+	for (uint32_t k = 0; k < 2u * st->misc_items; k++)
+		sim_put_le32(r + 4u * k, st->misc_results[k]);
+}
+
 static void finish_write(struct sim_stlink *st)
 {
 	uint8_t command = st->write_command;
@@ -358,8 +420,19 @@ static void finish_write(struct sim_stlink *st)
 	st->write_length = 0;
 	if (!command)
 		return; /* nobody on the wires took it */
+	if (command == DBG_RW_MISC_OUT) {
+		run_misc(st);
+		return;
+	}
 	if (!memory_request_ok(st, command, address, length)) {
 		memory_failed(st, SIM_STLINK_FAULT, address);
+		return;
+	}
+	if (st->faults && sim_faults_take_nack(st->faults)) {
+		/* The AP answered WAIT until the probe gave up: nothing written. */
+		st->counts.waits++;
+		st->counts.write_waits++;
+		memory_failed(st, SIM_STLINK_AP_WAIT, address);
 		return;
 	}
 	count_ap_access(st, length / size, false);
@@ -367,8 +440,9 @@ static void finish_write(struct sim_stlink *st)
 		uint32_t v = 0;
 		for (unsigned b = 0; b < size; b++)
 			v |= (uint32_t)st->write_data[i + b] << (8 * b);
-		if (!sim_swd_write(st->target, address + (uint32_t)i, size, v))
-			memory_failed(st, SIM_STLINK_AP_STICKY_ERROR, address + (uint32_t)i);
+		uint32_t at = address + (command == DBG_WRITEMEM_32_NO_INC ? 0 : (uint32_t)i);
+		if (!sim_swd_write(st->target, at, size, v))
+			memory_failed(st, SIM_STLINK_AP_STICKY_ERROR, at);
 	}
 	st->counts.memory_written_bytes += length;
 }
@@ -392,6 +466,28 @@ static void debug_register(struct sim_stlink *st, const uint8_t *cmd, bool write
 	}
 	bool ok = sim_swd_read(st->target, address, 4, &value);
 	reply_word(st, ok ? SIM_STLINK_OK : SIM_STLINK_AP_STICKY_ERROR, value);
+}
+
+/* READ_DAP_REG (F2 45 port16 addr16; 8 bytes, the value at 4) and
+ * WRITE_DAP_REG (F2 46 port16 addr16 value32; 2 bytes): port 0xFFFF is
+ * the DP, any other an AP (only AP 0, the MEM-AP, exists). An AP access is
+ * SELECT then the register: two SWD transactions, a DP register one. */
+static void dap_register(struct sim_stlink *st, const uint8_t *cmd, bool write)
+{
+	uint16_t port = get_le16(cmd + 2), addr = get_le16(cmd + 4);
+	uint32_t value = write ? sim_get_le32(cmd + 6) : 0;
+	st->swd_cycles += (port == SIM_DAP_DP_PORT ? 1u : 2u) * (uint64_t)SWD_TRANSACTION_CYCLES;
+	bool ok = write ? sim_dap_write(&st->dap, st->target, port, addr, value)
+			: sim_dap_read(&st->dap, st->target, port, addr, &value);
+	uint8_t status = ok ? SIM_STLINK_OK
+			 : port != SIM_DAP_DP_PORT && port != 0 ? SIM_STLINK_BAD_AP
+			 : port == 0 && (addr == 0x0Cu || (addr >= 0x10u && addr <= 0x1Cu))
+			       ? SIM_STLINK_AP_STICKY_ERROR
+			       : SIM_STLINK_FAULT;
+	if (write)
+		reply_status(st, status);
+	else
+		reply_word(st, status, value);
 }
 
 static void core_register(struct sim_stlink *st, const uint8_t *cmd, bool write)
@@ -431,24 +527,39 @@ static void core_control(struct sim_stlink *st, uint8_t command)
  * the probe answers DP_ERROR, with the reply's usual length (memory reads:
  * zeros, and the error for GETLASTRWSTATUS). False: a command the probe
  * answers by itself. */
-static bool no_target_reply(struct sim_stlink *st, uint8_t command, size_t length)
+static bool no_target_reply(struct sim_stlink *st, const uint8_t *cmd, uint8_t command,
+			    size_t length)
 {
 	switch (command) {
 	case DBG_ENTER: case DBG_EXIT: case DBG_SWD_SET_FREQ: case DBG_JTAG_SET_FREQ:
 	case DBG_GET_COM_FREQ: case DBG_SET_COM_FREQ: case DBG_GETLASTRWSTATUS:
 	case DBG_GETLASTRWSTATUS2: case DBG_DRIVE_NRST:
 		return false;
-	case DBG_READMEM_32: case DBG_READMEM_16: case DBG_READMEM_8:
+	case DBG_READMEM_32: case DBG_READMEM_16: case DBG_READMEM_8: case DBG_READMEM_32_NO_INC:
 		reply(st, length == 1 ? 2 : length < SIM_STLINK_BUFFER ? length : SIM_STLINK_BUFFER);
 		st->rw_status = SIM_STLINK_DP_ERROR;
 		return true;
-	case DBG_WRITEMEM_32: case DBG_WRITEMEM_16: case DBG_WRITEMEM_8:
+	case DBG_WRITEMEM_32: case DBG_WRITEMEM_16: case DBG_WRITEMEM_8: case DBG_WRITEMEM_32_NO_INC:
 		start_write(st, command, 0, length); /* the data phase is taken, then dropped */
 		st->write_command = 0;
 		st->rw_status = SIM_STLINK_DP_ERROR;
 		return true;
+	case DBG_RW_MISC_OUT: {
+		uint32_t items = sim_get_le32(cmd + 2);
+		start_write(st, command, 0, ((items + 3u) & ~3u) + 4u * items);
+		st->write_command = 0;
+		st->misc_items = items <= MISC_MAX_ITEMS ? items : 0;
+		for (uint32_t k = 0; k < st->misc_items; k++) {
+			st->misc_results[k] = 0;
+			st->misc_results[st->misc_items + k] = SIM_STLINK_DP_ERROR;
+		}
+		return true;
+	}
+	case DBG_RW_MISC_IN: misc_in(st); return true;
 	case DBG_READ_IDCODES: reply(st, 12)[0] = SIM_STLINK_DP_ERROR; return true;
-	case DBG_READREG: case DBG_READDEBUGREG: reply_word(st, SIM_STLINK_DP_ERROR, 0); return true;
+	case DBG_READREG: case DBG_READDEBUGREG: case DBG_READ_DAP_REG:
+		reply_word(st, SIM_STLINK_DP_ERROR, 0);
+		return true;
 	case DBG_READALLREGS: reply(st, 4 + 4 * ALL_REGS)[0] = SIM_STLINK_DP_ERROR; return true;
 	default: reply_status(st, SIM_STLINK_DP_ERROR); return true;
 	}
@@ -460,7 +571,10 @@ static void debug_command(struct sim_stlink *st, const uint8_t *cmd)
 	uint32_t address = sim_get_le32(cmd + 2);
 	size_t length = get_le16(cmd + 6);
 	st->counts.debug_commands[command]++;
-	if (st->no_target && no_target_reply(st, command, length))
+	/* Nothing on the wires, or a chip at RDP level 2, whose debug port is
+	 * disabled for good: no SWD transaction is acknowledged. */
+	if ((st->no_target || sim_swd_debug_disabled(st->target)) &&
+	    no_target_reply(st, cmd, command, length))
 		return;
 	switch (command) {
 	case DBG_ENTER:
@@ -469,6 +583,8 @@ static void debug_command(struct sim_stlink *st, const uint8_t *cmd)
 			return;
 		}
 		st->mode = SIM_STLINK_MODE_DEBUG;
+		sim_swd_debugger_attached(st->target);
+		sim_dap_reset(&st->dap);
 		reply_status(st, SIM_STLINK_OK);
 		return;
 	case DBG_EXIT: st->mode = SIM_STLINK_MODE_MASS; return;
@@ -482,6 +598,12 @@ static void debug_command(struct sim_stlink *st, const uint8_t *cmd)
 	case DBG_READDEBUGREG: debug_register(st, cmd, false); return;
 	case DBG_WRITEDEBUGREG: debug_register(st, cmd, true); return;
 	case DBG_READALLREGS: read_all_registers(st); return;
+	case DBG_READ_DAP_REG: dap_register(st, cmd, false); return;
+	case DBG_RW_MISC_OUT: misc_out(st, cmd); return;
+	case DBG_RW_MISC_IN: misc_in(st); return;
+	case DBG_READMEM_32_NO_INC: read_memory(st, command, address, length); return;
+	case DBG_WRITEMEM_32_NO_INC: start_write(st, command, address, length); return;
+	case DBG_WRITE_DAP_REG: dap_register(st, cmd, true); return;
 	case DBG_GETLASTRWSTATUS: last_rw_status(st, false); return;
 	case DBG_GETLASTRWSTATUS2: last_rw_status(st, true); return;
 	case DBG_DRIVE_NRST: drive_nrst(st, cmd[2]); return;

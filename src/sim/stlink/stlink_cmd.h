@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "base/faults.h"
+#include "stlink/dap.h"
 #include "stlink/swd_target.h"
 
 enum sim_stlink_version { SIM_STLINK_V2, SIM_STLINK_V21, SIM_STLINK_V3 };
@@ -23,6 +24,7 @@ enum sim_stlink_version { SIM_STLINK_V2, SIM_STLINK_V21, SIM_STLINK_V3 };
 #define SIM_STLINK_AP_WAIT 0x10u         /* the AP kept answering WAIT */
 #define SIM_STLINK_DP_ERROR 0x16u        /* no acknowledgement on SWD: no target */
 #define SIM_STLINK_AP_STICKY_ERROR 0x19u /* a bus error on a memory access */
+#define SIM_STLINK_BAD_AP 0x1Du          /* an AP number the target does not have */
 #define SIM_STLINK_UNKNOWN_COMMAND 0x42u
 
 enum sim_stlink_mode { SIM_STLINK_MODE_DFU, SIM_STLINK_MODE_MASS, SIM_STLINK_MODE_DEBUG };
@@ -33,13 +35,15 @@ struct sim_stlink_counts {
 	uint64_t unknown;
 	uint64_t memory_read_bytes, memory_written_bytes;
 	uint64_t memory_errors; /* memory commands that ended in a fault status */
-	uint64_t waits;         /* memory reads answered SWD WAIT (the nack fault) */
+	uint64_t waits;         /* memory reads and writes answered SWD WAIT (the nack fault) */
+	uint64_t write_waits;   /* of them, writes (nothing written) */
 };
 
 struct sim_stlink {
 	enum sim_stlink_version version;
 	uint16_t pid;
 	struct sim_swd_target *target;
+	struct sim_dap dap; /* READ_DAP_REG / WRITE_DAP_REG */
 	struct sim_faults *faults; /* NULL: none; nack=P makes memory reads answer WAIT */
 	bool no_target;            /* nothing on the SWD wires (unpowered, unwired) */
 	enum sim_stlink_mode mode;
@@ -51,6 +55,10 @@ struct sim_stlink {
 	uint32_t write_address;
 	size_t write_length, write_received;
 	uint8_t write_data[SIM_STLINK_BUFFER];
+	/* RW_MISC_OUT's items (V2 at most 64) and what RW_MISC_IN returns:
+	 * one value word per item, then one status word per item. */
+	uint32_t misc_items;
+	uint32_t misc_results[2 * 64];
 	/* What GETLASTRWSTATUS reports about the last memory command. */
 	uint8_t rw_status;
 	uint32_t rw_fault_address;

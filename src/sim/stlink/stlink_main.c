@@ -56,13 +56,13 @@ static void write_stlink_stats(FILE *out, const void *extra)
 	write_counts(out, "debug_commands", c->debug_commands);
 	fprintf(out, ",\n             \"unknown_commands\": %" PRIu64 ", \"memory_read_bytes\": %" PRIu64
 		", \"memory_written_bytes\": %" PRIu64 ", \"memory_errors\": %" PRIu64
-		", \"waits\": %" PRIu64
+		", \"waits\": %" PRIu64 ", \"write_waits\": %" PRIu64
 		",\n             \"halts\": %" PRIu64 ", \"resumes\": %" PRIu64
 		", \"breakpoints\": %" PRIu64 ", \"lockups\": %" PRIu64 ", \"resets\": %" PRIu64
 		", \"nrst_pulses\": %" PRIu64 ",\n             \"bus_errors\": %" PRIu64
 		", \"rdp_refusals\": %" PRIu64 ", \"halted\": %s},\n",
 		c->unknown, c->memory_read_bytes, c->memory_written_bytes, c->memory_errors, c->waits,
-		t->halts,
+		c->write_waits, t->halts,
 		t->resumes, t->breakpoints, t->lockups, t->resets, t->nrst_pulses, t->memory_faults,
 		t->rdp_refusals, em->target.halted ? "true" : "false");
 	if (em->drive)

@@ -96,13 +96,23 @@ static void run(struct sim_swd_target *t, uint64_t budget)
 	}
 }
 
+/* Where the core would fetch next, for the flash block above. */
+static bool pc_in_flash(struct sim_swd_target *t)
+{
+	uint32_t pc = 0;
+	(void)sim_cpu_debug_get_reg(t->cpu, 15, &pc);
+	const struct stm32_device *dev = t->chip->dev;
+	return (pc >= dev->flash_start && pc - dev->flash_start < dev->flash_size) ||
+	       pc < dev->flash_size; /* the boot alias at 0 */
+}
+
 static void resume(struct sim_swd_target *t)
 {
 	t->halted = false;
 	t->counts.resumes++;
 	if (t->nrst_low)
 		return;
-	if (t->lockup || !t->thumb) {
+	if (t->lockup || !t->thumb || (t->flash_blocked && pc_in_flash(t))) {
 		/* Without the Thumb bit the first instruction faults (INVSTATE). */
 		t->counts.lockups += !t->lockup;
 		t->lockup = true;
@@ -128,6 +138,9 @@ static void halt(struct sim_swd_target *t, uint32_t reason)
 
 void sim_swd_power_on(struct sim_swd_target *t)
 {
+	t->debugger_seen = false;
+	t->flash_blocked = false;
+	t->reset_level = sim_chip_rdp_level(t->chip);
 	sim_swd_system_reset(t, SIM_RESET_NONE);
 	t->reset_sticky = false;
 	t->counts.resets = 0;
@@ -182,6 +195,11 @@ void sim_swd_tick(struct sim_swd_target *t)
 void sim_swd_system_reset(struct sim_swd_target *t, enum sim_reset_cause cause)
 {
 	sim_cpu_reset(t->cpu, cause);
+	int level = sim_chip_rdp_level(t->chip);
+	t->debug_disabled = level == 2;
+	if (t->debugger_seen && level == 1 && t->reset_level == 0)
+		t->flash_blocked = true; /* RM0090 §3.6.3: a POR is needed */
+	t->reset_level = level;
 	t->thumb = sim_cpu_debug_load_reset_vector(t->cpu);
 	t->reset_sticky = true;
 	t->lockup = false;
@@ -344,4 +362,14 @@ bool sim_swd_set_reg(struct sim_swd_target *t, unsigned selector, uint32_t value
 	if (selector == SIM_DEBUG_REG_XPSR)
 		t->thumb = value & XPSR_T;
 	return sim_cpu_debug_set_reg(t->cpu, selector, value);
+}
+
+bool sim_swd_debug_disabled(const struct sim_swd_target *t)
+{
+	return t->debug_disabled;
+}
+
+void sim_swd_debugger_attached(struct sim_swd_target *t)
+{
+	t->debugger_seen = true;
 }

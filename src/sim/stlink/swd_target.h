@@ -39,6 +39,13 @@ struct sim_swd_target {
 	bool lockup;            /* the core stopped on a fault it cannot take */
 	bool reset_sticky;      /* S_RESET_ST: a reset since DHCSR was last read */
 	bool nrst_low;          /* NRST held low: the chip stays in reset */
+	bool debug_disabled;    /* RDP level 2 when the last reset loaded the options */
+	/* Readout protection raised while a debugger was attached (since
+	 * power-on): from the next reset the core fetches nothing from flash
+	 * (its first fetch there locks it up) until a power-on. */
+	bool debugger_seen;     /* ENTER since power-on */
+	int reset_level;        /* RDP at the last reset */
+	bool flash_blocked;
 	bool thumb;             /* xPSR.T: 0 only after a reset vector without bit 0 */
 	bool realtime;          /* --speed realtime: the core and the flash run on the USB clock */
 	uint64_t wall_us;       /* realtime: the USB model's clock at this command */
@@ -67,6 +74,12 @@ bool sim_swd_write(struct sim_swd_target *t, uint32_t address, unsigned size, ui
 bool sim_swd_get_reg(struct sim_swd_target *t, unsigned selector, uint32_t *value);
 bool sim_swd_set_reg(struct sim_swd_target *t, unsigned selector, uint32_t value);
 
+/* The probe entered SWD: a debugger is attached (until power-on). */
+void sim_swd_debugger_attached(struct sim_swd_target *t);
+/* RDP level 2, in force since the last reset (the option-byte load): the
+ * chip's debug port is disabled for good (no SWD transaction is
+ * acknowledged, under reset too). */
+bool sim_swd_debug_disabled(const struct sim_swd_target *t);
 /* A system reset (the probe's RESETSYS, AIRCR.SYSRESETREQ). */
 void sim_swd_system_reset(struct sim_swd_target *t, enum sim_reset_cause cause);
 /* The NRST line: low holds the chip in reset, the rising edge resets it. */

@@ -343,6 +343,106 @@ static void test_no_target(void **state)
 	bench_free(b);
 }
 
+/* READ_DAP_REG: port 0xFFFF is the DP, 0 the MEM-AP. */
+static uint32_t dap_read(struct bench *b, uint16_t port, uint8_t addr, uint8_t status)
+{
+	CMD(b, 0xF2, 0x45, (uint8_t)port, (uint8_t)(port >> 8), addr, 0x00);
+	assert_int_equal(b->reply_length, 8);
+	assert_int_equal(b->reply[0], status);
+	return le32(b->reply + 4);
+}
+
+static void dap_write(struct bench *b, uint16_t port, uint8_t addr, uint32_t value, uint8_t status)
+{
+	CMD(b, 0xF2, 0x46, (uint8_t)port, (uint8_t)(port >> 8), addr, 0x00, (uint8_t)value,
+	    (uint8_t)(value >> 8), (uint8_t)(value >> 16), (uint8_t)(value >> 24));
+	assert_int_equal(b->reply_length, 2);
+	assert_int_equal(b->reply[0], status);
+}
+
+/* The DP (IDCODE, power-up handshake, STICKYERR and ABORT) and AP 0 (IDR
+ * by core, CSW, TAR, DRW with auto-increment, BD1) reach the same memory
+ * the probe's memory commands do; another AP is BAD_AP. */
+static void test_dap_registers(void **state)
+{
+	(void)state;
+	struct bench *b = bench_new("stm32f103x8", SIM_STLINK_V2);
+	assert_int_equal(dap_read(b, 0xFFFF, 0x0, SIM_STLINK_OK), 0x1BA01477u);
+	dap_write(b, 0xFFFF, 0x4, 0x50000000u, SIM_STLINK_OK); /* CSYSPWRUPREQ | CDBGPWRUPREQ */
+	assert_int_equal(dap_read(b, 0xFFFF, 0x4, SIM_STLINK_OK), 0xF0000000u);
+	assert_int_equal(dap_read(b, 0, 0xFC, SIM_STLINK_OK), 0x24770011u);
+	assert_int_equal(dap_read(b, 0, 0xF8, SIM_STLINK_OK), 0xE00FF003u);
+	const uint8_t words[8] = {0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88};
+	write_memory32(b, 0x20000100u, words, sizeof words);
+	dap_write(b, 0, 0x00, 0x23000012u, SIM_STLINK_OK); /* 32 bits, single increment */
+	assert_int_equal(dap_read(b, 0, 0x00, SIM_STLINK_OK) & 0x77u, 0x52u); /* DeviceEn reads 1 */
+	dap_write(b, 0, 0x04, 0x20000100u, SIM_STLINK_OK);
+	assert_int_equal(dap_read(b, 0, 0x0C, SIM_STLINK_OK), 0x44332211u);
+	assert_int_equal(dap_read(b, 0xFFFF, 0xC, SIM_STLINK_OK), 0x44332211u); /* RDBUFF */
+	assert_int_equal(dap_read(b, 0, 0x04, SIM_STLINK_OK), 0x20000104u);
+	dap_write(b, 0, 0x0C, 0xCAFEF00Du, SIM_STLINK_OK); /* DRW at 0x20000104 */
+	dap_write(b, 0, 0x04, 0x20000100u, SIM_STLINK_OK);
+	assert_int_equal(dap_read(b, 0, 0x14, SIM_STLINK_OK), 0xCAFEF00Du); /* BD1 */
+	/* A byte access puts the byte on its lane. */
+	dap_write(b, 0, 0x00, 0x23000000u, SIM_STLINK_OK);
+	dap_write(b, 0, 0x04, 0x20000102u, SIM_STLINK_OK);
+	assert_int_equal(dap_read(b, 0, 0x0C, SIM_STLINK_OK), 0x00330000u);
+	/* A bus error sets STICKYERR until ABORT.STKERRCLR. */
+	dap_write(b, 0, 0x00, 0x23000012u, SIM_STLINK_OK);
+	dap_write(b, 0, 0x04, 0x60000000u, SIM_STLINK_OK);
+	(void)dap_read(b, 0, 0x0C, SIM_STLINK_AP_STICKY_ERROR);
+	assert_true(dap_read(b, 0xFFFF, 0x4, SIM_STLINK_OK) & (1u << 5));
+	dap_write(b, 0xFFFF, 0x0, 1u << 2, SIM_STLINK_OK);
+	assert_false(dap_read(b, 0xFFFF, 0x4, SIM_STLINK_OK) & (1u << 5));
+	(void)dap_read(b, 1, 0xFC, SIM_STLINK_BAD_AP);
+	bench_free(b);
+	b = bench_new("stm32g071rb", SIM_STLINK_V2); /* Cortex-M0+ */
+	assert_int_equal(dap_read(b, 0, 0xFC, SIM_STLINK_OK), 0x04770031u);
+	bench_free(b);
+}
+
+/* RW_MISC_OUT then RW_MISC_IN (openocd's queued word accesses): values,
+ * then a status per item. */
+static void test_rw_misc(void **state)
+{
+	(void)state;
+	struct bench *b = bench_new("stm32f103x8", SIM_STLINK_V2);
+	/* APNUM 0, ADDRESS + WRITE 0x12345678 at 0x20000200, READ it back. */
+	CMD(b, 0xF2, 0x51, 4, 0, 0, 0);
+	assert_int_equal(b->reply_length, -1);
+	uint8_t data[4 + 16] = {5, 1, 2, 3};
+	const uint32_t values[4] = {0, 0x20000200u, 0x12345678u, 0x20000200u};
+	for (unsigned k = 0; k < 4; k++)
+		for (unsigned i = 0; i < 4; i++)
+			data[4 + 4 * k + i] = (uint8_t)(values[k] >> (8 * i));
+	sim_stlink_out(&b->stlink, data, sizeof data);
+	CMD(b, 0xF2, 0x52);
+	assert_int_equal(b->reply_length, 32);
+	assert_int_equal(le32(b->reply + 12), 0x12345678u);
+	for (unsigned k = 0; k < 4; k++)
+		assert_int_equal(le32(b->reply + 16 + 4 * k), SIM_STLINK_OK);
+	bench_free(b);
+}
+
+/* RDP level 2: once a reset has loaded it, the debug port answers nothing
+ * (as with no target), though the board is powered (3.3 V). */
+static void test_rdp_level_2_disables_the_debug_port(void **state)
+{
+	(void)state;
+	struct bench *b = bench_new("stm32f407xg", SIM_STLINK_V2);
+	sim_chip_set_rdp_level(&b->chip, 2);
+	CMD(b, 0xF2, 0x31);
+	assert_int_equal(b->reply[0], SIM_STLINK_OK); /* not yet loaded */
+	CMD(b, 0xF2, 0x32); /* RESETSYS loads it */
+	CMD(b, 0xF2, 0x31);
+	assert_int_equal(b->reply[0], SIM_STLINK_DP_ERROR);
+	assert_int_equal(le32(b->reply + 4), 0);
+	(void)dap_read(b, 0xFFFF, 0x0, SIM_STLINK_DP_ERROR);
+	CMD(b, 0xF7);
+	assert_int_equal(le32(b->reply + 4), 1650);
+	bench_free(b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -357,6 +457,9 @@ int main(void)
 		cmocka_unit_test(test_unknown_and_unread),
 		cmocka_unit_test(test_nack_fault_makes_reads_wait),
 		cmocka_unit_test(test_no_target),
+		cmocka_unit_test(test_dap_registers),
+		cmocka_unit_test(test_rw_misc),
+		cmocka_unit_test(test_rdp_level_2_disables_the_debug_port),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -251,6 +251,73 @@ static void test_memory_fault_and_unaligned_read(void **state)
 	assert_int_equal(stlink_read(&link_v2, 0x20000000u, buffer, 4, &err), STM32_E_TIMEOUT);
 }
 
+#define H7_BASE 0x52002000u
+
+/* The backend's row for an H743: its option registers mapped as the
+ * register image (stlink_flash.h). */
+static struct stm32_device h743_with_image(void)
+{
+	struct stm32_device d = *device("stm32h743zi");
+	d.opt_start = STLINK_H7_OPTION_START;
+	d.opt_size = STLINK_H7_OPTION_IMAGE;
+	d.rdp_offset = 1;
+	return d;
+}
+
+/* RM0433: OPTCHANGEERR cleared, OPTSR_PRG, WPSN_PRG1, WPSN_PRG2 (bank 2's,
+ * +0x100), BOOT_PRGR from the image's words, OPTSTART, then OPTLOCK; read
+ * back, the image's OPTSR word leaves out OPT_BUSY and OPTCHANGEERR. */
+static void test_h7_option_image_write_and_read(void **state)
+{
+	(void)state;
+	struct stm32_device d = h743_with_image();
+	struct stlink_flash f;
+	assert_true(stlink_flash_init(&f, &d));
+	assert_int_equal(stlink_flash_option_reach(&f), STLINK_H7_OPTION_IMAGE);
+	fake_reset(H7_BASE, 0x08, 0x1C, 0x18, 1u << 0);
+	fake.cr = 0; /* OPTLOCK already clear: no keys */
+	uint8_t image[STLINK_H7_OPTION_IMAGE] = {0xB1, 0xAA, 0x06, 0x40, 0xFD, 0, 0, 0,
+						 0xFF, 0, 0, 0, 0x10, 0x08, 0xF0, 0x1F};
+	bool reset = false;
+	struct stm32_error err;
+	stm32_error_clear(&err);
+	assert_int_equal(stlink_flash_write_options(&link_v2, &f, image, sizeof image, &reset, &err),
+			 STM32_OK);
+	assert_true(reset); /* in force without a reset */
+	expect_write(0, H7_BASE + 0x24, 1u << 30);
+	expect_write(1, H7_BASE + 0x20, 0x0006AAB0u); /* OPT_BUSY, OPTCHANGEERR dropped */
+	expect_write(2, H7_BASE + 0x3C, 0xFDu);
+	expect_write(3, H7_BASE + 0x13C, 0xFFu);
+	expect_write(4, H7_BASE + 0x44, 0x1FF00810u);
+	expect_write(5, H7_BASE + 0x18, 1u << 1);
+	expect_write(6, H7_BASE + 0x18, 1u << 0);
+	assert_int_equal(fake.count, 7);
+	fake.sr = 0x4006AAF1u; /* OPTSR_CUR with OPT_BUSY and OPTCHANGEERR set */
+	uint8_t back[STLINK_H7_OPTION_IMAGE];
+	assert_int_equal(stlink_flash_h7_read_options(&link_v2, &f, back, &err), STM32_OK);
+	assert_int_equal(le32(back), 0x0006AAF0u);
+}
+
+/* OPTCHANGEERR after OPTSTART: a refusal, and the options locked again. */
+static void test_h7_option_change_refused(void **state)
+{
+	(void)state;
+	struct stm32_device d = h743_with_image();
+	struct stlink_flash f;
+	assert_true(stlink_flash_init(&f, &d));
+	fake_reset(H7_BASE, 0x08, 0x1C, 0x18, 1u << 0);
+	fake.cr = 0;
+	fake.sr = 1u << 30; /* OPTSR_CUR.OPTCHANGEERR (the fake's CCR does not clear it) */
+	uint8_t image[STLINK_H7_OPTION_IMAGE] = {0};
+	bool reset = false;
+	struct stm32_error err;
+	stm32_error_clear(&err);
+	assert_int_equal(stlink_flash_write_options(&link_v2, &f, image, sizeof image, &reset, &err),
+			 STM32_E_NACK);
+	assert_non_null(strstr(err.message, "OPTCHANGEERR"));
+	expect_write(fake.count - 1, H7_BASE + 0x18, 1u << 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -258,6 +325,8 @@ int main(void)
 		cmocka_unit_test(test_f1_program_refusal_locks_again),
 		cmocka_unit_test(test_f4_sector_numbers_and_psize),
 		cmocka_unit_test(test_memory_fault_and_unaligned_read),
+		cmocka_unit_test(test_h7_option_image_write_and_read),
+		cmocka_unit_test(test_h7_option_change_refused),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
