@@ -68,6 +68,13 @@ uint64_t sim_iwdg_deadline(const struct sim_iwdg *iwdg)
 	return iwdg->running ? iwdg->expiry_ps : UINT64_MAX;
 }
 
+uint64_t sim_iwdg_next_event(const struct sim_iwdg *iwdg, bool refreshed)
+{
+	uint64_t update = iwdg->update_until_ps > iwdg->env->now_ps ? iwdg->update_until_ps : UINT64_MAX;
+	uint64_t expiry = refreshed ? UINT64_MAX : sim_iwdg_deadline(iwdg);
+	return update < expiry ? update : expiry;
+}
+
 uint32_t sim_iwdg_read(void *ctx, uint32_t offset)
 {
 	struct sim_iwdg *iwdg = ctx;

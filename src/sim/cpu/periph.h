@@ -50,6 +50,9 @@ void sim_systick_catch_up(struct sim_systick *st);
 /* Emulated time of the next count to 0 that pends the exception;
  * UINT64_MAX when TICKINT or ENABLE is clear. */
 uint64_t sim_systick_deadline(const struct sim_systick *st);
+/* The next count to 0 (COUNTFLAG, and the exception with TICKINT) while
+ * enabled; UINT64_MAX when it is not. */
+uint64_t sim_systick_next_event(const struct sim_systick *st);
 void sim_systick_reset(struct sim_systick *st, struct sim_soc_env *env);
 uint32_t sim_systick_read(void *ctx, uint32_t offset);
 void sim_systick_write(void *ctx, uint32_t offset, uint32_t value, uint32_t mask);
@@ -82,6 +85,9 @@ void sim_iwdg_start_hardware(struct sim_iwdg *iwdg);
 void sim_iwdg_rom_handoff(struct sim_iwdg *iwdg);
 /* When the watchdog resets the chip, UINT64_MAX when it is not running. */
 uint64_t sim_iwdg_deadline(const struct sim_iwdg *iwdg);
+/* The next change of what the IWDG shows: SR's update bits clearing, and
+ * the reset unless the caller keeps refreshing it. */
+uint64_t sim_iwdg_next_event(const struct sim_iwdg *iwdg, bool refreshed);
 
 /* CRC unit. */
 struct sim_crc {
@@ -152,6 +158,10 @@ uint32_t sim_usart_kernel_hz(const struct sim_usart *u);
 uint32_t sim_usart_baud(const struct sim_usart *u, uint32_t kernel_hz);
 /* Program 8E1 at baud, TX and RX enabled: what the ROM leaves. */
 void sim_usart_rom_handoff(struct sim_usart *u, uint32_t kernel_hz, uint32_t baud);
+/* The next change of the USART's flags by time alone; UINT64_MAX (the
+ * model has no timed state: TXE and TC are always ready, received bytes
+ * come from the caller between slices). */
+uint64_t sim_usart_next_event(const struct sim_usart *u);
 /* The USART's interrupt request line (RXNE/ORE, TXE, TC with their enables). */
 bool sim_usart_irq(const struct sim_usart *u);
 

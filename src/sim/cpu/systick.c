@@ -123,6 +123,13 @@ uint64_t sim_systick_deadline(const struct sim_systick *st)
 	const uint32_t on = CTRL_ENABLE | CTRL_TICKINT;
 	if ((st->ctrl & on) != on)
 		return UINT64_MAX;
+	return sim_systick_next_event(st);
+}
+
+uint64_t sim_systick_next_event(const struct sim_systick *st)
+{
+	if (!(st->ctrl & CTRL_ENABLE))
+		return UINT64_MAX;
 	uint64_t period = tick_ps(st);
 	if (st->val > 0)
 		return st->epoch_ps + st->val * period;

@@ -267,3 +267,9 @@ bool sim_usart_irq(const struct sim_usart *u)
 	return ((u->cr1 & rxneie) && (u->rxne || u->ore)) || (u->cr1 & txeie) ||
 	       ((u->cr1 & tcie) && u->tc);
 }
+
+uint64_t sim_usart_next_event(const struct sim_usart *u)
+{
+	(void)u;
+	return UINT64_MAX;
+}
