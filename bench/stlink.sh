@@ -3,7 +3,9 @@
 # (stm32boot-sim --interface stlink --speed realtime): write + verify a
 # random file to a blank chip. See bench/README.md.
 #
-#   bench/stlink.sh [--build DIR] [--reps N] [--only S1,S2] [--out FILE] [--keep]
+#   bench/stlink.sh [--build DIR] [--reps N] [--only S1,S2] [--tools LIST] [--out FILE] [--keep]
+#
+# --tools: some of stm32boot,st-flash,openocd (default all three).
 #
 # Prints one Markdown table (and writes it to --out FILE when given).
 set -u -o pipefail
@@ -14,6 +16,7 @@ REPS=3
 OUT=
 KEEP=0
 WORKLOADS="S1 S2"
+TOOLS="stm32boot st-flash openocd"
 BASE=0x08000000
 OPENOCD_PORTS=(-c "gdb_port disabled" -c "tcl_port disabled" -c "telnet_port disabled")
 
@@ -25,9 +28,10 @@ while [ $# -gt 0 ]; do
     --build) BUILD=$(cd "$2" && pwd) || die "no build directory $2"; shift ;;
     --reps) REPS=$2; shift ;;
     --only) WORKLOADS=${2//,/ }; shift ;;
+    --tools) TOOLS=${2//,/ }; shift ;;
     --out) OUT=$2; shift ;;
     --keep) KEEP=1 ;;
-    -h|--help) sed -n '2,8p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
     *) die "unknown option $1 (see --help)" ;;
     esac
     shift
@@ -123,7 +127,8 @@ behind() { awk -v id="$1" -v tool="$2" '$1 == id && $2 == tool && $6 + 0 > m { m
 for id in $WORKLOADS; do
     case "$id" in S1|S2) ;; *) die "unknown workload $id (S1, S2)" ;; esac
     head -c "${SIZE[$id]}" /dev/urandom >"$WORK/$id.bin"
-    for tool in stm32boot st-flash openocd; do
+    for tool in $TOOLS; do
+        case "$tool" in stm32boot|st-flash|openocd) ;; *) die "unknown tool $tool" ;; esac
         for rep in $(seq 1 "$REPS"); do run_once "$id" "$tool" "$rep"; done
     done
 done
