@@ -2,7 +2,8 @@
  * with it and without it, and everything a program or the caller can see
  * must be the same: where and when they stop, their registers, RAM and
  * flash, the instruction count and every block's access counts; only the
- * skip counters differ. Loops that are not pure polls are not skipped. */
+ * skip counters differ (polls of FLASH_SR.BSY, RXNE, SysTick's COUNTFLAG,
+ * and a watchdog fed then starved). Loops that are not pure polls are not skipped. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -198,6 +199,27 @@ static void watchdog_still_fires_in_a_skipped_poll(void **state)
 	}
 }
 
+/* tick.s: SysTick at HCLK with LOAD 999, no interrupt; polls CTRL for
+ * COUNTFLAG 20 times (r5). */
+static const uint16_t countflag_poll[] = {
+	0x4807, 0xF240, 0x31E7, 0x6041, 0x2100, 0x6081, 0x2105, 0x6001, 0x2500,
+	0x6801, 0x03C9, 0xD5FC, 0x3501, 0x2D14, 0xD1F9, 0xBE00, 0xE010, 0xE000,
+};
+
+static void systick_countflag_poll_ends_at_each_count_to_zero(void **state)
+{
+	(void)state;
+	struct outcome fast, slow;
+	size_t n = sizeof(countflag_poll) / sizeof(countflag_poll[0]);
+	run_program(&fast, true, countflag_poll, n, NULL, 0, 100000, 1000000);
+	run_program(&slow, false, countflag_poll, n, NULL, 0, 100000, 1000000);
+	assert_int_equal(slow.stop.reason, SIM_CPU_STOP_BREAKPOINT);
+	assert_same(&fast, &slow);
+	assert_int_equal(fast.regs[5], 20);
+	assert_true(fast.instructions > 20 * 1000 - 1000); /* a count to 0 every 1000 cycles */
+	assert_true(fast.skips >= 20);
+}
+
 /* count.s: polls RXNE (never set) and counts the passes in r2. */
 static const uint16_t counting_poll[] = {
 	0x4806, 0x4E07, 0x2200, 0x2307, 0x6801, 0x3201, 0x0689, 0xD5FB, 0x6033,
@@ -234,6 +256,7 @@ int main(void)
 		cmocka_unit_test(flash_busy_poll_is_skipped_unchanged),
 		cmocka_unit_test(rxne_poll_sees_the_bytes_as_they_arrive),
 		cmocka_unit_test(watchdog_still_fires_in_a_skipped_poll),
+		cmocka_unit_test(systick_countflag_poll_ends_at_each_count_to_zero),
 		cmocka_unit_test(loops_that_do_more_than_poll_run_as_they_are),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
