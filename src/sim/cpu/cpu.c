@@ -137,9 +137,8 @@ static void invalidate(struct sim_cpu *cpu, uint32_t address, uint32_t length)
 	}
 }
 
-/* Only the bytes the controller changed: dropping the translations of
- * the whole flash after every half-word programmed cost more than the
- * program itself. */
+/* Only the translations of the bytes the controller changed are dropped,
+ * not the whole flash's after every half-word a loader programs. */
 static void flash_changed(void *owner, uint32_t address, uint32_t length)
 {
 	struct sim_cpu *cpu = owner;

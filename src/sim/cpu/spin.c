@@ -1,10 +1,10 @@
 /* Spin-loop fast-forward (docs/sim.md, "Polling loops").
  *
  * A pass is what the core runs from a peripheral read at one instruction
- * (the anchor) to the next read there. When three passes in a row took
+ * (the anchor) to the next read there. When four passes in a row took
  * the same instructions, read the same values from the same registers in
- * the same order, stored nothing but IWDG refreshes and left every core
- * register as it found it, the loop is a pure poll: the next passes can
+ * the same order and stored nothing but IWDG refreshes, and the last two
+ * left every core register as they found it, the loop is a pure poll: the next passes can
  * only differ once a peripheral's timed state changes (sim_soc_next_change)
  * or the caller's slice ends. So the core moves over the passes before
  * that at once: emulated time, the instruction count and the per-block
@@ -16,12 +16,12 @@
  * bus saw as a refresh makes the loop not a poll, as do FP, coprocessor,
  * exception-raising and hint instructions. A model's read side effects
  * are taken to be idempotent (a flag cleared by a read stays cleared),
- * which holds for the models here and is why three passes must agree. */
+ * which holds for the models here and is why four passes must agree. */
 #include <string.h>
 
 #include "cpu/cpu_internal.h"
 
-#define SPIN_CONFIRM 2u /* passes after the first two that must agree too */
+#define SPIN_CONFIRM 2u /* passes in a row that left the registers as they were */
 #define IWDG_KR 0x00u
 #define IWDG_REFRESH 0xAAAAu
 
