@@ -4,13 +4,17 @@
 # bound of each (bench_limit stub-write / stub-read). Issue 14's W7-W10
 # (docs/performance.md, "The RAM stub"); --only ID runs one of them.
 #
-#   bench/stub.sh [--build DIR] [--reps N] [--only ID]
+#   bench/stub.sh [--build DIR] [--reps N] [--only ID] [--no-peer] [--no-rom]
+# --no-peer / --no-rom leave out the stm32flash / --no-stub runs (minutes
+# each at 115200); stderr has each run's emulator figures and the load.
 set -u -o pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=$ROOT/build
 REPS=1
 ONLY=
+SKIP_PEER=0
+SKIP_ROM=0
 BAUD=115200
 STM32FLASH=${STM32FLASH:-/usr/bin/stm32flash}
 die() { echo "bench: $*" >&2; exit 1; }
@@ -19,7 +23,9 @@ while [ $# -gt 0 ]; do
 	--build) BUILD=$(cd "$2" && pwd) || die "no build directory $2"; shift ;;
 	--reps) REPS=$2; shift ;;
 	--only) ONLY=$2; shift ;;
-	-h|--help) sed -n '2,7p' "$0"; exit 0 ;;
+	--no-peer) SKIP_PEER=1 ;;
+	--no-rom) SKIP_ROM=1 ;;
+	-h|--help) sed -n '2,9p' "$0"; exit 0 ;;
 	*) die "unknown option $1 (see --help)" ;;
 	esac
 	shift
@@ -45,7 +51,7 @@ run_once() { # run_once TOOL DEVICE INPUT [READ_LENGTH]: prints seconds, or fail
 	local tool=$1 device=$2 input=$3 read_length=${4:-}
 	rm -f "$WORK/tty" "$WORK/ctl" "$WORK/chip.img"
 	"$SIM" --device "$device" --speed realtime --link "$WORK/tty" --control "$WORK/ctl" \
-		--image "$WORK/chip.img" >"$WORK/sim.log" 2>&1 &
+		--image "$WORK/chip.img" --stats "$WORK/stats.json" >"$WORK/sim.log" 2>&1 &
 	SIM_PID=$!
 	local i
 	for i in $(seq 200); do [ -e "$WORK/tty" ] && [ -S "$WORK/ctl" ] && break; sleep 0.02; done
@@ -62,6 +68,12 @@ run_once() { # run_once TOOL DEVICE INPUT [READ_LENGTH]: prints seconds, or fail
 		timeout 900 "$program" "${args[@]}" "$WORK/tty" >"$WORK/$tool.log" 2>&1 || status=$?
 	end=$(date +%s%N)
 	kill -TERM "$SIM_PID"; wait "$SIM_PID"; SIM_PID=
+	# How far the emulated core fell behind the wall clock (stderr, with
+	# the load): a run where it did measured the emulator, not the tool.
+	echo "bench: $tool: core behind the wall at most $(sed -n 's/.*"behind_wall_ms_max": \([0-9.]*\).*/\1/p' \
+		"$WORK/stats.json") ms, $(sed -n 's/.*"instructions": \([0-9]*\).*/\1/p' "$WORK/stats.json") \
+instructions ($(sed -n 's/.*"spin_skipped_instructions": \([0-9]*\).*/\1/p' "$WORK/stats.json") in \
+skipped polling loops), load $(cut -d' ' -f1 /proc/loadavg)" >&2
 	if [ "$status" -ne 0 ]; then
 		echo "$tool failed (exit $status): $(tail -1 "$WORK/$tool.log")" >&2
 		return 1
@@ -100,8 +112,10 @@ for w in "${WORKLOADS[@]}"; do
 	firmware) python3 "$ROOT/tests/e2e/data/firmware_like.py" "$size" 14 >"$input" ;;
 	read) read_length=$size ;;
 	esac
-	peer=$(best_of stm32flash "$device" "$input" $read_length) || exit 1
-	rom=$(best_of rom "$device" "$input" $read_length) || exit 1
+	peer=-
+	[ "$SKIP_PEER" = 1 ] || peer=$(best_of stm32flash "$device" "$input" $read_length) || exit 1
+	rom=-
+	[ "$SKIP_ROM" = 1 ] || rom=$(best_of rom "$device" "$input" $read_length) || exit 1
 	stub=$(best_of stub "$device" "$input" $read_length) || exit 1
 	if [ -n "$read_length" ]; then
 		limit=$("$LIMIT" "$device" "$BAUD" stub-read "$read_length" | cut -d' ' -f1)

@@ -34,6 +34,12 @@ struct sim_core_counts {
 	bool usart_listed[SIM_STATS_USARTS];
 	uint64_t usart_tx[SIM_STATS_USARTS], usart_rx[SIM_STATS_USARTS]; /* by number */
 	uint64_t iwdg_refreshes;
+	/* polling loops the core moved over and their instructions (counted in
+	 * instructions too) */
+	uint64_t spin_skips, spin_skipped_instructions;
+	/* --speed realtime: the most the core was behind the wall clock (a
+	 * measurement taken while it was is of the emulator, not the program) */
+	uint64_t behind_wall_us_max;
 	uint64_t resets[SIM_STATS_RESET_CAUSES];
 	struct sim_block_count blocks[SIM_STATS_BLOCKS];
 	size_t block_count;

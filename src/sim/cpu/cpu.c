@@ -88,13 +88,16 @@ static uint64_t on_mmio_read(uc_engine *uc, uint64_t offset, unsigned size, void
 	uint32_t pc;
 	uc_reg_read(uc, UC_ARM_REG_PC, &pc);
 	uint32_t value;
+	uint32_t address = region->base + (uint32_t)offset;
+	sim_spin_before_read(cpu, pc, address);
 	if (region->info) {
 		uint8_t b[4] = {0};
 		sim_port_read(cpu->chip, region->base + (uint32_t)offset, b, size > 4 ? 4 : size);
 		value = (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
 	} else {
-		value = sim_mmio_read(&cpu->soc.bus, region->base + (uint32_t)offset, size, pc);
+		value = sim_mmio_read(&cpu->soc.bus, address, size, pc);
 	}
+	sim_spin_after_read(cpu, address, value);
 	after_access(cpu);
 	return value;
 }
@@ -110,6 +113,10 @@ static void on_mmio_write(uc_engine *uc, uint64_t offset, unsigned size, uint64_
 	 * which counts it as unmodelled where it takes none. */
 	const struct stm32_device *dev = sim_port_device(cpu->chip);
 	uint32_t a = region->base + (uint32_t)offset;
+	if (region->info)
+		sim_spin_impure(&cpu->spin);
+	else
+		sim_spin_write(cpu, a, size, (uint32_t)value);
 	if (region->info && dev->opt_size && a >= dev->opt_start && a - dev->opt_start < dev->opt_size)
 		sim_flashctl_option_write(&cpu->soc.flash, a, size, (uint32_t)value);
 	else if (region->info)
@@ -130,12 +137,17 @@ static void invalidate(struct sim_cpu *cpu, uint32_t address, uint32_t length)
 	}
 }
 
+/* Only the translations of the bytes the controller changed are dropped,
+ * not the whole flash's after every half-word a loader programs. */
 static void flash_changed(void *owner, uint32_t address, uint32_t length)
 {
 	struct sim_cpu *cpu = owner;
+	uint64_t end = (uint64_t)address + length;
+	if (!cpu->dirty_flash || address < cpu->dirty_start)
+		cpu->dirty_start = address;
+	if (!cpu->dirty_flash || end > cpu->dirty_end)
+		cpu->dirty_end = end;
 	cpu->dirty_flash = true;
-	(void)address;
-	(void)length;
 }
 
 static void apply_fixes(struct sim_cpu *cpu)
@@ -146,7 +158,7 @@ static void apply_fixes(struct sim_cpu *cpu)
 	}
 	cpu->fix_count = 0;
 	if (cpu->dirty_flash) {
-		invalidate(cpu, cpu->mem.flash_start, cpu->mem.flash_size);
+		invalidate(cpu, cpu->dirty_start, (uint32_t)(cpu->dirty_end - cpu->dirty_start));
 		cpu->dirty_flash = false;
 	}
 }
@@ -169,6 +181,7 @@ static bool on_flash_store(uc_engine *uc, uc_mem_type type, uint64_t address, in
 		return false;
 	}
 	uint32_t offset = a - m->flash_start;
+	sim_spin_impure(&cpu->spin);
 	sim_flashctl_memory_write(&cpu->soc.flash, a, (unsigned)size, (uint32_t)value);
 	/* Unicorn stores the raw value after this returns: remember what the
 	 * controller left there. */
@@ -301,7 +314,6 @@ static bool time_event(struct sim_cpu *cpu)
 static void on_instruction(uc_engine *uc, uint64_t address, uint32_t size, void *user)
 {
 	struct sim_cpu *cpu = user;
-	(void)address;
 	(void)size;
 	if (cpu->fix_count || cpu->dirty_flash)
 		apply_fixes(cpu);
@@ -328,6 +340,7 @@ static void on_instruction(uc_engine *uc, uint64_t address, uint32_t size, void 
 	}
 	cpu->stats.instructions++;
 	env->now_ps += cpu->ps_per_instruction;
+	sim_spin_instruction(&cpu->spin, (uint32_t)address);
 }
 
 static bool map_region(struct sim_cpu *cpu, uint32_t base, uint64_t size, bool info)

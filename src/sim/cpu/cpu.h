@@ -78,6 +78,9 @@ struct sim_cpu_stats {
 	uint64_t usart_rx_errors; /* bytes received garbled, or with FE/PE (the host's rate) */
 	uint64_t usart_tx[SIM_CPU_USARTS + 1], usart_rx[SIM_CPU_USARTS + 1]; /* by number (1 = USART1) */
 	uint64_t iwdg_refreshes;
+	/* Polling loops moved over (spin.c); their instructions are counted in
+	 * instructions too, as if run. */
+	uint64_t spin_skips, spin_skipped_instructions;
 	uint64_t resets[SIM_RESET_CAUSES];
 	struct sim_cpu_periph_stat periph[SIM_CPU_PERIPH_MAX];
 	size_t periph_count;
@@ -127,6 +130,11 @@ bool sim_cpu_boot_at(struct sim_cpu *cpu, bool sram, uint32_t vectors, struct si
  * reads it normally. sim_cpu_set_debugger says a debugger is attached. */
 void sim_cpu_set_debugger(struct sim_cpu *cpu, bool attached);
 bool sim_cpu_flash_read_protected(const struct sim_cpu *cpu);
+
+/* Spin-loop fast-forward (on by default): a loop that only polls is moved
+ * over up to the next change it could read, the same instructions,
+ * values and time as if run. Off: every instruction runs. */
+void sim_cpu_set_spin_skip(struct sim_cpu *cpu, bool on);
 
 /* Run at most budget instructions. */
 struct sim_cpu_stop_info sim_cpu_run(struct sim_cpu *cpu, uint64_t budget);

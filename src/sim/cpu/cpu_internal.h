@@ -8,6 +8,7 @@
 #include "cpu/cpu.h"
 #include "cpu/memory_port.h"
 #include "cpu/soc.h"
+#include "cpu/spin.h"
 
 enum sim_cpu_alias { SIM_ALIAS_NONE, SIM_ALIAS_FLASH, SIM_ALIAS_SYSMEM };
 
@@ -74,9 +75,12 @@ struct sim_cpu {
 	struct sim_cpu_fix fixes[SIM_CPU_FIXES];
 	size_t fix_count;
 	bool dirty_flash;
+	uint32_t dirty_start; /* the flash the controller changed since the last fix-up */
+	uint64_t dirty_end;
 	bool debugger; /* a debugger is attached: readout protection applies */
 	bool booted_from_flash;
 	struct sim_exc exc;
+	struct sim_spin spin;
 };
 
 bool sim_cpu_map_memory(struct sim_cpu *cpu);

@@ -48,6 +48,7 @@ struct sim_cpu *sim_cpu_new(struct sim_chip *chip, const struct sim_cpu_callback
 	if (callbacks)
 		cpu->callbacks = *callbacks;
 	cpu->mem = sim_port_memory(chip);
+	cpu->spin.enabled = true;
 	uc_err e = uc_open(UC_ARCH_ARM, UC_MODE_THUMB | UC_MODE_MCLASS, &cpu->uc);
 	if (e == UC_ERR_OK)
 		e = uc_ctl_set_cpu_model(cpu->uc, unicorn_model(info->core));
@@ -218,6 +219,7 @@ static void classify_error(struct sim_cpu *cpu, uc_err e)
 static bool run_part(struct sim_cpu *cpu)
 {
 	cpu->exc.action = SIM_EXC_NONE;
+	sim_spin_restart(&cpu->spin);
 	uc_err e = UC_ERR_OK;
 	if (!cpu->stop_set)
 		e = uc_emu_start(cpu->uc, cpu->resume_pc | THUMB_BIT, 0xFFFFFFFFu, 0, 0);
@@ -257,6 +259,12 @@ struct sim_cpu_stop_info sim_cpu_run(struct sim_cpu *cpu, uint64_t budget)
 		cpu->started = false;
 	}
 	return cpu->stop;
+}
+
+void sim_cpu_set_spin_skip(struct sim_cpu *cpu, bool on)
+{
+	cpu->spin.enabled = on;
+	sim_spin_restart(&cpu->spin);
 }
 
 void sim_cpu_idle(struct sim_cpu *cpu, uint64_t ns)

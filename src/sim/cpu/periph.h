@@ -50,6 +50,9 @@ void sim_systick_catch_up(struct sim_systick *st);
 /* Emulated time of the next count to 0 that pends the exception;
  * UINT64_MAX when TICKINT or ENABLE is clear. */
 uint64_t sim_systick_deadline(const struct sim_systick *st);
+/* The next count to 0 (COUNTFLAG, and the exception with TICKINT) while
+ * enabled; UINT64_MAX when it is not. */
+uint64_t sim_systick_next_event(const struct sim_systick *st);
 void sim_systick_reset(struct sim_systick *st, struct sim_soc_env *env);
 uint32_t sim_systick_read(void *ctx, uint32_t offset);
 void sim_systick_write(void *ctx, uint32_t offset, uint32_t value, uint32_t mask);
@@ -93,6 +96,9 @@ uint64_t sim_iwdg_deadline(const struct sim_iwdg *iwdg);
 /* The early-wakeup interrupt line (EWIE with EWIF), and when EWIF sets. */
 bool sim_iwdg_irq(const struct sim_iwdg *iwdg);
 uint64_t sim_iwdg_irq_deadline(const struct sim_iwdg *iwdg);
+/* The next change of what the IWDG shows: SR's update bits clearing, and
+ * the reset unless the caller keeps refreshing it. */
+uint64_t sim_iwdg_next_event(const struct sim_iwdg *iwdg, bool refreshed);
 
 /* CRC unit. */
 struct sim_crc {
@@ -188,7 +194,8 @@ void sim_usart_rom_handoff(struct sim_usart *u, uint32_t kernel_hz, uint32_t bau
  * their enables). */
 bool sim_usart_irq(const struct sim_usart *u);
 /* When TXE or TC next change by themselves (UINT64_MAX: nothing on its
- * way): a polling program sees nothing new before then. */
+ * way): a polling program sees nothing new before then (received bytes
+ * come from the caller between slices). */
 uint64_t sim_usart_next_change(const struct sim_usart *u);
 /* The same while their interrupt is enabled (the line may rise then). */
 uint64_t sim_usart_deadline(const struct sim_usart *u);

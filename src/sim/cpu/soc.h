@@ -33,5 +33,9 @@ void sim_soc_reset(struct sim_soc *soc, enum sim_reset_cause cause);
 struct sim_usart *sim_soc_usart(struct sim_soc *soc, unsigned index);
 /* Emulated time of the next thing that stops the core by itself. */
 uint64_t sim_soc_deadline(const struct sim_soc *soc);
+/* Emulated time of the first change a program could read in any block
+ * without touching it (a flag, a reset, an interrupt line): what a polling
+ * loop waits for (spin.c). A watchdog the loop refreshes is left out. */
+uint64_t sim_soc_next_change(const struct sim_soc *soc, bool watchdog_refreshed);
 
 #endif

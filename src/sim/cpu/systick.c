@@ -118,11 +118,9 @@ void sim_systick_catch_up(struct sim_systick *st)
 	catch_up(st);
 }
 
-uint64_t sim_systick_deadline(const struct sim_systick *st)
+/* The first count to 0 after the last catch-up (maybe already past). */
+static uint64_t first_zero(const struct sim_systick *st)
 {
-	const uint32_t on = CTRL_ENABLE | CTRL_TICKINT;
-	if ((st->ctrl & on) != on)
-		return UINT64_MAX;
 	uint64_t period = tick_ps(st);
 	if (st->val > 0)
 		return st->epoch_ps + st->val * period;
@@ -130,4 +128,26 @@ uint64_t sim_systick_deadline(const struct sim_systick *st)
 		return UINT64_MAX; /* a RELOAD of 0 stops the counter at 0 */
 	/* From 0: one tick loads RELOAD, RELOAD more reach 0. */
 	return st->epoch_ps + ((uint64_t)st->load + 1) * period;
+}
+
+uint64_t sim_systick_deadline(const struct sim_systick *st)
+{
+	const uint32_t on = CTRL_ENABLE | CTRL_TICKINT;
+	if ((st->ctrl & on) != on)
+		return UINT64_MAX;
+	return first_zero(st);
+}
+
+uint64_t sim_systick_next_event(const struct sim_systick *st)
+{
+	if (!(st->ctrl & CTRL_ENABLE))
+		return UINT64_MAX;
+	uint64_t first = first_zero(st), now = st->env->now_ps;
+	if (first > now)
+		return first;
+	if (st->load == 0)
+		return UINT64_MAX; /* it reached 0 and stays there */
+	/* Nobody read the counter since it passed 0: the count to 0 after now. */
+	uint64_t cycle = ((uint64_t)st->load + 1) * tick_ps(st);
+	return first + ((now - first) / cycle + 1) * cycle;
 }

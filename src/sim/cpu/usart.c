@@ -435,3 +435,4 @@ uint64_t sim_usart_deadline(const struct sim_usart *u)
 	const uint32_t tcie = 1u << 6, txeie = 1u << 7;
 	return (u->cr1 & (txeie | tcie | CR1_TXFEIE)) ? sim_usart_next_change(u) : UINT64_MAX;
 }
+

@@ -286,6 +286,8 @@ void rom_core_sync_stats(struct sim_engine *engine)
 	c->usart_rx_overruns = s->usart_rx_overruns;
 	c->usart_rx_errors = s->usart_rx_errors;
 	c->iwdg_refreshes = s->iwdg_refreshes;
+	c->spin_skips = s->spin_skips;
+	c->spin_skipped_instructions = s->spin_skipped_instructions;
 	c->block_count = s->periph_count < SIM_STATS_BLOCKS ? s->periph_count : SIM_STATS_BLOCKS;
 	for (size_t i = 0; i < c->block_count; i++)
 		c->blocks[i] = (struct sim_block_count){s->periph[i].name, s->periph[i].reads,

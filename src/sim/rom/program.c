@@ -84,6 +84,11 @@ bool sim_engine_run_program(struct sim_engine *engine, uint64_t budget, uint64_t
 		*wake_us = core_clock_us(engine);
 		return true;
 	}
+	if (engine->timed) {
+		uint64_t behind = now_us - core_clock_us(engine);
+		uint64_t *most = &engine->stats->core.behind_wall_us_max;
+		*most = behind > *most ? behind : *most;
+	}
 	struct sim_cpu_stop_info stop = rom_core_run(engine, budget);
 	*wake_us = after_stop(engine, &stop, now_us);
 	rom_core_sync_stats(engine);

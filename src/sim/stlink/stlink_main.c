@@ -78,6 +78,9 @@ static void sync_core_stats(struct stlink_emulator *em)
 	c->faults = s->faults;
 	c->unmodelled_accesses = s->unmodelled_accesses;
 	c->iwdg_refreshes = s->iwdg_refreshes;
+	c->spin_skips = s->spin_skips;
+	c->spin_skipped_instructions = s->spin_skipped_instructions;
+	c->behind_wall_us_max = em->target.counts.behind_wall_us_max;
 	for (unsigned i = 0; i < SIM_STATS_RESET_CAUSES; i++)
 		c->resets[i] = s->resets[i + 1];
 	c->block_count = s->periph_count < SIM_STATS_BLOCKS ? s->periph_count : SIM_STATS_BLOCKS;

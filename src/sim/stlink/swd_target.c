@@ -2,6 +2,7 @@
  * C1.6 (DHCSR, DCRSR, DEMCR), C1.7/C1.11 (DFSR, FPB); DP IDCODEs of the
  * SW-DP per core as the ST reference manuals' debug chapters give them. */
 #include <string.h>
+#include <time.h>
 
 #include "cpu/debug_port.h"
 #include "stlink/swd_target.h"
@@ -34,9 +35,10 @@
 /* Emulated time a probe command takes on the wire (one USB frame). */
 #define COMMAND_NS 1000000u
 /* Realtime: instructions per step while catching up with the wall; short,
- * so that a flash operation started in a step is let run to its end
- * (catch_up) before the core spins long on BSY. */
-#define REALTIME_SLICE 500u
+ * so that the core does not run far ahead of the probe's clock. A loop
+ * that polls the flash controller costs little however long it runs: the
+ * core moves over its passes (src/sim/cpu/spin.c). */
+#define REALTIME_SLICE 2000u
 
 static uint32_t dp_idcode_of(const struct stm32_device *dev, enum sim_cpu_core core)
 {
@@ -146,15 +148,19 @@ void sim_swd_power_on(struct sim_swd_target *t)
 	t->counts.resets = 0;
 }
 
+static uint64_t host_us(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000000u + (uint64_t)t.tv_nsec / 1000u;
+}
+
 /* Realtime: emulated time follows the USB model's clock. A core that
- * stops making time (asleep) has the rest pass idle. A flash operation
- * under way is let run to its end first (emulated time jumps there, and
- * the core waits for the wall to catch up): code running while the flash
- * is busy only polls it, and emulating those polls one by one is slower
- * than the real chip (the instructions skipped: the IWDG is not refreshed
- * by them). */
+ * stops making time (asleep) has the rest pass idle. The host time a
+ * catch-up takes is how far the core was behind the wall clock (stats). */
 static void catch_up(struct sim_swd_target *t)
 {
+	uint64_t started_us = host_us();
 	uint64_t wall_ns = t->wall_us * 1000u;
 	uint64_t now = sim_cpu_time_ns(t->cpu);
 	if (!t->clock_synced) {
@@ -163,10 +169,6 @@ static void catch_up(struct sim_swd_target *t)
 	}
 	int64_t target = (int64_t)wall_ns + t->clock_offset_ns;
 	while (t->executing && !t->halted && (int64_t)now < target) {
-		sim_cpu_debug_finish_flash_operation(t->cpu);
-		now = sim_cpu_time_ns(t->cpu);
-		if ((int64_t)now >= target)
-			break;
 		run(t, REALTIME_SLICE);
 		uint64_t later = sim_cpu_time_ns(t->cpu);
 		if (later == now)
@@ -175,6 +177,9 @@ static void catch_up(struct sim_swd_target *t)
 	}
 	if ((int64_t)now < target)
 		sim_cpu_idle(t->cpu, (uint64_t)(target - (int64_t)now));
+	uint64_t took = host_us() - started_us;
+	if (took > t->counts.behind_wall_us_max)
+		t->counts.behind_wall_us_max = took;
 }
 
 void sim_swd_tick(struct sim_swd_target *t)

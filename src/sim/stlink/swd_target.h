@@ -27,6 +27,9 @@ struct sim_swd_counts {
 	uint64_t halts, resumes, breakpoints, lockups, resets, nrst_pulses;
 	uint64_t memory_faults; /* debug accesses answered with a bus error */
 	uint64_t rdp_refusals;  /* flash reads refused by readout protection */
+	/* realtime: the longest a catch-up with the USB clock took on the host,
+	 * so how far the core fell behind the wall clock */
+	uint64_t behind_wall_us_max;
 };
 
 struct sim_swd_target {
