@@ -55,8 +55,8 @@ static void on_usart_tx(void *user, unsigned usart, uint8_t byte, uint32_t baud)
 		rom_emit_program(engine, as_host_reads(engine, byte, baud), 0);
 		return;
 	}
-	/* TXE is always ready in the model, so the line, not the program,
-	 * paces the bytes: one 8N1 frame at the BRR rate after the other. */
+	/* The line paces the bytes as they reach it: one 8N1 frame at the BRR
+	 * rate after the other (the USART model's TXE/TC pace the program). */
 	struct sim_program *p = &engine->program;
 	uint64_t at_ns = rom_core_clock_ns(engine);
 	if (at_ns < p->tx_free_ns)
