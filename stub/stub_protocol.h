@@ -15,6 +15,9 @@
 #define STUB_FRAME_OVERHEAD (STUB_HEADER_BYTES + STUB_TRAILER_BYTES)
 #define STUB_MAX_PAYLOAD 1032u /* a 4-byte address + 1 KiB of data, rounded up */
 #define STUB_WRITE_CHUNK 1024u /* data bytes per WRITE frame the host sends */
+/* A stub whose HELLO announces a smaller payload gets frames of the power
+ * of two that fits, at least this (the small image's). */
+#define STUB_MIN_WRITE_CHUNK 256u
 #define STUB_MAX_WINDOW 8u
 
 /* Commands (request code; the reply carries the same code). */
@@ -135,5 +138,13 @@
 #define STUB_STATE_BYTES 768u
 /* One frame slot (a request of the largest payload, 4-aligned). */
 #define STUB_SLOT_BYTES (STUB_FRAME_OVERHEAD + STUB_MAX_PAYLOAD + 2u)
+
+/* The small image (F0 parts whose bootloader leaves 6 KiB, such as the
+ * F030x8): frames of at most 256 data bytes (it says so in HELLO), less
+ * state, a stack sized from -fstack-usage. */
+#define STUB_SMALL_MAX_PAYLOAD (4u + 256u)
+#define STUB_SMALL_SLOT_BYTES (STUB_FRAME_OVERHEAD + STUB_SMALL_MAX_PAYLOAD + 2u)
+#define STUB_SMALL_STATE_BYTES 384u
+#define STUB_SMALL_STACK_BYTES 384u
 
 #endif

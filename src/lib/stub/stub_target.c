@@ -64,7 +64,11 @@ size_t stm32_stub_image_size(const struct stm32_device *device)
 void stm32_stub_describe(const struct stm32_device *device, unsigned baud,
 			 struct stm32_target_desc *out)
 {
-	uint32_t frames = STUB_MAX_REQUEST / STUB_WRITE_CHUNK;
+	struct stub_placement p;
+	char why[200];
+	uint32_t chunk = stub_place(device, &p, why, sizeof(why)) ? stub_image_chunk(p.image)
+								  : STUB_WRITE_CHUNK;
+	uint32_t frames = STUB_MAX_REQUEST / chunk;
 	unsigned caps = STM32_CAP_READ | STM32_CAP_WRITE | STM32_CAP_ERASE | STM32_CAP_CRC |
 			STM32_CAP_GO;
 	if (!stm32_device_latches_empty_check(device))
@@ -210,16 +214,18 @@ static size_t write_payload(struct stub_backend *b, uint32_t address, const uint
 	return 6 + packed;
 }
 
-/* Frames of STUB_WRITE_CHUNK; with opts.overlap the entry returns with up
- * to a window of them unanswered (stm32_stub_finish waits for them). */
+/* Frames of the stub's chunk (STUB_WRITE_CHUNK, or what the small image
+ * takes); with opts.overlap the entry returns with up to a window of them
+ * unanswered (stm32_stub_finish waits for them). */
 static enum stm32_status stub_write(struct stm32_target *t, uint32_t address, const uint8_t *data,
 				    size_t length, struct stm32_error *err)
 {
 	struct stub_backend *b = backend(t);
-	unsigned work = program_ms(&b->device, STUB_WRITE_CHUNK);
+	size_t chunk = stub_hello_chunk(&b->session.hello);
+	unsigned work = program_ms(&b->device, chunk);
 	uint8_t payload[STUB_MAX_PAYLOAD];
-	for (size_t done = 0; done < length; done += STUB_WRITE_CHUNK) {
-		size_t n = length - done < STUB_WRITE_CHUNK ? length - done : STUB_WRITE_CHUNK;
+	for (size_t done = 0; done < length; done += chunk) {
+		size_t n = length - done < chunk ? length - done : chunk;
 		uint32_t at = address + (uint32_t)done;
 		enum stm32_status st = erase_ahead(b, at, n, err);
 		size_t length = write_payload(b, at, data + done, n, payload);
