@@ -127,7 +127,7 @@
 #define STUB_PARAM_BUF_END     0x14u
 #define STUB_PARAM_FLASH_START 0x18u
 #define STUB_PARAM_FLASH_SIZE  0x1Cu
-#define STUB_PARAM_PAGE_SIZE   0x20u /* F1 driver: bytes per page; F4: 0 (sectors) */
+#define STUB_PARAM_PAGE_SIZE   0x20u /* page drivers: bytes per page; F4: sector 0's size */
 #define STUB_PARAM_BANK2_START 0x24u /* first address of bank 2, 0 if none */
 #define STUB_PARAM_SILENCE_MS  0x28u /* silence after which the stub returns to its start state */
 #define STUB_PARAM_UNIT_COUNT  0x2Cu /* erase units the flash has (pages or sectors, both banks) */

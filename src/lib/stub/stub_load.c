@@ -137,7 +137,9 @@ void stub_patch(const struct stub_placement *p, const struct stm32_device *devic
 	put_param(out, STUB_PARAM_BUF_END, p->buf_end);
 	put_param(out, STUB_PARAM_FLASH_START, device->flash_start);
 	put_param(out, STUB_PARAM_FLASH_SIZE, device->flash_size);
-	put_param(out, STUB_PARAM_PAGE_SIZE, pages && device->layout_runs ? device->layout[0].size : 0u);
+	/* Page drivers: the page size; the F4 driver: sector 0's, from which
+	 * it tells a failed erase's address (flash_f4.c). */
+	put_param(out, STUB_PARAM_PAGE_SIZE, device->layout_runs ? device->layout[0].size : 0u);
 	put_param(out, STUB_PARAM_BANK2_START, pages ? device->bank2_start : 0u);
 	put_param(out, STUB_PARAM_SILENCE_MS, silence_ms);
 	put_param(out, STUB_PARAM_UNIT_COUNT, (uint32_t)stm32_device_sector_count(device));
