@@ -327,6 +327,81 @@ static void an_explicit_rate_is_that_one_and_keep_is_the_rom_s(void **state)
 	unlink(path);
 }
 
+static void fill(uint8_t *p, size_t n, unsigned seed)
+{
+	for (size_t i = 0; i < n; i++)
+		p[i] = (uint8_t)((i * 131u + seed * 71u) >> 3 ^ i);
+}
+
+static void assert_flash_crc(struct stm32_target *s, uint32_t address, const uint8_t *want,
+			     size_t n)
+{
+	uint32_t crc;
+	struct stm32_error err;
+	stm32_error_clear(&err);
+	if (stm32_target_crc(s, address, (uint32_t)n, &crc, &err) != STM32_OK)
+		fail_msg("crc: %s", err.message);
+	assert_int_equal(crc, stm32_crc32(0xFFFFFFFFu, want, n));
+}
+
+/* With overlap at 1 Mbaud (at most STUB_OVERLAP_MAX_BAUD) pages over old
+ * data are held back (ERASE DEFER); then the host is silent for longer
+ * than silence_ms, and the stub falls back to 115200 8E1 and forgets what
+ * it held back. The write into those pages fails, recover finds the stub
+ * at its start rate and switches again: the pages must still be erased
+ * before the new data goes in (else the stub programs over the old data
+ * and its read-back fails, or leaves a mix). */
+static void held_back_erases_survive_a_fall_back_after_silence(void **state)
+{
+	(void)state;
+	NEED_STUB();
+	struct stm32_stub_options so;
+	stm32_stub_options_default(&so);
+	so.baud = 1000000;
+	so.overlap = true;
+	so.silence_ms = 300;
+	struct stm32_transport *t = NULL;
+	char path[96];
+	struct stm32_target *s = own_stub("stm32f103xb", "held", &so, &t, path, sizeof(path));
+	struct stm32_error err;
+	stm32_error_clear(&err);
+	uint8_t old[2048], now[2048];
+	fill(old, sizeof(old), 1);
+	fill(now, sizeof(now), 2);
+	uint32_t units[] = {0, 1};
+	struct stm32_erase_request r = {.kind = STM32_ERASE_REQUEST_UNITS, .units = units, .count = 2};
+	assert_int_equal(stm32_target_erase(s, &r, &err), STM32_OK);
+	assert_int_equal(stm32_target_write(s, 0x08000000, old, sizeof(old), &err), STM32_OK);
+	assert_int_equal(stm32_stub_finish(s, &err), STM32_OK);
+	assert_flash_crc(s, 0x08000000, old, sizeof(old));
+	/* Held back again, then silence until the stub announces its fall back. */
+	assert_int_equal(stm32_target_erase(s, &r, &err), STM32_OK);
+	uint8_t seen[4];
+	size_t got = 0;
+	assert_int_equal(stm32_transport_read(t, seen, 1, 20000, &got, &err), STM32_OK);
+	core_wait_quiet(t);
+	/* What the executor does: the entry fails, recover, the entry again. */
+	enum stm32_status st = stm32_target_write(s, 0x08000000, now, sizeof(now), &err);
+	if (st == STM32_OK)
+		st = stm32_stub_finish(s, &err);
+	for (int attempt = 0; st != STM32_OK && attempt < 3; attempt++) {
+		stm32_error_clear(&err);
+		assert_int_equal(stm32_target_recover(s, &err), STM32_OK);
+		st = stm32_target_write(s, 0x08000000, now, sizeof(now), &err);
+		if (st == STM32_OK)
+			st = stm32_stub_finish(s, &err);
+	}
+	if (st != STM32_OK)
+		fail_msg("write after the fall back: %s", err.message);
+	assert_flash_crc(s, 0x08000000, now, sizeof(now));
+	struct stm32_stub_info info;
+	assert_true(stm32_stub_info(s, &info));
+	assert_int_equal(info.baud, 1000000);
+	stm32_target_close(s);
+	stm32_transport_close(t);
+	unlink(path);
+}
+
 /* An emulator image file (docs/architecture.md, "Image file"): erased
  * flash of flash_size bytes, then the option area given. */
 static void write_image_file(const char *path, uint32_t flash_size, const uint8_t *options,
@@ -390,6 +465,7 @@ int main(void)
 		cmocka_unit_test(a_switched_stub_that_fell_back_after_silence_is_recovered),
 		cmocka_unit_test(an_explicit_rate_is_that_one_and_keep_is_the_rom_s),
 		cmocka_unit_test(a_failed_f4_sector_erase_names_the_sector_s_address),
+		cmocka_unit_test(held_back_erases_survive_a_fall_back_after_silence),
 	};
 	return cmocka_run_group_tests(tests, open_stub, close_stub);
 }
