@@ -22,13 +22,18 @@ CFLAGS=(-Os -mthumb -masm-syntax-unified -ffreestanding -nostdlib -fno-common -f
 	-ffunction-sections -fdata-sections -Wall -Wextra -Werror -std=c17
 	-ffile-prefix-map="$src"=. -Wl,--gc-sections -Wl,--build-id=none)
 
-# name  cpu  driver-number  driver-source  families (40 bytes a line: the file stays under
-# check-layers.sh's 800 lines with four or five images)
+# name  cpu  driver-number  driver-source  families  [small]
+# "small": the image for parts whose bootloader leaves too little RAM for
+# the family's (the F030x8's 6 KiB): one chip kind, no LZ4 decoder, no
+# held-back erases, smaller frames (STUB_SMALL_* in stub_protocol.h), and a
+# short division routine instead of libgcc's. The host picks it where the
+# family's first image does not fit.
 images=(
 	"f1 cortex-m0 1 flash_f1.c F0,F1,F3"
 	"f4 cortex-m3 2 flash_f4.c F2,F4,F7"
 	"dword cortex-m0 3 flash_dword.c G0,G4,L4"
 	"pecr cortex-m0 4 flash_pecr.c L0,L1"
+	"f0small cortex-m0 1 flash_f1.c F0 small"
 )
 
 out=$work/stub_images.c
@@ -39,11 +44,15 @@ out=$work/stub_images.c
 	echo
 } >"$out"
 for line in "${images[@]}"; do
-	read -r name cpu driver dsrc families <<<"$line"
+	read -r name cpu driver dsrc families small <<<"$line"
+	variant=(lz4_block.c)
+	if [ "${small:-}" = small ]; then
+		variant=(-DSTUB_SMALL -DSTUB_ONLY_CHIP="STUB_CHIP_$families" small_div.c)
+	fi
 	for at in 0x20000000 0x20010000; do
 		(cd "$src" && "$CC" "${CFLAGS[@]}" -mcpu="$cpu" -DSTUB_DRIVER="${driver}u" \
 			-Wl,--defsym=STUB_LINK_ADDRESS="$at" -T stub.ld \
-			stub.c frame.c chip.c clock.c libc.c lz4_block.c "$dsrc" -lgcc -o "$work/$name-$at.elf")
+			stub.c frame.c chip.c clock.c libc.c "${variant[@]}" "$dsrc" -lgcc -o "$work/$name-$at.elf")
 		"$OBJCOPY" -O binary "$work/$name-$at.elf" "$work/$name-$at.bin"
 	done
 	if ! cmp -s "$work/$name-0x20000000.bin" "$work/$name-0x20010000.bin"; then
@@ -55,7 +64,8 @@ for line in "${images[@]}"; do
 	{
 		echo "/* $families, $cpu, $size bytes */"
 		echo "static const uint8_t stub_${name}_bytes[] = {"
-		od -An -v -tx1 -w40 "$bin" | sed -e 's/ \([0-9a-f][0-9a-f]\)/0x\1, /g' -e 's/, $/,/' -e 's/^/\t/'
+		# 48 bytes a line: the file stays under check-layers.sh's 800 lines with five images
+		od -An -v -tx1 -w48 "$bin" | sed -e 's/ \([0-9a-f][0-9a-f]\)/0x\1, /g' -e 's/, $/,/' -e 's/^/\t/'
 		echo "};"
 		echo
 	} >>"$out"
@@ -63,8 +73,10 @@ done
 {
 	echo "const struct stm32_stub_image stm32_stub_images[] = {"
 	for line in "${images[@]}"; do
-		read -r name cpu driver dsrc families <<<"$line"
-		echo "	{\"$name\", \"$families\", $driver, stub_${name}_bytes, sizeof(stub_${name}_bytes)},"
+		read -r name cpu driver dsrc families small <<<"$line"
+		is_small=false
+		[ "${small:-}" = small ] && is_small=true
+		echo "	{\"$name\", \"$families\", $driver, stub_${name}_bytes, sizeof(stub_${name}_bytes), $is_small},"
 	done
 	echo "};"
 	echo "const size_t stm32_stub_image_count = sizeof(stm32_stub_images) / sizeof(stm32_stub_images[0]);"

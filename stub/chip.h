@@ -35,7 +35,8 @@ bool chip_uart_can(const struct chip *c, uint32_t baud);
 bool chip_uart_raise_for(struct chip *c, uint32_t baud);
 bool chip_uart_rx_ready(const struct chip *c);
 uint8_t chip_uart_rx(const struct chip *c);
-void chip_uart_tx(struct chip *c, uint8_t byte);
+bool chip_uart_tx_ready(const struct chip *c);
+void chip_uart_tx(struct chip *c, uint8_t byte); /* waits for the transmit register */
 void chip_uart_flush(const struct chip *c); /* until the last byte left the pin */
 /* Milliseconds since start; call at least every second. */
 uint32_t chip_ms(struct chip *c);

@@ -73,7 +73,7 @@ static bool select_pll(uint32_t cfgr, uint32_t sw, uint32_t hsi, uint32_t sw_bit
 static uint32_t raise_f013(uint32_t kind)
 {
 	/* CFGR: PLLSRC bits 16:15 (0: HSI/2), PLLXTPRE 17, PLLMUL 21:18 (n - 2). */
-	uint32_t mul = kind == STUB_CHIP_F1 ? 8u : 4u;
+	uint32_t mul = kind == STUB_CHIP_F3 ? 4u : 8u;
 	uint32_t hz = 4000000u * mul;
 	set_wait_states(FLASH1_ACR, hz > 24000000u ? 1u : 0u, 1u << 4); /* + prefetch */
 	if (!pll_start(RCC1, RCC1 + 0x04u, 0xFu << 18 | 7u << 15, (mul - 2u) << 18))
@@ -83,6 +83,9 @@ static uint32_t raise_f013(uint32_t kind)
 
 uint32_t clock_raise(uint32_t kind)
 {
+#ifdef STUB_ONLY_CHIP
+	kind = STUB_ONLY_CHIP; /* the small image: one chip kind (chip.c) */
+#endif
 	switch (kind) {
 	case STUB_CHIP_F0:
 	case STUB_CHIP_F1:

@@ -90,6 +90,7 @@ int flash_erase_unit(struct flash_ctl *ctl, uint32_t unit)
 				    ? (ctl->bank2_start - ctl->flash_start) / ctl->page_size
 				    : ctl->unit_count;
 	uint32_t cr = CR_PER;
+	uint32_t address = ctl->flash_start + unit * ctl->page_size; /* before unit becomes bank 2's */
 	if (unit >= per_bank) {
 		cr |= bker(ctl);
 		unit -= per_bank;
@@ -97,7 +98,7 @@ int flash_erase_unit(struct flash_ctl *ctl, uint32_t unit)
 	cr |= unit << CR_PNB_SHIFT;
 	REG32(CR) = cr;
 	REG32(CR) = cr | CR_STRT;
-	return finish(ctl, ctl->flash_start + unit * ctl->page_size);
+	return finish(ctl, address);
 }
 
 static int erase_with(struct flash_ctl *ctl, uint32_t bits)

@@ -89,12 +89,27 @@ static uint32_t sector_number(const struct flash_ctl *ctl, uint32_t unit)
 	return unit;
 }
 
+/* A failed erase reports the sector's first address, as the other drivers
+ * report their page's. ctl->page_size is sector 0's size (16 KiB; 32 KiB
+ * on F74x/F76x): four sectors of it, one of four times it, then eight times
+ * it each (RM0090 §3.3, RM0385 §3.3); bank 2 of a 2 MiB part starts half
+ * way. 0 (not given): the bank's start. */
+static uint32_t sector_address(const struct flash_ctl *ctl, uint32_t unit)
+{
+	uint32_t at = ctl->flash_start, size0 = ctl->page_size;
+	if ((ctl->flags & STUB_PARAM_DUAL_BANK) && unit >= UNITS_PER_BANK_2M) {
+		at += ctl->flash_size / 2u;
+		unit -= UNITS_PER_BANK_2M;
+	}
+	return at + (unit <= 4u ? unit * size0 : 8u * size0 * (unit - 4u));
+}
+
 int flash_erase_unit(struct flash_ctl *ctl, uint32_t unit)
 {
 	uint32_t cr = CR_SER | CR_PSIZE_X32 | sector_number(ctl, unit) << CR_SNB_SHIFT;
 	REG32(CR) = cr;
 	REG32(CR) = cr | CR_STRT;
-	int rc = finish(ctl, unit);
+	int rc = finish(ctl, sector_address(ctl, unit));
 	flush_data_cache();
 	return rc;
 }

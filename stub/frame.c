@@ -41,6 +41,13 @@ static uint32_t crc_step(const uint32_t *table, uint32_t crc, uint8_t byte)
 	return table[crc & 0xFu] ^ (crc >> 4);
 }
 
+/* Without a division: Cortex-M0 has none, and the software one takes the
+ * time of a byte or two at high rates, which a one-byte USART does not have. */
+static uint32_t next_slot(const struct rx *rx, uint32_t slot)
+{
+	return slot + 1u == rx->count ? 0u : slot + 1u;
+}
+
 void rx_byte(struct rx *rx, uint8_t byte)
 {
 	if (rx->pos == 0) {
@@ -60,7 +67,7 @@ void rx_byte(struct rx *rx, uint8_t byte)
 		rx->crc = crc_step(rx->crc_table, rx->crc, byte);
 	if (rx->pos == STUB_HEADER_BYTES) {
 		uint32_t length = frame_length(slot);
-		if (slot[5] != frame_header_check(slot) || length > STUB_MAX_PAYLOAD) {
+		if (slot[5] != frame_header_check(slot) || length > FRAME_MAX_PAYLOAD) {
 			rx->dropped++;
 			rx->pos = 0;
 			return;
@@ -72,7 +79,7 @@ void rx_byte(struct rx *rx, uint8_t byte)
 		uint32_t sent = (uint32_t)t[0] | (uint32_t)t[1] << 8 | (uint32_t)t[2] << 16 |
 				(uint32_t)t[3] << 24;
 		rx->ready[rx->tail] = ~rx->crc == sent ? RX_GOOD : RX_DAMAGED;
-		rx->tail = (rx->tail + 1) % rx->count;
+		rx->tail = next_slot(rx, rx->tail);
 		rx->pos = 0;
 	}
 }
@@ -88,7 +95,7 @@ uint8_t *rx_next(struct rx *rx, bool *good)
 void rx_release(struct rx *rx)
 {
 	rx->ready[rx->head] = 0;
-	rx->head = (rx->head + 1) % rx->count;
+	rx->head = next_slot(rx, rx->head);
 }
 
 /* The reflected CRC-32 of zlib and Ethernet (poly 0xEDB88320), four bits

@@ -9,7 +9,13 @@
 
 #include "stub_protocol.h"
 
+#ifdef STUB_SMALL
+#define SLOT_BYTES STUB_SMALL_SLOT_BYTES /* the small image's frames (stub.c) */
+#define FRAME_MAX_PAYLOAD STUB_SMALL_MAX_PAYLOAD
+#else
 #define SLOT_BYTES STUB_SLOT_BYTES
+#define FRAME_MAX_PAYLOAD STUB_MAX_PAYLOAD
+#endif
 #define RX_GOOD 1u
 #define RX_DAMAGED 2u
 

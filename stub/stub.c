@@ -9,13 +9,28 @@
 #include "chip.h"
 #include "flash.h"
 #include "frame.h"
+#ifndef STUB_SMALL
 #include "lz4_block.h"
+#endif
 #include "stub_protocol.h"
 
 #define STUB_BUILD_VERSION 1u
 #define READ_WINDOW 4u
 #define ACK_TIMEOUT_MS 1000u
 #define CONFIRM_TIMEOUT_MS 500u
+
+#ifdef STUB_SMALL
+/* The small image (scripts/build-stub.sh, docs/stub-protocol.md "The small
+ * image"): F0 only, for the parts whose bootloader leaves 6 KiB. No LZ4,
+ * no held-back erases (the host sees neither capability), its own frame
+ * size (frame.h) and less state: a repeat is at most 127 behind, so 128
+ * kept statuses tell every one of them apart. */
+#define STATUS_KEPT 128u
+#define STATE_BYTES STUB_SMALL_STATE_BYTES
+#else
+#define STATUS_KEPT 256u
+#define STATE_BYTES STUB_STATE_BYTES
+#endif
 
 struct stub {
 	const uint8_t *params;
@@ -35,13 +50,15 @@ struct stub {
 	bool baud_pending;
 	uint32_t baud_deadline_ms, old_baud;
 	bool old_parity;
-	uint8_t status_of[256]; /* what each sequence number got, for duplicates */
+	uint8_t status_of[STATUS_KEPT]; /* what each sequence number got, for duplicates */
 	uint32_t deferred_count;
+#ifndef STUB_SMALL
 	uint8_t deferred[STUB_DEFER_MAX_UNITS / 8]; /* units whose erase is held back */
+#endif
 	uint8_t *decoded; /* a WRITE_LZ4 frame's data, decoded; NULL: no room for it */
 };
 
-_Static_assert(sizeof(struct stub) <= STUB_STATE_BYTES, "the host reserves STUB_STATE_BYTES");
+_Static_assert(sizeof(struct stub) <= STATE_BYTES, "the host reserves STATE_BYTES");
 
 void stub_main(const uint8_t *image) __attribute__((noreturn, used));
 
@@ -98,13 +115,20 @@ void flash_wait_hook(void *context)
 	poll(context);
 }
 
+#ifndef STUB_SMALL
 void lz4_poll_hook(void *context)
 {
 	poll(context);
 }
+#endif
 
+/* The host's next frame arrives while a reply goes out: its bytes are
+ * taken while the transmit register is full, else one byte read per byte
+ * sent, each a little slower than the wire, overruns within a reply. */
 static void tx_byte(struct stub *s, uint8_t byte, uint32_t *crc)
 {
+	while (!chip_uart_tx_ready(&s->chip))
+		poll(s);
 	chip_uart_tx(&s->chip, byte);
 	poll(s);
 	if (crc)
@@ -157,11 +181,14 @@ static void send_hello(struct stub *s, uint8_t seq)
 	b[STUB_HELLO_DRIVER] = STUB_DRIVER;
 	b[STUB_HELLO_WINDOW] = (uint8_t)s->rx.count;
 	b[STUB_HELLO_UNIT] = (uint8_t)flash_program_unit(&s->flash);
-	b[STUB_HELLO_PAYLOAD] = (uint8_t)STUB_MAX_PAYLOAD;
-	b[STUB_HELLO_PAYLOAD + 1] = (uint8_t)(STUB_MAX_PAYLOAD >> 8);
+	b[STUB_HELLO_PAYLOAD] = (uint8_t)FRAME_MAX_PAYLOAD;
+	b[STUB_HELLO_PAYLOAD + 1] = (uint8_t)(FRAME_MAX_PAYLOAD >> 8);
 	b[STUB_HELLO_VERSION] = STUB_BUILD_VERSION;
 	uint32_t caps = STUB_CAP_ERASE | STUB_CAP_MASS_ERASE | STUB_CAP_SET_BAUD | STUB_CAP_GO |
 			STUB_CAP_RESET | STUB_CAP_DEFER_ERASE;
+#ifdef STUB_SMALL
+	caps &= ~STUB_CAP_DEFER_ERASE;
+#endif
 	if (s->flash.bank2_start || (s->flash.flags & STUB_PARAM_DUAL_BANK))
 		caps |= STUB_CAP_BANK_ERASE;
 	if (chip_has_crc_unit(&s->chip))
@@ -200,8 +227,11 @@ static uint8_t program(struct stub *s, uint32_t address, const uint8_t *data, ui
 	uint32_t unit = flash_program_unit(&s->flash);
 	if (!in_flash(s, address, count))
 		return STUB_E_RANGE;
-	if (address % unit || count % unit)
+	if ((address | count) & (unit - 1u)) /* a power of two; Cortex-M0 divides slowly, in software */
 		return STUB_E_ALIGN;
+	/* From a frame's last byte to the driver's first wait is longer than
+	 * two bytes at 2 Mbaud: the next frame's bytes are taken half way. */
+	poll(s);
 	if (!unlock(s) || flash_program(&s->flash, address, data, count) != 0)
 		return STUB_E_FLASH;
 	return STUB_OK;
@@ -218,6 +248,10 @@ static uint8_t do_write(struct stub *s, const uint8_t *p, uint32_t length)
  * that turns out malformed or of another size than it says. */
 static uint8_t do_write_lz4(struct stub *s, const uint8_t *p, uint32_t length)
 {
+#ifdef STUB_SMALL
+	(void)s, (void)p, (void)length;
+	return STUB_E_UNSUPPORTED; /* the small image has no decoder, nor RAM for its buffer */
+#else
 	if (!s->decoded)
 		return STUB_E_UNSUPPORTED;
 	if (length < 7)
@@ -229,6 +263,7 @@ static uint8_t do_write_lz4(struct stub *s, const uint8_t *p, uint32_t length)
 	if (got < 0 || (uint32_t)got != size)
 		return STUB_E_DECODE;
 	return program(s, get32(p), s->decoded, size);
+#endif
 }
 
 static uint32_t unit_at(const uint8_t *list, uint32_t i)
@@ -238,7 +273,12 @@ static uint32_t unit_at(const uint8_t *list, uint32_t i)
 
 static bool is_deferred(const struct stub *s, uint32_t unit)
 {
+#ifdef STUB_SMALL
+	(void)s, (void)unit;
+	return false;
+#else
 	return unit < STUB_DEFER_MAX_UNITS && (s->deferred[unit / 8] >> (unit % 8) & 1u);
+#endif
 }
 
 /* Erase a held-back unit now (nothing if it is not held back). */
@@ -246,7 +286,9 @@ static int erase_deferred(struct stub *s, uint32_t unit)
 {
 	if (!is_deferred(s, unit))
 		return 0;
+#ifndef STUB_SMALL
 	s->deferred[unit / 8] &= (uint8_t)~(1u << (unit % 8));
+#endif
 	s->deferred_count--;
 	return flash_erase_unit(&s->flash, unit);
 }
@@ -263,7 +305,9 @@ static void defer(struct stub *s, uint32_t unit)
 {
 	if (is_deferred(s, unit))
 		return;
+#ifndef STUB_SMALL
 	s->deferred[unit / 8] |= (uint8_t)(1u << (unit % 8));
+#endif
 	s->deferred_count++;
 }
 
@@ -314,6 +358,10 @@ static uint8_t do_erase(struct stub *s, const uint8_t *p, uint32_t length)
 			return STUB_E_RANGE;
 		return flash_erase_bank(&s->flash, bank) != 0 ? STUB_E_FLASH : STUB_OK;
 	}
+#ifdef STUB_SMALL
+	if (kind == STUB_ERASE_DEFER || kind == STUB_ERASE_DEFERRED)
+		return STUB_E_UNSUPPORTED;
+#endif
 	if (kind > STUB_ERASE_DEFERRED || length != 4 + 2 * count)
 		return STUB_E_LENGTH;
 	return erase_units(s, kind, p + 4, count);
@@ -417,8 +465,10 @@ static void fall_back(struct stub *s)
 	s->unlocked = false;
 	/* The host that held erases back is gone: it defers them again. */
 	s->deferred_count = 0;
+#ifndef STUB_SMALL
 	for (uint32_t i = 0; i < sizeof(s->deferred); i++)
 		s->deferred[i] = 0;
+#endif
 	chip_uart_flush(&s->chip);
 	chip_uart_set(&s->chip, s->start_baud, true);
 	rx_reset(&s->rx);
@@ -430,6 +480,7 @@ static void fall_back(struct stub *s)
 
 static uint8_t execute(struct stub *s, uint8_t code, uint8_t seq, const uint8_t *p, uint32_t length)
 {
+	poll(s); /* the next frame's bytes, as in program() */
 	/* Held-back erases are done before anything that reads or leaves the
 	 * flash: whatever the host does next, the plan's units end up erased. */
 	if (s->deferred_count && code != STUB_CMD_WRITE && code != STUB_CMD_WRITE_LZ4 &&
@@ -498,7 +549,7 @@ static void handle(struct stub *s, const uint8_t *f, bool good)
 	if (s->seq_known && seq != s->expected_seq && behind < 128u &&
 	    (code == STUB_CMD_WRITE || code == STUB_CMD_WRITE_LZ4 || code == STUB_CMD_ERASE)) {
 		/* A repeat whose reply was lost: answered, not done twice. */
-		reply(s, code, seq, s->status_of[seq], NULL, 0);
+		reply(s, code, seq, s->status_of[seq % STATUS_KEPT], NULL, 0);
 		return;
 	}
 	if (!s->seq_known || seq != s->expected_seq) {
@@ -509,10 +560,10 @@ static void handle(struct stub *s, const uint8_t *f, bool good)
 	s->expected_seq++;
 	uint8_t status = execute(s, code, seq, p, length);
 	if (status == 0xFFu) {
-		s->status_of[seq] = STUB_OK;
+		s->status_of[seq % STATUS_KEPT] = STUB_OK;
 		return;
 	}
-	s->status_of[seq] = status;
+	s->status_of[seq % STATUS_KEPT] = status;
 	if (status == STUB_E_FLASH)
 		reply_flash_error(s, code, seq);
 	else
@@ -536,13 +587,15 @@ static void setup(struct stub *s, const uint8_t *image)
 	s->ram_top = param(s, STUB_PARAM_STACK_TOP);
 	s->start_baud = param(s, STUB_PARAM_BAUD);
 	s->silence_ms = param(s, STUB_PARAM_SILENCE_MS);
-	uint32_t slots = param(s, STUB_PARAM_BUF_START) + STUB_STATE_BYTES;
+	uint32_t slots = param(s, STUB_PARAM_BUF_START) + STATE_BYTES;
 	uint32_t end = param(s, STUB_PARAM_BUF_END);
+#ifndef STUB_SMALL
 	/* A decoded frame's buffer at the end, where it leaves two slots. */
 	if (end - slots >= STUB_WRITE_CHUNK + 2u * STUB_SLOT_BYTES) {
 		end -= STUB_WRITE_CHUNK;
 		s->decoded = (uint8_t *)end;
 	}
+#endif
 	rx_init(&s->rx, s->crc_table, (uint8_t *)slots, end - slots);
 	chip_uart_set(&s->chip, s->start_baud, true);
 }

@@ -15,6 +15,9 @@
 #define STUB_FRAME_OVERHEAD (STUB_HEADER_BYTES + STUB_TRAILER_BYTES)
 #define STUB_MAX_PAYLOAD 1032u /* a 4-byte address + 1 KiB of data, rounded up */
 #define STUB_WRITE_CHUNK 1024u /* data bytes per WRITE frame the host sends */
+/* A stub whose HELLO announces a smaller payload gets frames of the power
+ * of two that fits, at least this (the small image's). */
+#define STUB_MIN_WRITE_CHUNK 256u
 #define STUB_MAX_WINDOW 8u
 
 /* Commands (request code; the reply carries the same code). */
@@ -131,7 +134,7 @@
 #define STUB_PARAM_BUF_END     0x14u
 #define STUB_PARAM_FLASH_START 0x18u
 #define STUB_PARAM_FLASH_SIZE  0x1Cu
-#define STUB_PARAM_PAGE_SIZE   0x20u /* F1 driver: bytes per page; F4: 0 (sectors) */
+#define STUB_PARAM_PAGE_SIZE   0x20u /* page drivers: bytes per page; F4: sector 0's size */
 #define STUB_PARAM_BANK2_START 0x24u /* first address of bank 2, 0 if none */
 #define STUB_PARAM_SILENCE_MS  0x28u /* silence after which the stub returns to its start state */
 #define STUB_PARAM_UNIT_COUNT  0x2Cu /* erase units the flash has (pages or sectors, both banks) */
@@ -142,5 +145,13 @@
 #define STUB_STATE_BYTES 768u
 /* One frame slot (a request of the largest payload, 4-aligned). */
 #define STUB_SLOT_BYTES (STUB_FRAME_OVERHEAD + STUB_MAX_PAYLOAD + 2u)
+
+/* The small image (F0 parts whose bootloader leaves 6 KiB, such as the
+ * F030x8): frames of at most 256 data bytes (it says so in HELLO), less
+ * state, a stack sized from -fstack-usage. */
+#define STUB_SMALL_MAX_PAYLOAD (4u + 256u)
+#define STUB_SMALL_SLOT_BYTES (STUB_FRAME_OVERHEAD + STUB_SMALL_MAX_PAYLOAD + 2u)
+#define STUB_SMALL_STATE_BYTES 384u
+#define STUB_SMALL_STACK_BYTES 384u
 
 #endif

@@ -83,6 +83,22 @@ t_write_verify_l476_across_its_banks_gives_the_flash_the_rom_gives() {
 	out_has "RAM stub dword"
 }
 
+# The F030x8's bootloader leaves 6 KiB of RAM: the small F0 image (no LZ4,
+# no held-back erases, 256-byte frames, two slots) fits where the family's
+# image does not, and writes what the ROM writes.
+t_write_verify_32k_on_f030x8_through_the_small_stub() {
+	needs_core
+	DEVICE=stm32f030x8
+	random_file "$WORK/fw.bin" 32768
+	write_both "$WORK/fw.bin"
+	same_bytes "$WORK/stub.flash" "$WORK/rom.flash"
+	out_has "RAM stub f0small"
+	out_has "verified (by CRC)"
+	out_has "window 2"
+	stat_is '.core.faults' 0
+	stat_is '.core.lockups' 0
+}
+
 # --stub-baud N: that rate only, and the flash is what the ROM writes.
 t_stub_baud_460800_writes_what_the_rom_writes() {
 	needs_core

@@ -47,8 +47,8 @@ static bool keeps_rate(const struct stub_baud *b)
 unsigned stub_baud_clock_hz(uint32_t chip)
 {
 	switch (chip) {
-	case STUB_CHIP_F0: case STUB_CHIP_F3: return 16000000u; /* the PLL: HSI/2 x 4 */
-	case STUB_CHIP_F1: return 32000000u;                    /* HSI/2 x 8 */
+	case STUB_CHIP_F3: return 16000000u; /* the PLL: HSI/2 x 4 */
+	case STUB_CHIP_F0: case STUB_CHIP_F1: return 32000000u; /* HSI/2 x 8 */
 	case STUB_CHIP_F2: case STUB_CHIP_F4: case STUB_CHIP_F7:
 	case STUB_CHIP_G0: case STUB_CHIP_G4: case STUB_CHIP_L4:
 	case STUB_CHIP_L0: case STUB_CHIP_L1: return 16000000u; /* HSI16 */
@@ -142,20 +142,21 @@ static void filler(uint8_t *p, size_t n)
 		p[i] = (uint8_t)(i * 37u + 0xA5u); /* every byte value, SOFs among them */
 }
 
-/* 3: one CONFIRM, no resend. True when answered OK. */
+/* 3: one CONFIRM, no resend, of the largest payload the stub announced
+ * (the small image's frames are shorter). True when answered OK. */
 static bool confirmed(struct stub_session *s, unsigned baud)
 {
 	uint8_t payload[STUB_MAX_PAYLOAD];
-	filler(payload, sizeof(payload));
+	size_t length = s->hello.max_payload < sizeof(payload) ? s->hello.max_payload : sizeof(payload);
+	filler(payload, length);
 	unsigned saved_retries = s->retries, saved_timeout = s->frame_timeout_ms;
 	s->retries = 0;
-	s->frame_timeout_ms =
-		CONFIRM_REPLY_MS + (unsigned)((sizeof(payload) + 64u) * 10u * 1000u / baud);
+	s->frame_timeout_ms = CONFIRM_REPLY_MS + (unsigned)((length + 64u) * 10u * 1000u / baud);
 	struct stub_reply reply;
 	struct stm32_error scratch;
 	stm32_error_clear(&scratch);
-	enum stm32_status st = stub_session_call(s, STUB_CMD_CONFIRM, payload, sizeof(payload), 0,
-						 &reply, &scratch);
+	enum stm32_status st =
+		stub_session_call(s, STUB_CMD_CONFIRM, payload, length, 0, &reply, &scratch);
 	s->retries = saved_retries;
 	s->frame_timeout_ms = saved_timeout;
 	return st == STM32_OK && reply.status == STUB_OK;

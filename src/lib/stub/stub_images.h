@@ -3,15 +3,17 @@
 #ifndef STM32_STUB_IMAGES_H
 #define STM32_STUB_IMAGES_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 struct stm32_stub_image {
-	const char *name;     /* "f1", "f4", "dword" */
+	const char *name;     /* "f1", "f4", "dword", "f0small" */
 	const char *families; /* "F0,F1,F3" */
 	unsigned driver;      /* STUB_DRIVER_* */
 	const uint8_t *bytes;
 	size_t size;
+	bool small; /* STUB_SMALL_* frames, state and stack (stub_protocol.h) */
 };
 
 extern const struct stm32_stub_image stm32_stub_images[];

@@ -26,9 +26,12 @@ static uint32_t chip_kind(const char *family)
 	return 0;
 }
 
-static const struct stm32_stub_image *image_for(const char *family)
+/* The next image after `after` (NULL: from the first) that serves family. */
+static const struct stm32_stub_image *next_image_for(const char *family,
+						     const struct stm32_stub_image *after)
 {
-	for (size_t i = 0; i < stm32_stub_image_count; i++) {
+	size_t from = after ? (size_t)(after - stm32_stub_images) + 1u : 0u;
+	for (size_t i = from; i < stm32_stub_image_count; i++) {
 		const char *list = stm32_stub_images[i].families;
 		size_t n = strlen(family);
 		for (const char *p = list; (p = strstr(p, family)) != NULL; p += n)
@@ -38,13 +41,52 @@ static const struct stm32_stub_image *image_for(const char *family)
 	return NULL;
 }
 
+uint32_t stub_image_state_bytes(const struct stm32_stub_image *image)
+{
+	return image->small ? STUB_SMALL_STATE_BYTES : STUB_STATE_BYTES;
+}
+
+uint32_t stub_image_slot_bytes(const struct stm32_stub_image *image)
+{
+	return image->small ? STUB_SMALL_SLOT_BYTES : STUB_SLOT_BYTES;
+}
+
+uint32_t stub_image_stack_bytes(const struct stm32_stub_image *image)
+{
+	return image->small ? STUB_SMALL_STACK_BYTES : STUB_STACK_BYTES;
+}
+
+uint32_t stub_image_chunk(const struct stm32_stub_image *image)
+{
+	return image->small ? STUB_SMALL_MAX_PAYLOAD - 4u : STUB_WRITE_CHUNK;
+}
+
+/* The image at the start of RAM, its state and slots after it, its stack
+ * at the top; how many slots fit (0: it does not). */
+static unsigned place_image(const struct stm32_device *device, const struct stm32_stub_image *image,
+			    struct stub_placement *out)
+{
+	out->image = image;
+	out->load = (device->ram_start + 3u) & ~3u;
+	out->buf_start = (out->load + (uint32_t)image->size + 7u) & ~7u;
+	out->stack_top = (device->ram_end - 16u) & ~7u; /* H74x wants SP below the end - 16 */
+	out->buf_end = out->stack_top - stub_image_stack_bytes(image);
+	if (device->ram_end <= device->ram_start || out->buf_end > out->stack_top)
+		return 0;
+	uint64_t room = out->buf_end > out->buf_start ? out->buf_end - out->buf_start : 0;
+	uint32_t state = stub_image_state_bytes(image);
+	uint64_t slots = room > state ? (room - state) / stub_image_slot_bytes(image) : 0;
+	out->window = slots > STUB_MAX_WINDOW ? STUB_MAX_WINDOW : (unsigned)slots;
+	return out->window;
+}
+
 bool stub_place(const struct stm32_device *device, struct stub_placement *out, char *why,
 		size_t why_size)
 {
 	memset(out, 0, sizeof(*out));
 	out->chip = chip_kind(device->family);
-	out->image = out->chip ? image_for(device->family) : NULL;
-	if (!out->image) {
+	const struct stm32_stub_image *image = out->chip ? next_image_for(device->family, NULL) : NULL;
+	if (!image) {
 		snprintf(why, why_size, "there is no stub for the %s family yet", device->family);
 		return false;
 	}
@@ -52,23 +94,23 @@ bool stub_place(const struct stm32_device *device, struct stub_placement *out, c
 		snprintf(why, why_size, "the %s bootloader cannot write RAM", device->name);
 		return false;
 	}
-	out->load = (device->ram_start + 3u) & ~3u;
-	out->buf_start = (out->load + (uint32_t)out->image->size + 7u) & ~7u;
-	out->stack_top = (device->ram_end - 16u) & ~7u; /* H74x wants SP below the end - 16 */
-	out->buf_end = out->stack_top - STUB_STACK_BYTES;
-	uint64_t room = out->buf_end > out->buf_start ? out->buf_end - out->buf_start : 0;
-	uint64_t slots = room > STUB_STATE_BYTES ? (room - STUB_STATE_BYTES) / STUB_SLOT_BYTES : 0;
-	if (device->ram_end <= device->ram_start || slots == 0) {
-		snprintf(why, why_size,
-			 "the stub (%zu bytes + %u of buffers and stack) does not fit the %u bytes of RAM "
-			 "the %s bootloader leaves",
-			 out->image->size, STUB_STATE_BYTES + STUB_SLOT_BYTES + STUB_STACK_BYTES,
-			 device->ram_end > device->ram_start ? device->ram_end - device->ram_start : 0u,
-			 device->name);
-		return false;
+	/* The family's images from the largest (the table's order): the
+	 * first that fits. */
+	const struct stm32_stub_image *smallest = image;
+	for (; image; image = next_image_for(device->family, image)) {
+		if (place_image(device, image, out))
+			return true;
+		smallest = image;
 	}
-	out->window = slots > STUB_MAX_WINDOW ? STUB_MAX_WINDOW : (unsigned)slots;
-	return true;
+	snprintf(why, why_size,
+		 "the stub (%zu bytes + %u of buffers and stack) does not fit the %u bytes of RAM "
+		 "the %s bootloader leaves",
+		 smallest->size,
+		 stub_image_state_bytes(smallest) + stub_image_slot_bytes(smallest) +
+			 stub_image_stack_bytes(smallest),
+		 device->ram_end > device->ram_start ? device->ram_end - device->ram_start : 0u,
+		 device->name);
+	return false;
 }
 
 static void put_param(uint8_t *image, uint32_t offset, uint32_t value)
@@ -98,7 +140,9 @@ void stub_patch(const struct stub_placement *p, const struct stm32_device *devic
 	put_param(out, STUB_PARAM_BUF_END, p->buf_end);
 	put_param(out, STUB_PARAM_FLASH_START, device->flash_start);
 	put_param(out, STUB_PARAM_FLASH_SIZE, device->flash_size);
-	put_param(out, STUB_PARAM_PAGE_SIZE, pages && device->layout_runs ? device->layout[0].size : 0u);
+	/* Page drivers: the page size; the F4 driver: sector 0's, from which
+	 * it tells a failed erase's address (flash_f4.c). */
+	put_param(out, STUB_PARAM_PAGE_SIZE, device->layout_runs ? device->layout[0].size : 0u);
 	put_param(out, STUB_PARAM_BANK2_START, pages ? device->bank2_start : 0u);
 	put_param(out, STUB_PARAM_SILENCE_MS, silence_ms);
 	put_param(out, STUB_PARAM_UNIT_COUNT, (uint32_t)stm32_device_sector_count(device));

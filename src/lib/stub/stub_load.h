@@ -18,7 +18,15 @@ struct stub_placement {
 	unsigned window;      /* frame slots that fit */
 };
 
-/* false with a reason in why when there is no stub for device or it does not fit. */
+/* What an image needs around it (the small image's STUB_SMALL_* or the
+ * others'), and the data bytes of its largest write frame. */
+uint32_t stub_image_state_bytes(const struct stm32_stub_image *image);
+uint32_t stub_image_slot_bytes(const struct stm32_stub_image *image);
+uint32_t stub_image_stack_bytes(const struct stm32_stub_image *image);
+uint32_t stub_image_chunk(const struct stm32_stub_image *image);
+
+/* The family's first image that fits, with its state, slots and stack;
+ * false with a reason in why when there is no stub for device or none fits. */
 bool stub_place(const struct stm32_device *device, struct stub_placement *out, char *why,
 		size_t why_size);
 

@@ -57,8 +57,10 @@ void stub_pipe_hold(struct stub_pipe *p, const uint32_t *units, size_t count);
 bool stub_pipe_ask(struct stub_pipe *p, long unit);
 
 /* After the stub was resynchronised (new sequence numbers) or loaded
- * again (reloaded: it forgot what it held back): hold the units back
- * again, then send what was in flight once more. */
+ * again: with reloaded (it was loaded again, or may have fallen back after
+ * a silence: either forgets what it held back) hold the units back again,
+ * which is harmless where it still holds them, then send what was in
+ * flight once more. */
 enum stm32_status stub_pipe_restart(struct stub_pipe *p, struct stub_session *s, bool reloaded,
 				    struct stm32_error *err);
 

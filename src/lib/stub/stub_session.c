@@ -49,7 +49,7 @@ enum stm32_status stub_hello_parse(const uint8_t *body, size_t length, struct st
 		.clock_hz = stub_get32(body + STUB_HELLO_CLOCK),
 		.baud = stub_get32(body + STUB_HELLO_BAUD),
 	};
-	if (out->window == 0 || out->max_payload < STUB_WRITE_CHUNK + 4u ||
+	if (out->window == 0 || out->max_payload < STUB_MIN_WRITE_CHUNK + 4u ||
 	    (out->program_unit != 2 && out->program_unit != 4 && out->program_unit != 8))
 		return stm32_error_set(err, STM32_E_PROTOCOL,
 				       "the stub announced window %u, payload %u, program unit %u",
@@ -57,6 +57,14 @@ enum stm32_status stub_hello_parse(const uint8_t *body, size_t length, struct st
 	if (out->window > STUB_MAX_WINDOW)
 		out->window = STUB_MAX_WINDOW;
 	return STM32_OK;
+}
+
+unsigned stub_hello_chunk(const struct stub_hello *h)
+{
+	unsigned chunk = STUB_WRITE_CHUNK;
+	while (chunk > STUB_MIN_WRITE_CHUNK && chunk + 4u > h->max_payload)
+		chunk /= 2;
+	return chunk;
 }
 
 enum stm32_status stub_session_await_announce(struct stub_session *s, unsigned timeout_ms,

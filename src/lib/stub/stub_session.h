@@ -33,6 +33,10 @@ void stub_session_init(struct stub_session *s, struct stm32_transport *t);
 enum stm32_status stub_hello_parse(const uint8_t *body, size_t length, struct stub_hello *out,
 				   struct stm32_error *err);
 
+/* Data bytes per WRITE frame for a stub that announced h: 1024, or the
+ * power of two (at least STUB_MIN_WRITE_CHUNK) its largest payload takes. */
+unsigned stub_hello_chunk(const struct stub_hello *h);
+
 /* Wait for the HELLO the stub sends on its own when it starts. */
 enum stm32_status stub_session_await_announce(struct stub_session *s, unsigned timeout_ms,
 					      struct stm32_error *err);

@@ -222,16 +222,26 @@ static void core_wait_quiet(struct stm32_transport *t)
 		;
 }
 
+static struct stm32_target *stub_on(const char *device, const char *path,
+				    const struct stm32_stub_options *so, struct stm32_transport **t);
+
 /* Opened on its own chip with opts; fails the test when it does not open. */
 static struct stm32_target *own_stub(const char *device, const char *name,
 				     const struct stm32_stub_options *so,
 				     struct stm32_transport **t, char *path, size_t path_size)
 {
+	snprintf(path, path_size, "/tmp/test_stub_emulator.%s.%d.img", name, (int)getpid());
+	unlink(path);
+	return stub_on(device, path, so, t);
+}
+
+/* Opened on the chip in the image file at path (made or left by the test). */
+static struct stm32_target *stub_on(const char *device, const char *path,
+				    const struct stm32_stub_options *so, struct stm32_transport **t)
+{
 	struct stm32_error err;
 	stm32_error_clear(&err);
 	char port[200];
-	snprintf(path, path_size, "/tmp/test_stub_emulator.%s.%d.img", name, (int)getpid());
-	unlink(path);
 	snprintf(port, sizeof(port), "sim:%s,speed=fast,image=%s", device, path);
 	struct stm32_port_options popts;
 	stm32_port_options_default(&popts);
@@ -317,6 +327,132 @@ static void an_explicit_rate_is_that_one_and_keep_is_the_rom_s(void **state)
 	unlink(path);
 }
 
+static void fill(uint8_t *p, size_t n, unsigned seed)
+{
+	for (size_t i = 0; i < n; i++)
+		p[i] = (uint8_t)((i * 131u + seed * 71u) >> 3 ^ i);
+}
+
+static void assert_flash_crc(struct stm32_target *s, uint32_t address, const uint8_t *want,
+			     size_t n)
+{
+	uint32_t crc;
+	struct stm32_error err;
+	stm32_error_clear(&err);
+	if (stm32_target_crc(s, address, (uint32_t)n, &crc, &err) != STM32_OK)
+		fail_msg("crc: %s", err.message);
+	assert_int_equal(crc, stm32_crc32(0xFFFFFFFFu, want, n));
+}
+
+/* With overlap at 1 Mbaud (at most STUB_OVERLAP_MAX_BAUD) pages over old
+ * data are held back (ERASE DEFER); then the host is silent for longer
+ * than silence_ms, and the stub falls back to 115200 8E1 and forgets what
+ * it held back. The write into those pages fails, recover finds the stub
+ * at its start rate and switches again: the pages must still be erased
+ * before the new data goes in (else the stub programs over the old data
+ * and its read-back fails, or leaves a mix). */
+static void held_back_erases_survive_a_fall_back_after_silence(void **state)
+{
+	(void)state;
+	NEED_STUB();
+	struct stm32_stub_options so;
+	stm32_stub_options_default(&so);
+	so.baud = 1000000;
+	so.overlap = true;
+	so.silence_ms = 300;
+	struct stm32_transport *t = NULL;
+	char path[96];
+	struct stm32_target *s = own_stub("stm32f103xb", "held", &so, &t, path, sizeof(path));
+	struct stm32_error err;
+	stm32_error_clear(&err);
+	uint8_t old[2048], now[2048];
+	fill(old, sizeof(old), 1);
+	fill(now, sizeof(now), 2);
+	uint32_t units[] = {0, 1};
+	struct stm32_erase_request r = {.kind = STM32_ERASE_REQUEST_UNITS, .units = units, .count = 2};
+	assert_int_equal(stm32_target_erase(s, &r, &err), STM32_OK);
+	assert_int_equal(stm32_target_write(s, 0x08000000, old, sizeof(old), &err), STM32_OK);
+	assert_int_equal(stm32_stub_finish(s, &err), STM32_OK);
+	assert_flash_crc(s, 0x08000000, old, sizeof(old));
+	/* Held back again, then silence until the stub announces its fall back. */
+	assert_int_equal(stm32_target_erase(s, &r, &err), STM32_OK);
+	uint8_t seen[4];
+	size_t got = 0;
+	assert_int_equal(stm32_transport_read(t, seen, 1, 20000, &got, &err), STM32_OK);
+	core_wait_quiet(t);
+	/* What the executor does: the entry fails, recover, the entry again. */
+	enum stm32_status st = stm32_target_write(s, 0x08000000, now, sizeof(now), &err);
+	if (st == STM32_OK)
+		st = stm32_stub_finish(s, &err);
+	for (int attempt = 0; st != STM32_OK && attempt < 3; attempt++) {
+		stm32_error_clear(&err);
+		assert_int_equal(stm32_target_recover(s, &err), STM32_OK);
+		st = stm32_target_write(s, 0x08000000, now, sizeof(now), &err);
+		if (st == STM32_OK)
+			st = stm32_stub_finish(s, &err);
+	}
+	if (st != STM32_OK)
+		fail_msg("write after the fall back: %s", err.message);
+	assert_flash_crc(s, 0x08000000, now, sizeof(now));
+	struct stm32_stub_info info;
+	assert_true(stm32_stub_info(s, &info));
+	assert_int_equal(info.baud, 1000000);
+	stm32_target_close(s);
+	stm32_transport_close(t);
+	unlink(path);
+}
+
+/* An emulator image file (docs/architecture.md, "Image file"): erased
+ * flash of flash_size bytes, then the option area given. */
+static void write_image_file(const char *path, uint32_t flash_size, const uint8_t *options,
+			     uint32_t options_size)
+{
+	FILE *f = fopen(path, "wb");
+	assert_non_null(f);
+	uint8_t header[32] = {'S', 'T', 'M', '3', '2', 'S', 'I', 'M', 1};
+	for (int i = 0; i < 4; i++) {
+		header[12 + i] = (uint8_t)(flash_size >> (8 * i));
+		header[16 + i] = (uint8_t)(options_size >> (8 * i));
+	}
+	assert_int_equal(fwrite(header, 1, sizeof(header), f), sizeof(header));
+	for (uint32_t i = 0; i < flash_size; i++)
+		assert_int_equal(fputc(0xFF, f), 0xFF);
+	assert_int_equal(fwrite(options, 1, options_size, f), options_size);
+	assert_int_equal(fclose(f), 0);
+}
+
+/* An F407 whose option bytes write-protect sector 5 (nWRP bit 5 clear):
+ * the stub's erase of it fails with WRPERR, and the error names the
+ * sector's first address, 0x08020000 (sectors 0-3 16 KiB, 4 64 KiB), not
+ * its number. */
+static void a_failed_f4_sector_erase_names_the_sector_s_address(void **state)
+{
+	(void)state;
+	NEED_STUB();
+	const struct stm32_device *d = stm32_device_find("stm32f407xg");
+	assert_non_null(d);
+	assert_true(d->opt_size <= 64);
+	uint8_t options[64];
+	memcpy(options, d->opt_factory, d->opt_size);
+	options[8] = (uint8_t)~(1u << 5); /* nWRP[7:0]: sector 5 protected */
+	char path[96];
+	snprintf(path, sizeof(path), "/tmp/test_stub_emulator.wrp.%d.img", (int)getpid());
+	write_image_file(path, d->flash_size, options, d->opt_size);
+	struct stm32_transport *t = NULL;
+	struct stm32_target *s = stub_on("stm32f407xg", path, NULL, &t);
+	struct stm32_error err;
+	stm32_error_clear(&err);
+	uint32_t units[] = {5};
+	struct stm32_erase_request r = {.kind = STM32_ERASE_REQUEST_UNITS, .units = units, .count = 1};
+	assert_int_equal(stm32_target_erase(s, &r, &err), STM32_E_NACK);
+	assert_non_null(strstr(err.message, "at 0x08020000"));
+	assert_non_null(strstr(err.message, "FLASH_SR 0x00000010")); /* WRPERR */
+	assert_true(err.has_address);
+	stm32_target_close(s);
+	stm32_transport_close(t);
+	unlink(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -328,6 +464,8 @@ int main(void)
 		cmocka_unit_test(a_silent_host_finds_the_stub_announcing_itself_again),
 		cmocka_unit_test(a_switched_stub_that_fell_back_after_silence_is_recovered),
 		cmocka_unit_test(an_explicit_rate_is_that_one_and_keep_is_the_rom_s),
+		cmocka_unit_test(a_failed_f4_sector_erase_names_the_sector_s_address),
+		cmocka_unit_test(held_back_erases_survive_a_fall_back_after_silence),
 	};
 	return cmocka_run_group_tests(tests, open_stub, close_stub);
 }

@@ -1,0 +1,137 @@
+/* Where the stub goes (src/lib/stub/stub_load.c): the family's image where
+ * it fits, the small F0 image where only that one does (the F030x8's 6 KiB),
+ * a refusal naming the RAM where neither does; and the frame size the host
+ * uses for a stub that announces a smaller payload. Checked against
+ * data/devices.tsv's rows, so a row whose RAM changes shows up here. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "stm32boot/device.h"
+#include "stub/stub_load.h"
+#include "stub/stub_session.h"
+
+static const struct stm32_device *row(const char *name)
+{
+	const struct stm32_device *d = stm32_device_find(name);
+	assert_non_null(d);
+	return d;
+}
+
+/* Everything the image needs lies inside [ram_start, ram_end): image,
+ * state, slots, then the stack below stack_top. */
+static void assert_inside_ram(const struct stm32_device *d, const struct stub_placement *p)
+{
+	assert_true(p->load >= d->ram_start);
+	assert_true(p->buf_start >= p->load + p->image->size);
+	uint32_t slots_end = p->buf_start + stub_image_state_bytes(p->image) +
+			     p->window * stub_image_slot_bytes(p->image);
+	assert_true(slots_end <= p->buf_end);
+	assert_true(p->buf_end + stub_image_stack_bytes(p->image) <= p->stack_top);
+	assert_true(p->stack_top <= d->ram_end);
+}
+
+static void f030x8_takes_the_small_image_with_two_slots(void **state)
+{
+	(void)state;
+	const struct stm32_device *d = row("stm32f030x8");
+	struct stub_placement p;
+	char why[200];
+	assert_true(stub_place(d, &p, why, sizeof(why)));
+	assert_string_equal(p.image->name, "f0small");
+	assert_true(p.image->small);
+	assert_int_equal(p.window, 2);
+	assert_int_equal(stub_image_chunk(p.image), 256);
+	assert_inside_ram(d, &p);
+}
+
+/* Every F0 row: the family's image where it fits, else the small one,
+ * else a refusal that names the RAM the bootloader leaves. */
+static void every_f0_row_gets_the_image_that_fits(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *name, *image; /* NULL: refused */
+	} rows[] = {
+		{"stm32f030x8", "f0small"}, {"stm32f03xx6", NULL}, {"stm32f030xc", "f1"},
+		{"stm32f04x", NULL},        {"stm32f07x", "f1"},
+	};
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		const struct stm32_device *d = row(rows[i].name);
+		struct stub_placement p;
+		char why[200] = "";
+		bool fits = stub_place(d, &p, why, sizeof(why));
+		if (!rows[i].image) {
+			assert_false(fits);
+			assert_non_null(strstr(why, "does not fit"));
+			assert_non_null(strstr(why, d->name));
+			continue;
+		}
+		assert_true(fits);
+		assert_string_equal(p.image->name, rows[i].image);
+		assert_inside_ram(d, &p);
+	}
+}
+
+/* The small image serves F0 only: an F1 or F3 row keeps the family's. */
+static void other_families_keep_their_image(void **state)
+{
+	(void)state;
+	struct stub_placement p;
+	char why[200];
+	assert_true(stub_place(row("stm32f103xb"), &p, why, sizeof(why)));
+	assert_string_equal(p.image->name, "f1");
+	assert_int_equal(p.window, 8);
+	assert_int_equal(stub_image_chunk(p.image), 1024);
+	assert_false(stub_place(row("stm32f303x8"), &p, why, sizeof(why)));
+	assert_non_null(strstr(why, "does not fit"));
+}
+
+static struct stub_hello hello_with_payload(unsigned max_payload)
+{
+	uint8_t b[STUB_HELLO_BYTES] = {0};
+	stub_put32(b + STUB_HELLO_MAGIC, STUB_MAGIC);
+	b[STUB_HELLO_PROTOCOL] = STUB_PROTOCOL_VERSION;
+	b[STUB_HELLO_DRIVER] = STUB_DRIVER_F1;
+	b[STUB_HELLO_WINDOW] = 2;
+	b[STUB_HELLO_UNIT] = 2;
+	stub_put16(b + STUB_HELLO_PAYLOAD, max_payload);
+	struct stub_hello h;
+	memset(&h, 0, sizeof(h));
+	struct stm32_error err;
+	stm32_error_clear(&err);
+	h.max_payload = 0;
+	if (stub_hello_parse(b, sizeof(b), &h, &err) != STM32_OK)
+		h.max_payload = 0;
+	return h;
+}
+
+static void frames_follow_the_payload_the_stub_announces(void **state)
+{
+	(void)state;
+	struct stub_hello h = hello_with_payload(STUB_MAX_PAYLOAD);
+	assert_int_equal(stub_hello_chunk(&h), 1024);
+	h = hello_with_payload(STUB_SMALL_MAX_PAYLOAD);
+	assert_int_equal(h.max_payload, STUB_SMALL_MAX_PAYLOAD);
+	assert_int_equal(stub_hello_chunk(&h), 256);
+	h = hello_with_payload(4 + 700);
+	assert_int_equal(stub_hello_chunk(&h), 512);
+	/* Less than a 256-byte frame: not one of ours. */
+	h = hello_with_payload(4 + 200);
+	assert_int_equal(h.max_payload, 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(f030x8_takes_the_small_image_with_two_slots),
+		cmocka_unit_test(every_f0_row_gets_the_image_that_fits),
+		cmocka_unit_test(other_families_keep_their_image),
+		cmocka_unit_test(frames_follow_the_payload_the_stub_announces),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
