@@ -9,7 +9,9 @@
  *      then a HELLO, whose answer gives the stub's clock and rate now;
  *   4. no good reply: no second frame (any good frame would confirm the
  *      rate on the stub's side); back to the old rate, wait out the stub's
- *      500 ms, HELLO again there. */
+ *      500 ms, HELLO again there;
+ *   5. no answer there either: the CONFIRM did arrive whole and only its
+ *      reply was lost, so the stub kept the new rate: HELLO at that rate. */
 #include "stub/stub_baud.h"
 
 #include <stdio.h>
@@ -176,6 +178,24 @@ static enum stm32_status back_to_old(struct stub_baud *b, struct stub_session *s
 	return stub_session_resync(s, RESYNC_ATTEMPTS, RESYNC_WAIT_MS, err);
 }
 
+#define KEPT_RATE_ATTEMPTS 3u
+
+/* 5: true when the stub answers at the new rate, which it keeps only after
+ * a good frame, and the only frame sent there was the full-size CONFIRM. */
+static bool kept_new_rate(struct stub_baud *b, struct stub_session *s,
+			  const struct stm32_uart_config *to)
+{
+	struct stm32_error scratch;
+	stm32_error_clear(&scratch);
+	if (stm32_transport_reconfigure(s->t, to, &scratch) != STM32_OK)
+		return false;
+	if (stub_session_resync(s, KEPT_RATE_ATTEMPTS, RESYNC_WAIT_MS, &scratch) == STM32_OK)
+		return true;
+	stm32_error_clear(&scratch);
+	(void)stm32_transport_reconfigure(s->t, &b->now, &scratch);
+	return false;
+}
+
 /* One rate: STM32_OK switched; STM32_E_UNSUPPORTED not made (b->why_last
  * says why; both sides at the old rate); anything else lost the stub. */
 static enum stm32_status try_rate(struct stub_baud *b, struct stub_session *s, unsigned baud,
@@ -215,6 +235,11 @@ static enum stm32_status try_rate(struct stub_baud *b, struct stub_session *s, u
 		 "no good reply to a full-size frame at %u baud (the line or the stub's reception "
 		 "did not keep up)", baud);
 	st = back_to_old(b, s, switched_at, err);
+	if (st != STM32_OK && st != STM32_E_IO && kept_new_rate(b, s, &to)) {
+		stm32_error_clear(err);
+		b->now = to;
+		return STM32_OK;
+	}
 	if (st != STM32_OK && st != STM32_E_IO)
 		stm32_error_set(err, st, "the stub did not answer at %u baud again after a failed "
 				"switch to %u baud", b->now.baud, baud);

@@ -27,6 +27,7 @@ struct fake {
 	unsigned clock_max;            /* above: BAUD */
 	unsigned keeps_up;             /* above: a full-size frame arrives damaged */
 	unsigned refused;              /* the port cannot run at it */
+	bool lose_confirm_reply;       /* a CONFIRM arrives whole, its reply does not */
 	unsigned set_baud_seen[8];
 	size_t set_bauds;
 };
@@ -83,6 +84,10 @@ static void run_frame(struct fake *f)
 		return;
 	}
 	f->pending = false;
+	if (code == STUB_CMD_CONFIRM && f->lose_confirm_reply) {
+		f->lose_confirm_reply = false;
+		return;
+	}
 	if (code == STUB_CMD_HELLO) {
 		hello(f, seq);
 	} else if (code == STUB_CMD_SET_BAUD) {
@@ -240,6 +245,18 @@ static void a_damaged_confirm_goes_back_and_tries_the_next(void **state)
 	free(r);
 }
 
+/* The stub took the CONFIRM and keeps the new rate; the host, which never
+ * saw the reply, finds nobody at the old rate and meets it at the new. */
+static void a_lost_confirm_reply_finds_the_stub_at_the_new_rate(void **state)
+{
+	(void)state;
+	struct rig *r = rig_new(0, 2000000, 2000000, 0);
+	r->f.lose_confirm_reply = true;
+	assert_int_equal(switch_ok(r), 2000000);
+	assert_false(r->f.lose_confirm_reply); /* the fault did happen */
+	free(r);
+}
+
 static void an_explicit_rate_is_that_one_or_refused(void **state)
 {
 	(void)state;
@@ -290,6 +307,7 @@ int main(void)
 		cmocka_unit_test(a_rate_the_stub_cannot_make_is_skipped),
 		cmocka_unit_test(a_rate_the_port_refuses_is_skipped_before_the_stub_moves),
 		cmocka_unit_test(a_damaged_confirm_goes_back_and_tries_the_next),
+		cmocka_unit_test(a_lost_confirm_reply_finds_the_stub_at_the_new_rate),
 		cmocka_unit_test(an_explicit_rate_is_that_one_or_refused),
 		cmocka_unit_test(a_port_that_cannot_switch_keeps_the_start_rate),
 		cmocka_unit_test(the_estimate_uses_the_rate_the_clock_makes),
