@@ -167,7 +167,7 @@ static uint32_t option_register(const struct sim_flashctl *fc, unsigned k)
 {
 	const struct stm32_device *dev = sim_port_device(fc->chip);
 	uint8_t b[4];
-	if (fc->opt_written & (1u << k))
+	if (k < SIM_FLASH_OPT_REGS && (fc->opt_written & (1u << k))) /* WB's SFR word is past them */
 		return fc->opt_regs[k];
 	if (dev->opt_start && 8u * k + 4u <= dev->opt_size) {
 		sim_port_read(fc->chip, dev->opt_start + 8u * k, b, 4);
