@@ -75,30 +75,18 @@ static void format_ranges(const bool *flags, size_t count, char *out, size_t siz
 	}
 }
 
-/* Units the area write-protects, as text; false when none. */
-static bool protected_text(const struct stm32_device *dev, const uint8_t *bytes, size_t size,
-			   char *out, size_t out_size)
-{
-	size_t units = stm32_device_sector_count(dev);
-	bool *flags = calloc(units ? units : 1, sizeof *flags);
-	if (!flags)
-		return false;
-	bool any = stm32_option_bytes_protected_units(dev, bytes, size, flags) > 0;
-	if (any)
-		format_ranges(flags, units, out, out_size);
-	free(flags);
-	return any;
-}
+typedef size_t (*units_marker)(const struct stm32_device *, const uint8_t *, size_t, bool *);
 
-/* Units a PCROP area covers, as text; false when none. */
-static bool pcrop_text(const struct stm32_device *dev, const uint8_t *bytes, size_t size, char *out,
-		       size_t out_size)
+/* The units mark() marks in the option bytes (write-protected, or covered
+ * by a PCROP area), as text; false when none. */
+static bool units_text(const struct stm32_device *dev, const uint8_t *bytes, size_t size,
+		       units_marker mark, char *out, size_t out_size)
 {
 	size_t units = stm32_device_sector_count(dev);
 	bool *flags = calloc(units ? units : 1, sizeof *flags);
 	if (!flags)
 		return false;
-	bool any = stm32_option_bytes_pcrop_units(dev, bytes, size, flags) > 0;
+	bool any = mark(dev, bytes, size, flags) > 0;
 	if (any)
 		format_ranges(flags, units, out, out_size);
 	free(flags);
@@ -153,9 +141,11 @@ void cli_describe_option_fields(const struct stm32_target *target)
 	}
 	cli_info("Option fields: %s", differing ? line : "factory values");
 	char pages[RANGES_TEXT];
-	if (protected_text(dev, facts->option_bytes, dev->opt_size, pages, sizeof pages))
+	if (units_text(dev, facts->option_bytes, dev->opt_size, stm32_option_bytes_protected_units, pages,
+		       sizeof pages))
 		cli_info("Write-protected %s: %s (-u removes the protection)", cli_erase_unit_name(dev), pages);
-	if (pcrop_text(dev, facts->option_bytes, dev->opt_size, pages, sizeof pages))
+	if (units_text(dev, facts->option_bytes, dev->opt_size, stm32_option_bytes_pcrop_units, pages,
+		       sizeof pages))
 		cli_info("PCROP %s (code that runs but cannot be read): %s", cli_erase_unit_name(dev), pages);
 }
 
@@ -187,13 +177,13 @@ static void show_fields(const struct stm32_device *dev, const uint8_t *bytes, si
 			 factory, field->meaning, meaning_of(field, value));
 	}
 	char pages[RANGES_TEXT];
-	if (protected_text(dev, bytes, size, pages, sizeof pages))
+	if (units_text(dev, bytes, size, stm32_option_bytes_protected_units, pages, sizeof pages))
 		cli_info("Write-protected %s: %s", cli_erase_unit_name(dev), pages);
 	else
 		cli_info("Write-protected %s: none", cli_erase_unit_name(dev));
 	if (!has_pcrop(dev))
 		return;
-	if (pcrop_text(dev, bytes, size, pages, sizeof pages))
+	if (units_text(dev, bytes, size, stm32_option_bytes_pcrop_units, pages, sizeof pages))
 		cli_info("PCROP %s (code that runs but cannot be read): %s", cli_erase_unit_name(dev), pages);
 	else
 		cli_info("PCROP %s (code that runs but cannot be read): none", cli_erase_unit_name(dev));

@@ -279,6 +279,22 @@ static const struct stm32_option_field *area_end(const struct stm32_device *devi
 	return NULL;
 }
 
+static bool word_all_ones(const uint8_t *bytes, size_t size, int offset)
+{
+	if (offset < 0 || (size_t)offset + 4 > size)
+		return false;
+	return bytes[offset] == 0xFF && bytes[offset + 1] == 0xFF && bytes[offset + 2] == 0xFF &&
+	       bytes[offset + 3] == 0xFF;
+}
+
+static size_t count_marked(const bool *units, size_t count)
+{
+	size_t marked = 0;
+	for (size_t u = 0; u < count; u++)
+		marked += units[u];
+	return marked;
+}
+
 /* An area register reading all ones is taken as no area, as the emulator
  * does: that is how the device table's factory bytes leave it. */
 static void mark_area(const struct stm32_device *device, const struct stm32_option_field *start,
@@ -286,9 +302,7 @@ static void mark_area(const struct stm32_device *device, const struct stm32_opti
 {
 	const struct stm32_option_field *end = area_end(device, start);
 	size_t units = stm32_device_sector_count(device), at = (size_t)start->offset;
-	if (!end || at + 4 > size)
-		return;
-	if (bytes[at] == 0xFF && bytes[at + 1] == 0xFF && bytes[at + 2] == 0xFF && bytes[at + 3] == 0xFF)
+	if (!end || at + 4 > size || word_all_ones(bytes, size, start->offset))
 		return;
 	uint32_t first = stm32_option_field_get(start, bytes, size);
 	uint32_t last = stm32_option_field_get(end, bytes, size);
@@ -319,10 +333,7 @@ size_t stm32_option_bytes_protected_units(const struct stm32_device *device, con
 				mark_group(device, field->first + bit, protected_units);
 		}
 	}
-	size_t count = 0;
-	for (size_t u = 0; u < units; u++)
-		count += protected_units[u];
-	return count;
+	return count_marked(protected_units, units);
 }
 
 /* ---- PCROP areas ---- */
@@ -345,14 +356,6 @@ static const struct stm32_option_field *pcrop_end(const struct stm32_device *dev
 	const struct stm32_option_field *end = stm32_option_field_find(device, name);
 	return end && end->kind == STM32_OPTION_KIND_PCROP_END &&
 	       stm32_option_field_reachable(end, device) ? end : NULL;
-}
-
-static bool word_all_ones(const uint8_t *bytes, size_t size, int offset)
-{
-	if (offset < 0 || (size_t)offset + 4 > size)
-		return false;
-	return bytes[offset] == 0xFF && bytes[offset + 1] == 0xFF && bytes[offset + 2] == 0xFF &&
-	       bytes[offset + 3] == 0xFF;
 }
 
 static void mark_pcrop(const struct stm32_device *device, const struct stm32_option_field *start,
@@ -389,8 +392,5 @@ size_t stm32_option_bytes_pcrop_units(const struct stm32_device *device, const u
 		    stm32_option_field_reachable(field, device))
 			mark_pcrop(device, field, bytes, size, pcrop_units);
 	}
-	size_t count = 0;
-	for (size_t u = 0; u < units; u++)
-		count += pcrop_units[u];
-	return count;
+	return count_marked(pcrop_units, units);
 }

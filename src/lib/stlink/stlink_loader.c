@@ -548,6 +548,14 @@ static uint32_t crc_blocks_ahead(const struct stlink_loader *ld, uint32_t addres
 	return (uint32_t)count;
 }
 
+static enum stm32_status crc_failed(const struct stlink_loader *ld, const struct slot_result *r,
+				    uint32_t address, uint32_t length, struct stm32_error *err)
+{
+	struct stlink_loader_slot sl = {.command = LOADER_CMD_CRC, .address = address,
+					.length = length};
+	return failed(ld, &sl, r->status, r->error_sr, address, err);
+}
+
 static enum stm32_status crc_blocks(struct stlink_link *l, struct stlink_loader *ld,
 				    uint32_t address, uint32_t length, uint32_t count,
 				    uint32_t *crc, struct stm32_error *err)
@@ -561,11 +569,8 @@ static enum stm32_status crc_blocks(struct stlink_link *l, struct stlink_loader 
 		s = wait_slot(l, ld, slot, &r, err);
 	if (s != STM32_OK)
 		return s;
-	if (r.status != LOADER_OK) {
-		struct stlink_loader_slot sl = {.command = LOADER_CMD_CRC, .address = address,
-						.length = length};
-		return failed(ld, &sl, r.status, r.error_sr, address, err);
-	}
+	if (r.status != LOADER_OK)
+		return crc_failed(ld, &r, address, length, err);
 	uint8_t bytes[STLINK_MAX_TRANSFER];
 	if ((s = stlink_read(l, ld->buffers[slot], bytes, 4u * count, err)) != STM32_OK)
 		return s;
@@ -597,11 +602,8 @@ enum stm32_status stlink_loader_crc(struct stlink_link *l, struct stlink_loader 
 		s = run_one(l, ld, LOADER_CMD_CRC, address, length, &r, err);
 	if (s != STM32_OK)
 		return s;
-	if (r.status != LOADER_OK) {
-		struct stlink_loader_slot sl = {.command = LOADER_CMD_CRC, .address = address,
-						.length = length};
-		return failed(ld, &sl, r.status, r.error_sr, address, err);
-	}
+	if (r.status != LOADER_OK)
+		return crc_failed(ld, &r, address, length, err);
 	*crc = r.result;
 	return STM32_OK;
 }
