@@ -19,7 +19,6 @@
 #define SYST_RVR 0xE000E014u
 #define SYST_CVR 0xE000E018u
 #define AIRCR 0xE000ED0Cu
-#define IWDG_KR 0x40003000u
 #define CRC_DR 0x40023000u
 #define CRC_CR 0x40023008u
 
@@ -127,6 +126,30 @@ static void pins_and_clocks(uint32_t kind)
 	usart_pins(0x48000000u, kind == STUB_CHIP_F0 ? 1u : 7u); /* F0 AF1, F3 AF7 */
 }
 
+/* USART register offsets of each layout. */
+#define OLD_SR 0x00u
+#define OLD_DR 0x04u
+#define OLD_BRR 0x08u
+#define OLD_CR1 0x0Cu
+#define NEW_CR1 0x00u
+#define NEW_BRR 0x0Cu
+#define NEW_ISR 0x1Cu
+#define NEW_RDR 0x24u
+#define NEW_TDR 0x28u
+#define ST_TC (1u << 6)
+#define ST_TXE (1u << 7)
+
+/* One wrap a millisecond at the clock the core runs (COUNTFLAG is then a
+ * millisecond tick: chip_tick); the count so far is kept. One division, at
+ * start and at a clock change (Cortex-M0 divides in software). */
+static void systick_per_ms(const struct chip *c)
+{
+	REG32(SYST_CSR) = 0;
+	REG32(SYST_RVR) = c->clock_hz / 1000u - 1u;
+	REG32(SYST_CVR) = 0;
+	REG32(SYST_CSR) = 5u; /* processor clock, enabled, no interrupt */
+}
+
 void chip_clock_init(struct chip *c, uint32_t kind)
 {
 #ifdef STUB_ONLY_CHIP
@@ -158,34 +181,9 @@ void chip_clock_init(struct chip *c, uint32_t kind)
 		c->clock_hz = 8000000u;
 	}
 	pins_and_clocks(kind);
-	REG32(SYST_RVR) = 0xFFFFFFu;
-	REG32(SYST_CVR) = 0;
-	REG32(SYST_CSR) = 5u; /* processor clock, enabled, no interrupt */
-	c->last_tick = REG32(SYST_CVR);
-	c->cycles = 0;
-	c->cycles_per_ms = c->clock_hz / 1000u;
+	c->status = c->usart + (c->new_layout ? NEW_ISR : OLD_SR);
 	c->ms = 0;
-}
-
-/* USART register offsets of each layout. */
-#define OLD_SR 0x00u
-#define OLD_DR 0x04u
-#define OLD_BRR 0x08u
-#define OLD_CR1 0x0Cu
-#define NEW_CR1 0x00u
-#define NEW_BRR 0x0Cu
-#define NEW_ISR 0x1Cu
-#define NEW_ICR 0x20u
-#define NEW_RDR 0x24u
-#define NEW_TDR 0x28u
-#define ST_ORE (1u << 3)
-#define ST_RXNE (1u << 5)
-#define ST_TC (1u << 6)
-#define ST_TXE (1u << 7)
-
-static uint32_t status_reg(const struct chip *c)
-{
-	return c->usart + (c->new_layout ? NEW_ISR : OLD_SR);
+	systick_per_ms(c);
 }
 
 /* BRR for baud; 0 when the error would exceed 2 %. F1 has no OVER8. */
@@ -226,14 +224,13 @@ bool chip_uart_raise_for(struct chip *c, uint32_t baud)
 		return true;
 	if (c->raised)
 		return false;
-	chip_ms(c);
+	chip_tick(c);
 	uint32_t hz = clock_raise(c->kind);
 	c->raised = true;
 	if (!hz)
 		return false;
 	c->clock_hz = hz;
-	c->cycles = 0;
-	c->cycles_per_ms = hz / 1000u;
+	systick_per_ms(c);
 	chip_uart_flush(c);
 	chip_uart_set(c, c->baud, c->parity);
 	return chip_uart_can(c, baud);
@@ -262,14 +259,6 @@ int chip_uart_set(struct chip *c, uint32_t baud, bool parity)
 	return 1;
 }
 
-bool chip_uart_rx_ready(const struct chip *c)
-{
-	uint32_t st = REG32(status_reg(c));
-	if ((st & ST_ORE) && c->new_layout)
-		REG32(c->usart + NEW_ICR) = ST_ORE; /* else reception stops on the new layout */
-	return (st & ST_RXNE) != 0;
-}
-
 uint8_t chip_uart_rx(const struct chip *c)
 {
 	return (uint8_t)REG32(c->usart + (c->new_layout ? NEW_RDR : OLD_DR));
@@ -277,39 +266,20 @@ uint8_t chip_uart_rx(const struct chip *c)
 
 bool chip_uart_tx_ready(const struct chip *c)
 {
-	return (REG32(status_reg(c)) & ST_TXE) != 0;
+	return (REG32(c->status) & ST_TXE) != 0;
 }
 
 void chip_uart_tx(struct chip *c, uint8_t byte)
 {
-	while (!(REG32(status_reg(c)) & ST_TXE))
+	while (!(REG32(c->status) & ST_TXE))
 		;
 	REG32(c->usart + (c->new_layout ? NEW_TDR : OLD_DR)) = byte;
 }
 
 void chip_uart_flush(const struct chip *c)
 {
-	while (!(REG32(status_reg(c)) & ST_TC))
+	while (!(REG32(c->status) & ST_TC))
 		;
-}
-
-uint32_t chip_ms(struct chip *c)
-{
-	uint32_t now = REG32(SYST_CVR);
-	c->cycles += (c->last_tick - now) & 0xFFFFFFu; /* it counts down */
-	c->last_tick = now;
-	while (c->cycles >= c->cycles_per_ms) {
-		c->cycles -= c->cycles_per_ms;
-		c->ms++;
-	}
-	return c->ms;
-}
-
-void chip_iwdg_refresh(void)
-{
-	/* Harmless when the IWDG is off; when the option byte started it (the
-	 * ROM then refreshes it itself, AN2606 §4.8) it must not bite us. */
-	REG32(IWDG_KR) = 0xAAAAu;
 }
 
 bool chip_has_crc_unit(const struct chip *c)
@@ -325,7 +295,8 @@ uint32_t chip_crc(const struct chip *c, uint32_t address, uint32_t length, void 
 	for (uint32_t i = 0; i < length; i += 4) {
 		REG32(CRC_DR) = *(volatile uint32_t *)(address + i);
 		if ((i & 0x7Fu) == 0)
-			flash_wait_hook(context);
+			if (flash_wait_hook(context))
+				flash_wait_work(context);
 	}
 	return REG32(CRC_DR);
 }

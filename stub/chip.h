@@ -13,19 +13,61 @@
 struct chip {
 	uint32_t kind;      /* STUB_CHIP_* */
 	uint32_t usart;     /* USART1 base */
+	uint32_t status;    /* its SR (old layout) or ISR (new) */
 	bool new_layout;    /* ISR/TDR/RDR registers (F0/F3/F7) */
 	uint32_t clock_hz;  /* USART1 kernel clock, set by chip_clock_init */
 	uint32_t baud;      /* current rate */
 	bool parity;        /* 8E1 (the ROM's framing) rather than 8N1 */
-	uint32_t last_tick; /* SysTick value at the last chip_ms call */
-	uint32_t cycles;    /* cycles not yet counted as a millisecond */
-	uint32_t cycles_per_ms; /* clock_hz / 1000, kept: Cortex-M0 divides in software,
-				 * too slowly for a poll every byte at 2 Mbaud */
 	bool raised;        /* clock_raise was tried (once) */
-	uint32_t ms;
+	uint32_t ms;        /* SysTick wraps counted (it wraps every millisecond) */
 };
 
-/* HSI as SYSCLK, every bus undivided, the F0 HSITRIM restored; SysTick free-running. */
+#define CHIP_REG32(a) (*(volatile uint32_t *)(a))
+#define CHIP_SYST_CSR 0xE000E010u
+#define CHIP_SYST_COUNTFLAG (1u << 16)
+#define CHIP_ST_ORE (1u << 3)
+#define CHIP_ST_RXNE (1u << 5)
+#define CHIP_NEW_ICR 0x20u
+
+/* The stub's waits (on the flash, on the USART) must store nothing while
+ * nothing happens, so that an emulator can tell them for pure polls and
+ * move over them (docs/stub-protocol.md, "Waiting"); these two are inline
+ * for that: no call, no stack, a store only when a millisecond passed or
+ * an overrun must be cleared. */
+
+/* Counts a millisecond when SysTick wrapped since the last look (reading
+ * COUNTFLAG clears it). Call at least every millisecond for an exact count;
+ * a missed wrap only makes a timeout later. */
+static inline __attribute__((always_inline)) void chip_tick(struct chip *c)
+{
+	if (CHIP_REG32(CHIP_SYST_CSR) & CHIP_SYST_COUNTFLAG)
+		c->ms++;
+}
+
+/* Milliseconds since start (see chip_tick). */
+static inline __attribute__((always_inline)) uint32_t chip_ms(struct chip *c)
+{
+	chip_tick(c);
+	return c->ms;
+}
+
+static inline __attribute__((always_inline)) bool chip_uart_rx_ready(const struct chip *c)
+{
+	uint32_t st = CHIP_REG32(c->status);
+	if ((st & CHIP_ST_ORE) && c->new_layout)
+		CHIP_REG32(c->usart + CHIP_NEW_ICR) = CHIP_ST_ORE; /* else reception stops on the new layout */
+	return (st & CHIP_ST_RXNE) != 0;
+}
+
+static inline __attribute__((always_inline)) void chip_iwdg_refresh(void)
+{
+	/* Harmless when the IWDG is off; when the option byte started it (the
+	 * ROM then refreshes it itself, AN2606 §4.8) it must not bite us. */
+	CHIP_REG32(0x40003000u) = 0xAAAAu;
+}
+
+/* HSI as SYSCLK, every bus undivided, the F0 HSITRIM restored; SysTick
+ * wrapping every millisecond. */
 void chip_clock_init(struct chip *c, uint32_t kind);
 /* 0 when baud is not made within 2 % from the clock (nothing changed then). */
 int chip_uart_set(struct chip *c, uint32_t baud, bool parity);
@@ -33,14 +75,10 @@ bool chip_uart_can(const struct chip *c, uint32_t baud);
 /* chip_uart_can, after putting SYSCLK on the PLL (clock.c) when HSI cannot
  * make baud; false when neither can. */
 bool chip_uart_raise_for(struct chip *c, uint32_t baud);
-bool chip_uart_rx_ready(const struct chip *c);
 uint8_t chip_uart_rx(const struct chip *c);
 bool chip_uart_tx_ready(const struct chip *c);
 void chip_uart_tx(struct chip *c, uint8_t byte); /* waits for the transmit register */
 void chip_uart_flush(const struct chip *c); /* until the last byte left the pin */
-/* Milliseconds since start; call at least every second. */
-uint32_t chip_ms(struct chip *c);
-void chip_iwdg_refresh(void);
 bool chip_has_crc_unit(const struct chip *c);
 /* The CRC unit over [address, address + length), length a multiple of 4;
  * calls flash_wait_hook(context) every 32 words so the USART keeps draining. */

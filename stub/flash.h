@@ -1,8 +1,8 @@
 /* The per-family flash driver (flash_f1.c, flash_f4.c, flash_dword.c): unlock, erase one unit, erase a bank or
  * everything, program, lock, and the last error. It knows registers only,
  * nothing of frames or USARTs, so a SWD RAM loader (issue 15) can link the
- * same file: it supplies its own flash_wait_hook (the stub's drains the
- * USART and refreshes the IWDG while the controller is busy).
+ * same file: it supplies its own flash_wait_hook and flash_wait_work (the
+ * stub's drain the USART and refresh the IWDG while the controller is busy).
  *
  * Every function returns 0 or -1; after -1, ctl->error_sr holds the
  * controller's status register as it was and ctl->error_address where it
@@ -25,8 +25,18 @@ struct flash_ctl {
 	void *hook_context;   /* handed to flash_wait_hook */
 };
 
-/* Called again and again while the controller is busy. */
-void flash_wait_hook(void *context);
+/* Called again and again while the controller is busy (flash_wait): a
+ * leaf, no call and no stack, that returns nonzero when flash_wait_work
+ * must run (the stub: a byte arrived). So a wait stores nothing while
+ * nothing happens, and an emulator sees it as a pure poll. */
+int flash_wait_hook(void *context);
+void flash_wait_work(void *context);
+
+static inline __attribute__((always_inline)) void flash_wait(const struct flash_ctl *ctl)
+{
+	if (flash_wait_hook(ctl->hook_context))
+		flash_wait_work(ctl->hook_context);
+}
 
 /* Bytes programmed at once; addresses and lengths are multiples of it. */
 uint32_t flash_program_unit(const struct flash_ctl *ctl);

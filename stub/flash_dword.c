@@ -41,7 +41,7 @@ static int finish(struct flash_ctl *ctl, uint32_t address)
 {
 	uint32_t regs = base(ctl);
 	while (REG32(SR) & (SR_BSY | SR_CFGBSY))
-		flash_wait_hook(ctl->hook_context);
+		flash_wait(ctl);
 	uint32_t sr = REG32(SR);
 	REG32(SR) = SR_EOP | SR_ERRORS;
 	REG32(CR) = 0;
@@ -139,7 +139,7 @@ int flash_program(struct flash_ctl *ctl, uint32_t address, const uint8_t *data, 
 		volatile uint32_t *cell = (volatile uint32_t *)at;
 		if (cell[0] == lo && cell[1] == hi) {
 			if ((i & 0x78u) == 0)
-				flash_wait_hook(ctl->hook_context);
+				flash_wait(ctl);
 			continue; /* already there: see flash_f1.c */
 		}
 		REG32(CR) = CR_PG;

@@ -48,7 +48,7 @@ static int banks(const struct flash_ctl *ctl)
 static int finish(struct flash_ctl *ctl, uint32_t regs, uint32_t address)
 {
 	while (REG32(regs + SR) & SR_BSY)
-		flash_wait_hook(ctl->hook_context);
+		flash_wait(ctl);
 	uint32_t sr = REG32(regs + SR);
 	REG32(regs + SR) = SR_PGERR | SR_WRPRTERR | SR_EOP;
 	if (sr & (SR_PGERR | SR_WRPRTERR)) {
@@ -138,7 +138,7 @@ int flash_program(struct flash_ctl *ctl, uint32_t address, const uint8_t *data, 
 		volatile uint16_t *cell = (volatile uint16_t *)at;
 		if (*cell == value) {
 			if ((i & 0x1Eu) == 0)
-				flash_wait_hook(ctl->hook_context); /* skipping is fast, but not unheard */
+				flash_wait(ctl); /* skipping is fast, but not unheard */
 			/* Already there (an erased gap, or a write sent again after
 			 * its reply was lost): programming it again would fail. */
 			continue;

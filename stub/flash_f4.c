@@ -31,7 +31,7 @@
 static int finish(struct flash_ctl *ctl, uint32_t address)
 {
 	while (REG32(SR) & SR_BSY)
-		flash_wait_hook(ctl->hook_context);
+		flash_wait(ctl);
 	uint32_t sr = REG32(SR);
 	REG32(SR) = SR_EOP | SR_ERRORS;
 	REG32(CR) = 0;
@@ -147,7 +147,7 @@ int flash_program(struct flash_ctl *ctl, uint32_t address, const uint8_t *data, 
 		volatile uint32_t *cell = (volatile uint32_t *)at;
 		if (*cell == value) {
 			if ((i & 0x3Cu) == 0)
-				flash_wait_hook(ctl->hook_context);
+				flash_wait(ctl);
 			continue;
 		}
 		REG32(CR) = CR_PG | CR_PSIZE_X32;

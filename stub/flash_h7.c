@@ -93,7 +93,7 @@ static int finish(struct flash_ctl *ctl, uint32_t bank, uint32_t address)
 {
 	uint32_t regs = regs_of_bank(bank);
 	while (REG32(regs + SR) & (SR_QW | SR_BSY))
-		flash_wait_hook(ctl->hook_context);
+		flash_wait(ctl);
 	uint32_t sr = REG32(regs + SR);
 	REG32(regs + CCR) = SR_CLEAR;
 	REG32(regs + CR) = 0;
@@ -198,7 +198,7 @@ int flash_program(struct flash_ctl *ctl, uint32_t address, const uint8_t *data, 
 	for (uint32_t i = 0; i + unit <= length; i += unit) {
 		uint32_t at = address + i, bank = bank_of(ctl, at);
 		volatile uint32_t *cell = (volatile uint32_t *)at;
-		flash_wait_hook(ctl->hook_context);
+		flash_wait(ctl);
 		if (holds(cell, data + i, words))
 			continue; /* already there: a flash word is programmed once (ECC) */
 		uint32_t regs = regs_of_bank(bank);

@@ -62,7 +62,7 @@ static int finish(struct flash_ctl *ctl, uint32_t address)
 {
 	uint32_t regs = base(ctl);
 	while (REG32(regs + SR) & SR_BSY)
-		flash_wait_hook(ctl->hook_context);
+		flash_wait(ctl);
 	uint32_t sr = REG32(regs + SR);
 	REG32(regs + SR) = SR_CLEAR;
 	REG32(regs + PECR) = 0;
@@ -161,7 +161,7 @@ static int half_page_state(struct flash_ctl *ctl, const uint8_t *data,
 	int all_equal = 1, all_erased = 1;
 	for (uint32_t w = 0; w < words; w++) {
 		if (w % WORDS_PER_HOOK == 0)
-			flash_wait_hook(ctl->hook_context);
+			flash_wait(ctl);
 		uint32_t value = word_at(data + 4 * w);
 		if (cell[w] != value)
 			all_equal = 0;
@@ -176,7 +176,7 @@ static int verify(struct flash_ctl *ctl, uint32_t at, const uint8_t *data, uint3
 	volatile const uint32_t *cell = (volatile const uint32_t *)at;
 	for (uint32_t i = 0; i < length; i += 4) {
 		if ((i / 4) % WORDS_PER_HOOK == 0)
-			flash_wait_hook(ctl->hook_context);
+			flash_wait(ctl);
 		if (cell[i / 4] != word_at(data + i)) {
 			ctl->error_sr = REG32(base(ctl) + SR);
 			ctl->error_address = at + i;
@@ -198,7 +198,7 @@ static int program_half_page(struct flash_ctl *ctl, uint32_t at, const uint8_t *
 	for (uint32_t w = 0; w < words; w++) {
 		cell[w] = word_at(data + 4 * w);
 		if (w % WORDS_PER_HOOK == WORDS_PER_HOOK - 1u)
-			flash_wait_hook(ctl->hook_context);
+			flash_wait(ctl);
 	}
 	if (finish(ctl, at) != 0)
 		return -1;
@@ -222,7 +222,7 @@ int flash_program(struct flash_ctl *ctl, uint32_t address, const uint8_t *data, 
 	uint32_t half = half_page(ctl);
 	for (uint32_t i = 0; i + 3 < length;) {
 		uint32_t at = address + i;
-		flash_wait_hook(ctl->hook_context);
+		flash_wait(ctl);
 		if (at % half == 0 && i + half <= length) {
 			int state = half_page_state(ctl, data + i, (volatile const uint32_t *)at,
 						    half / 4u);

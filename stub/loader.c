@@ -21,12 +21,18 @@
 #define CRC_WORDS_PER_HOOK 32u
 #define IDLE_POLLS_PER_HOOK 256u
 
-void flash_wait_hook(void *context)
+int flash_wait_hook(void *context)
 {
 	(void)context;
 	/* An IWDG started by its option byte must not reset the chip under
 	 * a long erase (or while the loader waits); harmless when it is off. */
 	REG32(LOADER_IWDG_KR) = IWDG_REFRESH;
+	return 0;
+}
+
+void flash_wait_work(void *context)
+{
+	(void)context; /* the loader has nothing else to do while the flash works */
 }
 
 static uint32_t word(const volatile uint32_t *block, uint32_t offset)

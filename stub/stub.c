@@ -101,18 +101,43 @@ static uint32_t param(const struct stub *s, uint32_t offset)
 	return get32(s->params + STUB_IMAGE_PARAMS + offset);
 }
 
-/* Everything the stub must keep doing whatever else it waits for. */
-static void poll(struct stub *s)
+static void drain(struct stub *s)
 {
-	chip_iwdg_refresh();
-	while (chip_uart_rx_ready(&s->chip))
+	do
 		rx_byte(&s->rx, chip_uart_rx(&s->chip));
-	chip_ms(&s->chip);
+	while (chip_uart_rx_ready(&s->chip));
 }
 
-void flash_wait_hook(void *context)
+/* What the stub must keep doing whatever else it waits for, without a
+ * call or a store while nothing happens (chip.h): refresh the IWDG, count
+ * the milliseconds; nonzero when a byte is there to be drained. A wait
+ * loop made of it and its condition is a pure poll to an emulator. */
+int flash_wait_hook(void *context)
 {
-	poll(context);
+	struct stub *s = context;
+	chip_iwdg_refresh();
+	chip_tick(&s->chip);
+	return chip_uart_rx_ready(&s->chip);
+}
+
+void flash_wait_work(void *context)
+{
+	drain(context);
+}
+
+static void poll(struct stub *s)
+{
+	if (flash_wait_hook(s))
+		drain(s);
+}
+
+/* The main loop's wait when no frame is complete: only a byte or a
+ * millisecond (for the timeouts) can change that. */
+static void wait_for_byte_or_tick(struct stub *s)
+{
+	uint32_t ms = s->chip.ms;
+	while (!flash_wait_hook(s) && s->chip.ms == ms)
+		;
 }
 
 #ifndef STUB_SMALL
@@ -128,7 +153,8 @@ void lz4_poll_hook(void *context)
 static void tx_byte(struct stub *s, uint8_t byte, uint32_t *crc)
 {
 	while (!chip_uart_tx_ready(&s->chip))
-		poll(s);
+		if (flash_wait_hook(s)) /* not poll(): this wait stays a pure poll */
+			drain(s);
 	chip_uart_tx(&s->chip, byte);
 	poll(s);
 	if (crc)
@@ -421,6 +447,7 @@ static uint8_t do_read(struct stub *s, uint8_t seq, const uint8_t *p, uint32_t l
 	while (sent < count) {
 		take_acks(s, &acked);
 		if (sent - acked >= READ_WINDOW * STUB_WRITE_CHUNK) {
+			wait_for_byte_or_tick(s);
 			poll(s);
 			if (chip_ms(&s->chip) - waited_from > ACK_TIMEOUT_MS)
 				return STUB_E_TIMEOUT;
@@ -626,6 +653,8 @@ void stub_main(const uint8_t *image)
 			s->baud_pending = false;
 		} else if (s->silence_ms && now - s->last_activity_ms > s->silence_ms) {
 			fall_back(s);
+		} else {
+			wait_for_byte_or_tick(s);
 		}
 	}
 }
