@@ -182,6 +182,7 @@ void chip_clock_init(struct chip *c, uint32_t kind)
 	}
 	pins_and_clocks(kind);
 	c->status = c->usart + (c->new_layout ? NEW_ISR : OLD_SR);
+	c->tx_data = c->usart + (c->new_layout ? NEW_TDR : OLD_DR);
 	c->ms = 0;
 	systick_per_ms(c);
 }
@@ -214,21 +215,30 @@ bool chip_uart_can(const struct chip *c, uint32_t baud)
 	return brr_for(c, baud, &over8) != 0;
 }
 
-/* Only for a rate HSI cannot make: every instruction at a faster clock
- * costs an emulated core wall time too, and the stub polls while the flash
- * works. The USART is set again for the rate it runs at, and the cycles
- * counted so far become milliseconds at the old clock first. */
+/* Fewer than 32 clock cycles a bit: the stub must take each byte within
+ * one byte time (the F1/F4 USART holds one), and its longest stretch
+ * between two looks at the USART (a frame's end, a reply's start) is a
+ * few hundred cycles. */
+static bool too_few_cycles(const struct chip *c, uint32_t baud)
+{
+	return c->clock_hz < 32u * baud;
+}
+
+/* The PLL (clock.c) for a rate HSI cannot make, or makes with too few
+ * cycles a byte; where the family has no PLL setting, what HSI can. The
+ * USART is set again for the rate it runs at, and the milliseconds so far
+ * are kept. */
 bool chip_uart_raise_for(struct chip *c, uint32_t baud)
 {
-	if (chip_uart_can(c, baud))
+	if (chip_uart_can(c, baud) && !too_few_cycles(c, baud))
 		return true;
 	if (c->raised)
-		return false;
+		return chip_uart_can(c, baud);
 	chip_tick(c);
-	uint32_t hz = clock_raise(c->kind);
 	c->raised = true;
+	uint32_t hz = clock_raise(c->kind);
 	if (!hz)
-		return false;
+		return chip_uart_can(c, baud);
 	c->clock_hz = hz;
 	systick_per_ms(c);
 	chip_uart_flush(c);

@@ -14,6 +14,7 @@ struct chip {
 	uint32_t kind;      /* STUB_CHIP_* */
 	uint32_t usart;     /* USART1 base */
 	uint32_t status;    /* its SR (old layout) or ISR (new) */
+	uint32_t tx_data;   /* its DR (old) or TDR (new) */
 	bool new_layout;    /* ISR/TDR/RDR registers (F0/F3/F7) */
 	uint32_t clock_hz;  /* USART1 kernel clock, set by chip_clock_init */
 	uint32_t baud;      /* current rate */
@@ -27,6 +28,7 @@ struct chip {
 #define CHIP_SYST_COUNTFLAG (1u << 16)
 #define CHIP_ST_ORE (1u << 3)
 #define CHIP_ST_RXNE (1u << 5)
+#define CHIP_ST_TXE (1u << 7)
 #define CHIP_NEW_ICR 0x20u
 
 /* The stub's waits (on the flash, on the USART) must store nothing while
@@ -57,6 +59,18 @@ static inline __attribute__((always_inline)) bool chip_uart_rx_ready(const struc
 	if ((st & CHIP_ST_ORE) && c->new_layout)
 		CHIP_REG32(c->usart + CHIP_NEW_ICR) = CHIP_ST_ORE; /* else reception stops on the new layout */
 	return (st & CHIP_ST_RXNE) != 0;
+}
+
+/* The USART's status (CHIP_ST_*), and a byte into its transmit register
+ * (which must be empty: CHIP_ST_TXE). */
+static inline __attribute__((always_inline)) uint32_t chip_uart_status(const struct chip *c)
+{
+	return CHIP_REG32(c->status);
+}
+
+static inline __attribute__((always_inline)) void chip_uart_put(const struct chip *c, uint8_t byte)
+{
+	CHIP_REG32(c->tx_data) = byte;
 }
 
 static inline __attribute__((always_inline)) void chip_iwdg_refresh(void)

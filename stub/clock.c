@@ -1,14 +1,20 @@
-/* The PLL from HSI on F0/F1/F3 (RCC at 0x40021000), at the slowest clock
- * that makes 2 Mbaud exactly: every instruction at a faster clock costs
- * the emulator's core time too, and the stub polls while the flash works.
- *   F1 (RM0008 §7.3.2): no OVER8, so BRR >= 16: HSI/2 x 8 = 32 MHz, 1 wait
- *     state (24-48 MHz), both APBs /1 (APB1 36 MHz at most);
- *   F0/F3 (RM0360 §6.4.2, RM0316 §9.4.2): OVER8: HSI/2 x 4 = 16 MHz, no
- *     wait state, both APBs /1.
- * F2/F4/F7 and G0/G4/L4 run HSI16, which with OVER8 makes 2 Mbaud already
- * (16 MHz x 2 / 16). An HSE the ROM started keeps running: only the PLL is
- * reconfigured, once SYSCLK is on HSI. Every wait is bounded: a PLL that
- * does not lock leaves SYSCLK on HSI. */
+/* The PLL from HSI, for a rate that leaves the core on HSI too few
+ * cycles a byte (chip.c, chip_uart_raise_for): at 2 Mbaud a byte takes
+ * 5 us, and the F1/F4 USART holds one byte, so the stub has one byte time
+ * to take it, whatever it is doing. The stub's waits are pure polls
+ * (chip.h), so a faster clock costs an emulator little.
+ *   F1/F3 (RM0008 §7.3.2, RM0316 §9.4.2): HSI/2 x 16 = 64 MHz, 2 wait
+ *     states (48-72 MHz), APB1 /2 (36 MHz at most), APB2 /1;
+ *   F0 (RM0360 §6.4.2): HSI/2 x 12 = 48 MHz (its maximum), 1 wait state,
+ *     its one APB /1;
+ *   F2/F4/F7 (RM0033 §5.3.2, RM0090 §6.3.2, RM0385 §5.3.2): HSI16 / 16 x
+ *     256 / 4 = 64 MHz (VCO input 1 MHz, VCO 256 MHz: within every part's
+ *     range), 2 wait states (60-90 MHz at 2.7-3.6 V), APB1 /4 (F2: 30 MHz
+ *     at most), APB2 /1.
+ * G0/G4/L4 and L0/L1 stay on HSI16 (1 Mbaud; L0/L1 would also need a
+ * voltage range change). An HSE the ROM started keeps running: only the
+ * PLL is reconfigured, once SYSCLK is on HSI. Every wait is bounded: a PLL
+ * that does not lock leaves SYSCLK on HSI. */
 #include "clock.h"
 
 #include <stdbool.h>
@@ -19,6 +25,8 @@
 
 #define RCC1 0x40021000u
 #define FLASH1_ACR 0x40022000u
+#define RCC4 0x40023800u
+#define FLASH4_ACR 0x40023C00u
 #define IWDG_KR 0x40003000u
 #define PLL_WAIT 200000u   /* polls: milliseconds at HSI, more than any lock time */
 
@@ -72,13 +80,27 @@ static bool select_pll(uint32_t cfgr, uint32_t sw, uint32_t hsi, uint32_t sw_bit
 
 static uint32_t raise_f013(uint32_t kind)
 {
-	/* CFGR: PLLSRC bits 16:15 (0: HSI/2), PLLXTPRE 17, PLLMUL 21:18 (n - 2). */
-	uint32_t mul = kind == STUB_CHIP_F3 ? 4u : 8u;
+	/* CFGR: PLLSRC bits 16:15 (0: HSI/2), PLLXTPRE 17, PLLMUL 21:18 (n - 2),
+	 * PPRE1 10:8 (4: /2; on F0 the one APB, left /1). */
+	bool f0 = kind == STUB_CHIP_F0;
+	uint32_t mul = f0 ? 12u : 16u;
 	uint32_t hz = 4000000u * mul;
-	set_wait_states(FLASH1_ACR, hz > 24000000u ? 1u : 0u, 1u << 4); /* + prefetch */
+	set_wait_states(FLASH1_ACR, f0 ? 1u : 2u, 1u << 4); /* + prefetch */
 	if (!pll_start(RCC1, RCC1 + 0x04u, 0xFu << 18 | 7u << 15, (mul - 2u) << 18))
 		return 0;
-	return select_pll(RCC1 + 0x04u, 2u, 0, 2, 0x3FF0u, 0) ? hz : 0;
+	return select_pll(RCC1 + 0x04u, 2u, 0, 2, 0x3FF0u, f0 ? 0 : 4u << 8) ? hz : 0;
+}
+
+static uint32_t raise_f4(void)
+{
+	/* PLLCFGR: PLLM 5:0 = 16, PLLN 14:6 = 256, PLLP 17:16 = 1 (/4), PLLSRC
+	 * 22 = 0 (HSI), PLLQ 27:24 kept legal (>= 2). ACR LATENCY 3:0 with the
+	 * prefetch (bit 8) on. CFGR: PPRE1 12:10 = 5 (/4), PPRE2 15:13 = 0. */
+	set_wait_states(FLASH4_ACR, 2u, 1u << 8);
+	uint32_t cfg = 16u | 256u << 6 | 1u << 16 | 8u << 24;
+	if (!pll_start(RCC4, RCC4 + 0x04u, 0x0F437FFFu, cfg))
+		return 0;
+	return select_pll(RCC4 + 0x08u, 2u, 0, 2, 0xFCF0u, 5u << 10) ? 64000000u : 0;
 }
 
 uint32_t clock_raise(uint32_t kind)
@@ -91,6 +113,10 @@ uint32_t clock_raise(uint32_t kind)
 	case STUB_CHIP_F1:
 	case STUB_CHIP_F3:
 		return raise_f013(kind);
+	case STUB_CHIP_F2:
+	case STUB_CHIP_F4:
+	case STUB_CHIP_F7:
+		return raise_f4();
 	default:
 		return 0;
 	}

@@ -38,6 +38,12 @@ static inline __attribute__((always_inline)) void flash_wait(const struct flash_
 		flash_wait_work(ctl->hook_context);
 }
 
+/* Waits while the status register at sr has a bit of busy set, doing
+ * meanwhile what flash_wait does. Each image has its own: the stub's
+ * inner loop reads three registers and stores nothing until the flash,
+ * a byte or a millisecond changes, the shortest pure poll there is. */
+void flash_wait_while(struct flash_ctl *ctl, uint32_t sr, uint32_t busy);
+
 /* Bytes programmed at once; addresses and lengths are multiples of it. */
 uint32_t flash_program_unit(const struct flash_ctl *ctl);
 int flash_unlock(struct flash_ctl *ctl);

@@ -40,8 +40,7 @@ static uint32_t bker(const struct flash_ctl *ctl)
 static int finish(struct flash_ctl *ctl, uint32_t address)
 {
 	uint32_t regs = base(ctl);
-	while (REG32(SR) & (SR_BSY | SR_CFGBSY))
-		flash_wait(ctl);
+	flash_wait_while(ctl, SR, SR_BSY | SR_CFGBSY);
 	uint32_t sr = REG32(SR);
 	REG32(SR) = SR_EOP | SR_ERRORS;
 	REG32(CR) = 0;
@@ -138,7 +137,7 @@ int flash_program(struct flash_ctl *ctl, uint32_t address, const uint8_t *data, 
 		uint32_t lo = word_at(data + i), hi = word_at(data + i + 4);
 		volatile uint32_t *cell = (volatile uint32_t *)at;
 		if (cell[0] == lo && cell[1] == hi) {
-			if ((i & 0x78u) == 0)
+			if ((i & 0x18u) == 0)
 				flash_wait(ctl);
 			continue; /* already there: see flash_f1.c */
 		}

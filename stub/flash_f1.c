@@ -47,8 +47,7 @@ static int banks(const struct flash_ctl *ctl)
 /* Waits for BSY to clear, then reports and clears the error bits. */
 static int finish(struct flash_ctl *ctl, uint32_t regs, uint32_t address)
 {
-	while (REG32(regs + SR) & SR_BSY)
-		flash_wait(ctl);
+	flash_wait_while(ctl, regs + SR, SR_BSY);
 	uint32_t sr = REG32(regs + SR);
 	REG32(regs + SR) = SR_PGERR | SR_WRPRTERR | SR_EOP;
 	if (sr & (SR_PGERR | SR_WRPRTERR)) {
@@ -137,7 +136,7 @@ int flash_program(struct flash_ctl *ctl, uint32_t address, const uint8_t *data, 
 		uint16_t value = (uint16_t)(data[i] | data[i + 1] << 8);
 		volatile uint16_t *cell = (volatile uint16_t *)at;
 		if (*cell == value) {
-			if ((i & 0x1Eu) == 0)
+			if ((i & 0x6u) == 0)
 				flash_wait(ctl); /* skipping is fast, but not unheard */
 			/* Already there (an erased gap, or a write sent again after
 			 * its reply was lost): programming it again would fail. */

@@ -30,8 +30,7 @@
 
 static int finish(struct flash_ctl *ctl, uint32_t address)
 {
-	while (REG32(SR) & SR_BSY)
-		flash_wait(ctl);
+	flash_wait_while(ctl, SR, SR_BSY);
 	uint32_t sr = REG32(SR);
 	REG32(SR) = SR_EOP | SR_ERRORS;
 	REG32(CR) = 0;
@@ -146,7 +145,7 @@ int flash_program(struct flash_ctl *ctl, uint32_t address, const uint8_t *data, 
 				 (uint32_t)data[i + 2] << 16 | (uint32_t)data[i + 3] << 24;
 		volatile uint32_t *cell = (volatile uint32_t *)at;
 		if (*cell == value) {
-			if ((i & 0x3Cu) == 0)
+			if ((i & 0xCu) == 0)
 				flash_wait(ctl);
 			continue;
 		}

@@ -92,8 +92,7 @@ static void invalidate(uint32_t address, uint32_t length)
 static int finish(struct flash_ctl *ctl, uint32_t bank, uint32_t address)
 {
 	uint32_t regs = regs_of_bank(bank);
-	while (REG32(regs + SR) & (SR_QW | SR_BSY))
-		flash_wait(ctl);
+	flash_wait_while(ctl, regs + SR, SR_QW | SR_BSY);
 	uint32_t sr = REG32(regs + SR);
 	REG32(regs + CCR) = SR_CLEAR;
 	REG32(regs + CR) = 0;

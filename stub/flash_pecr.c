@@ -61,8 +61,7 @@ static uint32_t half_page(const struct flash_ctl *ctl)
 static int finish(struct flash_ctl *ctl, uint32_t address)
 {
 	uint32_t regs = base(ctl);
-	while (REG32(regs + SR) & SR_BSY)
-		flash_wait(ctl);
+	flash_wait_while(ctl, regs + SR, SR_BSY);
 	uint32_t sr = REG32(regs + SR);
 	REG32(regs + SR) = SR_CLEAR;
 	REG32(regs + PECR) = 0;

@@ -35,6 +35,12 @@ void flash_wait_work(void *context)
 	(void)context; /* the loader has nothing else to do while the flash works */
 }
 
+void flash_wait_while(struct flash_ctl *ctl, uint32_t sr, uint32_t busy)
+{
+	while (REG32(sr) & busy)
+		flash_wait_hook(ctl->hook_context);
+}
+
 static uint32_t word(const volatile uint32_t *block, uint32_t offset)
 {
 	return block[offset / 4u];

@@ -125,6 +125,40 @@ void flash_wait_work(void *context)
 	drain(context);
 }
 
+#ifdef STUB_SMALL
+/* Smaller, and still a pure poll, only a longer one: the small image must
+ * leave its parts two frame slots. */
+void flash_wait_while(struct flash_ctl *ctl, uint32_t sr, uint32_t busy)
+{
+	while (*(const volatile uint32_t *)sr & busy)
+		flash_wait(ctl);
+}
+#else
+void flash_wait_while(struct flash_ctl *ctl, uint32_t sr, uint32_t busy)
+{
+	struct stub *s = ctl->hook_context;
+	const volatile uint32_t *flash_sr = (const volatile uint32_t *)sr;
+	const volatile uint32_t *usart = (const volatile uint32_t *)s->chip.status;
+	const volatile uint32_t *systick = (const volatile uint32_t *)CHIP_SYST_CSR;
+	chip_iwdg_refresh();
+	for (;;) {
+		uint32_t tick;
+		/* Reading COUNTFLAG clears it: its value is kept in tick. */
+		while (!(tick = *systick & CHIP_SYST_COUNTFLAG) && (*flash_sr & busy) &&
+		       !(*usart & CHIP_ST_RXNE))
+			;
+		if (tick) {
+			s->chip.ms++;
+			chip_iwdg_refresh();
+		} else if (chip_uart_rx_ready(&s->chip)) {
+			drain(s);
+		} else if (!(*flash_sr & busy)) {
+			return;
+		}
+	}
+}
+#endif
+
 static void poll(struct stub *s)
 {
 	if (flash_wait_hook(s))
@@ -135,9 +169,14 @@ static void poll(struct stub *s)
  * millisecond (for the timeouts) can change that. */
 static void wait_for_byte_or_tick(struct stub *s)
 {
-	uint32_t ms = s->chip.ms;
-	while (!flash_wait_hook(s) && s->chip.ms == ms)
+	const volatile uint32_t *usart = (const volatile uint32_t *)s->chip.status;
+	const volatile uint32_t *systick = (const volatile uint32_t *)CHIP_SYST_CSR;
+	chip_iwdg_refresh();
+	uint32_t tick;
+	while (!(tick = *systick & CHIP_SYST_COUNTFLAG) && !(*usart & CHIP_ST_RXNE))
 		;
+	if (tick)
+		s->chip.ms++;
 }
 
 #ifndef STUB_SMALL
@@ -147,42 +186,43 @@ void lz4_poll_hook(void *context)
 }
 #endif
 
-/* The host's next frame arrives while a reply goes out: its bytes are
- * taken while the transmit register is full, else one byte read per byte
- * sent, each a little slower than the wire, overruns within a reply. */
-static void tx_byte(struct stub *s, uint8_t byte, uint32_t *crc)
+/* A reply's bytes, each as soon as the transmit register takes it. The
+ * host's next frame may be arriving meanwhile: the wait reads the status
+ * register alone, for TXE or a byte to take, a pure poll of three
+ * instructions (most of a byte time at 2 Mbaud is spent in it). */
+static void send_bytes(struct stub *s, const volatile uint8_t *p, uint32_t n)
 {
-	while (!chip_uart_tx_ready(&s->chip))
-		if (flash_wait_hook(s)) /* not poll(): this wait stays a pure poll */
-			drain(s);
-	chip_uart_tx(&s->chip, byte);
-	poll(s);
-	if (crc)
-		*crc = crc32_update(s->crc_table, *crc, &byte, 1);
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t st;
+		while (!((st = chip_uart_status(&s->chip)) & CHIP_ST_TXE))
+			if (st & CHIP_ST_RXNE)
+				drain(s);
+		chip_uart_put(&s->chip, p[i]);
+		poll(s);
+	}
 }
 
 /* One reply frame: status, then head and tail (either may be empty): a
- * read's data go out straight from memory behind their offset. */
+ * read's data go out straight from memory behind their offset. The CRC
+ * first, over whole blocks: a byte at a time it would cost more than the
+ * wire's time at 2 Mbaud. */
 static void reply2(struct stub *s, uint8_t code, uint8_t seq, uint8_t status, const uint8_t *head,
 		   uint32_t head_length, const volatile uint8_t *tail, uint32_t tail_length)
 {
 	uint32_t length = head_length + tail_length;
-	uint8_t header[STUB_HEADER_BYTES] = {STUB_SOF_REPLY, code, seq, (uint8_t)(length + 1u),
-					     (uint8_t)((length + 1u) >> 8), 0};
+	uint8_t header[STUB_HEADER_BYTES + 1] = {STUB_SOF_REPLY, code, seq, (uint8_t)(length + 1u),
+						 (uint8_t)((length + 1u) >> 8), 0, status};
 	header[5] = frame_header_check(header);
-	uint32_t crc = 0;
-	tx_byte(s, header[0], NULL);
-	for (int i = 1; i < 6; i++)
-		tx_byte(s, header[i], &crc);
-	tx_byte(s, status, &crc);
-	for (uint32_t i = 0; i < head_length; i++)
-		tx_byte(s, head[i], &crc);
-	for (uint32_t i = 0; i < tail_length; i++)
-		tx_byte(s, tail[i], &crc);
+	uint32_t crc = crc32_update(s->crc_table, 0, header + 1, STUB_HEADER_BYTES);
+	crc = crc32_update(s->crc_table, crc, head, head_length);
+	crc = crc32_update(s->crc_table, crc, (const uint8_t *)tail, tail_length);
 	uint8_t t[4];
 	put32(t, crc);
-	for (int i = 0; i < 4; i++)
-		tx_byte(s, t[i], NULL);
+	poll(s); /* the CRC took a while: the host's next bytes may be there */
+	send_bytes(s, header, sizeof(header));
+	send_bytes(s, head, head_length);
+	send_bytes(s, tail, tail_length);
+	send_bytes(s, t, 4);
 }
 
 static void reply(struct stub *s, uint8_t code, uint8_t seq, uint8_t status, const uint8_t *body,

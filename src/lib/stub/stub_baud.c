@@ -49,9 +49,10 @@ static bool keeps_rate(const struct stub_baud *b)
 unsigned stub_baud_clock_hz(uint32_t chip)
 {
 	switch (chip) {
-	case STUB_CHIP_F3: return 16000000u; /* the PLL: HSI/2 x 4 */
-	case STUB_CHIP_F0: case STUB_CHIP_F1: return 32000000u; /* HSI/2 x 8 */
-	case STUB_CHIP_F2: case STUB_CHIP_F4: case STUB_CHIP_F7:
+	/* The PLL the stub raises to (stub/clock.c) */
+	case STUB_CHIP_F0: return 48000000u; /* HSI/2 x 12 */
+	case STUB_CHIP_F1: case STUB_CHIP_F3: return 64000000u; /* HSI/2 x 16 */
+	case STUB_CHIP_F2: case STUB_CHIP_F4: case STUB_CHIP_F7: return 64000000u; /* HSI16/16 x 256/4 */
 	case STUB_CHIP_G0: case STUB_CHIP_G4: case STUB_CHIP_L4:
 	case STUB_CHIP_L0: case STUB_CHIP_L1: return 16000000u; /* HSI16 */
 	default: return 0;

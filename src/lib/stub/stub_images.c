@@ -3,11 +3,11 @@
  * their bytes are in images/. */
 #include "stub/stub_images.h"
 
-extern const uint8_t stm32_stub_f1_bytes[6320];
-extern const uint8_t stm32_stub_f4_bytes[5624];
-extern const uint8_t stm32_stub_dword_bytes[6440];
-extern const uint8_t stm32_stub_pecr_bytes[6884];
-extern const uint8_t stm32_stub_f0small_bytes[4772];
+extern const uint8_t stm32_stub_f1_bytes[6544];
+extern const uint8_t stm32_stub_f4_bytes[5844];
+extern const uint8_t stm32_stub_dword_bytes[6664];
+extern const uint8_t stm32_stub_pecr_bytes[7104];
+extern const uint8_t stm32_stub_f0small_bytes[4744];
 
 const struct stm32_stub_image stm32_stub_images[] = {
 	{"f1", "F0,F1,F3", 1, stm32_stub_f1_bytes, sizeof(stm32_stub_f1_bytes), false},

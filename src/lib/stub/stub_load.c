@@ -61,14 +61,15 @@ uint32_t stub_image_chunk(const struct stm32_stub_image *image)
 	return image->small ? STUB_SMALL_MAX_PAYLOAD - 4u : STUB_WRITE_CHUNK;
 }
 
-/* The image at the start of RAM, its state and slots after it, its stack
- * at the top; how many slots fit (0: it does not). */
-static unsigned place_image(const struct stm32_device *device, const struct stm32_stub_image *image,
-			    struct stub_placement *out)
+/* The image at the start of RAM, its state and slots after it (from
+ * align: a power of two), its stack at the top; how many slots fit (0: it
+ * does not). */
+static unsigned place_image_at(const struct stm32_device *device, const struct stm32_stub_image *image,
+			       uint32_t align, struct stub_placement *out)
 {
 	out->image = image;
 	out->load = (device->ram_start + 3u) & ~3u;
-	out->buf_start = (out->load + (uint32_t)image->size + 7u) & ~7u;
+	out->buf_start = (out->load + (uint32_t)image->size + align - 1u) & ~(align - 1u);
 	out->stack_top = (device->ram_end - 16u) & ~7u; /* H74x wants SP below the end - 16 */
 	out->buf_end = out->stack_top - stub_image_stack_bytes(image);
 	if (device->ram_end <= device->ram_start || out->buf_end > out->stack_top)
@@ -78,6 +79,23 @@ static unsigned place_image(const struct stm32_device *device, const struct stm3
 	uint64_t slots = room > state ? (room - state) / stub_image_slot_bytes(image) : 0;
 	out->window = slots > STUB_MAX_WINDOW ? STUB_MAX_WINDOW : (unsigned)slots;
 	return out->window;
+}
+
+/* The state in a 1 KiB page of its own where that costs no slot: the stub
+ * stores into its state at every byte, and an emulator (libunicorn, like
+ * QEMU) checks every store into a page that holds translated code for
+ * self-modifying code, at a cost many times the store's. Silicon does not
+ * care either way. */
+#define STATE_PAGE 1024u
+
+static unsigned place_image(const struct stm32_device *device, const struct stm32_stub_image *image,
+			    struct stub_placement *out)
+{
+	unsigned packed = place_image_at(device, image, 8u, out);
+	struct stub_placement paged = *out;
+	if (packed && place_image_at(device, image, STATE_PAGE, &paged) == packed)
+		*out = paged;
+	return packed;
 }
 
 bool stub_place(const struct stm32_device *device, struct stub_placement *out, char *why,

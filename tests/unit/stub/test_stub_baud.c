@@ -298,6 +298,11 @@ static void the_estimate_uses_the_rate_the_clock_makes(void **state)
 	assert_false(stub_baud_makes(STUB_CHIP_F1, 32000000, 3000000)); /* BRR < 16, no OVER8 */
 	assert_true(stub_baud_makes(STUB_CHIP_F4, 16000000, 2000000));  /* OVER8 */
 	assert_false(stub_baud_makes(STUB_CHIP_F4, 16000000, 3000000)); /* 32 MHz / 3 M < 16 */
+	/* the clocks the stub raises to (stub/clock.c) */
+	assert_int_equal(stub_baud_clock_hz(STUB_CHIP_F1), 64000000);
+	assert_int_equal(stub_baud_clock_hz(STUB_CHIP_F4), 64000000);
+	assert_int_equal(stub_baud_clock_hz(STUB_CHIP_F0), 48000000);
+	assert_false(stub_baud_makes(STUB_CHIP_F1, 64000000, 5000000));
 }
 
 int main(void)
