@@ -159,10 +159,10 @@ struct stm32_target_ops {
 	 * the next request's transfer overlaps that programming. What is in
 	 * flight is checked in the order it was handed over, and when a call
 	 * returns STM32_OK only this call's data and the previous call's may
-	 * still be in flight. A failure (of this call's data or of the
-	 * previous call's) names in err the address where it happened, and
-	 * leaves nothing in flight. Other entries may be called only after
-	 * finish. */
+	 * still be in flight. A failure (of this call's data or of what was
+	 * in flight when it began) names in err the address where it
+	 * happened, and leaves nothing in flight. Other entries may be called
+	 * only after finish. */
 	enum stm32_status (*write_behind)(struct stm32_target *t, uint32_t address,
 					  const uint8_t *data, size_t length,
 					  struct stm32_error *err);

@@ -1,10 +1,11 @@
 /* The write phase through write-behind (target.h: write_behind, finish).
- * A back end that writes behind reports a failure of the previous block
- * during the next block's call, or at finish; the executor cannot just
- * retry the block in hand then. By the back end's promise only the
- * previous block and this one can be unsettled: after a failure worth a
- * retry, each of the two is read back and written again (synchronously,
- * with the usual retries) unless it is already on the chip. After any
+ * A back end that writes behind reports a failure of an earlier block
+ * during a later block's call, or at finish; the executor cannot just
+ * retry the block in hand then. By the back end's promise at most the
+ * two blocks handed over last were in flight when a call began: after a
+ * failure worth a retry, those and the block in hand are each read back
+ * and written again (synchronously, with the usual retries) unless they
+ * are already on the chip. After any
  * failure the rest of the run writes synchronously: a failing link is no
  * place for a pipeline. */
 #include <string.h>
@@ -54,16 +55,12 @@ static enum stm32_status settle(struct flash_behind *wb, struct stm32_target *t,
 		return status;
 	if (flash_recover(t, err) == STM32_E_IO)
 		return STM32_E_IO;
-	/* Those the back end may not have settled: the last two handed over. */
-	const struct stm32_plan_block *unsettled[2] = { NULL, NULL };
-	if (current) {
-		unsettled[0] = wb->sent >= 1 ? &wb->last[1] : NULL;
-		unsettled[1] = current;
-	} else {
-		unsettled[0] = wb->sent >= 2 ? &wb->last[0] : NULL;
-		unsettled[1] = wb->sent >= 1 ? &wb->last[1] : NULL;
-	}
-	for (size_t i = 0; i < 2; i++) {
+	/* Those the back end may not have settled: the last two handed over
+	 * (in flight when this call began) and the one in hand. */
+	const struct stm32_plan_block *unsettled[3] = {
+		wb->sent >= 2 ? &wb->last[0] : NULL, wb->sent >= 1 ? &wb->last[1] : NULL, current,
+	};
+	for (size_t i = 0; i < 3; i++) {
 		if (!unsettled[i] || on_chip(t, retries, unsettled[i]))
 			continue;
 		stm32_error_clear(err);

@@ -196,6 +196,18 @@ static unsigned budget_ms(const struct stlink_loader *ld, uint32_t command, uint
 	return ms > 0xFFFFFFFFu ? 0xFFFFFFFFu : (unsigned)ms;
 }
 
+/* How long a slot surely takes: 3/4 of the table's typical programming
+ * time (the loader programs one slot while the other waits queued, so
+ * waking a little late costs the chip nothing; each poll before that
+ * would be a USB round trip for nothing). Programming only. */
+static unsigned quiet_ms(const struct stlink_loader *ld, uint32_t command, uint32_t length)
+{
+	if (command != LOADER_CMD_PROGRAM)
+		return 0;
+	uint64_t us = (uint64_t)length / stlink_loader_unit(ld) * ld->device->t_prog_us;
+	return (unsigned)(us * 3u / 4u / 1000u);
+}
+
 static enum stm32_status post_with(struct stlink_link *l, struct stlink_loader *ld, unsigned slot,
 				   uint32_t command, uint32_t address, uint32_t length,
 				   uint32_t result_in, struct stm32_error *err)
@@ -217,9 +229,11 @@ static enum stm32_status post_with(struct stlink_link *l, struct stlink_loader *
 		return s;
 	}
 	ld->next = slot ^ 1u; /* the loader serves the slots in turn */
+	uint64_t now = core_monotonic_ms();
 	ld->slots[slot] = (struct stlink_loader_slot){
 		.busy = true, .command = command, .address = address, .length = length,
-		.deadline_ms = core_monotonic_ms() + budget_ms(ld, command, length),
+		.deadline_ms = now + budget_ms(ld, command, length),
+		.quiet_until_ms = now + quiet_ms(ld, command, length),
 	};
 	return STM32_OK;
 }
@@ -322,11 +336,17 @@ static enum stm32_status wait_slot(struct stlink_link *l, struct stlink_loader *
 	if (!sl->busy)
 		return STM32_OK;
 	uint32_t at = slot_address(ld, slot);
+	uint64_t now = core_monotonic_ms();
+	if (now < sl->quiet_until_ms)
+		core_sleep_ms((unsigned)(sl->quiet_until_ms - now));
 	for (unsigned polls = 0;; polls++) {
 		uint32_t status, dhcsr;
 		enum stm32_status s = stlink_read_word(l, at + LOADER_SLOT_STATUS, &status, err);
-		if (s != STM32_OK)
+		if (s != STM32_OK) {
+			/* The link failed, not the slot: its work is what is unsettled. */
+			stm32_error_address(err, sl->address);
 			return s;
+		}
 		if (status != LOADER_RUNNING) {
 			uint8_t results[12] = {0};
 			/* A program or erase that went well has nothing more to say. */
@@ -417,9 +437,13 @@ static enum stm32_status fill(struct stlink_link *l, const struct stlink_loader 
 	return s;
 }
 
-enum stm32_status stlink_loader_program(struct stlink_link *l, struct stlink_loader *ld,
-					uint32_t address, const uint8_t *data, size_t length,
-					struct stm32_error *err)
+/* Hands the data over in pieces, each slot's buffer refilled once its
+ * last command is done (the other slot keeps the chip busy meanwhile);
+ * returns with the last pieces still programming. A failure, of these
+ * pieces or of what was queued before, leaves nothing in flight. */
+static enum stm32_status queue(struct stlink_link *l, struct stlink_loader *ld, uint32_t address,
+			       const uint8_t *data, size_t length, size_t piece,
+			       struct stm32_error *err)
 {
 	enum stm32_status s = stlink_loader_refuse_secure(l, ld, address,
 							  (uint64_t)address + length, "programming", err);
@@ -428,30 +452,59 @@ enum stm32_status stlink_loader_program(struct stlink_link *l, struct stlink_loa
 	s = start(l, ld, err);
 	ld->flash_changed = true;
 	ld->crc_cache_count = 0;
-	size_t piece = piece_size(ld, length);
 	for (size_t offset = 0; s == STM32_OK && offset < length;) {
 		size_t n = length - offset < piece ? length - offset : piece;
 		unsigned slot = ld->next;
 		struct stlink_loader_slot previous = ld->slots[slot];
 		struct slot_result r;
-		/* This slot's buffer is free once its last command is done; the
-		 * other slot keeps the chip busy meanwhile. */
 		if ((s = wait_slot(l, ld, slot, &r, err)) != STM32_OK)
 			break;
 		if (r.status != LOADER_OK) {
-			s = failed(ld, &previous, r.status, r.error_sr, r.error_address, err);
+			s = failed(ld, &previous, r.status, r.error_sr,
+				   r.error_address ? r.error_address : previous.address, err);
 			break;
 		}
 		s = fill(l, ld, slot, data + offset, n, err);
 		if (s == STM32_OK)
 			s = post(l, ld, slot, LOADER_CMD_PROGRAM, address + (uint32_t)offset, (uint32_t)n,
 				 err);
+		if (s != STM32_OK) /* the piece did not get there (err names SRAM) */
+			stm32_error_address(err, address + (uint32_t)offset);
 		offset += n;
 	}
-	if (!ld->running)
-		return s;
-	enum stm32_status rest = drain(l, ld, s == STM32_OK ? err : NULL);
-	return s == STM32_OK ? rest : s;
+	if (s != STM32_OK && ld->running)
+		(void)drain(l, ld, NULL);
+	return s;
+}
+
+enum stm32_status stlink_loader_program(struct stlink_link *l, struct stlink_loader *ld,
+					uint32_t address, const uint8_t *data, size_t length,
+					struct stm32_error *err)
+{
+	enum stm32_status s = queue(l, ld, address, data, length, piece_size(ld, length), err);
+	return s == STM32_OK ? stlink_loader_finish(l, ld, err) : s;
+}
+
+/* The piece is a whole buffer: the transfer of one overlaps the
+ * programming of the other across requests, so a request needs no small
+ * first piece, and fewer pieces are fewer commands. */
+enum stm32_status stlink_loader_queue(struct stlink_link *l, struct stlink_loader *ld,
+				      uint32_t address, const uint8_t *data, size_t length,
+				      struct stm32_error *err)
+{
+	size_t piece = length < ld->buffer_size ? length : ld->buffer_size;
+	return queue(l, ld, address, data, length, piece ? piece : 1u, err);
+}
+
+enum stm32_status stlink_loader_finish(struct stlink_link *l, struct stlink_loader *ld,
+				       struct stm32_error *err)
+{
+	return ld->running ? drain(l, ld, err) : STM32_OK;
+}
+
+bool stlink_loader_in_flight(const struct stlink_loader *ld)
+{
+	return ld->running && (ld->slots[0].busy || ld->slots[1].busy);
 }
 
 static uint32_t unit_address(const struct stm32_device *dev, uint32_t unit)
@@ -611,10 +664,12 @@ enum stm32_status stlink_loader_crc(struct stlink_link *l, struct stlink_loader 
 enum stm32_status stlink_loader_stop(struct stlink_link *l, struct stlink_loader *ld,
 				     struct stm32_error *err)
 {
-	enum stm32_status s = STM32_OK;
+	/* Halting with a piece still programming would drop it unseen. */
+	enum stm32_status s = stlink_loader_in_flight(ld) ? drain(l, ld, err) : STM32_OK;
 	if (ld->running) {
 		ld->running = false;
-		s = stlink_halt(l, err);
+		enum stm32_status halted = stlink_halt(l, s == STM32_OK ? err : NULL);
+		s = s == STM32_OK ? halted : s;
 	}
 	if (s == STM32_OK && ld->saved && !ld->flash_changed)
 		s = restore(l, ld, err);

@@ -159,35 +159,34 @@ static enum stm32_status fake_recover(struct stm32_target *t, struct stm32_error
 	return STM32_OK;
 }
 
-/* The pending block reaches the flash, or fails as scripted; nothing is
- * pending afterwards either way. */
+/* The oldest pending block reaches the flash, or fails as scripted;
+ * after a failure nothing is pending (the back end's promise). */
 static enum stm32_status land(struct fake_target *f, struct stm32_error *err)
 {
 	if (!f->pending)
 		return STM32_OK;
 	const struct fake_fault *fault = fault_now(f, FAKE_LAND);
-	f->pending = false;
-	uint32_t address = f->pending_address;
+	uint32_t address = f->queued[0].address;
+	size_t length = f->queued[0].length;
+	uint8_t *at = fake_target_flash_at(f, address);
 	enum stm32_status s = STM32_OK;
 	if (fault && fault->failure == FAKE_FLASH_ERROR)
 		s = stm32_error_set(err, STM32_E_VERIFY, "fake: the controller refused 0x%08X", address);
 	else if (fault && (fault->failure == FAKE_NACK || fault->failure == FAKE_TIMEOUT))
 		s = refuse(fault, err);
+	for (size_t i = 0; s == STM32_OK && i < length; i++)
+		at[i] &= f->queued[0].data[i];
+	if (s == STM32_OK && fault && fault->failure == FAKE_FLIP_BIT)
+		at[0] &= 0xFEu;
+	if (s == STM32_OK && fault && fault->failure == FAKE_REPLY_LOST)
+		s = stm32_error_set(err, STM32_E_TIMEOUT, "fake: landed, answer lost");
+	f->queued[0] = f->queued[1];
+	f->pending--;
 	if (s != STM32_OK) {
 		stm32_error_address(err, address);
-		return s;
+		f->pending = 0;
 	}
-	uint8_t *at = fake_target_flash_at(f, address);
-	for (size_t i = 0; i < f->pending_length; i++)
-		at[i] &= f->pending_data[i];
-	if (fault && fault->failure == FAKE_FLIP_BIT)
-		at[0] &= 0xFEu;
-	if (fault && fault->failure == FAKE_REPLY_LOST) {
-		stm32_error_set(err, STM32_E_TIMEOUT, "fake: landed, answer lost");
-		stm32_error_address(err, address);
-		return STM32_E_TIMEOUT;
-	}
-	return STM32_OK;
+	return s;
 }
 
 static enum stm32_status fake_write_behind(struct stm32_target *t, uint32_t address,
@@ -196,15 +195,18 @@ static enum stm32_status fake_write_behind(struct stm32_target *t, uint32_t addr
 {
 	struct fake_target *f = fake_of(t);
 	f->behind_calls++;
-	enum stm32_status s = land(f, err);
+	enum stm32_status s = f->pending == 2 ? land(f, err) : STM32_OK;
 	if (s != STM32_OK)
 		return s; /* this block is dropped: nothing stays in flight */
-	if (!fake_target_flash_at(f, address) || length > sizeof f->pending_data)
-		return fake_write(t, address, data, length, err);
-	f->pending = true;
-	f->pending_address = address;
-	f->pending_length = length;
-	memcpy(f->pending_data, data, length);
+	if (!fake_target_flash_at(f, address) || length > sizeof f->queued[0].data) {
+		while (f->pending && (s = land(f, err)) == STM32_OK)
+			;
+		return s == STM32_OK ? fake_write(t, address, data, length, err) : s;
+	}
+	f->queued[f->pending].address = address;
+	f->queued[f->pending].length = length;
+	memcpy(f->queued[f->pending].data, data, length);
+	f->pending++;
 	return STM32_OK;
 }
 
@@ -212,7 +214,10 @@ static enum stm32_status fake_finish(struct stm32_target *t, struct stm32_error 
 {
 	struct fake_target *f = fake_of(t);
 	f->finishes++;
-	return land(f, err);
+	enum stm32_status s = STM32_OK;
+	while (f->pending && (s = land(f, err)) == STM32_OK)
+		;
+	return s;
 }
 
 static void fake_close(struct stm32_target *t)

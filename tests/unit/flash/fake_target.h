@@ -11,8 +11,8 @@
 
 #include "stm32boot/target.h"
 
-/* FAKE_LAND: a block handed over by write_behind reaching the flash (at the
- * next write_behind or at finish). */
+/* FAKE_LAND: a block handed over by write_behind reaching the flash (when
+ * a third comes, or at finish). */
 enum fake_op { FAKE_READ, FAKE_WRITE, FAKE_ERASE, FAKE_CRC, FAKE_OPTION, FAKE_LAND, FAKE_OPS };
 
 enum fake_failure {
@@ -42,12 +42,11 @@ struct fake_target {
 	unsigned mass_erases;
 	struct fake_fault faults[8];
 	size_t fault_count;
-	/* Write-behind (fake_target_behind): the block handed over last, not
-	 * yet on the flash; calls of other entries while one is pending. */
-	bool pending;
-	uint32_t pending_address;
-	size_t pending_length;
-	uint8_t pending_data[4096];
+	/* Write-behind (fake_target_behind): as a two-slot loader, the blocks
+	 * handed over last (up to two, oldest first), not yet on the flash;
+	 * calls of other entries while one is pending. */
+	unsigned pending;
+	struct { uint32_t address; size_t length; uint8_t data[4096]; } queued[2];
 	unsigned behind_calls, finishes, touched_in_flight;
 };
 
@@ -57,7 +56,7 @@ void fake_target_init(struct fake_target *f, const char *device, unsigned caps, 
 void fake_target_free(struct fake_target *f);
 
 /* Give the fake write_behind and finish (with recover): a block lands on
- * the flash one call late. */
+ * the flash two calls late. */
 void fake_target_behind(struct fake_target *f);
 
 void fake_target_fault(struct fake_target *f, enum fake_op op, unsigned nth, unsigned times,
