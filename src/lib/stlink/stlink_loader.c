@@ -143,14 +143,17 @@ static enum stm32_status run(struct stlink_link *l, struct stlink_loader *ld,
 }
 
 /* Loads the loader and runs it (the core halted first: it may be running
- * the application after a go or a reset). */
-static enum stm32_status start(struct stlink_link *l, struct stlink_loader *ld,
+ * the application after a go or a reset). for_crc: the first use only
+ * computes CRCs, so what it overwrites is saved to be put back; a program
+ * or an erase changes the flash, after which nothing is put back, and the
+ * save (SRAM and 19 registers, some 25 USB round trips) would be wasted. */
+static enum stm32_status start(struct stlink_link *l, struct stlink_loader *ld, bool for_crc,
 			       struct stm32_error *err)
 {
 	if (ld->running)
 		return STM32_OK;
 	enum stm32_status s = stlink_halt(l, err);
-	if (s == STM32_OK && !ld->clobbered && saved_span(ld) <= sizeof ld->saved_sram)
+	if (s == STM32_OK && for_crc && !ld->clobbered && saved_span(ld) <= sizeof ld->saved_sram)
 		s = save(l, ld, err);
 	ld->clobbered = true;
 	if (s == STM32_OK)
@@ -196,16 +199,31 @@ static unsigned budget_ms(const struct stlink_loader *ld, uint32_t command, uint
 	return ms > 0xFFFFFFFFu ? 0xFFFFFFFFu : (unsigned)ms;
 }
 
-/* How long a slot surely takes: 3/4 of the table's typical programming
- * time (the loader programs one slot while the other waits queued, so
- * waking a little late costs the chip nothing; each poll before that
- * would be a USB round trip for nothing). Programming only. */
-static unsigned quiet_ms(const struct stlink_loader *ld, uint32_t command, uint32_t length)
+/* The table's typical time to program length bytes, in microseconds. */
+static uint64_t program_us(const struct stlink_loader *ld, uint32_t length)
 {
-	if (command != LOADER_CMD_PROGRAM)
-		return 0;
-	uint64_t us = (uint64_t)length / stlink_loader_unit(ld) * ld->device->t_prog_us;
-	return (unsigned)(us * 3u / 4u / 1000u);
+	return (uint64_t)length / stlink_loader_unit(ld) * ld->device->t_prog_us;
+}
+
+/* Until when a new slot surely is not done: it starts when the other
+ * slot's work ends (the loader serves them in turn), and then takes at
+ * least 3/4 of the table's typical time. Polling before is a USB round
+ * trip for nothing; waking a little late costs the chip nothing, as the
+ * other slot keeps it busy. Programming only (erases and CRCs are waited
+ * for at once). */
+static void expect(struct stlink_loader *ld, unsigned slot, uint64_t now)
+{
+	struct stlink_loader_slot *sl = &ld->slots[slot];
+	const struct stlink_loader_slot *other = &ld->slots[slot ^ 1u];
+	sl->quiet_until_ms = sl->expected_end_us = 0;
+	if (sl->command != LOADER_CMD_PROGRAM)
+		return;
+	uint64_t start_us = now * 1000u;
+	if (other->busy && other->expected_end_us > start_us)
+		start_us = other->expected_end_us;
+	uint64_t us = program_us(ld, sl->length);
+	sl->expected_end_us = start_us + us;
+	sl->quiet_until_ms = (start_us + us * 3u / 4u) / 1000u;
 }
 
 static enum stm32_status post_with(struct stlink_link *l, struct stlink_loader *ld, unsigned slot,
@@ -233,8 +251,8 @@ static enum stm32_status post_with(struct stlink_link *l, struct stlink_loader *
 	ld->slots[slot] = (struct stlink_loader_slot){
 		.busy = true, .command = command, .address = address, .length = length,
 		.deadline_ms = now + budget_ms(ld, command, length),
-		.quiet_until_ms = now + quiet_ms(ld, command, length),
 	};
+	expect(ld, slot, now);
 	return STM32_OK;
 }
 
@@ -449,7 +467,7 @@ static enum stm32_status queue(struct stlink_link *l, struct stlink_loader *ld, 
 							  (uint64_t)address + length, "programming", err);
 	if (s != STM32_OK)
 		return s;
-	s = start(l, ld, err);
+	s = start(l, ld, false, err);
 	ld->flash_changed = true;
 	ld->crc_cache_count = 0;
 	for (size_t offset = 0; s == STM32_OK && offset < length;) {
@@ -534,7 +552,7 @@ enum stm32_status stlink_loader_erase(struct stlink_link *l, struct stlink_loade
 	const struct stm32_device *dev = ld->device;
 	enum stm32_status s = stlink_loader_refuse_secure_erase(l, ld, request, err);
 	if (s == STM32_OK)
-		s = start(l, ld, err);
+		s = start(l, ld, false, err);
 	if (s != STM32_OK)
 		return s;
 	ld->flash_changed = true;
@@ -646,7 +664,7 @@ enum stm32_status stlink_loader_crc(struct stlink_link *l, struct stlink_loader 
 				       address, length);
 	if (cached_crc(ld, address, length, crc))
 		return STM32_OK;
-	enum stm32_status s = start(l, ld, err);
+	enum stm32_status s = start(l, ld, true, err);
 	uint32_t count = crc_blocks_ahead(ld, address, length);
 	if (s == STM32_OK && count > 1)
 		return crc_blocks(l, ld, address, length, count, crc, err);

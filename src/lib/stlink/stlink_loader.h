@@ -40,6 +40,7 @@ struct stlink_loader_slot {
 	uint32_t command, address, length;
 	uint64_t deadline_ms; /* core_monotonic_ms() by which it must be done */
 	uint64_t quiet_until_ms; /* before this it cannot be done: no polls */
+	uint64_t expected_end_us; /* when it should be done (programming) */
 };
 
 struct stlink_loader {
