@@ -633,6 +633,26 @@ t_endless_wait_storm_is_a_clear_error() {
 	stat_at_least .stlink.write_waits 8
 }
 
+# A WAIT storm in the middle of a write that goes behind: the executor's
+# retry (look at what landed, write the rest synchronously) meets the storm
+# again; one error line naming it and the flash address, a non-zero exit,
+# never "Wrote". At least one of the seeds storms after blocks went out.
+t_wait_storm_mid_write_behind_is_a_clear_error() {
+	random_file "$WORK/fw.bin" 8192
+	local seed mid=0
+	for seed in 1 2 3 4; do
+		rm -f "$IMG"
+		SIM_EXTRA="--faults nack=0.9 --seed $seed"
+		probe_fail -w "$WORK/fw.bin" stlink:
+		error_has "write failed: a WAIT storm: the target answered SWD WAIT"
+		grep -qE '^stm32boot: error: .*\(at 0x080[0-9A-F]{5}\)$' "$ERR" || fail "seed $seed: no flash address"
+		out_lacks "Wrote"
+		! grep -q 'write: [1-9]' "$ERR" || mid=$((mid + 1))
+	done
+	SIM_EXTRA=
+	[ "$mid" -gt 0 ] || fail "no storm came after the first blocks were written"
+}
+
 t_probe_unplugged_mid_erase_is_a_clear_error() {
 	for DEVICE in stm32f407xg stm32h743zi; do
 		rm -f "$IMG"
