@@ -153,6 +153,25 @@ struct stm32_target_ops {
 	/* Optional: the back end takes a whole image at once (a drive). */
 	enum stm32_status (*write_image)(struct stm32_target *t, const struct stm32_image *image,
 					 struct stm32_error *err);
+	/* Optional, with finish (both or neither; NULL: the executor uses write
+	 * and nothing changes): write-behind. As write, but the call may
+	 * return while the chip still programs the tail of the data, so that
+	 * the next request's transfer overlaps that programming. What is in
+	 * flight is checked in the order it was handed over, and when a call
+	 * returns STM32_OK only this call's data and the previous call's may
+	 * still be in flight. A failure (of this call's data or of what was
+	 * in flight when it began) names in err the address where it
+	 * happened, and leaves nothing in flight. Other entries may be called
+	 * only after finish. */
+	enum stm32_status (*write_behind)(struct stm32_target *t, uint32_t address,
+					  const uint8_t *data, size_t length,
+					  struct stm32_error *err);
+	/* Optional, with write_behind: wait until everything write_behind
+	 * handed over is programmed; the first failure as above. Nothing is in
+	 * flight on return, either way. The executor calls it before whatever
+	 * needs the writes done (verify, reads, CRCs, erases, option bytes),
+	 * at the end of its write phase and on its error paths. */
+	enum stm32_status (*finish)(struct stm32_target *t, struct stm32_error *err);
 	/* Required. Release the back end and t itself (the link stays open). */
 	void (*close)(struct stm32_target *t);
 };
@@ -190,6 +209,13 @@ enum stm32_status stm32_target_reconnect(struct stm32_target *t, struct stm32_er
 enum stm32_status stm32_target_write_image(struct stm32_target *t,
 					   const struct stm32_image *image,
 					   struct stm32_error *err);
+/* STM32_E_UNSUPPORTED unless the back end has both write_behind and finish. */
+enum stm32_status stm32_target_write_behind(struct stm32_target *t, uint32_t address,
+					    const uint8_t *data, size_t length,
+					    struct stm32_error *err);
+enum stm32_status stm32_target_finish(struct stm32_target *t, struct stm32_error *err);
+/* Whether the back end can write behind (both entries set). */
+bool stm32_target_can_write_behind(const struct stm32_target *t);
 /* NULL is fine. */
 void stm32_target_close(struct stm32_target *t);
 

@@ -433,8 +433,38 @@ t_chip_reset_under_the_loader_is_a_clear_error() {
 	random_file "$WORK/fw.bin" 20000
 	SIM_EXTRA="--faults reset-after=120"
 	probe_fail -w "$WORK/fw.bin" stlink:
-	error_has "the chip reset while the RAM loader was programming 0x08000"
+	error_has "the chip reset while the RAM loader was programming 0x0800"
 	stat_is .stlink.resets 1
+}
+
+# Write-behind: the last requests return while the loader still programs,
+# and only the executor's finish sees how they end. A chip reset at each
+# point of a write without -v (nothing else would look): every run either
+# exits 0 with the file in flash or exits 1 with one error line naming
+# what the loader was doing; one of them is the finish's (after the
+# progress reached 100%).
+t_chip_reset_while_writing_behind_is_never_taken_for_done() {
+	random_file "$WORK/fw.bin" 8192
+	local n failed=0 passed=0 at_finish=0
+	for n in $(seq 100 3 169); do
+		rm -f "$IMG"
+		SIM_EXTRA="--faults reset-after=$n"
+		with_probe -w "$WORK/fw.bin" stlink:
+		if [ "$STATUS" -eq 0 ]; then
+			flash_slice "$WORK/written.bin" 0 8192
+			same_bytes "$WORK/written.bin" "$WORK/fw.bin"
+			passed=$((passed + 1))
+			continue
+		fi
+		[ "$STATUS" -eq 1 ] || fail "reset after $n: exit status $STATUS, expected 0 or 1"
+		[ "$(grep -c '^stm32boot: error: ' "$ERR")" -eq 1 ] || fail "reset after $n: not one error line"
+		error_has "the chip reset while the RAM loader was"
+		failed=$((failed + 1))
+		! grep -q 'write: 100%' "$ERR" || at_finish=$((at_finish + 1))
+	done
+	SIM_EXTRA=
+	[ "$failed" -gt 0 ] && [ "$passed" -gt 0 ] || fail "$failed runs failed, $passed passed: the sweep missed the write"
+	[ "$at_finish" -gt 0 ] || fail "no reset fell after the last request was handed over"
 }
 
 t_loader_leaves_the_core_halted_and_reset_runs_the_program() {
@@ -601,6 +631,26 @@ t_endless_wait_storm_is_a_clear_error() {
 	probe_fail -w "$WORK/fw.bin" stlink:
 	error_has "a WAIT storm: the target answered SWD WAIT to a memory write"
 	stat_at_least .stlink.write_waits 8
+}
+
+# A WAIT storm in the middle of a write that goes behind: the executor's
+# retry (look at what landed, write the rest synchronously) meets the storm
+# again; one error line naming it and the flash address, a non-zero exit,
+# never "Wrote". At least one of the seeds storms after blocks went out.
+t_wait_storm_mid_write_behind_is_a_clear_error() {
+	random_file "$WORK/fw.bin" 8192
+	local seed mid=0
+	for seed in 1 2 3 4; do
+		rm -f "$IMG"
+		SIM_EXTRA="--faults nack=0.9 --seed $seed"
+		probe_fail -w "$WORK/fw.bin" stlink:
+		error_has "write failed: a WAIT storm: the target answered SWD WAIT"
+		grep -qE '^stm32boot: error: .*\(at 0x080[0-9A-F]{5}\)$' "$ERR" || fail "seed $seed: no flash address"
+		out_lacks "Wrote"
+		! grep -q 'write: [1-9]' "$ERR" || mid=$((mid + 1))
+	done
+	SIM_EXTRA=
+	[ "$mid" -gt 0 ] || fail "no storm came after the first blocks were written"
 }
 
 t_probe_unplugged_mid_erase_is_a_clear_error() {

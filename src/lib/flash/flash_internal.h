@@ -57,6 +57,12 @@ enum stm32_status flash_with_retries(struct stm32_target *t, unsigned retries,
 				     flash_attempt_fn attempt, flash_took_effect_fn took_effect,
 				     void *ctx, struct stm32_error *err);
 
+/* Whether a failure of that kind is worth a retry (after flash_recover). */
+bool flash_worth_retrying(enum stm32_status status);
+/* The back end's recover, when it has one: STM32_E_IO (err filled) only
+ * when the link is gone; any other outcome is STM32_OK or "try and see". */
+enum stm32_status flash_recover(struct stm32_target *t, struct stm32_error *err);
+
 /* Read [address, address+length) in requests of the back end's largest
  * read, each with retries, reporting progress in p. */
 enum stm32_status flash_read_range(struct stm32_target *t, uint32_t address, uint32_t length,
@@ -79,6 +85,26 @@ enum stm32_status flash_write_block(struct stm32_target *t, unsigned retries,
 				   const struct stm32_plan_block *block, struct stm32_error *err);
 enum stm32_status flash_run_option_writes(struct stm32_target *t, const struct stm32_plan *plan,
 					  struct flash_progress *p, struct stm32_error *err);
+
+/* flash_behind.c: the write phase's blocks through write-behind when the
+ * back end has it (target.h), else through flash_write_block. Begin, then
+ * one write per block, then end: end always, also on an error path (status
+ * is the phase's so far; it is returned unless it was STM32_OK and the
+ * finish failed). A failure of data in flight is retried, when worth it,
+ * by looking at what reached the chip and writing the rest synchronously. */
+struct flash_behind {
+	bool on;            /* write_behind is used (off again after a failure) */
+	bool in_flight;     /* something was handed over since the last finish */
+	unsigned sent;      /* blocks handed over, counted up to 2 */
+	struct stm32_plan_block last[2]; /* the last two handed over, newest at 1 */
+};
+void flash_behind_begin(struct flash_behind *wb, const struct stm32_target *t);
+enum stm32_status flash_behind_write(struct flash_behind *wb, struct stm32_target *t,
+				     unsigned retries, const struct stm32_plan_block *block,
+				     struct stm32_error *err);
+enum stm32_status flash_behind_end(struct flash_behind *wb, struct stm32_target *t,
+				   unsigned retries, enum stm32_status status,
+				   struct stm32_error *err);
 
 /* flash_write.c: a write plan: compare (diff), keep (preserve), erase,
  * write, verify, option bytes. report may be NULL; options resolved. */

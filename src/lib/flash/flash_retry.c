@@ -39,7 +39,7 @@ enum stm32_status flash_progress_step(struct flash_progress *p, uint64_t step, u
 	return STM32_OK;
 }
 
-static bool worth_retrying(enum stm32_status status)
+bool flash_worth_retrying(enum stm32_status status)
 {
 	/* A NACK at a command's first stage reads as readout protection, but line
 	 * noise does the same; a truly protected chip just NACKs again. */
@@ -63,7 +63,7 @@ const struct stm32_flash_options *flash_options_or_default(const struct stm32_fl
 
 /* A back end without recover is retried as it is. A failed recovery is no
  * reason to stop (the next try will tell); only a dead link is. */
-static enum stm32_status recover(struct stm32_target *t, struct stm32_error *err)
+enum stm32_status flash_recover(struct stm32_target *t, struct stm32_error *err)
 {
 	if (!t->ops->recover)
 		return STM32_OK;
@@ -82,9 +82,9 @@ enum stm32_status flash_with_retries(struct stm32_target *t, unsigned retries,
 	bool outcome_unknown = false;
 	for (unsigned tries = 0;; tries++) {
 		enum stm32_status status = attempt(t, ctx, err);
-		if (status == STM32_OK || !worth_retrying(status) || tries >= retries)
+		if (status == STM32_OK || !flash_worth_retrying(status) || tries >= retries)
 			return status;
-		if (recover(t, err) == STM32_E_IO)
+		if (flash_recover(t, err) == STM32_E_IO)
 			return STM32_E_IO; /* the link is gone: no retry can help */
 		/* A NACK is a refusal: that request did not happen. But once an
 		 * earlier try ended without a verdict it may have taken effect, and

@@ -321,7 +321,10 @@ static enum stm32_status run_writes(struct write_run *run, struct flash_progress
 				    struct stm32_error *err)
 {
 	const struct stm32_plan *plan = run->plan;
-	for (size_t b = 0; b < plan->block_count; b++) {
+	struct flash_behind behind;
+	flash_behind_begin(&behind, run->t);
+	enum stm32_status status = STM32_OK;
+	for (size_t b = 0; status == STM32_OK && b < plan->block_count; b++) {
 		const uint8_t *data = block_bytes(run, b);
 		if (!data) {
 			run->report->blocks_skipped += plan->blocks[b].region != STM32_REGION_OPTION;
@@ -329,16 +332,18 @@ static enum stm32_status run_writes(struct write_run *run, struct flash_progress
 		}
 		struct stm32_plan_block block = plan->blocks[b];
 		block.data = data;
-		enum stm32_status status = flash_write_block(run->t, run->retries, &block, err);
+		status = flash_behind_write(&behind, run->t, run->retries, &block, err);
 		if (status == STM32_OK)
 			status = flash_progress_step(p, block_image_bytes(plan, &block), block.address,
 						     err);
-		if (status != STM32_OK)
-			return status;
-		run->report->blocks_written++;
-		run->report->bytes_written += block.length;
+		if (status == STM32_OK) {
+			run->report->blocks_written++;
+			run->report->bytes_written += block.length;
+		}
 	}
-	return STM32_OK;
+	/* Everything after (verify, option bytes, the caller's go or reset)
+	 * needs the writes done, and a failure of the last ones must be seen. */
+	return flash_behind_end(&behind, run->t, run->retries, status, err);
 }
 
 /* ---- verify ---- */

@@ -143,14 +143,17 @@ static enum stm32_status run(struct stlink_link *l, struct stlink_loader *ld,
 }
 
 /* Loads the loader and runs it (the core halted first: it may be running
- * the application after a go or a reset). */
-static enum stm32_status start(struct stlink_link *l, struct stlink_loader *ld,
+ * the application after a go or a reset). for_crc: the first use only
+ * computes CRCs, so what it overwrites is saved to be put back; a program
+ * or an erase changes the flash, after which nothing is put back, and the
+ * save (SRAM and 19 registers, some 25 USB round trips) would be wasted. */
+static enum stm32_status start(struct stlink_link *l, struct stlink_loader *ld, bool for_crc,
 			       struct stm32_error *err)
 {
 	if (ld->running)
 		return STM32_OK;
 	enum stm32_status s = stlink_halt(l, err);
-	if (s == STM32_OK && !ld->clobbered && saved_span(ld) <= sizeof ld->saved_sram)
+	if (s == STM32_OK && for_crc && !ld->clobbered && saved_span(ld) <= sizeof ld->saved_sram)
 		s = save(l, ld, err);
 	ld->clobbered = true;
 	if (s == STM32_OK)
@@ -196,6 +199,33 @@ static unsigned budget_ms(const struct stlink_loader *ld, uint32_t command, uint
 	return ms > 0xFFFFFFFFu ? 0xFFFFFFFFu : (unsigned)ms;
 }
 
+/* The table's typical time to program length bytes, in microseconds. */
+static uint64_t program_us(const struct stlink_loader *ld, uint32_t length)
+{
+	return (uint64_t)length / stlink_loader_unit(ld) * ld->device->t_prog_us;
+}
+
+/* Until when a new slot surely is not done: it starts when the other
+ * slot's work ends (the loader serves them in turn), and then takes at
+ * least 3/4 of the table's typical time. Polling before is a USB round
+ * trip for nothing; waking a little late costs the chip nothing, as the
+ * other slot keeps it busy. Programming only (erases and CRCs are waited
+ * for at once). */
+static void expect(struct stlink_loader *ld, unsigned slot, uint64_t now)
+{
+	struct stlink_loader_slot *sl = &ld->slots[slot];
+	const struct stlink_loader_slot *other = &ld->slots[slot ^ 1u];
+	sl->quiet_until_ms = sl->expected_end_us = 0;
+	if (sl->command != LOADER_CMD_PROGRAM)
+		return;
+	uint64_t start_us = now * 1000u;
+	if (other->busy && other->expected_end_us > start_us)
+		start_us = other->expected_end_us;
+	uint64_t us = program_us(ld, sl->length);
+	sl->expected_end_us = start_us + us;
+	sl->quiet_until_ms = (start_us + us * 3u / 4u) / 1000u;
+}
+
 static enum stm32_status post_with(struct stlink_link *l, struct stlink_loader *ld, unsigned slot,
 				   uint32_t command, uint32_t address, uint32_t length,
 				   uint32_t result_in, struct stm32_error *err)
@@ -217,10 +247,12 @@ static enum stm32_status post_with(struct stlink_link *l, struct stlink_loader *
 		return s;
 	}
 	ld->next = slot ^ 1u; /* the loader serves the slots in turn */
+	uint64_t now = core_monotonic_ms();
 	ld->slots[slot] = (struct stlink_loader_slot){
 		.busy = true, .command = command, .address = address, .length = length,
-		.deadline_ms = core_monotonic_ms() + budget_ms(ld, command, length),
+		.deadline_ms = now + budget_ms(ld, command, length),
 	};
+	expect(ld, slot, now);
 	return STM32_OK;
 }
 
@@ -322,11 +354,17 @@ static enum stm32_status wait_slot(struct stlink_link *l, struct stlink_loader *
 	if (!sl->busy)
 		return STM32_OK;
 	uint32_t at = slot_address(ld, slot);
+	uint64_t now = core_monotonic_ms();
+	if (now < sl->quiet_until_ms)
+		core_sleep_ms((unsigned)(sl->quiet_until_ms - now));
 	for (unsigned polls = 0;; polls++) {
 		uint32_t status, dhcsr;
 		enum stm32_status s = stlink_read_word(l, at + LOADER_SLOT_STATUS, &status, err);
-		if (s != STM32_OK)
+		if (s != STM32_OK) {
+			/* The link failed, not the slot: its work is what is unsettled. */
+			stm32_error_address(err, sl->address);
 			return s;
+		}
 		if (status != LOADER_RUNNING) {
 			uint8_t results[12] = {0};
 			/* A program or erase that went well has nothing more to say. */
@@ -417,41 +455,74 @@ static enum stm32_status fill(struct stlink_link *l, const struct stlink_loader 
 	return s;
 }
 
-enum stm32_status stlink_loader_program(struct stlink_link *l, struct stlink_loader *ld,
-					uint32_t address, const uint8_t *data, size_t length,
-					struct stm32_error *err)
+/* Hands the data over in pieces, each slot's buffer refilled once its
+ * last command is done (the other slot keeps the chip busy meanwhile);
+ * returns with the last pieces still programming. A failure, of these
+ * pieces or of what was queued before, leaves nothing in flight. */
+static enum stm32_status queue(struct stlink_link *l, struct stlink_loader *ld, uint32_t address,
+			       const uint8_t *data, size_t length, size_t piece,
+			       struct stm32_error *err)
 {
 	enum stm32_status s = stlink_loader_refuse_secure(l, ld, address,
 							  (uint64_t)address + length, "programming", err);
 	if (s != STM32_OK)
 		return s;
-	s = start(l, ld, err);
+	s = start(l, ld, false, err);
 	ld->flash_changed = true;
 	ld->crc_cache_count = 0;
-	size_t piece = piece_size(ld, length);
 	for (size_t offset = 0; s == STM32_OK && offset < length;) {
 		size_t n = length - offset < piece ? length - offset : piece;
 		unsigned slot = ld->next;
 		struct stlink_loader_slot previous = ld->slots[slot];
 		struct slot_result r;
-		/* This slot's buffer is free once its last command is done; the
-		 * other slot keeps the chip busy meanwhile. */
 		if ((s = wait_slot(l, ld, slot, &r, err)) != STM32_OK)
 			break;
 		if (r.status != LOADER_OK) {
-			s = failed(ld, &previous, r.status, r.error_sr, r.error_address, err);
+			s = failed(ld, &previous, r.status, r.error_sr,
+				   r.error_address ? r.error_address : previous.address, err);
 			break;
 		}
 		s = fill(l, ld, slot, data + offset, n, err);
 		if (s == STM32_OK)
 			s = post(l, ld, slot, LOADER_CMD_PROGRAM, address + (uint32_t)offset, (uint32_t)n,
 				 err);
+		if (s != STM32_OK) /* the piece did not get there (err names SRAM) */
+			stm32_error_address(err, address + (uint32_t)offset);
 		offset += n;
 	}
-	if (!ld->running)
-		return s;
-	enum stm32_status rest = drain(l, ld, s == STM32_OK ? err : NULL);
-	return s == STM32_OK ? rest : s;
+	if (s != STM32_OK && ld->running)
+		(void)drain(l, ld, NULL);
+	return s;
+}
+
+enum stm32_status stlink_loader_program(struct stlink_link *l, struct stlink_loader *ld,
+					uint32_t address, const uint8_t *data, size_t length,
+					struct stm32_error *err)
+{
+	enum stm32_status s = queue(l, ld, address, data, length, piece_size(ld, length), err);
+	return s == STM32_OK ? stlink_loader_finish(l, ld, err) : s;
+}
+
+/* The piece is a whole buffer: the transfer of one overlaps the
+ * programming of the other across requests, so a request needs no small
+ * first piece, and fewer pieces are fewer commands. */
+enum stm32_status stlink_loader_queue(struct stlink_link *l, struct stlink_loader *ld,
+				      uint32_t address, const uint8_t *data, size_t length,
+				      struct stm32_error *err)
+{
+	size_t piece = length < ld->buffer_size ? length : ld->buffer_size;
+	return queue(l, ld, address, data, length, piece ? piece : 1u, err);
+}
+
+enum stm32_status stlink_loader_finish(struct stlink_link *l, struct stlink_loader *ld,
+				       struct stm32_error *err)
+{
+	return ld->running ? drain(l, ld, err) : STM32_OK;
+}
+
+bool stlink_loader_in_flight(const struct stlink_loader *ld)
+{
+	return ld->running && (ld->slots[0].busy || ld->slots[1].busy);
 }
 
 static uint32_t unit_address(const struct stm32_device *dev, uint32_t unit)
@@ -481,7 +552,7 @@ enum stm32_status stlink_loader_erase(struct stlink_link *l, struct stlink_loade
 	const struct stm32_device *dev = ld->device;
 	enum stm32_status s = stlink_loader_refuse_secure_erase(l, ld, request, err);
 	if (s == STM32_OK)
-		s = start(l, ld, err);
+		s = start(l, ld, false, err);
 	if (s != STM32_OK)
 		return s;
 	ld->flash_changed = true;
@@ -593,7 +664,7 @@ enum stm32_status stlink_loader_crc(struct stlink_link *l, struct stlink_loader 
 				       address, length);
 	if (cached_crc(ld, address, length, crc))
 		return STM32_OK;
-	enum stm32_status s = start(l, ld, err);
+	enum stm32_status s = start(l, ld, true, err);
 	uint32_t count = crc_blocks_ahead(ld, address, length);
 	if (s == STM32_OK && count > 1)
 		return crc_blocks(l, ld, address, length, count, crc, err);
@@ -611,10 +682,12 @@ enum stm32_status stlink_loader_crc(struct stlink_link *l, struct stlink_loader 
 enum stm32_status stlink_loader_stop(struct stlink_link *l, struct stlink_loader *ld,
 				     struct stm32_error *err)
 {
-	enum stm32_status s = STM32_OK;
+	/* Halting with a piece still programming would drop it unseen. */
+	enum stm32_status s = stlink_loader_in_flight(ld) ? drain(l, ld, err) : STM32_OK;
 	if (ld->running) {
 		ld->running = false;
-		s = stlink_halt(l, err);
+		enum stm32_status halted = stlink_halt(l, s == STM32_OK ? err : NULL);
+		s = s == STM32_OK ? halted : s;
 	}
 	if (s == STM32_OK && ld->saved && !ld->flash_changed)
 		s = restore(l, ld, err);

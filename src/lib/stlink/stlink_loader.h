@@ -39,6 +39,8 @@ struct stlink_loader_slot {
 	bool busy;            /* posted, its status not yet read */
 	uint32_t command, address, length;
 	uint64_t deadline_ms; /* core_monotonic_ms() by which it must be done */
+	uint64_t quiet_until_ms; /* before this it cannot be done: no polls */
+	uint64_t expected_end_us; /* when it should be done (programming) */
 };
 
 struct stlink_loader {
@@ -88,6 +90,20 @@ bool stlink_loader_init(struct stlink_loader *ld, const struct stm32_device *dev
 enum stm32_status stlink_loader_program(struct stlink_link *l, struct stlink_loader *ld,
 					uint32_t address, const uint8_t *data, size_t length,
 					struct stm32_error *err);
+/* Write-behind: as stlink_loader_program, but returns with the last
+ * pieces (at most two: the loader's two slots) still programming; only
+ * this call's data and the previous call's can be among them. A failure,
+ * of this call's data or of what was in flight when it began, names the
+ * flash address whose programming failed or is unknown, and leaves
+ * nothing in flight.
+ * stlink_loader_finish waits for all of it. Every other call here waits
+ * for what is in flight first (stop needs it done). */
+enum stm32_status stlink_loader_queue(struct stlink_link *l, struct stlink_loader *ld,
+				      uint32_t address, const uint8_t *data, size_t length,
+				      struct stm32_error *err);
+enum stm32_status stlink_loader_finish(struct stlink_link *l, struct stlink_loader *ld,
+				       struct stm32_error *err);
+bool stlink_loader_in_flight(const struct stlink_loader *ld);
 /* Units, mass or bank; units at most stlink_loader_max_erase_units. */
 enum stm32_status stlink_loader_erase(struct stlink_link *l, struct stlink_loader *ld,
 				      const struct stm32_erase_request *request,

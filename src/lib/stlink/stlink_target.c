@@ -58,10 +58,23 @@ static bool in_register_image(const struct stlink_backend *b, uint32_t address, 
 	       (uint64_t)address + length <= (uint64_t)STLINK_H7_OPTION_START + STLINK_H7_OPTION_IMAGE;
 }
 
+/* What write_behind left programming must land before the chip is
+ * looked at or told anything else (the executor finishes first; other
+ * callers need not know). */
+static enum stm32_status settle(struct stlink_backend *b, struct stm32_error *err)
+{
+	if (!stlink_loader_in_flight(&b->loader))
+		return STM32_OK;
+	return stlink_loader_finish(&b->link, &b->loader, err);
+}
+
 static enum stm32_status st_read(struct stm32_target *t, uint32_t address, uint8_t *data,
 				 size_t length, struct stm32_error *err)
 {
 	struct stlink_backend *b = backend_of(t);
+	enum stm32_status settled = settle(b, err);
+	if (settled != STM32_OK)
+		return settled;
 	if (in_register_image(b, address, length)) {
 		uint8_t image[STLINK_H7_OPTION_IMAGE];
 		enum stm32_status s = stlink_flash_h7_read_options(&b->link, &b->flash, image, err);
@@ -97,8 +110,9 @@ static bool in_ram(const struct stm32_device *dev, uint32_t address, size_t leng
 	return address >= dev->ram_start && (uint64_t)address + length <= dev->ram_end;
 }
 
-static enum stm32_status st_write(struct stm32_target *t, uint32_t address, const uint8_t *data,
-				  size_t length, struct stm32_error *err)
+/* behind: hand the data to the loader and return while it programs. */
+static enum stm32_status write_to(struct stm32_target *t, uint32_t address, const uint8_t *data,
+				  size_t length, bool behind, struct stm32_error *err)
 {
 	struct stlink_backend *b = backend_of(t);
 	const struct stm32_device *dev = b->target.desc.device;
@@ -120,9 +134,31 @@ static enum stm32_status st_write(struct stm32_target *t, uint32_t address, cons
 		stm32_error_address(err, address);
 		return s;
 	}
+	if (b->use_loader && behind)
+		return stlink_loader_queue(&b->link, &b->loader, address, data, length, err);
 	if (b->use_loader)
 		return stlink_loader_program(&b->link, &b->loader, address, data, length, err);
 	return stlink_flash_program(&b->link, &b->flash, address, data, length, err);
+}
+
+static enum stm32_status st_write(struct stm32_target *t, uint32_t address, const uint8_t *data,
+				  size_t length, struct stm32_error *err)
+{
+	return write_to(t, address, data, length, false, err);
+}
+
+/* The register-level path and RAM writes have nothing to leave behind:
+ * they return done, as write does. */
+static enum stm32_status st_write_behind(struct stm32_target *t, uint32_t address,
+					 const uint8_t *data, size_t length,
+					 struct stm32_error *err)
+{
+	return write_to(t, address, data, length, true, err);
+}
+
+static enum stm32_status st_finish(struct stm32_target *t, struct stm32_error *err)
+{
+	return settle(backend_of(t), err);
 }
 
 static enum stm32_status st_erase(struct stm32_target *t, const struct stm32_erase_request *r,
@@ -159,8 +195,9 @@ static enum stm32_status st_crc(struct stm32_target *t, uint32_t address, uint32
 static enum stm32_status st_reset(struct stm32_target *t, struct stm32_error *err)
 {
 	struct stlink_backend *b = backend_of(t);
+	enum stm32_status s = settle(b, err);
 	stlink_loader_forget(&b->loader, true);
-	return stlink_reset_run(&b->link, err);
+	return s == STM32_OK ? stlink_reset_run(&b->link, err) : s;
 }
 
 #define REG_PC 15u
@@ -173,10 +210,12 @@ static enum stm32_status st_reset(struct stm32_target *t, struct stm32_error *er
 static enum stm32_status st_go(struct stm32_target *t, uint32_t address, struct stm32_error *err)
 {
 	struct stlink_link *l = &backend_of(t)->link;
+	enum stm32_status s = settle(backend_of(t), err);
 	/* The program's choice from here: the loader's SRAM is its. */
 	stlink_loader_forget(&backend_of(t)->loader, true);
 	uint32_t sp, pc;
-	enum stm32_status s = stlink_read_word(l, address, &sp, err);
+	if (s == STM32_OK)
+		s = stlink_read_word(l, address, &sp, err);
 	if (s == STM32_OK)
 		s = stlink_read_word(l, address + 4, &pc, err);
 	if (s == STM32_OK)
@@ -397,6 +436,8 @@ static void st_close(struct stm32_target *t)
 static const struct stm32_target_ops stlink_ops = {
 	.read = st_read,
 	.write = st_write,
+	.write_behind = st_write_behind,
+	.finish = st_finish,
 	.erase = st_erase,
 	.crc = st_crc,
 	.go = st_go,

@@ -136,6 +136,28 @@ enum stm32_status stm32_target_write_image(struct stm32_target *t,
 	return tagged(t->ops->write_image(t, image, err), STM32_OP_WRITE_IMAGE, err);
 }
 
+bool stm32_target_can_write_behind(const struct stm32_target *t)
+{
+	return t->ops->write_behind && t->ops->finish;
+}
+
+enum stm32_status stm32_target_write_behind(struct stm32_target *t, uint32_t address,
+					    const uint8_t *data, size_t length,
+					    struct stm32_error *err)
+{
+	if (!stm32_target_can_write_behind(t))
+		return unsupported(t, STM32_OP_WRITE, err);
+	return tagged(t->ops->write_behind(t, address, data, length, err), STM32_OP_WRITE, err);
+}
+
+/* A failure at finish is a write's: the data handed over did not all land. */
+enum stm32_status stm32_target_finish(struct stm32_target *t, struct stm32_error *err)
+{
+	if (!stm32_target_can_write_behind(t))
+		return unsupported(t, STM32_OP_WRITE, err);
+	return tagged(t->ops->finish(t, err), STM32_OP_WRITE, err);
+}
+
 void stm32_target_close(struct stm32_target *t)
 {
 	if (t && t->ops && t->ops->close)

@@ -17,6 +17,7 @@ static struct fake_target *fake_of(struct stm32_target *t)
 static const struct fake_fault *fault_now(struct fake_target *f, enum fake_op op)
 {
 	unsigned call = ++f->calls[op];
+	f->touched_in_flight += op != FAKE_LAND && f->pending;
 	for (size_t i = 0; i < f->fault_count; i++) {
 		const struct fake_fault *fault = &f->faults[i];
 		if (fault->op == op && call >= fault->nth && call < fault->nth + fault->times)
@@ -158,6 +159,67 @@ static enum stm32_status fake_recover(struct stm32_target *t, struct stm32_error
 	return STM32_OK;
 }
 
+/* The oldest pending block reaches the flash, or fails as scripted;
+ * after a failure nothing is pending (the back end's promise). */
+static enum stm32_status land(struct fake_target *f, struct stm32_error *err)
+{
+	if (!f->pending)
+		return STM32_OK;
+	const struct fake_fault *fault = fault_now(f, FAKE_LAND);
+	uint32_t address = f->queued[0].address;
+	size_t length = f->queued[0].length;
+	uint8_t *at = fake_target_flash_at(f, address);
+	enum stm32_status s = STM32_OK;
+	if (fault && fault->failure == FAKE_FLASH_ERROR)
+		s = stm32_error_set(err, STM32_E_VERIFY, "fake: the controller refused 0x%08X", address);
+	else if (fault && (fault->failure == FAKE_NACK || fault->failure == FAKE_TIMEOUT))
+		s = refuse(fault, err);
+	for (size_t i = 0; s == STM32_OK && i < length; i++)
+		at[i] &= f->queued[0].data[i];
+	if (s == STM32_OK && fault && fault->failure == FAKE_FLIP_BIT)
+		at[0] &= 0xFEu;
+	if (s == STM32_OK && fault && fault->failure == FAKE_REPLY_LOST)
+		s = stm32_error_set(err, STM32_E_TIMEOUT, "fake: landed, answer lost");
+	f->queued[0] = f->queued[1];
+	f->pending--;
+	if (s != STM32_OK) {
+		stm32_error_address(err, address);
+		f->pending = 0;
+	}
+	return s;
+}
+
+static enum stm32_status fake_write_behind(struct stm32_target *t, uint32_t address,
+					   const uint8_t *data, size_t length,
+					   struct stm32_error *err)
+{
+	struct fake_target *f = fake_of(t);
+	f->behind_calls++;
+	enum stm32_status s = f->pending == 2 ? land(f, err) : STM32_OK;
+	if (s != STM32_OK)
+		return s; /* this block is dropped: nothing stays in flight */
+	if (!fake_target_flash_at(f, address) || length > sizeof f->queued[0].data) {
+		while (f->pending && (s = land(f, err)) == STM32_OK)
+			;
+		return s == STM32_OK ? fake_write(t, address, data, length, err) : s;
+	}
+	f->queued[f->pending].address = address;
+	f->queued[f->pending].length = length;
+	memcpy(f->queued[f->pending].data, data, length);
+	f->pending++;
+	return STM32_OK;
+}
+
+static enum stm32_status fake_finish(struct stm32_target *t, struct stm32_error *err)
+{
+	struct fake_target *f = fake_of(t);
+	f->finishes++;
+	enum stm32_status s = STM32_OK;
+	while (f->pending && (s = land(f, err)) == STM32_OK)
+		;
+	return s;
+}
+
 static void fake_close(struct stm32_target *t)
 {
 	(void)t; /* owned by the test */
@@ -191,6 +253,16 @@ void fake_target_init(struct fake_target *f, const char *device, unsigned caps, 
 		.max_erase_unit = 0xFFFF,
 		.cost = { .bits_per_byte = 8, .bits_per_second = 1000000 },
 	};
+}
+
+void fake_target_behind(struct fake_target *f)
+{
+	static const struct stm32_target_ops behind = {
+		.read = fake_read, .write = fake_write, .erase = fake_erase, .crc = fake_crc,
+		.write_option_bytes = fake_option_bytes, .recover = fake_recover,
+		.write_behind = fake_write_behind, .finish = fake_finish, .close = fake_close,
+	};
+	f->target.ops = &behind;
 }
 
 void fake_target_free(struct fake_target *f)

@@ -11,13 +11,16 @@
 
 #include "stm32boot/target.h"
 
-enum fake_op { FAKE_READ, FAKE_WRITE, FAKE_ERASE, FAKE_CRC, FAKE_OPTION, FAKE_OPS };
+/* FAKE_LAND: a block handed over by write_behind reaching the flash (when
+ * a third comes, or at finish). */
+enum fake_op { FAKE_READ, FAKE_WRITE, FAKE_ERASE, FAKE_CRC, FAKE_OPTION, FAKE_LAND, FAKE_OPS };
 
 enum fake_failure {
 	FAKE_NACK,          /* refused: nothing happened */
 	FAKE_TIMEOUT,       /* no answer: nothing happened */
 	FAKE_REPLY_LOST,    /* it happened, but the answer never came */
 	FAKE_FLIP_BIT,      /* a write programs one bit too many (0 where 1 was asked) */
+	FAKE_FLASH_ERROR,   /* FAKE_LAND only: the controller refuses it (not programmed) */
 };
 
 struct fake_fault {
@@ -39,12 +42,22 @@ struct fake_target {
 	unsigned mass_erases;
 	struct fake_fault faults[8];
 	size_t fault_count;
+	/* Write-behind (fake_target_behind): as a two-slot loader, the blocks
+	 * handed over last (up to two, oldest first), not yet on the flash;
+	 * calls of other entries while one is pending. */
+	unsigned pending;
+	struct { uint32_t address; size_t length; uint8_t data[4096]; } queued[2];
+	unsigned behind_calls, finishes, touched_in_flight;
 };
 
 /* The fake chip for a device-table row, flash blank; caps STM32_CAP_*
  * (READ | WRITE | ERASE are always there). with_recover: ops->recover set. */
 void fake_target_init(struct fake_target *f, const char *device, unsigned caps, bool with_recover);
 void fake_target_free(struct fake_target *f);
+
+/* Give the fake write_behind and finish (with recover): a block lands on
+ * the flash two calls late. */
+void fake_target_behind(struct fake_target *f);
 
 void fake_target_fault(struct fake_target *f, enum fake_op op, unsigned nth, unsigned times,
 		       enum fake_failure failure);
