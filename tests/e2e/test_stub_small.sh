@@ -48,6 +48,23 @@ t_write_verify_g431_through_g4small() {
 	small_write_matches_rom stm32g431 g4small 2
 }
 
+# Neither --stub nor --no-stub: a 60 KiB write to the F303x8 pays for
+# loading its small image, and goes through it.
+t_by_default_a_large_write_to_f303x8_goes_through_f3small() {
+	needs_core
+	DEVICE=stm32f303x8
+	random_file "$WORK/fw.bin" 61440
+	E2E_STUB_DEFAULT=1 run_ok --dry-run -w "$WORK/fw.bin" -v "$(port)"
+	out_has "through the RAM stub f3small at"
+	out_has "the stub is used: it pays for loading it"
+	E2E_STUB_DEFAULT=1 run_ok --verbose -w "$WORK/fw.bin" -v "$(port)"
+	out_has "RAM stub f3small"
+	out_has "verified (by CRC)"
+	flash_slice "$WORK/now.flash" 0 61440
+	same_bytes "$WORK/now.flash" "$WORK/fw.bin"
+	stat_is '.commands."0x21"' 1
+}
+
 # Read and erase through a small image: what the ROM wrote is read back,
 # and a mass erase leaves erased flash.
 t_read_and_erase_through_g4small() {
