@@ -26,7 +26,8 @@ CFLAGS=(-Os -mthumb -masm-syntax-unified -ffreestanding -nostdlib -fno-common -f
 
 # name  cpu  driver-number  driver-source  families  [small]
 # "small": the image for parts whose bootloader leaves too little RAM for
-# the family's (the F030x8's 6 KiB): one chip kind, no LZ4 decoder, no
+# the family's (the F030x8's, F303x8's and G431's 6 KiB, the F10x-mdvl's
+# 7.5 KiB): one chip kind, no LZ4 decoder, no
 # held-back erases, smaller frames (STUB_SMALL_* in stub_protocol.h), and a
 # short division routine instead of libgcc's. The host picks it where the
 # family's first image does not fit.
@@ -36,6 +37,9 @@ images=(
 	"dword cortex-m0 3 flash_dword.c G0,G4,L4"
 	"pecr cortex-m0 4 flash_pecr.c L0,L1"
 	"f0small cortex-m0 1 flash_f1.c F0 small"
+	"f1small cortex-m0 1 flash_f1.c F1 small"
+	"f3small cortex-m0 1 flash_f1.c F3 small"
+	"g4small cortex-m0 3 flash_dword.c G4 small"
 )
 
 # One generated file per image (src/lib/stub/images/stub_image_NAME.c) and

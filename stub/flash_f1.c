@@ -28,7 +28,7 @@ static uint32_t regs_for(const struct flash_ctl *ctl, uint32_t address)
 {
 #ifdef STUB_SMALL
 	(void)ctl, (void)address;
-	return FLASH_BASE; /* the small image is for one-bank F0 parts only */
+	return FLASH_BASE; /* the small images: one-bank parts only (stub_place) */
 #endif
 	if (ctl->bank2_start && address >= ctl->bank2_start)
 		return FLASH_BASE + BANK2_REGS;

@@ -20,11 +20,11 @@
 #define CONFIRM_TIMEOUT_MS 500u
 
 #ifdef STUB_SMALL
-/* The small image (scripts/build-stub.sh, docs/stub-protocol.md "The small
- * image"): F0 only, for the parts whose bootloader leaves 6 KiB. No LZ4,
- * no held-back erases (the host sees neither capability), its own frame
- * size (frame.h) and less state: a repeat is at most 127 behind, so 128
- * kept statuses tell every one of them apart. */
+/* The small images (scripts/build-stub.sh, docs/stub-protocol.md "The small
+ * image"): one chip kind each, for the parts whose bootloader leaves 6 to
+ * 7.5 KiB. No LZ4, no held-back erases (the host sees neither capability),
+ * their own frame size (frame.h) and less state: a repeat is at most 127
+ * behind, so 128 kept statuses tell every one of them apart. */
 #define STATUS_KEPT 128u
 #define STATE_BYTES STUB_SMALL_STATE_BYTES
 #else

@@ -146,8 +146,8 @@
 /* One frame slot (a request of the largest payload, 4-aligned). */
 #define STUB_SLOT_BYTES (STUB_FRAME_OVERHEAD + STUB_MAX_PAYLOAD + 2u)
 
-/* The small image (F0 parts whose bootloader leaves 6 KiB, such as the
- * F030x8): frames of at most 256 data bytes (it says so in HELLO), less
+/* The small images (parts whose bootloader leaves 6 to 7.5 KiB: F030x8,
+ * F10x-mdvl, F303x8, G431): frames of at most 256 data bytes (it says so in HELLO), less
  * state, a stack sized from -fstack-usage. */
 #define STUB_SMALL_MAX_PAYLOAD (4u + 256u)
 #define STUB_SMALL_SLOT_BYTES (STUB_FRAME_OVERHEAD + STUB_SMALL_MAX_PAYLOAD + 2u)

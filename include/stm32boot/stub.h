@@ -59,6 +59,10 @@ bool stm32_stub_supported(const struct stm32_device *device, char *why, size_t w
 /* The bytes loading the stub writes through the ROM (0: no stub). */
 size_t stm32_stub_image_size(const struct stm32_device *device);
 
+/* The name of the image device would get ("f1", "f3small"; NULL: none
+ * fits, see stm32_stub_supported): what --dry-run shows. */
+const char *stm32_stub_image_name(const struct stm32_device *device);
+
 /* The stub's descriptor for device on a UART at baud, as stm32_stub_open
  * fills it for a stub that answers as this one does: for estimates. */
 void stm32_stub_describe(const struct stm32_device *device, unsigned baud,

@@ -51,8 +51,15 @@ void cli_stub_consider(const struct cli_context *ctx, uint64_t rom_ms, bool writ
 	unsigned baud = ctx->target->desc.cost.bits_per_second;
 	struct stm32_rom_info rom;
 	if (!dev || !baud || !stm32_rom_info(ctx->target, &rom) ||
-	    ctx->transport->kind != STM32_LINK_UART || !stm32_stub_supported(dev, NULL, 0))
+	    ctx->transport->kind != STM32_LINK_UART)
 		return;
+	char why[200];
+	if (!stm32_stub_supported(dev, why, sizeof why)) {
+		/* --dry-run says why the ROM it plans with is all there is */
+		if (ctx->opts->stub != CLI_STUB_OFF)
+			snprintf(out->note, sizeof out->note, "  --stub: not possible: %s", why);
+		return;
+	}
 	/* The stub writes flash only (board.c keeps the ROM for the rest). */
 	if (writes && !input_in_flash(ctx, dev))
 		return;
@@ -79,9 +86,10 @@ void cli_stub_consider(const struct cli_context *ctx, uint64_t rom_ms, bool writ
 	struct cli_stub_choice shown = *out;
 	shown.use = would;
 	snprintf(out->note, sizeof out->note,
-		 "  --stub: about %.1f s through the RAM stub at %u baud (%.1f s of it loading it), "
+		 "  --stub: about %.1f s through the RAM stub %s at %u baud (%.1f s of it loading it), "
 		 "against %.1f s over the ROM; %s",
-		 (double)out->stub_ms / 1000.0, stub_baud, (double)out->load_ms / 1000.0,
+		 (double)out->stub_ms / 1000.0, stm32_stub_image_name(dev), stub_baud,
+		 (double)out->load_ms / 1000.0,
 		 (double)rom_ms / 1000.0,
 		 reason(ctx, &shown, reset_needs_rom));
 }

@@ -269,7 +269,7 @@ t_dry_run_shows_both_estimates_and_loads_nothing() {
 	needs_core
 	random_file "$WORK/fw.bin" 20000
 	run_ok --dry-run --stub -w "$WORK/fw.bin" -v "$(port)"
-	out_has "through the RAM stub at 2000000 baud"
+	out_has "through the RAM stub f1 at 2000000 baud"
 	out_has "over the ROM"
 	out_has "not loaded in a dry run"
 	stat_is '.commands."0x31" // 0' 0

@@ -8,6 +8,9 @@ extern const uint8_t stm32_stub_f4_bytes[5844];
 extern const uint8_t stm32_stub_dword_bytes[6664];
 extern const uint8_t stm32_stub_pecr_bytes[7104];
 extern const uint8_t stm32_stub_f0small_bytes[4744];
+extern const uint8_t stm32_stub_f1small_bytes[4696];
+extern const uint8_t stm32_stub_f3small_bytes[4736];
+extern const uint8_t stm32_stub_g4small_bytes[4792];
 
 const struct stm32_stub_image stm32_stub_images[] = {
 	{"f1", "F0,F1,F3", 1, stm32_stub_f1_bytes, sizeof(stm32_stub_f1_bytes), false},
@@ -15,5 +18,8 @@ const struct stm32_stub_image stm32_stub_images[] = {
 	{"dword", "G0,G4,L4", 3, stm32_stub_dword_bytes, sizeof(stm32_stub_dword_bytes), false},
 	{"pecr", "L0,L1", 4, stm32_stub_pecr_bytes, sizeof(stm32_stub_pecr_bytes), false},
 	{"f0small", "F0", 1, stm32_stub_f0small_bytes, sizeof(stm32_stub_f0small_bytes), true},
+	{"f1small", "F1", 1, stm32_stub_f1small_bytes, sizeof(stm32_stub_f1small_bytes), true},
+	{"f3small", "F3", 1, stm32_stub_f3small_bytes, sizeof(stm32_stub_f3small_bytes), true},
+	{"g4small", "G4", 3, stm32_stub_g4small_bytes, sizeof(stm32_stub_g4small_bytes), true},
 };
 const size_t stm32_stub_image_count = sizeof(stm32_stub_images) / sizeof(stm32_stub_images[0]);

@@ -116,6 +116,10 @@ bool stub_place(const struct stm32_device *device, struct stub_placement *out, c
 	 * first that fits. */
 	const struct stm32_stub_image *smallest = image;
 	for (; image; image = next_image_for(device->family, image)) {
+		/* The small F1-driver images drive one register bank
+		 * (flash_f1.c): never for an F1 XL part. */
+		if (image->small && image->driver == STUB_DRIVER_F1 && device->bank_count == 2)
+			continue;
 		if (place_image(device, image, out))
 			return true;
 		smallest = image;

@@ -58,6 +58,13 @@ size_t stm32_stub_image_size(const struct stm32_device *device)
 	return stub_place(device, &p, why, sizeof(why)) ? p.image->size : 0;
 }
 
+const char *stm32_stub_image_name(const struct stm32_device *device)
+{
+	struct stub_placement p;
+	char why[200];
+	return stub_place(device, &p, why, sizeof(why)) ? p.image->name : NULL;
+}
+
 /* Per request: frames of 1 KiB carry 10 bytes of framing + 4 of address
  * (reads: + 1 status + 4 offset, and a 14-byte acknowledgement), each
  * answered by an 11-byte reply; 16 KiB requests. */

@@ -1,5 +1,6 @@
 /* Where the stub goes (src/lib/stub/stub_load.c): the family's image where
- * it fits, the small F0 image where only that one does (the F030x8's 6 KiB),
+ * it fits, the family's small image where only that one does (F030x8,
+ * F10x-mdvl, F303x8, G431),
  * a refusal naming the RAM where neither does; and the frame size the host
  * uses for a stub that announces a smaller payload. Checked against
  * data/devices.tsv's rows, so a row whose RAM changes shows up here. */
@@ -77,7 +78,8 @@ static void every_f0_row_gets_the_image_that_fits(void **state)
 	}
 }
 
-/* The small image serves F0 only: an F1 or F3 row keeps the family's. */
+/* The small images serve one family each: an F1 or F3 row with room for
+ * the family's image keeps it. */
 static void other_families_keep_their_image(void **state)
 {
 	(void)state;
@@ -87,8 +89,88 @@ static void other_families_keep_their_image(void **state)
 	assert_string_equal(p.image->name, "f1");
 	assert_int_equal(p.window, 8);
 	assert_int_equal(stub_image_chunk(p.image), 1024);
-	assert_false(stub_place(row("stm32f303x8"), &p, why, sizeof(why)));
-	assert_non_null(strstr(why, "does not fit"));
+	assert_true(stub_place(row("stm32f301"), &p, why, sizeof(why)));
+	assert_string_equal(p.image->name, "f1");
+	/* The F1 XL's second register bank: never a small image. */
+	assert_true(stub_place(row("stm32f10x-xl"), &p, why, sizeof(why)));
+	assert_false(p.image->small);
+}
+
+/* Which rows of the stub's families do not get the family's image, and
+ * what they get instead: a small image, or a refusal that says why. */
+static const struct {
+	const char *name;
+	const char *image; /* NULL: refused */
+	const char *why;   /* the refusal's words */
+} narrow_rows[] = {
+	{"stm32f030x8", "f0small", NULL},
+	{"stm32f10x-mdvl", "f1small", NULL}, /* 7.5 KiB from 0x20000200 */
+	{"stm32f303x8", "f3small", NULL},    /* 6 KiB from 0x20001800 */
+	{"stm32g431", "g4small", NULL},      /* 6 KiB from 0x20004000 */
+	{"stm32f03xx6", NULL, "does not fit the 2048 bytes"},
+	{"stm32f04x", NULL, "does not fit the 0 bytes"},
+	{"stm32g03x", NULL, "does not fit the 4096 bytes"},
+	{"stm32l01x", NULL, "does not fit the 0 bytes"},
+	{"stm32l05x", NULL, "does not fit the 4096 bytes"},
+	{"stm32l031", NULL, "bootloader cannot write RAM"},
+};
+
+static bool stub_family(const char *family)
+{
+	static const char *const families[] = {"F0", "F1", "F3", "F2", "F4", "F7",
+					       "G0", "G4", "L4", "L0", "L1"};
+	for (size_t i = 0; i < sizeof(families) / sizeof(families[0]); i++)
+		if (strcmp(families[i], family) == 0)
+			return true;
+	return false;
+}
+
+/* Every row of the device table: an image that fits its RAM (the family's
+ * own unless narrow_rows says otherwise, a small one serving its family
+ * only), or a one-line refusal naming the device or its family. */
+static void every_device_gets_an_image_that_fits_or_a_reason(void **state)
+{
+	(void)state;
+	size_t narrow_seen = 0;
+	for (size_t i = 0; i < stm32_device_count(); i++) {
+		const struct stm32_device *d = stm32_device_at(i);
+		struct stub_placement p;
+		char why[200] = "";
+		bool fits = stub_place(d, &p, why, sizeof(why));
+		size_t n = 0;
+		while (n < sizeof(narrow_rows) / sizeof(narrow_rows[0]) &&
+		       strcmp(narrow_rows[n].name, d->name) != 0)
+			n++;
+		bool narrow = n < sizeof(narrow_rows) / sizeof(narrow_rows[0]);
+		narrow_seen += narrow;
+		if (fits) {
+			print_message("%s: %s, window %u\n", d->name, p.image->name, p.window);
+			assert_true(p.window >= 1);
+			assert_inside_ram(d, &p);
+			assert_non_null(strstr(p.image->families, d->family));
+			if (p.image->small)
+				assert_string_equal(p.image->families, d->family);
+			if (narrow)
+				assert_string_equal(p.image->name, narrow_rows[n].image ? narrow_rows[n].image : "-");
+			else
+				assert_false(p.image->small);
+			continue;
+		}
+		print_message("%s: refused: %s\n", d->name, why);
+		assert_true(why[0] != '\0');
+		assert_null(strchr(why, '\n'));
+		if (stub_family(d->family)) {
+			/* a row of the stub's families refused unlisted: a new
+			 * narrow part, to be given an image or listed */
+			assert_true(narrow);
+			assert_null(narrow_rows[n].image);
+			assert_non_null(strstr(why, narrow_rows[n].why));
+			assert_non_null(strstr(why, d->name));
+		} else {
+			assert_true(strstr(why, d->name) != NULL || strstr(why, d->family) != NULL);
+		}
+	}
+	assert_int_equal(narrow_seen, sizeof(narrow_rows) / sizeof(narrow_rows[0]));
 }
 
 static struct stub_hello hello_with_payload(unsigned max_payload)
@@ -131,6 +213,7 @@ int main(void)
 		cmocka_unit_test(f030x8_takes_the_small_image_with_two_slots),
 		cmocka_unit_test(every_f0_row_gets_the_image_that_fits),
 		cmocka_unit_test(other_families_keep_their_image),
+		cmocka_unit_test(every_device_gets_an_image_that_fits_or_a_reason),
 		cmocka_unit_test(frames_follow_the_payload_the_stub_announces),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
