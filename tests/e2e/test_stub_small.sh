@@ -33,7 +33,7 @@ small_write_matches_rom() {
 # F10x medium-density value line: 7.5 KiB from 0x20000200.
 t_write_verify_f10x_mdvl_through_f1small() {
 	needs_core
-	small_write_matches_rom stm32f10x-mdvl f1small 8
+	small_write_matches_rom stm32f10x-mdvl f1small 7
 }
 
 # F303x8: 6 KiB from 0x20001800.

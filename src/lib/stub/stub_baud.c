@@ -33,9 +33,10 @@
 #define RESYNC_ATTEMPTS 25u
 #define RESYNC_WAIT_MS 400u
 
-void stub_baud_init(struct stub_baud *b, unsigned start_baud, unsigned wanted)
+void stub_baud_init(struct stub_baud *b, uint32_t chip, unsigned start_baud, unsigned wanted)
 {
 	memset(b, 0, sizeof(*b));
+	b->chip = chip;
 	b->start = (struct stm32_uart_config){start_baud, 8, 'e', 1};
 	b->now = b->start;
 	b->wanted = wanted;
@@ -77,15 +78,16 @@ bool stub_baud_makes(uint32_t chip, unsigned clock_hz, unsigned baud)
 	return off * 50u <= baud;
 }
 
-/* The ladder's top rate per chip. The L0/L1 stub (HSI16) takes 1 Mbaud's
- * CONFIRM but then overruns its USART while it works on the emulator
- * (hundreds of overruns for 4 KiB, 30 s instead of 3; 460800: none), so
- * the ladder stops below it there; an explicit --stub-baud still may. */
-#define PECR_LADDER_MAX 460800u
-
-static bool on_ladder(bool pecr, unsigned rate)
+/* The ladder offers only rates that leave the stub's clock 32 cycles a
+ * bit (stub/chip.c raises the clock to get them where it can): below,
+ * the stub on HSI16 (G0/G4/L4/WB/WL, L0/L1 at 1 Mbaud) takes the CONFIRM
+ * but then overruns its one-byte receiver while it works, on the emulator
+ * hundreds of times in a 64 KiB write (24 s instead of 2.4 at 460800),
+ * and so did the F4 at 2 Mbaud on HSI16. An explicit --stub-baud still
+ * may ask for such a rate. */
+static bool on_ladder(uint32_t chip, unsigned rate)
 {
-	return !pecr || rate <= PECR_LADDER_MAX;
+	return (uint64_t)stub_baud_clock_hz(chip) >= 32ull * rate;
 }
 
 unsigned stub_baud_planned(uint32_t chip, unsigned start_baud, unsigned wanted)
@@ -97,7 +99,7 @@ unsigned stub_baud_planned(uint32_t chip, unsigned start_baud, unsigned wanted)
 	static const unsigned ladder[] = STUB_BAUD_LADDER;
 	for (size_t i = 0; i < sizeof(ladder) / sizeof(ladder[0]); i++)
 		if (ladder[i] >= start_baud && stub_baud_makes(chip, stub_baud_clock_hz(chip), ladder[i]) &&
-		    on_ladder(chip == STUB_CHIP_L0 || chip == STUB_CHIP_L1, ladder[i]))
+		    on_ladder(chip, ladder[i]))
 			return ladder[i];
 	return start_baud;
 }
@@ -272,7 +274,7 @@ enum stm32_status stub_baud_switch(struct stub_baud *b, struct stub_session *s,
 	for (size_t i = 0; i < sizeof(ladder) / sizeof(ladder[0]); i++) {
 		if (ladder[i] < b->start.baud)
 			break; /* slower than the ROM: no gain */
-		if (!on_ladder(s->hello.driver == STUB_DRIVER_PECR, ladder[i]))
+		if (!on_ladder(b->chip, ladder[i]))
 			continue;
 		enum stm32_status st = try_rate(b, s, ladder[i], err);
 		if (st != STM32_E_UNSUPPORTED)

@@ -20,11 +20,12 @@ struct stub_baud {
 	struct stm32_uart_config start; /* the ROM's, which the stub starts at (8E1) */
 	struct stm32_uart_config now;   /* what both sides run at */
 	unsigned wanted;                /* stm32_stub_options.baud */
+	uint32_t chip;                  /* STUB_CHIP_*: the clock the ladder counts on */
 	char why_last[256];             /* why the last rate tried did not work */
 };
 
-/* start: the link's rate at Go, 8E1. */
-void stub_baud_init(struct stub_baud *b, unsigned start_baud, unsigned wanted);
+/* start: the link's rate at Go, 8E1; chip: STUB_CHIP_*. */
+void stub_baud_init(struct stub_baud *b, uint32_t chip, unsigned start_baud, unsigned wanted);
 
 /* Switch as b->wanted says: the ladder (0), none (STM32_STUB_BAUD_KEEP or
  * the start rate) or that rate only, refused with a one-line reason when

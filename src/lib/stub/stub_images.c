@@ -3,13 +3,13 @@
  * their bytes are in images/. */
 #include "stub/stub_images.h"
 
-extern const uint8_t stm32_stub_f1_bytes[6544];
+extern const uint8_t stm32_stub_f1_bytes[6588];
 extern const uint8_t stm32_stub_f4_bytes[5844];
 extern const uint8_t stm32_stub_dword_bytes[6664];
 extern const uint8_t stm32_stub_pecr_bytes[7104];
-extern const uint8_t stm32_stub_f0small_bytes[4744];
-extern const uint8_t stm32_stub_f1small_bytes[4696];
-extern const uint8_t stm32_stub_f3small_bytes[4736];
+extern const uint8_t stm32_stub_f0small_bytes[4780];
+extern const uint8_t stm32_stub_f1small_bytes[4732];
+extern const uint8_t stm32_stub_f3small_bytes[4772];
 extern const uint8_t stm32_stub_g4small_bytes[4792];
 
 const struct stm32_stub_image stm32_stub_images[] = {

@@ -552,7 +552,7 @@ enum stm32_status stm32_stub_open(struct stm32_target *rom, struct stm32_transpo
 		st = stm32_error_set(err, STM32_E_UNSUPPORTED, "%s", why);
 		goto fail;
 	}
-	stub_baud_init(&b->baud, t->baud, b->opts.baud);
+	stub_baud_init(&b->baud, b->place.chip, t->baud, b->opts.baud);
 	if ((st = stub_baud_precheck(&b->baud, b->place.chip, t, err)) != STM32_OK)
 		goto fail;
 	st = STM32_E_NOMEM;

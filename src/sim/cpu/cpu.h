@@ -135,6 +135,9 @@ bool sim_cpu_flash_read_protected(const struct sim_cpu *cpu);
  * over up to the next change it could read, the same instructions,
  * values and time as if run. Off: every instruction runs. */
 void sim_cpu_set_spin_skip(struct sim_cpu *cpu, bool on);
+/* Whether a poll that only a timer (IWDG, SysTick) can end is moved over
+ * too (the default; the UART's fast speed turns it off). */
+void sim_cpu_set_spin_timers_only(struct sim_cpu *cpu, bool on);
 
 /* Run at most budget instructions. */
 struct sim_cpu_stop_info sim_cpu_run(struct sim_cpu *cpu, uint64_t budget);

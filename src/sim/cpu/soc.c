@@ -96,6 +96,21 @@ uint64_t sim_soc_deadline(const struct sim_soc *soc)
 	return flash < first ? flash : first;
 }
 
+uint64_t sim_soc_next_work_change(const struct sim_soc *soc)
+{
+	const uint64_t events[] = {
+		sim_rcc_deadline(&soc->rcc),
+		sim_flashctl_deadline(&soc->flash),
+		soc->usart_count ? sim_usart_next_change(&soc->usarts[0]) : UINT64_MAX,
+		soc->usart_count > 1 ? sim_usart_next_change(&soc->usarts[1]) : UINT64_MAX,
+		soc->usart_count > 2 ? sim_usart_next_change(&soc->usarts[2]) : UINT64_MAX,
+	};
+	uint64_t first = UINT64_MAX;
+	for (size_t i = 0; i < sizeof(events) / sizeof(events[0]); i++)
+		first = events[i] < first ? events[i] : first;
+	return first;
+}
+
 uint64_t sim_soc_next_change(const struct sim_soc *soc, bool watchdog_refreshed)
 {
 	const uint64_t events[] = {

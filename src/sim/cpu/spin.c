@@ -172,6 +172,12 @@ static void skip(struct sim_cpu *cpu, const struct sim_spin_pass *p)
 	struct sim_spin *spin = &cpu->spin;
 	struct sim_soc_env *env = &cpu->soc.env;
 	uint64_t now = env->now_ps;
+	/* Without timers_only_too (fast speed) a poll that only a timer or the
+	 * outside world can end runs pass by pass: nothing paces the core's
+	 * clock there, and moved over, a program's timeouts for the host
+	 * would pass in no wall time (docs/sim.md). */
+	if (!spin->timers_only_too && sim_soc_next_work_change(&cpu->soc) == UINT64_MAX)
+		return;
 	uint64_t next = sim_soc_next_change(&cpu->soc, refreshes_watchdog(cpu, p));
 	uint64_t left = cpu->budget_end > cpu->stats.instructions ? cpu->budget_end - cpu->stats.instructions : 0;
 	uint64_t k = left / p->length;

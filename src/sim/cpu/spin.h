@@ -43,6 +43,7 @@ struct sim_spin_pass {
 
 struct sim_spin {
 	bool enabled;
+	bool timers_only_too; /* also a poll only a timer can end (realtime) */
 	bool tracking;            /* a pass is being recorded */
 	uint32_t anchor_pc, anchor_address;
 	uint64_t start_ps, start_instructions;

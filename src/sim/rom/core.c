@@ -113,6 +113,12 @@ static struct sim_cpu *core(struct sim_engine *engine)
 		log_line(engine, line);
 		return NULL;
 	}
+	/* Fast, nothing paces the core's clock: a program waiting for the
+	 * host with a timeout (the RAM stub's 500 ms for a CONFIRM, its
+	 * silence) must run its polls pass by pass, as before they were moved
+	 * over, or its time would run out while the host takes milliseconds. */
+	if (!engine->timed)
+		sim_cpu_set_spin_timers_only(p->cpu, false);
 	/* The engine's latch is the chip's until the program changes it
 	 * (FLASH_SR.PEMPTY, FLASH_ACR.EMPTY). */
 	if (sim_cpu_latch_visible(p->cpu))

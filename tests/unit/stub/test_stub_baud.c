@@ -187,7 +187,7 @@ static struct rig *rig_new(unsigned wanted, unsigned clock_max, unsigned keeps_u
 	struct stm32_error err;
 	stm32_error_clear(&err);
 	assert_int_equal(stub_session_resync(&r->s, 1, 5, &err), STM32_OK);
-	stub_baud_init(&r->b, 115200, wanted);
+	stub_baud_init(&r->b, STUB_CHIP_F1, 115200, wanted);
 	return r;
 }
 
@@ -303,6 +303,11 @@ static void the_estimate_uses_the_rate_the_clock_makes(void **state)
 	assert_int_equal(stub_baud_clock_hz(STUB_CHIP_F4), 64000000);
 	assert_int_equal(stub_baud_clock_hz(STUB_CHIP_F0), 48000000);
 	assert_false(stub_baud_makes(STUB_CHIP_F1, 64000000, 5000000));
+	/* the ladder keeps 32 clocks a bit: HSI16 parts stop at 460800 */
+	assert_int_equal(stub_baud_planned(STUB_CHIP_F4, 115200, 0), 2000000);
+	assert_int_equal(stub_baud_planned(STUB_CHIP_G0, 115200, 0), 460800);
+	assert_int_equal(stub_baud_planned(STUB_CHIP_L0, 115200, 0), 460800);
+	assert_int_equal(stub_baud_planned(STUB_CHIP_G0, 115200, 1000000), 1000000); /* asked for */
 }
 
 int main(void)

@@ -91,8 +91,8 @@ static void announces_what_it_is(void **state)
 	assert_string_equal(info.image, "f1");
 	assert_int_equal(info.load_address, 0x20000200);
 	assert_int_equal(info.program_unit, 2);
-	/* The PLL at HSI/2 x 8, the rate switched to the ladder's first. */
-	assert_int_equal(info.clock_hz, 32000000);
+	/* The PLL at HSI/2 x 16, the rate switched to the ladder's first. */
+	assert_int_equal(info.clock_hz, 64000000);
 	assert_int_equal(info.baud, 2000000);
 	assert_string_equal(info.framing, "8N1");
 	assert_int_equal(transport->baud, 2000000);
