@@ -53,7 +53,8 @@ unsigned stub_baud_clock_hz(uint32_t chip)
 	case STUB_CHIP_F0: case STUB_CHIP_F1: return 32000000u; /* HSI/2 x 8 */
 	case STUB_CHIP_F2: case STUB_CHIP_F4: case STUB_CHIP_F7:
 	case STUB_CHIP_G0: case STUB_CHIP_G4: case STUB_CHIP_L4:
-	case STUB_CHIP_L0: case STUB_CHIP_L1: return 16000000u; /* HSI16 */
+	case STUB_CHIP_L0: case STUB_CHIP_L1:
+	case STUB_CHIP_WB: case STUB_CHIP_WL: return 16000000u; /* HSI16 */
 	default: return 0;
 	}
 }

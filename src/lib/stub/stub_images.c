@@ -3,16 +3,16 @@
  * their bytes are in images/. */
 #include "stub/stub_images.h"
 
-extern const uint8_t stm32_stub_f1_bytes[6144];
-extern const uint8_t stm32_stub_f4_bytes[5492];
-extern const uint8_t stm32_stub_dword_bytes[6260];
-extern const uint8_t stm32_stub_pecr_bytes[6692];
-extern const uint8_t stm32_stub_f0small_bytes[4628];
+extern const uint8_t stm32_stub_f1_bytes[6248];
+extern const uint8_t stm32_stub_f4_bytes[5564];
+extern const uint8_t stm32_stub_dword_bytes[6424];
+extern const uint8_t stm32_stub_pecr_bytes[6792];
+extern const uint8_t stm32_stub_f0small_bytes[4704];
 
 const struct stm32_stub_image stm32_stub_images[] = {
 	{"f1", "F0,F1,F3", 1, stm32_stub_f1_bytes, sizeof(stm32_stub_f1_bytes), false},
 	{"f4", "F2,F4,F7", 2, stm32_stub_f4_bytes, sizeof(stm32_stub_f4_bytes), false},
-	{"dword", "G0,G4,L4", 3, stm32_stub_dword_bytes, sizeof(stm32_stub_dword_bytes), false},
+	{"dword", "G0,G4,L4,WB,WL", 3, stm32_stub_dword_bytes, sizeof(stm32_stub_dword_bytes), false},
 	{"pecr", "L0,L1", 4, stm32_stub_pecr_bytes, sizeof(stm32_stub_pecr_bytes), false},
 	{"f0small", "F0", 1, stm32_stub_f0small_bytes, sizeof(stm32_stub_f0small_bytes), true},
 };
