@@ -62,6 +62,16 @@ struct stub {
 
 _Static_assert(sizeof(struct stub) <= STATE_BYTES, "the host reserves STATE_BYTES");
 
+static uint32_t secure_start(const struct stub *s)
+{
+#if STUB_DRIVER == STUB_DRIVER_DWORD /* WB: chip_wb.h; other images drop the checks */
+	return s->secure_start;
+#else
+	(void)s;
+	return 0;
+#endif
+}
+
 void stub_main(const uint8_t *image) __attribute__((noreturn, used));
 
 /* Header, then the entry at STUB_ENTRY_OFFSET (stub.ld checks both). The
@@ -200,7 +210,8 @@ static void send_hello(struct stub *s, uint8_t seq)
 	put32(b + STUB_HELLO_CAPS, caps);
 	put32(b + STUB_HELLO_CLOCK, s->chip.clock_hz);
 	put32(b + STUB_HELLO_BAUD, s->chip.baud);
-	put32(b + STUB_HELLO_SECURE, s->secure_start);
+	if (secure_start(s)) /* b is zeroed: nothing to store in the other images */
+		put32(b + STUB_HELLO_SECURE, secure_start(s));
 	reply(s, STUB_CMD_HELLO, seq, STUB_OK, b, sizeof(b));
 }
 
@@ -214,7 +225,7 @@ static bool in_flash(const struct stub *s, uint32_t address, uint32_t length)
  * address from HELLO and plans nothing there. */
 static bool touches_secure(const struct stub *s, uint32_t address, uint32_t length)
 {
-	return s->secure_start && address + length > s->secure_start;
+	return secure_start(s) && address + length > secure_start(s);
 }
 
 static bool in_readable(const struct stub *s, uint32_t address, uint32_t length)
@@ -357,7 +368,7 @@ static uint8_t do_erase(struct stub *s, const uint8_t *p, uint32_t length)
 	if (length < 4)
 		return STUB_E_LENGTH;
 	uint32_t kind = p[0], bank = p[1], count = (uint32_t)p[2] | (uint32_t)p[3] << 8;
-	if ((kind == STUB_ERASE_MASS || kind == STUB_ERASE_BANK) && s->secure_start)
+	if ((kind == STUB_ERASE_MASS || kind == STUB_ERASE_BANK) && secure_start(s))
 		return STUB_E_RANGE; /* one bank on WB: it would reach the secure area */
 	if (kind == STUB_ERASE_MASS || kind == STUB_ERASE_BANK) {
 		/* What is held back goes first: a bank erase need not cover it. */
@@ -597,8 +608,9 @@ static void setup(struct stub *s, const uint8_t *image)
 		.flags = param(s, STUB_PARAM_FLAGS),
 		.hook_context = s,
 	};
-	s->secure_start = chip_secure_start(s->chip.kind, s->flash.flash_start, s->flash.flash_size,
-					    s->flash.page_size);
+	if (STUB_DRIVER == STUB_DRIVER_DWORD) /* the only image whose chips have one */
+		s->secure_start = chip_secure_start(s->chip.kind, s->flash.flash_start,
+						    s->flash.flash_size, s->flash.page_size);
 	s->ram_top = param(s, STUB_PARAM_STACK_TOP);
 	s->start_baud = param(s, STUB_PARAM_BAUD);
 	s->silence_ms = param(s, STUB_PARAM_SILENCE_MS);

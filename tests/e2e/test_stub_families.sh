@@ -79,8 +79,9 @@ t_write_verify_wb_and_wl_give_the_flash_the_rom_gives() {
 		same_bytes "$WORK/written.bin" "$WORK/fw.bin"
 		out_has "RAM stub dword"
 		out_has "verified (by CRC)"
+		# Not usart_rx_errors: the ladder's 2 Mbaud try may fail, as on L4.
 		stat_is '.core.faults' 0
-		stat_is '.core.usart_rx_errors' 0
+		stat_is '.core.lockups' 0
 		run_ok --stub -r "$WORK/got.bin" -S 0x08000000:20000 "$(port)"
 		same_bytes "$WORK/got.bin" "$WORK/fw.bin"
 	done

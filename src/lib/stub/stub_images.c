@@ -3,11 +3,11 @@
  * their bytes are in images/. */
 #include "stub/stub_images.h"
 
-extern const uint8_t stm32_stub_f1_bytes[6248];
-extern const uint8_t stm32_stub_f4_bytes[5564];
-extern const uint8_t stm32_stub_dword_bytes[6424];
-extern const uint8_t stm32_stub_pecr_bytes[6792];
-extern const uint8_t stm32_stub_f0small_bytes[4704];
+extern const uint8_t stm32_stub_f1_bytes[6144];
+extern const uint8_t stm32_stub_f4_bytes[5492];
+extern const uint8_t stm32_stub_dword_bytes[6428];
+extern const uint8_t stm32_stub_pecr_bytes[6688];
+extern const uint8_t stm32_stub_f0small_bytes[4628];
 
 const struct stm32_stub_image stm32_stub_images[] = {
 	{"f1", "F0,F1,F3", 1, stm32_stub_f1_bytes, sizeof(stm32_stub_f1_bytes), false},
