@@ -34,7 +34,7 @@ CFLAGS=(-Os -mthumb -masm-syntax-unified -ffreestanding -nostdlib -fno-common -f
 images=(
 	"f1 cortex-m0 1 flash_f1.c F0,F1,F3"
 	"f4 cortex-m3 2 flash_f4.c F2,F4,F7"
-	"dword cortex-m0 3 flash_dword.c G0,G4,L4"
+	"dword cortex-m0 3 flash_dword.c G0,G4,L4,WB,WL"
 	"pecr cortex-m0 4 flash_pecr.c L0,L1"
 	"f0small cortex-m0 1 flash_f1.c F0 small"
 	"f1small cortex-m0 1 flash_f1.c F1 small"

@@ -7,6 +7,7 @@
  * keep running, AN2606); a rate HSI cannot make puts the PLL on HSI under
  * it (clock.c, wait states first). */
 #include "chip.h"
+#include "chip_wb.h"
 #include "clock.h"
 #include "flash.h"
 #include "stub_protocol.h"
@@ -27,9 +28,9 @@ static bool group_f4(uint32_t kind)
 	return kind == STUB_CHIP_F2 || kind == STUB_CHIP_F4 || kind == STUB_CHIP_F7;
 }
 
-static bool group_l4(uint32_t kind) /* the L4 RCC: G4 and L4 */
+static bool group_l4(uint32_t kind) /* the L4 RCC: G4, L4, WB, WL */
 {
-	return kind == STUB_CHIP_G4 || kind == STUB_CHIP_L4;
+	return kind == STUB_CHIP_G4 || kind == STUB_CHIP_L4 || chip_is_wb_wl(kind);
 }
 
 /* Turn HSI on (bit on, ready bit ready), select it in CFGR (SW field of
@@ -107,10 +108,11 @@ static void pins_and_clocks(uint32_t kind)
 		return;
 	}
 	if (group_l4(kind)) {
-		REG32(RCC1 + 0x48u) |= 1u << 12;          /* AHB1ENR: CRC */
-		REG32(RCC1 + 0x4Cu) |= 1u;                /* AHB2ENR: GPIOA */
-		REG32(RCC1 + 0x60u) |= 1u << 14;          /* APB2ENR: USART1 */
-		REG32(RCC1 + 0x88u) &= ~3u;               /* CCIPR.USART1SEL: PCLK2 */
+		uint32_t rcc = chip_rcc_l4(kind);
+		REG32(rcc + 0x48u) |= 1u << 12;           /* AHB1ENR: CRC */
+		REG32(rcc + 0x4Cu) |= 1u;                 /* AHB2ENR: GPIOA */
+		REG32(rcc + 0x60u) |= 1u << 14;           /* APB2ENR: USART1 */
+		REG32(rcc + 0x88u) &= ~3u;                /* CCIPR.USART1SEL: PCLK2 */
 		usart_pins(0x48000000u, 7);
 		return;
 	}
@@ -168,7 +170,8 @@ void chip_clock_init(struct chip *c, uint32_t kind)
 		switch_to_hsi(RCC1, 1u << 8, 1u << 10, RCC1 + 0x08u, 0, 3, 0x7F00u); /* HPRE, PPRE */
 		c->clock_hz = 16000000u;
 	} else if (group_l4(kind)) {
-		switch_to_hsi(RCC1, 1u << 8, 1u << 10, RCC1 + 0x08u, 1, 2, 0x3FF0u);
+		uint32_t rcc = chip_rcc_l4(kind);
+		switch_to_hsi(rcc, 1u << 8, 1u << 10, rcc + 0x08u, 1, 2, 0x3FF0u);
 		c->clock_hz = 16000000u;
 #if STUB_DRIVER == STUB_DRIVER_PECR
 	} else if (kind == STUB_CHIP_L0 || kind == STUB_CHIP_L1) {

@@ -7,6 +7,7 @@
 #include <stddef.h>
 
 #include "chip.h"
+#include "chip_wb.h"
 #include "flash.h"
 #include "frame.h"
 #ifndef STUB_SMALL
@@ -56,9 +57,20 @@ struct stub {
 	uint8_t deferred[STUB_DEFER_MAX_UNITS / 8]; /* units whose erase is held back */
 #endif
 	uint8_t *decoded; /* a WRITE_LZ4 frame's data, decoded; NULL: no room for it */
+	uint32_t secure_start; /* chip_secure_start: flash from here is not ours; 0: none */
 };
 
 _Static_assert(sizeof(struct stub) <= STATE_BYTES, "the host reserves STATE_BYTES");
+
+static uint32_t secure_start(const struct stub *s)
+{
+#if CHIP_HAS_WB /* WB: chip_wb.h; other images drop the checks */
+	return s->secure_start;
+#else
+	(void)s;
+	return 0;
+#endif
+}
 
 void stub_main(const uint8_t *image) __attribute__((noreturn, used));
 
@@ -264,6 +276,8 @@ static void send_hello(struct stub *s, uint8_t seq)
 	put32(b + STUB_HELLO_CAPS, caps);
 	put32(b + STUB_HELLO_CLOCK, s->chip.clock_hz);
 	put32(b + STUB_HELLO_BAUD, s->chip.baud);
+	if (secure_start(s)) /* b is zeroed: nothing to store in the other images */
+		put32(b + STUB_HELLO_SECURE, secure_start(s));
 	reply(s, STUB_CMD_HELLO, seq, STUB_OK, b, sizeof(b));
 }
 
@@ -271,6 +285,13 @@ static bool in_flash(const struct stub *s, uint32_t address, uint32_t length)
 {
 	uint32_t start = s->flash.flash_start, size = s->flash.flash_size;
 	return address >= start && length <= size && address - start <= size - length;
+}
+
+/* The secure area is refused like a range outside flash: the host has the
+ * address from HELLO and plans nothing there. */
+static bool touches_secure(const struct stub *s, uint32_t address, uint32_t length)
+{
+	return secure_start(s) && address + length > secure_start(s);
 }
 
 static bool in_readable(const struct stub *s, uint32_t address, uint32_t length)
@@ -291,7 +312,7 @@ static bool unlock(struct stub *s)
 static uint8_t program(struct stub *s, uint32_t address, const uint8_t *data, uint32_t count)
 {
 	uint32_t unit = flash_program_unit(&s->flash);
-	if (!in_flash(s, address, count))
+	if (!in_flash(s, address, count) || touches_secure(s, address, count))
 		return STUB_E_RANGE;
 	if ((address | count) & (unit - 1u)) /* a power of two; Cortex-M0 divides slowly, in software */
 		return STUB_E_ALIGN;
@@ -382,7 +403,8 @@ static uint8_t erase_units(struct stub *s, uint32_t kind, const uint8_t *list, u
 {
 	uint32_t limit = kind == STUB_ERASE_UNITS ? s->flash.unit_count : STUB_DEFER_MAX_UNITS;
 	for (uint32_t i = 0; i < count; i++)
-		if (unit_at(list, i) >= limit || unit_at(list, i) >= s->flash.unit_count)
+		if (unit_at(list, i) >= limit || unit_at(list, i) >= s->flash.unit_count ||
+		    touches_secure(s, s->flash.flash_start + unit_at(list, i) * s->flash.page_size, 1u))
 			return STUB_E_RANGE; /* checked before anything is erased */
 	if (!unlock(s))
 		return STUB_E_FLASH;
@@ -412,6 +434,8 @@ static uint8_t do_erase(struct stub *s, const uint8_t *p, uint32_t length)
 	if (length < 4)
 		return STUB_E_LENGTH;
 	uint32_t kind = p[0], bank = p[1], count = (uint32_t)p[2] | (uint32_t)p[3] << 8;
+	if ((kind == STUB_ERASE_MASS || kind == STUB_ERASE_BANK) && secure_start(s))
+		return STUB_E_RANGE; /* one bank on WB: it would reach the secure area */
 	if (kind == STUB_ERASE_MASS || kind == STUB_ERASE_BANK) {
 		/* What is held back goes first: a bank erase need not cover it. */
 		if (!unlock(s) || erase_all_deferred(s) != 0)
@@ -651,6 +675,9 @@ static void setup(struct stub *s, const uint8_t *image)
 		.flags = param(s, STUB_PARAM_FLAGS),
 		.hook_context = s,
 	};
+	if (CHIP_HAS_WB) /* the only image whose chips have one */
+		s->secure_start = chip_secure_start(s->chip.kind, s->flash.flash_start,
+						    s->flash.flash_size, s->flash.page_size);
 	s->ram_top = param(s, STUB_PARAM_STACK_TOP);
 	s->start_baud = param(s, STUB_PARAM_BAUD);
 	s->silence_ms = param(s, STUB_PARAM_SILENCE_MS);

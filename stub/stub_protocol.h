@@ -61,7 +61,9 @@
 #define STUB_HELLO_CAPS     12  /* u32: STUB_CAP_* */
 #define STUB_HELLO_CLOCK    16  /* u32: the USART's kernel clock in Hz */
 #define STUB_HELLO_BAUD     20  /* u32: the rate it runs at */
-#define STUB_HELLO_BYTES    24
+#define STUB_HELLO_SECURE   24  /* u32: first flash address it refuses to write or erase
+                                * (WB: CPU2's area from FLASH_SFR.SFSA), 0: none */
+#define STUB_HELLO_BYTES    28
 
 #define STUB_CAP_ERASE      0x0001u
 #define STUB_CAP_MASS_ERASE 0x0002u
@@ -116,6 +118,8 @@
 #define STUB_CHIP_L4 9u
 #define STUB_CHIP_L0 10u
 #define STUB_CHIP_L1 11u
+#define STUB_CHIP_WB 12u /* the L4 RCC layout at 0x58000000, flash_dword.c with STUB_PARAM_DWORD_WB */
+#define STUB_CHIP_WL 13u
 
 /* Parameter block flags. */
 #define STUB_PARAM_DUAL_BANK  0x0001u /* F1 XL: bank 2 registers; F4 2 MiB: SNB 16+ */

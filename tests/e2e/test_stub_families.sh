@@ -64,3 +64,50 @@ t_l0_parts_the_stub_cannot_use_are_refused_before_loading() {
 	run_fail --stub -w "$WORK/fw.bin" "$(port)"
 	error_has "bootloader cannot write RAM"
 }
+
+# WB and WL: the 64-bit image (flash_dword.c on the controller at
+# 0x58004000, the L4's RCC at 0x58000000).
+t_write_verify_wb_and_wl_give_the_flash_the_rom_gives() {
+	needs_core
+	for DEVICE in stm32wb55 stm32wl55; do
+		IMG=$WORK/$DEVICE.img
+		rm -f "$IMG"
+		firmware_with_runs "$WORK/fw.bin" 20000
+		write_both "$WORK/fw.bin"
+		same_bytes "$WORK/stub.flash" "$WORK/rom.flash"
+		flash_slice "$WORK/written.bin" 0 20000
+		same_bytes "$WORK/written.bin" "$WORK/fw.bin"
+		out_has "RAM stub dword"
+		out_has "verified (by CRC)"
+		# Not usart_rx_errors: the ladder's 2 Mbaud try may fail, as on L4.
+		stat_is '.core.faults' 0
+		stat_is '.core.lockups' 0
+		run_ok --stub -r "$WORK/got.bin" -S 0x08000000:20000 "$(port)"
+		same_bytes "$WORK/got.bin" "$WORK/fw.bin"
+	done
+}
+
+# WB: from FLASH_SFR.SFSA up (FSD clear) the flash is CPU2's; the stub
+# reads it and says so in its HELLO, the host refuses before erasing.
+t_wb_secure_flash_of_cpu2_is_not_touched_through_the_stub() {
+	needs_core
+	DEVICE=stm32wb55
+	random_file "$WORK/fw.bin" 4096
+	run_ok --no-stub -w "$WORK/fw.bin" "$(port)" # creates the chip: FSD set
+	# The option word at 0x70 (SFR): SFSA 0xF0 (0x080F0000), FSD clear.
+	local options=$((32 + $(image_u32 12)))
+	printf '\360\376\377\377\017\001\000\000' |
+		dd of="$IMG" bs=1 seek=$((options + 0x70)) conv=notrunc status=none
+	extract_flash "$WORK/before.flash"
+	run_fail --stub -w "$WORK/fw.bin" -S 0x080EF800 "$(port)" # its second half in the area
+	error_has "would reach 0x080F0000, CPU2's secure flash (from 0x080F0000, FLASH_SFR.SFSA 0xF0)"
+	run_fail --stub -o "$(port)"
+	error_has "a mass or bank erase would reach 0x080F0000, CPU2's secure flash"
+	extract_flash "$WORK/after.flash"
+	same_bytes "$WORK/after.flash" "$WORK/before.flash"
+	# Below it, as before.
+	random_file "$WORK/low.bin" 8192
+	run_ok --stub -w "$WORK/low.bin" -v -S 0x080E0000 "$(port)"
+	flash_slice "$WORK/written.bin" $((0xE0000)) 8192
+	same_bytes "$WORK/written.bin" "$WORK/low.bin"
+}

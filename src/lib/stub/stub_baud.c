@@ -55,7 +55,8 @@ unsigned stub_baud_clock_hz(uint32_t chip)
 	case STUB_CHIP_F1: case STUB_CHIP_F3: return 64000000u; /* HSI/2 x 16 */
 	case STUB_CHIP_F2: case STUB_CHIP_F4: case STUB_CHIP_F7: return 64000000u; /* HSI16/16 x 256/4 */
 	case STUB_CHIP_G0: case STUB_CHIP_G4: case STUB_CHIP_L4:
-	case STUB_CHIP_L0: case STUB_CHIP_L1: return 16000000u; /* HSI16 */
+	case STUB_CHIP_L0: case STUB_CHIP_L1:
+	case STUB_CHIP_WB: case STUB_CHIP_WL: return 16000000u; /* HSI16 */
 	default: return 0;
 	}
 }

@@ -48,6 +48,7 @@ enum stm32_status stub_hello_parse(const uint8_t *body, size_t length, struct st
 		.caps = stub_get32(body + STUB_HELLO_CAPS),
 		.clock_hz = stub_get32(body + STUB_HELLO_CLOCK),
 		.baud = stub_get32(body + STUB_HELLO_BAUD),
+		.secure_start = stub_get32(body + STUB_HELLO_SECURE),
 	};
 	if (out->window == 0 || out->max_payload < STUB_MIN_WRITE_CHUNK + 4u ||
 	    (out->program_unit != 2 && out->program_unit != 4 && out->program_unit != 8))

@@ -15,6 +15,7 @@
 struct stub_hello {
 	unsigned protocol, driver, window, program_unit, max_payload, version;
 	uint32_t caps, clock_hz, baud;
+	uint32_t secure_start; /* STUB_HELLO_SECURE: flash from here is refused; 0: none */
 };
 
 struct stub_session {

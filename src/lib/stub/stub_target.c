@@ -225,10 +225,30 @@ static size_t write_payload(struct stub_backend *b, uint32_t address, const uint
 /* Frames of the stub's chunk (STUB_WRITE_CHUNK, or what the small image
  * takes); with opts.overlap the entry returns with up to a window of them
  * unanswered (stm32_stub_finish waits for them). */
+/* What the stub's HELLO says it will not touch (WB: CPU2's secure flash,
+ * read by the stub from FLASH_SFR): refused here before any frame goes,
+ * the way the SWD loader refuses it (stlink_loader_family.c). */
+static enum stm32_status refuse_secure(const struct stub_backend *b, uint32_t address, uint64_t end,
+				       const char *what, struct stm32_error *err)
+{
+	uint32_t secure = b->session.hello.secure_start;
+	if (!secure || end <= secure)
+		return STM32_OK;
+	uint32_t at = address > secure ? address : secure;
+	uint32_t page = b->device.layout_runs ? b->device.layout[0].size : 1u;
+	return stm32_error_set(err, STM32_E_RANGE,
+			       "%s would reach 0x%08X, CPU2's secure flash (from 0x%08X, FLASH_SFR.SFSA "
+			       "0x%02X): not touched",
+			       what, at, secure, (secure - b->device.flash_start) / page);
+}
+
 static enum stm32_status stub_write(struct stm32_target *t, uint32_t address, const uint8_t *data,
 				    size_t length, struct stm32_error *err)
 {
 	struct stub_backend *b = backend(t);
+	enum stm32_status refused = refuse_secure(b, address, (uint64_t)address + length, "writing", err);
+	if (refused != STM32_OK)
+		return refused;
 	size_t chunk = stub_hello_chunk(&b->session.hello);
 	unsigned work = program_ms(&b->device, chunk);
 	uint8_t payload[STUB_MAX_PAYLOAD];
@@ -281,6 +301,17 @@ static enum stm32_status stub_erase(struct stm32_target *t, const struct stm32_e
 	if (r->kind == STM32_ERASE_REQUEST_UNITS && r->count > STUB_ERASE_UNITS_PER_REQUEST)
 		return stm32_error_set(err, STM32_E_INVALID, "%zu units in one stub erase (at most %u)",
 				       r->count, STUB_ERASE_UNITS_PER_REQUEST);
+	if (r->kind != STM32_ERASE_REQUEST_UNITS &&
+	    refuse_secure(b, b->device.flash_start,
+			  (uint64_t)b->device.flash_start + b->device.flash_size, "a mass or bank erase",
+			  err) != STM32_OK)
+		return STM32_E_RANGE;
+	for (size_t i = 0; r->kind == STM32_ERASE_REQUEST_UNITS && i < r->count; i++) {
+		uint32_t address, size;
+		if (stm32_device_sector(&b->device, r->units[i], &address, &size) &&
+		    refuse_secure(b, address, (uint64_t)address + size, "erasing", err) != STM32_OK)
+			return STM32_E_RANGE;
+	}
 	enum stm32_status st = stub_pipe_drain(&b->pipe, &b->session, err);
 	if (st != STM32_OK)
 		return st;

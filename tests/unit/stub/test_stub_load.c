@@ -173,6 +173,62 @@ static void every_device_gets_an_image_that_fits_or_a_reason(void **state)
 	assert_int_equal(narrow_seen, sizeof(narrow_rows) / sizeof(narrow_rows[0]));
 }
 
+/* Every WB and WL row: the 64-bit image inside the RAM the bootloader
+ * leaves, patched for the controller at 0x58004000 (flash_dword.c). */
+static void every_wb_and_wl_row_gets_the_dword_image(void **state)
+{
+	(void)state;
+	size_t seen = 0;
+	static uint8_t image[16384];
+	for (size_t i = 0; i < stm32_device_count(); i++) {
+		const struct stm32_device *d = stm32_device_at(i);
+		bool wb = strcmp(d->family, "WB") == 0;
+		if (!wb && strcmp(d->family, "WL") != 0)
+			continue;
+		seen++;
+		struct stub_placement p;
+		char why[200] = "";
+		assert_true(stub_place(d, &p, why, sizeof(why)));
+		assert_string_equal(p.image->name, "dword");
+		assert_int_equal(p.chip, wb ? STUB_CHIP_WB : STUB_CHIP_WL);
+		assert_inside_ram(d, &p);
+		assert_true(p.window >= 2);
+		assert_true(p.image->size <= sizeof(image));
+		stub_patch(&p, d, 115200, 3000, image);
+		uint32_t flags = stub_get32(image + STUB_IMAGE_PARAMS + STUB_PARAM_FLAGS);
+		assert_true(flags & STUB_PARAM_DWORD_WB);
+		assert_false(flags & STUB_PARAM_BKER_13);
+	}
+	assert_true(seen >= 2);
+	/* An L4 keeps the controller at 0x40022000. */
+	struct stub_placement p;
+	char why[200];
+	const struct stm32_device *l4 = row("stm32l476rg");
+	assert_true(stub_place(l4, &p, why, sizeof(why)));
+	stub_patch(&p, l4, 115200, 3000, image);
+	assert_false(stub_get32(image + STUB_IMAGE_PARAMS + STUB_PARAM_FLAGS) & STUB_PARAM_DWORD_WB);
+}
+
+/* The first flash address the stub refuses (WB's CPU2 area) comes from HELLO. */
+static void hello_carries_the_secure_start(void **state)
+{
+	(void)state;
+	uint8_t b[STUB_HELLO_BYTES] = {0};
+	stub_put32(b + STUB_HELLO_MAGIC, STUB_MAGIC);
+	b[STUB_HELLO_PROTOCOL] = STUB_PROTOCOL_VERSION;
+	b[STUB_HELLO_WINDOW] = 8;
+	b[STUB_HELLO_UNIT] = 8;
+	stub_put16(b + STUB_HELLO_PAYLOAD, STUB_MAX_PAYLOAD);
+	stub_put32(b + STUB_HELLO_SECURE, 0x080F0000u);
+	struct stub_hello h;
+	struct stm32_error err;
+	stm32_error_clear(&err);
+	assert_int_equal(stub_hello_parse(b, sizeof(b), &h, &err), STM32_OK);
+	assert_int_equal(h.secure_start, 0x080F0000u);
+	/* A HELLO cut before the field is not one of ours. */
+	assert_int_not_equal(stub_hello_parse(b, STUB_HELLO_SECURE, &h, &err), STM32_OK);
+}
+
 static struct stub_hello hello_with_payload(unsigned max_payload)
 {
 	uint8_t b[STUB_HELLO_BYTES] = {0};
@@ -215,6 +271,8 @@ int main(void)
 		cmocka_unit_test(other_families_keep_their_image),
 		cmocka_unit_test(every_device_gets_an_image_that_fits_or_a_reason),
 		cmocka_unit_test(frames_follow_the_payload_the_stub_announces),
+		cmocka_unit_test(every_wb_and_wl_row_gets_the_dword_image),
+		cmocka_unit_test(hello_carries_the_secure_start),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
