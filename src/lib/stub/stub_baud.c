@@ -27,6 +27,7 @@
  * wire at 115200), with room for a stub whose clock runs late (the
  * emulator's core). */
 #define CONFIRM_REPLY_MS 300u
+#define SWITCH_SETTLE_MS 5u /* after the host's switch, before the CONFIRM */
 /* HELLOs at the old rate after a failed switch: the first one normally
  * finds the stub; more for a stub whose 500 ms run late (an emulated core
  * slower than the wall clock). */
@@ -230,6 +231,11 @@ static enum stm32_status try_rate(struct stub_baud *b, struct stub_session *s, u
 	struct stm32_uart_config to = {baud, 8, 'n', 1};
 	if ((st = stm32_transport_reconfigure(s->t, &to, err)) != STM32_OK)
 		return st;
+	/* The stub switches once its reply's last bit has left (TC). A host
+	 * can hear that reply sooner: the emulator hands a byte over as the
+	 * program writes it. A CONFIRM sent at once would then meet the old
+	 * rate; a USB adapter's latency is longer than this anyway. */
+	core_sleep_ms(SWITCH_SETTLE_MS);
 	if (confirmed(s, baud)) {
 		b->now = to;
 		/* Its HELLO at the new rate says the clock it raised to. */
