@@ -27,7 +27,7 @@
  * wire at 115200), with room for a stub whose clock runs late (the
  * emulator's core). */
 #define CONFIRM_REPLY_MS 300u
-#define SWITCH_SETTLE_MS 5u /* after the host's switch, before the CONFIRM */
+#define SWITCH_SETTLE_MS 25u /* after the host's switch, before the CONFIRM (an ASan-built emulator is slow) */
 /* HELLOs at the old rate after a failed switch: the first one normally
  * finds the stub; more for a stub whose 500 ms run late (an emulated core
  * slower than the wall clock). */
