@@ -277,18 +277,6 @@ uint8_t chip_uart_rx(const struct chip *c)
 	return (uint8_t)REG32(c->usart + (c->new_layout ? NEW_RDR : OLD_DR));
 }
 
-bool chip_uart_tx_ready(const struct chip *c)
-{
-	return (REG32(c->status) & ST_TXE) != 0;
-}
-
-void chip_uart_tx(struct chip *c, uint8_t byte)
-{
-	while (!(REG32(c->status) & ST_TXE))
-		;
-	REG32(c->usart + (c->new_layout ? NEW_TDR : OLD_DR)) = byte;
-}
-
 void chip_uart_flush(const struct chip *c)
 {
 	while (!(REG32(c->status) & ST_TC))

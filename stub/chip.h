@@ -90,8 +90,6 @@ bool chip_uart_can(const struct chip *c, uint32_t baud);
  * make baud; false when neither can. */
 bool chip_uart_raise_for(struct chip *c, uint32_t baud);
 uint8_t chip_uart_rx(const struct chip *c);
-bool chip_uart_tx_ready(const struct chip *c);
-void chip_uart_tx(struct chip *c, uint8_t byte); /* waits for the transmit register */
 void chip_uart_flush(const struct chip *c); /* until the last byte left the pin */
 bool chip_has_crc_unit(const struct chip *c);
 /* The CRC unit over [address, address + length), length a multiple of 4;
