@@ -55,8 +55,8 @@ static void write_core(FILE *out, const struct sim_core_counts *c)
 		", \"lockups\": %" PRIu64 ", \"unmodelled_accesses\": %" PRIu64 ",\n", c->instructions,
 		c->faults, c->lockups, c->unmodelled_accesses);
 	fprintf(out, "           \"spin_skips\": %" PRIu64 ", \"spin_skipped_instructions\": %" PRIu64
-		", \"behind_wall_ms_max\": %" PRIu64 ".%03" PRIu64 ",\n",
-		c->spin_skips, c->spin_skipped_instructions, c->behind_wall_us_max / 1000u,
+		", \"spin_idle_stops\": %" PRIu64 ", \"behind_wall_ms_max\": %" PRIu64 ".%03" PRIu64 ",\n",
+		c->spin_skips, c->spin_skipped_instructions, c->spin_idle_stops, c->behind_wall_us_max / 1000u,
 		c->behind_wall_us_max % 1000u);
 	fprintf(out, "           \"usart_tx_bytes\": %" PRIu64 ", \"usart_rx_bytes\": %" PRIu64
 		", \"usart_rx_overruns\": %" PRIu64 ", \"usart_garbled\": %" PRIu64

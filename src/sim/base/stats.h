@@ -37,6 +37,9 @@ struct sim_core_counts {
 	/* polling loops the core moved over and their instructions (counted in
 	 * instructions too) */
 	uint64_t spin_skips, spin_skipped_instructions;
+	/* --speed fast: polls only a timer or the host could end, waited out
+	 * at the wall clock's pace */
+	uint64_t spin_idle_stops;
 	/* --speed realtime: the most the core was behind the wall clock (a
 	 * measurement taken while it was is of the emulator, not the program) */
 	uint64_t behind_wall_us_max;

@@ -90,6 +90,10 @@ static uint64_t on_mmio_read(uc_engine *uc, uint64_t offset, unsigned size, void
 	uint32_t value;
 	uint32_t address = region->base + (uint32_t)offset;
 	sim_spin_before_read(cpu, pc, address);
+	if (cpu->spin.idle_requested) {
+		cpu->spin.idle_requested = false;
+		set_stop(cpu, SIM_CPU_STOP_IDLE, "polling for a timer or the host");
+	}
 	if (region->info) {
 		uint8_t b[4] = {0};
 		sim_port_read(cpu->chip, region->base + (uint32_t)offset, b, size > 4 ? 4 : size);

@@ -81,6 +81,8 @@ struct sim_cpu_stats {
 	/* Polling loops moved over (spin.c); their instructions are counted in
 	 * instructions too, as if run. */
 	uint64_t spin_skips, spin_skipped_instructions;
+	/* Polls that stopped the core to wait like WFI (sim_cpu_set_timer_polls_idle) */
+	uint64_t spin_idle_stops;
 	uint64_t resets[SIM_RESET_CAUSES];
 	struct sim_cpu_periph_stat periph[SIM_CPU_PERIPH_MAX];
 	size_t periph_count;
@@ -135,14 +137,20 @@ bool sim_cpu_flash_read_protected(const struct sim_cpu *cpu);
  * over up to the next change it could read, the same instructions,
  * values and time as if run. Off: every instruction runs. */
 void sim_cpu_set_spin_skip(struct sim_cpu *cpu, bool on);
-/* Whether a poll that only a timer (IWDG, SysTick) can end is moved over
- * too (the default; the UART's fast speed turns it off). */
-void sim_cpu_set_spin_timers_only(struct sim_cpu *cpu, bool on);
+/* On: a poll that only a timer (IWDG, SysTick) or the outside world can
+ * end is not moved over but stops the core with SIM_CPU_STOP_IDLE, as a
+ * WFI does, so the caller lets its own clock's time pass (the UART's fast
+ * speed). Off (the default): moved over like any other poll. */
+void sim_cpu_set_timer_polls_idle(struct sim_cpu *cpu, bool on);
 
 /* Run at most budget instructions. */
 struct sim_cpu_stop_info sim_cpu_run(struct sim_cpu *cpu, uint64_t budget);
 /* Let emulated time pass without instructions (a WFI wait). */
 void sim_cpu_idle(struct sim_cpu *cpu, uint64_t ns);
+/* Nanoseconds until a timer (SysTick, IWDG, a clock or the flash) changes
+ * what the program could read, UINT64_MAX for none: an idle wait is not
+ * let pass beyond it, so each wrap and deadline is seen at its time. */
+uint64_t sim_cpu_next_timer_ns(const struct sim_cpu *cpu);
 uint64_t sim_cpu_time_ns(const struct sim_cpu *cpu);
 
 /* Someone else (the ROM engine) wrote these bytes of flash or RAM: drop

@@ -49,7 +49,6 @@ struct sim_cpu *sim_cpu_new(struct sim_chip *chip, const struct sim_cpu_callback
 		cpu->callbacks = *callbacks;
 	cpu->mem = sim_port_memory(chip);
 	cpu->spin.enabled = true;
-	cpu->spin.timers_only_too = true;
 	uc_err e = uc_open(UC_ARCH_ARM, UC_MODE_THUMB | UC_MODE_MCLASS, &cpu->uc);
 	if (e == UC_ERR_OK)
 		e = uc_ctl_set_cpu_model(cpu->uc, unicorn_model(info->core));
@@ -262,9 +261,9 @@ struct sim_cpu_stop_info sim_cpu_run(struct sim_cpu *cpu, uint64_t budget)
 	return cpu->stop;
 }
 
-void sim_cpu_set_spin_timers_only(struct sim_cpu *cpu, bool on)
+void sim_cpu_set_timer_polls_idle(struct sim_cpu *cpu, bool on)
 {
-	cpu->spin.timers_only_too = on;
+	cpu->spin.timer_polls_idle = on;
 }
 
 void sim_cpu_set_spin_skip(struct sim_cpu *cpu, bool on)
@@ -276,6 +275,14 @@ void sim_cpu_set_spin_skip(struct sim_cpu *cpu, bool on)
 void sim_cpu_idle(struct sim_cpu *cpu, uint64_t ns)
 {
 	cpu->soc.env.now_ps += ns * 1000u;
+}
+
+uint64_t sim_cpu_next_timer_ns(const struct sim_cpu *cpu)
+{
+	uint64_t next = sim_soc_next_change(&cpu->soc, false), now = cpu->soc.env.now_ps;
+	if (next == UINT64_MAX)
+		return UINT64_MAX;
+	return next > now ? (next - now + 999u) / 1000u : 0;
 }
 
 uint64_t sim_cpu_time_ns(const struct sim_cpu *cpu)

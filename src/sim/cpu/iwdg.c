@@ -126,9 +126,14 @@ bool sim_iwdg_irq(const struct sim_iwdg *iwdg)
 	return early_wakeup(iwdg) && (iwdg->ewcr & EWCR_EWIE) && ewif(iwdg);
 }
 
+uint64_t sim_iwdg_update_end(const struct sim_iwdg *iwdg)
+{
+	return iwdg->update_until_ps > iwdg->env->now_ps ? iwdg->update_until_ps : UINT64_MAX;
+}
+
 uint64_t sim_iwdg_next_event(const struct sim_iwdg *iwdg, bool refreshed)
 {
-	uint64_t update = iwdg->update_until_ps > iwdg->env->now_ps ? iwdg->update_until_ps : UINT64_MAX;
+	uint64_t update = sim_iwdg_update_end(iwdg);
 	uint64_t expiry = refreshed ? UINT64_MAX : sim_iwdg_deadline(iwdg);
 	uint64_t early = sim_iwdg_irq_deadline(iwdg); /* EWIF shows in SR */
 	uint64_t first = update < expiry ? update : expiry;

@@ -99,6 +99,9 @@ uint64_t sim_iwdg_irq_deadline(const struct sim_iwdg *iwdg);
 /* The next change of what the IWDG shows: SR's update bits clearing, and
  * the reset unless the caller keeps refreshing it. */
 uint64_t sim_iwdg_next_event(const struct sim_iwdg *iwdg, bool refreshed);
+/* When SR's update bits clear (the watchdog's own work, not its timing),
+ * UINT64_MAX when none is under way. */
+uint64_t sim_iwdg_update_end(const struct sim_iwdg *iwdg);
 
 /* CRC unit. */
 struct sim_crc {

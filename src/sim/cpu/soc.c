@@ -101,6 +101,7 @@ uint64_t sim_soc_next_work_change(const struct sim_soc *soc)
 	const uint64_t events[] = {
 		sim_rcc_deadline(&soc->rcc),
 		sim_flashctl_deadline(&soc->flash),
+		sim_iwdg_update_end(&soc->iwdg),
 		soc->usart_count ? sim_usart_next_change(&soc->usarts[0]) : UINT64_MAX,
 		soc->usart_count > 1 ? sim_usart_next_change(&soc->usarts[1]) : UINT64_MAX,
 		soc->usart_count > 2 ? sim_usart_next_change(&soc->usarts[2]) : UINT64_MAX,

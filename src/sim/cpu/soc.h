@@ -37,8 +37,9 @@ uint64_t sim_soc_deadline(const struct sim_soc *soc);
  * without touching it (a flag, a reset, an interrupt line): what a polling
  * loop waits for (spin.c). A watchdog the loop refreshes is left out. */
 uint64_t sim_soc_next_change(const struct sim_soc *soc, bool watchdog_refreshed);
-/* The same without the timers (IWDG, SysTick): UINT64_MAX when only a
- * timer, or the outside world, can change what a poll reads. */
+/* The same without the timers (the IWDG's count, SysTick): UINT64_MAX
+ * when only a timer, or the outside world, can change what a poll reads.
+ * The IWDG's register update is work, not timing: it is in. */
 uint64_t sim_soc_next_work_change(const struct sim_soc *soc);
 
 #endif

@@ -28,6 +28,7 @@
 void sim_spin_restart(struct sim_spin *spin)
 {
 	spin->tracking = false;
+	spin->idle_requested = false;
 }
 
 static void begin_pass(struct sim_cpu *cpu, uint32_t pc, uint32_t address)
@@ -172,12 +173,15 @@ static void skip(struct sim_cpu *cpu, const struct sim_spin_pass *p)
 	struct sim_spin *spin = &cpu->spin;
 	struct sim_soc_env *env = &cpu->soc.env;
 	uint64_t now = env->now_ps;
-	/* Without timers_only_too (fast speed) a poll that only a timer or the
-	 * outside world can end runs pass by pass: nothing paces the core's
-	 * clock there, and moved over, a program's timeouts for the host
-	 * would pass in no wall time (docs/sim.md). */
-	if (!spin->timers_only_too && sim_soc_next_work_change(&cpu->soc) == UINT64_MAX)
+	/* Waiting like WFI (fast speed): a poll that only a timer or the
+	 * outside world can end stops the core, and the caller lets the wall
+	 * clock's time pass on it; moved over here, a program's timeouts for
+	 * the host would pass in no wall time (docs/sim.md). */
+	if (spin->timer_polls_idle && sim_soc_next_work_change(&cpu->soc) == UINT64_MAX) {
+		spin->idle_requested = true; /* the read hook stops the core (cpu.c) */
+		cpu->stats.spin_idle_stops++;
 		return;
+	}
 	uint64_t next = sim_soc_next_change(&cpu->soc, refreshes_watchdog(cpu, p));
 	uint64_t left = cpu->budget_end > cpu->stats.instructions ? cpu->budget_end - cpu->stats.instructions : 0;
 	uint64_t k = left / p->length;

@@ -43,7 +43,8 @@ struct sim_spin_pass {
 
 struct sim_spin {
 	bool enabled;
-	bool timers_only_too; /* also a poll only a timer can end (realtime) */
+	bool timer_polls_idle; /* a poll only a timer or the host can end stops the core (fast) */
+	bool idle_requested;   /* such a poll was found: stop the core as idle */
 	bool tracking;            /* a pass is being recorded */
 	uint32_t anchor_pc, anchor_address;
 	uint64_t start_ps, start_instructions;

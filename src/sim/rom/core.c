@@ -115,10 +115,10 @@ static struct sim_cpu *core(struct sim_engine *engine)
 	}
 	/* Fast, nothing paces the core's clock: a program waiting for the
 	 * host with a timeout (the RAM stub's 500 ms for a CONFIRM, its
-	 * silence) must run its polls pass by pass, as before they were moved
-	 * over, or its time would run out while the host takes milliseconds. */
+	 * silence) waits like WFI, at the wall clock's pace, or its time would
+	 * run out while the host takes milliseconds. */
 	if (!engine->timed)
-		sim_cpu_set_spin_timers_only(p->cpu, false);
+		sim_cpu_set_timer_polls_idle(p->cpu, true);
 	/* The engine's latch is the chip's until the program changes it
 	 * (FLASH_SR.PEMPTY, FLASH_ACR.EMPTY). */
 	if (sim_cpu_latch_visible(p->cpu))
@@ -203,7 +203,7 @@ struct sim_cpu_stop_info rom_core_run(struct sim_engine *engine, uint64_t budget
 		if (stop.reason == SIM_CPU_STOP_IDLE && p->rx.count) {
 			uint64_t now = sim_cpu_time_ns(p->cpu), due = p->rx.due_ns[p->rx.head];
 			if (due > now)
-				sim_cpu_idle(p->cpu, due - now);
+				rom_core_idle(engine, due - now);
 			continue;
 		}
 		if (stop.reason != SIM_CPU_STOP_BUDGET || left == 0 || !p->rx.count)
@@ -211,10 +211,29 @@ struct sim_cpu_stop_info rom_core_run(struct sim_engine *engine, uint64_t budget
 	}
 }
 
-void rom_core_idle(struct sim_engine *engine, uint64_t ns)
+/* Not beyond the next timer change (each SysTick wrap and watchdog
+ * deadline is seen at its time) nor the next host byte's frame end (which
+ * was timed from the core's clock when it came: passed over, the bytes
+ * behind it would all reach the USART at once). */
+uint64_t rom_core_idle(struct sim_engine *engine, uint64_t ns)
 {
-	if (engine->program.cpu)
-		sim_cpu_idle(engine->program.cpu, ns);
+	struct sim_program *p = &engine->program;
+	if (!p->cpu)
+		return 0;
+	uint64_t most = sim_cpu_next_timer_ns(p->cpu);
+	if (p->rx.count) {
+		uint64_t now = sim_cpu_time_ns(p->cpu), due = p->rx.due_ns[p->rx.head];
+		uint64_t until_due = due > now ? due - now : 0;
+		most = until_due < most ? until_due : most;
+	}
+	ns = ns < most ? ns : most;
+	sim_cpu_idle(p->cpu, ns);
+	return ns;
+}
+
+uint64_t rom_core_next_timer_ns(const struct sim_engine *engine)
+{
+	return engine->program.cpu ? sim_cpu_next_timer_ns(engine->program.cpu) : UINT64_MAX;
 }
 
 uint64_t rom_core_time_ns(const struct sim_engine *engine)
@@ -294,6 +313,7 @@ void rom_core_sync_stats(struct sim_engine *engine)
 	c->iwdg_refreshes = s->iwdg_refreshes;
 	c->spin_skips = s->spin_skips;
 	c->spin_skipped_instructions = s->spin_skipped_instructions;
+	c->spin_idle_stops = s->spin_idle_stops;
 	c->block_count = s->periph_count < SIM_STATS_BLOCKS ? s->periph_count : SIM_STATS_BLOCKS;
 	for (size_t i = 0; i < c->block_count; i++)
 		c->blocks[i] = (struct sim_block_count){s->periph[i].name, s->periph[i].reads,
@@ -354,7 +374,16 @@ struct sim_cpu_stop_info rom_core_run(struct sim_engine *engine, uint64_t budget
 	(void)engine, (void)budget;
 	return (struct sim_cpu_stop_info){.reason = SIM_CPU_STOP_HALTED, .what = "no core"};
 }
-void rom_core_idle(struct sim_engine *engine, uint64_t ns) { (void)engine, (void)ns; }
+uint64_t rom_core_idle(struct sim_engine *engine, uint64_t ns)
+{
+	(void)engine, (void)ns;
+	return 0;
+}
+uint64_t rom_core_next_timer_ns(const struct sim_engine *engine)
+{
+	(void)engine;
+	return UINT64_MAX;
+}
 uint64_t rom_core_time_ns(const struct sim_engine *engine) { (void)engine; return 0; }
 uint64_t rom_core_clock_ns(const struct sim_engine *engine) { (void)engine; return 0; }
 bool rom_core_pempty(const struct sim_engine *engine, bool fallback)

@@ -4,9 +4,19 @@
  * the empty check), a fault stops it until the next reset. */
 #include "rom/rom_private.h"
 
-/* How often a program waiting in WFI is looked at again (no interrupts are
- * delivered, so only time, e.g. the watchdog's, can change anything). */
+/* How often a program waiting in WFI (or, at --speed fast, in a poll that
+ * only time or the host can end) is looked at again when no timer is due
+ * sooner: no interrupts are delivered, so only time, e.g. the watchdog's,
+ * or the host's bytes can change anything. */
 #define IDLE_RECHECK_US 10000u
+
+static uint64_t idle_recheck_us(const struct sim_engine *engine)
+{
+	uint64_t ns = rom_core_next_timer_ns(engine);
+	if (ns >= (uint64_t)IDLE_RECHECK_US * 1000u)
+		return IDLE_RECHECK_US;
+	return ns < 1000u ? 1u : (ns + 999u) / 1000u;
+}
 
 static void program_reset(struct sim_engine *engine, enum sim_reset_cause cause)
 {
@@ -36,7 +46,7 @@ static uint64_t after_stop(struct sim_engine *engine, const struct sim_cpu_stop_
 	case SIM_CPU_STOP_IDLE:
 		p->idle = true;
 		p->idle_since_us = now_us;
-		return now_us + IDLE_RECHECK_US;
+		return now_us + idle_recheck_us(engine);
 	case SIM_CPU_STOP_RESET:
 		program_reset(engine, stop->reset);
 		return now_us;
@@ -73,7 +83,9 @@ bool sim_engine_run_program(struct sim_engine *engine, uint64_t budget, uint64_t
 		p->epoch_ns = rom_core_time_ns(engine);
 	}
 	if (p->idle) {
-		/* WFI: the time spent waiting passes on the core too. */
+		/* The time spent waiting passes on the core too, up to its next
+		 * timer change or host byte (what lies beyond is not made up:
+		 * the core's clock falls behind, as a slower one would). */
 		if (now_us > p->idle_since_us)
 			rom_core_idle(engine, (now_us - p->idle_since_us) * 1000u);
 		p->idle = false;

@@ -82,7 +82,11 @@ void rom_core_go(struct sim_engine *engine, uint32_t address);
 /* A reset boots main flash (vectors: its vector table) or the SRAM. */
 void rom_core_boot_at(struct sim_engine *engine, bool sram, uint32_t vectors);
 struct sim_cpu_stop_info rom_core_run(struct sim_engine *engine, uint64_t budget);
-void rom_core_idle(struct sim_engine *engine, uint64_t ns);
+/* Let up to ns pass on a waiting core (WFI, or a poll at --speed fast),
+ * not beyond the next timer change or host byte; the time let pass. */
+uint64_t rom_core_idle(struct sim_engine *engine, uint64_t ns);
+/* Nanoseconds until the core's next timer change, UINT64_MAX for none. */
+uint64_t rom_core_next_timer_ns(const struct sim_engine *engine);
 /* The core's emulated time. */
 uint64_t rom_core_time_ns(const struct sim_engine *engine);
 /* Realtime: the wall time (ns since the emulator started) the core has reached. */

@@ -41,21 +41,17 @@ static void put32(uint8_t *p, uint32_t v) { put16(p, (uint16_t)v); put16(p + 2, 
  * behind its vector, on a fresh F103 left as the ROM leaves it, run in
  * slices of slice instructions until it stops or has run max; the
  * deliveries reach USART1 between slices. */
-static void run_program(struct outcome *o, bool skip, const uint16_t *code, size_t halfwords,
-			const struct delivery *bytes, size_t count, uint64_t slice, uint64_t max)
+static struct sim_cpu *start_program(struct sim_chip *chip, const uint16_t *code, size_t halfwords)
 {
-	memset(o, 0, sizeof(*o));
-	struct sim_chip chip;
 	const struct stm32_device *dev = stm32_device_find("stm32f103xb");
 	assert_non_null(dev);
-	assert_true(sim_chip_init(&chip, dev));
+	assert_true(sim_chip_init(chip, dev));
 	char err[128];
-	struct sim_cpu *cpu = sim_cpu_new(&chip, NULL, err, sizeof(err));
+	struct sim_cpu *cpu = sim_cpu_new(chip, NULL, err, sizeof(err));
 	if (!cpu)
 		fail_msg("%s", err);
-	sim_cpu_set_spin_skip(cpu, skip);
 	uint32_t base = dev->ram_start;
-	uint8_t *p = chip.ram + (base - SIM_RAM_BASE);
+	uint8_t *p = chip->ram + (base - SIM_RAM_BASE);
 	put32(p, dev->ram_end & ~7u);
 	put32(p + 4, (base + 8) | 1u);
 	for (size_t i = 0; i < halfwords; i++)
@@ -63,6 +59,16 @@ static void run_program(struct outcome *o, bool skip, const uint16_t *code, size
 	sim_cpu_memory_changed(cpu, base, (uint32_t)(8 + 2 * halfwords));
 	sim_cpu_rom_handoff(cpu, 115200);
 	assert_true(sim_cpu_go(cpu, base, NULL));
+	return cpu;
+}
+
+static void run_program(struct outcome *o, bool skip, const uint16_t *code, size_t halfwords,
+			const struct delivery *bytes, size_t count, uint64_t slice, uint64_t max)
+{
+	memset(o, 0, sizeof(*o));
+	struct sim_chip chip;
+	struct sim_cpu *cpu = start_program(&chip, code, halfwords);
+	sim_cpu_set_spin_skip(cpu, skip);
 	size_t next = 0;
 	do {
 		uint64_t done = sim_cpu_stats(cpu)->instructions;
@@ -220,6 +226,79 @@ static void systick_countflag_poll_ends_at_each_count_to_zero(void **state)
 	assert_true(fast.skips >= 20);
 }
 
+/* With timer polls idle (the UART's fast speed), the COUNTFLAG poll stops
+ * the core as WFI would, each time with the wrap still to come; the caller
+ * lets that time pass and the program sees the same 20 wraps at the same
+ * times, without running the passes between them. A poll on the flash's
+ * own work is still moved over without a stop. */
+static void timer_polls_stop_the_core_until_the_next_wrap(void **state)
+{
+	(void)state;
+	struct sim_chip chip;
+	struct sim_cpu *cpu =
+		start_program(&chip, countflag_poll, sizeof(countflag_poll) / sizeof(countflag_poll[0]));
+	sim_cpu_set_timer_polls_idle(cpu, true);
+	struct sim_cpu_stop_info stop;
+	unsigned idles = 0;
+	uint64_t idled_ns = 0;
+	while ((stop = sim_cpu_run(cpu, 100000)).reason == SIM_CPU_STOP_IDLE ||
+	       stop.reason == SIM_CPU_STOP_BUDGET) {
+		if (stop.reason != SIM_CPU_STOP_IDLE)
+			continue;
+		uint64_t ns = sim_cpu_next_timer_ns(cpu);
+		assert_true(ns > 0 && ns < 1000000); /* the wrap, a 1000-cycle count away */
+		sim_cpu_idle(cpu, ns);
+		idled_ns += ns;
+		assert_true(++idles < 1000);
+	}
+	assert_int_equal(stop.reason, SIM_CPU_STOP_BREAKPOINT);
+	assert_int_equal(sim_cpu_reg(cpu, UC_ARM_REG_R5), 20);
+	assert_true(idles >= 19);
+	assert_int_equal(sim_cpu_stats(cpu)->spin_idle_stops, idles);
+	struct outcome slow;
+	run_program(&slow, false, countflag_poll, sizeof(countflag_poll) / sizeof(countflag_poll[0]),
+		    NULL, 0, 100000, 1000000);
+	/* The same wraps: the time is the run's within a pass a wrap. */
+	uint64_t t = sim_cpu_time_ns(cpu);
+	assert_true(t + 20 * 1000 >= slow.time_ns && t <= slow.time_ns + 20 * 1000);
+	assert_true(sim_cpu_stats(cpu)->instructions < slow.instructions / 2);
+	assert_true(idled_ns > slow.time_ns / 2);
+	sim_cpu_free(cpu);
+	sim_chip_free(&chip);
+
+	cpu = start_program(&chip, flash_poll, sizeof(flash_poll) / sizeof(flash_poll[0]));
+	sim_cpu_set_timer_polls_idle(cpu, true);
+	while ((stop = sim_cpu_run(cpu, 100000)).reason == SIM_CPU_STOP_BUDGET)
+		continue;
+	assert_int_equal(stop.reason, SIM_CPU_STOP_BREAKPOINT);
+	assert_int_equal(sim_cpu_stats(cpu)->spin_idle_stops, 0);
+	assert_true(sim_cpu_stats(cpu)->spin_skips >= 8);
+	sim_cpu_free(cpu);
+	sim_chip_free(&chip);
+}
+
+/* A poll that only the host can end (RXNE, no timer running) stops the
+ * core with no timer change to wait for. */
+static void a_poll_for_the_host_stops_with_no_timer_to_wait_for(void **state)
+{
+	(void)state;
+	struct sim_chip chip;
+	struct sim_cpu *cpu = start_program(&chip, usart_poll, sizeof(usart_poll) / sizeof(usart_poll[0]));
+	sim_cpu_set_timer_polls_idle(cpu, true);
+	struct sim_cpu_stop_info stop = sim_cpu_run(cpu, 100000);
+	assert_int_equal(stop.reason, SIM_CPU_STOP_IDLE);
+	assert_int_equal(sim_cpu_next_timer_ns(cpu), UINT64_MAX);
+	assert_true(sim_cpu_stats(cpu)->instructions < 100);
+	for (const char *c = "abc"; *c; c++) {
+		sim_cpu_usart_receive(cpu, 1, (uint8_t)*c);
+		stop = sim_cpu_run(cpu, 100000);
+	}
+	assert_int_equal(stop.reason, SIM_CPU_STOP_BREAKPOINT);
+	assert_memory_equal(chip.ram + (0x20001000u - SIM_RAM_BASE), "abc", 3);
+	sim_cpu_free(cpu);
+	sim_chip_free(&chip);
+}
+
 /* count.s: polls RXNE (never set) and counts the passes in r2. */
 static const uint16_t counting_poll[] = {
 	0x4806, 0x4E07, 0x2200, 0x2307, 0x6801, 0x3201, 0x0689, 0xD5FB, 0x6033,
@@ -258,6 +337,8 @@ int main(void)
 		cmocka_unit_test(watchdog_still_fires_in_a_skipped_poll),
 		cmocka_unit_test(systick_countflag_poll_ends_at_each_count_to_zero),
 		cmocka_unit_test(loops_that_do_more_than_poll_run_as_they_are),
+		cmocka_unit_test(timer_polls_stop_the_core_until_the_next_wrap),
+		cmocka_unit_test(a_poll_for_the_host_stops_with_no_timer_to_wait_for),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
