@@ -91,6 +91,50 @@ t_l0_write_protected_page_is_refused_before_anything_is_erased() {
 	same_bytes "$WORK/now.bin" "$WORK/old.bin"
 }
 
+# L011/L021: 2 KiB of SRAM hold no loader, so the flash controller's own
+# registers do it over SWD (src/lib/stlink/stlink_flash_pecr.c): half pages
+# where whole ones fall, words around them, the core never run; verified
+# by reading back. The flash is what the ROM's writes give.
+t_l01x_without_room_for_the_loader_writes_through_the_registers() {
+	DEVICE=stm32l01x
+	# From 32 bytes into a half page, 9004 bytes: words, half pages, words.
+	firmware_with_runs "$WORK/fw.bin" 9004
+	IMG=$WORK/$DEVICE.swd.img
+	probe_ok -w "$WORK/fw.bin" -v -S 0x08000020 stlink:
+	out_has "Wrote and verified 9004 bytes"
+	out_lacks "(by CRC)"
+	stat_is .stlink.breakpoints 0
+	stat_is '.core.instructions // 0' 0
+	stat_at_least .stlink.memory_read_bytes 9004
+	extract_flash "$WORK/swd.flash"
+	flash_slice "$WORK/written.bin" 32 9004
+	same_bytes "$WORK/written.bin" "$WORK/fw.bin"
+	IMG=$WORK/$DEVICE.rom.img
+	run_ok -w "$WORK/fw.bin" --no-stub -S 0x08000020 "sim:$DEVICE,image=$IMG"
+	extract_flash "$WORK/rom.flash"
+	same_bytes "$WORK/swd.flash" "$WORK/rom.flash"
+	# -o: no mass-erase bit, every page erased by the registers: zeros.
+	IMG=$WORK/$DEVICE.swd.img
+	probe_ok -o stlink:
+	extract_flash "$WORK/all.flash"
+	head -c "$(stat -c %s "$WORK/all.flash")" /dev/zero >"$WORK/zeros.bin"
+	same_bytes "$WORK/all.flash" "$WORK/zeros.bin"
+}
+
+# A page the option bytes protect: the plan refuses before anything is
+# erased, on the register path as on the loader's.
+t_l01x_write_protected_page_is_refused_on_the_register_path() {
+	DEVICE=stm32l01x
+	random_file "$WORK/old.bin" 1024
+	probe_ok -w "$WORK/old.bin" -S 0x08001000 stlink:
+	run_ok --write-protect 0 "sim:$DEVICE,image=$IMG"
+	random_file "$WORK/fw.bin" 5120
+	probe_fail -w "$WORK/fw.bin" stlink:
+	error_has "write-protected: the chip would refuse; nothing was erased"
+	flash_slice "$WORK/now.bin" 4096 1024
+	same_bytes "$WORK/now.bin" "$WORK/old.bin"
+}
+
 t_f7_writes_through_the_loader_in_sram1() {
 	for DEVICE in stm32f72x stm32f74x stm32f76x; do
 		firmware_with_runs "$WORK/fw.bin" 40000

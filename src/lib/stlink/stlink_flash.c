@@ -2,12 +2,10 @@
  * offsets and bits: stlink.md §5 (RM0008, RM0090, RM0351, RM0444). */
 #include <string.h>
 
-#include "core/util.h"
 #include "stlink/stlink_flash.h"
 
 #define KEY1 0x45670123u
 #define KEY2 0xCDEF89ABu
-#define BUSY_SPIN_POLLS 64u /* polls before sleeping between them */
 #define PAGE_ERASE_LIMIT_MS 10000u
 #define MASS_ERASE_LIMIT_MS 120000u
 #define PROGRAM_LIMIT_MS 5000u
@@ -43,6 +41,7 @@ static const struct controller controllers[] = {
 				.cr_pg = 1u << 0, .cr_erase = 1u << 1, .cr_mass = 1u << 2,
 				.cr_start = 1u << 16, .cr_lock = 1u << 31, .unit = 8},
 	[STLINK_FLASH_H7] = {.unit = 0}, /* stlink_flash_h7.c has its own registers */
+	[STLINK_FLASH_PECR] = {.unit = 4}, /* stlink_flash_pecr.c: its own registers too */
 };
 
 static const struct { const char *family; enum stlink_flash_kind kind; uint32_t base; } families[] = {
@@ -52,6 +51,7 @@ static const struct { const char *family; enum stlink_flash_kind kind; uint32_t 
 	{"G0", STLINK_FLASH_DWORD, 0x40022000u}, {"G4", STLINK_FLASH_DWORD, 0x40022000u},
 	{"L4", STLINK_FLASH_DWORD, 0x40022000u}, {"WB", STLINK_FLASH_DWORD, 0x58004000u},
 	{"WL", STLINK_FLASH_DWORD, 0x58004000u}, {"H7", STLINK_FLASH_H7, 0x52002000u},
+	{"L0", STLINK_FLASH_PECR, 0x40022000u}, {"L1", STLINK_FLASH_PECR, 0x40023C00u},
 };
 
 bool stlink_flash_init(struct stlink_flash *f, const struct stm32_device *device)
@@ -110,21 +110,11 @@ static enum stm32_status wait_idle(struct stlink_link *l, const struct stlink_fl
 				   struct stm32_error *err)
 {
 	const struct controller *c = &controllers[f->kind];
-	uint64_t deadline = core_monotonic_ms() + limit_ms;
 	uint32_t sr = 0;
-	enum stm32_status s;
-	for (unsigned polls = 0;; polls++) {
-		if ((s = reg_read(l, f, c->sr, &sr, err)) != STM32_OK)
-			return s;
-		if (!(sr & c->sr_busy))
-			break;
-		if (core_monotonic_ms() > deadline)
-			return stm32_error_set(err, STM32_E_TIMEOUT,
-					       "the flash stayed busy for %u ms during %s", limit_ms,
-					       what);
-		if (polls >= BUSY_SPIN_POLLS)
-			core_sleep_ms(1);
-	}
+	enum stm32_status s = stlink_poll_clear(l, f->base + c->sr, c->sr_busy, limit_ms, what,
+						     &sr, err);
+	if (s != STM32_OK)
+		return s;
 	if ((s = reg_write(l, f, c->sr, sr & c->sr_clear, err)) != STM32_OK)
 		return s;
 	if (sr & c->sr_errors) {
@@ -150,6 +140,8 @@ enum stm32_status stlink_flash_erase_unit(struct stlink_link *l, const struct st
 {
 	if (f->kind == STLINK_FLASH_H7)
 		return stlink_flash_h7_erase_unit(l, f, unit, err);
+	if (f->kind == STLINK_FLASH_PECR)
+		return stlink_flash_pecr_erase_unit(l, f, unit, err);
 	const struct controller *c = &controllers[f->kind];
 	uint32_t address, size;
 	if (!stm32_device_sector(f->device, unit, &address, &size))
@@ -176,6 +168,8 @@ enum stm32_status stlink_flash_mass_erase(struct stlink_link *l, const struct st
 {
 	if (f->kind == STLINK_FLASH_H7)
 		return stlink_flash_h7_mass_erase(l, f, err);
+	if (f->kind == STLINK_FLASH_PECR)
+		return stlink_flash_pecr_mass_erase(l, f, err);
 	const struct controller *c = &controllers[f->kind];
 	enum stm32_status s = unlock(l, f, err);
 	if (s == STM32_OK)
@@ -193,6 +187,8 @@ enum stm32_status stlink_flash_program(struct stlink_link *l, const struct stlin
 {
 	if (f->kind == STLINK_FLASH_H7)
 		return stlink_flash_h7_program(l, f, address, data, length, err);
+	if (f->kind == STLINK_FLASH_PECR)
+		return stlink_flash_pecr_program(l, f, address, data, length, err);
 	const struct controller *c = &controllers[f->kind];
 	enum stm32_status s = unlock(l, f, err);
 	if (s == STM32_OK)

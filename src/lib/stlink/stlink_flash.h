@@ -19,6 +19,7 @@ enum stlink_flash_kind {
 	STLINK_FLASH_F4,    /* F2/F4/F7: words (PSIZE x32), sectors by number */
 	STLINK_FLASH_DWORD, /* G0/G4/L4/WB/WL: double words, pages by number */
 	STLINK_FLASH_H7,    /* H7: flash words (32 or 16 bytes), sectors per bank (stlink_flash_h7.c) */
+	STLINK_FLASH_PECR,  /* L0/L1: words and half pages, pages by address (stlink_flash_pecr.c) */
 };
 
 struct stlink_flash {
@@ -30,7 +31,8 @@ struct stlink_flash {
 
 /* false when the family's controller is not one of the kinds above. */
 bool stlink_flash_init(struct stlink_flash *f, const struct stm32_device *device);
-/* The bytes one programming access writes (2, 4, 8; H7: its flash word). */
+/* The bytes one programming access writes (2, 4, 8; H7: its flash word;
+ * L0/L1: a word, half pages where whole ones fall). */
 unsigned stlink_flash_unit(const struct stlink_flash *f);
 enum stm32_status stlink_flash_erase_unit(struct stlink_link *l, const struct stlink_flash *f,
 					  uint32_t unit, struct stm32_error *err);
@@ -63,6 +65,15 @@ enum stm32_status stlink_flash_h7_mass_erase(struct stlink_link *l, const struct
 enum stm32_status stlink_flash_h7_program(struct stlink_link *l, const struct stlink_flash *f,
 					  uint32_t address, const uint8_t *data, size_t length,
 					  struct stm32_error *err);
+
+/* The L0/L1 controller's, likewise. */
+enum stm32_status stlink_flash_pecr_erase_unit(struct stlink_link *l, const struct stlink_flash *f,
+					       uint32_t unit, struct stm32_error *err);
+enum stm32_status stlink_flash_pecr_mass_erase(struct stlink_link *l, const struct stlink_flash *f,
+					       struct stm32_error *err);
+enum stm32_status stlink_flash_pecr_program(struct stlink_link *l, const struct stlink_flash *f,
+					    uint32_t address, const uint8_t *data, size_t length,
+					    struct stm32_error *err);
 
 /* H7: the option registers as a register image (docs/option-bytes.md, "H7
  * over SWD"): FLASH_OPTSR_CUR, WPSN_CUR1, WPSN_CUR2 (all ones on one-bank

@@ -6,7 +6,6 @@
  * the word has left it. Erase is by sector (SNB) or by bank (BER). */
 #include <string.h>
 
-#include "core/util.h"
 #include "stlink/stlink_flash.h"
 
 #define H7_KEYR 0x04u
@@ -30,7 +29,6 @@
 #define SR_OPERR (1u << 22)
 #define SR_ERRORS (SR_WRPERR | SR_PGSERR | SR_STRBERR | SR_INCERR | SR_OPERR)
 #define SR_CLEAR (SR_ERRORS | (1u << 16) /* EOP */)
-#define BUSY_SPIN_POLLS 64u
 #define ERASE_LIMIT_MS 20000u
 #define BANK_ERASE_LIMIT_MS 120000u
 #define PROGRAM_LIMIT_MS 1000u
@@ -94,20 +92,14 @@ static enum stm32_status wait_bank(struct stlink_link *l, const struct stlink_fl
 				   unsigned bank, unsigned limit_ms, const char *what,
 				   uint32_t address, struct stm32_error *err)
 {
-	uint64_t deadline = core_monotonic_ms() + limit_ms;
 	uint32_t sr = 0;
-	enum stm32_status s;
-	for (unsigned polls = 0;; polls++) {
-		if ((s = stlink_read_word(l, bank_reg(f, bank, H7_SR), &sr, err)) != STM32_OK)
-			return s;
-		if (!(sr & (SR_BSY | SR_QW)))
-			break;
-		if (core_monotonic_ms() > deadline)
-			return stm32_error_set(err, STM32_E_TIMEOUT,
-					       "flash bank %u stayed busy for %u ms during %s", bank + 1,
-					       limit_ms, what);
-		if (polls >= BUSY_SPIN_POLLS)
-			core_sleep_ms(1);
+	enum stm32_status s = stlink_poll_clear(l, bank_reg(f, bank, H7_SR), SR_BSY | SR_QW,
+						     limit_ms, what, &sr, err);
+	if (s != STM32_OK) {
+		if (s == STM32_E_TIMEOUT)
+			stm32_error_set(err, s, "flash bank %u stayed busy for %u ms during %s",
+					bank + 1, limit_ms, what);
+		return s;
 	}
 	if ((s = stlink_write_word(l, bank_reg(f, bank, H7_CCR), sr & SR_CLEAR, err)) != STM32_OK)
 		return s;
@@ -282,20 +274,8 @@ enum stm32_status stlink_flash_h7_read_options(struct stlink_link *l, const stru
 static enum stm32_status wait_options(struct stlink_link *l, const struct stlink_flash *f,
 				      uint32_t *optsr, struct stm32_error *err)
 {
-	uint64_t deadline = core_monotonic_ms() + OPTION_LIMIT_MS;
-	enum stm32_status s;
-	for (unsigned polls = 0;; polls++) {
-		if ((s = stlink_read_word(l, f->base + H7_OPTSR_CUR, optsr, err)) != STM32_OK)
-			return s;
-		if (!(*optsr & OPTSR_OPT_BUSY))
-			return STM32_OK;
-		if (core_monotonic_ms() > deadline)
-			return stm32_error_set(err, STM32_E_TIMEOUT,
-					       "the option-byte change stayed busy for %u ms",
-					       OPTION_LIMIT_MS);
-		if (polls >= BUSY_SPIN_POLLS)
-			core_sleep_ms(1);
-	}
+	return stlink_poll_clear(l, f->base + H7_OPTSR_CUR, OPTSR_OPT_BUSY, OPTION_LIMIT_MS,
+				      "the option-byte change", optsr, err);
 }
 
 static enum stm32_status unlock_options(struct stlink_link *l, const struct stlink_flash *f,

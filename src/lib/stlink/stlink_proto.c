@@ -230,6 +230,29 @@ enum stm32_status stlink_write_word(struct stlink_link *l, uint32_t address, uin
 	return s == STM32_OK ? check_status(reply[0], "a register write", address, err) : s;
 }
 
+#define POLLS_BEFORE_SLEEPING 64u
+
+enum stm32_status stlink_poll_clear(struct stlink_link *l, uint32_t address, uint32_t busy,
+				    unsigned limit_ms, const char *what, uint32_t *value,
+				    struct stm32_error *err)
+{
+	uint64_t deadline = core_monotonic_ms() + limit_ms;
+	enum stm32_status s;
+	for (unsigned polls = 0;; polls++) {
+		if ((s = stlink_read_word(l, address, value, err)) != STM32_OK)
+			return s;
+		if (!(*value & busy))
+			return STM32_OK;
+		if (core_monotonic_ms() > deadline)
+			return stm32_error_set(err, STM32_E_TIMEOUT,
+					       "%s took over %u ms (still busy)",
+					       what, limit_ms);
+		/* Most waits end within a few polls: sleep only after them. */
+		if (polls >= POLLS_BEFORE_SLEEPING)
+			core_sleep_ms(1);
+	}
+}
+
 static enum stm32_status last_status(struct stlink_link *l, const char *what, uint32_t address,
 				     struct stm32_error *err)
 {

@@ -38,6 +38,12 @@ enum stm32_status stlink_read_word(struct stlink_link *l, uint32_t address, uint
 				   struct stm32_error *err);
 enum stm32_status stlink_write_word(struct stlink_link *l, uint32_t address, uint32_t value,
 				    struct stm32_error *err);
+/* Reads the word at address until none of the bits in busy is set (*value:
+ * its last reading) or limit_ms passes: STM32_E_TIMEOUT, "WHAT took over
+ * N ms (still busy)". */
+enum stm32_status stlink_poll_clear(struct stlink_link *l, uint32_t address, uint32_t busy,
+				    unsigned limit_ms, const char *what, uint32_t *value,
+				    struct stm32_error *err);
 /* length bytes (at most STLINK_MAX_TRANSFER) at address; any alignment. */
 enum stm32_status stlink_read(struct stlink_link *l, uint32_t address, uint8_t *data,
 			      size_t length, struct stm32_error *err);

@@ -98,8 +98,8 @@ static enum stm32_status no_flash_driver(const struct stlink_backend *b, struct 
 			       "done yet (reading is)", dev->name, dev->family);
 }
 
-/* The RAM loader, or the register path where it does not fit (L0/L1 have
- * the loader only). */
+/* The RAM loader, or the register path where it does not fit (L011/L021's
+ * 2 KiB of SRAM). */
 static bool can_program(const struct stlink_backend *b)
 {
 	return b->use_loader || b->flash.kind != STLINK_FLASH_NONE;

@@ -1,0 +1,183 @@
+/* The L0/L1 flash controller over SWD (stlink_flash.h, STLINK_FLASH_PECR):
+ * RM0377 §3 (L0, at 0x40022000), RM0038 §3 (L1, at 0x40023C00). For the
+ * parts whose SRAM cannot hold the RAM loader (L011/L021: 2 KiB); the
+ * others program through the loader (stub/flash_pecr.c).
+ *
+ * Two locks stand before program memory: PEKEYR's pair clears PECR.PELOCK,
+ * then PRGKEYR's clears PRGLOCK; setting PELOCK again locks both. Flash
+ * erases to zeros. A page is erased by a word store into it with PROG and
+ * ERASE set; with FPRG and PROG set, word stores over a half page (L0 64
+ * bytes, L1 128) in order program it in one go after the last, in the time
+ * one word takes alone: the debugger's memory command writes them back to
+ * back, and the halted core fetches nothing from flash in between (which
+ * would abort the half page, FWWERR). What is not whole half pages goes a
+ * word at a time, PROG clear. */
+#include "stlink/stlink_flash.h"
+
+#include <string.h>
+
+#define PECR 0x04u
+#define PEKEYR 0x0Cu
+#define PRGKEYR 0x10u
+#define SR 0x18u
+#define PEKEY1 0x89ABCDEFu
+#define PEKEY2 0x02030405u
+#define PRGKEY1 0x8C9DAEBFu
+#define PRGKEY2 0x13141516u
+#define PECR_PELOCK (1u << 0)
+#define PECR_PRGLOCK (1u << 1)
+#define PECR_PROG (1u << 3)
+#define PECR_ERASE (1u << 9)
+#define PECR_FPRG (1u << 10)
+#define SR_BSY (1u << 0)
+#define SR_EOP (1u << 1)
+#define SR_WRPERR (1u << 8)
+#define SR_PGAERR (1u << 9)
+#define SR_SIZERR (1u << 10)
+#define SR_OPTVERR (1u << 11)
+#define SR_RDERR (1u << 13)
+#define SR_NOTZEROERR (1u << 16)
+#define SR_FWWERR (1u << 17)
+#define SR_ERRORS (SR_WRPERR | SR_PGAERR | SR_SIZERR | SR_OPTVERR | SR_RDERR | SR_NOTZEROERR | SR_FWWERR)
+#define ERASE_LIMIT_MS 1000u   /* a page: 3.2 ms (L0, L1 datasheets) */
+#define PROGRAM_LIMIT_MS 1000u /* a word or half page: 3.2 ms */
+
+static unsigned half_page(const struct stlink_flash *f)
+{
+	return strcmp(f->device->family, "L0") == 0 ? 64u : 128u;
+}
+
+static enum stm32_status write_reg(struct stlink_link *l, const struct stlink_flash *f,
+				   uint32_t offset, uint32_t value, struct stm32_error *err)
+{
+	return stlink_write_word(l, f->base + offset, value, err);
+}
+
+static enum stm32_status key_pair(struct stlink_link *l, const struct stlink_flash *f,
+				  uint32_t keyr, uint32_t first, uint32_t second,
+				  struct stm32_error *err)
+{
+	enum stm32_status s = write_reg(l, f, keyr, first, err);
+	return s == STM32_OK ? write_reg(l, f, keyr, second, err) : s;
+}
+
+static enum stm32_status unlock(struct stlink_link *l, const struct stlink_flash *f,
+				struct stm32_error *err)
+{
+	uint32_t pecr;
+	enum stm32_status s = stlink_read_word(l, f->base + PECR, &pecr, err);
+	if (s == STM32_OK && (pecr & PECR_PELOCK))
+		s = key_pair(l, f, PEKEYR, PEKEY1, PEKEY2, err);
+	if (s == STM32_OK && (pecr & (PECR_PELOCK | PECR_PRGLOCK)))
+		s = key_pair(l, f, PRGKEYR, PRGKEY1, PRGKEY2, err);
+	if (s == STM32_OK && (s = stlink_read_word(l, f->base + PECR, &pecr, err)) == STM32_OK &&
+	    (pecr & (PECR_PELOCK | PECR_PRGLOCK)))
+		s = stm32_error_set(err, STM32_E_PROTECTED,
+				    "the flash controller stayed locked after its key sequences "
+				    "(PECR 0x%08X; a wrong key locks it until the next reset)", pecr);
+	return s;
+}
+
+/* PECR back to nothing but PELOCK (both locks set again); the first error kept. */
+static enum stm32_status lock(struct stlink_link *l, const struct stlink_flash *f,
+			      enum stm32_status s, struct stm32_error *err)
+{
+	struct stm32_error ignored;
+	enum stm32_status locked = write_reg(l, f, PECR, PECR_PELOCK, s == STM32_OK ? err : &ignored);
+	return s == STM32_OK ? locked : s;
+}
+
+static const char *error_name(uint32_t sr)
+{
+	if (sr & SR_WRPERR)
+		return ": write protected";
+	if (sr & SR_NOTZEROERR)
+		return ": not erased";
+	if (sr & SR_FWWERR)
+		return ": a flash fetch broke the half page";
+	if (sr & (SR_PGAERR | SR_SIZERR))
+		return ": misaligned or not a word";
+	return "";
+}
+
+/* Until BSY clears, then the error bits (cleared by writing them back). */
+static enum stm32_status wait_done(struct stlink_link *l, const struct stlink_flash *f,
+				   unsigned limit_ms, const char *what, uint32_t address,
+				   struct stm32_error *err)
+{
+	uint32_t sr = 0;
+	enum stm32_status s = stlink_poll_clear(l, f->base + SR, SR_BSY, limit_ms, what, &sr, err);
+	if (s != STM32_OK)
+		return s;
+	if ((s = write_reg(l, f, SR, sr & (SR_ERRORS | SR_EOP), err)) != STM32_OK)
+		return s;
+	if (sr & SR_ERRORS) {
+		s = stm32_error_set(err, STM32_E_NACK, "the flash controller refused %s (SR 0x%08X%s)",
+				    what, sr, error_name(sr));
+		stm32_error_address(err, address);
+	}
+	return s;
+}
+
+static enum stm32_status erase_page(struct stlink_link *l, const struct stlink_flash *f,
+				    uint32_t address, struct stm32_error *err)
+{
+	enum stm32_status s = write_reg(l, f, PECR, PECR_ERASE | PECR_PROG, err);
+	if (s == STM32_OK)
+		s = stlink_write_word(l, address, 0, err);
+	return s == STM32_OK ? wait_done(l, f, ERASE_LIMIT_MS, "a page erase", address, err) : s;
+}
+
+enum stm32_status stlink_flash_pecr_erase_unit(struct stlink_link *l, const struct stlink_flash *f,
+					       uint32_t unit, struct stm32_error *err)
+{
+	uint32_t address, size;
+	if (!stm32_device_sector(f->device, unit, &address, &size))
+		return stm32_error_set(err, STM32_E_RANGE, "no erase unit %u", unit);
+	enum stm32_status s = unlock(l, f, err);
+	if (s == STM32_OK)
+		s = erase_page(l, f, address, err);
+	return lock(l, f, s, err);
+}
+
+/* No mass-erase bit on L0/L1 (that is what an RDP regression does): every page. */
+enum stm32_status stlink_flash_pecr_mass_erase(struct stlink_link *l, const struct stlink_flash *f,
+					       struct stm32_error *err)
+{
+	enum stm32_status s = unlock(l, f, err);
+	size_t pages = stm32_device_sector_count(f->device);
+	for (size_t unit = 0; s == STM32_OK && unit < pages; unit++) {
+		uint32_t address, size;
+		if (!stm32_device_sector(f->device, (uint32_t)unit, &address, &size))
+			break;
+		s = erase_page(l, f, address, err);
+	}
+	return lock(l, f, s, err);
+}
+
+/* One half page (FPRG) or one word (PROG clear) per memory command. */
+static enum stm32_status program_piece(struct stlink_link *l, const struct stlink_flash *f,
+				       uint32_t address, const uint8_t *data, size_t length,
+				       struct stm32_error *err)
+{
+	bool half = length == half_page(f);
+	enum stm32_status s = write_reg(l, f, PECR, half ? PECR_FPRG | PECR_PROG : 0, err);
+	if (s == STM32_OK)
+		s = stlink_write(l, address, data, length, 4, err);
+	return s == STM32_OK ? wait_done(l, f, PROGRAM_LIMIT_MS, "programming", address, err) : s;
+}
+
+enum stm32_status stlink_flash_pecr_program(struct stlink_link *l, const struct stlink_flash *f,
+					    uint32_t address, const uint8_t *data, size_t length,
+					    struct stm32_error *err)
+{
+	unsigned half = half_page(f);
+	enum stm32_status s = unlock(l, f, err);
+	for (size_t done = 0; s == STM32_OK && done < length;) {
+		uint32_t at = address + (uint32_t)done;
+		size_t piece = at % half == 0 && length - done >= half ? half : 4u;
+		s = program_piece(l, f, at, data + done, piece, err);
+		done += piece;
+	}
+	return lock(l, f, s, err);
+}
