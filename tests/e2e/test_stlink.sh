@@ -26,7 +26,10 @@ with_probe() { # with_probe STM32BOOT-ARGS...: stm32boot under the emulated prob
 # counters do not see what the core's flash controller does).
 flash_all_erased() {
 	extract_flash "$WORK/all.flash"
-	erased_file "$WORK/erased.bin" "$(stat -c %s "$WORK/all.flash")"
+	case $DEVICE in
+	stm32l0* | stm32l1*) head -c "$(stat -c %s "$WORK/all.flash")" /dev/zero >"$WORK/erased.bin" ;;
+	*) erased_file "$WORK/erased.bin" "$(stat -c %s "$WORK/all.flash")" ;;
+	esac
 	same_bytes "$WORK/all.flash" "$WORK/erased.bin"
 }
 
@@ -306,9 +309,10 @@ options_after_rdp() {
 	[ -s "$1" ] || fail "no option bytes in the image"
 }
 
-# F2/F4/F7 through OPTCR, G0/G4/L4/WB/WL through OPTR and OBL_LAUNCH.
+# F2/F4/F7 through OPTCR, G0/G4/L4/WB/WL through OPTR and OBL_LAUNCH, L0/L1
+# through their option words and OBL_LAUNCH (the L01x without the loader).
 t_readout_protection_over_swd_on_the_option_register_families() {
-	for DEVICE in stm32f407xg stm32g071rb stm32l476rg; do
+	for DEVICE in stm32f407xg stm32g071rb stm32l476rg stm32l01x stm32l1-cat2; do
 		rm -f "$IMG"
 		random_file "$WORK/fw.bin" 2048
 		probe_ok -w "$WORK/fw.bin" stlink:
@@ -325,7 +329,7 @@ t_readout_protection_over_swd_on_the_option_register_families() {
 }
 
 t_write_protection_over_swd_blocks_writes_until_removed() {
-	for DEVICE in stm32f103x8 stm32f407xg stm32g071rb stm32l476rg; do
+	for DEVICE in stm32f103x8 stm32f407xg stm32g071rb stm32l476rg stm32l07x; do
 		rm -f "$IMG"
 		random_file "$WORK/fw.bin" 1024
 		probe_ok --write-protect 0 stlink:
@@ -346,7 +350,7 @@ t_write_protection_over_swd_blocks_writes_until_removed() {
 }
 
 t_set_option_over_swd_is_read_back_through_the_rom() {
-	for DEVICE in stm32f407xg stm32l476rg; do
+	for DEVICE in stm32f407xg stm32l476rg stm32l01x; do
 		rm -f "$IMG"
 		probe_ok --set-option nRST_STOP=0 stlink:
 		out_has "Read back: the option bytes hold the new values."

@@ -344,6 +344,8 @@ size_t stlink_flash_option_reach(const struct stlink_flash *f)
 		reach = F4_OPTCR_BYTES;
 	else if (f->kind == STLINK_FLASH_DWORD)
 		reach = 8u * DW_OPTION_REGISTERS;
+	else if (f->kind == STLINK_FLASH_PECR)
+		reach = dev->opt_size & ~(size_t)3;
 	else if (f->kind == STLINK_FLASH_H7 && dev->opt_start == STLINK_H7_OPTION_START)
 		reach = STLINK_H7_OPTION_IMAGE;
 	return dev->opt_size && reach <= dev->opt_size && dev->opt_size <= OPTION_MAX ? reach : 0;
@@ -440,6 +442,11 @@ enum stm32_status stlink_flash_write_options(struct stlink_link *l, const struct
 		return write_f4_options(l, f, area, err);
 	if (f->kind == STLINK_FLASH_DWORD)
 		return write_dword_options(l, f, area, reset, err);
+	if (f->kind == STLINK_FLASH_PECR) {
+		enum stm32_status s = stlink_flash_pecr_write_options(l, f, area, reach, err);
+		*reset = s == STM32_OK;
+		return s;
+	}
 	if (f->kind == STLINK_FLASH_H7) {
 		enum stm32_status s = stlink_flash_h7_write_options(l, f, area, err);
 		*reset = s == STM32_OK; /* in force already: no reset to make */

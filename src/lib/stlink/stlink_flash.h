@@ -74,6 +74,12 @@ enum stm32_status stlink_flash_pecr_mass_erase(struct stlink_link *l, const stru
 enum stm32_status stlink_flash_pecr_program(struct stlink_link *l, const struct stlink_flash *f,
 					    uint32_t address, const uint8_t *data, size_t length,
 					    struct stm32_error *err);
+/* The option words of area (length bytes from opt_start; the low
+ * half-word of each, the complement made here), RDP's first, then the
+ * reload (OBL_LAUNCH): the chip has reset on return. */
+enum stm32_status stlink_flash_pecr_write_options(struct stlink_link *l, const struct stlink_flash *f,
+						  const uint8_t *area, size_t length,
+						  struct stm32_error *err);
 
 /* H7: the option registers as a register image (docs/option-bytes.md, "H7
  * over SWD"): FLASH_OPTSR_CUR, WPSN_CUR1, WPSN_CUR2 (all ones on one-bank
@@ -91,7 +97,8 @@ enum stm32_status stlink_flash_h7_write_options(struct stlink_link *l, const str
 /* How many bytes of the option area (from opt_start) the controller's
  * option registers reach: the whole area on F0/F1/F3, USER, RDP and nWRP
  * (10 bytes) on F2/F4/F7, OPTR to WRP1BR (40 bytes) on G0/G4/L4/WB/WL,
- * the register image on H7 (the device row given to stlink_flash_init
+ * the whole area on L0/L1 (its option words), the register image on H7
+ * (the device row given to stlink_flash_init
  * then maps it: opt_start STLINK_H7_OPTION_START, opt_size its size); 0
  * where option bytes cannot be written over SWD yet. */
 size_t stlink_flash_option_reach(const struct stlink_flash *f);
@@ -99,7 +106,7 @@ size_t stlink_flash_option_reach(const struct stlink_flash *f);
 /* Programs the option area's first stlink_flash_option_reach bytes (as the
  * chip maps them, complements included; the controller makes its own) and
  * reloads them where the family can: then the chip has reset (*reset set;
- * F0/F3's and G0/G4/L4/WB/WL's OBL_LAUNCH; H7's are in force without
+ * F0/F3's, G0/G4/L4/WB/WL's and L0/L1's OBL_LAUNCH; H7's are in force without
  * one). F1 and F2/F4/F7 take them at the next reset, which the caller
  * makes. */
 enum stm32_status stlink_flash_write_options(struct stlink_link *l, const struct stlink_flash *f,

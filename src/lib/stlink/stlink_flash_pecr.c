@@ -11,7 +11,10 @@
  * one word takes alone: the debugger's memory command writes them back to
  * back, and the halted core fetches nothing from flash in between (which
  * would abort the half page, FWWERR). What is not whole half pages goes a
- * word at a time, PROG clear. */
+ * word at a time, PROG clear. The option bytes are words at 0x1FF80000,
+ * each a half-word and its complement, written by a word store once
+ * OPTKEYR's pair has cleared OPTLOCK, and loaded by PECR.OBL_LAUNCH, which
+ * resets the chip. */
 #include "stlink/stlink_flash.h"
 
 #include <string.h>
@@ -19,16 +22,21 @@
 #define PECR 0x04u
 #define PEKEYR 0x0Cu
 #define PRGKEYR 0x10u
+#define OPTKEYR 0x14u
 #define SR 0x18u
 #define PEKEY1 0x89ABCDEFu
 #define PEKEY2 0x02030405u
 #define PRGKEY1 0x8C9DAEBFu
 #define PRGKEY2 0x13141516u
+#define OPTKEY1 0xFBEAD9C8u
+#define OPTKEY2 0x24252627u
 #define PECR_PELOCK (1u << 0)
 #define PECR_PRGLOCK (1u << 1)
+#define PECR_OPTLOCK (1u << 2)
 #define PECR_PROG (1u << 3)
 #define PECR_ERASE (1u << 9)
 #define PECR_FPRG (1u << 10)
+#define PECR_OBL_LAUNCH (1u << 18)
 #define SR_BSY (1u << 0)
 #define SR_EOP (1u << 1)
 #define SR_WRPERR (1u << 8)
@@ -41,6 +49,7 @@
 #define SR_ERRORS (SR_WRPERR | SR_PGAERR | SR_SIZERR | SR_OPTVERR | SR_RDERR | SR_NOTZEROERR | SR_FWWERR)
 #define ERASE_LIMIT_MS 1000u   /* a page: 3.2 ms (L0, L1 datasheets) */
 #define PROGRAM_LIMIT_MS 1000u /* a word or half page: 3.2 ms */
+#define OPTION_LIMIT_MS 120000u /* level 1 to 0 erases the whole flash first */
 
 static unsigned half_page(const struct stlink_flash *f)
 {
@@ -180,4 +189,51 @@ enum stm32_status stlink_flash_pecr_program(struct stlink_link *l, const struct 
 		done += piece;
 	}
 	return lock(l, f, s, err);
+}
+
+static uint32_t option_word(const uint8_t *area)
+{
+	uint32_t low = (uint32_t)area[0] | (uint32_t)area[1] << 8;
+	return low | (~low & 0xFFFFu) << 16; /* the complement, made here, never taken as given */
+}
+
+static enum stm32_status write_option_word(struct stlink_link *l, const struct stlink_flash *f,
+					   uint32_t address, const uint8_t *area,
+					   struct stm32_error *err)
+{
+	enum stm32_status s = stlink_write_word(l, address, option_word(area), err);
+	return s == STM32_OK ? wait_done(l, f, OPTION_LIMIT_MS, "programming the option bytes",
+					 address, err)
+			     : s;
+}
+
+enum stm32_status stlink_flash_pecr_write_options(struct stlink_link *l, const struct stlink_flash *f,
+						  const uint8_t *area, size_t length,
+						  struct stm32_error *err)
+{
+	uint32_t start = f->device->opt_start, pecr;
+	enum stm32_status s = stlink_read_word(l, f->base + PECR, &pecr, err);
+	if (s == STM32_OK && (pecr & PECR_PELOCK))
+		s = key_pair(l, f, PEKEYR, PEKEY1, PEKEY2, err);
+	if (s == STM32_OK && (pecr & (PECR_PELOCK | PECR_OPTLOCK)))
+		s = key_pair(l, f, OPTKEYR, OPTKEY1, OPTKEY2, err);
+	if (s == STM32_OK && (s = stlink_read_word(l, f->base + PECR, &pecr, err)) == STM32_OK &&
+	    (pecr & (PECR_PELOCK | PECR_OPTLOCK)))
+		s = stm32_error_set(err, STM32_E_PROTECTED,
+				    "the option bytes stayed locked after their key sequences (PECR "
+				    "0x%08X; a wrong key locks them until the next reset)", pecr);
+	/* RDP's word first: from level 1 it erases the flash before the rest
+	 * are written. */
+	size_t rdp = f->device->rdp_offset >= 0 ? (size_t)f->device->rdp_offset & ~(size_t)3 : 0;
+	if (s == STM32_OK && rdp + 4 <= length)
+		s = write_option_word(l, f, start + (uint32_t)rdp, area + rdp, err);
+	for (size_t at = 0; s == STM32_OK && at + 4 <= length; at += 4)
+		if (at != rdp)
+			s = write_option_word(l, f, start + (uint32_t)at, area + at, err);
+	if (s != STM32_OK)
+		return lock(l, f, s, err);
+	/* The reload resets the chip; the write's own answer may be lost. */
+	struct stm32_error ignored;
+	(void)write_reg(l, f, PECR, PECR_OBL_LAUNCH, &ignored);
+	return STM32_OK;
 }
