@@ -33,6 +33,7 @@ struct stm32_stlink_options {
 	unsigned timeout_ms;      /* per USB transfer (default 3000) */
 	unsigned swd_khz;         /* SWD clock: the probe's fastest not above it; 0: its default */
 	bool connect_under_reset; /* NRST held low while attaching, released halted */
+	bool reset_with_nrst;     /* the reset that runs the program (-R): NRST pulsed, not AIRCR */
 };
 
 void stm32_stlink_options_default(struct stm32_stlink_options *opts);

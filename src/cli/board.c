@@ -59,6 +59,9 @@ bool cli_board_check_port(const struct cli_job *job, const char *port)
 	    !(stm32_port_is_drive(port) && opts->verify))
 		cli_warning("--swd-khz and --connect-under-reset ignored: they apply only to stlink: "
 			    "ports (and drive: with -v), and %s is not one", port);
+	if (opts->reset_with_nrst && !stm32_port_is_stlink(port))
+		cli_warning("--reset-with ignored: it applies only to stlink: ports, and %s is not one "
+			    "(-i says how the ROM's ports reset)", port);
 	if (opts->has_spi_speed && link != STM32_LINK_SPI)
 		cli_warning("--spi-speed ignored: it applies only to SPI ports, and %s is not one",
 			    port);
@@ -150,6 +153,7 @@ static bool open_stlink_port(struct board *b)
 	stm32_stlink_options_default(&sopts);
 	sopts.swd_khz = b->opts.swd_khz;
 	sopts.connect_under_reset = b->opts.connect_under_reset;
+	sopts.reset_with_nrst = b->opts.reset_with_nrst;
 	struct stm32_error err;
 	stm32_error_clear(&err);
 	if (stm32_stlink_open_port(b->opts.port, &sopts, &b->transport, &b->target, &err) ==

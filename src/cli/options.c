@@ -33,6 +33,7 @@ enum long_only_option {
 	OPT_FORCE,
 	OPT_SWD_KHZ,
 	OPT_CONNECT_UNDER_RESET,
+	OPT_RESET_WITH,
 	OPT_STUB,
 	OPT_NO_STUB,
 	OPT_STUB_BAUD,
@@ -73,6 +74,7 @@ static const struct option long_options[] = {
 	{"spi-speed", required_argument, NULL, OPT_SPI_SPEED},
 	{"swd-khz", required_argument, NULL, OPT_SWD_KHZ},
 	{"connect-under-reset", no_argument, NULL, OPT_CONNECT_UNDER_RESET},
+	{"reset-with", required_argument, NULL, OPT_RESET_WITH},
 	{"option-bytes", no_argument, NULL, OPT_OPTION_BYTES},
 	{"set-option", required_argument, NULL, OPT_SET_OPTION},
 	{"write-protect", required_argument, NULL, OPT_WRITE_PROTECT},
@@ -159,6 +161,9 @@ void cli_print_usage(FILE *stream)
 "                            KHZ (default 1800 on a V2 or V2-1, 24000 on a V3)\n"
 "      --connect-under-reset stlink: ports: hold NRST low while attaching, so that\n"
 "                            firmware that disables SWD or sleeps cannot run first\n"
+"      --reset-with HOW      stlink: ports: the reset that starts the program (-R,\n"
+"                            and after option bytes change: aircr, the default,\n"
+"                            AIRCR.SYSRESETREQ; nrst, the probe's NRST pin)\n"
 "  -c, --no-init             do not send the 0x7F sync byte (bootloader already synced)\n"
 "  -F, --frame RX[:TX]       largest frames the link carries (default 256:258)\n"
 "  -i, --gpio SEQ            GPIO entry[:exit] sequences, e.g. -rts&dtr,-dtr:rts&dtr,-dtr\n"
@@ -492,6 +497,14 @@ static bool parse_swd_khz(const char *arg, struct cli_options *opts)
 	return true;
 }
 
+static bool parse_reset_with(const char *arg, struct cli_options *opts)
+{
+	if (strcmp(arg, "aircr") != 0 && strcmp(arg, "nrst") != 0)
+		return usage_error("invalid --reset-with '%s' (aircr or nrst)", arg);
+	opts->reset_with_nrst = strcmp(arg, "nrst") == 0;
+	return true;
+}
+
 static bool parse_spi_speed(const char *arg, struct cli_options *opts)
 {
 	unsigned long hz;
@@ -584,6 +597,7 @@ static bool apply_option(int option, const char *arg, struct cli_options *opts)
 	case OPT_SPI_SPEED: return parse_spi_speed(arg, opts);
 	case OPT_SWD_KHZ: return parse_swd_khz(arg, opts);
 	case OPT_CONNECT_UNDER_RESET: opts->connect_under_reset = true; return true;
+	case OPT_RESET_WITH: return parse_reset_with(arg, opts);
 	case OPT_OPTION_BYTES: return set_action(opts, CLI_ACTION_OPTION_BYTES, NULL);
 	case OPT_SET_OPTION: return add_set_option(arg, opts);
 	case OPT_WRITE_PROTECT:

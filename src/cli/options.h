@@ -67,6 +67,7 @@ struct cli_options {
 	unsigned spi_speed_hz;
 	unsigned swd_khz;            /* --swd-khz, 0: the probe's default */
 	bool connect_under_reset;    /* --connect-under-reset */
+	bool reset_with_nrst;        /* --reset-with nrst */
 
 	bool verify;                 /* -v, --verify[=auto|crc|read] */
 	enum stm32_verify_method verify_method; /* --verify=... */

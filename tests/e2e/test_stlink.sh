@@ -97,6 +97,22 @@ t_reset_runs_the_program_by_aircr() {
 	stat_is .stlink.halted false
 }
 
+# --reset-with nrst: the same reset by the probe's NRST pin, AIRCR untouched
+# (one reset, one pulse); a wrong value is refused by name.
+t_reset_with_nrst_pulses_the_pin_and_runs_the_program() {
+	random_file "$WORK/fw.bin" 1024
+	probe_ok -w "$WORK/fw.bin" -R --reset-with nrst stlink:
+	stat_is .stlink.nrst_pulses 1
+	stat_is .stlink.resets 1
+	stat_is .stlink.halted false
+	probe_ok -R --reset-with aircr stlink:
+	stat_is .stlink.nrst_pulses 0
+	stat_is .stlink.resets 1
+	with_probe -R --reset-with pin stlink:
+	[ "$STATUS" -eq 2 ] || fail "exit status $STATUS, expected 2"
+	err_has "invalid --reset-with 'pin' (aircr or nrst)"
+}
+
 t_f4_and_g0_and_l4_write_and_read() {
 	for DEVICE in stm32f407xg stm32g071rb stm32l476rg; do
 		rm -f "$IMG"
@@ -251,6 +267,9 @@ t_swd_options_on_other_ports_are_warned_about() {
 	run --swd-khz 1000 "$(port)"
 	[ "$STATUS" -eq 0 ] || fail "exit status $STATUS"
 	err_has "--swd-khz and --connect-under-reset ignored"
+	run --reset-with nrst "$(port)"
+	[ "$STATUS" -eq 0 ] || fail "exit status $STATUS"
+	err_has "--reset-with ignored: it applies only to stlink: ports"
 }
 
 t_no_target_on_the_wires_says_what_was_seen() {

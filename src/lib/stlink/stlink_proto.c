@@ -395,3 +395,16 @@ enum stm32_status stlink_reset_run(struct stlink_link *l, struct stm32_error *er
 	enum stm32_status s = stlink_write_word(l, DHCSR, DHCSR_RUN_NO_DEBUG, err);
 	return s == STM32_OK ? stlink_write_word(l, AIRCR, AIRCR_SYSRESETREQ, err) : s;
 }
+
+#define NRST_HOLD_MS 2u /* well over the 20 us an STM32 needs to see NRST low */
+
+enum stm32_status stlink_nrst_reset_run(struct stlink_link *l, struct stm32_error *err)
+{
+	enum stm32_status s = stlink_write_word(l, DHCSR, DHCSR_RUN_NO_DEBUG, err);
+	if (s == STM32_OK)
+		s = stlink_drive_nrst(l, false, err);
+	if (s != STM32_OK)
+		return s;
+	core_sleep_ms(NRST_HOLD_MS);
+	return stlink_drive_nrst(l, true, err);
+}

@@ -61,5 +61,8 @@ enum stm32_status stlink_halt(struct stlink_link *l, struct stm32_error *err);
 enum stm32_status stlink_resume(struct stlink_link *l, struct stm32_error *err);
 /* AIRCR.SYSRESETREQ with the core running afterwards (debug off). */
 enum stm32_status stlink_reset_run(struct stlink_link *l, struct stm32_error *err);
+/* The same by the reset pin: debug off, NRST low for 2 ms, then high (the
+ * probe's NRST wired to the chip's; a board without that wire never resets). */
+enum stm32_status stlink_nrst_reset_run(struct stlink_link *l, struct stm32_error *err);
 
 #endif

@@ -34,6 +34,7 @@ struct stlink_backend {
 	bool use_loader;            /* else the register-level path */
 	struct stm32_device device; /* the table's row, with all of SRAM usable */
 	unsigned swd_khz;           /* the clock the probe took, 0 when unknown */
+	bool reset_with_nrst;       /* st_reset pulses NRST instead of AIRCR's SYSRESETREQ */
 	uint8_t register_factory[STLINK_H7_OPTION_IMAGE]; /* H7: the image's factory bytes */
 	uint32_t cpuid, dev_id;
 };
@@ -192,12 +193,21 @@ static enum stm32_status st_crc(struct stm32_target *t, uint32_t address, uint32
 	return stlink_loader_crc(&b->link, &b->loader, address, length, crc, err);
 }
 
+/* The reset that starts the program: AIRCR's, or the NRST pin when asked. */
+static enum stm32_status reset_run(struct stlink_backend *b, struct stm32_error *err)
+{
+	return b->reset_with_nrst ? stlink_nrst_reset_run(&b->link, err)
+				  : stlink_reset_run(&b->link, err);
+}
+
 static enum stm32_status st_reset(struct stm32_target *t, struct stm32_error *err)
 {
 	struct stlink_backend *b = backend_of(t);
 	enum stm32_status s = settle(b, err);
 	stlink_loader_forget(&b->loader, true);
-	return s == STM32_OK ? stlink_reset_run(&b->link, err) : s;
+	if (s != STM32_OK)
+		return s;
+	return reset_run(b, err);
 }
 
 #define REG_PC 15u
@@ -244,7 +254,7 @@ static enum stm32_status park_loader(struct stlink_backend *b, struct stm32_erro
 static enum stm32_status load_options(struct stlink_backend *b, enum stm32_status s, bool reset,
 				      struct stm32_error *err)
 {
-	return s == STM32_OK && !reset ? stlink_reset_run(&b->link, err) : s;
+	return s == STM32_OK && !reset ? reset_run(b, err) : s;
 }
 
 static enum stm32_status write_options_and_reset(struct stlink_backend *b, const uint8_t *area,
@@ -621,6 +631,7 @@ enum stm32_status stlink_target_open(const char *serial, const struct stm32_stli
 	if (!b)
 		return stm32_error_set(err, STM32_E_NOMEM, "out of memory");
 	b->link.timeout_ms = opts && opts->timeout_ms ? opts->timeout_ms : DEFAULT_TIMEOUT_MS;
+	b->reset_with_nrst = opts && opts->reset_with_nrst;
 	b->target.ops = &stlink_ops;
 	b->target.backend = b;
 	enum stm32_status s = stlink_usb_open(serial, &b->link.usb, &b->link.info, err);
