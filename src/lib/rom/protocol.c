@@ -132,14 +132,28 @@ static enum stm32_status send_opcode(struct stm32_bl *bl, uint8_t opcode, struct
 
 /* Readout protection NACKs a memory command every time; line noise or a
  * flaky adapter only now and then. Only a refusal that repeats is reported
- * as protection, so callers neither give a wrong hint nor give up early. */
+ * as protection, so callers neither give a wrong hint nor give up early.
+ * Before each new ask the line is brought back in step: a byte of ours
+ * lost on the way shifts every later opcode pair by one (the opcode read
+ * as the last one's complement), which the bootloader would NACK every
+ * time, just like protection. */
+#define PROTECTION_RESYNC_MS 1000u
+
 enum stm32_status rom_send_command(struct stm32_bl *bl, uint8_t opcode, struct stm32_error *err)
 {
 	enum stm32_status st = send_opcode(bl, opcode, err);
 	if (st != STM32_E_NACK || !refused_by_protection(opcode))
 		return st;
-	for (unsigned ask = 1; ask < STM32_PROTECTION_PROBES && st == STM32_E_NACK; ask++)
+	for (unsigned ask = 1; ask < STM32_PROTECTION_PROBES && st == STM32_E_NACK; ask++) {
+		struct stm32_error ignored;
+		stm32_error_clear(&ignored);
+		if (stm32_bl_resync(bl, PROTECTION_RESYNC_MS, &ignored) == STM32_E_IO) {
+			if (err)
+				*err = ignored;
+			return STM32_E_IO;
+		}
 		st = send_opcode(bl, opcode, err);
+	}
 	if (st == STM32_E_NACK)
 		return stm32_error_set(err, STM32_E_PROTECTED,
 				       "the bootloader refused %s (0x%02X) %u times: readout "

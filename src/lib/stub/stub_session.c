@@ -123,8 +123,11 @@ enum stm32_status stub_session_resync(struct stub_session *s, unsigned attempts,
 			;
 		if (st == STM32_E_IO)
 			return st;
-		if (st == STM32_OK && r.status == STUB_OK &&
-		    (st = stub_hello_parse(r.body, r.length, &s->hello, err)) == STM32_OK) {
+		if (st == STM32_OK && r.status == STUB_OK) {
+			/* Whole, but with values the host cannot take: asking again
+			 * would give the same. */
+			if ((st = stub_hello_parse(r.body, r.length, &s->hello, err)) != STM32_OK)
+				return st;
 			stm32_error_clear(err);
 			return STM32_OK;
 		}
@@ -141,6 +144,7 @@ enum stm32_status stub_session_call(struct stub_session *s, uint8_t code, const 
 	uint8_t seq = s->seq++;
 	unsigned timeout = s->frame_timeout_ms + work_ms + wire_ms(s, length + 64u);
 	enum stm32_status st = STM32_E_TIMEOUT;
+	bool renumbered = false;
 	for (unsigned attempt = 0; attempt <= s->retries; attempt++) {
 		if ((st = send_frame(s, code, seq, payload, length, err)) != STM32_OK)
 			return st;
@@ -156,6 +160,15 @@ enum stm32_status stub_session_call(struct stub_session *s, uint8_t code, const 
 		}
 		if (st == STM32_E_IO)
 			return st;
+		/* SEQUENCE: not run, the stub counts differently (a HELLO of ours
+		 * it heard but whose answer was lost): once, the number it wants. */
+		if (st == STM32_OK && reply->status == STUB_E_SEQUENCE && reply->length >= 1 &&
+		    !renumbered && attempt < s->retries) {
+			renumbered = true;
+			seq = reply->body[0];
+			s->seq = (uint8_t)(seq + 1u);
+			continue;
+		}
 		if (st == STM32_OK && reply->status != STUB_E_CRC)
 			return STM32_OK;
 	}

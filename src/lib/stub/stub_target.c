@@ -17,6 +17,7 @@
 #define STUB_ERASE_UNITS_PER_REQUEST 64u
 #define STUB_RESYNC_ATTEMPTS 4u
 #define STUB_RESYNC_WAIT_MS 600u
+#define STUB_LOST_ANNOUNCE_ATTEMPTS 2u /* HELLOs after an announcement that did not come whole */
 #define STUB_LOAD_ATTEMPTS 4u /* longer than the stub's wait for a read's acks */
 
 struct stub_backend {
@@ -553,9 +554,13 @@ static enum stm32_status start_stub(struct stub_backend *b, struct stm32_target 
 		return st;
 	stub_session_init(&b->session, b->session.t);
 	st = stub_session_await_announce(&b->session, b->opts.answer_ms, err);
-	if (st == STM32_OK) /* a stub that announced itself, then went silent, is silent too */
-		st = stub_session_resync(&b->session, STUB_RESYNC_ATTEMPTS, STUB_RESYNC_WAIT_MS, err);
-	return st;
+	if (st == STM32_E_IO)
+		return st;
+	/* Whole, damaged on the line or lost there (a damaged header is hunted
+	 * past, so that reads as silence), the announcement is followed by a
+	 * HELLO asked for: a stub that answers none is silent (E_TIMEOUT). */
+	unsigned attempts = st == STM32_OK ? STUB_RESYNC_ATTEMPTS : STUB_LOST_ANNOUNCE_ATTEMPTS;
+	return stub_session_resync(&b->session, attempts, STUB_RESYNC_WAIT_MS, err);
 }
 
 enum stm32_status stm32_stub_open(struct stm32_target *rom, struct stm32_transport *t,

@@ -108,9 +108,17 @@ static void connect_f103(void **state, uint16_t kib, const char *expect_name)
 /* A readout-protected chip NACKs Read Memory's opcode every time it is asked
  * (the host asks three times per read, and reads twice, before it believes
  * it). */
+/* Two refused reads, each asked 3 times with the line brought back in
+ * step (stm32_bl_resync: a pair NACKed, a lone 00 NACKed) between asks. */
 static void script_read_refused(struct mock *m)
 {
 	for (int ask = 0; ask < 6; ask++) {
+		if (ask % 3) {
+			mock_expect(m, MOCK_BYTES(0xFF, 0x00));
+			mock_reply(m, MOCK_BYTES(NACK));
+			mock_expect(m, MOCK_BYTES(0x00));
+			mock_reply(m, MOCK_BYTES(NACK));
+		}
 		mock_expect(m, MOCK_BYTES(0x11, 0xEE));
 		mock_reply(m, MOCK_BYTES(NACK));
 	}

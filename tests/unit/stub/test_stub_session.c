@@ -346,6 +346,28 @@ static void stub_that_fell_back_is_noticed_and_resynced(void **state)
 	assert_memory_equal(x->f->flash, x->image, sizeof(x->image));
 }
 
+/* A stub that counts differently (it heard a HELLO of ours whose answer
+ * was lost) answers SEQUENCE with the number it wants, having run
+ * nothing: the request goes again under that number, once. */
+static void request_answered_sequence_goes_again_under_the_stubs_number(void **state)
+{
+	struct fixture *x = *state;
+	uint8_t wanted = (uint8_t)(x->s.seq + 5u);
+	x->f->expected = wanted;
+	uint8_t payload[8] = {0};
+	struct stub_reply reply;
+	struct stm32_error err;
+	stm32_error_clear(&err);
+	assert_int_equal(stub_session_call(&x->s, STUB_CMD_CRC, payload, sizeof(payload), 0, &reply,
+					   &err),
+			 STM32_OK);
+	assert_int_equal(reply.status, STUB_E_UNKNOWN); /* run (the fake knows no CRC) */
+	assert_int_equal(reply.seq, wanted);
+	assert_int_equal(x->f->requests, 2);
+	assert_int_equal(x->s.seq, (uint8_t)(wanted + 1u));
+	assert_int_equal(x->f->expected, (uint8_t)(wanted + 1u));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -360,6 +382,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(silent_stub_fails_resync_with_a_timeout, setup, teardown),
 		cmocka_unit_test_setup_teardown(stub_that_fell_back_is_noticed_and_resynced, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(request_answered_sequence_goes_again_under_the_stubs_number,
+						setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
