@@ -8,39 +8,10 @@
  * (only an RDP regression erases it all), so a mass or bank erase is a
  * page erase of every page concerned. */
 #include "flash.h"
+#include "flash_pecr_regs.h"
 #include "stub_protocol.h"
 
 #define REG32(a) (*(volatile uint32_t *)(a))
-#define L0_BASE 0x40022000u
-#define L1_BASE 0x40023C00u
-#define PECR    0x04u
-#define PEKEYR  0x0Cu
-#define PRGKEYR 0x10u
-#define SR      0x18u
-#define PEKEY1  0x89ABCDEFu
-#define PEKEY2  0x02030405u
-#define PRGKEY1 0x8C9DAEBFu
-#define PRGKEY2 0x13141516u
-#define PECR_PELOCK  (1u << 0)
-#define PECR_PRGLOCK (1u << 1)
-#define PECR_PROG    (1u << 3)
-#define PECR_ERASE   (1u << 9)
-#define PECR_FPRG    (1u << 10)
-#define SR_BSY        (1u << 0)
-#define SR_EOP        (1u << 1)
-#define SR_WRPERR     (1u << 8)
-#define SR_PGAERR     (1u << 9)
-#define SR_SIZERR     (1u << 10)
-#define SR_OPTVERR    (1u << 11)
-#define SR_RDERR      (1u << 13)
-#define SR_NOTZEROERR (1u << 16) /* L0 only */
-#define SR_FWWERR     (1u << 17) /* L0 only */
-/* OPTVERR is not an error of ours: the option loader sets it at reset when
- * an option word and its complement disagree; it is only cleared. */
-#define SR_ERRORS (SR_WRPERR | SR_PGAERR | SR_SIZERR | SR_RDERR | SR_NOTZEROERR | SR_FWWERR)
-#define SR_CLEAR (SR_ERRORS | SR_EOP | SR_OPTVERR)
-#define L0_HALF_PAGE 64u
-#define L1_HALF_PAGE 128u
 /* The stub's USART holds one byte: at 1 Mbaud one arrives every 160
  * cycles of HSI16, so no loop here goes more than a few words without the
  * hook. */

@@ -77,18 +77,21 @@ t_l0_erase_through_the_loader_leaves_zeros() {
 	same_bytes "$WORK/all.flash" "$WORK/zeros.bin"
 }
 
+# Through the loader (L07x) and the register path (L01x, no room for it).
 t_l0_write_protected_page_is_refused_before_anything_is_erased() {
-	DEVICE=stm32l07x
-	random_file "$WORK/old.bin" 2048
-	probe_ok -w "$WORK/old.bin" -S 0x08001000 stlink:
-	# Sector 0 (pages 0-31) protected through the ROM, a path of its own.
-	run_ok --write-protect 0 "sim:$DEVICE,image=$IMG"
-	random_file "$WORK/fw.bin" 6144
-	probe_fail -w "$WORK/fw.bin" stlink:
-	# The plan names the protected pages it would touch (0-31 of 0-47).
-	error_has "pages 0-31 are write-protected: the chip would refuse; nothing was erased"
-	flash_slice "$WORK/now.bin" 4096 2048
-	same_bytes "$WORK/now.bin" "$WORK/old.bin"
+	for DEVICE in stm32l07x stm32l01x; do
+		rm -f "$IMG"
+		random_file "$WORK/old.bin" 2048
+		probe_ok -w "$WORK/old.bin" -S 0x08001000 stlink:
+		# Sector 0 (pages 0-31) protected through the ROM, a path of its own.
+		run_ok --write-protect 0 "sim:$DEVICE,image=$IMG"
+		random_file "$WORK/fw.bin" 6144
+		probe_fail -w "$WORK/fw.bin" stlink:
+		# The plan names the protected pages it would touch (0-31 of 0-47).
+		error_has "pages 0-31 are write-protected: the chip would refuse; nothing was erased"
+		flash_slice "$WORK/now.bin" 4096 2048
+		same_bytes "$WORK/now.bin" "$WORK/old.bin"
+	done
 }
 
 # L011/L021: 2 KiB of SRAM hold no loader, so the flash controller's own
@@ -119,20 +122,6 @@ t_l01x_without_room_for_the_loader_writes_through_the_registers() {
 	extract_flash "$WORK/all.flash"
 	head -c "$(stat -c %s "$WORK/all.flash")" /dev/zero >"$WORK/zeros.bin"
 	same_bytes "$WORK/all.flash" "$WORK/zeros.bin"
-}
-
-# A page the option bytes protect: the plan refuses before anything is
-# erased, on the register path as on the loader's.
-t_l01x_write_protected_page_is_refused_on_the_register_path() {
-	DEVICE=stm32l01x
-	random_file "$WORK/old.bin" 1024
-	probe_ok -w "$WORK/old.bin" -S 0x08001000 stlink:
-	run_ok --write-protect 0 "sim:$DEVICE,image=$IMG"
-	random_file "$WORK/fw.bin" 5120
-	probe_fail -w "$WORK/fw.bin" stlink:
-	error_has "write-protected: the chip would refuse; nothing was erased"
-	flash_slice "$WORK/now.bin" 4096 1024
-	same_bytes "$WORK/now.bin" "$WORK/old.bin"
 }
 
 t_f7_writes_through_the_loader_in_sram1() {

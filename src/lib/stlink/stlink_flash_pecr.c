@@ -19,41 +19,15 @@
 
 #include <string.h>
 
-#define PECR 0x04u
-#define PEKEYR 0x0Cu
-#define PRGKEYR 0x10u
-#define OPTKEYR 0x14u
-#define SR 0x18u
-#define PEKEY1 0x89ABCDEFu
-#define PEKEY2 0x02030405u
-#define PRGKEY1 0x8C9DAEBFu
-#define PRGKEY2 0x13141516u
-#define OPTKEY1 0xFBEAD9C8u
-#define OPTKEY2 0x24252627u
-#define PECR_PELOCK (1u << 0)
-#define PECR_PRGLOCK (1u << 1)
-#define PECR_OPTLOCK (1u << 2)
-#define PECR_PROG (1u << 3)
-#define PECR_ERASE (1u << 9)
-#define PECR_FPRG (1u << 10)
-#define PECR_OBL_LAUNCH (1u << 18)
-#define SR_BSY (1u << 0)
-#define SR_EOP (1u << 1)
-#define SR_WRPERR (1u << 8)
-#define SR_PGAERR (1u << 9)
-#define SR_SIZERR (1u << 10)
-#define SR_OPTVERR (1u << 11)
-#define SR_RDERR (1u << 13)
-#define SR_NOTZEROERR (1u << 16)
-#define SR_FWWERR (1u << 17)
-#define SR_ERRORS (SR_WRPERR | SR_PGAERR | SR_SIZERR | SR_OPTVERR | SR_RDERR | SR_NOTZEROERR | SR_FWWERR)
+#include "flash_pecr_regs.h"
+
 #define ERASE_LIMIT_MS 1000u   /* a page: 3.2 ms (L0, L1 datasheets) */
 #define PROGRAM_LIMIT_MS 1000u /* a word or half page: 3.2 ms */
 #define OPTION_LIMIT_MS 120000u /* level 1 to 0 erases the whole flash first */
 
 static unsigned half_page(const struct stlink_flash *f)
 {
-	return strcmp(f->device->family, "L0") == 0 ? 64u : 128u;
+	return strcmp(f->device->family, "L0") == 0 ? L0_HALF_PAGE : L1_HALF_PAGE;
 }
 
 static enum stm32_status write_reg(struct stlink_link *l, const struct stlink_flash *f,
@@ -118,7 +92,7 @@ static enum stm32_status wait_done(struct stlink_link *l, const struct stlink_fl
 	enum stm32_status s = stlink_poll_clear(l, f->base + SR, SR_BSY, limit_ms, what, &sr, err);
 	if (s != STM32_OK)
 		return s;
-	if ((s = write_reg(l, f, SR, sr & (SR_ERRORS | SR_EOP), err)) != STM32_OK)
+	if ((s = write_reg(l, f, SR, sr & SR_CLEAR, err)) != STM32_OK)
 		return s;
 	if (sr & SR_ERRORS) {
 		s = stm32_error_set(err, STM32_E_NACK, "the flash controller refused %s (SR 0x%08X%s)",
