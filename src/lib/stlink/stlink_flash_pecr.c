@@ -44,21 +44,30 @@ static enum stm32_status key_pair(struct stlink_link *l, const struct stlink_fla
 	return s == STM32_OK ? write_reg(l, f, keyr, second, err) : s;
 }
 
-static enum stm32_status unlock(struct stlink_link *l, const struct stlink_flash *f,
-				struct stm32_error *err)
+/* PELOCK by PEKEYR's pair, then the lock of what (PRGLOCK: program
+ * memory; OPTLOCK: the option bytes) by its own pair at keyr. */
+static enum stm32_status unlock_for(struct stlink_link *l, const struct stlink_flash *f,
+				    uint32_t lock_bit, uint32_t keyr, uint32_t key1, uint32_t key2,
+				    const char *what, struct stm32_error *err)
 {
 	uint32_t pecr;
 	enum stm32_status s = stlink_read_word(l, f->base + PECR, &pecr, err);
 	if (s == STM32_OK && (pecr & PECR_PELOCK))
 		s = key_pair(l, f, PEKEYR, PEKEY1, PEKEY2, err);
-	if (s == STM32_OK && (pecr & (PECR_PELOCK | PECR_PRGLOCK)))
-		s = key_pair(l, f, PRGKEYR, PRGKEY1, PRGKEY2, err);
+	if (s == STM32_OK && (pecr & (PECR_PELOCK | lock_bit)))
+		s = key_pair(l, f, keyr, key1, key2, err);
 	if (s == STM32_OK && (s = stlink_read_word(l, f->base + PECR, &pecr, err)) == STM32_OK &&
-	    (pecr & (PECR_PELOCK | PECR_PRGLOCK)))
+	    (pecr & (PECR_PELOCK | lock_bit)))
 		s = stm32_error_set(err, STM32_E_PROTECTED,
-				    "the flash controller stayed locked after its key sequences "
-				    "(PECR 0x%08X; a wrong key locks it until the next reset)", pecr);
+				    "%s stayed locked after the key sequences (PECR 0x%08X; a wrong "
+				    "key locks it until the next reset)", what, pecr);
 	return s;
+}
+
+static enum stm32_status unlock(struct stlink_link *l, const struct stlink_flash *f,
+				struct stm32_error *err)
+{
+	return unlock_for(l, f, PECR_PRGLOCK, PRGKEYR, PRGKEY1, PRGKEY2, "the flash controller", err);
 }
 
 /* PECR back to nothing but PELOCK (both locks set again); the first error kept. */
@@ -185,17 +194,9 @@ enum stm32_status stlink_flash_pecr_write_options(struct stlink_link *l, const s
 						  const uint8_t *area, size_t length,
 						  struct stm32_error *err)
 {
-	uint32_t start = f->device->opt_start, pecr;
-	enum stm32_status s = stlink_read_word(l, f->base + PECR, &pecr, err);
-	if (s == STM32_OK && (pecr & PECR_PELOCK))
-		s = key_pair(l, f, PEKEYR, PEKEY1, PEKEY2, err);
-	if (s == STM32_OK && (pecr & (PECR_PELOCK | PECR_OPTLOCK)))
-		s = key_pair(l, f, OPTKEYR, OPTKEY1, OPTKEY2, err);
-	if (s == STM32_OK && (s = stlink_read_word(l, f->base + PECR, &pecr, err)) == STM32_OK &&
-	    (pecr & (PECR_PELOCK | PECR_OPTLOCK)))
-		s = stm32_error_set(err, STM32_E_PROTECTED,
-				    "the option bytes stayed locked after their key sequences (PECR "
-				    "0x%08X; a wrong key locks them until the next reset)", pecr);
+	uint32_t start = f->device->opt_start;
+	enum stm32_status s =
+		unlock_for(l, f, PECR_OPTLOCK, OPTKEYR, OPTKEY1, OPTKEY2, "the option bytes", err);
 	/* RDP's word first: from level 1 it erases the flash before the rest
 	 * are written. */
 	size_t rdp = f->device->rdp_offset >= 0 ? (size_t)f->device->rdp_offset & ~(size_t)3 : 0;
