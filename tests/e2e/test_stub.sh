@@ -71,6 +71,11 @@ t_write_verify_g071_gives_the_flash_the_rom_gives() {
 	same_bytes "$WORK/stub.flash" "$WORK/rom.flash"
 	out_has "RAM stub dword"
 	stat_is '.core.faults' 0
+	# HSI16 x 8 / 2 = 64 MHz (two wait states): 2 Mbaud, no byte lost.
+	out_has "USART clock 64000000 Hz"
+	out_has "Stub running at 2000000 baud 8N1"
+	stat_is '.core.usart_rx_errors' 0
+	stat_is '.core.usart_rx_overruns' 0
 }
 
 # Across the bank boundary of a dual-bank L4 (bank 2 pages need BKER).
@@ -81,6 +86,27 @@ t_write_verify_l476_across_its_banks_gives_the_flash_the_rom_gives() {
 	write_both "$WORK/fw.bin" -S 0x0807F000
 	same_bytes "$WORK/stub.flash" "$WORK/rom.flash"
 	out_has "RAM stub dword"
+	# The PLL at 64 MHz (three wait states): 2 Mbaud, no byte lost.
+	out_has "USART clock 64000000 Hz"
+	out_has "Stub running at 2000000 baud 8N1"
+	stat_is '.core.usart_rx_errors' 0
+	stat_is '.core.usart_rx_overruns' 0
+}
+
+# G4 (RM0440: PLLM 7:4, PLLR 26:25) under the full 64-bit image: 64 MHz
+# on the PLL, 2 Mbaud.
+t_write_verify_g474_at_2_mbaud_gives_the_flash_the_rom_gives() {
+	needs_core
+	DEVICE=stm32g474
+	random_file "$WORK/fw.bin" 24000
+	write_both "$WORK/fw.bin"
+	same_bytes "$WORK/stub.flash" "$WORK/rom.flash"
+	out_has "RAM stub dword"
+	out_has "USART clock 64000000 Hz"
+	out_has "Stub running at 2000000 baud 8N1"
+	stat_is '.core.usart_rx_errors' 0
+	stat_is '.core.usart_rx_overruns' 0
+	stat_is '.core.faults' 0
 }
 
 # The F030x8's bootloader leaves 6 KiB of RAM: the small F0 image (no LZ4,
