@@ -91,6 +91,11 @@ bool stub_baud_makes(uint32_t chip, unsigned clock_hz, unsigned baud)
  * a rate. */
 static bool on_ladder(uint32_t chip, unsigned rate)
 {
+	/* L1 at 32 MHz still overruns at 1 Mbaud on the emulator while it
+	 * programs (5 to 15 a 64 KiB write, 1.5 to 6.6 s against 1.5 s at
+	 * 460800; L0 at 32 MHz none): docs/stub-protocol.md. */
+	if (chip == STUB_CHIP_L1 && rate > 460800u)
+		return false;
 	return (uint64_t)stub_baud_clock_hz(chip) >= 32ull * rate;
 }
 
