@@ -78,6 +78,30 @@ t_write_verify_g071_gives_the_flash_the_rom_gives() {
 	stat_is '.core.usart_rx_overruns' 0
 }
 
+# A PLL that never locks (the emulator's --faults pll-stuck=1): the stub
+# leaves SYSCLK on HSI, says so in HELLO, refuses the rates HSI makes with
+# fewer than 32 clocks a bit (BAUD), and the ladder settles where HSI
+# keeps up; the write is still the ROM's.
+t_a_pll_that_never_locks_leaves_the_stub_on_hsi() {
+	needs_core
+	local d rate clock
+	for d in stm32g071rb:460800:16000000 stm32l07x:460800:16000000 stm32f103xb:230400:8000000; do
+		DEVICE=${d%%:*}
+		rate=${d#*:}; clock=${rate#*:}; rate=${rate%%:*}
+		IMG=$WORK/$DEVICE.img
+		rm -f "$IMG"
+		random_file "$WORK/fw.bin" 20000
+		run_ok --stub --verbose -w "$WORK/fw.bin" -v "$(port faults=pll-stuck=1)"
+		out_has "USART clock $clock Hz"
+		out_has "Stub running at $rate baud 8N1"
+		out_has "verified (by CRC)"
+		flash_slice "$WORK/written.bin" 0 20000
+		same_bytes "$WORK/written.bin" "$WORK/fw.bin"
+		stat_is '.core.usart_rx_overruns' 0
+		stat_is '.core.faults' 0
+	done
+}
+
 # Across the bank boundary of a dual-bank L4 (bank 2 pages need BKER).
 t_write_verify_l476_across_its_banks_gives_the_flash_the_rom_gives() {
 	needs_core
