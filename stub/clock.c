@@ -135,9 +135,11 @@ static uint32_t raise_f4(void)
 
 #if STUB_DRIVER == STUB_DRIVER_DWORD
 /* PLLCFGR (0x0C), written whole: PLLSRC 1:0 = 2 (HSI16), PLLM = 0 (/1),
- * PLLN 14:8. G0/WB/WL: PLLP 21:17 and PLLQ 27:25 = 1 (/2, legal values,
- * their outputs off), PLLREN 28, PLLR 31:29 = 1 (/2). G4/L4: PLLREN 24,
- * PLLR 26:25 = 0 (/2), PLLP and PLLQ at their legal 0. SW: G0 2:0 = 2
+ * PLLN 14:8. G0/WB/WL: PLLREN 28, PLLR 31:29 = 1 (/2); WB/WL also PLLP
+ * 21:17 and PLLQ 27:25 = 1 (/2: 0 is reserved there, their reset value
+ * has them set; their outputs stay off); G0 keeps them at 0 as at reset
+ * (not every G0 has PLLQ). G4/L4: PLLREN 24, PLLR 26:25 = 0 (/2), PLLP and
+ * PLLQ at their legal 0. SW: G0 2:0 = 2
  * (PLLRCLK; its HSISYS is 0), the others 1:0 = 3 (HSI16 is 1). ACR with
  * the prefetch (bit 8) on. */
 static uint32_t raise_dword(uint32_t kind)
@@ -153,7 +155,9 @@ static uint32_t raise_dword(uint32_t kind)
 		n = 6u;
 		hz = 48000000u;
 	}
-	uint32_t cfg = 2u | n << 8 | (g0_layout ? 1u << 17 | 1u << 25 | 1u << 28 | 1u << 29 : 1u << 24);
+	uint32_t cfg = 2u | n << 8 | (g0_layout ? 1u << 28 | 1u << 29 : 1u << 24);
+	if (chip_is_wb_wl(kind))
+		cfg |= 1u << 17 | 1u << 25;
 	set_wait_states(acr, ws, 1u << 8);
 	if (!pll_start(rcc, rcc + 0x0Cu, ~0u, cfg))
 		return 0;

@@ -5,7 +5,7 @@
 
 extern const uint8_t stm32_stub_f1_bytes[6444];
 extern const uint8_t stm32_stub_f4_bytes[5704];
-extern const uint8_t stm32_stub_dword_bytes[6796];
+extern const uint8_t stm32_stub_dword_bytes[6780];
 extern const uint8_t stm32_stub_pecr_bytes[7056];
 extern const uint8_t stm32_stub_f0small_bytes[4792];
 extern const uint8_t stm32_stub_f1small_bytes[4744];

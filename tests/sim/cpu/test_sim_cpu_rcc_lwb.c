@@ -181,7 +181,7 @@ static void the_stub_s_pll_settings_and_a_pll_that_never_locks(void **state)
 		const char *device;
 		uint32_t cfg, sw, sws;
 	} parts[] = {
-		{"stm32g071rb", 2u | 8u << 8 | 1u << 17 | 1u << 25 | 1u << 28 | 1u << 29, 2u, 2u << 3},
+		{"stm32g071rb", 2u | 8u << 8 | 1u << 28 | 1u << 29, 2u, 2u << 3},
 		{"stm32l476rg", 2u | 8u << 8 | 1u << 24, 3u, 3u << 2},
 	};
 	const uint32_t rcc = 0x40021000u;
