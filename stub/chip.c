@@ -228,7 +228,10 @@ static bool too_few_cycles(const struct chip *c, uint32_t baud)
 }
 
 /* The PLL (clock.c) for a rate HSI cannot make, or makes with too few
- * cycles a byte; where the family has no PLL setting, what HSI can. The
+ * cycles a byte. Where the image has no PLL setting for the family, or
+ * the PLL did not lock (SYSCLK stays on HSI), only a rate HSI makes with
+ * 32 cycles a bit: a faster one is refused (BAUD) rather than run where
+ * bytes would be lost, and the host goes on down its ladder. The
  * USART is set again for the rate it runs at, and the milliseconds so far
  * are kept. */
 bool chip_uart_raise_for(struct chip *c, uint32_t baud)
@@ -236,12 +239,14 @@ bool chip_uart_raise_for(struct chip *c, uint32_t baud)
 	if (chip_uart_can(c, baud) && !too_few_cycles(c, baud))
 		return true;
 	if (c->raised)
-		return chip_uart_can(c, baud);
+		return chip_uart_can(c, baud) && !c->pll_failed;
 	chip_tick(c);
 	c->raised = true;
 	uint32_t hz = clock_raise(c->kind);
-	if (!hz)
-		return chip_uart_can(c, baud);
+	if (!hz) {
+		c->pll_failed = true;
+		return false;
+	}
 	c->clock_hz = hz;
 	systick_per_ms(c);
 	chip_uart_flush(c);

@@ -20,6 +20,7 @@ struct chip {
 	uint32_t baud;      /* current rate */
 	bool parity;        /* 8E1 (the ROM's framing) rather than 8N1 */
 	bool raised;        /* clock_raise was tried (once) */
+	bool pll_failed;    /* ... and left the clock on HSI */
 	uint32_t ms;        /* SysTick wraps counted (it wraps every millisecond) */
 };
 

@@ -484,6 +484,7 @@ static bool set_up(struct emulator *em)
 	if (!load_image(em))
 		return false;
 	sim_faults_init(&em->faults, &o->faults, o->seed, &em->stats.faults);
+	em->chip.pll_stuck = o->faults.pll_stuck;
 	em->engine.faults = &em->faults;
 	em->link = (struct sim_link){&em->engine, &em->faults, 0};
 	sim_engine_set_boot0(&em->engine, sim_wiring_boot0_high(&o->wiring));

@@ -71,6 +71,35 @@ t_write_verify_g071_gives_the_flash_the_rom_gives() {
 	same_bytes "$WORK/stub.flash" "$WORK/rom.flash"
 	out_has "RAM stub dword"
 	stat_is '.core.faults' 0
+	# HSI16 x 8 / 2 = 64 MHz (two wait states): 2 Mbaud, no byte lost.
+	out_has "USART clock 64000000 Hz"
+	out_has "Stub running at 2000000 baud 8N1"
+	stat_is '.core.usart_rx_errors' 0
+	stat_is '.core.usart_rx_overruns' 0
+}
+
+# A PLL that never locks (the emulator's --faults pll-stuck=1): the stub
+# leaves SYSCLK on HSI, says so in HELLO, refuses the rates HSI makes with
+# fewer than 32 clocks a bit (BAUD), and the ladder settles where HSI
+# keeps up; the write is still the ROM's.
+t_a_pll_that_never_locks_leaves_the_stub_on_hsi() {
+	needs_core
+	local d rate clock
+	for d in stm32g071rb:460800:16000000 stm32l07x:460800:16000000 stm32f103xb:230400:8000000; do
+		DEVICE=${d%%:*}
+		rate=${d#*:}; clock=${rate#*:}; rate=${rate%%:*}
+		IMG=$WORK/$DEVICE.img
+		rm -f "$IMG"
+		random_file "$WORK/fw.bin" 20000
+		run_ok --stub --verbose -w "$WORK/fw.bin" -v "$(port faults=pll-stuck=1)"
+		out_has "USART clock $clock Hz"
+		out_has "Stub running at $rate baud 8N1"
+		out_has "verified (by CRC)"
+		flash_slice "$WORK/written.bin" 0 20000
+		same_bytes "$WORK/written.bin" "$WORK/fw.bin"
+		stat_is '.core.usart_rx_overruns' 0
+		stat_is '.core.faults' 0
+	done
 }
 
 # Across the bank boundary of a dual-bank L4 (bank 2 pages need BKER).
@@ -81,6 +110,27 @@ t_write_verify_l476_across_its_banks_gives_the_flash_the_rom_gives() {
 	write_both "$WORK/fw.bin" -S 0x0807F000
 	same_bytes "$WORK/stub.flash" "$WORK/rom.flash"
 	out_has "RAM stub dword"
+	# The PLL at 64 MHz (three wait states): 2 Mbaud, no byte lost.
+	out_has "USART clock 64000000 Hz"
+	out_has "Stub running at 2000000 baud 8N1"
+	stat_is '.core.usart_rx_errors' 0
+	stat_is '.core.usart_rx_overruns' 0
+}
+
+# G4 (RM0440: PLLM 7:4, PLLR 26:25) under the full 64-bit image: 64 MHz
+# on the PLL, 2 Mbaud.
+t_write_verify_g474_at_2_mbaud_gives_the_flash_the_rom_gives() {
+	needs_core
+	DEVICE=stm32g474
+	random_file "$WORK/fw.bin" 24000
+	write_both "$WORK/fw.bin"
+	same_bytes "$WORK/stub.flash" "$WORK/rom.flash"
+	out_has "RAM stub dword"
+	out_has "USART clock 64000000 Hz"
+	out_has "Stub running at 2000000 baud 8N1"
+	stat_is '.core.usart_rx_errors' 0
+	stat_is '.core.usart_rx_overruns' 0
+	stat_is '.core.faults' 0
 }
 
 # The F030x8's bootloader leaves 6 KiB of RAM: the small F0 image (no LZ4,

@@ -56,8 +56,9 @@ unsigned stub_baud_clock_hz(uint32_t chip)
 	case STUB_CHIP_F1: case STUB_CHIP_F3: return 64000000u; /* HSI/2 x 16 */
 	case STUB_CHIP_F2: case STUB_CHIP_F4: case STUB_CHIP_F7: return 64000000u; /* HSI16/16 x 256/4 */
 	case STUB_CHIP_G0: case STUB_CHIP_G4: case STUB_CHIP_L4:
-	case STUB_CHIP_L0: case STUB_CHIP_L1:
-	case STUB_CHIP_WB: case STUB_CHIP_WL: return 16000000u; /* HSI16 */
+	case STUB_CHIP_WB: return 64000000u; /* HSI16 x 8 / 2 */
+	case STUB_CHIP_WL: return 48000000u; /* HSI16 x 6 / 2: its maximum */
+	case STUB_CHIP_L0: case STUB_CHIP_L1: return 32000000u; /* HSI16 x 4 / 2 */
 	default: return 0;
 	}
 }
@@ -81,14 +82,20 @@ bool stub_baud_makes(uint32_t chip, unsigned clock_hz, unsigned baud)
 }
 
 /* The ladder offers only rates that leave the stub's clock 32 cycles a
- * bit (stub/chip.c raises the clock to get them where it can): below,
- * the stub on HSI16 (G0/G4/L4/WB/WL, L0/L1 at 1 Mbaud) takes the CONFIRM
- * but then overruns its one-byte receiver while it works, on the emulator
- * hundreds of times in a 64 KiB write (24 s instead of 2.4 at 460800),
- * and so did the F4 at 2 Mbaud on HSI16. An explicit --stub-baud still
- * may ask for such a rate. */
+ * bit (stub/chip.c raises the clock to get them where it can: WL and
+ * L0/L1 stop at 1 Mbaud): below, a stub on HSI16 (G0/G4/L4/WB/WL, L0/L1
+ * at 1 Mbaud, before they had a PLL) took the CONFIRM but then overran
+ * its one-byte receiver while it worked, on the emulator hundreds of
+ * times in a 64 KiB write (24 s instead of 2.4 at 460800), and so did the
+ * F4 at 2 Mbaud on HSI16. An explicit --stub-baud still may ask for such
+ * a rate. */
 static bool on_ladder(uint32_t chip, unsigned rate)
 {
+	/* L1 at 32 MHz still overruns at 1 Mbaud on the emulator while it
+	 * programs (5 to 15 a 64 KiB write, 1.5 to 6.6 s against 1.5 s at
+	 * 460800; L0 at 32 MHz none): docs/stub-protocol.md. */
+	if (chip == STUB_CHIP_L1 && rate > 460800u)
+		return false;
 	return (uint64_t)stub_baud_clock_hz(chip) >= 32ull * rate;
 }
 

@@ -76,6 +76,13 @@ static bool parse_item(const char *key, size_t key_length, const char *value,
 		return parse_count(value, end, &spec->reset_after);
 	if (key_length == 12 && strncmp(key, "hangup-after", 12) == 0)
 		return parse_count(value, end, &spec->hangup_after);
+	if (key_length == 9 && strncmp(key, "pll-stuck", 9) == 0) {
+		uint64_t on;
+		if (!parse_count(value, end, &on) || on > 1)
+			return false;
+		spec->pll_stuck = on == 1;
+		return true;
+	}
 	return false;
 }
 

@@ -27,6 +27,7 @@ struct sim_fault_spec {
 	double corrupt_in, corrupt_out, drop_in, drop_out, nack, stall;
 	uint32_t stall_ms;
 	uint64_t reset_after, hangup_after; /* 0 = never */
+	bool pll_stuck; /* the core's RCC: a PLL switched on never locks */
 };
 
 enum sim_fault_stream { SIM_STREAM_IN, SIM_STREAM_OUT, SIM_STREAM_NACK, SIM_STREAM_COUNT };

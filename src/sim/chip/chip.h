@@ -59,6 +59,7 @@ struct sim_chip {
 	uint32_t register_options_size;
 	size_t sector_count;
 	uint8_t uid[SIM_UID_BYTES];
+	bool pll_stuck; /* --faults pll-stuck=1: the core's PLLs never lock (rcc.c) */
 };
 
 /* Factory-fresh chip: flash erased, factory option bytes, RAM zero. */

@@ -9,6 +9,11 @@ const struct stm32_device *sim_port_device(const struct sim_chip *chip)
 	return chip->dev;
 }
 
+bool sim_port_pll_stuck(const struct sim_chip *chip)
+{
+	return chip->pll_stuck;
+}
+
 struct sim_memory_view sim_port_memory(struct sim_chip *chip)
 {
 	return (struct sim_memory_view){chip->flash, chip->dev->flash_start, chip->dev->flash_size,

@@ -19,6 +19,8 @@ struct sim_memory_view {
 };
 
 const struct stm32_device *sim_port_device(const struct sim_chip *chip);
+/* --faults pll-stuck=1: the RCC's PLLs never lock (rcc.c). */
+bool sim_port_pll_stuck(const struct sim_chip *chip);
 struct sim_memory_view sim_port_memory(struct sim_chip *chip);
 /* Through the chip's memory map (system memory, option bytes, flash-size
  * and UID registers); unmapped bytes read 0. */

@@ -127,6 +127,7 @@ struct sim_rcc {
 	bool f7_dckcfgr2; /* F7: the USART kernel clocks in DCKCFGR2 (RM0385) */
 	uint64_t pll_lock_ps[SIM_RCC_PLLS]; /* H7/H5/U5: PLLk locks then; UINT64_MAX while off */
 	uint32_t rom_sysclk_hz; /* the device's ROM clock when it is not the family's (soc.c) */
+	bool pll_stuck;         /* --faults pll-stuck=1: PLLRDY never follows PLLON (F1-L1 layouts) */
 	uint32_t regs[SIM_RCC_WORDS];
 };
 void sim_rcc_power_on(struct sim_rcc *rcc, struct sim_soc_env *env, const struct sim_family_info *info);

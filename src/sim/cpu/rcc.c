@@ -218,7 +218,7 @@ static void settle(struct sim_rcc *rcc)
 	bool l0l1 = rcc->layout == SIM_RCC_L0 || rcc->layout == SIM_RCC_L1;
 	unsigned hsion = new_cr ? 8 : 0, hsirdy = new_cr ? 10 : rcc->layout == SIM_RCC_L0 ? 2 : 1;
 	*cr = (*cr & ~(1u << hsirdy | 1u << 17 | 1u << 25)) | (uint32_t)bit(*cr, hsion) << hsirdy |
-	      (uint32_t)bit(*cr, 24) << 25;
+	      (uint32_t)(bit(*cr, 24) && !rcc->pll_stuck) << 25;
 	if (rcc->layout == SIM_RCC_L4)
 		*cr = (*cr & ~2u) | (uint32_t)bit(*cr, 0) << 1; /* MSIRDY */
 	if (l0l1)

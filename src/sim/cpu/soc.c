@@ -39,6 +39,7 @@ void sim_soc_init(struct sim_soc *soc, const struct sim_family_info *info, struc
 	/* A line whose ROM clock is not the family's (H72x) tells the RCC. */
 	uint32_t rom_hz = sim_family_rom_sysclk(info, sim_port_device(chip)->name);
 	soc->rcc.rom_sysclk_hz = rom_hz != info->rom_sysclk_hz ? rom_hz : 0;
+	soc->rcc.pll_stuck = sim_port_pll_stuck(chip);
 	reset_blocks(soc);
 
 	struct sim_mmio_bus *bus = &soc->bus;

@@ -170,6 +170,45 @@ static void pllm_width_per_family(void **state)
 	}
 }
 
+/* The stub's settings (stub/clock.c): HSI16 / 1 x 8 / 2 = 64 MHz on G0
+ * (PLLR 31:29) and L4 (PLLR 26:25), and the same on L4 with
+ * --faults pll-stuck=1: PLLRDY never follows PLLON, SWS stays on HSI16
+ * and so does the clock. */
+static void the_stub_s_pll_settings_and_a_pll_that_never_locks(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *device;
+		uint32_t cfg, sw, sws;
+	} parts[] = {
+		{"stm32g071rb", 2u | 8u << 8 | 1u << 28 | 1u << 29, 2u, 2u << 3},
+		{"stm32l476rg", 2u | 8u << 8 | 1u << 24, 3u, 3u << 2},
+	};
+	const uint32_t rcc = 0x40021000u;
+	for (int stuck = 0; stuck < 2; stuck++)
+		for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
+			struct rig r;
+			memset(&r, 0, sizeof(r));
+			const struct stm32_device *dev = stm32_device_find(parts[i].device);
+			assert_non_null(dev);
+			assert_true(sim_chip_init(&r.chip, dev));
+			r.chip.pll_stuck = stuck;
+			sim_soc_init(&r.soc, sim_family_info(dev->family), &r.chip, &r.stats, NULL);
+			uint32_t sw_mask = parts[i].sw == 2u ? 7u : 3u; /* SWS (read-only) kept */
+			set(&r, rcc, 1u << 8); /* HSION */
+			wr(&r, rcc + 0x08, (rd(&r, rcc + 0x08) & ~sw_mask) | (parts[i].sw == 2u ? 0u : 1u));
+			wr(&r, rcc + 0x0C, parts[i].cfg);
+			set(&r, rcc, 1u << 24);
+			assert_int_equal(rd(&r, rcc) & (1u << 25), stuck ? 0 : 1u << 25);
+			wr(&r, rcc + 0x08, (rd(&r, rcc + 0x08) & ~sw_mask) | parts[i].sw);
+			uint32_t sws = rd(&r, rcc + 0x08) & (7u << (parts[i].sw == 2u ? 3 : 2));
+			assert_int_equal(sws, stuck ? (parts[i].sw == 2u ? 0u : 1u << 2) : parts[i].sws);
+			assert_int_equal(r.soc.env.clocks.sysclk, stuck ? 16000000u : 64000000u);
+			assert_int_equal(r.soc.env.clocks.usart_kernel[1], stuck ? 16000000u : 64000000u);
+			rig_down(&r);
+		}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -177,6 +216,7 @@ int main(void)
 		cmocka_unit_test(l0_msi_at_reset_pll_from_hsi16_and_usart1),
 		cmocka_unit_test(l1_msi_at_reset_hsi_switch_and_old_layout_usart1),
 		cmocka_unit_test(wb_and_wl_clock_setup_and_usart1),
+		cmocka_unit_test(the_stub_s_pll_settings_and_a_pll_that_never_locks),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

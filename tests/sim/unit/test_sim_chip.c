@@ -407,6 +407,12 @@ static void test_fault_spec(void **state)
 	assert_false(sim_faults_parse("bogus=1", &spec, why, sizeof(why)));
 	assert_false(sim_faults_parse("stall=0.1", &spec, why, sizeof(why)));
 	assert_false(sim_faults_parse("nack=0.1x", &spec, why, sizeof(why)));
+	assert_true(sim_faults_parse("drop-in=0.1;pll-stuck=1", &spec, why, sizeof(why)));
+	assert_true(spec.pll_stuck);
+	assert_true(sim_faults_parse("pll-stuck=0", &spec, why, sizeof(why)));
+	assert_false(spec.pll_stuck);
+	assert_false(sim_faults_parse("pll-stuck=2", &spec, why, sizeof(why)));
+	assert_false(sim_faults_parse("pll-stuck", &spec, why, sizeof(why)));
 }
 
 static uint64_t run_faults(uint64_t seed, uint8_t *out)

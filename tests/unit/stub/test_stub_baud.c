@@ -303,11 +303,24 @@ static void the_estimate_uses_the_rate_the_clock_makes(void **state)
 	assert_int_equal(stub_baud_clock_hz(STUB_CHIP_F4), 64000000);
 	assert_int_equal(stub_baud_clock_hz(STUB_CHIP_F0), 48000000);
 	assert_false(stub_baud_makes(STUB_CHIP_F1, 64000000, 5000000));
-	/* the ladder keeps 32 clocks a bit: HSI16 parts stop at 460800 */
+	/* the HSI16 parts' PLLs: 64 MHz, WL's 48 MHz maximum, L0/L1 32 MHz */
+	static const uint32_t at64[] = {STUB_CHIP_G0, STUB_CHIP_G4, STUB_CHIP_L4, STUB_CHIP_WB};
+	for (size_t i = 0; i < sizeof(at64) / sizeof(at64[0]); i++) {
+		assert_int_equal(stub_baud_clock_hz(at64[i]), 64000000);
+		assert_int_equal(stub_baud_planned(at64[i], 115200, 0), 2000000);
+	}
+	assert_int_equal(stub_baud_clock_hz(STUB_CHIP_WL), 48000000);
+	assert_int_equal(stub_baud_clock_hz(STUB_CHIP_L0), 32000000);
+	assert_int_equal(stub_baud_clock_hz(STUB_CHIP_L1), 32000000);
+	/* the ladder keeps 32 clocks a bit: WL and L0 stop at 1 Mbaud; L1,
+	 * which overruns there on the emulator, at 460800 */
 	assert_int_equal(stub_baud_planned(STUB_CHIP_F4, 115200, 0), 2000000);
-	assert_int_equal(stub_baud_planned(STUB_CHIP_G0, 115200, 0), 460800);
-	assert_int_equal(stub_baud_planned(STUB_CHIP_L0, 115200, 0), 460800);
-	assert_int_equal(stub_baud_planned(STUB_CHIP_G0, 115200, 1000000), 1000000); /* asked for */
+	assert_int_equal(stub_baud_planned(STUB_CHIP_WL, 115200, 0), 1000000);
+	assert_int_equal(stub_baud_planned(STUB_CHIP_L0, 115200, 0), 1000000);
+	assert_int_equal(stub_baud_planned(STUB_CHIP_L1, 115200, 0), 460800);
+	assert_int_equal(stub_baud_planned(STUB_CHIP_L1, 115200, 1000000), 1000000); /* asked for */
+	assert_true(stub_baud_makes(STUB_CHIP_L0, 32000000, 2000000)); /* OVER8, off the ladder */
+	assert_int_equal(stub_baud_planned(STUB_CHIP_L1, 115200, 2000000), 2000000); /* asked for */
 }
 
 int main(void)
