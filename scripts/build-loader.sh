@@ -23,10 +23,12 @@ CFLAGS=(-Os -mthumb -masm-syntax-unified -ffreestanding -nostdlib -fno-common -f
 	-ffunction-sections -fdata-sections -Wall -Wextra -Werror -std=c17
 	-ffile-prefix-map="$src"=. -Wl,--gc-sections -Wl,--build-id=none)
 
-# name  cpu  driver-source  families  extra-defines (Cortex-M0 code where an M0/M0+ part is served)
+# name  cpu  driver-source  families  extra-defines (Cortex-M0 code where an M0/M0+ part is served;
+# LOADER_RAISES_CLOCK: the PLL from HSI through stub/clock.c, for the STUB_DRIVER it names)
 images=(
-	"f1 cortex-m0 flash_f1.c F0,F1,F3 -"
-	"f4 cortex-m3 flash_f4.c F2,F4,F7 -"
+	"f1 cortex-m0 flash_f1.c F0,F1,F3 -DLOADER_RAISES_CLOCK -DSTUB_DRIVER=1u"
+	"f1small cortex-m0 flash_f1.c F0 -"
+	"f4 cortex-m3 flash_f4.c F2,F4,F7 -DLOADER_RAISES_CLOCK -DSTUB_DRIVER=2u"
 	"dword cortex-m0 flash_dword.c G0,G4,L4,WB,WL -"
 	"pecr cortex-m0 flash_pecr.c L0,L1 -"
 	"h7 cortex-m7 flash_h7.c H7 -DLOADER_IWDG_KR=0x58004800u"
@@ -43,8 +45,9 @@ for line in "${images[@]}"; do
 	read -r name cpu dsrc families defines <<<"$line"
 	extra=()
 	if [ "$defines" != "-" ]; then
-		extra=("$defines")
+		read -r -a extra <<<"$defines"
 	fi
+	case $defines in *LOADER_RAISES_CLOCK*) extra+=(clock.c) ;; esac
 	for at in 0x20000000 0x20010000; do
 		(cd "$src" && "$CC" "${CFLAGS[@]}" "${extra[@]}" -mcpu="$cpu" \
 			-Wl,--defsym=LOADER_LINK_ADDRESS="$at" -T loader.ld \

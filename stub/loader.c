@@ -1,11 +1,19 @@
 /* The SWD RAM loader: the per-family flash driver (flash.h) run by a
- * debugger instead of by the stub's frames. No USART, no clock set-up:
- * the core runs on whatever clock it had when the debugger halted it.
+ * debugger instead of by the stub's frames. No USART; the core runs on
+ * whatever clock it had when the debugger halted it, raised to the PLL
+ * on F0/F1/F3 and F2/F4/F7 when that was HSI with the PLL unused
+ * (LOADER_CLOCK_KIND).
  * It serves the two mailbox slots of loader_protocol.h in turn until the
  * host halts the core, parking on BKPT when no work comes. Every flash command unlocks the controller and
  * locks it again, so a halt between commands never leaves it open. */
 #include "flash.h"
 #include "loader_protocol.h"
+#ifdef LOADER_RAISES_CLOCK
+#include <stdbool.h>
+
+#include "clock.h"
+#include "stub_protocol.h"
+#endif
 
 #define REG32(a) (*(volatile uint32_t *)(a))
 #ifndef LOADER_IWDG_KR
@@ -177,6 +185,24 @@ __attribute__((noreturn)) static void park(volatile uint32_t *control, uint32_t 
 }
 
 /* r0: the control block. The host set SP; nothing is returned to. */
+#ifdef LOADER_RAISES_CLOCK
+#define RCC_CR_PLLON (1u << 24)
+#define RCC_CFGR_SWS (3u << 2)
+
+/* Only from the reset clock: SYSCLK on HSI (SWS 0) and the PLL off. A
+ * restart after parking finds the PLL on and leaves it. */
+static void raise_clock(uint32_t kind)
+{
+	bool f4 = kind == STUB_CHIP_F2 || kind == STUB_CHIP_F4 || kind == STUB_CHIP_F7;
+	bool f1 = kind == STUB_CHIP_F0 || kind == STUB_CHIP_F1 || kind == STUB_CHIP_F3;
+	if (!f1 && !f4)
+		return;
+	uint32_t rcc = f4 ? 0x40023800u : 0x40021000u, cfgr = rcc + (f4 ? 0x08u : 0x04u);
+	if ((REG32(cfgr) & RCC_CFGR_SWS) == 0 && !(REG32(rcc) & RCC_CR_PLLON))
+		(void)clock_raise(kind);
+}
+#endif
+
 __attribute__((section(".loader_entry"), noreturn, used)) void loader_entry(volatile uint32_t *control);
 void loader_entry(volatile uint32_t *control)
 {
@@ -188,6 +214,9 @@ void loader_entry(volatile uint32_t *control)
 		.bank2_start = word(control, LOADER_BANK2_START),
 		.flags = word(control, LOADER_DRIVER_FLAGS),
 	};
+#ifdef LOADER_RAISES_CLOCK
+	raise_clock(word(control, LOADER_CLOCK_KIND));
+#endif
 	set(control, LOADER_UNIT, flash_program_unit(&ctl));
 	set(control, LOADER_ALIVE, LOADER_MAGIC);
 	for (uint32_t next = word(control, LOADER_NEXT) & 1u;; next ^= 1u) {

@@ -47,10 +47,16 @@
 #define LOADER_DRIVER_FLAGS  0x14u /* STUB_PARAM_DUAL_BANK, STUB_PARAM_BKER_13 (stub_protocol.h) */
 #define LOADER_OPTIONS       0x18u
 #define LOADER_CRC_BASE      0x1Cu
-#define LOADER_UNIT          0x20u /* written by the loader: its program unit in bytes */
-#define LOADER_ALIVE         0x24u /* written by the loader: LOADER_MAGIC once it serves */
-#define LOADER_NEXT          0x28u /* the slot to serve first when (re)started */
-#define LOADER_SLOTS         0x2Cu /* two slots of LOADER_SLOT_BYTES */
+/* STUB_CHIP_F0/F1/F3/F2/F4/F7 (stub_protocol.h): the loader raises SYSCLK
+ * to the PLL from HSI as the stub does (stub/clock.c) when it finds SYSCLK
+ * on HSI with the PLL off (a chip just reset, or a program that never used
+ * the PLL: nothing of its clock tree is taken away), so that its own work
+ * between flash operations shrinks; 0 leaves the clock alone. */
+#define LOADER_CLOCK_KIND    0x20u
+#define LOADER_UNIT          0x24u /* written by the loader: its program unit in bytes */
+#define LOADER_ALIVE         0x28u /* written by the loader: LOADER_MAGIC once it serves */
+#define LOADER_NEXT          0x2Cu /* the slot to serve first when (re)started */
+#define LOADER_SLOTS         0x30u /* two slots of LOADER_SLOT_BYTES */
 #define LOADER_SLOT_BYTES    0x20u
 #define LOADER_CONTROL_BYTES (LOADER_SLOTS + 2u * LOADER_SLOT_BYTES)
 #define LOADER_MAGIC 0x4C4F4144u  /* "LOAD": serving */

@@ -124,6 +124,30 @@ t_l01x_without_room_for_the_loader_writes_through_the_registers() {
 	same_bytes "$WORK/all.flash" "$WORK/zeros.bin"
 }
 
+# The loader raises the clock to the PLL from HSI (stub/clock.c) when it
+# programs (the RCC written: PLL, bus prescalers, SW), not when it only
+# computes CRCs (--diff of what is already there: only the CRC unit's
+# clock, put back after); the F03x's 4 KiB of SRAM take the f1small
+# image, which keeps the clock, so two buffers still fit.
+t_the_loader_raises_the_clock_to_program_not_to_compare() {
+	for DEVICE in stm32f103x8 stm32f407xg; do
+		rm -f "$IMG"
+		random_file "$WORK/fw.bin" 8000
+		probe_ok -w "$WORK/fw.bin" -v stlink:
+		stat_at_least .core.peripherals.RCC.writes 4
+		probe_ok --diff -w "$WORK/fw.bin" -v stlink:
+		out_has "Already on the chip"
+		[ "$(jq .core.peripherals.RCC.writes "$STATS")" -le 2 ] ||
+			fail "$DEVICE: the RCC was written $(jq .core.peripherals.RCC.writes "$STATS") times for a compare"
+	done
+	DEVICE=stm32f03xx6
+	rm -f "$IMG"
+	random_file "$WORK/fw.bin" 8000
+	probe_ok -w "$WORK/fw.bin" -v stlink:
+	out_has "Wrote and verified (by CRC) 8000 bytes"
+	[ "$(jq .core.peripherals.RCC.writes "$STATS")" -le 2 ] || fail "the F03x's loader raised the clock"
+}
+
 t_f7_writes_through_the_loader_in_sram1() {
 	for DEVICE in stm32f72x stm32f74x stm32f76x; do
 		firmware_with_runs "$WORK/fw.bin" 40000

@@ -55,8 +55,9 @@ static enum stm32_status enable_crc_clock(struct stlink_link *l, const struct st
 	return s;
 }
 
+/* for_crc: the clock is left as it is (what a CRC overwrites is put back). */
 static enum stm32_status write_control(struct stlink_link *l, const struct stlink_loader *ld,
-				       struct stm32_error *err)
+				       bool for_crc, struct stm32_error *err)
 {
 	const struct stm32_device *dev = ld->device;
 	bool pages = strcmp(ld->image->name, "f4") != 0; /* H7: page_size is the sector's */
@@ -70,6 +71,7 @@ static enum stm32_status write_control(struct stlink_link *l, const struct stlin
 	put32(block + LOADER_DRIVER_FLAGS, ld->driver_flags);
 	put32(block + LOADER_OPTIONS, ld->options);
 	put32(block + LOADER_CRC_BASE, ld->crc_base);
+	put32(block + LOADER_CLOCK_KIND, for_crc ? 0u : ld->clock_kind);
 	return stlink_write(l, ld->control, block, sizeof block, 4, err);
 }
 
@@ -159,7 +161,7 @@ static enum stm32_status start(struct stlink_link *l, struct stlink_loader *ld, 
 	if (s == STM32_OK)
 		s = stlink_write(l, ld->code, ld->image->bytes, ld->image->size, 4, err);
 	if (s == STM32_OK)
-		s = write_control(l, ld, err);
+		s = write_control(l, ld, for_crc, err);
 	if (s == STM32_OK && (ld->options & LOADER_OPT_CRC_UNIT))
 		s = enable_crc_clock(l, ld, err);
 	if (s == STM32_OK)

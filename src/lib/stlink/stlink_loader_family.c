@@ -19,33 +19,36 @@
 #define F7_DTCM_LARGE 0x20000u /* F76x/F77x (512 KiB of SRAM): 128 KiB */
 #define F7_LARGE_SRAM 0x80000u
 
-/* Per family: the image, the CRC unit (its address and RCC clock
- * enable), the driver's flags and the controller's write-protection
- * error bit (for the message). */
+/* Per family: the image (and a smaller one, without the clock raise, for
+ * parts whose SRAM the first leaves no two buffers), the CRC unit (its
+ * address and RCC clock enable), the driver's flags, the controller's
+ * write-protection error bit (for the message) and the chip kind the
+ * loader raises the clock for (LOADER_CLOCK_KIND; 0: none). */
 static const struct family {
 	const char *family;
-	const char *image;
+	const char *image, *small_image;
 	uint32_t crc_base, rcc_enable, enable_bit;
 	bool crc_init; /* the unit has INIT and POL */
 	uint32_t driver_flags;
 	uint32_t wrperr; /* the SR bit the controller sets for a protected unit */
+	uint32_t clock_kind;
 } families[] = {
-	{"F0", "f1", CRC_BASE, 0x40021014u, 6, true, 0, 1u << 4},
-	{"F1", "f1", CRC_BASE, 0x40021014u, 6, false, 0, 1u << 4},
-	{"F3", "f1", CRC_BASE, 0x40021014u, 6, true, 0, 1u << 4},
-	{"F2", "f4", CRC_BASE, 0x40023830u, 12, false, 0, 1u << 4},
-	{"F4", "f4", CRC_BASE, 0x40023830u, 12, false, 0, 1u << 4},
-	{"F7", "f4", CRC_BASE, 0x40023830u, 12, true, 0, 1u << 4},
-	{"G0", "dword", CRC_BASE, 0x40021038u, 12, true, STUB_PARAM_BKER_13, 1u << 4},
-	{"G4", "dword", CRC_BASE, 0x40021048u, 12, true, 0, 1u << 4},
-	{"L4", "dword", CRC_BASE, 0x40021048u, 12, true, 0, 1u << 4},
+	{"F0", "f1", "f1small", CRC_BASE, 0x40021014u, 6, true, 0, 1u << 4, STUB_CHIP_F0},
+	{"F1", "f1", NULL, CRC_BASE, 0x40021014u, 6, false, 0, 1u << 4, STUB_CHIP_F1},
+	{"F3", "f1", NULL, CRC_BASE, 0x40021014u, 6, true, 0, 1u << 4, STUB_CHIP_F3},
+	{"F2", "f4", NULL, CRC_BASE, 0x40023830u, 12, false, 0, 1u << 4, STUB_CHIP_F2},
+	{"F4", "f4", NULL, CRC_BASE, 0x40023830u, 12, false, 0, 1u << 4, STUB_CHIP_F4},
+	{"F7", "f4", NULL, CRC_BASE, 0x40023830u, 12, true, 0, 1u << 4, STUB_CHIP_F7},
+	{"G0", "dword", NULL, CRC_BASE, 0x40021038u, 12, true, STUB_PARAM_BKER_13, 1u << 4, 0},
+	{"G4", "dword", NULL, CRC_BASE, 0x40021048u, 12, true, 0, 1u << 4, 0},
+	{"L4", "dword", NULL, CRC_BASE, 0x40021048u, 12, true, 0, 1u << 4, 0},
 	/* WB/WL: the controller at 0x58004000, RCC at 0x58000000. */
-	{"WB", "dword", CRC_BASE, 0x58000048u, 12, true, STUB_PARAM_DWORD_WB, 1u << 4},
-	{"WL", "dword", CRC_BASE, 0x58000048u, 12, true, STUB_PARAM_DWORD_WB, 1u << 4},
-	{"L0", "pecr", CRC_BASE, 0x40021030u, 12, true, 0, 1u << 8},
-	{"L1", "pecr", CRC_BASE, 0x4002381Cu, 12, false, STUB_PARAM_PECR_L1, 1u << 8},
+	{"WB", "dword", NULL, CRC_BASE, 0x58000048u, 12, true, STUB_PARAM_DWORD_WB, 1u << 4, 0},
+	{"WL", "dword", NULL, CRC_BASE, 0x58000048u, 12, true, STUB_PARAM_DWORD_WB, 1u << 4, 0},
+	{"L0", "pecr", NULL, CRC_BASE, 0x40021030u, 12, true, 0, 1u << 8, 0},
+	{"L1", "pecr", NULL, CRC_BASE, 0x4002381Cu, 12, false, STUB_PARAM_PECR_L1, 1u << 8, 0},
 	/* H7: the CRC unit on AHB4 (RCC_AHB4ENR.CRCEN), WRPERR in each bank's SR. */
-	{"H7", "h7", 0x58024C00u, 0x580244E0u, 19, true, 0, 1u << 17},
+	{"H7", "h7", NULL, 0x58024C00u, 0x580244E0u, 19, true, 0, 1u << 17, 0},
 };
 
 static const struct family *family_of(const struct stm32_device *dev)
@@ -95,6 +98,19 @@ static uint32_t driver_flags(const struct family *f, const struct stm32_device *
 	return flags;
 }
 
+/* Code, control block and stack for image: the size each of the two
+ * buffers can have (below STLINK_LOADER_MIN_BUFFER: it does not fit). */
+static uint32_t place(struct stlink_loader *ld, const struct stlink_loader_image *image)
+{
+	const struct stm32_device *dev = ld->device;
+	ld->code = code_start(dev);
+	ld->control = align8(ld->code + (uint32_t)image->size);
+	ld->stack_top = align8(ld->control + LOADER_CONTROL_BYTES + LOADER_STACK_BYTES);
+	uint32_t room = dev->ram_end > ld->stack_top ? dev->ram_end - ld->stack_top : 0;
+	uint32_t buffer = (room / 2u) & ~(STLINK_LOADER_MIN_BUFFER - 1u);
+	return buffer > STLINK_LOADER_MAX_BUFFER ? STLINK_LOADER_MAX_BUFFER : buffer;
+}
+
 bool stlink_loader_init(struct stlink_loader *ld, const struct stm32_device *dev,
 			unsigned base_timeout_ms, char *why, size_t why_size)
 {
@@ -107,13 +123,12 @@ bool stlink_loader_init(struct stlink_loader *ld, const struct stm32_device *dev
 		snprintf(why, why_size, "there is no RAM loader for the %s family", dev->family);
 		return false;
 	}
-	ld->code = code_start(dev);
-	ld->control = align8(ld->code + (uint32_t)image->size);
-	ld->stack_top = align8(ld->control + LOADER_CONTROL_BYTES + LOADER_STACK_BYTES);
-	uint32_t room = dev->ram_end > ld->stack_top ? dev->ram_end - ld->stack_top : 0;
-	uint32_t buffer = (room / 2u) & ~(STLINK_LOADER_MIN_BUFFER - 1u);
-	if (buffer > STLINK_LOADER_MAX_BUFFER)
-		buffer = STLINK_LOADER_MAX_BUFFER;
+	uint32_t buffer = place(ld, image);
+	const struct stlink_loader_image *small = f->small_image ? image_named(f->small_image) : NULL;
+	if (buffer < STLINK_LOADER_MIN_BUFFER && small) {
+		image = small;
+		buffer = place(ld, image);
+	}
 	if (buffer < STLINK_LOADER_MIN_BUFFER) {
 		snprintf(why, why_size,
 			 "the RAM loader (%zu bytes and two %u-byte buffers) does not fit the %u bytes "
@@ -135,13 +150,14 @@ bool stlink_loader_init(struct stlink_loader *ld, const struct stm32_device *dev
 	}
 	ld->options = LOADER_OPT_CRC_UNIT | (f->crc_init ? LOADER_OPT_CRC_INIT : 0u);
 	ld->driver_flags = driver_flags(f, dev);
+	ld->clock_kind = f->clock_kind;
 	return true;
 }
 
 uint32_t stlink_loader_unit(const struct stlink_loader *ld)
 {
 	const char *name = ld->image->name;
-	if (strcmp(name, "f1") == 0)
+	if (strcmp(name, "f1") == 0 || strcmp(name, "f1small") == 0)
 		return 2;
 	if (strcmp(name, "dword") == 0)
 		return 8;
