@@ -28,7 +28,7 @@ CFLAGS=(-Os -mthumb -masm-syntax-unified -ffreestanding -nostdlib -fno-common -f
 images=(
 	"f1 cortex-m0 flash_f1.c F0,F1,F3 -DLOADER_RAISES_CLOCK -DSTUB_DRIVER=1u"
 	"f1small cortex-m0 flash_f1.c F0 -"
-	"f4 cortex-m3 flash_f4.c F2,F4,F7 -DLOADER_RAISES_CLOCK -DSTUB_DRIVER=2u"
+	"f4 cortex-m3 flash_f4.c F2,F4,F7 -"
 	"dword cortex-m0 flash_dword.c G0,G4,L4,WB,WL -"
 	"pecr cortex-m0 flash_pecr.c L0,L1 -"
 	"h7 cortex-m7 flash_h7.c H7 -DLOADER_IWDG_KR=0x58004800u"

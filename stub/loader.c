@@ -1,8 +1,8 @@
 /* The SWD RAM loader: the per-family flash driver (flash.h) run by a
  * debugger instead of by the stub's frames. No USART; the core runs on
  * whatever clock it had when the debugger halted it, raised to the PLL
- * on F0/F1/F3 and F2/F4/F7 when that was HSI with the PLL unused
- * (LOADER_CLOCK_KIND).
+ * on F0/F1/F3 when that was HSI with the PLL unused (LOADER_CLOCK_KIND;
+ * raise_clock knows the F2/F4/F7 RCC too, for an image built with it).
  * It serves the two mailbox slots of loader_protocol.h in turn until the
  * host halts the core, parking on BKPT when no work comes. Every flash command unlocks the controller and
  * locks it again, so a halt between commands never leaves it open. */

@@ -47,7 +47,7 @@
 #define LOADER_DRIVER_FLAGS  0x14u /* STUB_PARAM_DUAL_BANK, STUB_PARAM_BKER_13 (stub_protocol.h) */
 #define LOADER_OPTIONS       0x18u
 #define LOADER_CRC_BASE      0x1Cu
-/* STUB_CHIP_F0/F1/F3/F2/F4/F7 (stub_protocol.h): the loader raises SYSCLK
+/* STUB_CHIP_F0/F1/F3 (stub_protocol.h; the f1 image): the loader raises SYSCLK
  * to the PLL from HSI as the stub does (stub/clock.c) when it finds SYSCLK
  * on HSI with the PLL off (a chip just reset, or a program that never used
  * the PLL: nothing of its clock tree is taken away), so that its own work

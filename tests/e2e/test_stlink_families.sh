@@ -124,13 +124,14 @@ t_l01x_without_room_for_the_loader_writes_through_the_registers() {
 	same_bytes "$WORK/all.flash" "$WORK/zeros.bin"
 }
 
-# The loader raises the clock to the PLL from HSI (stub/clock.c) when it
-# programs (the RCC written: PLL, bus prescalers, SW), not when it only
-# computes CRCs (--diff of what is already there: only the CRC unit's
-# clock, put back after); the F03x's 4 KiB of SRAM take the f1small
-# image, which keeps the clock, so two buffers still fit.
+# The loader raises the clock to the PLL from HSI (stub/clock.c) on
+# F0/F1/F3 when it programs (the RCC written: PLL, bus prescalers, SW),
+# not when it only computes CRCs (--diff of what is already there: only
+# the CRC unit's clock, put back after). The F03x's 4 KiB of SRAM take the
+# f1small image, which keeps the clock, so two buffers still fit; F2/F4/F7
+# keep HSI16 (stlink_loader_family.c says why).
 t_the_loader_raises_the_clock_to_program_not_to_compare() {
-	for DEVICE in stm32f103x8 stm32f407xg; do
+	for DEVICE in stm32f103x8 stm32f04x; do
 		rm -f "$IMG"
 		random_file "$WORK/fw.bin" 8000
 		probe_ok -w "$WORK/fw.bin" -v stlink:
@@ -140,12 +141,13 @@ t_the_loader_raises_the_clock_to_program_not_to_compare() {
 		[ "$(jq .core.peripherals.RCC.writes "$STATS")" -le 2 ] ||
 			fail "$DEVICE: the RCC was written $(jq .core.peripherals.RCC.writes "$STATS") times for a compare"
 	done
-	DEVICE=stm32f03xx6
-	rm -f "$IMG"
-	random_file "$WORK/fw.bin" 8000
-	probe_ok -w "$WORK/fw.bin" -v stlink:
-	out_has "Wrote and verified (by CRC) 8000 bytes"
-	[ "$(jq .core.peripherals.RCC.writes "$STATS")" -le 2 ] || fail "the F03x's loader raised the clock"
+	for DEVICE in stm32f03xx6 stm32f407xg; do
+		rm -f "$IMG"
+		random_file "$WORK/fw.bin" 8000
+		probe_ok -w "$WORK/fw.bin" -v stlink:
+		out_has "Wrote and verified (by CRC) 8000 bytes"
+		[ "$(jq .core.peripherals.RCC.writes "$STATS")" -le 2 ] || fail "$DEVICE: the loader raised the clock"
+	done
 }
 
 t_f7_writes_through_the_loader_in_sram1() {
