@@ -675,6 +675,11 @@ static void setup(struct stub *s, const uint8_t *image)
 		.flags = param(s, STUB_PARAM_FLAGS),
 		.hook_context = s,
 	};
+	if (s->flash.flags & STUB_PARAM_HSI_ONLY) {
+		/* As if the PLL had not locked: HSI, and only its rates. */
+		s->chip.raised = true;
+		s->chip.pll_failed = true;
+	}
 	if (CHIP_HAS_WB) /* the only image whose chips have one */
 		s->secure_start = chip_secure_start(s->chip.kind, s->flash.flash_start,
 						    s->flash.flash_size, s->flash.page_size);

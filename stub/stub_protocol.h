@@ -128,6 +128,7 @@
 #define STUB_PARAM_PECR_L1    0x0008u /* PECR driver: L1's controller (0x40023C00, 128-byte half pages) */
 #define STUB_PARAM_DWORD_WB   0x0010u /* 64-bit driver: the WB/WL controller at 0x58004000 */
 #define STUB_PARAM_H7_RM0455  0x0020u /* H7 driver: H7A3/B3's CR layout (START 5, FW 4, SNB 12:6) */
+#define STUB_PARAM_HSI_ONLY   0x0040u /* keep HSI: the part's maximum is below clock.c's PLL (F100: 24 MHz) */
 
 /* Parameter block at STUB_IMAGE_PARAMS, all u32, little-endian. */
 #define STUB_PARAM_CHIP        0x00u

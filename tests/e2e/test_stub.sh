@@ -164,6 +164,23 @@ t_stub_baud_460800_writes_what_the_rom_writes() {
 }
 
 # --stub-baud 0: no switch, the ROM's rate and framing.
+# The F100 value line runs at 24 MHz at most: the stub keeps HSI (8 MHz)
+# there instead of the F1's 64 MHz PLL, and so its rates (230400 with 32
+# clocks a bit); the dry run says the same rate.
+t_value_line_f100_keeps_hsi_and_its_rates() {
+	needs_core
+	DEVICE=stm32f10x-hdvl
+	random_file "$WORK/fw.bin" 16000
+	run_ok --dry-run -w "$WORK/fw.bin" "$(port)"
+	out_has "RAM stub f1 at 230400 baud"
+	run_ok --stub --verbose -w "$WORK/fw.bin" -v "$(port)"
+	out_has "USART clock 8000000 Hz"
+	out_has "Stub running at 230400 baud 8N1"
+	flash_slice "$WORK/written.bin" 0 16000
+	same_bytes "$WORK/written.bin" "$WORK/fw.bin"
+	stat_is '.core.usart_rx_errors' 0
+}
+
 t_stub_baud_0_stays_at_the_rom_rate() {
 	needs_core
 	random_file "$WORK/fw.bin" 4000

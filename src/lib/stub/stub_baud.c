@@ -101,14 +101,20 @@ static bool on_ladder(uint32_t chip, unsigned rate)
 
 unsigned stub_baud_planned(uint32_t chip, unsigned start_baud, unsigned wanted)
 {
+	return stub_baud_planned_at(chip, stub_baud_clock_hz(chip), start_baud, wanted);
+}
+
+unsigned stub_baud_planned_at(uint32_t chip, unsigned clock_hz, unsigned start_baud,
+			      unsigned wanted)
+{
 	if (wanted == STM32_STUB_BAUD_KEEP || wanted == start_baud)
 		return start_baud;
 	if (wanted)
 		return wanted;
 	static const unsigned ladder[] = STUB_BAUD_LADDER;
 	for (size_t i = 0; i < sizeof(ladder) / sizeof(ladder[0]); i++)
-		if (ladder[i] >= start_baud && stub_baud_makes(chip, stub_baud_clock_hz(chip), ladder[i]) &&
-		    on_ladder(chip, ladder[i]))
+		if (ladder[i] >= start_baud && stub_baud_makes(chip, clock_hz, ladder[i]) &&
+		    on_ladder(chip, ladder[i]) && (uint64_t)clock_hz >= 32ull * ladder[i])
 			return ladder[i];
 	return start_baud;
 }

@@ -50,6 +50,9 @@ bool stub_baud_makes(uint32_t chip, unsigned clock_hz, unsigned baud);
 /* The rate a stub on chip would end up at on a port that makes every rate:
  * for estimates. */
 unsigned stub_baud_planned(uint32_t chip, unsigned start_baud, unsigned wanted);
+/* The same for a stub whose clock is clock_hz (STUB_PARAM_HSI_ONLY parts). */
+unsigned stub_baud_planned_at(uint32_t chip, unsigned clock_hz, unsigned start_baud,
+			      unsigned wanted);
 
 /* Before loading: the reason an explicit rate cannot be made by the stub's
  * clock or by the port t (STM32_E_UNSUPPORTED), else STM32_OK. */

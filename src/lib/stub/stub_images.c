@@ -3,14 +3,14 @@
  * their bytes are in images/. */
 #include "stub/stub_images.h"
 
-extern const uint8_t stm32_stub_f1_bytes[6444];
-extern const uint8_t stm32_stub_f4_bytes[5704];
-extern const uint8_t stm32_stub_dword_bytes[6780];
-extern const uint8_t stm32_stub_pecr_bytes[7056];
-extern const uint8_t stm32_stub_f0small_bytes[4792];
-extern const uint8_t stm32_stub_f1small_bytes[4744];
-extern const uint8_t stm32_stub_f3small_bytes[4784];
-extern const uint8_t stm32_stub_g4small_bytes[5028];
+extern const uint8_t stm32_stub_f1_bytes[6456];
+extern const uint8_t stm32_stub_f4_bytes[5724];
+extern const uint8_t stm32_stub_dword_bytes[6796];
+extern const uint8_t stm32_stub_pecr_bytes[7068];
+extern const uint8_t stm32_stub_f0small_bytes[4808];
+extern const uint8_t stm32_stub_f1small_bytes[4760];
+extern const uint8_t stm32_stub_f3small_bytes[4800];
+extern const uint8_t stm32_stub_g4small_bytes[5044];
 
 const struct stm32_stub_image stm32_stub_images[] = {
 	{"f1", "F0,F1,F3", 1, stm32_stub_f1_bytes, sizeof(stm32_stub_f1_bytes), false},

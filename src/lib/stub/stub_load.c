@@ -141,6 +141,13 @@ static void put_param(uint8_t *image, uint32_t offset, uint32_t value)
 	stub_put32(image + STUB_IMAGE_PARAMS + offset, value);
 }
 
+bool stub_hsi_only(const struct stm32_device *device)
+{
+	/* F100 value line (RM0041): 24 MHz at most, where clock.c's F1 PLL
+	 * makes 64. */
+	return device->pid == 0x420 || device->pid == 0x428;
+}
+
 void stub_patch(const struct stub_placement *p, const struct stm32_device *device, unsigned baud,
 		unsigned silence_ms, uint8_t *out)
 {
@@ -157,6 +164,8 @@ void stub_patch(const struct stub_placement *p, const struct stm32_device *devic
 		flags |= STUB_PARAM_PECR_L1;
 	if (p->chip == STUB_CHIP_WB || p->chip == STUB_CHIP_WL)
 		flags |= STUB_PARAM_DWORD_WB;
+	if (stub_hsi_only(device))
+		flags |= STUB_PARAM_HSI_ONLY;
 	put_param(out, STUB_PARAM_CHIP, p->chip);
 	put_param(out, STUB_PARAM_FLAGS, flags);
 	put_param(out, STUB_PARAM_BAUD, baud ? baud : 115200u);

@@ -30,6 +30,10 @@ uint32_t stub_image_chunk(const struct stm32_stub_image *image);
 bool stub_place(const struct stm32_device *device, struct stub_placement *out, char *why,
 		size_t why_size);
 
+/* The parts whose maximum clock is below the PLL the stub would raise to
+ * (STUB_PARAM_HSI_ONLY): the stub stays on HSI, 8 MHz, and its rates. */
+bool stub_hsi_only(const struct stm32_device *device);
+
 /* The image as it is written: header and parameters filled in. out holds
  * p->image->size bytes. */
 void stub_patch(const struct stub_placement *p, const struct stm32_device *device, unsigned baud,

@@ -17,6 +17,7 @@
 #define STUB_ERASE_UNITS_PER_REQUEST 64u
 #define STUB_RESYNC_ATTEMPTS 4u
 #define STUB_RESYNC_WAIT_MS 600u
+#define STUB_HSI_HZ_F1 8000000u /* the F1 HSI, where an STUB_PARAM_HSI_ONLY part stays */
 #define STUB_LOST_ANNOUNCE_ATTEMPTS 2u /* HELLOs after an announcement that did not come whole */
 #define STUB_LOAD_ATTEMPTS 4u /* longer than the stub's wait for a read's acks */
 
@@ -124,6 +125,8 @@ unsigned stm32_stub_planned_baud(const struct stm32_device *device, unsigned rom
 	char why[200];
 	if (!stub_place(device, &p, why, sizeof(why)))
 		return rom_baud;
+	if (stub_hsi_only(device))
+		return stub_baud_planned_at(p.chip, STUB_HSI_HZ_F1, rom_baud, baud);
 	return stub_baud_planned(p.chip, rom_baud, baud);
 }
 
