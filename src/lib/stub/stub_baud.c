@@ -58,6 +58,7 @@ unsigned stub_baud_clock_hz(uint32_t chip)
 	case STUB_CHIP_G0: case STUB_CHIP_G4: case STUB_CHIP_L4:
 	case STUB_CHIP_L0: case STUB_CHIP_L1:
 	case STUB_CHIP_WB: case STUB_CHIP_WL: return 16000000u; /* HSI16 */
+	case STUB_CHIP_H7: return 64000000u; /* HSI at reset, no PLL (stub/chip_h7.h) */
 	default: return 0;
 	}
 }

@@ -4,19 +4,21 @@
 #include "stub/stub_images.h"
 
 extern const uint8_t stm32_stub_f1_bytes[6588];
-extern const uint8_t stm32_stub_f4_bytes[5840];
+extern const uint8_t stm32_stub_f4_bytes[5844];
 extern const uint8_t stm32_stub_dword_bytes[6832];
 extern const uint8_t stm32_stub_pecr_bytes[7104];
-extern const uint8_t stm32_stub_f0small_bytes[4780];
-extern const uint8_t stm32_stub_f1small_bytes[4732];
-extern const uint8_t stm32_stub_f3small_bytes[4772];
-extern const uint8_t stm32_stub_g4small_bytes[4792];
+extern const uint8_t stm32_stub_h7_bytes[5408];
+extern const uint8_t stm32_stub_f0small_bytes[4784];
+extern const uint8_t stm32_stub_f1small_bytes[4736];
+extern const uint8_t stm32_stub_f3small_bytes[4776];
+extern const uint8_t stm32_stub_g4small_bytes[4796];
 
 const struct stm32_stub_image stm32_stub_images[] = {
 	{"f1", "F0,F1,F3", 1, stm32_stub_f1_bytes, sizeof(stm32_stub_f1_bytes), false},
 	{"f4", "F2,F4,F7", 2, stm32_stub_f4_bytes, sizeof(stm32_stub_f4_bytes), false},
 	{"dword", "G0,G4,L4,WB,WL", 3, stm32_stub_dword_bytes, sizeof(stm32_stub_dword_bytes), false},
 	{"pecr", "L0,L1", 4, stm32_stub_pecr_bytes, sizeof(stm32_stub_pecr_bytes), false},
+	{"h7", "H7", 5, stm32_stub_h7_bytes, sizeof(stm32_stub_h7_bytes), false},
 	{"f0small", "F0", 1, stm32_stub_f0small_bytes, sizeof(stm32_stub_f0small_bytes), true},
 	{"f1small", "F1", 1, stm32_stub_f1small_bytes, sizeof(stm32_stub_f1small_bytes), true},
 	{"f3small", "F3", 1, stm32_stub_f3small_bytes, sizeof(stm32_stub_f3small_bytes), true},
