@@ -101,3 +101,17 @@ t_sector_erase_through_the_h7a3_stub_erases_those_sectors_only() {
 	same_bytes "$WORK/now.flash" "$WORK/want.flash"
 	stat_is '.core.faults' 0
 }
+
+# By default a large H7 write goes through the stub: --dry-run names the
+# image and the rate, and changes nothing.
+t_dry_run_on_h7_chooses_the_h7_stub() {
+	needs_core
+	DEVICE=stm32h743zi
+	random_file "$WORK/fw.bin" 262144
+	E2E_STUB_DEFAULT=1 run_ok --dry-run -w "$WORK/fw.bin" "$(port)"
+	grep -F -- "--stub:" "$OUT" "$ERR" | grep -qF "RAM stub h7 at 2000000 baud" ||
+		fail "the dry run does not name the h7 image at 2000000 baud"
+	grep -F -- "--stub:" "$OUT" "$ERR" | grep -qF "the stub is used" ||
+		fail "the dry run does not choose the stub"
+	nothing_written
+}
