@@ -303,7 +303,7 @@ void chip_uart_flush(const struct chip *c)
 bool chip_has_crc_unit(const struct chip *c)
 {
 	(void)c;
-	return true; /* every family this stub serves has one (chip_clock_init: c->crc) */
+	return true; /* every family this stub serves has one (crc_base: where) */
 }
 
 static uint32_t crc_base(const struct chip *c)

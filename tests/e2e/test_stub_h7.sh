@@ -41,6 +41,9 @@ t_write_verify_h7_parts_give_the_flash_the_rom_gives() {
 		stat_is '.core.lockups' 0
 		stat_is '.core.usart_rx_overruns' 0
 		stat_is '.commands."0x31" <= 24' true # only the image, in 256-byte blocks
+		# Its waits refresh IWDG1 at 0x58004800 (0x40003000 is no IWDG on H7).
+		stat_at_least '.core.peripherals.IWDG.writes' 100
+		stat_is '.core.resets.iwdg' 0
 	done
 }
 
