@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The RAM stub (--stub) against stm32flash 0.7 and stm32boot --no-stub on
 # stm32boot-sim --speed realtime, a fresh chip per run, and the modelled
-# bound of each (bench_limit stub-write / stub-read). Issue 14's W7-W10
+# bound of each (bench_limit stub-write / stub-read). Issue 14's W7-W10, and W11 (H7)
 # (docs/performance.md, "The RAM stub"); --only ID runs one of them.
 #
 #   bench/stub.sh [--build DIR] [--reps N] [--only ID] [--no-peer] [--no-rom]
@@ -45,6 +45,7 @@ WORKLOADS=(
 	"W7 stm32f407xg firmware 1048576 1 MiB firmware to F407, write + verify"
 	"W9 stm32f407xg read 1048576 read 1 MiB from F407"
 	"W10 stm32f030x8 random 32768 32 KiB to F030x8 (Cortex-M0), write + verify"
+	"W11 stm32h743zi firmware 1048576 1 MiB firmware to H743 (the h7 image), write + verify"
 )
 
 run_once() { # run_once TOOL DEVICE INPUT [READ_LENGTH]: prints seconds, or fails

@@ -30,12 +30,15 @@ CFLAGS=(-Os -mthumb -masm-syntax-unified -ffreestanding -nostdlib -fno-common -f
 # 7.5 KiB): one chip kind, no LZ4 decoder, no
 # held-back erases, smaller frames (STUB_SMALL_* in stub_protocol.h), and a
 # short division routine instead of libgcc's. The host picks it where the
-# family's first image does not fit.
+# family's first image does not fit. "only": a full image for one chip
+# kind (the compiler drops every other family's registers): H7, whose
+# Cortex-M7 and flash words no other family shares.
 images=(
 	"f1 cortex-m0 1 flash_f1.c F0,F1,F3"
 	"f4 cortex-m3 2 flash_f4.c F2,F4,F7"
 	"dword cortex-m0 3 flash_dword.c G0,G4,L4,WB,WL"
 	"pecr cortex-m0 4 flash_pecr.c L0,L1"
+	"h7 cortex-m7 5 flash_h7.c H7 only"
 	"f0small cortex-m0 1 flash_f1.c F0 small"
 	"f1small cortex-m0 1 flash_f1.c F1 small"
 	"f3small cortex-m0 1 flash_f1.c F3 small"
@@ -58,6 +61,8 @@ for line in "${images[@]}"; do
 	variant=(lz4_block.c)
 	if [ "${small:-}" = small ]; then
 		variant=(-DSTUB_SMALL -DSTUB_ONLY_CHIP="STUB_CHIP_$families" small_div.c)
+	elif [ "${small:-}" = only ]; then
+		variant=(-DSTUB_ONLY_CHIP="STUB_CHIP_$families" lz4_block.c)
 	fi
 	for at in 0x20000000 0x20010000; do
 		(cd "$src" && "$CC" "${CFLAGS[@]}" -mcpu="$cpu" -DSTUB_DRIVER="${driver}u" \

@@ -1,12 +1,14 @@
 /* Clock, USART1, SysTick, IWDG, CRC unit, reset and Go for F0/F1/F3
  * (RCC at 0x40021000, RM0008/RM0360/RM0316), F2/F4/F7 (RCC at
  * 0x40023800, RM0033/RM0090/RM0385), G0 (RM0444), G4 (RM0440), L4
- * (RM0351), L0 (RM0377, RCC at 0x40021000) and L1 (RM0038, RCC at
- * 0x40023800). The stub runs on HSI (8 MHz on F0/F1/F3, HSI16 elsewhere):
+ * (RM0351), L0 (RM0377, RCC at 0x40021000), L1 (RM0038, RCC at
+ * 0x40023800) and H7 (RM0433/RM0468/RM0455, RCC at 0x58024400: chip_h7.h,
+ * HSI 64 MHz). The stub runs on HSI (8 MHz on F0/F1/F3, HSI16 elsewhere):
  * a clock the stub knows whatever the ROM left (PLL, MSI, or an HSE it must
  * keep running, AN2606); a rate HSI cannot make puts the PLL on HSI under
  * it (clock.c, wait states first). */
 #include "chip.h"
+#include "chip_h7.h"
 #include "chip_wb.h"
 #include "clock.h"
 #include "flash.h"
@@ -20,8 +22,9 @@
 #define SYST_RVR 0xE000E014u
 #define SYST_CVR 0xE000E018u
 #define AIRCR 0xE000ED0Cu
-#define CRC_DR 0x40023000u
-#define CRC_CR 0x40023008u
+#define CRC_BASE 0x40023000u /* every family but RM0433's H7 (chip_h7.h) */
+#define CRC_DR 0x00u
+#define CRC_CR 0x08u
 
 static bool group_f4(uint32_t kind)
 {
@@ -87,6 +90,12 @@ static void clock_init_l0_l1(struct chip *c, uint32_t kind)
 
 static void pins_and_clocks(uint32_t kind)
 {
+#if CHIP_HAS_H7
+	if (kind == STUB_CHIP_H7) { /* its clocks are on already (chip_h7_clock_init) */
+		usart_pins(CHIP_H7_GPIOA, 7);
+		return;
+	}
+#endif
 #if STUB_DRIVER == STUB_DRIVER_PECR
 	if (kind == STUB_CHIP_L0 || kind == STUB_CHIP_L1) {
 		pins_and_clocks_l0_l1(kind);
@@ -152,8 +161,9 @@ static void systick_per_ms(const struct chip *c)
 	REG32(SYST_CSR) = 5u; /* processor clock, enabled, no interrupt */
 }
 
-void chip_clock_init(struct chip *c, uint32_t kind)
+void chip_clock_init(struct chip *c, uint32_t kind, uint32_t flags)
 {
+	(void)flags; /* only the H7 image reads them */
 #ifdef STUB_ONLY_CHIP
 	/* The small image (build-stub.sh): one chip kind, so the compiler
 	 * drops every other family's registers. */
@@ -176,6 +186,13 @@ void chip_clock_init(struct chip *c, uint32_t kind)
 #if STUB_DRIVER == STUB_DRIVER_PECR
 	} else if (kind == STUB_CHIP_L0 || kind == STUB_CHIP_L1) {
 		clock_init_l0_l1(c, kind);
+#endif
+#if CHIP_HAS_H7
+	} else if (kind == STUB_CHIP_H7) {
+		c->crc = chip_h7_clock_init(flags);
+		c->clock_hz = CHIP_H7_HSI_HZ;
+		c->usart = CHIP_H7_USART1;
+		chip_h7_usart_defaults(c->usart);
 #endif
 	} else {
 		if (kind == STUB_CHIP_F0) /* the ROM's HSITRIM = 0 bug (AN2606): back to 16 */
@@ -291,20 +308,30 @@ void chip_uart_flush(const struct chip *c)
 bool chip_has_crc_unit(const struct chip *c)
 {
 	(void)c;
-	return true; /* every family this stub serves has one at 0x40023000 */
+	return true; /* every family this stub serves has one (crc_base: where) */
+}
+
+static uint32_t crc_base(const struct chip *c)
+{
+#if CHIP_HAS_H7
+	return c->crc;
+#else
+	(void)c;
+	return CRC_BASE;
+#endif
 }
 
 uint32_t chip_crc(const struct chip *c, uint32_t address, uint32_t length, void *context)
 {
-	(void)c;
-	REG32(CRC_CR) = 1u; /* RESET: DR back to 0xFFFFFFFF */
+	uint32_t crc = crc_base(c);
+	REG32(crc + CRC_CR) = 1u; /* RESET: DR back to 0xFFFFFFFF */
 	for (uint32_t i = 0; i < length; i += 4) {
-		REG32(CRC_DR) = *(volatile uint32_t *)(address + i);
+		REG32(crc + CRC_DR) = *(volatile uint32_t *)(address + i);
 		if ((i & 0x7Fu) == 0)
 			if (flash_wait_hook(context))
 				flash_wait_work(context);
 	}
-	return REG32(CRC_DR);
+	return REG32(crc + CRC_DR);
 }
 
 void chip_reset(void)

@@ -10,18 +10,23 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "stub_protocol.h"
+
 struct chip {
 	uint32_t kind;      /* STUB_CHIP_* */
 	uint32_t usart;     /* USART1 base */
 	uint32_t status;    /* its SR (old layout) or ISR (new) */
 	uint32_t tx_data;   /* its DR (old) or TDR (new) */
-	bool new_layout;    /* ISR/TDR/RDR registers (F0/F3/F7) */
+	bool new_layout;    /* ISR/TDR/RDR registers (F0/F3/F7/G0/G4/L4/L0/WB/WL/H7) */
 	uint32_t clock_hz;  /* USART1 kernel clock, set by chip_clock_init */
 	uint32_t baud;      /* current rate */
 	bool parity;        /* 8E1 (the ROM's framing) rather than 8N1 */
 	bool raised;        /* clock_raise was tried (once) */
 	bool pll_failed;    /* ... and left the clock on HSI */
 	uint32_t ms;        /* SysTick wraps counted (it wraps every millisecond) */
+#if STUB_DRIVER == STUB_DRIVER_H7
+	uint32_t crc;       /* the CRC unit's base (RM0433 and RM0455 differ) */
+#endif
 };
 
 #define CHIP_REG32(a) (*(volatile uint32_t *)(a))
@@ -31,6 +36,11 @@ struct chip {
 #define CHIP_ST_RXNE (1u << 5)
 #define CHIP_ST_TXE (1u << 7)
 #define CHIP_NEW_ICR 0x20u
+#if STUB_DRIVER == STUB_DRIVER_H7
+#define CHIP_IWDG_KR 0x58004800u /* IWDG1 (RM0433, RM0455) */
+#else
+#define CHIP_IWDG_KR 0x40003000u
+#endif
 
 /* The stub's waits (on the flash, on the USART) must store nothing while
  * nothing happens, so that an emulator can tell them for pure polls and
@@ -78,12 +88,12 @@ static inline __attribute__((always_inline)) void chip_iwdg_refresh(void)
 {
 	/* Harmless when the IWDG is off; when the option byte started it (the
 	 * ROM then refreshes it itself, AN2606 §4.8) it must not bite us. */
-	CHIP_REG32(0x40003000u) = 0xAAAAu;
+	CHIP_REG32(CHIP_IWDG_KR) = 0xAAAAu;
 }
 
 /* HSI as SYSCLK, every bus undivided, the F0 HSITRIM restored; SysTick
- * wrapping every millisecond. */
-void chip_clock_init(struct chip *c, uint32_t kind);
+ * wrapping every millisecond. flags: the parameter block's (H7: which RM). */
+void chip_clock_init(struct chip *c, uint32_t kind, uint32_t flags);
 /* 0 when baud is not made within 2 % from the clock (nothing changed then). */
 int chip_uart_set(struct chip *c, uint32_t baud, bool parity);
 bool chip_uart_can(const struct chip *c, uint32_t baud);

@@ -664,7 +664,9 @@ static void handle(struct stub *s, const uint8_t *f, bool good)
 static void setup(struct stub *s, const uint8_t *image)
 {
 	s->params = image;
-	chip_clock_init(&s->chip, param(s, STUB_PARAM_CHIP));
+	/* The flags only matter to the H7 image's chip code (which RM). */
+	chip_clock_init(&s->chip, param(s, STUB_PARAM_CHIP),
+			STUB_DRIVER == STUB_DRIVER_H7 ? param(s, STUB_PARAM_FLAGS) : 0u);
 	crc32_init_table(s->crc_table);
 	s->flash = (struct flash_ctl){
 		.flash_start = param(s, STUB_PARAM_FLASH_START),

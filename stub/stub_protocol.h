@@ -120,6 +120,7 @@
 #define STUB_CHIP_L1 11u
 #define STUB_CHIP_WB 12u /* the L4 RCC layout at 0x58000000, flash_dword.c with STUB_PARAM_DWORD_WB */
 #define STUB_CHIP_WL 13u
+#define STUB_CHIP_H7 14u /* the H7 image: RCC at 0x58024400, HSI 64 MHz (stub/chip_h7.h) */
 
 /* Parameter block flags. */
 #define STUB_PARAM_DUAL_BANK  0x0001u /* F1 XL: bank 2 registers; F4 2 MiB: SNB 16+ */

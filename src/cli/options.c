@@ -203,7 +203,7 @@ void cli_print_usage(FILE *stream)
 "      --json                one JSON document on stdout (schema: docs/json.md);\n"
 "                            all other text on stderr\n"
 "      --stub                after connecting, load stm32boot's RAM stub (F0/F1/F3,\n"
-"                            F2/F4/F7, G0/G4/L4/WB/WL, L0/L1, over USART1) and read, write, erase\n"
+"                            F2/F4/F7, G0/G4/L4/WB/WL, L0/L1, H7, over USART1) and read, write, erase\n"
 "                            and verify (by the chip's CRC) through it; docs/stub-protocol.md. Without\n"
 "                            --stub or --no-stub it is loaded when the chip has one and its\n"
 "                            estimate, loading included, beats the ROM's (--dry-run shows both)\n"

@@ -317,9 +317,9 @@ t_a_stub_that_never_answers_is_reset_into_the_bootloader_with_i() {
 
 t_no_stub_for_the_family_is_an_error_with_stub() {
 	needs_core
-	DEVICE=stm32h743zi
+	DEVICE=stm32h563zi
 	run_fail --stub -r "$WORK/got.bin" "$(port)"
-	error_has "no stub for the H7 family yet"
+	error_has "no stub for the H5 family yet"
 }
 
 t_a_stub_too_big_for_the_ram_is_refused_before_loading() {

@@ -59,6 +59,7 @@ unsigned stub_baud_clock_hz(uint32_t chip)
 	case STUB_CHIP_WB: return 64000000u; /* HSI16 x 8 / 2 */
 	case STUB_CHIP_WL: return 48000000u; /* HSI16 x 6 / 2: its maximum */
 	case STUB_CHIP_L0: case STUB_CHIP_L1: return 32000000u; /* HSI16 x 4 / 2 */
+	case STUB_CHIP_H7: return 64000000u; /* HSI at reset, no PLL (stub/chip_h7.h) */
 	default: return 0;
 	}
 }

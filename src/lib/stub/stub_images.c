@@ -3,10 +3,11 @@
  * their bytes are in images/. */
 #include "stub/stub_images.h"
 
-extern const uint8_t stm32_stub_f1_bytes[6456];
+extern const uint8_t stm32_stub_f1_bytes[6460];
 extern const uint8_t stm32_stub_f4_bytes[5724];
 extern const uint8_t stm32_stub_dword_bytes[6796];
-extern const uint8_t stm32_stub_pecr_bytes[7068];
+extern const uint8_t stm32_stub_pecr_bytes[7072];
+extern const uint8_t stm32_stub_h7_bytes[5440];
 extern const uint8_t stm32_stub_f0small_bytes[4808];
 extern const uint8_t stm32_stub_f1small_bytes[4760];
 extern const uint8_t stm32_stub_f3small_bytes[4800];
@@ -17,6 +18,7 @@ const struct stm32_stub_image stm32_stub_images[] = {
 	{"f4", "F2,F4,F7", 2, stm32_stub_f4_bytes, sizeof(stm32_stub_f4_bytes), false},
 	{"dword", "G0,G4,L4,WB,WL", 3, stm32_stub_dword_bytes, sizeof(stm32_stub_dword_bytes), false},
 	{"pecr", "L0,L1", 4, stm32_stub_pecr_bytes, sizeof(stm32_stub_pecr_bytes), false},
+	{"h7", "H7", 5, stm32_stub_h7_bytes, sizeof(stm32_stub_h7_bytes), false},
 	{"f0small", "F0", 1, stm32_stub_f0small_bytes, sizeof(stm32_stub_f0small_bytes), true},
 	{"f1small", "F1", 1, stm32_stub_f1small_bytes, sizeof(stm32_stub_f1small_bytes), true},
 	{"f3small", "F3", 1, stm32_stub_f3small_bytes, sizeof(stm32_stub_f3small_bytes), true},

@@ -19,7 +19,7 @@ static uint32_t chip_kind(const char *family)
 		{"F2", STUB_CHIP_F2}, {"F4", STUB_CHIP_F4}, {"F7", STUB_CHIP_F7},
 		{"G0", STUB_CHIP_G0}, {"G4", STUB_CHIP_G4}, {"L4", STUB_CHIP_L4},
 		{"L0", STUB_CHIP_L0}, {"L1", STUB_CHIP_L1},
-		{"WB", STUB_CHIP_WB}, {"WL", STUB_CHIP_WL},
+		{"WB", STUB_CHIP_WB}, {"WL", STUB_CHIP_WL}, {"H7", STUB_CHIP_H7},
 	};
 	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
 		if (strcmp(kinds[i].family, family) == 0)
@@ -166,6 +166,11 @@ void stub_patch(const struct stub_placement *p, const struct stm32_device *devic
 		flags |= STUB_PARAM_DWORD_WB;
 	if (stub_hsi_only(device))
 		flags |= STUB_PARAM_HSI_ONLY;
+	/* H7A3/B3 (RM0455): 16-byte flash words, its CR layout, its CRC unit
+	 * and clock enables (stub/chip_h7.h); the SWD loader tells them apart
+	 * the same way. */
+	if (p->chip == STUB_CHIP_H7 && device->program_unit == 16)
+		flags |= STUB_PARAM_H7_RM0455;
 	put_param(out, STUB_PARAM_CHIP, p->chip);
 	put_param(out, STUB_PARAM_FLAGS, flags);
 	put_param(out, STUB_PARAM_BAUD, baud ? baud : 115200u);

@@ -51,7 +51,8 @@ enum stm32_status stub_hello_parse(const uint8_t *body, size_t length, struct st
 		.secure_start = stub_get32(body + STUB_HELLO_SECURE),
 	};
 	if (out->window == 0 || out->max_payload < STUB_MIN_WRITE_CHUNK + 4u ||
-	    (out->program_unit != 2 && out->program_unit != 4 && out->program_unit != 8))
+	    (out->program_unit != 2 && out->program_unit != 4 && out->program_unit != 8 &&
+	     out->program_unit != 16 && out->program_unit != 32)) /* 16, 32: H7 flash words */
 		return stm32_error_set(err, STM32_E_PROTOCOL,
 				       "the stub announced window %u, payload %u, program unit %u",
 				       out->window, out->max_payload, out->program_unit);

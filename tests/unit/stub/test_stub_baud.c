@@ -321,6 +321,12 @@ static void the_estimate_uses_the_rate_the_clock_makes(void **state)
 	assert_int_equal(stub_baud_planned(STUB_CHIP_L1, 115200, 1000000), 1000000); /* asked for */
 	assert_true(stub_baud_makes(STUB_CHIP_L0, 32000000, 2000000)); /* OVER8, off the ladder */
 	assert_int_equal(stub_baud_planned(STUB_CHIP_L1, 115200, 2000000), 2000000); /* asked for */
+	/* H7: HSI's 64 MHz with no PLL, exactly 32 clocks a bit at 2 Mbaud;
+	 * 4 Mbaud needs OVER8 (64 MHz / 4 M = 16) and is not on the ladder. */
+	assert_int_equal(stub_baud_clock_hz(STUB_CHIP_H7), 64000000);
+	assert_int_equal(stub_baud_planned(STUB_CHIP_H7, 115200, 0), 2000000);
+	assert_true(stub_baud_makes(STUB_CHIP_H7, 64000000, 4000000));
+	assert_false(stub_baud_makes(STUB_CHIP_H7, 64000000, 10000000)); /* 128 MHz / 10 M < 16 */
 }
 
 int main(void)

@@ -1,7 +1,8 @@
 /* Where the stub goes (src/lib/stub/stub_load.c): the family's image where
  * it fits, the family's small image where only that one does (F030x8,
  * F10x-mdvl, F303x8, G431),
- * a refusal naming the RAM where neither does; and the frame size the host
+ * a refusal naming the RAM where neither does; the H7 image's parameters;
+ * the program units HELLO may announce; and the frame size the host
  * uses for a stub that announces a smaller payload. Checked against
  * data/devices.tsv's rows, so a row whose RAM changes shows up here. */
 #include <setjmp.h>
@@ -118,7 +119,7 @@ static const struct {
 static bool stub_family(const char *family)
 {
 	static const char *const families[] = {"F0", "F1", "F3", "F2", "F4", "F7",
-					       "G0", "G4", "L4", "L0", "L1"};
+					       "G0", "G4", "L4", "L0", "L1", "H7"};
 	for (size_t i = 0; i < sizeof(families) / sizeof(families[0]); i++)
 		if (strcmp(families[i], family) == 0)
 			return true;
@@ -209,6 +210,87 @@ static void every_wb_and_wl_row_gets_the_dword_image(void **state)
 	assert_false(stub_get32(image + STUB_IMAGE_PARAMS + STUB_PARAM_FLAGS) & STUB_PARAM_DWORD_WB);
 }
 
+static uint32_t param_of(const uint8_t *image, uint32_t offset)
+{
+	return stub_get32(image + STUB_IMAGE_PARAMS + offset);
+}
+
+/* Every H7 row: the h7 image in the DTCM the bootloader leaves (from
+ * 0x20004100), its stack below RAM end - 16 (H74x), and the parameters
+ * flash_h7.c and chip_h7.h read: RM0455's flag on the 16-byte-word
+ * H7A3/B3 only, bank 2's start where there are two banks (sector n of
+ * bank 2 is unit per-bank + n), the sector size, the sector count. */
+static void every_h7_row_gets_the_h7_image_with_its_parameters(void **state)
+{
+	(void)state;
+	static uint8_t image[16384];
+	size_t seen = 0;
+	for (size_t i = 0; i < stm32_device_count(); i++) {
+		const struct stm32_device *d = stm32_device_at(i);
+		if (strcmp(d->family, "H7") != 0)
+			continue;
+		seen++;
+		struct stub_placement p;
+		char why[200] = "";
+		assert_true(stub_place(d, &p, why, sizeof(why)));
+		assert_string_equal(p.image->name, "h7");
+		assert_int_equal(p.image->driver, STUB_DRIVER_H7);
+		assert_int_equal(p.chip, STUB_CHIP_H7);
+		assert_inside_ram(d, &p);
+		assert_int_equal(p.load, 0x20004100u);
+		assert_true(p.stack_top <= d->ram_end - 16u);
+		assert_int_equal(p.window, 8);
+		assert_true(p.image->size <= sizeof(image));
+		stub_patch(&p, d, 115200, 3000, image);
+		bool rm0455 = d->program_unit == 16;
+		assert_int_equal(param_of(image, STUB_PARAM_CHIP), STUB_CHIP_H7);
+		assert_int_equal(param_of(image, STUB_PARAM_FLAGS), rm0455 ? STUB_PARAM_H7_RM0455 : 0u);
+		assert_int_equal(param_of(image, STUB_PARAM_BANK2_START), d->bank2_start);
+		assert_int_equal(param_of(image, STUB_PARAM_PAGE_SIZE), rm0455 ? 8192u : 131072u);
+		assert_int_equal(param_of(image, STUB_PARAM_UNIT_COUNT),
+				 (uint32_t)stm32_device_sector_count(d));
+		assert_int_equal(param_of(image, STUB_PARAM_FLASH_SIZE), d->flash_size);
+	}
+	assert_int_equal(seen, 3);
+	/* The two-bank H743: bank 2 from 0x08100000, 16 sectors in all. */
+	const struct stm32_device *h743 = row("stm32h743zi");
+	assert_int_equal(h743->bank2_start, 0x08100000u);
+	assert_int_equal(stm32_device_sector_count(h743), 16);
+	assert_int_equal(row("stm32h7a3")->program_unit, 16);
+}
+
+static enum stm32_status hello_with_unit(unsigned unit, struct stub_hello *h)
+{
+	uint8_t b[STUB_HELLO_BYTES] = {0};
+	stub_put32(b + STUB_HELLO_MAGIC, STUB_MAGIC);
+	b[STUB_HELLO_PROTOCOL] = STUB_PROTOCOL_VERSION;
+	b[STUB_HELLO_DRIVER] = STUB_DRIVER_H7;
+	b[STUB_HELLO_WINDOW] = 8;
+	b[STUB_HELLO_UNIT] = (uint8_t)unit;
+	stub_put16(b + STUB_HELLO_PAYLOAD, STUB_MAX_PAYLOAD);
+	struct stm32_error err;
+	stm32_error_clear(&err);
+	return stub_hello_parse(b, sizeof(b), h, &err);
+}
+
+/* The program units a stub may announce: 2, 4, 8, and the H7's flash
+ * words of 32 bytes (16 on H7A3/B3); anything else is not one of ours. */
+static void hello_takes_the_h7_flash_words(void **state)
+{
+	(void)state;
+	static const unsigned good[] = {2, 4, 8, 16, 32};
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		struct stub_hello h;
+		assert_int_equal(hello_with_unit(good[i], &h), STM32_OK);
+		assert_int_equal(h.program_unit, good[i]);
+	}
+	static const unsigned bad[] = {0, 1, 3, 12, 64, 128};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct stub_hello h;
+		assert_int_equal(hello_with_unit(bad[i], &h), STM32_E_PROTOCOL);
+	}
+}
+
 /* The first flash address the stub refuses (WB's CPU2 area) comes from HELLO. */
 static void hello_carries_the_secure_start(void **state)
 {
@@ -273,6 +355,8 @@ int main(void)
 		cmocka_unit_test(frames_follow_the_payload_the_stub_announces),
 		cmocka_unit_test(every_wb_and_wl_row_gets_the_dword_image),
 		cmocka_unit_test(hello_carries_the_secure_start),
+		cmocka_unit_test(every_h7_row_gets_the_h7_image_with_its_parameters),
+		cmocka_unit_test(hello_takes_the_h7_flash_words),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
