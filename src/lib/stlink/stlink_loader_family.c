@@ -14,7 +14,10 @@
 #define WB_FLASH_SFR 0x58004080u /* RM0434: SFSA 7:0 (a page), FSD 8 (security disabled) */
 #define WB_SFR_FSD (1u << 8)
 #define H7A3_PID 0x480u
-#define H7A3_RCC_AHB1ENR 0x580244D8u
+/* RM0455's RCC_AHB1ENR (0x138) and its CRCEN (bit 9), as ST's SVD has them
+ * (the stub's chip_h7.h uses the same); not checked on a chip. */
+#define H7A3_RCC_AHB1ENR 0x58024538u
+#define H7A3_CRCEN_BIT 9u
 #define F7_DTCM_SMALL 0x10000u /* F72x/F73x, F74x/F75x: 64 KiB of DTCM, SRAM1 after it */
 #define F7_DTCM_LARGE 0x20000u /* F76x/F77x (512 KiB of SRAM): 128 KiB */
 #define F7_LARGE_SRAM 0x80000u
@@ -150,6 +153,7 @@ bool stlink_loader_init(struct stlink_loader *ld, const struct stm32_device *dev
 		/* RM0455: H7A3/B3's CRC unit is on AHB1 (RCC_AHB1ENR.CRCEN). */
 		ld->crc_base = CRC_BASE;
 		ld->crc_enable_register = H7A3_RCC_AHB1ENR;
+		ld->crc_enable_bit = H7A3_CRCEN_BIT;
 	}
 	ld->options = LOADER_OPT_CRC_UNIT | (f->crc_init ? LOADER_OPT_CRC_INIT : 0u);
 	ld->driver_flags = driver_flags(f, dev);
