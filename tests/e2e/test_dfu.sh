@@ -59,8 +59,13 @@ t_dfu_erase_range() {
 t_dfu_diff_rewrites_only_what_differs() {
 	write_seed
 	cp "$WORK/seed.bin" "$WORK/new.bin"
-	# One byte in sector 2 (0x08008000..0x0800BFFF) differs.
-	printf '\x00' | dd of="$WORK/new.bin" bs=1 seek=$((0x8100)) conv=notrunc status=none
+	# One byte in sector 2 (0x08008000..0x0800BFFF) differs: its complement
+	# (a fixed 0x00 was the seed's own byte once in 256 runs).
+	local old
+	old=$(od -An -tu1 -j $((0x8100)) -N1 "$WORK/seed.bin" | tr -d ' ')
+	printf "\\$(printf '%03o' $((old ^ 0xFF)))" |
+		dd of="$WORK/new.bin" bs=1 seek=$((0x8100)) conv=notrunc status=none
+	cmp -s "$WORK/seed.bin" "$WORK/new.bin" && fail "the changed byte is the same"
 	run_ok --diff -v -w "$WORK/new.bin" "$(dfu_port)"
 	stat_is '.erased_pages | keys' '["2"]'
 	flash_head "$WORK/got.bin"

@@ -13,7 +13,9 @@ static void go(struct sim_engine *engine, uint32_t address)
 	rom_clear_activity(engine);
 	engine->run = SIM_RUN_APPLICATION;
 	engine->stats->boots_application++;
-	rom_core_go(engine, address);
+	engine->program.go_pending = true;
+	engine->program.go_waited = false;
+	engine->program.go_address = address;
 }
 #else
 /* Without the core, a Go into RAM that holds a known reset stub (judged by
