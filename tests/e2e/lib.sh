@@ -202,10 +202,11 @@ stat_at_most() { # stat_at_most JQ-EXPR MAX
 }
 
 # A stub whose receiver cannot keep up at its rate overran hundreds of
-# times in a write (docs/stub-protocol.md); one that keeps up has shown one
-# now and then in the CI's ASan stage, from the emulator's timing, not the
-# stub's (each is a frame sent again): a few pass, hundreds do not.
-few_overruns() { stat_at_most '.core.usart_rx_overruns' 3; }
+# times in a write (docs/stub-protocol.md); one that keeps up has shown up
+# to 13 in the ASan build with other tests beside it, none alone: the
+# emulator's timing under load, not the stub's (each is a frame sent
+# again; not yet understood). A few dozen pass, hundreds do not.
+few_overruns() { stat_at_most '.core.usart_rx_overruns' 30; }
 
 # Nothing was erased or programmed in the last run. When the run failed
 # before the emulator was started there are no statistics, and the chip's

@@ -142,6 +142,11 @@ void sim_cpu_set_spin_skip(struct sim_cpu *cpu, bool on);
  * WFI does, so the caller lets its own clock's time pass (the UART's fast
  * speed). Off (the default): moved over like any other poll. */
 void sim_cpu_set_timer_polls_idle(struct sim_cpu *cpu, bool on);
+/* The emulated time (ns) at which the caller hands the next byte from
+ * outside over (sim_cpu_usart_receive*), UINT64_MAX for none: a poll is
+ * not moved over past it, so the byte is read when it comes, not a slice
+ * later with the next one behind it (an overrun). */
+void sim_cpu_set_input_due(struct sim_cpu *cpu, uint64_t ns);
 
 /* Run at most budget instructions. */
 struct sim_cpu_stop_info sim_cpu_run(struct sim_cpu *cpu, uint64_t budget);

@@ -49,6 +49,7 @@ struct sim_cpu *sim_cpu_new(struct sim_chip *chip, const struct sim_cpu_callback
 		cpu->callbacks = *callbacks;
 	cpu->mem = sim_port_memory(chip);
 	cpu->spin.enabled = true;
+	cpu->spin.input_due_ps = UINT64_MAX;
 	uc_err e = uc_open(UC_ARCH_ARM, UC_MODE_THUMB | UC_MODE_MCLASS, &cpu->uc);
 	if (e == UC_ERR_OK)
 		e = uc_ctl_set_cpu_model(cpu->uc, unicorn_model(info->core));
@@ -259,6 +260,11 @@ struct sim_cpu_stop_info sim_cpu_run(struct sim_cpu *cpu, uint64_t budget)
 		cpu->started = false;
 	}
 	return cpu->stop;
+}
+
+void sim_cpu_set_input_due(struct sim_cpu *cpu, uint64_t ns)
+{
+	cpu->spin.input_due_ps = ns == UINT64_MAX ? UINT64_MAX : ns * 1000u;
 }
 
 void sim_cpu_set_timer_polls_idle(struct sim_cpu *cpu, bool on)

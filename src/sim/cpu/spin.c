@@ -183,6 +183,8 @@ static void skip(struct sim_cpu *cpu, const struct sim_spin_pass *p)
 		return;
 	}
 	uint64_t next = sim_soc_next_change(&cpu->soc, refreshes_watchdog(cpu, p));
+	if (spin->input_due_ps < next) /* a byte the caller hands over then */
+		next = spin->input_due_ps;
 	uint64_t left = cpu->budget_end > cpu->stats.instructions ? cpu->budget_end - cpu->stats.instructions : 0;
 	uint64_t k = left / p->length;
 	if (next != UINT64_MAX) {

@@ -45,6 +45,7 @@ struct sim_spin {
 	bool enabled;
 	bool timer_polls_idle; /* a poll only a timer or the host can end stops the core (fast) */
 	bool idle_requested;   /* such a poll was found: stop the core as idle */
+	uint64_t input_due_ps; /* the next byte from outside is due then (UINT64_MAX: none) */
 	bool tracking;            /* a pass is being recorded */
 	uint32_t anchor_pc, anchor_address;
 	uint64_t start_ps, start_instructions;

@@ -195,6 +195,7 @@ struct sim_cpu_stop_info rom_core_run(struct sim_engine *engine, uint64_t budget
 	for (;;) {
 		rx_deliver_due(engine);
 		uint64_t slice = rx_slice(p, left);
+		sim_cpu_set_input_due(p->cpu, p->rx.count ? p->rx.due_ns[p->rx.head] : UINT64_MAX);
 		uint64_t i0 = sim_cpu_stats(p->cpu)->instructions, t0 = sim_cpu_time_ns(p->cpu);
 		struct sim_cpu_stop_info stop = sim_cpu_run(p->cpu, slice);
 		uint64_t done = sim_cpu_stats(p->cpu)->instructions - i0;
