@@ -13,9 +13,7 @@ static void go(struct sim_engine *engine, uint32_t address)
 	rom_clear_activity(engine);
 	engine->run = SIM_RUN_APPLICATION;
 	engine->stats->boots_application++;
-	engine->program.go_pending = true;
-	engine->program.go_waited = false;
-	engine->program.go_address = address;
+	rom_core_go(engine, address);
 }
 #else
 /* Without the core, a Go into RAM that holds a known reset stub (judged by

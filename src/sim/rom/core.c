@@ -143,7 +143,6 @@ void rom_core_reset(struct sim_engine *engine, enum sim_reset_cause cause)
 	struct sim_program *p = &engine->program;
 	p->running = false;
 	p->idle = false;
-	p->go_pending = false;
 	rx_clear(p);
 	/* No core yet: it will start from its reset state anyway. */
 	if (p->cpu)

@@ -50,11 +50,6 @@ struct sim_cpu; /* src/sim/cpu: the Cortex-M core, when built with unicorn */
 struct sim_program {
 	struct sim_cpu *cpu; /* created when code first starts; NULL before and without unicorn */
 	bool running;        /* started and not stopped by a fault or reset */
-	/* A Go accepted whose start waits one pass of the poll loop, so that
-	 * its ACK reaches the host first (the first start creates the core,
-	 * which can take longer than a host waits for an ACK). */
-	bool go_pending, go_waited;
-	uint32_t go_address;
 	bool idle;           /* waiting in WFI since idle_since_us */
 	uint64_t idle_since_us;
 	/* Realtime: the wall time and core time that correspond (set on the

@@ -75,15 +75,6 @@ bool sim_engine_run_program(struct sim_engine *engine, uint64_t budget, uint64_t
 {
 	struct sim_program *p = &engine->program;
 	*wake_us = 0;
-	if (engine->run == SIM_RUN_APPLICATION && p->go_pending) {
-		if (!p->go_waited) {
-			p->go_waited = true; /* the caller writes the ACK out first */
-			*wake_us = now_us;
-			return true;
-		}
-		p->go_pending = false;
-		rom_core_go(engine, p->go_address);
-	}
 	if (engine->run != SIM_RUN_APPLICATION || !p->running)
 		return false;
 	if (p->epoch_pending) {
