@@ -216,20 +216,18 @@ struct sim_cpu_stop_info rom_core_run(struct sim_engine *engine, uint64_t budget
  * deadline is seen at its time) nor the next host byte's frame end (which
  * was timed from the core's clock when it came: passed over, the bytes
  * behind it would all reach the USART at once). */
-uint64_t rom_core_idle(struct sim_engine *engine, uint64_t ns)
+void rom_core_idle(struct sim_engine *engine, uint64_t ns)
 {
 	struct sim_program *p = &engine->program;
 	if (!p->cpu)
-		return 0;
+		return;
 	uint64_t most = sim_cpu_next_timer_ns(p->cpu);
 	if (p->rx.count) {
 		uint64_t now = sim_cpu_time_ns(p->cpu), due = p->rx.due_ns[p->rx.head];
 		uint64_t until_due = due > now ? due - now : 0;
 		most = until_due < most ? until_due : most;
 	}
-	ns = ns < most ? ns : most;
-	sim_cpu_idle(p->cpu, ns);
-	return ns;
+	sim_cpu_idle(p->cpu, ns < most ? ns : most);
 }
 
 uint64_t rom_core_next_timer_ns(const struct sim_engine *engine)
@@ -375,11 +373,7 @@ struct sim_cpu_stop_info rom_core_run(struct sim_engine *engine, uint64_t budget
 	(void)engine, (void)budget;
 	return (struct sim_cpu_stop_info){.reason = SIM_CPU_STOP_HALTED, .what = "no core"};
 }
-uint64_t rom_core_idle(struct sim_engine *engine, uint64_t ns)
-{
-	(void)engine, (void)ns;
-	return 0;
-}
+void rom_core_idle(struct sim_engine *engine, uint64_t ns) { (void)engine, (void)ns; }
 uint64_t rom_core_next_timer_ns(const struct sim_engine *engine)
 {
 	(void)engine;

@@ -83,8 +83,8 @@ void rom_core_go(struct sim_engine *engine, uint32_t address);
 void rom_core_boot_at(struct sim_engine *engine, bool sram, uint32_t vectors);
 struct sim_cpu_stop_info rom_core_run(struct sim_engine *engine, uint64_t budget);
 /* Let up to ns pass on a waiting core (WFI, or a poll at --speed fast),
- * not beyond the next timer change or host byte; the time let pass. */
-uint64_t rom_core_idle(struct sim_engine *engine, uint64_t ns);
+ * not beyond the next timer change or host byte. */
+void rom_core_idle(struct sim_engine *engine, uint64_t ns);
 /* Nanoseconds until the core's next timer change, UINT64_MAX for none. */
 uint64_t rom_core_next_timer_ns(const struct sim_engine *engine);
 /* The core's emulated time. */
