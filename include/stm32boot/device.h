@@ -118,6 +118,13 @@ uint8_t stm32_device_erased_byte(const struct stm32_device *dev);
  * plain system reset after programming a blank chip does not start the
  * program: the ROM back end's -R stub deals with it, nothing else does. */
 bool stm32_device_latches_empty_check(const struct stm32_device *dev);
+/* Whether flash that reads erased can be programmed as if just erased, so
+ * that erasing it again changes nothing: true on the families without ECC
+ * on their main flash (F0, F1, F2, F3, F4). Where a unit carries ECC (L0,
+ * L1, L4, G0, G4, WB, WL, H7...), a word once programmed with the erased
+ * value reads blank but must not be programmed again; F7 and the newer
+ * families are left out until their manuals say otherwise. */
+bool stm32_device_blank_is_erased(const struct stm32_device *dev);
 bool stm32_device_sector(const struct stm32_device *dev, size_t index,
 			 uint32_t *address, uint32_t *size);
 /* Index of the erase unit that holds address, or -1 outside flash. */

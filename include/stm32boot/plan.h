@@ -112,6 +112,13 @@ struct stm32_plan_options {
 	 * the lock checks and the bytes of an option-byte write the image leaves
 	 * out; NULL = the device row's factory values. */
 	const uint8_t *current_option_bytes;
+	/* Before erasing, ask the chip whether what the erase covers is already
+	 * blank, and erase only what is not (struct stm32_plan's blank_check).
+	 * stm32_plan_options_default sets it; it takes effect only where it is
+	 * safe and cheap: a back end with an on-chip CRC, a device family whose
+	 * blank flash is as good as erased (stm32_device_blank_is_erased), and
+	 * not with diff, which compares each unit itself. */
+	bool skip_blank_erase;
 };
 
 /* One erase unit. */
@@ -191,6 +198,13 @@ struct stm32_plan {
 	enum stm32_verify_method verify_method; /* resolved: CRC or READ, never AUTO */
 	bool diff;
 	bool preserve;
+	/* The executor asks the chip's CRC, before erasing, whether what the
+	 * erase covers is already blank: the whole flash for a mass erase, each
+	 * bank for a bank erase, each run of adjacent listed units and, when
+	 * blank_check_units (a unit's check costs less than its erase), each
+	 * unit of a run that is not; what is blank is written without erasing. */
+	bool blank_check;
+	bool blank_check_units;
 
 	/* Flash units the write touches, ascending, with their blocks. */
 	struct stm32_plan_unit *units;

@@ -150,6 +150,7 @@ static void note_plan(struct cli_context *ctx, const struct stm32_plan *plan)
 	s->verify_method = plan->verify_method;
 	s->diff = plan->diff;
 	s->preserve = plan->preserve;
+	s->blank_check = plan->blank_check;
 	if (plan->range_count > 0 && plan->action != STM32_PLAN_WRITE) {
 		s->address = plan->ranges[0].address;
 		s->length = plan->ranges[0].length;
@@ -252,6 +253,9 @@ static void print_write_summary(const struct stm32_plan *plan,
 		cli_info("Unchanged: %zu of %zu %s; %zu written without erase (blank), %zu erased",
 			 report->units_unchanged, report->units, unit, report->units_blank,
 			 report->units_erased);
+	if (plan->blank_check && report->units_blank)
+		cli_info("Already blank: %zu of %zu %s, not erased", report->units_blank, report->units,
+			 unit);
 	if (plan->preserve && report->bytes_kept)
 		cli_info("Kept %llu bytes outside the file in the erased %s",
 			 (unsigned long long)report->bytes_kept, unit);
@@ -331,6 +335,7 @@ static bool run_write(struct cli_context *ctx)
 	po.verify_method = o->verify_method;
 	po.diff = o->diff;
 	po.preserve = o->preserve;
+	po.skip_blank_erase = !o->no_blank_check;
 	po.allow_permanent_lock = o->allow_permanent_lock;
 	if (!write_block_size(ctx, &po.block_size) || !requested_range(ctx, &po))
 		return false;

@@ -23,6 +23,7 @@ struct cli_plan_summary {
 	bool verify;
 	enum stm32_verify_method verify_method;
 	bool diff, preserve;
+	bool blank_check;        /* erase only what the chip's CRC shows not blank */
 	uint32_t address;        /* -r / -C: the range */
 	uint64_t length;
 };

@@ -70,8 +70,9 @@ static void write_plan(FILE *out, const struct cli_options *opts, const struct c
 		fprintf(out, ", \"write_bytes\": %llu, \"blank_bytes\": %llu, \"verify\": ",
 			(unsigned long long)p->write_bytes, (unsigned long long)p->blank_bytes);
 		json_string(out, !p->verify ? NULL : p->verify_method == STM32_VERIFY_CRC ? "crc" : "read");
-		fprintf(out, ", \"diff\": %s, \"preserve\": %s", p->diff ? "true" : "false",
-			p->preserve ? "true" : "false");
+		fprintf(out, ", \"diff\": %s, \"preserve\": %s, \"blank_check\": %s",
+			p->diff ? "true" : "false", p->preserve ? "true" : "false",
+			p->blank_check ? "true" : "false");
 	}
 	if (opts->action == CLI_ACTION_READ || opts->action == CLI_ACTION_CRC)
 		fprintf(out, ", \"address\": %u, \"length\": %llu", (unsigned)p->address,

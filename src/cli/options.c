@@ -23,6 +23,7 @@ enum long_only_option {
 	OPT_SIM,
 	OPT_DIFF,
 	OPT_PRESERVE,
+	OPT_NO_BLANK_CHECK,
 	OPT_ALLOW_PERMANENT_LOCK,
 	OPT_SPI_SPEED,
 	OPT_OPTION_BYTES,
@@ -70,6 +71,7 @@ static const struct option long_options[] = {
 	{"sim", required_argument, NULL, OPT_SIM},
 	{"diff", no_argument, NULL, OPT_DIFF},
 	{"preserve", no_argument, NULL, OPT_PRESERVE},
+	{"no-blank-check", no_argument, NULL, OPT_NO_BLANK_CHECK},
 	{"allow-permanent-lock", no_argument, NULL, OPT_ALLOW_PERMANENT_LOCK},
 	{"spi-speed", required_argument, NULL, OPT_SPI_SPEED},
 	{"swd-khz", required_argument, NULL, OPT_SWD_KHZ},
@@ -182,6 +184,8 @@ void cli_print_usage(FILE *stream)
 "                            file first; erase and write only those that differ\n"
 "      --preserve            keep the bytes of erased pages/sectors outside the file\n"
 "                            (read before the erase, written back after)\n"
+"      --no-blank-check      erase what the write touches even where the chip's CRC\n"
+"                            shows it blank (F0-F4 with an on-chip CRC: ST-LINK, stub)\n"
 "      --allow-permanent-lock  permit option bytes that lock the chip for good (-w,\n"
 "                            --set-option)\n"
 "                            (RDP level 2, bootloader made unreachable)\n"
@@ -593,6 +597,7 @@ static bool apply_option(int option, const char *arg, struct cli_options *opts)
 	case OPT_SIM: opts->sim_program = arg; return true;
 	case OPT_DIFF: opts->diff = true; return true;
 	case OPT_PRESERVE: opts->preserve = true; return true;
+	case OPT_NO_BLANK_CHECK: opts->no_blank_check = true; return true;
 	case OPT_ALLOW_PERMANENT_LOCK: opts->allow_permanent_lock = true; return true;
 	case OPT_SPI_SPEED: return parse_spi_speed(arg, opts);
 	case OPT_SWD_KHZ: return parse_swd_khz(arg, opts);
@@ -631,6 +636,8 @@ static bool check_combinations(const struct cli_options *opts)
 		return usage_error("%s", "-v is only valid when writing (-w) or reading (-r)");
 	if ((opts->diff || opts->preserve) && opts->action != CLI_ACTION_WRITE)
 		return usage_error("%s", "--diff and --preserve only apply to -w");
+	if (opts->no_blank_check && opts->action != CLI_ACTION_WRITE)
+		return usage_error("%s", "--no-blank-check only applies to -w");
 	if (opts->allow_permanent_lock && opts->action != CLI_ACTION_WRITE &&
 	    opts->action != CLI_ACTION_SET_OPTION)
 		return usage_error("%s", "--allow-permanent-lock only applies to -w and --set-option");

@@ -74,6 +74,7 @@ struct cli_options {
 	bool verify_given;           /* -v or --verify=... (none included) */
 	bool diff;                   /* --diff */
 	bool preserve;               /* --preserve */
+	bool no_blank_check;         /* --no-blank-check */
 	bool allow_permanent_lock;   /* --allow-permanent-lock */
 	unsigned retries;            /* -n */
 	const char *set_options[CLI_SET_OPTION_MAX]; /* --set-option, each NAME=VALUE[,...] */

@@ -130,6 +130,16 @@ static void show_compare(const struct stm32_plan *plan)
 	cli_info("           blank ones are written without an erase: the erase below is the worst case");
 }
 
+static void show_blank_check(const struct stm32_plan *plan)
+{
+	if (!plan->blank_check)
+		return;
+	cli_info("  blank:  the chip's CRC is asked first; what reads erased already is not erased");
+	cli_info("          again (%s): the erase above is the worst case",
+		 plan->erase_kind == STM32_ERASE_KIND_MASS ? "the whole flash"
+		 : plan->blank_check_units ? "runs of units, then unit by unit" : "runs of units");
+}
+
 /* What the erase takes with it beyond the file: kept with --preserve. */
 static void show_keeps(const struct stm32_plan *plan)
 {
@@ -182,6 +192,7 @@ void cli_show_plan_and(const struct stm32_plan *plan, const char *more)
 	cli_info("Plan (%s%s):", action_words(plan->action), plan->diff ? ", incremental" : "");
 	show_compare(plan);
 	show_erase(plan);
+	show_blank_check(plan);
 	show_keeps(plan);
 	show_writes(plan);
 	if (plan->action != STM32_PLAN_ERASE)

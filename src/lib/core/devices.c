@@ -90,6 +90,15 @@ bool stm32_device_latches_empty_check(const struct stm32_device *dev)
 	       strcmp(dev->family, "WL") == 0;
 }
 
+bool stm32_device_blank_is_erased(const struct stm32_device *dev)
+{
+	static const char *const without_ecc[] = { "F0", "F1", "F2", "F3", "F4" };
+	for (size_t i = 0; i < sizeof(without_ecc) / sizeof(without_ecc[0]); i++)
+		if (strcmp(dev->family, without_ecc[i]) == 0)
+			return true;
+	return false;
+}
+
 size_t stm32_device_sector_count(const struct stm32_device *dev)
 {
 	size_t n = 0;

@@ -76,6 +76,17 @@ enum stm32_status flash_chip_crc(struct stm32_target *t, unsigned retries, uint3
 				 uint32_t length, uint32_t *crc, bool *available,
 				 struct stm32_error *err);
 
+/* flash_blank.c: the CRC-32 of length bytes of erased flash. */
+uint32_t flash_crc_of_erased(uint32_t length, uint8_t erased);
+/* plan->blank_check: *left is plan with its erase cut to what the chip's
+ * CRC does not show already erased (its own sector list: free
+ * left->sectors); unit_blank[i] set for each plan unit whose erase was
+ * dropped. A back end without CRC, or a chip declining a range, leaves
+ * the erase as planned. */
+enum stm32_status flash_leave_blank_unerased(struct stm32_target *t, const struct stm32_plan *plan,
+					     unsigned retries, struct stm32_plan *left,
+					     bool *unit_blank, struct stm32_error *err);
+
 /* flash_steps.c: the plan's erase (all of it), one write block with
  * retries, and the option-byte blocks. */
 enum stm32_status flash_run_erase(struct stm32_target *t, const struct stm32_plan *plan,

@@ -34,20 +34,6 @@ static uint8_t erased_byte(const struct write_run *run)
 	return stm32_device_erased_byte(run->plan->device);
 }
 
-/* The CRC of length bytes of erased flash. */
-static uint32_t crc_of_erased(uint32_t length, uint8_t erased)
-{
-	uint8_t blank[256];
-	memset(blank, erased, sizeof blank);
-	uint32_t crc = 0xFFFFFFFFu;
-	for (uint32_t done = 0; done < length;) {
-		uint32_t n = length - done < sizeof(blank) ? length - done : (uint32_t)sizeof(blank);
-		crc = stm32_crc32(crc, blank, n);
-		done += n;
-	}
-	return crc;
-}
-
 /* ---- Get Checksum on the chip ---- */
 
 /* The chip's CRC of a range; *available false when it cannot give one. */
@@ -96,7 +82,7 @@ static enum stm32_status compare_unit(struct write_run *run, const struct stm32_
 						    &available, err);
 		if (status == STM32_OK && available) {
 			*same = *same && crc == stm32_crc32(0xFFFFFFFFu, range->expected, range->length);
-			*blank = *blank && crc == crc_of_erased(range->length, erased_byte(run));
+			*blank = *blank && crc == flash_crc_of_erased(range->length, erased_byte(run));
 			status = flash_progress_step(p, range->length, range->address, err);
 		} else if (status == STM32_OK) {
 			status = compare_by_reading(run, range, p, same, blank, err);
@@ -252,9 +238,35 @@ static enum stm32_status run_keep(struct write_run *run, struct stm32_error *err
 
 /* ---- erase ---- */
 
+/* Erase what the plan erases but the chip shows already blank: no. */
+static enum stm32_status erase_unless_blank(struct write_run *run, struct stm32_error *err)
+{
+	const struct stm32_plan *plan = run->plan;
+	struct stm32_plan left;
+	bool *blank = calloc(plan->unit_count ? plan->unit_count : 1, sizeof(*blank));
+	if (!blank)
+		return stm32_error_set(err, STM32_E_NOMEM, "out of memory for the blank check");
+	enum stm32_status status = flash_leave_blank_unerased(run->t, plan, run->retries, &left,
+							      blank, err);
+	for (size_t i = 0; status == STM32_OK && i < plan->unit_count; i++) {
+		if (blank[i] && run->state[i] == UNIT_ERASE) {
+			run->state[i] = UNIT_BLANK;
+			run->report->units_blank++;
+		}
+		run->report->units_erased += run->state[i] == UNIT_ERASE;
+	}
+	if (status == STM32_OK)
+		status = flash_run_erase(run->t, &left, run->retries, run->progress, run->user, err);
+	free(left.sectors);
+	free(blank);
+	return status;
+}
+
 static enum stm32_status run_unit_erase(struct write_run *run, struct stm32_error *err)
 {
 	const struct stm32_plan *plan = run->plan;
+	if (!plan->diff && plan->blank_check)
+		return erase_unless_blank(run, err);
 	if (!plan->diff) {
 		for (size_t i = 0; i < plan->unit_count; i++)
 			run->report->units_erased += plan->units[i].erased;

@@ -10,14 +10,18 @@ struct cost {
 	uint64_t device_us; /* programming / erasing */
 };
 
-static uint64_t cost_ms(const struct stm32_plan *plan, const struct cost *c)
+static uint64_t cost_us(const struct stm32_plan *plan, const struct cost *c)
 {
 	const struct stm32_target_cost *model = &plan->target.cost;
 	uint64_t rate = model->bits_per_second ? model->bits_per_second : STM32_PLAN_FALLBACK_BPS;
 	uint64_t bits = model->bits_per_byte ? model->bits_per_byte : 8u;
 	uint64_t wire_us = c->wire_bytes * bits * UINT64_C(1000000) / rate;
-	uint64_t total_us = wire_us + c->replies * model->round_trip_us + c->device_us;
-	return (total_us + 999) / 1000;
+	return wire_us + c->replies * model->round_trip_us + c->device_us;
+}
+
+static uint64_t cost_ms(const struct stm32_plan *plan, const struct cost *c)
+{
+	return (cost_us(plan, c) + 999) / 1000;
 }
 
 static void add_reads(const struct stm32_plan *plan, struct cost *c, uint64_t bytes)
@@ -61,6 +65,20 @@ static void add_checksum(const struct stm32_plan *plan, struct cost *c, uint64_t
 	c->wire_bytes += plan->target.cost.crc_overhead;
 	c->replies += plan->target.cost.crc_round_trips;
 	c->device_us += bytes / 1024u * 10u; /* ~100 MB/s CRC unit */
+}
+
+bool plan_unit_blank_check_pays(const struct stm32_plan *plan)
+{
+	for (size_t i = 0; i < plan->sector_count; i++) {
+		uint32_t size = plan->sectors[i].size;
+		struct cost check = { 0 };
+		add_checksum(plan, &check, size);
+		uint64_t erase_us = (uint64_t)stm32_device_erase_ms(plan->device, size) * 1000u;
+		/* Twice: a run that is not blank pays its own check first. */
+		if (erase_us <= 2u * cost_us(plan, &check))
+			return false;
+	}
+	return true;
 }
 
 static struct cost write_cost(const struct stm32_plan *plan)

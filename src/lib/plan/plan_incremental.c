@@ -296,3 +296,15 @@ enum stm32_status plan_add_incremental(struct stm32_plan *plan, const struct stm
 		status = plan_check_option_bytes(plan, opts, cursor, err);
 	return status;
 }
+
+/* Only where a blank unit is as good as an erased one (no ECC to trip
+ * over: stm32_device_blank_is_erased) and the chip can tell cheaply (its
+ * CRC); diff already compares each unit, and does more. */
+void plan_decide_blank_check(struct stm32_plan *plan, const struct stm32_plan_options *opts)
+{
+	plan->blank_check = opts->skip_blank_erase && !plan->diff && plan->writes_flash &&
+			    plan->erase_kind != STM32_ERASE_KIND_NONE &&
+			    stm32_target_can(&plan->target, STM32_CAP_CRC) &&
+			    stm32_device_blank_is_erased(plan->device);
+	plan->blank_check_units = plan->blank_check && plan_unit_blank_check_pays(plan);
+}

@@ -92,6 +92,13 @@ enum stm32_status plan_add_incremental(struct stm32_plan *plan, const struct stm
 				 const struct stm32_plan_options *opts,
 				 const struct piece_list *pieces, struct stm32_error *err);
 
+/* Where the blank check (stm32_plan's blank_check) is done and how: after
+ * the units are laid out. */
+void plan_decide_blank_check(struct stm32_plan *plan, const struct stm32_plan_options *opts);
+/* plan_estimate.c: whether a CRC request over a listed unit costs (twice
+ * over) less than erasing it, for every unit the plan erases. */
+bool plan_unit_blank_check_pays(const struct stm32_plan *plan);
+
 /* plan_option_bytes.c: the plan's option-byte block (NULL if none), and
  * its old values and lock checks, written at cursor in extra_storage. */
 const struct stm32_plan_block *plan_option_block(const struct stm32_plan *plan);

@@ -14,6 +14,7 @@ void stm32_plan_options_default(struct stm32_plan_options *opts)
 	opts->block_size = STM32_PLAN_DEFAULT_BLOCK;
 	opts->verify = true;
 	opts->verify_method = STM32_VERIFY_AUTO;
+	opts->skip_blank_erase = true;
 }
 
 const char *stm32_region_name(enum stm32_region region)

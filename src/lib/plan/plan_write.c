@@ -296,6 +296,8 @@ static enum stm32_status build_write_plan(struct stm32_plan *plan, const struct 
 		status = lay_out_data(plan, image, opts, spans, pieces, err);
 	if (status == STM32_OK)
 		status = plan_add_incremental(plan, image, opts, pieces, err);
+	if (status == STM32_OK)
+		plan_decide_blank_check(plan, opts);
 	return status;
 }
 

@@ -1,0 +1,227 @@
+/* The blank check before a write's erase (plan->blank_check) against the
+ * in-memory fake target: what the chip's CRC shows erased is not erased
+ * again, what is not blank still is, and the check stays out of the way
+ * where it is not safe (ECC families) or not possible (no CRC, a chip
+ * declining the range). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "fake_target.h"
+#include "stm32boot/flash.h"
+#include "stm32boot/plan.h"
+
+#define F103 "stm32f103xb" /* 128 KiB in 1 KiB pages */
+#define F407 "stm32f407xg" /* 16, 16, 16, 16, 64, 128... KiB sectors */
+#define L476 "stm32l476rg" /* ECC on every double-word */
+#define FLASH 0x08000000u
+
+static void add_pattern(struct stm32_image *image, uint32_t address, size_t length, uint8_t seed)
+{
+	uint8_t *data = malloc(length);
+	assert_non_null(data);
+	for (size_t i = 0; i < length; i++)
+		data[i] = (uint8_t)(i * 29 + seed);
+	assert_int_equal(stm32_image_add(image, address, data, length, NULL), STM32_OK);
+	free(data);
+}
+
+static void plan_for(struct fake_target *f, const struct stm32_image *image, bool skip_blank,
+		     struct stm32_plan *plan)
+{
+	struct stm32_plan_options opts;
+	stm32_plan_options_default(&opts);
+	opts.skip_blank_erase = skip_blank;
+	assert_int_equal(stm32_plan_write(&f->target.desc, image, &opts, plan, NULL), STM32_OK);
+}
+
+static void write_ok(struct fake_target *f, const struct stm32_plan *plan,
+		     struct stm32_flash_report *report)
+{
+	struct stm32_flash_options options;
+	stm32_flash_options_default(&options);
+	struct stm32_error err;
+	stm32_error_clear(&err);
+	assert_int_equal(stm32_flash_execute(&f->target, plan, &options, report, &err), STM32_OK);
+}
+
+static void assert_holds(struct fake_target *f, const struct stm32_image *image)
+{
+	for (size_t i = 0; i < image->count; i++) {
+		const struct stm32_segment *s = &image->segments[i];
+		assert_memory_equal(fake_target_flash_at(f, s->address), s->data, s->length);
+	}
+}
+
+static void blank_pages_are_written_without_erasing(void **state)
+{
+	(void)state;
+	struct fake_target f;
+	fake_target_init(&f, F103, STM32_CAP_CRC, true);
+	struct stm32_image image;
+	stm32_image_init(&image);
+	add_pattern(&image, FLASH + 0x400, 3000, 1); /* pages 1 to 3 */
+	struct stm32_plan plan;
+	plan_for(&f, &image, true, &plan);
+	assert_true(plan.blank_check);
+	struct stm32_flash_report report;
+	write_ok(&f, &plan, &report);
+	assert_holds(&f, &image);
+	assert_int_equal(f.units_erased, 0);
+	assert_int_equal(report.units_blank, 3);
+	assert_int_equal(report.units_erased, 0);
+	assert_true(report.verified_by_crc);
+	stm32_plan_free(&plan);
+	stm32_image_free(&image);
+	fake_target_free(&f);
+}
+
+/* The run's CRC says "not blank"; each page is then asked on its own, and
+ * only the one with a byte on it is erased. */
+static void only_the_page_that_is_not_blank_is_erased(void **state)
+{
+	(void)state;
+	struct fake_target f;
+	fake_target_init(&f, F103, STM32_CAP_CRC, true);
+	*fake_target_flash_at(&f, FLASH + 0x800 + 17) = 0x5A; /* page 2 */
+	struct stm32_image image;
+	stm32_image_init(&image);
+	add_pattern(&image, FLASH + 0x400, 3000, 2);
+	struct stm32_plan plan;
+	plan_for(&f, &image, true, &plan);
+	assert_true(plan.blank_check_units);
+	struct stm32_flash_report report;
+	write_ok(&f, &plan, &report);
+	assert_holds(&f, &image);
+	assert_int_equal(f.units_erased, 1);
+	assert_int_equal(report.units_erased, 1);
+	assert_int_equal(report.units_blank, 2);
+	/* What lies beside the image in page 3 is erased flash, as after an erase. */
+	assert_int_equal(*fake_target_flash_at(&f, FLASH + 0x400 + 3000), 0xFF);
+	stm32_plan_free(&plan);
+	stm32_image_free(&image);
+	fake_target_free(&f);
+}
+
+/* A mass erase is skipped only when the whole flash is blank: it also
+ * clears what lies outside the image. */
+static void mass_erase_is_skipped_only_on_a_blank_chip(void **state)
+{
+	(void)state;
+	const struct stm32_device *dev = stm32_device_find(F103);
+	for (int dirty = 0; dirty <= 1; dirty++) {
+		struct fake_target f;
+		fake_target_init(&f, F103, STM32_CAP_CRC | STM32_CAP_MASS_ERASE, true);
+		if (dirty)
+			*fake_target_flash_at(&f, FLASH + dev->flash_size - 1) = 0x00;
+		struct stm32_image image;
+		stm32_image_init(&image);
+		add_pattern(&image, FLASH, dev->flash_size, 3);
+		struct stm32_plan plan;
+		plan_for(&f, &image, true, &plan);
+		assert_int_equal(plan.erase_kind, STM32_ERASE_KIND_MASS);
+		struct stm32_flash_report report;
+		write_ok(&f, &plan, &report);
+		assert_holds(&f, &image);
+		assert_int_equal(f.mass_erases, dirty ? 1 : 0);
+		assert_int_equal(report.units_blank, dirty ? 0 : plan.unit_count);
+		stm32_plan_free(&plan);
+		stm32_image_free(&image);
+		fake_target_free(&f);
+	}
+}
+
+/* The F4's sectors: one CRC over the run of eight finds them all blank. */
+static void big_sectors_of_a_blank_f4_are_not_erased(void **state)
+{
+	(void)state;
+	struct fake_target f;
+	fake_target_init(&f, F407, STM32_CAP_CRC, true);
+	struct stm32_image image;
+	stm32_image_init(&image);
+	add_pattern(&image, FLASH, 512 * 1024, 4);
+	struct stm32_plan plan;
+	plan_for(&f, &image, true, &plan);
+	struct stm32_flash_report report;
+	write_ok(&f, &plan, &report);
+	assert_holds(&f, &image);
+	assert_int_equal(f.units_erased, 0);
+	assert_int_equal(report.units_blank, 8);
+	stm32_plan_free(&plan);
+	stm32_image_free(&image);
+	fake_target_free(&f);
+}
+
+/* Where the check is not safe or not possible, the erase is as planned. */
+static void erase_goes_ahead_where_the_check_does_not_apply(void **state)
+{
+	(void)state;
+	struct {
+		const char *device;
+		unsigned caps;
+		bool skip_blank;
+	} cases[] = {
+		{ L476, STM32_CAP_CRC, true },  /* ECC: blank is not erased */
+		{ F103, 0, true },              /* no CRC on the chip */
+		{ F103, STM32_CAP_CRC, false }, /* asked not to */
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct fake_target f;
+		fake_target_init(&f, cases[i].device, cases[i].caps, true);
+		struct stm32_image image;
+		stm32_image_init(&image);
+		add_pattern(&image, FLASH + 0x1000, 4096, 5);
+		struct stm32_plan plan;
+		plan_for(&f, &image, cases[i].skip_blank, &plan);
+		assert_false(plan.blank_check);
+		struct stm32_flash_report report;
+		write_ok(&f, &plan, &report);
+		assert_holds(&f, &image);
+		assert_int_equal(f.units_erased, plan.unit_count);
+		assert_int_equal(report.units_blank, 0);
+		stm32_plan_free(&plan);
+		stm32_image_free(&image);
+		fake_target_free(&f);
+	}
+}
+
+/* A chip that declines the CRC: nothing is taken for blank. */
+static void declined_check_erases_as_planned(void **state)
+{
+	(void)state;
+	struct fake_target f;
+	fake_target_init(&f, F103, STM32_CAP_CRC, true);
+	fake_target_fault(&f, FAKE_CRC, 1, 1, FAKE_NACK);
+	struct stm32_image image;
+	stm32_image_init(&image);
+	add_pattern(&image, FLASH, 2048, 6);
+	struct stm32_plan plan;
+	plan_for(&f, &image, true, &plan);
+	assert_true(plan.blank_check);
+	struct stm32_flash_report report;
+	write_ok(&f, &plan, &report);
+	assert_holds(&f, &image);
+	assert_int_equal(f.units_erased, 2);
+	assert_int_equal(report.units_blank, 0);
+	stm32_plan_free(&plan);
+	stm32_image_free(&image);
+	fake_target_free(&f);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(blank_pages_are_written_without_erasing),
+		cmocka_unit_test(only_the_page_that_is_not_blank_is_erased),
+		cmocka_unit_test(mass_erase_is_skipped_only_on_a_blank_chip),
+		cmocka_unit_test(big_sectors_of_a_blank_f4_are_not_erased),
+		cmocka_unit_test(erase_goes_ahead_where_the_check_does_not_apply),
+		cmocka_unit_test(declined_check_erases_as_planned),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
