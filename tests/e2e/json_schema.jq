@@ -17,9 +17,10 @@ def plan_ok:
   . == null or (type == "object"
     and (.action | str) and (.dry_run | type == "boolean")
     and only_keys(["action", "dry_run", "erase", "erase_units", "write_bytes", "blank_bytes",
-                   "verify", "diff", "preserve", "address", "length"])
+                   "verify", "diff", "preserve", "blank_check", "address", "length"])
     and ((.erase // "none") | IN("none", "units", "mass"))
     and ((.verify // null) | . == null or IN("crc", "read"))
+    and all(.diff, .preserve, .blank_check; . == null or type == "boolean")
     and all(.erase_units, .write_bytes, .blank_bytes, .address, .length;
             . == null or (type == "number" and . >= 0)));
 

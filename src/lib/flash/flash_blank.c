@@ -150,11 +150,16 @@ enum stm32_status flash_leave_blank_unerased(struct stm32_target *t, const struc
 	struct blank_run run = { .t = t, .plan = plan, .retries = retries, .unit_blank = unit_blank };
 	const struct stm32_device *dev = plan->device;
 	enum stm32_status status = STM32_OK;
+	/* A whole-flash or whole-bank CRC reads to the end of the device
+	 * row's flash: on a chip that did not give its size that may be past
+	 * its real end, where the read faults. The erase goes ahead instead. */
+	bool whole_flash_known = t->chip.flash_size_known;
 	if (plan->erase_kind == STM32_ERASE_KIND_MASS) {
 		memcpy(left->sectors, plan->sectors, plan->sector_count * sizeof(*left->sectors));
 		left->sector_count = plan->sector_count;
-		bool blank;
-		status = range_blank(&run, dev->flash_start, dev->flash_size, &blank, err);
+		bool blank = false;
+		if (whole_flash_known)
+			status = range_blank(&run, dev->flash_start, dev->flash_size, &blank, err);
 		if (status == STM32_OK && blank) {
 			left->erase_kind = STM32_ERASE_KIND_NONE;
 			left->sector_count = 0;
@@ -164,7 +169,8 @@ enum stm32_status flash_leave_blank_unerased(struct stm32_target *t, const struc
 	}
 	if (plan->erase_kind != STM32_ERASE_KIND_PAGES)
 		return STM32_OK;
-	status = check_banks(&run, left, err);
+	if (whole_flash_known)
+		status = check_banks(&run, left, err);
 	if (status == STM32_OK)
 		status = check_sectors(&run, left, err);
 	if (status == STM32_OK && left->erase_banks == 0 && left->sector_count == 0)

@@ -144,6 +144,9 @@ static enum stm32_status run(struct stlink_link *l, struct stlink_loader *ld,
 	return s;
 }
 
+static enum stm32_status drain(struct stlink_link *l, struct stlink_loader *ld,
+			       struct stm32_error *err);
+
 /* Loads the loader and runs it (the core halted first: it may be running
  * the application after a go or a reset). for_crc: the first use only
  * computes CRCs, so what it overwrites is saved to be put back; a program
@@ -152,8 +155,17 @@ static enum stm32_status run(struct stlink_link *l, struct stlink_loader *ld,
 static enum stm32_status start(struct stlink_link *l, struct stlink_loader *ld, bool for_crc,
 			       struct stm32_error *err)
 {
-	if (ld->running)
+	if (ld->running && (for_crc || !ld->for_crc || !ld->clock_kind))
 		return STM32_OK;
+	if (ld->running) {
+		/* A CRC (the blank check before a write) started it on the
+		 * clock it found; only its entry raises the clock to program. */
+		enum stm32_status s = drain(l, ld, err);
+		if (s != STM32_OK)
+			return s;
+		ld->running = false;
+		ld->saved = false; /* the flash is about to change: nothing is put back */
+	}
 	enum stm32_status s = stlink_halt(l, err);
 	if (s == STM32_OK && for_crc && !ld->clobbered && saved_span(ld) <= sizeof ld->saved_sram)
 		s = save(l, ld, err);
@@ -176,6 +188,7 @@ static enum stm32_status start(struct stlink_link *l, struct stlink_loader *ld, 
 		return s;
 	}
 	ld->running = true;
+	ld->for_crc = for_crc;
 	ld->next = 0;
 	memset(ld->slots, 0, sizeof ld->slots);
 	return STM32_OK;
@@ -611,7 +624,8 @@ static uint32_t crc_blocks_ahead(const struct stlink_loader *ld, uint32_t addres
 {
 	const struct stm32_device *dev = ld->device;
 	uint64_t end = (uint64_t)dev->flash_start + dev->flash_size;
-	if (!length || address < dev->flash_start || address + (uint64_t)length > end)
+	if (!ld->crc_ahead_allowed || !length || address < dev->flash_start ||
+	    address + (uint64_t)length > end)
 		return 0;
 	uint64_t count = (end - address) / length;
 	uint64_t limits[] = {STLINK_LOADER_CRC_CACHE, ld->buffer_size / 4u, CRC_AHEAD_BYTES / length,

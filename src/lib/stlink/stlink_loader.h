@@ -61,6 +61,7 @@ struct stlink_loader {
 	uint32_t clock_kind; /* LOADER_CLOCK_KIND when it programs or erases (not for a CRC) */
 	unsigned base_timeout_ms;
 	bool running;   /* loaded and serving the slots; the core runs it */
+	bool for_crc;   /* started only to compute CRCs, on the clock it found */
 	bool clobbered; /* it ran since the last reset: SRAM and registers are its */
 	/* What it overwrote when it first ran, put back when it stops if it
 	 * only computed CRCs (a read's check leaves the chip as it was). */
@@ -74,6 +75,9 @@ struct stlink_loader {
 	 * of the following equal blocks in the same run; any flash change
 	 * drops them. */
 	uint32_t crc_cache_address, crc_cache_block, crc_cache_count;
+	/* Only where the chip gave its flash size: the device row's may run
+	 * past the real end, where the loader's reads fault. */
+	bool crc_ahead_allowed;
 	uint32_t crc_cache[STLINK_LOADER_CRC_CACHE];
 	struct stlink_loader_slot slots[2];
 };

@@ -538,6 +538,7 @@ static enum stm32_status identify(struct stlink_backend *b, struct stm32_error *
 	char why[160];
 	(void)stlink_flash_init(&b->flash, dev);
 	b->use_loader = stlink_loader_init(&b->loader, dev, l->timeout_ms, why, sizeof why);
+	b->loader.crc_ahead_allowed = chip->flash_size_known;
 	/* Readout protection: the debugger's reads of flash fault. */
 	uint8_t probe[4];
 	struct stm32_error probe_err;

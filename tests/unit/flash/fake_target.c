@@ -253,6 +253,9 @@ void fake_target_init(struct fake_target *f, const char *device, unsigned caps, 
 		.max_erase_unit = 0xFFFF,
 		.cost = { .bits_per_byte = 8, .bits_per_second = 1000000 },
 	};
+	/* As a chip whose flash-size register was read. */
+	f->target.chip.flash_size_known = true;
+	f->target.chip.flash_kib = f->device->flash_size / 1024u;
 }
 
 void fake_target_behind(struct fake_target *f)

@@ -136,6 +136,35 @@ static void mass_erase_is_skipped_only_on_a_blank_chip(void **state)
 	}
 }
 
+/* A chip that did not give its flash size may have less than its device
+ * row: a whole-flash CRC could read past the end, so the mass erase goes
+ * ahead unchecked. */
+static void mass_erase_of_a_chip_of_unknown_size_is_not_checked(void **state)
+{
+	(void)state;
+	const struct stm32_device *dev = stm32_device_find(F103);
+	struct fake_target f;
+	fake_target_init(&f, F103, STM32_CAP_CRC | STM32_CAP_MASS_ERASE, true);
+	f.target.chip.flash_size_known = false;
+	struct stm32_image image;
+	stm32_image_init(&image);
+	add_pattern(&image, FLASH, dev->flash_size, 4);
+	struct stm32_plan plan;
+	plan_for(&f, &image, true, &plan);
+	assert_int_equal(plan.erase_kind, STM32_ERASE_KIND_MASS);
+	unsigned crcs_before = f.calls[FAKE_CRC];
+	struct stm32_flash_report report;
+	write_ok(&f, &plan, &report);
+	assert_holds(&f, &image);
+	assert_int_equal(f.mass_erases, 1);
+	assert_int_equal(report.units_blank, 0);
+	/* The only CRCs were the verify's, all inside the image. */
+	assert_true(f.calls[FAKE_CRC] - crcs_before <= plan.unit_count);
+	stm32_plan_free(&plan);
+	stm32_image_free(&image);
+	fake_target_free(&f);
+}
+
 /* The F4's sectors: one CRC over the run of eight finds them all blank. */
 static void big_sectors_of_a_blank_f4_are_not_erased(void **state)
 {
@@ -219,6 +248,7 @@ int main(void)
 		cmocka_unit_test(blank_pages_are_written_without_erasing),
 		cmocka_unit_test(only_the_page_that_is_not_blank_is_erased),
 		cmocka_unit_test(mass_erase_is_skipped_only_on_a_blank_chip),
+		cmocka_unit_test(mass_erase_of_a_chip_of_unknown_size_is_not_checked),
 		cmocka_unit_test(big_sectors_of_a_blank_f4_are_not_erased),
 		cmocka_unit_test(erase_goes_ahead_where_the_check_does_not_apply),
 		cmocka_unit_test(declined_check_erases_as_planned),
