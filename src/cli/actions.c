@@ -10,6 +10,7 @@
 #include "chip.h"
 #include "drive_verify.h"
 #include "optionbytes.h"
+#include "outcome.h"
 #include "planview.h"
 #include "progress.h"
 #include "report.h"
@@ -72,14 +73,6 @@ static void report_action_failure(const char *what, const struct stm32_error *er
 		return;
 	}
 	cli_report_failure(CLI_STAGE_ACTION, what, err);
-}
-
-static void print_summary(const char *done_what, uint64_t bytes, const struct timespec *started)
-{
-	double seconds = cli_seconds_since(started);
-	char rate[32];
-	cli_format_rate(bytes, seconds, rate, sizeof rate);
-	cli_info("%s %llu bytes in %.1f s (%s)", done_what, (unsigned long long)bytes, seconds, rate);
 }
 
 /* The address and length of erase units first .. first+count-1 (count 0:
@@ -244,31 +237,6 @@ static uint8_t *read_current_option_bytes(struct cli_context *ctx)
 	return NULL;
 }
 
-static void print_write_summary(const struct stm32_plan *plan,
-				const struct stm32_flash_report *report,
-				const struct timespec *started, const struct stm32_device *dev)
-{
-	const char *unit = cli_erase_unit_name(dev);
-	if (plan->diff)
-		cli_info("Unchanged: %zu of %zu %s; %zu written without erase (blank), %zu erased",
-			 report->units_unchanged, report->units, unit, report->units_blank,
-			 report->units_erased);
-	if (plan->blank_check && report->units_blank)
-		cli_info("Already blank: %zu of %zu %s, not erased", report->units_blank, report->units,
-			 unit);
-	if (plan->preserve && report->bytes_kept)
-		cli_info("Kept %llu bytes outside the file in the erased %s",
-			 (unsigned long long)report->bytes_kept, unit);
-	cli_detail("Sent %zu blocks (%llu bytes), skipped %zu", report->blocks_written,
-		   (unsigned long long)report->bytes_written, report->blocks_skipped);
-	bool nothing_written = plan->diff && report->units > 0 && report->units_unchanged == report->units;
-	const char *what = nothing_written ? "Already on the chip, compared"
-			   : !plan->verify ? "Wrote"
-			   : report->verified_by_crc ? "Wrote and verified (by CRC)"
-						     : "Wrote and verified";
-	print_summary(what, plan->image_bytes, started);
-}
-
 static bool plan_write_failed(const struct stm32_error *err)
 {
 	cli_report_failure(CLI_STAGE_PLAN, "write", err);
@@ -398,7 +366,7 @@ static bool run_write(struct cli_context *ctx)
 		if (!ok)
 			report_action_failure("write", &err);
 		else
-			print_write_summary(&plan, &report, &started, ctx->target->desc.device);
+			cli_print_write_done(&plan, &report, &started, ctx->target->desc.device);
 		if (ok && plan.writes_option_bytes) {
 			cli_info("The chip reset itself to load the new option bytes.");
 			ctx->chip_reset_itself = true;
@@ -536,20 +504,6 @@ static bool check_read(struct cli_context *ctx, uint32_t address, uint32_t lengt
 	return ok;
 }
 
-static void describe_read_check(const struct stm32_read_check_report *report)
-{
-	if (!report->checked)
-		return;
-	if (report->blocks_reread)
-		cli_info("Checked %s; %zu block%s had come back wrong and %s read again",
-			 report->by_crc ? "by the chip's checksum" : "by a second read",
-			 report->blocks_reread, report->blocks_reread == 1 ? "" : "s",
-			 report->blocks_reread == 1 ? "was" : "were");
-	else
-		cli_info("Checked %s: every byte as read",
-			 report->by_crc ? "by the chip's checksum" : "by a second read");
-}
-
 typedef enum stm32_status (*range_planner)(const struct stm32_target_desc *target,
 					   const struct stm32_plan_options *opts,
 					   struct stm32_plan *plan, struct stm32_error *err);
@@ -622,8 +576,8 @@ static bool run_read(struct cli_context *ctx)
 			char what[64];
 			snprintf(what, sizeof what, "Read 0x%08X..0x%08X:", address,
 				 (uint32_t)(address + length - 1u));
-			print_summary(what, length, &started);
-			describe_read_check(&check);
+			cli_print_done(what, length, &started);
+			cli_print_read_check(&check);
 		}
 		stm32_image_free(&image);
 	}
@@ -731,7 +685,7 @@ static bool run_whole_image(struct cli_context *ctx)
 		return false;
 	}
 	ctx->chip_reset_itself = true;
-	print_summary(o->verify ? "Copied (the drive took the file)"
+	cli_print_done(o->verify ? "Copied (the drive took the file)"
 				: "Copied (the drive took the file; not verified)", bytes, &started);
 	return !o->verify || cli_drive_verify(ctx, &pairing) != CLI_DRIVE_MISMATCH;
 }

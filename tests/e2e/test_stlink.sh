@@ -467,8 +467,14 @@ t_chip_reset_under_the_loader_is_a_clear_error() {
 # progress reached 100%).
 t_chip_reset_while_writing_behind_is_never_taken_for_done() {
 	random_file "$WORK/fw.bin" 8192
-	local n failed=0 passed=0 at_finish=0
-	for n in $(seq 100 3 169); do
+	local n total failed=0 passed=0 at_finish=0
+	# The sweep covers the last 70 USB transfers of the same write without
+	# a fault: the last pieces programming, the verify, the end.
+	rm -f "$IMG"
+	probe_ok -w "$WORK/fw.bin" stlink:
+	total=$(jq '.stlink.usb_transfers' "$STATS") || fail "no usb_transfers in the stats"
+	[ "$total" -gt 100 ] || fail "a write in $total USB transfers"
+	for n in $(seq $((total - 69)) 3 "$total"); do
 		rm -f "$IMG"
 		SIM_EXTRA="--faults reset-after=$n"
 		with_probe -w "$WORK/fw.bin" stlink:

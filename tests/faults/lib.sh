@@ -35,6 +35,12 @@ flash_of() {
 }
 
 # write_run FIRMWARE SEED SPEC IMG: one write+verify; sets STATUS, OUT, ERR.
+# max-baud=115200: the auto-baud limit the device table documents (the rate
+# stm32boot uses for a sim: port anyway). Without it the emulated ROM would
+# sync on any 0x7F at any rate: a chip reset under a 2 Mbaud stub would take
+# the frames still in flight as commands (a Readout Protect among random
+# data, now and then), at a rate far past what its auto-baud is documented
+# to measure.
 # CAMPAIGN_ARGS: more stm32boot options (--stub: the same through the RAM stub).
 write_run() {
 	local firmware=$1 seed=$2 spec=${3//,/;} img=$4 # a sim: port splits at ','
@@ -44,7 +50,7 @@ write_run() {
 	STATUS=0
 	timeout -s KILL "$RUN_LIMIT_S" "$STM32BOOT" --sim "$STM32BOOT_SIM_PROGRAM" \
 		${CAMPAIGN_ARGS:-} -w "$firmware" -v \
-		"sim:$DEVICE,image=$img,speed=fast,seed=$seed${spec:+,faults=$spec}" \
+		"sim:$DEVICE,image=$img,speed=fast,seed=$seed,max-baud=115200${spec:+,faults=$spec}" \
 		>"$OUT" 2>"$ERR" </dev/null || STATUS=$?
 	grep -qE 'AddressSanitizer|LeakSanitizer|runtime error:' "$ERR" && fail "sanitizer report (seed $seed, $spec): $(head -5 "$ERR")"
 	[ "$STATUS" -ne 137 ] || fail "hang: no end within ${RUN_LIMIT_S}s (seed $seed, faults $spec)"

@@ -147,33 +147,12 @@ static enum stm32_status run(struct stlink_link *l, struct stlink_loader *ld,
 static enum stm32_status drain(struct stlink_link *l, struct stlink_loader *ld,
 			       struct stm32_error *err);
 
-/* Loads the loader and runs it (the core halted first: it may be running
- * the application after a go or a reset). for_crc: the first use only
- * computes CRCs, so what it overwrites is saved to be put back; a program
- * or an erase changes the flash, after which nothing is put back, and the
- * save (SRAM and 19 registers, some 25 USB round trips) would be wasted. */
-static enum stm32_status start(struct stlink_link *l, struct stlink_loader *ld, bool for_crc,
-			       struct stm32_error *err)
+/* From its entry, with the control block written afresh; the code is
+ * already in SRAM and the core halted. */
+static enum stm32_status launch(struct stlink_link *l, struct stlink_loader *ld, bool for_crc,
+				struct stm32_error *err)
 {
-	if (ld->running && (for_crc || !ld->for_crc || !ld->clock_kind))
-		return STM32_OK;
-	if (ld->running) {
-		/* A CRC (the blank check before a write) started it on the
-		 * clock it found; only its entry raises the clock to program. */
-		enum stm32_status s = drain(l, ld, err);
-		if (s != STM32_OK)
-			return s;
-		ld->running = false;
-		ld->saved = false; /* the flash is about to change: nothing is put back */
-	}
-	enum stm32_status s = stlink_halt(l, err);
-	if (s == STM32_OK && for_crc && !ld->clobbered && saved_span(ld) <= sizeof ld->saved_sram)
-		s = save(l, ld, err);
-	ld->clobbered = true;
-	if (s == STM32_OK)
-		s = stlink_write(l, ld->code, ld->image->bytes, ld->image->size, 4, err);
-	if (s == STM32_OK)
-		s = write_control(l, ld, for_crc, err);
+	enum stm32_status s = write_control(l, ld, for_crc, err);
 	if (s == STM32_OK && (ld->options & LOADER_OPT_CRC_UNIT))
 		s = enable_crc_clock(l, ld, err);
 	if (s == STM32_OK)
@@ -185,6 +164,7 @@ static enum stm32_status start(struct stlink_link *l, struct stlink_loader *ld, 
 	if (s != STM32_OK) {
 		struct stm32_error ignored;
 		(void)stlink_halt(l, &ignored);
+		ld->running = false;
 		return s;
 	}
 	ld->running = true;
@@ -192,6 +172,40 @@ static enum stm32_status start(struct stlink_link *l, struct stlink_loader *ld, 
 	ld->next = 0;
 	memset(ld->slots, 0, sizeof ld->slots);
 	return STM32_OK;
+}
+
+/* Loads the loader and runs it (the core halted first: it may be running
+ * the application after a go or a reset). for_crc: the first use only
+ * computes CRCs, so what it overwrites is saved to be put back; a program
+ * or an erase changes the flash, after which nothing is put back, and the
+ * save (SRAM and 19 registers, some 25 USB round trips) would be wasted.
+ * One started for a CRC (the blank check before a write, say) ran on the
+ * clock it found: it is started again from its entry, which raises the
+ * clock, before it programs or erases. */
+static enum stm32_status start(struct stlink_link *l, struct stlink_loader *ld, bool for_crc,
+			       struct stm32_error *err)
+{
+	if (ld->running && (for_crc || !ld->for_crc || !ld->clock_kind))
+		return STM32_OK;
+	if (ld->running) {
+		enum stm32_status s = drain(l, ld, err);
+		if (s == STM32_OK)
+			s = stlink_halt(l, err);
+		ld->running = false;
+		ld->saved = false; /* the flash is about to change: nothing is put back */
+		return s == STM32_OK ? launch(l, ld, false, err) : s;
+	}
+	enum stm32_status s = stlink_halt(l, err);
+	if (s == STM32_OK && for_crc && !ld->clobbered && saved_span(ld) <= sizeof ld->saved_sram)
+		s = save(l, ld, err);
+	ld->clobbered = true;
+	if (s == STM32_OK)
+		s = stlink_write(l, ld->code, ld->image->bytes, ld->image->size, 4, err);
+	if (s == STM32_OK)
+		return launch(l, ld, for_crc, err);
+	struct stm32_error ignored;
+	(void)stlink_halt(l, &ignored);
+	return s;
 }
 
 static unsigned budget_ms(const struct stlink_loader *ld, uint32_t command, uint32_t length)

@@ -60,11 +60,12 @@ static void write_stlink_stats(FILE *out, const void *extra)
 		",\n             \"halts\": %" PRIu64 ", \"resumes\": %" PRIu64
 		", \"breakpoints\": %" PRIu64 ", \"lockups\": %" PRIu64 ", \"resets\": %" PRIu64
 		", \"nrst_pulses\": %" PRIu64 ",\n             \"bus_errors\": %" PRIu64
-		", \"rdp_refusals\": %" PRIu64 ", \"halted\": %s},\n",
+		", \"rdp_refusals\": %" PRIu64 ", \"usb_transfers\": %" PRIu64
+		", \"halted\": %s},\n",
 		c->unknown, c->memory_read_bytes, c->memory_written_bytes, c->memory_errors, c->waits,
 		c->write_waits, t->halts,
 		t->resumes, t->breakpoints, t->lockups, t->resets, t->nrst_pulses, t->memory_faults,
-		t->rdp_refusals, em->target.halted ? "true" : "false");
+		t->rdp_refusals, em->usb_face.bulk_out, em->target.halted ? "true" : "false");
 	if (em->drive)
 		sim_drive_write_stats(out, em->drive);
 }
