@@ -280,3 +280,17 @@ void fake_target_fault(struct fake_target *f, enum fake_op op, unsigned nth, uns
 	if (f->fault_count < sizeof f->faults / sizeof f->faults[0])
 		f->faults[f->fault_count++] = (struct fake_fault){ op, nth, times, failure };
 }
+
+void fake_image_add_pattern(struct stm32_image *image, uint32_t address, size_t length,
+			    uint8_t step, uint8_t seed)
+{
+	uint8_t *data = malloc(length ? length : 1);
+	if (!data)
+		abort();
+	for (size_t i = 0; i < length; i++)
+		data[i] = (uint8_t)(i * step + seed);
+	enum stm32_status added = stm32_image_add(image, address, data, length, NULL);
+	free(data);
+	if (added != STM32_OK)
+		abort(); /* a test's own mistake: cmocka reports the crash */
+}

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "stm32boot/image.h"
 #include "stm32boot/target.h"
 
 /* FAKE_LAND: a block handed over by write_behind reaching the flash (when
@@ -64,5 +65,10 @@ void fake_target_fault(struct fake_target *f, enum fake_op op, unsigned nth, uns
 
 /* Where address lies in the fake's flash, or NULL outside it. */
 uint8_t *fake_target_flash_at(struct fake_target *f, uint32_t address);
+
+/* Adds length bytes at address to image: byte i is i * step + seed (mod
+ * 256), so that tests tell their blocks apart. */
+void fake_image_add_pattern(struct stm32_image *image, uint32_t address, size_t length,
+			    uint8_t step, uint8_t seed);
 
 #endif

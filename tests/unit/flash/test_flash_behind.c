@@ -24,12 +24,7 @@
 
 static void add_pattern(struct stm32_image *image, uint32_t address, size_t length, uint8_t seed)
 {
-	uint8_t *data = malloc(length);
-	assert_non_null(data);
-	for (size_t i = 0; i < length; i++)
-		data[i] = (uint8_t)(i * 7 + seed);
-	assert_int_equal(stm32_image_add(image, address, data, length, NULL), STM32_OK);
-	free(data);
+	fake_image_add_pattern(image, address, length, 7, seed);
 }
 
 static void plan_for(struct fake_target *f, const struct stm32_image *image, bool verify,
