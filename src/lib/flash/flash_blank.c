@@ -155,7 +155,9 @@ enum stm32_status flash_leave_blank_unerased(struct stm32_target *t, const struc
 	 * its real end, where the read faults. The erase goes ahead instead. */
 	bool whole_flash_known = t->chip.flash_size_known;
 	if (plan->erase_kind == STM32_ERASE_KIND_MASS) {
-		memcpy(left->sectors, plan->sectors, plan->sector_count * sizeof(*left->sectors));
+		if (plan->sector_count) /* a mass plan may list none (sectors NULL) */
+			memcpy(left->sectors, plan->sectors,
+			       plan->sector_count * sizeof(*left->sectors));
 		left->sector_count = plan->sector_count;
 		bool blank = false;
 		if (whole_flash_known)
