@@ -70,6 +70,30 @@ t_write_verify_lands_in_flash() {
 	same_bytes "$WORK/after.bin" "$WORK/erased.bin"
 }
 
+# A blank chip's pages are not erased (the loader's CRC shows them
+# blank); a chip with a program on it is, and --no-blank-check asks for no
+# check at all. The second write's bytes land right only if its pages were
+# erased first: programming cannot turn a 0 back into a 1.
+t_blank_pages_are_not_erased_and_written_pages_are() {
+	random_file "$WORK/fw.bin" 6000
+	probe_ok --dry-run -w "$WORK/fw.bin" stlink:
+	out_has "blank:  the chip's CRC is asked first"
+	probe_ok -w "$WORK/fw.bin" -v stlink:
+	out_has "Already blank: 6 of 6 pages, not erased"
+	random_file "$WORK/fw2.bin" 6000
+	probe_ok -w "$WORK/fw2.bin" -v stlink:
+	out_lacks "Already blank"
+	flash_slice "$WORK/written.bin" 0 6000
+	same_bytes "$WORK/written.bin" "$WORK/fw2.bin"
+	rm -f "$IMG"
+	probe_ok --no-blank-check -w "$WORK/fw.bin" -v stlink:
+	out_lacks "Already blank"
+	probe_ok --no-blank-check --dry-run -w "$WORK/fw.bin" stlink:
+	out_lacks "blank:  the chip's CRC"
+	flash_slice "$WORK/written.bin" 0 6000
+	same_bytes "$WORK/written.bin" "$WORK/fw.bin"
+}
+
 t_read_gives_back_what_was_written() {
 	random_file "$WORK/fw.bin" 3000
 	probe_ok -w "$WORK/fw.bin" stlink:
