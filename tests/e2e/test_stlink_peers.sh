@@ -127,6 +127,29 @@ t_openocd_lock_then_unlock_regresses_rdp_with_a_mass_erase() {
 	same_bytes "$WORK/all.flash" "$WORK/erased.bin"
 }
 
+# Seed 003: a Blue Pill that st-info reports as "flash: 0" (an F1 at RDP
+# level 1 hides its flash-size register from the debugger too); one
+# stm32boot -k makes it a blank chip st-info names in full again.
+t_st_info_flash_0_on_a_locked_f103_and_k_unlocks_it() {
+	random_file "$WORK/fw.bin" 3000
+	on_probe v2 st-flash write "$WORK/fw.bin" 0x08000000
+	[ "$STATUS" -eq 0 ] || fail "st-flash write: exit status $STATUS"
+	openocd_f1 v2 "init; reset halt; stm32f1x lock 0; reset halt; shutdown"
+	stat_is .rdp_level 1
+	on_probe v2 st-info --probe
+	out_has "flash:      0 (pagesize: 1024)"
+	out_has "chipid:     0x0410"
+	on_probe v2 "$STM32BOOT" -k stlink:
+	[ "$STATUS" -eq 0 ] || fail "stm32boot -k: exit status $STATUS"
+	grep -qF "Readout protection: ON" "$OUT" || fail "stm32boot did not see the protection"
+	stat_is .rdp_level 0
+	extract_flash "$WORK/all.flash"
+	erased_file "$WORK/erased.bin" "$SIZE"
+	same_bytes "$WORK/all.flash" "$WORK/erased.bin"
+	on_probe v2 st-info --probe
+	out_has "flash:      65536 (pagesize: 1024)"
+}
+
 # st-flash's loaders for F4 ("f4", 32 KiB per run, FLASH_SR read as 16
 # bits) and L4 ("l4", double words), its register path on G0; openocd's
 # stm32f4x, stm32g0x and stm32l4x drivers. 40000 bytes: more than one

@@ -321,12 +321,27 @@ static bool word_of_debug(uint32_t address, unsigned size)
 	return size == 4 && address >= 0xE0000000u && address < 0xE0100000u;
 }
 
+/* F1 at RDP level 1: a debugger does not read the flash-size register
+ * either. Not in RM0008; what users of locked F103s report (st-util
+ * reading 0 at 0x1FFFF7E0 until "stm32f1x unlock", stlink issues #172 and
+ * #192; st-info's "flash: 0" of ../shared/stm32/stlink.md's seed 003).
+ * Unconfirmed on silicon: docs/sim.md says so. */
+static bool f1_size_register_hidden(const struct sim_swd_target *t, uint32_t address,
+				    unsigned size)
+{
+	const struct stm32_device *dev = t->chip->dev;
+	uint32_t reg = dev->flash_size_reg;
+	return reg && strcmp(dev->family, "F1") == 0 && address < reg + 2u &&
+	       address + size > reg;
+}
+
 bool sim_swd_read(struct sim_swd_target *t, uint32_t address, unsigned size, uint32_t *value)
 {
 	*value = 0;
 	if (word_of_debug(address, size) && debug_register_read(t, address, value))
 		return true;
-	if (sim_chip_rdp_level(t->chip) >= 1 && sim_cpu_debug_is_flash(t->cpu, address)) {
+	if (sim_chip_rdp_level(t->chip) >= 1 &&
+	    (sim_cpu_debug_is_flash(t->cpu, address) || f1_size_register_hidden(t, address, size))) {
 		/* RDP level 1 with a debugger attached: flash reads are bus errors. */
 		t->counts.rdp_refusals++;
 		return false;
