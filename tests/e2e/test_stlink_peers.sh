@@ -214,8 +214,7 @@ t_openocd_lock_then_unlock_on_f4_l4_and_g0() {
 
 # A chip a peer locked, unlocked by stm32boot -k. st-info still names these
 # parts at level 1: their flash-size registers are in system memory, which
-# a debugger may read at level 1 (it prints "flash: 0" only when nothing
-# answers on SWD, --stlink-target none).
+# a debugger may read at level 1 (unlike an F1's, above).
 t_stm32boot_k_unlocks_what_openocd_locked_on_f4_and_l4() {
 	for triple in stm32f407xg:stm32f4x:stm32f2x:1048576 stm32l476rg:stm32l4x:stm32l4x:1048576; do
 		DEVICE=${triple%%:*}
