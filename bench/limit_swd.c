@@ -17,7 +17,7 @@
  *
  *   limit = erase + max(transfer, program)
  *
- *   bench_limit_swd DEVICE FILE [SWD_KHZ]     (default 1800, a V2's fastest)
+ *   bench_limit_swd DEVICE FILE [SWD_KHZ]     (default 4000, a V2's fastest)
  *
  * Prints: seconds transfer_ms erase_ms program_ms. */
 #include <stdbool.h>
@@ -48,7 +48,7 @@ static uint64_t chunk_us(uint32_t n, unsigned khz)
 int main(int argc, char **argv)
 {
 	const struct stm32_device *dev = argc >= 3 ? stm32_device_find(argv[1]) : NULL;
-	unsigned khz = argc >= 4 ? (unsigned)strtoul(argv[3], NULL, 0) : 1800u;
+	unsigned khz = argc >= 4 ? (unsigned)strtoul(argv[3], NULL, 0) : 4000u;
 	if (!dev || khz == 0) {
 		fprintf(stderr, "usage: bench_limit_swd DEVICE FILE [SWD_KHZ]\n");
 		return 2;

@@ -160,7 +160,7 @@ void cli_print_usage(FILE *stream)
 "      --spi-speed HZ        SPI clock for /dev/spidevB.C and sim:...,interface=spi\n"
 "                            ports (default 1000000)\n"
 "      --swd-khz KHZ         stlink: ports: SWD clock, the probe's fastest not above\n"
-"                            KHZ (default 1800 on a V2 or V2-1, 24000 on a V3)\n"
+"                            KHZ (default 4000 on a V2 or V2-1, 24000 on a V3)\n"
 "      --connect-under-reset stlink: ports: hold NRST low while attaching, so that\n"
 "                            firmware that disables SWD or sleeps cannot run first\n"
 "      --reset-with HOW      stlink: ports: the reset that starts the program (-R,\n"

@@ -268,6 +268,9 @@ t_no_port_uses_the_only_probe() {
 }
 
 t_swd_clock_is_the_probes_fastest_not_above_the_request() {
+	probe_ok stlink:
+	out_has "V2J37S7 3.30 V 4000 kHz"
+	stat_is .stlink.swd_khz 4000
 	probe_ok --swd-khz 1000 stlink:
 	out_has "V2J37S7 3.30 V 950 kHz"
 	stat_is .stlink.swd_khz 950

@@ -34,7 +34,10 @@
 #define STATUS_DP_WAIT 0x14u
 #define DBG_DRIVE_NRST 0x3Cu
 #define DBG_SET_COM_FREQ 0x61u
-#define DEFAULT_KHZ_V2 1800u
+/* A V2's fastest divisor: STM32CubeProgrammer's default on a V2, and the
+ * clock openocd's STM32 configurations ask for once connected (st-flash
+ * stays at 1800); --swd-khz lowers it for long or noisy wiring. */
+#define DEFAULT_KHZ_V2 4000u
 #define DEFAULT_KHZ_V3 24000u
 #define LOW_VOLTAGE 1.6 /* below every STM32's supply range */
 #define READ8_MAX 64u

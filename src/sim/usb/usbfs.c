@@ -320,6 +320,7 @@ static uint64_t bulk(struct usb_port *port, UMockdevIoctlClient *client, UMockde
 	struct usbdevfs_urb *urb = (struct usbdevfs_urb *)urb_data->data;
 	uint64_t now = now_us(usb);
 	size_t length = (size_t)urb->buffer_length;
+	uint64_t delay_us = 0;
 	if (urb->endpoint & 0x80) {
 		int n = port->fn.bulk_in(port->fn.ctx, urb->endpoint, buffer->data, length);
 		if (n < 0) {
@@ -340,8 +341,13 @@ static uint64_t bulk(struct usb_port *port, UMockdevIoctlClient *client, UMockde
 		urb->actual_length = reply.stall ? 0 : (int)length;
 		after_reply(port, &reply);
 		feed_waiting(port, client);
+		delay_us = reply.delay_us;
 	}
 	uint64_t ready = usb->realtime ? bulk_end_us(port, now, length) : 0;
+	/* The function's own time after the packets (the probe's SWD work, a
+	 * stall): the host hears of the transfer only then. */
+	if (delay_us)
+		ready = (ready > now ? ready : now) + delay_us;
 	return ready > now ? ready : 0;
 }
 
